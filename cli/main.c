@@ -1,0 +1,7 @@
+/* main.c - placeholder entry point; the command table follows. */
+#include <stdio.h>
+int main(void)
+{
+	puts("sluice");
+	return 0;
+}

@@ -1,0 +1,149 @@
+/*
+ * conn.h - connections to SQLite, PostgreSQL and MySQL/MariaDB behind one API.
+ *
+ * sl_conn_open() picks the driver from the URL scheme (see url.h). Everything
+ * here goes through thin wrappers over the driver's function table
+ * (src/db/driver.h), which is also where tests inject faults.
+ *
+ * Rules every driver keeps:
+ *  - A query streams: sl_cursor_fetch() returns at most max_rows rows per call
+ *    and never holds a whole result in memory (PostgreSQL single-row or
+ *    cursor mode, MySQL mysql_use_result, SQLite stepping).
+ *  - While a cursor is open, the connection runs nothing else; close it first.
+ *  - Errors carry the engine's message, SQLSTATE (PostgreSQL, MySQL) and code,
+ *    and never the password.
+ */
+#ifndef SLUICE_CONN_H
+#define SLUICE_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sluice/buf.h"
+#include "sluice/schema.h"
+#include "sluice/url.h"
+#include "sluice/value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sl_conn sl_conn;
+typedef struct sl_cursor sl_cursor;
+typedef struct sl_writer sl_writer;
+
+/* Capability bits: core code asks these, never "is this MySQL?". */
+enum {
+	SL_CAP_TRANSACTIONAL_DDL = 1u << 0, /* DDL rolls back with the transaction */
+	SL_CAP_SAVEPOINTS = 1u << 1,
+	SL_CAP_RETURNING = 1u << 2,
+	SL_CAP_SCHEMAS = 1u << 3,          /* namespaces inside a database */
+	SL_CAP_SEQUENCES = 1u << 4,
+	SL_CAP_ENUM_TYPES = 1u << 5,       /* named enum types (CREATE TYPE) */
+	SL_CAP_PARTIAL_INDEX = 1u << 6,
+	SL_CAP_EXPR_INDEX = 1u << 7,
+	SL_CAP_FLOAT_SPECIALS = 1u << 8,   /* stores NaN and +-Infinity */
+	SL_CAP_NUL_IN_TEXT = 1u << 9,      /* text may hold 0x00 */
+	SL_CAP_CONCURRENT_INDEX = 1u << 10,
+	SL_CAP_ADVISORY_LOCK = 1u << 11,   /* session locks that die with the session */
+	SL_CAP_CHECK_CONSTRAINTS = 1u << 12,
+	SL_CAP_TIMEZONE_TYPE = 1u << 13,   /* a timestamp type that keeps an instant */
+};
+
+/* One result column. name and decl are borrowed from the cursor. */
+typedef struct sl_colinfo {
+	const char *name;
+	sl_vtype type;      /* the sl_value type its values decode to (SL_V_NULL: varies per row) */
+	const char *decl;   /* engine type name, e.g. "int8", "varchar", "DATETIME" */
+} sl_colinfo;
+
+/* Opens a connection; on failure the error names the host and reason, never the password. */
+int sl_conn_open(sl_conn **out, const char *url);
+int sl_conn_open_url(sl_conn **out, const sl_url *url);
+void sl_conn_close(sl_conn *c);
+
+sl_engine sl_conn_engine(const sl_conn *c);
+unsigned sl_conn_caps(const sl_conn *c);
+static inline bool sl_conn_has(const sl_conn *c, unsigned cap) { return (sl_conn_caps(c) & cap) != 0; }
+/* Borrowed: the URL with the password masked, for messages. */
+const char *sl_conn_display(const sl_conn *c);
+/* Borrowed: the server's version string ("15.18", "10.11.19-MariaDB", "3.40.1"). */
+const char *sl_conn_server_version(const sl_conn *c);
+/* Borrowed: the database (PostgreSQL database, MySQL schema, SQLite file). */
+const char *sl_conn_database(const sl_conn *c);
+
+/* Runs one or more statements that return no rows (SQLite/MySQL: several, ';'-separated). */
+int sl_conn_exec(sl_conn *c, const char *sql);
+/* Rows changed by the last sl_conn_exec (engine's count), or -1. */
+int64_t sl_conn_changes(const sl_conn *c);
+
+int sl_conn_query(sl_cursor **out, sl_conn *c, const char *sql);
+size_t sl_cursor_ncols(const sl_cursor *cur);
+const sl_colinfo *sl_cursor_col(const sl_cursor *cur, size_t i);
+/*
+ * Appends up to max_rows rows to b (initialised for sl_cursor_ncols columns).
+ * Returns the number appended, 0 at the end of the result, or a negative code.
+ */
+int sl_cursor_fetch(sl_cursor *cur, sl_batch *b, size_t max_rows);
+void sl_cursor_close(sl_cursor *cur);
+
+/* Convenience: first column of the first row as int64 / as an allocated string (NULL if SQL NULL). */
+int sl_conn_query_int(sl_conn *c, const char *sql, int64_t *out);
+int sl_conn_query_text(sl_conn *c, const char *sql, char **out);
+
+int sl_conn_begin(sl_conn *c);
+int sl_conn_commit(sl_conn *c);
+int sl_conn_rollback(sl_conn *c);
+bool sl_conn_in_transaction(const sl_conn *c);
+int sl_conn_savepoint(sl_conn *c, const char *name);
+int sl_conn_release(sl_conn *c, const char *name);
+int sl_conn_rollback_to(sl_conn *c, const char *name);
+
+/*
+ * Takes the named advisory lock, waiting up to timeout_ms (0: try once,
+ * negative: wait forever). SL_ELOCKED when another session holds it.
+ * PostgreSQL and MySQL locks belong to the session and vanish with it;
+ * SQLite has none - its callers hold a write transaction instead.
+ */
+int sl_conn_lock(sl_conn *c, const char *name, int timeout_ms);
+int sl_conn_unlock(sl_conn *c, const char *name);
+
+/* Appends the identifier quoted for this engine ("a""b", `a``b`). */
+int sl_conn_quote_ident(const sl_conn *c, sl_buf *out, const char *ident);
+/* Appends v as an SQL literal of this engine (NULL, numbers, 'text', X'..', ...). */
+int sl_conn_quote_literal(const sl_conn *c, sl_buf *out, const sl_value *v);
+
+/*
+ * Bulk writer into an existing table. Rows go in with the engine's fastest
+ * path: PostgreSQL COPY (binary), MySQL LOAD DATA LOCAL INFILE fed from
+ * memory or multi-row INSERT, SQLite one prepared INSERT. The writer does not
+ * begin or commit: rows land in the caller's transaction (or autocommit).
+ * sl_writer_flush() finishes the current bulk statement, so every row
+ * written so far is visible to later statements in the same transaction.
+ * schema may be NULL for the connection's default.
+ */
+int sl_writer_open(sl_writer **out, sl_conn *c, const char *schema, const char *table,
+		   const char *const *columns, size_t ncolumns);
+int sl_writer_write(sl_writer *w, const sl_batch *b);
+int sl_writer_flush(sl_writer *w);
+/* Flushes and frees. The writer is freed even when the flush fails. */
+int sl_writer_close(sl_writer *w);
+/* Frees without flushing; pending rows are discarded (the caller rolls back). */
+void sl_writer_abort(sl_writer *w);
+
+typedef struct sl_introspect_opts {
+	const char *schema;   /* PostgreSQL schema (default: current_schema()); ignored elsewhere */
+	bool exact_counts;    /* count(*) every table rather than using estimates */
+	bool include_sluice;  /* include sluice's own tables (sluice_*) */
+} sl_introspect_opts;
+
+#define SL_INTROSPECT_OPTS_INIT { .schema = NULL, .exact_counts = true, .include_sluice = false }
+
+/* Reads the database's schema into a new model (caller frees with sl_schema_free). */
+int sl_conn_introspect(sl_schema **out, sl_conn *c, const sl_introspect_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

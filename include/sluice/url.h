@@ -1,0 +1,58 @@
+/*
+ * url.h - database URLs: which engine, where, and how to show it safely.
+ *
+ * Accepted forms (docs/urls.md):
+ *   sqlite:PATH   sqlite://PATH   sqlite::memory:   sqlite:file:...?mode=ro (SQLite URI)
+ *   postgres://... postgresql://...   (libpq URL; PG* variables and .pgpass apply)
+ *   postgres:KEY=VALUE ...            (libpq keyword form after the scheme)
+ *   mysql://[user[:password]@][host][:port][/database][?option=value&...]
+ *   mariadb://...                     (same as mysql://)
+ * The password never appears in sl_url_redacted() and never in an error.
+ */
+#ifndef SLUICE_URL_H
+#define SLUICE_URL_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sl_engine {
+	SL_ENGINE_NONE = 0,
+	SL_ENGINE_SQLITE,
+	SL_ENGINE_POSTGRES,
+	SL_ENGINE_MYSQL
+} sl_engine;
+
+typedef struct sl_url_param {
+	char *key;
+	char *value;
+} sl_url_param;
+
+typedef struct sl_url {
+	sl_engine engine;
+	char *raw;          /* as given: may hold a password, never print it */
+	char *redacted;     /* safe to print: password replaced by "***" */
+	char *conninfo;     /* postgres: the string handed to libpq */
+	char *path;         /* sqlite: file path, ":memory:" or a file: URI */
+	char *user;         /* mysql: decoded parts, NULL when absent */
+	char *password;
+	char *host;
+	int port;           /* 0 when absent */
+	char *database;
+	sl_url_param *params;
+	size_t nparams;
+} sl_url;
+
+/* Parses s. On SL_EINVALID the error names the part that is wrong. */
+int sl_url_parse(sl_url **out, const char *s);
+void sl_url_free(sl_url *u);
+/* Borrowed: the value of ?key=... or NULL. */
+const char *sl_url_param_get(const sl_url *u, const char *key);
+const char *sl_engine_name(sl_engine e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,307 @@
+/*
+ * conn.c - the public connection API: picks a driver by URL scheme and wraps
+ * each driver call. The wrappers keep the core's bookkeeping (transaction
+ * state, the one open cursor) and add context to errors; they are the single
+ * place where every database call passes, so fault injection lives here too
+ * (SLUICE_FAULT, see docs/testing.md).
+ */
+#include "sluice/conn.h"
+#include "sluice/error.h"
+#include "sluice/sys/driver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const sl_driver *const drivers[] = {
+	&sl_driver_sqlite,
+	&sl_driver_postgres,
+	&sl_driver_mysql,
+};
+
+static const sl_driver *driver_for(sl_engine e)
+{
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (drivers[i]->engine == e)
+			return drivers[i];
+	return NULL;
+}
+
+int sl_conn_open_url(sl_conn **out, const sl_url *url)
+{
+	*out = NULL;
+	const sl_driver *drv = driver_for(url->engine);
+	if (!drv)
+		return sl_error_set(SL_EINVALID, "no driver for \"%s\"", url->redacted);
+	sl_conn *c = NULL;
+	int rc = drv->open(&c, url);
+	if (rc)
+		return rc;
+	c->drv = drv;
+	c->changes = -1;
+	c->display = strdup(url->redacted);
+	if (!c->display) {
+		sl_conn_close(c);
+		return sl_error_nomem();
+	}
+	*out = c;
+	return 0;
+}
+
+int sl_conn_open(sl_conn **out, const char *url)
+{
+	sl_url *u = NULL;
+	*out = NULL;
+	int rc = sl_url_parse(&u, url);
+	if (rc)
+		return rc;
+	rc = sl_conn_open_url(out, u);
+	sl_url_free(u);
+	return rc;
+}
+
+void sl_conn_close(sl_conn *c)
+{
+	if (!c)
+		return;
+	if (c->open_cursor)
+		sl_cursor_close(c->open_cursor);
+	char *display = c->display, *db = c->database;
+	c->drv->close(c);
+	free(display);
+	free(db);
+}
+
+sl_engine sl_conn_engine(const sl_conn *c) { return c->drv->engine; }
+unsigned sl_conn_caps(const sl_conn *c) { return c->caps; }
+const char *sl_conn_display(const sl_conn *c) { return c->display ? c->display : ""; }
+const char *sl_conn_server_version(const sl_conn *c) { return c->server_version; }
+const char *sl_conn_database(const sl_conn *c) { return c->database ? c->database : ""; }
+int64_t sl_conn_changes(const sl_conn *c) { return c->changes; }
+bool sl_conn_in_transaction(const sl_conn *c) { return c->in_tx; }
+
+static int busy(sl_conn *c)
+{
+	if (c->open_cursor)
+		return sl_error_set(SL_ERROR, "a query on %s is still being read", sl_conn_display(c));
+	return 0;
+}
+
+int sl_conn_exec(sl_conn *c, const char *sql)
+{
+	int rc = busy(c);
+	return rc ? rc : c->drv->exec(c, sql);
+}
+
+int sl_conn_query(sl_cursor **out, sl_conn *c, const char *sql)
+{
+	*out = NULL;
+	int rc = busy(c);
+	if (rc)
+		return rc;
+	rc = c->drv->query(out, c, sql);
+	if (!rc)
+		c->open_cursor = *out;
+	return rc;
+}
+
+size_t sl_cursor_ncols(const sl_cursor *cur) { return cur->ncols; }
+
+const sl_colinfo *sl_cursor_col(const sl_cursor *cur, size_t i)
+{
+	return i < cur->ncols ? &cur->cols[i] : NULL;
+}
+
+int sl_cursor_fetch(sl_cursor *cur, sl_batch *b, size_t max_rows)
+{
+	if (b->ncols != cur->ncols)
+		return sl_error_set(SL_ERROR, "batch has %zu columns, the query returns %zu",
+				    b->ncols, cur->ncols);
+	return cur->conn->drv->fetch(cur, b, max_rows ? max_rows : 1);
+}
+
+void sl_cursor_close(sl_cursor *cur)
+{
+	if (!cur)
+		return;
+	sl_conn *c = cur->conn;
+	if (c->open_cursor == cur)
+		c->open_cursor = NULL;
+	c->drv->cursor_close(cur);
+}
+
+/* Runs sql and keeps the first column of the first row in *out (copied into a). */
+static int first_value(sl_conn *c, const char *sql, sl_batch *b)
+{
+	sl_cursor *cur = NULL;
+	int rc = sl_conn_query(&cur, c, sql);
+	if (rc)
+		return rc;
+	rc = sl_batch_init(b, sl_cursor_ncols(cur), 1);
+	if (!rc) {
+		rc = sl_cursor_fetch(cur, b, 1);
+		if (rc == 0)
+			rc = sl_error_set(SL_ENOTFOUND, "query returned no rows");
+		else if (rc > 0)
+			rc = b->ncols ? 0 : sl_error_set(SL_ERROR, "query returned no columns");
+	}
+	sl_cursor_close(cur);
+	return rc;
+}
+
+int sl_conn_query_int(sl_conn *c, const char *sql, int64_t *out)
+{
+	sl_batch b;
+	int rc = first_value(c, sql, &b);
+	if (!rc) {
+		const sl_value *v = sl_batch_row(&b, 0);
+		if (v->type == SL_V_INT)
+			*out = v->u.i;
+		else if (v->type == SL_V_BOOL)
+			*out = v->u.b;
+		else if (v->type == SL_V_DECIMAL || v->type == SL_V_TEXT) {
+			char *end = NULL;
+			char tmp[32];
+			size_t n = v->u.s.len < sizeof(tmp) - 1 ? v->u.s.len : sizeof(tmp) - 1;
+			memcpy(tmp, v->u.s.ptr, n);
+			tmp[n] = '\0';
+			long long x = strtoll(tmp, &end, 10);
+			if (end == tmp || *end)
+				rc = sl_error_set(SL_ERROR, "expected an integer, got \"%s\"", tmp);
+			else
+				*out = x;
+		} else if (v->type == SL_V_DOUBLE)
+			*out = (int64_t)v->u.d;
+		else
+			rc = sl_error_set(SL_ERROR, "expected an integer, got %s", sl_vtype_name(v->type));
+	}
+	sl_batch_free(&b);
+	return rc;
+}
+
+int sl_conn_query_text(sl_conn *c, const char *sql, char **out)
+{
+	sl_batch b;
+	*out = NULL;
+	int rc = first_value(c, sql, &b);
+	if (!rc) {
+		const sl_value *v = sl_batch_row(&b, 0);
+		if (v->type != SL_V_NULL) {
+			sl_buf s = SL_BUF_INIT;
+			rc = sl_value_format(&s, v);
+			if (!rc)
+				*out = sl_buf_detach(&s);
+			sl_buf_free(&s);
+		}
+	}
+	sl_batch_free(&b);
+	return rc;
+}
+
+int sl_conn_begin(sl_conn *c)
+{
+	int rc = busy(c);
+	if (!rc && c->in_tx)
+		rc = sl_error_set(SL_ERROR, "a transaction is already open on %s", sl_conn_display(c));
+	if (!rc)
+		rc = c->drv->begin(c);
+	if (!rc)
+		c->in_tx = true;
+	return rc;
+}
+
+int sl_conn_commit(sl_conn *c)
+{
+	int rc = busy(c);
+	if (!rc)
+		rc = c->drv->commit(c);
+	c->in_tx = false;
+	return rc;
+}
+
+int sl_conn_rollback(sl_conn *c)
+{
+	if (c->open_cursor)
+		sl_cursor_close(c->open_cursor);
+	int rc = c->drv->rollback(c);
+	c->in_tx = false;
+	return rc;
+}
+
+int sl_conn_savepoint(sl_conn *c, const char *name)
+{
+	if (!sl_conn_has(c, SL_CAP_SAVEPOINTS))
+		return sl_error_set(SL_ERROR, "%s has no savepoints", c->drv->name);
+	return c->drv->savepoint(c, name);
+}
+
+int sl_conn_release(sl_conn *c, const char *name) { return c->drv->release(c, name); }
+int sl_conn_rollback_to(sl_conn *c, const char *name) { return c->drv->rollback_to(c, name); }
+int sl_conn_lock(sl_conn *c, const char *name, int timeout_ms) { return c->drv->lock(c, name, timeout_ms); }
+int sl_conn_unlock(sl_conn *c, const char *name) { return c->drv->unlock(c, name); }
+
+int sl_conn_quote_ident(const sl_conn *c, sl_buf *out, const char *ident)
+{
+	return c->drv->quote_ident(c, out, ident);
+}
+
+int sl_conn_quote_literal(const sl_conn *c, sl_buf *out, const sl_value *v)
+{
+	return c->drv->quote_literal(c, out, v);
+}
+
+int sl_writer_open(sl_writer **out, sl_conn *c, const char *schema, const char *table,
+		   const char *const *columns, size_t ncolumns)
+{
+	*out = NULL;
+	int rc = busy(c);
+	if (!rc)
+		rc = c->drv->writer_open(out, c, schema, table, columns, ncolumns);
+	if (rc)
+		sl_error_prefix("bulk load into \"%s\"", table);
+	return rc;
+}
+
+int sl_writer_write(sl_writer *w, const sl_batch *b)
+{
+	if (b->ncols != w->ncols)
+		return sl_error_set(SL_ERROR, "batch has %zu columns, the writer %zu", b->ncols, w->ncols);
+	int rc = w->conn->drv->writer_write(w, b);
+	if (!rc)
+		w->rows += b->nrows;
+	return rc;
+}
+
+int sl_writer_flush(sl_writer *w)
+{
+	return w->conn->drv->writer_flush(w);
+}
+
+int sl_writer_close(sl_writer *w)
+{
+	if (!w)
+		return 0;
+	int rc = sl_writer_flush(w);
+	w->conn->drv->writer_free(w);
+	return rc;
+}
+
+void sl_writer_abort(sl_writer *w)
+{
+	if (w)
+		w->conn->drv->writer_free(w);
+}
+
+int sl_conn_introspect(sl_schema **out, sl_conn *c, const sl_introspect_opts *opts)
+{
+	sl_introspect_opts def = SL_INTROSPECT_OPTS_INIT;
+	*out = NULL;
+	int rc = busy(c);
+	if (rc)
+		return rc;
+	rc = c->drv->introspect(out, c, opts ? opts : &def);
+	if (rc)
+		sl_error_prefix("inspect %s", sl_conn_display(c));
+	else
+		sl_schema_sort(*out);
+	return rc;
+}

@@ -1,0 +1,373 @@
+/*
+ * url.c - parsing and redaction of database URLs (see include/sluice/url.h).
+ *
+ * PostgreSQL URLs are validated by libpq's own PQconninfoParse, so sluice
+ * accepts exactly what libpq accepts; the redacted form is rebuilt from the
+ * parsed options. MySQL URLs are parsed here: percent-decoding, a numeric
+ * port, and options after '?'. This file is a fuzz target (fuzz/fuzz_url.c).
+ */
+#include "sluice/url.h"
+#include "sluice/buf.h"
+#include "sluice/error.h"
+
+#include <ctype.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *sl_engine_name(sl_engine e)
+{
+	switch (e) {
+	case SL_ENGINE_SQLITE: return "sqlite";
+	case SL_ENGINE_POSTGRES: return "postgres";
+	case SL_ENGINE_MYSQL: return "mysql";
+	default: return "none";
+	}
+}
+
+void sl_url_free(sl_url *u)
+{
+	if (!u)
+		return;
+	free(u->raw);
+	free(u->redacted);
+	free(u->conninfo);
+	free(u->path);
+	free(u->user);
+	if (u->password) {
+		memset(u->password, 0, strlen(u->password));
+		free(u->password);
+	}
+	free(u->host);
+	free(u->database);
+	for (size_t i = 0; i < u->nparams; i++) {
+		free(u->params[i].key);
+		free(u->params[i].value);
+	}
+	free(u->params);
+	free(u);
+}
+
+const char *sl_url_param_get(const sl_url *u, const char *key)
+{
+	for (size_t i = u->nparams; i-- > 0;)
+		if (strcmp(u->params[i].key, key) == 0)
+			return u->params[i].value;
+	return NULL;
+}
+
+static int hexv(int c)
+{
+	if (isdigit(c))
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decodes s[0..n) into a new string; NULL with the error set on bad input. */
+static char *pct_decode(const char *s, size_t n, const char *part)
+{
+	char *d = malloc(n + 1);
+	if (!d) {
+		sl_error_nomem();
+		return NULL;
+	}
+	size_t j = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%') {
+			int h = i + 2 < n ? hexv((unsigned char)s[i + 1]) : -1;
+			int l = i + 2 < n ? hexv((unsigned char)s[i + 2]) : -1;
+			if (h < 0 || l < 0 || (h == 0 && l == 0)) {
+				free(d);
+				sl_error_set(SL_EINVALID, "invalid percent-encoding in the %s of the URL", part);
+				return NULL;
+			}
+			d[j++] = (char)(h * 16 + l);
+			i += 2;
+		} else {
+			d[j++] = s[i];
+		}
+	}
+	d[j] = '\0';
+	return d;
+}
+
+static int add_param(sl_url *u, const char *k, size_t kn, const char *v, size_t vn)
+{
+	sl_url_param *np = realloc(u->params, (u->nparams + 1) * sizeof(*np));
+	if (!np)
+		return sl_error_nomem();
+	u->params = np;
+	sl_url_param *p = &u->params[u->nparams];
+	p->key = pct_decode(k, kn, "option name");
+	if (!p->key)
+		return SL_EINVALID;
+	p->value = pct_decode(v, vn, "option value");
+	if (!p->value) {
+		free(p->key);
+		return SL_EINVALID;
+	}
+	u->nparams++;
+	return 0;
+}
+
+static int parse_query(sl_url *u, const char *q)
+{
+	while (*q) {
+		const char *amp = strchr(q, '&');
+		size_t n = amp ? (size_t)(amp - q) : strlen(q);
+		const char *eq = memchr(q, '=', n);
+		if (n == 0) {
+			q += amp ? 1 : 0;
+			if (!amp)
+				break;
+			continue;
+		}
+		if (!eq || eq == q)
+			return sl_error_set(SL_EINVALID, "option \"%.*s\" in the URL is not KEY=VALUE",
+					    (int)(n > 40 ? 40 : n), q);
+		int rc = add_param(u, q, (size_t)(eq - q), eq + 1, n - (size_t)(eq - q) - 1);
+		if (rc)
+			return rc;
+		q += n + (amp ? 1 : 0);
+	}
+	return 0;
+}
+
+static int parse_port(sl_url *u, const char *s, size_t n)
+{
+	if (n == 0 || n > 5)
+		goto bad;
+	int port = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			goto bad;
+		port = port * 10 + (s[i] - '0');
+	}
+	if (port < 1 || port > 65535)
+		goto bad;
+	u->port = port;
+	return 0;
+bad:
+	return sl_error_set(SL_EINVALID, "invalid port \"%.*s\" in the URL (expected 1-65535)",
+			    (int)(n > 20 ? 20 : n), s);
+}
+
+/* mysql://[user[:password]@][host][:port][/database][?k=v&...] */
+static int parse_mysql(sl_url *u, const char *rest)
+{
+	int rc = 0;
+	char *copy = strdup(rest);
+	if (!copy)
+		return sl_error_nomem();
+	char *query = strchr(copy, '?');
+	if (query)
+		*query++ = '\0';
+	char *slash = strchr(copy, '/');
+	if (slash) {
+		*slash++ = '\0';
+		if (strchr(slash, '/')) {
+			rc = sl_error_set(SL_EINVALID, "invalid database name \"%s\" in the URL: it holds a '/'", slash);
+			goto done;
+		}
+		if (*slash && !(u->database = pct_decode(slash, strlen(slash), "database name"))) {
+			rc = SL_EINVALID;
+			goto done;
+		}
+	}
+	char *hostport = copy;
+	char *at = strrchr(copy, '@');
+	if (at) {
+		*at = '\0';
+		hostport = at + 1;
+		char *colon = strchr(copy, ':');
+		if (colon) {
+			*colon = '\0';
+			if (!(u->password = pct_decode(colon + 1, strlen(colon + 1), "password"))) {
+				rc = SL_EINVALID;
+				goto done;
+			}
+		}
+		if (*copy && !(u->user = pct_decode(copy, strlen(copy), "user name"))) {
+			rc = SL_EINVALID;
+			goto done;
+		}
+	}
+	char *portp = NULL;
+	if (hostport[0] == '[') {
+		char *close = strchr(hostport, ']');
+		if (!close) {
+			rc = sl_error_set(SL_EINVALID, "invalid host in the URL: '[' without ']'");
+			goto done;
+		}
+		*close = '\0';
+		if (close[1] == ':')
+			portp = close + 2;
+		else if (close[1]) {
+			rc = sl_error_set(SL_EINVALID, "invalid host in the URL: text after ']'");
+			goto done;
+		}
+		hostport++;
+	} else {
+		char *colon = strchr(hostport, ':');
+		if (colon) {
+			*colon = '\0';
+			portp = colon + 1;
+		}
+	}
+	if (*hostport && !(u->host = pct_decode(hostport, strlen(hostport), "host"))) {
+		rc = SL_EINVALID;
+		goto done;
+	}
+	if (portp && (rc = parse_port(u, portp, strlen(portp))))
+		goto done;
+	if (query)
+		rc = parse_query(u, query);
+done:
+	free(copy);
+	return rc;
+}
+
+static int mysql_redact(sl_url *u, const char *scheme)
+{
+	sl_buf b = SL_BUF_INIT;
+	int rc = sl_buf_printf(&b, "%s://", scheme);
+	if (!rc && u->user)
+		rc = sl_buf_printf(&b, "%s%s@", u->user, u->password ? ":***" : "");
+	if (!rc && u->host)
+		rc = sl_buf_printf(&b, strchr(u->host, ':') ? "[%s]" : "%s", u->host);
+	if (!rc && u->port)
+		rc = sl_buf_printf(&b, ":%d", u->port);
+	if (!rc && u->database)
+		rc = sl_buf_printf(&b, "/%s", u->database);
+	for (size_t i = 0; !rc && i < u->nparams; i++) {
+		bool secret = strstr(u->params[i].key, "password") != NULL;
+		rc = sl_buf_printf(&b, "%c%s=%s", i ? '&' : '?', u->params[i].key,
+				   secret ? "***" : u->params[i].value);
+	}
+	if (rc) {
+		sl_buf_free(&b);
+		return rc;
+	}
+	u->redacted = sl_buf_detach(&b);
+	return u->redacted ? 0 : SL_ENOMEM;
+}
+
+/* Validates with libpq and builds "postgres://user@host:port/db?..." without the password. */
+static int parse_postgres(sl_url *u, const char *conninfo)
+{
+	char *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
+	if (!opts) {
+		int rc;
+		if (err) {
+			size_t n = strlen(err);
+			while (n && (err[n - 1] == '\n' || err[n - 1] == ' '))
+				err[--n] = '\0';
+			/* libpq's messages name the part but may echo the input: strip a password */
+			rc = sl_error_set(SL_EINVALID, "invalid PostgreSQL connection string: %s",
+					  strstr(err, "password") ? "malformed password option" : err);
+			PQfreemem(err);
+		} else {
+			rc = sl_error_nomem();
+		}
+		return rc;
+	}
+	if (!(u->conninfo = strdup(conninfo))) {
+		PQconninfoFree(opts);
+		return sl_error_nomem();
+	}
+	sl_buf b = SL_BUF_INIT;
+	const char *user = NULL, *host = NULL, *port = NULL, *db = NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (!o->val)
+			continue;
+		if (!strcmp(o->keyword, "user")) user = o->val;
+		else if (!strcmp(o->keyword, "host")) host = o->val;
+		else if (!strcmp(o->keyword, "hostaddr") && !host) host = o->val;
+		else if (!strcmp(o->keyword, "port")) port = o->val;
+		else if (!strcmp(o->keyword, "dbname")) db = o->val;
+	}
+	int rc = sl_buf_puts(&b, "postgres://");
+	if (!rc && user)
+		rc = sl_buf_printf(&b, "%s@", user);
+	if (!rc && host)
+		rc = sl_buf_puts(&b, host);
+	if (!rc && port)
+		rc = sl_buf_printf(&b, ":%s", port);
+	if (!rc && db)
+		rc = sl_buf_printf(&b, "/%s", db);
+	if (!rc) {
+		u->user = user ? strdup(user) : NULL;
+		u->host = host ? strdup(host) : NULL;
+		u->database = db ? strdup(db) : NULL;
+		u->port = port ? atoi(port) : 0; /* validated by libpq at connect time */
+		u->redacted = sl_buf_detach(&b);
+		if (!u->redacted)
+			rc = SL_ENOMEM;
+	}
+	sl_buf_free(&b);
+	PQconninfoFree(opts);
+	return rc;
+}
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+int sl_url_parse(sl_url **out, const char *s)
+{
+	*out = NULL;
+	if (!s || !*s)
+		return sl_error_set(SL_EINVALID, "empty database URL");
+	sl_url *u = calloc(1, sizeof(*u));
+	if (!u || !(u->raw = strdup(s))) {
+		free(u);
+		return sl_error_nomem();
+	}
+	int rc = 0;
+	if (has_prefix(s, "sqlite:")) {
+		const char *p = s + 7;
+		if (has_prefix(p, "//"))
+			p += 2;
+		u->engine = SL_ENGINE_SQLITE;
+		if (!*p) {
+			rc = sl_error_set(SL_EINVALID, "missing file path in the URL \"sqlite:\" (use sqlite:PATH or sqlite::memory:)");
+			goto done;
+		}
+		u->path = strdup(p);
+		u->redacted = strdup(s);
+		if (!u->path || !u->redacted)
+			rc = sl_error_nomem();
+	} else if (has_prefix(s, "postgres://") || has_prefix(s, "postgresql://")) {
+		u->engine = SL_ENGINE_POSTGRES;
+		rc = parse_postgres(u, s);
+	} else if (has_prefix(s, "postgres:") || has_prefix(s, "postgresql:")) {
+		u->engine = SL_ENGINE_POSTGRES;
+		rc = parse_postgres(u, strchr(s, ':') + 1);
+	} else if (has_prefix(s, "mysql://") || has_prefix(s, "mariadb://")) {
+		u->engine = SL_ENGINE_MYSQL;
+		const char *scheme = s[1] == 'y' ? "mysql" : "mariadb";
+		rc = parse_mysql(u, strstr(s, "://") + 3);
+		if (!rc)
+			rc = mysql_redact(u, scheme);
+	} else {
+		const char *colon = strchr(s, ':');
+		size_t n = colon ? (size_t)(colon - s) : strlen(s);
+		if (!colon)
+			rc = sl_error_set(SL_EINVALID, "missing scheme in the URL (expected sqlite:PATH, postgres://, mysql:// or mariadb://)");
+		else
+			rc = sl_error_set(SL_EINVALID,
+				  "unknown scheme \"%.*s\" in the URL (expected sqlite:, postgres://, mysql:// or mariadb://)",
+				  (int)(n > 20 ? 20 : n), s);
+	}
+done:
+	if (rc) {
+		sl_url_free(u);
+		return rc;
+	}
+	*out = u;
+	return 0;
+}
