@@ -233,6 +233,12 @@ void sl_schema_sort(sl_schema *s);
 sl_table *sl_schema_find_table(const sl_schema *s, const char *schema, const char *name);
 sl_column *sl_table_find_column(const sl_table *t, const char *name);
 
+/*
+ * The family a kind belongs to, for comparing models across engines: all
+ * integer widths are SL_T_INT64, FLOAT32 is FLOAT64, CHAR/VARCHAR are TEXT,
+ * TIMESTAMPTZ stays itself; every other kind is its own family.
+ */
+sl_tkind sl_tkind_family(sl_tkind k);
 /* "int64", "decimal", ... as used in docs and JSON. */
 const char *sl_tkind_name(sl_tkind k);
 /* Portable type as text: "decimal(12,2)", "varchar(255)", "enum('a','b')". */

@@ -296,6 +296,22 @@ const char *sl_tkind_name(sl_tkind k)
 	return (unsigned)k < SL_T__COUNT ? tkind_names[k] : "unknown";
 }
 
+sl_tkind sl_tkind_family(sl_tkind k)
+{
+	switch (k) {
+	case SL_T_INT16:
+	case SL_T_INT32:
+		return SL_T_INT64;
+	case SL_T_FLOAT32:
+		return SL_T_FLOAT64;
+	case SL_T_CHAR:
+	case SL_T_VARCHAR:
+		return SL_T_TEXT;
+	default:
+		return k;
+	}
+}
+
 const char *sl_fk_action_name(sl_fk_action a)
 {
 	switch (a) {
