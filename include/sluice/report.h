@@ -1,0 +1,27 @@
+/*
+ * report.h - renderings of sluice's models for people and programs.
+ *
+ * Each function appends to out and returns 0 or a negative SL_E* code.
+ * Nothing here touches a database: callers pass models already read.
+ */
+#ifndef SLUICE_REPORT_H
+#define SLUICE_REPORT_H
+
+#include "sluice/buf.h"
+#include "sluice/schema.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A compact listing for a terminal: one block per table. */
+int sl_report_schema_text(sl_buf *out, const sl_schema *s);
+/* The whole model as JSON (format documented in docs/inspect.md). */
+int sl_report_schema_json(sl_buf *out, const sl_schema *s);
+/* A data map in Markdown for non-technical readers, with a Mermaid diagram. */
+int sl_report_schema_md(sl_buf *out, const sl_schema *s, const char *title);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
