@@ -302,7 +302,13 @@ static int parse_postgres(sl_url *u, const char *conninfo)
 		u->user = user ? strdup(user) : NULL;
 		u->host = host ? strdup(host) : NULL;
 		u->database = db ? strdup(db) : NULL;
-		u->port = port ? atoi(port) : 0; /* validated by libpq at connect time */
+		u->port = 0; /* libpq validates ports at connect time; keep a plain single one */
+		if (port) {
+			char *end = NULL;
+			long v = strtol(port, &end, 10);
+			if (end != port && !*end && v > 0 && v <= 65535)
+				u->port = (int)v;
+		}
 		u->redacted = sl_buf_detach(&b);
 		if (!u->redacted)
 			rc = SL_ENOMEM;

@@ -1,0 +1,154 @@
+/*
+ * test_url.c - database URL parsing: engines, parts, percent-decoding,
+ * redaction, and errors that name the wrong part.
+ */
+#include "testutil.h"
+
+#include "sluice/url.h"
+
+#include <string.h>
+
+static sl_url *parse_ok(const char *s)
+{
+	sl_url *u = NULL;
+	int rc = sl_url_parse(&u, s);
+	if (rc)
+		fail_msg("parse \"%s\": %s", s, sl_error_last()->message);
+	return u;
+}
+
+static void parse_bad(const char *s, const char *expect_in_msg)
+{
+	sl_url *u = NULL;
+	int rc = sl_url_parse(&u, s);
+	assert_int_equal(rc, SL_EINVALID);
+	assert_null(u);
+	const char *m = sl_error_last()->message;
+	if (!strstr(m, expect_in_msg))
+		fail_msg("error for \"%s\" is \"%s\", expected it to mention \"%s\"", s, m, expect_in_msg);
+}
+
+static void test_sqlite_forms(void **state)
+{
+	(void)state;
+	sl_url *u = parse_ok("sqlite:/tmp/a b.db");
+	assert_int_equal(u->engine, SL_ENGINE_SQLITE);
+	assert_string_equal(u->path, "/tmp/a b.db");
+	sl_url_free(u);
+	u = parse_ok("sqlite::memory:");
+	assert_string_equal(u->path, ":memory:");
+	sl_url_free(u);
+	u = parse_ok("sqlite://relative/x.db");
+	assert_string_equal(u->path, "relative/x.db");
+	sl_url_free(u);
+	u = parse_ok("sqlite:file:x.db?mode=ro");
+	assert_string_equal(u->path, "file:x.db?mode=ro");
+	sl_url_free(u);
+	parse_bad("sqlite:", "missing file path");
+}
+
+static void test_mysql_parts(void **state)
+{
+	(void)state;
+	sl_url *u = parse_ok("mysql://app%40corp:p%3Ass%2Fw@db.local:3307/bill%20ing?socket=/tmp/m.sock&group=client");
+	assert_int_equal(u->engine, SL_ENGINE_MYSQL);
+	assert_string_equal(u->user, "app@corp");
+	assert_string_equal(u->password, "p:ss/w");
+	assert_string_equal(u->host, "db.local");
+	assert_int_equal(u->port, 3307);
+	assert_string_equal(u->database, "bill ing");
+	assert_string_equal(sl_url_param_get(u, "socket"), "/tmp/m.sock");
+	assert_string_equal(sl_url_param_get(u, "group"), "client");
+	assert_null(strstr(u->redacted, "p:ss/w"));
+	assert_non_null(strstr(u->redacted, "***"));
+	sl_url_free(u);
+
+	u = parse_ok("mariadb://[::1]:3306/");
+	assert_int_equal(u->engine, SL_ENGINE_MYSQL);
+	assert_string_equal(u->host, "::1");
+	assert_null(u->database);
+	assert_null(u->user);
+	sl_url_free(u);
+
+	u = parse_ok("mysql://");
+	assert_null(u->host);
+	assert_int_equal(u->port, 0);
+	sl_url_free(u);
+}
+
+static void test_mysql_errors(void **state)
+{
+	(void)state;
+	parse_bad("mysql://u@h:99x/db", "invalid port \"99x\"");
+	parse_bad("mysql://u@h:0/db", "invalid port");
+	parse_bad("mysql://u@h:70000/db", "invalid port");
+	parse_bad("mysql://u@h:/db", "invalid port");
+	parse_bad("mysql://u@h/db/extra", "database name");
+	parse_bad("mysql://u%zz@h/db", "percent-encoding in the user name");
+	parse_bad("mysql://u:p%4@h/db", "percent-encoding in the password");
+	parse_bad("mysql://u@h/db?novalue", "option \"novalue\"");
+	parse_bad("mysql://u@[::1/db", "'[' without ']'");
+	parse_bad("mysql://u:p%00w@h/db", "percent-encoding");
+}
+
+static void test_password_never_in_errors(void **state)
+{
+	(void)state;
+	const char *bad[] = {
+		"mysql://u:SECRETPW@h:port/db",
+		"postgresql://u:SECRETPW@h:5432/db?sslmode=bogus&x",
+		"postgres://u:SECRETPW@[::1/db",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sl_url *u = NULL;
+		int rc = sl_url_parse(&u, bad[i]);
+		assert_int_equal(rc, SL_EINVALID);
+		assert_null(strstr(sl_error_last()->message, "SECRETPW"));
+	}
+}
+
+static void test_postgres_forms(void **state)
+{
+	(void)state;
+	sl_url *u = parse_ok("postgresql://app:pw@127.0.0.1:5433/billing?application_name=x");
+	assert_int_equal(u->engine, SL_ENGINE_POSTGRES);
+	assert_string_equal(u->user, "app");
+	assert_string_equal(u->host, "127.0.0.1");
+	assert_int_equal(u->port, 5433);
+	assert_string_equal(u->database, "billing");
+	assert_string_equal(u->redacted, "postgres://app@127.0.0.1:5433/billing");
+	assert_string_equal(u->conninfo, "postgresql://app:pw@127.0.0.1:5433/billing?application_name=x");
+	sl_url_free(u);
+
+	u = parse_ok("postgres:host=127.0.0.1 port=5434 dbname=x user=y password=zzz");
+	assert_int_equal(u->engine, SL_ENGINE_POSTGRES);
+	assert_int_equal(u->port, 5434);
+	assert_string_equal(u->database, "x");
+	assert_null(strstr(u->redacted, "zzz"));
+	sl_url_free(u);
+
+	parse_bad("postgres:host=a bogus_keyword=1", "invalid PostgreSQL connection string");
+	parse_bad("postgresql://h/db?nosuchoption=1", "invalid PostgreSQL connection string");
+}
+
+static void test_schemes(void **state)
+{
+	(void)state;
+	parse_bad("", "empty");
+	parse_bad("oracle://x", "unknown scheme \"oracle\"");
+	parse_bad("just-a-file.db", "missing scheme");
+	parse_bad("MYSQL://x", "unknown scheme");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sqlite_forms),
+		cmocka_unit_test(test_mysql_parts),
+		cmocka_unit_test(test_mysql_errors),
+		cmocka_unit_test(test_password_never_in_errors),
+		cmocka_unit_test(test_postgres_forms),
+		cmocka_unit_test(test_schemes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
