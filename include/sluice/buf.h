@@ -32,7 +32,7 @@ int sl_buf_put(sl_buf *b, const void *data, size_t len);
 int sl_buf_puts(sl_buf *b, const char *s);
 int sl_buf_putc(sl_buf *b, char c);
 int sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int sl_buf_vprintf(sl_buf *b, const char *fmt, va_list ap);
+int sl_buf_vprintf(sl_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Empties the buffer, keeping its memory. */
 void sl_buf_clear(sl_buf *b);
 /* Hands the content to the caller (who frees it) and resets the buffer. Never NULL on success. */

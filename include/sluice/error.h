@@ -45,7 +45,7 @@ const sl_error *sl_error_last(void);
 /* Sets the thread's error and returns code, so callers can `return sl_error_set(...)`. */
 int sl_error_set(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int sl_error_setv(int code, const char *fmt, va_list ap);
+int sl_error_setv(int code, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Like sl_error_set, also recording the SQLSTATE (may be NULL) and engine code. */
 int sl_error_set_db(int code, const char *sqlstate, int engine_code, const char *fmt, ...)

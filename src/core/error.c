@@ -25,6 +25,7 @@ static void store(char *msg)
 	tl_err.message = msg ? msg : nomem_msg;
 }
 
+__attribute__((format(printf, 1, 0)))
 static char *vformat(const char *fmt, va_list ap)
 {
 	va_list cp;
