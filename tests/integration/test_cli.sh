@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# test_cli.sh - the sluice binary end to end: help for every command, inspect
+# in three formats on the example database, and the error contract (exit
+# codes, the wrong part named, passwords never printed).
+. "$SLUICE_SOURCE_DIR/tests/integration/lib/assert.sh"
+
+EX="$SLUICE_SOURCE_DIR/examples/billing/billing.db"
+cp "$EX" "$TMP/b.db"
+DB="sqlite:$TMP/b.db"
+
+run "$SLUICE" --version; expect_rc 0 "version"; expect_out "sluice " "version"
+run "$SLUICE"; expect_rc 2 "no command"
+run "$SLUICE" frobnicate; expect_rc 2 "unknown command"; expect_err 'unknown command "frobnicate"' "unknown command"
+run "$SLUICE" help; expect_rc 0 "help"
+for cmd in $(awk '/^commands:/{f=1;next} f&&/^  [a-z]/{print $1}' "$TMP/out"); do
+  run "$SLUICE" "$cmd" --help; expect_rc 0 "$cmd --help"; expect_out "usage: sluice $cmd" "$cmd --help"
+  run "$SLUICE" help "$cmd"; expect_rc 0 "help $cmd"
+done
+
+run "$SLUICE" inspect "$DB"
+expect_rc 0 "inspect text"
+expect_out "table invoices (72 rows)" "inspect text"
+expect_out "foreign key (customer_id) -> customers (id) on delete restrict" "inspect text"
+expect_out "view customer_balances reads" "inspect text"
+expect_out "trigger payments_audit AFTER INSERT on payments" "inspect text"
+
+run "$SLUICE" inspect "$DB" --format json
+expect_rc 0 "inspect json"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t={x["name"]:x for x in d["tables"]}; assert t["invoices"]["rows"]==72; assert t["invoices"]["columns"][6]["type"]["portable"]=="decimal(12,2)"; assert d["views"][0]["name"]=="customer_balances"' "$TMP/out"; then ok; else bad "inspect json content"; fi
+
+run "$SLUICE" inspect "$DB" --format md --title "Billing"
+expect_rc 0 "inspect md"
+expect_out "# Data map: Billing" "md title"
+expect_out '```mermaid' "md diagram"
+expect_out "| [invoices](#table-invoices) | 72 | customers, subscriptions | invoice_items, payments |" "md glance row"
+expect_out "Deleting that customers row also deletes these rows." "md cascade sentence"
+
+run "$SLUICE" inspect "$DB" --format yaml; expect_rc 2 "bad format"; expect_err 'unknown format "yaml"' "bad format"
+run "$SLUICE" inspect "$DB" --bogus; expect_rc 2 "unknown option"; expect_err 'unknown option "--bogus"' "unknown option"
+run "$SLUICE" inspect; expect_rc 2 "missing URL"
+
+# malformed URLs: exit 2, the wrong part named
+run "$SLUICE" inspect 'mysql://app:SECRETPW@db:99x/billing'
+expect_rc 2 "bad port"; expect_err 'invalid port "99x"' "bad port"; expect_nowhere SECRETPW "bad port"
+run "$SLUICE" inspect 'oracle://x'; expect_rc 2 "bad scheme"; expect_err 'unknown scheme "oracle"' "bad scheme"
+run "$SLUICE" inspect 'postgresql://u:SECRETPW@h/db?bogus_option=1'
+expect_rc 2 "bad pg option"; expect_nowhere SECRETPW "bad pg option"
+
+# unreachable servers: exit 3, host named, password never printed
+run "$SLUICE" inspect 'postgresql://app:SECRETPW@127.0.0.1:1/billing?connect_timeout=3'
+expect_rc 3 "pg unreachable"; expect_err "127.0.0.1" "pg unreachable"; expect_nowhere SECRETPW "pg unreachable"
+run "$SLUICE" inspect 'mysql://app:SECRETPW@127.0.0.1:1/billing?connect-timeout=3'
+expect_rc 3 "mysql unreachable"; expect_err "127.0.0.1" "mysql unreachable"; expect_nowhere SECRETPW "mysql unreachable"
+run "$SLUICE" inspect "sqlite:$TMP/no/such/dir/x.db"
+expect_rc 3 "sqlite missing dir"; expect_err "$TMP/no/such/dir/x.db" "sqlite missing dir"
+
+# wrong password against the real servers: exit 3, never echoed
+if [ -n "${SLUICE_TEST_MY_URL:-}" ]; then
+  hostport=${SLUICE_TEST_MY_URL#*@}
+  run "$SLUICE" inspect "mysql://sluice:WRONGSECRET@${hostport}"
+  expect_rc 3 "mysql wrong password"; expect_nowhere WRONGSECRET "mysql wrong password"
+fi
+
+finish
