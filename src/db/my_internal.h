@@ -1,0 +1,55 @@
+/*
+ * my_internal.h - private structures of the MySQL/MariaDB driver, shared by
+ * src/db/mysql.c (connection, queries, quoting, locks) and
+ * src/db/mysql_writer.c (the LOAD DATA LOCAL INFILE bulk writer).
+ *
+ * Nothing outside those two files includes this header. docs/drivers/mysql.md
+ * describes the behaviour users see.
+ */
+#ifndef SLUICE_DB_MY_INTERNAL_H
+#define SLUICE_DB_MY_INTERNAL_H
+
+#include "sluice/sys/driver.h"
+
+#include <mysql.h>
+
+/*
+ * The bytes LOAD DATA LOCAL INFILE reads. The infile handler installed at
+ * open serves only this buffer (never a file named by the server), so a
+ * server asking for "/etc/passwd" gets the pending batch or nothing.
+ */
+typedef struct my_infile {
+	const char *data;
+	size_t len;
+	size_t pos;
+} my_infile;
+
+typedef struct my_conn {
+	sl_conn base;            /* must stay first */
+	MYSQL *mysql;
+	bool no_backslash;       /* sql_mode has NO_BACKSLASH_ESCAPES */
+	bool mariadb;
+	unsigned long version;   /* mysql_get_server_version(): 100811 for 10.8.11 */
+	my_infile infile;        /* what the next LOAD DATA LOCAL reads */
+} my_conn;
+
+/* Sets the error from the connection's last failure: SL_EDB, or SL_ECONNECT when the link is gone. */
+int my_fail(my_conn *mc, const char *what);
+
+/* Runs sql (one statement or several) and discards any result sets. */
+int my_run(my_conn *mc, const char *sql, size_t len);
+
+/* Appends s as a string literal that is valid under the session's sql_mode. */
+int my_quote_string(const my_conn *mc, sl_buf *out, const char *s, size_t len);
+
+/* Appends "YYYY-MM-DD HH:MM:SS[.ffffff]" (MySQL wants a space, not 'T'). */
+int my_format_datetime(sl_buf *out, int64_t usec);
+
+/* Writer entry points (mysql_writer.c). */
+int my_writer_open(sl_writer **out, sl_conn *c, const char *schema, const char *table,
+		   const char *const *columns, size_t ncolumns);
+int my_writer_write(sl_writer *w, const sl_batch *b);
+int my_writer_flush(sl_writer *w);
+void my_writer_free(sl_writer *w);
+
+#endif
