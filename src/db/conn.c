@@ -9,6 +9,7 @@
 #include "sluice/error.h"
 #include "sluice/sys/driver.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,34 @@ static const sl_driver *driver_for(sl_engine e)
 	return NULL;
 }
 
+/*
+ * SLUICE_FAULT=OP:N makes the N-th call of OP on each new connection fail as
+ * a lost connection would (SL_ECONNECT). OP is exec, query, fetch, write,
+ * flush or commit. For tests of crash safety and resume; see docs/testing.md.
+ */
+static void fault_setup(sl_conn *c)
+{
+	const char *f = getenv("SLUICE_FAULT");
+	const char *colon = f ? strchr(f, ':') : NULL;
+	if (!colon || (size_t)(colon - f) >= sizeof(c->fault_op))
+		return;
+	char *end = NULL;
+	long n = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end || n < 1)
+		return;
+	memcpy(c->fault_op, f, (size_t)(colon - f));
+	c->fault_op[colon - f] = '\0';
+	c->fault_at = n;
+}
+
+static int fault(sl_conn *c, const char *op)
+{
+	if (!c->fault_at || strcmp(c->fault_op, op) != 0 || ++c->fault_calls != c->fault_at)
+		return 0;
+	return sl_error_set(SL_ECONNECT, "%s on %s: injected fault (SLUICE_FAULT=%s:%ld)",
+			    op, sl_conn_display(c), op, c->fault_at);
+}
+
 int sl_conn_open_url(sl_conn **out, const sl_url *url)
 {
 	*out = NULL;
@@ -38,6 +67,7 @@ int sl_conn_open_url(sl_conn **out, const sl_url *url)
 		return rc;
 	c->drv = drv;
 	c->changes = -1;
+	fault_setup(c);
 	c->display = strdup(url->redacted);
 	if (!c->display) {
 		sl_conn_close(c);
@@ -89,6 +119,8 @@ static int busy(sl_conn *c)
 int sl_conn_exec(sl_conn *c, const char *sql)
 {
 	int rc = busy(c);
+	if (!rc)
+		rc = fault(c, "exec");
 	return rc ? rc : c->drv->exec(c, sql);
 }
 
@@ -96,6 +128,8 @@ int sl_conn_query(sl_cursor **out, sl_conn *c, const char *sql)
 {
 	*out = NULL;
 	int rc = busy(c);
+	if (!rc)
+		rc = fault(c, "query");
 	if (rc)
 		return rc;
 	rc = c->drv->query(out, c, sql);
@@ -116,7 +150,8 @@ int sl_cursor_fetch(sl_cursor *cur, sl_batch *b, size_t max_rows)
 	if (b->ncols != cur->ncols)
 		return sl_error_set(SL_ERROR, "batch has %zu columns, the query returns %zu",
 				    b->ncols, cur->ncols);
-	return cur->conn->drv->fetch(cur, b, max_rows ? max_rows : 1);
+	int rc = fault(cur->conn, "fetch");
+	return rc ? rc : cur->conn->drv->fetch(cur, b, max_rows ? max_rows : 1);
 }
 
 void sl_cursor_close(sl_cursor *cur)
@@ -213,6 +248,8 @@ int sl_conn_commit(sl_conn *c)
 {
 	int rc = busy(c);
 	if (!rc)
+		rc = fault(c, "commit");
+	if (!rc)
 		rc = c->drv->commit(c);
 	c->in_tx = false;
 	return rc;
@@ -265,7 +302,9 @@ int sl_writer_write(sl_writer *w, const sl_batch *b)
 {
 	if (b->ncols != w->ncols)
 		return sl_error_set(SL_ERROR, "batch has %zu columns, the writer %zu", b->ncols, w->ncols);
-	int rc = w->conn->drv->writer_write(w, b);
+	int rc = fault(w->conn, "write");
+	if (!rc)
+		rc = w->conn->drv->writer_write(w, b);
 	if (!rc)
 		w->rows += b->nrows;
 	return rc;
@@ -273,7 +312,8 @@ int sl_writer_write(sl_writer *w, const sl_batch *b)
 
 int sl_writer_flush(sl_writer *w)
 {
-	return w->conn->drv->writer_flush(w);
+	int rc = fault(w->conn, "flush");
+	return rc ? rc : w->conn->drv->writer_flush(w);
 }
 
 int sl_writer_close(sl_writer *w)

@@ -34,6 +34,10 @@ struct sl_conn {
 	int64_t changes;         /* rows changed by the last exec, -1 unknown */
 	bool in_tx;              /* maintained by the core's begin/commit/rollback wrappers */
 	sl_cursor *open_cursor;  /* the one open cursor, maintained by the core */
+	/* fault injection (SLUICE_FAULT, docs/testing.md), maintained by the core */
+	char fault_op[16];
+	long fault_at;
+	long fault_calls;
 };
 
 /* Base of every cursor. The driver fills ncols and cols in query. */
