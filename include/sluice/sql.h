@@ -1,0 +1,59 @@
+/*
+ * sql.h - splitting a SQL script into statements, per dialect.
+ *
+ * The splitter knows just enough of each dialect's lexical rules to find
+ * where statements end: strings, quoted identifiers, comments, dollar quotes
+ * (PostgreSQL), DELIMITER lines and BEGIN ... END bodies (MySQL), trigger
+ * bodies (SQLite). It does not parse or validate SQL. The rules and the
+ * limits of each dialect are described in docs/migration-format.md
+ * ("How statements are split").
+ */
+#ifndef SLUICE_SQL_H
+#define SLUICE_SQL_H
+
+#include <stddef.h>
+
+#include "sluice/arena.h"
+#include "sluice/url.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One statement of a script. */
+typedef struct sl_stmt {
+	const char *text; /* NUL-terminated copy owned by the list: the exact bytes of the
+	                     statement without its terminating delimiter, leading comments
+	                     and surrounding whitespace; comments inside are kept */
+	size_t len;       /* bytes in text */
+	size_t line;      /* 1-based line of text's first byte in the input */
+	size_t offset;    /* byte offset of text's first byte in the input */
+} sl_stmt;
+
+/* The statements of a script, in input order. Owns every text. */
+typedef struct sl_stmt_list {
+	sl_stmt *items;
+	size_t n;
+	size_t cap;
+	sl_arena *arena; /* holds items and texts; NULL while empty */
+} sl_stmt_list;
+
+#define SL_STMT_LIST_INIT { .items = NULL, .n = 0, .cap = 0, .arena = NULL }
+
+/*
+ * Splits sql[0..len) written in dialect into statements. *out is overwritten
+ * (free a previous list first) and holds the statements on success; empty
+ * statements and chunks made only of comments are skipped. On failure (an
+ * unterminated string or comment, a NUL byte, a psql meta-command, COPY ...
+ * FROM stdin, a bad DELIMITER line) returns SL_EINVALID with a message that
+ * starts with "line N: " and *out is empty.
+ */
+int sl_sql_split(sl_stmt_list *out, sl_engine dialect, const char *sql, size_t len);
+
+/* Frees the statements and resets the list to SL_STMT_LIST_INIT. NULL is fine. */
+void sl_stmt_list_free(sl_stmt_list *list);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
