@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	sl_url *u = NULL;
 	if (sl_url_parse(&u, s) == 0) {
-		if (u->password) {
+		if (u->password && *u->password) {
 			/* the redacted form writes user:***@ - the real password never follows the ':' */
 			size_t n = strlen(u->password) + 3;
 			char *needle = malloc(n);

@@ -254,7 +254,64 @@ static int mysql_redact(sl_url *u, const char *scheme)
 	return u->redacted ? 0 : SL_ENOMEM;
 }
 
-/* Validates with libpq and builds "postgres://user@host:port/db?..." without the password. */
+/*
+ * The password as written in a libpq string, for scrubbing messages that
+ * echo the input: the userinfo's part after ':' in URL form, or the value of
+ * password= in keyword form. Returns a malloc'd string or NULL when none.
+ */
+static char *pg_raw_password(const char *conninfo)
+{
+	const char *p = strstr(conninfo, "://");
+	if (p) {
+		p += 3;
+		size_t n = strcspn(p, "/?#");
+		const char *at = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (p[i] == '@')
+				at = p + i;
+		const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+		if (colon && at > colon + 1)
+			return strndup(colon + 1, (size_t)(at - colon - 1));
+		return NULL;
+	}
+	p = strstr(conninfo, "password");
+	if (!p)
+		return NULL;
+	p += 8;
+	while (*p == ' ')
+		p++;
+	if (*p++ != '=')
+		return NULL;
+	while (*p == ' ')
+		p++;
+	if (*p == '\'') {
+		const char *e = strchr(p + 1, '\'');
+		return e && e > p + 1 ? strndup(p + 1, (size_t)(e - p - 1)) : NULL;
+	}
+	size_t n = strcspn(p, " \t");
+	return n ? strndup(p, n) : NULL;
+}
+
+/* Copies msg with every occurrence of secret replaced by "***". */
+static char *scrub(const char *msg, const char *secret)
+{
+	sl_buf b = SL_BUF_INIT;
+	size_t sn = secret ? strlen(secret) : 0;
+	const char *p = msg;
+	while (*p) {
+		const char *hit = sn ? strstr(p, secret) : NULL;
+		if (!hit) {
+			sl_buf_puts(&b, p);
+			break;
+		}
+		sl_buf_put(&b, p, (size_t)(hit - p));
+		sl_buf_puts(&b, "***");
+		p = hit + sn;
+	}
+	return sl_buf_detach(&b);
+}
+
+/* Validates with libpq and builds "postgres://user@host:port/db" without the password. */
 static int parse_postgres(sl_url *u, const char *conninfo)
 {
 	char *err = NULL;
@@ -265,9 +322,13 @@ static int parse_postgres(sl_url *u, const char *conninfo)
 			size_t n = strlen(err);
 			while (n && (err[n - 1] == '\n' || err[n - 1] == ' '))
 				err[--n] = '\0';
-			/* libpq's messages name the part but may echo the input: strip a password */
+			/* libpq's messages name the wrong part but may echo the input */
+			char *secret = pg_raw_password(conninfo);
+			char *clean = scrub(err, secret);
 			rc = sl_error_set(SL_EINVALID, "invalid PostgreSQL connection string: %s",
-					  strstr(err, "password") ? "malformed password option" : err);
+					  clean ? clean : "malformed");
+			free(clean);
+			free(secret);
 			PQfreemem(err);
 		} else {
 			rc = sl_error_nomem();
