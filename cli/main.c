@@ -56,6 +56,10 @@ static int cmd_help(int argc, char **argv)
 		usage(stdout);
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		cli_print_help(stdout, "help", NULL);
+		return EXIT_OK;
+	}
 	const cli_command *c = cli_find(argv[1]);
 	if (!c)
 		return cli_usage_error("help", "unknown command \"%s\"", argv[1]);
