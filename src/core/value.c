@@ -358,7 +358,12 @@ int sl_format_double(sl_buf *out, double d)
 	if (isinf(d))
 		return sl_buf_puts(out, d > 0 ? "Infinity" : "-Infinity");
 	char tmp[40];
-	for (int prec = 15; prec <= 17; prec++) {
+	/*
+	 * For normal doubles a 15-digit form that round-trips is already the
+	 * shortest (%g drops trailing zeros). Subnormals carry fewer digits:
+	 * 5e-324 would print as 4.94065645841247e-324, so search from 1.
+	 */
+	for (int prec = isnormal(d) ? 15 : 1; prec <= 17; prec++) {
 		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
 		if (strtod(tmp, NULL) == d)
 			break;
