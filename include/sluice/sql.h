@@ -50,6 +50,18 @@ typedef struct sl_stmt_list {
  */
 int sl_sql_split(sl_stmt_list *out, sl_engine dialect, const char *sql, size_t len);
 
+/* Where a script came from, so positions name the file rather than the text. */
+typedef struct sl_sql_split_options {
+	const char *origin; /* e.g. a file path: errors read "origin:N: ..."; NULL: "line N: ..." */
+	size_t first_line;  /* line number of the text's first line in origin (default 1) */
+} sl_sql_split_options;
+
+#define SL_SQL_SPLIT_OPTIONS_INIT { .origin = NULL, .first_line = 1 }
+
+/* sl_sql_split() with options; opts NULL means SL_SQL_SPLIT_OPTIONS_INIT. */
+int sl_sql_split_ext(sl_stmt_list *out, sl_engine dialect, const char *sql, size_t len,
+                     const sl_sql_split_options *opts);
+
 /* Frees the statements and resets the list to SL_STMT_LIST_INIT. NULL is fine. */
 void sl_stmt_list_free(sl_stmt_list *list);
 

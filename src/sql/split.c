@@ -26,7 +26,7 @@ size_t sl_split_line(sl_split *sp, size_t off)
 		if (sp->sql[i] == '\n')
 			sp->line_no++;
 	sp->line_pos = off;
-	return sp->line_no;
+	return sp->line_no + sp->line_base - 1;
 }
 
 static int is_space(char c)
@@ -73,6 +73,8 @@ int sl_split_fail(sl_split *sp, size_t off, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (sp->origin)
+		return sl_error_set(SL_EINVALID, "%s:%zu: %s", sp->origin, sl_split_line(sp, off), msg);
 	return sl_error_set(SL_EINVALID, "line %zu: %s", sl_split_line(sp, off), msg);
 }
 
@@ -89,7 +91,15 @@ void sl_stmt_list_free(sl_stmt_list *list)
 
 int sl_sql_split(sl_stmt_list *out, sl_engine dialect, const char *sql, size_t len)
 {
-	sl_split sp = { .out = out, .sql = sql, .len = len, .line_pos = 0, .line_no = 1 };
+	return sl_sql_split_ext(out, dialect, sql, len, NULL);
+}
+
+int sl_sql_split_ext(sl_stmt_list *out, sl_engine dialect, const char *sql, size_t len,
+                     const sl_sql_split_options *opts)
+{
+	sl_split sp = { .out = out, .sql = sql, .len = len, .line_pos = 0, .line_no = 1,
+	                .origin = opts ? opts->origin : NULL,
+	                .line_base = opts && opts->first_line ? opts->first_line : 1 };
 	const char *nul;
 	int rc = 0;
 

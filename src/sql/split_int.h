@@ -21,15 +21,17 @@ typedef struct sl_split {
 	size_t len;
 	size_t line_pos;  /* line_no is the line of byte line_pos */
 	size_t line_no;
+	const char *origin; /* for error messages, or NULL */
+	size_t line_base;   /* line number of the text's first line */
 } sl_split;
 
-/* 1-based line of byte off. Cheap when offsets are asked in increasing order. */
+/* Line of byte off, counted from line_base. Cheap when offsets are asked in increasing order. */
 size_t sl_split_line(sl_split *sp, size_t off);
 
 /* Appends sql[start, end) trimmed of whitespace; an empty range is skipped. */
 int sl_split_emit(sl_split *sp, size_t start, size_t end);
 
-/* Sets SL_EINVALID with "line N: <msg>" for the line holding byte off. */
+/* Sets SL_EINVALID with "line N: <msg>" (or "origin:N: <msg>") for the line holding byte off. */
 int sl_split_fail(sl_split *sp, size_t off, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
