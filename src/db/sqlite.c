@@ -607,6 +607,12 @@ done:
 
 /* ---- transactions and the lock -------------------------------------- */
 
+/* True while lock() holds a write transaction it began itself. */
+static bool holds_lock_tx(sq_conn *c)
+{
+	return c->lock_depth > 0 && c->lock_owns_tx && !sqlite3_get_autocommit(c->db);
+}
+
 static int sq_begin(sl_conn *base)
 {
 	sq_conn *c = (sq_conn *)base;
@@ -626,6 +632,8 @@ static int sq_commit(sl_conn *base)
 		c->tx_savepoint = false;
 		return run_sql(c, "RELEASE " SQ_TX_SAVEPOINT, "commit");
 	}
+	if (holds_lock_tx(c))
+		return 0; /* no begin under the lock: its transaction ends at unlock */
 	return run_sql(c, "COMMIT", "commit");
 }
 
@@ -640,6 +648,8 @@ static int sq_rollback(sl_conn *base)
 	}
 	if (sqlite3_get_autocommit(c->db))
 		return 0; /* nothing open: an error may have rolled it back already */
+	if (holds_lock_tx(c))
+		return 0; /* a defensive rollback must not drop the lock */
 	return run_sql(c, "ROLLBACK", "rollback");
 }
 

@@ -439,6 +439,11 @@ static void test_lock(void **state)
 	sl_test_exec(a, "INSERT INTO t VALUES (2)");
 	SL_OK_OR_FAIL(sl_conn_rollback(a));
 	assert_int_equal(sl_test_int(b, "SELECT count(*) FROM t"), 0); /* not yet committed */
+	/* a stray commit or rollback without begin keeps the lock and the work */
+	SL_OK_OR_FAIL(sl_conn_rollback(a));
+	SL_OK_OR_FAIL(sl_conn_commit(a));
+	assert_int_equal(sl_conn_lock(b, "sluice_migrate", 0), SL_ELOCKED);
+	assert_int_equal(sl_test_int(a, "SELECT count(*) FROM t"), 1);
 	SL_OK_OR_FAIL(sl_conn_unlock(a, "sluice_migrate"));
 	assert_int_equal(sl_test_int(b, "SELECT count(*) FROM t"), 1);
 	assert_int_equal(sl_test_int(b, "SELECT x FROM t"), 1);
