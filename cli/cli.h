@@ -68,5 +68,13 @@ int cli_exit_code(int rc);
 bool cli_color(FILE *f);
 
 int cmd_inspect(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_new(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
 
 #endif

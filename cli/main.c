@@ -19,6 +19,31 @@ static const cli_command commands[] = {
 	  "--format md writes a data map a non-technical reader can follow: what each\n"
 	  "table holds, what links to what, and how many rows each has.\n"
 	  "Exit codes: 0 ok, 2 bad URL or usage, 3 database unreachable or error." },
+	{ "init", cmd_init, "init [DIR] [--project NAME]",
+	  "Create sluice.yaml and migrations/ (never overwrites a file).", NULL },
+	{ "new", cmd_new, "new TITLE [--id ID] [options]",
+	  "Write a new migration file with every metadata field the project requires.",
+	  "The file is migrations/<UTC timestamp>_<slug>.sql with sections up, down and\n"
+	  "verify to fill in. Format: docs/migration-format.md." },
+	{ "status", cmd_status, "status [TARGET] [--json] [options]",
+	  "Show every migration: applied (when, by whom, how long), pending, dirty or edited since.",
+	  "TARGET is a database URL or an environment of sluice.yaml. An applied file\n"
+	  "edited afterwards is shown with a diff. Exit 5 when a migration is dirty or drifted." },
+	{ "up", cmd_up, "up [TARGET] [--to ID] [--dry-run] [--lock-timeout SECONDS] [options]",
+	  "Apply pending migrations in order, each in its own transaction where the engine allows.",
+	  "A run takes a lock first: a concurrent run fails with exit 4 (or waits with\n"
+	  "--lock-timeout). Refuses (exit 5) while a migration is dirty or an applied\n"
+	  "file was edited, until `sluice repair`." },
+	{ "down", cmd_down, "down [TARGET] [--steps N | --to ID] [--dry-run] [options]",
+	  "Revert applied migrations, newest first (one by default).", NULL },
+	{ "verify", cmd_verify, "verify [TARGET] [options]",
+	  "Run the verify query of every applied migration; exit 1 when any returns rows.", NULL },
+	{ "baseline", cmd_baseline, "baseline ID [TARGET] [options]",
+	  "Adopt an existing database: record migrations up to ID as applied without running them.", NULL },
+	{ "repair", cmd_repair, "repair [TARGET] [--mark-applied] [options]",
+	  "Resolve dirty migrations and accept edited files' checksums, printing each change.",
+	  "A dirty record is removed (so `up` runs it again) unless --mark-applied says\n"
+	  "you completed it by hand. A drifted checksum is replaced by the file's." },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL },
 };
 

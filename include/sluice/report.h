@@ -21,6 +21,9 @@ int sl_report_schema_json(sl_buf *out, const sl_schema *s);
 /* A data map in Markdown for non-technical readers, with a Mermaid diagram. */
 int sl_report_schema_md(sl_buf *out, const sl_schema *s, const char *title);
 
+/* A unified diff of two texts (line based, bounded memory). */
+int sl_report_udiff(sl_buf *out, const char *a, const char *b, const char *a_label, const char *b_label);
+
 #ifdef __cplusplus
 }
 #endif

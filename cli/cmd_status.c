@@ -1,0 +1,131 @@
+/*
+ * cmd_status.c - `sluice status [TARGET]`: every migration, applied or not,
+ * with what the history table says; the difference for edited files.
+ * Exit 5 when a migration is dirty or drifted, so CI can gate on it.
+ */
+#include "cli.h"
+#include "project.h"
+
+#include "sluice/report.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static void print_json(const sl_migrate_status *st, const sl_conn *c, const char *table)
+{
+	json_t *root = json_object(), *a = json_array();
+	json_object_set_new(root, "target", json_string(sl_conn_display(c)));
+	json_object_set_new(root, "table", json_string(table));
+	for (size_t i = 0; i < st->n; i++) {
+		const sl_mig_status *s = &st->items[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_string(s->id));
+		json_object_set_new(o, "state", json_string(sl_mig_state_name(s->state)));
+		json_object_set_new(o, "title", jstr(s->file ? s->file->title : (s->row ? s->row->title : NULL)));
+		json_object_set_new(o, "file", jstr(s->file ? s->file->path : NULL));
+		json_object_set_new(o, "checksum", jstr(s->file ? s->checksum : NULL));
+		if (s->row) {
+			json_object_set_new(o, "recorded_checksum", jstr(s->row->checksum));
+			json_object_set_new(o, "status", jstr(s->row->status));
+			json_object_set_new(o, "applied_at", jstr(s->row->applied_at));
+			json_object_set_new(o, "applied_by", jstr(s->row->applied_by));
+			json_object_set_new(o, "duration_ms", json_integer(s->row->duration_ms));
+			json_object_set_new(o, "failed_statement", jstr(s->row->failed_statement));
+			json_object_set_new(o, "error", jstr(s->row->error));
+		}
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(root, "migrations", a);
+	json_t *n = json_object();
+	json_object_set_new(n, "applied", json_integer((json_int_t)st->napplied));
+	json_object_set_new(n, "pending", json_integer((json_int_t)st->npending));
+	json_object_set_new(n, "dirty", json_integer((json_int_t)st->ndirty));
+	json_object_set_new(n, "drifted", json_integer((json_int_t)st->ndrifted));
+	json_object_set_new(n, "missing_file", json_integer((json_int_t)st->nmissing));
+	json_object_set_new(root, "counts", n);
+	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text)
+		puts(text);
+	free(text);
+	json_decref(root);
+}
+
+static void print_text(const sl_migrate_status *st, const sl_conn *c, const char *table, const char *dir)
+{
+	printf("migrations in %s against %s (history table %s)\n\n", dir, sl_conn_display(c), table);
+	for (size_t i = 0; i < st->n; i++) {
+		const sl_mig_status *s = &st->items[i];
+		const char *title = s->file && s->file->title ? s->file->title : (s->row && s->row->title ? s->row->title : "");
+		printf("  %-12s %-16s %s", sl_mig_state_name(s->state), s->id, title);
+		if (s->row && s->row->applied_at)
+			printf("  (%s by %s, %lld ms)", s->row->applied_at, s->row->applied_by ? s->row->applied_by : "?",
+			       (long long)s->row->duration_ms);
+		putchar('\n');
+		if (s->state == SL_MIG_DIRTY)
+			printf("      %s at: %s\n      error: %s\n",
+			       s->row->failed_statement ? "failed" : "interrupted",
+			       s->row->failed_statement ? s->row->failed_statement : "(the process stopped before finishing)",
+			       s->row->error ? s->row->error : "(none recorded)");
+	}
+	printf("\n%zu migration(s): %zu applied, %zu pending, %zu dirty, %zu drifted, %zu without a file\n",
+	       st->n, st->napplied, st->npending, st->ndirty, st->ndrifted, st->nmissing);
+	for (size_t i = 0; i < st->n; i++) {
+		const sl_mig_status *s = &st->items[i];
+		if (s->state != SL_MIG_DRIFTED)
+			continue;
+		sl_buf d = SL_BUF_INIT;
+		char a_label[128], b_label[512];
+		snprintf(a_label, sizeof(a_label), "%s as applied (%.20s...)", s->id, s->row->checksum);
+		snprintf(b_label, sizeof(b_label), "%s now (%.20s...)", s->file->path, s->checksum);
+		if (sl_report_udiff(&d, s->row->up_sql ? s->row->up_sql : "",
+				    sl_migration_section(s->file, SL_SECTION_UP, sl_conn_engine(c), NULL, NULL),
+				    a_label, b_label) == 0)
+			printf("\nmigration %s was edited after it was applied:\n%s", s->id, sl_buf_cstr(&d));
+		sl_buf_free(&d);
+	}
+}
+
+int cmd_status(int argc, char **argv)
+{
+	cli_project p = { 0 };
+	bool json = false;
+	const cli_option opts[] = {
+		CLI_PROJECT_OPTIONS(&p),
+		{ "json", 0, CLI_FLAG, NULL, "machine-readable output", &json },
+		{ 0 }
+	};
+	const char *pos[1];
+	int npos = 0, prc = cli_parse("status", opts, argc, argv, pos, 1, &npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	sl_conn *c = NULL;
+	sl_history *h = NULL;
+	sl_migrate_status *st = NULL;
+	int rc = cli_project_load(&p, true);
+	if (!rc)
+		rc = cli_project_connect(&c, &p, npos ? pos[0] : NULL);
+	if (!rc)
+		rc = sl_history_load(&h, c, p.table);
+	if (!rc)
+		rc = sl_migrate_status_build(&st, p.set, h, sl_conn_engine(c));
+	int exit_code = EXIT_OK;
+	if (!rc) {
+		if (json)
+			print_json(st, c, p.table);
+		else
+			print_text(st, c, p.table, p.dir_resolved);
+		if (st->ndirty || st->ndrifted)
+			exit_code = EXIT_CONFLICT;
+	}
+	sl_migrate_status_free(st);
+	sl_history_free(h);
+	sl_conn_close(c);
+	cli_project_free(&p);
+	return rc ? cli_fail(rc) : exit_code;
+}

@@ -1,0 +1,46 @@
+/*
+ * cmd_up.c - `sluice up [TARGET]`: apply pending migrations.
+ */
+#include "cli.h"
+#include "project.h"
+
+#include <stdio.h>
+
+int cmd_up(int argc, char **argv)
+{
+	cli_project p = { 0 };
+	const char *to = NULL;
+	bool dry = false, ooo = false;
+	long lock_timeout = 0;
+	const cli_option opts[] = {
+		CLI_PROJECT_OPTIONS(&p),
+		{ "to", 0, CLI_STRING, "ID", "apply up to and including this migration", &to },
+		{ "dry-run", 'n', CLI_FLAG, NULL, "print the statements that would run; change nothing", &dry },
+		{ "lock-timeout", 0, CLI_INT, "SECONDS", "wait this long for another run's lock (default 0: fail at once, exit 4; -1: forever)", &lock_timeout },
+		{ "out-of-order", 0, CLI_FLAG, NULL, "apply a pending migration older than the newest applied one", &ooo },
+		{ 0 }
+	};
+	const char *pos[1];
+	int npos = 0, prc = cli_parse("up", opts, argc, argv, pos, 1, &npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	sl_conn *c = NULL;
+	size_t n = 0;
+	int rc = cli_project_load(&p, true);
+	if (!rc)
+		rc = cli_project_connect(&c, &p, npos ? pos[0] : NULL);
+	if (!rc) {
+		sl_migrate_opts o = cli_project_migrate_opts(&p);
+		o.to = to;
+		o.dry_run = dry;
+		o.out_of_order = ooo;
+		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;
+		o.ud = &dry;
+		rc = sl_migrate_up(c, p.set, &o, &n);
+		if (!rc)
+			fprintf(stderr, "%zu migration(s) %s\n", n, dry ? "would be applied" : "applied");
+	}
+	sl_conn_close(c);
+	cli_project_free(&p);
+	return rc ? cli_fail(rc) : EXIT_OK;
+}

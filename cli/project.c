@@ -1,0 +1,167 @@
+/*
+ * project.c - loading the project (sluice.yaml, migrations/) and connecting
+ * to a target for the migration commands (see project.h).
+ */
+#include "project.h"
+
+#include "cli.h"
+#include "sluice/error.h"
+#include "sluice/url.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static bool file_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+int cli_project_load(cli_project *p, bool load_set)
+{
+	bool named = p->config_path != NULL;
+	const char *cfg_path = named ? p->config_path : "sluice.yaml";
+	int rc = 0;
+	if (named || file_exists(cfg_path))
+		rc = sl_config_load(&p->cfg, cfg_path);
+	if (rc)
+		return rc;
+	const char *dir = p->dir;
+	if (!dir && p->cfg)
+		dir = sl_config_resolve(p->cfg, p->cfg->migrations_dir);
+	if (!dir)
+		dir = "migrations";
+	p->dir_resolved = strdup(dir);
+	if (!p->dir_resolved)
+		return sl_error_nomem();
+	if (!p->table)
+		p->table = p->cfg && p->cfg->migrations_table ? p->cfg->migrations_table : "sluice_migrations";
+	if (load_set) {
+		if (!file_exists(p->dir_resolved))
+			return sl_error_set(SL_EINVALID, "migrations directory \"%s\" does not exist (run `sluice init`)",
+					    p->dir_resolved);
+		rc = sl_migration_dir_load(&p->set, p->dir_resolved);
+	}
+	return rc;
+}
+
+void cli_project_free(cli_project *p)
+{
+	sl_migration_set_free(p->set);
+	sl_config_free(p->cfg);
+	free(p->dir_resolved);
+	p->set = NULL;
+	p->cfg = NULL;
+	p->dir_resolved = NULL;
+}
+
+static int env_names(sl_buf *b, const sl_config *cfg)
+{
+	int rc = 0;
+	for (size_t i = 0; cfg && !rc && i < cfg->nenvs; i++)
+		rc = sl_buf_printf(b, "%s%s", i ? ", " : "", cfg->envs[i].name);
+	return rc;
+}
+
+int cli_project_connect(sl_conn **out, cli_project *p, const char *target)
+{
+	const sl_config_env *env = NULL;
+	*out = NULL;
+	if (!target)
+		target = getenv("SLUICE_URL");
+	if (!target && p->cfg && p->cfg->nenvs == 1)
+		env = &p->cfg->envs[0];
+	else if (target && !strchr(target, ':')) {
+		env = p->cfg ? sl_config_env_get(p->cfg, target) : NULL;
+		if (!env) {
+			sl_buf b = SL_BUF_INIT;
+			env_names(&b, p->cfg);
+			int rc = sl_error_set(SL_EINVALID, "\"%s\" is neither a database URL nor an environment of %s%s%s",
+					      target, p->cfg ? p->cfg->path : "sluice.yaml (not found)",
+					      b.len ? "; environments: " : "", sl_buf_cstr(&b));
+			sl_buf_free(&b);
+			return rc;
+		}
+	} else if (!target) {
+		sl_buf b = SL_BUF_INIT;
+		env_names(&b, p->cfg);
+		int rc = sl_error_set(SL_EINVALID, "no database named: give a URL or an environment%s%s%s, or set SLUICE_URL",
+				      b.len ? " (" : "", sl_buf_cstr(&b), b.len ? ")" : "");
+		sl_buf_free(&b);
+		return rc;
+	}
+	const char *url = env ? env->url : target;
+	sl_url *u = NULL;
+	int rc = sl_url_parse(&u, url);
+	if (rc) {
+		if (env)
+			sl_error_prefix("environment \"%s\"", env->name);
+		return rc;
+	}
+	if (env && env->password_env) {
+		const char *pw = getenv(env->password_env);
+		if (!pw) {
+			sl_url_free(u);
+			return sl_error_set(SL_EINVALID, "environment \"%s\": variable %s (password_env) is not set",
+					    env->name, env->password_env);
+		}
+		if (u->engine == SL_ENGINE_POSTGRES) {
+			setenv("PGPASSWORD", pw, 1); /* libpq reads it; never printed */
+		} else {
+			free(u->password);
+			u->password = strdup(pw);
+		}
+	}
+	rc = sl_conn_open_url(out, u);
+	sl_url_free(u);
+	return rc;
+}
+
+sl_migrate_opts cli_project_migrate_opts(const cli_project *p)
+{
+	sl_migrate_opts o = SL_MIGRATE_OPTS_INIT;
+	o.table = p->table;
+	o.on_event = cli_print_event;
+	return o;
+}
+
+void cli_print_event(void *ud, const sl_migrate_event *ev)
+{
+	bool *dry = ud;
+	const char *title = ev->migration && ev->migration->title ? ev->migration->title : "";
+	switch (ev->kind) {
+	case SL_MEV_START:
+		if (ev->detail && strcmp(ev->detail, "verify") == 0)
+			break;
+		fprintf(stderr, "%s %s %s%s\n", ev->down ? "reverting" : (dry && *dry ? "would apply" : "applying"),
+			ev->id, title, dry && *dry ? "" : "");
+		break;
+	case SL_MEV_STATEMENT:
+		if (dry && *dry)
+			printf("-- %s\n%s;\n\n", ev->id, ev->statement);
+		break;
+	case SL_MEV_DONE:
+		if (ev->detail && strcmp(ev->detail, "verify") == 0)
+			fprintf(stderr, "verified %s %s\n", ev->id, title);
+		else if (ev->detail && strcmp(ev->detail, "baseline") == 0)
+			fprintf(stderr, "baseline %s %s\n", ev->id, title);
+		else if (!(dry && *dry))
+			fprintf(stderr, "  done in %lld ms\n", (long long)ev->duration_ms);
+		break;
+	case SL_MEV_FAILED:
+		if (ev->detail)
+			fprintf(stderr, "FAILED %s: %s\n", ev->id, ev->detail);
+		break;
+	case SL_MEV_VERIFY_FAILED:
+		break;
+	case SL_MEV_REPAIRED:
+		fprintf(stderr, "repaired %s: %s\n", ev->id, ev->detail);
+		break;
+	case SL_MEV_WAITING:
+		fprintf(stderr, "waiting up to %lld ms for the migration lock held by another run\n",
+			(long long)ev->duration_ms);
+		break;
+	}
+}

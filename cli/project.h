@@ -1,0 +1,40 @@
+/*
+ * project.h - what the migration commands share: loading sluice.yaml and
+ * the migrations directory, resolving a target (URL or environment name),
+ * opening it with the password taken from the environment when configured,
+ * and printing run events.
+ */
+#ifndef SLUICE_CLI_PROJECT_H
+#define SLUICE_CLI_PROJECT_H
+
+#include "sluice/config.h"
+#include "sluice/conn.h"
+#include "sluice/migrate.h"
+#include "sluice/migration.h"
+
+typedef struct cli_project {
+	const char *config_path;  /* -C; default "sluice.yaml" */
+	const char *dir;          /* --dir; default from config, else "migrations" */
+	const char *table;        /* --table; default from config */
+	sl_config *cfg;           /* NULL when there is no sluice.yaml and none was asked for */
+	sl_migration_set *set;
+	char *dir_resolved;
+} cli_project;
+
+/* The options every migration command takes, pointing into p. Terminated by { 0 }. */
+#define CLI_PROJECT_OPTIONS(p) \
+	{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml)", &(p)->config_path }, \
+	{ "dir", 0, CLI_STRING, "DIR", "migrations directory (default: from sluice.yaml, else migrations)", &(p)->dir }, \
+	{ "table", 0, CLI_STRING, "NAME", "history table (default sluice_migrations)", &(p)->table }
+
+/* Loads the config (when present or named) and, when load_set, the migration files. */
+int cli_project_load(cli_project *p, bool load_set);
+void cli_project_free(cli_project *p);
+/* target: a URL, an environment name, or NULL ($SLUICE_URL, else the only environment). */
+int cli_project_connect(sl_conn **out, cli_project *p, const char *target);
+/* Options for the runner with the table filled in. */
+sl_migrate_opts cli_project_migrate_opts(const cli_project *p);
+/* Prints run events to stderr (progress) - the on_event callback. */
+void cli_print_event(void *ud, const sl_migrate_event *ev);
+
+#endif

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# test_migrate.sh - versioned migrations end to end on SQLite, PostgreSQL and
+# MariaDB: init/new, up, status, verify, down, baseline, repair; checksum
+# drift; a statement failing mid-migration; two concurrent runs; SIGKILL
+# during up, then status telling the truth.
+. "$SLUICE_SOURCE_DIR/tests/integration/lib/assert.sh"
+. "$SLUICE_SOURCE_DIR/tests/integration/lib/scratch.sh"
+
+# project: three ordinary migrations
+P=$TMP/proj
+run "$SLUICE" init "$P" --project billing; expect_rc 0 "init"
+[ -f "$P/sluice.yaml" ] && [ -d "$P/migrations" ] && ok || bad "init created files"
+run "$SLUICE" init "$P"; expect_rc 0 "init again"; expect_err "left as it is" "init again keeps sluice.yaml"
+cd "$P" || exit 1
+run "$SLUICE" new "Create customers!" --id 20260101000001; expect_rc 0 "new"
+expect_out "migrations/20260101000001_create_customers.sql" "new path"
+grep -q '^-- ticket:' migrations/20260101000001_create_customers.sql && ok || bad "template has required ticket"
+run "$SLUICE" new "Create customers!" --id 20260101000001; expect_rc 5 "new refuses to overwrite"
+
+cat > migrations/20260101000001_create_customers.sql <<'SQL'
+-- id: 20260101000001
+-- title: Create customers
+-- ticket: BILL-1
+-- pr: https://git.example.com/billing/pull/1
+-- author: Ana <ana@example.com>
+-- why: Billing needs its own customer records.
+-- rollback: Drops the table; it is empty at this point.
+
+-- +sluice up
+CREATE TABLE customers (id INTEGER PRIMARY KEY, email VARCHAR(200) NOT NULL);
+INSERT INTO customers (id, email) VALUES (1, 'a@example.com');
+
+-- +sluice down
+DROP TABLE customers;
+
+-- +sluice verify
+SELECT id FROM customers WHERE email IS NULL;
+SQL
+cat > migrations/20260101000002_create_invoices.sql <<'SQL'
+-- title: Create invoices
+-- ticket: BILL-2
+-- pr: https://git.example.com/billing/pull/2
+-- why: Invoices belong to customers.
+-- rollback: Drops the table.
+-- requires: 20260101000001
+
+-- +sluice up
+CREATE TABLE invoices (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id), total DECIMAL(12,2) NOT NULL);
+
+-- +sluice down
+DROP TABLE invoices;
+
+-- +sluice verify
+SELECT i.id FROM invoices i LEFT JOIN customers c ON c.id = i.customer_id WHERE c.id IS NULL;
+SQL
+cat > migrations/20260101000003_add_currency.sql <<'SQL'
+-- title: Add invoices.currency
+-- ticket: BILL-3
+-- pr: https://git.example.com/billing/pull/3
+-- why: We bill in EUR too.
+-- rollback: Drops the column; currencies entered since are lost.
+
+-- +sluice up
+ALTER TABLE invoices ADD COLUMN currency CHAR(3) NOT NULL DEFAULT 'USD';
+
+-- +sluice down
+ALTER TABLE invoices DROP COLUMN currency;
+SQL
+
+for engine in $(engines); do
+  url=$(scratch_url "$engine" "sluice_mig_$$")
+  E="[$engine]"
+
+  run "$SLUICE" status "$url"; expect_rc 0 "$E status before"; expect_out "3 pending" "$E status before"
+  run "$SLUICE" up "$url" --dry-run; expect_rc 0 "$E dry run"; expect_out "CREATE TABLE customers" "$E dry run prints SQL"
+  [ "$(sql "$engine" "$url" "SELECT count(*) FROM information_schema.tables WHERE table_name = 'customers'" 2>/dev/null || echo 0)" = 0 ] && ok || bad "$E dry run changed nothing"
+
+  run "$SLUICE" up "$url" --to 20260101000002; expect_rc 0 "$E up --to"; expect_err "2 migration(s) applied" "$E up --to"
+  run "$SLUICE" status "$url"; expect_rc 0 "$E status"; expect_out "2 applied, 1 pending" "$E status"
+  expect_out "applied      20260101000001   Create customers" "$E status row"
+  run "$SLUICE" status "$url" --json; expect_rc 0 "$E status json"
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["counts"]["applied"]==2 and d["migrations"][2]["state"]=="pending"' "$TMP/out" && ok || bad "$E status json content"
+  [ "$(sql "$engine" "$url" "SELECT ticket || '|' || status FROM sluice_migrations WHERE id = '20260101000002'" 2>/dev/null)" = "BILL-2|applied" ] \
+    || [ "$(sql "$engine" "$url" "SELECT CONCAT(ticket, '|', status) FROM sluice_migrations WHERE id = '20260101000002'" 2>/dev/null)" = "BILL-2|applied" ] \
+    && ok || bad "$E history row records ticket and status"
+
+  run "$SLUICE" up "$url"; expect_rc 0 "$E up rest"; expect_err "1 migration(s) applied" "$E up rest"
+  run "$SLUICE" up "$url"; expect_rc 0 "$E up idempotent"; expect_err "0 migration(s) applied" "$E up idempotent"
+  run "$SLUICE" verify "$url"; expect_rc 0 "$E verify"; expect_err "0 verification(s) failed" "$E verify"
+
+  # verify failing: an orphan invoice
+  sql "$engine" "$url" "INSERT INTO invoices (id, customer_id, total) VALUES (9, 999, 1)" >/dev/null 2>&1
+  [ "$engine" = sqlite ] || true
+  run "$SLUICE" verify "$url"; expect_rc 1 "$E verify fails"; expect_err "returned rows" "$E verify fails"
+  sql "$engine" "$url" "DELETE FROM invoices WHERE id = 9" >/dev/null
+
+  # drift: edit an applied file
+  cp migrations/20260101000003_add_currency.sql "$TMP/m3.bak"
+  sed -i "s/DEFAULT 'USD'/DEFAULT 'EUR'/" migrations/20260101000003_add_currency.sql
+  run "$SLUICE" status "$url"; expect_rc 5 "$E drift status"; expect_out "drifted" "$E drift status"
+  expect_out "+ALTER TABLE invoices ADD COLUMN currency CHAR(3) NOT NULL DEFAULT 'EUR';" "$E drift diff +"
+  expect_out "-ALTER TABLE invoices ADD COLUMN currency CHAR(3) NOT NULL DEFAULT 'USD';" "$E drift diff -"
+  run "$SLUICE" up "$url"; expect_rc 5 "$E up refuses on drift"; expect_err "was edited after it was applied" "$E up refuses on drift"
+  run "$SLUICE" repair "$url"; expect_rc 0 "$E repair drift"; expect_err "repaired 20260101000003" "$E repair drift"
+  run "$SLUICE" status "$url"; expect_rc 0 "$E status after repair"
+  cp "$TMP/m3.bak" migrations/20260101000003_add_currency.sql
+  run "$SLUICE" repair "$url"; expect_rc 0 "$E repair back"
+
+  # down
+  run "$SLUICE" down "$url"; expect_rc 0 "$E down 1"; expect_err "1 migration(s) reverted" "$E down 1"
+  run "$SLUICE" status "$url"; expect_out "2 applied, 1 pending" "$E status after down"
+  run "$SLUICE" down "$url" --to 20260101000001; expect_rc 0 "$E down --to"
+  run "$SLUICE" status "$url"; expect_out "1 applied, 2 pending" "$E status after down --to"
+  run "$SLUICE" down "$url" --steps 5; expect_rc 0 "$E down all"
+  [ "$(sql "$engine" "$url" "SELECT count(*) FROM sluice_migrations")" = 0 ] && ok || bad "$E history empty after down"
+  run "$SLUICE" up "$url"; expect_rc 0 "$E up again"
+
+  # a statement failing mid-migration
+  cat > migrations/20260101000004_broken.sql <<'SQL'
+-- title: Broken change
+-- +sluice up
+CREATE TABLE half_done (id INTEGER);
+INSERT INTO no_such_table VALUES (1);
+-- +sluice down
+DROP TABLE half_done;
+SQL
+  run "$SLUICE" up "$url"; expect_rc 3 "$E failing migration"; expect_err "no_such_table" "$E failing migration names the error"
+  expect_err "migrations/20260101000004_broken.sql:4" "$E failing migration names file:line"
+  half=$(sql "$engine" "$url" "SELECT count(*) FROM information_schema.tables WHERE table_name = 'half_done'" 2>/dev/null)
+  [ "$engine" = sqlite ] && half=$(sql sqlite "$url" "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'")
+  if [ "$engine" = mysql ]; then
+    [ "$half" = 1 ] && ok || bad "$E mysql keeps the half-done DDL"
+    run "$SLUICE" status "$url"; expect_rc 5 "$E dirty status"; expect_out "dirty" "$E dirty status"
+    expect_out "INSERT INTO no_such_table VALUES (1)" "$E dirty names the statement"
+    run "$SLUICE" up "$url"; expect_rc 5 "$E up refuses while dirty"; expect_err "is dirty" "$E up refuses while dirty"
+    sql mysql "$url" "DROP TABLE half_done"
+  else
+    [ "$half" = 0 ] && ok || bad "$E nothing of the failed migration applied"
+    run "$SLUICE" status "$url"; expect_rc 0 "$E status after rollback"; expect_out "1 pending" "$E failed stays pending"
+  fi
+  rm migrations/20260101000004_broken.sql
+  run "$SLUICE" repair "$url"; expect_rc 0 "$E repair dirty"
+  run "$SLUICE" status "$url"; expect_rc 0 "$E clean after repair"; expect_out "3 applied, 0 pending, 0 dirty" "$E clean after repair"
+
+  # baseline on a fresh database that already has the schema
+  url2=$(scratch_url "$engine" "sluice_base_$$")
+  sql "$engine" "$url2" "CREATE TABLE customers (id INTEGER PRIMARY KEY, email VARCHAR(200) NOT NULL)"
+  run "$SLUICE" baseline 20260101000001 "$url2"; expect_rc 0 "$E baseline"
+  run "$SLUICE" status "$url2"; expect_out "baseline     20260101000001" "$E baseline status"
+  run "$SLUICE" baseline 20260101000001 "$url2"; expect_rc 5 "$E baseline twice refused"
+  run "$SLUICE" up "$url2"; expect_rc 0 "$E up after baseline"; expect_err "2 migration(s) applied" "$E up after baseline"
+done
+
+finish
