@@ -1,0 +1,1189 @@
+/*
+ * canon.c - canonical encoding of values (include/sluice/canon.h).
+ *
+ * Two steps: coerce() turns a value into a (tag, payload) pair directed by
+ * the column's kind, then put_encoded() writes it as tag, payload length,
+ * ':' and payload ("#3:1.5", "T0:", "N"). Comparison and key ordering work on
+ * the coerced pairs. docs/canonical.md lists every rule; when one changes
+ * here, change it there and in tests/unit/test_canon.c.
+ */
+#include "sluice/canon.h"
+#include "sluice/error.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Tags of the canonical classes. */
+enum {
+	TAG_NULL = 'N', TAG_BOOL = 'B', TAG_NUM = '#', TAG_FLOAT = 'F', TAG_TEXT = 'T',
+	TAG_BLOB = 'X', TAG_DATE = 'd', TAG_TIME = 't', TAG_TS = 'S', TAG_TSTZ = 'Z',
+	TAG_UUID = 'U', TAG_JSON = 'J'
+};
+
+/* A coerced value: payload p/n points into the value or into a scratch buffer. */
+typedef struct canon {
+	char tag;
+	const char *p;
+	size_t n;
+	double d;        /* TAG_FLOAT: the value after float32 rounding */
+} canon;
+
+/* The coercion family of a column kind. */
+typedef enum kclass {
+	K_ANY, K_BOOL, K_INT, K_DECIMAL, K_FLOAT, K_FLOAT32, K_TEXT, K_CHAR, K_BLOB,
+	K_DATE, K_TIME, K_TS, K_TSTZ, K_UUID, K_JSON
+} kclass;
+
+static const sl_canon_opts default_opts = SL_CANON_OPTS_INIT;
+
+static kclass kind_class(const sl_canon_col *col)
+{
+	if (!col)
+		return K_ANY;
+	switch (col->kind) {
+	case SL_T_BOOL: return K_BOOL;
+	case SL_T_INT16:
+	case SL_T_INT32:
+	case SL_T_INT64: return K_INT;
+	case SL_T_DECIMAL: return K_DECIMAL;
+	case SL_T_FLOAT32: return K_FLOAT32;
+	case SL_T_FLOAT64: return K_FLOAT;
+	case SL_T_CHAR: return K_CHAR;
+	case SL_T_VARCHAR:
+	case SL_T_TEXT:
+	case SL_T_ENUM:
+	case SL_T_SET: return K_TEXT;
+	case SL_T_BLOB: return K_BLOB;
+	case SL_T_DATE: return K_DATE;
+	case SL_T_TIME: return K_TIME;
+	case SL_T_TIMESTAMP: return K_TS;
+	case SL_T_TIMESTAMPTZ: return K_TSTZ;
+	case SL_T_UUID: return K_UUID;
+	case SL_T_JSON: return K_JSON;
+	default: return K_ANY;
+	}
+}
+
+/* ---- columns ---------------------------------------------------------- */
+
+static bool collation_ci(const char *coll)
+{
+	if (!coll)
+		return false;
+	size_t n = strlen(coll);
+	if (n >= 3 && strcasecmp(coll + n - 3, "_ci") == 0)
+		return true;
+	return strcasestr(coll, "nocase") != NULL || strcasestr(coll, "_ci_") != NULL ||
+	       strcasestr(coll, "-ks-level1") != NULL || strcasestr(coll, "-ks-level2") != NULL;
+}
+
+void sl_canon_col_from_column(sl_canon_col *out, const sl_column *c)
+{
+	sl_canon_col d = SL_CANON_COL_INIT;
+	if (c) {
+		d.kind = c->type.kind;
+		if (d.kind == SL_T_DECIMAL && (c->type.precision > 0 || c->type.scale > 0))
+			d.scale = c->type.scale;
+		d.ci = collation_ci(c->collation);
+	}
+	*out = d;
+}
+
+static bool is_int_kind(sl_tkind k)
+{
+	return k == SL_T_INT16 || k == SL_T_INT32 || k == SL_T_INT64;
+}
+
+static bool is_text_kind(sl_tkind k)
+{
+	return k == SL_T_CHAR || k == SL_T_VARCHAR || k == SL_T_TEXT || k == SL_T_ENUM || k == SL_T_SET;
+}
+
+static bool is_generic_kind(sl_tkind k)
+{
+	return k == SL_T_UNKNOWN || k == SL_T_OTHER || k == SL_T_VARCHAR || k == SL_T_TEXT;
+}
+
+/* The kind that wins when two engines disagree; a is the source's. */
+static sl_tkind merge_kind(sl_tkind a, sl_tkind b)
+{
+	if (a == b)
+		return a;
+	if (a == SL_T_BOOL || b == SL_T_BOOL)
+		return SL_T_BOOL;
+	if (a == SL_T_FLOAT32 || b == SL_T_FLOAT32)
+		return SL_T_FLOAT32;
+	if (a == SL_T_FLOAT64 || b == SL_T_FLOAT64)
+		return SL_T_FLOAT64;
+	if (a == SL_T_DECIMAL || b == SL_T_DECIMAL)
+		return SL_T_DECIMAL;
+	if (is_int_kind(a) && is_int_kind(b))
+		return SL_T_INT64;
+	if ((a == SL_T_TIMESTAMP && b == SL_T_TIMESTAMPTZ) || (b == SL_T_TIMESTAMP && a == SL_T_TIMESTAMPTZ))
+		return SL_T_TIMESTAMPTZ;
+	if (a == SL_T_CHAR && is_text_kind(b))
+		return SL_T_CHAR;
+	if (b == SL_T_CHAR && is_text_kind(a))
+		return SL_T_CHAR;
+	if (is_generic_kind(a) && !is_generic_kind(b))
+		return b;
+	if (is_generic_kind(b) && !is_generic_kind(a))
+		return a;
+	if (is_text_kind(a) && is_text_kind(b))
+		return SL_T_TEXT;
+	return a != SL_T_UNKNOWN ? a : b;
+}
+
+void sl_canon_col_merge(sl_canon_col *out, const sl_column *src, const sl_column *dst)
+{
+	sl_canon_col a, b;
+	sl_canon_col_from_column(&a, src);
+	sl_canon_col_from_column(&b, dst);
+	if (!src) {
+		*out = b;
+		return;
+	}
+	if (!dst) {
+		*out = a;
+		return;
+	}
+	out->kind = merge_kind(a.kind, b.kind);
+	out->scale = a.scale > b.scale ? a.scale : b.scale;
+	if (out->kind != SL_T_DECIMAL)
+		out->scale = -1;
+	out->ci = a.ci || b.ci;
+}
+
+/* ---- numbers ---------------------------------------------------------- */
+
+/*
+ * Normalises the decimal number s[0..n) ([+-]digits[.digits][e[+-]digits],
+ * leading/trailing point allowed) into out: no '+', no leading or trailing
+ * zeros, no exponent, "0" for any zero. scale >= 0 first rounds half away
+ * from zero to that many fractional digits. Returns -1 when s is no number.
+ */
+static int decimal_norm(sl_buf *out, const char *s, size_t n, int scale)
+{
+	size_t i = 0;
+	bool neg = false;
+	if (i < n && (s[i] == '+' || s[i] == '-'))
+		neg = s[i++] == '-';
+	size_t int_start = i;
+	while (i < n && isdigit((unsigned char)s[i]))
+		i++;
+	size_t int_end = i, frac_start = i, frac_end = i;
+	if (i < n && s[i] == '.') {
+		frac_start = ++i;
+		while (i < n && isdigit((unsigned char)s[i]))
+			i++;
+		frac_end = i;
+	}
+	if (int_end == int_start && frac_end == frac_start)
+		return -1;
+	long exp = 0;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		bool eneg = false;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			eneg = s[i++] == '-';
+		size_t es = i;
+		while (i < n && isdigit((unsigned char)s[i]) && exp < 100000)
+			exp = exp * 10 + (s[i++] - '0');
+		if (i == es || exp > 400)
+			return -1;
+		if (eneg)
+			exp = -exp;
+	}
+	if (i != n)
+		return -1;
+
+	size_t nd = (int_end - int_start) + (frac_end - frac_start);
+	char small[80], *dig = nd + 2 <= sizeof(small) ? small : malloc(nd + 2);
+	if (!dig)
+		return sl_error_nomem();
+	/* dig[1..] holds the digits; dig[0] is room for a carry */
+	size_t len = 0;
+	dig[len++] = '0';
+	memcpy(dig + len, s + int_start, int_end - int_start);
+	len += int_end - int_start;
+	memcpy(dig + len, s + frac_start, frac_end - frac_start);
+	len += frac_end - frac_start;
+	/* pos: digits of dig before the decimal point */
+	long pos = 1 + (long)(int_end - int_start) + exp;
+
+	if (scale >= 0 && (long)len - pos > scale) {
+		long keep = pos + scale; /* digits kept */
+		bool up = keep >= 0 && keep < (long)len && dig[keep] >= '5';
+		long k = keep < 0 ? 0 : keep;
+		len = (size_t)k;
+		for (long j = k - 1; up && j >= 0; j--) {
+			if (dig[j] == '9') {
+				dig[j] = '0';
+			} else {
+				dig[j]++;
+				up = false;
+			}
+		}
+	}
+	size_t first = 0;
+	while (first < len && dig[first] == '0')
+		first++;
+	size_t last = len;
+	while (last > first && dig[last - 1] == '0')
+		last--;
+	int rc = 0;
+	if (first == last) {
+		rc = sl_buf_putc(out, '0');
+		goto done;
+	}
+	pos -= (long)first;
+	const char *d = dig + first;
+	size_t m = last - first;
+	if (neg)
+		rc = sl_buf_putc(out, '-');
+	if (!rc && pos <= 0) {
+		rc = sl_buf_puts(out, "0.");
+		for (long z = 0; !rc && z < -pos; z++)
+			rc = sl_buf_putc(out, '0');
+		if (!rc)
+			rc = sl_buf_put(out, d, m);
+	} else if (!rc && (size_t)pos >= m) {
+		rc = sl_buf_put(out, d, m);
+		for (long z = (long)m; !rc && z < pos; z++)
+			rc = sl_buf_putc(out, '0');
+	} else if (!rc) {
+		rc = sl_buf_put(out, d, (size_t)pos);
+		if (!rc)
+			rc = sl_buf_putc(out, '.');
+		if (!rc)
+			rc = sl_buf_put(out, d + pos, m - (size_t)pos);
+	}
+done:
+	if (dig != small)
+		free(dig);
+	return rc;
+}
+
+/* Named special doubles; NULL for finite values. */
+static const char *double_special(double d)
+{
+	if (isnan(d))
+		return "NaN";
+	if (isinf(d))
+		return d > 0 ? "Infinity" : "-Infinity";
+	return NULL;
+}
+
+/* Shortest round-trip text of d; float32 when f32. -0 is written as 0. */
+static int put_double(sl_buf *out, double d, bool f32)
+{
+	const char *sp = double_special(d);
+	if (sp)
+		return sl_buf_puts(out, sp);
+	if (d == 0)
+		return sl_buf_putc(out, '0');
+	char tmp[40];
+	if (f32) {
+		float f = (float)d;
+		for (int prec = 6; prec <= 9; prec++) {
+			snprintf(tmp, sizeof(tmp), "%.*g", prec, (double)f);
+			if (strtof(tmp, NULL) == f)
+				break;
+		}
+	} else {
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+			if (strtod(tmp, NULL) == d)
+				break;
+		}
+	}
+	return sl_buf_puts(out, tmp);
+}
+
+/* Parses text as a double (whole input, surrounding blanks refused). */
+static bool text_double(const char *s, size_t n, double *out)
+{
+	char tmp[128];
+	if (n == 0 || n >= sizeof(tmp) || isspace((unsigned char)s[0]))
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if (strcasecmp(tmp, "nan") == 0) {
+		*out = NAN;
+		return true;
+	}
+	if (strcasecmp(tmp, "infinity") == 0 || strcasecmp(tmp, "inf") == 0) {
+		*out = INFINITY;
+		return true;
+	}
+	if (strcasecmp(tmp, "-infinity") == 0 || strcasecmp(tmp, "-inf") == 0) {
+		*out = -INFINITY;
+		return true;
+	}
+	char *end = NULL;
+	double d = strtod(tmp, &end);
+	if (end != tmp + n || isnan(d) || isinf(d))
+		return false;
+	*out = d;
+	return true;
+}
+
+/* The value as a double, for float columns and tolerances. */
+static bool value_double(const sl_value *v, double *out)
+{
+	switch (v->type) {
+	case SL_V_DOUBLE:
+		*out = v->u.d;
+		return true;
+	case SL_V_INT:
+		*out = (double)v->u.i;
+		return true;
+	case SL_V_DECIMAL:
+	case SL_V_TEXT:
+		return text_double(v->u.s.ptr, v->u.s.len, out);
+	default:
+		return false;
+	}
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+/* Simple case folding: ASCII, Latin-1, Latin Extended-A, Greek, Cyrillic. */
+static uint32_t fold_cp(uint32_t c)
+{
+	if (c < 0x80)
+		return c >= 'A' && c <= 'Z' ? c + 32 : c;
+	if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
+		return c + 32;
+	if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+		return c | 1u;
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+		return (c & 1u) ? c + 1 : c;
+	if (c == 0x178)
+		return 0xFF;
+	if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2)
+		return c + 32;
+	if (c >= 0x410 && c <= 0x42F)
+		return c + 32;
+	if (c >= 0x400 && c <= 0x40F)
+		return c + 80;
+	return c;
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4) with its code point, or 0. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	size_t len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+	if (!len || len > n || s[0] > 0xF4)
+		return 0;
+	uint32_t c = s[0] & (0x3Fu >> (len - 1));
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3Fu);
+	}
+	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	if (c < min[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static int utf8_put(sl_buf *out, uint32_t c)
+{
+	char b[4];
+	size_t n;
+	if (c < 0x80) {
+		b[0] = (char)c, n = 1;
+	} else if (c < 0x800) {
+		b[0] = (char)(0xC0 | (c >> 6)), b[1] = (char)(0x80 | (c & 0x3F)), n = 2;
+	} else if (c < 0x10000) {
+		b[0] = (char)(0xE0 | (c >> 12)), b[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		b[2] = (char)(0x80 | (c & 0x3F)), n = 3;
+	} else {
+		b[0] = (char)(0xF0 | (c >> 18)), b[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+		b[2] = (char)(0x80 | ((c >> 6) & 0x3F)), b[3] = (char)(0x80 | (c & 0x3F)), n = 4;
+	}
+	return sl_buf_put(out, b, n);
+}
+
+/* Appends s folded to lower case; bytes that are not valid UTF-8 pass unchanged. */
+static int fold_text(sl_buf *out, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	int rc = sl_buf_grow(out, n);
+	for (size_t i = 0; !rc && i < n;) {
+		uint32_t cp;
+		size_t k = utf8_decode(u + i, n - i, &cp);
+		if (!k) {
+			rc = sl_buf_putc(out, s[i]);
+			i++;
+			continue;
+		}
+		rc = k == 1 ? sl_buf_putc(out, (char)fold_cp(cp)) : utf8_put(out, fold_cp(cp));
+		i += k;
+	}
+	return rc;
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static int json_put_string(sl_buf *out, const char *s, size_t n)
+{
+	int rc = sl_buf_putc(out, '"');
+	for (size_t i = 0; !rc && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			rc = sl_buf_put(out, e, 2);
+		} else if (c < 0x20) {
+			rc = sl_buf_printf(out, "\\u%04x", c);
+		} else {
+			rc = sl_buf_putc(out, (char)c);
+		}
+	}
+	return rc ? rc : sl_buf_putc(out, '"');
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Numbers: integral values below 2^53 as integers, others shortest round-trip. */
+static int json_put_number(sl_buf *out, double d)
+{
+	if (d == 0)
+		return sl_buf_putc(out, '0');
+	if (d == floor(d) && fabs(d) < 9007199254740992.0)
+		return sl_buf_printf(out, "%.0f", d);
+	return put_double(out, d, false);
+}
+
+static int json_put(sl_buf *out, json_t *j)
+{
+	int rc = 0;
+	const char **keys = NULL;
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		size_t n = json_object_size(j), i = 0;
+		keys = malloc((n ? n : 1) * sizeof(*keys));
+		if (!keys) {
+			rc = sl_error_nomem();
+			goto done;
+		}
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v) keys[i++] = k;
+		qsort(keys, n, sizeof(*keys), cmp_cstr);
+		rc = sl_buf_putc(out, '{');
+		for (i = 0; !rc && i < n; i++) {
+			if (i)
+				rc = sl_buf_putc(out, ',');
+			if (!rc)
+				rc = json_put_string(out, keys[i], strlen(keys[i]));
+			if (!rc)
+				rc = sl_buf_putc(out, ':');
+			if (!rc)
+				rc = json_put(out, json_object_get(j, keys[i]));
+		}
+		if (!rc)
+			rc = sl_buf_putc(out, '}');
+		break;
+	}
+	case JSON_ARRAY:
+		rc = sl_buf_putc(out, '[');
+		for (size_t i = 0; !rc && i < json_array_size(j); i++) {
+			if (i)
+				rc = sl_buf_putc(out, ',');
+			if (!rc)
+				rc = json_put(out, json_array_get(j, i));
+		}
+		if (!rc)
+			rc = sl_buf_putc(out, ']');
+		break;
+	case JSON_STRING:
+		rc = json_put_string(out, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_INTEGER:
+		rc = sl_buf_printf(out, "%" PRId64, (int64_t)json_integer_value(j));
+		break;
+	case JSON_REAL:
+		rc = json_put_number(out, json_real_value(j));
+		break;
+	case JSON_TRUE:
+		rc = sl_buf_puts(out, "true");
+		break;
+	case JSON_FALSE:
+		rc = sl_buf_puts(out, "false");
+		break;
+	default:
+		rc = sl_buf_puts(out, "null");
+		break;
+	}
+done:
+	free(keys);
+	return rc;
+}
+
+/* Canonical JSON of s into out; 1 when s is not valid JSON (out untouched). */
+static int json_canon(sl_buf *out, const char *s, size_t n)
+{
+	json_error_t err;
+	json_t *j = json_loadb(s, n, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, &err);
+	if (!j)
+		return 1;
+	size_t mark = out->len;
+	int rc = json_put(out, j);
+	json_decref(j);
+	if (rc)
+		out->len = mark;
+	return rc;
+}
+
+/* ---- temporals ---------------------------------------------------------- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/* Drops fractional digits beyond the option's precision (toward -infinity). */
+static int64_t truncate_usec(int64_t us, const sl_canon_opts *o)
+{
+	static const int64_t unit[] = { 1000000, 100000, 10000, 1000, 100, 10, 1 };
+	int p = o->timestamp_precision;
+	if (p < 0 || p >= 6)
+		return us;
+	return floor_div(us, unit[p]) * unit[p];
+}
+
+static int put_time_of_day(sl_buf *out, int64_t us)
+{
+	int64_t s = us / SL_USEC_PER_SEC;
+	return sl_buf_printf(out, "%02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%06" PRId64,
+			     s / 3600, s / 60 % 60, s % 60, us % SL_USEC_PER_SEC);
+}
+
+static int put_timestamp(sl_buf *out, int64_t us, bool utc)
+{
+	int64_t days = floor_div(us, SL_USEC_PER_DAY);
+	int64_t rem = us - days * SL_USEC_PER_DAY;
+	if (days < INT32_MIN || days > INT32_MAX)
+		return sl_buf_printf(out, "@%" PRId64, us);
+	int rc = sl_format_date(out, (int32_t)days);
+	if (!rc)
+		rc = sl_buf_putc(out, 'T');
+	if (!rc)
+		rc = put_time_of_day(out, rem);
+	if (!rc && utc)
+		rc = sl_buf_putc(out, 'Z');
+	return rc;
+}
+
+/* A number in a temporal column as microseconds since the epoch (opts->epoch). */
+static bool epoch_usec(const sl_value *v, const sl_canon_opts *o, int64_t *out)
+{
+	double d;
+	if (o->epoch == SL_CANON_EPOCH_NONE)
+		return false;
+	if (v->type == SL_V_INT) {
+		int64_t x = v->u.i, mul = SL_USEC_PER_SEC;
+		if (o->epoch == SL_CANON_EPOCH_AUTO) {
+			int64_t ax = x < 0 ? -(x + 1) : x;
+			mul = ax < INT64_C(100000000000) ? SL_USEC_PER_SEC : ax < INT64_C(100000000000000) ? 1000 : 1;
+		}
+		if (x > INT64_MAX / mul || x < INT64_MIN / mul)
+			return false;
+		*out = x * mul;
+		return true;
+	}
+	if ((v->type != SL_V_DOUBLE && v->type != SL_V_DECIMAL) || !value_double(v, &d) || !isfinite(d))
+		return false;
+	double mul = 1e6;
+	if (o->epoch == SL_CANON_EPOCH_AUTO)
+		mul = fabs(d) < 1e11 ? 1e6 : fabs(d) < 1e14 ? 1e3 : 1;
+	double us = nearbyint(d * mul);
+	if (us >= 9.2e18 || us <= -9.2e18)
+		return false;
+	*out = (int64_t)us;
+	return true;
+}
+
+/* ---- coercion ----------------------------------------------------------- */
+
+typedef struct cctx {
+	const sl_canon_col *col;
+	const sl_canon_opts *o;
+	kclass k;
+	bool for_key;    /* keys ignore ci, pad and precision */
+	sl_buf *tmp;     /* payload storage; cleared by the caller */
+} cctx;
+
+/* Points c at the payload written into x->tmp from offset mark. */
+static void from_tmp(canon *c, const cctx *x, char tag, size_t mark)
+{
+	c->tag = tag;
+	c->p = x->tmp->ptr ? x->tmp->ptr + mark : "";
+	c->n = x->tmp->len - mark;
+}
+
+static void from_bytes(canon *c, char tag, const char *p, size_t n)
+{
+	c->tag = tag;
+	c->p = n ? p : "";
+	c->n = n;
+}
+
+static int put_ts_canon(canon *c, const cctx *x, int64_t us, bool utc)
+{
+	size_t mark = x->tmp->len;
+	if (!x->for_key)
+		us = truncate_usec(us, x->o);
+	int rc = put_timestamp(x->tmp, us, utc);
+	if (!rc)
+		from_tmp(c, x, utc ? TAG_TSTZ : TAG_TS, mark);
+	return rc;
+}
+
+static int put_date_canon(canon *c, const cctx *x, int32_t days)
+{
+	size_t mark = x->tmp->len;
+	int rc = sl_format_date(x->tmp, days);
+	if (!rc)
+		from_tmp(c, x, TAG_DATE, mark);
+	return rc;
+}
+
+static int put_time_canon(canon *c, const cctx *x, int64_t us)
+{
+	size_t mark = x->tmp->len;
+	if (!x->for_key)
+		us = truncate_usec(us, x->o);
+	int rc = put_time_of_day(x->tmp, us);
+	if (!rc)
+		from_tmp(c, x, TAG_TIME, mark);
+	return rc;
+}
+
+static int put_decimal_canon(canon *c, const cctx *x, const char *s, size_t n, int scale)
+{
+	size_t mark = x->tmp->len;
+	int rc = decimal_norm(x->tmp, s, n, scale);
+	if (rc == -1) {
+		double d;
+		x->tmp->len = mark;
+		if (text_double(s, n, &d) && double_special(d)) {
+			from_bytes(c, TAG_NUM, double_special(d), strlen(double_special(d)));
+			return 0;
+		}
+		from_bytes(c, TAG_TEXT, s, n);
+		return 0;
+	}
+	if (!rc)
+		from_tmp(c, x, TAG_NUM, mark);
+	return rc;
+}
+
+static int put_double_as_decimal(canon *c, const cctx *x, double d, int scale)
+{
+	const char *sp = double_special(d);
+	if (sp) {
+		from_bytes(c, TAG_NUM, sp, strlen(sp));
+		return 0;
+	}
+	char tmp[40];
+	snprintf(tmp, sizeof(tmp), "%.17g", d);
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+		if (strtod(tmp, NULL) == d)
+			break;
+	}
+	return put_decimal_canon(c, x, tmp, strlen(tmp), scale);
+}
+
+static int put_float_canon(canon *c, const cctx *x, double d)
+{
+	bool f32 = x->k == K_FLOAT32;
+	size_t mark = x->tmp->len;
+	if (f32 && isfinite(d))
+		d = (double)(float)d;
+	int rc = put_double(x->tmp, d, f32);
+	if (!rc) {
+		from_tmp(c, x, TAG_FLOAT, mark);
+		c->d = d == 0 ? 0 : d;
+	}
+	return rc;
+}
+
+static bool ci_applies(const cctx *x)
+{
+	if (x->for_key)
+		return false;
+	return x->o->ci_text == SL_CANON_CI_ALL ||
+	       (x->o->ci_text == SL_CANON_CI_COLLATION && x->col && x->col->ci);
+}
+
+/* Text as the column says: CHAR padding stripped, case folded. */
+static int put_text_canon(canon *c, const cctx *x, const char *s, size_t n)
+{
+	if (!x->for_key && x->o->pad_char && x->k == K_CHAR)
+		while (n > 0 && s[n - 1] == ' ')
+			n--;
+	if (!ci_applies(x)) {
+		from_bytes(c, TAG_TEXT, s, n);
+		return 0;
+	}
+	size_t mark = x->tmp->len;
+	int rc = fold_text(x->tmp, s, n);
+	if (!rc)
+		from_tmp(c, x, TAG_TEXT, mark);
+	return rc;
+}
+
+static int put_json_canon(canon *c, const cctx *x, const char *s, size_t n)
+{
+	size_t mark = x->tmp->len;
+	int rc = json_canon(x->tmp, s, n);
+	if (rc == 1) {
+		from_bytes(c, TAG_TEXT, s, n);
+		return 0;
+	}
+	if (!rc)
+		from_tmp(c, x, TAG_JSON, mark);
+	return rc;
+}
+
+static int put_uuid_canon(canon *c, const cctx *x, const uint8_t u[16])
+{
+	size_t mark = x->tmp->len;
+	int rc = sl_format_uuid(x->tmp, u);
+	if (!rc)
+		from_tmp(c, x, TAG_UUID, mark);
+	return rc;
+}
+
+/* Coercion by the value's own type: the fallback of every column kind. */
+static int coerce_generic(canon *c, const cctx *x, const sl_value *v)
+{
+	size_t mark = x->tmp->len;
+	int rc = 0;
+	switch (v->type) {
+	case SL_V_NULL:
+		from_bytes(c, TAG_NULL, "", 0);
+		return 0;
+	case SL_V_BOOL:
+		from_bytes(c, TAG_BOOL, v->u.b ? "true" : "false", v->u.b ? 4 : 5);
+		return 0;
+	case SL_V_INT:
+		rc = sl_buf_printf(x->tmp, "%" PRId64, v->u.i);
+		if (!rc)
+			from_tmp(c, x, TAG_NUM, mark);
+		return rc;
+	case SL_V_DOUBLE:
+		return put_float_canon(c, x, v->u.d);
+	case SL_V_DECIMAL:
+		return put_decimal_canon(c, x, v->u.s.ptr, v->u.s.len, -1);
+	case SL_V_TEXT:
+		return put_text_canon(c, x, v->u.s.ptr, v->u.s.len);
+	case SL_V_BLOB:
+		from_bytes(c, TAG_BLOB, v->u.s.ptr, v->u.s.len);
+		return 0;
+	case SL_V_DATE:
+		return put_date_canon(c, x, v->u.date);
+	case SL_V_TIME:
+		return put_time_canon(c, x, v->u.time);
+	case SL_V_TIMESTAMP:
+		return put_ts_canon(c, x, v->u.ts, false);
+	case SL_V_TIMESTAMPTZ:
+		return put_ts_canon(c, x, v->u.ts, true);
+	case SL_V_UUID:
+		return put_uuid_canon(c, x, v->u.uuid);
+	case SL_V_JSON:
+		return put_json_canon(c, x, v->u.s.ptr, v->u.s.len);
+	default:
+		return sl_error_set(SL_EINVALID, "unknown value type %d", (int)v->type);
+	}
+}
+
+static bool is_textual(const sl_value *v)
+{
+	return v->type == SL_V_TEXT || v->type == SL_V_DECIMAL;
+}
+
+static int coerce_bool(canon *c, const cctx *x, const sl_value *v)
+{
+	int b = -1;
+	if (v->type == SL_V_INT && (v->u.i == 0 || v->u.i == 1))
+		b = v->u.i == 1;
+	else if (v->type == SL_V_DOUBLE && (v->u.d == 0 || v->u.d == 1))
+		b = v->u.d == 1;
+	else if (is_textual(v)) {
+		const char *s = v->u.s.ptr;
+		size_t n = v->u.s.len;
+		if ((n == 4 && strncasecmp(s, "true", 4) == 0) || (n == 1 && (s[0] == 't' || s[0] == '1')))
+			b = 1;
+		else if ((n == 5 && strncasecmp(s, "false", 5) == 0) || (n == 1 && (s[0] == 'f' || s[0] == '0')))
+			b = 0;
+	}
+	if (b < 0)
+		return coerce_generic(c, x, v);
+	from_bytes(c, TAG_BOOL, b ? "true" : "false", b ? 4 : 5);
+	return 0;
+}
+
+static int coerce_exact(canon *c, const cctx *x, const sl_value *v)
+{
+	int scale = x->k == K_DECIMAL && x->col ? x->col->scale : -1;
+	switch (v->type) {
+	case SL_V_BOOL:
+		from_bytes(c, TAG_NUM, v->u.b ? "1" : "0", 1);
+		return 0;
+	case SL_V_DOUBLE:
+		return put_double_as_decimal(c, x, v->u.d, scale);
+	case SL_V_DECIMAL:
+	case SL_V_TEXT:
+		return put_decimal_canon(c, x, v->u.s.ptr, v->u.s.len, scale);
+	default:
+		return coerce_generic(c, x, v);
+	}
+}
+
+static int coerce_float(canon *c, const cctx *x, const sl_value *v)
+{
+	double d;
+	if (v->type != SL_V_BOOL && value_double(v, &d))
+		return put_float_canon(c, x, d);
+	return coerce_generic(c, x, v);
+}
+
+static int coerce_text(canon *c, const cctx *x, const sl_value *v)
+{
+	if (v->type == SL_V_NULL)
+		return coerce_generic(c, x, v);
+	if (v->type == SL_V_TEXT || v->type == SL_V_BLOB || v->type == SL_V_JSON || v->type == SL_V_DECIMAL)
+		return put_text_canon(c, x, v->u.s.ptr, v->u.s.len);
+	/* other values in a text column compare by their display text */
+	sl_buf disp = SL_BUF_INIT;
+	int rc = sl_value_format(&disp, v);
+	size_t mark = x->tmp->len;
+	if (!rc)
+		rc = sl_buf_put(x->tmp, disp.ptr ? disp.ptr : "", disp.len);
+	sl_buf_free(&disp);
+	if (!rc) {
+		/* re-run the text rules over the copy; x->tmp may grow, so keep offsets */
+		canon t;
+		from_tmp(&t, x, TAG_TEXT, mark);
+		size_t n = t.n;
+		if (ci_applies(x) || (x->o->pad_char && x->k == K_CHAR)) {
+			char *copy = malloc(n ? n : 1);
+			if (!copy)
+				return sl_error_nomem();
+			memcpy(copy, t.p, n);
+			x->tmp->len = mark;
+			rc = put_text_canon(c, x, copy, n);
+			if (!rc && c->p == copy) {
+				/* no folding happened: keep the bytes in tmp */
+				mark = x->tmp->len;
+				rc = sl_buf_put(x->tmp, copy, c->n);
+				if (!rc)
+					from_tmp(c, x, TAG_TEXT, mark);
+			}
+			free(copy);
+		} else {
+			*c = t;
+		}
+	}
+	return rc;
+}
+
+static int coerce_blob(canon *c, const cctx *x, const sl_value *v)
+{
+	if (v->type == SL_V_BLOB || v->type == SL_V_TEXT) {
+		from_bytes(c, TAG_BLOB, v->u.s.ptr, v->u.s.len);
+		return 0;
+	}
+	if (v->type == SL_V_UUID) {
+		size_t mark = x->tmp->len;
+		int rc = sl_buf_put(x->tmp, v->u.uuid, 16);
+		if (!rc)
+			from_tmp(c, x, TAG_BLOB, mark);
+		return rc;
+	}
+	return coerce_generic(c, x, v);
+}
+
+static int coerce_temporal(canon *c, const cctx *x, const sl_value *v)
+{
+	int64_t us = 0;
+	bool zone = false;
+	switch (v->type) {
+	case SL_V_DATE:
+		if (x->k == K_DATE || x->k == K_TIME)
+			return put_date_canon(c, x, v->u.date);
+		us = (int64_t)v->u.date * SL_USEC_PER_DAY;
+		break;
+	case SL_V_TIMESTAMP:
+	case SL_V_TIMESTAMPTZ:
+		us = v->u.ts;
+		zone = v->type == SL_V_TIMESTAMPTZ;
+		break;
+	case SL_V_TEXT: {
+		const char *s = v->u.s.ptr;
+		size_t n = v->u.s.len;
+		int32_t days;
+		int64_t t;
+		if (x->k == K_TIME && sl_parse_time(s, n, &t) == 0)
+			return put_time_canon(c, x, t);
+		if (x->k == K_DATE && sl_parse_date(s, n, &days) == 0)
+			return put_date_canon(c, x, days);
+		if (sl_parse_timestamp(s, n, &us, &zone) != 0) {
+			sl_error_clear();
+			return coerce_generic(c, x, v);
+		}
+		break;
+	}
+	case SL_V_INT:
+	case SL_V_DOUBLE:
+	case SL_V_DECIMAL:
+		if (x->k == K_TIME || !epoch_usec(v, x->o, &us))
+			return coerce_generic(c, x, v);
+		zone = x->k == K_TSTZ;
+		break;
+	default:
+		return coerce_generic(c, x, v);
+	}
+	if (x->k == K_TIME)
+		return coerce_generic(c, x, v);
+	if (x->k == K_DATE && !zone && us % SL_USEC_PER_DAY == 0 &&
+	    us / SL_USEC_PER_DAY >= INT32_MIN && us / SL_USEC_PER_DAY <= INT32_MAX)
+		return put_date_canon(c, x, (int32_t)(us / SL_USEC_PER_DAY));
+	return put_ts_canon(c, x, us, zone || x->k == K_TSTZ);
+}
+
+static int coerce_uuid(canon *c, const cctx *x, const sl_value *v)
+{
+	uint8_t u[16];
+	if (v->type == SL_V_TEXT) {
+		const char *s = v->u.s.ptr;
+		size_t n = v->u.s.len;
+		while (n && isspace((unsigned char)*s))
+			s++, n--;
+		while (n && isspace((unsigned char)s[n - 1]))
+			n--;
+		if (sl_parse_uuid(s, n, u) == 0)
+			return put_uuid_canon(c, x, u);
+		sl_error_clear();
+	} else if (v->type == SL_V_BLOB && v->u.s.len == 16) {
+		memcpy(u, v->u.s.ptr, 16);
+		return put_uuid_canon(c, x, u);
+	}
+	return coerce_generic(c, x, v);
+}
+
+static int coerce(canon *c, const cctx *x, const sl_value *v)
+{
+	c->d = 0;
+	if (v->type == SL_V_NULL)
+		return coerce_generic(c, x, v);
+	switch (x->k) {
+	case K_BOOL: return coerce_bool(c, x, v);
+	case K_INT:
+	case K_DECIMAL: return coerce_exact(c, x, v);
+	case K_FLOAT:
+	case K_FLOAT32: return coerce_float(c, x, v);
+	case K_TEXT:
+	case K_CHAR: return coerce_text(c, x, v);
+	case K_BLOB: return coerce_blob(c, x, v);
+	case K_DATE:
+	case K_TIME:
+	case K_TS:
+	case K_TSTZ: return coerce_temporal(c, x, v);
+	case K_UUID: return coerce_uuid(c, x, v);
+	case K_JSON:
+		if (v->type == SL_V_TEXT || v->type == SL_V_JSON || v->type == SL_V_BLOB)
+			return put_json_canon(c, x, v->u.s.ptr, v->u.s.len);
+		return coerce_generic(c, x, v);
+	default:
+		return coerce_generic(c, x, v);
+	}
+}
+
+static int check_opts(const sl_canon_opts *o)
+{
+	if (o->timestamp_precision < 0 || o->timestamp_precision > 6)
+		return sl_error_set(SL_EINVALID, "timestamp precision %d is not between 0 and 6",
+				    o->timestamp_precision);
+	if (o->float_abs_tol < 0 || o->float_rel_tol < 0 || isnan(o->float_abs_tol) || isnan(o->float_rel_tol))
+		return sl_error_set(SL_EINVALID, "float tolerance must be a non-negative number");
+	return 0;
+}
+
+static int put_encoded(sl_buf *out, const canon *c)
+{
+	if (c->tag == TAG_NULL)
+		return sl_buf_putc(out, TAG_NULL);
+	int rc = sl_buf_printf(out, "%c%zu:", c->tag, c->n);
+	return rc ? rc : sl_buf_put(out, c->p, c->n);
+}
+
+int sl_canon_value(sl_buf *out, const sl_value *v, const sl_canon_col *col, const sl_canon_opts *opts)
+{
+	const sl_canon_opts *o = opts ? opts : &default_opts;
+	sl_buf tmp = SL_BUF_INIT;
+	canon c;
+	int rc = check_opts(o);
+	if (rc)
+		goto done;
+	cctx x = { .col = col, .o = o, .k = kind_class(col), .for_key = false, .tmp = &tmp };
+	rc = coerce(&c, &x, v);
+	if (!rc)
+		rc = put_encoded(out, &c);
+done:
+	sl_buf_free(&tmp);
+	return rc;
+}
+
+static bool tolerance_applies(const sl_value *a, const sl_value *b, const sl_canon_col *col,
+			      const sl_canon_opts *o)
+{
+	if (o->float_abs_tol <= 0 && o->float_rel_tol <= 0)
+		return false;
+	kclass k = kind_class(col);
+	if (k == K_FLOAT || k == K_FLOAT32)
+		return true;
+	return (a->type == SL_V_DOUBLE || b->type == SL_V_DOUBLE) &&
+	       (k == K_ANY || k == K_DECIMAL || k == K_INT);
+}
+
+static bool within_tolerance(double a, double b, const sl_canon_opts *o)
+{
+	if (isnan(a) || isnan(b))
+		return isnan(a) && isnan(b);
+	if (a == b)
+		return true;
+	if (isinf(a) || isinf(b))
+		return false;
+	double diff = fabs(a - b);
+	if (o->float_abs_tol > 0 && diff <= o->float_abs_tol)
+		return true;
+	double m = fmax(fabs(a), fabs(b));
+	return o->float_rel_tol > 0 && diff <= o->float_rel_tol * m;
+}
+
+bool sl_canon_equal(const sl_value *a, const sl_value *b, const sl_canon_col *col, const sl_canon_opts *o)
+{
+	if (!o)
+		o = &default_opts;
+	if (tolerance_applies(a, b, col, o)) {
+		double da, db;
+		if (value_double(a, &da) && value_double(b, &db)) {
+			if (kind_class(col) == K_FLOAT32 && isfinite(da) && isfinite(db))
+				da = (double)(float)da, db = (double)(float)db;
+			return within_tolerance(da, db, o);
+		}
+	}
+	if (a->type == b->type && a->type != SL_V_DOUBLE && sl_value_equal(a, b))
+		return true; /* the encoding is a function of the value */
+	sl_buf ta = SL_BUF_INIT, tb = SL_BUF_INIT;
+	canon ca, cb;
+	bool eq = false;
+	cctx xa = { .col = col, .o = o, .k = kind_class(col), .for_key = false, .tmp = &ta };
+	cctx xb = xa;
+	xb.tmp = &tb;
+	if (coerce(&ca, &xa, a) || coerce(&cb, &xb, b))
+		goto done;
+	eq = ca.tag == cb.tag && ca.n == cb.n && memcmp(ca.p, cb.p, ca.n) == 0;
+done:
+	sl_buf_free(&ta);
+	sl_buf_free(&tb);
+	return eq;
+}
+
+/* Orders normalised decimal texts numerically; specials after numbers. */
+static int decimal_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	bool sa = an && (isdigit((unsigned char)a[0]) || a[0] == '-');
+	bool sb = bn && (isdigit((unsigned char)b[0]) || b[0] == '-');
+	if (sa != sb)
+		return sa ? -1 : 1;
+	bool na = an && a[0] == '-', nb = bn && b[0] == '-';
+	if (!sa || na != nb) {
+		if (!sa) {
+			int r = memcmp(a, b, an < bn ? an : bn);
+			return r ? r : (an > bn) - (an < bn);
+		}
+		return na ? -1 : 1;
+	}
+	if (na)
+		a++, an--, b++, bn--;
+	const char *da = memchr(a, '.', an), *db = memchr(b, '.', bn);
+	size_t ia = da ? (size_t)(da - a) : an, ib = db ? (size_t)(db - b) : bn;
+	int r;
+	if (ia != ib) {
+		r = ia < ib ? -1 : 1;
+	} else {
+		r = memcmp(a, b, an < bn ? an : bn);
+		if (!r)
+			r = (an > bn) - (an < bn);
+	}
+	return na ? -r : r;
+}
+
+int sl_canon_key_cmp(int *out, const sl_value *a, const sl_value *b, const sl_canon_col *col,
+		     const sl_canon_opts *o)
+{
+	if (!o)
+		o = &default_opts;
+	kclass k = kind_class(col);
+	if (a->type == SL_V_INT && b->type == SL_V_INT && (k == K_ANY || k == K_INT || k == K_DECIMAL)) {
+		*out = (a->u.i > b->u.i) - (a->u.i < b->u.i);
+		return 0;
+	}
+	if (a->type == SL_V_TEXT && b->type == SL_V_TEXT && (k == K_ANY || k == K_TEXT || k == K_CHAR)) {
+		size_t n = a->u.s.len < b->u.s.len ? a->u.s.len : b->u.s.len;
+		int r = n ? memcmp(a->u.s.ptr, b->u.s.ptr, n) : 0;
+		*out = r ? (r > 0) - (r < 0) : (a->u.s.len > b->u.s.len) - (a->u.s.len < b->u.s.len);
+		return 0;
+	}
+	sl_buf ta = SL_BUF_INIT, tb = SL_BUF_INIT;
+	canon ca, cb;
+	cctx xa = { .col = col, .o = o, .k = k, .for_key = true, .tmp = &ta };
+	cctx xb = xa;
+	xb.tmp = &tb;
+	int rc = coerce(&ca, &xa, a);
+	if (!rc)
+		rc = coerce(&cb, &xb, b);
+	if (rc)
+		goto done;
+	int r;
+	if (ca.tag != cb.tag) {
+		/* NULL first, as the engine queries order them */
+		r = ca.tag == TAG_NULL ? -1 : cb.tag == TAG_NULL ? 1 : ca.tag < cb.tag ? -1 : 1;
+	} else if (ca.tag == TAG_NUM) {
+		r = decimal_cmp(ca.p, ca.n, cb.p, cb.n);
+	} else if (ca.tag == TAG_FLOAT) {
+		bool an = isnan(ca.d), bn = isnan(cb.d);
+		r = an || bn ? (an > bn) - (an < bn) : (ca.d > cb.d) - (ca.d < cb.d);
+	} else {
+		size_t n = ca.n < cb.n ? ca.n : cb.n;
+		r = n ? memcmp(ca.p, cb.p, n) : 0;
+		if (!r)
+			r = (ca.n > cb.n) - (ca.n < cb.n);
+	}
+	*out = r < 0 ? -1 : r > 0;
+done:
+	sl_buf_free(&ta);
+	sl_buf_free(&tb);
+	return rc;
+}
