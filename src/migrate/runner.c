@@ -27,13 +27,13 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void iso_now(char out[32])
+static void iso_now(char out[64])
 {
 	struct timespec ts;
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
 }
 
@@ -323,7 +323,7 @@ static int apply_one(run *r, const sl_mig_status *s)
 	sl_stmt_list list = SL_STMT_LIST_INIT;
 	bool no_tx = false;
 	const sl_stmt *failed = NULL;
-	char when[32];
+	char when[64];
 	iso_now(when);
 	sl_history_row row;
 	fill_row(&row, m, s, r->dialect, when, who(r->o), "applied");
@@ -581,7 +581,7 @@ int sl_migrate_baseline(sl_conn *c, const sl_migration_set *set, const char *id,
 	if (!rc && r.h->n)
 		rc = sl_error_set(SL_ECONFLICT, "the history table already records %zu migration(s); "
 				  "baseline only adopts a database sluice has never migrated", r.h->n);
-	char when[32];
+	char when[64];
 	iso_now(when);
 	for (size_t i = 0; !rc && i < r.st->n; i++) {
 		const sl_mig_status *s = &r.st->items[i];
