@@ -1,0 +1,918 @@
+/*
+ * cast.c - plans how every column of a source model lands on a target
+ * engine (include/sluice/cast.h): target names fitted to the engine's
+ * identifier limit with collisions reported, user rules (column rules win
+ * over type rules), the default cast table (cast_types.c), defaults
+ * translated where the meaning is the same, notes about the source's own
+ * quirks (MySQL zero dates and tinyint(1), SQLite's loose typing), and
+ * foreign key columns aligned with the keys they reference.
+ */
+#include "copy/cast_int.h"
+#include "schema/ddl_expr.h"
+#include "sluice/ddl.h"
+#include "sluice/error.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- notes ------------------------------------------------------------ */
+
+static int add_notev(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev,
+		     const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static int add_notev(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev,
+		     const char *fmt, va_list ap)
+{
+	sl_buf b = SL_BUF_INIT;
+	int rc = sl_buf_vprintf(&b, fmt, ap);
+	sl_cast_note *nv = NULL;
+	if (rc)
+		goto done;
+	nv = sl_arena_alloc(p->arena, (*n + 1) * sizeof(*nv));
+	if (!nv) {
+		rc = SL_ENOMEM;
+		goto done;
+	}
+	if (*n)
+		memcpy(nv, *notes, *n * sizeof(*nv));
+	nv[*n].severity = sev;
+	nv[*n].message = sl_arena_strdup(p->arena, sl_buf_cstr(&b));
+	if (!nv[*n].message) {
+		rc = SL_ENOMEM;
+		goto done;
+	}
+	*notes = nv;
+	(*n)++;
+done:
+	sl_buf_free(&b);
+	return rc;
+}
+
+int sl_cast_add_note(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = add_notev(p, notes, n, sev, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int sl_cast_col_note(sl_cast_ctx *x, sl_cast_column *cc, sl_cast_severity sev, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = add_notev(x->plan, &cc->notes, &cc->nnotes, sev, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const char *sl_cast_severity_name(sl_cast_severity s)
+{
+	switch (s) {
+	case SL_CAST_LOSSY: return "lossy";
+	case SL_CAST_ERROR: return "error";
+	default: return "info";
+	}
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+static uint32_t fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		h ^= *p;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+int sl_cast_fit_name(sl_buf *out, const char *name, sl_engine target)
+{
+	size_t len = strlen(name), keep = 0, chars = 0;
+	bool too_long;
+	if (target == SL_ENGINE_POSTGRES) {
+		too_long = len > 63;
+	} else if (target == SL_ENGINE_MYSQL) {
+		for (const char *p = name; *p; p++)
+			chars += ((unsigned char)*p & 0xC0) != 0x80;
+		too_long = chars > 64;
+	} else {
+		too_long = false;
+	}
+	if (!too_long)
+		return sl_buf_puts(out, name);
+	/* keep 54 bytes (PostgreSQL) or 55 characters (MySQL), then "_" and 8 hex digits */
+	if (target == SL_ENGINE_POSTGRES) {
+		keep = 54;
+		while (keep && ((unsigned char)name[keep] & 0xC0) == 0x80)
+			keep--;
+	} else {
+		size_t c = 0;
+		while (name[keep] && !(c == 55 && ((unsigned char)name[keep] & 0xC0) != 0x80)) {
+			c += ((unsigned char)name[keep] & 0xC0) != 0x80;
+			keep++;
+		}
+	}
+	int rc = sl_buf_put(out, name, keep);
+	return rc ? rc : sl_buf_printf(out, "_%08x", fnv1a(name));
+}
+
+static const char *fit(sl_cast_plan *p, const char *name, bool *changed)
+{
+	sl_buf b = SL_BUF_INIT;
+	const char *r = NULL;
+	if (sl_cast_fit_name(&b, name, p->target) == 0)
+		r = sl_arena_strdup(p->arena, sl_buf_cstr(&b));
+	*changed = r && strcmp(r, name) != 0;
+	sl_buf_free(&b);
+	return r;
+}
+
+static const char *limit_text(sl_engine e)
+{
+	return e == SL_ENGINE_POSTGRES ? "PostgreSQL's 63-byte limit" : "MySQL's 64-character limit";
+}
+
+/* ---- rules ------------------------------------------------------------ */
+
+enum { R_KIND = 0, R_FIRST_WORD, R_BASE, R_EXACT, R_COLUMN };
+
+typedef struct cast_rule {
+	char *from;      /* normalised as the level requires */
+	char *to;
+	char *display;   /* as the user wrote it */
+	int level;
+	sl_tkind kind;
+	bool is_unsigned;
+} cast_rule;
+
+struct sl_cast_rules {
+	cast_rule *v;
+	size_t n, cap;
+};
+
+int sl_cast_rules_new(sl_cast_rules **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : sl_error_nomem();
+}
+
+void sl_cast_rules_free(sl_cast_rules *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].from);
+		free(r->v[i].to);
+		free(r->v[i].display);
+	}
+	free(r->v);
+	free(r);
+}
+
+/* Lowercase, spaces dropped; with strip_args also "(...)" dropped. */
+static void normalise(char *dst, size_t cap, const char *s, bool strip_args)
+{
+	size_t n = 0;
+	int depth = 0;
+	for (; *s && n + 1 < cap; s++) {
+		if (*s == '(')
+			depth++;
+		if (!(strip_args && depth) && !isspace((unsigned char)*s))
+			dst[n++] = (char)tolower((unsigned char)*s);
+		if (*s == ')' && depth)
+			depth--;
+	}
+	dst[n] = '\0';
+}
+
+static void first_word(char *dst, size_t cap, const char *s)
+{
+	size_t n = 0;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	while (*s && !isspace((unsigned char)*s) && *s != '(' && n + 1 < cap)
+		dst[n++] = (char)tolower((unsigned char)*s++);
+	dst[n] = '\0';
+}
+
+static int add_rule(sl_cast_rules *r, const char *from, const char *to, bool column)
+{
+	if (!r || !from || !*from || !to || !*to)
+		return sl_error_set(SL_EINVALID, "cast rule: both a source and a target type are required");
+	if (column && !strchr(from, '.'))
+		return sl_error_set(SL_EINVALID, "cast rule for column \"%s\": expected table.column", from);
+	if (r->n == r->cap) {
+		size_t nc = r->cap ? r->cap * 2 : 8;
+		cast_rule *nv = realloc(r->v, nc * sizeof(*nv));
+		if (!nv)
+			return sl_error_nomem();
+		r->v = nv;
+		r->cap = nc;
+	}
+	cast_rule *ru = &r->v[r->n];
+	memset(ru, 0, sizeof(*ru));
+	char norm[256];
+	if (column) {
+		ru->level = R_COLUMN;
+		snprintf(norm, sizeof(norm), "%s", from);
+	} else {
+		normalise(norm, sizeof(norm), from, false);
+		bool uns = false;
+		size_t nl = strlen(norm);
+		char kindname[256];
+		snprintf(kindname, sizeof(kindname), "%s", norm);
+		if (nl > 8 && strcmp(norm + nl - 8, "unsigned") == 0) {
+			uns = true;
+			kindname[nl - 8] = '\0';
+		}
+		ru->level = strchr(from, '(') ? R_EXACT : strchr(from, ' ') ? R_BASE : R_FIRST_WORD;
+		for (int k = 1; k < SL_T__COUNT; k++)
+			if (strcmp(kindname, sl_tkind_name((sl_tkind)k)) == 0) {
+				ru->level = R_KIND;
+				ru->kind = (sl_tkind)k;
+				ru->is_unsigned = uns;
+			}
+	}
+	ru->from = strdup(norm);
+	ru->to = strdup(to);
+	ru->display = strdup(from);
+	if (!ru->from || !ru->to || !ru->display) {
+		free(ru->from);
+		free(ru->to);
+		free(ru->display);
+		return sl_error_nomem();
+	}
+	r->n++;
+	return 0;
+}
+
+int sl_cast_rules_add_type(sl_cast_rules *r, const char *from, const char *to)
+{
+	return add_rule(r, from, to, false);
+}
+
+int sl_cast_rules_add_column(sl_cast_rules *r, const char *table_column, const char *to)
+{
+	return add_rule(r, table_column, to, true);
+}
+
+static bool rule_matches(const cast_rule *ru, const sl_table *t, const sl_column *c)
+{
+	char buf[256];
+	const char *decl = c->decl_type ? c->decl_type : "";
+	switch (ru->level) {
+	case R_COLUMN: {
+		size_t tl = strlen(t->name);
+		return strncmp(ru->from, t->name, tl) == 0 && ru->from[tl] == '.' && strcmp(ru->from + tl + 1, c->name) == 0;
+	}
+	case R_EXACT:
+		normalise(buf, sizeof(buf), decl, false);
+		return strcmp(buf, ru->from) == 0;
+	case R_BASE:
+		normalise(buf, sizeof(buf), decl, true);
+		return strcmp(buf, ru->from) == 0;
+	case R_FIRST_WORD:
+		normalise(buf, sizeof(buf), decl, true);
+		if (strcmp(buf, ru->from) == 0)
+			return true;
+		first_word(buf, sizeof(buf), decl);
+		return strcmp(buf, ru->from) == 0;
+	default:
+		return c->type.kind == ru->kind && (!ru->is_unsigned || c->type.is_unsigned);
+	}
+}
+
+static const cast_rule *find_rule(const sl_cast_rules *r, const sl_table *t, const sl_column *c)
+{
+	const cast_rule *best = NULL;
+	for (size_t i = 0; r && i < r->n; i++)
+		if (rule_matches(&r->v[i], t, c) && (!best || r->v[i].level >= best->level))
+			best = &r->v[i];
+	return best;
+}
+
+/* ---- keys ------------------------------------------------------------- */
+
+static bool in_list(const char *const *cols, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cols[i] && strcmp(cols[i], name) == 0)
+			return true;
+	return false;
+}
+
+static sl_col_use col_use(const sl_table *t, const char *name)
+{
+	sl_col_use u = { 0 };
+	if (t->primary_key) {
+		u.in_pk = in_list(t->primary_key->columns, t->primary_key->ncolumns, name);
+		u.sole_pk = u.in_pk && t->primary_key->ncolumns == 1;
+	}
+	for (size_t i = 0; i < t->nuniques; i++)
+		u.in_unique |= in_list(t->uniques[i].columns, t->uniques[i].ncolumns, name);
+	for (size_t i = 0; i < t->nindexes; i++) {
+		const sl_index *ix = &t->indexes[i];
+		if (ix->primary)
+			continue;
+		bool has = false;
+		for (size_t j = 0; j < ix->ncolumns; j++)
+			has |= !(ix->is_expression && ix->is_expression[j]) && strcmp(ix->columns[j], name) == 0;
+		if (has && ix->unique && !ix->where)
+			u.in_unique = true;
+		else if (has)
+			u.in_index = true;
+	}
+	for (size_t i = 0; i < t->nfkeys; i++)
+		u.in_fk |= in_list(t->fkeys[i].columns, t->fkeys[i].ncolumns, name);
+	return u;
+}
+
+/* ---- defaults --------------------------------------------------------- */
+
+static bool word_is(const sl_xtok *t, const char *w)
+{
+	return t->kind == SL_XT_WORD && strcasecmp(t->text, w) == 0;
+}
+
+/* Drops parentheses that wrap the whole token list. */
+static void unwrap(sl_xtoks *t, size_t *from, size_t *to)
+{
+	while (*to - *from >= 2 && t->v[*from].kind == SL_XT_LPAREN && t->v[*to - 1].kind == SL_XT_RPAREN) {
+		int depth = 0;
+		bool whole = true;
+		for (size_t i = *from; i < *to; i++) {
+			depth += t->v[i].kind == SL_XT_LPAREN;
+			depth -= t->v[i].kind == SL_XT_RPAREN;
+			if (depth == 0 && i + 1 < *to)
+				whole = false;
+		}
+		if (!whole)
+			break;
+		(*from)++;
+		(*to)--;
+	}
+}
+
+typedef enum { D_NONE, D_LITERAL, D_NUMBER, D_BOOL, D_BITS, D_NOW, D_NOW_LOCAL, D_TODAY, D_TIME, D_SEQ, D_EXPR } dkind;
+
+/* Classifies tokens [a, b): what the default means, independent of dialect. */
+static dkind classify(const sl_xtoks *t, size_t a, size_t b, const char **val)
+{
+	size_t n = b - a;
+	const sl_xtok *v = t->v + a;
+	*val = n ? v[0].text : NULL;
+	if (n == 0 || (n == 1 && word_is(&v[0], "NULL")))
+		return D_NONE;
+	if (n == 1 && v[0].kind == SL_XT_STRING)
+		return D_LITERAL;
+	if (n == 1 && v[0].kind == SL_XT_NUMBER)
+		return D_NUMBER;
+	if (n == 2 && v[0].kind == SL_XT_OP && strcmp(v[0].text, "-") == 0 && v[1].kind == SL_XT_NUMBER)
+		return D_NUMBER;
+	if (n == 1 && (word_is(&v[0], "TRUE") || word_is(&v[0], "FALSE")))
+		return D_BOOL;
+	if (n == 1 && v[0].kind == SL_XT_BITS)
+		return D_BITS;
+	if (word_is(&v[0], "nextval"))
+		return D_SEQ;
+	static const char *const now[] = { "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "now", "localtime",
+					   "transaction_timestamp", "statement_timestamp" };
+	/* a clock word, optionally "(" [precision] ")" */
+	bool call_ok = n == 1 || (n >= 3 && v[1].kind == SL_XT_LPAREN && v[n - 1].kind == SL_XT_RPAREN &&
+				  (n == 3 || (n == 4 && v[2].kind == SL_XT_NUMBER)));
+	for (size_t i = 0; call_ok && i < sizeof(now) / sizeof(now[0]); i++)
+		if (word_is(&v[0], now[i]))
+			return D_NOW;
+	if (call_ok && (word_is(&v[0], "CURRENT_DATE") || word_is(&v[0], "curdate")))
+		return D_TODAY;
+	if (call_ok && (word_is(&v[0], "CURRENT_TIME") || word_is(&v[0], "curtime")))
+		return D_TIME;
+	/* SQLite: datetime('now'), date('now'), strftime(fmt, 'now'), with 'localtime' */
+	if (n >= 4 && v[1].kind == SL_XT_LPAREN &&
+	    (word_is(&v[0], "datetime") || word_is(&v[0], "date") || word_is(&v[0], "strftime"))) {
+		bool has_now = false, local = false;
+		for (size_t i = 2; i < n; i++) {
+			if (v[i].kind == SL_XT_STRING && strcasecmp(v[i].text, "now") == 0)
+				has_now = true;
+			else if (v[i].kind == SL_XT_STRING && strcasecmp(v[i].text, "localtime") == 0)
+				local = true;
+		}
+		if (has_now && word_is(&v[0], "date"))
+			return D_TODAY;
+		if (has_now && word_is(&v[0], "datetime"))
+			return local ? D_NOW_LOCAL : D_NOW;
+	}
+	return D_EXPR;
+}
+
+static bool zero_date(const char *s)
+{
+	return strncmp(s, "0000-00-00", 10) == 0 || strcmp(s, "0") == 0;
+}
+
+static int bool_of(const char *s)
+{
+	static const char *const t[] = { "t", "true", "1", "y", "yes", "on" };
+	static const char *const f[] = { "f", "false", "0", "n", "no", "off" };
+	for (size_t i = 0; i < 6; i++) {
+		if (strcasecmp(s, t[i]) == 0)
+			return 1;
+		if (strcasecmp(s, f[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int put_bool(sl_buf *b, sl_engine e, bool v)
+{
+	if (e == SL_ENGINE_SQLITE)
+		return sl_buf_puts(b, v ? "1" : "0");
+	return sl_buf_puts(b, v ? "TRUE" : "FALSE");
+}
+
+static bool is_temporal(sl_tkind k)
+{
+	return k == SL_T_DATE || k == SL_T_TIMESTAMP || k == SL_T_TIMESTAMPTZ || k == SL_T_TIME;
+}
+
+/* MySQL accepts only a literal or CURRENT_TIMESTAMP bare; other defaults need parentheses. */
+static bool my_needs_parens(sl_tkind k)
+{
+	return k == SL_T_TEXT || k == SL_T_BLOB || k == SL_T_JSON || k == SL_T_GEOMETRY || k == SL_T_ARRAY;
+}
+
+static int render_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, dkind dk,
+			  const sl_xtoks *t, size_t a, size_t b, sl_buf *out)
+{
+	sl_engine e = x->plan->target;
+	sl_tkind k = cc->type.kind;
+	const char *val = t->v[a].text;
+	int rc = 0, bv;
+	switch (dk) {
+	case D_LITERAL:
+		if (is_temporal(c->type.kind) && zero_date(val))
+			return sl_cast_col_note(x, cc, SL_CAST_LOSSY, "default '%s' (a MySQL zero date) dropped", val);
+		if (k == SL_T_BOOL && (bv = bool_of(val)) >= 0)
+			return put_bool(out, e, bv);
+		if (e == SL_ENGINE_MYSQL && my_needs_parens(k)) {
+			rc = sl_buf_putc(out, '(');
+			rc = rc ? rc : sl_ddl_quote_string(out, e, val);
+			return rc ? rc : sl_buf_putc(out, ')');
+		}
+		return sl_ddl_quote_string(out, e, val);
+	case D_NUMBER:
+		if (is_temporal(c->type.kind) && b - a == 1 && strcmp(val, "0") == 0)
+			return sl_cast_col_note(x, cc, SL_CAST_LOSSY, "default 0 (a MySQL zero date) dropped");
+		if (k == SL_T_BOOL && b - a == 1 && (bv = bool_of(val)) >= 0)
+			return put_bool(out, e, bv);
+		if (b - a == 2)
+			rc = sl_buf_putc(out, '-');
+		return rc ? rc : sl_buf_puts(out, t->v[b - 1].text);
+	case D_BOOL:
+		bv = strcasecmp(val, "true") == 0;
+		if (k == SL_T_BOOL)
+			return put_bool(out, e, bv);
+		return sl_buf_puts(out, bv ? "1" : "0");
+	case D_BITS:
+		if (k == SL_T_BOOL)
+			return put_bool(out, e, strchr(val, '1') != NULL);
+		if (e == SL_ENGINE_SQLITE || k != SL_T_BIT)
+			return sl_buf_printf(out, "%lld", (long long)strtoll(val, NULL, 2));
+		return sl_buf_printf(out, "%c'%s'", e == SL_ENGINE_MYSQL ? 'b' : 'B', val);
+	case D_NOW:
+	case D_NOW_LOCAL:
+		if (k == SL_T_DATE)
+			rc = sl_buf_puts(out, e == SL_ENGINE_MYSQL ? "(CURRENT_DATE)" : "CURRENT_DATE");
+		else if (e == SL_ENGINE_MYSQL && cc->type.precision > 0)
+			rc = sl_buf_printf(out, "CURRENT_TIMESTAMP(%d)", cc->type.precision);
+		else
+			rc = sl_buf_puts(out, "CURRENT_TIMESTAMP");
+		if (!rc && dk == D_NOW_LOCAL)
+			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				"default datetime('now','localtime') -> CURRENT_TIMESTAMP: new rows get the target's clock, not SQLite's local time");
+		return rc;
+	case D_TODAY:
+		return sl_buf_puts(out, e == SL_ENGINE_MYSQL ? "(CURRENT_DATE)" : "CURRENT_DATE");
+	case D_TIME:
+		return sl_buf_puts(out, e == SL_ENGINE_MYSQL ? "(CURRENT_TIME)" : "CURRENT_TIME");
+	default:
+		return 0;
+	}
+}
+
+/* Sets cc->default_sql from the source default, or notes why it is dropped. */
+static int plan_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	sl_xtoks t = { 0 };
+	sl_buf out = SL_BUF_INIT;
+	const char *val;
+	bool same = x->plan->source == x->plan->target;
+	int rc = 0;
+	if (!c->default_expr || !*c->default_expr || cc->generated)
+		return 0;
+	if (sl_expr_tokenize(&t, c->default_expr, x->plan->source) != 0) {
+		sl_error_clear();
+		if (same)
+			goto verbatim;
+		rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY, "default %s dropped: it cannot be read", c->default_expr);
+		goto done;
+	}
+	size_t a = 0, b = t.n;
+	unwrap(&t, &a, &b);
+	dkind dk = classify(&t, a, b, &val);
+	if (dk == D_SEQ) {
+		if (!cc->identity)
+			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				"default %s dropped: sequences other than identities are not copied", c->default_expr);
+		goto done;
+	}
+	if (cc->identity || dk == D_NONE)
+		goto done;
+	if (dk == D_EXPR || (same && !cc->rule))
+		goto verbatim_or_drop;
+	rc = render_default(x, c, cc, dk, &t, a, b, &out);
+	goto store;
+verbatim_or_drop:
+	if (!same) {
+		rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY, "default %s dropped: %s SQL is not translated",
+				      c->default_expr, sl_engine_name(x->plan->source));
+		goto done;
+	}
+verbatim:
+	rc = sl_buf_puts(&out, c->default_expr);
+store:
+	if (!rc && out.len && !(cc->default_sql = sl_arena_strdup(x->plan->arena, out.ptr)))
+		rc = SL_ENOMEM;
+done:
+	sl_expr_tokens_free(&t);
+	sl_buf_free(&out);
+	return rc;
+}
+
+/* ---- source-side notes ------------------------------------------------ */
+
+static bool is_ci(sl_engine src, const char *coll)
+{
+	if (src == SL_ENGINE_MYSQL)
+		return !coll || strstr(coll, "_ci") != NULL;
+	return coll && (strcasecmp(coll, "NOCASE") == 0 || strstr(coll, "_ci") || strstr(coll, "-ci"));
+}
+
+static int source_notes(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	sl_engine s = x->plan->source, t = x->plan->target;
+	sl_tkind k = c->type.kind;
+	int rc = 0;
+	if (s == t)
+		return 0;
+	if (s == SL_ENGINE_MYSQL && (k == SL_T_DATE || k == SL_T_TIMESTAMP || k == SL_T_TIMESTAMPTZ)) {
+		if (c->nullable)
+			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				"MySQL zero dates ('0000-00-00', or with a zero month or day) become NULL");
+		else
+			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				"rows holding MySQL zero dates ('0000-00-00', or with a zero month or day) are rejected: the column is NOT NULL");
+	}
+	if (!rc && s == SL_ENGINE_MYSQL && k == SL_T_BOOL && !cc->rule)
+		rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+			"tinyint(1) -> %s: values other than 0 and 1 (such as 2 or -1) are rejected; "
+			"a cast rule from \"tinyint(1)\" to an integer type keeps them", cc->type_sql);
+	if (!rc && s == SL_ENGINE_SQLITE && k != SL_T_TEXT && k != SL_T_CHAR && k != SL_T_VARCHAR &&
+	    k != SL_T_BLOB && k != SL_T_UNKNOWN && k != SL_T_OTHER)
+		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
+			"SQLite does not enforce the declared type %s: rows whose value is not a %s are rejected at load",
+			c->decl_type && *c->decl_type ? c->decl_type : "(none)", sl_tkind_name(k));
+	if (!rc && (k == SL_T_CHAR || k == SL_T_VARCHAR || k == SL_T_TEXT) && t != SL_ENGINE_MYSQL &&
+	    is_ci(s, c->collation) && (x->use.in_pk || x->use.in_unique || x->use.in_index || x->use.in_fk))
+		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
+			"collation %s compares case-insensitively, %s compares case-sensitively: lookups that "
+			"relied on it change (the copy checks keys for collisions before loading)",
+			c->collation ? c->collation : "(MySQL default)", sl_engine_name(t));
+	return rc;
+}
+
+/* ---- planning --------------------------------------------------------- */
+
+static int plan_column(sl_cast_ctx *x, const sl_cast_rules *rules, const sl_column *c, sl_cast_column *cc)
+{
+	int rc = 0;
+	bool same = x->plan->source == x->plan->target;
+	const cast_rule *ru = find_rule(rules, x->table, c);
+	x->use = col_use(x->table, c->name);
+	cc->src = c;
+	if (ru) {
+		sl_cast_parse_type(ru->to, &cc->type);
+		cc->type_sql = ru->to;
+		cc->rule = ru->display;
+		cc->identity = c->identity && (cc->type.kind == SL_T_INT16 || cc->type.kind == SL_T_INT32 ||
+					       cc->type.kind == SL_T_INT64);
+		rc = sl_cast_col_note(x, cc, SL_CAST_INFO, "cast by rule %s -> %s", ru->display, ru->to);
+	} else if (same && c->decl_type && (*c->decl_type || x->plan->target == SL_ENGINE_SQLITE)) {
+		cc->type = c->type;
+		cc->type_sql = c->decl_type;
+		cc->identity = c->identity;
+		cc->collation = c->collation;
+	} else {
+		rc = sl_cast_map_type(x, c, cc);
+	}
+	if (!rc && c->generated_expr) {
+		if (same) {
+			cc->generated = true;
+		} else {
+			rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
+				"generated column becomes a plain column holding the copied values (expression not translated: %s)",
+				c->generated_expr);
+		}
+	}
+	if (!rc)
+		rc = plan_default(x, c, cc);
+	if (!rc)
+		rc = source_notes(x, c, cc);
+	return rc;
+}
+
+/* Names within one namespace: exact collisions, and case-only ones where the target folds case. */
+static int check_collisions(sl_cast_plan *p, sl_cast_note **notes, size_t *nn, const char *what,
+			    const char *const *src, const char *const *dst, size_t n, sl_cast_severity fold_sev)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++)
+		for (size_t j = i + 1; !rc && j < n; j++) {
+			if (strcmp(dst[i], dst[j]) == 0)
+				rc = sl_cast_add_note(p, notes, nn, SL_CAST_ERROR,
+					"%s \"%s\" and \"%s\" are both named \"%s\" on %s", what, src[i], src[j],
+					dst[i], sl_engine_name(p->target));
+			else if (p->target != SL_ENGINE_POSTGRES && strcasecmp(dst[i], dst[j]) == 0)
+				rc = sl_cast_add_note(p, notes, nn, fold_sev,
+					"%s \"%s\" and \"%s\" differ only in case: %s treats them as the same name",
+					what, dst[i], dst[j], sl_engine_name(p->target));
+		}
+	return rc;
+}
+
+static int plan_table(sl_cast_plan *p, const sl_cast_rules *rules, const sl_table *t, sl_cast_table *ct)
+{
+	sl_cast_ctx x = { .plan = p, .table = t, .ct = ct };
+	const char **src = NULL, **dst = NULL;
+	int rc = 0;
+	ct->src = t;
+	ct->ncolumns = t->ncolumns;
+	ct->columns = t->ncolumns ? sl_arena_calloc(p->arena, t->ncolumns, sizeof(*ct->columns)) : NULL;
+	src = calloc(t->ncolumns + 1, sizeof(*src));
+	dst = calloc(t->ncolumns + 1, sizeof(*dst));
+	if ((t->ncolumns && !ct->columns) || !src || !dst) {
+		rc = sl_error_nomem();
+		goto done;
+	}
+	for (size_t i = 0; !rc && i < t->ncolumns; i++) {
+		sl_cast_column *cc = &ct->columns[i];
+		bool changed;
+		cc->src = &t->columns[i];
+		cc->name = fit(p, t->columns[i].name, &changed);
+		if (!cc->name) {
+			rc = SL_ENOMEM;
+			break;
+		}
+		if (changed)
+			rc = sl_cast_col_note(&x, cc, SL_CAST_LOSSY, "name is longer than %s: renamed \"%s\"",
+					      limit_text(p->target), cc->name);
+		src[i] = t->columns[i].name;
+		dst[i] = cc->name;
+	}
+	for (size_t i = 0; !rc && i < t->ncolumns; i++)
+		rc = plan_column(&x, rules, &t->columns[i], &ct->columns[i]);
+	if (!rc)
+		rc = check_collisions(p, &ct->notes, &ct->nnotes, "columns", src, dst, t->ncolumns, SL_CAST_ERROR);
+done:
+	free(src);
+	free(dst);
+	return rc;
+}
+
+static bool int_like(const sl_cast_column *c)
+{
+	sl_tkind k = c->type.kind;
+	return k == SL_T_INT16 || k == SL_T_INT32 || k == SL_T_INT64 ||
+	       (k == SL_T_DECIMAL && c->type.scale == 0 && c->src->type.kind == SL_T_INT64);
+}
+
+/*
+ * A foreign key column takes the target type (and collation) of the column
+ * it references: MySQL needs the same integer size, sign and collation, and
+ * PostgreSQL has no equality between NUMERIC and BIGINT for a key.
+ */
+static int align_fkeys(sl_cast_plan *p)
+{
+	int rc = 0;
+	if (p->target == SL_ENGINE_SQLITE)
+		return 0;
+	for (size_t i = 0; !rc && i < p->ntables; i++) {
+		sl_cast_table *ct = &p->tables[i];
+		const sl_table *t = ct->src;
+		for (size_t f = 0; !rc && f < t->nfkeys; f++) {
+			const sl_fkey *fk = &t->fkeys[f];
+			const sl_cast_table *pt = sl_cast_plan_find_table(p, fk->ref_schema, fk->ref_table);
+			for (size_t k = 0; !rc && pt && k < fk->ncolumns; k++) {
+				sl_cast_column *cc = (sl_cast_column *)sl_cast_table_find_column(ct, fk->columns[k]);
+				const sl_cast_column *pc = fk->ref_columns ? sl_cast_table_find_column(pt, fk->ref_columns[k]) : NULL;
+				if (!cc || !pc || cc->rule)
+					continue;
+				if (pc->collation && (!cc->collation || strcmp(cc->collation, pc->collation) != 0))
+					cc->collation = pc->collation;
+				if (!int_like(cc) || !int_like(pc) || strcmp(cc->type_sql, pc->type_sql) == 0)
+					continue;
+				sl_cast_ctx x = { .plan = p, .table = t, .ct = ct };
+				const char *was = cc->type_sql;
+				bool narrows = pc->type.kind != SL_T_DECIMAL &&
+					       (cc->type.kind == SL_T_DECIMAL || cc->type.kind > pc->type.kind);
+				cc->type = pc->type;
+				cc->type_sql = pc->type_sql;
+				rc = sl_cast_col_note(&x, cc, narrows ? SL_CAST_LOSSY : SL_CAST_INFO,
+					"%s -> %s to match the referenced key \"%s\".\"%s\"%s", was, cc->type_sql,
+					pt->name, pc->name, narrows ? ": values that do not fit are rejected" : "");
+			}
+		}
+	}
+	return rc;
+}
+
+static bool any_column(const sl_cast_plan *p, bool (*pred)(const sl_column *))
+{
+	for (size_t i = 0; i < p->src->ntables; i++)
+		for (size_t j = 0; j < p->src->tables[i].ncolumns; j++)
+			if (pred(&p->src->tables[i].columns[j]))
+				return true;
+	return false;
+}
+
+static bool col_texty(const sl_column *c)
+{
+	return c->type.kind == SL_T_TEXT || c->type.kind == SL_T_VARCHAR || c->type.kind == SL_T_CHAR;
+}
+
+static bool col_identity(const sl_column *c)
+{
+	return c->identity;
+}
+
+static bool col_temporal(const sl_column *c)
+{
+	return c->type.kind == SL_T_DATE || c->type.kind == SL_T_TIMESTAMP || c->type.kind == SL_T_TIMESTAMPTZ;
+}
+
+static bool col_tstz(const sl_column *c)
+{
+	return c->type.kind == SL_T_TIMESTAMPTZ;
+}
+
+static int plan_notes(sl_cast_plan *p)
+{
+	int rc = 0;
+	sl_engine s = p->source, t = p->target;
+	bool fks = false;
+	for (size_t i = 0; i < p->src->ntables; i++)
+		fks |= p->src->tables[i].nfkeys > 0;
+	if (s != t && t == SL_ENGINE_POSTGRES && any_column(p, col_texty))
+		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_LOSSY,
+			"PostgreSQL cannot store NUL (0x00) in text: rows holding one in a text column are rejected");
+	if (!rc && t == SL_ENGINE_MYSQL && any_column(p, col_identity))
+		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_INFO,
+			"the loader sets sql_mode NO_AUTO_VALUE_ON_ZERO: an identity value 0 is kept, not replaced");
+	if (!rc && s == SL_ENGINE_POSTGRES && t == SL_ENGINE_MYSQL && any_column(p, col_temporal))
+		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_LOSSY,
+			"MySQL dates run from 1000-01-01 to 9999-12-31: rows holding BC dates, later years or infinity are rejected");
+	if (!rc && s == SL_ENGINE_MYSQL && t != SL_ENGINE_MYSQL && any_column(p, col_tstz))
+		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_INFO,
+			"MySQL TIMESTAMP columns are read with time_zone '+00:00', so instants are kept");
+	if (!rc && t == SL_ENGINE_SQLITE && fks)
+		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_INFO,
+			"SQLite foreign keys are declared in CREATE TABLE and only enforced with PRAGMA foreign_keys=ON: "
+			"the copy loads with them off and runs PRAGMA foreign_key_check afterwards");
+	return rc;
+}
+
+int sl_cast_plan_new(sl_cast_plan **out, const sl_schema *src, sl_engine target, const sl_cast_rules *rules)
+{
+	sl_cast_plan *p = NULL;
+	const char **snames = NULL, **dnames = NULL;
+	int rc = 0;
+	*out = NULL;
+	if (!src || (target != SL_ENGINE_SQLITE && target != SL_ENGINE_POSTGRES && target != SL_ENGINE_MYSQL)) {
+		rc = sl_error_set(SL_EINVALID, "cast plan: a source model and a target engine are required");
+		goto done;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->arena = sl_arena_new(0))) {
+		rc = sl_error_nomem();
+		goto done;
+	}
+	p->src = src;
+	p->source = src->engine;
+	p->target = target;
+	p->ntables = src->ntables;
+	p->tables = src->ntables ? sl_arena_calloc(p->arena, src->ntables, sizeof(*p->tables)) : NULL;
+	snames = calloc(src->ntables + 1, sizeof(*snames));
+	dnames = calloc(src->ntables + 1, sizeof(*dnames));
+	if ((src->ntables && !p->tables) || !snames || !dnames) {
+		rc = sl_error_nomem();
+		goto done;
+	}
+	for (size_t i = 0; !rc && i < src->ntables; i++) {
+		sl_cast_table *ct = &p->tables[i];
+		bool changed;
+		ct->src = &src->tables[i];
+		ct->name = fit(p, src->tables[i].name, &changed);
+		if (!ct->name)
+			rc = sl_error_nomem();
+		else if (changed)
+			rc = sl_cast_add_note(p, &ct->notes, &ct->nnotes, SL_CAST_LOSSY,
+				"table name is longer than %s: renamed \"%s\"", limit_text(target), ct->name);
+		snames[i] = src->tables[i].name;
+		dnames[i] = ct->name;
+	}
+	if (!rc)
+		rc = check_collisions(p, &p->notes, &p->nnotes, "tables", snames, dnames, src->ntables,
+				      target == SL_ENGINE_MYSQL ? SL_CAST_LOSSY : SL_CAST_ERROR);
+	for (size_t i = 0; !rc && i < src->ntables; i++)
+		rc = plan_table(p, rules, &src->tables[i], &p->tables[i]);
+	if (!rc)
+		rc = align_fkeys(p);
+	if (!rc)
+		rc = plan_notes(p);
+	if (rc == SL_ENOMEM)
+		sl_error_nomem();
+done:
+	free(snames);
+	free(dnames);
+	if (rc)
+		sl_cast_plan_free(p);
+	else
+		*out = p;
+	return rc;
+}
+
+void sl_cast_plan_free(sl_cast_plan *p)
+{
+	if (!p)
+		return;
+	sl_arena_free(p->arena);
+	free(p);
+}
+
+/* ---- accessors -------------------------------------------------------- */
+
+sl_engine sl_cast_plan_source(const sl_cast_plan *p) { return p->source; }
+sl_engine sl_cast_plan_target(const sl_cast_plan *p) { return p->target; }
+size_t sl_cast_plan_ntables(const sl_cast_plan *p) { return p->ntables; }
+size_t sl_cast_plan_nnotes(const sl_cast_plan *p) { return p->nnotes; }
+
+const sl_cast_table *sl_cast_plan_table(const sl_cast_plan *p, size_t i)
+{
+	return i < p->ntables ? &p->tables[i] : NULL;
+}
+
+const sl_cast_note *sl_cast_plan_note(const sl_cast_plan *p, size_t i)
+{
+	return i < p->nnotes ? &p->notes[i] : NULL;
+}
+
+const sl_cast_table *sl_cast_plan_find_table(const sl_cast_plan *p, const char *schema, const char *name)
+{
+	for (size_t i = 0; name && i < p->ntables; i++) {
+		const sl_table *t = p->tables[i].src;
+		if (strcmp(t->name, name) == 0 && (!schema || !t->schema || strcmp(t->schema, schema) == 0))
+			return &p->tables[i];
+	}
+	return NULL;
+}
+
+const sl_cast_column *sl_cast_table_find_column(const sl_cast_table *t, const char *src_name)
+{
+	for (size_t i = 0; src_name && i < t->ncolumns; i++)
+		if (strcmp(t->columns[i].src->name, src_name) == 0)
+			return &t->columns[i];
+	return NULL;
+}
+
+size_t sl_cast_plan_count(const sl_cast_plan *p, sl_cast_severity sev)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nnotes; i++)
+		n += p->notes[i].severity == sev;
+	for (size_t i = 0; i < p->ntables; i++) {
+		const sl_cast_table *t = &p->tables[i];
+		for (size_t j = 0; j < t->nnotes; j++)
+			n += t->notes[j].severity == sev;
+		for (size_t c = 0; c < t->ncolumns; c++)
+			for (size_t j = 0; j < t->columns[c].nnotes; j++)
+				n += t->columns[c].notes[j].severity == sev;
+	}
+	return n;
+}

@@ -1,0 +1,54 @@
+/*
+ * cast_int.h - internal to the cast planner (src/copy/cast*.c): the plan
+ * object, the planning context and the per-dialect type mappers.
+ *
+ * cast.c drives planning (names, rules, defaults, source notes, key checks);
+ * cast_types.c holds the default cast table, one function per target, and
+ * must stay in step with docs/casts.md; cast_render.c prints plans.
+ */
+#ifndef SLUICE_COPY_CAST_INT_H
+#define SLUICE_COPY_CAST_INT_H
+
+#include "sluice/arena.h"
+#include "sluice/cast.h"
+
+struct sl_cast_plan {
+	sl_arena *arena;          /* every string and array of the plan */
+	const sl_schema *src;
+	sl_engine source, target;
+	sl_cast_table *tables;
+	size_t ntables;
+	sl_cast_note *notes;
+	size_t nnotes;
+};
+
+/* Where a column is used, for decisions that depend on keys. */
+typedef struct sl_col_use {
+	bool in_pk, sole_pk, in_unique, in_index, in_fk;
+} sl_col_use;
+
+typedef struct sl_cast_ctx {
+	sl_cast_plan *plan;
+	const sl_table *table;
+	sl_cast_table *ct;
+	sl_col_use use;
+} sl_cast_ctx;
+
+/* Appends a note to (*notes, *n) in the plan's arena. */
+int sl_cast_add_note(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* A note on the column being planned. */
+int sl_cast_col_note(sl_cast_ctx *x, sl_cast_column *cc, sl_cast_severity sev, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * The default cast of one column to x->plan->target (types.md/casts.md):
+ * sets cc->type, cc->type_sql, cc->identity, cc->check_sql and adds the
+ * notes the type itself causes. Source-side notes are added by cast.c.
+ */
+int sl_cast_map_type(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc);
+
+/* Parses a user's target type text into a portable type (best effort; SL_T_OTHER when unknown). */
+void sl_cast_parse_type(const char *text, sl_type *out);
+
+#endif
