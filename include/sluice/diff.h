@@ -1,0 +1,131 @@
+/*
+ * diff.h - streaming comparison of one table on two connections (any two
+ * engines), with bounded memory. The foundation of `sluice diff`.
+ *
+ * Keyed tables: both sides are read ordered by the key (binary order for
+ * text keys, forced in SQL) and merged batch by batch; only one batch per
+ * side is held. Keyless tables: both sides are compared as multisets of
+ * 128-bit row hashes, spilled to hash-partitioned temp files above a memory
+ * cap. Values compare by their canonical encoding (canon.h). docs/diff.md
+ * explains the engine, its memory bounds and what counts as a difference.
+ */
+#ifndef SLUICE_DIFF_H
+#define SLUICE_DIFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sluice/canon.h"
+#include "sluice/conn.h"
+#include "sluice/value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What to compare. Strings are borrowed for the duration of the call. */
+typedef struct sl_diff_spec {
+	const char *src_schema;   /* NULL: the connection's default */
+	const char *src_table;
+	const char *dst_schema;   /* NULL: the connection's default */
+	const char *dst_table;    /* NULL: same name as src_table */
+	const char *const *key;   /* key column names; NULL: the source's primary key */
+	size_t nkey;
+	const char *const *columns; /* compared columns; NULL: every column both sides have, source order */
+	size_t ncolumns;
+	const char *where;        /* SQL condition applied on both sides, NULL: none */
+	/*
+	 * Optional per-column override, parallel to the result's column list
+	 * (key columns missing from columns come first, then columns). NULL:
+	 * merged from both sides' introspected columns (sl_canon_col_merge).
+	 */
+	const sl_canon_col *canon;
+} sl_diff_spec;
+
+typedef enum sl_diff_mode {
+	SL_DIFF_AUTO = 0,   /* keyed when there is a key, else keyless */
+	SL_DIFF_KEYED,      /* fail when no key can be found */
+	SL_DIFF_KEYLESS     /* multiset of row hashes even when a key exists */
+} sl_diff_mode;
+
+typedef struct sl_diff_opts {
+	sl_canon_opts canon;
+	sl_diff_mode mode;
+	size_t batch_rows;        /* rows fetched per batch and side (default 2000) */
+	size_t mem_cap;           /* keyless: bytes of hashes held before spilling (default 64 MiB) */
+	const char *tmp_dir;      /* keyless spill directory (NULL: $TMPDIR, else /tmp) */
+	bool keyless_examples;    /* keyless: re-read a side to find one example row per differing hash */
+	size_t max_examples;      /* ... for at most this many distinct hashes (default 100) */
+} sl_diff_opts;
+
+#define SL_DIFF_OPTS_INIT { .canon = SL_CANON_OPTS_INIT, .mode = SL_DIFF_AUTO, \
+	.batch_rows = 2000, .mem_cap = (size_t)64 << 20, .tmp_dir = NULL, \
+	.keyless_examples = true, .max_examples = 100 }
+
+typedef enum sl_diff_kind {
+	SL_DIFF_MISSING = 1,  /* in the source, not in the target */
+	SL_DIFF_EXTRA,        /* in the target, not in the source */
+	SL_DIFF_CHANGED       /* same key, some column differs */
+} sl_diff_kind;
+
+/*
+ * One difference. Everything is borrowed and valid only during the callback.
+ * Rows hold ncolumns values in the result's column order (key columns are
+ * among them, at result->key[i]). For keyless tables, count says how many
+ * more times the row is on that side, hash is its row hash, and the row is
+ * an example (NULL when not looked up).
+ */
+typedef struct sl_diff_event {
+	sl_diff_kind kind;
+	const sl_value *src_row;  /* MISSING, CHANGED */
+	const sl_value *dst_row;  /* EXTRA, CHANGED */
+	size_t ncolumns;
+	const size_t *changed;    /* CHANGED: indexes of the differing columns */
+	size_t nchanged;
+	int64_t count;            /* 1 for keyed tables */
+	uint64_t hash[2];         /* keyless only */
+} sl_diff_event;
+
+/* Returns 0 to go on; anything else stops the diff, which returns that code. */
+typedef int (*sl_diff_cb)(const sl_diff_event *ev, void *ud);
+
+/*
+ * Per-table outcome. Counts always add up:
+ *   src_rows = equal + changed + missing,  dst_rows = equal + changed + extra.
+ */
+typedef struct sl_diff_result {
+	char *src_table, *dst_table;
+	char **columns;           /* compared columns (source names) */
+	size_t ncolumns;
+	size_t *key;              /* indexes into columns; nkey == 0 when keyless */
+	size_t nkey;
+	sl_canon_col *canon;      /* per compared column */
+	char **src_only, **dst_only; /* columns on one side only (not compared) */
+	size_t nsrc_only, ndst_only;
+	bool keyless;
+	int64_t src_rows, dst_rows;
+	int64_t equal, changed, missing, extra;
+	/* memory accounting, for tests and logs */
+	size_t batches_held;      /* most row batches held at once (keyed: 2) */
+	size_t peak_batch_rows;   /* most rows in one batch */
+	size_t peak_bytes;        /* most bytes held in batches (keyed) or hashes (keyless) */
+	bool spilled;             /* keyless: hashes went to temp files */
+} sl_diff_result;
+
+void sl_diff_result_free(sl_diff_result *r);
+
+/*
+ * Compares spec's table on src and dst, reporting each difference through
+ * on_diff (may be NULL) and the counts in *out (also filled when the
+ * callback stops the diff; NULL on other failures). src and dst must be
+ * different connections (two connections may open the same database).
+ * opts may be NULL for defaults.
+ */
+int sl_diff_table(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_diff_spec *spec,
+		  const sl_diff_opts *opts, sl_diff_cb on_diff, void *ud);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
