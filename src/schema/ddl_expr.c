@@ -275,6 +275,20 @@ static int rewrite_any_array(sl_xtoks *t)
 	return 0;
 }
 
+/* "(0)" -> "0": parentheses around one operand, left over from a removed cast. */
+static void strip_lone_parens(sl_xtoks *t)
+{
+	for (size_t i = 0; i + 2 < t->n; i++) {
+		sl_xt_kind mid = t->v[i + 1].kind;
+		bool call = i > 0 && (t->v[i - 1].kind == SL_XT_WORD || t->v[i - 1].kind == SL_XT_IDENT);
+		if (t->v[i].kind == SL_XT_LPAREN && t->v[i + 2].kind == SL_XT_RPAREN && !call &&
+		    (mid == SL_XT_NUMBER || mid == SL_XT_STRING || mid == SL_XT_IDENT || mid == SL_XT_WORD)) {
+			drop_range(t, i + 2, 1);
+			drop_range(t, i, 1);
+		}
+	}
+}
+
 int sl_expr_tokenize(sl_xtoks *out, const char *expr, sl_engine dialect)
 {
 	memset(out, 0, sizeof(*out));
@@ -282,6 +296,7 @@ int sl_expr_tokenize(sl_xtoks *out, const char *expr, sl_engine dialect)
 	if (rc)
 		goto done;
 	strip_casts(out);
+	strip_lone_parens(out);
 	if (dialect == SL_ENGINE_MYSQL)
 		strip_introducers(out);
 	rc = rewrite_any_array(out);
