@@ -386,22 +386,37 @@ int sl_expr_translate(sl_buf *out, const char *expr, sl_engine from, sl_engine t
 		sl_error_clear();
 		return SL_EINVALID;
 	}
-	if (!t.n) {
+	size_t a = 0, b = t.n;
+	/* parentheses around the whole expression: the caller adds its own */
+	while (b - a >= 2 && t.v[a].kind == SL_XT_LPAREN && t.v[b - 1].kind == SL_XT_RPAREN) {
+		int depth = 0;
+		bool whole = true;
+		for (size_t i = a; i < b && whole; i++) {
+			depth += t.v[i].kind == SL_XT_LPAREN;
+			depth -= t.v[i].kind == SL_XT_RPAREN;
+			whole = depth > 0 || i + 1 == b;
+		}
+		if (!whole)
+			break;
+		a++;
+		b--;
+	}
+	if (a == b) {
 		*why = "is empty";
 		rc = SL_EINVALID;
 	}
-	for (size_t i = 0; !rc && i < t.n; i++) {
+	for (size_t i = a; !rc && i < b; i++) {
 		const sl_xtok *k = &t.v[i];
 		/* a word followed by "(" is a function call, even when it names a column */
-		if (k->kind == SL_XT_WORD && !keyword(k->text) && i + 1 < t.n && t.v[i + 1].kind == SL_XT_LPAREN) {
+		if (k->kind == SL_XT_WORD && !keyword(k->text) && i + 1 < b && t.v[i + 1].kind == SL_XT_LPAREN) {
 			*why = "calls a function";
 			rc = SL_EINVALID;
 			break;
 		}
-		bool space = i > 0 && k->kind != SL_XT_RPAREN && k->kind != SL_XT_COMMA &&
+		bool space = i > a && k->kind != SL_XT_RPAREN && k->kind != SL_XT_COMMA &&
 			     t.v[i - 1].kind != SL_XT_LPAREN &&
 			     !(t.v[i - 1].kind == SL_XT_OP && strcmp(t.v[i - 1].text, "-") == 0 &&
-			       k->kind == SL_XT_NUMBER && (i < 2 || t.v[i - 2].kind != SL_XT_NUMBER));
+			       k->kind == SL_XT_NUMBER && (i < a + 2 || t.v[i - 2].kind != SL_XT_NUMBER));
 		if (space && sl_buf_putc(out, ' '))
 			rc = SL_ENOMEM;
 		if (!rc)
