@@ -76,5 +76,6 @@ int cmd_down(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
 
 #endif

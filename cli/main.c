@@ -44,6 +44,7 @@ static const cli_command commands[] = {
 	  "Resolve dirty migrations and accept edited files' checksums, printing each change.",
 	  "A dirty record is removed (so `up` runs it again) unless --mark-applied says\n"
 	  "you completed it by hand. A drifted checksum is replaced by the file's." },
+	{ "lint", cmd_lint, "lint [TARGET] [--json] [options]", "Check pending migrations: metadata, destructive or locking statements, and (with TARGET) what they do on a scratch copy.", "Rules, levels and sluice.yaml overrides: docs/commands/lint.md. Exit 1 when a finding is an error." },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL },
 };
 
