@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,6 +522,48 @@ static int load_root(sl_config *c, struct fy_node *root)
 	return rc;
 }
 
+/*
+ * Offset of the first byte that is not valid UTF-8, or len. YAML text must be
+ * Unicode, and libfyaml 0.7.12 loops forever on some invalid sequences (e.g.
+ * in a "%" directive), so the check comes before the parser sees the text.
+ */
+static size_t utf8_invalid_at(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		uint32_t cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			n = 1;
+			cp = c & 0x1F;
+		} else if ((c & 0xF0) == 0xE0) {
+			n = 2;
+			cp = c & 0x0F;
+		} else if ((c & 0xF8) == 0xF0) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return i;
+		}
+		if (len - i <= n)
+			return i;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return i;
+		i += n + 1;
+	}
+	return len;
+}
+
 /* Reports libfyaml's first collected error as "path:line:col: msg". */
 static int yaml_error(const sl_config *c, struct fy_diag *diag)
 {
@@ -589,6 +632,18 @@ int sl_config_parse(sl_config **out, const char *path, const char *text, size_t 
 	copy[len] = '\0';
 	if (memchr(copy, '\0', len)) {
 		rc = sl_error_set(SL_EINVALID, "%s: holds a NUL byte: not a YAML text file", path);
+		goto done;
+	}
+	size_t bad = utf8_invalid_at((const unsigned char *)copy, len);
+	if (bad < len) {
+		size_t line = 1, col = 1;
+		for (size_t i = 0; i < bad; i++, col++)
+			if (copy[i] == '\n') {
+				line++;
+				col = 0;
+			}
+		rc = sl_error_set(SL_EINVALID, "%s:%zu:%zu: invalid UTF-8: YAML files must be UTF-8",
+		                  path, line, col);
 		goto done;
 	}
 	fy_diag_cfg_default(&dcfg);

@@ -163,6 +163,22 @@ static void test_escape_and_secret(void **state)
 	sl_config_free(c);
 }
 
+/* found by fuzz_config: libfyaml 0.7.12 looped forever on this directive */
+static void test_fuzz_invalid_utf8_directive(void **state)
+{
+	sl_config *c = NULL;
+	(void)state;
+	assert_int_equal(sl_config_parse(&c, "sluice.yaml", "%\xff\xff\xff!", 5), SL_EINVALID);
+	assert_string_equal(sl_error_last()->message,
+	                    "sluice.yaml:1:2: invalid UTF-8: YAML files must be UTF-8");
+	assert_int_equal(sl_config_parse(&c, "sluice.yaml", "project: caf\xc3\xa9\n", 14), 0);
+	assert_string_equal(c->project, "caf\xc3\xa9");
+	sl_config_free(c);
+	assert_int_equal(sl_config_parse(&c, "sluice.yaml", "a: 1\nproject: \xed\xa0\x80\n", 18), SL_EINVALID);
+	assert_string_equal(sl_error_last()->message,
+	                    "sluice.yaml:2:10: invalid UTF-8: YAML files must be UTF-8");
+}
+
 static void test_load_file(void **state)
 {
 	char dir[] = "/tmp/sluice-cfg-XXXXXX", path[256];
@@ -194,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_empty),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_escape_and_secret),
+		cmocka_unit_test(test_fuzz_invalid_utf8_directive),
 		cmocka_unit_test(test_load_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,3 @@
+-- irreversible: yes
+-- +sluice up
+DELETE FROM t;
