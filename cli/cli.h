@@ -77,5 +77,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_why(int argc, char **argv);
 
 #endif

@@ -44,6 +44,12 @@ static const cli_command commands[] = {
 	  "Resolve dirty migrations and accept edited files' checksums, printing each change.",
 	  "A dirty record is removed (so `up` runs it again) unless --mark-applied says\n"
 	  "you completed it by hand. A drifted checksum is replaced by the file's." },
+	{ "log", cmd_log, "log [TARGET] [--format text|md|json] [options]",
+	  "The schema decision log: each change with ticket, PR, why, rollback note, who and when.",
+	  "Without TARGET the files alone are read; with it, who applied each change and\n"
+	  "when comes from the history table in that database." },
+	{ "why", cmd_why, "why OBJECT [TARGET] [--json] [options]",
+	  "Which migrations created and changed a table, a column (table.column) or an index, and why.", NULL },
 	{ "lint", cmd_lint, "lint [TARGET] [--json] [options]", "Check pending migrations: metadata, destructive or locking statements, and (with TARGET) what they do on a scratch copy.", "Rules, levels and sluice.yaml overrides: docs/commands/lint.md. Exit 1 when a finding is an error." },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL },
 };

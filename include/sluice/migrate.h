@@ -142,6 +142,27 @@ int sl_migrate_baseline(sl_conn *c, const sl_migration_set *set, const char *id,
 /* Resolves dirty records (forgets them, or marks them applied) and realigns drifted checksums. */
 int sl_migrate_repair(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts, size_t *repaired);
 
+/* One statement of one migration that names the object asked about. */
+typedef struct sl_why_hit {
+	const sl_mig_status *status;   /* the migration (file and/or history row) */
+	char action[64];               /* "create table", "alter table (add)", "create index", ... */
+	char *statement;               /* the statement, on one line, cut at 300 bytes */
+	size_t line;                   /* line in the file */
+} sl_why_hit;
+
+typedef struct sl_why {
+	sl_why_hit *hits;              /* in migration order */
+	size_t n;
+} sl_why;
+
+/*
+ * Finds the migrations whose up statements name object ("table",
+ * "table.column" or an index name). Uses the files, or the SQL recorded in
+ * the history for migrations whose file is gone. st must outlive the result.
+ */
+int sl_migrate_why(sl_why **out, const sl_migrate_status *st, sl_engine dialect, const char *object);
+void sl_why_free(sl_why *w);
+
 #ifdef __cplusplus
 }
 #endif

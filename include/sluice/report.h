@@ -8,6 +8,7 @@
 #define SLUICE_REPORT_H
 
 #include "sluice/buf.h"
+#include "sluice/migrate.h"
 #include "sluice/schema.h"
 
 #ifdef __cplusplus
@@ -20,6 +21,11 @@ int sl_report_schema_text(sl_buf *out, const sl_schema *s);
 int sl_report_schema_json(sl_buf *out, const sl_schema *s);
 /* A data map in Markdown for non-technical readers, with a Mermaid diagram. */
 int sl_report_schema_md(sl_buf *out, const sl_schema *s, const char *title);
+
+/* The schema decision log: each migration with ticket, PR, why, rollback note, who and when. */
+int sl_report_log_text(sl_buf *out, const sl_migrate_status *st);
+int sl_report_log_md(sl_buf *out, const sl_migrate_status *st, const char *title);
+int sl_report_log_json(sl_buf *out, const sl_migrate_status *st);
 
 /* A unified diff of two texts (line based, bounded memory). */
 int sl_report_udiff(sl_buf *out, const char *a, const char *b, const char *a_label, const char *b_label);

@@ -11,6 +11,7 @@
 #ifndef SLUICE_SQL_H
 #define SLUICE_SQL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sluice/arena.h"
@@ -61,6 +62,15 @@ typedef struct sl_sql_split_options {
 /* sl_sql_split() with options; opts NULL means SL_SQL_SPLIT_OPTIONS_INIT. */
 int sl_sql_split_ext(sl_stmt_list *out, sl_engine dialect, const char *sql, size_t len,
                      const sl_sql_split_options *opts);
+
+/*
+ * Calls cb for each identifier or keyword of sql[0..len), in order, skipping
+ * strings, dollar quotes and comments. Quoted identifiers come unquoted (a
+ * doubled quote inside stays doubled) with quoted = true. A non-zero return
+ * from cb stops the scan and is returned.
+ */
+typedef int (*sl_sql_ident_cb)(void *ud, const char *word, size_t len, bool quoted);
+int sl_sql_idents(const char *sql, size_t len, sl_sql_ident_cb cb, void *ud);
 
 /* Frees the statements and resets the list to SL_STMT_LIST_INIT. NULL is fine. */
 void sl_stmt_list_free(sl_stmt_list *list);

@@ -243,6 +243,8 @@ static int describe_row(sl_buf *out, sl_cursor *cur, const sl_batch *b)
 static int run_verify(run *r, const sl_migration *m)
 {
 	sl_stmt_list list = SL_STMT_LIST_INIT;
+	if (!sl_migration_section(m, SL_SECTION_VERIFY, r->dialect, NULL, NULL))
+		return 0; /* verify is optional */
 	int rc = sl_migration_statements(&list, m, SL_SECTION_VERIFY, r->dialect);
 	for (size_t i = 0; !rc && i < list.n; i++) {
 		sl_cursor *cur = NULL;
