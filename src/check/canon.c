@@ -7,7 +7,7 @@
  * the coerced pairs. docs/canonical.md lists every rule; when one changes
  * here, change it there and in tests/unit/test_canon.c.
  */
-#include "sluice/canon.h"
+#include "check/canon_int.h"
 #include "sluice/error.h"
 
 #include <ctype.h>
@@ -550,6 +550,30 @@ static int json_canon(sl_buf *out, const char *s, size_t n)
 	return rc;
 }
 
+/* Appends the decimal digits of x (no printf: this is the hot path). */
+static int put_int(sl_buf *out, int64_t x)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	uint64_t u = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (x < 0)
+		tmp[--i] = '-';
+	return sl_buf_put(out, tmp + i, sizeof(tmp) - i);
+}
+
+/* Appends x as exactly width digits (0 <= x < 10^width). */
+static void put_fixed(char *p, int64_t x, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + x % 10);
+		x /= 10;
+	}
+}
+
 /* ---- temporals ---------------------------------------------------------- */
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -571,8 +595,14 @@ static int64_t truncate_usec(int64_t us, const sl_canon_opts *o)
 static int put_time_of_day(sl_buf *out, int64_t us)
 {
 	int64_t s = us / SL_USEC_PER_SEC;
-	return sl_buf_printf(out, "%02" PRId64 ":%02" PRId64 ":%02" PRId64 ".%06" PRId64,
-			     s / 3600, s / 60 % 60, s % 60, us % SL_USEC_PER_SEC);
+	if (s / 3600 > 99)
+		return sl_buf_printf(out, "%" PRId64, us);
+	char t[15] = "00:00:00.000000";
+	put_fixed(t, s / 3600, 2);
+	put_fixed(t + 3, s / 60 % 60, 2);
+	put_fixed(t + 6, s % 60, 2);
+	put_fixed(t + 9, us % SL_USEC_PER_SEC, 6);
+	return sl_buf_put(out, t, sizeof(t));
 }
 
 static int put_timestamp(sl_buf *out, int64_t us, bool utc)
@@ -786,7 +816,7 @@ static int coerce_generic(canon *c, const cctx *x, const sl_value *v)
 		from_bytes(c, TAG_BOOL, v->u.b ? "true" : "false", v->u.b ? 4 : 5);
 		return 0;
 	case SL_V_INT:
-		rc = sl_buf_printf(x->tmp, "%" PRId64, v->u.i);
+		rc = put_int(x->tmp, v->u.i);
 		if (!rc)
 			from_tmp(c, x, TAG_NUM, mark);
 		return rc;
@@ -1033,23 +1063,34 @@ static int put_encoded(sl_buf *out, const canon *c)
 {
 	if (c->tag == TAG_NULL)
 		return sl_buf_putc(out, TAG_NULL);
-	int rc = sl_buf_printf(out, "%c%zu:", c->tag, c->n);
+	int rc = sl_buf_putc(out, c->tag);
+	if (!rc)
+		rc = put_int(out, (int64_t)c->n);
+	if (!rc)
+		rc = sl_buf_putc(out, ':');
 	return rc ? rc : sl_buf_put(out, c->p, c->n);
+}
+
+int sl_canon_value_scratch(sl_buf *out, sl_buf *scratch, const sl_value *v, const sl_canon_col *col,
+			   const sl_canon_opts *opts)
+{
+	const sl_canon_opts *o = opts ? opts : &default_opts;
+	canon c;
+	int rc = check_opts(o);
+	if (rc)
+		return rc;
+	sl_buf_clear(scratch);
+	cctx x = { .col = col, .o = o, .k = kind_class(col), .for_key = false, .tmp = scratch };
+	rc = coerce(&c, &x, v);
+	if (!rc)
+		rc = put_encoded(out, &c);
+	return rc;
 }
 
 int sl_canon_value(sl_buf *out, const sl_value *v, const sl_canon_col *col, const sl_canon_opts *opts)
 {
-	const sl_canon_opts *o = opts ? opts : &default_opts;
 	sl_buf tmp = SL_BUF_INIT;
-	canon c;
-	int rc = check_opts(o);
-	if (rc)
-		goto done;
-	cctx x = { .col = col, .o = o, .k = kind_class(col), .for_key = false, .tmp = &tmp };
-	rc = coerce(&c, &x, v);
-	if (!rc)
-		rc = put_encoded(out, &c);
-done:
+	int rc = sl_canon_value_scratch(out, &tmp, v, col, opts);
 	sl_buf_free(&tmp);
 	return rc;
 }
@@ -1093,7 +1134,7 @@ bool sl_canon_equal(const sl_value *a, const sl_value *b, const sl_canon_col *co
 			return within_tolerance(da, db, o);
 		}
 	}
-	if (a->type == b->type && a->type != SL_V_DOUBLE && sl_value_equal(a, b))
+	if (a->type == b->type && sl_value_equal(a, b))
 		return true; /* the encoding is a function of the value */
 	sl_buf ta = SL_BUF_INIT, tb = SL_BUF_INIT;
 	canon ca, cb;

@@ -10,6 +10,7 @@
  * Differences are runs of one hash with unequal counts; for a few of them
  * (opts.max_examples) the side is read again to show one example row.
  */
+#include "check/canon_int.h"
 #include "check/diff_int.h"
 #include "sluice/error.h"
 
@@ -152,7 +153,7 @@ static int scan_side(kl *k, int side, row_visit visit)
 	sl_conn *c = side == DIFF_SRC ? x->src : x->dst;
 	sl_cursor *cur = NULL;
 	sl_batch b = { 0 };
-	sl_buf sql = SL_BUF_INIT;
+	sl_buf sql = SL_BUF_INIT, enc = SL_BUF_INIT, scratch = SL_BUF_INIT;
 	int rc = diff_build_select(x, side, false, &sql);
 	if (!rc)
 		rc = sl_conn_query(&cur, c, sl_buf_cstr(&sql));
@@ -175,7 +176,8 @@ static int scan_side(kl *k, int side, row_visit visit)
 		for (size_t r = 0; r < b.nrows; r++) {
 			const sl_value *row = sl_batch_row(&b, r);
 			uint64_t h[2];
-			rc = sl_canon_row_hash(h, row, x->res->canon, x->res->ncolumns, &x->opts.canon);
+			rc = sl_canon_row_hash_scratch(h, row, x->res->canon, x->res->ncolumns, &x->opts.canon,
+						       &enc, &scratch);
 			if (rc)
 				goto done;
 			hkey hk = { .lo = h[0], .hi = h[1] };
@@ -200,6 +202,8 @@ done:
 		sl_cursor_close(cur);
 	sl_batch_free(&b);
 	sl_buf_free(&sql);
+	sl_buf_free(&enc);
+	sl_buf_free(&scratch);
 	return rc;
 }
 
