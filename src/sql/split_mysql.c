@@ -286,7 +286,7 @@ static bool at_delimiter(const my_state *st)
 int sl_split_mysql(sl_split *sp)
 {
 	my_state st = { .sp = sp, .s = sp->sql, .len = sp->len, .pos = 0, .delim = ";", .dlen = 1 };
-	size_t c, e;
+	size_t c = 0, e = 0;
 	int rc = 0;
 
 	reset_stmt(&st);

@@ -81,7 +81,7 @@ static int skip_token(sl_split *sp, size_t pos, size_t *end, bool *comment)
 int sl_split_sqlite(sl_split *sp)
 {
 	const char *s = sp->sql;
-	size_t len = sp->len, pos = 0, start = SL_SPLIT_NONE, sig_end = 0, e;
+	size_t len = sp->len, pos = 0, start = SL_SPLIT_NONE, sig_end = 0, e = 0;
 	char *buf = NULL;
 	bool comment;
 	int rc = 0;
