@@ -8,7 +8,12 @@
 int cmd_baseline(int argc, char **argv)
 {
 	cli_project p = { 0 };
-	const cli_option opts[] = { CLI_PROJECT_OPTIONS(&p), { 0 } };
+	long lock_timeout = 0;
+	const cli_option opts[] = {
+		CLI_PROJECT_OPTIONS(&p),
+		{ "lock-timeout", 0, CLI_INT, "SECONDS", "wait this long for another run's lock (default 0: exit 4 at once; -1: forever)", &lock_timeout },
+		{ 0 }
+	};
 	const char *pos[2];
 	int npos = 0, prc = cli_parse("baseline", opts, argc, argv, pos, 2, &npos);
 	if (prc)
@@ -21,6 +26,7 @@ int cmd_baseline(int argc, char **argv)
 		rc = cli_project_connect(&c, &p, npos > 1 ? pos[1] : NULL);
 	if (!rc) {
 		sl_migrate_opts o = cli_project_migrate_opts(&p);
+		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;
 		rc = sl_migrate_baseline(c, p.set, pos[0], &o);
 	}
 	sl_conn_close(c);

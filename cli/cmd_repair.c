@@ -11,8 +11,10 @@ int cmd_repair(int argc, char **argv)
 {
 	cli_project p = { 0 };
 	bool mark = false;
+	long lock_timeout = 0;
 	const cli_option opts[] = {
 		CLI_PROJECT_OPTIONS(&p),
+		{ "lock-timeout", 0, CLI_INT, "SECONDS", "wait this long for another run's lock (default 0: exit 4 at once; -1: forever)", &lock_timeout },
 		{ "mark-applied", 0, CLI_FLAG, NULL, "record dirty migrations as applied (you finished them by hand) instead of forgetting them", &mark },
 		{ 0 }
 	};
@@ -28,6 +30,7 @@ int cmd_repair(int argc, char **argv)
 	if (!rc) {
 		sl_migrate_opts o = cli_project_migrate_opts(&p);
 		o.mark_applied = mark;
+		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;
 		rc = sl_migrate_repair(c, p.set, &o, &n);
 		if (!rc)
 			fprintf(stderr, "%zu record(s) repaired\n", n);

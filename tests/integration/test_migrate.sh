@@ -154,4 +154,52 @@ SQL
   run "$SLUICE" up "$url2"; expect_rc 0 "$E up after baseline"; expect_err "2 migration(s) applied" "$E up after baseline"
 done
 
+# two runs at once, and a run killed in the middle: a slow first migration
+Q=$TMP/slow
+mkdir -p "$Q/migrations"
+cat > "$Q/migrations/20260201000001_slow.sql" <<'SQL'
+-- title: Slow change
+-- +sluice up dialect=postgres
+SELECT pg_sleep(3);
+CREATE TABLE slow_done (id INTEGER);
+-- +sluice up dialect=mysql
+DO SLEEP(3);
+CREATE TABLE slow_done (id INTEGER);
+-- +sluice up
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 40000000) SELECT max(x) FROM c;
+CREATE TABLE slow_done (id INTEGER);
+-- +sluice down
+DROP TABLE slow_done;
+SQL
+cd "$Q" || exit 1
+for engine in $(engines); do
+  E="[$engine]"
+  url=$(scratch_url "$engine" "sluice_conc_$$")
+  "$SLUICE" up "$url" >"$TMP/a.out" 2>"$TMP/a.err" & a=$!
+  sleep 1
+  run "$SLUICE" up "$url"
+  expect_rc 4 "$E concurrent run exits 4"; expect_err "holds the migration lock" "$E concurrent run says why"
+  run "$SLUICE" up "$url" --lock-timeout 60
+  expect_rc 0 "$E waiting run"; expect_err "0 migration(s) applied" "$E waiting run applies nothing twice"
+  wait $a; arc=$?
+  [ $arc -eq 0 ] && grep -q "1 migration(s) applied" "$TMP/a.err" && ok || bad "$E first run applied (rc $arc: $(cat "$TMP/a.err"))"
+  [ "$(sql "$engine" "$url" "SELECT count(*) FROM sluice_migrations")" = 1 ] && ok || bad "$E exactly one history row"
+
+  # SIGKILL in the middle of the slow statement
+  url=$(scratch_url "$engine" "sluice_kill_$$")
+  "$SLUICE" up "$url" >/dev/null 2>&1 & k=$!
+  sleep 1.5
+  kill -9 $k; wait $k 2>/dev/null
+  if [ "$engine" = mysql ]; then
+    run "$SLUICE" status "$url"; expect_rc 5 "$E killed run is dirty"; expect_out "interrupted" "$E status says interrupted"
+    run "$SLUICE" up "$url" --lock-timeout 30; expect_rc 5 "$E up refuses after kill"
+    run "$SLUICE" repair "$url" --lock-timeout 30
+    expect_rc 0 "$E repair after kill"; expect_err "dirty record removed" "$E repair says what it did"
+  else
+    run "$SLUICE" status "$url"; expect_rc 0 "$E killed run left nothing"; expect_out "0 applied, 1 pending" "$E status after kill"
+  fi
+  run "$SLUICE" up "$url" --lock-timeout 60; expect_rc 0 "$E up after kill"; expect_err "1 migration(s) applied" "$E up after kill applies"
+  run "$SLUICE" status "$url"; expect_out "1 applied, 0 pending, 0 dirty" "$E clean after kill"
+done
+
 finish
