@@ -98,8 +98,16 @@ int cmd_why(int argc, char **argv)
 					   *pr = meta_of(x->status, "pr");
 				printf("%s%s  %s  [%s]\n", last ? "\n" : "", x->status->id, title_of(x->status),
 				       sl_mig_state_name(x->status->state));
-				if (why)
-					printf("    why:    %s\n", why);
+				if (why) {
+					fputs("    why:    ", stdout);
+					for (const char *q = why; *q; q++) {
+						if (*q == '\n')
+							fputs("\n            ", stdout);
+						else
+							putchar(*q);
+					}
+					putchar('\n');
+				}
 				if (tk || pr)
 					printf("    ticket: %s   pr: %s\n", tk ? tk : "-", pr ? pr : "-");
 				last = x->status;

@@ -1,20 +1,50 @@
 #!/usr/bin/env bash
 # demo.sh - the main job on the embedded default (SQLite), nothing to start:
-# inspect the example billing database, as text and as a Markdown data map.
-# Each capability adds its step here (`make demo`).
+# inspect the example billing database, adopt it into versioned migrations,
+# lint and apply the pending changes, verify them, and print the decision
+# log (`make demo`). Each capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SLUICE=${1:-build/sluice}
-EX=examples/billing
+SLUICE=$(cd "$(dirname "${1:-build/sluice}")" && pwd)/$(basename "${1:-build/sluice}")
 WORK=$(mktemp -d /tmp/sluice-demo.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-cp "$EX/billing.db" "$WORK/billing.db"
-DB="sqlite:$WORK/billing.db"
+cp -r examples/billing/. "$WORK/"
+cd "$WORK"
+export USER=${USER:-demo}
 
-step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2" | sed "s|$WORK|\$WORK|g"; }
+step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
+sluice() { "$SLUICE" "$@"; }
 
-step "1. What is in the example database" "sluice inspect $DB"
-"$SLUICE" inspect "$DB"
+step "1. What is in the billing database" "sluice inspect sqlite:billing.db"
+sluice inspect sqlite:billing.db
 
-step "2. The same, as a data map for the whole team" "sluice inspect $DB --format md"
-"$SLUICE" inspect "$DB" --format md --title "Billing (example)"
+step "2. The same, as a data map for the whole team" "sluice inspect sqlite:billing.db --format md"
+sluice inspect sqlite:billing.db --format md --title "Billing (example)"
+
+step "3. Check the migration files before anything runs" "sluice lint"
+sluice lint
+
+step "4. Adopt the existing database: its schema is migration 20260301090000" "sluice baseline 20260301090000 dev"
+sluice baseline 20260301090000 dev
+
+step "5. What is pending" "sluice status dev"
+sluice status dev
+
+step "6. Rehearse the pending changes on a scratch copy (dynamic lint)" "sluice lint dev"
+sluice lint dev
+
+step "7. Apply them, each in its own transaction" "sluice up dev"
+sluice up dev
+
+step "8. Run every verify query" "sluice verify dev"
+sluice verify dev
+
+step "9. The schema decision log, for the people who sign off" "sluice log dev --format md"
+sluice log dev --format md
+
+step "10. Why does customers.tax_id exist?" "sluice why customers.tax_id dev"
+sluice why customers.tax_id dev
+
+step "11. Roll the last change back, and see the history tell the truth" "sluice down dev && sluice status dev"
+sluice down dev
+sluice status dev

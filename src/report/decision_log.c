@@ -36,6 +36,16 @@ static const char *field(const sl_mig_status *s, const char *key)
 
 static const char *const keys[] = { "ticket", "pr", "author", "domain", "why", "rollback" };
 static const char *const labels[] = { "ticket", "pr", "author", "domain", "why", "rollback" };
+static const char *const md_labels[] = { "Ticket", "Pull request", "Author", "Domain", "Why", "Rollback" };
+
+/* Text with each newline followed by the indent, so multi-line metadata stays aligned. */
+static int put_folded(sl_buf *out, const char *s, const char *indent)
+{
+	int rc = 0;
+	for (; !rc && *s; s++)
+		rc = *s == '\n' ? sl_buf_printf(out, "\n%s", indent) : sl_buf_putc(out, *s);
+	return rc;
+}
 
 static int applied_line(sl_buf *out, const sl_mig_status *s, const char *prefix)
 {
@@ -57,8 +67,13 @@ int sl_report_log_text(sl_buf *out, const sl_migrate_status *st)
 			rc = applied_line(out, s, "    status:   ");
 		for (size_t k = 0; !rc && k < sizeof(keys) / sizeof(keys[0]); k++) {
 			const char *v = field(s, keys[k]);
-			if (v)
-				rc = sl_buf_printf(out, "    %-9s %s\n", labels[k], v);
+			if (!v)
+				continue;
+			rc = sl_buf_printf(out, "    %-9s ", labels[k]);
+			if (!rc)
+				rc = put_folded(out, v, "              ");
+			if (!rc)
+				rc = sl_buf_putc(out, '\n');
 		}
 		if (!rc && s->file && s->file->irreversible)
 			rc = sl_buf_printf(out, "    %-9s %s\n", "irreversible", s->file->irreversible);
@@ -103,7 +118,7 @@ int sl_report_log_md(sl_buf *out, const sl_migrate_status *st, const char *title
 			const char *v = field(s, keys[k]);
 			if (!v)
 				continue;
-			rc = sl_buf_printf(out, "- **%c%s:** ", labels[k][0] - 32, labels[k] + 1);
+			rc = sl_buf_printf(out, "- **%s:** ", md_labels[k]);
 			if (!rc) rc = md_text(out, v);
 			if (!rc) rc = sl_buf_putc(out, '\n');
 		}
