@@ -1,0 +1,531 @@
+/*
+ * cmd_diff.c - `sluice diff SOURCE TARGET`: compares every table present on
+ * both sides (or --tables) row by row with sl_diff_table (diff.h),  and reports
+ * per table rows on each side, equal, changed, missing and extra; the first
+ * --limit discrepancies as text, all of them as JSON lines with --json or
+ * --out FILE. Exit 1 when the discrepancies exceed --threshold.
+ * docs/commands/diff.md describes the output.
+ *
+ * The compared column list is computed here (every source column the target
+ * also has, or --columns) and passed to the engine, so that event rows,
+ * whose order is "key columns not in the list, then the list", can be named
+ * while they stream.
+ */
+#include "cli.h"
+#include "project.h"
+
+#include "sluice/diff.h"
+#include "sluice/error.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct diff_cli {
+	long limit;
+	bool json;
+	FILE *out;            /* JSON lines (stdout with --json, the --out file, or NULL) */
+	bool text;            /* text report on stdout */
+	/* current table */
+	const char *table;
+	const char **names;   /* column names in event-row order */
+	size_t nnames;
+	size_t *key;          /* indexes into names */
+	size_t nkey;
+	long shown;
+	/* totals */
+	int64_t discrepancies;
+	int64_t rows_read_src, rows_read_dst;
+} diff_cli;
+
+/* Splits a comma-separated list into a NULL-terminated array of trimmed names (one allocation). */
+static char **split_list(const char *s, size_t *n)
+{
+	size_t count = 1, len = strlen(s);
+	for (const char *p = s; *p; p++)
+		count += *p == ',';
+	char **v = malloc((count + 1) * sizeof(char *) + len + 1);
+	if (!v)
+		return NULL;
+	char *copy = (char *)(v + count + 1);
+	memcpy(copy, s, len + 1);
+	*n = 0;
+	for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+		while (*tok == ' ')
+			tok++;
+		char *e = tok + strlen(tok);
+		while (e > tok && e[-1] == ' ')
+			*--e = '\0';
+		if (*tok)
+			v[(*n)++] = tok;
+	}
+	v[*n] = NULL;
+	return v;
+}
+
+static const sl_table *find_table(const sl_schema *s, const char *name)
+{
+	const sl_table *t = sl_schema_find_table(s, NULL, name);
+	for (size_t i = 0; !t && i < s->ntables; i++)
+		if (strcasecmp(s->tables[i].name, name) == 0)
+			t = &s->tables[i];
+	return t;
+}
+
+static const sl_column *find_column(const sl_table *t, const char *name)
+{
+	const sl_column *c = sl_table_find_column(t, name);
+	for (size_t i = 0; !c && i < t->ncolumns; i++)
+		if (strcasecmp(t->columns[i].name, name) == 0)
+			c = &t->columns[i];
+	return c;
+}
+
+/* Text form of a value for people: NULL, "text" quoted, others in display form; long ones cut. */
+static void show_value(sl_buf *b, const sl_value *v)
+{
+	if (v->type == SL_V_NULL) {
+		sl_buf_puts(b, "NULL");
+		return;
+	}
+	sl_buf tmp = SL_BUF_INIT;
+	sl_value_format(&tmp, v);
+	bool quote = v->type == SL_V_TEXT || v->type == SL_V_JSON;
+	if (quote)
+		sl_buf_putc(b, '"');
+	if (tmp.len > 80)
+		sl_buf_printf(b, "%.77s...", sl_buf_cstr(&tmp));
+	else
+		sl_buf_puts(b, sl_buf_cstr(&tmp));
+	if (quote)
+		sl_buf_putc(b, '"');
+	sl_buf_free(&tmp);
+}
+
+static json_t *json_value(const sl_value *v)
+{
+	switch (v->type) {
+	case SL_V_NULL: return json_null();
+	case SL_V_BOOL: return json_boolean(v->u.b);
+	case SL_V_INT: return json_integer(v->u.i);
+	default: {
+		sl_buf tmp = SL_BUF_INIT;
+		sl_value_format(&tmp, v);
+		json_t *s = json_stringn(tmp.ptr ? tmp.ptr : "", tmp.len);
+		sl_buf_free(&tmp);
+		return s ? s : json_string("(not UTF-8)");
+	}
+	}
+}
+
+static void show_key(sl_buf *b, const diff_cli *x, const sl_value *row)
+{
+	for (size_t k = 0; k < x->nkey; k++) {
+		sl_buf_printf(b, "%s%s=", k ? ", " : "", x->names[x->key[k]]);
+		show_value(b, &row[x->key[k]]);
+	}
+}
+
+static json_t *json_row(const diff_cli *x, const sl_value *row, size_t n)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; row && i < n && i < x->nnames; i++)
+		json_object_set_new(o, x->names[i], json_value(&row[i]));
+	return o;
+}
+
+static const char *kind_name(sl_diff_kind k)
+{
+	return k == SL_DIFF_MISSING ? "missing" : k == SL_DIFF_EXTRA ? "extra" : "changed";
+}
+
+static void emit_json(FILE *f, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (s) {
+		fputs(s, f);
+		fputc('\n', f);
+	}
+	free(s);
+	json_decref(o);
+}
+
+static void print_event_text(diff_cli *x, const sl_diff_event *ev)
+{
+	sl_buf b = SL_BUF_INIT;
+	const sl_value *row = ev->kind == SL_DIFF_EXTRA ? ev->dst_row : ev->src_row;
+	sl_buf_printf(&b, "    %-8s ", kind_name(ev->kind));
+	if (x->nkey && row) {
+		show_key(&b, x, row);
+	} else {
+		sl_buf_printf(&b, "%lld row(s) ", (long long)ev->count);
+		if (row) {
+			sl_buf_putc(&b, '(');
+			for (size_t i = 0; i < ev->ncolumns && i < x->nnames; i++) {
+				sl_buf_printf(&b, "%s%s=", i ? ", " : "", x->names[i]);
+				show_value(&b, &row[i]);
+			}
+			sl_buf_putc(&b, ')');
+		} else {
+			sl_buf_printf(&b, "with hash %016llx%016llx", (unsigned long long)ev->hash[1],
+				      (unsigned long long)ev->hash[0]);
+		}
+	}
+	if (ev->kind == SL_DIFF_CHANGED) {
+		sl_buf_putc(&b, ':');
+		for (size_t i = 0; i < ev->nchanged; i++) {
+			size_t c = ev->changed[i];
+			sl_buf_printf(&b, "%s %s: ", i ? ";" : "", c < x->nnames ? x->names[c] : "?");
+			show_value(&b, &ev->src_row[c]);
+			sl_buf_puts(&b, " -> ");
+			show_value(&b, &ev->dst_row[c]);
+		}
+	} else if (x->nkey) {
+		sl_buf_puts(&b, ev->kind == SL_DIFF_MISSING ? " (only in the source)" : " (only in the target)");
+	}
+	puts(sl_buf_cstr(&b));
+	sl_buf_free(&b);
+}
+
+static int on_event(const sl_diff_event *ev, void *ud)
+{
+	diff_cli *x = ud;
+	if (x->text && x->shown < x->limit)
+		print_event_text(x, ev);
+	x->shown++;
+	if (x->out) {
+		json_t *o = json_object();
+		const sl_value *row = ev->kind == SL_DIFF_EXTRA ? ev->dst_row : ev->src_row;
+		json_object_set_new(o, "table", json_string(x->table));
+		json_object_set_new(o, "kind", json_string(kind_name(ev->kind)));
+		if (x->nkey && row) {
+			json_t *k = json_object();
+			for (size_t i = 0; i < x->nkey; i++)
+				json_object_set_new(k, x->names[x->key[i]], json_value(&row[x->key[i]]));
+			json_object_set_new(o, "key", k);
+		} else {
+			char h[40];
+			snprintf(h, sizeof(h), "%016llx%016llx", (unsigned long long)ev->hash[1],
+				 (unsigned long long)ev->hash[0]);
+			json_object_set_new(o, "count", json_integer(ev->count));
+			json_object_set_new(o, "hash", json_string(h));
+		}
+		if (ev->kind == SL_DIFF_CHANGED) {
+			json_t *c = json_object();
+			for (size_t i = 0; i < ev->nchanged; i++) {
+				size_t ci = ev->changed[i];
+				json_t *pair = json_object();
+				json_object_set_new(pair, "source", json_value(&ev->src_row[ci]));
+				json_object_set_new(pair, "target", json_value(&ev->dst_row[ci]));
+				json_object_set_new(c, ci < x->nnames ? x->names[ci] : "?", pair);
+			}
+			json_object_set_new(o, "changed", c);
+		} else {
+			json_object_set_new(o, "row", row ? json_row(x, row, ev->ncolumns) : json_null());
+		}
+		emit_json(x->out, o);
+	}
+	return 0;
+}
+
+/* Works out the compared columns in event-row order and the key positions among them. */
+static int plan_columns(diff_cli *x, const sl_table *st, const sl_table *dt, char **user_cols, size_t nuser,
+			char **user_key, size_t nuser_key, bool keyless, const char ***cols, size_t *ncols,
+			const char ***key, size_t *nkey)
+{
+	size_t cap = st->ncolumns + nuser + nuser_key + 1;
+	*cols = calloc(cap, sizeof(char *));
+	*key = calloc(cap, sizeof(char *));
+	x->names = calloc(cap, sizeof(char *));
+	x->key = calloc(cap, sizeof(size_t));
+	if (!*cols || !*key || !x->names || !x->key)
+		return sl_error_nomem();
+	*ncols = *nkey = 0;
+	if (nuser) {
+		for (size_t i = 0; i < nuser; i++) {
+			const sl_column *c = find_column(st, user_cols[i]);
+			if (!c || !find_column(dt, user_cols[i]))
+				return sl_error_set(SL_EINVALID, "diff \"%s\": column \"%s\" is not on both sides", st->name,
+						    user_cols[i]);
+			(*cols)[(*ncols)++] = c->name;
+		}
+	} else {
+		for (size_t i = 0; i < st->ncolumns; i++)
+			if (find_column(dt, st->columns[i].name))
+				(*cols)[(*ncols)++] = st->columns[i].name;
+	}
+	if (!keyless) {
+		if (nuser_key) {
+			for (size_t i = 0; i < nuser_key; i++) {
+				const sl_column *c = find_column(st, user_key[i]);
+				if (!c)
+					return sl_error_set(SL_EINVALID, "diff \"%s\": key column \"%s\" does not exist",
+							    st->name, user_key[i]);
+				(*key)[(*nkey)++] = c->name;
+			}
+		} else if (st->primary_key) {
+			for (size_t i = 0; i < st->primary_key->ncolumns; i++)
+				(*key)[(*nkey)++] = st->primary_key->columns[i];
+		}
+	}
+	/* event rows: key columns not among cols first, then cols */
+	x->nnames = 0;
+	for (size_t k = 0; k < *nkey; k++) {
+		bool in = false;
+		for (size_t i = 0; i < *ncols; i++)
+			in = in || strcmp((*cols)[i], (*key)[k]) == 0;
+		if (!in)
+			x->names[x->nnames++] = (*key)[k];
+	}
+	for (size_t i = 0; i < *ncols; i++)
+		x->names[x->nnames++] = (*cols)[i];
+	x->nkey = *nkey;
+	for (size_t k = 0; k < *nkey; k++)
+		for (size_t i = 0; i < x->nnames; i++)
+			if (strcmp(x->names[i], (*key)[k]) == 0)
+				x->key[k] = i;
+	return 0;
+}
+
+typedef struct diff_args {
+	char **tables, **cols, **key;
+	size_t ntables, ncols, nkey;
+	const char *where;
+	sl_diff_opts opts;
+} diff_args;
+
+static void print_summary(diff_cli *x, const sl_diff_result *r, const sl_table *st, const sl_table *dt)
+{
+	int64_t found = r->changed + r->missing + r->extra;
+	if (x->text) {
+		printf("  %lld source rows, %lld target rows: %lld equal, %lld changed, %lld missing, %lld extra%s\n",
+		       (long long)r->src_rows, (long long)r->dst_rows, (long long)r->equal,
+		       (long long)r->changed, (long long)r->missing, (long long)r->extra,
+		       r->keyless ? " (keyless: compared as multisets)" : "");
+		if (found > x->limit)
+			printf("    ... %lld more (all of them with --json or --out FILE)\n", (long long)(found - x->limit));
+		for (size_t i = 0; i < r->nsrc_only; i++)
+			printf("    column \"%s\" is only in the source (not compared)\n", r->src_only[i]);
+		for (size_t i = 0; i < r->ndst_only; i++)
+			printf("    column \"%s\" is only in the target (not compared)\n", r->dst_only[i]);
+	}
+	if (x->out) {
+		json_t *o = json_object();
+		json_object_set_new(o, "table", json_string(st->name));
+		json_object_set_new(o, "kind", json_string("summary"));
+		json_object_set_new(o, "target_table", json_string(dt->name));
+		json_object_set_new(o, "keyless", json_boolean(r->keyless));
+		json_object_set_new(o, "source_rows", json_integer(r->src_rows));
+		json_object_set_new(o, "target_rows", json_integer(r->dst_rows));
+		json_object_set_new(o, "equal", json_integer(r->equal));
+		json_object_set_new(o, "changed", json_integer(r->changed));
+		json_object_set_new(o, "missing", json_integer(r->missing));
+		json_object_set_new(o, "extra", json_integer(r->extra));
+		emit_json(x->out, o);
+	}
+}
+
+static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, const sl_table *st,
+		    const sl_table *dt)
+{
+	const char **cols = NULL, **key = NULL;
+	size_t ncols = 0, nkey = 0;
+	sl_diff_result *r = NULL;
+	int rc = plan_columns(x, st, dt, a->cols, a->ncols, a->key, a->nkey, a->opts.mode == SL_DIFF_KEYLESS, &cols,
+			      &ncols, &key, &nkey);
+	if (rc)
+		goto done;
+	x->table = st->name;
+	x->shown = 0;
+	if (x->text)
+		printf("%s\n", st->name);
+	sl_diff_spec spec = { .src_table = st->name, .dst_table = dt->name, .key = nkey ? key : NULL, .nkey = nkey,
+			      .columns = cols, .ncolumns = ncols, .where = a->where };
+	rc = sl_diff_table(&r, src, dst, &spec, &a->opts, on_event, x);
+	if (rc)
+		goto done;
+	print_summary(x, r, st, dt);
+	x->discrepancies += r->changed + r->missing + r->extra;
+done:
+	sl_diff_result_free(r);
+	free(cols);
+	free(key);
+	free(x->names);
+	free(x->key);
+	x->names = NULL;
+	x->key = NULL;
+	return rc;
+}
+
+static void one_sided_table(diff_cli *x, const char *name, bool in_source)
+{
+	x->discrepancies++;
+	if (x->text)
+		printf("%s: only in the %s\n", name, in_source ? "source" : "target");
+	if (x->out) {
+		json_t *o = json_object();
+		json_object_set_new(o, "table", json_string(name));
+		json_object_set_new(o, "kind", json_string(in_source ? "table_missing" : "table_extra"));
+		emit_json(x->out, o);
+	}
+}
+
+static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, int *nerrors)
+{
+	sl_schema *ss = NULL, *ds = NULL;
+	sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
+	io.exact_counts = false;
+	int rc = sl_conn_introspect(&ss, src, &io);
+	if (!rc)
+		rc = sl_conn_introspect(&ds, dst, &io);
+	if (rc)
+		goto done;
+	if (a->ntables) {
+		for (size_t i = 0; i < a->ntables; i++) {
+			const sl_table *st = find_table(ss, a->tables[i]), *dt = find_table(ds, a->tables[i]);
+			if (!st && !dt) {
+				rc = sl_error_set(SL_ENOTFOUND, "diff: table \"%s\" is on neither side", a->tables[i]);
+				goto done;
+			}
+			if (!st || !dt) {
+				one_sided_table(x, a->tables[i], st != NULL);
+				continue;
+			}
+			if (diff_one(x, a, src, dst, st, dt)) {
+				fprintf(stderr, "sluice: diff \"%s\": %s\n", st->name, sl_error_last()->message);
+				(*nerrors)++;
+			}
+		}
+		goto done;
+	}
+	for (size_t i = 0; i < ss->ntables; i++) {
+		const sl_table *st = &ss->tables[i], *dt = find_table(ds, st->name);
+		if (!dt) {
+			one_sided_table(x, st->name, true);
+			continue;
+		}
+		if (diff_one(x, a, src, dst, st, dt)) {
+			fprintf(stderr, "sluice: diff \"%s\": %s\n", st->name, sl_error_last()->message);
+			(*nerrors)++;
+		}
+	}
+	for (size_t i = 0; i < ds->ntables; i++)
+		if (!find_table(ss, ds->tables[i].name))
+			one_sided_table(x, ds->tables[i].name, false);
+done:
+	sl_schema_free(ss);
+	sl_schema_free(ds);
+	return rc;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	cli_project p = { 0 };
+	diff_cli x = { .limit = 20 };
+	diff_args a = { .opts = SL_DIFF_OPTS_INIT };
+	const char *tables = NULL, *cols = NULL, *key = NULL, *out_path = NULL, *mode = "auto", *tol = NULL;
+	bool ci = false;
+	long threshold = 0;
+	const cli_option opts[] = {
+		{ "config", 'C', CLI_STRING, "FILE", "project file, for environment names (default sluice.yaml)", &p.config_path },
+		{ "tables", 0, CLI_STRING, "LIST", "compare only these tables (comma-separated)", &tables },
+		{ "key", 0, CLI_STRING, "COLS", "match rows on these columns instead of the primary key", &key },
+		{ "where", 0, CLI_STRING, "SQL", "compare only rows matching this condition (both sides)", &a.where },
+		{ "columns", 0, CLI_STRING, "LIST", "compare only these columns (the key is always compared)", &cols },
+		{ "limit", 0, CLI_INT, "N", "discrepancies printed per table as text (default 20)", &x.limit },
+		{ "json", 0, CLI_FLAG, NULL, "every discrepancy and summary as JSON lines on stdout", &x.json },
+		{ "out", 0, CLI_STRING, "FILE", "write every discrepancy as JSON lines to FILE", &out_path },
+		{ "threshold", 0, CLI_INT, "N", "exit 1 only when discrepancies exceed N (default 0)", &threshold },
+		{ "mode", 0, CLI_STRING, "MODE", "auto | keyed | keyless | bisect", &mode },
+		{ "float-tolerance", 0, CLI_STRING, "X", "floats equal within X (absolute)", &tol },
+		{ "ci-text", 0, CLI_FLAG, NULL, "compare text ignoring case", &ci },
+		{ 0 }
+	};
+	const char *pos[2];
+	int npos = 0, nerrors = 0, rc = 0, exit_code = EXIT_OK;
+	sl_conn *src = NULL, *dst = NULL;
+	int prc = cli_parse("diff", opts, argc, argv, pos, 2, &npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (npos != 2)
+		return cli_usage_error("diff", "give a SOURCE and a TARGET (URLs or environment names)");
+	if (x.limit < 0 || threshold < 0)
+		return cli_usage_error("diff", "--limit and --threshold must be at least 0");
+	if (strcmp(mode, "auto") == 0)
+		a.opts.mode = SL_DIFF_AUTO;
+	else if (strcmp(mode, "keyed") == 0)
+		a.opts.mode = SL_DIFF_KEYED;
+	else if (strcmp(mode, "keyless") == 0)
+		a.opts.mode = SL_DIFF_KEYLESS;
+	else if (strcmp(mode, "bisect") == 0)
+		return cli_usage_error("diff", "--mode bisect is not available in this version: use auto, keyed or "
+					       "keyless (see docs/commands/diff.md)");
+	else
+		return cli_usage_error("diff", "--mode must be auto, keyed, keyless or bisect, not \"%s\"", mode);
+	if (tol) {
+		char *end = NULL;
+		errno = 0;
+		double d = strtod(tol, &end);
+		if (end == tol || *end || errno || !isfinite(d) || d < 0)
+			return cli_usage_error("diff", "--float-tolerance expects a number of at least 0, got \"%s\"", tol);
+		a.opts.canon.float_abs_tol = d;
+	}
+	if (ci)
+		a.opts.canon.ci_text = SL_CANON_CI_ALL;
+	if ((tables && !(a.tables = split_list(tables, &a.ntables))) || (cols && !(a.cols = split_list(cols, &a.ncols))) ||
+	    (key && !(a.key = split_list(key, &a.nkey)))) {
+		rc = sl_error_nomem();
+		goto done;
+	}
+	if (a.key && a.opts.mode == SL_DIFF_KEYLESS) {
+		rc = sl_error_set(SL_EINVALID, "diff: --key and --mode keyless exclude each other");
+		goto done;
+	}
+	x.text = !x.json;
+	if (x.json)
+		x.out = stdout;
+	if (out_path) {
+		if (x.json) {
+			rc = sl_error_set(SL_EINVALID, "diff: give --json or --out, not both");
+			goto done;
+		}
+		if (!(x.out = fopen(out_path, "w"))) {
+			rc = sl_error_set(SL_EIO, "diff: open \"%s\": %s", out_path, strerror(errno));
+			goto done;
+		}
+	}
+	if ((rc = cli_project_load(&p, false)) != 0 || (rc = cli_project_connect(&src, &p, pos[0])) != 0 ||
+	    (rc = cli_project_connect(&dst, &p, pos[1])) != 0)
+		goto done;
+	if ((rc = diff_all(&x, &a, src, dst, &nerrors)) != 0)
+		goto done;
+	if (x.text)
+		printf("\n%lld discrepanc%s (threshold %ld)\n", (long long)x.discrepancies,
+		       x.discrepancies == 1 ? "y" : "ies", threshold);
+	if (x.out) {
+		json_t *o = json_object();
+		json_object_set_new(o, "kind", json_string("total"));
+		json_object_set_new(o, "discrepancies", json_integer(x.discrepancies));
+		json_object_set_new(o, "threshold", json_integer(threshold));
+		json_object_set_new(o, "errors", json_integer(nerrors));
+		emit_json(x.out, o);
+	}
+	if (nerrors)
+		exit_code = EXIT_DATABASE;
+	else if (x.discrepancies > threshold)
+		exit_code = EXIT_PROBLEMS;
+done:
+	if (x.out && x.out != stdout && fclose(x.out) != 0 && !rc)
+		rc = sl_error_set(SL_EIO, "diff: write \"%s\": %s", out_path, strerror(errno));
+	sl_conn_close(src);
+	sl_conn_close(dst);
+	free(a.tables);
+	free(a.cols);
+	free(a.key);
+	cli_project_free(&p);
+	return rc ? cli_fail(rc) : exit_code;
+}

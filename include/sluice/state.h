@@ -1,0 +1,71 @@
+/*
+ * state.h - the state store: a SQLite file (sluice.yaml's `state`, default
+ * .sluice/state.db beside sluice.yaml) where sluice records what it checked
+ * and when, so a later run can show history and trends.
+ *
+ * Created on first use (directory included). Tables and their columns are
+ * described in docs/state.md; the schema carries a version in
+ * PRAGMA user_version so later releases can migrate it. Environments are
+ * stored by display name only: never a URL with a password.
+ */
+#ifndef SLUICE_STATE_H
+#define SLUICE_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sl_state sl_state;
+
+/* Opens (creating when absent) the store at path. */
+int sl_state_open(sl_state **out, const char *path);
+void sl_state_close(sl_state *s);
+
+/* Starts a check run against environment (a display name); *out_run_id is its id. */
+int sl_state_run_begin(sl_state *s, int64_t *out_run_id, const char *environment);
+
+/* One rule's outcome within a run. Strings are borrowed for the call. */
+typedef struct sl_state_result {
+	const char *rule;
+	const char *domain;       /* NULL: none */
+	const char *type;         /* rule type name */
+	const char *environment;  /* display name of the database checked */
+	const char *status;       /* pass | warn | halt | error */
+	int64_t violations;
+	int64_t rows_checked;     /* -1: unknown */
+	const char *threshold;    /* as written ("0", "0.1%") */
+	const char *examples;     /* JSON array text, or NULL */
+	const char *message;      /* error or summary, or NULL */
+	int64_t duration_ms;
+} sl_state_result;
+
+int sl_state_result_add(sl_state *s, int64_t run_id, const sl_state_result *r);
+
+/* Ends a run with its overall status (pass | warn | halt | error). */
+int sl_state_run_finish(sl_state *s, int64_t run_id, const char *status);
+
+/* One row of history: a rule result with its run. Borrowed during the callback. */
+typedef struct sl_state_history_row {
+	int64_t run_id;
+	const char *started_at, *finished_at; /* UTC, ISO 8601; finished_at NULL when interrupted */
+	const char *run_status;
+	const char *environment;
+	sl_state_result result;
+} sl_state_history_row;
+
+typedef int (*sl_state_history_cb)(const sl_state_history_row *row, void *ud);
+
+/*
+ * Calls cb for the results of the last `limit` runs (0: all), newest run
+ * first, optionally only those of rule (NULL: every rule). A non-zero
+ * return from cb stops and is returned.
+ */
+int sl_state_history(sl_state *s, const char *rule, size_t limit, sl_state_history_cb cb, void *ud);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
