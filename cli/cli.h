@@ -79,6 +79,7 @@ int cmd_repair(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_why(int argc, char **argv);
+int cmd_copy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 

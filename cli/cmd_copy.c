@@ -1,0 +1,302 @@
+/*
+ * cmd_copy.c - `sluice copy SOURCE TARGET`: schema and data between any two
+ * engines (docs/commands/copy.md). Thin: resolves the two sides (URL or
+ * sluice.yaml environment), reads cast rules from sluice.yaml `casts:`,
+ * prints the plan, progress (stderr, only on a terminal) and the summary;
+ * the work is sl_copy_run() (src/copy/).
+ */
+#include "cli.h"
+#include "project.h"
+
+#include "sluice/copy.h"
+#include "sluice/error.h"
+
+#include <inttypes.h>
+#include <libfyaml.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct copy_cli {
+	cli_project *proj;
+	const char *source, *target;
+	pthread_mutex_t mu;         /* cli_project_connect touches the environment */
+	bool progress;              /* stderr is a terminal */
+	bool quiet;
+	double t0;
+	double last_draw;
+} copy_cli;
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int connect_side(sl_conn **out, sl_copy_side side, void *ud)
+{
+	copy_cli *cc = ud;
+	pthread_mutex_lock(&cc->mu);
+	int rc = cli_project_connect(out, cc->proj, side == SL_COPY_SOURCE ? cc->source : cc->target);
+	pthread_mutex_unlock(&cc->mu);
+	if (rc)
+		sl_error_prefix("%s", side == SL_COPY_SOURCE ? "source" : "target");
+	return rc;
+}
+
+/* Called under the library's event mutex. */
+static void on_event(void *ud, const sl_copy_event *ev)
+{
+	copy_cli *cc = ud;
+	switch (ev->kind) {
+	case SL_COPY_EV_PHASE:
+		if (!cc->quiet)
+			fprintf(stderr, "%sphase %s\n", cc->progress ? "\r\033[K" : "", ev->phase);
+		break;
+	case SL_COPY_EV_NOTICE:
+		fprintf(stderr, "%s%s\n", cc->progress ? "\r\033[K" : "", ev->message);
+		break;
+	case SL_COPY_EV_PROGRESS: {
+		if (!cc->progress)
+			break;
+		double now = mono();
+		if (now - cc->last_draw < 0.2)
+			break;
+		cc->last_draw = now;
+		double el = now - cc->t0;
+		double rate = el > 0 ? (double)ev->read / el : 0;
+		char eta[32] = "?";
+		if (ev->expected > ev->read && rate > 0)
+			snprintf(eta, sizeof(eta), "%.0fs", (double)(ev->expected - ev->read) / rate);
+		else if (ev->expected >= 0)
+			snprintf(eta, sizeof(eta), "0s");
+		fprintf(stderr, "\r\033[K%s%s: %" PRId64 "/%" PRId64 " rows, %.0f rows/s, %" PRId64 " rejected, eta %s",
+			ev->table, ev->nparts > 1 ? " (range)" : "", ev->read, ev->expected, rate, ev->rejected, eta);
+		fflush(stderr);
+		break;
+	}
+	case SL_COPY_EV_TABLE_START:
+		if (!cc->progress && !cc->quiet && (ev->read > 0))
+			fprintf(stderr, "resuming \"%s\" part %d after %" PRId64 " rows\n", ev->table, ev->part, ev->read);
+		break;
+	case SL_COPY_EV_TABLE_DONE:
+		if (cc->progress)
+			fprintf(stderr, "\r\033[K");
+		if (!cc->quiet)
+			fprintf(stderr, "copied \"%s\"%s: %" PRId64 " read, %" PRId64 " written, %" PRId64 " rejected\n", ev->table,
+				ev->nparts > 1 ? " (one key range)" : "", ev->read, ev->written, ev->rejected);
+		break;
+	}
+}
+
+static int split_tables(char *list, const char ***out, size_t *n)
+{
+	size_t cap = 1;
+	for (const char *p = list; *p; p++)
+		cap += *p == ',';
+	const char **t = calloc(cap, sizeof(*t));
+	if (!t)
+		return sl_error_nomem();
+	*n = 0;
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
+		if (*tok)
+			t[(*n)++] = tok;
+	*out = t;
+	return 0;
+}
+
+/* sluice.yaml casts: a list of {from: TYPE, to: TYPE} or {column: table.column, to: TYPE}. */
+static int load_rules(sl_cast_rules **out, cli_project *p)
+{
+	struct fy_node *sec = p->cfg ? sl_config_section(p->cfg, "casts") : NULL;
+	char where[256];
+	int rc = 0;
+	*out = NULL;
+	if (!sec)
+		return 0;
+	if (!fy_node_is_sequence(sec))
+		return sl_error_set(SL_EINVALID, "%s: \"casts\" must be a list of {from|column, to}",
+				    sl_config_where(p->cfg, sec, where, sizeof(where)));
+	rc = sl_cast_rules_new(out);
+	void *it = NULL;
+	struct fy_node *n;
+	while (!rc && (n = fy_node_sequence_iterate(sec, &it)) != NULL) {
+		struct fy_node *from = fy_node_mapping_lookup_by_string(n, "from", FY_NT);
+		struct fy_node *col = fy_node_mapping_lookup_by_string(n, "column", FY_NT);
+		struct fy_node *to = fy_node_mapping_lookup_by_string(n, "to", FY_NT);
+		const char *fs = NULL, *cs = NULL, *ts = NULL;
+		if (!fy_node_is_mapping(n) || !to || (!from == !col)) {
+			rc = sl_error_set(SL_EINVALID, "%s: a cast rule needs \"to\" and one of \"from\" or \"column\"",
+					  sl_config_where(p->cfg, n, where, sizeof(where)));
+			break;
+		}
+		rc = sl_config_string(&ts, NULL, p->cfg, to, "casts.to");
+		if (!rc && from)
+			rc = sl_config_string(&fs, NULL, p->cfg, from, "casts.from");
+		if (!rc && col)
+			rc = sl_config_string(&cs, NULL, p->cfg, col, "casts.column");
+		if (!rc && cs && !strchr(cs, '.'))
+			rc = sl_error_set(SL_EINVALID, "%s: cast rule column \"%s\" must be table.column",
+					  sl_config_where(p->cfg, col, where, sizeof(where)), cs);
+		if (!rc)
+			rc = fs ? sl_cast_rules_add_type(*out, fs, ts) : sl_cast_rules_add_column(*out, cs, ts);
+	}
+	return rc;
+}
+
+static void print_summary(const sl_copy_result *r)
+{
+	printf("%-32s %12s %12s %10s\n", "table", "read", "written", "rejected");
+	for (size_t i = 0; i < r->ntables; i++) {
+		const sl_copy_table_result *t = &r->tables[i];
+		printf("%-32s %12" PRId64 " %12" PRId64 " %10" PRId64 "%s%s\n", t->table, t->read, t->written, t->rejected,
+		       t->keyless ? "  (no key: loaded whole)" : "", t->done ? "" : "  (unfinished)");
+	}
+	for (size_t i = 0; i < r->nviolations; i++)
+		printf("foreign key \"%s\" on \"%s\": %" PRId64 " violating rows\n", r->violations[i].constraint,
+		       r->violations[i].table, r->violations[i].rows);
+	double rate = r->seconds > 0 ? (double)r->read / r->seconds : 0;
+	printf("copy %s: %zu tables, %" PRId64 " rows read, %" PRId64 " written, %" PRId64
+	       " rejected, %zu foreign key problems, %zu objects not translated, %.1fs (%.0f rows/s)%s\n",
+	       r->finished ? "finished" : (r->halted ? "halted" : "stopped"), r->ntables, r->read, r->written, r->rejected,
+	       r->nviolations, r->not_translated, r->seconds, rate, r->finished ? "" : "; resume with --resume");
+}
+
+static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
+{
+	sl_conn *src = NULL;
+	sl_url *u = NULL;
+	sl_copy_plan *plan = NULL;
+	sl_buf out = SL_BUF_INIT;
+	const char *turl = cc->target;
+	int rc = 0;
+	if (!strchr(turl, ':')) {
+		turl = cc->proj->cfg ? sl_config_env_url(cc->proj->cfg, cc->target) : NULL;
+		if (!turl)
+			rc = sl_error_set(SL_EINVALID, "\"%s\" is neither a database URL nor an environment", cc->target);
+	}
+	if (!rc)
+		rc = sl_url_parse(&u, turl);
+	if (!rc)
+		rc = connect_side(&src, SL_COPY_SOURCE, cc);
+	if (!rc)
+		rc = sl_copy_plan_new(&plan, src, u->engine, o);
+	if (!rc)
+		rc = json ? sl_cast_plan_json(&out, sl_copy_plan_casts(plan)) : sl_copy_plan_text(&out, plan);
+	if (!rc)
+		fwrite(out.ptr, 1, out.len, stdout);
+	size_t nerr = rc ? 0 : sl_copy_plan_count(plan, SL_CAST_ERROR);
+	sl_buf_free(&out);
+	sl_copy_plan_free(plan);
+	sl_conn_close(src);
+	sl_url_free(u);
+	if (rc)
+		return cli_fail(rc);
+	if (nerr && !force) {
+		fprintf(stderr, "sluice: copy: the plan has %zu error note%s: add cast rules or use --force\n", nerr,
+			nerr == 1 ? "" : "s");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int cmd_copy(int argc, char **argv)
+{
+	cli_project p = { 0 };
+	sl_copy_opts o = SL_COPY_OPTS_INIT;
+	const char *tables = NULL;
+	bool plan = false, json = false, quiet = false;
+	long max_rejects = 0, jobs = 2, batch_rows = 10000;
+	const cli_option opts[] = {
+		{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml): environments and casts", &p.config_path },
+		{ "tables", 't', CLI_STRING, "A,B", "copy only these source tables", &tables },
+		{ "plan", 0, CLI_FLAG, NULL, "print the cast plan and the target DDL by phase, then exit (2 when it has errors)", &plan },
+		{ "schema-only", 0, CLI_FLAG, NULL, "create the schema, copy no rows", &o.schema_only },
+		{ "data-only", 0, CLI_FLAG, NULL, "copy rows into existing tables", &o.data_only },
+		{ "resume", 0, CLI_FLAG, NULL, "continue the unfinished copy recorded in the target", &o.resume },
+		{ "restart", 0, CLI_FLAG, NULL, "forget an unfinished copy in the target, drop its tables, start again", &o.restart },
+		{ "force", 0, CLI_FLAG, NULL, "copy although the plan has error notes", &o.force },
+		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)", &max_rejects },
+		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)", &jobs },
+		{ "batch-rows", 0, CLI_INT, "N", "rows per committed batch (default 10000)", &batch_rows },
+		{ "json", 0, CLI_FLAG, NULL, "print the summary (or the plan) as JSON on stdout", &json },
+		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &quiet },
+		{ 0 }
+	};
+	const char *pos[2];
+	int npos = 0, prc = cli_parse("copy", opts, argc, argv, pos, 2, &npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (npos != 2)
+		return cli_usage_error("copy", "expected SOURCE and TARGET (database URLs or environments)");
+	if (o.schema_only && o.data_only)
+		return cli_usage_error("copy", "--schema-only and --data-only exclude each other");
+	if (o.resume && o.restart)
+		return cli_usage_error("copy", "--resume and --restart exclude each other");
+	if (jobs < 1 || jobs > 64 || max_rejects < 0 || batch_rows < 1)
+		return cli_usage_error("copy", "--jobs takes 1-64, --max-rejects and --batch-rows a positive number");
+
+	copy_cli cc = { .proj = &p, .source = pos[0], .target = pos[1], .quiet = quiet };
+	const char *nc = getenv("NO_COLOR");
+	cc.progress = isatty(fileno(stderr)) && !json && !(nc && *nc);
+	cc.t0 = mono();
+	pthread_mutex_init(&cc.mu, NULL);
+	const char **tl = NULL;
+	char *tcopy = NULL;
+	sl_cast_rules *rules = NULL;
+	sl_copy_result *res = NULL;
+	int rc = cli_project_load(&p, false), ex = EXIT_OK;
+	if (!rc && tables) {
+		tcopy = strdup(tables);
+		rc = tcopy ? split_tables(tcopy, &tl, &o.ntables) : sl_error_nomem();
+		o.tables = tl;
+	}
+	if (!rc)
+		rc = load_rules(&rules, &p);
+	if (rc) {
+		ex = cli_fail(rc);
+		goto done;
+	}
+	o.rules = rules;
+	o.max_rejects = max_rejects;
+	o.jobs = (int)jobs;
+	o.batch_rows = (size_t)batch_rows;
+	o.connect = connect_side;
+	o.connect_ud = &cc;
+	o.on_event = on_event;
+	o.event_ud = &cc;
+	if (plan) {
+		ex = plan_only(&cc, &o, json, o.force);
+		goto done;
+	}
+	rc = sl_copy_run(&res, &o);
+	if (cc.progress)
+		fprintf(stderr, "\r\033[K");
+	if (res && res->tables) {
+		if (json) {
+			sl_buf b = SL_BUF_INIT;
+			if (!sl_copy_result_json(&b, res))
+				fwrite(b.ptr, 1, b.len, stdout);
+			sl_buf_free(&b);
+		} else
+			print_summary(res);
+	}
+	if (rc)
+		ex = cli_fail(rc);
+	else if (res && res->nviolations)
+		ex = EXIT_PROBLEMS;
+	else
+		ex = EXIT_OK;
+done:
+	sl_copy_result_free(res);
+	sl_cast_rules_free(rules);
+	free(tl);
+	free(tcopy);
+	cli_project_free(&p);
+	pthread_mutex_destroy(&cc.mu);
+	return ex;
+}

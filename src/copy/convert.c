@@ -1,0 +1,864 @@
+/*
+ * convert.c - turns each source value into what the target column takes, as
+ * the cast plan says (docs/casts.md, docs/copy.md "Conversions").
+ *
+ * Every conversion is explicit: a value either converts without changing
+ * meaning, converts the way a lossy note announced (zero date to NULL,
+ * timestamptz to UTC wall clock), or is refused with a reason and ends up in
+ * sluice_rejects. Nothing is silently replaced. Between the same engine
+ * values pass through untouched: the declared types are identical.
+ */
+#include "copy_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "sluice/error.h"
+
+#define REFUSE 1
+
+/* Appends "<value> <message>" to reason and returns REFUSE. */
+static int refuse(sl_buf *reason, const sl_value *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(sl_buf *reason, const sl_value *v, const char *fmt, ...)
+{
+	va_list ap;
+	int rc = v->type == SL_V_TEXT || v->type == SL_V_DECIMAL || v->type == SL_V_JSON ? sl_buf_putc(reason, '"') : 0;
+	if (!rc)
+		rc = sl_copy_value_text(reason, v, 60);
+	if (!rc)
+		rc = sl_buf_puts(reason, v->type == SL_V_TEXT || v->type == SL_V_DECIMAL || v->type == SL_V_JSON ? "\" " : " ");
+	va_start(ap, fmt);
+	if (!rc)
+		rc = sl_buf_vprintf(reason, fmt, ap);
+	va_end(ap);
+	return rc ? rc : REFUSE;
+}
+
+/* Length of the valid UTF-8 sequence at p, 0 when invalid. */
+static size_t utf8_len(const unsigned char *p, size_t avail)
+{
+	size_t n;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF)
+		n = 2;
+	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+		n = 3;
+	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (n > avail)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if (n == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0)))
+		return 0;
+	if (n == 4 && ((p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90)))
+		return 0;
+	return n;
+}
+
+int sl_copy_value_text(sl_buf *out, const sl_value *v, size_t max)
+{
+	sl_buf t = SL_BUF_INIT;
+	int rc = 0;
+	if (v->type == SL_V_NULL)
+		rc = sl_buf_puts(&t, "NULL");
+	else if (v->type == SL_V_TEXT || v->type == SL_V_DECIMAL || v->type == SL_V_JSON) {
+		/* printable copy: NUL, control bytes and invalid UTF-8 shown escaped */
+		const unsigned char *p = (const unsigned char *)v->u.s.ptr;
+		size_t len = v->u.s.len;
+		for (size_t i = 0; !rc && i < len;) {
+			size_t n = utf8_len(p + i, len - i);
+			if (n == 0 || p[i] < 0x20 || p[i] == 0x7f) {
+				rc = sl_buf_printf(&t, "\\x%02x", p[i]);
+				i++;
+			} else {
+				rc = sl_buf_put(&t, p + i, n);
+				i += n;
+			}
+		}
+	} else
+		rc = sl_value_format(&t, v);
+	if (!rc) {
+		size_t n = t.len;
+		if (n > max) {
+			n = max;
+			while (n > 0 && ((unsigned char)t.ptr[n] & 0xC0) == 0x80)
+				n--; /* cut on a UTF-8 boundary */
+		}
+		rc = sl_buf_put(out, t.ptr ? t.ptr : "", n);
+		if (!rc && n < t.len)
+			rc = sl_buf_puts(out, "...");
+	}
+	sl_buf_free(&t);
+	return rc;
+}
+
+/* Exact integer parse of a whole text (optional sign, digits; surrounding spaces refused). */
+static bool parse_i64(const char *s, size_t len, int64_t *out)
+{
+	char tmp[32];
+	if (len == 0 || len >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	size_t i = (tmp[0] == '-' || tmp[0] == '+') ? 1 : 0;
+	if (!tmp[i])
+		return false;
+	for (size_t j = i; tmp[j]; j++)
+		if (!isdigit((unsigned char)tmp[j]))
+			return false;
+	errno = 0;
+	char *end = NULL;
+	long long v = strtoll(tmp, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_double(const char *s, size_t len, double *out)
+{
+	char tmp[128];
+	if (len == 0 || len >= sizeof(tmp) || isspace((unsigned char)s[0]))
+		return false;
+	memcpy(tmp, s, len);
+	tmp[len] = '\0';
+	char *end = NULL;
+	errno = 0;
+	double d = strtod(tmp, &end);
+	if (*end || end == tmp)
+		return false;
+	*out = d;
+	return true;
+}
+
+/* [-]digits[.digits] */
+static bool is_plain_number(const char *s, size_t len)
+{
+	size_t i = 0, digits = 0;
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		i++;
+	for (; i < len && isdigit((unsigned char)s[i]); i++)
+		digits++;
+	if (i < len && s[i] == '.') {
+		i++;
+		for (; i < len && isdigit((unsigned char)s[i]); i++)
+			digits++;
+	}
+	return digits > 0 && i == len;
+}
+
+static bool int_in_range(int64_t i, const sl_type *t)
+{
+	switch (t->kind) {
+	case SL_T_INT16:
+		return t->is_unsigned ? (i >= 0 && i <= 65535) : (i >= INT16_MIN && i <= INT16_MAX);
+	case SL_T_INT32:
+		return t->is_unsigned ? (i >= 0 && i <= UINT32_MAX) : (i >= INT32_MIN && i <= INT32_MAX);
+	default:
+		return t->is_unsigned ? i >= 0 : true;
+	}
+}
+
+static int put_bytes(sl_value *out, sl_batch *dst, sl_vtype t, const void *p, size_t len)
+{
+	return sl_batch_set_bytes(dst, out, t, p, len);
+}
+
+static int put_printf(sl_value *out, sl_batch *dst, sl_vtype t, const char *s)
+{
+	return put_bytes(out, dst, t, s, strlen(s));
+}
+
+static bool is_zero_date_text(const sl_value *v)
+{
+	if (v->type != SL_V_TEXT || v->u.s.len < 10)
+		return false;
+	const char *s = v->u.s.ptr;
+	/* YYYY-MM-DD with a zero year, month or day (MySQL zero and partial dates) */
+	if (s[4] != '-' || s[7] != '-')
+		return false;
+	return memcmp(s, "0000", 4) == 0 || memcmp(s + 5, "00", 2) == 0 || memcmp(s + 8, "00", 2) == 0;
+}
+
+static bool my_date_ok(int64_t days)
+{
+	int64_t y;
+	unsigned m, d;
+	sl_civil_from_days((int32_t)days, &y, &m, &d);
+	return y >= 1000 && y <= 9999;
+}
+
+/* Epoch number to microseconds: seconds below 1e11, milliseconds above (docs/copy.md). */
+static bool epoch_usec(const sl_value *v, int64_t *out)
+{
+	if (v->type == SL_V_INT) {
+		int64_t i = v->u.i;
+		if (i > -100000000000 && i < 100000000000)
+			*out = i * SL_USEC_PER_SEC;
+		else if (i > -100000000000000 && i < 100000000000000)
+			*out = i * 1000;
+		else
+			return false;
+		return true;
+	}
+	if (v->type == SL_V_DOUBLE && isfinite(v->u.d)) {
+		double d = v->u.d;
+		if (d >= 1000000 && d < 5373484.5 && d != floor(d)) /* Julian day number with a fraction */
+			d = (d - 2440587.5) * 86400.0;
+		if (fabs(d) >= 1e11)
+			return false;
+		*out = (int64_t)llround(d * 1e6);
+		return true;
+	}
+	return false;
+}
+
+static int conv_bool(sl_value *out, const sl_value *v, sl_buf *reason)
+{
+	switch (v->type) {
+	case SL_V_BOOL:
+		*out = *v;
+		return 0;
+	case SL_V_INT:
+		if (v->u.i == 0 || v->u.i == 1) {
+			*out = sl_bool(v->u.i == 1);
+			return 0;
+		}
+		return refuse(reason, v, "is not a boolean (only 0 and 1 are)");
+	case SL_V_TEXT:
+	case SL_V_DECIMAL: {
+		static const char *const t[] = { "1", "t", "true", "TRUE", "True", "y", "yes" };
+		static const char *const f[] = { "0", "f", "false", "FALSE", "False", "n", "no" };
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			if (v->u.s.len == strlen(t[i]) && memcmp(v->u.s.ptr, t[i], v->u.s.len) == 0) {
+				*out = sl_bool(true);
+				return 0;
+			}
+			if (v->u.s.len == strlen(f[i]) && memcmp(v->u.s.ptr, f[i], v->u.s.len) == 0) {
+				*out = sl_bool(false);
+				return 0;
+			}
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	return refuse(reason, v, "is not a boolean");
+}
+
+static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, sl_batch *dst, sl_buf *reason)
+{
+	int64_t i = 0;
+	switch (v->type) {
+	case SL_V_INT:
+		i = v->u.i;
+		break;
+	case SL_V_BOOL:
+		i = v->u.b;
+		break;
+	case SL_V_DOUBLE:
+		if (!isfinite(v->u.d) || v->u.d != floor(v->u.d) || fabs(v->u.d) >= 9.2e18)
+			return refuse(reason, v, "is not an integer");
+		i = (int64_t)v->u.d;
+		break;
+	case SL_V_TEXT:
+	case SL_V_DECIMAL: {
+		if (parse_i64(v->u.s.ptr, v->u.s.len, &i))
+			break;
+		/* "12.0" and big unsigned values */
+		if (is_plain_number(v->u.s.ptr, v->u.s.len)) {
+			const char *dot = memchr(v->u.s.ptr, '.', v->u.s.len);
+			bool frac_zero = dot != NULL;
+			for (const char *q = dot ? dot + 1 : NULL; q && q < v->u.s.ptr + v->u.s.len; q++)
+				if (*q != '0')
+					frac_zero = false;
+			if (frac_zero && parse_i64(v->u.s.ptr, (size_t)(dot - v->u.s.ptr), &i))
+				break;
+			if (t->kind == SL_T_INT64 && t->is_unsigned && !dot && v->u.s.ptr[0] != '-' &&
+			    v->u.s.len <= 20) {
+				/* BIGINT UNSIGNED on MySQL: the writer takes the digits */
+				if (v->u.s.len < 20 || memcmp(v->u.s.ptr, "18446744073709551615", 20) <= 0)
+					return put_bytes(out, dst, SL_V_DECIMAL, v->u.s.ptr, v->u.s.len);
+			}
+			return refuse(reason, v, "is out of range for %s", sl_tkind_name(t->kind));
+		}
+		return refuse(reason, v, "is not an integer");
+	}
+	default:
+		return refuse(reason, v, "is not an integer (it is %s)", sl_vtype_name(v->type));
+	}
+	if (!int_in_range(i, t))
+		return refuse(reason, v, "is out of range for %s", sl_tkind_name(t->kind));
+	*out = sl_int(i);
+	return 0;
+}
+
+static int conv_float(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_buf *reason)
+{
+	double d;
+	switch (v->type) {
+	case SL_V_DOUBLE:
+		d = v->u.d;
+		break;
+	case SL_V_INT:
+		d = (double)v->u.i;
+		break;
+	case SL_V_BOOL:
+		d = v->u.b;
+		break;
+	case SL_V_TEXT:
+	case SL_V_DECIMAL:
+		if (!parse_double(v->u.s.ptr, v->u.s.len, &d))
+			return refuse(reason, v, "is not a number");
+		break;
+	default:
+		return refuse(reason, v, "is not a number (it is %s)", sl_vtype_name(v->type));
+	}
+	if (isnan(d) && (!(cx->target_caps & SL_CAP_FLOAT_SPECIALS)))
+		return refuse(reason, v, "cannot be stored in %s", sl_engine_name(cx->target));
+	if (isinf(d) && !(cx->target_caps & SL_CAP_FLOAT_SPECIALS) && cx->target != SL_ENGINE_SQLITE)
+		return refuse(reason, v, "cannot be stored in %s", sl_engine_name(cx->target));
+	*out = sl_double(d);
+	return 0;
+}
+
+static int conv_decimal(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst,
+			sl_buf *reason)
+{
+	char tmp[64];
+	switch (v->type) {
+	case SL_V_DECIMAL:
+	case SL_V_TEXT: {
+		if (is_plain_number(v->u.s.ptr, v->u.s.len)) {
+			if (v->type == SL_V_DECIMAL) {
+				*out = *v;
+				return 0;
+			}
+			return put_bytes(out, dst, SL_V_DECIMAL, v->u.s.ptr, v->u.s.len);
+		}
+		double d;
+		if (cx->target == SL_ENGINE_POSTGRES && parse_double(v->u.s.ptr, v->u.s.len, &d) &&
+		    v->type == SL_V_DECIMAL) {
+			*out = *v; /* NaN, Infinity, exponent forms: numeric takes them */
+			return 0;
+		}
+		if (parse_double(v->u.s.ptr, v->u.s.len, &d) && isfinite(d)) {
+			sl_buf b = SL_BUF_INIT;
+			int rc = sl_format_double(&b, d);
+			if (!rc)
+				rc = put_bytes(out, dst, SL_V_DECIMAL, b.ptr, b.len);
+			sl_buf_free(&b);
+			return rc;
+		}
+		return refuse(reason, v, "is not a decimal number");
+	}
+	case SL_V_INT:
+		snprintf(tmp, sizeof(tmp), "%" PRId64, v->u.i);
+		return put_printf(out, dst, SL_V_DECIMAL, tmp);
+	case SL_V_BOOL:
+		return put_printf(out, dst, SL_V_DECIMAL, v->u.b ? "1" : "0");
+	case SL_V_DOUBLE: {
+		if (!isfinite(v->u.d)) {
+			if (cx->target == SL_ENGINE_POSTGRES) {
+				*out = *v;
+				return 0;
+			}
+			return refuse(reason, v, "is not a decimal number");
+		}
+		sl_buf b = SL_BUF_INIT;
+		int rc = sl_format_double(&b, v->u.d);
+		if (!rc)
+			rc = put_bytes(out, dst, SL_V_DECIMAL, b.ptr, b.len);
+		sl_buf_free(&b);
+		return rc;
+	}
+	default:
+		return refuse(reason, v, "is not a decimal number (it is %s)", sl_vtype_name(v->type));
+	}
+}
+
+static int conv_text(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst,
+		     sl_buf *reason)
+{
+	if (v->type == SL_V_BLOB)
+		return refuse(reason, v, "is binary data, not text");
+	if (v->type == SL_V_TEXT || v->type == SL_V_JSON || v->type == SL_V_DECIMAL) {
+		if (!(cx->target_caps & SL_CAP_NUL_IN_TEXT) && memchr(v->u.s.ptr, '\0', v->u.s.len))
+			return refuse(reason, v, "holds a NUL byte (0x00), which %s cannot store in text",
+				      sl_engine_name(cx->target));
+		*out = sl_bytes(SL_V_TEXT, v->u.s.ptr, v->u.s.len);
+		return 0;
+	}
+	sl_buf b = SL_BUF_INIT;
+	int rc = sl_value_format(&b, v);
+	if (!rc)
+		rc = put_bytes(out, dst, SL_V_TEXT, b.ptr ? b.ptr : "", b.len);
+	sl_buf_free(&b);
+	return rc;
+}
+
+static int conv_blob(sl_value *out, const sl_value *v, sl_batch *dst, sl_buf *reason)
+{
+	switch (v->type) {
+	case SL_V_BLOB:
+		*out = *v;
+		return 0;
+	case SL_V_TEXT:
+	case SL_V_JSON:
+		*out = sl_bytes(SL_V_BLOB, v->u.s.ptr, v->u.s.len);
+		return 0;
+	case SL_V_UUID:
+		return put_bytes(out, dst, SL_V_BLOB, v->u.uuid, 16);
+	default:
+		return refuse(reason, v, "is not binary data (it is %s)", sl_vtype_name(v->type));
+	}
+}
+
+static int conv_date(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
+		     sl_buf *reason)
+{
+	int32_t days = 0;
+	int64_t us;
+	bool zone;
+	switch (v->type) {
+	case SL_V_DATE:
+		days = v->u.date;
+		break;
+	case SL_V_TIMESTAMP:
+	case SL_V_TIMESTAMPTZ:
+		if (v->u.ts % SL_USEC_PER_DAY != 0)
+			return refuse(reason, v, "has a time of day: not a date");
+		days = (int32_t)(v->u.ts / SL_USEC_PER_DAY);
+		break;
+	case SL_V_TEXT:
+		if (is_zero_date_text(v))
+			goto zero;
+		if (sl_parse_date(v->u.s.ptr, v->u.s.len, &days) == 0)
+			break;
+		if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, &us, &zone) == 0 && us % SL_USEC_PER_DAY == 0) {
+			days = (int32_t)(us / SL_USEC_PER_DAY);
+			break;
+		}
+		sl_error_clear();
+		return refuse(reason, v, "is not a date");
+	case SL_V_INT:
+	case SL_V_DOUBLE:
+		if (!epoch_usec(v, &us) || us % SL_USEC_PER_DAY != 0)
+			return refuse(reason, v, "is not a date (an epoch number that is not a midnight)");
+		days = (int32_t)(us / SL_USEC_PER_DAY);
+		break;
+	default:
+		return refuse(reason, v, "is not a date (it is %s)", sl_vtype_name(v->type));
+	}
+	if (cx->target == SL_ENGINE_MYSQL && !my_date_ok(days))
+		return refuse(reason, v, "is outside the years 1000-9999 that %s stores", "MySQL");
+	out->type = SL_V_DATE;
+	out->u.date = days;
+	return 0;
+zero:
+	if (cc->src->nullable) {
+		*out = sl_null();
+		return 0;
+	}
+	return refuse(reason, v, "is a zero date in a NOT NULL column");
+}
+
+static int conv_ts(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
+		   sl_buf *reason)
+{
+	bool tz_target = cc->type.kind == SL_T_TIMESTAMPTZ;
+	int64_t us = 0;
+	bool zone = false;
+	switch (v->type) {
+	case SL_V_TIMESTAMP:
+	case SL_V_TIMESTAMPTZ:
+		us = v->u.ts;
+		break;
+	case SL_V_DATE:
+		us = (int64_t)v->u.date * SL_USEC_PER_DAY;
+		break;
+	case SL_V_TEXT:
+		if (is_zero_date_text(v))
+			goto zero;
+		if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, &us, &zone) != 0) {
+			int32_t d;
+			sl_error_clear();
+			if (sl_parse_date(v->u.s.ptr, v->u.s.len, &d) != 0) {
+				sl_error_clear();
+				return refuse(reason, v, "is not a timestamp");
+			}
+			us = (int64_t)d * SL_USEC_PER_DAY;
+		}
+		break;
+	case SL_V_INT:
+	case SL_V_DOUBLE:
+		if (!epoch_usec(v, &us))
+			return refuse(reason, v, "is not a timestamp (not an epoch in seconds or ms)");
+		zone = true;
+		break;
+	default:
+		return refuse(reason, v, "is not a timestamp (it is %s)", sl_vtype_name(v->type));
+	}
+	if (cx->target == SL_ENGINE_MYSQL) {
+		int64_t days = us / SL_USEC_PER_DAY - (us % SL_USEC_PER_DAY < 0);
+		if (!my_date_ok(days))
+			return refuse(reason, v, "is outside the years 1000-9999 that %s stores", "MySQL");
+	}
+	out->type = tz_target ? SL_V_TIMESTAMPTZ : SL_V_TIMESTAMP;
+	out->u.ts = us;
+	return 0;
+zero:
+	if (cc->src->nullable) {
+		*out = sl_null();
+		return 0;
+	}
+	return refuse(reason, v, "is a zero date in a NOT NULL column");
+}
+
+static int conv_time(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_buf *reason)
+{
+	int64_t us;
+	if (v->type == SL_V_TIME) {
+		*out = *v;
+		return 0;
+	}
+	if (v->type == SL_V_TEXT) {
+		if (sl_parse_time(v->u.s.ptr, v->u.s.len, &us) == 0) {
+			out->type = SL_V_TIME;
+			out->u.time = us;
+			return 0;
+		}
+		sl_error_clear();
+		if (cx->target == SL_ENGINE_MYSQL) { /* MySQL TIME holds -838:59:59 .. 838:59:59 */
+			*out = *v;
+			return 0;
+		}
+		return refuse(reason, v, "is not a time of day");
+	}
+	if (v->type == SL_V_TIMESTAMP || v->type == SL_V_TIMESTAMPTZ) {
+		int64_t t = v->u.ts % SL_USEC_PER_DAY;
+		out->type = SL_V_TIME;
+		out->u.time = t < 0 ? t + SL_USEC_PER_DAY : t;
+		if (v->u.ts / SL_USEC_PER_DAY != 0)
+			return refuse(reason, v, "has a date: not a time of day");
+		return 0;
+	}
+	return refuse(reason, v, "is not a time of day (it is %s)", sl_vtype_name(v->type));
+}
+
+static int conv_uuid(sl_value *out, const sl_value *v, sl_buf *reason)
+{
+	if (v->type == SL_V_UUID) {
+		*out = *v;
+		return 0;
+	}
+	if (v->type == SL_V_BLOB && v->u.s.len == 16) {
+		out->type = SL_V_UUID;
+		memcpy(out->u.uuid, v->u.s.ptr, 16);
+		return 0;
+	}
+	if (v->type == SL_V_TEXT) {
+		const char *s = v->u.s.ptr;
+		size_t len = v->u.s.len;
+		while (len && isspace((unsigned char)*s))
+			s++, len--;
+		while (len && isspace((unsigned char)s[len - 1]))
+			len--;
+		if (sl_parse_uuid(s, len, out->u.uuid) == 0) {
+			out->type = SL_V_UUID;
+			return 0;
+		}
+		sl_error_clear();
+	}
+	return refuse(reason, v, "is not a UUID");
+}
+
+static int conv_json(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst,
+		     sl_buf *reason)
+{
+	if (v->type == SL_V_JSON) {
+		*out = *v;
+		return 0;
+	}
+	if (v->type == SL_V_TEXT) {
+		json_error_t err;
+		json_t *j = json_loadb(v->u.s.ptr, v->u.s.len, JSON_DECODE_ANY, &err);
+		if (!j)
+			return refuse(reason, v, "is not valid JSON");
+		json_decref(j);
+		*out = sl_bytes(SL_V_JSON, v->u.s.ptr, v->u.s.len);
+		return 0;
+	}
+	return conv_text(out, v, cx, dst, reason);
+}
+
+/* MySQL SET text "a,b" -> PostgreSQL array input {"a","b"}. */
+static int set_to_array(sl_value *out, const sl_value *v, sl_batch *dst)
+{
+	sl_buf b = SL_BUF_INIT;
+	int rc = sl_buf_putc(&b, '{');
+	const char *s = v->u.s.ptr, *end = s + v->u.s.len;
+	bool first = true;
+	while (!rc && v->u.s.len && s <= end) {
+		const char *comma = memchr(s, ',', (size_t)(end - s));
+		const char *e = comma ? comma : end;
+		rc = sl_buf_puts(&b, first ? "\"" : ",\"");
+		for (const char *q = s; !rc && q < e; q++) {
+			if (*q == '"' || *q == '\\')
+				rc = sl_buf_putc(&b, '\\');
+			if (!rc)
+				rc = sl_buf_putc(&b, *q);
+		}
+		if (!rc)
+			rc = sl_buf_putc(&b, '"');
+		first = false;
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	if (!rc)
+		rc = sl_buf_putc(&b, '}');
+	if (!rc)
+		rc = put_bytes(out, dst, SL_V_TEXT, b.ptr, b.len);
+	sl_buf_free(&b);
+	return rc;
+}
+
+/* PostgreSQL array text {a,"b c",NULL,{1,2}} -> JSON array; every element a string or null. */
+static int pg_array_to_json(sl_buf *out, const char **sp, const char *end)
+{
+	const char *s = *sp;
+	int rc = sl_buf_putc(out, '[');
+	if (s >= end || *s != '{')
+		return SL_EINVALID;
+	s++;
+	bool first = true;
+	while (!rc && s < end && *s != '}') {
+		if (!first) {
+			if (*s != ',')
+				return SL_EINVALID;
+			s++;
+		}
+		rc = first ? 0 : sl_buf_putc(out, ',');
+		first = false;
+		if (rc)
+			break;
+		if (s < end && *s == '{') {
+			rc = pg_array_to_json(out, &s, end);
+			continue;
+		}
+		sl_buf el = SL_BUF_INIT;
+		bool quoted = s < end && *s == '"';
+		if (quoted) {
+			s++;
+			while (!rc && s < end && *s != '"') {
+				if (*s == '\\' && s + 1 < end)
+					s++;
+				rc = sl_buf_putc(&el, *s++);
+			}
+			if (s >= end)
+				rc = SL_EINVALID;
+			s++;
+		} else {
+			while (!rc && s < end && *s != ',' && *s != '}')
+				rc = sl_buf_putc(&el, *s++);
+		}
+		if (!rc) {
+			if (!quoted && el.len == 4 && strcasecmp(el.ptr, "null") == 0)
+				rc = sl_buf_puts(out, "null");
+			else {
+				json_t *js = json_stringn(el.ptr ? el.ptr : "", el.len);
+				char *txt = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
+				rc = txt ? sl_buf_puts(out, txt) : SL_EINVALID;
+				free(txt);
+				json_decref(js);
+			}
+		}
+		sl_buf_free(&el);
+	}
+	if (rc)
+		return rc;
+	if (s >= end)
+		return SL_EINVALID;
+	*sp = s + 1;
+	return sl_buf_putc(out, ']');
+}
+
+static int conv_array(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
+		      sl_batch *dst, sl_buf *reason)
+{
+	if (v->type != SL_V_TEXT)
+		return conv_text(out, v, cx, dst, reason);
+	if (cc->src->type.kind == SL_T_SET && cx->target == SL_ENGINE_POSTGRES)
+		return set_to_array(out, v, dst);
+	if (cc->src->type.kind == SL_T_ARRAY && cx->source == SL_ENGINE_POSTGRES &&
+	    cx->target != SL_ENGINE_POSTGRES) {
+		sl_buf b = SL_BUF_INIT;
+		const char *s = v->u.s.ptr;
+		/* optional dimension decoration [1:2]={...} */
+		const char *eq = s[0] == '[' ? memchr(s, '=', v->u.s.len) : NULL;
+		if (eq)
+			s = eq + 1;
+		int rc = pg_array_to_json(&b, &s, v->u.s.ptr + v->u.s.len);
+		if (rc == SL_EINVALID) {
+			sl_buf_free(&b);
+			return refuse(reason, v, "is not an array");
+		}
+		if (!rc)
+			rc = put_bytes(out, dst, cx->target == SL_ENGINE_MYSQL ? SL_V_JSON : SL_V_TEXT, b.ptr, b.len);
+		sl_buf_free(&b);
+		return rc;
+	}
+	return conv_text(out, v, cx, dst, reason);
+}
+
+static int conv_enum(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
+		     sl_batch *dst, sl_buf *reason)
+{
+	int rc = conv_text(out, v, cx, dst, reason);
+	if (rc || !cc->type.nlabels)
+		return rc;
+	for (size_t i = 0; i < cc->type.nlabels; i++)
+		if (strlen(cc->type.labels[i]) == out->u.s.len &&
+		    memcmp(cc->type.labels[i], out->u.s.ptr, out->u.s.len) == 0)
+			return 0;
+	return refuse(reason, v, "is not a label of the enum");
+}
+
+static int conv_bit(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
+		    sl_batch *dst, sl_buf *reason)
+{
+	if (cx->target == SL_ENGINE_POSTGRES && v->type == SL_V_INT) {
+		int n = cc->type.length > 0 ? cc->type.length : 1;
+		char bits[65];
+		if (n > 64)
+			n = 64;
+		if (n < 64 && (uint64_t)v->u.i >> n)
+			return refuse(reason, v, "does not fit in bit(%d)", n);
+		for (int i = 0; i < n; i++)
+			bits[i] = ((uint64_t)v->u.i >> (n - 1 - i)) & 1 ? '1' : '0';
+		bits[n] = '\0';
+		return put_printf(out, dst, SL_V_TEXT, bits);
+	}
+	if (cx->target != SL_ENGINE_POSTGRES && v->type == SL_V_TEXT) {
+		uint64_t u = 0;
+		if (v->u.s.len > 64)
+			return refuse(reason, v, "has more than 64 bits");
+		for (size_t i = 0; i < v->u.s.len; i++) {
+			if (v->u.s.ptr[i] != '0' && v->u.s.ptr[i] != '1')
+				return refuse(reason, v, "is not a bit string");
+			u = (u << 1) | (uint64_t)(v->u.s.ptr[i] - '0');
+		}
+		if (u > INT64_MAX) {
+			char tmp[32];
+			snprintf(tmp, sizeof(tmp), "%" PRIu64, u);
+			return put_printf(out, dst, SL_V_DECIMAL, tmp);
+		}
+		*out = sl_int((int64_t)u);
+		return 0;
+	}
+	*out = *v;
+	return 0;
+}
+
+int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc,
+		    const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
+{
+	if (v->type == SL_V_NULL || cx->same) {
+		*out = *v;
+		return 0;
+	}
+	/* zero dates arrive as TEXT whatever the target type */
+	sl_tkind sk = cc->src->type.kind;
+	if ((sk == SL_T_DATE || sk == SL_T_TIMESTAMP || sk == SL_T_TIMESTAMPTZ) && is_zero_date_text(v) &&
+	    cc->type.kind != SL_T_DATE && cc->type.kind != SL_T_TIMESTAMP && cc->type.kind != SL_T_TIMESTAMPTZ) {
+		if (cc->src->nullable) {
+			*out = sl_null();
+			return 0;
+		}
+		return refuse(reason, v, "is a zero date in a NOT NULL column");
+	}
+	if (sk == SL_T_BIT || cc->type.kind == SL_T_BIT)
+		return conv_bit(out, v, cc, cx, dst, reason);
+	switch (cc->type.kind) {
+	case SL_T_BOOL:
+		return conv_bool(out, v, reason);
+	case SL_T_INT16:
+	case SL_T_INT32:
+	case SL_T_INT64:
+		return conv_int(out, v, &cc->type, dst, reason);
+	case SL_T_FLOAT32:
+	case SL_T_FLOAT64:
+		return conv_float(out, v, cx, reason);
+	case SL_T_DECIMAL:
+		if (v->type == SL_V_TEXT && sk == SL_T_OTHER && v->u.s.len && memchr(v->u.s.ptr, '$', v->u.s.len)) {
+			/* money text "$1,234.50" / "-$3.00" */
+			sl_buf b = SL_BUF_INIT;
+			int rc = 0;
+			for (size_t i = 0; !rc && i < v->u.s.len; i++)
+				if (v->u.s.ptr[i] != '$' && v->u.s.ptr[i] != ',')
+					rc = sl_buf_putc(&b, v->u.s.ptr[i]);
+			sl_value t = sl_bytes(SL_V_TEXT, b.ptr ? b.ptr : "", b.len);
+			if (!rc)
+				rc = conv_decimal(out, &t, cx, dst, reason);
+			if (rc == 0 && out->u.s.ptr == b.ptr)
+				rc = put_bytes(out, dst, SL_V_DECIMAL, b.ptr, b.len);
+			sl_buf_free(&b);
+			return rc;
+		}
+		return conv_decimal(out, v, cx, dst, reason);
+	case SL_T_CHAR:
+	case SL_T_VARCHAR:
+	case SL_T_TEXT:
+	case SL_T_INTERVAL:
+	case SL_T_OTHER:
+	case SL_T_UNKNOWN:
+		if (sk == SL_T_ARRAY)
+			return conv_array(out, v, cc, cx, dst, reason);
+		if (v->type == SL_V_BLOB && (sk == SL_T_UNKNOWN || sk == SL_T_BLOB)) {
+			*out = *v; /* untyped SQLite columns keep their blobs */
+			return 0;
+		}
+		return conv_text(out, v, cx, dst, reason);
+	case SL_T_BLOB:
+	case SL_T_GEOMETRY:
+		return conv_blob(out, v, dst, reason);
+	case SL_T_DATE:
+		return conv_date(out, v, cc, cx, reason);
+	case SL_T_TIMESTAMP:
+	case SL_T_TIMESTAMPTZ:
+		return conv_ts(out, v, cc, cx, reason);
+	case SL_T_TIME:
+		return conv_time(out, v, cx, reason);
+	case SL_T_UUID:
+		return conv_uuid(out, v, reason);
+	case SL_T_JSON:
+		if (sk == SL_T_ARRAY || sk == SL_T_SET)
+			return conv_array(out, v, cc, cx, dst, reason);
+		return conv_json(out, v, cx, dst, reason);
+	case SL_T_ENUM:
+		return conv_enum(out, v, cc, cx, dst, reason);
+	case SL_T_ARRAY:
+		return conv_array(out, v, cc, cx, dst, reason);
+	case SL_T_BIT:
+		return conv_bit(out, v, cc, cx, dst, reason);
+	case SL_T_SET:
+	default:
+		*out = *v;
+		return 0;
+	}
+}

@@ -1,0 +1,132 @@
+/*
+ * copy_int.h - what the files of the copy module share (src/copy/ except
+ * cast*.c): the plan with its per-table load decisions (plan.c), value
+ * conversion per cast (convert.c), the state and rejects tables in the target
+ * (state.c), the per-part pump (pump.c) and the run (run.c).
+ *
+ * Threads: a plan is read-only once built and shared by every worker; each
+ * worker owns its connections, batches and buffers.
+ */
+#ifndef SLUICE_COPY_INT_H
+#define SLUICE_COPY_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sluice/buf.h"
+#include "sluice/cast.h"
+#include "sluice/conn.h"
+#include "sluice/copy.h"
+#include "sluice/ddl.h"
+#include "sluice/schema.h"
+#include "sluice/value.h"
+
+#define SL_COPY_STATE_TABLE "sluice_copy_state"
+#define SL_COPY_REJECTS_TABLE "sluice_rejects"
+#define SL_COPY_REJECT_VALUE_MAX 200
+
+/* One selected table with its load decisions. */
+typedef struct sl_copy_tplan {
+	const sl_table *src;        /* borrowed from the plan's model */
+	const sl_cast_table *cast;  /* borrowed from the cast plan */
+	const char **key;           /* source key columns (NULL when keyless) */
+	size_t nkey;
+	bool keyless;
+	bool int_key;               /* one integer key column: can be split into ranges */
+	size_t *wcols;              /* indexes of written (non-generated) columns */
+	size_t nwcols;
+	const char **wnames;        /* their target names */
+	size_t *key_in_row;         /* key columns' positions in the source select list */
+} sl_copy_tplan;
+
+struct sl_copy_plan {
+	sl_schema *schema;
+	sl_cast_plan *casts;
+	sl_ddl *ddl;
+	sl_ddl *ddl_ine;            /* same with IF NOT EXISTS (non-transactional DDL targets) */
+	sl_engine source, target;
+	sl_copy_tplan *tables;
+	size_t ntables;
+	sl_arena *arena;
+};
+
+/* Conversion context: fixed per pump. */
+typedef struct sl_copy_conv {
+	sl_engine source, target;
+	unsigned target_caps;
+	bool same;                  /* same engine: values pass through unchanged */
+} sl_copy_conv;
+
+/*
+ * Converts source value v for cast column cc. Payload bytes that must be made
+ * go to dst's arena; otherwise out borrows v's. Returns 0 (converted), 1 when
+ * the value is refused (the reason appended to reason, lowercase, naming the
+ * value), or a negative SL_E* code.
+ */
+int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc,
+		    const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason);
+/* A short display of v for messages and the rejects table (truncated to max bytes). */
+int sl_copy_value_text(sl_buf *out, const sl_value *v, size_t max);
+
+/* state.c: the state and rejects tables in the target. */
+typedef struct sl_copy_part {
+	char *table;                /* source table name */
+	int part, nparts;
+	bool has_lo, has_hi;
+	int64_t lo, hi;             /* key range [lo, hi) */
+	char *last_key;             /* JSON array of [type, text] pairs, NULL: nothing yet */
+	int64_t read, written, rejected;
+	bool done;
+	int64_t expected;
+} sl_copy_part;
+
+int sl_copy_state_create(sl_conn *c);
+/* The run row: 0 and *run_id (malloc'd) / *phase, or SL_ENOTFOUND when no run is recorded. */
+int sl_copy_state_run(sl_conn *c, char **run_id, char **phase);
+int sl_copy_state_set_phase(sl_conn *c, const char *run_id, const char *phase);
+int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase);
+int sl_copy_state_clear(sl_conn *c);
+int sl_copy_state_add_part(sl_conn *c, const char *run_id, const sl_copy_part *p);
+int sl_copy_state_parts(sl_conn *c, sl_copy_part **out, size_t *n);
+void sl_copy_parts_free(sl_copy_part *p, size_t n);
+int sl_copy_state_save(sl_conn *c, const sl_copy_part *p);
+int64_t sl_copy_state_total_rejects(sl_conn *c);
+/* Appends one reject row (in the caller's transaction). */
+int sl_copy_reject_insert(sl_conn *c, const char *run_id, const char *table, const char *key_json,
+			  const char *column, const char *value, const char *reason);
+
+/* Key encoding for checkpoints: a JSON array of [type, text]. */
+int sl_copy_key_encode(sl_buf *out, const sl_value *vals, size_t n);
+/* Decodes into vals (payloads in arena). */
+int sl_copy_key_decode(sl_value *vals, size_t n, const char *json, sl_arena *a);
+/* The key as a JSON object {"col": value} for the rejects table. */
+int sl_copy_key_object(sl_buf *out, const char *const *names, const sl_value *vals, size_t n);
+
+/* pump.c: copies one part; the worker's connections are set up by the caller. */
+typedef struct sl_copy_shared sl_copy_shared;
+int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_tplan *t, sl_copy_part *p);
+
+/* run.c: shared state of a run, used by the pump. */
+struct sl_copy_shared {
+	const sl_copy_opts *opts;
+	const sl_copy_plan *plan;
+	const char *run_id;
+	void *mutex;                /* pthread_mutex_t*, guards what follows */
+	int64_t total_rejects;
+	bool stop;                  /* halt: no more batches */
+	bool halted;                /* stopped by max_rejects */
+};
+
+bool sl_copy_should_stop(sl_copy_shared *sh);
+/* Adds n rejects; true when the limit is now exceeded (and sets halted/stop). */
+bool sl_copy_add_rejects(sl_copy_shared *sh, int64_t n);
+void sl_copy_emit(sl_copy_shared *sh, const sl_copy_event *ev);
+void sl_copy_notice(const sl_copy_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* plan.c helpers */
+const sl_copy_tplan *sl_copy_plan_find(const sl_copy_plan *p, const char *table);
+/* Builds "SELECT cols FROM t [WHERE ...] ORDER BY key" for a part on the source. */
+int sl_copy_select_sql(sl_buf *out, sl_conn *src, const sl_copy_tplan *t, const sl_copy_part *p,
+		       const sl_value *last, sl_arena *a);
+
+#endif
