@@ -160,15 +160,15 @@ static bool is_plain_number(const char *s, size_t len)
 	return digits > 0 && i == len;
 }
 
-static bool int_in_range(int64_t i, const sl_type *t)
+static bool int_in_range(int64_t i, const sl_type *t, bool uns)
 {
 	switch (t->kind) {
 	case SL_T_INT16:
-		return t->is_unsigned ? (i >= 0 && i <= 65535) : (i >= INT16_MIN && i <= INT16_MAX);
+		return uns ? (i >= 0 && i <= 65535) : (i >= INT16_MIN && i <= INT16_MAX);
 	case SL_T_INT32:
-		return t->is_unsigned ? (i >= 0 && i <= UINT32_MAX) : (i >= INT32_MIN && i <= INT32_MAX);
+		return uns ? (i >= 0 && i <= UINT32_MAX) : (i >= INT32_MIN && i <= INT32_MAX);
 	default:
-		return t->is_unsigned ? i >= 0 : true;
+		return uns ? i >= 0 : true;
 	}
 }
 
@@ -260,8 +260,10 @@ static int conv_bool(sl_value *out, const sl_value *v, sl_buf *reason)
 	return refuse(reason, v, "is not a boolean");
 }
 
-static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, sl_batch *dst, sl_buf *reason)
+static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, const sl_copy_conv *cx, sl_batch *dst,
+		    sl_buf *reason)
 {
+	bool uns = t->is_unsigned && cx->target == SL_ENGINE_MYSQL; /* only MySQL has unsigned types */
 	int64_t i = 0;
 	switch (v->type) {
 	case SL_V_INT:
@@ -288,7 +290,7 @@ static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, sl_batch
 					frac_zero = false;
 			if (frac_zero && parse_i64(v->u.s.ptr, (size_t)(dot - v->u.s.ptr), &i))
 				break;
-			if (t->kind == SL_T_INT64 && t->is_unsigned && !dot && v->u.s.ptr[0] != '-' &&
+			if (t->kind == SL_T_INT64 && uns && !dot && v->u.s.ptr[0] != '-' &&
 			    v->u.s.len <= 20) {
 				/* BIGINT UNSIGNED on MySQL: the writer takes the digits */
 				if (v->u.s.len < 20 || memcmp(v->u.s.ptr, "18446744073709551615", 20) <= 0)
@@ -301,7 +303,7 @@ static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, sl_batch
 	default:
 		return refuse(reason, v, "is not an integer (it is %s)", sl_vtype_name(v->type));
 	}
-	if (!int_in_range(i, t))
+	if (!int_in_range(i, t, uns))
 		return refuse(reason, v, "is out of range for %s", sl_tkind_name(t->kind));
 	*out = sl_int(i);
 	return 0;
@@ -792,6 +794,15 @@ int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc,
 		}
 		return refuse(reason, v, "is a zero date in a NOT NULL column");
 	}
+	if (sk == SL_T_UUID && v->type == SL_V_TEXT && cc->type.kind != SL_T_UUID) {
+		/* a UUID column kept as text (MySQL CHAR(36)): normalise "{A0EE...}", " a0ee... " */
+		sl_buf ignore = SL_BUF_INIT;
+		int rc = conv_uuid(out, v, &ignore);
+		sl_buf_free(&ignore);
+		if (rc <= 0)
+			return rc;
+		return conv_text(out, v, cx, dst, reason);
+	}
 	if (sk == SL_T_BIT || cc->type.kind == SL_T_BIT)
 		return conv_bit(out, v, cc, cx, dst, reason);
 	switch (cc->type.kind) {
@@ -800,7 +811,7 @@ int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc,
 	case SL_T_INT16:
 	case SL_T_INT32:
 	case SL_T_INT64:
-		return conv_int(out, v, &cc->type, dst, reason);
+		return conv_int(out, v, &cc->type, cx, dst, reason);
 	case SL_T_FLOAT32:
 	case SL_T_FLOAT64:
 		return conv_float(out, v, cx, reason);

@@ -196,6 +196,7 @@ static void *worker(void *ud)
 	}
 	sl_conn_close(src);
 	sl_conn_close(dst);
+	sl_error_clear(); /* the thread's message buffer dies with the thread */
 	return NULL;
 }
 
@@ -349,22 +350,45 @@ static bool transactional(run *r)
  * by one, the count recorded after each (a crash repeats at most one, and a
  * repeated statement that finds its object already there is skipped).
  */
-static int run_ddl_phase(run *r, const sl_ddl *d, sl_ddl_phase ph, int from, const char *next)
+static int add_violation(run *r, const char *table, const char *constraint, int64_t rows, const char *msg);
+
+/*
+ * Runs the statements of a DDL phase from number `from`. Transactional
+ * targets: all of them and the phase change in one transaction. Others: one
+ * by one, the count recorded after each (a crash repeats at most one, and a
+ * repeated statement that finds its object already there is skipped).
+ * tolerant: a statement the data refuses (a unique key over duplicates, a
+ * check the rows break) is reported as a violation and the phase goes on.
+ */
+static int run_ddl_phase(run *r, const sl_ddl *d, sl_ddl_phase ph, int from, const char *next, bool tolerant)
 {
 	size_t n = sl_ddl_count(d, ph);
 	bool tx = transactional(r);
 	int rc = tx ? sl_conn_begin(r->dst) : 0;
 	for (size_t i = (size_t)from; !rc && i < n; i++) {
 		const sl_ddl_stmt *st = sl_ddl_statement(d, ph, i);
-		rc = sl_conn_exec(r->dst, st->sql);
+		if (tx && tolerant)
+			rc = sl_conn_savepoint(r->dst, "sluice_ddl");
+		if (!rc)
+			rc = sl_conn_exec(r->dst, st->sql);
 		if (rc && !tx && (int)i == from && from > 0) {
 			/* repeated after a crash: the object may exist already */
 			notice(r, "statement %zu of phase %s was already run before the interruption: %s", i + 1,
 			       sl_ddl_phase_name(ph), sl_error_last()->message);
 			rc = 0;
 		}
-		if (rc)
+		if (rc == SL_EDB && tolerant) {
+			char *m = strdup(sl_error_last()->message);
+			rc = tx ? sl_conn_rollback_to(r->dst, "sluice_ddl") : 0;
+			notice(r, "phase %s: %s failed: %s", sl_ddl_phase_name(ph), st->sql, m ? m : "");
+			if (!rc)
+				rc = add_violation(r, st->table, st->sql, -1, m ? m : "");
+			free(m);
+		} else if (rc) {
 			sl_error_prefix("phase %s: %s", sl_ddl_phase_name(ph), st->sql);
+		}
+		if (!rc && tx && tolerant)
+			rc = sl_conn_release(r->dst, "sluice_ddl");
 		if (!rc && !tx)
 			rc = set_phase(r, sl_ddl_phase_name(ph), (int)i + 1);
 	}
@@ -805,16 +829,16 @@ static int walk_phases(run *r, int phase, int stmt)
 				return 0;
 			break;
 		case 2:
-			rc = run_ddl_phase(r, r->plan->ddl, SL_DDL_INDEXES, from, "constraints");
+			rc = run_ddl_phase(r, r->plan->ddl, SL_DDL_INDEXES, from, "constraints", true);
 			break;
 		case 3:
-			rc = run_ddl_phase(r, r->plan->ddl, SL_DDL_CONSTRAINTS, from, "foreign_keys");
+			rc = run_ddl_phase(r, r->plan->ddl, SL_DDL_CONSTRAINTS, from, "foreign_keys", true);
 			break;
 		case 4:
 			rc = run_fk_phase(r, from);
 			break;
 		case 5:
-			rc = run_ddl_phase(r, r->plan->ddl, SL_DDL_SEQUENCES, from, "views");
+			rc = run_ddl_phase(r, r->plan->ddl, SL_DDL_SEQUENCES, from, "views", false);
 			break;
 		case 6:
 			rc = run_optional_phase(r, SL_DDL_VIEWS, from, "triggers");

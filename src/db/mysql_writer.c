@@ -27,6 +27,8 @@ typedef struct my_wcol {
 	char *name;
 	bool bin16;   /* binary(16): uuids go in as 16 raw bytes */
 	bool bit;     /* BIT(n): needs CAST through a user variable */
+	bool conv;    /* text in a charset other than utf8mb4: CONVERT through a user variable,
+	                 or the UTF-8 bytes would be stored raw (CHARACTER SET binary) */
 } my_wcol;
 
 typedef struct my_writer {
@@ -56,7 +58,7 @@ static int put_table(sl_buf *out, const char *schema, const char *table)
 static int read_columns(my_conn *mc, const char *schema, const char *table, MYSQL_RES **out)
 {
 	sl_buf sql = SL_BUF_INIT;
-	int rc = sl_buf_puts(&sql, "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_OCTET_LENGTH "
+	int rc = sl_buf_puts(&sql, "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_OCTET_LENGTH, CHARACTER_SET_NAME "
 			     "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ");
 	*out = NULL;
 	if (!rc)
@@ -96,6 +98,7 @@ static int describe_col(my_wcol *col, const char *name, MYSQL_ROW row)
 	const char *type = row[1] ? row[1] : "";
 	col->bit = strcasecmp(type, "bit") == 0;
 	col->bin16 = strcasecmp(type, "binary") == 0 && row[2] && strcmp(row[2], "16") == 0;
+	col->conv = row[3] && strcasecmp(row[3], "utf8mb4") != 0 && strcasecmp(row[3], "binary") != 0;
 	return 0;
 }
 
@@ -140,23 +143,23 @@ static int build_stmt(my_writer *w, const char *schema, const char *table)
 	for (size_t i = 0; !rc && i < w->base.ncols; i++) {
 		if (i)
 			rc = sl_buf_putc(s, ',');
-		if (!rc && w->cols[i].bit)
+		if (!rc && (w->cols[i].bit || w->cols[i].conv))
 			rc = sl_buf_printf(s, "@v%zu", i);
 		else if (!rc)
 			rc = sl_quote_ident_with(s, w->cols[i].name, '`');
-		any_bit |= w->cols[i].bit;
+		any_bit |= w->cols[i].bit || w->cols[i].conv;
 	}
 	if (!rc)
 		rc = sl_buf_putc(s, ')');
 	const char *sep = " SET ";
 	for (size_t i = 0; !rc && any_bit && i < w->base.ncols; i++) {
-		if (!w->cols[i].bit)
+		if (!w->cols[i].bit && !w->cols[i].conv)
 			continue;
 		rc = sl_buf_puts(s, sep);
 		if (!rc)
 			rc = sl_quote_ident_with(s, w->cols[i].name, '`');
 		if (!rc)
-			rc = sl_buf_printf(s, " = CAST(@v%zu AS UNSIGNED)", i);
+			rc = sl_buf_printf(s, w->cols[i].bit ? " = CAST(@v%zu AS UNSIGNED)" : " = CONVERT(@v%zu USING utf8mb4)", i);
 		sep = ", ";
 	}
 	return rc;
