@@ -156,12 +156,16 @@ static void print_summary(const sl_copy_result *r)
 		printf("%-32s %12" PRId64 " %12" PRId64 " %10" PRId64 "%s%s\n", t->table, t->read, t->written, t->rejected,
 		       t->keyless ? "  (no key: loaded whole)" : "", t->done ? "" : "  (unfinished)");
 	}
-	for (size_t i = 0; i < r->nviolations; i++)
-		printf("foreign key \"%s\" on \"%s\": %" PRId64 " violating rows\n", r->violations[i].constraint,
-		       r->violations[i].table, r->violations[i].rows);
+	for (size_t i = 0; i < r->nviolations; i++) {
+		const sl_copy_violation *v = &r->violations[i];
+		if (v->rows >= 0)
+			printf("constraint \"%s\" on \"%s\": %" PRId64 " violating rows\n", v->constraint, v->table, v->rows);
+		else
+			printf("constraint on \"%s\" not created: %s\n", v->table, v->message);
+	}
 	double rate = r->seconds > 0 ? (double)r->read / r->seconds : 0;
 	printf("copy %s: %zu tables, %" PRId64 " rows read, %" PRId64 " written, %" PRId64
-	       " rejected, %zu foreign key problems, %zu objects not translated, %.1fs (%.0f rows/s)%s\n",
+	       " rejected, %zu constraint problems, %zu objects not translated, %.1fs (%.0f rows/s)%s\n",
 	       r->finished ? "finished" : (r->halted ? "halted" : "stopped"), r->ntables, r->read, r->written, r->rejected,
 	       r->nviolations, r->not_translated, r->seconds, rate, r->finished ? "" : "; resume with --resume");
 }
