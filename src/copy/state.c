@@ -482,7 +482,7 @@ static int decode_one(sl_value *v, const char *type, const char *s, size_t len, 
 int sl_copy_key_decode(sl_value *vals, size_t n, const char *json, sl_arena *a)
 {
 	json_error_t err;
-	json_t *arr = json_loads(json, 0, &err);
+	json_t *arr = json_loads(json, JSON_ALLOW_NUL, &err);
 	int rc = 0;
 	if (!arr || !json_is_array(arr) || json_array_size(arr) != n) {
 		rc = sl_error_set(SL_ECONFLICT, "checkpoint key %s does not match the table's key (%zu columns)", json, n);
