@@ -3,10 +3,12 @@
  *
  * The message buffer is owned by the thread and grows as needed. An allocation
  * failure while formatting falls back to a static message, so reporting an
- * error can never itself fail.
+ * error can never itself fail. A pthread key's destructor frees the buffer
+ * when a thread that reported an error exits (copy workers do).
  */
 #include "sluice/error.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +19,29 @@ static _Thread_local char *tl_buf;
 static char nomem_msg[] = "out of memory";
 static char empty_msg[] = "";
 
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+
+/* Runs at thread exit with the thread's buffer (the value set below). */
+static void free_at_exit(void *buf)
+{
+	free(buf);
+	tl_buf = NULL;
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&exit_key, free_at_exit);
+}
+
 static void store(char *msg)
 {
 	if (tl_buf && tl_buf != msg)
 		free(tl_buf);
 	tl_buf = msg;
 	tl_err.message = msg ? msg : nomem_msg;
+	pthread_once(&exit_once, make_key);
+	pthread_setspecific(exit_key, msg);
 }
 
 __attribute__((format(printf, 1, 0)))

@@ -631,11 +631,21 @@ static int phase_constraints(gen *g)
 	for (size_t i = 0; !rc && i < sl_cast_plan_ntables(g->plan); i++) {
 		const sl_cast_table *ct = sl_cast_plan_table(g->plan, i);
 		const sl_table *t = ct->src;
+		size_t unnamed = 0;
 		for (size_t k = 0; !rc && k < t->nchecks; k++) {
 			sl_buf_clear(&e);
 			rc = check_expr(g, &e, ct, &t->checks[k]);
-			if (!rc && e.len)
-				rc = add_check(g, ct, t->checks[k].name, e.ptr, "check");
+			if (rc || !e.len)
+				continue;
+			/* unnamed checks (SQLite) are numbered: the names must differ on the target */
+			const char *name = t->checks[k].name;
+			if (!name) {
+				sl_buf_clear(&n);
+				rc = sl_buf_printf(&n, "%s_check%zu", ct->name, ++unnamed);
+				name = n.ptr;
+			}
+			if (!rc)
+				rc = add_check(g, ct, name, e.ptr, "check");
 		}
 		for (size_t k = 0; !rc && k < ct->ncolumns; k++) {
 			if (!ct->columns[k].check_sql)

@@ -297,6 +297,36 @@ static void test_quoting(void **state)
 	sl_schema_free(s);
 }
 
+/* Regression: unnamed checks (SQLite) each got "<table>_check", so the second failed on the target. */
+static void test_unnamed_checks_distinct(void **state)
+{
+	(void)state;
+	sl_schema *s = NULL;
+	SL_OK_OR_FAIL(sl_schema_new(&s, SL_ENGINE_SQLITE));
+	sl_table *t = sl_schema_add_table(s, "main", "Products");
+	sl_column *c = sl_table_add_column(s, t, "price");
+	c->type.kind = SL_T_INT64;
+	c->decl_type = "INTEGER";
+	c = sl_table_add_column(s, t, "stock");
+	c->type.kind = SL_T_INT64;
+	c->decl_type = "INTEGER";
+	sl_table_add_check(s, t, NULL, "price >= 0");
+	sl_table_add_check(s, t, NULL, "stock >= 0");
+	for (int e = SL_ENGINE_POSTGRES; e <= SL_ENGINE_MYSQL; e++) {
+		gen_out g = gen(s, (sl_engine)e);
+		assert_int_equal(sl_ddl_count(g.ddl, SL_DDL_CONSTRAINTS), 2);
+		const char *a = stmt(&g, SL_DDL_CONSTRAINTS, 0), *b = stmt(&g, SL_DDL_CONSTRAINTS, 1);
+		const char *na = strstr(a, "ADD CONSTRAINT "), *nb = strstr(b, "ADD CONSTRAINT ");
+		assert_non_null(na);
+		assert_non_null(nb);
+		size_t la = strcspn(na + 15, " "), lb = strcspn(nb + 15, " ");
+		if (la == lb && memcmp(na + 15, nb + 15, la) == 0)
+			fail_msg("two unnamed checks share a constraint name: %s / %s", a, b);
+		gen_free(&g);
+	}
+	sl_schema_free(s);
+}
+
 static void test_indexes_cross(void **state)
 {
 	(void)state;
@@ -385,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_enum_postgres),
 		cmocka_unit_test(test_quoting),
 		cmocka_unit_test(test_indexes_cross),
+		cmocka_unit_test(test_unnamed_checks_distinct),
 		cmocka_unit_test(test_create_table_single),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
