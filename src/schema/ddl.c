@@ -144,13 +144,15 @@ static int mark_used(sl_ddl *d, const char *n)
 
 /*
  * The target name of an index or constraint: the source name (or one made
- * from the table and columns), fitted to the target. On PostgreSQL, where
- * indexes share a namespace with tables, a taken name is prefixed with the
- * table; MySQL and SQLite scope index names per table or keep them unique.
+ * from the table and columns), fitted to the target. PostgreSQL names and
+ * SQLite index names (is_index) share one namespace per schema, so there a
+ * taken name is prefixed with the table: MySQL scopes index names per table
+ * (sakila has idx_fk_film_id on two tables). SQLite constraints are inline.
  */
 static int obj_name(gen *g, sl_buf *out, const sl_cast_table *ct, const char *name,
-		    const char *const *cols, size_t ncols, const char *suffix)
+		    const char *const *cols, size_t ncols, const char *suffix, bool is_index)
 {
+	bool shared = g->d && (g->e == SL_ENGINE_POSTGRES || (g->e == SL_ENGINE_SQLITE && is_index));
 	sl_buf raw = SL_BUF_INIT;
 	int rc = 0;
 	if (name && *name) {
@@ -164,14 +166,14 @@ static int obj_name(gen *g, sl_buf *out, const sl_cast_table *ct, const char *na
 	}
 	if (!rc)
 		rc = sl_cast_fit_name(out, sl_buf_cstr(&raw), g->e);
-	if (!rc && g->d && g->e == SL_ENGINE_POSTGRES && name_used(g->d, sl_buf_cstr(out))) {
+	if (!rc && shared && name_used(g->d, sl_buf_cstr(out))) {
 		sl_buf_clear(&raw);
 		rc = sl_buf_printf(&raw, "%s_%s", ct->name, sl_buf_cstr(out));
 		sl_buf_clear(out);
 		if (!rc)
 			rc = sl_cast_fit_name(out, sl_buf_cstr(&raw), g->e);
 	}
-	if (!rc && g->d && g->e == SL_ENGINE_POSTGRES)
+	if (!rc && shared)
 		rc = mark_used(g->d, sl_buf_cstr(out));
 	sl_buf_free(&raw);
 	return rc;
@@ -480,7 +482,7 @@ static bool index_is_artefact(const gen *g, const sl_table *t, const sl_index *i
 static int add_unique(gen *g, const sl_cast_table *ct, const sl_key *k)
 {
 	sl_buf b = SL_BUF_INIT, n = SL_BUF_INIT;
-	int rc = obj_name(g, &n, ct, k->name, k->columns, k->ncolumns, "key");
+	int rc = obj_name(g, &n, ct, k->name, k->columns, k->ncolumns, "key", true);
 	if (!rc && g->e == SL_ENGINE_SQLITE) {
 		rc = sl_buf_printf(&b, "CREATE UNIQUE INDEX %s", g->if_not_exists ? "IF NOT EXISTS " : "");
 		rc = rc ? rc : qi(&b, g, sl_buf_cstr(&n));
@@ -542,7 +544,7 @@ static int add_index(gen *g, const sl_cast_table *ct, const sl_index *ix)
 			      "partial index (WHERE %s): MySQL has no partial indexes", ix->where);
 		goto done;
 	}
-	rc = obj_name(g, &n, ct, ix->name, ix->columns, ix->ncolumns, "idx");
+	rc = obj_name(g, &n, ct, ix->name, ix->columns, ix->ncolumns, "idx", true);
 	if (rc)
 		goto done;
 	const char *method = g->same && ix->method && g->e == SL_ENGINE_MYSQL &&
@@ -610,7 +612,7 @@ static int phase_indexes(gen *g)
 static int add_check(gen *g, const sl_cast_table *ct, const char *name, const char *expr, const char *suffix)
 {
 	sl_buf b = SL_BUF_INIT, n = SL_BUF_INIT;
-	int rc = obj_name(g, &n, ct, name, NULL, 0, suffix);
+	int rc = obj_name(g, &n, ct, name, NULL, 0, suffix, false);
 	rc = rc ? rc : sl_buf_puts(&b, "ALTER TABLE ");
 	rc = rc ? rc : qname(&b, g, ct->name);
 	rc = rc ? rc : sl_buf_puts(&b, " ADD CONSTRAINT ");
@@ -681,7 +683,7 @@ static int phase_fkeys(gen *g)
 			}
 			sl_buf_clear(&b);
 			sl_buf_clear(&n);
-			rc = obj_name(g, &n, ct, fk->name, fk->columns, fk->ncolumns, "fkey");
+			rc = obj_name(g, &n, ct, fk->name, fk->columns, fk->ncolumns, "fkey", false);
 			rc = rc ? rc : sl_buf_puts(&b, "ALTER TABLE ");
 			rc = rc ? rc : qname(&b, g, ct->name);
 			rc = rc ? rc : sl_buf_puts(&b, " ADD CONSTRAINT ");

@@ -381,6 +381,47 @@ static void test_indexes_cross(void **state)
 	sl_schema_free(s);
 }
 
+/*
+ * Regression: MySQL scopes index names per table (sakila has idx_fk_film_id on
+ * film_actor and on inventory) but SQLite, like PostgreSQL, keeps one namespace
+ * per database, so the second CREATE INDEX failed on a SQLite target.
+ */
+static void test_index_names_schema_wide(void **state)
+{
+	(void)state;
+	sl_schema *s = NULL;
+	SL_OK_OR_FAIL(sl_schema_new(&s, SL_ENGINE_MYSQL));
+	const char *tables[] = { "film_actor", "inventory" };
+	for (int i = 0; i < 2; i++) {
+		sl_table *t = sl_schema_add_table(s, "sakila", tables[i]);
+		sl_column *c = sl_table_add_column(s, t, "film_id");
+		c->type.kind = SL_T_INT32;
+		c->decl_type = "int";
+		sl_index *ix = sl_table_add_index(s, t, "idx_fk_film_id");
+		sl_schema_strlist_add(s, &ix->columns, &ix->ncolumns, "film_id");
+		sl_index *ux = sl_table_add_index(s, t, "uq_film");
+		ux->unique = true;
+		sl_schema_strlist_add(s, &ux->columns, &ux->ncolumns, "film_id");
+	}
+	const sl_engine targets[] = { SL_ENGINE_POSTGRES, SL_ENGINE_SQLITE };
+	for (size_t ti = 0; ti < 2; ti++) {
+		sl_engine e = targets[ti];
+		gen_out g = gen(s, e);
+		assert_int_equal(sl_ddl_count(g.ddl, SL_DDL_INDEXES), 4);
+		const char *want[] = { "\"uq_film\"", "\"idx_fk_film_id\"", "\"inventory_uq_film\"",
+				       "\"inventory_idx_fk_film_id\"" };
+		for (size_t i = 0; i < 4; i++) {
+			bool found = false;
+			for (size_t k = 0; k < 4; k++)
+				found = found || strstr(stmt(&g, SL_DDL_INDEXES, k), want[i]) != NULL;
+			if (!found)
+				fail_msg("%s: no index named %s", sl_engine_name(e), want[i]);
+		}
+		gen_free(&g);
+	}
+	sl_schema_free(s);
+}
+
 static void test_create_table_single(void **state)
 {
 	(void)state;
@@ -417,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_indexes_cross),
 		cmocka_unit_test(test_unnamed_checks_distinct),
 		cmocka_unit_test(test_create_table_single),
+		cmocka_unit_test(test_index_names_schema_wide),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
