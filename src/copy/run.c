@@ -124,6 +124,10 @@ static int setup_target(sl_conn *c, bool load)
 	case SL_ENGINE_SQLITE:
 		rc = sl_conn_exec(c, "PRAGMA foreign_keys = OFF");
 		break;
+	case SL_ENGINE_POSTGRES:
+		/* index and key builds sort in memory rather than in temp files (pgloader sets the same) */
+		rc = sl_conn_exec(c, "SET maintenance_work_mem = '128MB'");
+		break;
 	default:
 		break;
 	}
@@ -405,6 +409,137 @@ static int run_ddl_phase(run *r, const sl_ddl *d, sl_ddl_phase ph, int from, con
 			free(m);
 		}
 	}
+	return rc;
+}
+
+/*
+ * The INDEXES phase on --jobs connections at once. Statements are grouped by
+ * table (one table's indexes build on one connection, largest tables first,
+ * each group to the least loaded connection) and each commits on its own, so
+ * the phase is not one transaction: after an interruption it runs again from
+ * its first statement and a statement whose object already exists is skipped.
+ * A statement the data refuses (a unique key over duplicates) is a violation,
+ * as in run_ddl_phase.
+ */
+typedef struct idx_job {
+	run *r;
+	const sl_ddl_stmt **stmts;
+	size_t n;
+	int64_t load;          /* rows of the tables assigned, to balance */
+} idx_job;
+
+/* SQLSTATE / MySQL errors that mean "that index or constraint exists already". */
+static bool already_exists(const sl_error *e)
+{
+	return strcmp(e->sqlstate, "42P07") == 0 || strcmp(e->sqlstate, "42710") == 0 ||
+	       e->engine_code == 1061 /* ER_DUP_KEYNAME */ || e->engine_code == 1826 /* ER_FK_DUP_NAME */;
+}
+
+static void *index_worker(void *ud)
+{
+	idx_job *j = ud;
+	run *r = j->r;
+	sl_conn *c = NULL;
+	int rc = open_side(r, &c, SL_COPY_TARGET);
+	for (size_t i = 0; !rc && i < j->n && !sl_copy_should_stop(&r->sh); i++) {
+		rc = sl_conn_exec(c, j->stmts[i]->sql);
+		if (rc && already_exists(sl_error_last())) {
+			rc = 0; /* built before an interruption */
+		} else if (rc == SL_EDB) {
+			char *m = strdup(sl_error_last()->message);
+			notice(r, "phase indexes: %s failed: %s", j->stmts[i]->sql, m ? m : "");
+			pthread_mutex_lock(&r->mu);
+			rc = add_violation(r, j->stmts[i]->table, j->stmts[i]->sql, -1, m ? m : "");
+			pthread_mutex_unlock(&r->mu);
+			free(m);
+		} else if (rc) {
+			sl_error_prefix("phase indexes: %s", j->stmts[i]->sql);
+		}
+	}
+	if (rc)
+		record_error(r, rc);
+	sl_conn_close(c);
+	sl_error_clear(); /* the thread's message buffer dies with the thread */
+	return NULL;
+}
+
+static int64_t table_rows(run *r, const char *target_table)
+{
+	for (size_t i = 0; target_table && i < r->plan->ntables; i++)
+		if (strcmp(r->plan->tables[i].cast->name, target_table) == 0)
+			return r->plan->tables[i].src->row_count > 0 ? r->plan->tables[i].src->row_count : 0;
+	return 0;
+}
+
+/* The connection (0..jobs-1) each statement goes to: a table's statements together, balanced by rows. */
+static void assign_index_jobs(run *r, const sl_ddl *d, size_t n, int jobs, idx_job *job, int *owner)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *table = sl_ddl_statement(d, SL_DDL_INDEXES, i)->table;
+		owner[i] = -1;
+		for (size_t k = 0; k < i && table; k++) {
+			const char *other = sl_ddl_statement(d, SL_DDL_INDEXES, k)->table;
+			if (other && strcmp(table, other) == 0) {
+				owner[i] = owner[k];
+				break;
+			}
+		}
+		if (owner[i] < 0) {
+			int best = 0;
+			for (int w = 1; w < jobs; w++)
+				if (job[w].load < job[best].load)
+					best = w;
+			owner[i] = best;
+			job[best].load += table_rows(r, table) + 1;
+		}
+		job[owner[i]].n++;
+	}
+}
+
+static int run_index_phase(run *r)
+{
+	const sl_ddl *d = r->plan->ddl;
+	size_t n = sl_ddl_count(d, SL_DDL_INDEXES);
+	int jobs = r->o->jobs > 16 ? 16 : r->o->jobs;
+	if (jobs <= 1 || n < 2 || sl_conn_engine(r->dst) == SL_ENGINE_SQLITE)
+		return run_ddl_phase(r, d, SL_DDL_INDEXES, 0, "constraints", true);
+	idx_job job[16] = { 0 };
+	pthread_t th[16];
+	int started = 0, rc = 0;
+	const sl_ddl_stmt **all = calloc(n, sizeof(*all));
+	int *owner = calloc(n, sizeof(*owner));
+	if (!all || !owner) {
+		free(all);
+		free(owner);
+		return sl_error_nomem();
+	}
+	assign_index_jobs(r, d, n, jobs, job, owner);
+	size_t off = 0;
+	for (int w = 0; w < jobs; w++) {
+		job[w].r = r;
+		job[w].stmts = all + off;
+		off += job[w].n;
+		job[w].n = 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		job[owner[i]].stmts[job[owner[i]].n++] = sl_ddl_statement(d, SL_DDL_INDEXES, i);
+	for (int w = 0; w < jobs; w++) {
+		if (!job[w].n)
+			continue;
+		if (pthread_create(&th[started], NULL, index_worker, &job[w]) != 0) {
+			record_error(r, sl_error_set(SL_ERROR, "start index worker %d", w + 1));
+			break;
+		}
+		started++;
+	}
+	for (int w = 0; w < started; w++)
+		pthread_join(th[w], NULL);
+	free(all);
+	free(owner);
+	if (r->err_code)
+		rc = sl_error_set(r->err_code, "%s", r->err_msg ? r->err_msg : "index phase failed");
+	if (!rc)
+		rc = set_phase(r, "constraints", 0);
 	return rc;
 }
 
@@ -829,7 +964,8 @@ static int walk_phases(run *r, int phase, int stmt)
 				return 0;
 			break;
 		case 2:
-			rc = run_ddl_phase(r, r->plan->ddl, SL_DDL_INDEXES, from, "constraints", true);
+			rc = from ? run_ddl_phase(r, r->plan->ddl, SL_DDL_INDEXES, from, "constraints", true)
+				  : run_index_phase(r);
 			break;
 		case 3:
 			rc = run_ddl_phase(r, r->plan->ddl, SL_DDL_CONSTRAINTS, from, "foreign_keys", true);
