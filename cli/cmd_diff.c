@@ -3,7 +3,9 @@
  * both sides (or --tables) row by row with sl_diff_table (diff.h),  and reports
  * per table rows on each side, equal, changed, missing and extra; the first
  * --limit discrepancies as text, all of them as JSON lines with --json or
- * --out FILE. Exit 1 when the discrepancies exceed --threshold.
+ * --out FILE. Exit 1 when the discrepancies exceed --threshold. --mode
+ * bisect (and auto on large server-to-server tables) uses sl_diff_bisect,
+ * which reports the same rows reading only segments that differ.
  * docs/commands/diff.md describes the output.
  *
  * The compared column list is computed here (every source column the target
@@ -298,7 +300,8 @@ typedef struct diff_args {
 	sl_diff_opts opts;
 } diff_args;
 
-static void print_summary(diff_cli *x, const sl_diff_result *r, const sl_table *st, const sl_table *dt)
+static void print_summary(diff_cli *x, const sl_diff_result *r, const sl_table *st, const sl_table *dt,
+			  bool bisect)
 {
 	int64_t found = r->changed + r->missing + r->extra;
 	if (x->text) {
@@ -308,6 +311,11 @@ static void print_summary(diff_cli *x, const sl_diff_result *r, const sl_table *
 		       r->keyless ? " (keyless: compared as multisets)" : "");
 		if (found > x->limit)
 			printf("    ... %lld more (all of them with --json or --out FILE)\n", (long long)(found - x->limit));
+		if (r->bisected)
+			printf("    bisection: %lld segments compared, rows read: %lld source, %lld target\n",
+			       (long long)r->segments_compared, (long long)r->src_rows_read, (long long)r->dst_rows_read);
+		else if (bisect)
+			printf("    bisection not used: %s; compared every row with the keyed diff\n", r->bisect_note);
 		for (size_t i = 0; i < r->nsrc_only; i++)
 			printf("    column \"%s\" is only in the source (not compared)\n", r->src_only[i]);
 		for (size_t i = 0; i < r->ndst_only; i++)
@@ -325,8 +333,36 @@ static void print_summary(diff_cli *x, const sl_diff_result *r, const sl_table *
 		json_object_set_new(o, "changed", json_integer(r->changed));
 		json_object_set_new(o, "missing", json_integer(r->missing));
 		json_object_set_new(o, "extra", json_integer(r->extra));
+		if (bisect) {
+			json_object_set_new(o, "bisected", json_boolean(r->bisected));
+			if (!r->bisected)
+				json_object_set_new(o, "bisect_note", json_string(r->bisect_note));
+			json_object_set_new(o, "segments_compared", json_integer(r->segments_compared));
+			json_object_set_new(o, "source_rows_read", json_integer(r->src_rows_read));
+			json_object_set_new(o, "target_rows_read", json_integer(r->dst_rows_read));
+		}
 		emit_json(x->out, o);
 	}
+}
+
+/*
+ * --mode bisect always tries bisection (sl_diff_bisect falls back to the
+ * keyed diff, with a note, for tables it cannot bisect). --mode auto tries
+ * it for tables estimated at BISECT_AUTO_ROWS rows or more when neither side
+ * is SQLite (a local file is read in full either way) and no float
+ * tolerance is asked for.
+ */
+#define BISECT_AUTO_ROWS 1000000
+
+static bool use_bisect(const diff_args *a, sl_conn *src, sl_conn *dst, const sl_table *st)
+{
+	if (a->opts.mode == SL_DIFF_BISECT)
+		return true;
+	if (a->opts.mode != SL_DIFF_AUTO || a->opts.canon.float_abs_tol > 0)
+		return false;
+	if (sl_conn_engine(src) == SL_ENGINE_SQLITE || sl_conn_engine(dst) == SL_ENGINE_SQLITE)
+		return false;
+	return st->row_count >= BISECT_AUTO_ROWS;
 }
 
 static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, const sl_table *st,
@@ -345,10 +381,14 @@ static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 		printf("%s\n", st->name);
 	sl_diff_spec spec = { .src_table = st->name, .dst_table = dt->name, .key = nkey ? key : NULL, .nkey = nkey,
 			      .columns = cols, .ncolumns = ncols, .where = a->where };
-	rc = sl_diff_table(&r, src, dst, &spec, &a->opts, on_event, x);
+	bool bisect = use_bisect(a, src, dst, st);
+	if (bisect)
+		rc = sl_diff_bisect(&r, src, dst, &spec, &a->opts, on_event, x);
+	else
+		rc = sl_diff_table(&r, src, dst, &spec, &a->opts, on_event, x);
 	if (rc)
 		goto done;
-	print_summary(x, r, st, dt);
+	print_summary(x, r, st, dt, bisect);
 	x->discrepancies += r->changed + r->missing + r->extra;
 done:
 	sl_diff_result_free(r);
@@ -462,8 +502,7 @@ int cmd_diff(int argc, char **argv)
 	else if (strcmp(mode, "keyless") == 0)
 		a.opts.mode = SL_DIFF_KEYLESS;
 	else if (strcmp(mode, "bisect") == 0)
-		return cli_usage_error("diff", "--mode bisect is not available in this version: use auto, keyed or "
-					       "keyless (see docs/commands/diff.md)");
+		a.opts.mode = SL_DIFF_BISECT;
 	else
 		return cli_usage_error("diff", "--mode must be auto, keyed, keyless or bisect, not \"%s\"", mode);
 	if (tol) {
@@ -479,6 +518,11 @@ int cmd_diff(int argc, char **argv)
 	if ((tables && !(a.tables = split_list(tables, &a.ntables))) || (cols && !(a.cols = split_list(cols, &a.ncols))) ||
 	    (key && !(a.key = split_list(key, &a.nkey)))) {
 		rc = sl_error_nomem();
+		goto done;
+	}
+	if (tol && a.opts.mode == SL_DIFF_BISECT) {
+		rc = sl_error_set(SL_EINVALID, "diff: --float-tolerance and --mode bisect exclude each other (floats "
+					       "are never fingerprinted)");
 		goto done;
 	}
 	if (a.key && a.opts.mode == SL_DIFF_KEYLESS) {

@@ -46,7 +46,8 @@ typedef struct sl_diff_spec {
 typedef enum sl_diff_mode {
 	SL_DIFF_AUTO = 0,   /* keyed when there is a key, else keyless */
 	SL_DIFF_KEYED,      /* fail when no key can be found */
-	SL_DIFF_KEYLESS     /* multiset of row hashes even when a key exists */
+	SL_DIFF_KEYLESS,    /* multiset of row hashes even when a key exists */
+	SL_DIFF_BISECT      /* sl_diff_bisect(): segment fingerprints; sl_diff_table treats it as AUTO */
 } sl_diff_mode;
 
 typedef struct sl_diff_opts {
@@ -57,11 +58,13 @@ typedef struct sl_diff_opts {
 	const char *tmp_dir;      /* keyless spill directory (NULL: $TMPDIR, else /tmp) */
 	bool keyless_examples;    /* keyless: re-read a side to find one example row per differing hash */
 	size_t max_examples;      /* ... for at most this many distinct hashes (default 100) */
+	size_t bisect_fanout;     /* sl_diff_bisect: sub-segments per differing segment (default 16) */
+	size_t bisect_leaf_rows;  /* ... row-diff a segment once it holds at most this many rows (default 2000) */
 } sl_diff_opts;
 
 #define SL_DIFF_OPTS_INIT { .canon = SL_CANON_OPTS_INIT, .mode = SL_DIFF_AUTO, \
 	.batch_rows = 2000, .mem_cap = (size_t)64 << 20, .tmp_dir = NULL, \
-	.keyless_examples = true, .max_examples = 100 }
+	.keyless_examples = true, .max_examples = 100, .bisect_fanout = 16, .bisect_leaf_rows = 2000 }
 
 typedef enum sl_diff_kind {
 	SL_DIFF_MISSING = 1,  /* in the source, not in the target */
@@ -111,6 +114,19 @@ typedef struct sl_diff_result {
 	size_t peak_batch_rows;   /* most rows in one batch */
 	size_t peak_bytes;        /* most bytes held in batches (keyed) or hashes (keyless) */
 	bool spilled;             /* keyless: hashes went to temp files */
+	/*
+	 * sl_diff_bisect only (zero from sl_diff_table). bisected is false when
+	 * the table was compared with the full diff instead; bisect_note says
+	 * why. Rows read count every row a side returned: fingerprint rows (one
+	 * per segment), row-diff rows, and for a local SQLite side every row
+	 * streamed to fingerprint it in C.
+	 */
+	bool bisected;
+	char bisect_note[256];
+	int64_t src_rows_read, dst_rows_read;
+	int64_t segments_compared;   /* segment fingerprints compared */
+	int64_t fingerprint_queries; /* per side */
+	int64_t leaf_rows_diffed;    /* source + target rows read by the row diffs of differing segments */
 } sl_diff_result;
 
 void sl_diff_result_free(sl_diff_result *r);
@@ -124,6 +140,24 @@ void sl_diff_result_free(sl_diff_result *r);
  */
 int sl_diff_table(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_diff_spec *spec,
 		  const sl_diff_opts *opts, sl_diff_cb on_diff, void *ud);
+
+/*
+ * Same contract as sl_diff_table (same events, same counts, same *out), but
+ * for a table keyed by one integer column whose compared columns can be
+ * fingerprinted identically on both engines, reads only what differs: the
+ * key range is split into opts->bisect_fanout segments, each side returns
+ * per segment a row count and the sum of a 60-bit md5 prefix of each row's
+ * canonical text (computed in SQL on PostgreSQL and MySQL/MariaDB, in C
+ * while streaming a SQLite side), and only segments whose fingerprints
+ * differ are split again, down to opts->bisect_leaf_rows rows, where the
+ * keyed diff runs on the key range. Tables that cannot be bisected (no
+ * single integer key, a float/json/blob/CHAR... column, both sides SQLite,
+ * NULL or non-integer keys) are compared with sl_diff_table instead and
+ * (*out)->bisected is false with the reason in bisect_note.
+ * docs/diff.md, "Bisection", gives the per-type SQL and the limits.
+ */
+int sl_diff_bisect(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_diff_spec *spec,
+		   const sl_diff_opts *opts, sl_diff_cb on_diff, void *ud);
 
 #ifdef __cplusplus
 }
