@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_copy.sh - sluice copy end to end with the real binary: SIGKILL at
-# random points then --resume (1M rows, SQLite -> PostgreSQL and MariaDB),
+# random points of the data phase, at least 10 landed kills, each followed by
+# --resume (1M rows, SQLite -> PostgreSQL and MariaDB),
 # a lost connection (SLUICE_FAULT=write:5) then --resume, rejects and
 # --max-rejects, refusing an unfinished target (exit 5) and --restart,
 # --plan, and the real sample databases (chinook, northwind) to each server.
@@ -31,25 +32,63 @@ sqlite3 "$BAD" "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, name VARCHAR(
 state_of() { sql "$1" "$2" "SELECT status FROM sluice_copy_state WHERE part = -1"; }
 
 # --- kill and resume ---------------------------------------------------------
+# A kill "lands" when it hits a live copy in its data phase after this run
+# committed rows: the state still says data and the checkpoints moved. The
+# delays come from measuring this machine: a full run gives a rate (rows/s),
+# a --schema-only run the time before the first row (lo). Each delay is lo
+# plus a random share (0.1-1) of the time the rows left need at that rate,
+# divided by the kills still to land plus one, so ten kills fit in one copy.
+# The rate is raised to the fastest one seen (at most twice the measured
+# one); a kill that moved nothing makes
+# lo longer.
+secs() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
+written() { sql "$1" "$2" "SELECT coalesce(sum(rows_written), 0) FROM sluice_copy_state WHERE tbl = 'big'" 2>/dev/null || echo 0; }
 kill_loop() { # ENGINE
-  local e=$1 url; url=$(scratch_url "$e" copy_kill)
-  local i=0 done=0 killed=0
-  while [ $i -lt $((KILLS + 20)) ]; do
-    i=$((i + 1))
-    local flag=--resume; [ $i -eq 1 ] && flag=
-    "$SLUICE" copy "sqlite:$BIG" "$url" $flag -q --jobs 2 --batch-rows 5000 >"$TMP/out" 2>"$TMP/err" &
-    local pid=$!
-    if [ $killed -lt "$KILLS" ]; then
-      sleep "0.$((RANDOM % 2 + 1))$((RANDOM % 10))"
-      if kill -9 $pid 2>/dev/null; then killed=$((killed + 1)); fi
+  local e=$1 url t0 full lo pid
+  local copy=("$SLUICE" copy "sqlite:$BIG" -q --jobs 2 --batch-rows 5000)
+  local t_start; t_start=$(secs)
+  url=$(scratch_url "$e" copy_kill); t0=$(secs)
+  "${copy[@]}" "$url" >/dev/null 2>&1 || bad "$e: the timing run failed"
+  full=$(since "$t0")
+  url=$(scratch_url "$e" copy_kill); t0=$(secs)
+  "${copy[@]}" "$url" --schema-only >/dev/null 2>&1 || bad "$e: the --schema-only timing run failed"
+  lo=$(since "$t0")
+  local rate rate0; rate=$(awk -v n="$KILL_ROWS" -v f="$full" -v lo="$lo" 'BEGIN { printf "%.0f", n / (f > lo + 0.1 ? f - lo : 0.1) }')
+  rate0=$rate
+  url=$(scratch_url "$e" copy_kill)
+  local runs=0 landed=0 early=0 late=0 done=0 before after st flag delay
+  while [ $runs -lt $((KILLS * 3 + 5)) ]; do
+    runs=$((runs + 1))
+    before=$(written "$e" "$url")
+    flag=--resume; [ -n "$(state_of "$e" "$url" 2>/dev/null)" ] || flag=
+    "${copy[@]}" "$url" $flag >"$TMP/out" 2>"$TMP/err" &
+    pid=$!
+    if [ $landed -lt "$KILLS" ]; then
+      delay=$(awk -v lo="$lo" -v r="$rate" -v w="$before" -v n="$KILL_ROWS" -v k=$((KILLS - landed)) -v u=$RANDOM \
+        'BEGIN { printf "%.3f", lo + (n - w) / r * (0.1 + 0.9 * u / 32767) / (k + 1) }')
+      sleep "$delay"
+      kill -9 $pid 2>/dev/null
     fi
     { wait $pid; } 2>/dev/null; rc=$?
     [ $rc -eq 0 ] && { done=1; break; }
-    [ $rc -eq 137 ] || [ $rc -eq 3 ] || { bad "$e kill loop: copy exit $rc"; break; }
+    [ $rc -eq 137 ] || { bad "$e kill loop: copy exit $rc"; break; }
+    after=$(written "$e" "$url"); st=$(state_of "$e" "$url" 2>/dev/null)
+    echo "run $runs: ${delay}s delay, rows $before -> $after, state '$st'" >>"$TMP/kills.$e"
+    if [ "$st" = data ] && [ "$after" -gt "$before" ]; then
+      landed=$((landed + 1))
+      rate=$(awk -v r="$rate" -v r0="$rate0" -v d=$((after - before)) -v t="$delay" -v lo="$lo" \
+        'BEGIN { x = t > lo + 0.05 ? d / (t - lo) : 0; x = x > 2 * r0 ? 2 * r0 : x; printf "%.0f", (x > r ? x : r) }')
+    elif [ "$st" = data ] || [ -z "$st" ]; then
+      early=$((early + 1)); lo=$(awk -v lo="$lo" 'BEGIN { printf "%.3f", lo * 1.25 }')
+    else
+      late=$((late + 1))
+    fi
   done
-  [ $done -eq 1 ] && ok || bad "$e: copy did not finish after $i runs"
-  echo "$e: $killed kills, $i runs" >&2
-  [ "$killed" -ge $((KILLS / 2)) ] && ok || bad "$e: only $killed kills landed"
+  [ $done -eq 1 ] && ok || bad "$e: copy did not finish after $runs runs"
+  echo "$e: $landed kills landed in the data phase ($early before any row, $late after it), $runs runs;" \
+    "full run ${full}s, start ${lo}s, rate $rate rows/s, $(since "$t_start")s in all" >&2
+  [ "$landed" -ge "$KILLS" ] && ok || { bad "$e: only $landed of $KILLS kills landed mid-copy"; cat "$TMP/kills.$e" >&2; }
   local got; got=$(sql "$e" "$url" "SELECT concat(count(*), ' ', sum(id), ' ', sum(v)) FROM big" 2>/dev/null ||
                    sql "$e" "$url" "SELECT count(*) || ' ' || sum(id) || ' ' || sum(v) FROM big")
   [ "$got" = "$SUM_SRC" ] && ok || bad "$e after kills: count/sums '$got', source '$SUM_SRC'"
@@ -57,9 +96,11 @@ kill_loop() { # ENGINE
   [ "$dups" = 0 ] && ok || bad "$e: $dups duplicate ids"
   [ "$(sql "$e" "$url" "SELECT count(*) FROM nokey")" = 20000 ] && ok || bad "$e: keyless table count"
   [ "$(state_of "$e" "$url")" = finished ] && ok || bad "$e: state not finished"
-  # the checkpoints add up: rows_read summed over the parts of "big" is the row count
-  [ "$(sql "$e" "$url" "SELECT sum(rows_written) FROM sluice_copy_state WHERE tbl = 'big'")" = "$KILL_ROWS" ] && ok ||
-    bad "$e: checkpoint counts"
+  # the checkpoints add up: rows_written summed over the parts of "big" is the row count
+  [ "$(written "$e" "$url")" = "$KILL_ROWS" ] && ok || bad "$e: checkpoint counts"
+  # every value of every row, text included, equals the source's
+  run "$SLUICE" diff "sqlite:$BIG" "$url" --tables big,nokey
+  expect_rc 0 "$e after kills: sluice diff"
 }
 for e in $ENGINES; do
   case $e in postgres|mysql) kill_loop "$e" ;; esac
