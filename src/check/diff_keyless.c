@@ -369,8 +369,9 @@ int diff_run_keyless(diff_ctx *x)
 		x->res->spilled = true;
 		rc = merge_parts(&k);
 	} else {
-		qsort(k.s[0].v, k.s[0].n, sizeof(hkey), cmp_hkey);
-		qsort(k.s[1].v, k.s[1].n, sizeof(hkey), cmp_hkey);
+		for (int s = 0; s < 2; s++)
+			if (k.s[s].n) /* an empty side has v == NULL, which qsort must not get */
+				qsort(k.s[s].v, k.s[s].n, sizeof(hkey), cmp_hkey);
 		rc = merge_sorted(&k, k.s[0].v, k.s[0].n, k.s[1].v, k.s[1].n);
 	}
 	for (int s = 0; s < 2; s++) {

@@ -321,6 +321,27 @@ static void test_keyless(void **state)
 	sl_diff_result_free(r);
 }
 
+/* Regression: an empty side passed NULL to qsort (undefined behaviour, a UBSan abort). */
+static void test_keyless_empty_side(void **state)
+{
+	pair *p = *state;
+	sl_test_exec(p->s, keyless_ddl(p->se));
+	sl_test_exec(p->d, keyless_ddl(p->de));
+	sl_test_exec(p->s, "INSERT INTO bag VALUES (1,'x'),(1,'x')");
+	seen s;
+	sl_diff_opts o = SL_DIFF_OPTS_INIT;
+	sl_diff_result *r = run(p, "bag", &s, &o);
+	assert_true(r->keyless);
+	assert_int_equal(r->src_rows, 2);
+	assert_int_equal(r->dst_rows, 0);
+	assert_int_equal(r->missing, 2);
+	sl_diff_result_free(r);
+	sl_test_exec(p->s, "DELETE FROM bag");
+	r = run(p, "bag", &s, &o);
+	assert_int_equal(r->src_rows + r->dst_rows + r->missing + r->extra, 0);
+	sl_diff_result_free(r);
+}
+
 static const char *textkey_ddl(sl_test_engine e)
 {
 	if (e == SL_TEST_MY)
@@ -444,6 +465,7 @@ static void test_bench(void **state)
 #define PAIR_TESTS(setup)                                                   \
 	cmocka_unit_test_setup_teardown(test_items, setup, teardown_pair),       \
 	cmocka_unit_test_setup_teardown(test_keyless, setup, teardown_pair),     \
+	cmocka_unit_test_setup_teardown(test_keyless_empty_side, setup, teardown_pair), \
 	cmocka_unit_test_setup_teardown(test_text_keys, setup, teardown_pair),   \
 	cmocka_unit_test_setup_teardown(test_stop_and_errors, setup, teardown_pair)
 
