@@ -50,8 +50,9 @@ copy_check() {
   expect_out '"rejected": 0,' "$label: no rejects"
   grep -q '"constraint":' "$TMP/out" && bad "$label: constraint problems" || ok
   # every source table was planned, under the name the target has
-  local pairs; pairs=$(paste <(grep -o '"table": "[^"]*"' "$TMP/out" | cut -d'"' -f4) \
-                             <(grep -o '"target": "[^"]*"' "$TMP/out" | cut -d'"' -f4))
+  sed -n '/"tables": \[/,/"violations"/p' "$TMP/out" >"$TMP/tables"
+  local pairs; pairs=$(paste <(grep -o '"table": "[^"]*"' "$TMP/tables" | cut -d'"' -f4) \
+                             <(grep -o '"target": "[^"]*"' "$TMP/tables" | cut -d'"' -f4))
   local planned; planned=$(cut -f1 <<<"$pairs" | LC_ALL=C sort)
   [ "$planned" = "$(base_tables "$se" "$surl")" ] && ok || bad "$label: planned tables differ from the source's"
   [ "$(cut -f2 <<<"$pairs" | LC_ALL=C sort)" = "$(base_tables "$te" "$TURL")" ] && ok ||
