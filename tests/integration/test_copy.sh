@@ -39,8 +39,7 @@ state_of() { sql "$1" "$2" "SELECT status FROM sluice_copy_state WHERE part = -1
 # plus a random share (0.1-1) of the time the rows left need at that rate,
 # divided by the kills still to land plus one, so ten kills fit in one copy.
 # The rate is raised to the fastest one seen (at most twice the measured
-# one); a kill that moved nothing makes
-# lo longer.
+# one); a kill that moved nothing makes lo longer.
 secs() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
 written() { sql "$1" "$2" "SELECT coalesce(sum(rows_written), 0) FROM sluice_copy_state WHERE tbl = 'big'" 2>/dev/null || echo 0; }
