@@ -8,6 +8,7 @@
 # summary is the last thing printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$(pwd)
 
 BUILD=${CHECK_BUILD:-build-check}
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -19,9 +20,10 @@ cmake --build "$BUILD" -j"$JOBS" 2>&1 | grep -vE '^\[ *[0-9]+%\]' || true
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "check: build failed" >&2; exit 1; }
 
 SERVERS=$(mktemp -d /tmp/sluice-check.XXXXXX)
-cleanup() { tests/servers/servers.sh stop "$SERVERS" >/dev/null 2>&1 || true; }
+# absolute path: the trap runs after the cd into the build directory below
+cleanup() { "$ROOT/tests/servers/servers.sh" stop "$SERVERS" >/dev/null 2>&1 || true; }
 trap cleanup EXIT INT TERM
-tests/servers/servers.sh start "$SERVERS"
+"$ROOT/tests/servers/servers.sh" start "$SERVERS"
 # shellcheck disable=SC1091
 . "$SERVERS/env"
 export SLUICE_TEST_REQUIRE=1
