@@ -221,7 +221,7 @@ static void test_items(void **state)
 	sl_test_exec(p->d, "UPDATE items SET note = NULL WHERE id = 70");
 
 	r = run(p, "items", &s, &o);
-	char name_ix[8], note_ix[8], ts_ix[8];
+	char name_ix[24], note_ix[24], ts_ix[24];
 	snprintf(name_ix, sizeof(name_ix), "%zu", colix(r, "name"));
 	snprintf(note_ix, sizeof(note_ix), "%zu", colix(r, "note"));
 	snprintf(ts_ix, sizeof(ts_ix), "%zu", colix(r, "ts"));
