@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# run.sh - every benchmark, in one run, written to bench/RESULTS.md (`make bench`).
-# Each bench script starts its own throwaway servers and prints a Markdown section.
-# BENCH="migrate copy diff" picks which to run.
+# run.sh - the benchmarks (`make bench`): each writes its section to
+# bench/results/<name>.md, and bench/RESULTS.md is assembled from every
+# section present, so running one benchmark keeps the others' last results.
+# BENCH="migrate copy diff" picks which to run (default: all).
 set -euo pipefail
 cd "$(dirname "$0")"
 export SLUICE=${1:-$(pwd)/../build/sluice}
 [ -x "$SLUICE" ] || { echo "no sluice binary at $SLUICE (make build)" >&2; exit 1; }
-out=RESULTS.md.new
+mkdir -p results
+for b in ${BENCH:-migrate copy diff}; do
+  [ -x "./$b.sh" ] || { echo "bench/$b.sh not found" >&2; exit 2; }
+  {
+    echo "<!-- measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) -->"
+    "./$b.sh"
+  } >"results/$b.md.new"
+  mv "results/$b.md.new" "results/$b.md"
+done
 {
   echo "# Benchmark results"
   echo
-  echo "Measured by \`make bench\` on $(date -u +%Y-%m-%d), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo);"
-  echo "sluice $("$SLUICE" --version | awk '{print $2}'), $(psql --version | head -1), $(mariadb --version | sed 's/,.*//'),"
-  echo "$(sqlite3 --version | awk '{print "SQLite " $1}'). Servers are throwaway instances on loopback (tests/servers/servers.sh)."
-  echo "Every comparison runs both tools in the same run on the same servers; ratios are other tool / sluice (higher is better for sluice)."
-  echo
-  for b in ${BENCH:-migrate copy diff}; do
-    if [ -x "./$b.sh" ]; then "./$b.sh"; echo; else echo "(bench/$b.sh not present yet)" >&2; fi
+  echo "Measured by \`make bench\` (bench/run.sh). sluice $("$SLUICE" --version | awk '{print $2}'),"
+  echo "$(psql --version | head -1), $(mariadb --version | sed 's/,.*//'), $(sqlite3 --version | awk '{print "SQLite " $1}')."
+  echo "Servers are throwaway instances on loopback (tests/servers/servers.sh: fsync off). Every comparison"
+  echo "runs both tools in the same run on the same servers; ratios are other tool / sluice (above 1: sluice is faster)."
+  for b in migrate copy diff; do
+    [ -f "results/$b.md" ] && { echo; cat "results/$b.md"; }
   done
-} >"$out"
-mv "$out" RESULTS.md
+} >RESULTS.md
 cat RESULTS.md

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,7 +29,21 @@ typedef struct sl_buf {
 #define SL_BUF_INIT { .ptr = NULL, .len = 0, .cap = 0 }
 
 int sl_buf_grow(sl_buf *b, size_t extra);
-int sl_buf_put(sl_buf *b, const void *data, size_t len);
+/* The general append; sl_buf_put() calls it when the buffer must grow. */
+int sl_buf_put_slow(sl_buf *b, const void *data, size_t len);
+
+/* Appends len bytes. Inline fast path: the hot loops of the bulk writers call it per field. */
+static inline int sl_buf_put(sl_buf *b, const void *data, size_t len)
+{
+	if (b->ptr && len < b->cap - b->len) {
+		memcpy(b->ptr + b->len, data, len);
+		b->len += len;
+		b->ptr[b->len] = '\0';
+		return 0;
+	}
+	return sl_buf_put_slow(b, data, len);
+}
+
 int sl_buf_puts(sl_buf *b, const char *s);
 int sl_buf_putc(sl_buf *b, char c);
 int sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -10,6 +10,8 @@
  *    and never holds a whole result in memory (PostgreSQL single-row or
  *    cursor mode, MySQL mysql_use_result, SQLite stepping).
  *  - While a cursor is open, the connection runs nothing else; close it first.
+ *  - A connection (with its cursors and writers) is used by one thread at a
+ *    time; threads that work in parallel open a connection each.
  *  - Errors carry the engine's message, SQLSTATE (PostgreSQL, MySQL) and code,
  *    and never the password.
  */

@@ -413,9 +413,8 @@ static int run_ddl_phase(run *r, const sl_ddl *d, sl_ddl_phase ph, int from, con
 }
 
 /*
- * The INDEXES phase on --jobs connections at once. Statements are grouped by
- * table (one table's indexes build on one connection, largest tables first,
- * each group to the least loaded connection) and each commits on its own, so
+ * The INDEXES phase on --jobs connections at once (largest tables first, each
+ * statement to the least loaded connection); each statement commits on its own, so
  * the phase is not one transaction: after an interruption it runs again from
  * its first statement and a statement whose object already exists is skipped.
  * A statement the data refuses (a unique key over duplicates) is a violation,
@@ -471,28 +470,33 @@ static int64_t table_rows(run *r, const char *target_table)
 	return 0;
 }
 
-/* The connection (0..jobs-1) each statement goes to: a table's statements together, balanced by rows. */
+/*
+ * The connection (0..jobs-1) each statement goes to: largest tables' statements
+ * first, each to the least loaded connection. Two statements on one table may
+ * land on two connections; where the engine's locks make them wait for each
+ * other they simply run one after the other.
+ */
 static void assign_index_jobs(run *r, const sl_ddl *d, size_t n, int jobs, idx_job *job, int *owner)
 {
-	for (size_t i = 0; i < n; i++) {
-		const char *table = sl_ddl_statement(d, SL_DDL_INDEXES, i)->table;
+	for (size_t i = 0; i < n; i++)
 		owner[i] = -1;
-		for (size_t k = 0; k < i && table; k++) {
-			const char *other = sl_ddl_statement(d, SL_DDL_INDEXES, k)->table;
-			if (other && strcmp(table, other) == 0) {
-				owner[i] = owner[k];
-				break;
+	for (size_t done = 0; done < n; done++) {
+		size_t pick = n;
+		int64_t pick_rows = -1;
+		for (size_t i = 0; i < n; i++) {
+			int64_t rows = table_rows(r, sl_ddl_statement(d, SL_DDL_INDEXES, i)->table);
+			if (owner[i] < 0 && rows > pick_rows) {
+				pick = i;
+				pick_rows = rows;
 			}
 		}
-		if (owner[i] < 0) {
-			int best = 0;
-			for (int w = 1; w < jobs; w++)
-				if (job[w].load < job[best].load)
-					best = w;
-			owner[i] = best;
-			job[best].load += table_rows(r, table) + 1;
-		}
-		job[owner[i]].n++;
+		int best = 0;
+		for (int w = 1; w < jobs; w++)
+			if (job[w].load < job[best].load)
+				best = w;
+		owner[pick] = best;
+		job[best].load += pick_rows + 1;
+		job[best].n++;
 	}
 }
 

@@ -28,7 +28,7 @@ int sl_buf_grow(sl_buf *b, size_t extra)
 	return 0;
 }
 
-int sl_buf_put(sl_buf *b, const void *data, size_t len)
+int sl_buf_put_slow(sl_buf *b, const void *data, size_t len)
 {
 	int rc = sl_buf_grow(b, len);
 	if (rc)

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# diff.sh - row-by-row reconciliation of one table of 1M and 5M rows:
+# SQLite vs PostgreSQL and PostgreSQL vs MariaDB, with no difference and with
+# 10 differences, beside the time it takes merely to read both sides at once
+# (the ceiling), and beside pt-table-sync --print on a MariaDB pair.
+# SIZES="1000000 5000000" picks the table sizes.
+. "$(dirname "$0")/lib.sh"
+command -v pt-table-sync >/dev/null || { echo "percona-toolkit not installed (scripts/deps.sh bench)" >&2; exit 1; }
+start_servers
+PGBASE=${SLUICE_TEST_PG_URL%/*}
+MYBASE=${SLUICE_TEST_MY_URL%/*}
+my() { mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$SLUICE_TEST_MY_PORT" -usluice -psluice-test-pw "$@"; }
+COLS="id, a, b, c, d"
+
+make_source() { # make_source N FILE: a SQLite table t of N rows, deterministic
+  rm -f "$2"
+  sqlite3 "$2" "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b VARCHAR(64) NOT NULL, c DECIMAL(12,2), d DATETIME NOT NULL);
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+    INSERT INTO t SELECT i, (i * 7919) % 100000, 'row-' || i || '-' || ((i * 31) % 9973),
+      CASE WHEN i % 17 = 0 THEN NULL ELSE printf('%.2f', (i % 1000003) / 100.0) END,
+      datetime('2024-01-01', '+' || i || ' seconds') || '.' || printf('%06d', (i * 13) % 1000000) FROM n;"
+}
+
+# ten differences on the target side: changed values, deleted and inserted rows
+DIFF_PG="UPDATE t SET a = a + 1 WHERE id IN (11, 500011); UPDATE t SET b = upper(b) WHERE id = 250007;
+  UPDATE t SET c = NULL WHERE id = 77; UPDATE t SET d = d + interval '1 microsecond' WHERE id = 999;
+  DELETE FROM t WHERE id IN (123, 654321); INSERT INTO t VALUES (-1, 1, 'extra', 1.10, '2024-01-01'), (-2, 2, 'extra', NULL, '2024-01-01');
+  UPDATE t SET b = b || ' ' WHERE id = 42;"
+DIFF_MY="UPDATE t SET a = a + 1 WHERE id IN (11, 500011); UPDATE t SET b = upper(b) WHERE id = 250007;
+  UPDATE t SET c = NULL WHERE id = 77; UPDATE t SET d = d + INTERVAL 1 MICROSECOND WHERE id = 999;
+  DELETE FROM t WHERE id IN (123, 654321); INSERT INTO t VALUES (-1, 1, 'extra', 1.10, '2024-01-01'), (-2, 2, 'extra', NULL, '2024-01-01');
+  UPDATE t SET b = CONCAT(b, ' ') WHERE id = 42;"
+
+read_pg() { psql -qAt "$1" -c "COPY (SELECT $COLS FROM t ORDER BY id) TO STDOUT" >/dev/null; }
+read_my() { my --quick -N -B "${1##*/}" -e "SELECT $COLS FROM t ORDER BY id" >/dev/null; }
+read_sqlite() { sqlite3 "${1#sqlite:}" "SELECT $COLS FROM t ORDER BY id" >/dev/null; }
+
+ceiling() { # ceiling READER_A URL_A READER_B URL_B: both sides read at once, seconds
+  local t; t=$(now)
+  "$1" "$2" & local p=$!
+  "$3" "$4"
+  wait $p
+  elapsed "$t"
+}
+
+time_diff() { # time_diff A B [args]: prints "seconds exit discrepancies"
+  local t rc; t=$(now)
+  "$SLUICE" diff "$@" --tables t --json >"$BENCH_DIR/diff.json" 2>"$BENCH_DIR/diff.err"; rc=$?
+  echo "$(elapsed "$t") $rc $(python3 -c 'import json,sys
+n=0
+for l in open(sys.argv[1]):
+    d=json.loads(l)
+    if d.get("kind") in ("missing","extra","changed"): n+=1
+print(n)' "$BENCH_DIR/diff.json" 2>/dev/null || echo '?')"
+}
+
+echo "## Diff: one table, row by row"
+echo
+echo "Table t (id bigint key, a int, b varchar, c decimal(12,2) with NULLs, d datetime(6)). \"10 diffs\": 3 changed"
+echo "values, a NULL, a timestamp one microsecond off, a trailing space, 2 deleted and 2 inserted rows."
+echo "Ceiling: both sides read at once by the engines' own clients, ordered by key, into /dev/null."
+echo
+echo "| pair | rows | ceiling | sluice diff, no difference | sluice diff, 10 diffs (found) | diff / ceiling |"
+echo "|---|---:|---:|---:|---:|---:|"
+for n in ${SIZES:-1000000 5000000}; do
+  src="$BENCH_DIR/t$n.db"
+  make_source "$n" "$src"
+  pgu=$(pg_db d_pg); myu=$(my_db d_my)
+  "$SLUICE" copy "sqlite:$src" "$pgu" --quiet >/dev/null 2>&1
+  "$SLUICE" copy "sqlite:$src" "$myu" --quiet >/dev/null 2>&1
+  # SQLite vs PostgreSQL
+  c1=$(ceiling read_sqlite "sqlite:$src" read_pg "$pgu")
+  read -r t1 r1 f1 <<<"$(time_diff "sqlite:$src" "$pgu")"
+  # PostgreSQL vs MariaDB
+  c2=$(ceiling read_pg "$pgu" read_my "$myu")
+  read -r t2 r2 f2 <<<"$(time_diff "$pgu" "$myu")"
+  psql -q "$pgu" -c "$DIFF_PG" >/dev/null
+  read -r t3 r3 f3 <<<"$(time_diff "sqlite:$src" "$pgu")"
+  my "${myu##*/}" -e "$DIFF_MY"
+  read -r t4 r4 f4 <<<"$(time_diff "$pgu" "$myu")"
+  echo "| SQLite vs PostgreSQL | $n | $c1 s | $t1 s (exit $r1, $f1 found) | $t3 s (exit $r3, $f3 found) | $(ratio "$t1" "$c1")x |"
+  echo "| PostgreSQL vs MariaDB | $n | $c2 s | $t2 s (exit $r2, $f2 found) | $t4 s (exit $r4, $f4 found) | $(ratio "$t2" "$c2")x |"
+  if "$SLUICE" diff --help 2>/dev/null | grep -q bisect && [ -f "$ROOT/src/check/bisect.c" ]; then
+    t=$(now); "$SLUICE" diff "$pgu" "$myu" --tables t --mode bisect --json >"$BENCH_DIR/bis.json" 2>"$BENCH_DIR/bis.err"; br=$?; bt=$(elapsed "$t")
+    read_rows=$(grep -o '"rows_read_[a-z]*": *[0-9]*' "$BENCH_DIR/bis.json" | awk -F: '{s += $2} END {print s + 0}')
+    echo "| PostgreSQL vs MariaDB, bisection | $n | | | $bt s (exit $br), $read_rows rows read of $((2 * n)) ($(awk -v a="$read_rows" -v b="$((2 * n))" 'BEGIN { printf "%.3f%%", 100 * a / b }')) | |"
+  fi
+  # MariaDB vs MariaDB beside pt-table-sync --print (it names no columns; sluice does)
+  my -e "DROP DATABASE IF EXISTS d_my2; CREATE DATABASE d_my2"
+  "$SLUICE" copy "sqlite:$src" "$MYBASE/d_my2" --quiet >/dev/null 2>&1
+  read -r t5 r5 f5 <<<"$(time_diff "$myu" "$MYBASE/d_my2")"
+  t=$(now)
+  pt-table-sync --print --no-check-triggers "h=127.0.0.1,P=$SLUICE_TEST_MY_PORT,u=sluice,p=sluice-test-pw,D=d_my2,t=t" \
+    "h=127.0.0.1,P=$SLUICE_TEST_MY_PORT,u=sluice,p=sluice-test-pw,D=d_my,t=t" >"$BENCH_DIR/pt.out" 2>"$BENCH_DIR/pt.err"; pr=$?
+  pt=$(elapsed "$t"); pf=$(grep -c -E '^(INSERT|DELETE|REPLACE|UPDATE)' "$BENCH_DIR/pt.out" || true)
+  echo "| MariaDB vs MariaDB: sluice / pt-table-sync --print | $n | | | sluice $t5 s ($f5 found); pt-table-sync $pt s (exit $pr, $pf statements) | pt / sluice $(ratio "$pt" "$t5")x |"
+done
