@@ -102,7 +102,8 @@ static int split_tables(char *list, const char ***out, size_t *n)
 	if (!t)
 		return sl_error_nomem();
 	*n = 0;
-	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
+	char *save = NULL;
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		if (*tok)
 			t[(*n)++] = tok;
 	*out = t;

@@ -56,7 +56,8 @@ static char **split_list(const char *s, size_t *n)
 	char *copy = (char *)(v + count + 1);
 	memcpy(copy, s, len + 1);
 	*n = 0;
-	for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		while (*tok == ' ')
 			tok++;
 		char *e = tok + strlen(tok);

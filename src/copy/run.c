@@ -326,7 +326,7 @@ static int phase_index(const char *phase, int *stmt_done)
 		size_t n = strlen(phases[i]);
 		if (strncmp(phase, phases[i], n) == 0 && (phase[n] == '\0' || phase[n] == ':')) {
 			if (phase[n] == ':')
-				*stmt_done = atoi(phase + n + 1);
+				*stmt_done = (int)strtol(phase + n + 1, NULL, 10); /* written by set_phase */
 			return (int)i;
 		}
 	}

@@ -108,7 +108,7 @@ static int add_hit(sl_why *w, const sl_mig_status *s, const char *action, const 
 	if (!h->statement)
 		return sl_error_nomem();
 	memcpy(h->statement, st->text, n);
-	strcpy(h->statement + n, st->len > n ? "..." : "");
+	memcpy(h->statement + n, st->len > n ? "...\0" : "\0", st->len > n ? 4 : 1);
 	for (char *p = h->statement; *p; p++)
 		if (*p == '\n' || *p == '\t')
 			*p = ' ';
