@@ -20,30 +20,30 @@
 
 enum {
 	EXIT_OK = 0,
-	EXIT_PROBLEMS = 1,  /* checks, diff or lint found problems */
-	EXIT_USAGE = 2,     /* bad usage, URL, config or input file */
-	EXIT_DATABASE = 3,  /* database unreachable or an error from it */
-	EXIT_LOCKED = 4,    /* another run holds the lock */
-	EXIT_CONFLICT = 5,  /* recorded state disagrees: drift, dirty migration */
+	EXIT_PROBLEMS = 1, /* checks, diff or lint found problems */
+	EXIT_USAGE = 2,    /* bad usage, URL, config or input file */
+	EXIT_DATABASE = 3, /* database unreachable or an error from it */
+	EXIT_LOCKED = 4,   /* another run holds the lock */
+	EXIT_CONFLICT = 5, /* recorded state disagrees: drift, dirty migration */
 	EXIT_INTERNAL = 70
 };
 
 typedef enum { CLI_FLAG, CLI_STRING, CLI_INT } cli_kind;
 
 typedef struct cli_option {
-	const char *name;      /* long name without "--" */
-	char short_name;       /* 0 when none */
+	const char *name; /* long name without "--" */
+	char short_name;  /* 0 when none */
 	cli_kind kind;
-	const char *arg;       /* placeholder shown in help, e.g. "URL" */
+	const char *arg; /* placeholder shown in help, e.g. "URL" */
 	const char *help;
-	void *target;          /* bool*, const char**, or long* */
+	void *target; /* bool*, const char**, or long* */
 } cli_option;
 
 typedef struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *usage;     /* "inspect URL [options]" */
-	const char *summary;   /* one line */
+	const char *usage;       /* "inspect URL [options]" */
+	const char *summary;     /* one line */
 	const char *description; /* paragraphs for `sluice help <cmd>` */
 } cli_command;
 
@@ -53,8 +53,8 @@ typedef struct cli_command {
  * prints help and returns 1 (the caller exits 0). Returns 0 on success,
  * -1 after printing a usage error.
  */
-int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv,
-	      const char **pos, int max_pos, int *npos);
+int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, const char **pos, int max_pos,
+	      int *npos);
 void cli_print_help(FILE *f, const char *cmd, const cli_option *opts);
 const cli_command *cli_find(const char *name);
 const cli_command *cli_commands(int *n);

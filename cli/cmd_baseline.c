@@ -11,7 +11,9 @@ int cmd_baseline(int argc, char **argv)
 	long lock_timeout = 0;
 	const cli_option opts[] = {
 		CLI_PROJECT_OPTIONS(&p),
-		{ "lock-timeout", 0, CLI_INT, "SECONDS", "wait this long for another run's lock (default 0: exit 4 at once; -1: forever)", &lock_timeout },
+		{ "lock-timeout", 0, CLI_INT, "SECONDS",
+		  "wait this long for another run's lock (default 0: exit 4 at once; -1: forever)",
+		  &lock_timeout },
 		{ 0 }
 	};
 	const char *pos[2];
@@ -19,7 +21,8 @@ int cmd_baseline(int argc, char **argv)
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	if (npos < 1)
-		return cli_usage_error("baseline", "expected the id of the last migration the database already has");
+		return cli_usage_error("baseline",
+				       "expected the id of the last migration the database already has");
 	sl_conn *c = NULL;
 	int rc = cli_project_load(&p, true);
 	if (!rc)

@@ -24,8 +24,8 @@
 
 /* An open database: what the user called it (never a password) and its model. */
 typedef struct target {
-	const char *spec;     /* as given: environment name or URL */
-	char *display;        /* environment name, or the URL with the password masked */
+	const char *spec; /* as given: environment name or URL */
+	char *display;    /* environment name, or the URL with the password masked */
 	sl_conn *conn;
 	sl_schema *schema;
 } target;
@@ -38,7 +38,7 @@ typedef struct check_run {
 	const char *only_rule, *only_domain;
 	bool json;
 	json_t *jresults;
-	size_t counts[4];     /* by sl_rule_status */
+	size_t counts[4]; /* by sl_rule_status */
 	sl_state *state;
 	int64_t run_id;
 } check_run;
@@ -78,7 +78,8 @@ static int open_target(target **out, check_run *x, const char *spec)
 		return sl_error_nomem();
 	sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
 	io.exact_counts = false;
-	if ((rc = sl_rules_read_only(t->conn)) != 0 || (rc = sl_conn_introspect(&t->schema, t->conn, &io)) != 0)
+	if ((rc = sl_rules_read_only(t->conn)) != 0 ||
+	    (rc = sl_conn_introspect(&t->schema, t->conn, &io)) != 0)
 		sl_error_prefix("check \"%s\"", t->display);
 	*out = t;
 	return rc;
@@ -96,10 +97,14 @@ static bool selected(const check_run *x, const sl_rule *r)
 static const char *status_label(sl_rule_status s)
 {
 	switch (s) {
-	case SL_RULE_PASS: return "PASS";
-	case SL_RULE_WARN: return "WARN";
-	case SL_RULE_HALT: return "HALT";
-	default: return "ERROR";
+	case SL_RULE_PASS:
+		return "PASS";
+	case SL_RULE_WARN:
+		return "WARN";
+	case SL_RULE_HALT:
+		return "HALT";
+	default:
+		return "ERROR";
 	}
 }
 
@@ -114,8 +119,8 @@ static char *examples_json(const sl_rule_result *res)
 }
 
 /* Prints, records and counts one rule's outcome (res NULL when the rule failed to run). */
-static int report(check_run *x, const sl_rule *r, const char *env, const sl_rule_result *res, const char *error,
-		  int64_t ms)
+static int report(check_run *x, const sl_rule *r, const char *env, const sl_rule_result *res,
+		  const char *error, int64_t ms)
 {
 	sl_rule_status st = res ? sl_rule_judge(r, res->violations, res->rows_checked) : SL_RULE_ERROR;
 	char *ex = examples_json(res);
@@ -127,22 +132,26 @@ static int report(check_run *x, const sl_rule *r, const char *env, const sl_rule
 		json_object_set_new(o, "type", json_string(sl_rule_type_name(r->type)));
 		json_object_set_new(o, "environment", json_string(env));
 		json_object_set_new(o, "status", json_string(sl_rule_status_name(st)));
-		json_object_set_new(o, "severity", json_string(r->severity == SL_SEVERITY_WARN ? "warn" : "halt"));
+		json_object_set_new(o, "severity",
+				    json_string(r->severity == SL_SEVERITY_WARN ? "warn" : "halt"));
 		json_object_set_new(o, "violations", res ? json_integer(res->violations) : json_null());
 		json_object_set_new(o, "rows_checked",
-				    res && res->rows_checked >= 0 ? json_integer(res->rows_checked) : json_null());
+				    res && res->rows_checked >= 0 ? json_integer(res->rows_checked)
+								  : json_null());
 		json_object_set_new(o, "threshold", json_string(r->threshold_text));
 		json_t *a = json_array();
 		for (size_t i = 0; res && i < res->nexamples; i++)
 			json_array_append_new(a, json_string(res->examples[i]));
 		json_object_set_new(o, "examples", a);
-		json_object_set_new(o, "summary", res && res->summary ? json_string(res->summary) : json_null());
+		json_object_set_new(o, "summary",
+				    res && res->summary ? json_string(res->summary) : json_null());
 		json_object_set_new(o, "error", error ? json_string(error) : json_null());
 		json_object_set_new(o, "duration_ms", json_integer(ms));
 		json_array_append_new(x->jresults, o);
 	} else {
 		char name[300];
-		snprintf(name, sizeof(name), "%s%s%s", r->domain ? r->domain : "", r->domain ? "/" : "", r->name);
+		snprintf(name, sizeof(name), "%s%s%s", r->domain ? r->domain : "", r->domain ? "/" : "",
+			 r->name);
 		printf("  %-5s %-44s ", status_label(st), name);
 		if (!res)
 			printf("could not run: %s\n", error ? error : "?");
@@ -164,10 +173,17 @@ static int report(check_run *x, const sl_rule *r, const char *env, const sl_rule
 	int rc = 0;
 	if (x->state) {
 		sl_state_result sr = {
-			.rule = r->name, .domain = r->domain, .type = sl_rule_type_name(r->type), .environment = env,
-			.status = sl_rule_status_name(st), .violations = res ? res->violations : 0,
-			.rows_checked = res ? res->rows_checked : -1, .threshold = r->threshold_text, .examples = ex,
-			.message = error ? error : (res ? res->summary : NULL), .duration_ms = ms,
+			.rule = r->name,
+			.domain = r->domain,
+			.type = sl_rule_type_name(r->type),
+			.environment = env,
+			.status = sl_rule_status_name(st),
+			.violations = res ? res->violations : 0,
+			.rows_checked = res ? res->rows_checked : -1,
+			.threshold = r->threshold_text,
+			.examples = ex,
+			.message = error ? error : (res ? res->summary : NULL),
+			.duration_ms = ms,
 		};
 		rc = sl_state_result_add(x->state, x->run_id, &sr);
 	}
@@ -218,15 +234,20 @@ static int history_row(const sl_state_history_row *h, void *ud)
 		json_t *o = json_object();
 		json_object_set_new(o, "run_id", json_integer(h->run_id));
 		json_object_set_new(o, "started_at", json_string(h->started_at ? h->started_at : ""));
-		json_object_set_new(o, "finished_at", h->finished_at ? json_string(h->finished_at) : json_null());
-		json_object_set_new(o, "environment", json_string(h->result.environment ? h->result.environment : ""));
+		json_object_set_new(o, "finished_at",
+				    h->finished_at ? json_string(h->finished_at) : json_null());
+		json_object_set_new(o, "environment",
+				    json_string(h->result.environment ? h->result.environment : ""));
 		json_object_set_new(o, "rule", json_string(h->result.rule ? h->result.rule : ""));
-		json_object_set_new(o, "domain", h->result.domain ? json_string(h->result.domain) : json_null());
+		json_object_set_new(o, "domain",
+				    h->result.domain ? json_string(h->result.domain) : json_null());
 		json_object_set_new(o, "status", json_string(h->result.status ? h->result.status : ""));
 		json_object_set_new(o, "violations", json_integer(h->result.violations));
 		json_object_set_new(o, "rows_checked",
-				    h->result.rows_checked >= 0 ? json_integer(h->result.rows_checked) : json_null());
-		json_object_set_new(o, "threshold", json_string(h->result.threshold ? h->result.threshold : ""));
+				    h->result.rows_checked >= 0 ? json_integer(h->result.rows_checked)
+								: json_null());
+		json_object_set_new(o, "threshold",
+				    json_string(h->result.threshold ? h->result.threshold : ""));
 		json_t *ex = h->result.examples ? json_loads(h->result.examples, 0, NULL) : NULL;
 		json_object_set_new(o, "examples", ex ? ex : json_array());
 		json_array_append_new(a, o);
@@ -247,8 +268,8 @@ static int show_history(check_run *x, const char *rule, long limit)
 	json_t *a = x->json ? json_array() : NULL;
 	int rc = sl_state_open(&st, path);
 	if (!rc && !x->json)
-		printf("%6s  %-24s  %-5s  %-36s  %8s  %10s  %-8s  %s\n", "run", "started (UTC)", "status", "rule",
-		       "violate", "rows", "threshold", "environment");
+		printf("%6s  %-24s  %-5s  %-36s  %8s  %10s  %-8s  %s\n", "run", "started (UTC)", "status",
+		       "rule", "violate", "rows", "threshold", "environment");
 	if (!rc)
 		rc = sl_state_history(st, rule, limit > 0 ? (size_t)limit : 0, history_row, a);
 	if (!rc && a) {
@@ -309,7 +330,8 @@ static int run_checks(check_run *x, const char **envs, int nenvs, int *exit_code
 		rc = sl_buf_printf(&names, "%s%s", i ? ", " : "", env_targets[i]->display);
 	for (size_t i = 0; !rc && i < x->rules->n; i++) {
 		const sl_rule *r = &x->rules->rules[i];
-		if (selected(x, r) && r->type == SL_RULE_RECONCILE && !strstr(sl_buf_cstr(&names), "reconcile"))
+		if (selected(x, r) && r->type == SL_RULE_RECONCILE &&
+		    !strstr(sl_buf_cstr(&names), "reconcile"))
 			rc = sl_buf_printf(&names, "%sreconcile", names.len ? ", " : "");
 	}
 	if (rc)
@@ -354,7 +376,8 @@ static int run_checks(check_run *x, const char **envs, int nenvs, int *exit_code
 		json_object_set_new(root, "state", json_string(path));
 		json_object_set_new(root, "results", json_incref(x->jresults));
 		for (int s = 0; s < 4; s++)
-			json_object_set_new(c, sl_rule_status_name((sl_rule_status)s), json_integer((json_int_t)x->counts[s]));
+			json_object_set_new(c, sl_rule_status_name((sl_rule_status)s),
+					    json_integer((json_int_t)x->counts[s]));
 		json_object_set_new(root, "counts", c);
 		char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		if (text)
@@ -362,11 +385,13 @@ static int run_checks(check_run *x, const char **envs, int nenvs, int *exit_code
 		free(text);
 		json_decref(root);
 	} else {
-		printf("\n%zu pass, %zu warn, %zu halt, %zu error (run %lld recorded in %s)\n", x->counts[SL_RULE_PASS],
-		       x->counts[SL_RULE_WARN], x->counts[SL_RULE_HALT], x->counts[SL_RULE_ERROR], (long long)x->run_id,
-		       path);
+		printf("\n%zu pass, %zu warn, %zu halt, %zu error (run %lld recorded in %s)\n",
+		       x->counts[SL_RULE_PASS], x->counts[SL_RULE_WARN], x->counts[SL_RULE_HALT],
+		       x->counts[SL_RULE_ERROR], (long long)x->run_id, path);
 	}
-	*exit_code = x->counts[SL_RULE_HALT] ? EXIT_PROBLEMS : x->counts[SL_RULE_ERROR] ? EXIT_DATABASE : EXIT_OK;
+	*exit_code = x->counts[SL_RULE_HALT]    ? EXIT_PROBLEMS
+		     : x->counts[SL_RULE_ERROR] ? EXIT_DATABASE
+						: EXIT_OK;
 done:
 	if (rc && x->state && x->run_id)
 		sl_state_run_finish(x->state, x->run_id, "error");
@@ -384,7 +409,8 @@ int cmd_check(int argc, char **argv)
 		{ "json", 0, CLI_FLAG, NULL, "machine-readable output", &x.json },
 		{ "rule", 0, CLI_STRING, "NAME", "run only this rule", &x.only_rule },
 		{ "domain", 0, CLI_STRING, "NAME", "run only the rules of this domain", &x.only_domain },
-		{ "history", 0, CLI_FLAG, NULL, "list past runs from the state store (argument: a rule name)", &history },
+		{ "history", 0, CLI_FLAG, NULL, "list past runs from the state store (argument: a rule name)",
+		  &history },
 		{ "limit", 0, CLI_INT, "N", "--history: the last N runs (default 20, 0: all)", &limit },
 		{ 0 }
 	};

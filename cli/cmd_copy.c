@@ -23,8 +23,8 @@
 typedef struct copy_cli {
 	cli_project *proj;
 	const char *source, *target;
-	pthread_mutex_t mu;         /* cli_project_connect touches the environment */
-	bool progress;              /* stderr is a terminal */
+	pthread_mutex_t mu; /* cli_project_connect touches the environment */
+	bool progress;      /* stderr is a terminal */
 	bool quiet;
 	double t0;
 	double last_draw;
@@ -74,21 +74,28 @@ static void on_event(void *ud, const sl_copy_event *ev)
 			snprintf(eta, sizeof(eta), "%.0fs", (double)(ev->expected - ev->read) / rate);
 		else if (ev->expected >= 0)
 			snprintf(eta, sizeof(eta), "0s");
-		fprintf(stderr, "\r\033[K%s%s: %" PRId64 "/%" PRId64 " rows, %.0f rows/s, %" PRId64 " rejected, eta %s",
-			ev->table, ev->nparts > 1 ? " (range)" : "", ev->read, ev->expected, rate, ev->rejected, eta);
+		fprintf(stderr,
+			"\r\033[K%s%s: %" PRId64 "/%" PRId64 " rows, %.0f rows/s, %" PRId64
+			" rejected, eta %s",
+			ev->table, ev->nparts > 1 ? " (range)" : "", ev->read, ev->expected, rate,
+			ev->rejected, eta);
 		fflush(stderr);
 		break;
 	}
 	case SL_COPY_EV_TABLE_START:
 		if (!cc->progress && !cc->quiet && (ev->read > 0))
-			fprintf(stderr, "resuming \"%s\" part %d after %" PRId64 " rows\n", ev->table, ev->part, ev->read);
+			fprintf(stderr, "resuming \"%s\" part %d after %" PRId64 " rows\n", ev->table,
+				ev->part, ev->read);
 		break;
 	case SL_COPY_EV_TABLE_DONE:
 		if (cc->progress)
 			fprintf(stderr, "\r\033[K");
 		if (!cc->quiet)
-			fprintf(stderr, "copied \"%s\"%s: %" PRId64 " read, %" PRId64 " written, %" PRId64 " rejected\n", ev->table,
-				ev->nparts > 1 ? " (one key range)" : "", ev->read, ev->written, ev->rejected);
+			fprintf(stderr,
+				"copied \"%s\"%s: %" PRId64 " read, %" PRId64 " written, %" PRId64
+				" rejected\n",
+				ev->table, ev->nparts > 1 ? " (one key range)" : "", ev->read, ev->written,
+				ev->rejected);
 		break;
 	}
 }
@@ -131,7 +138,8 @@ static int load_rules(sl_cast_rules **out, cli_project *p)
 		struct fy_node *to = fy_node_mapping_lookup_by_string(n, "to", FY_NT);
 		const char *fs = NULL, *cs = NULL, *ts = NULL;
 		if (!fy_node_is_mapping(n) || !to || (!from == !col)) {
-			rc = sl_error_set(SL_EINVALID, "%s: a cast rule needs \"to\" and one of \"from\" or \"column\"",
+			rc = sl_error_set(SL_EINVALID,
+					  "%s: a cast rule needs \"to\" and one of \"from\" or \"column\"",
 					  sl_config_where(p->cfg, n, where, sizeof(where)));
 			break;
 		}
@@ -144,7 +152,8 @@ static int load_rules(sl_cast_rules **out, cli_project *p)
 			rc = sl_error_set(SL_EINVALID, "%s: cast rule column \"%s\" must be table.column",
 					  sl_config_where(p->cfg, col, where, sizeof(where)), cs);
 		if (!rc)
-			rc = fs ? sl_cast_rules_add_type(*out, fs, ts) : sl_cast_rules_add_column(*out, cs, ts);
+			rc = fs ? sl_cast_rules_add_type(*out, fs, ts)
+				: sl_cast_rules_add_column(*out, cs, ts);
 	}
 	return rc;
 }
@@ -154,21 +163,24 @@ static void print_summary(const sl_copy_result *r)
 	printf("%-32s %12s %12s %10s\n", "table", "read", "written", "rejected");
 	for (size_t i = 0; i < r->ntables; i++) {
 		const sl_copy_table_result *t = &r->tables[i];
-		printf("%-32s %12" PRId64 " %12" PRId64 " %10" PRId64 "%s%s\n", t->table, t->read, t->written, t->rejected,
-		       t->keyless ? "  (no key: loaded whole)" : "", t->done ? "" : "  (unfinished)");
+		printf("%-32s %12" PRId64 " %12" PRId64 " %10" PRId64 "%s%s\n", t->table, t->read, t->written,
+		       t->rejected, t->keyless ? "  (no key: loaded whole)" : "",
+		       t->done ? "" : "  (unfinished)");
 	}
 	for (size_t i = 0; i < r->nviolations; i++) {
 		const sl_copy_violation *v = &r->violations[i];
 		if (v->rows >= 0)
-			printf("constraint \"%s\" on \"%s\": %" PRId64 " violating rows\n", v->constraint, v->table, v->rows);
+			printf("constraint \"%s\" on \"%s\": %" PRId64 " violating rows\n", v->constraint,
+			       v->table, v->rows);
 		else
 			printf("constraint on \"%s\" not created: %s\n", v->table, v->message);
 	}
 	double rate = r->seconds > 0 ? (double)r->read / r->seconds : 0;
 	printf("copy %s: %zu tables, %" PRId64 " rows read, %" PRId64 " written, %" PRId64
 	       " rejected, %zu constraint problems, %zu objects not translated, %.1fs (%.0f rows/s)%s\n",
-	       r->finished ? "finished" : (r->halted ? "halted" : "stopped"), r->ntables, r->read, r->written, r->rejected,
-	       r->nviolations, r->not_translated, r->seconds, rate, r->finished ? "" : "; resume with --resume");
+	       r->finished ? "finished" : (r->halted ? "halted" : "stopped"), r->ntables, r->read, r->written,
+	       r->rejected, r->nviolations, r->not_translated, r->seconds, rate,
+	       r->finished ? "" : "; resume with --resume");
 }
 
 static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
@@ -182,7 +194,8 @@ static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
 	if (!strchr(turl, ':')) {
 		turl = cc->proj->cfg ? sl_config_env_url(cc->proj->cfg, cc->target) : NULL;
 		if (!turl)
-			rc = sl_error_set(SL_EINVALID, "\"%s\" is neither a database URL nor an environment", cc->target);
+			rc = sl_error_set(SL_EINVALID, "\"%s\" is neither a database URL nor an environment",
+					  cc->target);
 	}
 	if (!rc)
 		rc = sl_url_parse(&u, turl);
@@ -202,7 +215,8 @@ static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
 	if (rc)
 		return cli_fail(rc);
 	if (nerr && !force) {
-		fprintf(stderr, "sluice: copy: the plan has %zu error note%s: add cast rules or use --force\n", nerr,
+		fprintf(stderr,
+			"sluice: copy: the plan has %zu error note%s: add cast rules or use --force\n", nerr,
 			nerr == 1 ? "" : "s");
 		return EXIT_USAGE;
 	}
@@ -217,16 +231,23 @@ int cmd_copy(int argc, char **argv)
 	bool plan = false, json = false, quiet = false;
 	long max_rejects = 0, jobs = 2, batch_rows = 10000;
 	const cli_option opts[] = {
-		{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml): environments and casts", &p.config_path },
+		{ "config", 'C', CLI_STRING, "FILE",
+		  "project file (default sluice.yaml): environments and casts", &p.config_path },
 		{ "tables", 't', CLI_STRING, "A,B", "copy only these source tables", &tables },
-		{ "plan", 0, CLI_FLAG, NULL, "print the cast plan and the target DDL by phase, then exit (2 when it has errors)", &plan },
+		{ "plan", 0, CLI_FLAG, NULL,
+		  "print the cast plan and the target DDL by phase, then exit (2 when it has errors)",
+		  &plan },
 		{ "schema-only", 0, CLI_FLAG, NULL, "create the schema, copy no rows", &o.schema_only },
 		{ "data-only", 0, CLI_FLAG, NULL, "copy rows into existing tables", &o.data_only },
-		{ "resume", 0, CLI_FLAG, NULL, "continue the unfinished copy recorded in the target", &o.resume },
-		{ "restart", 0, CLI_FLAG, NULL, "forget an unfinished copy in the target, drop its tables, start again", &o.restart },
+		{ "resume", 0, CLI_FLAG, NULL, "continue the unfinished copy recorded in the target",
+		  &o.resume },
+		{ "restart", 0, CLI_FLAG, NULL,
+		  "forget an unfinished copy in the target, drop its tables, start again", &o.restart },
 		{ "force", 0, CLI_FLAG, NULL, "copy although the plan has error notes", &o.force },
-		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)", &max_rejects },
-		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)", &jobs },
+		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)",
+		  &max_rejects },
+		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)",
+		  &jobs },
 		{ "batch-rows", 0, CLI_INT, "N", "rows per committed batch (default 10000)", &batch_rows },
 		{ "json", 0, CLI_FLAG, NULL, "print the summary (or the plan) as JSON on stdout", &json },
 		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &quiet },
@@ -243,7 +264,8 @@ int cmd_copy(int argc, char **argv)
 	if (o.resume && o.restart)
 		return cli_usage_error("copy", "--resume and --restart exclude each other");
 	if (jobs < 1 || jobs > 64 || max_rejects < 0 || batch_rows < 1)
-		return cli_usage_error("copy", "--jobs takes 1-64, --max-rejects and --batch-rows a positive number");
+		return cli_usage_error("copy",
+				       "--jobs takes 1-64, --max-rejects and --batch-rows a positive number");
 
 	copy_cli cc = { .proj = &p, .source = pos[0], .target = pos[1], .quiet = quiet };
 	const char *nc = getenv("NO_COLOR");

@@ -30,13 +30,13 @@
 typedef struct diff_cli {
 	long limit;
 	bool json;
-	FILE *out;            /* JSON lines (stdout with --json, the --out file, or NULL) */
-	bool text;            /* text report on stdout */
+	FILE *out; /* JSON lines (stdout with --json, the --out file, or NULL) */
+	bool text; /* text report on stdout */
 	/* current table */
 	const char *table;
-	const char **names;   /* column names in event-row order */
+	const char **names; /* column names in event-row order */
 	size_t nnames;
-	size_t *key;          /* indexes into names */
+	size_t *key; /* indexes into names */
 	size_t nkey;
 	long shown;
 	/* totals */
@@ -112,9 +112,12 @@ static void show_value(sl_buf *b, const sl_value *v)
 static json_t *json_value(const sl_value *v)
 {
 	switch (v->type) {
-	case SL_V_NULL: return json_null();
-	case SL_V_BOOL: return json_boolean(v->u.b);
-	case SL_V_INT: return json_integer(v->u.i);
+	case SL_V_NULL:
+		return json_null();
+	case SL_V_BOOL:
+		return json_boolean(v->u.b);
+	case SL_V_INT:
+		return json_integer(v->u.i);
 	default: {
 		sl_buf tmp = SL_BUF_INIT;
 		sl_value_format(&tmp, v);
@@ -188,7 +191,8 @@ static void print_event_text(diff_cli *x, const sl_diff_event *ev)
 			show_value(&b, &ev->dst_row[c]);
 		}
 	} else if (x->nkey) {
-		sl_buf_puts(&b, ev->kind == SL_DIFF_MISSING ? " (only in the source)" : " (only in the target)");
+		sl_buf_puts(&b,
+			    ev->kind == SL_DIFF_MISSING ? " (only in the source)" : " (only in the target)");
 	}
 	puts(sl_buf_cstr(&b));
 	sl_buf_free(&b);
@@ -252,8 +256,9 @@ static int plan_columns(diff_cli *x, const sl_table *st, const sl_table *dt, cha
 		for (size_t i = 0; i < nuser; i++) {
 			const sl_column *c = find_column(st, user_cols[i]);
 			if (!c || !find_column(dt, user_cols[i]))
-				return sl_error_set(SL_EINVALID, "diff \"%s\": column \"%s\" is not on both sides", st->name,
-						    user_cols[i]);
+				return sl_error_set(SL_EINVALID,
+						    "diff \"%s\": column \"%s\" is not on both sides",
+						    st->name, user_cols[i]);
 			(*cols)[(*ncols)++] = c->name;
 		}
 	} else {
@@ -266,7 +271,8 @@ static int plan_columns(diff_cli *x, const sl_table *st, const sl_table *dt, cha
 			for (size_t i = 0; i < nuser_key; i++) {
 				const sl_column *c = find_column(st, user_key[i]);
 				if (!c)
-					return sl_error_set(SL_EINVALID, "diff \"%s\": key column \"%s\" does not exist",
+					return sl_error_set(SL_EINVALID,
+							    "diff \"%s\": key column \"%s\" does not exist",
 							    st->name, user_key[i]);
 				(*key)[(*nkey)++] = c->name;
 			}
@@ -306,17 +312,21 @@ static void print_summary(diff_cli *x, const sl_diff_result *r, const sl_table *
 {
 	int64_t found = r->changed + r->missing + r->extra;
 	if (x->text) {
-		printf("  %lld source rows, %lld target rows: %lld equal, %lld changed, %lld missing, %lld extra%s\n",
+		printf("  %lld source rows, %lld target rows: %lld equal, %lld changed, %lld missing, %lld "
+		       "extra%s\n",
 		       (long long)r->src_rows, (long long)r->dst_rows, (long long)r->equal,
 		       (long long)r->changed, (long long)r->missing, (long long)r->extra,
 		       r->keyless ? " (keyless: compared as multisets)" : "");
 		if (found > x->limit)
-			printf("    ... %lld more (all of them with --json or --out FILE)\n", (long long)(found - x->limit));
+			printf("    ... %lld more (all of them with --json or --out FILE)\n",
+			       (long long)(found - x->limit));
 		if (r->bisected)
 			printf("    bisection: %lld segments compared, rows read: %lld source, %lld target\n",
-			       (long long)r->segments_compared, (long long)r->src_rows_read, (long long)r->dst_rows_read);
+			       (long long)r->segments_compared, (long long)r->src_rows_read,
+			       (long long)r->dst_rows_read);
 		else if (bisect)
-			printf("    bisection not used: %s; compared every row with the keyed diff\n", r->bisect_note);
+			printf("    bisection not used: %s; compared every row with the keyed diff\n",
+			       r->bisect_note);
 		for (size_t i = 0; i < r->nsrc_only; i++)
 			printf("    column \"%s\" is only in the source (not compared)\n", r->src_only[i]);
 		for (size_t i = 0; i < r->ndst_only; i++)
@@ -372,16 +382,21 @@ static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 	const char **cols = NULL, **key = NULL;
 	size_t ncols = 0, nkey = 0;
 	sl_diff_result *r = NULL;
-	int rc = plan_columns(x, st, dt, a->cols, a->ncols, a->key, a->nkey, a->opts.mode == SL_DIFF_KEYLESS, &cols,
-			      &ncols, &key, &nkey);
+	int rc = plan_columns(x, st, dt, a->cols, a->ncols, a->key, a->nkey, a->opts.mode == SL_DIFF_KEYLESS,
+			      &cols, &ncols, &key, &nkey);
 	if (rc)
 		goto done;
 	x->table = st->name;
 	x->shown = 0;
 	if (x->text)
 		printf("%s\n", st->name);
-	sl_diff_spec spec = { .src_table = st->name, .dst_table = dt->name, .key = nkey ? key : NULL, .nkey = nkey,
-			      .columns = cols, .ncolumns = ncols, .where = a->where };
+	sl_diff_spec spec = { .src_table = st->name,
+			      .dst_table = dt->name,
+			      .key = nkey ? key : NULL,
+			      .nkey = nkey,
+			      .columns = cols,
+			      .ncolumns = ncols,
+			      .where = a->where };
 	bool bisect = use_bisect(a, src, dst, st);
 	if (bisect)
 		rc = sl_diff_bisect(&r, src, dst, &spec, &a->opts, on_event, x);
@@ -429,7 +444,8 @@ static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 		for (size_t i = 0; i < a->ntables; i++) {
 			const sl_table *st = find_table(ss, a->tables[i]), *dt = find_table(ds, a->tables[i]);
 			if (!st && !dt) {
-				rc = sl_error_set(SL_ENOTFOUND, "diff: table \"%s\" is on neither side", a->tables[i]);
+				rc = sl_error_set(SL_ENOTFOUND, "diff: table \"%s\" is on neither side",
+						  a->tables[i]);
 				goto done;
 			}
 			if (!st || !dt) {
@@ -437,7 +453,8 @@ static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 				continue;
 			}
 			if (diff_one(x, a, src, dst, st, dt)) {
-				fprintf(stderr, "sluice: diff \"%s\": %s\n", st->name, sl_error_last()->message);
+				fprintf(stderr, "sluice: diff \"%s\": %s\n", st->name,
+					sl_error_last()->message);
 				(*nerrors)++;
 			}
 		}
@@ -472,15 +489,22 @@ int cmd_diff(int argc, char **argv)
 	bool ci = false;
 	long threshold = 0;
 	const cli_option opts[] = {
-		{ "config", 'C', CLI_STRING, "FILE", "project file, for environment names (default sluice.yaml)", &p.config_path },
+		{ "config", 'C', CLI_STRING, "FILE",
+		  "project file, for environment names (default sluice.yaml)", &p.config_path },
 		{ "tables", 0, CLI_STRING, "LIST", "compare only these tables (comma-separated)", &tables },
-		{ "key", 0, CLI_STRING, "COLS", "match rows on these columns instead of the primary key", &key },
-		{ "where", 0, CLI_STRING, "SQL", "compare only rows matching this condition (both sides)", &a.where },
-		{ "columns", 0, CLI_STRING, "LIST", "compare only these columns (the key is always compared)", &cols },
-		{ "limit", 0, CLI_INT, "N", "discrepancies printed per table as text (default 20)", &x.limit },
-		{ "json", 0, CLI_FLAG, NULL, "every discrepancy and summary as JSON lines on stdout", &x.json },
+		{ "key", 0, CLI_STRING, "COLS", "match rows on these columns instead of the primary key",
+		  &key },
+		{ "where", 0, CLI_STRING, "SQL", "compare only rows matching this condition (both sides)",
+		  &a.where },
+		{ "columns", 0, CLI_STRING, "LIST", "compare only these columns (the key is always compared)",
+		  &cols },
+		{ "limit", 0, CLI_INT, "N", "discrepancies printed per table as text (default 20)",
+		  &x.limit },
+		{ "json", 0, CLI_FLAG, NULL, "every discrepancy and summary as JSON lines on stdout",
+		  &x.json },
 		{ "out", 0, CLI_STRING, "FILE", "write every discrepancy as JSON lines to FILE", &out_path },
-		{ "threshold", 0, CLI_INT, "N", "exit 1 only when discrepancies exceed N (default 0)", &threshold },
+		{ "threshold", 0, CLI_INT, "N", "exit 1 only when discrepancies exceed N (default 0)",
+		  &threshold },
 		{ "mode", 0, CLI_STRING, "MODE", "auto | keyed | keyless | bisect", &mode },
 		{ "float-tolerance", 0, CLI_STRING, "X", "floats equal within X (absolute)", &tol },
 		{ "ci-text", 0, CLI_FLAG, NULL, "compare text ignoring case", &ci },
@@ -505,25 +529,30 @@ int cmd_diff(int argc, char **argv)
 	else if (strcmp(mode, "bisect") == 0)
 		a.opts.mode = SL_DIFF_BISECT;
 	else
-		return cli_usage_error("diff", "--mode must be auto, keyed, keyless or bisect, not \"%s\"", mode);
+		return cli_usage_error("diff", "--mode must be auto, keyed, keyless or bisect, not \"%s\"",
+				       mode);
 	if (tol) {
 		char *end = NULL;
 		errno = 0;
 		double d = strtod(tol, &end);
 		if (end == tol || *end || errno || !isfinite(d) || d < 0)
-			return cli_usage_error("diff", "--float-tolerance expects a number of at least 0, got \"%s\"", tol);
+			return cli_usage_error("diff",
+					       "--float-tolerance expects a number of at least 0, got \"%s\"",
+					       tol);
 		a.opts.canon.float_abs_tol = d;
 	}
 	if (ci)
 		a.opts.canon.ci_text = SL_CANON_CI_ALL;
-	if ((tables && !(a.tables = split_list(tables, &a.ntables))) || (cols && !(a.cols = split_list(cols, &a.ncols))) ||
+	if ((tables && !(a.tables = split_list(tables, &a.ntables))) ||
+	    (cols && !(a.cols = split_list(cols, &a.ncols))) ||
 	    (key && !(a.key = split_list(key, &a.nkey)))) {
 		rc = sl_error_nomem();
 		goto done;
 	}
 	if (tol && a.opts.mode == SL_DIFF_BISECT) {
-		rc = sl_error_set(SL_EINVALID, "diff: --float-tolerance and --mode bisect exclude each other (floats "
-					       "are never fingerprinted)");
+		rc = sl_error_set(SL_EINVALID,
+				  "diff: --float-tolerance and --mode bisect exclude each other (floats "
+				  "are never fingerprinted)");
 		goto done;
 	}
 	if (a.key && a.opts.mode == SL_DIFF_KEYLESS) {

@@ -16,8 +16,10 @@ int cmd_down(int argc, char **argv)
 		CLI_PROJECT_OPTIONS(&p),
 		{ "to", 0, CLI_STRING, "ID", "revert every migration after this one", &to },
 		{ "steps", 0, CLI_INT, "N", "revert the last N migrations (default 1)", &steps },
-		{ "dry-run", 'n', CLI_FLAG, NULL, "print the statements that would run; change nothing", &dry },
-		{ "lock-timeout", 0, CLI_INT, "SECONDS", "wait this long for another run's lock (default 0)", &lock_timeout },
+		{ "dry-run", 'n', CLI_FLAG, NULL, "print the statements that would run; change nothing",
+		  &dry },
+		{ "lock-timeout", 0, CLI_INT, "SECONDS", "wait this long for another run's lock (default 0)",
+		  &lock_timeout },
 		{ 0 }
 	};
 	const char *pos[1];

@@ -36,10 +36,9 @@ static const char template_yaml[] =
 int cmd_init(int argc, char **argv)
 {
 	const char *project = NULL;
-	const cli_option opts[] = {
-		{ "project", 0, CLI_STRING, "NAME", "project name (default: the directory's name)", &project },
-		{ 0 }
-	};
+	const cli_option opts[] = { { "project", 0, CLI_STRING, "NAME",
+				      "project name (default: the directory's name)", &project },
+				    { 0 } };
 	const char *pos[1];
 	int npos = 0, prc = cli_parse("init", opts, argc, argv, pos, 1, &npos);
 	if (prc)

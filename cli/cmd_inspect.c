@@ -17,9 +17,12 @@ int cmd_inspect(int argc, char **argv)
 	bool estimate = false, with_sluice = false;
 	const cli_option opts[] = {
 		{ "format", 'f', CLI_STRING, "text|json|md", "output format (default text)", &format },
-		{ "schema", 's', CLI_STRING, "NAME", "PostgreSQL schema to read (default: the search path's first)", &schema },
-		{ "estimate", 0, CLI_FLAG, NULL, "use the engine's row estimates instead of counting rows", &estimate },
-		{ "include-sluice", 0, CLI_FLAG, NULL, "also show sluice's own tables (sluice_*)", &with_sluice },
+		{ "schema", 's', CLI_STRING, "NAME",
+		  "PostgreSQL schema to read (default: the search path's first)", &schema },
+		{ "estimate", 0, CLI_FLAG, NULL, "use the engine's row estimates instead of counting rows",
+		  &estimate },
+		{ "include-sluice", 0, CLI_FLAG, NULL, "also show sluice's own tables (sluice_*)",
+		  &with_sluice },
 		{ "title", 0, CLI_STRING, "TEXT", "title of the Markdown data map", &title },
 		{ 0 }
 	};
@@ -31,7 +34,8 @@ int cmd_inspect(int argc, char **argv)
 	if (npos != 1)
 		return cli_usage_error("inspect", "expected one database URL (see sluice help inspect)");
 	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "md"))
-		return cli_usage_error("inspect", "unknown format \"%s\" (expected text, json or md)", format);
+		return cli_usage_error("inspect", "unknown format \"%s\" (expected text, json or md)",
+				       format);
 
 	sl_conn *c = NULL;
 	sl_schema *s = NULL;

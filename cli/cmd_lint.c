@@ -109,7 +109,8 @@ static void print_text(const sl_lint_report *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		const sl_lint_finding *f = &r->items[i];
-		printf("%s:%zu: %s: %s: %s\n", f->path, f->line, sl_lint_level_name(f->level), f->rule, f->message);
+		printf("%s:%zu: %s: %s: %s\n", f->path, f->line, sl_lint_level_name(f->level), f->rule,
+		       f->message);
 	}
 	printf("%s%zu migration(s) checked: %zu error(s), %zu warning(s)\n", r->n ? "\n" : "", r->nchecked,
 	       r->nerrors, r->nwarnings);
@@ -155,7 +156,8 @@ static int lint_files(sl_lint_report *r, const cli_project *p, sl_conn *c, const
 			rc = sl_lint_static(r, p->set->items[i], o);
 		goto done;
 	}
-	if ((rc = sl_history_load(&h, c, p->table)) || (rc = sl_migrate_status_build(&st, p->set, h, o->dialect)))
+	if ((rc = sl_history_load(&h, c, p->table)) ||
+	    (rc = sl_migrate_status_build(&st, p->set, h, o->dialect)))
 		goto done;
 	for (size_t i = 0; !rc && i < st->n; i++)
 		if (st->items[i].state == SL_MIG_PENDING && st->items[i].file)
@@ -170,11 +172,9 @@ int cmd_lint(int argc, char **argv)
 {
 	cli_project p = { 0 };
 	bool json = false;
-	const cli_option opts[] = {
-		CLI_PROJECT_OPTIONS(&p),
-		{ "json", 0, CLI_FLAG, NULL, "machine-readable output", &json },
-		{ 0 }
-	};
+	const cli_option opts[] = { CLI_PROJECT_OPTIONS(&p),
+				    { "json", 0, CLI_FLAG, NULL, "machine-readable output", &json },
+				    { 0 } };
 	const char *pos[1];
 	int npos = 0, prc = cli_parse("lint", opts, argc, argv, pos, 1, &npos);
 	if (prc)

@@ -15,12 +15,12 @@ int cmd_log(int argc, char **argv)
 {
 	cli_project p = { 0 };
 	const char *format = "text", *title = NULL;
-	const cli_option opts[] = {
-		CLI_PROJECT_OPTIONS(&p),
-		{ "format", 'f', CLI_STRING, "text|md|json", "output format (default text)", &format },
-		{ "title", 0, CLI_STRING, "TEXT", "title of the Markdown log (default: the project name)", &title },
-		{ 0 }
-	};
+	const cli_option opts[] = { CLI_PROJECT_OPTIONS(&p),
+				    { "format", 'f', CLI_STRING, "text|md|json",
+				      "output format (default text)", &format },
+				    { "title", 0, CLI_STRING, "TEXT",
+				      "title of the Markdown log (default: the project name)", &title },
+				    { 0 } };
 	const char *pos[1];
 	int npos = 0, prc = cli_parse("log", opts, argc, argv, pos, 1, &npos);
 	if (prc)

@@ -38,17 +38,17 @@ int cmd_new(int argc, char **argv)
 {
 	cli_project p = { 0 };
 	const char *id = NULL;
-	const cli_option opts[] = {
-		CLI_PROJECT_OPTIONS(&p),
-		{ "id", 0, CLI_STRING, "ID", "use this id instead of the current UTC time (YYYYMMDDHHMMSS)", &id },
-		{ 0 }
-	};
+	const cli_option opts[] = { CLI_PROJECT_OPTIONS(&p),
+				    { "id", 0, CLI_STRING, "ID",
+				      "use this id instead of the current UTC time (YYYYMMDDHHMMSS)", &id },
+				    { 0 } };
 	const char *pos[1];
 	int npos = 0, prc = cli_parse("new", opts, argc, argv, pos, 1, &npos);
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	if (npos != 1)
-		return cli_usage_error("new", "expected the change's title, e.g. sluice new \"add invoices.currency\"");
+		return cli_usage_error(
+			"new", "expected the change's title, e.g. sluice new \"add invoices.currency\"");
 	char idbuf[32], slug[64], path[4096];
 	if (!id) {
 		time_t t = time(NULL);
@@ -64,13 +64,14 @@ int cmd_new(int argc, char **argv)
 	sl_buf text = SL_BUF_INIT;
 	int rc = cli_project_load(&p, false);
 	if (!rc)
-		rc = sl_migration_render_template(&text, id, pos[0],
-						  p.cfg ? p.cfg->required : NULL, p.cfg ? p.cfg->nrequired : 0);
+		rc = sl_migration_render_template(&text, id, pos[0], p.cfg ? p.cfg->required : NULL,
+						  p.cfg ? p.cfg->nrequired : 0);
 	if (!rc) {
 		snprintf(path, sizeof(path), "%s/%s_%s.sql", p.dir_resolved, id, slug);
 		FILE *f = fopen(path, "wx");
 		if (!f)
-			rc = sl_error_set(errno == EEXIST ? SL_ECONFLICT : SL_EIO, "create \"%s\": %s", path, strerror(errno));
+			rc = sl_error_set(errno == EEXIST ? SL_ECONFLICT : SL_EIO, "create \"%s\": %s", path,
+					  strerror(errno));
 		else {
 			fwrite(text.ptr, 1, text.len, f);
 			if (fclose(f))

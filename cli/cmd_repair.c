@@ -14,8 +14,12 @@ int cmd_repair(int argc, char **argv)
 	long lock_timeout = 0;
 	const cli_option opts[] = {
 		CLI_PROJECT_OPTIONS(&p),
-		{ "lock-timeout", 0, CLI_INT, "SECONDS", "wait this long for another run's lock (default 0: exit 4 at once; -1: forever)", &lock_timeout },
-		{ "mark-applied", 0, CLI_FLAG, NULL, "record dirty migrations as applied (you finished them by hand) instead of forgetting them", &mark },
+		{ "lock-timeout", 0, CLI_INT, "SECONDS",
+		  "wait this long for another run's lock (default 0: exit 4 at once; -1: forever)",
+		  &lock_timeout },
+		{ "mark-applied", 0, CLI_FLAG, NULL,
+		  "record dirty migrations as applied (you finished them by hand) instead of forgetting them",
+		  &mark },
 		{ 0 }
 	};
 	const char *pos[1];

@@ -27,7 +27,8 @@ static void print_json(const sl_migrate_status *st, const sl_conn *c, const char
 		json_t *o = json_object();
 		json_object_set_new(o, "id", json_string(s->id));
 		json_object_set_new(o, "state", json_string(sl_mig_state_name(s->state)));
-		json_object_set_new(o, "title", jstr(s->file ? s->file->title : (s->row ? s->row->title : NULL)));
+		json_object_set_new(o, "title",
+				    jstr(s->file ? s->file->title : (s->row ? s->row->title : NULL)));
 		json_object_set_new(o, "file", jstr(s->file ? s->file->path : NULL));
 		json_object_set_new(o, "checksum", jstr(s->file ? s->checksum : NULL));
 		if (s->row) {
@@ -61,16 +62,19 @@ static void print_text(const sl_migrate_status *st, const sl_conn *c, const char
 	printf("migrations in %s against %s (history table %s)\n\n", dir, sl_conn_display(c), table);
 	for (size_t i = 0; i < st->n; i++) {
 		const sl_mig_status *s = &st->items[i];
-		const char *title = s->file && s->file->title ? s->file->title : (s->row && s->row->title ? s->row->title : "");
+		const char *title = s->file && s->file->title
+					    ? s->file->title
+					    : (s->row && s->row->title ? s->row->title : "");
 		printf("  %-12s %-16s %s", sl_mig_state_name(s->state), s->id, title);
 		if (s->row && s->row->applied_at)
-			printf("  (%s by %s, %lld ms)", s->row->applied_at, s->row->applied_by ? s->row->applied_by : "?",
-			       (long long)s->row->duration_ms);
+			printf("  (%s by %s, %lld ms)", s->row->applied_at,
+			       s->row->applied_by ? s->row->applied_by : "?", (long long)s->row->duration_ms);
 		putchar('\n');
 		if (s->state == SL_MIG_DIRTY)
 			printf("      %s at: %s\n      error: %s\n",
 			       s->row->failed_statement ? "failed" : "interrupted",
-			       s->row->failed_statement ? s->row->failed_statement : "(the process stopped before finishing)",
+			       s->row->failed_statement ? s->row->failed_statement
+							: "(the process stopped before finishing)",
 			       s->row->error ? s->row->error : "(none recorded)");
 	}
 	printf("\n%zu migration(s): %zu applied, %zu pending, %zu dirty, %zu drifted, %zu without a file\n",
@@ -84,7 +88,8 @@ static void print_text(const sl_migrate_status *st, const sl_conn *c, const char
 		snprintf(a_label, sizeof(a_label), "%s as applied (%.20s...)", s->id, s->row->checksum);
 		snprintf(b_label, sizeof(b_label), "%s now (%.20s...)", s->file->path, s->checksum);
 		if (sl_report_udiff(&d, s->row->up_sql ? s->row->up_sql : "",
-				    sl_migration_section(s->file, SL_SECTION_UP, sl_conn_engine(c), NULL, NULL),
+				    sl_migration_section(s->file, SL_SECTION_UP, sl_conn_engine(c), NULL,
+							 NULL),
 				    a_label, b_label) == 0)
 			printf("\nmigration %s was edited after it was applied:\n%s", s->id, sl_buf_cstr(&d));
 		sl_buf_free(&d);
@@ -95,11 +100,9 @@ int cmd_status(int argc, char **argv)
 {
 	cli_project p = { 0 };
 	bool json = false;
-	const cli_option opts[] = {
-		CLI_PROJECT_OPTIONS(&p),
-		{ "json", 0, CLI_FLAG, NULL, "machine-readable output", &json },
-		{ 0 }
-	};
+	const cli_option opts[] = { CLI_PROJECT_OPTIONS(&p),
+				    { "json", 0, CLI_FLAG, NULL, "machine-readable output", &json },
+				    { 0 } };
 	const char *pos[1];
 	int npos = 0, prc = cli_parse("status", opts, argc, argv, pos, 1, &npos);
 	if (prc)

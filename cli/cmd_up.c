@@ -15,9 +15,13 @@ int cmd_up(int argc, char **argv)
 	const cli_option opts[] = {
 		CLI_PROJECT_OPTIONS(&p),
 		{ "to", 0, CLI_STRING, "ID", "apply up to and including this migration", &to },
-		{ "dry-run", 'n', CLI_FLAG, NULL, "print the statements that would run; change nothing", &dry },
-		{ "lock-timeout", 0, CLI_INT, "SECONDS", "wait this long for another run's lock (default 0: fail at once, exit 4; -1: forever)", &lock_timeout },
-		{ "out-of-order", 0, CLI_FLAG, NULL, "apply a pending migration older than the newest applied one", &ooo },
+		{ "dry-run", 'n', CLI_FLAG, NULL, "print the statements that would run; change nothing",
+		  &dry },
+		{ "lock-timeout", 0, CLI_INT, "SECONDS",
+		  "wait this long for another run's lock (default 0: fail at once, exit 4; -1: forever)",
+		  &lock_timeout },
+		{ "out-of-order", 0, CLI_FLAG, NULL,
+		  "apply a pending migration older than the newest applied one", &ooo },
 		{ 0 }
 	};
 	const char *pos[1];

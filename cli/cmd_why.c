@@ -31,12 +31,12 @@ int cmd_why(int argc, char **argv)
 	cli_project p = { 0 };
 	bool json = false;
 	const char *dialect = NULL;
-	const cli_option opts[] = {
-		CLI_PROJECT_OPTIONS(&p),
-		{ "json", 0, CLI_FLAG, NULL, "machine-readable output", &json },
-		{ "dialect", 0, CLI_STRING, "sqlite|postgres|mysql", "which variant of each file to read without a target (default sqlite)", &dialect },
-		{ 0 }
-	};
+	const cli_option opts[] = { CLI_PROJECT_OPTIONS(&p),
+				    { "json", 0, CLI_FLAG, NULL, "machine-readable output", &json },
+				    { "dialect", 0, CLI_STRING, "sqlite|postgres|mysql",
+				      "which variant of each file to read without a target (default sqlite)",
+				      &dialect },
+				    { 0 } };
 	const char *pos[2];
 	int npos = 0, prc = cli_parse("why", opts, argc, argv, pos, 2, &npos);
 	if (prc)
@@ -94,10 +94,10 @@ int cmd_why(int argc, char **argv)
 		for (size_t i = 0; i < w->n; i++) {
 			const sl_why_hit *x = &w->hits[i];
 			if (x->status != last) {
-				const char *why = meta_of(x->status, "why"), *tk = meta_of(x->status, "ticket"),
-					   *pr = meta_of(x->status, "pr");
-				printf("%s%s  %s  [%s]\n", last ? "\n" : "", x->status->id, title_of(x->status),
-				       sl_mig_state_name(x->status->state));
+				const char *why = meta_of(x->status, "why"),
+					   *tk = meta_of(x->status, "ticket"), *pr = meta_of(x->status, "pr");
+				printf("%s%s  %s  [%s]\n", last ? "\n" : "", x->status->id,
+				       title_of(x->status), sl_mig_state_name(x->status->state));
 				if (why) {
 					fputs("    why:    ", stdout);
 					for (const char *q = why; *q; q++) {

@@ -49,11 +49,32 @@ static const cli_command commands[] = {
 	  "Without TARGET the files alone are read; with it, who applied each change and\n"
 	  "when comes from the history table in that database." },
 	{ "why", cmd_why, "why OBJECT [TARGET] [--json] [options]",
-	  "Which migrations created and changed a table, a column (table.column) or an index, and why.", NULL },
-	{ "lint", cmd_lint, "lint [TARGET] [--json] [options]", "Check pending migrations: metadata, destructive or locking statements, and (with TARGET) what they do on a scratch copy.", "Rules, levels and sluice.yaml overrides: docs/commands/lint.md. Exit 1 when a finding is an error." },
-	{ "diff", cmd_diff, "diff SOURCE TARGET [--tables LIST] [--key COLS] [--json] [--threshold N] [--mode auto|keyed|keyless|bisect] [options]", "Compare the rows of every table on two databases (any engines): missing, extra and changed rows.", "SOURCE and TARGET are URLs or environments of sluice.yaml. Values compare canonically\n(docs/canonical.md): 1.10 equals 1.1 in a decimal column. Exit 1 when discrepancies\nexceed --threshold (default 0). Details: docs/commands/diff.md." },
-	{ "check", cmd_check, "check [ENV ...] [--json] [--history [RULE]] [options]", "Run the integrity rules of sluice.yaml; exit 1 when a halt rule fails. Every run is recorded in the state store.", "Rule types, thresholds and severities: docs/rules.md. --history lists past runs." },
-	{ "copy", cmd_copy, "copy SOURCE TARGET [--plan] [--tables A,B] [--resume|--restart] [--jobs N] [--max-rejects N] [--json]", "Copy schema and data between any two engines: bulk, parallel, resumable, bad rows quarantined.", "Phases: tables, data, indexes, constraints, foreign keys, sequences, views, triggers (docs/copy.md).\nExit codes: 0 copied, 1 rows rejected past --max-rejects or foreign keys failed validation,\n2 usage or plan errors, 3 database error, 5 the target holds an unfinished copy (use --resume or --restart)." },
+	  "Which migrations created and changed a table, a column (table.column) or an index, and why.",
+	  NULL },
+	{ "lint", cmd_lint, "lint [TARGET] [--json] [options]",
+	  "Check pending migrations: metadata, destructive or locking statements, and (with TARGET) what "
+	  "they do on a scratch copy.",
+	  "Rules, levels and sluice.yaml overrides: docs/commands/lint.md. Exit 1 when a finding is an "
+	  "error." },
+	{ "diff", cmd_diff,
+	  "diff SOURCE TARGET [--tables LIST] [--key COLS] [--json] [--threshold N] [--mode "
+	  "auto|keyed|keyless|bisect] [options]",
+	  "Compare the rows of every table on two databases (any engines): missing, extra and changed rows.",
+	  "SOURCE and TARGET are URLs or environments of sluice.yaml. Values compare "
+	  "canonically\n(docs/canonical.md): 1.10 equals 1.1 in a decimal column. Exit 1 when "
+	  "discrepancies\nexceed --threshold (default 0). Details: docs/commands/diff.md." },
+	{ "check", cmd_check, "check [ENV ...] [--json] [--history [RULE]] [options]",
+	  "Run the integrity rules of sluice.yaml; exit 1 when a halt rule fails. Every run is recorded in "
+	  "the state store.",
+	  "Rule types, thresholds and severities: docs/rules.md. --history lists past runs." },
+	{ "copy", cmd_copy,
+	  "copy SOURCE TARGET [--plan] [--tables A,B] [--resume|--restart] [--jobs N] [--max-rejects N] "
+	  "[--json]",
+	  "Copy schema and data between any two engines: bulk, parallel, resumable, bad rows quarantined.",
+	  "Phases: tables, data, indexes, constraints, foreign keys, sequences, views, triggers "
+	  "(docs/copy.md).\nExit codes: 0 copied, 1 rows rejected past --max-rejects or foreign keys failed "
+	  "validation,\n2 usage or plan errors, 3 database error, 5 the target holds an unfinished copy (use "
+	  "--resume or --restart)." },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL },
 };
 

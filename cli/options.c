@@ -30,7 +30,8 @@ void cli_print_help(FILE *f, const char *cmd, const cli_option *opts)
 			else
 				n = snprintf(left, sizeof(left), "    --%s", o->name);
 			if (o->kind != CLI_FLAG && n > 0 && (size_t)n < sizeof(left))
-				snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->arg ? o->arg : "VALUE");
+				snprintf(left + n, sizeof(left) - (size_t)n, " %s",
+					 o->arg ? o->arg : "VALUE");
 			fprintf(f, "  %-28s %s\n", left, o->help);
 		}
 	}
@@ -68,8 +69,8 @@ static int set_value(const char *cmd, const cli_option *o, const char *val)
 	return 0;
 }
 
-int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv,
-	      const char **pos, int max_pos, int *npos)
+int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, const char **pos, int max_pos,
+	      int *npos)
 {
 	*npos = 0;
 	bool only_pos = false;
@@ -91,16 +92,20 @@ int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv,
 			o = find_long(opts, a + 2, n);
 			if (!o)
 				return cli_usage_error(cmd, "unknown option \"--%.*s\" (see sluice help %s)",
-						       (int)n, a + 2, cmd), -1;
+						       (int)n, a + 2, cmd),
+				       -1;
 			if (eq) {
 				if (o->kind == CLI_FLAG)
-					return cli_usage_error(cmd, "option --%s takes no value", o->name), -1;
+					return cli_usage_error(cmd, "option --%s takes no value", o->name),
+					       -1;
 				val = eq + 1;
 			}
 		} else if (!only_pos && a[0] == '-' && a[1] && a[2] == '\0') {
 			o = find_short(opts, a[1]);
 			if (!o)
-				return cli_usage_error(cmd, "unknown option \"%s\" (see sluice help %s)", a, cmd), -1;
+				return cli_usage_error(cmd, "unknown option \"%s\" (see sluice help %s)", a,
+						       cmd),
+				       -1;
 		} else {
 			if (*npos >= max_pos)
 				return cli_usage_error(cmd, "unexpected argument \"%s\"", a), -1;
@@ -114,7 +119,8 @@ int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv,
 		if (!val) {
 			if (i + 1 >= argc)
 				return cli_usage_error(cmd, "option --%s needs a value (%s)", o->name,
-						       o->arg ? o->arg : "VALUE"), -1;
+						       o->arg ? o->arg : "VALUE"),
+				       -1;
 			val = argv[++i];
 		}
 		if (set_value(cmd, o, val))
@@ -126,13 +132,22 @@ int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv,
 int cli_exit_code(int rc)
 {
 	switch (rc) {
-	case 0: return EXIT_OK;
-	case SL_ECHECK: return EXIT_PROBLEMS;
-	case SL_EINVALID: case SL_ENOTFOUND: return EXIT_USAGE;
-	case SL_EDB: case SL_ECONNECT: return EXIT_DATABASE;
-	case SL_ELOCKED: return EXIT_LOCKED;
-	case SL_ECONFLICT: return EXIT_CONFLICT;
-	default: return EXIT_INTERNAL;
+	case 0:
+		return EXIT_OK;
+	case SL_ECHECK:
+		return EXIT_PROBLEMS;
+	case SL_EINVALID:
+	case SL_ENOTFOUND:
+		return EXIT_USAGE;
+	case SL_EDB:
+	case SL_ECONNECT:
+		return EXIT_DATABASE;
+	case SL_ELOCKED:
+		return EXIT_LOCKED;
+	case SL_ECONFLICT:
+		return EXIT_CONFLICT;
+	default:
+		return EXIT_INTERNAL;
 	}
 }
 

@@ -37,10 +37,12 @@ int cli_project_load(cli_project *p, bool load_set)
 	if (!p->dir_resolved)
 		return sl_error_nomem();
 	if (!p->table)
-		p->table = p->cfg && p->cfg->migrations_table ? p->cfg->migrations_table : "sluice_migrations";
+		p->table =
+			p->cfg && p->cfg->migrations_table ? p->cfg->migrations_table : "sluice_migrations";
 	if (load_set) {
 		if (!file_exists(p->dir_resolved))
-			return sl_error_set(SL_EINVALID, "migrations directory \"%s\" does not exist (run `sluice init`)",
+			return sl_error_set(SL_EINVALID,
+					    "migrations directory \"%s\" does not exist (run `sluice init`)",
 					    p->dir_resolved);
 		rc = sl_migration_dir_load(&p->set, p->dir_resolved);
 	}
@@ -78,7 +80,8 @@ int cli_project_connect(sl_conn **out, cli_project *p, const char *target)
 		if (!env) {
 			sl_buf b = SL_BUF_INIT;
 			env_names(&b, p->cfg);
-			int rc = sl_error_set(SL_EINVALID, "\"%s\" is neither a database URL nor an environment of %s%s%s",
+			int rc = sl_error_set(SL_EINVALID,
+					      "\"%s\" is neither a database URL nor an environment of %s%s%s",
 					      target, p->cfg ? p->cfg->path : "sluice.yaml (not found)",
 					      b.len ? "; environments: " : "", sl_buf_cstr(&b));
 			sl_buf_free(&b);
@@ -87,8 +90,10 @@ int cli_project_connect(sl_conn **out, cli_project *p, const char *target)
 	} else if (!target) {
 		sl_buf b = SL_BUF_INIT;
 		env_names(&b, p->cfg);
-		int rc = sl_error_set(SL_EINVALID, "no database named: give a URL or an environment%s%s%s, or set SLUICE_URL",
-				      b.len ? " (" : "", sl_buf_cstr(&b), b.len ? ")" : "");
+		int rc = sl_error_set(
+			SL_EINVALID,
+			"no database named: give a URL or an environment%s%s%s, or set SLUICE_URL",
+			b.len ? " (" : "", sl_buf_cstr(&b), b.len ? ")" : "");
 		sl_buf_free(&b);
 		return rc;
 	}
@@ -104,7 +109,8 @@ int cli_project_connect(sl_conn **out, cli_project *p, const char *target)
 		const char *pw = getenv(env->password_env);
 		if (!pw) {
 			sl_url_free(u);
-			return sl_error_set(SL_EINVALID, "environment \"%s\": variable %s (password_env) is not set",
+			return sl_error_set(SL_EINVALID,
+					    "environment \"%s\": variable %s (password_env) is not set",
 					    env->name, env->password_env);
 		}
 		if (u->engine == SL_ENGINE_POSTGRES) {
@@ -135,8 +141,9 @@ void cli_print_event(void *ud, const sl_migrate_event *ev)
 	case SL_MEV_START:
 		if (ev->detail && strcmp(ev->detail, "verify") == 0)
 			break;
-		fprintf(stderr, "%s %s %s%s\n", ev->down ? "reverting" : (dry && *dry ? "would apply" : "applying"),
-			ev->id, title, dry && *dry ? "" : "");
+		fprintf(stderr, "%s %s %s%s\n",
+			ev->down ? "reverting" : (dry && *dry ? "would apply" : "applying"), ev->id, title,
+			dry && *dry ? "" : "");
 		break;
 	case SL_MEV_STATEMENT:
 		if (dry && *dry)

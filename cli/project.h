@@ -13,19 +13,21 @@
 #include "sluice/migration.h"
 
 typedef struct cli_project {
-	const char *config_path;  /* -C; default "sluice.yaml" */
-	const char *dir;          /* --dir; default from config, else "migrations" */
-	const char *table;        /* --table; default from config */
-	sl_config *cfg;           /* NULL when there is no sluice.yaml and none was asked for */
+	const char *config_path; /* -C; default "sluice.yaml" */
+	const char *dir;         /* --dir; default from config, else "migrations" */
+	const char *table;       /* --table; default from config */
+	sl_config *cfg;          /* NULL when there is no sluice.yaml and none was asked for */
 	sl_migration_set *set;
 	char *dir_resolved;
 } cli_project;
 
 /* The options every migration command takes, pointing into p. Terminated by { 0 }. */
+/* clang-format off */
 #define CLI_PROJECT_OPTIONS(p) \
 	{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml)", &(p)->config_path }, \
 	{ "dir", 0, CLI_STRING, "DIR", "migrations directory (default: from sluice.yaml, else migrations)", &(p)->dir }, \
 	{ "table", 0, CLI_STRING, "NAME", "history table (default sluice_migrations)", &(p)->table }
+/* clang-format on */
 
 /* Loads the config (when present or named) and, when load_set, the migration files. */
 int cli_project_load(cli_project *p, bool load_set);

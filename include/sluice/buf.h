@@ -26,7 +26,10 @@ typedef struct sl_buf {
 	size_t cap;
 } sl_buf;
 
-#define SL_BUF_INIT { .ptr = NULL, .len = 0, .cap = 0 }
+#define SL_BUF_INIT                                                                                          \
+	{                                                                                                    \
+		.ptr = NULL, .len = 0, .cap = 0                                                              \
+	}
 
 int sl_buf_grow(sl_buf *b, size_t extra);
 /* The general append; sl_buf_put() calls it when the buffer must grow. */

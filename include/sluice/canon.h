@@ -26,18 +26,21 @@ extern "C" {
 
 /* How one compared column is read. Build it with sl_canon_col_merge(). */
 typedef struct sl_canon_col {
-	sl_tkind kind;  /* portable kind that directs coercion (SL_T_UNKNOWN: by value type) */
-	int scale;      /* DECIMAL scale to round extra digits to; -1 when unconstrained */
-	bool ci;        /* a case-insensitive collation on either side (used with SL_CANON_CI_COLLATION) */
+	sl_tkind kind; /* portable kind that directs coercion (SL_T_UNKNOWN: by value type) */
+	int scale;     /* DECIMAL scale to round extra digits to; -1 when unconstrained */
+	bool ci;       /* a case-insensitive collation on either side (used with SL_CANON_CI_COLLATION) */
 } sl_canon_col;
 
-#define SL_CANON_COL_INIT { .kind = SL_T_UNKNOWN, .scale = -1, .ci = false }
+#define SL_CANON_COL_INIT                                                                                    \
+	{                                                                                                    \
+		.kind = SL_T_UNKNOWN, .scale = -1, .ci = false                                               \
+	}
 
 /* When text is compared case-insensitively. */
 typedef enum sl_canon_ci {
-	SL_CANON_CI_OFF = 0,    /* byte for byte (default) */
-	SL_CANON_CI_COLLATION,  /* only columns whose collation is case-insensitive (col->ci) */
-	SL_CANON_CI_ALL         /* every text column */
+	SL_CANON_CI_OFF = 0,   /* byte for byte (default) */
+	SL_CANON_CI_COLLATION, /* only columns whose collation is case-insensitive (col->ci) */
+	SL_CANON_CI_ALL        /* every text column */
 } sl_canon_ci;
 
 /* How numbers in DATE/TIMESTAMP/TIMESTAMPTZ columns are read (SQLite epochs). */
@@ -49,16 +52,18 @@ typedef enum sl_canon_epoch {
 
 typedef struct sl_canon_opts {
 	sl_canon_ci ci_text;
-	bool pad_char;            /* strip trailing spaces in CHAR-kind columns */
-	double float_abs_tol;     /* doubles equal when |a-b| <= abs tol (0: off) */
-	double float_rel_tol;     /* ... or when |a-b| <= rel tol * max(|a|,|b|) (0: off) */
-	int timestamp_precision;  /* 0-6 fractional digits kept (truncated) in times and timestamps */
+	bool pad_char;           /* strip trailing spaces in CHAR-kind columns */
+	double float_abs_tol;    /* doubles equal when |a-b| <= abs tol (0: off) */
+	double float_rel_tol;    /* ... or when |a-b| <= rel tol * max(|a|,|b|) (0: off) */
+	int timestamp_precision; /* 0-6 fractional digits kept (truncated) in times and timestamps */
 	sl_canon_epoch epoch;
 } sl_canon_opts;
 
-#define SL_CANON_OPTS_INIT { .ci_text = SL_CANON_CI_OFF, .pad_char = false, \
-	.float_abs_tol = 0, .float_rel_tol = 0, .timestamp_precision = 6, \
-	.epoch = SL_CANON_EPOCH_SECONDS }
+#define SL_CANON_OPTS_INIT                                                                                   \
+	{                                                                                                    \
+		.ci_text = SL_CANON_CI_OFF, .pad_char = false, .float_abs_tol = 0, .float_rel_tol = 0,       \
+		.timestamp_precision = 6, .epoch = SL_CANON_EPOCH_SECONDS                                    \
+	}
 
 /* Fills out from one column (its kind, scale, collation). */
 void sl_canon_col_from_column(sl_canon_col *out, const sl_column *c);

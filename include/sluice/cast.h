@@ -30,39 +30,38 @@
 extern "C" {
 #endif
 
-typedef enum sl_cast_severity {
-	SL_CAST_INFO = 0,
-	SL_CAST_LOSSY,
-	SL_CAST_ERROR
-} sl_cast_severity;
+typedef enum sl_cast_severity { SL_CAST_INFO = 0, SL_CAST_LOSSY, SL_CAST_ERROR } sl_cast_severity;
 
 typedef struct sl_cast_note {
 	sl_cast_severity severity;
-	const char *message;      /* lowercase, no trailing period */
+	const char *message; /* lowercase, no trailing period */
 } sl_cast_note;
 
 typedef struct sl_cast_column {
-	const sl_column *src;     /* borrowed from the source model */
-	const char *name;         /* name on the target (fitted to its limit) */
-	sl_type type;             /* portable type of the target column */
-	const char *type_sql;     /* exact type text, e.g. "NUMERIC(20,0)", "\"invoices_status\"" */
-	const char *collation;    /* COLLATE to add on the target, NULL for the default */
-	const char *default_sql;  /* translated default, NULL when none or dropped */
-	const char *enum_type;    /* PostgreSQL target: enum type to create for this column (fitted name), else NULL */
-	const char *check_sql;    /* extra CHECK the cast needs (enum on SQLite, set labels on PostgreSQL), else NULL */
-	bool identity;            /* target auto-generates it (IDENTITY / AUTO_INCREMENT / INTEGER PRIMARY KEY) */
-	bool generated;           /* generated on the target too: the loader must not write it */
-	const char *rule;         /* the user rule that decided the type ("tinyint(1)", "t.c"), NULL for the default */
+	const sl_column *src;    /* borrowed from the source model */
+	const char *name;        /* name on the target (fitted to its limit) */
+	sl_type type;            /* portable type of the target column */
+	const char *type_sql;    /* exact type text, e.g. "NUMERIC(20,0)", "\"invoices_status\"" */
+	const char *collation;   /* COLLATE to add on the target, NULL for the default */
+	const char *default_sql; /* translated default, NULL when none or dropped */
+	const char *enum_type;   /* PostgreSQL target: enum type to create for this column (fitted name), else
+				    NULL */
+	const char *check_sql; /* extra CHECK the cast needs (enum on SQLite, set labels on PostgreSQL), else
+				  NULL */
+	bool identity;  /* target auto-generates it (IDENTITY / AUTO_INCREMENT / INTEGER PRIMARY KEY) */
+	bool generated; /* generated on the target too: the loader must not write it */
+	const char
+		*rule; /* the user rule that decided the type ("tinyint(1)", "t.c"), NULL for the default */
 	sl_cast_note *notes;
 	size_t nnotes;
 } sl_cast_column;
 
 typedef struct sl_cast_table {
-	const sl_table *src;      /* borrowed from the source model */
-	const char *name;         /* name on the target (fitted to its limit) */
-	sl_cast_column *columns;  /* parallel to src->columns */
+	const sl_table *src;     /* borrowed from the source model */
+	const char *name;        /* name on the target (fitted to its limit) */
+	sl_cast_column *columns; /* parallel to src->columns */
 	size_t ncolumns;
-	sl_cast_note *notes;      /* table-level: name collisions, key lengths */
+	sl_cast_note *notes; /* table-level: name collisions, key lengths */
 	size_t nnotes;
 } sl_cast_table;
 

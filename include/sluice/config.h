@@ -25,11 +25,7 @@ extern "C" {
 struct fy_document;
 struct fy_node;
 
-typedef enum sl_lint_level {
-	SL_LINT_OFF = 0,
-	SL_LINT_WARN,
-	SL_LINT_ERROR
-} sl_lint_level;
+typedef enum sl_lint_level { SL_LINT_OFF = 0, SL_LINT_WARN, SL_LINT_ERROR } sl_lint_level;
 
 /* lint.rules: one "name: off|warn|error" entry. */
 typedef struct sl_config_lint_rule {
@@ -43,7 +39,7 @@ typedef struct sl_config_env {
 	const char *name;
 	const char *url;          /* ${NAME} replaced; may hold a secret: see url_secret */
 	bool url_secret;          /* url took a value from the environment: never print it,
-	                             print sl_url_redacted-style output or the name only */
+				     print sl_url_redacted-style output or the name only */
 	const char *password_env; /* name of the variable holding the password, or NULL */
 	size_t line, column;      /* of the environment's key */
 } sl_config_env;
@@ -64,9 +60,9 @@ typedef struct sl_config {
 	size_t nlint_rules;
 	sl_config_env *envs;
 	size_t nenvs;
-	const char *state;            /* default ".sluice/state.db" */
+	const char *state; /* default ".sluice/state.db" */
 	sl_arena *arena;
-	struct fy_document *doc;      /* the parsed YAML, kept for sl_config_section() */
+	struct fy_document *doc; /* the parsed YAML, kept for sl_config_section() */
 } sl_config;
 
 /*
@@ -105,8 +101,7 @@ const char *sl_config_where(const sl_config *c, struct fy_node *node, char *buf,
  * errors, e.g. "rules.orders.sql". SL_EINVALID when node is not a string or
  * a variable is unset.
  */
-int sl_config_string(const char **out, bool *secret, sl_config *c, struct fy_node *node,
-                     const char *what);
+int sl_config_string(const char **out, bool *secret, sl_config *c, struct fy_node *node, const char *what);
 
 /* path resolved against base_dir (unchanged when absolute). Lives in the arena. */
 const char *sl_config_resolve(sl_config *c, const char *path);

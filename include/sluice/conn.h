@@ -40,24 +40,24 @@ enum {
 	SL_CAP_TRANSACTIONAL_DDL = 1u << 0, /* DDL rolls back with the transaction */
 	SL_CAP_SAVEPOINTS = 1u << 1,
 	SL_CAP_RETURNING = 1u << 2,
-	SL_CAP_SCHEMAS = 1u << 3,          /* namespaces inside a database */
+	SL_CAP_SCHEMAS = 1u << 3, /* namespaces inside a database */
 	SL_CAP_SEQUENCES = 1u << 4,
-	SL_CAP_ENUM_TYPES = 1u << 5,       /* named enum types (CREATE TYPE) */
+	SL_CAP_ENUM_TYPES = 1u << 5, /* named enum types (CREATE TYPE) */
 	SL_CAP_PARTIAL_INDEX = 1u << 6,
 	SL_CAP_EXPR_INDEX = 1u << 7,
-	SL_CAP_FLOAT_SPECIALS = 1u << 8,   /* stores NaN and +-Infinity */
-	SL_CAP_NUL_IN_TEXT = 1u << 9,      /* text may hold 0x00 */
+	SL_CAP_FLOAT_SPECIALS = 1u << 8, /* stores NaN and +-Infinity */
+	SL_CAP_NUL_IN_TEXT = 1u << 9,    /* text may hold 0x00 */
 	SL_CAP_CONCURRENT_INDEX = 1u << 10,
-	SL_CAP_ADVISORY_LOCK = 1u << 11,   /* session locks that die with the session */
+	SL_CAP_ADVISORY_LOCK = 1u << 11, /* session locks that die with the session */
 	SL_CAP_CHECK_CONSTRAINTS = 1u << 12,
-	SL_CAP_TIMEZONE_TYPE = 1u << 13,   /* a timestamp type that keeps an instant */
+	SL_CAP_TIMEZONE_TYPE = 1u << 13, /* a timestamp type that keeps an instant */
 };
 
 /* One result column. name and decl are borrowed from the cursor. */
 typedef struct sl_colinfo {
 	const char *name;
-	sl_vtype type;      /* the sl_value type its values decode to (SL_V_NULL: varies per row) */
-	const char *decl;   /* engine type name, e.g. "int8", "varchar", "DATETIME" */
+	sl_vtype type;    /* the sl_value type its values decode to (SL_V_NULL: varies per row) */
+	const char *decl; /* engine type name, e.g. "int8", "varchar", "DATETIME" */
 } sl_colinfo;
 
 /* Opens a connection; on failure the error names the host and reason, never the password. */
@@ -67,7 +67,10 @@ void sl_conn_close(sl_conn *c);
 
 sl_engine sl_conn_engine(const sl_conn *c);
 unsigned sl_conn_caps(const sl_conn *c);
-static inline bool sl_conn_has(const sl_conn *c, unsigned cap) { return (sl_conn_caps(c) & cap) != 0; }
+static inline bool sl_conn_has(const sl_conn *c, unsigned cap)
+{
+	return (sl_conn_caps(c) & cap) != 0;
+}
 /* Borrowed: the URL with the password masked, for messages. */
 const char *sl_conn_display(const sl_conn *c);
 /* Borrowed: the server's version string ("15.18", "10.11.19-MariaDB", "3.40.1"). */
@@ -135,12 +138,15 @@ int sl_writer_close(sl_writer *w);
 void sl_writer_abort(sl_writer *w);
 
 typedef struct sl_introspect_opts {
-	const char *schema;   /* PostgreSQL schema (default: current_schema()); ignored elsewhere */
-	bool exact_counts;    /* count(*) every table rather than using estimates */
-	bool include_sluice;  /* include sluice's own tables (sluice_*) */
+	const char *schema;  /* PostgreSQL schema (default: current_schema()); ignored elsewhere */
+	bool exact_counts;   /* count(*) every table rather than using estimates */
+	bool include_sluice; /* include sluice's own tables (sluice_*) */
 } sl_introspect_opts;
 
-#define SL_INTROSPECT_OPTS_INIT { .schema = NULL, .exact_counts = true, .include_sluice = false }
+#define SL_INTROSPECT_OPTS_INIT                                                                              \
+	{                                                                                                    \
+		.schema = NULL, .exact_counts = true, .include_sluice = false                                \
+	}
 
 /* Reads the database's schema into a new model (caller frees with sl_schema_free). */
 int sl_conn_introspect(sl_schema **out, sl_conn *c, const sl_introspect_opts *opts);

@@ -37,29 +37,29 @@ typedef enum sl_copy_side { SL_COPY_SOURCE = 0, SL_COPY_TARGET = 1 } sl_copy_sid
 typedef int (*sl_copy_connect_fn)(sl_conn **out, sl_copy_side side, void *ud);
 
 typedef enum sl_copy_event_kind {
-	SL_COPY_EV_PHASE = 1,    /* a phase starts: phase */
-	SL_COPY_EV_TABLE_START,  /* a table (part) starts or resumes: table, part, read.. */
-	SL_COPY_EV_PROGRESS,     /* after each committed batch */
-	SL_COPY_EV_TABLE_DONE,   /* a part finished */
-	SL_COPY_EV_NOTICE        /* something the user must read: message */
+	SL_COPY_EV_PHASE = 1,   /* a phase starts: phase */
+	SL_COPY_EV_TABLE_START, /* a table (part) starts or resumes: table, part, read.. */
+	SL_COPY_EV_PROGRESS,    /* after each committed batch */
+	SL_COPY_EV_TABLE_DONE,  /* a part finished */
+	SL_COPY_EV_NOTICE       /* something the user must read: message */
 } sl_copy_event_kind;
 
 /* Borrowed for the duration of the callback. */
 typedef struct sl_copy_event {
 	sl_copy_event_kind kind;
-	const char *phase;       /* "tables", "data", "indexes", ... */
-	const char *table;       /* source table name */
-	int part;                /* key range number, 0 when the table is one piece */
+	const char *phase; /* "tables", "data", "indexes", ... */
+	const char *table; /* source table name */
+	int part;          /* key range number, 0 when the table is one piece */
 	int nparts;
 	int64_t read, written, rejected; /* cumulative for the part */
-	int64_t expected;        /* source row estimate of the part, -1 unknown */
-	const char *message;     /* NOTICE */
+	int64_t expected;                /* source row estimate of the part, -1 unknown */
+	const char *message;             /* NOTICE */
 } sl_copy_event;
 
 typedef void (*sl_copy_event_fn)(void *ud, const sl_copy_event *ev);
 
 typedef struct sl_copy_opts {
-	const char *const *tables;  /* source table names to copy; NULL: all */
+	const char *const *tables; /* source table names to copy; NULL: all */
 	size_t ntables;
 	const sl_cast_rules *rules; /* user cast rules, may be NULL */
 	bool schema_only;           /* create the schema, copy no rows */
@@ -71,33 +71,36 @@ typedef struct sl_copy_opts {
 	int jobs;                   /* worker threads (default 2) */
 	size_t batch_rows;          /* rows per committed batch (default 10000) */
 	size_t batch_bytes;         /* ... or fewer when the batch holds this much (default 16 MiB) */
-	int64_t split_rows;         /* split tables with an integer key above this many rows (default 200000) */
+	int64_t split_rows; /* split tables with an integer key above this many rows (default 200000) */
 	sl_copy_connect_fn connect;
 	void *connect_ud;
-	sl_copy_event_fn on_event;  /* may be NULL */
+	sl_copy_event_fn on_event; /* may be NULL */
 	void *event_ud;
 } sl_copy_opts;
 
-#define SL_COPY_OPTS_INIT { .tables = NULL, .ntables = 0, .rules = NULL, .schema_only = false, \
-	.data_only = false, .resume = false, .restart = false, .force = false, .max_rejects = 0, \
-	.jobs = 2, .batch_rows = 10000, .batch_bytes = (size_t)16 << 20, .split_rows = 200000, \
-	.connect = NULL, .connect_ud = NULL, .on_event = NULL, .event_ud = NULL }
+#define SL_COPY_OPTS_INIT                                                                                    \
+	{                                                                                                    \
+		.tables = NULL, .ntables = 0, .rules = NULL, .schema_only = false, .data_only = false,       \
+		.resume = false, .restart = false, .force = false, .max_rejects = 0, .jobs = 2,              \
+		.batch_rows = 10000, .batch_bytes = (size_t)16 << 20, .split_rows = 200000, .connect = NULL, \
+		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL                                       \
+	}
 
 /* Per source table, summed over its parts. read = written + rejected always. */
 typedef struct sl_copy_table_result {
-	char *table;            /* source name */
-	char *target;           /* target name */
+	char *table;  /* source name */
+	char *target; /* target name */
 	int64_t read, written, rejected;
 	int nparts;
-	bool keyless;           /* no usable key: reloaded whole */
+	bool keyless; /* no usable key: reloaded whole */
 	bool done;
 } sl_copy_table_result;
 
 /* A foreign key (or SQLite foreign_key_check entry) that failed validation. */
 typedef struct sl_copy_violation {
-	char *table;            /* target table */
-	char *constraint;       /* constraint name or referenced table */
-	int64_t rows;           /* violating rows (-1 when they could not be counted) */
+	char *table;      /* target table */
+	char *constraint; /* constraint name or referenced table */
+	int64_t rows;     /* violating rows (-1 when they could not be counted) */
 	char *message;
 } sl_copy_violation;
 
@@ -108,9 +111,9 @@ typedef struct sl_copy_result {
 	sl_copy_violation *violations;
 	size_t nviolations;
 	int64_t read, written, rejected;
-	size_t not_translated;  /* views, triggers, indexes... listed, not created */
-	bool halted;            /* stopped by --max-rejects: resumable */
-	bool finished;          /* every phase done */
+	size_t not_translated; /* views, triggers, indexes... listed, not created */
+	bool halted;           /* stopped by --max-rejects: resumable */
+	bool finished;         /* every phase done */
 	double seconds;
 } sl_copy_result;
 

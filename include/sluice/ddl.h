@@ -34,37 +34,40 @@ extern "C" {
 #endif
 
 typedef enum sl_ddl_phase {
-	SL_DDL_TABLES = 0,     /* enum types, CREATE TABLE with primary keys */
-	SL_DDL_INDEXES,        /* unique constraints, secondary indexes */
-	SL_DDL_CONSTRAINTS,    /* CHECK constraints (PostgreSQL, MySQL) */
-	SL_DDL_FOREIGN_KEYS,   /* ADD FOREIGN KEY (PostgreSQL: NOT VALID, then VALIDATE) */
-	SL_DDL_SEQUENCES,      /* identity / auto_increment past the loaded maximum */
+	SL_DDL_TABLES = 0,   /* enum types, CREATE TABLE with primary keys */
+	SL_DDL_INDEXES,      /* unique constraints, secondary indexes */
+	SL_DDL_CONSTRAINTS,  /* CHECK constraints (PostgreSQL, MySQL) */
+	SL_DDL_FOREIGN_KEYS, /* ADD FOREIGN KEY (PostgreSQL: NOT VALID, then VALIDATE) */
+	SL_DDL_SEQUENCES,    /* identity / auto_increment past the loaded maximum */
 	SL_DDL_VIEWS,
 	SL_DDL_TRIGGERS,
 	SL_DDL__NPHASES
 } sl_ddl_phase;
 
 typedef struct sl_ddl_stmt {
-	const char *sql;       /* one statement, no trailing semicolon */
-	const char *table;     /* target name of the table it belongs to, NULL for types and views */
+	const char *sql;   /* one statement, no trailing semicolon */
+	const char *table; /* target name of the table it belongs to, NULL for types and views */
 } sl_ddl_stmt;
 
 /* Something the generator did not carry over, with the reason and the source text. */
 typedef struct sl_ddl_item {
 	sl_ddl_phase phase;
-	const char *kind;      /* "view", "trigger", "index", "check", "foreign key", "sequence" */
-	const char *table;     /* source table, NULL for views */
-	const char *name;      /* source name */
+	const char *kind;  /* "view", "trigger", "index", "check", "foreign key", "sequence" */
+	const char *table; /* source table, NULL for views */
+	const char *name;  /* source name */
 	const char *reason;
-	const char *original;  /* the source definition, NULL when the model has none */
+	const char *original; /* the source definition, NULL when the model has none */
 } sl_ddl_item;
 
 typedef struct sl_ddl_opts {
-	const char *target_schema;  /* PostgreSQL: qualify every name with it; NULL for the search_path */
-	bool if_not_exists;         /* CREATE TABLE / INDEX IF NOT EXISTS */
+	const char *target_schema; /* PostgreSQL: qualify every name with it; NULL for the search_path */
+	bool if_not_exists;        /* CREATE TABLE / INDEX IF NOT EXISTS */
 } sl_ddl_opts;
 
-#define SL_DDL_OPTS_INIT { .target_schema = NULL, .if_not_exists = false }
+#define SL_DDL_OPTS_INIT                                                                                     \
+	{                                                                                                    \
+		.target_schema = NULL, .if_not_exists = false                                                \
+	}
 
 typedef struct sl_ddl sl_ddl;
 
@@ -73,8 +76,8 @@ typedef struct sl_ddl sl_ddl;
  * sl_cast_plan_new(src, target, ...). opts may be NULL. A plan with ERROR notes
  * still generates (the statements may then fail); the caller checks first.
  */
-int sl_ddl_generate(sl_ddl **out, const sl_schema *src, const sl_cast_plan *plan,
-		    sl_engine target, const sl_ddl_opts *opts);
+int sl_ddl_generate(sl_ddl **out, const sl_schema *src, const sl_cast_plan *plan, sl_engine target,
+		    const sl_ddl_opts *opts);
 void sl_ddl_free(sl_ddl *d);
 
 size_t sl_ddl_count(const sl_ddl *d, sl_ddl_phase phase);

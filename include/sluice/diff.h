@@ -26,15 +26,15 @@ extern "C" {
 
 /* What to compare. Strings are borrowed for the duration of the call. */
 typedef struct sl_diff_spec {
-	const char *src_schema;   /* NULL: the connection's default */
+	const char *src_schema; /* NULL: the connection's default */
 	const char *src_table;
-	const char *dst_schema;   /* NULL: the connection's default */
-	const char *dst_table;    /* NULL: same name as src_table */
-	const char *const *key;   /* key column names; NULL: the source's primary key */
+	const char *dst_schema; /* NULL: the connection's default */
+	const char *dst_table;  /* NULL: same name as src_table */
+	const char *const *key; /* key column names; NULL: the source's primary key */
 	size_t nkey;
 	const char *const *columns; /* compared columns; NULL: every column both sides have, source order */
 	size_t ncolumns;
-	const char *where;        /* SQL condition applied on both sides, NULL: none */
+	const char *where; /* SQL condition applied on both sides, NULL: none */
 	/*
 	 * Optional per-column override, parallel to the result's column list
 	 * (key columns missing from columns come first, then columns). NULL:
@@ -44,32 +44,36 @@ typedef struct sl_diff_spec {
 } sl_diff_spec;
 
 typedef enum sl_diff_mode {
-	SL_DIFF_AUTO = 0,   /* keyed when there is a key, else keyless */
-	SL_DIFF_KEYED,      /* fail when no key can be found */
-	SL_DIFF_KEYLESS,    /* multiset of row hashes even when a key exists */
-	SL_DIFF_BISECT      /* sl_diff_bisect(): segment fingerprints; sl_diff_table treats it as AUTO */
+	SL_DIFF_AUTO = 0, /* keyed when there is a key, else keyless */
+	SL_DIFF_KEYED,    /* fail when no key can be found */
+	SL_DIFF_KEYLESS,  /* multiset of row hashes even when a key exists */
+	SL_DIFF_BISECT    /* sl_diff_bisect(): segment fingerprints; sl_diff_table treats it as AUTO */
 } sl_diff_mode;
 
 typedef struct sl_diff_opts {
 	sl_canon_opts canon;
 	sl_diff_mode mode;
-	size_t batch_rows;        /* rows fetched per batch and side (default 2000) */
-	size_t mem_cap;           /* keyless: bytes of hashes held before spilling (default 64 MiB) */
-	const char *tmp_dir;      /* keyless spill directory (NULL: $TMPDIR, else /tmp) */
-	bool keyless_examples;    /* keyless: re-read a side to find one example row per differing hash */
-	size_t max_examples;      /* ... for at most this many distinct hashes (default 100) */
-	size_t bisect_fanout;     /* sl_diff_bisect: sub-segments per differing segment (default 16) */
-	size_t bisect_leaf_rows;  /* ... row-diff a segment once it holds at most this many rows (default 2000) */
+	size_t batch_rows;       /* rows fetched per batch and side (default 2000) */
+	size_t mem_cap;          /* keyless: bytes of hashes held before spilling (default 64 MiB) */
+	const char *tmp_dir;     /* keyless spill directory (NULL: $TMPDIR, else /tmp) */
+	bool keyless_examples;   /* keyless: re-read a side to find one example row per differing hash */
+	size_t max_examples;     /* ... for at most this many distinct hashes (default 100) */
+	size_t bisect_fanout;    /* sl_diff_bisect: sub-segments per differing segment (default 16) */
+	size_t bisect_leaf_rows; /* ... row-diff a segment once it holds at most this many rows (default 2000)
+				  */
 } sl_diff_opts;
 
-#define SL_DIFF_OPTS_INIT { .canon = SL_CANON_OPTS_INIT, .mode = SL_DIFF_AUTO, \
-	.batch_rows = 2000, .mem_cap = (size_t)64 << 20, .tmp_dir = NULL, \
-	.keyless_examples = true, .max_examples = 100, .bisect_fanout = 16, .bisect_leaf_rows = 2000 }
+#define SL_DIFF_OPTS_INIT                                                                                    \
+	{                                                                                                    \
+		.canon = SL_CANON_OPTS_INIT, .mode = SL_DIFF_AUTO, .batch_rows = 2000,                       \
+		.mem_cap = (size_t)64 << 20, .tmp_dir = NULL, .keyless_examples = true, .max_examples = 100, \
+		.bisect_fanout = 16, .bisect_leaf_rows = 2000                                                \
+	}
 
 typedef enum sl_diff_kind {
-	SL_DIFF_MISSING = 1,  /* in the source, not in the target */
-	SL_DIFF_EXTRA,        /* in the target, not in the source */
-	SL_DIFF_CHANGED       /* same key, some column differs */
+	SL_DIFF_MISSING = 1, /* in the source, not in the target */
+	SL_DIFF_EXTRA,       /* in the target, not in the source */
+	SL_DIFF_CHANGED      /* same key, some column differs */
 } sl_diff_kind;
 
 /*
@@ -81,13 +85,13 @@ typedef enum sl_diff_kind {
  */
 typedef struct sl_diff_event {
 	sl_diff_kind kind;
-	const sl_value *src_row;  /* MISSING, CHANGED */
-	const sl_value *dst_row;  /* EXTRA, CHANGED */
+	const sl_value *src_row; /* MISSING, CHANGED */
+	const sl_value *dst_row; /* EXTRA, CHANGED */
 	size_t ncolumns;
-	const size_t *changed;    /* CHANGED: indexes of the differing columns */
+	const size_t *changed; /* CHANGED: indexes of the differing columns */
 	size_t nchanged;
-	int64_t count;            /* 1 for keyed tables */
-	uint64_t hash[2];         /* keyless only */
+	int64_t count;    /* 1 for keyed tables */
+	uint64_t hash[2]; /* keyless only */
 } sl_diff_event;
 
 /* Returns 0 to go on; anything else stops the diff, which returns that code. */
@@ -99,21 +103,21 @@ typedef int (*sl_diff_cb)(const sl_diff_event *ev, void *ud);
  */
 typedef struct sl_diff_result {
 	char *src_table, *dst_table;
-	char **columns;           /* compared columns (source names) */
+	char **columns; /* compared columns (source names) */
 	size_t ncolumns;
-	size_t *key;              /* indexes into columns; nkey == 0 when keyless */
+	size_t *key; /* indexes into columns; nkey == 0 when keyless */
 	size_t nkey;
-	sl_canon_col *canon;      /* per compared column */
+	sl_canon_col *canon;         /* per compared column */
 	char **src_only, **dst_only; /* columns on one side only (not compared) */
 	size_t nsrc_only, ndst_only;
 	bool keyless;
 	int64_t src_rows, dst_rows;
 	int64_t equal, changed, missing, extra;
 	/* memory accounting, for tests and logs */
-	size_t batches_held;      /* most row batches held at once (keyed: 2) */
-	size_t peak_batch_rows;   /* most rows in one batch */
-	size_t peak_bytes;        /* most bytes held in batches (keyed) or hashes (keyless) */
-	bool spilled;             /* keyless: hashes went to temp files */
+	size_t batches_held;    /* most row batches held at once (keyed: 2) */
+	size_t peak_batch_rows; /* most rows in one batch */
+	size_t peak_bytes;      /* most bytes held in batches (keyed) or hashes (keyless) */
+	bool spilled;           /* keyless: hashes went to temp files */
 	/*
 	 * sl_diff_bisect only (zero from sl_diff_table). bisected is false when
 	 * the table was compared with the full diff instead; bisect_note says

@@ -19,32 +19,31 @@ extern "C" {
 /* Return codes. The CLI maps them to exit codes (docs/exit-codes.md). */
 enum {
 	SL_OK = 0,
-	SL_ERROR = -1,     /* generic failure */
-	SL_EINVALID = -2,  /* bad input: usage, URL, config, file format */
-	SL_EDB = -3,       /* the database reported an error */
-	SL_ECONNECT = -4,  /* could not reach or log in to a database */
-	SL_ELOCKED = -5,   /* a lock is held by another run */
-	SL_ENOTFOUND = -6, /* a named object does not exist */
-	SL_ECONFLICT = -7, /* state disagrees (drift, dirty migration, ...) */
-	SL_ENOMEM = -8,    /* out of memory or a size limit exceeded */
-	SL_EIO = -9,       /* operating system I/O error */
-	SL_ECHECK = -10,   /* checks or diff found problems past a threshold */
+	SL_ERROR = -1,        /* generic failure */
+	SL_EINVALID = -2,     /* bad input: usage, URL, config, file format */
+	SL_EDB = -3,          /* the database reported an error */
+	SL_ECONNECT = -4,     /* could not reach or log in to a database */
+	SL_ELOCKED = -5,      /* a lock is held by another run */
+	SL_ENOTFOUND = -6,    /* a named object does not exist */
+	SL_ECONFLICT = -7,    /* state disagrees (drift, dirty migration, ...) */
+	SL_ENOMEM = -8,       /* out of memory or a size limit exceeded */
+	SL_EIO = -9,          /* operating system I/O error */
+	SL_ECHECK = -10,      /* checks or diff found problems past a threshold */
 	SL_EINTERRUPTED = -11 /* stopped by a signal or a halt rule */
 };
 
 typedef struct sl_error {
-	int code;          /* the SL_E* code of the failure */
-	char *message;     /* never NULL after a failure; "" when cleared */
-	char sqlstate[6];  /* SQLSTATE for database errors, "" otherwise */
-	int engine_code;   /* engine's own error number (MySQL errno), or 0 */
+	int code;         /* the SL_E* code of the failure */
+	char *message;    /* never NULL after a failure; "" when cleared */
+	char sqlstate[6]; /* SQLSTATE for database errors, "" otherwise */
+	int engine_code;  /* engine's own error number (MySQL errno), or 0 */
 } sl_error;
 
 /* The calling thread's last error. Borrowed: valid until the next sl_error_* call. */
 const sl_error *sl_error_last(void);
 
 /* Sets the thread's error and returns code, so callers can `return sl_error_set(...)`. */
-int sl_error_set(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int sl_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int sl_error_setv(int code, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Like sl_error_set, also recording the SQLSTATE (may be NULL) and engine code. */

@@ -40,11 +40,11 @@ const sl_lint_rule *sl_lint_rule_find(const char *id);
 /* One finding. Strings live in the report's arena. */
 typedef struct sl_lint_finding {
 	const char *rule;
-	sl_lint_level level;  /* never SL_LINT_OFF: findings of disabled rules are not kept */
-	const char *path;     /* the migration file */
-	size_t line;          /* 1-based line in path */
+	sl_lint_level level; /* never SL_LINT_OFF: findings of disabled rules are not kept */
+	const char *path;    /* the migration file */
+	size_t line;         /* 1-based line in path */
 	const char *migration_id;
-	const char *message;  /* lowercase, no trailing period, without file or rule */
+	const char *message; /* lowercase, no trailing period, without file or rule */
 } sl_lint_finding;
 
 /* Findings in the order they were found, with counts per level. Owns its strings. */
@@ -52,8 +52,8 @@ typedef struct sl_lint_report {
 	sl_lint_finding *items;
 	size_t n, cap;
 	size_t nerrors, nwarnings;
-	size_t nchecked;           /* migrations checked */
-	const sl_config *config;   /* borrowed, for levels; may be NULL */
+	size_t nchecked;         /* migrations checked */
+	const sl_config *config; /* borrowed, for levels; may be NULL */
 	sl_arena *arena;
 } sl_lint_report;
 
@@ -65,16 +65,19 @@ typedef struct sl_lint_report {
 typedef int (*sl_lint_open_fn)(sl_conn **out, void *ud, const char *database);
 
 typedef struct sl_lint_opts {
-	const sl_config *config;    /* levels and migrations.required; NULL: defaults, nothing required */
-	sl_engine dialect;          /* the target's engine; SL_ENGINE_NONE without a target */
-	const char *table;          /* history table (dynamic) */
+	const sl_config *config;      /* levels and migrations.required; NULL: defaults, nothing required */
+	sl_engine dialect;            /* the target's engine; SL_ENGINE_NONE without a target */
+	const char *table;            /* history table (dynamic) */
 	sl_lint_open_fn open_scratch; /* needed for dynamic rules on PostgreSQL and MySQL */
 	void *ud;
-	const char *scratch_dir;    /* SQLite scratch files; NULL: $TMPDIR, else /tmp */
+	const char *scratch_dir; /* SQLite scratch files; NULL: $TMPDIR, else /tmp */
 } sl_lint_opts;
 
-#define SL_LINT_OPTS_INIT { .config = NULL, .dialect = SL_ENGINE_NONE, \
-	.table = "sluice_migrations", .open_scratch = NULL, .ud = NULL, .scratch_dir = NULL }
+#define SL_LINT_OPTS_INIT                                                                                    \
+	{                                                                                                    \
+		.config = NULL, .dialect = SL_ENGINE_NONE, .table = "sluice_migrations",                     \
+		.open_scratch = NULL, .ud = NULL, .scratch_dir = NULL                                        \
+	}
 
 int sl_lint_report_new(sl_lint_report **out, const sl_config *config);
 void sl_lint_report_free(sl_lint_report *r);
@@ -91,8 +94,8 @@ const char *sl_lint_level_name(sl_lint_level l);
  * Adds a finding of rule at path:line unless the rule is off. The message
  * is formatted like printf.
  */
-int sl_lint_add(sl_lint_report *r, const char *rule, const sl_migration *m, size_t line,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int sl_lint_add(sl_lint_report *r, const char *rule, const sl_migration *m, size_t line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /*
  * SL_EINVALID naming "path:line:column" when lint.rules names a rule that

@@ -36,17 +36,17 @@ typedef struct sl_history_row {
 	const char *id;
 	const char *checksum;
 	const char *title, *ticket, *pr, *author, *why, *rollback, *domain;
-	const char *applied_at;    /* ISO 8601 UTC */
+	const char *applied_at; /* ISO 8601 UTC */
 	const char *applied_by;
 	int64_t duration_ms;
-	const char *status;        /* "applied", "baseline", "running", "dirty" */
+	const char *status; /* "applied", "baseline", "running", "dirty" */
 	const char *failed_statement;
 	const char *error;
 	const char *up_sql, *down_sql, *verify_sql;
 } sl_history_row;
 
 typedef struct sl_history {
-	sl_history_row *rows;      /* ordered by id */
+	sl_history_row *rows; /* ordered by id */
 	size_t n, cap;
 	sl_arena *arena;
 } sl_history;
@@ -62,40 +62,40 @@ typedef enum sl_mig_state {
 	SL_MIG_PENDING = 0,
 	SL_MIG_APPLIED,
 	SL_MIG_BASELINE,
-	SL_MIG_DIRTY,        /* dirty or running */
-	SL_MIG_DRIFTED,      /* applied, but the file's checksum changed since */
-	SL_MIG_MISSING_FILE  /* recorded, but no file has its id */
+	SL_MIG_DIRTY,       /* dirty or running */
+	SL_MIG_DRIFTED,     /* applied, but the file's checksum changed since */
+	SL_MIG_MISSING_FILE /* recorded, but no file has its id */
 } sl_mig_state;
 
 const char *sl_mig_state_name(sl_mig_state s);
 
 typedef struct sl_mig_status {
 	const char *id;
-	const sl_migration *file;      /* NULL for SL_MIG_MISSING_FILE */
-	const sl_history_row *row;     /* NULL for SL_MIG_PENDING */
+	const sl_migration *file;  /* NULL for SL_MIG_MISSING_FILE */
+	const sl_history_row *row; /* NULL for SL_MIG_PENDING */
 	sl_mig_state state;
 	char checksum[SL_CHECKSUM_SIZE]; /* the file's checksum for this dialect, "" without file */
 } sl_mig_status;
 
 typedef struct sl_migrate_status {
-	sl_mig_status *items;          /* ordered by id */
+	sl_mig_status *items; /* ordered by id */
 	size_t n;
 	size_t npending, napplied, ndirty, ndrifted, nmissing;
 } sl_migrate_status;
 
 /* Joins files and history. Borrowed pointers into set and h: keep them alive. */
-int sl_migrate_status_build(sl_migrate_status **out, const sl_migration_set *set,
-			    const sl_history *h, sl_engine dialect);
+int sl_migrate_status_build(sl_migrate_status **out, const sl_migration_set *set, const sl_history *h,
+			    sl_engine dialect);
 void sl_migrate_status_free(sl_migrate_status *st);
 
 typedef enum sl_migrate_event_kind {
-	SL_MEV_START,       /* a migration begins (up or down) */
-	SL_MEV_STATEMENT,   /* about to run a statement (or would, in a dry run) */
-	SL_MEV_DONE,        /* a migration finished; duration_ms set */
-	SL_MEV_FAILED,      /* a migration failed; the error is in sl_error_last() */
+	SL_MEV_START,         /* a migration begins (up or down) */
+	SL_MEV_STATEMENT,     /* about to run a statement (or would, in a dry run) */
+	SL_MEV_DONE,          /* a migration finished; duration_ms set */
+	SL_MEV_FAILED,        /* a migration failed; the error is in sl_error_last() */
 	SL_MEV_VERIFY_FAILED, /* a verify query returned rows; detail holds the first */
-	SL_MEV_REPAIRED,    /* repair changed a record; detail says what */
-	SL_MEV_WAITING      /* waiting for the lock */
+	SL_MEV_REPAIRED,      /* repair changed a record; detail says what */
+	SL_MEV_WAITING        /* waiting for the lock */
 } sl_migrate_event_kind;
 
 typedef struct sl_migrate_event {
@@ -109,21 +109,24 @@ typedef struct sl_migrate_event {
 } sl_migrate_event;
 
 typedef struct sl_migrate_opts {
-	const char *table;           /* history table */
-	const char *to;              /* up: last id to apply; down: revert everything after it */
-	long steps;                  /* down: how many to revert (default 1 when to is NULL) */
-	bool dry_run;                /* print what would run, change nothing */
-	bool out_of_order;           /* allow applying a pending id older than an applied one */
-	bool mark_applied;           /* repair: record dirty migrations as applied instead of forgetting them */
-	long lock_timeout_ms;        /* 0: fail at once when locked; <0 wait forever */
-	const char *applied_by;      /* recorded in history; NULL: $USER */
+	const char *table;      /* history table */
+	const char *to;         /* up: last id to apply; down: revert everything after it */
+	long steps;             /* down: how many to revert (default 1 when to is NULL) */
+	bool dry_run;           /* print what would run, change nothing */
+	bool out_of_order;      /* allow applying a pending id older than an applied one */
+	bool mark_applied;      /* repair: record dirty migrations as applied instead of forgetting them */
+	long lock_timeout_ms;   /* 0: fail at once when locked; <0 wait forever */
+	const char *applied_by; /* recorded in history; NULL: $USER */
 	void (*on_event)(void *ud, const sl_migrate_event *ev);
 	void *ud;
 } sl_migrate_opts;
 
-#define SL_MIGRATE_OPTS_INIT { .table = "sluice_migrations", .to = NULL, .steps = 0, \
-	.dry_run = false, .out_of_order = false, .mark_applied = false, .lock_timeout_ms = 0, \
-	.applied_by = NULL, .on_event = NULL, .ud = NULL }
+#define SL_MIGRATE_OPTS_INIT                                                                                 \
+	{                                                                                                    \
+		.table = "sluice_migrations", .to = NULL, .steps = 0, .dry_run = false,                      \
+		.out_of_order = false, .mark_applied = false, .lock_timeout_ms = 0, .applied_by = NULL,      \
+		.on_event = NULL, .ud = NULL                                                                 \
+	}
 
 /*
  * Applies pending migrations in id order (up to opts->to). Refuses with
@@ -144,14 +147,14 @@ int sl_migrate_repair(sl_conn *c, const sl_migration_set *set, const sl_migrate_
 
 /* One statement of one migration that names the object asked about. */
 typedef struct sl_why_hit {
-	const sl_mig_status *status;   /* the migration (file and/or history row) */
-	char action[64];               /* "create table", "alter table (add)", "create index", ... */
-	char *statement;               /* the statement, on one line, cut at 300 bytes */
-	size_t line;                   /* line in the file */
+	const sl_mig_status *status; /* the migration (file and/or history row) */
+	char action[64];             /* "create table", "alter table (add)", "create index", ... */
+	char *statement;             /* the statement, on one line, cut at 300 bytes */
+	size_t line;                 /* line in the file */
 } sl_why_hit;
 
 typedef struct sl_why {
-	sl_why_hit *hits;              /* in migration order */
+	sl_why_hit *hits; /* in migration order */
 	size_t n;
 } sl_why;
 

@@ -26,11 +26,7 @@
 extern "C" {
 #endif
 
-typedef enum sl_section {
-	SL_SECTION_UP = 0,
-	SL_SECTION_DOWN,
-	SL_SECTION_VERIFY
-} sl_section;
+typedef enum sl_section { SL_SECTION_UP = 0, SL_SECTION_DOWN, SL_SECTION_VERIFY } sl_section;
 
 /* One "-- key: value" header entry; continuation lines are joined with "\n". */
 typedef struct sl_migration_meta {
@@ -42,11 +38,11 @@ typedef struct sl_migration_meta {
 /* One section of a file: a "-- +sluice ..." directive and the text under it. */
 typedef struct sl_migration_part {
 	sl_section section;
-	sl_engine dialect;     /* SL_ENGINE_NONE: the generic variant */
-	bool no_tx;            /* "no-transaction": run outside a transaction */
-	const char *sql;       /* NUL-terminated: the exact bytes up to the next directive */
+	sl_engine dialect; /* SL_ENGINE_NONE: the generic variant */
+	bool no_tx;        /* "no-transaction": run outside a transaction */
+	const char *sql;   /* NUL-terminated: the exact bytes up to the next directive */
 	size_t len;
-	size_t line;           /* file line of sql's first byte (the directive line + 1) */
+	size_t line; /* file line of sql's first byte (the directive line + 1) */
 	size_t directive_line;
 } sl_migration_part;
 
@@ -56,15 +52,15 @@ typedef struct sl_migration_part {
  */
 typedef struct sl_migration {
 	const char *path;
-	const char *id;            /* digits: "id:" metadata, else the file name's prefix */
-	const char *slug;          /* file name between "<id>_" and ".sql", or NULL */
-	const char *title;         /* "title:" or NULL */
-	const char *irreversible;  /* "irreversible:" reason, or NULL */
-	const char **requires;     /* ids from "requires:" */
+	const char *id;           /* digits: "id:" metadata, else the file name's prefix */
+	const char *slug;         /* file name between "<id>_" and ".sql", or NULL */
+	const char *title;        /* "title:" or NULL */
+	const char *irreversible; /* "irreversible:" reason, or NULL */
+	const char **requires;    /* ids from "requires:" */
 	size_t nrequires;
-	sl_migration_meta *meta;   /* every header field, known or not, in file order */
+	sl_migration_meta *meta; /* every header field, known or not, in file order */
 	size_t nmeta;
-	sl_migration_part *parts;  /* sections in file order */
+	sl_migration_part *parts; /* sections in file order */
 	size_t nparts;
 	sl_arena *arena;
 } sl_migration;
@@ -112,20 +108,18 @@ const char *sl_migration_meta_get(const sl_migration *m, const char *key);
  * The part of section s to run on dialect: the dialect's variant when the
  * file has one, else the generic one, else NULL. Borrowed.
  */
-const sl_migration_part *sl_migration_part_get(const sl_migration *m, sl_section s,
-                                               sl_engine dialect);
+const sl_migration_part *sl_migration_part_get(const sl_migration *m, sl_section s, sl_engine dialect);
 
 /* Shorthand for sl_migration_part_get(): its text (NULL when absent), length and no_tx. */
-const char *sl_migration_section(const sl_migration *m, sl_section s, sl_engine dialect,
-                                 size_t *len, bool *no_tx);
+const char *sl_migration_section(const sl_migration *m, sl_section s, sl_engine dialect, size_t *len,
+				 bool *no_tx);
 
 /*
  * Splits the chosen part of section s into statements for dialect, with
  * lines counted in the file. *out is overwritten. SL_ENOTFOUND when the
  * file has no such section; split errors read "path:line: ...".
  */
-int sl_migration_statements(sl_stmt_list *out, const sl_migration *m, sl_section s,
-                            sl_engine dialect);
+int sl_migration_statements(sl_stmt_list *out, const sl_migration *m, sl_section s, sl_engine dialect);
 
 /* SL_EINVALID naming the file and the first of fields that is absent or empty. */
 int sl_migration_check_required(const sl_migration *m, const char *const *fields, size_t n);
@@ -146,7 +140,7 @@ int sl_checksum_sql(char out[SL_CHECKSUM_SIZE], const char *sql, size_t len);
  * digits; title must be one line.
  */
 int sl_migration_render_template(sl_buf *out, const char *id, const char *title,
-                                 const char *const *required_fields, size_t n);
+				 const char *const *required_fields, size_t n);
 
 /* "up", "down", "verify". */
 const char *sl_section_name(sl_section s);

@@ -46,15 +46,15 @@ typedef enum sl_rule_status {
 	SL_RULE_PASS = 0,
 	SL_RULE_WARN,
 	SL_RULE_HALT,
-	SL_RULE_ERROR      /* the rule could not run (database error) */
+	SL_RULE_ERROR /* the rule could not run (database error) */
 } sl_rule_status;
 
 /* A reconcile measure: count(*) is { "count", NULL }. */
 typedef struct sl_rule_measure {
-	const char *fn;       /* count | sum | min | max | avg */
-	const char *column;   /* NULL for count(*) */
-	const char *text;     /* as written, e.g. "sum(total)" */
-	const char *where;    /* "file:line:col" */
+	const char *fn;     /* count | sum | min | max | avg */
+	const char *column; /* NULL for count(*) */
+	const char *text;   /* as written, e.g. "sum(total)" */
+	const char *where;  /* "file:line:col" */
 } sl_rule_measure;
 
 /*
@@ -63,34 +63,34 @@ typedef struct sl_rule_measure {
  */
 typedef struct sl_rule {
 	const char *name;
-	const char *domain;           /* the mapping key it sits under; NULL for a plain list */
+	const char *domain; /* the mapping key it sits under; NULL for a plain list */
 	sl_rule_type type;
-	sl_rule_severity severity;    /* default halt */
-	const char *threshold_text;   /* as written; "0" by default */
-	double threshold;             /* a count, or a fraction (0.001 for "0.1%") */
+	sl_rule_severity severity;  /* default halt */
+	const char *threshold_text; /* as written; "0" by default */
+	double threshold;           /* a count, or a fraction (0.001 for "0.1%") */
 	bool threshold_ratio;
-	const char *table;            /* NULL for sql rules */
-	const char **columns;         /* not_null, unique, relationship; `column` gives one */
+	const char *table;    /* NULL for sql rules */
+	const char **columns; /* not_null, unique, relationship; `column` gives one */
 	const char **where_columns;
 	size_t ncolumns;
-	bool case_insensitive;        /* unique, accepted_values */
-	const char *ref_table;        /* relationship */
+	bool case_insensitive; /* unique, accepted_values */
+	const char *ref_table; /* relationship */
 	const char **ref_columns;
 	const char **where_ref_columns;
 	size_t nref_columns;
-	const char **values;          /* accepted_values */
+	const char **values; /* accepted_values */
 	size_t nvalues;
-	const char *min, *max;        /* range, row_count: literal text, NULL when absent */
-	int64_t max_age_s;            /* freshness */
-	const char *sql;              /* sql: returns the violating rows */
-	const char *filter;           /* `where`: an SQL condition limiting the rows checked */
-	const char *source, *target;  /* reconcile: environment names or URLs */
+	const char *min, *max;       /* range, row_count: literal text, NULL when absent */
+	int64_t max_age_s;           /* freshness */
+	const char *sql;             /* sql: returns the violating rows */
+	const char *filter;          /* `where`: an SQL condition limiting the rows checked */
+	const char *source, *target; /* reconcile: environment names or URLs */
 	const char **group_by;
 	const char **where_group_by;
 	size_t ngroup_by;
 	sl_rule_measure *measures;
 	size_t nmeasures;
-	double tolerance;             /* reconcile: numeric measures equal within it */
+	double tolerance; /* reconcile: numeric measures equal within it */
 	const char *where, *where_table, *where_ref_table;
 } sl_rule;
 
@@ -127,11 +127,11 @@ int sl_rule_validate(const sl_rule *r, const sl_schema *schema);
 /* Outcome of one rule on one database (or one source/target pair). */
 typedef struct sl_rule_result {
 	int64_t violations;
-	int64_t rows_checked;     /* -1 when unknown (sql rules) */
-	char **examples;          /* up to SL_RULE_EXAMPLES, human-readable */
+	int64_t rows_checked; /* -1 when unknown (sql rules) */
+	char **examples;      /* up to SL_RULE_EXAMPLES, human-readable */
 	size_t nexamples;
-	char *summary;            /* one line, e.g. "3 of 120 rows have NULL" or NULL */
-	int64_t rows_read;        /* rows fetched by sluice (examples, sql rule rows, groups) */
+	char *summary;     /* one line, e.g. "3 of 120 rows have NULL" or NULL */
+	int64_t rows_read; /* rows fetched by sluice (examples, sql rule rows, groups) */
 } sl_rule_result;
 
 #define SL_RULE_EXAMPLES 5

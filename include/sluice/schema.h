@@ -35,9 +35,9 @@ typedef enum sl_tkind {
 	SL_T_INT64,
 	SL_T_FLOAT32,
 	SL_T_FLOAT64,
-	SL_T_DECIMAL,   /* precision/scale when known, 0/0 for unconstrained */
-	SL_T_CHAR,      /* fixed length */
-	SL_T_VARCHAR,   /* length limit */
+	SL_T_DECIMAL, /* precision/scale when known, 0/0 for unconstrained */
+	SL_T_CHAR,    /* fixed length */
+	SL_T_VARCHAR, /* length limit */
 	SL_T_TEXT,
 	SL_T_BLOB,
 	SL_T_DATE,
@@ -47,22 +47,22 @@ typedef enum sl_tkind {
 	SL_T_INTERVAL,
 	SL_T_UUID,
 	SL_T_JSON,
-	SL_T_ENUM,      /* labels in sl_type.labels (or the named enum type) */
-	SL_T_SET,       /* MySQL SET */
-	SL_T_ARRAY,     /* element type name in sl_type.elem */
+	SL_T_ENUM,  /* labels in sl_type.labels (or the named enum type) */
+	SL_T_SET,   /* MySQL SET */
+	SL_T_ARRAY, /* element type name in sl_type.elem */
 	SL_T_BIT,
 	SL_T_GEOMETRY,
-	SL_T_OTHER,     /* anything else: decl_type says what */
+	SL_T_OTHER, /* anything else: decl_type says what */
 	SL_T__COUNT
 } sl_tkind;
 
 typedef struct sl_type {
 	sl_tkind kind;
-	int length;        /* CHAR/VARCHAR/BIT length, 0 when none */
-	int precision;     /* DECIMAL precision, fractional-second precision for temporals (-1 = default) */
-	int scale;         /* DECIMAL scale */
-	bool is_unsigned;  /* MySQL UNSIGNED */
-	const char *elem;  /* ARRAY element type, ENUM type name (PostgreSQL) */
+	int length;          /* CHAR/VARCHAR/BIT length, 0 when none */
+	int precision;       /* DECIMAL precision, fractional-second precision for temporals (-1 = default) */
+	int scale;           /* DECIMAL scale */
+	bool is_unsigned;    /* MySQL UNSIGNED */
+	const char *elem;    /* ARRAY element type, ENUM type name (PostgreSQL) */
 	const char **labels; /* ENUM/SET labels */
 	size_t nlabels;
 } sl_type;
@@ -70,19 +70,19 @@ typedef struct sl_type {
 typedef struct sl_column {
 	const char *name;
 	sl_type type;
-	const char *decl_type;    /* the engine's declared type, e.g. "varchar(255)" */
+	const char *decl_type; /* the engine's declared type, e.g. "varchar(255)" */
 	bool nullable;
-	const char *default_expr; /* NULL when none */
+	const char *default_expr;   /* NULL when none */
 	const char *generated_expr; /* NULL unless a generated column */
-	bool generated_stored;    /* STORED rather than VIRTUAL */
-	bool identity;            /* identity / auto_increment / INTEGER PRIMARY KEY rowid alias */
-	const char *collation;    /* NULL when the default */
+	bool generated_stored;      /* STORED rather than VIRTUAL */
+	bool identity;              /* identity / auto_increment / INTEGER PRIMARY KEY rowid alias */
+	const char *collation;      /* NULL when the default */
 	const char *comment;
 } sl_column;
 
 /* A primary key or unique constraint. */
 typedef struct sl_key {
-	const char *name;         /* may be NULL (SQLite) */
+	const char *name; /* may be NULL (SQLite) */
 	const char **columns;
 	size_t ncolumns;
 } sl_key;
@@ -90,13 +90,13 @@ typedef struct sl_key {
 typedef struct sl_index {
 	const char *name;
 	bool unique;
-	bool primary;             /* the index behind the primary key */
-	const char **columns;     /* column names; an expression element is its SQL text */
-	bool *is_expression;      /* parallel to columns */
+	bool primary;         /* the index behind the primary key */
+	const char **columns; /* column names; an expression element is its SQL text */
+	bool *is_expression;  /* parallel to columns */
 	size_t ncolumns;
-	const char *where;        /* partial index predicate, NULL when none */
-	const char *method;       /* btree, hash, gin, FULLTEXT, ...; NULL when default */
-	const char *definition;   /* the engine's full CREATE INDEX text when it has one */
+	const char *where;      /* partial index predicate, NULL when none */
+	const char *method;     /* btree, hash, gin, FULLTEXT, ...; NULL when default */
+	const char *definition; /* the engine's full CREATE INDEX text when it has one */
 } sl_index;
 
 typedef enum sl_fk_action {
@@ -111,35 +111,35 @@ typedef struct sl_fkey {
 	const char *name;
 	const char **columns;
 	size_t ncolumns;
-	const char *ref_schema;   /* NULL when the same schema */
+	const char *ref_schema; /* NULL when the same schema */
 	const char *ref_table;
 	const char **ref_columns;
 	sl_fk_action on_delete;
 	sl_fk_action on_update;
 	bool deferrable;
-	bool validated;           /* false for PostgreSQL NOT VALID */
+	bool validated; /* false for PostgreSQL NOT VALID */
 } sl_fkey;
 
 typedef struct sl_check {
-	const char *name;         /* may be NULL */
-	const char *expr;         /* the boolean expression, without CHECK ( ) */
+	const char *name; /* may be NULL */
+	const char *expr; /* the boolean expression, without CHECK ( ) */
 } sl_check;
 
 typedef struct sl_table {
-	const char *schema;       /* PostgreSQL schema, MySQL database, SQLite "main" */
+	const char *schema; /* PostgreSQL schema, MySQL database, SQLite "main" */
 	const char *name;
 	sl_column *columns;
 	size_t ncolumns, cap_columns;
-	sl_key *primary_key;      /* NULL when the table has none */
+	sl_key *primary_key; /* NULL when the table has none */
 	sl_key *uniques;
 	size_t nuniques, cap_uniques;
-	sl_index *indexes;        /* every index, including those behind keys */
+	sl_index *indexes; /* every index, including those behind keys */
 	size_t nindexes, cap_indexes;
 	sl_fkey *fkeys;
 	size_t nfkeys, cap_fkeys;
 	sl_check *checks;
 	size_t nchecks, cap_checks;
-	int64_t row_count;        /* exact when counted, else an estimate; -1 unknown */
+	int64_t row_count; /* exact when counted, else an estimate; -1 unknown */
 	bool row_count_exact;
 	const char *comment;
 } sl_table;
@@ -154,7 +154,7 @@ typedef struct sl_view_dep {
 typedef struct sl_view {
 	const char *schema;
 	const char *name;
-	const char *definition;   /* the SELECT text */
+	const char *definition; /* the SELECT text */
 	bool materialized;
 	sl_view_dep *reads;
 	size_t nreads, cap_reads;
@@ -164,10 +164,10 @@ typedef struct sl_trigger {
 	const char *schema;
 	const char *name;
 	const char *table;
-	const char *timing;       /* "BEFORE", "AFTER", "INSTEAD OF" */
-	const char *events;       /* "INSERT", "UPDATE OR DELETE", ... */
+	const char *timing; /* "BEFORE", "AFTER", "INSTEAD OF" */
+	const char *events; /* "INSERT", "UPDATE OR DELETE", ... */
 	bool for_each_row;
-	const char *definition;   /* full CREATE TRIGGER text, or body where that is all there is */
+	const char *definition; /* full CREATE TRIGGER text, or body where that is all there is */
 } sl_trigger;
 
 typedef struct sl_sequence {
@@ -175,8 +175,8 @@ typedef struct sl_sequence {
 	const char *name;
 	int64_t start;
 	int64_t increment;
-	int64_t last_value;       /* 0 when never used */
-	const char *owned_by_table;  /* identity/serial owner, NULL when free-standing */
+	int64_t last_value;         /* 0 when never used */
+	const char *owned_by_table; /* identity/serial owner, NULL when free-standing */
 	const char *owned_by_column;
 } sl_sequence;
 
@@ -190,7 +190,7 @@ typedef struct sl_enum_type {
 typedef struct sl_schema {
 	sl_engine engine;
 	const char *server_version;
-	const char *database;     /* database / file name */
+	const char *database; /* database / file name */
 	sl_table *tables;
 	size_t ntables, cap_tables;
 	sl_view *views;

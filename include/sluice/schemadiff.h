@@ -28,15 +28,15 @@ typedef enum sl_change_kind {
 	SL_CHG_TABLE_DROPPED,
 	SL_CHG_COLUMN_ADDED,
 	SL_CHG_COLUMN_DROPPED,
-	SL_CHG_COLUMN_TYPE,      /* portable type or declared type differs */
-	SL_CHG_COLUMN_NULLABLE,  /* nullability differs */
-	SL_CHG_COLUMN_DEFAULT,   /* default expression differs */
-	SL_CHG_PKEY_CHANGED,     /* added, dropped or other columns */
+	SL_CHG_COLUMN_TYPE,     /* portable type or declared type differs */
+	SL_CHG_COLUMN_NULLABLE, /* nullability differs */
+	SL_CHG_COLUMN_DEFAULT,  /* default expression differs */
+	SL_CHG_PKEY_CHANGED,    /* added, dropped or other columns */
 	SL_CHG_UNIQUE_ADDED,
 	SL_CHG_UNIQUE_DROPPED,
 	SL_CHG_INDEX_ADDED,
 	SL_CHG_INDEX_DROPPED,
-	SL_CHG_INDEX_CHANGED,    /* same name, other columns, uniqueness, method or predicate */
+	SL_CHG_INDEX_CHANGED, /* same name, other columns, uniqueness, method or predicate */
 	SL_CHG_FKEY_ADDED,
 	SL_CHG_FKEY_DROPPED,
 	SL_CHG_FKEY_CHANGED,
@@ -51,11 +51,11 @@ typedef enum sl_change_kind {
  */
 typedef struct sl_schema_change {
 	sl_change_kind kind;
-	const char *table;          /* table name */
-	const char *object;         /* column, index, key, fkey or check name; NULL for tables */
+	const char *table;  /* table name */
+	const char *object; /* column, index, key, fkey or check name; NULL for tables */
 	const sl_table *old_table, *new_table;
 	const sl_column *old_column, *new_column; /* column changes only */
-	const char *detail;         /* e.g. "int64 -> int32", "NOT NULL -> NULL"; in the diff's arena */
+	const char *detail; /* e.g. "int64 -> int32", "NOT NULL -> NULL"; in the diff's arena */
 } sl_schema_change;
 
 /* Every change, owning the detail strings. */
@@ -66,11 +66,14 @@ typedef struct sl_schemadiff {
 } sl_schemadiff;
 
 typedef struct sl_schemadiff_opts {
-	bool match_schema;   /* tables match by schema and name (default: name only) */
+	bool match_schema;    /* tables match by schema and name (default: name only) */
 	bool ignore_defaults; /* do not compare default expressions */
 } sl_schemadiff_opts;
 
-#define SL_SCHEMADIFF_OPTS_INIT { .match_schema = false, .ignore_defaults = false }
+#define SL_SCHEMADIFF_OPTS_INIT                                                                              \
+	{                                                                                                    \
+		.match_schema = false, .ignore_defaults = false                                              \
+	}
 
 /* Changes from a (before) to b (after). opts NULL: SL_SCHEMADIFF_OPTS_INIT. */
 int sl_schema_diff(sl_schemadiff **out, const sl_schema *a, const sl_schema *b,

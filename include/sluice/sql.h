@@ -24,8 +24,8 @@ extern "C" {
 /* One statement of a script. */
 typedef struct sl_stmt {
 	const char *text; /* NUL-terminated copy owned by the list: the exact bytes of the
-	                     statement without its terminating delimiter, leading comments
-	                     and surrounding whitespace; comments inside are kept */
+			     statement without its terminating delimiter, leading comments
+			     and surrounding whitespace; comments inside are kept */
 	size_t len;       /* bytes in text */
 	size_t line;      /* 1-based line of text's first byte in the input */
 	size_t offset;    /* byte offset of text's first byte in the input */
@@ -39,7 +39,10 @@ typedef struct sl_stmt_list {
 	sl_arena *arena; /* holds items and texts; NULL while empty */
 } sl_stmt_list;
 
-#define SL_STMT_LIST_INIT { .items = NULL, .n = 0, .cap = 0, .arena = NULL }
+#define SL_STMT_LIST_INIT                                                                                    \
+	{                                                                                                    \
+		.items = NULL, .n = 0, .cap = 0, .arena = NULL                                               \
+	}
 
 /*
  * Splits sql[0..len) written in dialect into statements. *out is overwritten
@@ -57,11 +60,14 @@ typedef struct sl_sql_split_options {
 	size_t first_line;  /* line number of the text's first line in origin (default 1) */
 } sl_sql_split_options;
 
-#define SL_SQL_SPLIT_OPTIONS_INIT { .origin = NULL, .first_line = 1 }
+#define SL_SQL_SPLIT_OPTIONS_INIT                                                                            \
+	{                                                                                                    \
+		.origin = NULL, .first_line = 1                                                              \
+	}
 
 /* sl_sql_split() with options; opts NULL means SL_SQL_SPLIT_OPTIONS_INIT. */
 int sl_sql_split_ext(sl_stmt_list *out, sl_engine dialect, const char *sql, size_t len,
-                     const sl_sql_split_options *opts);
+		     const sl_sql_split_options *opts);
 
 /*
  * Calls cb for each identifier or keyword of sql[0..len), in order, skipping

@@ -30,15 +30,15 @@ int sl_state_run_begin(sl_state *s, int64_t *out_run_id, const char *environment
 /* One rule's outcome within a run. Strings are borrowed for the call. */
 typedef struct sl_state_result {
 	const char *rule;
-	const char *domain;       /* NULL: none */
-	const char *type;         /* rule type name */
-	const char *environment;  /* display name of the database checked */
-	const char *status;       /* pass | warn | halt | error */
+	const char *domain;      /* NULL: none */
+	const char *type;        /* rule type name */
+	const char *environment; /* display name of the database checked */
+	const char *status;      /* pass | warn | halt | error */
 	int64_t violations;
-	int64_t rows_checked;     /* -1: unknown */
-	const char *threshold;    /* as written ("0", "0.1%") */
-	const char *examples;     /* JSON array text, or NULL */
-	const char *message;      /* error or summary, or NULL */
+	int64_t rows_checked;  /* -1: unknown */
+	const char *threshold; /* as written ("0", "0.1%") */
+	const char *examples;  /* JSON array text, or NULL */
+	const char *message;   /* error or summary, or NULL */
 	int64_t duration_ms;
 } sl_state_result;
 

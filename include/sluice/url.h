@@ -32,14 +32,14 @@ typedef struct sl_url_param {
 
 typedef struct sl_url {
 	sl_engine engine;
-	char *raw;          /* as given: may hold a password, never print it */
-	char *redacted;     /* safe to print: password replaced by "***" */
-	char *conninfo;     /* postgres: the string handed to libpq */
-	char *path;         /* sqlite: file path, ":memory:" or a file: URI */
-	char *user;         /* mysql: decoded parts, NULL when absent */
+	char *raw;      /* as given: may hold a password, never print it */
+	char *redacted; /* safe to print: password replaced by "***" */
+	char *conninfo; /* postgres: the string handed to libpq */
+	char *path;     /* sqlite: file path, ":memory:" or a file: URI */
+	char *user;     /* mysql: decoded parts, NULL when absent */
 	char *password;
 	char *host;
-	int port;           /* 0 when absent */
+	int port; /* 0 when absent */
 	char *database;
 	sl_url_param *params;
 	size_t nparams;

@@ -28,10 +28,10 @@ extern "C" {
 typedef enum sl_vtype {
 	SL_V_NULL = 0,
 	SL_V_BOOL,
-	SL_V_INT,         /* int64 */
-	SL_V_DOUBLE,      /* IEEE double; NaN and +-Infinity allowed */
-	SL_V_DECIMAL,     /* exact decimal as text: [-]digits[.digits]; also uint64 > INT64_MAX */
-	SL_V_TEXT,        /* bytes, normally UTF-8 (not checked) */
+	SL_V_INT,     /* int64 */
+	SL_V_DOUBLE,  /* IEEE double; NaN and +-Infinity allowed */
+	SL_V_DECIMAL, /* exact decimal as text: [-]digits[.digits]; also uint64 > INT64_MAX */
+	SL_V_TEXT,    /* bytes, normally UTF-8 (not checked) */
 	SL_V_BLOB,
 	SL_V_DATE,        /* days since 1970-01-01 (proleptic Gregorian) */
 	SL_V_TIME,        /* microseconds since midnight, 0 .. 86400000000 */
@@ -51,10 +51,10 @@ typedef struct sl_value {
 		struct {
 			const char *ptr;
 			size_t len;
-		} s;              /* DECIMAL, TEXT, BLOB, JSON */
+		} s; /* DECIMAL, TEXT, BLOB, JSON */
 		int32_t date;
 		int64_t time;
-		int64_t ts;       /* TIMESTAMP and TIMESTAMPTZ */
+		int64_t ts; /* TIMESTAMP and TIMESTAMPTZ */
 		uint8_t uuid[16];
 	} u;
 } sl_value;
@@ -66,10 +66,26 @@ typedef struct sl_value {
 const char *sl_vtype_name(sl_vtype t);
 
 /* Constructors for the common cases; text/blob/decimal/json values borrow p. */
-static inline sl_value sl_null(void) { sl_value v = { .type = SL_V_NULL }; return v; }
-static inline sl_value sl_int(int64_t i) { sl_value v = { .type = SL_V_INT, .u.i = i }; return v; }
-static inline sl_value sl_double(double d) { sl_value v = { .type = SL_V_DOUBLE, .u.d = d }; return v; }
-static inline sl_value sl_bool(bool b) { sl_value v = { .type = SL_V_BOOL, .u.b = b }; return v; }
+static inline sl_value sl_null(void)
+{
+	sl_value v = { .type = SL_V_NULL };
+	return v;
+}
+static inline sl_value sl_int(int64_t i)
+{
+	sl_value v = { .type = SL_V_INT, .u.i = i };
+	return v;
+}
+static inline sl_value sl_double(double d)
+{
+	sl_value v = { .type = SL_V_DOUBLE, .u.d = d };
+	return v;
+}
+static inline sl_value sl_bool(bool b)
+{
+	sl_value v = { .type = SL_V_BOOL, .u.b = b };
+	return v;
+}
 sl_value sl_bytes(sl_vtype t, const void *p, size_t len);
 sl_value sl_text(const char *s);
 
@@ -120,7 +136,7 @@ bool sl_value_equal(const sl_value *a, const sl_value *b);
 typedef struct sl_batch {
 	size_t ncols;
 	size_t nrows;
-	size_t cap;       /* rows allocated in values */
+	size_t cap; /* rows allocated in values */
 	sl_value *values;
 	sl_arena *arena;
 } sl_batch;
@@ -130,7 +146,10 @@ void sl_batch_reset(sl_batch *b);
 void sl_batch_free(sl_batch *b);
 /* Appends a row of ncols NULLs and returns it; NULL when out of memory. */
 sl_value *sl_batch_add_row(sl_batch *b);
-static inline sl_value *sl_batch_row(const sl_batch *b, size_t r) { return b->values + r * b->ncols; }
+static inline sl_value *sl_batch_row(const sl_batch *b, size_t r)
+{
+	return b->values + r * b->ncols;
+}
 /* Copies bytes into the batch's arena and stores a text-like value; 0 or SL_ENOMEM. */
 int sl_batch_set_bytes(sl_batch *b, sl_value *v, sl_vtype t, const void *p, size_t len);
 /* Approximate memory held by the batch (values plus arena), for bounding memory. */

@@ -32,13 +32,13 @@ typedef struct fp {
 typedef struct bside {
 	sl_conn *c;
 	sl_engine e;
-	bool local;              /* SQLite: rows are streamed and hashed in C */
+	bool local; /* SQLite: rows are streamed and hashed in C */
 	const sl_table *t;
-	const sl_column **cols;  /* per compared column, as this side declares it */
-	sl_buf from;             /* quoted [schema.]table */
-	sl_buf key;              /* quoted key column */
-	sl_buf select;           /* local: SELECT <compared columns> FROM ... */
-	sl_buf hash;             /* SQL: the row fingerprint expression */
+	const sl_column **cols; /* per compared column, as this side declares it */
+	sl_buf from;            /* quoted [schema.]table */
+	sl_buf key;             /* quoted key column */
+	sl_buf select;          /* local: SELECT <compared columns> FROM ... */
+	sl_buf hash;            /* SQL: the row fingerprint expression */
 	int64_t rows_read;
 	int64_t count, min, max; /* from the bounds query */
 } bside;
@@ -50,17 +50,17 @@ typedef struct range {
 typedef struct bctx {
 	bside sd[2];
 	const sl_diff_spec *spec;
-	sl_diff_opts opts;       /* mode AUTO: the probe and the leaf row diffs */
+	sl_diff_opts opts; /* mode AUTO: the probe and the leaf row diffs */
 	sl_diff_result *res;
 	sl_diff_cb cb;
 	void *ud;
 	size_t fanout, leaf_rows, key_ix;
-	char keyname[300];       /* the key as written in the WHERE shared by both sides */
+	char keyname[300]; /* the key as written in the WHERE shared by both sides */
 	range leaves[MAX_LEAF_RANGES];
 	size_t nleaves;
 	int64_t leaf_src, leaf_dst; /* rows the pending leaves hold per the fingerprints */
-	bool emitted;            /* a row diff has run: a fallback would repeat its events */
-	bool stopped;            /* the callback asked to stop */
+	bool emitted;               /* a row diff has run: a fallback would repeat its events */
+	bool stopped;               /* the callback asked to stop */
 	sl_schema *schema[2];
 	EVP_MD_CTX *md;
 	sl_buf text, scratch;
@@ -137,7 +137,8 @@ static int shared_key_name(bctx *x)
 	if (pgname)
 		name = pgname;
 	for (const char *p = name; *p; p++)
-		plain = plain && ((*p >= 'a' && *p <= 'z') || *p == '_' || (p > name && *p >= '0' && *p <= '9'));
+		plain = plain &&
+			((*p >= 'a' && *p <= 'z') || *p == '_' || (p > name && *p >= '0' && *p <= '9'));
 	if (strlen(name) > 128)
 		return ineligible(x, "key column \"%s\" has a long name", name);
 	if (plain && *name)
@@ -147,13 +148,15 @@ static int shared_key_name(bctx *x)
 	else if (!any_pg)
 		snprintf(x->keyname, sizeof(x->keyname), "`%s`", name);
 	else
-		return ineligible(x, "key column \"%s\" needs quoting that differs between the engines", name);
+		return ineligible(x, "key column \"%s\" needs quoting that differs between the engines",
+				  name);
 	if (strchr(name, '"') || strchr(name, '`'))
 		return ineligible(x, "key column \"%s\" has quotes in its name", name);
 	return 0;
 }
 
-/* Builds one side's fingerprint SQL (or local SELECT); 1 with x->why when a column cannot be fingerprinted. */
+/* Builds one side's fingerprint SQL (or local SELECT); 1 with x->why when a column cannot be fingerprinted.
+ */
 static int prepare_side(bctx *x, int s, const char *schema, const char *table)
 {
 	bside *b = &x->sd[s];
@@ -162,7 +165,8 @@ static int prepare_side(bctx *x, int s, const char *schema, const char *table)
 	int rc = 0;
 	b->t = find_table(x->schema[s], table);
 	if (!b->t) {
-		rc = sl_error_set(SL_ENOTFOUND, "no table \"%s\" in the %s database", table, s ? "target" : "source");
+		rc = sl_error_set(SL_ENOTFOUND, "no table \"%s\" in the %s database", table,
+				  s ? "target" : "source");
 		goto done;
 	}
 	b->cols = calloc(r->ncolumns, sizeof(*b->cols));
@@ -181,7 +185,8 @@ static int prepare_side(bctx *x, int s, const char *schema, const char *table)
 	for (size_t i = 0; !rc && i < r->ncolumns; i++) {
 		b->cols[i] = find_column(b->t, r->columns[i]);
 		if (!b->cols[i]) {
-			rc = sl_error_set(SL_ENOTFOUND, "no column \"%s\" in table \"%s\"", r->columns[i], b->t->name);
+			rc = sl_error_set(SL_ENOTFOUND, "no column \"%s\" in table \"%s\"", r->columns[i],
+					  b->t->name);
 			break;
 		}
 		sl_buf_clear(&q);
@@ -192,8 +197,9 @@ static int prepare_side(bctx *x, int s, const char *schema, const char *table)
 		if (!rc && b->local)
 			rc = sl_buf_puts(&b->select, sl_buf_cstr(&q));
 		else if (!rc)
-			rc = bisect_col_expr(&row, b->e, b->cols[i], sl_buf_cstr(&q), &r->canon[i], &x->opts.canon,
-					     s == 0 ? BISECT_SRC : BISECT_DST, x->why, sizeof(x->why));
+			rc = bisect_col_expr(&row, b->e, b->cols[i], sl_buf_cstr(&q), &r->canon[i],
+					     &x->opts.canon, s == 0 ? BISECT_SRC : BISECT_DST, x->why,
+					     sizeof(x->why));
 	}
 	if (!rc && !is_int(b->cols[x->key_ix]->type.kind))
 		rc = ineligible(x, "key column \"%s\" is not an integer", b->cols[x->key_ix]->name);
@@ -223,7 +229,8 @@ static int prepare(bctx *x)
 	if (r->nkey != 1)
 		return ineligible(x, "%s", "the key has more than one column");
 	if (x->sd[0].local && x->sd[1].local)
-		return ineligible(x, "%s", "both sides are SQLite files (nothing to save: both are read locally)");
+		return ineligible(x, "%s",
+				  "both sides are SQLite files (nothing to save: both are read locally)");
 	x->key_ix = r->key[0];
 	for (int s = 0; s < 2 && !rc; s++) {
 		sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
@@ -282,7 +289,8 @@ static int bounds(bctx *x, int s)
 	if (v[1].u.i != b->count)
 		rc = ineligible(x, "the %s has rows whose key is NULL", s ? "target" : "source");
 	else if (b->local && (v[4].type != SL_V_INT || v[4].u.i != b->count))
-		rc = ineligible(x, "the %s has keys stored as something other than integers", s ? "target" : "source");
+		rc = ineligible(x, "the %s has keys stored as something other than integers",
+				s ? "target" : "source");
 	else if (b->count > 0 && (v[2].type != SL_V_INT || v[3].type != SL_V_INT))
 		rc = ineligible(x, "the %s's keys do not fit in 64-bit integers", s ? "target" : "source");
 	if (!rc && b->count > 0) {
@@ -312,13 +320,18 @@ static int fingerprints_sql(bctx *x, bside *b, int64_t lo, int64_t hi, uint64_t 
 	const char *k = sl_buf_cstr(&b->key);
 	int rc = range_cond(&cond, k, lo, hi);
 	if (!rc && b->e == SL_ENGINE_POSTGRES)
-		rc = sl_buf_printf(&sql, "SELECT b, count(*), sum(h) FROM (SELECT div(CAST(%s AS numeric) - (%lld), %llu) AS b, ",
+		rc = sl_buf_printf(&sql,
+				   "SELECT b, count(*), sum(h) FROM (SELECT div(CAST(%s AS numeric) - "
+				   "(%lld), %llu) AS b, ",
 				   k, (long long)lo, (unsigned long long)width);
 	else if (!rc)
-		rc = sl_buf_printf(&sql, "SELECT b, count(*), sum(h) FROM (SELECT (CAST(%s AS DECIMAL(21,0)) - (%lld)) DIV %llu AS b, ",
+		rc = sl_buf_printf(&sql,
+				   "SELECT b, count(*), sum(h) FROM (SELECT (CAST(%s AS DECIMAL(21,0)) - "
+				   "(%lld)) DIV %llu AS b, ",
 				   k, (long long)lo, (unsigned long long)width);
 	if (!rc)
-		rc = sl_buf_printf(&sql, "%s AS h FROM %s WHERE ", sl_buf_cstr(&b->hash), sl_buf_cstr(&b->from));
+		rc = sl_buf_printf(&sql, "%s AS h FROM %s WHERE ", sl_buf_cstr(&b->hash),
+				   sl_buf_cstr(&b->from));
 	if (!rc)
 		rc = where_and(&sql, x->spec->where, sl_buf_cstr(&cond));
 	if (!rc)
@@ -372,7 +385,8 @@ static int fingerprints_local(bctx *x, bside *b, int64_t lo, int64_t hi, uint64_
 		rc = sl_conn_query(&cur, b->c, sl_buf_cstr(&sql));
 	if (!rc)
 		rc = sl_batch_init(&batch, sl_cursor_ncols(cur), x->opts.batch_rows);
-	for (int n; !rc && (n = sl_cursor_fetch(cur, &batch, x->opts.batch_rows)) != 0; sl_batch_reset(&batch)) {
+	for (int n; !rc && (n = sl_cursor_fetch(cur, &batch, x->opts.batch_rows)) != 0;
+	     sl_batch_reset(&batch)) {
 		if (n < 0) {
 			rc = n;
 			break;
@@ -382,13 +396,15 @@ static int fingerprints_local(bctx *x, bside *b, int64_t lo, int64_t hi, uint64_
 			const sl_value *kv = &row[x->key_ix];
 			uint64_t h = 0;
 			if (kv->type != SL_V_INT || kv->u.i < lo || kv->u.i > hi) {
-				rc = sl_error_set(SL_ECONFLICT, "a key that is not an integer in [%lld, %lld] appeared",
+				rc = sl_error_set(SL_ECONFLICT,
+						  "a key that is not an integer in [%lld, %lld] appeared",
 						  (long long)lo, (long long)hi);
 				break;
 			}
 			size_t bucket = (size_t)(((uint64_t)kv->u.i - (uint64_t)lo) / width);
 			sl_buf_clear(&x->text);
-			rc = bisect_row_text(&x->text, &x->scratch, row, r->canon, r->ncolumns, &x->opts.canon);
+			rc = bisect_row_text(&x->text, &x->scratch, row, r->canon, r->ncolumns,
+					     &x->opts.canon);
 			if (!rc)
 				rc = bisect_hash60(x->md, x->text.ptr ? x->text.ptr : "", x->text.len, &h);
 			if (!rc && bucket < nb) {
@@ -460,11 +476,12 @@ static int flush_leaves(bctx *x)
 		goto done;
 	}
 	if (sub->src_rows != x->leaf_src || sub->dst_rows != x->leaf_dst)
-		rc = sl_error_set(SL_ECONFLICT,
-				  "the row diff of differing segments read %lld source and %lld target rows where "
-				  "their fingerprints counted %lld and %lld (did the data change during the diff?)",
-				  (long long)sub->src_rows, (long long)sub->dst_rows, (long long)x->leaf_src,
-				  (long long)x->leaf_dst);
+		rc = sl_error_set(
+			SL_ECONFLICT,
+			"the row diff of differing segments read %lld source and %lld target rows where "
+			"their fingerprints counted %lld and %lld (did the data change during the diff?)",
+			(long long)sub->src_rows, (long long)sub->dst_rows, (long long)x->leaf_src,
+			(long long)x->leaf_dst);
 done:
 	x->nleaves = 0;
 	x->leaf_src = x->leaf_dst = 0;
@@ -477,7 +494,8 @@ done:
 static int add_leaf(bctx *x, int64_t lo, int64_t hi, int64_t nsrc, int64_t ndst)
 {
 	int rc = 0;
-	if (x->nleaves && x->leaves[x->nleaves - 1].hi < INT64_MAX && x->leaves[x->nleaves - 1].hi + 1 == lo) {
+	if (x->nleaves && x->leaves[x->nleaves - 1].hi < INT64_MAX &&
+	    x->leaves[x->nleaves - 1].hi + 1 == lo) {
 		x->leaves[x->nleaves - 1].hi = hi;
 	} else {
 		if (x->nleaves == MAX_LEAF_RANGES && (rc = flush_leaves(x)) != 0)
@@ -498,8 +516,8 @@ static int fingerprints(bctx *x, int s, int64_t lo, int64_t hi, uint64_t width, 
 	int rc = b->local ? fingerprints_local(x, b, lo, hi, width, nb, out)
 			  : fingerprints_sql(x, b, lo, hi, width, nb, out);
 	if (rc)
-		sl_error_prefix("fingerprinting the %s's keys %lld to %lld", s ? "target" : "source", (long long)lo,
-				(long long)hi);
+		sl_error_prefix("fingerprinting the %s's keys %lld to %lld", s ? "target" : "source",
+				(long long)lo, (long long)hi);
 	return rc;
 }
 
@@ -608,7 +626,8 @@ int sl_diff_bisect(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_di
 	for (int s = 0; s < 2; s++) {
 		x.sd[s].c = s ? dst : src;
 		x.sd[s].e = sl_conn_engine(x.sd[s].c);
-		/* XXX: asks the engine by name, like diff.c's order_term; a driver "md5 in SQL" capability would do */
+		/* XXX: asks the engine by name, like diff.c's order_term; a driver "md5 in SQL" capability
+		 * would do */
 		x.sd[s].local = x.sd[s].e == SL_ENGINE_SQLITE;
 		x.sd[s].from = x.sd[s].key = x.sd[s].select = x.sd[s].hash = (sl_buf)SL_BUF_INIT;
 	}

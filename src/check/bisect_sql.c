@@ -38,7 +38,8 @@ static const char *poison(int side)
 
 static int no(char *why, size_t whylen, const sl_column *col, const char *reason)
 {
-	snprintf(why, whylen, "column \"%s\" (%s) %s", col->name, col->decl_type ? col->decl_type : "?", reason);
+	snprintf(why, whylen, "column \"%s\" (%s) %s", col->name, col->decl_type ? col->decl_type : "?",
+		 reason);
 	return 1;
 }
 
@@ -48,13 +49,17 @@ static int number_text(sl_buf *x, sl_engine e, const sl_column *col, const char 
 	if (e == SL_ENGINE_POSTGRES) {
 		if (is_int(col->type.kind))
 			return sl_buf_printf(x, "CAST(%s AS text)", q);
-		return sl_buf_printf(x, "(CASE WHEN strpos(CAST(%s AS text), '.') > 0 THEN "
-				     "rtrim(rtrim(CAST(%s AS text), '0'), '.') ELSE CAST(%s AS text) END)", q, q, q);
+		return sl_buf_printf(x,
+				     "(CASE WHEN strpos(CAST(%s AS text), '.') > 0 THEN "
+				     "rtrim(rtrim(CAST(%s AS text), '0'), '.') ELSE CAST(%s AS text) END)",
+				     q, q, q);
 	}
 	if (is_int(col->type.kind))
 		return sl_buf_printf(x, "CAST(%s AS CHAR)", q);
-	return sl_buf_printf(x, "(CASE WHEN LOCATE('.', CAST(%s AS CHAR)) > 0 THEN TRIM(TRAILING '.' FROM "
-			     "TRIM(TRAILING '0' FROM CAST(%s AS CHAR))) ELSE CAST(%s AS CHAR) END)", q, q, q);
+	return sl_buf_printf(x,
+			     "(CASE WHEN LOCATE('.', CAST(%s AS CHAR)) > 0 THEN TRIM(TRAILING '.' FROM "
+			     "TRIM(TRAILING '0' FROM CAST(%s AS CHAR))) ELSE CAST(%s AS CHAR) END)",
+			     q, q, q);
 }
 
 /* Temporal text: x gets the formatted value, range the condition under which it is exact. */
@@ -73,14 +78,18 @@ static int temporal_text(sl_buf *x, sl_buf *range, sl_engine e, sl_tkind canon, 
 		rc = pg ? sl_buf_printf(x, "to_char(%s, 'YYYY-MM-DD')", vs)
 			: sl_buf_printf(x, "DATE_FORMAT(%s, '%%Y-%%m-%%d')", vs);
 	else if (!rc)
-		rc = pg ? sl_buf_printf(x, "to_char(%s, 'YYYY-MM-DD\"T\"HH24:MI:SS.US%s')", vs, z ? "\"Z\"" : "")
-			: sl_buf_printf(x, "DATE_FORMAT(%s, '%%Y-%%m-%%dT%%H:%%i:%%s.%%f%s')", vs, z ? "Z" : "");
+		rc = pg ? sl_buf_printf(x, "to_char(%s, 'YYYY-MM-DD\"T\"HH24:MI:SS.US%s')", vs,
+					z ? "\"Z\"" : "")
+			: sl_buf_printf(x, "DATE_FORMAT(%s, '%%Y-%%m-%%dT%%H:%%i:%%s.%%f%s')", vs,
+					z ? "Z" : "");
 	/* years 1-9999 only: to_char drops BC and widens years past 9999; MySQL has zero dates */
 	if (!rc && pg)
 		rc = sl_buf_printf(range, "%s >= '0001-01-01' AND %s < '10000-01-01'", vs, vs);
 	else if (!rc)
-		rc = sl_buf_printf(range, "%s >= '0001-01-01' AND %s <= '9999-12-31 23:59:59.999999' AND "
-				   "MONTH(%s) > 0 AND DAY(%s) > 0", vs, vs, vs, vs);
+		rc = sl_buf_printf(range,
+				   "%s >= '0001-01-01' AND %s <= '9999-12-31 23:59:59.999999' AND "
+				   "MONTH(%s) > 0 AND DAY(%s) > 0",
+				   vs, vs, vs, vs);
 	sl_buf_free(&v);
 	return rc;
 }
@@ -98,7 +107,10 @@ int bisect_col_expr(sl_buf *out, sl_engine e, const sl_column *col, const char *
 	if (rc)
 		goto done;
 	switch (ck) {
-	case SL_T_INT16: case SL_T_INT32: case SL_T_INT64: case SL_T_DECIMAL:
+	case SL_T_INT16:
+	case SL_T_INT32:
+	case SL_T_INT64:
+	case SL_T_DECIMAL:
 		if (!is_int(k) && !(ck == SL_T_DECIMAL && k == SL_T_DECIMAL)) {
 			rc = no(why, whylen, col, "is not an exact number on both sides");
 			goto done;
@@ -113,34 +125,43 @@ int bisect_col_expr(sl_buf *out, sl_engine e, const sl_column *col, const char *
 		if (pg && k == SL_T_BOOL)
 			rc = sl_buf_printf(out, "WHEN %s THEN 'B4:true' ELSE 'B5:false'", q);
 		else if (!pg && (k == SL_T_BOOL || is_int(k)))
-			rc = sl_buf_printf(out, "WHEN %s = 1 THEN 'B4:true' WHEN %s = 0 THEN 'B5:false' ELSE %s", q, q,
-					   poison(side));
+			rc = sl_buf_printf(out,
+					   "WHEN %s = 1 THEN 'B4:true' WHEN %s = 0 THEN 'B5:false' ELSE %s",
+					   q, q, poison(side));
 		else
 			rc = no(why, whylen, col, "is not a boolean or integer");
 		break;
-	case SL_T_VARCHAR: case SL_T_TEXT: case SL_T_ENUM: case SL_T_SET:
+	case SL_T_VARCHAR:
+	case SL_T_TEXT:
+	case SL_T_ENUM:
+	case SL_T_SET:
 		if (k != SL_T_VARCHAR && k != SL_T_TEXT && k != SL_T_ENUM && !(k == SL_T_SET && !pg)) {
-			rc = no(why, whylen, col, "is not plain text (CHAR padding and other types read differently)");
+			rc = no(why, whylen, col,
+				"is not plain text (CHAR padding and other types read differently)");
 			goto done;
 		}
 		if (o->ci_text == SL_CANON_CI_ALL || (o->ci_text == SL_CANON_CI_COLLATION && cc->ci)) {
 			rc = no(why, whylen, col, "is compared ignoring case");
 			goto done;
 		}
-		rc = pg ? sl_buf_printf(&x, "CAST(%s AS text)", q) : sl_buf_printf(&x, "CONVERT(%s USING utf8mb4)", q);
+		rc = pg ? sl_buf_printf(&x, "CAST(%s AS text)", q)
+			: sl_buf_printf(&x, "CONVERT(%s USING utf8mb4)", q);
 		if (!rc)
 			rc = sl_buf_puts(out, "ELSE ");
 		if (!rc)
 			rc = enc(out, e, 'T', sl_buf_cstr(&x));
 		break;
-	case SL_T_DATE: case SL_T_TIMESTAMP: case SL_T_TIMESTAMPTZ: {
+	case SL_T_DATE:
+	case SL_T_TIMESTAMP:
+	case SL_T_TIMESTAMPTZ: {
 		bool ok = ck == SL_T_DATE ? k == SL_T_DATE
 					  : (k == SL_T_TIMESTAMP || (pg && k == SL_T_TIMESTAMPTZ));
 		if (ck == SL_T_TIMESTAMP && k == SL_T_TIMESTAMPTZ)
 			ok = false;
 		if (!ok) {
-			rc = no(why, whylen, col, pg ? "is not the same temporal type on both sides"
-						     : "is not DATE or DATETIME (TIMESTAMP depends on the session zone)");
+			rc = no(why, whylen, col,
+				pg ? "is not the same temporal type on both sides"
+				   : "is not DATE or DATETIME (TIMESTAMP depends on the session zone)");
 			goto done;
 		}
 		if (ck != SL_T_DATE && o->timestamp_precision != 6) {
@@ -151,7 +172,11 @@ int bisect_col_expr(sl_buf *out, sl_engine e, const sl_column *col, const char *
 		if (!rc)
 			rc = sl_buf_printf(out, "WHEN %s THEN ", sl_buf_cstr(&range));
 		if (!rc)
-			rc = enc(out, e, ck == SL_T_DATE ? 'd' : ck == SL_T_TIMESTAMP ? 'S' : 'Z', sl_buf_cstr(&x));
+			rc = enc(out, e,
+				 ck == SL_T_DATE        ? 'd'
+				 : ck == SL_T_TIMESTAMP ? 'S'
+							: 'Z',
+				 sl_buf_cstr(&x));
 		if (!rc)
 			rc = sl_buf_printf(out, " ELSE %s", poison(side));
 		break;
@@ -168,8 +193,9 @@ int bisect_col_expr(sl_buf *out, sl_engine e, const sl_column *col, const char *
 			rc = enc(out, e, 'U', sl_buf_cstr(&x));
 		break;
 	default:
-		rc = no(why, whylen, col, "cannot be rendered identically on both engines (floats, json, blobs, "
-					 "CHAR, times, arrays... are not fingerprinted)");
+		rc = no(why, whylen, col,
+			"cannot be rendered identically on both engines (floats, json, blobs, "
+			"CHAR, times, arrays... are not fingerprinted)");
 		break;
 	}
 	if (!rc)
@@ -238,5 +264,6 @@ int bisect_value_u128(const sl_value *v, bisect_u128 *out)
 	if (n > 0)
 		return 0;
 bad:
-	return sl_error_set(SL_EINVALID, "fingerprint: \"%.*s\" is not a non-negative integer", (int)(n > 60 ? 60 : n), s);
+	return sl_error_set(SL_EINVALID, "fingerprint: \"%.*s\" is not a non-negative integer",
+			    (int)(n > 60 ? 60 : n), s);
 }

@@ -20,9 +20,18 @@
 
 /* Tags of the canonical classes. */
 enum {
-	TAG_NULL = 'N', TAG_BOOL = 'B', TAG_NUM = '#', TAG_FLOAT = 'F', TAG_TEXT = 'T',
-	TAG_BLOB = 'X', TAG_DATE = 'd', TAG_TIME = 't', TAG_TS = 'S', TAG_TSTZ = 'Z',
-	TAG_UUID = 'U', TAG_JSON = 'J'
+	TAG_NULL = 'N',
+	TAG_BOOL = 'B',
+	TAG_NUM = '#',
+	TAG_FLOAT = 'F',
+	TAG_TEXT = 'T',
+	TAG_BLOB = 'X',
+	TAG_DATE = 'd',
+	TAG_TIME = 't',
+	TAG_TS = 'S',
+	TAG_TSTZ = 'Z',
+	TAG_UUID = 'U',
+	TAG_JSON = 'J'
 };
 
 /* A coerced value: payload p/n points into the value or into a scratch buffer. */
@@ -30,13 +39,26 @@ typedef struct canon {
 	char tag;
 	const char *p;
 	size_t n;
-	double d;        /* TAG_FLOAT: the value after float32 rounding */
+	double d; /* TAG_FLOAT: the value after float32 rounding */
 } canon;
 
 /* The coercion family of a column kind. */
 typedef enum kclass {
-	K_ANY, K_BOOL, K_INT, K_DECIMAL, K_FLOAT, K_FLOAT32, K_TEXT, K_CHAR, K_BLOB,
-	K_DATE, K_TIME, K_TS, K_TSTZ, K_UUID, K_JSON
+	K_ANY,
+	K_BOOL,
+	K_INT,
+	K_DECIMAL,
+	K_FLOAT,
+	K_FLOAT32,
+	K_TEXT,
+	K_CHAR,
+	K_BLOB,
+	K_DATE,
+	K_TIME,
+	K_TS,
+	K_TSTZ,
+	K_UUID,
+	K_JSON
 } kclass;
 
 static const sl_canon_opts default_opts = SL_CANON_OPTS_INIT;
@@ -46,26 +68,41 @@ static kclass kind_class(const sl_canon_col *col)
 	if (!col)
 		return K_ANY;
 	switch (col->kind) {
-	case SL_T_BOOL: return K_BOOL;
+	case SL_T_BOOL:
+		return K_BOOL;
 	case SL_T_INT16:
 	case SL_T_INT32:
-	case SL_T_INT64: return K_INT;
-	case SL_T_DECIMAL: return K_DECIMAL;
-	case SL_T_FLOAT32: return K_FLOAT32;
-	case SL_T_FLOAT64: return K_FLOAT;
-	case SL_T_CHAR: return K_CHAR;
+	case SL_T_INT64:
+		return K_INT;
+	case SL_T_DECIMAL:
+		return K_DECIMAL;
+	case SL_T_FLOAT32:
+		return K_FLOAT32;
+	case SL_T_FLOAT64:
+		return K_FLOAT;
+	case SL_T_CHAR:
+		return K_CHAR;
 	case SL_T_VARCHAR:
 	case SL_T_TEXT:
 	case SL_T_ENUM:
-	case SL_T_SET: return K_TEXT;
-	case SL_T_BLOB: return K_BLOB;
-	case SL_T_DATE: return K_DATE;
-	case SL_T_TIME: return K_TIME;
-	case SL_T_TIMESTAMP: return K_TS;
-	case SL_T_TIMESTAMPTZ: return K_TSTZ;
-	case SL_T_UUID: return K_UUID;
-	case SL_T_JSON: return K_JSON;
-	default: return K_ANY;
+	case SL_T_SET:
+		return K_TEXT;
+	case SL_T_BLOB:
+		return K_BLOB;
+	case SL_T_DATE:
+		return K_DATE;
+	case SL_T_TIME:
+		return K_TIME;
+	case SL_T_TIMESTAMP:
+		return K_TS;
+	case SL_T_TIMESTAMPTZ:
+		return K_TSTZ;
+	case SL_T_UUID:
+		return K_UUID;
+	case SL_T_JSON:
+		return K_JSON;
+	default:
+		return K_ANY;
 	}
 }
 
@@ -631,7 +668,9 @@ static bool epoch_usec(const sl_value *v, const sl_canon_opts *o, int64_t *out)
 		int64_t x = v->u.i, mul = SL_USEC_PER_SEC;
 		if (o->epoch == SL_CANON_EPOCH_AUTO) {
 			int64_t ax = x < 0 ? -(x + 1) : x;
-			mul = ax < INT64_C(100000000000) ? SL_USEC_PER_SEC : ax < INT64_C(100000000000000) ? 1000 : 1;
+			mul = ax < INT64_C(100000000000)      ? SL_USEC_PER_SEC
+			      : ax < INT64_C(100000000000000) ? 1000
+							      : 1;
 		}
 		if (x > INT64_MAX / mul || x < INT64_MIN / mul)
 			return false;
@@ -656,8 +695,8 @@ typedef struct cctx {
 	const sl_canon_col *col;
 	const sl_canon_opts *o;
 	kclass k;
-	bool for_key;    /* keys ignore ci, pad and precision */
-	sl_buf *tmp;     /* payload storage; cleared by the caller */
+	bool for_key; /* keys ignore ci, pad and precision */
+	sl_buf *tmp;  /* payload storage; cleared by the caller */
 } cctx;
 
 /* Points c at the payload written into x->tmp from offset mark. */
@@ -863,7 +902,8 @@ static int coerce_bool(canon *c, const cctx *x, const sl_value *v)
 		size_t n = v->u.s.len;
 		if ((n == 4 && strncasecmp(s, "true", 4) == 0) || (n == 1 && (s[0] == 't' || s[0] == '1')))
 			b = 1;
-		else if ((n == 5 && strncasecmp(s, "false", 5) == 0) || (n == 1 && (s[0] == 'f' || s[0] == '0')))
+		else if ((n == 5 && strncasecmp(s, "false", 5) == 0) ||
+			 (n == 1 && (s[0] == 'f' || s[0] == '0')))
 			b = 0;
 	}
 	if (b < 0)
@@ -995,8 +1035,8 @@ static int coerce_temporal(canon *c, const cctx *x, const sl_value *v)
 	}
 	if (x->k == K_TIME)
 		return coerce_generic(c, x, v);
-	if (x->k == K_DATE && !zone && us % SL_USEC_PER_DAY == 0 &&
-	    us / SL_USEC_PER_DAY >= INT32_MIN && us / SL_USEC_PER_DAY <= INT32_MAX)
+	if (x->k == K_DATE && !zone && us % SL_USEC_PER_DAY == 0 && us / SL_USEC_PER_DAY >= INT32_MIN &&
+	    us / SL_USEC_PER_DAY <= INT32_MAX)
 		return put_date_canon(c, x, (int32_t)(us / SL_USEC_PER_DAY));
 	return put_ts_canon(c, x, us, zone || x->k == K_TSTZ);
 }
@@ -1027,19 +1067,26 @@ static int coerce(canon *c, const cctx *x, const sl_value *v)
 	if (v->type == SL_V_NULL)
 		return coerce_generic(c, x, v);
 	switch (x->k) {
-	case K_BOOL: return coerce_bool(c, x, v);
+	case K_BOOL:
+		return coerce_bool(c, x, v);
 	case K_INT:
-	case K_DECIMAL: return coerce_exact(c, x, v);
+	case K_DECIMAL:
+		return coerce_exact(c, x, v);
 	case K_FLOAT:
-	case K_FLOAT32: return coerce_float(c, x, v);
+	case K_FLOAT32:
+		return coerce_float(c, x, v);
 	case K_TEXT:
-	case K_CHAR: return coerce_text(c, x, v);
-	case K_BLOB: return coerce_blob(c, x, v);
+	case K_CHAR:
+		return coerce_text(c, x, v);
+	case K_BLOB:
+		return coerce_blob(c, x, v);
 	case K_DATE:
 	case K_TIME:
 	case K_TS:
-	case K_TSTZ: return coerce_temporal(c, x, v);
-	case K_UUID: return coerce_uuid(c, x, v);
+	case K_TSTZ:
+		return coerce_temporal(c, x, v);
+	case K_UUID:
+		return coerce_uuid(c, x, v);
 	case K_JSON:
 		if (v->type == SL_V_TEXT || v->type == SL_V_JSON || v->type == SL_V_BLOB)
 			return put_json_canon(c, x, v->u.s.ptr, v->u.s.len);
@@ -1054,7 +1101,8 @@ static int check_opts(const sl_canon_opts *o)
 	if (o->timestamp_precision < 0 || o->timestamp_precision > 6)
 		return sl_error_set(SL_EINVALID, "timestamp precision %d is not between 0 and 6",
 				    o->timestamp_precision);
-	if (o->float_abs_tol < 0 || o->float_rel_tol < 0 || isnan(o->float_abs_tol) || isnan(o->float_rel_tol))
+	if (o->float_abs_tol < 0 || o->float_rel_tol < 0 || isnan(o->float_abs_tol) ||
+	    isnan(o->float_rel_tol))
 		return sl_error_set(SL_EINVALID, "float tolerance must be a non-negative number");
 	return 0;
 }

@@ -104,7 +104,8 @@ static int add_col(diff_ctx *x, const sl_table *st, const sl_table *dt, const ch
 	if (!nc)
 		return sl_error_nomem();
 	x->cols = nc;
-	nc[r->ncolumns] = (diff_col){ .src_name = sc->name, .dst_name = dc->name, .src_col = sc, .dst_col = dc };
+	nc[r->ncolumns] =
+		(diff_col){ .src_name = sc->name, .dst_name = dc->name, .src_col = sc, .dst_col = dc };
 	return strv_push(&r->columns, &r->ncolumns, sc->name);
 }
 
@@ -162,8 +163,8 @@ static int resolve_columns(diff_ctx *x, const sl_table *st, const sl_table *dt)
 				rc = strv_push(&r->dst_only, &r->ndst_only, dt->columns[i].name);
 	}
 	if (!rc && r->ncolumns == 0)
-		rc = sl_error_set(SL_EINVALID, "tables \"%s\" and \"%s\" have no column in common",
-				  st->name, dt->name);
+		rc = sl_error_set(SL_EINVALID, "tables \"%s\" and \"%s\" have no column in common", st->name,
+				  dt->name);
 	if (rc)
 		return rc;
 	r->canon = calloc(r->ncolumns, sizeof(sl_canon_col));
@@ -188,10 +189,12 @@ static int resolve(diff_ctx *x)
 		rc = introspect(&ds, x->dst, sp->dst_schema);
 	if (rc)
 		goto done;
-	const sl_table *st = find_table(ss, sl_conn_engine(x->src) == SL_ENGINE_POSTGRES ? NULL : sp->src_schema,
-					x->src_table);
-	const sl_table *dt = find_table(ds, sl_conn_engine(x->dst) == SL_ENGINE_POSTGRES ? NULL : sp->dst_schema,
-					x->dst_table);
+	const sl_table *st =
+		find_table(ss, sl_conn_engine(x->src) == SL_ENGINE_POSTGRES ? NULL : sp->src_schema,
+			   x->src_table);
+	const sl_table *dt =
+		find_table(ds, sl_conn_engine(x->dst) == SL_ENGINE_POSTGRES ? NULL : sp->dst_schema,
+			   x->dst_table);
 	if (!st || !dt) {
 		rc = sl_error_set(SL_ENOTFOUND, "no table \"%s\" in the %s database",
 				  st ? x->dst_table : x->src_table, st ? "target" : "source");
@@ -229,9 +232,17 @@ static bool kind_is_text(sl_tkind k)
 static bool kind_is_ordered_natively(sl_tkind k)
 {
 	switch (k) {
-	case SL_T_BOOL: case SL_T_INT16: case SL_T_INT32: case SL_T_INT64:
-	case SL_T_FLOAT32: case SL_T_FLOAT64: case SL_T_DECIMAL:
-	case SL_T_DATE: case SL_T_TIME: case SL_T_TIMESTAMP: case SL_T_TIMESTAMPTZ:
+	case SL_T_BOOL:
+	case SL_T_INT16:
+	case SL_T_INT32:
+	case SL_T_INT64:
+	case SL_T_FLOAT32:
+	case SL_T_FLOAT64:
+	case SL_T_DECIMAL:
+	case SL_T_DATE:
+	case SL_T_TIME:
+	case SL_T_TIMESTAMP:
+	case SL_T_TIMESTAMPTZ:
 	case SL_T_BLOB:
 		return true;
 	default:
@@ -284,7 +295,9 @@ int diff_build_select(const diff_ctx *x, int side, bool ordered, sl_buf *out)
 		if (i)
 			rc = sl_buf_puts(out, ", ");
 		if (!rc)
-			rc = sl_conn_quote_ident(c, out, side == DIFF_SRC ? x->cols[i].src_name : x->cols[i].dst_name);
+			rc = sl_conn_quote_ident(c, out,
+						 side == DIFF_SRC ? x->cols[i].src_name
+								  : x->cols[i].dst_name);
 	}
 	if (!rc)
 		rc = sl_buf_puts(out, " FROM ");
@@ -321,9 +334,9 @@ typedef struct stream {
 	int side;
 	sl_cursor *cur;
 	sl_batch batch;
-	size_t pos;          /* current row in batch */
+	size_t pos; /* current row in batch */
 	bool done;
-	sl_value *last;      /* copy of the previous batch's last row keys (nkey values) */
+	sl_value *last; /* copy of the previous batch's last row keys (nkey values) */
 	sl_arena *last_arena;
 	bool have_last;
 } stream;
@@ -349,7 +362,8 @@ static int describe_key(sl_buf *o, const diff_ctx *x, const sl_value *row)
 		size_t ci = x->res->key[k];
 		rc = sl_buf_printf(o, "%s%s=", k ? ", " : "", x->res->columns[ci]);
 		if (!rc)
-			rc = row[ci].type == SL_V_NULL ? sl_buf_puts(o, "NULL") : sl_value_format(o, &row[ci]);
+			rc = row[ci].type == SL_V_NULL ? sl_buf_puts(o, "NULL")
+						       : sl_value_format(o, &row[ci]);
 	}
 	return rc;
 }
@@ -460,8 +474,13 @@ int diff_emit(diff_ctx *x, const sl_diff_event *ev)
 static int emit(diff_ctx *x, sl_diff_kind kind, const sl_value *sr, const sl_value *dr, const size_t *changed,
 		size_t nchanged)
 {
-	sl_diff_event ev = { .kind = kind, .src_row = sr, .dst_row = dr, .ncolumns = x->res->ncolumns,
-			     .changed = changed, .nchanged = nchanged, .count = 1 };
+	sl_diff_event ev = { .kind = kind,
+			     .src_row = sr,
+			     .dst_row = dr,
+			     .ncolumns = x->res->ncolumns,
+			     .changed = changed,
+			     .nchanged = nchanged,
+			     .count = 1 };
 	return diff_emit(x, &ev);
 }
 
@@ -561,7 +580,8 @@ int sl_diff_table(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_dif
 	if (!src || !dst || !spec || !spec->src_table)
 		return sl_error_set(SL_EINVALID, "diff: source, target and table are required");
 	if (src == dst)
-		return sl_error_set(SL_EINVALID, "diff \"%s\": source and target must be different connections",
+		return sl_error_set(SL_EINVALID,
+				    "diff \"%s\": source and target must be different connections",
 				    spec->src_table);
 	x.opts = opts ? *opts : defaults;
 	if (x.opts.batch_rows == 0)

@@ -10,7 +10,7 @@
 /* One compared column as each side names and declares it. */
 typedef struct diff_col {
 	const char *src_name, *dst_name;
-	const sl_column *src_col, *dst_col;   /* borrowed from the introspected schemas */
+	const sl_column *src_col, *dst_col; /* borrowed from the introspected schemas */
 } diff_col;
 
 typedef struct diff_ctx {
@@ -18,12 +18,12 @@ typedef struct diff_ctx {
 	const sl_diff_spec *spec;
 	sl_diff_opts opts;
 	sl_diff_result *res;
-	diff_col *cols;        /* res->ncolumns */
+	diff_col *cols; /* res->ncolumns */
 	sl_diff_cb cb;
 	void *ud;
 	const char *src_table, *dst_table;
 	sl_schema *src_schema_model, *dst_schema_model; /* own the sl_column pointers */
-	bool stopped;          /* the callback asked to stop */
+	bool stopped;                                   /* the callback asked to stop */
 } diff_ctx;
 
 /* Calls the callback (if any); a non-zero answer sets stopped and is returned. */

@@ -37,7 +37,7 @@ typedef struct hset {
 /* A differing hash kept for the example pass. */
 typedef struct hdiff {
 	hkey h;
-	int side;       /* DIFF_SRC: more in source (MISSING); DIFF_DST: EXTRA */
+	int side; /* DIFF_SRC: more in source (MISSING); DIFF_DST: EXTRA */
 	int64_t count;
 	bool shown;
 } hdiff;
@@ -47,7 +47,7 @@ typedef struct kl {
 	hset s[2];
 	hdiff *d;
 	size_t nd, capd;
-	bool overflow;  /* more differences than max_examples: no example pass */
+	bool overflow; /* more differences than max_examples: no example pass */
 } kl;
 
 static int cmp_hkey(const void *pa, const void *pb)
@@ -77,7 +77,8 @@ static int open_parts(const diff_ctx *x, hset *s)
 			break;
 		int fd = mkstemp(path.ptr);
 		if (fd < 0) {
-			rc = sl_error_set(SL_EIO, "creating a spill file in \"%s\": %s", tmp_dir(x), strerror(errno));
+			rc = sl_error_set(SL_EIO, "creating a spill file in \"%s\": %s", tmp_dir(x),
+					  strerror(errno));
 			break;
 		}
 		unlink(path.ptr);
@@ -176,8 +177,8 @@ static int scan_side(kl *k, int side, row_visit visit)
 		for (size_t r = 0; r < b.nrows; r++) {
 			const sl_value *row = sl_batch_row(&b, r);
 			uint64_t h[2];
-			rc = sl_canon_row_hash_scratch(h, row, x->res->canon, x->res->ncolumns, &x->opts.canon,
-						       &enc, &scratch);
+			rc = sl_canon_row_hash_scratch(h, row, x->res->canon, x->res->ncolumns,
+						       &x->opts.canon, &enc, &scratch);
 			if (rc)
 				goto done;
 			hkey hk = { .lo = h[0], .hi = h[1] };
@@ -210,7 +211,9 @@ done:
 static int emit_hash(kl *k, int side, const hkey *h, int64_t count, const sl_value *row)
 {
 	sl_diff_event ev = { .kind = side == DIFF_SRC ? SL_DIFF_MISSING : SL_DIFF_EXTRA,
-			     .ncolumns = k->x->res->ncolumns, .count = count, .hash = { h->lo, h->hi } };
+			     .ncolumns = k->x->res->ncolumns,
+			     .count = count,
+			     .hash = { h->lo, h->hi } };
 	if (side == DIFF_SRC)
 		ev.src_row = row;
 	else

@@ -23,8 +23,10 @@
 
 #include "sluice/error.h"
 
-static const char *const type_names[] = { NULL, "not_null", "unique", "relationship", "accepted_values",
-	"range", "row_count", "freshness", "sql", "reconcile", NULL };
+static const char *const type_names[] = {
+	NULL,  "not_null",  "unique", "relationship", "accepted_values", "range", "row_count", "freshness",
+	"sql", "reconcile", NULL
+};
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]) - 1)
 
 /* Keys every rule may have, then the keys of each type (indexed by sl_rule_type). */
@@ -38,7 +40,8 @@ static const char *const type_keys[NTYPES][10] = {
 	[SL_RULE_ROW_COUNT] = { "table", "min", "max", "where", NULL },
 	[SL_RULE_FRESHNESS] = { "table", "column", "max_age", "where", NULL },
 	[SL_RULE_SQL] = { "sql", NULL },
-	[SL_RULE_RECONCILE] = { "source", "target", "table", "group_by", "measures", "tolerance", "where", NULL },
+	[SL_RULE_RECONCILE] = { "source", "target", "table", "group_by", "measures", "tolerance", "where",
+				NULL },
 };
 
 /* Parsing context: the config (for positions and ${} strings) and the rule being read. */
@@ -46,7 +49,7 @@ typedef struct parse_ctx {
 	sl_config *cfg;
 	sl_arena *a;
 	sl_rule *r;
-	char where[256];  /* position of the rule */
+	char where[256]; /* position of the rule */
 } parse_ctx;
 
 const char *sl_rule_type_name(sl_rule_type t)
@@ -65,10 +68,14 @@ sl_rule_type sl_rule_type_from_name(const char *name)
 const char *sl_rule_status_name(sl_rule_status s)
 {
 	switch (s) {
-	case SL_RULE_PASS: return "pass";
-	case SL_RULE_WARN: return "warn";
-	case SL_RULE_HALT: return "halt";
-	case SL_RULE_ERROR: return "error";
+	case SL_RULE_PASS:
+		return "pass";
+	case SL_RULE_WARN:
+		return "warn";
+	case SL_RULE_HALT:
+		return "halt";
+	case SL_RULE_ERROR:
+		return "error";
 	}
 	return "error";
 }
@@ -228,8 +235,10 @@ static int get_threshold(parse_ctx *x, struct fy_node *n)
 	x->r->threshold = v;
 	return 0;
 bad:
-	return err(x, n, "bad threshold \"%s\": give a count of violations allowed (\"0\", \"5\") or a "
-			 "percentage of rows checked (\"0.1%%\")", s);
+	return err(x, n,
+		   "bad threshold \"%s\": give a count of violations allowed (\"0\", \"5\") or a "
+		   "percentage of rows checked (\"0.1%%\")",
+		   s);
 }
 
 /* max_age: a number followed by s, m, h, d or w ("30d"); a bare number is seconds. */
@@ -246,12 +255,24 @@ static int get_age(parse_ctx *x, struct fy_node *n)
 	if (end == s || errno || v <= 0)
 		goto bad;
 	switch (*end) {
-	case '\0': case 's': mult = 1; break;
-	case 'm': mult = 60; break;
-	case 'h': mult = 3600; break;
-	case 'd': mult = 86400; break;
-	case 'w': mult = 7 * 86400; break;
-	default: goto bad;
+	case '\0':
+	case 's':
+		mult = 1;
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	case 'w':
+		mult = 7 * 86400;
+		break;
+	default:
+		goto bad;
 	}
 	if (*end && end[1] != '\0')
 		goto bad;
@@ -260,7 +281,8 @@ static int get_age(parse_ctx *x, struct fy_node *n)
 	x->r->max_age_s = v * mult;
 	return 0;
 bad:
-	return err(x, n, "bad max_age \"%s\": give a number and a unit, e.g. \"90m\", \"12h\", \"30d\", \"2w\"", s);
+	return err(x, n,
+		   "bad max_age \"%s\": give a number and a unit, e.g. \"90m\", \"12h\", \"30d\", \"2w\"", s);
 }
 
 static int get_number(parse_ctx *x, struct fy_node *n, const char *key, double *out)
@@ -296,8 +318,8 @@ static int get_references(parse_ctx *x, struct fy_node *n)
 			if (!rc)
 				x->r->where_ref_table = where_of(x, v);
 		} else if (strcmp(key, "columns") == 0) {
-			rc = get_list(x, v, "references.columns", &x->r->ref_columns, &x->r->where_ref_columns,
-				      &x->r->nref_columns);
+			rc = get_list(x, v, "references.columns", &x->r->ref_columns,
+				      &x->r->where_ref_columns, &x->r->nref_columns);
 		} else if (strcmp(key, "column") == 0) {
 			const char *c = NULL;
 			rc = get_str(x, v, "references.column", &c);
@@ -312,7 +334,8 @@ static int get_references(parse_ctx *x, struct fy_node *n)
 			}
 		} else {
 			const char *near = nearest(key, keys, NULL);
-			rc = near ? err(x, k, "unknown key \"%s\" in \"references\" (did you mean \"%s\"?)", key, near)
+			rc = near ? err(x, k, "unknown key \"%s\" in \"references\" (did you mean \"%s\"?)",
+					key, near)
 				  : err(x, k, "unknown key \"%s\" in \"references\"", key);
 		}
 	}
@@ -348,16 +371,18 @@ static int get_measures(parse_ctx *x, struct fy_node *n)
 		m->column = sl_arena_strndup(x->a, open + 1, (size_t)(t + tl - 1 - open - 1));
 		if (!m->fn || !m->column)
 			return sl_error_nomem();
-		if (strcmp(m->fn, "sum") && strcmp(m->fn, "min") && strcmp(m->fn, "max") && strcmp(m->fn, "avg") &&
-		    strcmp(m->fn, "count"))
+		if (strcmp(m->fn, "sum") && strcmp(m->fn, "min") && strcmp(m->fn, "max") &&
+		    strcmp(m->fn, "avg") && strcmp(m->fn, "count"))
 			goto bad;
 		for (const char *c = m->column; *c; c++)
 			if (!(isalnum((unsigned char)*c) || *c == '_' || (unsigned char)*c >= 0x80))
 				goto bad;
 		continue;
-bad:
-		return sl_error_set(SL_EINVALID, "%s: rule \"%s\": bad measure \"%s\": use count, count(COLUMN), "
-				    "sum(COLUMN), min(COLUMN), max(COLUMN) or avg(COLUMN)", where[i], x->r->name, t);
+	bad:
+		return sl_error_set(SL_EINVALID,
+				    "%s: rule \"%s\": bad measure \"%s\": use count, count(COLUMN), "
+				    "sum(COLUMN), min(COLUMN), max(COLUMN) or avg(COLUMN)",
+				    where[i], x->r->name, t);
 	}
 	x->r->nmeasures = count;
 	return 0;
@@ -389,7 +414,8 @@ static int rule_key(parse_ctx *x, struct fy_node *k, struct fy_node *v, const ch
 		if (near)
 			return err(x, k, "unknown key \"%s\" (did you mean \"%s\"?)", key, near);
 		if (type_with_key(key))
-			return err(x, k, "key \"%s\" does not apply to rule type \"%s\"", key, type_names[r->type]);
+			return err(x, k, "key \"%s\" does not apply to rule type \"%s\"", key,
+				   type_names[r->type]);
 		return err(x, k, "unknown key \"%s\"", key);
 	}
 	if (strcmp(key, "name") == 0 || strcmp(key, "type") == 0)
@@ -467,10 +493,12 @@ static int check_required(parse_ctx *x, struct fy_node *n)
 	const char *missing = NULL;
 	if (r->type != SL_RULE_SQL && !r->table)
 		missing = "table";
-	else if ((r->type == SL_RULE_NOT_NULL || r->type == SL_RULE_UNIQUE || r->type == SL_RULE_RELATIONSHIP) &&
+	else if ((r->type == SL_RULE_NOT_NULL || r->type == SL_RULE_UNIQUE ||
+		  r->type == SL_RULE_RELATIONSHIP) &&
 		 !r->ncolumns)
 		missing = "columns";
-	else if ((r->type == SL_RULE_ACCEPTED_VALUES || r->type == SL_RULE_RANGE || r->type == SL_RULE_FRESHNESS) &&
+	else if ((r->type == SL_RULE_ACCEPTED_VALUES || r->type == SL_RULE_RANGE ||
+		  r->type == SL_RULE_FRESHNESS) &&
 		 !r->ncolumns)
 		missing = "column";
 	else if (r->type == SL_RULE_RELATIONSHIP && !r->ref_table)
@@ -539,16 +567,19 @@ static int parse_rule(parse_ctx *x, struct fy_node *n, const char *domain, size_
 		return rc;
 	type_n = fy_node_mapping_lookup_by_string(n, "type", 4);
 	if (!type_n)
-		return err(x, n, "no \"type\" (one of not_null, unique, relationship, accepted_values, range, "
-				 "row_count, freshness, sql, reconcile)");
+		return err(x, n,
+			   "no \"type\" (one of not_null, unique, relationship, accepted_values, range, "
+			   "row_count, freshness, sql, reconcile)");
 	if ((rc = get_str(x, type_n, "type", &type)) != 0)
 		return rc;
 	x->r->type = sl_rule_type_from_name(type);
 	if (!x->r->type) {
 		const char *near = nearest(type, type_names + 1, NULL);
 		return near ? err(x, type_n, "unknown rule type \"%s\" (did you mean \"%s\"?)", type, near)
-			    : err(x, type_n, "unknown rule type \"%s\" (one of not_null, unique, relationship, "
-					     "accepted_values, range, row_count, freshness, sql, reconcile)", type);
+			    : err(x, type_n,
+				  "unknown rule type \"%s\" (one of not_null, unique, relationship, "
+				  "accepted_values, range, row_count, freshness, sql, reconcile)",
+				  type);
 	}
 	while ((p = fy_node_mapping_iterate(n, &it)) != NULL) {
 		const char *key = NULL;
@@ -581,7 +612,8 @@ static int parse_list(parse_ctx *x, sl_rules *set, struct fy_node *list, const c
 			return rc;
 		for (size_t i = 0; i + 1 < set->n; i++)
 			if (strcmp(set->rules[i].name, r->name) == 0)
-				return err(x, NULL, "a rule of this name is already defined at %s", set->rules[i].where);
+				return err(x, NULL, "a rule of this name is already defined at %s",
+					   set->rules[i].where);
 	}
 	return 0;
 }
@@ -685,8 +717,8 @@ static int no_column(const sl_rule *r, const char *where, const char *col, const
 			    where ? where : r->where, r->name, col, t->name);
 }
 
-static int check_columns(const sl_rule *r, const sl_table *t, const char *const *cols, const char *const *where,
-			 size_t n)
+static int check_columns(const sl_rule *r, const sl_table *t, const char *const *cols,
+			 const char *const *where, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!sl_rules_find_column(t, cols[i]))
@@ -702,7 +734,8 @@ int sl_rule_validate(const sl_rule *r, const sl_schema *schema)
 		return 0;
 	t = sl_rules_find_table(schema, r->table);
 	if (!t)
-		return sl_error_set(SL_EINVALID, "%s: rule \"%s\": table \"%s\" does not exist in database \"%s\"",
+		return sl_error_set(SL_EINVALID,
+				    "%s: rule \"%s\": table \"%s\" does not exist in database \"%s\"",
 				    r->where_table ? r->where_table : r->where, r->name, r->table,
 				    schema->database ? schema->database : "?");
 	if ((rc = check_columns(r, t, r->columns, r->where_columns, r->ncolumns)) != 0)
@@ -710,10 +743,11 @@ int sl_rule_validate(const sl_rule *r, const sl_schema *schema)
 	if (r->type == SL_RULE_RELATIONSHIP) {
 		rt = sl_rules_find_table(schema, r->ref_table);
 		if (!rt)
-			return sl_error_set(SL_EINVALID,
-					    "%s: rule \"%s\": referenced table \"%s\" does not exist in database \"%s\"",
-					    r->where_ref_table ? r->where_ref_table : r->where, r->name, r->ref_table,
-					    schema->database ? schema->database : "?");
+			return sl_error_set(
+				SL_EINVALID,
+				"%s: rule \"%s\": referenced table \"%s\" does not exist in database \"%s\"",
+				r->where_ref_table ? r->where_ref_table : r->where, r->name, r->ref_table,
+				schema->database ? schema->database : "?");
 		if ((rc = check_columns(r, rt, r->ref_columns, r->where_ref_columns, r->nref_columns)) != 0)
 			return rc;
 	}
@@ -731,7 +765,8 @@ sl_rule_status sl_rule_judge(const sl_rule *r, int64_t violations, int64_t rows_
 {
 	bool ok;
 	if (r->threshold_ratio)
-		ok = (double)violations <= r->threshold * (double)(rows_checked > 0 ? rows_checked : 0) + 1e-9;
+		ok = (double)violations <=
+		     r->threshold * (double)(rows_checked > 0 ? rows_checked : 0) + 1e-9;
 	else
 		ok = (double)violations <= r->threshold;
 	if (ok)

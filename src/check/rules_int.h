@@ -19,7 +19,8 @@ bool rules_kind_text(sl_tkind k);
 int rules_col(sl_buf *b, const sl_conn *c, const char *alias, const char *name);
 /* The column as compared byte for byte on every engine (see rules_run.c). */
 int rules_cmp_expr(sl_buf *b, const sl_conn *c, const char *alias, const sl_column *col, bool lower);
-int rules_literal(sl_buf *b, const sl_conn *c, const sl_rule *r, const sl_column *col, const char *text, bool lower);
+int rules_literal(sl_buf *b, const sl_conn *c, const sl_rule *r, const sl_column *col, const char *text,
+		  bool lower);
 int64_t rules_value_int(const sl_value *v);
 int rules_format_value(sl_buf *b, const sl_value *v);
 /* First row of sql into b (which the caller frees with sl_batch_free); *row NULL when none. */

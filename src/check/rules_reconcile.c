@@ -20,9 +20,9 @@
 #define MAX_GROUPS 1000000
 
 typedef struct group {
-	char *key;          /* canonical encoding of the group values (arena) */
+	char *key; /* canonical encoding of the group values (arena) */
 	size_t keylen;
-	sl_value *vals;     /* ngroup group values, count(*), then the measures (arena) */
+	sl_value *vals; /* ngroup group values, count(*), then the measures (arena) */
 } group;
 
 typedef struct side {
@@ -36,7 +36,7 @@ typedef struct side {
 typedef struct rec_ctx {
 	const sl_rule *r;
 	sl_canon_col *cols;
-	size_t ncols;       /* ngroup_by + 1 + nmeasures */
+	size_t ncols; /* ngroup_by + 1 + nmeasures */
 	sl_canon_opts copts;
 } rec_ctx;
 
@@ -104,8 +104,9 @@ static int load_side(side *s, rec_ctx *x, sl_conn *c, const sl_table *t, const c
 			const sl_value *row = sl_batch_row(&b, i);
 			group *g;
 			if (s->n >= MAX_GROUPS) {
-				rc = sl_error_set(SL_ENOMEM, "rule \"%s\": more than %d groups on the %s side", x->r->name,
-						  MAX_GROUPS, what);
+				rc = sl_error_set(SL_ENOMEM,
+						  "rule \"%s\": more than %d groups on the %s side",
+						  x->r->name, MAX_GROUPS, what);
 				break;
 			}
 			if (!(g = sl_arena_push(s->a, &s->groups, &s->n, &s->cap, sizeof(group))) ||
@@ -281,7 +282,8 @@ int sl_rule_reconcile(sl_rule_result **out, const sl_rule *r, sl_conn *src, cons
 		else
 			set_col(cc, st, dt, me->column);
 	}
-	if ((rc = load_side(&s, &x, src, st, "source")) != 0 || (rc = load_side(&d, &x, dst, dt, "target")) != 0)
+	if ((rc = load_side(&s, &x, src, st, "source")) != 0 ||
+	    (rc = load_side(&d, &x, dst, dt, "target")) != 0)
 		goto done;
 	if (s.n)
 		qsort(s.groups, s.n, sizeof(group), group_cmp);
@@ -300,8 +302,8 @@ int sl_rule_reconcile(sl_rule_result **out, const sl_rule *r, sl_conn *src, cons
 			rc = compare_groups(res, &x, &s.groups[i++], &d.groups[j++]);
 	}
 	if (!rc) {
-		snprintf(line, sizeof(line), "%zu source group(s), %zu target group(s), %lld differ", s.n, d.n,
-			 (long long)res->violations);
+		snprintf(line, sizeof(line), "%zu source group(s), %zu target group(s), %lld differ", s.n,
+			 d.n, (long long)res->violations);
 		if (!(res->summary = strdup(line)))
 			rc = sl_error_nomem();
 	}

@@ -49,8 +49,8 @@ int sl_rules_read_only(sl_conn *c)
 
 bool rules_kind_numeric(sl_tkind k)
 {
-	return k == SL_T_INT16 || k == SL_T_INT32 || k == SL_T_INT64 || k == SL_T_FLOAT32 || k == SL_T_FLOAT64 ||
-	       k == SL_T_DECIMAL;
+	return k == SL_T_INT16 || k == SL_T_INT32 || k == SL_T_INT64 || k == SL_T_FLOAT32 ||
+	       k == SL_T_FLOAT64 || k == SL_T_DECIMAL;
 }
 
 bool rules_kind_text(sl_tkind k)
@@ -110,8 +110,10 @@ int rules_literal(sl_buf *b, const sl_conn *c, const sl_rule *r, const sl_column
 		errno = 0;
 		double d = strtod(text, &end);
 		if (end == text || *end || errno || !isfinite(d))
-			return sl_error_set(SL_EINVALID, "%s: rule \"%s\": \"%s\" is not a number, but column \"%s\" is %s",
-					    r->where, r->name, text, col->name, col->decl_type ? col->decl_type : "numeric");
+			return sl_error_set(
+				SL_EINVALID,
+				"%s: rule \"%s\": \"%s\" is not a number, but column \"%s\" is %s", r->where,
+				r->name, text, col->name, col->decl_type ? col->decl_type : "numeric");
 		return sl_buf_puts(b, text);
 	}
 	char *copy = strdup(text);
@@ -231,7 +233,8 @@ int rules_collect(sl_conn *c, const char *sql, sl_rule_result *res, int64_t *nro
 			for (size_t k = 0; !rc && k < ncols; k++) {
 				const char *name = sl_cursor_col(cur, k)->name;
 				if (strcmp(name, "sl_n") == 0)
-					rc = sl_buf_printf(&line, " (%lld rows)", (long long)rules_value_int(&row[k]));
+					rc = sl_buf_printf(&line, " (%lld rows)",
+							   (long long)rules_value_int(&row[k]));
 				else if (!(rc = sl_buf_printf(&line, "%s%s=", k ? ", " : "", name)))
 					rc = rules_format_value(&line, &row[k]);
 			}
@@ -341,7 +344,8 @@ static int row_condition(sl_buf *b, const sl_rule *r, sl_conn *c, const sl_schem
 		for (size_t i = 0; !rc && i < r->ncolumns; i++) {
 			rc = sl_buf_puts(b, i ? " AND " : "");
 			if (!rc)
-				rc = rules_col(b, c, "sl_b", sl_rules_find_column(rt, r->ref_columns[i])->name);
+				rc = rules_col(b, c, "sl_b",
+					       sl_rules_find_column(rt, r->ref_columns[i])->name);
 			if (!rc)
 				rc = sl_buf_puts(b, " = ");
 			if (!rc)
@@ -384,7 +388,8 @@ static int example_columns(sl_buf *b, const sl_rule *r, sl_conn *c, const sl_tab
 	return rc;
 }
 
-static int run_row_rule(sl_rule_result *res, const sl_rule *r, sl_conn *c, const sl_schema *s, const sl_table *t)
+static int run_row_rule(sl_rule_result *res, const sl_rule *r, sl_conn *c, const sl_schema *s,
+			const sl_table *t)
 {
 	sl_buf cond = SL_BUF_INIT, sql = SL_BUF_INIT, order = SL_BUF_INIT;
 	sl_batch b = { 0 };
@@ -429,7 +434,8 @@ done:
 /* unique: violations are the rows beyond the first of each duplicated value (NULLs never duplicate). */
 static int run_unique(sl_rule_result *res, const sl_rule *r, sl_conn *c, const sl_table *t)
 {
-	sl_buf nn = SL_BUF_INIT, grp = SL_BUF_INIT, shown = SL_BUF_INIT, inner = SL_BUF_INIT, sql = SL_BUF_INIT;
+	sl_buf nn = SL_BUF_INIT, grp = SL_BUF_INIT, shown = SL_BUF_INIT, inner = SL_BUF_INIT,
+	       sql = SL_BUF_INIT;
 	sl_batch b = { 0 };
 	const sl_value *row = NULL;
 	int rc = 0;
@@ -474,7 +480,8 @@ static int run_unique(sl_rule_result *res, const sl_rule *r, sl_conn *c, const s
 	sl_batch_free(&b);
 	memset(&b, 0, sizeof(b));
 	sl_buf_clear(&sql);
-	rc = sl_buf_printf(&sql, "SELECT sum(sl_n - 1) FROM (SELECT count(*) AS sl_n%s) sl_d", sl_buf_cstr(&inner));
+	rc = sl_buf_printf(&sql, "SELECT sum(sl_n - 1) FROM (SELECT count(*) AS sl_n%s) sl_d",
+			   sl_buf_cstr(&inner));
 	if (!rc)
 		rc = rules_first_row(c, sl_buf_cstr(&sql), &b, &row);
 	if (rc)
@@ -483,7 +490,8 @@ static int run_unique(sl_rule_result *res, const sl_rule *r, sl_conn *c, const s
 	if (res->violations > 0) {
 		sl_buf_clear(&sql);
 		rc = sl_buf_printf(&sql, "SELECT %s, count(*) AS sl_n%s ORDER BY count(*) DESC, %s LIMIT %d",
-				   sl_buf_cstr(&shown), sl_buf_cstr(&inner), sl_buf_cstr(&grp), SL_RULE_EXAMPLES);
+				   sl_buf_cstr(&shown), sl_buf_cstr(&inner), sl_buf_cstr(&grp),
+				   SL_RULE_EXAMPLES);
 		if (!rc)
 			rc = rules_collect(c, sl_buf_cstr(&sql), res, NULL);
 	}
@@ -512,7 +520,8 @@ static int run_row_count(sl_rule_result *res, const sl_rule *r, sl_conn *c, cons
 		rc = rules_first_row(c, sl_buf_cstr(&sql), &b, &row);
 	if (!rc) {
 		int64_t n = row ? rules_value_int(&row[0]) : 0;
-		long long lo = r->min ? strtoll(r->min, NULL, 10) : 0, hi = r->max ? strtoll(r->max, NULL, 10) : 0;
+		long long lo = r->min ? strtoll(r->min, NULL, 10) : 0,
+			  hi = r->max ? strtoll(r->max, NULL, 10) : 0;
 		char line[160];
 		res->rows_checked = n;
 		if (r->min && n < lo) {
@@ -594,8 +603,8 @@ static int run_freshness(sl_rule_result *res, const sl_rule *r, sl_conn *c, cons
 		goto done;
 	}
 	if (!value_epoch_us(&row[1], &newest)) {
-		rc = sl_error_set(SL_EINVALID, "%s: rule \"%s\": newest \"%s\" is not a date or timestamp", r->where,
-				  r->name, col->name);
+		rc = sl_error_set(SL_EINVALID, "%s: rule \"%s\": newest \"%s\" is not a date or timestamp",
+				  r->where, r->name, col->name);
 		goto done;
 	}
 	struct timespec now;
@@ -606,8 +615,8 @@ static int run_freshness(sl_rule_result *res, const sl_rule *r, sl_conn *c, cons
 		res->violations = 1;
 		if ((rc = rules_format_value(&shown, &row[1])) != 0)
 			goto done;
-		snprintf(line, sizeof(line), "newest %s %s is %lld s old, more than max_age %lld s", col->name,
-			 sl_buf_cstr(&shown), (long long)age_s, (long long)r->max_age_s);
+		snprintf(line, sizeof(line), "newest %s %s is %lld s old, more than max_age %lld s",
+			 col->name, sl_buf_cstr(&shown), (long long)age_s, (long long)r->max_age_s);
 		rc = rules_add_example(res, line);
 	}
 done:
@@ -652,7 +661,8 @@ int sl_rule_run(sl_rule_result **out, const sl_rule *r, sl_conn *c, const sl_sch
 		rc = rules_collect(c, r->sql, res, &res->violations);
 		break;
 	case SL_RULE_RECONCILE:
-		rc = sl_error_set(SL_EINVALID, "rule \"%s\": reconcile rules run with sl_rule_reconcile", r->name);
+		rc = sl_error_set(SL_EINVALID, "rule \"%s\": reconcile rules run with sl_rule_reconcile",
+				  r->name);
 		break;
 	}
 done:

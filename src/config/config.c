@@ -26,10 +26,12 @@
 
 #define MAX_CONFIG_SIZE ((size_t)16 << 20)
 
-static const char *const top_keys[] = { "project", "migrations", "lint", "environments", "state",
-	"consumers", "domains", "rules", "casts", "copy", "check", NULL };
-static const char *const reserved_keys[] = { "consumers", "domains", "rules", "casts", "copy",
-	"check", NULL };
+static const char *const top_keys[] = { "project", "migrations", "lint",    "environments",
+					"state",   "consumers",  "domains", "rules",
+					"casts",   "copy",       "check",   NULL };
+static const char *const reserved_keys[] = {
+	"consumers", "domains", "rules", "casts", "copy", "check", NULL
+};
 static const char *const migrations_keys[] = { "dir", "table", "required", NULL };
 static const char *const lint_keys[] = { "rules", NULL };
 static const char *const env_keys[] = { "url", "password_env", NULL };
@@ -128,8 +130,8 @@ static bool in_list(const char *s, const char *const *list)
 	return false;
 }
 
-static int unknown_key(const sl_config *c, struct fy_node *key, const char *name,
-                       const char *where, const char *const *known)
+static int unknown_key(const sl_config *c, struct fy_node *key, const char *name, const char *where,
+		       const char *const *known)
 {
 	const char *best = NULL;
 	size_t bd = 3;
@@ -142,7 +144,7 @@ static int unknown_key(const sl_config *c, struct fy_node *key, const char *name
 	}
 	if (best)
 		return err_at(c, key, NULL, "unknown key \"%s\" in \"%s\" (did you mean \"%s\"?)", name,
-		              where, best);
+			      where, best);
 	return err_at(c, key, NULL, "unknown key \"%s\" in \"%s\"", name, where);
 }
 
@@ -160,8 +162,8 @@ static bool is_null(struct fy_node *n)
 }
 
 /* Replaces ${NAME} in src; "$${" stands for a literal "${". */
-static int interpolate(const char **out, bool *secret, sl_config *c, struct fy_node *n,
-                       const char *what, const char *src, size_t len)
+static int interpolate(const char **out, bool *secret, sl_config *c, struct fy_node *n, const char *what,
+		       const char *src, size_t len)
 {
 	char *res = NULL;
 	size_t cap = len + 1, rl = 0;
@@ -191,19 +193,21 @@ static int interpolate(const char **out, bool *secret, sl_config *c, struct fy_n
 			size_t nlen = e ? (size_t)(e - (src + i + 2)) : 0;
 			char name[128];
 			bool ok = e && nlen > 0 && nlen < sizeof(name) &&
-			          (isalpha((unsigned char)src[i + 2]) || src[i + 2] == '_');
+				  (isalpha((unsigned char)src[i + 2]) || src[i + 2] == '_');
 			for (size_t k = 0; ok && k < nlen; k++)
 				ok = isalnum((unsigned char)src[i + 2 + k]) || src[i + 2 + k] == '_';
 			if (!ok) {
-				rc = err_at(c, n, NULL, "\"%s\": \"${\" must be followed by a variable name "
-				            "and \"}\" (write \"$${\" for a literal \"${\")", what);
+				rc = err_at(c, n, NULL,
+					    "\"%s\": \"${\" must be followed by a variable name "
+					    "and \"}\" (write \"$${\" for a literal \"${\")",
+					    what);
 				goto done;
 			}
 			memcpy(name, src + i + 2, nlen);
 			name[nlen] = '\0';
 			if (!(add = getenv(name))) {
 				rc = err_at(c, n, NULL, "\"%s\": environment variable \"%s\" is not set",
-				            what, name);
+					    what, name);
 				goto done;
 			}
 			alen = strlen(add);
@@ -233,8 +237,7 @@ done:
 	return rc;
 }
 
-int sl_config_string(const char **out, bool *secret, sl_config *c, struct fy_node *node,
-                     const char *what)
+int sl_config_string(const char **out, bool *secret, sl_config *c, struct fy_node *node, const char *what)
 {
 	size_t len;
 	const char *s;
@@ -250,8 +253,8 @@ int sl_config_string(const char **out, bool *secret, sl_config *c, struct fy_nod
 }
 
 /* A string value: checks type (pointing at key when the value has no position). */
-static int get_string(const char **out, bool *secret, sl_config *c, struct fy_node *key,
-                      struct fy_node *val, const char *what)
+static int get_string(const char **out, bool *secret, sl_config *c, struct fy_node *key, struct fy_node *val,
+		      const char *what)
 {
 	if (!val || fy_node_get_type(val) != FYNT_SCALAR || is_null(val) ||
 	    fy_node_get_style(val) == FYNS_ALIAS) {
@@ -311,8 +314,10 @@ static int load_required(sl_config *c, struct fy_node *key, struct fy_node *val)
 		for (char *p = (char *)s; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 		if (!is_field_name(s))
-			return err_at(c, item, key, "\"migrations.required\": \"%s\" is not a metadata "
-			              "field name (letters, digits, \"_\" and \"-\")", s);
+			return err_at(c, item, key,
+				      "\"migrations.required\": \"%s\" is not a metadata "
+				      "field name (letters, digits, \"_\" and \"-\")",
+				      s);
 		if (!(slot = sl_arena_push(c->arena, &c->required, &c->nrequired, &cap, sizeof(*slot))))
 			return sl_error_nomem();
 		*slot = s;
@@ -349,9 +354,10 @@ static int load_migrations(sl_config *c, struct fy_node *mkey, struct fy_node *m
 		} else if (strcmp(name, "table") == 0) {
 			if ((rc = get_string(&c->migrations_table, NULL, c, k, v, "migrations.table")) == 0 &&
 			    !is_table_name(c->migrations_table))
-				rc = err_at(c, v, k, "\"migrations.table\": \"%s\" is not a plain table name "
-				            "(letters, digits, \"_\", optionally schema.table)",
-				            c->migrations_table);
+				rc = err_at(c, v, k,
+					    "\"migrations.table\": \"%s\" is not a plain table name "
+					    "(letters, digits, \"_\", optionally schema.table)",
+					    c->migrations_table);
 		} else if (strcmp(name, "required") == 0) {
 			rc = load_required(c, k, v);
 		} else {
@@ -399,8 +405,9 @@ static int load_lint(sl_config *c, struct fy_node *lkey, struct fy_node *map)
 			else if (strcmp(level, "error") == 0)
 				r->level = SL_LINT_ERROR;
 			else
-				return err_at(c, rv, rk, "\"lint.rules.%s\" must be off, warn or error, not \"%s\"",
-				              rule, level);
+				return err_at(c, rv, rk,
+					      "\"lint.rules.%s\" must be off, warn or error, not \"%s\"",
+					      rule, level);
 			node_pos(rk, &line, &col);
 			r->line = (size_t)line;
 			r->column = (size_t)col;
@@ -429,9 +436,10 @@ static int load_env(sl_config *c, sl_config_env *env, struct fy_node *ekey, stru
 			rc = get_string(&env->url, &env->url_secret, c, k, v, what);
 		} else if (strcmp(name, "password_env") == 0) {
 			if ((rc = get_string(&env->password_env, NULL, c, k, v, what)) == 0 &&
-			    (!*env->password_env || strspn(env->password_env,
-			      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") !=
-			      strlen(env->password_env)))
+			    (!*env->password_env ||
+			     strspn(env->password_env,
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") !=
+				     strlen(env->password_env)))
 				rc = err_at(c, v, k, "\"%s\" must name an environment variable", what);
 		} else {
 			snprintf(what, sizeof(what), "environments.%s", env->name);
@@ -483,8 +491,9 @@ static int load_root(sl_config *c, struct fy_node *root)
 	if (!root || is_null(root))
 		return 0;
 	if (fy_node_get_type(root) != FYNT_MAPPING)
-		return err_at(c, root, NULL, "the top level must be a mapping of keys (project, "
-		              "migrations, environments, ...)");
+		return err_at(c, root, NULL,
+			      "the top level must be a mapping of keys (project, "
+			      "migrations, environments, ...)");
 	while ((p = fy_node_mapping_iterate(root, &it))) {
 		struct fy_node *k = fy_node_pair_key(p), *v = fy_node_pair_value(p);
 		const char *name;
@@ -512,7 +521,7 @@ static int load_root(sl_config *c, struct fy_node *root)
 			}
 			if (best)
 				rc = err_at(c, k, NULL, "unknown top-level key \"%s\" (did you mean \"%s\"?)",
-				            name, best);
+					    name, best);
 			else
 				rc = err_at(c, k, NULL, "unknown top-level key \"%s\"", name);
 		}
@@ -571,7 +580,7 @@ static int yaml_error(const sl_config *c, struct fy_diag *diag)
 	struct fy_diag_error *e = diag ? fy_diag_errors_iterate(diag, &it) : NULL;
 	if (e)
 		return sl_error_set(SL_EINVALID, "%s:%d:%d: %s", c->path, e->line, e->column,
-		                    e->msg ? e->msg : "invalid YAML");
+				    e->msg ? e->msg : "invalid YAML");
 	return sl_error_set(SL_EINVALID, "%s: invalid YAML", c->path);
 }
 
@@ -642,8 +651,8 @@ int sl_config_parse(sl_config **out, const char *path, const char *text, size_t 
 				line++;
 				col = 0;
 			}
-		rc = sl_error_set(SL_EINVALID, "%s:%zu:%zu: invalid UTF-8: YAML files must be UTF-8",
-		                  path, line, col);
+		rc = sl_error_set(SL_EINVALID, "%s:%zu:%zu: invalid UTF-8: YAML files must be UTF-8", path,
+				  line, col);
 		goto done;
 	}
 	fy_diag_cfg_default(&dcfg);
@@ -693,8 +702,8 @@ int sl_config_load(sl_config **out, const char *path)
 
 	*out = NULL;
 	if (!(f = fopen(path, "rb")) || fstat(fileno(f), &st) != 0) {
-		rc = sl_error_set(errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "read config \"%s\": %s",
-		                  path, strerror(errno));
+		rc = sl_error_set(errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "read config \"%s\": %s", path,
+				  strerror(errno));
 		goto done;
 	}
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_CONFIG_SIZE) {

@@ -22,11 +22,11 @@
 
 /* ---- notes ------------------------------------------------------------ */
 
-static int add_notev(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev,
-		     const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static int add_notev(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev, const char *fmt,
+		     va_list ap) __attribute__((format(printf, 5, 0)));
 
-static int add_notev(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev,
-		     const char *fmt, va_list ap)
+static int add_notev(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev, const char *fmt,
+		     va_list ap)
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_buf_vprintf(&b, fmt, ap);
@@ -53,7 +53,8 @@ done:
 	return rc;
 }
 
-int sl_cast_add_note(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev, const char *fmt, ...)
+int sl_cast_add_note(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev, const char *fmt,
+		     ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -74,9 +75,12 @@ int sl_cast_col_note(sl_cast_ctx *x, sl_cast_column *cc, sl_cast_severity sev, c
 const char *sl_cast_severity_name(sl_cast_severity s)
 {
 	switch (s) {
-	case SL_CAST_LOSSY: return "lossy";
-	case SL_CAST_ERROR: return "error";
-	default: return "info";
+	case SL_CAST_LOSSY:
+		return "lossy";
+	case SL_CAST_ERROR:
+		return "error";
+	default:
+		return "info";
 	}
 }
 
@@ -144,9 +148,9 @@ static const char *limit_text(sl_engine e)
 enum { R_KIND = 0, R_FIRST_WORD, R_BASE, R_EXACT, R_COLUMN };
 
 typedef struct cast_rule {
-	char *from;      /* normalised as the level requires */
+	char *from; /* normalised as the level requires */
 	char *to;
-	char *display;   /* as the user wrote it */
+	char *display; /* as the user wrote it */
 	int level;
 	sl_tkind kind;
 	bool is_unsigned;
@@ -270,7 +274,8 @@ static bool rule_matches(const cast_rule *ru, const sl_table *t, const sl_column
 	switch (ru->level) {
 	case R_COLUMN: {
 		size_t tl = strlen(t->name);
-		return strncmp(ru->from, t->name, tl) == 0 && ru->from[tl] == '.' && strcmp(ru->from + tl + 1, c->name) == 0;
+		return strncmp(ru->from, t->name, tl) == 0 && ru->from[tl] == '.' &&
+		       strcmp(ru->from + tl + 1, c->name) == 0;
 	}
 	case R_EXACT:
 		normalise(buf, sizeof(buf), decl, false);
@@ -323,7 +328,8 @@ static sl_col_use col_use(const sl_table *t, const char *name)
 			continue;
 		bool has = false;
 		for (size_t j = 0; j < ix->ncolumns; j++)
-			has |= !(ix->is_expression && ix->is_expression[j]) && strcmp(ix->columns[j], name) == 0;
+			has |= !(ix->is_expression && ix->is_expression[j]) &&
+			       strcmp(ix->columns[j], name) == 0;
 		if (has && ix->unique && !ix->where)
 			u.in_unique = true;
 		else if (has)
@@ -360,7 +366,19 @@ static void unwrap(sl_xtoks *t, size_t *from, size_t *to)
 	}
 }
 
-typedef enum { D_NONE, D_LITERAL, D_NUMBER, D_BOOL, D_BITS, D_NOW, D_NOW_LOCAL, D_TODAY, D_TIME, D_SEQ, D_EXPR } dkind;
+typedef enum {
+	D_NONE,
+	D_LITERAL,
+	D_NUMBER,
+	D_BOOL,
+	D_BITS,
+	D_NOW,
+	D_NOW_LOCAL,
+	D_TODAY,
+	D_TIME,
+	D_SEQ,
+	D_EXPR
+} dkind;
 
 /* Classifies tokens [a, b): what the default means, independent of dialect. */
 static dkind classify(const sl_xtoks *t, size_t a, size_t b, const char **val)
@@ -382,8 +400,10 @@ static dkind classify(const sl_xtoks *t, size_t a, size_t b, const char **val)
 		return D_BITS;
 	if (word_is(&v[0], "nextval"))
 		return D_SEQ;
-	static const char *const now[] = { "CURRENT_TIMESTAMP", "LOCALTIMESTAMP", "now", "localtime",
-					   "transaction_timestamp", "statement_timestamp" };
+	static const char *const now[] = {
+		"CURRENT_TIMESTAMP", "LOCALTIMESTAMP",        "now",
+		"localtime",         "transaction_timestamp", "statement_timestamp"
+	};
 	/* a clock word, optionally "(" [precision] ")" */
 	bool call_ok = n == 1 || (n >= 3 && v[1].kind == SL_XT_LPAREN && v[n - 1].kind == SL_XT_RPAREN &&
 				  (n == 3 || (n == 4 && v[2].kind == SL_XT_NUMBER)));
@@ -448,8 +468,8 @@ static bool my_needs_parens(sl_tkind k)
 	return k == SL_T_TEXT || k == SL_T_BLOB || k == SL_T_JSON || k == SL_T_GEOMETRY || k == SL_T_ARRAY;
 }
 
-static int render_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, dkind dk,
-			  const sl_xtoks *t, size_t a, size_t b, sl_buf *out)
+static int render_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, dkind dk, const sl_xtoks *t,
+			  size_t a, size_t b, sl_buf *out)
 {
 	sl_engine e = x->plan->target;
 	sl_tkind k = cc->type.kind;
@@ -458,7 +478,8 @@ static int render_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 	switch (dk) {
 	case D_LITERAL:
 		if (is_temporal(c->type.kind) && zero_date(val))
-			return sl_cast_col_note(x, cc, SL_CAST_LOSSY, "default '%s' (a MySQL zero date) dropped", val);
+			return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+						"default '%s' (a MySQL zero date) dropped", val);
 		if (k == SL_T_BOOL && (bv = bool_of(val)) >= 0)
 			return put_bool(out, e, bv);
 		if (e == SL_ENGINE_MYSQL && my_needs_parens(k)) {
@@ -469,7 +490,8 @@ static int render_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 		return sl_ddl_quote_string(out, e, val);
 	case D_NUMBER:
 		if (is_temporal(c->type.kind) && b - a == 1 && strcmp(val, "0") == 0)
-			return sl_cast_col_note(x, cc, SL_CAST_LOSSY, "default 0 (a MySQL zero date) dropped");
+			return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+						"default 0 (a MySQL zero date) dropped");
 		if (k == SL_T_BOOL && b - a == 1 && (bv = bool_of(val)) >= 0)
 			return put_bool(out, e, bv);
 		if (b - a == 2)
@@ -496,7 +518,8 @@ static int render_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 			rc = sl_buf_puts(out, "CURRENT_TIMESTAMP");
 		if (!rc && dk == D_NOW_LOCAL)
 			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-				"default datetime('now','localtime') -> CURRENT_TIMESTAMP: new rows get the target's clock, not SQLite's local time");
+					      "default datetime('now','localtime') -> CURRENT_TIMESTAMP: new "
+					      "rows get the target's clock, not SQLite's local time");
 		return rc;
 	case D_TODAY:
 		return sl_buf_puts(out, e == SL_ENGINE_MYSQL ? "(CURRENT_DATE)" : "CURRENT_DATE");
@@ -521,7 +544,8 @@ static int plan_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 		sl_error_clear();
 		if (same)
 			goto verbatim;
-		rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY, "default %s dropped: it cannot be read", c->default_expr);
+		rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY, "default %s dropped: it cannot be read",
+				      c->default_expr);
 		goto done;
 	}
 	size_t a = 0, b = t.n;
@@ -529,8 +553,10 @@ static int plan_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	dkind dk = classify(&t, a, b, &val);
 	if (dk == D_SEQ) {
 		if (!cc->identity)
-			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-				"default %s dropped: sequences other than identities are not copied", c->default_expr);
+			rc = sl_cast_col_note(
+				x, cc, SL_CAST_LOSSY,
+				"default %s dropped: sequences other than identities are not copied",
+				c->default_expr);
 		goto done;
 	}
 	if (cc->identity || dk == D_NONE)
@@ -574,25 +600,33 @@ static int source_notes(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 		return 0;
 	if (s == SL_ENGINE_MYSQL && (k == SL_T_DATE || k == SL_T_TIMESTAMP || k == SL_T_TIMESTAMPTZ)) {
 		if (c->nullable)
-			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+			rc = sl_cast_col_note(
+				x, cc, SL_CAST_LOSSY,
 				"MySQL zero dates ('0000-00-00', or with a zero month or day) become NULL");
 		else
 			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-				"rows holding MySQL zero dates ('0000-00-00', or with a zero month or day) are rejected: the column is NOT NULL");
+					      "rows holding MySQL zero dates ('0000-00-00', or with a zero "
+					      "month or day) are rejected: the column is NOT NULL");
 	}
 	if (!rc && s == SL_ENGINE_MYSQL && k == SL_T_BOOL && !cc->rule)
-		rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+		rc = sl_cast_col_note(
+			x, cc, SL_CAST_LOSSY,
 			"tinyint(1) -> %s: values other than 0 and 1 (such as 2 or -1) are rejected; "
-			"a cast rule from \"tinyint(1)\" to an integer type keeps them", cc->type_sql);
+			"a cast rule from \"tinyint(1)\" to an integer type keeps them",
+			cc->type_sql);
 	if (!rc && s == SL_ENGINE_SQLITE && k != SL_T_TEXT && k != SL_T_CHAR && k != SL_T_VARCHAR &&
 	    k != SL_T_BLOB && k != SL_T_UNKNOWN && k != SL_T_OTHER)
 		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
-			"SQLite does not enforce the declared type %s: rows whose value is not a %s are rejected at load",
-			c->decl_type && *c->decl_type ? c->decl_type : "(none)", sl_tkind_name(k));
+				      "SQLite does not enforce the declared type %s: rows whose value is not "
+				      "a %s are rejected at load",
+				      c->decl_type && *c->decl_type ? c->decl_type : "(none)",
+				      sl_tkind_name(k));
 	if (!rc && (k == SL_T_CHAR || k == SL_T_VARCHAR || k == SL_T_TEXT) && t != SL_ENGINE_MYSQL &&
 	    is_ci(s, c->collation) && (x->use.in_pk || x->use.in_unique || x->use.in_index || x->use.in_fk))
-		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
-			"collation %s compares case-insensitively, %s compares case-sensitively: lookups that "
+		rc = sl_cast_col_note(
+			x, cc, SL_CAST_INFO,
+			"collation %s compares case-insensitively, %s compares case-sensitively: lookups "
+			"that "
 			"relied on it change (the copy checks keys for collisions before loading)",
 			c->collation ? c->collation : "(MySQL default)", sl_engine_name(t));
 	return rc;
@@ -627,8 +661,9 @@ static int plan_column(sl_cast_ctx *x, const sl_cast_rules *rules, const sl_colu
 			cc->generated = true;
 		} else {
 			rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
-				"generated column becomes a plain column holding the copied values (expression not translated: %s)",
-				c->generated_expr);
+					      "generated column becomes a plain column holding the copied "
+					      "values (expression not translated: %s)",
+					      c->generated_expr);
 		}
 	}
 	if (!rc)
@@ -640,19 +675,22 @@ static int plan_column(sl_cast_ctx *x, const sl_cast_rules *rules, const sl_colu
 
 /* Names within one namespace: exact collisions, and case-only ones where the target folds case. */
 static int check_collisions(sl_cast_plan *p, sl_cast_note **notes, size_t *nn, const char *what,
-			    const char *const *src, const char *const *dst, size_t n, sl_cast_severity fold_sev)
+			    const char *const *src, const char *const *dst, size_t n,
+			    sl_cast_severity fold_sev)
 {
 	int rc = 0;
 	for (size_t i = 0; !rc && i < n; i++)
 		for (size_t j = i + 1; !rc && j < n; j++) {
 			if (strcmp(dst[i], dst[j]) == 0)
 				rc = sl_cast_add_note(p, notes, nn, SL_CAST_ERROR,
-					"%s \"%s\" and \"%s\" are both named \"%s\" on %s", what, src[i], src[j],
-					dst[i], sl_engine_name(p->target));
+						      "%s \"%s\" and \"%s\" are both named \"%s\" on %s",
+						      what, src[i], src[j], dst[i],
+						      sl_engine_name(p->target));
 			else if (p->target != SL_ENGINE_POSTGRES && strcasecmp(dst[i], dst[j]) == 0)
 				rc = sl_cast_add_note(p, notes, nn, fold_sev,
-					"%s \"%s\" and \"%s\" differ only in case: %s treats them as the same name",
-					what, dst[i], dst[j], sl_engine_name(p->target));
+						      "%s \"%s\" and \"%s\" differ only in case: %s treats "
+						      "them as the same name",
+						      what, dst[i], dst[j], sl_engine_name(p->target));
 		}
 	return rc;
 }
@@ -689,7 +727,8 @@ static int plan_table(sl_cast_plan *p, const sl_cast_rules *rules, const sl_tabl
 	for (size_t i = 0; !rc && i < t->ncolumns; i++)
 		rc = plan_column(&x, rules, &t->columns[i], &ct->columns[i]);
 	if (!rc)
-		rc = check_collisions(p, &ct->notes, &ct->nnotes, "columns", src, dst, t->ncolumns, SL_CAST_ERROR);
+		rc = check_collisions(p, &ct->notes, &ct->nnotes, "columns", src, dst, t->ncolumns,
+				      SL_CAST_ERROR);
 done:
 	free(src);
 	free(dst);
@@ -720,23 +759,29 @@ static int align_fkeys(sl_cast_plan *p)
 			const sl_fkey *fk = &t->fkeys[f];
 			const sl_cast_table *pt = sl_cast_plan_find_table(p, fk->ref_schema, fk->ref_table);
 			for (size_t k = 0; !rc && pt && k < fk->ncolumns; k++) {
-				sl_cast_column *cc = (sl_cast_column *)sl_cast_table_find_column(ct, fk->columns[k]);
-				const sl_cast_column *pc = fk->ref_columns ? sl_cast_table_find_column(pt, fk->ref_columns[k]) : NULL;
+				sl_cast_column *cc =
+					(sl_cast_column *)sl_cast_table_find_column(ct, fk->columns[k]);
+				const sl_cast_column *pc =
+					fk->ref_columns ? sl_cast_table_find_column(pt, fk->ref_columns[k])
+							: NULL;
 				if (!cc || !pc || cc->rule)
 					continue;
-				if (pc->collation && (!cc->collation || strcmp(cc->collation, pc->collation) != 0))
+				if (pc->collation &&
+				    (!cc->collation || strcmp(cc->collation, pc->collation) != 0))
 					cc->collation = pc->collation;
 				if (!int_like(cc) || !int_like(pc) || strcmp(cc->type_sql, pc->type_sql) == 0)
 					continue;
 				sl_cast_ctx x = { .plan = p, .table = t, .ct = ct };
 				const char *was = cc->type_sql;
-				bool narrows = pc->type.kind != SL_T_DECIMAL &&
-					       (cc->type.kind == SL_T_DECIMAL || cc->type.kind > pc->type.kind);
+				bool narrows =
+					pc->type.kind != SL_T_DECIMAL &&
+					(cc->type.kind == SL_T_DECIMAL || cc->type.kind > pc->type.kind);
 				cc->type = pc->type;
 				cc->type_sql = pc->type_sql;
 				rc = sl_cast_col_note(&x, cc, narrows ? SL_CAST_LOSSY : SL_CAST_INFO,
-					"%s -> %s to match the referenced key \"%s\".\"%s\"%s", was, cc->type_sql,
-					pt->name, pc->name, narrows ? ": values that do not fit are rejected" : "");
+						      "%s -> %s to match the referenced key \"%s\".\"%s\"%s",
+						      was, cc->type_sql, pt->name, pc->name,
+						      narrows ? ": values that do not fit are rejected" : "");
 			}
 		}
 	}
@@ -764,7 +809,8 @@ static bool col_identity(const sl_column *c)
 
 static bool col_temporal(const sl_column *c)
 {
-	return c->type.kind == SL_T_DATE || c->type.kind == SL_T_TIMESTAMP || c->type.kind == SL_T_TIMESTAMPTZ;
+	return c->type.kind == SL_T_DATE || c->type.kind == SL_T_TIMESTAMP ||
+	       c->type.kind == SL_T_TIMESTAMPTZ;
 }
 
 static bool col_tstz(const sl_column *c)
@@ -781,19 +827,25 @@ static int plan_notes(sl_cast_plan *p)
 		fks |= p->src->tables[i].nfkeys > 0;
 	if (s != t && t == SL_ENGINE_POSTGRES && any_column(p, col_texty))
 		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_LOSSY,
-			"PostgreSQL cannot store NUL (0x00) in text: rows holding one in a text column are rejected");
+				      "PostgreSQL cannot store NUL (0x00) in text: rows holding one in a "
+				      "text column are rejected");
 	if (!rc && t == SL_ENGINE_MYSQL && any_column(p, col_identity))
 		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_INFO,
-			"the loader sets sql_mode NO_AUTO_VALUE_ON_ZERO: an identity value 0 is kept, not replaced");
+				      "the loader sets sql_mode NO_AUTO_VALUE_ON_ZERO: an identity value 0 "
+				      "is kept, not replaced");
 	if (!rc && s == SL_ENGINE_POSTGRES && t == SL_ENGINE_MYSQL && any_column(p, col_temporal))
 		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_LOSSY,
-			"MySQL dates run from 1000-01-01 to 9999-12-31: rows holding BC dates, later years or infinity are rejected");
+				      "MySQL dates run from 1000-01-01 to 9999-12-31: rows holding BC dates, "
+				      "later years or infinity are rejected");
 	if (!rc && s == SL_ENGINE_MYSQL && t != SL_ENGINE_MYSQL && any_column(p, col_tstz))
-		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_INFO,
+		rc = sl_cast_add_note(
+			p, &p->notes, &p->nnotes, SL_CAST_INFO,
 			"MySQL TIMESTAMP columns are read with time_zone '+00:00', so instants are kept");
 	if (!rc && t == SL_ENGINE_SQLITE && fks)
-		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_INFO,
-			"SQLite foreign keys are declared in CREATE TABLE and only enforced with PRAGMA foreign_keys=ON: "
+		rc = sl_cast_add_note(
+			p, &p->notes, &p->nnotes, SL_CAST_INFO,
+			"SQLite foreign keys are declared in CREATE TABLE and only enforced with PRAGMA "
+			"foreign_keys=ON: "
 			"the copy loads with them off and runs PRAGMA foreign_key_check afterwards");
 	return rc;
 }
@@ -804,7 +856,8 @@ int sl_cast_plan_new(sl_cast_plan **out, const sl_schema *src, sl_engine target,
 	const char **snames = NULL, **dnames = NULL;
 	int rc = 0;
 	*out = NULL;
-	if (!src || (target != SL_ENGINE_SQLITE && target != SL_ENGINE_POSTGRES && target != SL_ENGINE_MYSQL)) {
+	if (!src ||
+	    (target != SL_ENGINE_SQLITE && target != SL_ENGINE_POSTGRES && target != SL_ENGINE_MYSQL)) {
 		rc = sl_error_set(SL_EINVALID, "cast plan: a source model and a target engine are required");
 		goto done;
 	}
@@ -833,7 +886,8 @@ int sl_cast_plan_new(sl_cast_plan **out, const sl_schema *src, sl_engine target,
 			rc = sl_error_nomem();
 		else if (changed)
 			rc = sl_cast_add_note(p, &ct->notes, &ct->nnotes, SL_CAST_LOSSY,
-				"table name is longer than %s: renamed \"%s\"", limit_text(target), ct->name);
+					      "table name is longer than %s: renamed \"%s\"",
+					      limit_text(target), ct->name);
 		snames[i] = src->tables[i].name;
 		dnames[i] = ct->name;
 	}
@@ -868,10 +922,22 @@ void sl_cast_plan_free(sl_cast_plan *p)
 
 /* ---- accessors -------------------------------------------------------- */
 
-sl_engine sl_cast_plan_source(const sl_cast_plan *p) { return p->source; }
-sl_engine sl_cast_plan_target(const sl_cast_plan *p) { return p->target; }
-size_t sl_cast_plan_ntables(const sl_cast_plan *p) { return p->ntables; }
-size_t sl_cast_plan_nnotes(const sl_cast_plan *p) { return p->nnotes; }
+sl_engine sl_cast_plan_source(const sl_cast_plan *p)
+{
+	return p->source;
+}
+sl_engine sl_cast_plan_target(const sl_cast_plan *p)
+{
+	return p->target;
+}
+size_t sl_cast_plan_ntables(const sl_cast_plan *p)
+{
+	return p->ntables;
+}
+size_t sl_cast_plan_nnotes(const sl_cast_plan *p)
+{
+	return p->nnotes;
+}
 
 const sl_cast_table *sl_cast_plan_table(const sl_cast_plan *p, size_t i)
 {

@@ -13,7 +13,7 @@
 #include "sluice/cast.h"
 
 struct sl_cast_plan {
-	sl_arena *arena;          /* every string and array of the plan */
+	sl_arena *arena; /* every string and array of the plan */
 	const sl_schema *src;
 	sl_engine source, target;
 	sl_cast_table *tables;
@@ -35,8 +35,8 @@ typedef struct sl_cast_ctx {
 } sl_cast_ctx;
 
 /* Appends a note to (*notes, *n) in the plan's arena. */
-int sl_cast_add_note(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev,
-		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int sl_cast_add_note(sl_cast_plan *p, sl_cast_note **notes, size_t *n, sl_cast_severity sev, const char *fmt,
+		     ...) __attribute__((format(printf, 5, 6)));
 /* A note on the column being planned. */
 int sl_cast_col_note(sl_cast_ctx *x, sl_cast_column *cc, sl_cast_severity sev, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

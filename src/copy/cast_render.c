@@ -13,7 +13,8 @@ static int put_notes(sl_buf *out, const sl_cast_note *notes, size_t n, const cha
 {
 	int rc = 0;
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = sl_buf_printf(out, "%s%s: %s\n", indent, sl_cast_severity_name(notes[i].severity), notes[i].message);
+		rc = sl_buf_printf(out, "%s%s: %s\n", indent, sl_cast_severity_name(notes[i].severity),
+				   notes[i].message);
 	return rc;
 }
 
@@ -26,7 +27,8 @@ static int put_column(sl_buf *out, const sl_cast_table *t, const sl_cast_column 
 	if (!rc && (strcmp(t->name, t->src->name) != 0 || strcmp(c->name, c->src->name) != 0))
 		rc = sl_buf_printf(out, " (as %s.%s)", t->name, c->name);
 	if (!rc)
-		rc = sl_buf_printf(out, ": %s -> %s", sl_buf_cstr(&ty), c->type_sql && *c->type_sql ? c->type_sql : "(no type)");
+		rc = sl_buf_printf(out, ": %s -> %s", sl_buf_cstr(&ty),
+				   c->type_sql && *c->type_sql ? c->type_sql : "(no type)");
 	if (!rc && c->collation)
 		rc = sl_buf_printf(out, " COLLATE %s", c->collation);
 	if (!rc && c->identity)
@@ -53,8 +55,8 @@ int sl_cast_plan_text(sl_buf *out, const sl_cast_plan *p)
 	for (size_t i = 0; !rc && i < p->ntables; i++) {
 		const sl_cast_table *t = &p->tables[i];
 		for (size_t j = 0; !rc && j < t->nnotes; j++)
-			rc = sl_buf_printf(out, "%s: %s: %s\n", t->src->name, sl_cast_severity_name(t->notes[j].severity),
-					   t->notes[j].message);
+			rc = sl_buf_printf(out, "%s: %s: %s\n", t->src->name,
+					   sl_cast_severity_name(t->notes[j].severity), t->notes[j].message);
 		for (size_t c = 0; !rc && c < t->ncolumns; c++)
 			rc = put_column(out, t, &t->columns[c]);
 	}

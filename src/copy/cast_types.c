@@ -15,8 +15,8 @@
 #include <strings.h>
 
 #define PG_MAX_VARCHAR 10485760
-#define MY_MAX_VARCHAR 16383   /* 65535 bytes / 4 bytes per utf8mb4 character */
-#define MY_KEY_TEXT 255        /* length given to TEXT that MySQL must index whole */
+#define MY_MAX_VARCHAR 16383 /* 65535 bytes / 4 bytes per utf8mb4 character */
+#define MY_KEY_TEXT    255   /* length given to TEXT that MySQL must index whole */
 
 static const char *src_name(const sl_cast_ctx *x)
 {
@@ -107,20 +107,27 @@ static int map_decimal(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 			rc = set_sql(x, cc, "DECIMAL(65,30)");
 			cc->type.precision = 65;
 			cc->type.scale = 30;
-			return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-				"decimal without precision -> DECIMAL(65,30) on MySQL: values beyond 30 decimals "
-				"are rounded and integer parts beyond 35 digits are rejected");
+			return rc ? rc
+				  : sl_cast_col_note(
+					    x, cc, SL_CAST_LOSSY,
+					    "decimal without precision -> DECIMAL(65,30) on MySQL: values "
+					    "beyond 30 decimals "
+					    "are rounded and integer parts beyond 35 digits are rejected");
 		}
 		cc->type.precision = p > 65 ? 65 : p;
 		cc->type.scale = s > 30 ? 30 : s;
 		rc = set_sql(x, cc, "DECIMAL(%d,%d)", cc->type.precision, cc->type.scale);
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"decimal(%d,%d) exceeds MySQL's DECIMAL(65,30): -> DECIMAL(%d,%d), values beyond it "
-			"are rounded or rejected", p, s, cc->type.precision, cc->type.scale);
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "decimal(%d,%d) exceeds MySQL's DECIMAL(65,30): -> "
+					     "DECIMAL(%d,%d), values beyond it "
+					     "are rounded or rejected",
+					     p, s, cc->type.precision, cc->type.scale);
 	default:
 		rc = p > 0 ? set_sql(x, cc, "DECIMAL(%d,%d)", p, s) : set_sql(x, cc, "NUMERIC");
 		if (!rc && (p <= 0 || (s > 0 && p > 15) || (s == 0 && p > 18)))
-			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+			rc = sl_cast_col_note(
+				x, cc, SL_CAST_LOSSY,
 				"SQLite keeps decimals as 64-bit integers or floats: digits past the 15th "
 				"significant one are lost");
 		return rc;
@@ -152,7 +159,8 @@ static int map_enum_pg(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	cc->type.nlabels = n;
 	cc->type.elem = cc->enum_type;
 	if (!rc)
-		rc = sl_cast_col_note(x, cc, SL_CAST_INFO, "enum -> PostgreSQL enum type \"%s\" (same labels, same order)",
+		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
+				      "enum -> PostgreSQL enum type \"%s\" (same labels, same order)",
 				      sl_buf_cstr(&fitted));
 	sl_buf_free(&name);
 	sl_buf_free(&q);
@@ -178,7 +186,8 @@ static int map_set_pg(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	if (!rc && !(cc->check_sql = sl_arena_strdup(x->plan->arena, sl_buf_cstr(&b))))
 		rc = SL_ENOMEM;
 	if (!rc)
-		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
+		rc = sl_cast_col_note(
+			x, cc, SL_CAST_INFO,
 			"set -> TEXT[] with a check that every element is a label: 'a,b' is loaded as {a,b}");
 	sl_buf_free(&b);
 	return rc;
@@ -218,7 +227,8 @@ static int map_enum_mysql(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 	if (!n) {
 		cc->type.kind = SL_T_TEXT;
 		int rc = set_sql(x, cc, "LONGTEXT");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY, "enum without known labels -> LONGTEXT");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY, "enum without known labels -> LONGTEXT");
 	}
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_buf_puts(&b, "ENUM(");
@@ -234,7 +244,8 @@ static int map_enum_mysql(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 	for (size_t i = 0; !rc && i < n; i++)
 		for (size_t j = i + 1; !rc && j < n; j++)
 			if (strcasecmp(labels[i], labels[j]) == 0)
-				rc = sl_cast_col_note(x, cc, SL_CAST_ERROR,
+				rc = sl_cast_col_note(
+					x, cc, SL_CAST_ERROR,
 					"enum labels '%s' and '%s' differ only in case: MySQL refuses them",
 					labels[i], labels[j]);
 	sl_buf_free(&b);
@@ -249,9 +260,12 @@ static int map_other(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, con
 		cc->type.kind = SL_T_DECIMAL;
 		cc->type.precision = 19;
 		cc->type.scale = 2;
-		rc = set_sql(x, cc, x->plan->target == SL_ENGINE_POSTGRES ? "NUMERIC(19,2)" : "DECIMAL(19,2)");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"money -> DECIMAL(19,2): values are loaded as numbers, the currency symbol is dropped");
+		rc = set_sql(x, cc,
+			     x->plan->target == SL_ENGINE_POSTGRES ? "NUMERIC(19,2)" : "DECIMAL(19,2)");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "money -> DECIMAL(19,2): values are loaded as numbers, the "
+					     "currency symbol is dropped");
 	}
 	cc->type.kind = SL_T_TEXT;
 	rc = set_sql(x, cc, "%s", text_sql);
@@ -259,8 +273,9 @@ static int map_other(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, con
 		return rc;
 	if (!decl)
 		return sl_cast_col_note(x, cc, SL_CAST_LOSSY, "no declared type: values are copied as text");
-	return sl_cast_col_note(x, cc, SL_CAST_LOSSY, "type \"%s\" has no equivalent on %s: values are copied as text",
-				decl, sl_engine_name(x->plan->target));
+	return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				"type \"%s\" has no equivalent on %s: values are copied as text", decl,
+				sl_engine_name(x->plan->target));
 }
 
 static int map_pg(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
@@ -268,7 +283,8 @@ static int map_pg(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	const sl_type *t = &c->type;
 	int rc = 0;
 	switch (t->kind) {
-	case SL_T_BOOL: return set_sql(x, cc, "BOOLEAN");
+	case SL_T_BOOL:
+		return set_sql(x, cc, "BOOLEAN");
 	case SL_T_INT16:
 		cc->type.kind = t->is_unsigned ? SL_T_INT32 : SL_T_INT16;
 		return set_sql(x, cc, t->is_unsigned ? "INTEGER" : "SMALLINT");
@@ -280,19 +296,26 @@ static int map_pg(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 			return set_sql(x, cc, "BIGINT");
 		if (c->identity) {
 			rc = set_sql(x, cc, "BIGINT");
-			return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-				"int64 unsigned identity -> BIGINT (an identity needs an integer type): "
-				"values above 9223372036854775807 are rejected");
+			return rc ? rc
+				  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+						     "int64 unsigned identity -> BIGINT (an identity needs "
+						     "an integer type): "
+						     "values above 9223372036854775807 are rejected");
 		}
 		cc->type.kind = SL_T_DECIMAL;
 		cc->type.precision = 20;
 		cc->type.scale = 0;
 		rc = set_sql(x, cc, "NUMERIC(20,0)");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_INFO,
-			"int64 unsigned -> NUMERIC(20,0) on PostgreSQL: values above 9223372036854775807 do not fit BIGINT");
-	case SL_T_FLOAT32: return set_sql(x, cc, "REAL");
-	case SL_T_FLOAT64: return set_sql(x, cc, "DOUBLE PRECISION");
-	case SL_T_DECIMAL: return map_decimal(x, c, cc);
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
+					     "int64 unsigned -> NUMERIC(20,0) on PostgreSQL: values above "
+					     "9223372036854775807 do not fit BIGINT");
+	case SL_T_FLOAT32:
+		return set_sql(x, cc, "REAL");
+	case SL_T_FLOAT64:
+		return set_sql(x, cc, "DOUBLE PRECISION");
+	case SL_T_DECIMAL:
+		return map_decimal(x, c, cc);
 	case SL_T_CHAR:
 		if (t->length > 0 && t->length <= PG_MAX_VARCHAR)
 			return set_sql(x, cc, "CHAR(%d)", t->length);
@@ -303,39 +326,55 @@ static int map_pg(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 			return set_sql(x, cc, "VARCHAR(%d)", t->length);
 		cc->type.kind = SL_T_TEXT;
 		return set_sql(x, cc, "TEXT");
-	case SL_T_TEXT: return set_sql(x, cc, "TEXT");
-	case SL_T_BLOB: return set_sql(x, cc, "BYTEA");
-	case SL_T_DATE: return set_sql(x, cc, "DATE");
+	case SL_T_TEXT:
+		return set_sql(x, cc, "TEXT");
+	case SL_T_BLOB:
+		return set_sql(x, cc, "BYTEA");
+	case SL_T_DATE:
+		return set_sql(x, cc, "DATE");
 	case SL_T_TIME:
 		return t->precision >= 0 ? set_sql(x, cc, "TIME(%d)", frac(t)) : set_sql(x, cc, "TIME");
 	case SL_T_TIMESTAMP:
-		return t->precision >= 0 ? set_sql(x, cc, "TIMESTAMP(%d)", frac(t)) : set_sql(x, cc, "TIMESTAMP");
+		return t->precision >= 0 ? set_sql(x, cc, "TIMESTAMP(%d)", frac(t))
+					 : set_sql(x, cc, "TIMESTAMP");
 	case SL_T_TIMESTAMPTZ:
-		return t->precision >= 0 ? set_sql(x, cc, "TIMESTAMPTZ(%d)", frac(t)) : set_sql(x, cc, "TIMESTAMPTZ");
-	case SL_T_INTERVAL: return set_sql(x, cc, "INTERVAL");
+		return t->precision >= 0 ? set_sql(x, cc, "TIMESTAMPTZ(%d)", frac(t))
+					 : set_sql(x, cc, "TIMESTAMPTZ");
+	case SL_T_INTERVAL:
+		return set_sql(x, cc, "INTERVAL");
 	case SL_T_UUID:
 		rc = set_sql(x, cc, "UUID");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_INFO,
-			"uuid -> UUID: text values are parsed (case and braces normalised); values that are not UUIDs are rejected");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
+					     "uuid -> UUID: text values are parsed (case and braces "
+					     "normalised); values that are not UUIDs are rejected");
 	case SL_T_JSON:
 		rc = set_sql(x, cc, "JSONB");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_INFO,
-			"json -> JSONB: key order, duplicate keys and whitespace are not kept; invalid JSON is rejected");
-	case SL_T_ENUM: return map_enum_pg(x, c, cc);
-	case SL_T_SET: return map_set_pg(x, c, cc);
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
+					     "json -> JSONB: key order, duplicate keys and whitespace are "
+					     "not kept; invalid JSON is rejected");
+	case SL_T_ENUM:
+		return map_enum_pg(x, c, cc);
+	case SL_T_SET:
+		return map_set_pg(x, c, cc);
 	case SL_T_ARRAY:
 		rc = set_sql(x, cc, "%s[]", t->elem && *t->elem ? t->elem : "TEXT");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"array from %s: values must be JSON arrays or PostgreSQL array literals, others are rejected",
-			src_name(x));
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "array from %s: values must be JSON arrays or PostgreSQL array "
+					     "literals, others are rejected",
+					     src_name(x));
 	case SL_T_BIT:
 		return t->length > 0 ? set_sql(x, cc, "BIT(%d)", t->length) : set_sql(x, cc, "BIT VARYING");
 	case SL_T_GEOMETRY:
 		cc->type.kind = SL_T_BLOB;
 		rc = set_sql(x, cc, "BYTEA");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"geometry -> BYTEA holding WKB: spatial type, SRID and spatial indexes are not kept "
-			"(with PostGIS, ST_GeomFromWKB gets them back)");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "geometry -> BYTEA holding WKB: spatial type, SRID and spatial "
+					     "indexes are not kept "
+					     "(with PostGIS, ST_GeomFromWKB gets them back)");
 	default:
 		return map_other(x, c, cc, "TEXT");
 	}
@@ -347,9 +386,12 @@ static int my_key_text(sl_cast_ctx *x, sl_cast_column *cc, bool blob)
 	cc->type.kind = blob ? SL_T_BLOB : SL_T_VARCHAR;
 	cc->type.length = MY_KEY_TEXT;
 	int rc = set_sql(x, cc, blob ? "VARBINARY(%d)" : "VARCHAR(%d)", MY_KEY_TEXT);
-	return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-		"%s in a key -> %s(%d): MySQL cannot index %s whole; longer values are rejected",
-		blob ? "blob" : "text", blob ? "VARBINARY" : "VARCHAR", MY_KEY_TEXT, blob ? "BLOB" : "TEXT");
+	return rc ? rc
+		  : sl_cast_col_note(
+			    x, cc, SL_CAST_LOSSY,
+			    "%s in a key -> %s(%d): MySQL cannot index %s whole; longer values are rejected",
+			    blob ? "blob" : "text", blob ? "VARBINARY" : "VARCHAR", MY_KEY_TEXT,
+			    blob ? "BLOB" : "TEXT");
 }
 
 static int my_long_text(sl_cast_ctx *x, sl_cast_column *cc)
@@ -359,7 +401,8 @@ static int my_long_text(sl_cast_ctx *x, sl_cast_column *cc)
 	cc->type.kind = SL_T_TEXT;
 	int rc = set_sql(x, cc, "LONGTEXT");
 	if (!rc && x->use.in_index)
-		rc = sl_cast_col_note(x, cc, SL_CAST_INFO, "LONGTEXT in an index: indexed by its first %d characters",
+		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
+				      "LONGTEXT in an index: indexed by its first %d characters",
 				      MY_KEY_TEXT);
 	return rc;
 }
@@ -370,17 +413,24 @@ static int map_mysql(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	const char *uns = t->is_unsigned ? " UNSIGNED" : "";
 	int rc = 0;
 	switch (t->kind) {
-	case SL_T_BOOL: return set_sql(x, cc, "TINYINT(1)");
-	case SL_T_INT16: return set_sql(x, cc, "SMALLINT%s", uns);
-	case SL_T_INT32: return set_sql(x, cc, "INT%s", uns);
-	case SL_T_INT64: return set_sql(x, cc, "BIGINT%s", uns);
+	case SL_T_BOOL:
+		return set_sql(x, cc, "TINYINT(1)");
+	case SL_T_INT16:
+		return set_sql(x, cc, "SMALLINT%s", uns);
+	case SL_T_INT32:
+		return set_sql(x, cc, "INT%s", uns);
+	case SL_T_INT64:
+		return set_sql(x, cc, "BIGINT%s", uns);
 	case SL_T_FLOAT32:
 	case SL_T_FLOAT64:
 		rc = set_sql(x, cc, t->kind == SL_T_FLOAT32 ? "FLOAT" : "DOUBLE");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"%s NaN/Infinity cannot be stored in MySQL: rows holding them are rejected",
-			sl_tkind_name(t->kind));
-	case SL_T_DECIMAL: return map_decimal(x, c, cc);
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "%s NaN/Infinity cannot be stored in MySQL: rows holding them "
+					     "are rejected",
+					     sl_tkind_name(t->kind));
+	case SL_T_DECIMAL:
+		return map_decimal(x, c, cc);
 	case SL_T_CHAR:
 		if (t->length > 0 && t->length <= 255)
 			return set_sql(x, cc, "CHAR(%d)", t->length);
@@ -393,12 +443,14 @@ static int map_mysql(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 		if (t->length > 0 && t->length <= MY_MAX_VARCHAR)
 			return set_sql(x, cc, "VARCHAR(%d)", t->length);
 		return my_long_text(x, cc);
-	case SL_T_TEXT: return my_long_text(x, cc);
+	case SL_T_TEXT:
+		return my_long_text(x, cc);
 	case SL_T_BLOB:
 		if (x->use.in_pk || x->use.in_unique || x->use.in_fk)
 			return my_key_text(x, cc, true);
 		return set_sql(x, cc, "LONGBLOB");
-	case SL_T_DATE: return set_sql(x, cc, "DATE");
+	case SL_T_DATE:
+		return set_sql(x, cc, "DATE");
 	case SL_T_TIME:
 		cc->type.precision = frac(t);
 		return set_sql(x, cc, "TIME(%d)", frac(t));
@@ -409,43 +461,58 @@ static int map_mysql(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 		cc->type.kind = SL_T_TIMESTAMP;
 		cc->type.precision = frac(t);
 		rc = set_sql(x, cc, "DATETIME(%d)", frac(t));
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"timestamptz -> DATETIME(%d): MySQL DATETIME keeps no zone; values are converted to UTC",
-			frac(t));
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "timestamptz -> DATETIME(%d): MySQL DATETIME keeps no zone; "
+					     "values are converted to UTC",
+					     frac(t));
 	case SL_T_INTERVAL:
 		cc->type.kind = SL_T_VARCHAR;
 		cc->type.length = 100;
 		rc = set_sql(x, cc, "VARCHAR(100)");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"interval -> VARCHAR(100) holding PostgreSQL's text form ('1 day 02:00:00'): no interval arithmetic");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "interval -> VARCHAR(100) holding PostgreSQL's text form ('1 "
+					     "day 02:00:00'): no interval arithmetic");
 	case SL_T_UUID:
 		cc->type.kind = SL_T_CHAR;
 		cc->type.length = 36;
 		rc = set_sql(x, cc, "CHAR(36)");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_INFO,
-			"uuid -> CHAR(36): stored as lower-case text in 8-4-4-4-12 form");
+		return rc ? rc
+			  : sl_cast_col_note(
+				    x, cc, SL_CAST_INFO,
+				    "uuid -> CHAR(36): stored as lower-case text in 8-4-4-4-12 form");
 	case SL_T_JSON:
 		rc = set_sql(x, cc, "JSON");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_INFO,
-			"json -> JSON: MySQL normalises documents (key order, whitespace); invalid JSON is rejected");
-	case SL_T_ENUM: return map_enum_mysql(x, c, cc);
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
+					     "json -> JSON: MySQL normalises documents (key order, "
+					     "whitespace); invalid JSON is rejected");
+	case SL_T_ENUM:
+		return map_enum_mysql(x, c, cc);
 	case SL_T_ARRAY:
 		cc->type.kind = SL_T_JSON;
 		rc = set_sql(x, cc, "JSON");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY, "array -> JSON: values become JSON arrays");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "array -> JSON: values become JSON arrays");
 	case SL_T_BIT:
 		if (t->length > 0 && t->length <= 64)
 			return set_sql(x, cc, "BIT(%d)", t->length);
 		cc->type.kind = SL_T_VARCHAR;
 		cc->type.length = t->length > 0 ? t->length : 255;
 		rc = set_sql(x, cc, "VARCHAR(%d)", cc->type.length);
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"bit string longer than MySQL's BIT(64) -> VARCHAR of '0' and '1'");
+		return rc ? rc
+			  : sl_cast_col_note(
+				    x, cc, SL_CAST_LOSSY,
+				    "bit string longer than MySQL's BIT(64) -> VARCHAR of '0' and '1'");
 	case SL_T_GEOMETRY:
 		cc->type.kind = SL_T_BLOB;
 		rc = set_sql(x, cc, "LONGBLOB");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"geometry -> LONGBLOB holding WKB: spatial type, SRID and spatial indexes are not kept");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "geometry -> LONGBLOB holding WKB: spatial type, SRID and "
+					     "spatial indexes are not kept");
 	default:
 		return map_other(x, c, cc, "LONGTEXT");
 	}
@@ -458,55 +525,80 @@ static int map_sqlite(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	if (is_int(t->kind) && c->identity && x->use.sole_pk)
 		return set_sql(x, cc, "INTEGER");
 	switch (t->kind) {
-	case SL_T_BOOL: return set_sql(x, cc, "BOOLEAN");
-	case SL_T_INT16: return set_sql(x, cc, "SMALLINT");
-	case SL_T_INT32: return set_sql(x, cc, "INTEGER");
+	case SL_T_BOOL:
+		return set_sql(x, cc, "BOOLEAN");
+	case SL_T_INT16:
+		return set_sql(x, cc, "SMALLINT");
+	case SL_T_INT32:
+		return set_sql(x, cc, "INTEGER");
 	case SL_T_INT64:
 		if (!t->is_unsigned)
 			return set_sql(x, cc, "BIGINT");
 		rc = set_sql(x, cc, "BIGINT UNSIGNED");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"int64 unsigned on SQLite: integers are 64-bit signed, values above 9223372036854775807 are rejected");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "int64 unsigned on SQLite: integers are 64-bit signed, values "
+					     "above 9223372036854775807 are rejected");
 	case SL_T_FLOAT32:
 	case SL_T_FLOAT64:
 		rc = set_sql(x, cc, "REAL");
 		if (!rc && x->plan->source == SL_ENGINE_POSTGRES)
 			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-				"%s NaN cannot be stored in SQLite (it becomes NULL): rows holding NaN are rejected",
-				sl_tkind_name(t->kind));
+					      "%s NaN cannot be stored in SQLite (it becomes NULL): rows "
+					      "holding NaN are rejected",
+					      sl_tkind_name(t->kind));
 		return rc;
-	case SL_T_DECIMAL: return map_decimal(x, c, cc);
-	case SL_T_CHAR: return t->length > 0 ? set_sql(x, cc, "CHAR(%d)", t->length) : set_sql(x, cc, "TEXT");
-	case SL_T_VARCHAR: return t->length > 0 ? set_sql(x, cc, "VARCHAR(%d)", t->length) : set_sql(x, cc, "TEXT");
-	case SL_T_TEXT: return set_sql(x, cc, "TEXT");
-	case SL_T_BLOB: return set_sql(x, cc, "BLOB");
-	case SL_T_DATE: return set_sql(x, cc, "DATE");
-	case SL_T_TIME: return set_sql(x, cc, "TIME");
-	case SL_T_TIMESTAMP: return set_sql(x, cc, "TIMESTAMP");
+	case SL_T_DECIMAL:
+		return map_decimal(x, c, cc);
+	case SL_T_CHAR:
+		return t->length > 0 ? set_sql(x, cc, "CHAR(%d)", t->length) : set_sql(x, cc, "TEXT");
+	case SL_T_VARCHAR:
+		return t->length > 0 ? set_sql(x, cc, "VARCHAR(%d)", t->length) : set_sql(x, cc, "TEXT");
+	case SL_T_TEXT:
+		return set_sql(x, cc, "TEXT");
+	case SL_T_BLOB:
+		return set_sql(x, cc, "BLOB");
+	case SL_T_DATE:
+		return set_sql(x, cc, "DATE");
+	case SL_T_TIME:
+		return set_sql(x, cc, "TIME");
+	case SL_T_TIMESTAMP:
+		return set_sql(x, cc, "TIMESTAMP");
 	case SL_T_TIMESTAMPTZ:
 		rc = set_sql(x, cc, "TIMESTAMPTZ");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_INFO,
-			"timestamptz -> TIMESTAMPTZ: stored as ISO 8601 text in UTC with its offset");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
+					     "timestamptz -> TIMESTAMPTZ: stored as ISO 8601 text in UTC "
+					     "with its offset");
 	case SL_T_INTERVAL:
 		cc->type.kind = SL_T_TEXT;
 		rc = set_sql(x, cc, "TEXT");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"interval -> TEXT holding PostgreSQL's text form: no interval arithmetic");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "interval -> TEXT holding PostgreSQL's text form: no interval "
+					     "arithmetic");
 	case SL_T_UUID:
 		rc = set_sql(x, cc, "UUID");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_INFO,
-			"uuid -> UUID (text affinity in practice): stored as lower-case 36-character text");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
+					     "uuid -> UUID (text affinity in practice): stored as lower-case "
+					     "36-character text");
 	case SL_T_JSON:
 		cc->type.kind = SL_T_TEXT;
 		rc = set_sql(x, cc, "TEXT");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_INFO,
-			"json -> TEXT: declared TEXT so SQLite's numeric affinity never rewrites JSON scalars");
-	case SL_T_ENUM: return map_enum_sqlite(x, c, cc);
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
+					     "json -> TEXT: declared TEXT so SQLite's numeric affinity never "
+					     "rewrites JSON scalars");
+	case SL_T_ENUM:
+		return map_enum_sqlite(x, c, cc);
 	case SL_T_SET:
 		cc->type.kind = SL_T_TEXT;
 		rc = set_sql(x, cc, "TEXT");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"set -> TEXT holding the comma-separated labels; the labels are not enforced");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "set -> TEXT holding the comma-separated labels; the labels are "
+					     "not enforced");
 	case SL_T_ARRAY:
 		cc->type.kind = SL_T_TEXT;
 		rc = set_sql(x, cc, "TEXT");
@@ -514,13 +606,16 @@ static int map_sqlite(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	case SL_T_BIT:
 		cc->type.kind = SL_T_INT64;
 		rc = set_sql(x, cc, "INTEGER");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_INFO, "bit(%d) -> INTEGER holding the bits' value",
-						  t->length);
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
+					     "bit(%d) -> INTEGER holding the bits' value", t->length);
 	case SL_T_GEOMETRY:
 		cc->type.kind = SL_T_BLOB;
 		rc = set_sql(x, cc, "BLOB");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-			"geometry -> BLOB holding WKB: spatial type, SRID and spatial indexes are not kept");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "geometry -> BLOB holding WKB: spatial type, SRID and spatial "
+					     "indexes are not kept");
 	default:
 		return map_other(x, c, cc, "TEXT");
 	}
@@ -532,27 +627,37 @@ int sl_cast_map_type(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	cc->type = c->type;
 	cc->identity = c->identity && is_int(c->type.kind);
 	switch (x->plan->target) {
-	case SL_ENGINE_POSTGRES: rc = map_pg(x, c, cc); break;
-	case SL_ENGINE_MYSQL: rc = map_mysql(x, c, cc); break;
-	default: rc = map_sqlite(x, c, cc); break;
+	case SL_ENGINE_POSTGRES:
+		rc = map_pg(x, c, cc);
+		break;
+	case SL_ENGINE_MYSQL:
+		rc = map_mysql(x, c, cc);
+		break;
+	default:
+		rc = map_sqlite(x, c, cc);
+		break;
 	}
 	if (rc)
 		return rc;
 	if (x->plan->target == SL_ENGINE_SQLITE && cc->identity && !x->use.sole_pk) {
 		cc->identity = false;
-		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
+		rc = sl_cast_col_note(
+			x, cc, SL_CAST_INFO,
 			"identity dropped: SQLite only generates values for a sole INTEGER PRIMARY KEY");
 	}
 	if (!rc && c->identity && !is_int(c->type.kind))
-		rc = sl_cast_col_note(x, cc, SL_CAST_INFO, "identity on a %s column dropped: it needs an integer type",
+		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
+				      "identity on a %s column dropped: it needs an integer type",
 				      sl_tkind_name(c->type.kind));
 	/* keys keep the source's case-sensitive comparison (MySQL's default collation would fold) */
 	if (!rc && x->plan->target == SL_ENGINE_MYSQL && is_texty(cc->type.kind) &&
 	    (x->use.in_pk || x->use.in_unique || x->use.in_fk)) {
 		cc->collation = "utf8mb4_bin";
-		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
+		rc = sl_cast_col_note(
+			x, cc, SL_CAST_INFO,
 			"key column gets COLLATE utf8mb4_bin: %s compares keys case- and accent-sensitively, "
-			"MySQL's default collation would make 'a' and 'A' duplicates", src_name(x));
+			"MySQL's default collation would make 'a' and 'A' duplicates",
+			src_name(x));
 	}
 	return rc;
 }
@@ -565,17 +670,43 @@ struct tname {
 };
 
 static const struct tname tnames[] = {
-	{ "boolean", SL_T_BOOL }, { "bool", SL_T_BOOL }, { "smallint", SL_T_INT16 }, { "int2", SL_T_INT16 },
-	{ "tinyint", SL_T_INT16 }, { "integer", SL_T_INT32 }, { "int", SL_T_INT32 }, { "int4", SL_T_INT32 },
-	{ "mediumint", SL_T_INT32 }, { "bigint", SL_T_INT64 }, { "int8", SL_T_INT64 },
-	{ "real", SL_T_FLOAT32 }, { "float", SL_T_FLOAT32 }, { "double", SL_T_FLOAT64 },
-	{ "numeric", SL_T_DECIMAL }, { "decimal", SL_T_DECIMAL }, { "char", SL_T_CHAR },
-	{ "character", SL_T_CHAR }, { "varchar", SL_T_VARCHAR }, { "text", SL_T_TEXT },
-	{ "mediumtext", SL_T_TEXT }, { "longtext", SL_T_TEXT }, { "bytea", SL_T_BLOB },
-	{ "blob", SL_T_BLOB }, { "longblob", SL_T_BLOB }, { "varbinary", SL_T_BLOB }, { "binary", SL_T_BLOB },
-	{ "date", SL_T_DATE }, { "time", SL_T_TIME }, { "timestamp", SL_T_TIMESTAMP },
-	{ "datetime", SL_T_TIMESTAMP }, { "timestamptz", SL_T_TIMESTAMPTZ }, { "interval", SL_T_INTERVAL },
-	{ "uuid", SL_T_UUID }, { "json", SL_T_JSON }, { "jsonb", SL_T_JSON }, { "bit", SL_T_BIT },
+	{ "boolean", SL_T_BOOL },
+	{ "bool", SL_T_BOOL },
+	{ "smallint", SL_T_INT16 },
+	{ "int2", SL_T_INT16 },
+	{ "tinyint", SL_T_INT16 },
+	{ "integer", SL_T_INT32 },
+	{ "int", SL_T_INT32 },
+	{ "int4", SL_T_INT32 },
+	{ "mediumint", SL_T_INT32 },
+	{ "bigint", SL_T_INT64 },
+	{ "int8", SL_T_INT64 },
+	{ "real", SL_T_FLOAT32 },
+	{ "float", SL_T_FLOAT32 },
+	{ "double", SL_T_FLOAT64 },
+	{ "numeric", SL_T_DECIMAL },
+	{ "decimal", SL_T_DECIMAL },
+	{ "char", SL_T_CHAR },
+	{ "character", SL_T_CHAR },
+	{ "varchar", SL_T_VARCHAR },
+	{ "text", SL_T_TEXT },
+	{ "mediumtext", SL_T_TEXT },
+	{ "longtext", SL_T_TEXT },
+	{ "bytea", SL_T_BLOB },
+	{ "blob", SL_T_BLOB },
+	{ "longblob", SL_T_BLOB },
+	{ "varbinary", SL_T_BLOB },
+	{ "binary", SL_T_BLOB },
+	{ "date", SL_T_DATE },
+	{ "time", SL_T_TIME },
+	{ "timestamp", SL_T_TIMESTAMP },
+	{ "datetime", SL_T_TIMESTAMP },
+	{ "timestamptz", SL_T_TIMESTAMPTZ },
+	{ "interval", SL_T_INTERVAL },
+	{ "uuid", SL_T_UUID },
+	{ "json", SL_T_JSON },
+	{ "jsonb", SL_T_JSON },
+	{ "bit", SL_T_BIT },
 };
 
 void sl_cast_parse_type(const char *text, sl_type *out)
@@ -602,7 +733,8 @@ void sl_cast_parse_type(const char *text, sl_type *out)
 		out->kind = SL_T_ARRAY;
 		return;
 	}
-	if ((strcasestr(text, "with time zone") && !strcasestr(text, "without")) || strcasestr(text, "timestamptz"))
+	if ((strcasestr(text, "with time zone") && !strcasestr(text, "without")) ||
+	    strcasestr(text, "timestamptz"))
 		out->kind = out->kind == SL_T_TIME ? SL_T_TIME : SL_T_TIMESTAMPTZ;
 	if (strcasestr(text, "varying"))
 		out->kind = SL_T_VARCHAR;

@@ -26,15 +26,21 @@
 #define REFUSE 1
 
 /* Appends "<value> <message>" to reason and returns REFUSE. */
-static int refuse(sl_buf *reason, const sl_value *v, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(sl_buf *reason, const sl_value *v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int refuse(sl_buf *reason, const sl_value *v, const char *fmt, ...)
 {
 	va_list ap;
-	int rc = v->type == SL_V_TEXT || v->type == SL_V_DECIMAL || v->type == SL_V_JSON ? sl_buf_putc(reason, '"') : 0;
+	int rc = v->type == SL_V_TEXT || v->type == SL_V_DECIMAL || v->type == SL_V_JSON
+			 ? sl_buf_putc(reason, '"')
+			 : 0;
 	if (!rc)
 		rc = sl_copy_value_text(reason, v, 60);
 	if (!rc)
-		rc = sl_buf_puts(reason, v->type == SL_V_TEXT || v->type == SL_V_DECIMAL || v->type == SL_V_JSON ? "\" " : " ");
+		rc = sl_buf_puts(reason,
+				 v->type == SL_V_TEXT || v->type == SL_V_DECIMAL || v->type == SL_V_JSON
+					 ? "\" "
+					 : " ");
 	va_start(ap, fmt);
 	if (!rc)
 		rc = sl_buf_vprintf(reason, fmt, ap);
@@ -393,8 +399,7 @@ static int conv_decimal(sl_value *out, const sl_value *v, const sl_copy_conv *cx
 	}
 }
 
-static int conv_text(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst,
-		     sl_buf *reason)
+static int conv_text(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
 {
 	if (v->type == SL_V_BLOB)
 		return refuse(reason, v, "is binary data, not text");
@@ -451,7 +456,8 @@ static int conv_date(sl_value *out, const sl_value *v, const sl_cast_column *cc,
 			goto zero;
 		if (sl_parse_date(v->u.s.ptr, v->u.s.len, &days) == 0)
 			break;
-		if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, &us, &zone) == 0 && us % SL_USEC_PER_DAY == 0) {
+		if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, &us, &zone) == 0 &&
+		    us % SL_USEC_PER_DAY == 0) {
 			days = (int32_t)(us / SL_USEC_PER_DAY);
 			break;
 		}
@@ -589,8 +595,7 @@ static int conv_uuid(sl_value *out, const sl_value *v, sl_buf *reason)
 	return refuse(reason, v, "is not a UUID");
 }
 
-static int conv_json(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst,
-		     sl_buf *reason)
+static int conv_json(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
 {
 	if (v->type == SL_V_JSON) {
 		*out = *v;
@@ -721,7 +726,8 @@ static int conv_array(sl_value *out, const sl_value *v, const sl_cast_column *cc
 			return refuse(reason, v, "is not an array");
 		}
 		if (!rc)
-			rc = put_bytes(out, dst, cx->target == SL_ENGINE_MYSQL ? SL_V_JSON : SL_V_TEXT, b.ptr, b.len);
+			rc = put_bytes(out, dst, cx->target == SL_ENGINE_MYSQL ? SL_V_JSON : SL_V_TEXT, b.ptr,
+				       b.len);
 		sl_buf_free(&b);
 		return rc;
 	}
@@ -777,8 +783,8 @@ static int conv_bit(sl_value *out, const sl_value *v, const sl_cast_column *cc, 
 	return 0;
 }
 
-int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc,
-		    const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
+int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
+		    sl_batch *dst, sl_buf *reason)
 {
 	if (v->type == SL_V_NULL || cx->same) {
 		*out = *v;
@@ -787,7 +793,8 @@ int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc,
 	/* zero dates arrive as TEXT whatever the target type */
 	sl_tkind sk = cc->src->type.kind;
 	if ((sk == SL_T_DATE || sk == SL_T_TIMESTAMP || sk == SL_T_TIMESTAMPTZ) && is_zero_date_text(v) &&
-	    cc->type.kind != SL_T_DATE && cc->type.kind != SL_T_TIMESTAMP && cc->type.kind != SL_T_TIMESTAMPTZ) {
+	    cc->type.kind != SL_T_DATE && cc->type.kind != SL_T_TIMESTAMP &&
+	    cc->type.kind != SL_T_TIMESTAMPTZ) {
 		if (cc->src->nullable) {
 			*out = sl_null();
 			return 0;
@@ -816,7 +823,8 @@ int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc,
 	case SL_T_FLOAT64:
 		return conv_float(out, v, cx, reason);
 	case SL_T_DECIMAL:
-		if (v->type == SL_V_TEXT && sk == SL_T_OTHER && v->u.s.len && memchr(v->u.s.ptr, '$', v->u.s.len)) {
+		if (v->type == SL_V_TEXT && sk == SL_T_OTHER && v->u.s.len &&
+		    memchr(v->u.s.ptr, '$', v->u.s.len)) {
 			/* money text "$1,234.50" / "-$3.00" */
 			sl_buf b = SL_BUF_INIT;
 			int rc = 0;

@@ -21,29 +21,29 @@
 #include "sluice/schema.h"
 #include "sluice/value.h"
 
-#define SL_COPY_STATE_TABLE "sluice_copy_state"
-#define SL_COPY_REJECTS_TABLE "sluice_rejects"
+#define SL_COPY_STATE_TABLE      "sluice_copy_state"
+#define SL_COPY_REJECTS_TABLE    "sluice_rejects"
 #define SL_COPY_REJECT_VALUE_MAX 200
 
 /* One selected table with its load decisions. */
 typedef struct sl_copy_tplan {
-	const sl_table *src;        /* borrowed from the plan's model */
-	const sl_cast_table *cast;  /* borrowed from the cast plan */
-	const char **key;           /* source key columns (NULL when keyless) */
+	const sl_table *src;       /* borrowed from the plan's model */
+	const sl_cast_table *cast; /* borrowed from the cast plan */
+	const char **key;          /* source key columns (NULL when keyless) */
 	size_t nkey;
 	bool keyless;
-	bool int_key;               /* one integer key column: can be split into ranges */
-	size_t *wcols;              /* indexes of written (non-generated) columns */
+	bool int_key;  /* one integer key column: can be split into ranges */
+	size_t *wcols; /* indexes of written (non-generated) columns */
 	size_t nwcols;
-	const char **wnames;        /* their target names */
-	size_t *key_in_row;         /* key columns' positions in the source select list */
+	const char **wnames; /* their target names */
+	size_t *key_in_row;  /* key columns' positions in the source select list */
 } sl_copy_tplan;
 
 struct sl_copy_plan {
 	sl_schema *schema;
 	sl_cast_plan *casts;
 	sl_ddl *ddl;
-	sl_ddl *ddl_ine;            /* same with IF NOT EXISTS (non-transactional DDL targets) */
+	sl_ddl *ddl_ine; /* same with IF NOT EXISTS (non-transactional DDL targets) */
 	sl_engine source, target;
 	sl_copy_tplan *tables;
 	size_t ntables;
@@ -54,7 +54,7 @@ struct sl_copy_plan {
 typedef struct sl_copy_conv {
 	sl_engine source, target;
 	unsigned target_caps;
-	bool same;                  /* same engine: values pass through unchanged */
+	bool same; /* same engine: values pass through unchanged */
 } sl_copy_conv;
 
 /*
@@ -63,18 +63,18 @@ typedef struct sl_copy_conv {
  * the value is refused (the reason appended to reason, lowercase, naming the
  * value), or a negative SL_E* code.
  */
-int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc,
-		    const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason);
+int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
+		    sl_batch *dst, sl_buf *reason);
 /* A short display of v for messages and the rejects table (truncated to max bytes). */
 int sl_copy_value_text(sl_buf *out, const sl_value *v, size_t max);
 
 /* state.c: the state and rejects tables in the target. */
 typedef struct sl_copy_part {
-	char *table;                /* source table name */
+	char *table; /* source table name */
 	int part, nparts;
 	bool has_lo, has_hi;
-	int64_t lo, hi;             /* key range [lo, hi) */
-	char *last_key;             /* JSON array of [type, text] pairs, NULL: nothing yet */
+	int64_t lo, hi; /* key range [lo, hi) */
+	char *last_key; /* JSON array of [type, text] pairs, NULL: nothing yet */
 	int64_t read, written, rejected;
 	bool done;
 	int64_t expected;
@@ -111,10 +111,10 @@ struct sl_copy_shared {
 	const sl_copy_opts *opts;
 	const sl_copy_plan *plan;
 	const char *run_id;
-	void *mutex;                /* pthread_mutex_t*, guards what follows */
+	void *mutex; /* pthread_mutex_t*, guards what follows */
 	int64_t total_rejects;
-	bool stop;                  /* halt: no more batches */
-	bool halted;                /* stopped by max_rejects */
+	bool stop;   /* halt: no more batches */
+	bool halted; /* stopped by max_rejects */
 };
 
 bool sl_copy_should_stop(sl_copy_shared *sh);

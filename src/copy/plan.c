@@ -35,7 +35,8 @@ static int select_tables(sl_schema *s, const sl_copy_opts *o)
 {
 	for (size_t i = 0; o && o->tables && i < o->ntables; i++)
 		if (!in_model(s, o->tables[i]))
-			return sl_error_set(SL_ENOTFOUND, "plan the copy: no table \"%s\" in the source", o->tables[i]);
+			return sl_error_set(SL_ENOTFOUND, "plan the copy: no table \"%s\" in the source",
+					    o->tables[i]);
 	size_t n = 0;
 	for (size_t i = 0; i < s->ntables; i++)
 		if (selected(o, s->tables[i].name))
@@ -230,9 +231,18 @@ void sl_copy_plan_free(sl_copy_plan *p)
 	free(p);
 }
 
-const sl_cast_plan *sl_copy_plan_casts(const sl_copy_plan *p) { return p->casts; }
-const sl_ddl *sl_copy_plan_ddl(const sl_copy_plan *p) { return p->ddl; }
-const sl_schema *sl_copy_plan_schema(const sl_copy_plan *p) { return p->schema; }
+const sl_cast_plan *sl_copy_plan_casts(const sl_copy_plan *p)
+{
+	return p->casts;
+}
+const sl_ddl *sl_copy_plan_ddl(const sl_copy_plan *p)
+{
+	return p->ddl;
+}
+const sl_schema *sl_copy_plan_schema(const sl_copy_plan *p)
+{
+	return p->schema;
+}
 
 size_t sl_copy_plan_count(const sl_copy_plan *p, sl_cast_severity sev)
 {
@@ -253,8 +263,11 @@ int sl_copy_plan_text(sl_buf *out, const sl_copy_plan *p)
 	for (size_t i = 0; !rc && i < p->ntables; i++) {
 		const sl_copy_tplan *t = &p->tables[i];
 		if (t->keyless)
-			rc = sl_buf_printf(out, "load: \"%s\" has no usable key (no primary key or unique NOT NULL key): "
-						"it is reloaded whole on resume\n", t->src->name);
+			rc = sl_buf_printf(
+				out,
+				"load: \"%s\" has no usable key (no primary key or unique NOT NULL key): "
+				"it is reloaded whole on resume\n",
+				t->src->name);
 	}
 	if (!rc)
 		rc = sl_buf_puts(out, "\n");

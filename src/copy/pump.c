@@ -21,11 +21,11 @@
 #include "sluice/error.h"
 
 #define FETCH_CHUNK 500
-#define SAVEPOINT "sluice_copy_batch"
+#define SAVEPOINT   "sluice_copy_batch"
 
 typedef struct reject {
-	size_t row;           /* index in the source batch */
-	char *column;         /* source column, NULL for a whole-row refusal */
+	size_t row;   /* index in the source batch */
+	char *column; /* source column, NULL for a whole-row refusal */
 	char *value;
 	char *reason;
 } reject;
@@ -37,11 +37,11 @@ typedef struct pump {
 	sl_copy_part *p;
 	sl_copy_conv cx;
 	sl_batch in, out;
-	size_t *srcrow;       /* out row -> in row */
+	size_t *srcrow; /* out row -> in row */
 	size_t cap_srcrow;
 	reject *rej;
 	size_t nrej, cap_rej;
-	int64_t written;      /* rows written in this batch */
+	int64_t written; /* rows written in this batch */
 } pump;
 
 static bool is_fatal(int rc)
@@ -112,7 +112,8 @@ static int convert_batch(pump *pm)
 				sl_buf_clear(&val);
 				rc = sl_copy_value_text(&val, &row[j], SL_COPY_REJECT_VALUE_MAX);
 				if (!rc)
-					rc = add_reject(pm, r, cc->src->name, sl_buf_cstr(&val), sl_buf_cstr(&reason));
+					rc = add_reject(pm, r, cc->src->name, sl_buf_cstr(&val),
+							sl_buf_cstr(&reason));
 				refused = true;
 				break;
 			} else {
@@ -219,15 +220,16 @@ static int store_rejects(pump *pm)
 		const sl_value *row = sl_batch_row(&pm->in, r->row);
 		sl_buf_clear(&key);
 		if (t->keyless || t->nkey > 16) {
-			rc = sl_buf_printf(&key, "{\"row\":%lld}", (long long)(pm->p->read + (int64_t)r->row + 1));
+			rc = sl_buf_printf(&key, "{\"row\":%lld}",
+					   (long long)(pm->p->read + (int64_t)r->row + 1));
 		} else {
 			for (size_t k = 0; k < t->nkey; k++)
 				kv[k] = row[t->key_in_row[k]];
 			rc = sl_copy_key_object(&key, key_names(t), kv, t->nkey);
 		}
 		if (!rc)
-			rc = sl_copy_reject_insert(pm->dst, pm->sh->run_id, t->src->name, sl_buf_cstr(&key), r->column,
-						   r->value, r->reason);
+			rc = sl_copy_reject_insert(pm->dst, pm->sh->run_id, t->src->name, sl_buf_cstr(&key),
+						   r->column, r->value, r->reason);
 	}
 	sl_buf_free(&key);
 	return rc;
@@ -283,9 +285,15 @@ static int last_key(pump *pm)
 
 static void emit(pump *pm, sl_copy_event_kind kind)
 {
-	sl_copy_event ev = { .kind = kind, .phase = "data", .table = pm->t->src->name, .part = pm->p->part,
-			     .nparts = pm->p->nparts, .read = pm->p->read, .written = pm->p->written,
-			     .rejected = pm->p->rejected, .expected = pm->p->expected };
+	sl_copy_event ev = { .kind = kind,
+			     .phase = "data",
+			     .table = pm->t->src->name,
+			     .part = pm->p->part,
+			     .nparts = pm->p->nparts,
+			     .read = pm->p->read,
+			     .written = pm->p->written,
+			     .rejected = pm->p->rejected,
+			     .expected = pm->p->expected };
 	sl_copy_emit(pm->sh, &ev);
 }
 
@@ -348,7 +356,8 @@ static int run_part(pump *pm)
 			rc = empty_target(pm);
 	}
 	if (!rc)
-		rc = sl_copy_select_sql(&sql, pm->src, pm->t, pm->p, pm->p->last_key && !keyless ? lastv : NULL, ka);
+		rc = sl_copy_select_sql(&sql, pm->src, pm->t, pm->p,
+					pm->p->last_key && !keyless ? lastv : NULL, ka);
 	if (!rc)
 		rc = sl_conn_query(&cur, pm->src, sql.ptr);
 	if (rc)
@@ -423,7 +432,9 @@ int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_t
 	if (p->done)
 		return 0;
 	if (t->nkey > 16)
-		return sl_error_set(SL_EINVALID, "copy \"%s\": keys of more than 16 columns are not supported", t->src->name);
+		return sl_error_set(SL_EINVALID,
+				    "copy \"%s\": keys of more than 16 columns are not supported",
+				    t->src->name);
 	for (size_t k = 0; k < t->nkey; k++)
 		if (t->key_in_row[k] >= ncols_in)
 			ncols_in = t->key_in_row[k] + 1;

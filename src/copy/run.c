@@ -25,7 +25,7 @@
 
 #include "sluice/error.h"
 
-static const char *const phases[] = { "tables", "data", "indexes", "constraints", "foreign_keys",
+static const char *const phases[] = { "tables",    "data",  "indexes",  "constraints", "foreign_keys",
 				      "sequences", "views", "triggers", "finished" };
 #define NPHASES (sizeof(phases) / sizeof(phases[0]))
 
@@ -38,8 +38,8 @@ typedef struct run {
 	pthread_mutex_t mu;
 	sl_copy_part *parts;
 	size_t nparts;
-	size_t next_part;      /* queue position, under mu */
-	int err_code;          /* first worker error, under mu */
+	size_t next_part; /* queue position, under mu */
+	int err_code;     /* first worker error, under mu */
 	char *err_msg;
 	sl_copy_result *res;
 } run;
@@ -116,8 +116,9 @@ static int setup_target(sl_conn *c, bool load)
 	int rc = 0;
 	switch (sl_conn_engine(c)) {
 	case SL_ENGINE_MYSQL:
-		rc = sl_conn_exec(c, "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO'), "
-				     "time_zone = '+00:00'");
+		rc = sl_conn_exec(
+			c, "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO'), "
+			   "time_zone = '+00:00'");
 		if (!rc && load)
 			rc = sl_conn_exec(c, "SET SESSION foreign_key_checks = 0");
 		break;
@@ -231,7 +232,8 @@ static int run_workers(run *r)
 		} else {
 			for (int i = 0; i < jobs; i++) {
 				if (pthread_create(&th[i], NULL, worker, &wa) != 0) {
-					record_error(r, sl_error_set(SL_ERROR, "start copy worker %d", i + 1));
+					record_error(r,
+						     sl_error_set(SL_ERROR, "start copy worker %d", i + 1));
 					break;
 				}
 				started++;
@@ -244,7 +246,8 @@ static int run_workers(run *r)
 	if (r->err_code)
 		return sl_error_set(r->err_code, "%s", r->err_msg ? r->err_msg : "copy failed");
 	if (r->sh.halted)
-		return sl_error_set(SL_ECHECK, "copy halted: %" PRId64 " rows rejected, more than --max-rejects %" PRId64
+		return sl_error_set(SL_ECHECK,
+				    "copy halted: %" PRId64 " rows rejected, more than --max-rejects %" PRId64
 				    " (see %s; the copy can be resumed)",
 				    r->sh.total_rejects, r->o->max_rejects, SL_COPY_REJECTS_TABLE);
 	return 0;
@@ -377,8 +380,8 @@ static int run_ddl_phase(run *r, const sl_ddl *d, sl_ddl_phase ph, int from, con
 			rc = sl_conn_exec(r->dst, st->sql);
 		if (rc && !tx && (int)i == from && from > 0) {
 			/* repeated after a crash: the object may exist already */
-			notice(r, "statement %zu of phase %s was already run before the interruption: %s", i + 1,
-			       sl_ddl_phase_name(ph), sl_error_last()->message);
+			notice(r, "statement %zu of phase %s was already run before the interruption: %s",
+			       i + 1, sl_ddl_phase_name(ph), sl_error_last()->message);
 			rc = 0;
 		}
 		if (rc == SL_EDB && tolerant) {
@@ -424,7 +427,7 @@ typedef struct idx_job {
 	run *r;
 	const sl_ddl_stmt **stmts;
 	size_t n;
-	int64_t load;          /* rows of the tables assigned, to balance */
+	int64_t load; /* rows of the tables assigned, to balance */
 } idx_job;
 
 /* SQLSTATE / MySQL errors that mean "that index or constraint exists already". */
@@ -631,9 +634,11 @@ static int fk_failed(run *r, const char *target_table, const char *msg)
 			if (count_fk_violations(r, t, fk, &n))
 				n = -1;
 			if (n != 0) {
-				rc = add_violation(r, t->cast->name, fk->name ? fk->name : fk->ref_table, n, msg);
-				notice(r, "foreign key \"%s\" of \"%s\" -> \"%s\" failed validation: %" PRId64
-					  " violating rows (%s)",
+				rc = add_violation(r, t->cast->name, fk->name ? fk->name : fk->ref_table, n,
+						   msg);
+				notice(r,
+				       "foreign key \"%s\" of \"%s\" -> \"%s\" failed validation: %" PRId64
+				       " violating rows (%s)",
 				       fk->name ? fk->name : "", t->cast->name, fk->ref_table, n, msg);
 				counted = true;
 			}
@@ -670,8 +675,9 @@ static int run_fk_phase(run *r, int from)
 		/* foreign keys are inline and were not enforced during the load */
 		sl_cursor *cur = NULL;
 		sl_batch b = { 0 };
-		rc = sl_conn_query(&cur, r->dst, "SELECT \"table\", \"parent\", count(*) FROM pragma_foreign_key_check "
-						 "GROUP BY 1, 2 ORDER BY 1, 2");
+		rc = sl_conn_query(&cur, r->dst,
+				   "SELECT \"table\", \"parent\", count(*) FROM pragma_foreign_key_check "
+				   "GROUP BY 1, 2 ORDER BY 1, 2");
 		if (!rc)
 			rc = sl_batch_init(&b, 3, 64);
 		while (!rc) {
@@ -687,8 +693,10 @@ static int run_fk_phase(run *r, int from)
 				snprintf(tb, sizeof(tb), "%.*s", (int)row[0].u.s.len, row[0].u.s.ptr);
 				snprintf(pa, sizeof(pa), "%.*s", (int)row[1].u.s.len, row[1].u.s.ptr);
 				rc = add_violation(r, tb, pa, row[2].u.i, "PRAGMA foreign_key_check");
-				notice(r, "foreign key of \"%s\" -> \"%s\" failed validation: %" PRId64 " violating rows", tb, pa,
-				       row[2].u.i);
+				notice(r,
+				       "foreign key of \"%s\" -> \"%s\" failed validation: %" PRId64
+				       " violating rows",
+				       tb, pa, row[2].u.i);
 			}
 		}
 		sl_cursor_close(cur);
@@ -726,7 +734,8 @@ static void list_untranslated(run *r)
 	for (size_t i = 0; i < sl_ddl_nitems(d); i++) {
 		const sl_ddl_item *it = sl_ddl_item_at(d, i);
 		notice(r, "not translated: %s \"%s\"%s%s%s: %s", it->kind, it->name ? it->name : "",
-		       it->table ? " on \"" : "", it->table ? it->table : "", it->table ? "\"" : "", it->reason);
+		       it->table ? " on \"" : "", it->table ? it->table : "", it->table ? "\"" : "",
+		       it->reason);
 		r->res->not_translated++;
 	}
 }
@@ -805,7 +814,8 @@ static int check_target_empty(run *r)
 		const char *name = r->plan->tables[i].cast->name;
 		if (sl_schema_find_table(ts, NULL, name))
 			rc = sl_error_set(SL_ECONFLICT,
-					  "the target already has a table \"%s\": copy into an empty database, load into "
+					  "the target already has a table \"%s\": copy into an empty "
+					  "database, load into "
 					  "the existing tables with --data-only, or drop them with --restart",
 					  name);
 	}
@@ -821,7 +831,8 @@ static char *new_run_id(void)
 	struct tm tm;
 	gmtime_r(&ts.tv_sec, &tm);
 	size_t n = strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
-	snprintf(buf + n, sizeof(buf) - n, "-%05x%04lx", (unsigned)getpid() & 0xfffff, (long)(ts.tv_nsec / 1000) & 0xffff);
+	snprintf(buf + n, sizeof(buf) - n, "-%05x%04lx", (unsigned)getpid() & 0xfffff,
+		 (long)(ts.tv_nsec / 1000) & 0xffff);
 	return strdup(buf);
 }
 
@@ -838,15 +849,19 @@ static int start(run *r, int *phase, int *stmt)
 		if (!r->o->resume) {
 			bool fin = strcmp(old_phase, "finished") == 0;
 			rc = sl_error_set(SL_ECONFLICT,
-					  fin ? "the target already holds a finished copy (run %s): use --restart to copy again"
-					      : "the target holds an unfinished copy (run %s, phase %s): continue it with "
+					  fin ? "the target already holds a finished copy (run %s): use "
+						"--restart to copy again"
+					      : "the target holds an unfinished copy (run %s, phase %s): "
+						"continue it with "
 						"--resume, or start again with --restart",
 					  old_id, old_phase);
 			goto done;
 		}
 		*phase = phase_index(old_phase, stmt);
 		if (*phase < 0) {
-			rc = sl_error_set(SL_ECONFLICT, "the copy state in the target names an unknown phase \"%s\"", old_phase);
+			rc = sl_error_set(SL_ECONFLICT,
+					  "the copy state in the target names an unknown phase \"%s\"",
+					  old_phase);
 			goto done;
 		}
 		r->run_id = old_id;
@@ -855,7 +870,8 @@ static int start(run *r, int *phase, int *stmt)
 		goto done;
 	}
 	if (rc == 0 && r->o->restart) {
-		notice(r, "--restart: forgetting copy %s (phase %s) and dropping its tables", old_id, old_phase);
+		notice(r, "--restart: forgetting copy %s (phase %s) and dropping its tables", old_id,
+		       old_phase);
 		rc = sl_copy_state_clear(r->dst);
 		if (!rc)
 			rc = sl_conn_exec(r->dst, "DELETE FROM " SL_COPY_REJECTS_TABLE);
@@ -934,15 +950,20 @@ static int phase_data(run *r)
 	r->sh.total_rejects = prior > 0 ? prior : 0;
 	if (r->sh.total_rejects > r->o->max_rejects) {
 		r->sh.halted = true;
-		return sl_error_set(SL_ECHECK, "copy halted: %" PRId64 " rows already rejected, more than --max-rejects %" PRId64
+		return sl_error_set(SL_ECHECK,
+				    "copy halted: %" PRId64
+				    " rows already rejected, more than --max-rejects %" PRId64
 				    " (raise the limit to go on with --resume)",
 				    r->sh.total_rejects, r->o->max_rejects);
 	}
 	for (size_t i = 0; i < r->nparts; i++) {
 		const sl_copy_tplan *t = sl_copy_plan_find(r->plan, r->parts[i].table);
 		if (t && t->keyless && !r->parts[i].done)
-			notice(r, "\"%s\" has no usable key (no primary key or unique NOT NULL key): it is loaded whole in "
-				  "one transaction, and reloaded from the start after an interruption", t->src->name);
+			notice(r,
+			       "\"%s\" has no usable key (no primary key or unique NOT NULL key): it is "
+			       "loaded whole in "
+			       "one transaction, and reloaded from the start after an interruption",
+			       t->src->name);
 	}
 	rc = run_workers(r);
 	if (!rc)
@@ -1071,15 +1092,17 @@ int sl_copy_result_json(sl_buf *out, const sl_copy_result *r)
 	}
 	for (size_t i = 0; i < r->ntables; i++) {
 		const sl_copy_table_result *t = &r->tables[i];
-		json_array_append_new(tables, json_pack("{s:s,s:s,s:I,s:I,s:I,s:i,s:b,s:b}", "table", t->table, "target",
-							t->target, "read", (json_int_t)t->read, "written",
-							(json_int_t)t->written, "rejected", (json_int_t)t->rejected,
-							"parts", t->nparts, "keyless", t->keyless, "done", t->done));
+		json_array_append_new(tables,
+				      json_pack("{s:s,s:s,s:I,s:I,s:I,s:i,s:b,s:b}", "table", t->table,
+						"target", t->target, "read", (json_int_t)t->read, "written",
+						(json_int_t)t->written, "rejected", (json_int_t)t->rejected,
+						"parts", t->nparts, "keyless", t->keyless, "done", t->done));
 	}
 	for (size_t i = 0; i < r->nviolations; i++) {
 		const sl_copy_violation *v = &r->violations[i];
-		json_array_append_new(viol, json_pack("{s:s,s:s,s:I,s:s}", "table", v->table, "constraint", v->constraint,
-						      "rows", (json_int_t)v->rows, "message", v->message));
+		json_array_append_new(viol, json_pack("{s:s,s:s,s:I,s:s}", "table", v->table, "constraint",
+						      v->constraint, "rows", (json_int_t)v->rows, "message",
+						      v->message));
 	}
 	json_object_set_new(o, "run_id", json_string(r->run_id ? r->run_id : ""));
 	json_object_set_new(o, "finished", json_boolean(r->finished));
@@ -1137,9 +1160,11 @@ int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts)
 		goto done;
 	size_t nerr = sl_copy_plan_count(r.plan, SL_CAST_ERROR);
 	if (nerr && !opts->force) {
-		rc = sl_error_set(SL_EINVALID, "the cast plan has %zu error note%s (see `sluice copy --plan`): add cast rules "
-					       "or run with --force",
-				  nerr, nerr == 1 ? "" : "s");
+		rc = sl_error_set(
+			SL_EINVALID,
+			"the cast plan has %zu error note%s (see `sluice copy --plan`): add cast rules "
+			"or run with --force",
+			nerr, nerr == 1 ? "" : "s");
 		goto done;
 	}
 	rc = start(&r, &phase, &stmt);

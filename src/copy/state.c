@@ -44,20 +44,22 @@ int sl_copy_state_create(sl_conn *c)
 			    : e == SL_ENGINE_MYSQL  ? "BIGINT AUTO_INCREMENT PRIMARY KEY"
 						    : "INTEGER PRIMARY KEY";
 	sl_buf b = SL_BUF_INIT;
-	int rc = sl_buf_printf(&b,
-			       "CREATE TABLE IF NOT EXISTS " SL_COPY_STATE_TABLE " ("
-			       "tbl VARCHAR(255) NOT NULL, part INTEGER NOT NULL, run_id VARCHAR(64) NOT NULL, "
-			       "nparts INTEGER NOT NULL, status VARCHAR(32) NOT NULL, range_lo BIGINT, range_hi BIGINT, "
-			       "last_key TEXT, rows_read BIGINT NOT NULL, rows_written BIGINT NOT NULL, "
-			       "rows_rejected BIGINT NOT NULL, expected BIGINT, updated_at VARCHAR(32), "
-			       "PRIMARY KEY (tbl, part))");
+	int rc = sl_buf_printf(
+		&b, "CREATE TABLE IF NOT EXISTS " SL_COPY_STATE_TABLE " ("
+		    "tbl VARCHAR(255) NOT NULL, part INTEGER NOT NULL, run_id VARCHAR(64) NOT NULL, "
+		    "nparts INTEGER NOT NULL, status VARCHAR(32) NOT NULL, range_lo BIGINT, range_hi BIGINT, "
+		    "last_key TEXT, rows_read BIGINT NOT NULL, rows_written BIGINT NOT NULL, "
+		    "rows_rejected BIGINT NOT NULL, expected BIGINT, updated_at VARCHAR(32), "
+		    "PRIMARY KEY (tbl, part))");
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
 	sl_buf_clear(&b);
 	if (!rc)
 		rc = sl_buf_printf(&b,
-				   "CREATE TABLE IF NOT EXISTS " SL_COPY_REJECTS_TABLE " (id %s, run_id VARCHAR(64) NOT NULL, "
-				   "table_name VARCHAR(255) NOT NULL, row_key TEXT, column_name VARCHAR(255), value TEXT, "
+				   "CREATE TABLE IF NOT EXISTS " SL_COPY_REJECTS_TABLE
+				   " (id %s, run_id VARCHAR(64) NOT NULL, "
+				   "table_name VARCHAR(255) NOT NULL, row_key TEXT, column_name "
+				   "VARCHAR(255), value TEXT, "
 				   "reason TEXT NOT NULL, rejected_at VARCHAR(32) NOT NULL)",
 				   idcol);
 	if (!rc)
@@ -153,8 +155,10 @@ int sl_copy_state_add_part(sl_conn *c, const char *run_id, const sl_copy_part *p
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
 	now_text(now, sizeof(now));
-	int rc = sl_buf_puts(&b, "INSERT INTO " SL_COPY_STATE_TABLE " (tbl, part, run_id, nparts, status, range_lo, "
-				 "range_hi, last_key, rows_read, rows_written, rows_rejected, expected, updated_at) VALUES (");
+	int rc = sl_buf_puts(
+		&b,
+		"INSERT INTO " SL_COPY_STATE_TABLE " (tbl, part, run_id, nparts, status, range_lo, "
+		"range_hi, last_key, rows_read, rows_written, rows_rejected, expected, updated_at) VALUES (");
 	if (!rc)
 		rc = q_text(c, &b, p->table);
 	if (!rc)
@@ -255,7 +259,8 @@ int sl_copy_state_parts(sl_conn *c, sl_copy_part **out, size_t *n)
 			p->table = dup_val(&row[0]);
 			p->part = (int)val_i64(&row[1]);
 			p->nparts = (int)val_i64(&row[2]);
-			p->done = row[3].type == SL_V_TEXT && row[3].u.s.len == 4 && memcmp(row[3].u.s.ptr, "done", 4) == 0;
+			p->done = row[3].type == SL_V_TEXT && row[3].u.s.len == 4 &&
+				  memcmp(row[3].u.s.ptr, "done", 4) == 0;
 			p->has_lo = row[4].type != SL_V_NULL;
 			p->lo = val_i64(&row[4]);
 			p->has_hi = row[5].type != SL_V_NULL;
@@ -289,8 +294,9 @@ int sl_copy_state_save(sl_conn *c, const sl_copy_part *p)
 	if (!rc)
 		rc = q_text(c, &b, p->last_key);
 	if (!rc)
-		rc = sl_buf_printf(&b, ", rows_read = %" PRId64 ", rows_written = %" PRId64 ", rows_rejected = %" PRId64
-				   ", updated_at = '%s' WHERE tbl = ",
+		rc = sl_buf_printf(&b,
+				   ", rows_read = %" PRId64 ", rows_written = %" PRId64
+				   ", rows_rejected = %" PRId64 ", updated_at = '%s' WHERE tbl = ",
 				   p->read, p->written, p->rejected, now);
 	if (!rc)
 		rc = q_text(c, &b, p->table);
@@ -299,7 +305,8 @@ int sl_copy_state_save(sl_conn *c, const sl_copy_part *p)
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
 	if (!rc && sl_conn_changes(c) == 0)
-		rc = sl_error_set(SL_ECONFLICT, "checkpoint of \"%s\" part %d: no state row in the target", p->table, p->part);
+		rc = sl_error_set(SL_ECONFLICT, "checkpoint of \"%s\" part %d: no state row in the target",
+				  p->table, p->part);
 	sl_buf_free(&b);
 	return rc;
 }
@@ -318,8 +325,9 @@ int sl_copy_reject_insert(sl_conn *c, const char *run_id, const char *table, con
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
 	now_text(now, sizeof(now));
-	int rc = sl_buf_puts(&b, "INSERT INTO " SL_COPY_REJECTS_TABLE
-				 " (run_id, table_name, row_key, column_name, value, reason, rejected_at) VALUES (");
+	int rc = sl_buf_puts(
+		&b, "INSERT INTO " SL_COPY_REJECTS_TABLE
+		    " (run_id, table_name, row_key, column_name, value, reason, rejected_at) VALUES (");
 	if (!rc)
 		rc = q_text(c, &b, run_id);
 	if (!rc)
@@ -380,7 +388,9 @@ int sl_copy_key_encode(sl_buf *out, const sl_value *vals, size_t n)
 		if (v->type == SL_V_TEXT || v->type == SL_V_DECIMAL || v->type == SL_V_JSON) {
 			s = json_stringn(v->u.s.ptr, v->u.s.len);
 			if (!s) { /* invalid UTF-8: hex */
-				type = v->type == SL_V_TEXT ? "text_hex" : v->type == SL_V_JSON ? "json_hex" : "decimal_hex";
+				type = v->type == SL_V_TEXT   ? "text_hex"
+				       : v->type == SL_V_JSON ? "json_hex"
+							      : "decimal_hex";
 				rc = hex_encode(&t, v->u.s.ptr, v->u.s.len);
 			}
 		} else if (v->type == SL_V_BLOB) {
@@ -432,11 +442,14 @@ static int decode_one(sl_value *v, const char *type, const char *s, size_t len, 
 	const char *p;
 	size_t n;
 	memset(v, 0, sizeof(*v));
-	if (strcmp(type, "text_hex") == 0 || strcmp(type, "json_hex") == 0 || strcmp(type, "decimal_hex") == 0 ||
-	    strcmp(type, "blob") == 0) {
+	if (strcmp(type, "text_hex") == 0 || strcmp(type, "json_hex") == 0 ||
+	    strcmp(type, "decimal_hex") == 0 || strcmp(type, "blob") == 0) {
 		if (unhex(s, len, a, &p, &n))
 			return SL_ENOMEM;
-		v->type = type[0] == 't' ? SL_V_TEXT : type[0] == 'j' ? SL_V_JSON : type[0] == 'd' ? SL_V_DECIMAL : SL_V_BLOB;
+		v->type = type[0] == 't'   ? SL_V_TEXT
+			  : type[0] == 'j' ? SL_V_JSON
+			  : type[0] == 'd' ? SL_V_DECIMAL
+					   : SL_V_BLOB;
 		v->u.s.ptr = p;
 		v->u.s.len = n;
 		return 0;
@@ -485,7 +498,8 @@ int sl_copy_key_decode(sl_value *vals, size_t n, const char *json, sl_arena *a)
 	json_t *arr = json_loads(json, JSON_ALLOW_NUL, &err);
 	int rc = 0;
 	if (!arr || !json_is_array(arr) || json_array_size(arr) != n) {
-		rc = sl_error_set(SL_ECONFLICT, "checkpoint key %s does not match the table's key (%zu columns)", json, n);
+		rc = sl_error_set(SL_ECONFLICT,
+				  "checkpoint key %s does not match the table's key (%zu columns)", json, n);
 		goto done;
 	}
 	for (size_t i = 0; !rc && i < n; i++) {
@@ -495,7 +509,8 @@ int sl_copy_key_decode(sl_value *vals, size_t n, const char *json, sl_arena *a)
 			rc = sl_error_set(SL_ECONFLICT, "checkpoint key %s is malformed", json);
 			break;
 		}
-		rc = decode_one(&vals[i], json_string_value(t), json_string_value(s), json_string_length(s), a);
+		rc = decode_one(&vals[i], json_string_value(t), json_string_value(s), json_string_length(s),
+				a);
 	}
 done:
 	json_decref(arr);

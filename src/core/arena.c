@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ALIGN 16
+#define ALIGN         16
 #define DEFAULT_BLOCK (64 * 1024)
 
 typedef struct block {

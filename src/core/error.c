@@ -44,8 +44,7 @@ static void store(char *msg)
 	pthread_setspecific(exit_key, msg);
 }
 
-__attribute__((format(printf, 1, 0)))
-static char *vformat(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static char *vformat(const char *fmt, va_list ap)
 {
 	va_list cp;
 	va_copy(cp, ap);
@@ -138,17 +137,29 @@ void sl_error_clear(void)
 const char *sl_error_name(int code)
 {
 	switch (code) {
-	case SL_OK: return "ok";
-	case SL_EINVALID: return "invalid input";
-	case SL_EDB: return "database error";
-	case SL_ECONNECT: return "connection error";
-	case SL_ELOCKED: return "locked";
-	case SL_ENOTFOUND: return "not found";
-	case SL_ECONFLICT: return "conflict";
-	case SL_ENOMEM: return "out of memory";
-	case SL_EIO: return "i/o error";
-	case SL_ECHECK: return "check failed";
-	case SL_EINTERRUPTED: return "interrupted";
-	default: return "error";
+	case SL_OK:
+		return "ok";
+	case SL_EINVALID:
+		return "invalid input";
+	case SL_EDB:
+		return "database error";
+	case SL_ECONNECT:
+		return "connection error";
+	case SL_ELOCKED:
+		return "locked";
+	case SL_ENOTFOUND:
+		return "not found";
+	case SL_ECONFLICT:
+		return "conflict";
+	case SL_ENOMEM:
+		return "out of memory";
+	case SL_EIO:
+		return "i/o error";
+	case SL_ECHECK:
+		return "check failed";
+	case SL_EINTERRUPTED:
+		return "interrupted";
+	default:
+		return "error";
 	}
 }

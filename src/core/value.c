@@ -16,11 +16,19 @@
 #include <string.h>
 
 static const char *const vtype_names[SL_V__COUNT] = {
-	[SL_V_NULL] = "null", [SL_V_BOOL] = "bool", [SL_V_INT] = "int",
-	[SL_V_DOUBLE] = "double", [SL_V_DECIMAL] = "decimal", [SL_V_TEXT] = "text",
-	[SL_V_BLOB] = "blob", [SL_V_DATE] = "date", [SL_V_TIME] = "time",
-	[SL_V_TIMESTAMP] = "timestamp", [SL_V_TIMESTAMPTZ] = "timestamptz",
-	[SL_V_UUID] = "uuid", [SL_V_JSON] = "json",
+	[SL_V_NULL] = "null",
+	[SL_V_BOOL] = "bool",
+	[SL_V_INT] = "int",
+	[SL_V_DOUBLE] = "double",
+	[SL_V_DECIMAL] = "decimal",
+	[SL_V_TEXT] = "text",
+	[SL_V_BLOB] = "blob",
+	[SL_V_DATE] = "date",
+	[SL_V_TIME] = "time",
+	[SL_V_TIMESTAMP] = "timestamp",
+	[SL_V_TIMESTAMPTZ] = "timestamptz",
+	[SL_V_UUID] = "uuid",
+	[SL_V_JSON] = "json",
 };
 
 const char *sl_vtype_name(sl_vtype t)
@@ -91,8 +99,7 @@ static int64_t digits(const char **p, const char *end, int n)
 
 static int bad(const char *what, const char *s, size_t len)
 {
-	return sl_error_set(SL_EINVALID, "\"%.*s\" is not a valid %s",
-			    (int)(len > 64 ? 64 : len), s, what);
+	return sl_error_set(SL_EINVALID, "\"%.*s\" is not a valid %s", (int)(len > 64 ? 64 : len), s, what);
 }
 
 /* Parses a date prefix; leaves *p after it. */
@@ -306,8 +313,7 @@ int sl_format_date(sl_buf *out, int32_t days)
 int sl_format_time(sl_buf *out, int64_t usec)
 {
 	int64_t s = usec / SL_USEC_PER_SEC, f = usec % SL_USEC_PER_SEC;
-	int rc = sl_buf_printf(out, "%02" PRId64 ":%02" PRId64 ":%02" PRId64,
-			       s / 3600, s / 60 % 60, s % 60);
+	int rc = sl_buf_printf(out, "%02" PRId64 ":%02" PRId64 ":%02" PRId64, s / 3600, s / 60 % 60, s % 60);
 	if (!rc && f) {
 		char frac[8];
 		snprintf(frac, sizeof(frac), "%06" PRId64, f);
@@ -436,18 +442,25 @@ bool sl_value_equal(const sl_value *a, const sl_value *b)
 	if (a->type != b->type)
 		return false;
 	switch (a->type) {
-	case SL_V_NULL: return true;
-	case SL_V_BOOL: return a->u.b == b->u.b;
-	case SL_V_INT: return a->u.i == b->u.i;
+	case SL_V_NULL:
+		return true;
+	case SL_V_BOOL:
+		return a->u.b == b->u.b;
+	case SL_V_INT:
+		return a->u.i == b->u.i;
 	case SL_V_DOUBLE:
 		if (isnan(a->u.d) || isnan(b->u.d))
 			return isnan(a->u.d) && isnan(b->u.d);
 		return a->u.d == b->u.d && signbit(a->u.d) == signbit(b->u.d);
-	case SL_V_DATE: return a->u.date == b->u.date;
-	case SL_V_TIME: return a->u.time == b->u.time;
+	case SL_V_DATE:
+		return a->u.date == b->u.date;
+	case SL_V_TIME:
+		return a->u.time == b->u.time;
 	case SL_V_TIMESTAMP:
-	case SL_V_TIMESTAMPTZ: return a->u.ts == b->u.ts;
-	case SL_V_UUID: return memcmp(a->u.uuid, b->u.uuid, 16) == 0;
+	case SL_V_TIMESTAMPTZ:
+		return a->u.ts == b->u.ts;
+	case SL_V_UUID:
+		return memcmp(a->u.uuid, b->u.uuid, 16) == 0;
 	default:
 		return a->u.s.len == b->u.s.len &&
 		       (a->u.s.len == 0 || memcmp(a->u.s.ptr, b->u.s.ptr, a->u.s.len) == 0);

@@ -51,8 +51,8 @@ static int fault(sl_conn *c, const char *op)
 {
 	if (!c->fault_at || strcmp(c->fault_op, op) != 0 || ++c->fault_calls != c->fault_at)
 		return 0;
-	return sl_error_set(SL_ECONNECT, "%s on %s: injected fault (SLUICE_FAULT=%s:%ld)",
-			    op, sl_conn_display(c), op, c->fault_at);
+	return sl_error_set(SL_ECONNECT, "%s on %s: injected fault (SLUICE_FAULT=%s:%ld)", op,
+			    sl_conn_display(c), op, c->fault_at);
 }
 
 int sl_conn_open_url(sl_conn **out, const sl_url *url)
@@ -101,13 +101,34 @@ void sl_conn_close(sl_conn *c)
 	free(db);
 }
 
-sl_engine sl_conn_engine(const sl_conn *c) { return c->drv->engine; }
-unsigned sl_conn_caps(const sl_conn *c) { return c->caps; }
-const char *sl_conn_display(const sl_conn *c) { return c->display ? c->display : ""; }
-const char *sl_conn_server_version(const sl_conn *c) { return c->server_version; }
-const char *sl_conn_database(const sl_conn *c) { return c->database ? c->database : ""; }
-int64_t sl_conn_changes(const sl_conn *c) { return c->changes; }
-bool sl_conn_in_transaction(const sl_conn *c) { return c->in_tx; }
+sl_engine sl_conn_engine(const sl_conn *c)
+{
+	return c->drv->engine;
+}
+unsigned sl_conn_caps(const sl_conn *c)
+{
+	return c->caps;
+}
+const char *sl_conn_display(const sl_conn *c)
+{
+	return c->display ? c->display : "";
+}
+const char *sl_conn_server_version(const sl_conn *c)
+{
+	return c->server_version;
+}
+const char *sl_conn_database(const sl_conn *c)
+{
+	return c->database ? c->database : "";
+}
+int64_t sl_conn_changes(const sl_conn *c)
+{
+	return c->changes;
+}
+bool sl_conn_in_transaction(const sl_conn *c)
+{
+	return c->in_tx;
+}
 
 static int busy(sl_conn *c)
 {
@@ -138,7 +159,10 @@ int sl_conn_query(sl_cursor **out, sl_conn *c, const char *sql)
 	return rc;
 }
 
-size_t sl_cursor_ncols(const sl_cursor *cur) { return cur->ncols; }
+size_t sl_cursor_ncols(const sl_cursor *cur)
+{
+	return cur->ncols;
+}
 
 const sl_colinfo *sl_cursor_col(const sl_cursor *cur, size_t i)
 {
@@ -148,8 +172,8 @@ const sl_colinfo *sl_cursor_col(const sl_cursor *cur, size_t i)
 int sl_cursor_fetch(sl_cursor *cur, sl_batch *b, size_t max_rows)
 {
 	if (b->ncols != cur->ncols)
-		return sl_error_set(SL_ERROR, "batch has %zu columns, the query returns %zu",
-				    b->ncols, cur->ncols);
+		return sl_error_set(SL_ERROR, "batch has %zu columns, the query returns %zu", b->ncols,
+				    cur->ncols);
 	int rc = fault(cur->conn, "fetch");
 	return rc ? rc : cur->conn->drv->fetch(cur, b, max_rows ? max_rows : 1);
 }
@@ -271,10 +295,22 @@ int sl_conn_savepoint(sl_conn *c, const char *name)
 	return c->drv->savepoint(c, name);
 }
 
-int sl_conn_release(sl_conn *c, const char *name) { return c->drv->release(c, name); }
-int sl_conn_rollback_to(sl_conn *c, const char *name) { return c->drv->rollback_to(c, name); }
-int sl_conn_lock(sl_conn *c, const char *name, int timeout_ms) { return c->drv->lock(c, name, timeout_ms); }
-int sl_conn_unlock(sl_conn *c, const char *name) { return c->drv->unlock(c, name); }
+int sl_conn_release(sl_conn *c, const char *name)
+{
+	return c->drv->release(c, name);
+}
+int sl_conn_rollback_to(sl_conn *c, const char *name)
+{
+	return c->drv->rollback_to(c, name);
+}
+int sl_conn_lock(sl_conn *c, const char *name, int timeout_ms)
+{
+	return c->drv->lock(c, name, timeout_ms);
+}
+int sl_conn_unlock(sl_conn *c, const char *name)
+{
+	return c->drv->unlock(c, name);
+}
 
 int sl_conn_quote_ident(const sl_conn *c, sl_buf *out, const char *ident)
 {

@@ -25,12 +25,12 @@ typedef struct my_infile {
 } my_infile;
 
 typedef struct my_conn {
-	sl_conn base;            /* must stay first */
+	sl_conn base; /* must stay first */
 	MYSQL *mysql;
-	bool no_backslash;       /* sql_mode has NO_BACKSLASH_ESCAPES */
+	bool no_backslash; /* sql_mode has NO_BACKSLASH_ESCAPES */
 	bool mariadb;
-	unsigned long version;   /* mysql_get_server_version(): 100811 for 10.8.11 */
-	my_infile infile;        /* what the next LOAD DATA LOCAL reads */
+	unsigned long version; /* mysql_get_server_version(): 100811 for 10.8.11 */
+	my_infile infile;      /* what the next LOAD DATA LOCAL reads */
 } my_conn;
 
 /* Sets the error from the connection's last failure: SL_EDB, or SL_ECONNECT when the link is gone. */

@@ -27,7 +27,7 @@
 typedef enum my_dec {
 	DEC_NULL,
 	DEC_INT,
-	DEC_UINT,      /* unsigned: int64, or decimal text above INT64_MAX */
+	DEC_UINT, /* unsigned: int64, or decimal text above INT64_MAX */
 	DEC_DECIMAL,
 	DEC_DOUBLE,
 	DEC_DATE,
@@ -42,9 +42,9 @@ typedef enum my_dec {
 } my_dec;
 
 typedef struct my_cursor {
-	sl_cursor base;          /* must stay first */
-	MYSQL_RES *res;          /* NULL for statements without a result set */
-	unsigned char *dec;      /* my_dec per column */
+	sl_cursor base;     /* must stay first */
+	MYSQL_RES *res;     /* NULL for statements without a result set */
+	unsigned char *dec; /* my_dec per column */
 	bool done;
 } my_cursor;
 
@@ -206,7 +206,8 @@ static int set_options(MYSQL *m, const sl_url *url)
 		char *end = NULL;
 		unsigned long t = strtoul(timeout, &end, 10);
 		if (end == timeout || *end || t == 0 || t > 86400) {
-			rc = sl_error_set(SL_EINVALID, "connect-timeout \"%s\" is not a number of seconds", timeout);
+			rc = sl_error_set(SL_EINVALID, "connect-timeout \"%s\" is not a number of seconds",
+					  timeout);
 			goto done;
 		}
 		unsigned int secs = (unsigned int)t;
@@ -221,8 +222,10 @@ static int set_options(MYSQL *m, const sl_url *url)
 			mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
 		} else if (strcasecmp(ssl, "disabled") && strcasecmp(ssl, "preferred") &&
 			   strcasecmp(ssl, "false") && strcmp(ssl, "0")) {
-			rc = sl_error_set(SL_EINVALID, "ssl-mode \"%s\" is not one of disabled, preferred, "
-					  "required, verify_ca, verify_identity", ssl);
+			rc = sl_error_set(SL_EINVALID,
+					  "ssl-mode \"%s\" is not one of disabled, preferred, "
+					  "required, verify_ca, verify_identity",
+					  ssl);
 			goto done;
 		}
 	}
@@ -314,8 +317,8 @@ static int my_open(sl_conn **out, const sl_url *url)
 				     "connect to %s: %s", url->redacted, mysql_error(mc->mysql));
 		goto done;
 	}
-	mysql_set_local_infile_handler(mc->mysql, infile_init, infile_read, infile_end,
-				       infile_error, &mc->infile);
+	mysql_set_local_infile_handler(mc->mysql, infile_init, infile_read, infile_end, infile_error,
+				       &mc->infile);
 	set_caps(mc);
 	rc = setup_session(mc, url);
 	if (rc)
@@ -374,30 +377,68 @@ static my_dec classify(const MYSQL_FIELD *f, const char **decl)
 	bool uns = (f->flags & UNSIGNED_FLAG) != 0;
 	bool bin = f->charsetnr == 63;
 	switch (f->type) {
-	case MYSQL_TYPE_NULL: *decl = "NULL"; return DEC_NULL;
-	case MYSQL_TYPE_TINY: *decl = uns ? "TINYINT UNSIGNED" : "TINYINT"; return DEC_INT;
-	case MYSQL_TYPE_SHORT: *decl = uns ? "SMALLINT UNSIGNED" : "SMALLINT"; return DEC_INT;
-	case MYSQL_TYPE_INT24: *decl = uns ? "MEDIUMINT UNSIGNED" : "MEDIUMINT"; return DEC_INT;
-	case MYSQL_TYPE_LONG: *decl = uns ? "INT UNSIGNED" : "INT"; return DEC_INT;
-	case MYSQL_TYPE_LONGLONG: *decl = uns ? "BIGINT UNSIGNED" : "BIGINT"; return uns ? DEC_UINT : DEC_INT;
-	case MYSQL_TYPE_YEAR: *decl = "YEAR"; return DEC_INT;
+	case MYSQL_TYPE_NULL:
+		*decl = "NULL";
+		return DEC_NULL;
+	case MYSQL_TYPE_TINY:
+		*decl = uns ? "TINYINT UNSIGNED" : "TINYINT";
+		return DEC_INT;
+	case MYSQL_TYPE_SHORT:
+		*decl = uns ? "SMALLINT UNSIGNED" : "SMALLINT";
+		return DEC_INT;
+	case MYSQL_TYPE_INT24:
+		*decl = uns ? "MEDIUMINT UNSIGNED" : "MEDIUMINT";
+		return DEC_INT;
+	case MYSQL_TYPE_LONG:
+		*decl = uns ? "INT UNSIGNED" : "INT";
+		return DEC_INT;
+	case MYSQL_TYPE_LONGLONG:
+		*decl = uns ? "BIGINT UNSIGNED" : "BIGINT";
+		return uns ? DEC_UINT : DEC_INT;
+	case MYSQL_TYPE_YEAR:
+		*decl = "YEAR";
+		return DEC_INT;
 	case MYSQL_TYPE_DECIMAL:
-	case MYSQL_TYPE_NEWDECIMAL: *decl = "DECIMAL"; return DEC_DECIMAL;
-	case MYSQL_TYPE_FLOAT: *decl = "FLOAT"; return DEC_DOUBLE;
-	case MYSQL_TYPE_DOUBLE: *decl = "DOUBLE"; return DEC_DOUBLE;
+	case MYSQL_TYPE_NEWDECIMAL:
+		*decl = "DECIMAL";
+		return DEC_DECIMAL;
+	case MYSQL_TYPE_FLOAT:
+		*decl = "FLOAT";
+		return DEC_DOUBLE;
+	case MYSQL_TYPE_DOUBLE:
+		*decl = "DOUBLE";
+		return DEC_DOUBLE;
 	case MYSQL_TYPE_DATE:
-	case MYSQL_TYPE_NEWDATE: *decl = "DATE"; return DEC_DATE;
+	case MYSQL_TYPE_NEWDATE:
+		*decl = "DATE";
+		return DEC_DATE;
 	case MYSQL_TYPE_DATETIME:
-	case MYSQL_TYPE_DATETIME2: *decl = "DATETIME"; return DEC_DATETIME;
+	case MYSQL_TYPE_DATETIME2:
+		*decl = "DATETIME";
+		return DEC_DATETIME;
 	case MYSQL_TYPE_TIMESTAMP:
-	case MYSQL_TYPE_TIMESTAMP2: *decl = "TIMESTAMP"; return DEC_TIMESTAMP;
+	case MYSQL_TYPE_TIMESTAMP2:
+		*decl = "TIMESTAMP";
+		return DEC_TIMESTAMP;
 	case MYSQL_TYPE_TIME:
-	case MYSQL_TYPE_TIME2: *decl = "TIME"; return DEC_TIME;
-	case MYSQL_TYPE_BIT: *decl = "BIT"; return DEC_BIT;
-	case MYSQL_TYPE_JSON: *decl = "JSON"; return DEC_JSON;
-	case MYSQL_TYPE_GEOMETRY: *decl = "GEOMETRY"; return DEC_BLOB;
-	case MYSQL_TYPE_ENUM: *decl = "ENUM"; return DEC_TEXT;
-	case MYSQL_TYPE_SET: *decl = "SET"; return DEC_TEXT;
+	case MYSQL_TYPE_TIME2:
+		*decl = "TIME";
+		return DEC_TIME;
+	case MYSQL_TYPE_BIT:
+		*decl = "BIT";
+		return DEC_BIT;
+	case MYSQL_TYPE_JSON:
+		*decl = "JSON";
+		return DEC_JSON;
+	case MYSQL_TYPE_GEOMETRY:
+		*decl = "GEOMETRY";
+		return DEC_BLOB;
+	case MYSQL_TYPE_ENUM:
+		*decl = "ENUM";
+		return DEC_TEXT;
+	case MYSQL_TYPE_SET:
+		*decl = "SET";
+		return DEC_TEXT;
 	default:
 		break;
 	}
@@ -433,11 +474,20 @@ static my_dec classify(const MYSQL_FIELD *f, const char **decl)
 static sl_vtype dec_vtype(my_dec d)
 {
 	static const sl_vtype map[] = {
-		[DEC_NULL] = SL_V_NULL, [DEC_INT] = SL_V_INT, [DEC_UINT] = SL_V_INT,
-		[DEC_DECIMAL] = SL_V_DECIMAL, [DEC_DOUBLE] = SL_V_DOUBLE, [DEC_DATE] = SL_V_DATE,
-		[DEC_DATETIME] = SL_V_TIMESTAMP, [DEC_TIMESTAMP] = SL_V_TIMESTAMPTZ,
-		[DEC_TIME] = SL_V_TIME, [DEC_TEXT] = SL_V_TEXT, [DEC_BLOB] = SL_V_BLOB,
-		[DEC_JSON] = SL_V_JSON, [DEC_BIT] = SL_V_INT, [DEC_UUID] = SL_V_UUID,
+		[DEC_NULL] = SL_V_NULL,
+		[DEC_INT] = SL_V_INT,
+		[DEC_UINT] = SL_V_INT,
+		[DEC_DECIMAL] = SL_V_DECIMAL,
+		[DEC_DOUBLE] = SL_V_DOUBLE,
+		[DEC_DATE] = SL_V_DATE,
+		[DEC_DATETIME] = SL_V_TIMESTAMP,
+		[DEC_TIMESTAMP] = SL_V_TIMESTAMPTZ,
+		[DEC_TIME] = SL_V_TIME,
+		[DEC_TEXT] = SL_V_TEXT,
+		[DEC_BLOB] = SL_V_BLOB,
+		[DEC_JSON] = SL_V_JSON,
+		[DEC_BIT] = SL_V_INT,
+		[DEC_UUID] = SL_V_UUID,
 	};
 	return map[d];
 }
@@ -530,8 +580,7 @@ static bool parse_i64(const char *s, size_t len, int64_t *out)
 /* TIME values within 00:00:00 .. 23:59:59.999999 become SL_V_TIME; others stay text. */
 static bool time_in_day(const char *s, size_t len)
 {
-	return len >= 8 && s[0] != '-' && s[2] == ':' &&
-	       ((s[0] - '0') * 10 + (s[1] - '0')) < 24;
+	return len >= 8 && s[0] != '-' && s[2] == ':' && ((s[0] - '0') * 10 + (s[1] - '0')) < 24;
 }
 
 static int decode(sl_batch *b, sl_value *v, my_dec d, const char *s, size_t len)
@@ -640,9 +689,18 @@ static int my_fetch(sl_cursor *cur, sl_batch *b, size_t max_rows)
 
 /* ---- transactions -------------------------------------------------------- */
 
-static int my_begin(sl_conn *c) { return run_str((my_conn *)c, "START TRANSACTION"); }
-static int my_commit(sl_conn *c) { return run_str((my_conn *)c, "COMMIT"); }
-static int my_rollback(sl_conn *c) { return run_str((my_conn *)c, "ROLLBACK"); }
+static int my_begin(sl_conn *c)
+{
+	return run_str((my_conn *)c, "START TRANSACTION");
+}
+static int my_commit(sl_conn *c)
+{
+	return run_str((my_conn *)c, "COMMIT");
+}
+static int my_rollback(sl_conn *c)
+{
+	return run_str((my_conn *)c, "ROLLBACK");
+}
 
 static int savepoint_stmt(sl_conn *c, const char *verb, const char *name)
 {
@@ -656,9 +714,18 @@ static int savepoint_stmt(sl_conn *c, const char *verb, const char *name)
 	return rc;
 }
 
-static int my_savepoint(sl_conn *c, const char *name) { return savepoint_stmt(c, "SAVEPOINT ", name); }
-static int my_release(sl_conn *c, const char *name) { return savepoint_stmt(c, "RELEASE SAVEPOINT ", name); }
-static int my_rollback_to(sl_conn *c, const char *name) { return savepoint_stmt(c, "ROLLBACK TO SAVEPOINT ", name); }
+static int my_savepoint(sl_conn *c, const char *name)
+{
+	return savepoint_stmt(c, "SAVEPOINT ", name);
+}
+static int my_release(sl_conn *c, const char *name)
+{
+	return savepoint_stmt(c, "RELEASE SAVEPOINT ", name);
+}
+static int my_rollback_to(sl_conn *c, const char *name)
+{
+	return savepoint_stmt(c, "ROLLBACK TO SAVEPOINT ", name);
+}
 
 /* ---- advisory locks ------------------------------------------------------ */
 
@@ -804,11 +871,20 @@ int my_quote_string(const my_conn *mc, sl_buf *out, const char *s, size_t len)
 	for (size_t i = 0; !rc && i < len; i++) {
 		const char *esc = NULL;
 		switch (s[i]) {
-		case '\'': esc = "''"; break;
-		case '\\': esc = "\\\\"; break;
-		case '\0': esc = "\\0"; break;
-		case '\032': esc = "\\Z"; break;
-		default: continue;
+		case '\'':
+			esc = "''";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\0':
+			esc = "\\0";
+			break;
+		case '\032':
+			esc = "\\Z";
+			break;
+		default:
+			continue;
 		}
 		rc = sl_buf_put(out, s + run, i - run);
 		if (!rc)

@@ -25,19 +25,19 @@
 
 typedef struct my_wcol {
 	char *name;
-	bool bin16;   /* binary(16): uuids go in as 16 raw bytes */
-	bool bit;     /* BIT(n): needs CAST through a user variable */
-	bool conv;    /* text in a charset other than utf8mb4: CONVERT through a user variable,
-	                 or the UTF-8 bytes would be stored raw (CHARACTER SET binary) */
+	bool bin16; /* binary(16): uuids go in as 16 raw bytes */
+	bool bit;   /* BIT(n): needs CAST through a user variable */
+	bool conv;  /* text in a charset other than utf8mb4: CONVERT through a user variable,
+		       or the UTF-8 bytes would be stored raw (CHARACTER SET binary) */
 } my_wcol;
 
 typedef struct my_writer {
-	sl_writer base;      /* must stay first */
+	sl_writer base; /* must stay first */
 	my_wcol *cols;
-	char *table;         /* for messages */
-	sl_buf stmt;         /* the LOAD DATA statement */
-	sl_buf data;         /* pending rows */
-	uint64_t pending;    /* rows in data */
+	char *table;      /* for messages */
+	sl_buf stmt;      /* the LOAD DATA statement */
+	sl_buf data;      /* pending rows */
+	uint64_t pending; /* rows in data */
 } my_writer;
 
 /* ---- open ---------------------------------------------------------------- */
@@ -58,11 +58,13 @@ static int put_table(sl_buf *out, const char *schema, const char *table)
 static int read_columns(my_conn *mc, const char *schema, const char *table, MYSQL_RES **out)
 {
 	sl_buf sql = SL_BUF_INIT;
-	int rc = sl_buf_puts(&sql, "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_OCTET_LENGTH, CHARACTER_SET_NAME "
-			     "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ");
+	int rc =
+		sl_buf_puts(&sql, "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_OCTET_LENGTH, CHARACTER_SET_NAME "
+				  "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ");
 	*out = NULL;
 	if (!rc)
-		rc = schema ? my_quote_string(mc, &sql, schema, strlen(schema)) : sl_buf_puts(&sql, "DATABASE()");
+		rc = schema ? my_quote_string(mc, &sql, schema, strlen(schema))
+			    : sl_buf_puts(&sql, "DATABASE()");
 	if (!rc)
 		rc = sl_buf_puts(&sql, " AND TABLE_NAME = ");
 	if (!rc)
@@ -139,7 +141,7 @@ static int build_stmt(my_writer *w, const char *schema, const char *table)
 		rc = put_table(s, schema, table);
 	if (!rc)
 		rc = sl_buf_puts(s, " CHARACTER SET binary FIELDS TERMINATED BY X'09' ESCAPED BY X'5C'"
-				 " LINES TERMINATED BY X'0A' (");
+				    " LINES TERMINATED BY X'0A' (");
 	for (size_t i = 0; !rc && i < w->base.ncols; i++) {
 		if (i)
 			rc = sl_buf_putc(s, ',');
@@ -159,7 +161,10 @@ static int build_stmt(my_writer *w, const char *schema, const char *table)
 		if (!rc)
 			rc = sl_quote_ident_with(s, w->cols[i].name, '`');
 		if (!rc)
-			rc = sl_buf_printf(s, w->cols[i].bit ? " = CAST(@v%zu AS UNSIGNED)" : " = CONVERT(@v%zu USING utf8mb4)", i);
+			rc = sl_buf_printf(s,
+					   w->cols[i].bit ? " = CAST(@v%zu AS UNSIGNED)"
+							  : " = CONVERT(@v%zu USING utf8mb4)",
+					   i);
 		sep = ", ";
 	}
 	return rc;
@@ -211,11 +216,20 @@ static int put_escaped(sl_buf *out, const char *p, size_t len)
 	for (size_t i = 0; !rc && i < len; i++) {
 		const char *esc;
 		switch (p[i]) {
-		case '\\': esc = "\\\\"; break;
-		case '\t': esc = "\\t"; break;
-		case '\n': esc = "\\n"; break;
-		case '\0': esc = "\\0"; break;
-		default: continue;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\0':
+			esc = "\\0";
+			break;
+		default:
+			continue;
 		}
 		rc = sl_buf_put(out, p + run, i - run);
 		if (!rc)
@@ -237,7 +251,8 @@ static int put_value(my_writer *w, const sl_value *v, size_t col, uint64_t rowno
 		return sl_buf_printf(d, "%" PRId64, v->u.i);
 	case SL_V_DOUBLE:
 		if (isnan(v->u.d) || isinf(v->u.d))
-			return sl_error_set(SL_EINVALID, "row %" PRIu64 ": column \"%s\": %s cannot be stored in MySQL",
+			return sl_error_set(SL_EINVALID,
+					    "row %" PRIu64 ": column \"%s\": %s cannot be stored in MySQL",
 					    rowno, w->cols[col].name,
 					    isnan(v->u.d) ? "NaN" : (v->u.d > 0 ? "Infinity" : "-Infinity"));
 		return sl_format_double(d, v->u.d);
@@ -259,8 +274,9 @@ static int put_value(my_writer *w, const sl_value *v, size_t col, uint64_t rowno
 			return put_escaped(d, (const char *)v->u.uuid, 16);
 		return sl_format_uuid(d, v->u.uuid);
 	default:
-		return sl_error_set(SL_EINVALID, "row %" PRIu64 ": column \"%s\": cannot store a value of type %s",
-				    rowno, w->cols[col].name, sl_vtype_name(v->type));
+		return sl_error_set(SL_EINVALID,
+				    "row %" PRIu64 ": column \"%s\": cannot store a value of type %s", rowno,
+				    w->cols[col].name, sl_vtype_name(v->type));
 	}
 }
 

@@ -15,13 +15,30 @@
 
 /* Well-known type OIDs (stable since PostgreSQL 8; see pg_type.dat). */
 enum {
-	SL_PG_BOOL = 16, SL_PG_BYTEA = 17, SL_PG_CHAR = 18, SL_PG_NAME = 19,
-	SL_PG_INT8 = 20, SL_PG_INT2 = 21, SL_PG_INT4 = 23, SL_PG_TEXT = 25,
-	SL_PG_OID = 26, SL_PG_JSON = 114, SL_PG_XML = 142, SL_PG_FLOAT4 = 700,
-	SL_PG_FLOAT8 = 701, SL_PG_UNKNOWN = 705, SL_PG_BPCHAR = 1042,
-	SL_PG_VARCHAR = 1043, SL_PG_DATE = 1082, SL_PG_TIME = 1083,
-	SL_PG_TIMESTAMP = 1114, SL_PG_TIMESTAMPTZ = 1184, SL_PG_INTERVAL = 1186,
-	SL_PG_TIMETZ = 1266, SL_PG_NUMERIC = 1700, SL_PG_UUID = 2950,
+	SL_PG_BOOL = 16,
+	SL_PG_BYTEA = 17,
+	SL_PG_CHAR = 18,
+	SL_PG_NAME = 19,
+	SL_PG_INT8 = 20,
+	SL_PG_INT2 = 21,
+	SL_PG_INT4 = 23,
+	SL_PG_TEXT = 25,
+	SL_PG_OID = 26,
+	SL_PG_JSON = 114,
+	SL_PG_XML = 142,
+	SL_PG_FLOAT4 = 700,
+	SL_PG_FLOAT8 = 701,
+	SL_PG_UNKNOWN = 705,
+	SL_PG_BPCHAR = 1042,
+	SL_PG_VARCHAR = 1043,
+	SL_PG_DATE = 1082,
+	SL_PG_TIME = 1083,
+	SL_PG_TIMESTAMP = 1114,
+	SL_PG_TIMESTAMPTZ = 1184,
+	SL_PG_INTERVAL = 1186,
+	SL_PG_TIMETZ = 1266,
+	SL_PG_NUMERIC = 1700,
+	SL_PG_UUID = 2950,
 	SL_PG_JSONB = 3802
 };
 
@@ -38,7 +55,7 @@ typedef struct sl_pg_typename {
 typedef struct sl_pg_conn {
 	sl_conn base;
 	PGconn *pg;
-	sl_pg_typename *types;    /* cache of type names for OIDs not in the static table */
+	sl_pg_typename *types; /* cache of type names for OIDs not in the static table */
 	size_t ntypes, cap_types;
 } sl_pg_conn;
 

@@ -27,26 +27,35 @@
 /* Poll interval of a lock wait with a timeout. */
 #define LOCK_POLL_MS 50
 
-static const char SESSION_SQL[] =
-	"SET client_encoding = 'UTF8';"
-	"SET DateStyle = 'ISO, YMD';"
-	"SET TimeZone = 'UTC';"
-	"SET extra_float_digits = 3;"
-	"SET bytea_output = 'hex';"
-	"SET IntervalStyle = 'iso_8601';"
-	"SET standard_conforming_strings = on";
+static const char SESSION_SQL[] = "SET client_encoding = 'UTF8';"
+				  "SET DateStyle = 'ISO, YMD';"
+				  "SET TimeZone = 'UTC';"
+				  "SET extra_float_digits = 3;"
+				  "SET bytea_output = 'hex';"
+				  "SET IntervalStyle = 'iso_8601';"
+				  "SET standard_conforming_strings = on";
 
 typedef enum dec_kind {
-	DEC_TEXT = 0, DEC_BOOL, DEC_INT, DEC_FLOAT, DEC_NUMERIC, DEC_BYTEA,
-	DEC_DATE, DEC_TIME, DEC_TIMESTAMP, DEC_TIMESTAMPTZ, DEC_UUID, DEC_JSON
+	DEC_TEXT = 0,
+	DEC_BOOL,
+	DEC_INT,
+	DEC_FLOAT,
+	DEC_NUMERIC,
+	DEC_BYTEA,
+	DEC_DATE,
+	DEC_TIME,
+	DEC_TIMESTAMP,
+	DEC_TIMESTAMPTZ,
+	DEC_UUID,
+	DEC_JSON
 } dec_kind;
 
 typedef struct pg_cursor {
 	sl_cursor base;
-	PGresult *pending;   /* a row (or the final status) read but not yet consumed */
-	bool done;           /* every result of the query has been read */
-	dec_kind *dec;       /* per column */
-	char *names;         /* column names and decls, back to back */
+	PGresult *pending; /* a row (or the final status) read but not yet consumed */
+	bool done;         /* every result of the query has been read */
+	dec_kind *dec;     /* per column */
+	char *names;       /* column names and decls, back to back */
 } pg_cursor;
 
 static const struct {
@@ -54,31 +63,57 @@ static const struct {
 	const char *name;
 	dec_kind dec;
 } builtin_types[] = {
-	{ SL_PG_BOOL, "bool", DEC_BOOL }, { SL_PG_BYTEA, "bytea", DEC_BYTEA },
-	{ SL_PG_CHAR, "char", DEC_TEXT }, { SL_PG_NAME, "name", DEC_TEXT },
-	{ SL_PG_INT8, "int8", DEC_INT }, { SL_PG_INT2, "int2", DEC_INT },
-	{ SL_PG_INT4, "int4", DEC_INT }, { SL_PG_TEXT, "text", DEC_TEXT },
-	{ SL_PG_OID, "oid", DEC_INT }, { SL_PG_JSON, "json", DEC_JSON },
-	{ SL_PG_XML, "xml", DEC_TEXT }, { SL_PG_FLOAT4, "float4", DEC_FLOAT },
-	{ SL_PG_FLOAT8, "float8", DEC_FLOAT }, { SL_PG_UNKNOWN, "unknown", DEC_TEXT },
-	{ SL_PG_BPCHAR, "bpchar", DEC_TEXT }, { SL_PG_VARCHAR, "varchar", DEC_TEXT },
-	{ SL_PG_DATE, "date", DEC_DATE }, { SL_PG_TIME, "time", DEC_TIME },
+	{ SL_PG_BOOL, "bool", DEC_BOOL },
+	{ SL_PG_BYTEA, "bytea", DEC_BYTEA },
+	{ SL_PG_CHAR, "char", DEC_TEXT },
+	{ SL_PG_NAME, "name", DEC_TEXT },
+	{ SL_PG_INT8, "int8", DEC_INT },
+	{ SL_PG_INT2, "int2", DEC_INT },
+	{ SL_PG_INT4, "int4", DEC_INT },
+	{ SL_PG_TEXT, "text", DEC_TEXT },
+	{ SL_PG_OID, "oid", DEC_INT },
+	{ SL_PG_JSON, "json", DEC_JSON },
+	{ SL_PG_XML, "xml", DEC_TEXT },
+	{ SL_PG_FLOAT4, "float4", DEC_FLOAT },
+	{ SL_PG_FLOAT8, "float8", DEC_FLOAT },
+	{ SL_PG_UNKNOWN, "unknown", DEC_TEXT },
+	{ SL_PG_BPCHAR, "bpchar", DEC_TEXT },
+	{ SL_PG_VARCHAR, "varchar", DEC_TEXT },
+	{ SL_PG_DATE, "date", DEC_DATE },
+	{ SL_PG_TIME, "time", DEC_TIME },
 	{ SL_PG_TIMESTAMP, "timestamp", DEC_TIMESTAMP },
 	{ SL_PG_TIMESTAMPTZ, "timestamptz", DEC_TIMESTAMPTZ },
-	{ SL_PG_INTERVAL, "interval", DEC_TEXT }, { SL_PG_TIMETZ, "timetz", DEC_TEXT },
-	{ SL_PG_NUMERIC, "numeric", DEC_NUMERIC }, { SL_PG_UUID, "uuid", DEC_UUID },
+	{ SL_PG_INTERVAL, "interval", DEC_TEXT },
+	{ SL_PG_TIMETZ, "timetz", DEC_TEXT },
+	{ SL_PG_NUMERIC, "numeric", DEC_NUMERIC },
+	{ SL_PG_UUID, "uuid", DEC_UUID },
 	{ SL_PG_JSONB, "jsonb", DEC_JSON },
-	{ 869, "inet", DEC_TEXT }, { 650, "cidr", DEC_TEXT }, { 1560, "bit", DEC_TEXT },
-	{ 1562, "varbit", DEC_TEXT }, { 2278, "void", DEC_TEXT }, { 1007, "_int4", DEC_TEXT },
-	{ 1016, "_int8", DEC_TEXT }, { 1009, "_text", DEC_TEXT }, { 2205, "regclass", DEC_TEXT },
-	{ 28, "xid", DEC_TEXT }, { 3220, "pg_lsn", DEC_TEXT },
+	{ 869, "inet", DEC_TEXT },
+	{ 650, "cidr", DEC_TEXT },
+	{ 1560, "bit", DEC_TEXT },
+	{ 1562, "varbit", DEC_TEXT },
+	{ 2278, "void", DEC_TEXT },
+	{ 1007, "_int4", DEC_TEXT },
+	{ 1016, "_int8", DEC_TEXT },
+	{ 1009, "_text", DEC_TEXT },
+	{ 2205, "regclass", DEC_TEXT },
+	{ 28, "xid", DEC_TEXT },
+	{ 3220, "pg_lsn", DEC_TEXT },
 };
 
 static const sl_vtype dec_vtype[] = {
-	[DEC_TEXT] = SL_V_TEXT, [DEC_BOOL] = SL_V_BOOL, [DEC_INT] = SL_V_INT,
-	[DEC_FLOAT] = SL_V_DOUBLE, [DEC_NUMERIC] = SL_V_DECIMAL, [DEC_BYTEA] = SL_V_BLOB,
-	[DEC_DATE] = SL_V_DATE, [DEC_TIME] = SL_V_TIME, [DEC_TIMESTAMP] = SL_V_TIMESTAMP,
-	[DEC_TIMESTAMPTZ] = SL_V_TIMESTAMPTZ, [DEC_UUID] = SL_V_UUID, [DEC_JSON] = SL_V_JSON,
+	[DEC_TEXT] = SL_V_TEXT,
+	[DEC_BOOL] = SL_V_BOOL,
+	[DEC_INT] = SL_V_INT,
+	[DEC_FLOAT] = SL_V_DOUBLE,
+	[DEC_NUMERIC] = SL_V_DECIMAL,
+	[DEC_BYTEA] = SL_V_BLOB,
+	[DEC_DATE] = SL_V_DATE,
+	[DEC_TIME] = SL_V_TIME,
+	[DEC_TIMESTAMP] = SL_V_TIMESTAMP,
+	[DEC_TIMESTAMPTZ] = SL_V_TIMESTAMPTZ,
+	[DEC_UUID] = SL_V_UUID,
+	[DEC_JSON] = SL_V_JSON,
 };
 
 /* ---- errors and small helpers ---- */
@@ -105,14 +140,14 @@ int sl_pg_error(PGconn *pg, const PGresult *res)
 	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
 	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
 	int code = PQstatus(pg) == CONNECTION_BAD ? SL_ECONNECT : SL_EDB;
-	char *msg = flatten(primary ? primary
+	char *msg = flatten(primary                               ? primary
 			    : (res && *PQresultErrorMessage(res)) ? PQresultErrorMessage(res)
-			    : PQerrorMessage(pg));
+								  : PQerrorMessage(pg));
 	if (!msg)
 		return sl_error_nomem();
 	int rc = sl_error_set_db(code, state, 0, "%s%s%s%s%s", *msg ? msg : "unknown error",
-				 detail ? "; detail: " : "", detail ? detail : "",
-				 hint ? "; hint: " : "", hint ? hint : "");
+				 detail ? "; detail: " : "", detail ? detail : "", hint ? "; hint: " : "",
+				 hint ? hint : "");
 	free(msg);
 	return rc;
 }
@@ -277,19 +312,18 @@ static int pg_open(sl_conn **out, const sl_url *url)
 	}
 	int v = PQserverVersion(c->pg);
 	if (v >= 100000)
-		snprintf(c->base.server_version, sizeof(c->base.server_version), "%d.%d",
-			 v / 10000, v % 10000);
+		snprintf(c->base.server_version, sizeof(c->base.server_version), "%d.%d", v / 10000,
+			 v % 10000);
 	else
-		snprintf(c->base.server_version, sizeof(c->base.server_version), "%d.%d.%d",
-			 v / 10000, v / 100 % 100, v % 100);
+		snprintf(c->base.server_version, sizeof(c->base.server_version), "%d.%d.%d", v / 10000,
+			 v / 100 % 100, v % 100);
 	if (!(c->base.database = strdup(PQdb(c->pg) ? PQdb(c->pg) : ""))) {
 		rc = sl_error_nomem();
 		goto done;
 	}
-	c->base.caps = SL_CAP_TRANSACTIONAL_DDL | SL_CAP_SAVEPOINTS | SL_CAP_RETURNING |
-		       SL_CAP_SCHEMAS | SL_CAP_SEQUENCES | SL_CAP_ENUM_TYPES |
-		       SL_CAP_PARTIAL_INDEX | SL_CAP_EXPR_INDEX | SL_CAP_FLOAT_SPECIALS |
-		       SL_CAP_CONCURRENT_INDEX | SL_CAP_ADVISORY_LOCK |
+	c->base.caps = SL_CAP_TRANSACTIONAL_DDL | SL_CAP_SAVEPOINTS | SL_CAP_RETURNING | SL_CAP_SCHEMAS |
+		       SL_CAP_SEQUENCES | SL_CAP_ENUM_TYPES | SL_CAP_PARTIAL_INDEX | SL_CAP_EXPR_INDEX |
+		       SL_CAP_FLOAT_SPECIALS | SL_CAP_CONCURRENT_INDEX | SL_CAP_ADVISORY_LOCK |
 		       SL_CAP_CHECK_CONSTRAINTS | SL_CAP_TIMEZONE_TYPE;
 	c->base.changes = -1;
 	*out = &c->base;
@@ -367,7 +401,8 @@ static int resolve_types(sl_pg_conn *c, const PGresult *desc, bool *looked_up)
 	int nf = PQnfields(desc);
 	for (int i = 0; !rc && i < nf; i++)
 		if (!cached_name(c, PQftype(desc, i)))
-			rc = sl_buf_printf(&sql, "%s%u", sql.len ? "," : "SELECT oid, typname FROM pg_type WHERE oid IN (",
+			rc = sl_buf_printf(&sql, "%s%u",
+					   sql.len ? "," : "SELECT oid, typname FROM pg_type WHERE oid IN (",
 					   (unsigned)PQftype(desc, i));
 	if (rc || !sql.len)
 		goto done;
@@ -650,8 +685,7 @@ static void pg_cursor_close(sl_cursor *base)
 		 * transaction, where a cancel would abort it: there we read to the end. */
 		PGresult *r;
 		size_t n = 0;
-		while ((base->conn->in_tx || n < DRAIN_BEFORE_CANCEL) &&
-		       (r = PQgetResult(c->pg)) != NULL) {
+		while ((base->conn->in_tx || n < DRAIN_BEFORE_CANCEL) && (r = PQgetResult(c->pg)) != NULL) {
 			ExecStatusType st = PQresultStatus(r);
 			PQclear(r);
 			n++;
@@ -676,9 +710,18 @@ static void pg_cursor_close(sl_cursor *base)
 
 /* ---- transactions ---- */
 
-static int pg_begin(sl_conn *c) { return run((sl_pg_conn *)c, "BEGIN"); }
-static int pg_commit(sl_conn *c) { return run((sl_pg_conn *)c, "COMMIT"); }
-static int pg_rollback(sl_conn *c) { return run((sl_pg_conn *)c, "ROLLBACK"); }
+static int pg_begin(sl_conn *c)
+{
+	return run((sl_pg_conn *)c, "BEGIN");
+}
+static int pg_commit(sl_conn *c)
+{
+	return run((sl_pg_conn *)c, "COMMIT");
+}
+static int pg_rollback(sl_conn *c)
+{
+	return run((sl_pg_conn *)c, "ROLLBACK");
+}
 
 static int savepoint_cmd(sl_conn *c, const char *verb, const char *name)
 {
@@ -692,9 +735,18 @@ static int savepoint_cmd(sl_conn *c, const char *verb, const char *name)
 	return rc;
 }
 
-static int pg_savepoint(sl_conn *c, const char *name) { return savepoint_cmd(c, "SAVEPOINT ", name); }
-static int pg_release(sl_conn *c, const char *name) { return savepoint_cmd(c, "RELEASE SAVEPOINT ", name); }
-static int pg_rollback_to(sl_conn *c, const char *name) { return savepoint_cmd(c, "ROLLBACK TO SAVEPOINT ", name); }
+static int pg_savepoint(sl_conn *c, const char *name)
+{
+	return savepoint_cmd(c, "SAVEPOINT ", name);
+}
+static int pg_release(sl_conn *c, const char *name)
+{
+	return savepoint_cmd(c, "RELEASE SAVEPOINT ", name);
+}
+static int pg_rollback_to(sl_conn *c, const char *name)
+{
+	return savepoint_cmd(c, "ROLLBACK TO SAVEPOINT ", name);
+}
 
 /* ---- advisory locks ---- */
 
@@ -750,8 +802,8 @@ static int pg_lock(sl_conn *base, const char *name, int timeout_ms)
 					  .tv_nsec = (left < LOCK_POLL_MS ? left : LOCK_POLL_MS) * 1000000L };
 		nanosleep(&pause, NULL);
 	}
-	return sl_error_set(SL_ELOCKED, "lock \"%s\" is held by another session (waited %d ms)",
-			    name, timeout_ms);
+	return sl_error_set(SL_ELOCKED, "lock \"%s\" is held by another session (waited %d ms)", name,
+			    timeout_ms);
 }
 
 static int pg_unlock(sl_conn *base, const char *name)
@@ -819,7 +871,8 @@ static int pg_quote_literal(const sl_conn *c, sl_buf *out, const sl_value *v)
 	case SL_V_TEXT:
 	case SL_V_JSON:
 		if (v->u.s.len && memchr(v->u.s.ptr, 0, v->u.s.len)) {
-			rc = sl_error_set(SL_EINVALID, "%s value contains a NUL byte, which PostgreSQL cannot store",
+			rc = sl_error_set(SL_EINVALID,
+					  "%s value contains a NUL byte, which PostgreSQL cannot store",
 					  sl_vtype_name(v->type));
 			break;
 		}

@@ -24,20 +24,34 @@
 #define SL_PG_COPY_CHUNK (256 * 1024)
 
 typedef enum enc_kind {
-	ENC_NONE = 0, ENC_BOOL, ENC_INT2, ENC_INT4, ENC_INT8, ENC_FLOAT4, ENC_FLOAT8,
-	ENC_NUMERIC, ENC_TEXT, ENC_BYTEA, ENC_DATE, ENC_TIME, ENC_TIMESTAMP,
-	ENC_TIMESTAMPTZ, ENC_UUID, ENC_JSON, ENC_JSONB
+	ENC_NONE = 0,
+	ENC_BOOL,
+	ENC_INT2,
+	ENC_INT4,
+	ENC_INT8,
+	ENC_FLOAT4,
+	ENC_FLOAT8,
+	ENC_NUMERIC,
+	ENC_TEXT,
+	ENC_BYTEA,
+	ENC_DATE,
+	ENC_TIME,
+	ENC_TIMESTAMP,
+	ENC_TIMESTAMPTZ,
+	ENC_UUID,
+	ENC_JSON,
+	ENC_JSONB
 } enc_kind;
 
 typedef struct pg_writer {
 	sl_writer base;
 	char *copy_sql;
-	char **names;        /* target column names, for messages */
-	enc_kind *enc;       /* per column; all set when binary */
+	char **names;  /* target column names, for messages */
+	enc_kind *enc; /* per column; all set when binary */
 	bool binary;
-	bool in_copy;        /* a COPY is open on the connection */
-	sl_buf out;          /* bytes not yet handed to libpq */
-	sl_buf tmp;          /* scratch for conversions */
+	bool in_copy; /* a COPY is open on the connection */
+	sl_buf out;   /* bytes not yet handed to libpq */
+	sl_buf tmp;   /* scratch for conversions */
 } pg_writer;
 
 static PGconn *wconn(const pg_writer *w)
@@ -52,24 +66,43 @@ static enc_kind enc_for(Oid oid, char typtype)
 	if (typtype == 'e')
 		return ENC_TEXT; /* the binary form of an enum value is its label */
 	switch (oid) {
-	case SL_PG_BOOL: return ENC_BOOL;
-	case SL_PG_INT2: return ENC_INT2;
-	case SL_PG_INT4: return ENC_INT4;
-	case SL_PG_INT8: return ENC_INT8;
-	case SL_PG_FLOAT4: return ENC_FLOAT4;
-	case SL_PG_FLOAT8: return ENC_FLOAT8;
-	case SL_PG_NUMERIC: return ENC_NUMERIC;
-	case SL_PG_TEXT: case SL_PG_VARCHAR: case SL_PG_BPCHAR: case SL_PG_NAME:
+	case SL_PG_BOOL:
+		return ENC_BOOL;
+	case SL_PG_INT2:
+		return ENC_INT2;
+	case SL_PG_INT4:
+		return ENC_INT4;
+	case SL_PG_INT8:
+		return ENC_INT8;
+	case SL_PG_FLOAT4:
+		return ENC_FLOAT4;
+	case SL_PG_FLOAT8:
+		return ENC_FLOAT8;
+	case SL_PG_NUMERIC:
+		return ENC_NUMERIC;
+	case SL_PG_TEXT:
+	case SL_PG_VARCHAR:
+	case SL_PG_BPCHAR:
+	case SL_PG_NAME:
 		return ENC_TEXT;
-	case SL_PG_BYTEA: return ENC_BYTEA;
-	case SL_PG_DATE: return ENC_DATE;
-	case SL_PG_TIME: return ENC_TIME;
-	case SL_PG_TIMESTAMP: return ENC_TIMESTAMP;
-	case SL_PG_TIMESTAMPTZ: return ENC_TIMESTAMPTZ;
-	case SL_PG_UUID: return ENC_UUID;
-	case SL_PG_JSON: return ENC_JSON;
-	case SL_PG_JSONB: return ENC_JSONB;
-	default: return ENC_NONE;
+	case SL_PG_BYTEA:
+		return ENC_BYTEA;
+	case SL_PG_DATE:
+		return ENC_DATE;
+	case SL_PG_TIME:
+		return ENC_TIME;
+	case SL_PG_TIMESTAMP:
+		return ENC_TIMESTAMP;
+	case SL_PG_TIMESTAMPTZ:
+		return ENC_TIMESTAMPTZ;
+	case SL_PG_UUID:
+		return ENC_UUID;
+	case SL_PG_JSON:
+		return ENC_JSON;
+	case SL_PG_JSONB:
+		return ENC_JSONB;
+	default:
+		return ENC_NONE;
 	}
 }
 
@@ -117,8 +150,8 @@ static int add_column(pg_writer *w, const PGresult *r, int row)
 }
 
 /* Picks the target columns (all non-generated ones when none are named). */
-static int pick_columns(pg_writer *w, const PGresult *r, const char *table,
-			const char *const *columns, size_t ncolumns)
+static int pick_columns(pg_writer *w, const PGresult *r, const char *table, const char *const *columns,
+			size_t ncolumns)
 {
 	size_t n = ncolumns ? ncolumns : (size_t)PQntuples(r);
 	int rc = 0;
@@ -130,8 +163,8 @@ static int pick_columns(pg_writer *w, const PGresult *r, const char *table,
 	for (size_t k = 0; !rc && k < ncolumns; k++) {
 		int row = find_attr(r, columns[k]);
 		if (row < 0)
-			rc = sl_error_set(SL_ENOTFOUND, "column \"%s\" of \"%s\" does not exist",
-					  columns[k], table);
+			rc = sl_error_set(SL_ENOTFOUND, "column \"%s\" of \"%s\" does not exist", columns[k],
+					  table);
 		else
 			rc = add_column(w, r, row);
 	}
@@ -252,8 +285,16 @@ static int put64(sl_buf *b, int64_t v)
 }
 
 /* A field of fixed length: length word then payload. */
-static int field64(sl_buf *b, int64_t v) { int rc = put32(b, 8); return rc ? rc : put64(b, v); }
-static int field32(sl_buf *b, int32_t v) { int rc = put32(b, 4); return rc ? rc : put32(b, v); }
+static int field64(sl_buf *b, int64_t v)
+{
+	int rc = put32(b, 8);
+	return rc ? rc : put64(b, v);
+}
+static int field32(sl_buf *b, int32_t v)
+{
+	int rc = put32(b, 4);
+	return rc ? rc : put32(b, v);
+}
 
 static int field_bytes(sl_buf *b, const char *p, size_t len)
 {
@@ -476,10 +517,14 @@ static int put_numeric(sl_buf *out, const char *s)
 			g[gmax - grp] = (int16_t)(g[gmax - grp] + (*q - '0') * pow10[pw - 4 * (int64_t)grp]);
 	}
 	int rc = put32(out, 8 + 2 * nd);
-	if (!rc) rc = put16(out, (int16_t)nd);
-	if (!rc) rc = put16(out, (int16_t)gmax);
-	if (!rc) rc = put16(out, (int16_t)(neg ? 0x4000 : 0));
-	if (!rc) rc = put16(out, (int16_t)dscale);
+	if (!rc)
+		rc = put16(out, (int16_t)nd);
+	if (!rc)
+		rc = put16(out, (int16_t)gmax);
+	if (!rc)
+		rc = put16(out, (int16_t)(neg ? 0x4000 : 0));
+	if (!rc)
+		rc = put16(out, (int16_t)dscale);
 	for (int i = 0; !rc && i < nd; i++)
 		rc = put16(out, g[i]);
 	free(g);
@@ -550,7 +595,8 @@ static int enc_date(pg_writer *w, const sl_value *v)
 		d = v->u.date;
 	} else if (v->type == SL_V_TIMESTAMP || v->type == SL_V_TIMESTAMPTZ) {
 		if (v->u.ts % SL_USEC_PER_DAY)
-			return sl_error_set(SL_EINVALID, "a timestamp with a time of day cannot be stored as date");
+			return sl_error_set(SL_EINVALID,
+					    "a timestamp with a time of day cannot be stored as date");
 		d = (int32_t)(v->u.ts / SL_USEC_PER_DAY);
 	} else if (v->type == SL_V_TEXT) {
 		if ((rc = sl_parse_date(v->u.s.ptr, v->u.s.len, &d)))
@@ -611,17 +657,34 @@ static int enc_binary(pg_writer *w, const sl_value *v, enc_kind k)
 	if (v->type == SL_V_NULL)
 		return put32(&w->out, -1);
 	switch (k) {
-	case ENC_BOOL: return enc_bool(w, v);
-	case ENC_INT2: case ENC_INT4: case ENC_INT8: return enc_int(w, v, k);
-	case ENC_FLOAT4: case ENC_FLOAT8: return enc_float(w, v, k);
-	case ENC_NUMERIC: return enc_numeric(w, v);
-	case ENC_TEXT: case ENC_JSON: case ENC_JSONB: return enc_text(w, v, k);
-	case ENC_BYTEA: return enc_bytea(w, v);
-	case ENC_DATE: return enc_date(w, v);
-	case ENC_TIME: return enc_time(w, v);
-	case ENC_TIMESTAMP: case ENC_TIMESTAMPTZ: return enc_timestamp(w, v);
-	case ENC_UUID: return enc_uuid(w, v);
-	default: return sl_error_set(SL_ERROR, "no binary encoder");
+	case ENC_BOOL:
+		return enc_bool(w, v);
+	case ENC_INT2:
+	case ENC_INT4:
+	case ENC_INT8:
+		return enc_int(w, v, k);
+	case ENC_FLOAT4:
+	case ENC_FLOAT8:
+		return enc_float(w, v, k);
+	case ENC_NUMERIC:
+		return enc_numeric(w, v);
+	case ENC_TEXT:
+	case ENC_JSON:
+	case ENC_JSONB:
+		return enc_text(w, v, k);
+	case ENC_BYTEA:
+		return enc_bytea(w, v);
+	case ENC_DATE:
+		return enc_date(w, v);
+	case ENC_TIME:
+		return enc_time(w, v);
+	case ENC_TIMESTAMP:
+	case ENC_TIMESTAMPTZ:
+		return enc_timestamp(w, v);
+	case ENC_UUID:
+		return enc_uuid(w, v);
+	default:
+		return sl_error_set(SL_ERROR, "no binary encoder");
 	}
 }
 
@@ -649,11 +712,21 @@ static int enc_textcopy(pg_writer *w, const sl_value *v)
 	for (size_t i = 0; !rc && i < w->tmp.len; i++) {
 		char ch = w->tmp.ptr[i];
 		switch (ch) {
-		case '\\': rc = sl_buf_puts(&w->out, "\\\\"); break;
-		case '\t': rc = sl_buf_puts(&w->out, "\\t"); break;
-		case '\n': rc = sl_buf_puts(&w->out, "\\n"); break;
-		case '\r': rc = sl_buf_puts(&w->out, "\\r"); break;
-		default: rc = sl_buf_putc(&w->out, ch); break;
+		case '\\':
+			rc = sl_buf_puts(&w->out, "\\\\");
+			break;
+		case '\t':
+			rc = sl_buf_puts(&w->out, "\\t");
+			break;
+		case '\n':
+			rc = sl_buf_puts(&w->out, "\\n");
+			break;
+		case '\r':
+			rc = sl_buf_puts(&w->out, "\\r");
+			break;
+		default:
+			rc = sl_buf_putc(&w->out, ch);
+			break;
 		}
 	}
 	return rc;

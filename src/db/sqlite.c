@@ -27,22 +27,22 @@
 typedef struct sq_conn {
 	sl_conn base;
 	sqlite3 *db;
-	int lock_depth;     /* lock() calls not yet undone by unlock() */
-	bool lock_owns_tx;  /* lock() began the write transaction it holds */
-	bool tx_savepoint;  /* begin() ran inside the lock's transaction: a savepoint */
+	int lock_depth;    /* lock() calls not yet undone by unlock() */
+	bool lock_owns_tx; /* lock() began the write transaction it holds */
+	bool tx_savepoint; /* begin() ran inside the lock's transaction: a savepoint */
 } sq_conn;
 
 typedef struct sq_cursor {
 	sl_cursor base;
 	sqlite3_stmt *st;
-	sl_tkind *hint;     /* per column: portable kind of the declared type */
+	sl_tkind *hint; /* per column: portable kind of the declared type */
 	bool done;
 } sq_cursor;
 
 typedef struct sq_writer {
 	sl_writer base;
 	sqlite3_stmt *st;
-	char **names;       /* column names, for messages */
+	char **names; /* column names, for messages */
 } sq_writer;
 
 /* ---- errors ---------------------------------------------------------- */
@@ -51,11 +51,16 @@ static const char *constraint_sqlstate(int ext)
 {
 	switch (ext) {
 	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY: return "23505";
-	case SQLITE_CONSTRAINT_NOTNULL: return "23502";
-	case SQLITE_CONSTRAINT_FOREIGNKEY: return "23503";
-	case SQLITE_CONSTRAINT_CHECK: return "23514";
-	default: return "23000";
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return "23505";
+	case SQLITE_CONSTRAINT_NOTNULL:
+		return "23502";
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		return "23503";
+	case SQLITE_CONSTRAINT_CHECK:
+		return "23514";
+	default:
+		return "23000";
 	}
 }
 
@@ -63,9 +68,12 @@ static int map_code(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED: return SL_ELOCKED;
-	case SQLITE_NOMEM: return SL_ENOMEM;
-	default: return SL_EDB;
+	case SQLITE_LOCKED:
+		return SL_ELOCKED;
+	case SQLITE_NOMEM:
+		return SL_ENOMEM;
+	default:
+		return SL_EDB;
 	}
 }
 
@@ -94,8 +102,8 @@ static bool noise_word(const char *w, bool *is_unsigned)
 		*is_unsigned = true;
 		return true;
 	}
-	return strcmp(w, "SIGNED") == 0 || strcmp(w, "ZEROFILL") == 0 ||
-	       strcmp(w, "NOCASE") == 0 || strcmp(w, "RTRIM") == 0;
+	return strcmp(w, "SIGNED") == 0 || strcmp(w, "ZEROFILL") == 0 || strcmp(w, "NOCASE") == 0 ||
+	       strcmp(w, "RTRIM") == 0;
 }
 
 struct name_kind {
@@ -104,25 +112,49 @@ struct name_kind {
 };
 
 static const struct name_kind known_types[] = {
-	{ "BOOL", SL_T_BOOL }, { "BOOLEAN", SL_T_BOOL },
-	{ "SMALLINT", SL_T_INT16 }, { "INT2", SL_T_INT16 }, { "SHORT", SL_T_INT16 },
-	{ "INTEGER", SL_T_INT64 }, { "INT", SL_T_INT64 }, { "BIGINT", SL_T_INT64 },
-	{ "INT8", SL_T_INT64 }, { "MEDIUMINT", SL_T_INT64 }, { "TINYINT", SL_T_INT64 },
-	{ "REAL", SL_T_FLOAT64 }, { "DOUBLE", SL_T_FLOAT64 },
-	{ "DOUBLE PRECISION", SL_T_FLOAT64 }, { "FLOAT", SL_T_FLOAT64 },
-	{ "DECIMAL", SL_T_DECIMAL }, { "NUMERIC", SL_T_DECIMAL },
-	{ "CHAR", SL_T_CHAR }, { "CHARACTER", SL_T_CHAR }, { "NCHAR", SL_T_CHAR },
+	{ "BOOL", SL_T_BOOL },
+	{ "BOOLEAN", SL_T_BOOL },
+	{ "SMALLINT", SL_T_INT16 },
+	{ "INT2", SL_T_INT16 },
+	{ "SHORT", SL_T_INT16 },
+	{ "INTEGER", SL_T_INT64 },
+	{ "INT", SL_T_INT64 },
+	{ "BIGINT", SL_T_INT64 },
+	{ "INT8", SL_T_INT64 },
+	{ "MEDIUMINT", SL_T_INT64 },
+	{ "TINYINT", SL_T_INT64 },
+	{ "REAL", SL_T_FLOAT64 },
+	{ "DOUBLE", SL_T_FLOAT64 },
+	{ "DOUBLE PRECISION", SL_T_FLOAT64 },
+	{ "FLOAT", SL_T_FLOAT64 },
+	{ "DECIMAL", SL_T_DECIMAL },
+	{ "NUMERIC", SL_T_DECIMAL },
+	{ "CHAR", SL_T_CHAR },
+	{ "CHARACTER", SL_T_CHAR },
+	{ "NCHAR", SL_T_CHAR },
 	{ "NATIVE CHARACTER", SL_T_CHAR },
-	{ "VARCHAR", SL_T_VARCHAR }, { "NVARCHAR", SL_T_VARCHAR },
-	{ "VARYING CHARACTER", SL_T_VARCHAR }, { "CHARACTER VARYING", SL_T_VARCHAR },
-	{ "TEXT", SL_T_TEXT }, { "CLOB", SL_T_TEXT }, { "STRING", SL_T_TEXT },
-	{ "BLOB", SL_T_BLOB }, { "BYTEA", SL_T_BLOB }, { "BINARY", SL_T_BLOB },
+	{ "VARCHAR", SL_T_VARCHAR },
+	{ "NVARCHAR", SL_T_VARCHAR },
+	{ "VARYING CHARACTER", SL_T_VARCHAR },
+	{ "CHARACTER VARYING", SL_T_VARCHAR },
+	{ "TEXT", SL_T_TEXT },
+	{ "CLOB", SL_T_TEXT },
+	{ "STRING", SL_T_TEXT },
+	{ "BLOB", SL_T_BLOB },
+	{ "BYTEA", SL_T_BLOB },
+	{ "BINARY", SL_T_BLOB },
 	{ "VARBINARY", SL_T_BLOB },
-	{ "DATE", SL_T_DATE }, { "DATETIME", SL_T_TIMESTAMP }, { "TIMESTAMP", SL_T_TIMESTAMP },
+	{ "DATE", SL_T_DATE },
+	{ "DATETIME", SL_T_TIMESTAMP },
+	{ "TIMESTAMP", SL_T_TIMESTAMP },
 	{ "TIMESTAMP WITHOUT TIME ZONE", SL_T_TIMESTAMP },
-	{ "TIMESTAMPTZ", SL_T_TIMESTAMPTZ }, { "TIMESTAMP WITH TIME ZONE", SL_T_TIMESTAMPTZ },
-	{ "TIME", SL_T_TIME }, { "TIME WITHOUT TIME ZONE", SL_T_TIME },
-	{ "UUID", SL_T_UUID }, { "JSON", SL_T_JSON }, { "JSONB", SL_T_JSON },
+	{ "TIMESTAMPTZ", SL_T_TIMESTAMPTZ },
+	{ "TIMESTAMP WITH TIME ZONE", SL_T_TIMESTAMPTZ },
+	{ "TIME", SL_T_TIME },
+	{ "TIME WITHOUT TIME ZONE", SL_T_TIME },
+	{ "UUID", SL_T_UUID },
+	{ "JSON", SL_T_JSON },
+	{ "JSONB", SL_T_JSON },
 };
 
 /* SQLite's own affinity rules (datatype3.html section 3.1), as a last resort. */
@@ -275,23 +307,35 @@ static sl_tkind decl_kind(const char *decl)
 static sl_vtype kind_vtype(sl_tkind k)
 {
 	switch (k) {
-	case SL_T_BOOL: return SL_V_BOOL;
+	case SL_T_BOOL:
+		return SL_V_BOOL;
 	case SL_T_INT16:
 	case SL_T_INT32:
-	case SL_T_INT64: return SL_V_INT;
+	case SL_T_INT64:
+		return SL_V_INT;
 	case SL_T_FLOAT32:
-	case SL_T_FLOAT64: return SL_V_DOUBLE;
+	case SL_T_FLOAT64:
+		return SL_V_DOUBLE;
 	case SL_T_CHAR:
 	case SL_T_VARCHAR:
-	case SL_T_TEXT: return SL_V_TEXT;
-	case SL_T_BLOB: return SL_V_BLOB;
-	case SL_T_DATE: return SL_V_DATE;
-	case SL_T_TIME: return SL_V_TIME;
-	case SL_T_TIMESTAMP: return SL_V_TIMESTAMP;
-	case SL_T_TIMESTAMPTZ: return SL_V_TIMESTAMPTZ;
-	case SL_T_UUID: return SL_V_UUID;
-	case SL_T_JSON: return SL_V_JSON;
-	default: return SL_V_NULL; /* DECIMAL (NUMERIC affinity), none, arrays */
+	case SL_T_TEXT:
+		return SL_V_TEXT;
+	case SL_T_BLOB:
+		return SL_V_BLOB;
+	case SL_T_DATE:
+		return SL_V_DATE;
+	case SL_T_TIME:
+		return SL_V_TIME;
+	case SL_T_TIMESTAMP:
+		return SL_V_TIMESTAMP;
+	case SL_T_TIMESTAMPTZ:
+		return SL_V_TIMESTAMPTZ;
+	case SL_T_UUID:
+		return SL_V_UUID;
+	case SL_T_JSON:
+		return SL_V_JSON;
+	default:
+		return SL_V_NULL; /* DECIMAL (NUMERIC affinity), none, arrays */
 	}
 }
 
@@ -315,13 +359,14 @@ static int sq_open(sl_conn **out, const sl_url *url)
 	 */
 	int src = sqlite3_open_v2(path, &c->db,
 				  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
-					  SQLITE_OPEN_NOMUTEX, NULL);
+					  SQLITE_OPEN_NOMUTEX,
+				  NULL);
 	if (src == SQLITE_OK) {
 		sqlite3_extended_result_codes(c->db, 1);
 		sqlite3_busy_timeout(c->db, SQ_BUSY_MS);
 		/* reading the schema makes a file that is not a database fail here, not later */
-		src = sqlite3_exec(c->db, "PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema",
-				   NULL, NULL, NULL);
+		src = sqlite3_exec(c->db, "PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema", NULL,
+				   NULL, NULL);
 	}
 	if (src != SQLITE_OK) {
 		const char *msg = c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(src);
@@ -415,7 +460,8 @@ static int single_statement(sq_conn *c, const char *tail)
 			return db_error(c->db, src, "query after the first statement");
 		if (st) {
 			sqlite3_finalize(st);
-			return sl_error_set(SL_EINVALID, "a query must be one statement; found more after the first");
+			return sl_error_set(SL_EINVALID,
+					    "a query must be one statement; found more after the first");
 		}
 	}
 	return 0;
@@ -798,7 +844,9 @@ static int sq_quote_literal(const sl_conn *c, sl_buf *out, const sl_value *v)
 		return sl_buf_printf(out, "%lld", (long long)v->u.i);
 	case SL_V_DOUBLE:
 		if (isnan(v->u.d))
-			return sl_error_set(SL_EINVALID, "NaN cannot be written as an sqlite literal (sqlite stores it as NULL)");
+			return sl_error_set(
+				SL_EINVALID,
+				"NaN cannot be written as an sqlite literal (sqlite stores it as NULL)");
 		if (isinf(v->u.d))
 			return sl_buf_puts(out, v->u.d > 0 ? "9e999" : "-9e999");
 		return double_literal(out, v->u.d);
@@ -922,8 +970,8 @@ static int bind_value(sq_writer *w, int i, const sl_value *v, sl_buf *tmp)
 	case SL_V_DECIMAL:
 	case SL_V_JSON:
 		/* a NULL pointer would bind SQL NULL: '' must stay '' */
-		return sqlite3_bind_text64(st, col, v->u.s.len ? v->u.s.ptr : "", v->u.s.len,
-					   SQLITE_STATIC, SQLITE_UTF8);
+		return sqlite3_bind_text64(st, col, v->u.s.len ? v->u.s.ptr : "", v->u.s.len, SQLITE_STATIC,
+					   SQLITE_UTF8);
 	case SL_V_BLOB:
 		if (!v->u.s.len)
 			return sqlite3_bind_zeroblob(st, col, 0);
@@ -949,13 +997,16 @@ static int sq_writer_write(sl_writer *base, const sl_batch *b)
 		for (size_t i = 0; i < base->ncols; i++) {
 			int src = bind_value(w, (int)i, &row[i], &tmp);
 			if (src == -1) {
-				rc = sl_error_set(SL_EINVALID, "row %llu: column \"%s\": NaN cannot be stored in sqlite (it would become NULL)",
+				rc = sl_error_set(SL_EINVALID,
+						  "row %llu: column \"%s\": NaN cannot be stored in sqlite "
+						  "(it would become NULL)",
 						  (unsigned long long)rowno, w->names[i]);
 				goto done;
 			}
 			if (src != SQLITE_OK) {
 				rc = db_error(c->db, src, NULL);
-				sl_error_prefix("row %llu: column \"%s\"", (unsigned long long)rowno, w->names[i]);
+				sl_error_prefix("row %llu: column \"%s\"", (unsigned long long)rowno,
+						w->names[i]);
 				goto done;
 			}
 		}
@@ -990,8 +1041,7 @@ struct reads_ctx {
 	int rc;
 };
 
-static int reads_auth(void *p, int action, const char *a, const char *b, const char *db,
-		      const char *via)
+static int reads_auth(void *p, int action, const char *a, const char *b, const char *db, const char *via)
 {
 	struct reads_ctx *r = p;
 	if (action == SQLITE_READ && a && !r->rc)

@@ -18,8 +18,8 @@
  * statement itself). All strings are borrowed for the call. A non-zero
  * return stops the walk and is returned by sl_sqlite_statement_reads().
  */
-typedef int (*sl_sqlite_read_fn)(void *ctx, const char *db, const char *table,
-				 const char *column, const char *via);
+typedef int (*sl_sqlite_read_fn)(void *ctx, const char *db, const char *table, const char *column,
+				 const char *via);
 
 /*
  * Prepares (never runs) sql on c with an authorizer attached and reports

@@ -19,10 +19,14 @@
 const char *sl_engine_name(sl_engine e)
 {
 	switch (e) {
-	case SL_ENGINE_SQLITE: return "sqlite";
-	case SL_ENGINE_POSTGRES: return "postgres";
-	case SL_ENGINE_MYSQL: return "mysql";
-	default: return "none";
+	case SL_ENGINE_SQLITE:
+		return "sqlite";
+	case SL_ENGINE_POSTGRES:
+		return "postgres";
+	case SL_ENGINE_MYSQL:
+		return "mysql";
+	default:
+		return "none";
 	}
 }
 
@@ -80,7 +84,8 @@ static char *pct_decode(const char *s, size_t n, const char *part)
 			int l = i + 2 < n ? hexv((unsigned char)s[i + 2]) : -1;
 			if (h < 0 || l < 0 || (h == 0 && l == 0)) {
 				free(d);
-				sl_error_set(SL_EINVALID, "invalid percent-encoding in the %s of the URL", part);
+				sl_error_set(SL_EINVALID, "invalid percent-encoding in the %s of the URL",
+					     part);
 				return NULL;
 			}
 			d[j++] = (char)(h * 16 + l);
@@ -168,7 +173,8 @@ static int parse_mysql(sl_url *u, const char *rest)
 	if (slash) {
 		*slash++ = '\0';
 		if (strchr(slash, '/')) {
-			rc = sl_error_set(SL_EINVALID, "invalid database name \"%s\" in the URL: it holds a '/'", slash);
+			rc = sl_error_set(SL_EINVALID,
+					  "invalid database name \"%s\" in the URL: it holds a '/'", slash);
 			goto done;
 		}
 		if (*slash && !(u->database = pct_decode(slash, strlen(slash), "database name"))) {
@@ -344,11 +350,16 @@ static int parse_postgres(sl_url *u, const char *conninfo)
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		if (!o->val)
 			continue;
-		if (!strcmp(o->keyword, "user")) user = o->val;
-		else if (!strcmp(o->keyword, "host")) host = o->val;
-		else if (!strcmp(o->keyword, "hostaddr") && !host) host = o->val;
-		else if (!strcmp(o->keyword, "port")) port = o->val;
-		else if (!strcmp(o->keyword, "dbname")) db = o->val;
+		if (!strcmp(o->keyword, "user"))
+			user = o->val;
+		else if (!strcmp(o->keyword, "host"))
+			host = o->val;
+		else if (!strcmp(o->keyword, "hostaddr") && !host)
+			host = o->val;
+		else if (!strcmp(o->keyword, "port"))
+			port = o->val;
+		else if (!strcmp(o->keyword, "dbname"))
+			db = o->val;
 	}
 	int rc = sl_buf_puts(&b, "postgres://");
 	if (!rc && user)
@@ -401,7 +412,8 @@ int sl_url_parse(sl_url **out, const char *s)
 			p += 2;
 		u->engine = SL_ENGINE_SQLITE;
 		if (!*p) {
-			rc = sl_error_set(SL_EINVALID, "missing file path in the URL \"sqlite:\" (use sqlite:PATH or sqlite::memory:)");
+			rc = sl_error_set(SL_EINVALID, "missing file path in the URL \"sqlite:\" (use "
+						       "sqlite:PATH or sqlite::memory:)");
 			goto done;
 		}
 		u->path = strdup(p);
@@ -424,11 +436,13 @@ int sl_url_parse(sl_url **out, const char *s)
 		const char *colon = strchr(s, ':');
 		size_t n = colon ? (size_t)(colon - s) : strlen(s);
 		if (!colon)
-			rc = sl_error_set(SL_EINVALID, "missing scheme in the URL (expected sqlite:PATH, postgres://, mysql:// or mariadb://)");
+			rc = sl_error_set(SL_EINVALID, "missing scheme in the URL (expected sqlite:PATH, "
+						       "postgres://, mysql:// or mariadb://)");
 		else
 			rc = sl_error_set(SL_EINVALID,
-				  "unknown scheme \"%.*s\" in the URL (expected sqlite:, postgres://, mysql:// or mariadb://)",
-				  (int)(n > 20 ? 20 : n), s);
+					  "unknown scheme \"%.*s\" in the URL (expected sqlite:, "
+					  "postgres://, mysql:// or mariadb://)",
+					  (int)(n > 20 ? 20 : n), s);
 	}
 done:
 	if (rc) {

@@ -87,6 +87,6 @@ int sl_migration_checksum(char out[SL_CHECKSUM_SIZE], const sl_migration *m, sl_
 	out[0] = '\0';
 	if (!pt)
 		return sl_error_set(SL_ENOTFOUND, "checksum \"%s\": no up section for %s", m->path,
-		                    sl_engine_name(dialect));
+				    sl_engine_name(dialect));
 	return sl_checksum_sql(out, pt->sql, pt->len);
 }

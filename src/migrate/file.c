@@ -30,8 +30,8 @@ typedef struct parser {
 	const char *text;
 	size_t len;
 	size_t meta_cap, parts_cap, req_cap;
-	long cont;              /* index of the field continuation lines extend, or -1 */
-	const char *file_id;    /* id from the file name, or NULL */
+	long cont;           /* index of the field continuation lines extend, or -1 */
+	const char *file_id; /* id from the file name, or NULL */
 } parser;
 
 static const char *const section_names[] = { "up", "down", "verify" };
@@ -92,8 +92,7 @@ static bool split_name(const char *name, size_t *id_len, const char **slug, size
 	return true;
 }
 
-static int fail(parser *p, size_t line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int fail(parser *p, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int fail(parser *p, size_t line, const char *fmt, ...)
 {
@@ -128,7 +127,7 @@ static sl_engine parse_dialect(const char *s, size_t n)
 		const char *name;
 		sl_engine e;
 	} names[] = {
-		{ "sqlite", SL_ENGINE_SQLITE }, { "postgres", SL_ENGINE_POSTGRES },
+		{ "sqlite", SL_ENGINE_SQLITE },       { "postgres", SL_ENGINE_POSTGRES },
 		{ "postgresql", SL_ENGINE_POSTGRES }, { "mysql", SL_ENGINE_MYSQL },
 		{ "mariadb", SL_ENGINE_MYSQL },
 	};
@@ -158,8 +157,7 @@ static int close_part(parser *p, size_t end)
  * Parses the directive [b, e) (b at "+sluice") on the line starting at byte
  * line_start; next is where its body starts.
  */
-static int on_directive(parser *p, const char *b, const char *e, size_t line,
-                        size_t line_start, size_t next)
+static int on_directive(parser *p, const char *b, const char *e, size_t line, size_t line_start, size_t next)
 {
 	sl_migration *m = p->m;
 	const char *w = b, *we;
@@ -177,7 +175,8 @@ static int on_directive(parser *p, const char *b, const char *e, size_t line,
 	for (we = w; we < e && !is_hspace(*we); we++)
 		;
 	for (int i = 0; i < 3; i++)
-		if ((size_t)(we - w) == strlen(section_names[i]) && memcmp(w, section_names[i], (size_t)(we - w)) == 0)
+		if ((size_t)(we - w) == strlen(section_names[i]) &&
+		    memcmp(w, section_names[i], (size_t)(we - w)) == 0)
 			idx = i;
 	if (idx < 0)
 		return fail(p, line, "unknown directive \"%.*s\"", dlen, b);
@@ -193,28 +192,29 @@ static int on_directive(parser *p, const char *b, const char *e, size_t line,
 			no_tx = true;
 		} else if (n > 8 && memcmp(w, "dialect=", 8) == 0) {
 			if ((dialect = parse_dialect(w + 8, n - 8)) == SL_ENGINE_NONE)
-				return fail(p, line, "unknown dialect \"%.*s\" in directive \"%.*s\" "
-				            "(sqlite, postgres or mysql)", (int)(n - 8), w + 8, dlen, b);
+				return fail(p, line,
+					    "unknown dialect \"%.*s\" in directive \"%.*s\" "
+					    "(sqlite, postgres or mysql)",
+					    (int)(n - 8), w + 8, dlen, b);
 		} else {
-			return fail(p, line, "unknown option \"%.*s\" in directive \"%.*s\"",
-			            (int)n, w, dlen, b);
+			return fail(p, line, "unknown option \"%.*s\" in directive \"%.*s\"", (int)n, w, dlen,
+				    b);
 		}
 	}
 	for (size_t i = 0; i < m->nparts; i++)
 		if ((int)m->parts[i].section == idx && m->parts[i].dialect == dialect)
 			return fail(p, line, "duplicate section \"%s%s%s\" (first at line %zu)",
-			            section_names[idx], dialect ? " dialect=" : "",
-			            dialect ? sl_engine_name(dialect) : "", m->parts[i].directive_line);
+				    section_names[idx], dialect ? " dialect=" : "",
+				    dialect ? sl_engine_name(dialect) : "", m->parts[i].directive_line);
 	if ((rc = close_part(p, line_start)) < 0)
 		return rc;
-	sl_migration_part *pt = sl_arena_push(m->arena, &m->parts, &m->nparts, &p->parts_cap,
-	                                      sizeof(*pt));
+	sl_migration_part *pt = sl_arena_push(m->arena, &m->parts, &m->nparts, &p->parts_cap, sizeof(*pt));
 	if (!pt)
 		return sl_error_nomem();
 	pt->section = (sl_section)idx;
 	pt->dialect = dialect;
 	pt->no_tx = no_tx;
-	pt->sql = p->text + next;    /* fixed up by close_part */
+	pt->sql = p->text + next; /* fixed up by close_part */
 	pt->line = line + 1;
 	pt->directive_line = line;
 	return 0;
@@ -231,8 +231,9 @@ static int on_header_comment(parser *p, const char *b, const char *e, size_t lin
 		if (b == e)
 			return 0;
 		sl_migration_meta *mt = &m->meta[p->cont];
-		const char *nv = *mt->value ? sl_arena_printf(m->arena, "%s\n%.*s", mt->value, (int)(e - b), b)
-		                            : sl_arena_strndup(m->arena, b, (size_t)(e - b));
+		const char *nv = *mt->value
+					 ? sl_arena_printf(m->arena, "%s\n%.*s", mt->value, (int)(e - b), b)
+					 : sl_arena_strndup(m->arena, b, (size_t)(e - b));
 		if (!nv)
 			return sl_error_nomem();
 		mt->value = nv;
@@ -256,9 +257,8 @@ static int on_header_comment(parser *p, const char *b, const char *e, size_t lin
 	for (size_t i = 0; i < m->nmeta; i++)
 		if (strcmp(m->meta[i].key, key) == 0)
 			return fail(p, line, "duplicate metadata \"%s\" (first at line %zu)", key,
-			            m->meta[i].line);
-	sl_migration_meta *mt = sl_arena_push(m->arena, &m->meta, &m->nmeta, &p->meta_cap,
-	                                      sizeof(*mt));
+				    m->meta[i].line);
+	sl_migration_meta *mt = sl_arena_push(m->arena, &m->meta, &m->nmeta, &p->meta_cap, sizeof(*mt));
 	if (!mt)
 		return sl_error_nomem();
 	mt->key = key;
@@ -324,11 +324,11 @@ static bool is_blank_sql(const char *s, size_t n, sl_engine d)
 		if (isspace((unsigned char)s[i])) {
 			i++;
 		} else if ((i + 1 < n && s[i] == '-' && s[i + 1] == '-') ||
-		           (s[i] == '#' && d == SL_ENGINE_MYSQL)) {
+			   (s[i] == '#' && d == SL_ENGINE_MYSQL)) {
 			while (i < n && s[i] != '\n')
 				i++;
 		} else if (i + 1 < n && s[i] == '/' && s[i + 1] == '*' &&
-		           !(i + 2 < n && s[i + 2] == '!' && d != SL_ENGINE_POSTGRES)) {
+			   !(i + 2 < n && s[i + 2] == '!' && d != SL_ENGINE_POSTGRES)) {
 			const char *e = NULL;
 			for (size_t j = i + 2; j + 1 < n; j++)
 				if (s[j] == '*' && s[j + 1] == '/') {
@@ -366,9 +366,9 @@ static int parse_requires(parser *p, const sl_migration_meta *mt)
 			continue;
 		if (!is_id(b, (size_t)(e - b)))
 			return fail(p, mt->line, "\"requires\" lists \"%.*s\", which is not a migration id",
-			            (int)(e - b), b);
-		const char **slot = sl_arena_push(m->arena, &m->requires, &m->nrequires, &p->req_cap,
-		                                  sizeof(*slot));
+				    (int)(e - b), b);
+		const char **slot =
+			sl_arena_push(m->arena, &m->requires, &m->nrequires, &p->req_cap, sizeof(*slot));
 		if (!slot || !(*slot = sl_arena_strndup(m->arena, b, (size_t)(e - b))))
 			return sl_error_nomem();
 	}
@@ -393,11 +393,13 @@ static int finish(parser *p)
 
 	if (id) {
 		if (!is_id(id->value, strlen(id->value)))
-			return fail(p, id->line, "\"id\" must be digits (a YYYYMMDDHHMMSS timestamp "
-			            "or a number), not \"%s\"", id->value);
+			return fail(p, id->line,
+				    "\"id\" must be digits (a YYYYMMDDHHMMSS timestamp "
+				    "or a number), not \"%s\"",
+				    id->value);
 		if (p->file_id && sl_migration_id_cmp(id->value, p->file_id) != 0)
 			return fail(p, id->line, "id \"%s\" does not match the file name's id \"%s\"",
-			            id->value, p->file_id);
+				    id->value, p->file_id);
 		m->id = id->value;
 	} else if (p->file_id) {
 		m->id = p->file_id;
@@ -416,10 +418,12 @@ static int finish(parser *p)
 			up = true;
 		if (is_blank_sql(pt->sql, pt->len, pt->dialect))
 			return fail(p, pt->directive_line, "section \"%s\" is empty",
-			            section_names[pt->section]);
+				    section_names[pt->section]);
 		if (pt->section == SL_SECTION_DOWN && m->irreversible)
-			return fail(p, pt->directive_line, "\"irreversible\" is set (line %zu) but the "
-			            "file has a down section", meta_find(m, "irreversible")->line);
+			return fail(p, pt->directive_line,
+				    "\"irreversible\" is set (line %zu) but the "
+				    "file has a down section",
+				    meta_find(m, "irreversible")->line);
 	}
 	if (!up)
 		return fail(p, 0, "missing section \"up\" (a line \"-- +sluice up\" before the SQL)");
@@ -486,13 +490,12 @@ static int read_file(char **out, size_t *len, const char *path, const char *what
 
 	*out = NULL;
 	if (!(f = fopen(path, "rb")) || fstat(fileno(f), &st) != 0) {
-		rc = sl_error_set(errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "read %s \"%s\": %s", what,
-		                  path, strerror(errno));
+		rc = sl_error_set(errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "read %s \"%s\": %s", what, path,
+				  strerror(errno));
 		goto done;
 	}
 	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_FILE_SIZE) {
-		rc = sl_error_set(SL_EINVALID, "read %s \"%s\": not a regular file under 64 MiB",
-		                  what, path);
+		rc = sl_error_set(SL_EINVALID, "read %s \"%s\": not a regular file under 64 MiB", what, path);
 		goto done;
 	}
 	if (!(b = malloc((size_t)st.st_size + 1))) {
@@ -558,8 +561,10 @@ static int add_file(sl_migration_set *set, size_t *cap, const char *dir, const c
 		goto done;
 	}
 	if (!split_name(name, &id_len, &slug, &slug_len) || !slug) {
-		rc = sl_error_set(SL_EINVALID, "%s: a migration file must be named <id>_<slug>.sql "
-		                  "(id: a YYYYMMDDHHMMSS timestamp or a number)", path);
+		rc = sl_error_set(SL_EINVALID,
+				  "%s: a migration file must be named <id>_<slug>.sql "
+				  "(id: a YYYYMMDDHHMMSS timestamp or a number)",
+				  path);
 		goto done;
 	}
 	if ((rc = sl_migration_load(&m, path)) < 0)
@@ -597,7 +602,7 @@ int sl_migration_dir_load(sl_migration_set **out, const char *dir)
 	}
 	if (!(d = opendir(dir))) {
 		rc = sl_error_set(errno == ENOENT ? SL_ENOTFOUND : SL_EIO,
-		                  "read migrations directory \"%s\": %s", dir, strerror(errno));
+				  "read migrations directory \"%s\": %s", dir, strerror(errno));
 		goto done;
 	}
 	while ((e = readdir(d))) {
@@ -617,7 +622,7 @@ int sl_migration_dir_load(sl_migration_set **out, const char *dir)
 	for (size_t i = 1; i < set->n; i++)
 		if (sl_migration_id_cmp(set->items[i - 1]->id, set->items[i]->id) == 0) {
 			rc = sl_error_set(SL_EINVALID, "%s: duplicate migration id \"%s\" (also in \"%s\")",
-			                  set->items[i]->path, set->items[i]->id, set->items[i - 1]->path);
+					  set->items[i]->path, set->items[i]->id, set->items[i - 1]->path);
 			goto done;
 		}
 	*out = set;
@@ -643,8 +648,7 @@ const char *sl_migration_meta_get(const sl_migration *m, const char *key)
 	return mt ? mt->value : NULL;
 }
 
-const sl_migration_part *sl_migration_part_get(const sl_migration *m, sl_section s,
-                                               sl_engine dialect)
+const sl_migration_part *sl_migration_part_get(const sl_migration *m, sl_section s, sl_engine dialect)
 {
 	const sl_migration_part *generic = NULL;
 	for (size_t i = 0; i < m->nparts; i++) {
@@ -659,8 +663,8 @@ const sl_migration_part *sl_migration_part_get(const sl_migration *m, sl_section
 	return generic;
 }
 
-const char *sl_migration_section(const sl_migration *m, sl_section s, sl_engine dialect,
-                                 size_t *len, bool *no_tx)
+const char *sl_migration_section(const sl_migration *m, sl_section s, sl_engine dialect, size_t *len,
+				 bool *no_tx)
 {
 	const sl_migration_part *pt = sl_migration_part_get(m, s, dialect);
 	if (len)
@@ -670,16 +674,15 @@ const char *sl_migration_section(const sl_migration *m, sl_section s, sl_engine 
 	return pt ? pt->sql : NULL;
 }
 
-int sl_migration_statements(sl_stmt_list *out, const sl_migration *m, sl_section s,
-                            sl_engine dialect)
+int sl_migration_statements(sl_stmt_list *out, const sl_migration *m, sl_section s, sl_engine dialect)
 {
 	const sl_migration_part *pt = sl_migration_part_get(m, s, dialect);
 	sl_sql_split_options o = SL_SQL_SPLIT_OPTIONS_INIT;
 
 	if (!pt) {
 		*out = (sl_stmt_list)SL_STMT_LIST_INIT;
-		return sl_error_set(SL_ENOTFOUND, "%s: no \"%s\" section for %s", m->path,
-		                    sl_section_name(s), sl_engine_name(dialect));
+		return sl_error_set(SL_ENOTFOUND, "%s: no \"%s\" section for %s", m->path, sl_section_name(s),
+				    sl_engine_name(dialect));
 	}
 	o.origin = m->path;
 	o.first_line = pt->line;
@@ -692,10 +695,10 @@ int sl_migration_check_required(const sl_migration *m, const char *const *fields
 		const char *v = fields[i] ? sl_migration_meta_get(m, fields[i]) : "x";
 		if (!v)
 			return sl_error_set(SL_EINVALID, "%s: missing \"%s\" (required by sluice.yaml)",
-			                    m->path, fields[i]);
+					    m->path, fields[i]);
 		if (!*v)
 			return sl_error_set(SL_EINVALID, "%s:%zu: \"%s\" is empty (required by sluice.yaml)",
-			                    m->path, meta_find(m, fields[i])->line, fields[i]);
+					    m->path, meta_find(m, fields[i])->line, fields[i]);
 	}
 	return 0;
 }
@@ -711,7 +714,7 @@ static bool valid_field(const char *f)
 }
 
 int sl_migration_render_template(sl_buf *out, const char *id, const char *title,
-                                 const char *const *required_fields, size_t n)
+				 const char *const *required_fields, size_t n)
 {
 	int rc = 0;
 
@@ -724,14 +727,14 @@ int sl_migration_render_template(sl_buf *out, const char *id, const char *title,
 		goto done;
 	}
 	if ((rc = sl_buf_printf(out, "-- id: %s\n-- title:%s%s\n", id, title && *title ? " " : "",
-	                        title ? title : "")) < 0)
+				title ? title : "")) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		const char *f = required_fields[i];
 		bool dup = false;
 		if (!valid_field(f)) {
 			rc = sl_error_set(SL_EINVALID, "new migration: \"%s\" is not a metadata field name",
-			                  f ? f : "");
+					  f ? f : "");
 			goto done;
 		}
 		for (size_t j = 0; j < i; j++)

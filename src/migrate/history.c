@@ -13,9 +13,9 @@
 
 /* The history columns, in the order every query uses. */
 static const char *const columns[] = {
-	"id", "checksum", "title", "ticket", "pr", "author", "why", "rollback_note", "domain",
-	"applied_at", "applied_by", "duration_ms", "status", "failed_statement", "error",
-	"up_sql", "down_sql", "verify_sql",
+	"id",     "checksum",         "title",  "ticket",     "pr",         "author",
+	"why",    "rollback_note",    "domain", "applied_at", "applied_by", "duration_ms",
+	"status", "failed_statement", "error",  "up_sql",     "down_sql",   "verify_sql",
 };
 #define NCOLS (sizeof(columns) / sizeof(columns[0]))
 
@@ -38,14 +38,18 @@ int sl_history_ensure(sl_conn *c, const char *table)
 	const char *big = sl_conn_engine(c) == SL_ENGINE_MYSQL ? "LONGTEXT" : "TEXT";
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_buf_puts(&b, "CREATE TABLE IF NOT EXISTS ");
-	if (!rc) rc = put_ident(c, &b, table);
 	if (!rc)
-		rc = sl_buf_printf(&b, " (id VARCHAR(64) NOT NULL PRIMARY KEY, checksum VARCHAR(80) NOT NULL, "
-				   "title %s, ticket %s, pr %s, author %s, why %s, rollback_note %s, domain %s, "
-				   "applied_at VARCHAR(32) NOT NULL, applied_by %s, duration_ms BIGINT NOT NULL DEFAULT 0, "
-				   "status VARCHAR(16) NOT NULL, failed_statement %s, error %s, "
-				   "up_sql %s, down_sql %s, verify_sql %s)",
-				   big, big, big, big, big, big, big, big, big, big, big, big, big);
+		rc = put_ident(c, &b, table);
+	if (!rc)
+		rc = sl_buf_printf(
+			&b,
+			" (id VARCHAR(64) NOT NULL PRIMARY KEY, checksum VARCHAR(80) NOT NULL, "
+			"title %s, ticket %s, pr %s, author %s, why %s, rollback_note %s, domain %s, "
+			"applied_at VARCHAR(32) NOT NULL, applied_by %s, duration_ms BIGINT NOT NULL DEFAULT "
+			"0, "
+			"status VARCHAR(16) NOT NULL, failed_statement %s, error %s, "
+			"up_sql %s, down_sql %s, verify_sql %s)",
+			big, big, big, big, big, big, big, big, big, big, big, big, big);
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
 	if (rc)
@@ -64,15 +68,23 @@ static int table_exists(sl_conn *c, const char *table)
 		goto done;
 	switch (sl_conn_engine(c)) {
 	case SL_ENGINE_SQLITE:
-		rc = sl_buf_printf(&b, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = %s", lit.ptr);
+		rc = sl_buf_printf(&b,
+				   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = %s",
+				   lit.ptr);
 		break;
 	case SL_ENGINE_POSTGRES:
-		rc = sl_buf_printf(&b, "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
-				   "AND tablename = %s", lit.ptr);
+		rc = sl_buf_printf(
+			&b,
+			"SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+			"AND tablename = %s",
+			lit.ptr);
 		break;
 	default:
-		rc = sl_buf_printf(&b, "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
-				   "AND table_name = %s", lit.ptr);
+		rc = sl_buf_printf(
+			&b,
+			"SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+			"AND table_name = %s",
+			lit.ptr);
 	}
 	if (!rc)
 		rc = sl_conn_query_int(c, b.ptr, &n);
@@ -111,10 +123,14 @@ static int read_rows(sl_history *h, sl_conn *c, const char *table)
 		if (!rc)
 			rc = put_ident(c, &q, columns[i]);
 	}
-	if (!rc) rc = sl_buf_puts(&q, " FROM ");
-	if (!rc) rc = put_ident(c, &q, table);
-	if (!rc) rc = sl_conn_query(&cur, c, q.ptr);
-	if (!rc) rc = sl_batch_init(&batch, sl_cursor_ncols(cur), 256);
+	if (!rc)
+		rc = sl_buf_puts(&q, " FROM ");
+	if (!rc)
+		rc = put_ident(c, &q, table);
+	if (!rc)
+		rc = sl_conn_query(&cur, c, q.ptr);
+	if (!rc)
+		rc = sl_batch_init(&batch, sl_cursor_ncols(cur), 256);
 	while (!rc) {
 		sl_batch_reset(&batch);
 		int n = sl_cursor_fetch(cur, &batch, 256);
@@ -148,7 +164,10 @@ static int read_rows(sl_history *h, sl_conn *c, const char *table)
 			row->down_sql = text_of(h, &v[16]);
 			row->verify_sql = text_of(h, &v[17]);
 			if (!row->id || !row->status || !row->checksum) {
-				rc = sl_error_set(SL_ECONFLICT, "history table \"%s\" has a row without id, status or checksum", table);
+				rc = sl_error_set(
+					SL_ECONFLICT,
+					"history table \"%s\" has a row without id, status or checksum",
+					table);
 				break;
 			}
 		}
@@ -201,59 +220,77 @@ const sl_history_row *sl_history_find(const sl_history *h, const char *id)
 int sl_history_insert(sl_conn *c, const char *table, const sl_history_row *r)
 {
 	const char *vals[NCOLS] = {
-		r->id, r->checksum, r->title, r->ticket, r->pr, r->author, r->why, r->rollback, r->domain,
-		r->applied_at, r->applied_by, NULL, r->status, r->failed_statement, r->error,
-		r->up_sql, r->down_sql, r->verify_sql,
+		r->id,     r->checksum,         r->title,  r->ticket,     r->pr,         r->author,
+		r->why,    r->rollback,         r->domain, r->applied_at, r->applied_by, NULL,
+		r->status, r->failed_statement, r->error,  r->up_sql,     r->down_sql,   r->verify_sql,
 	};
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_buf_puts(&b, "INSERT INTO ");
-	if (!rc) rc = put_ident(c, &b, table);
-	if (!rc) rc = sl_buf_puts(&b, " (");
+	if (!rc)
+		rc = put_ident(c, &b, table);
+	if (!rc)
+		rc = sl_buf_puts(&b, " (");
 	for (size_t i = 0; !rc && i < NCOLS; i++) {
 		if (i)
 			rc = sl_buf_puts(&b, ", ");
 		if (!rc)
 			rc = put_ident(c, &b, columns[i]);
 	}
-	if (!rc) rc = sl_buf_puts(&b, ") VALUES (");
+	if (!rc)
+		rc = sl_buf_puts(&b, ") VALUES (");
 	for (size_t i = 0; !rc && i < NCOLS; i++) {
 		if (i)
 			rc = sl_buf_puts(&b, ", ");
 		if (!rc)
-			rc = i == 11 ? sl_buf_printf(&b, "%lld", (long long)r->duration_ms) : put_text(c, &b, vals[i]);
+			rc = i == 11 ? sl_buf_printf(&b, "%lld", (long long)r->duration_ms)
+				     : put_text(c, &b, vals[i]);
 	}
-	if (!rc) rc = sl_buf_putc(&b, ')');
-	if (!rc) rc = sl_conn_exec(c, b.ptr);
+	if (!rc)
+		rc = sl_buf_putc(&b, ')');
+	if (!rc)
+		rc = sl_conn_exec(c, b.ptr);
 	if (rc)
 		sl_error_prefix("record migration %s in \"%s\"", r->id, table);
 	sl_buf_free(&b);
 	return rc;
 }
 
-int sl_history_update(sl_conn *c, const char *table, const char *id, const char *status,
-		      int64_t duration_ms, const char *failed_statement, const char *error,
-		      const char *checksum, const char *up_sql)
+int sl_history_update(sl_conn *c, const char *table, const char *id, const char *status, int64_t duration_ms,
+		      const char *failed_statement, const char *error, const char *checksum,
+		      const char *up_sql)
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_buf_puts(&b, "UPDATE ");
-	if (!rc) rc = put_ident(c, &b, table);
-	if (!rc) rc = sl_buf_puts(&b, " SET status = ");
-	if (!rc) rc = put_text(c, &b, status);
-	if (!rc) rc = sl_buf_printf(&b, ", duration_ms = %lld, failed_statement = ", (long long)duration_ms);
-	if (!rc) rc = put_text(c, &b, failed_statement);
-	if (!rc) rc = sl_buf_puts(&b, ", error = ");
-	if (!rc) rc = put_text(c, &b, error);
+	if (!rc)
+		rc = put_ident(c, &b, table);
+	if (!rc)
+		rc = sl_buf_puts(&b, " SET status = ");
+	if (!rc)
+		rc = put_text(c, &b, status);
+	if (!rc)
+		rc = sl_buf_printf(&b, ", duration_ms = %lld, failed_statement = ", (long long)duration_ms);
+	if (!rc)
+		rc = put_text(c, &b, failed_statement);
+	if (!rc)
+		rc = sl_buf_puts(&b, ", error = ");
+	if (!rc)
+		rc = put_text(c, &b, error);
 	if (!rc && checksum) {
 		rc = sl_buf_puts(&b, ", checksum = ");
-		if (!rc) rc = put_text(c, &b, checksum);
+		if (!rc)
+			rc = put_text(c, &b, checksum);
 	}
 	if (!rc && up_sql) {
 		rc = sl_buf_puts(&b, ", up_sql = ");
-		if (!rc) rc = put_text(c, &b, up_sql);
+		if (!rc)
+			rc = put_text(c, &b, up_sql);
 	}
-	if (!rc) rc = sl_buf_puts(&b, " WHERE id = ");
-	if (!rc) rc = put_text(c, &b, id);
-	if (!rc) rc = sl_conn_exec(c, b.ptr);
+	if (!rc)
+		rc = sl_buf_puts(&b, " WHERE id = ");
+	if (!rc)
+		rc = put_text(c, &b, id);
+	if (!rc)
+		rc = sl_conn_exec(c, b.ptr);
 	if (rc)
 		sl_error_prefix("update migration %s in \"%s\"", id, table);
 	sl_buf_free(&b);
@@ -264,10 +301,14 @@ int sl_history_delete(sl_conn *c, const char *table, const char *id)
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_buf_puts(&b, "DELETE FROM ");
-	if (!rc) rc = put_ident(c, &b, table);
-	if (!rc) rc = sl_buf_puts(&b, " WHERE id = ");
-	if (!rc) rc = put_text(c, &b, id);
-	if (!rc) rc = sl_conn_exec(c, b.ptr);
+	if (!rc)
+		rc = put_ident(c, &b, table);
+	if (!rc)
+		rc = sl_buf_puts(&b, " WHERE id = ");
+	if (!rc)
+		rc = put_text(c, &b, id);
+	if (!rc)
+		rc = sl_conn_exec(c, b.ptr);
 	if (rc)
 		sl_error_prefix("forget migration %s in \"%s\"", id, table);
 	sl_buf_free(&b);

@@ -16,19 +16,29 @@
 #include "sluice/error.h"
 
 static const sl_lint_rule rules[] = {
-	{ "required-metadata", SL_LINT_ERROR, false, "every field of migrations.required is present and non-empty" },
-	{ "missing-down", SL_LINT_ERROR, false, "a migration has a down section or says why it is irreversible" },
-	{ "destructive-statement", SL_LINT_WARN, false, "an up section drops, truncates or deletes everything" },
+	{ "required-metadata", SL_LINT_ERROR, false,
+	  "every field of migrations.required is present and non-empty" },
+	{ "missing-down", SL_LINT_ERROR, false,
+	  "a migration has a down section or says why it is irreversible" },
+	{ "destructive-statement", SL_LINT_WARN, false,
+	  "an up section drops, truncates or deletes everything" },
 	{ "empty-verify", SL_LINT_OFF, false, "a migration has a verify section" },
-	{ "index-not-concurrent", SL_LINT_WARN, false, "PostgreSQL: CREATE INDEX on an existing table without CONCURRENTLY" },
-	{ "constraint-not-valid", SL_LINT_WARN, false, "PostgreSQL: a foreign key or check added to an existing table without NOT VALID" },
-	{ "column-type-rewrite", SL_LINT_WARN, false, "PostgreSQL: ALTER COLUMN ... TYPE on an existing table" },
-	{ "volatile-default", SL_LINT_WARN, false, "PostgreSQL: ADD COLUMN with a volatile DEFAULT rewrites the table" },
-	{ "concurrently-in-transaction", SL_LINT_ERROR, false, "PostgreSQL: CREATE INDEX CONCURRENTLY in a transactional section" },
+	{ "index-not-concurrent", SL_LINT_WARN, false,
+	  "PostgreSQL: CREATE INDEX on an existing table without CONCURRENTLY" },
+	{ "constraint-not-valid", SL_LINT_WARN, false,
+	  "PostgreSQL: a foreign key or check added to an existing table without NOT VALID" },
+	{ "column-type-rewrite", SL_LINT_WARN, false,
+	  "PostgreSQL: ALTER COLUMN ... TYPE on an existing table" },
+	{ "volatile-default", SL_LINT_WARN, false,
+	  "PostgreSQL: ADD COLUMN with a volatile DEFAULT rewrites the table" },
+	{ "concurrently-in-transaction", SL_LINT_ERROR, false,
+	  "PostgreSQL: CREATE INDEX CONCURRENTLY in a transactional section" },
 	{ "drop-detected", SL_LINT_WARN, true, "a table or column that existed is gone" },
 	{ "type-narrowing", SL_LINT_ERROR, true, "a column's type got narrower" },
-	{ "not-null-without-default", SL_LINT_ERROR, true, "a column became NOT NULL without a default on a non-empty table" },
-	{ "rename-detected", SL_LINT_WARN, true, "a table or column was dropped and one of the same shape added" },
+	{ "not-null-without-default", SL_LINT_ERROR, true,
+	  "a column became NOT NULL without a default on a non-empty table" },
+	{ "rename-detected", SL_LINT_WARN, true,
+	  "a table or column was dropped and one of the same shape added" },
 	{ "down-not-inverse", SL_LINT_ERROR, true, "up then down does not give back the schema before up" },
 	{ "apply-failed", SL_LINT_ERROR, true, "the up or down section fails on the scratch database" },
 };
@@ -50,9 +60,12 @@ const sl_lint_rule *sl_lint_rule_find(const char *id)
 const char *sl_lint_level_name(sl_lint_level l)
 {
 	switch (l) {
-	case SL_LINT_OFF: return "off";
-	case SL_LINT_WARN: return "warn";
-	case SL_LINT_ERROR: return "error";
+	case SL_LINT_OFF:
+		return "off";
+	case SL_LINT_WARN:
+		return "warn";
+	case SL_LINT_ERROR:
+		return "error";
 	}
 	return "?";
 }
@@ -90,8 +103,7 @@ sl_lint_level sl_lint_level_of(const sl_lint_report *r, const char *rule)
 	return sl_config_lint_level(r ? r->config : NULL, rule, def->default_level);
 }
 
-int sl_lint_add(sl_lint_report *r, const char *rule, const sl_migration *m, size_t line,
-		const char *fmt, ...)
+int sl_lint_add(sl_lint_report *r, const char *rule, const sl_migration *m, size_t line, const char *fmt, ...)
 {
 	sl_lint_level level = sl_lint_level_of(r, rule);
 	sl_buf b = SL_BUF_INIT;
@@ -165,9 +177,9 @@ int sl_lint_check_config(const sl_config *config)
 				best = rules[j].id;
 			}
 		}
-		rc = sl_error_set(SL_EINVALID, "%s:%zu:%zu: unknown lint rule \"%s\"%s%s%s",
-				  config->path, cr->line, cr->column, cr->name,
-				  best ? " (did you mean \"" : "", best ? best : "", best ? "\"?)" : "");
+		rc = sl_error_set(SL_EINVALID, "%s:%zu:%zu: unknown lint rule \"%s\"%s%s%s", config->path,
+				  cr->line, cr->column, cr->name, best ? " (did you mean \"" : "",
+				  best ? best : "", best ? "\"?)" : "");
 		goto done;
 	}
 done:

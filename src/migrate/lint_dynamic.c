@@ -36,9 +36,9 @@ typedef struct dyn {
 	sl_engine dialect;
 	sl_conn *scratch;
 	sl_schema *target_model;
-	unsigned serial;          /* scratch databases made by this run */
-	char name[64];            /* server engines: the scratch database */
-	char path[4096];          /* SQLite: the scratch file */
+	unsigned serial; /* scratch databases made by this run */
+	char name[64];   /* server engines: the scratch database */
+	char path[4096]; /* SQLite: the scratch file */
 	bool created;
 } dyn;
 
@@ -100,7 +100,8 @@ static int create_scratch(dyn *d)
 	}
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", d->name);
 	if ((rc = sl_conn_exec(d->target, sql))) {
-		sl_error_prefix("lint: creating scratch database %s on %s", d->name, sl_conn_display(d->target));
+		sl_error_prefix("lint: creating scratch database %s on %s", d->name,
+				sl_conn_display(d->target));
 		goto done;
 	}
 	d->created = true;
@@ -188,7 +189,8 @@ static size_t locate(dyn *d, const sl_migration *m, sl_section s, const char *wo
 	for (size_t pass = 0; pass < 2; pass++) {
 		const char *w = pass == 0 ? word : table;
 		for (size_t i = 0; w && i < list.n; i++) {
-			if (has_word(list.items[i].text, w) && (pass == 1 || !table || has_word(list.items[i].text, table))) {
+			if (has_word(list.items[i].text, w) &&
+			    (pass == 1 || !table || has_word(list.items[i].text, table))) {
 				line = list.items[i].line;
 				goto done;
 			}
@@ -253,7 +255,8 @@ static int target_has_rows(dyn *d, const char *table, int *out)
 	if (t->schema && sl_conn_has(d->target, SL_CAP_SCHEMAS) &&
 	    ((rc = sl_conn_quote_ident(d->target, &q, t->schema)) || (rc = sl_buf_putc(&q, '.'))))
 		goto done;
-	if ((rc = sl_conn_quote_ident(d->target, &q, t->name)) || (rc = sl_buf_puts(&q, " LIMIT 1) sluice_probe")))
+	if ((rc = sl_conn_quote_ident(d->target, &q, t->name)) ||
+	    (rc = sl_buf_puts(&q, " LIMIT 1) sluice_probe")))
 		goto done;
 	if ((rc = sl_conn_query_int(d->target, sl_buf_cstr(&q), &n)))
 		goto done;
@@ -280,12 +283,16 @@ static int check_change(dyn *d, const sl_migration *m, const sl_schemadiff *df, 
 		const sl_schema_change *a = &df->items[p];
 		paired[p] = true;
 		if (c->kind == SL_CHG_TABLE_DROPPED)
-			return sl_lint_add(d->r, "rename-detected", m, locate(d, m, SL_SECTION_UP, a->table, c->table),
-					   "table \"%s\" dropped and \"%s\" of the same shape added: a rename breaks "
-					   "code still using the old name", c->table, a->table);
-		return sl_lint_add(d->r, "rename-detected", m, locate(d, m, SL_SECTION_UP, a->object, c->table),
-				   "column \"%s\".\"%s\" dropped and \"%s\" of the same type added: a rename breaks "
-				   "code still using the old name", c->table, c->object, a->object);
+			return sl_lint_add(
+				d->r, "rename-detected", m, locate(d, m, SL_SECTION_UP, a->table, c->table),
+				"table \"%s\" dropped and \"%s\" of the same shape added: a rename breaks "
+				"code still using the old name",
+				c->table, a->table);
+		return sl_lint_add(
+			d->r, "rename-detected", m, locate(d, m, SL_SECTION_UP, a->object, c->table),
+			"column \"%s\".\"%s\" dropped and \"%s\" of the same type added: a rename breaks "
+			"code still using the old name",
+			c->table, c->object, a->object);
 	}
 	switch (c->kind) {
 	case SL_CHG_TABLE_DROPPED:
@@ -294,13 +301,15 @@ static int check_change(dyn *d, const sl_migration *m, const sl_schemadiff *df, 
 		break;
 	case SL_CHG_COLUMN_DROPPED:
 		rc = sl_lint_add(d->r, "drop-detected", m, locate(d, m, SL_SECTION_UP, c->object, c->table),
-				 "column \"%s\".\"%s\" existed before this migration and is gone", c->table, c->object);
+				 "column \"%s\".\"%s\" existed before this migration and is gone", c->table,
+				 c->object);
 		break;
 	case SL_CHG_COLUMN_TYPE:
 		if (sl_type_narrows(&c->old_column->type, &c->new_column->type, &why))
-			rc = sl_lint_add(d->r, "type-narrowing", m, locate(d, m, SL_SECTION_UP, c->object, c->table),
-					 "column \"%s\".\"%s\" type narrows (%s): %s", c->table, c->object, why,
-					 c->detail);
+			rc = sl_lint_add(d->r, "type-narrowing", m,
+					 locate(d, m, SL_SECTION_UP, c->object, c->table),
+					 "column \"%s\".\"%s\" type narrows (%s): %s", c->table, c->object,
+					 why, c->detail);
 		break;
 	case SL_CHG_COLUMN_NULLABLE:
 	case SL_CHG_COLUMN_ADDED:
@@ -308,8 +317,10 @@ static int check_change(dyn *d, const sl_migration *m, const sl_schemadiff *df, 
 			break;
 		if ((rc = target_has_rows(d, c->table, &rows)) || !rows)
 			break;
-		rc = sl_lint_add(d->r, "not-null-without-default", m, locate(d, m, SL_SECTION_UP, c->object, c->table),
-				 "column \"%s\".\"%s\" %s NOT NULL without a default, and \"%s\" has rows in the target",
+		rc = sl_lint_add(d->r, "not-null-without-default", m,
+				 locate(d, m, SL_SECTION_UP, c->object, c->table),
+				 "column \"%s\".\"%s\" %s NOT NULL without a default, and \"%s\" has rows in "
+				 "the target",
 				 c->table, c->object, c->old_column ? "becomes" : "is added", c->table);
 		break;
 	default:
@@ -363,7 +374,8 @@ static int apply_failed(dyn *d, const sl_migration *m, size_t line, const char *
 {
 	const char *msg = sl_error_last()->message;
 	char *copy = strdup(msg ? msg : "unknown error");
-	int rc = copy ? sl_lint_add(d->r, "apply-failed", m, line, "%s fails on the scratch database: %s", what, copy)
+	int rc = copy ? sl_lint_add(d->r, "apply-failed", m, line, "%s fails on the scratch database: %s",
+				    what, copy)
 		      : sl_error_nomem();
 	free(copy);
 	sl_error_clear();
@@ -379,10 +391,12 @@ static int replay(dyn *d, const sl_migrate_status *st, size_t upto, bool pending
 	for (size_t i = 0; !rc && i < upto; i++) {
 		const sl_mig_status *s = &st->items[i];
 		size_t line;
-		if (!s->file || (s->state == SL_MIG_PENDING && !pending_too) || s->state == SL_MIG_MISSING_FILE)
+		if (!s->file || (s->state == SL_MIG_PENDING && !pending_too) ||
+		    s->state == SL_MIG_MISSING_FILE)
 			continue;
 		if (run_section(d, s->file, SL_SECTION_UP, &line))
-			rc = apply_failed(d, s->file, line, "replaying the up section of this applied migration");
+			rc = apply_failed(d, s->file, line,
+					  "replaying the up section of this applied migration");
 	}
 	return rc;
 }
@@ -447,7 +461,10 @@ static int walk(dyn *d, const sl_migrate_status *st)
 int sl_lint_dynamic(sl_lint_report *r, sl_conn *target, const sl_migration_set *set, const sl_lint_opts *opts)
 {
 	static const sl_lint_opts dflt = SL_LINT_OPTS_INIT;
-	dyn d = { .r = r, .target = target, .o = opts ? opts : &dflt, .set = set,
+	dyn d = { .r = r,
+		  .target = target,
+		  .o = opts ? opts : &dflt,
+		  .set = set,
 		  .dialect = sl_conn_engine(target) };
 	sl_history *h = NULL;
 	sl_migrate_status *st = NULL;

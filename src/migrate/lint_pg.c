@@ -22,16 +22,26 @@
  * and transaction_timestamp are stable: since PostgreSQL 11 their value is
  * computed once and stored in the catalog, without a rewrite.
  */
-static const char *const volatile_funcs[] = {
-	"random", "random_normal", "clock_timestamp", "timeofday", "gen_random_uuid",
-	"gen_random_bytes", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
-	"uuidv4", "uuidv7", "nextval", "setval", "txid_current", "pg_current_xact_id", NULL
-};
+static const char *const volatile_funcs[] = { "random",
+					      "random_normal",
+					      "clock_timestamp",
+					      "timeofday",
+					      "gen_random_uuid",
+					      "gen_random_bytes",
+					      "uuid_generate_v1",
+					      "uuid_generate_v1mc",
+					      "uuid_generate_v4",
+					      "uuidv4",
+					      "uuidv7",
+					      "nextval",
+					      "setval",
+					      "txid_current",
+					      "pg_current_xact_id",
+					      NULL };
 
 /* Column types that imply a nextval() default (a sequence per row). */
-static const char *const serial_types[] = {
-	"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8", NULL
-};
+static const char *const serial_types[] = { "serial",  "bigserial", "smallserial", "serial2",
+					    "serial4", "serial8",   NULL };
 
 typedef struct pgctx {
 	sl_lint_report *r;
@@ -84,9 +94,7 @@ static const char *find_volatile(json_t *node)
 	json_t *v;
 	size_t i;
 	if (json_is_array(node)) {
-		json_array_foreach(node, i, v)
-			if ((hit = find_volatile(v)))
-				return hit;
+		json_array_foreach(node, i, v) if ((hit = find_volatile(v))) return hit;
 		return NULL;
 	}
 	if (!json_is_object(node))
@@ -97,9 +105,7 @@ static const char *find_volatile(json_t *node)
 		if (in_list(volatile_funcs, name))
 			return name;
 	}
-	json_object_foreach(node, key, v)
-		if ((hit = find_volatile(v)))
-			return hit;
+	json_object_foreach(node, key, v) if ((hit = find_volatile(v))) return hit;
 	return NULL;
 }
 
@@ -111,11 +117,13 @@ static int on_index(pgctx *x, json_t *ix)
 	if (conc && !x->part->no_tx)
 		return sl_lint_add(x->r, "concurrently-in-transaction", x->m, x->st->line,
 				   "CREATE INDEX CONCURRENTLY on \"%s\" cannot run inside a transaction: "
-				   "mark the section \"-- +sluice up no-transaction\"", table ? table : "?");
+				   "mark the section \"-- +sluice up no-transaction\"",
+				   table ? table : "?");
 	if (!conc && existing(x, table))
 		return sl_lint_add(x->r, "index-not-concurrent", x->m, x->st->line,
 				   "CREATE INDEX on existing table \"%s\" without CONCURRENTLY blocks writes "
-				   "while it builds", table);
+				   "while it builds",
+				   table);
 	return 0;
 }
 
@@ -123,14 +131,16 @@ static int on_add_constraint(pgctx *x, const char *table, json_t *cmd)
 {
 	json_t *con = json_object_get(json_object_get(cmd, "def"), "Constraint");
 	const char *type = jstr(con, "contype"), *name = jstr(con, "conname");
-	bool fk = type && strcmp(type, "CONSTR_FOREIGN") == 0, check = type && strcmp(type, "CONSTR_CHECK") == 0;
+	bool fk = type && strcmp(type, "CONSTR_FOREIGN") == 0,
+	     check = type && strcmp(type, "CONSTR_CHECK") == 0;
 	if (!(fk || check) || json_is_true(json_object_get(con, "skip_validation")) || !existing(x, table))
 		return 0;
-	return sl_lint_add(x->r, "constraint-not-valid", x->m, line_at(x, con),
-			   "%s%s%s%s on existing table \"%s\" without NOT VALID scans the table under a lock; "
-			   "add it NOT VALID, then VALIDATE CONSTRAINT in a later migration",
-			   fk ? "foreign key" : "check constraint", name ? " \"" : "", name ? name : "",
-			   name ? "\"" : "", table);
+	return sl_lint_add(
+		x->r, "constraint-not-valid", x->m, line_at(x, con),
+		"%s%s%s%s on existing table \"%s\" without NOT VALID scans the table under a lock; "
+		"add it NOT VALID, then VALIDATE CONSTRAINT in a later migration",
+		fk ? "foreign key" : "check constraint", name ? " \"" : "", name ? name : "",
+		name ? "\"" : "", table);
 }
 
 static int on_add_column(pgctx *x, const char *table, json_t *cmd)
@@ -143,7 +153,8 @@ static int on_add_column(pgctx *x, const char *table, json_t *cmd)
 	const char *type = last_name(json_object_get(json_object_get(col, "typeName"), "names"));
 	if (in_list(serial_types, type))
 		why = type;
-	json_array_foreach(json_object_get(col, "constraints"), i, c) {
+	json_array_foreach(json_object_get(col, "constraints"), i, c)
+	{
 		json_t *con = json_object_get(c, "Constraint");
 		const char *ct = jstr(con, "contype");
 		if (!why && ct && strcmp(ct, "CONSTR_DEFAULT") == 0)
@@ -153,10 +164,11 @@ static int on_add_column(pgctx *x, const char *table, json_t *cmd)
 	}
 	if (!why)
 		return 0;
-	return sl_lint_add(x->r, "volatile-default", x->m, line_at(x, col),
-			   "ADD COLUMN \"%s\" to existing table \"%s\" with a volatile default (%s%s) rewrites "
-			   "the table under an exclusive lock; add the column without it, then backfill in batches",
-			   name ? name : "?", table, why, strchr(why, ' ') || in_list(serial_types, why) ? "" : "()");
+	return sl_lint_add(
+		x->r, "volatile-default", x->m, line_at(x, col),
+		"ADD COLUMN \"%s\" to existing table \"%s\" with a volatile default (%s%s) rewrites "
+		"the table under an exclusive lock; add the column without it, then backfill in batches",
+		name ? name : "?", table, why, strchr(why, ' ') || in_list(serial_types, why) ? "" : "()");
 }
 
 static int on_alter(pgctx *x, json_t *at)
@@ -167,7 +179,8 @@ static int on_alter(pgctx *x, json_t *at)
 	int rc = 0;
 	if (objtype && strcmp(objtype, "OBJECT_TABLE") != 0)
 		return 0;
-	json_array_foreach(json_object_get(at, "cmds"), i, item) {
+	json_array_foreach(json_object_get(at, "cmds"), i, item)
+	{
 		json_t *cmd = json_object_get(item, "AlterTableCmd");
 		const char *sub = jstr(cmd, "subtype");
 		if (!sub)
@@ -177,11 +190,12 @@ static int on_alter(pgctx *x, json_t *at)
 		else if (strcmp(sub, "AT_AddColumn") == 0)
 			rc = on_add_column(x, table, cmd);
 		else if (strcmp(sub, "AT_AlterColumnType") == 0 && existing(x, table))
-			rc = sl_lint_add(x->r, "column-type-rewrite", x->m,
-					 line_at(x, json_object_get(json_object_get(cmd, "def"), "ColumnDef")),
-					 "ALTER COLUMN \"%s\" TYPE on existing table \"%s\" may rewrite the table and "
-					 "its indexes under an exclusive lock", jstr(cmd, "name") ? jstr(cmd, "name") : "?",
-					 table);
+			rc = sl_lint_add(
+				x->r, "column-type-rewrite", x->m,
+				line_at(x, json_object_get(json_object_get(cmd, "def"), "ColumnDef")),
+				"ALTER COLUMN \"%s\" TYPE on existing table \"%s\" may rewrite the table and "
+				"its indexes under an exclusive lock",
+				jstr(cmd, "name") ? jstr(cmd, "name") : "?", table);
 		if (rc)
 			break;
 	}
@@ -212,7 +226,8 @@ static int lint_statement(pgctx *x)
 		rc = sl_error_nomem();
 		goto done;
 	}
-	json_array_foreach(json_object_get(root, "stmts"), i, item) {
+	json_array_foreach(json_object_get(root, "stmts"), i, item)
+	{
 		json_t *stmt = json_object_get(item, "stmt"), *n;
 		if ((n = json_object_get(stmt, "IndexStmt")))
 			rc = on_index(x, n);

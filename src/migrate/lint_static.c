@@ -16,7 +16,7 @@
 
 #include "sluice/error.h"
 
-#define MAX_TOKENS 512
+#define MAX_TOKENS  512
 #define EXCERPT_MAX 80
 
 typedef struct token {
@@ -83,8 +83,9 @@ static void tokenize(scan *sc, const char *s, size_t len)
 		} else if (c == '\'') {
 			i = skip_quoted(s, i, len, c);
 		} else if (c == '"' || c == '`' || c == '[') {
-			size_t j = c == '[' ? (strchr(s + i, ']') ? (size_t)(strchr(s + i, ']') - s) + 1 : len)
-					    : skip_quoted(s, i, len, c);
+			size_t j = c == '['
+					   ? (strchr(s + i, ']') ? (size_t)(strchr(s + i, ']') - s) + 1 : len)
+					   : skip_quoted(s, i, len, c);
 			push(sc, s + i, j - i, true, depth);
 			i = j;
 		} else if (c == '$') {
@@ -115,9 +116,10 @@ static bool kw(const scan *sc, size_t i, const char *word)
 /* Words after ALTER TABLE ... DROP that do not name a column. */
 static bool drops_other_than_column(const scan *sc, size_t i)
 {
-	static const char *const other[] = { "CONSTRAINT", "INDEX", "KEY", "PRIMARY", "FOREIGN", "CHECK",
-					     "DEFAULT", "NOT", "IDENTITY", "EXPRESSION", "PARTITION",
-					     "SYSTEM", "PERIOD", "UNIQUE", "FULLTEXT", "SPATIAL", NULL };
+	static const char *const other[] = { "CONSTRAINT", "INDEX",   "KEY",    "PRIMARY",  "FOREIGN",
+					     "CHECK",      "DEFAULT", "NOT",    "IDENTITY", "EXPRESSION",
+					     "PARTITION",  "SYSTEM",  "PERIOD", "UNIQUE",   "FULLTEXT",
+					     "SPATIAL",    NULL };
 	if (i >= sc->n)
 		return true;
 	for (size_t k = 0; other[k]; k++)
@@ -193,7 +195,8 @@ static int check_destructive(sl_lint_report *r, const sl_migration *m, const sl_
 		tokenize(sc, list.items[i].text, list.items[i].len);
 		const char *what = destructive(sc);
 		if (what)
-			rc = sl_lint_add(r, "destructive-statement", m, list.items[i].line, "up section %s: %s", what,
+			rc = sl_lint_add(r, "destructive-statement", m, list.items[i].line,
+					 "up section %s: %s", what,
 					 excerpt(buf, sizeof(buf), &list.items[i]));
 	}
 done:
@@ -267,7 +270,8 @@ int sl_lint_static(sl_lint_report *r, const sl_migration *m, const sl_lint_opts 
 	for (size_t i = 0; i < m->nparts; i++) {
 		const sl_migration_part *pt = &m->parts[i];
 		sl_engine d = pt->dialect != SL_ENGINE_NONE ? pt->dialect
-			      : target != SL_ENGINE_NONE ? target : SL_ENGINE_SQLITE;
+			      : target != SL_ENGINE_NONE    ? target
+							    : SL_ENGINE_SQLITE;
 		if (pt->section != SL_SECTION_UP)
 			continue;
 		/* with a target, only the variant that would run there */

@@ -50,21 +50,33 @@ static void emit(const sl_migrate_opts *o, sl_migrate_event_kind kind, bool down
 {
 	if (!o->on_event)
 		return;
-	sl_migrate_event ev = { .kind = kind, .down = down, .migration = m, .id = id,
-				.statement = stmt, .detail = detail, .duration_ms = ms };
+	sl_migrate_event ev = { .kind = kind,
+				.down = down,
+				.migration = m,
+				.id = id,
+				.statement = stmt,
+				.detail = detail,
+				.duration_ms = ms };
 	o->on_event(o->ud, &ev);
 }
 
 const char *sl_mig_state_name(sl_mig_state s)
 {
 	switch (s) {
-	case SL_MIG_PENDING: return "pending";
-	case SL_MIG_APPLIED: return "applied";
-	case SL_MIG_BASELINE: return "baseline";
-	case SL_MIG_DIRTY: return "dirty";
-	case SL_MIG_DRIFTED: return "drifted";
-	case SL_MIG_MISSING_FILE: return "missing file";
-	default: return "?";
+	case SL_MIG_PENDING:
+		return "pending";
+	case SL_MIG_APPLIED:
+		return "applied";
+	case SL_MIG_BASELINE:
+		return "baseline";
+	case SL_MIG_DIRTY:
+		return "dirty";
+	case SL_MIG_DRIFTED:
+		return "drifted";
+	case SL_MIG_MISSING_FILE:
+		return "missing file";
+	default:
+		return "?";
 	}
 }
 
@@ -80,8 +92,8 @@ static bool is_dirty(const sl_history_row *r)
 	return strcmp(r->status, "dirty") == 0 || strcmp(r->status, "running") == 0;
 }
 
-int sl_migrate_status_build(sl_migrate_status **out, const sl_migration_set *set,
-			    const sl_history *h, sl_engine dialect)
+int sl_migrate_status_build(sl_migrate_status **out, const sl_migration_set *set, const sl_history *h,
+			    sl_engine dialect)
 {
 	*out = NULL;
 	size_t cap = set->n + (h ? h->n : 0);
@@ -125,11 +137,20 @@ int sl_migrate_status_build(sl_migrate_status **out, const sl_migration_set *set
 	qsort(st->items, st->n, sizeof(*st->items), cmp_status);
 	for (size_t i = 0; i < st->n; i++) {
 		switch (st->items[i].state) {
-		case SL_MIG_PENDING: st->npending++; break;
-		case SL_MIG_DIRTY: st->ndirty++; break;
-		case SL_MIG_DRIFTED: st->ndrifted++; break;
-		case SL_MIG_MISSING_FILE: st->nmissing++; break;
-		default: st->napplied++;
+		case SL_MIG_PENDING:
+			st->npending++;
+			break;
+		case SL_MIG_DIRTY:
+			st->ndirty++;
+			break;
+		case SL_MIG_DRIFTED:
+			st->ndrifted++;
+			break;
+		case SL_MIG_MISSING_FILE:
+			st->nmissing++;
+			break;
+		default:
+			st->napplied++;
 		}
 	}
 	*out = st;
@@ -166,8 +187,10 @@ static int take_lock(run *r)
 		rc = sl_conn_lock(r->c, r->lock_name, (int)r->o->lock_timeout_ms);
 	}
 	if (rc == SL_ELOCKED)
-		return sl_error_set(SL_ELOCKED, "another sluice run holds the migration lock on %s; "
-				    "try again later or wait with --lock-timeout", sl_conn_display(r->c));
+		return sl_error_set(SL_ELOCKED,
+				    "another sluice run holds the migration lock on %s; "
+				    "try again later or wait with --lock-timeout",
+				    sl_conn_display(r->c));
 	if (!rc)
 		r->locked = true;
 	return rc;
@@ -207,18 +230,21 @@ static int refuse_dirty_or_drift(run *r, bool drift_too)
 	for (size_t i = 0; i < r->st->n; i++) {
 		const sl_mig_status *s = &r->st->items[i];
 		if (s->state == SL_MIG_DIRTY)
-			return sl_error_set(SL_ECONFLICT,
-					    "migration %s is dirty: it %s%s%s%s; fix the database by hand, then run "
-					    "`sluice repair` (add --mark-applied if the change is now complete)",
-					    s->id, strcmp(s->row->status, "running") == 0 ? "was interrupted" : "failed",
-					    s->row->failed_statement ? " at: " : "",
-					    s->row->failed_statement ? s->row->failed_statement : "",
-					    s->row->error ? s->row->error : "");
+			return sl_error_set(
+				SL_ECONFLICT,
+				"migration %s is dirty: it %s%s%s%s; fix the database by hand, then run "
+				"`sluice repair` (add --mark-applied if the change is now complete)",
+				s->id, strcmp(s->row->status, "running") == 0 ? "was interrupted" : "failed",
+				s->row->failed_statement ? " at: " : "",
+				s->row->failed_statement ? s->row->failed_statement : "",
+				s->row->error ? s->row->error : "");
 		if (drift_too && s->state == SL_MIG_DRIFTED)
-			return sl_error_set(SL_ECONFLICT,
-					    "migration %s was edited after it was applied (recorded %s, file %s); "
-					    "`sluice status` shows the difference, `sluice repair` accepts the file as it is",
-					    s->id, s->row->checksum, s->checksum);
+			return sl_error_set(
+				SL_ECONFLICT,
+				"migration %s was edited after it was applied (recorded %s, file %s); "
+				"`sluice status` shows the difference, `sluice repair` accepts the file as "
+				"it is",
+				s->id, s->row->checksum, s->checksum);
 	}
 	return 0;
 }
@@ -257,9 +283,11 @@ static int run_verify(run *r, const sl_migration *m)
 			if (n > 0) {
 				sl_buf d = SL_BUF_INIT;
 				describe_row(&d, cur, &b);
-				rc = sl_error_set(SL_ECHECK, "verify of migration %s (%s:%zu) returned rows; first: %s",
+				rc = sl_error_set(SL_ECHECK,
+						  "verify of migration %s (%s:%zu) returned rows; first: %s",
 						  m->id, m->path, list.items[i].line, sl_buf_cstr(&d));
-				emit(r->o, SL_MEV_VERIFY_FAILED, false, m, m->id, list.items[i].text, sl_buf_cstr(&d), 0);
+				emit(r->o, SL_MEV_VERIFY_FAILED, false, m, m->id, list.items[i].text,
+				     sl_buf_cstr(&d), 0);
 				sl_buf_free(&d);
 			} else {
 				rc = n;
@@ -343,8 +371,10 @@ static int apply_one(run *r, const sl_mig_status *s)
 	int64_t t0 = now_ms();
 	if (tx) {
 		rc = sl_conn_begin(r->c);
-		if (!rc) rc = run_statements(r, m, &list, false, &failed);
-		if (!rc) rc = run_verify(r, m);
+		if (!rc)
+			rc = run_statements(r, m, &list, false, &failed);
+		if (!rc)
+			rc = run_verify(r, m);
 		if (!rc) {
 			row.duration_ms = now_ms() - t0;
 			rc = sl_history_insert(r->c, r->o->table, &row);
@@ -356,7 +386,8 @@ static int apply_one(run *r, const sl_mig_status *s)
 			char *msg = strdup(e.message);
 			sl_conn_rollback(r->c);
 			if (msg)
-				sl_error_set_db(rc, e.sqlstate, e.engine_code, "%s (rolled back: nothing of it was applied)", msg);
+				sl_error_set_db(rc, e.sqlstate, e.engine_code,
+						"%s (rolled back: nothing of it was applied)", msg);
 			free(msg);
 		}
 	} else {
@@ -372,11 +403,14 @@ static int apply_one(run *r, const sl_mig_status *s)
 				int code = rc;
 				sl_history_update(r->c, r->o->table, m->id, "dirty", ms,
 						  failed ? failed->text : "verify", msg, NULL, NULL);
-				sl_error_set(code, "%s; recorded as dirty: `sluice up` refuses until `sluice repair`",
-					     msg ? msg : "migration failed");
+				sl_error_set(
+					code,
+					"%s; recorded as dirty: `sluice up` refuses until `sluice repair`",
+					msg ? msg : "migration failed");
 				free(msg);
 			} else {
-				rc = sl_history_update(r->c, r->o->table, m->id, "applied", ms, NULL, NULL, NULL, NULL);
+				rc = sl_history_update(r->c, r->o->table, m->id, "applied", ms, NULL, NULL,
+						       NULL, NULL);
 			}
 		}
 	}
@@ -429,8 +463,10 @@ int sl_migrate_up(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts
 		if (opts->to && sl_migration_id_cmp(s->id, opts->to) > 0)
 			break;
 		if (last_applied && !opts->out_of_order && sl_migration_id_cmp(s->id, last_applied) < 0) {
-			rc = sl_error_set(SL_ECONFLICT, "pending migration %s is older than applied migration %s; "
-					  "apply it anyway with --out-of-order", s->id, last_applied);
+			rc = sl_error_set(SL_ECONFLICT,
+					  "pending migration %s is older than applied migration %s; "
+					  "apply it anyway with --out-of-order",
+					  s->id, last_applied);
 			break;
 		}
 		rc = check_requires(&r, s->file);
@@ -478,8 +514,10 @@ static int revert_one(run *r, const sl_mig_status *s)
 		rc = run_statements(r, mm, &list, true, &failed);
 	} else if (tx) {
 		rc = sl_conn_begin(r->c);
-		if (!rc) rc = run_statements(r, mm, &list, true, &failed);
-		if (!rc) rc = sl_history_delete(r->c, r->o->table, s->id);
+		if (!rc)
+			rc = run_statements(r, mm, &list, true, &failed);
+		if (!rc)
+			rc = sl_history_delete(r->c, r->o->table, s->id);
 		if (!rc)
 			rc = sl_conn_commit(r->c);
 		else if (sl_conn_in_transaction(r->c)) {
@@ -497,7 +535,8 @@ static int revert_one(run *r, const sl_mig_status *s)
 				char *msg = strdup(sl_error_last()->message);
 				sl_history_update(r->c, r->o->table, s->id, "dirty", now_ms() - t0,
 						  failed ? failed->text : NULL, msg, NULL, NULL);
-				sl_error_set(rc, "%s; recorded as dirty: fix the database, then `sluice repair`",
+				sl_error_set(rc,
+					     "%s; recorded as dirty: fix the database, then `sluice repair`",
 					     msg ? msg : "revert failed");
 				free(msg);
 			} else {
@@ -532,7 +571,10 @@ int sl_migrate_down(sl_conn *c, const sl_migration_set *set, const sl_migrate_op
 		if (steps >= 0 && (long)n >= steps)
 			break;
 		if (s->state == SL_MIG_BASELINE) {
-			rc = sl_error_set(SL_EINVALID, "migration %s is the baseline: sluice never applied it and will not revert it", s->id);
+			rc = sl_error_set(SL_EINVALID,
+					  "migration %s is the baseline: sluice never applied it and will "
+					  "not revert it",
+					  s->id);
 			break;
 		}
 		rc = revert_one(&r, s);
@@ -560,7 +602,8 @@ int sl_migrate_verify(sl_conn *c, const sl_migration_set *set, const sl_migrate_
 		int vrc = run_verify(&r, s->file);
 		if (vrc == SL_ECHECK) {
 			nfail++;
-			emit(opts, SL_MEV_FAILED, false, s->file, s->id, NULL, sl_error_last()->message, now_ms() - t0);
+			emit(opts, SL_MEV_FAILED, false, s->file, s->id, NULL, sl_error_last()->message,
+			     now_ms() - t0);
 		} else if (vrc) {
 			rc = vrc;
 		} else {
@@ -581,8 +624,10 @@ int sl_migrate_baseline(sl_conn *c, const sl_migration_set *set, const char *id,
 	if (!rc)
 		rc = load_state(&r, true);
 	if (!rc && r.h->n)
-		rc = sl_error_set(SL_ECONFLICT, "the history table already records %zu migration(s); "
-				  "baseline only adopts a database sluice has never migrated", r.h->n);
+		rc = sl_error_set(SL_ECONFLICT,
+				  "the history table already records %zu migration(s); "
+				  "baseline only adopts a database sluice has never migrated",
+				  r.h->n);
 	char when[64];
 	iso_now(when);
 	for (size_t i = 0; !rc && i < r.st->n; i++) {
@@ -609,15 +654,18 @@ int sl_migrate_repair(sl_conn *c, const sl_migration_set *set, const sl_migrate_
 		const sl_mig_status *s = &r.st->items[i];
 		char detail[256];
 		if (s->state == SL_MIG_DIRTY && opts->mark_applied) {
-			rc = sl_history_update(c, opts->table, s->id, "applied", s->row->duration_ms, NULL, NULL,
-					       s->file ? s->checksum : NULL, NULL);
+			rc = sl_history_update(c, opts->table, s->id, "applied", s->row->duration_ms, NULL,
+					       NULL, s->file ? s->checksum : NULL, NULL);
 			snprintf(detail, sizeof(detail), "dirty record marked applied");
 		} else if (s->state == SL_MIG_DIRTY) {
 			rc = sl_history_delete(c, opts->table, s->id);
-			snprintf(detail, sizeof(detail), "dirty record removed: `sluice up` will run it again");
+			snprintf(detail, sizeof(detail),
+				 "dirty record removed: `sluice up` will run it again");
 		} else if (s->state == SL_MIG_DRIFTED) {
-			rc = sl_history_update(c, opts->table, s->id, s->row->status, s->row->duration_ms, NULL, NULL,
-					       s->checksum, sl_migration_section(s->file, SL_SECTION_UP, r.dialect, NULL, NULL));
+			rc = sl_history_update(c, opts->table, s->id, s->row->status, s->row->duration_ms,
+					       NULL, NULL, s->checksum,
+					       sl_migration_section(s->file, SL_SECTION_UP, r.dialect, NULL,
+								    NULL));
 			snprintf(detail, sizeof(detail), "checksum %.20s... replaced by the file's %.20s...",
 				 s->row->checksum, s->checksum);
 		} else {

@@ -67,9 +67,10 @@ static void kind_of(char *out, size_t cap, const words *ws)
 		const word *w = &ws->w[i];
 		if (w->quoted)
 			break;
-		if (i > 0 && !(kw(w, "table") || kw(w, "index") || kw(w, "view") || kw(w, "trigger") ||
-			       kw(w, "unique") || kw(w, "sequence") || kw(w, "type") || kw(w, "materialized") ||
-			       kw(w, "or") || kw(w, "replace") || kw(w, "temporary") || kw(w, "function")))
+		if (i > 0 &&
+		    !(kw(w, "table") || kw(w, "index") || kw(w, "view") || kw(w, "trigger") ||
+		      kw(w, "unique") || kw(w, "sequence") || kw(w, "type") || kw(w, "materialized") ||
+		      kw(w, "or") || kw(w, "replace") || kw(w, "temporary") || kw(w, "function")))
 			break;
 		for (size_t k = 0; k < w->n && j + 2 < cap; k++)
 			out[j++] = (char)tolower((unsigned char)w->p[k]);

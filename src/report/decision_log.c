@@ -24,13 +24,20 @@ static const char *field(const sl_mig_status *s, const char *key)
 	if (!s->row)
 		return NULL;
 	const sl_history_row *r = s->row;
-	if (!strcmp(key, "title")) return r->title;
-	if (!strcmp(key, "ticket")) return r->ticket;
-	if (!strcmp(key, "pr")) return r->pr;
-	if (!strcmp(key, "author")) return r->author;
-	if (!strcmp(key, "why")) return r->why;
-	if (!strcmp(key, "rollback")) return r->rollback;
-	if (!strcmp(key, "domain")) return r->domain;
+	if (!strcmp(key, "title"))
+		return r->title;
+	if (!strcmp(key, "ticket"))
+		return r->ticket;
+	if (!strcmp(key, "pr"))
+		return r->pr;
+	if (!strcmp(key, "author"))
+		return r->author;
+	if (!strcmp(key, "why"))
+		return r->why;
+	if (!strcmp(key, "rollback"))
+		return r->rollback;
+	if (!strcmp(key, "domain"))
+		return r->domain;
 	return NULL;
 }
 
@@ -96,22 +103,24 @@ int sl_report_log_md(sl_buf *out, const sl_migrate_status *st, const char *title
 {
 	int rc = sl_buf_printf(out, "# Schema decision log%s%s\n\n", title ? ": " : "", title ? title : "");
 	if (!rc)
-		rc = sl_buf_printf(out, "%zu changes: %zu applied, %zu pending%s.\n\n", st->n, st->napplied, st->npending,
-				   st->ndirty ? ", some dirty (see below)" : "");
+		rc = sl_buf_printf(out, "%zu changes: %zu applied, %zu pending%s.\n\n", st->n, st->napplied,
+				   st->npending, st->ndirty ? ", some dirty (see below)" : "");
 	if (!rc)
 		rc = sl_buf_puts(out, "| Change | Ticket | Pull request | Status |\n|---|---|---|---|\n");
 	for (size_t i = 0; !rc && i < st->n; i++) {
 		const sl_mig_status *s = &st->items[i];
 		const char *t = field(s, "title"), *tk = field(s, "ticket"), *pr = field(s, "pr");
 		rc = sl_buf_printf(out, "| [%s %s](#m%s) | %s | %s | %s |\n", s->id, t ? t : "", s->id,
-				   tk ? tk : "-", pr ? pr : "-", s->row ? sl_mig_state_name(s->state) : "pending");
+				   tk ? tk : "-", pr ? pr : "-",
+				   s->row ? sl_mig_state_name(s->state) : "pending");
 	}
 	if (!rc)
 		rc = sl_buf_putc(out, '\n');
 	for (size_t i = 0; !rc && i < st->n; i++) {
 		const sl_mig_status *s = &st->items[i];
 		const char *t = field(s, "title");
-		rc = sl_buf_printf(out, "<a id=\"m%s\"></a>\n## %s — %s\n\n", s->id, s->id, t ? t : "(untitled)");
+		rc = sl_buf_printf(out, "<a id=\"m%s\"></a>\n## %s — %s\n\n", s->id, s->id,
+				   t ? t : "(untitled)");
 		if (!rc)
 			rc = applied_line(out, s, "- **Status:** ");
 		for (size_t k = 0; !rc && k < sizeof(keys) / sizeof(keys[0]); k++) {
@@ -119,8 +128,10 @@ int sl_report_log_md(sl_buf *out, const sl_migrate_status *st, const char *title
 			if (!v)
 				continue;
 			rc = sl_buf_printf(out, "- **%s:** ", md_labels[k]);
-			if (!rc) rc = md_text(out, v);
-			if (!rc) rc = sl_buf_putc(out, '\n');
+			if (!rc)
+				rc = md_text(out, v);
+			if (!rc)
+				rc = sl_buf_putc(out, '\n');
 		}
 		if (!rc && s->file && s->file->irreversible)
 			rc = sl_buf_printf(out, "- **Irreversible:** %s\n", s->file->irreversible);
@@ -146,9 +157,14 @@ int sl_report_log_json(sl_buf *out, const sl_migrate_status *st)
 			json_object_set_new(o, keys[k], v ? json_string(v) : json_null());
 		}
 		json_object_set_new(o, "state", json_string(sl_mig_state_name(s->state)));
-		json_object_set_new(o, "applied_at", s->row && s->row->applied_at ? json_string(s->row->applied_at) : json_null());
-		json_object_set_new(o, "applied_by", s->row && s->row->applied_by ? json_string(s->row->applied_by) : json_null());
-		json_object_set_new(o, "duration_ms", s->row ? json_integer(s->row->duration_ms) : json_null());
+		json_object_set_new(o, "applied_at",
+				    s->row && s->row->applied_at ? json_string(s->row->applied_at)
+								 : json_null());
+		json_object_set_new(o, "applied_by",
+				    s->row && s->row->applied_by ? json_string(s->row->applied_by)
+								 : json_null());
+		json_object_set_new(o, "duration_ms",
+				    s->row ? json_integer(s->row->duration_ms) : json_null());
 		json_array_append_new(a, o);
 	}
 	char *text = json_dumps(a, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -40,24 +40,41 @@ static int mermaid_name(sl_buf *out, const char *s)
 static int plain_type(sl_buf *out, const sl_type *t)
 {
 	switch (t->kind) {
-	case SL_T_BOOL: return sl_buf_puts(out, "yes/no");
-	case SL_T_INT16: case SL_T_INT32: case SL_T_INT64: return sl_buf_puts(out, "whole number");
-	case SL_T_FLOAT32: case SL_T_FLOAT64: return sl_buf_puts(out, "approximate number");
+	case SL_T_BOOL:
+		return sl_buf_puts(out, "yes/no");
+	case SL_T_INT16:
+	case SL_T_INT32:
+	case SL_T_INT64:
+		return sl_buf_puts(out, "whole number");
+	case SL_T_FLOAT32:
+	case SL_T_FLOAT64:
+		return sl_buf_puts(out, "approximate number");
 	case SL_T_DECIMAL:
 		if (t->scale > 0)
 			return sl_buf_printf(out, "exact number with %d decimals", t->scale);
 		return sl_buf_puts(out, "exact number");
-	case SL_T_CHAR: return sl_buf_printf(out, "text of %d characters", t->length);
-	case SL_T_VARCHAR: return sl_buf_printf(out, "text (up to %d characters)", t->length);
-	case SL_T_TEXT: return sl_buf_puts(out, "text");
-	case SL_T_BLOB: return sl_buf_puts(out, "binary data (files, images)");
-	case SL_T_DATE: return sl_buf_puts(out, "date");
-	case SL_T_TIME: return sl_buf_puts(out, "time of day");
-	case SL_T_TIMESTAMP: return sl_buf_puts(out, "date and time");
-	case SL_T_TIMESTAMPTZ: return sl_buf_puts(out, "date and time (exact instant, time-zone aware)");
-	case SL_T_INTERVAL: return sl_buf_puts(out, "duration");
-	case SL_T_UUID: return sl_buf_puts(out, "unique identifier (UUID)");
-	case SL_T_JSON: return sl_buf_puts(out, "structured data (JSON)");
+	case SL_T_CHAR:
+		return sl_buf_printf(out, "text of %d characters", t->length);
+	case SL_T_VARCHAR:
+		return sl_buf_printf(out, "text (up to %d characters)", t->length);
+	case SL_T_TEXT:
+		return sl_buf_puts(out, "text");
+	case SL_T_BLOB:
+		return sl_buf_puts(out, "binary data (files, images)");
+	case SL_T_DATE:
+		return sl_buf_puts(out, "date");
+	case SL_T_TIME:
+		return sl_buf_puts(out, "time of day");
+	case SL_T_TIMESTAMP:
+		return sl_buf_puts(out, "date and time");
+	case SL_T_TIMESTAMPTZ:
+		return sl_buf_puts(out, "date and time (exact instant, time-zone aware)");
+	case SL_T_INTERVAL:
+		return sl_buf_puts(out, "duration");
+	case SL_T_UUID:
+		return sl_buf_puts(out, "unique identifier (UUID)");
+	case SL_T_JSON:
+		return sl_buf_puts(out, "structured data (JSON)");
 	case SL_T_ENUM:
 	case SL_T_SET: {
 		int rc = sl_buf_puts(out, t->kind == SL_T_SET ? "any of: " : "one of: ");
@@ -67,9 +84,12 @@ static int plain_type(sl_buf *out, const sl_type *t)
 			rc = sl_buf_printf(out, "values of %s", t->elem);
 		return rc;
 	}
-	case SL_T_ARRAY: return sl_buf_printf(out, "list of %s", t->elem ? t->elem : "values");
-	case SL_T_GEOMETRY: return sl_buf_puts(out, "location or shape");
-	default: return sl_buf_puts(out, "other");
+	case SL_T_ARRAY:
+		return sl_buf_printf(out, "list of %s", t->elem ? t->elem : "values");
+	case SL_T_GEOMETRY:
+		return sl_buf_puts(out, "location or shape");
+	default:
+		return sl_buf_puts(out, "other");
 	}
 }
 
@@ -127,20 +147,31 @@ static int links_to(sl_buf *out, const sl_table *t)
 
 static int glance(sl_buf *out, const sl_schema *s)
 {
-	int rc = sl_buf_puts(out, "## At a glance\n\n| Table | Rows | Links to | Linked from |\n|---|---:|---|---|\n");
+	int rc = sl_buf_puts(
+		out, "## At a glance\n\n| Table | Rows | Links to | Linked from |\n|---|---:|---|---|\n");
 	for (size_t i = 0; !rc && i < s->ntables; i++) {
 		const sl_table *t = &s->tables[i];
 		rc = sl_buf_puts(out, "| [");
-		if (!rc) rc = cell(out, t->name);
-		if (!rc) rc = sl_buf_puts(out, "](#table-");
-		if (!rc) rc = mermaid_name(out, t->name);
-		if (!rc) rc = sl_buf_puts(out, ") | ");
-		if (!rc) rc = rows_text(out, t);
-		if (!rc) rc = sl_buf_puts(out, " | ");
-		if (!rc) rc = links_to(out, t);
-		if (!rc) rc = sl_buf_puts(out, " | ");
-		if (!rc) rc = linked_from(out, s, t);
-		if (!rc) rc = sl_buf_puts(out, " |\n");
+		if (!rc)
+			rc = cell(out, t->name);
+		if (!rc)
+			rc = sl_buf_puts(out, "](#table-");
+		if (!rc)
+			rc = mermaid_name(out, t->name);
+		if (!rc)
+			rc = sl_buf_puts(out, ") | ");
+		if (!rc)
+			rc = rows_text(out, t);
+		if (!rc)
+			rc = sl_buf_puts(out, " | ");
+		if (!rc)
+			rc = links_to(out, t);
+		if (!rc)
+			rc = sl_buf_puts(out, " | ");
+		if (!rc)
+			rc = linked_from(out, s, t);
+		if (!rc)
+			rc = sl_buf_puts(out, " |\n");
 	}
 	return rc ? rc : sl_buf_putc(out, '\n');
 }
@@ -152,17 +183,23 @@ static int diagram(sl_buf *out, const sl_schema *s)
 		const sl_table *t = &s->tables[i];
 		if (!t->nfkeys) {
 			rc = sl_buf_puts(out, "    ");
-			if (!rc) rc = mermaid_name(out, t->name);
-			if (!rc) rc = sl_buf_puts(out, " {\n    }\n");
+			if (!rc)
+				rc = mermaid_name(out, t->name);
+			if (!rc)
+				rc = sl_buf_puts(out, " {\n    }\n");
 		}
 		for (size_t j = 0; !rc && j < t->nfkeys; j++) {
 			const sl_fkey *f = &t->fkeys[j];
 			const sl_column *c = f->ncolumns ? sl_table_find_column(t, f->columns[0]) : NULL;
 			rc = sl_buf_puts(out, "    ");
-			if (!rc) rc = mermaid_name(out, f->ref_table);
-			if (!rc) rc = sl_buf_puts(out, c && c->nullable ? " |o--o{ " : " ||--o{ ");
-			if (!rc) rc = mermaid_name(out, t->name);
-			if (!rc) rc = sl_buf_printf(out, " : \"%s\"\n", f->ncolumns ? f->columns[0] : "");
+			if (!rc)
+				rc = mermaid_name(out, f->ref_table);
+			if (!rc)
+				rc = sl_buf_puts(out, c && c->nullable ? " |o--o{ " : " ||--o{ ");
+			if (!rc)
+				rc = mermaid_name(out, t->name);
+			if (!rc)
+				rc = sl_buf_printf(out, " : \"%s\"\n", f->ncolumns ? f->columns[0] : "");
 		}
 	}
 	return rc ? rc : sl_buf_puts(out, "```\n\n");
@@ -185,10 +222,12 @@ static int fk_sentence(sl_buf *out, const sl_table *t, const sl_fkey *f)
 		rc = sl_buf_printf(out, "Deleting that %s row clears the link here.\n", f->ref_table);
 		break;
 	case SL_FK_SET_DEFAULT:
-		rc = sl_buf_printf(out, "Deleting that %s row resets the link here to its default.\n", f->ref_table);
+		rc = sl_buf_printf(out, "Deleting that %s row resets the link here to its default.\n",
+				   f->ref_table);
 		break;
 	default:
-		rc = sl_buf_printf(out, "A %s row cannot be deleted while rows here point to it.\n", f->ref_table);
+		rc = sl_buf_printf(out, "A %s row cannot be deleted while rows here point to it.\n",
+				   f->ref_table);
 	}
 	(void)t;
 	return rc;
@@ -197,42 +236,70 @@ static int fk_sentence(sl_buf *out, const sl_table *t, const sl_fkey *f)
 static int table_section(sl_buf *out, const sl_schema *s, const sl_table *t)
 {
 	int rc = sl_buf_puts(out, "<a id=\"table-");
-	if (!rc) rc = mermaid_name(out, t->name);
-	if (!rc) rc = sl_buf_printf(out, "\"></a>\n### %s\n\n", t->name);
-	if (!rc) rc = sl_buf_puts(out, "Rows: ");
-	if (!rc) rc = rows_text(out, t);
+	if (!rc)
+		rc = mermaid_name(out, t->name);
+	if (!rc)
+		rc = sl_buf_printf(out, "\"></a>\n### %s\n\n", t->name);
+	if (!rc)
+		rc = sl_buf_puts(out, "Rows: ");
+	if (!rc)
+		rc = rows_text(out, t);
 	if (!rc && t->comment)
 		rc = sl_buf_printf(out, ". %s", t->comment);
 	if (!rc)
-		rc = sl_buf_puts(out, "\n\n| Field | What it holds | Required | Notes |\n|---|---|---|---|\n");
+		rc = sl_buf_puts(out,
+				 "\n\n| Field | What it holds | Required | Notes |\n|---|---|---|---|\n");
 	for (size_t i = 0; !rc && i < t->ncolumns; i++) {
 		const sl_column *c = &t->columns[i];
-		bool pk = t->primary_key && in_list(t->primary_key->columns, t->primary_key->ncolumns, c->name);
+		bool pk =
+			t->primary_key && in_list(t->primary_key->columns, t->primary_key->ncolumns, c->name);
 		bool uq = false;
 		for (size_t j = 0; j < t->nuniques; j++)
 			uq |= t->uniques[j].ncolumns == 1 && strcmp(t->uniques[j].columns[0], c->name) == 0;
 		const sl_fkey *f = fk_of(t, c->name);
 		rc = sl_buf_puts(out, "| `");
-		if (!rc) rc = cell(out, c->name);
-		if (!rc) rc = sl_buf_puts(out, "` | ");
-		if (!rc) rc = plain_type(out, &c->type);
-		if (!rc) rc = sl_buf_printf(out, " | %s | ", c->nullable && !pk ? "no" : "yes");
+		if (!rc)
+			rc = cell(out, c->name);
+		if (!rc)
+			rc = sl_buf_puts(out, "` | ");
+		if (!rc)
+			rc = plain_type(out, &c->type);
+		if (!rc)
+			rc = sl_buf_printf(out, " | %s | ", c->nullable && !pk ? "no" : "yes");
 		const char *sep = "";
-		if (!rc && pk) { rc = sl_buf_puts(out, "identifies the row"); sep = "; "; }
-		if (!rc && c->identity) { rc = sl_buf_printf(out, "%snumbered automatically", sep); sep = "; "; }
-		if (!rc && uq) { rc = sl_buf_printf(out, "%sno two rows share it", sep); sep = "; "; }
-		if (!rc && f) { rc = sl_buf_printf(out, "%slinks to %s", sep, f->ref_table); sep = "; "; }
-		if (!rc && c->generated_expr) { rc = sl_buf_printf(out, "%scomputed from other fields", sep); sep = "; "; }
+		if (!rc && pk) {
+			rc = sl_buf_puts(out, "identifies the row");
+			sep = "; ";
+		}
+		if (!rc && c->identity) {
+			rc = sl_buf_printf(out, "%snumbered automatically", sep);
+			sep = "; ";
+		}
+		if (!rc && uq) {
+			rc = sl_buf_printf(out, "%sno two rows share it", sep);
+			sep = "; ";
+		}
+		if (!rc && f) {
+			rc = sl_buf_printf(out, "%slinks to %s", sep, f->ref_table);
+			sep = "; ";
+		}
+		if (!rc && c->generated_expr) {
+			rc = sl_buf_printf(out, "%scomputed from other fields", sep);
+			sep = "; ";
+		}
 		if (!rc && c->default_expr && !c->identity) {
 			rc = sl_buf_printf(out, "%sdefault ", sep);
-			if (!rc) rc = cell(out, c->default_expr);
+			if (!rc)
+				rc = cell(out, c->default_expr);
 			sep = "; ";
 		}
 		if (!rc && c->comment) {
 			rc = sl_buf_puts(out, sep);
-			if (!rc) rc = cell(out, c->comment);
+			if (!rc)
+				rc = cell(out, c->comment);
 		}
-		if (!rc) rc = sl_buf_puts(out, " |\n");
+		if (!rc)
+			rc = sl_buf_puts(out, " |\n");
 	}
 	if (!rc && (t->nfkeys || t->nchecks || t->nuniques))
 		rc = sl_buf_puts(out, "\n**Rules and links**\n\n");
@@ -244,12 +311,15 @@ static int table_section(sl_buf *out, const sl_schema *s, const sl_table *t)
 		rc = sl_buf_puts(out, "- No two rows share the same combination of `");
 		for (size_t j = 0; !rc && j < t->uniques[i].ncolumns; j++)
 			rc = sl_buf_printf(out, "%s%s", j ? "`, `" : "", t->uniques[i].columns[j]);
-		if (!rc) rc = sl_buf_puts(out, "`.\n");
+		if (!rc)
+			rc = sl_buf_puts(out, "`.\n");
 	}
 	for (size_t i = 0; !rc && i < t->nchecks; i++) {
 		rc = sl_buf_puts(out, "- Every row must satisfy `");
-		if (!rc) rc = cell(out, t->checks[i].expr);
-		if (!rc) rc = sl_buf_puts(out, "`.\n");
+		if (!rc)
+			rc = cell(out, t->checks[i].expr);
+		if (!rc)
+			rc = sl_buf_puts(out, "`.\n");
 	}
 	for (size_t i = 0; !rc && i < s->ntriggers; i++) {
 		const sl_trigger *g = &s->triggers[i];
@@ -291,17 +361,23 @@ int sl_report_schema_md(sl_buf *out, const sl_schema *s, const char *title)
 	int64_t total = 0;
 	for (size_t i = 0; i < s->ntables; i++)
 		total += s->tables[i].row_count > 0 ? s->tables[i].row_count : 0;
-	int rc = sl_buf_printf(out, "# Data map: %s\n\n", title ? title : (s->database ? s->database : "database"));
+	int rc = sl_buf_printf(out, "# Data map: %s\n\n",
+			       title ? title : (s->database ? s->database : "database"));
 	if (!rc)
-		rc = sl_buf_printf(out, "A %s database (%s) with %zu tables holding %" PRId64
+		rc = sl_buf_printf(out,
+				   "A %s database (%s) with %zu tables holding %" PRId64
 				   " rows, %zu views and %zu automatic actions (triggers).\n\n",
 				   sl_engine_name(s->engine), s->server_version ? s->server_version : "",
 				   s->ntables, total, s->nviews, s->ntriggers);
-	if (!rc) rc = glance(out, s);
-	if (!rc && s->ntables) rc = diagram(out, s);
-	if (!rc) rc = sl_buf_puts(out, "## Tables\n\n");
+	if (!rc)
+		rc = glance(out, s);
+	if (!rc && s->ntables)
+		rc = diagram(out, s);
+	if (!rc)
+		rc = sl_buf_puts(out, "## Tables\n\n");
 	for (size_t i = 0; !rc && i < s->ntables; i++)
 		rc = table_section(out, s, &s->tables[i]);
-	if (!rc) rc = views_section(out, s);
+	if (!rc)
+		rc = views_section(out, s);
 	return rc;
 }

@@ -105,7 +105,8 @@ int sl_report_schema_text(sl_buf *out, const sl_schema *s)
 		rc = sl_buf_printf(out, "%sview %s reads", v->materialized ? "materialized " : "", v->name);
 		for (size_t j = 0; !rc && j < v->nreads; j++)
 			rc = sl_buf_printf(out, "%s %s%s%s", j ? "," : "", v->reads[j].table,
-					   v->reads[j].column ? "." : "", v->reads[j].column ? v->reads[j].column : "");
+					   v->reads[j].column ? "." : "",
+					   v->reads[j].column ? v->reads[j].column : "");
 		if (!rc)
 			rc = sl_buf_putc(out, '\n');
 	}
@@ -116,10 +117,13 @@ int sl_report_schema_text(sl_buf *out, const sl_schema *s)
 	}
 	for (size_t i = 0; !rc && i < s->nsequences; i++) {
 		const sl_sequence *q = &s->sequences[i];
-		rc = sl_buf_printf(out, "sequence %s start %" PRId64 " increment %" PRId64 " last %" PRId64 "%s%s%s%s\n",
+		rc = sl_buf_printf(out,
+				   "sequence %s start %" PRId64 " increment %" PRId64 " last %" PRId64
+				   "%s%s%s%s\n",
 				   q->name, q->start, q->increment, q->last_value,
-				   q->owned_by_table ? " owned by " : "", q->owned_by_table ? q->owned_by_table : "",
-				   q->owned_by_column ? "." : "", q->owned_by_column ? q->owned_by_column : "");
+				   q->owned_by_table ? " owned by " : "",
+				   q->owned_by_table ? q->owned_by_table : "", q->owned_by_column ? "." : "",
+				   q->owned_by_column ? q->owned_by_column : "");
 	}
 	for (size_t i = 0; !rc && i < s->nenums; i++) {
 		const sl_enum_type *e = &s->enums[i];

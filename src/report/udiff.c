@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define SL_UDIFF_MAX_CELLS (4u * 1024 * 1024)
-#define CONTEXT 2
+#define CONTEXT            2
 
 typedef struct lines {
 	const char **p;
@@ -60,7 +60,8 @@ typedef struct op {
 	size_t ai, bi;
 } op;
 
-int sl_report_udiff(sl_buf *out, const char *a_text, const char *b_text, const char *a_label, const char *b_label)
+int sl_report_udiff(sl_buf *out, const char *a_text, const char *b_text, const char *a_label,
+		    const char *b_label)
 {
 	lines a = { 0 }, b = { 0 };
 	unsigned *t = NULL;
@@ -71,7 +72,8 @@ int sl_report_udiff(sl_buf *out, const char *a_text, const char *b_text, const c
 	if (rc)
 		goto done;
 	if ((a.n + 1) * (b.n + 1) > SL_UDIFF_MAX_CELLS) {
-		rc = sl_buf_printf(out, "--- %s\n+++ %s\n(%zu and %zu lines: too large to show line by line)\n",
+		rc = sl_buf_printf(out,
+				   "--- %s\n+++ %s\n(%zu and %zu lines: too large to show line by line)\n",
 				   a_label, b_label, a.n, b.n);
 		goto done;
 	}
@@ -84,8 +86,10 @@ int sl_report_udiff(sl_buf *out, const char *a_text, const char *b_text, const c
 	}
 	for (size_t i = a.n; i-- > 0;)
 		for (size_t j = b.n; j-- > 0;)
-			t[i * w + j] = same(&a, i, &b, j) ? t[(i + 1) * w + j + 1] + 1
-				: (t[(i + 1) * w + j] > t[i * w + j + 1] ? t[(i + 1) * w + j] : t[i * w + j + 1]);
+			t[i * w + j] = same(&a, i, &b, j)
+					       ? t[(i + 1) * w + j + 1] + 1
+					       : (t[(i + 1) * w + j] > t[i * w + j + 1] ? t[(i + 1) * w + j]
+											: t[i * w + j + 1]);
 	size_t n = 0, i = 0, j = 0;
 	while (i < a.n || j < b.n) {
 		if (i < a.n && j < b.n && same(&a, i, &b, j))

@@ -31,13 +31,13 @@ struct sl_ddl {
 };
 
 typedef struct gen {
-	sl_ddl *d;                /* NULL for sl_ddl_create_table: items are dropped */
+	sl_ddl *d; /* NULL for sl_ddl_create_table: items are dropped */
 	const sl_schema *src;
 	const sl_cast_plan *plan;
 	sl_engine e;
-	const char *schema;       /* PostgreSQL target schema or NULL */
+	const char *schema; /* PostgreSQL target schema or NULL */
 	bool if_not_exists;
-	bool same;                /* source dialect == target dialect */
+	bool same; /* source dialect == target dialect */
 } gen;
 
 static const char *const phase_names[SL_DDL__NPHASES] = {
@@ -76,7 +76,8 @@ static int add_item(gen *g, sl_ddl_phase ph, const char *kind, const char *table
 	va_start(ap, fmt);
 	int rc = sl_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	sl_ddl_item *it = rc ? NULL : sl_arena_push(d->arena, &d->items, &d->nitems, &d->cap_items, sizeof(*it));
+	sl_ddl_item *it =
+		rc ? NULL : sl_arena_push(d->arena, &d->items, &d->nitems, &d->cap_items, sizeof(*it));
 	if (!rc && !it)
 		rc = SL_ENOMEM;
 	if (!rc) {
@@ -149,8 +150,8 @@ static int mark_used(sl_ddl *d, const char *n)
  * taken name is prefixed with the table: MySQL scopes index names per table
  * (sakila has idx_fk_film_id on two tables). SQLite constraints are inline.
  */
-static int obj_name(gen *g, sl_buf *out, const sl_cast_table *ct, const char *name,
-		    const char *const *cols, size_t ncols, const char *suffix, bool is_index)
+static int obj_name(gen *g, sl_buf *out, const sl_cast_table *ct, const char *name, const char *const *cols,
+		    size_t ncols, const char *suffix, bool is_index)
 {
 	bool shared = g->d && (g->e == SL_ENGINE_POSTGRES || (g->e == SL_ENGINE_SQLITE && is_index));
 	sl_buf raw = SL_BUF_INIT;
@@ -183,7 +184,9 @@ static int obj_name(gen *g, sl_buf *out, const sl_cast_table *ct, const char *na
 
 static bool simple_default(const char *s)
 {
-	static const char *const kw[] = { "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "TRUE", "FALSE", "NULL" };
+	static const char *const kw[] = {
+		"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "TRUE", "FALSE", "NULL"
+	};
 	if (*s == '\'' || *s == '-' || *s == '(' || isdigit((unsigned char)*s))
 		return true;
 	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
@@ -235,11 +238,16 @@ static int column_def(sl_buf *b, const gen *g, const sl_table *t, const sl_cast_
 static const char *action_sql(sl_fk_action a)
 {
 	switch (a) {
-	case SL_FK_RESTRICT: return "RESTRICT";
-	case SL_FK_CASCADE: return "CASCADE";
-	case SL_FK_SET_NULL: return "SET NULL";
-	case SL_FK_SET_DEFAULT: return "SET DEFAULT";
-	default: return NULL;
+	case SL_FK_RESTRICT:
+		return "RESTRICT";
+	case SL_FK_CASCADE:
+		return "CASCADE";
+	case SL_FK_SET_NULL:
+		return "SET NULL";
+	case SL_FK_SET_DEFAULT:
+		return "SET DEFAULT";
+	default:
+		return NULL;
 	}
 }
 
@@ -376,7 +384,8 @@ int sl_ddl_create_table(sl_buf *out, const sl_table *t, const sl_cast_plan *plan
 		if (sl_cast_plan_table(plan, i)->src == t)
 			ct = sl_cast_plan_table(plan, i);
 	if (!ct || sl_cast_plan_target(plan) != target)
-		return sl_error_set(SL_EINVALID, "create table \"%s\": the cast plan is not for this table and target",
+		return sl_error_set(SL_EINVALID,
+				    "create table \"%s\": the cast plan is not for this table and target",
 				    t ? t->name : "");
 	gen g = { .plan = plan, .e = target, .same = sl_cast_plan_source(plan) == target };
 	int rc = create_table(out, &g, ct);
@@ -413,7 +422,8 @@ static int phase_tables(gen *g)
 	int rc = 0;
 	if (g->e == SL_ENGINE_POSTGRES && g->same) {
 		for (size_t i = 0; !rc && i < g->src->nenums; i++)
-			rc = create_enum(g, g->src->enums[i].name, g->src->enums[i].labels, g->src->enums[i].nlabels);
+			rc = create_enum(g, g->src->enums[i].name, g->src->enums[i].labels,
+					 g->src->enums[i].nlabels);
 		for (size_t i = 0; !rc && i < g->src->nsequences; i++) {
 			const sl_sequence *q = &g->src->sequences[i];
 			if (q->owned_by_table)
@@ -421,8 +431,9 @@ static int phase_tables(gen *g)
 			sl_buf_clear(&b);
 			rc = sl_buf_puts(&b, "CREATE SEQUENCE ");
 			rc = rc ? rc : qname(&b, g, q->name);
-			rc = rc ? rc : sl_buf_printf(&b, " INCREMENT BY %lld START WITH %lld",
-						     (long long)q->increment, (long long)q->start);
+			rc = rc ? rc
+				: sl_buf_printf(&b, " INCREMENT BY %lld START WITH %lld",
+						(long long)q->increment, (long long)q->start);
 			rc = rc ? rc : add_stmt(g, SL_DDL_TABLES, NULL, &b);
 		}
 	} else if (g->e == SL_ENGINE_POSTGRES) {
@@ -430,7 +441,8 @@ static int phase_tables(gen *g)
 			const sl_cast_table *ct = sl_cast_plan_table(g->plan, i);
 			for (size_t j = 0; !rc && j < ct->ncolumns; j++)
 				if (ct->columns[j].enum_type)
-					rc = create_enum(g, ct->columns[j].enum_type, ct->columns[j].type.labels,
+					rc = create_enum(g, ct->columns[j].enum_type,
+							 ct->columns[j].type.labels,
 							 ct->columns[j].type.nlabels);
 		}
 	}
@@ -466,10 +478,12 @@ static bool index_is_artefact(const gen *g, const sl_table *t, const sl_index *i
 	if (ix->primary)
 		return true;
 	if (ix->unique && !ix->where && !expr) {
-		if (t->primary_key && same_cols(ix->columns, ix->ncolumns, t->primary_key->columns, t->primary_key->ncolumns))
+		if (t->primary_key &&
+		    same_cols(ix->columns, ix->ncolumns, t->primary_key->columns, t->primary_key->ncolumns))
 			return true;
 		for (size_t i = 0; i < t->nuniques; i++)
-			if (same_cols(ix->columns, ix->ncolumns, t->uniques[i].columns, t->uniques[i].ncolumns))
+			if (same_cols(ix->columns, ix->ncolumns, t->uniques[i].columns,
+				      t->uniques[i].ncolumns))
 				return true;
 	}
 	if (sl_cast_plan_source(g->plan) == SL_ENGINE_MYSQL && !ix->unique)
@@ -506,20 +520,22 @@ static int add_unique(gen *g, const sl_cast_table *ct, const sl_key *k)
 }
 
 /* One index element for the target; SL_EINVALID with *why when it cannot be carried. */
-static int index_elem(sl_buf *b, gen *g, const sl_cast_table *ct, const sl_index *ix, size_t i, const char **why)
+static int index_elem(sl_buf *b, gen *g, const sl_cast_table *ct, const sl_index *ix, size_t i,
+		      const char **why)
 {
 	if (ix->is_expression && ix->is_expression[i]) {
 		int rc = sl_buf_putc(b, '(');
 		if (!rc)
-			rc = sl_expr_translate(b, ix->columns[i], sl_cast_plan_source(g->plan), g->e, ct, why);
+			rc = sl_expr_translate(b, ix->columns[i], sl_cast_plan_source(g->plan), g->e, ct,
+					       why);
 		if (!rc && g->e == SL_ENGINE_SQLITE && strchr(ix->columns[i], '(') == NULL)
 			*why = NULL;
 		return rc ? rc : sl_buf_putc(b, ')');
 	}
 	const sl_cast_column *cc = sl_cast_table_find_column(ct, ix->columns[i]);
 	int rc = qi(b, g, cc ? cc->name : ix->columns[i]);
-	if (!rc && cc && g->e == SL_ENGINE_MYSQL && (cc->type.kind == SL_T_TEXT || cc->type.kind == SL_T_BLOB ||
-						     cc->type.kind == SL_T_JSON))
+	if (!rc && cc && g->e == SL_ENGINE_MYSQL &&
+	    (cc->type.kind == SL_T_TEXT || cc->type.kind == SL_T_BLOB || cc->type.kind == SL_T_JSON))
 		rc = sl_buf_puts(b, "(255)");
 	return rc;
 }
@@ -548,8 +564,10 @@ static int add_index(gen *g, const sl_cast_table *ct, const sl_index *ix)
 	if (rc)
 		goto done;
 	const char *method = g->same && ix->method && g->e == SL_ENGINE_MYSQL &&
-			     (strcasecmp(ix->method, "FULLTEXT") == 0 || strcasecmp(ix->method, "SPATIAL") == 0)
-			     ? ix->method : NULL;
+					     (strcasecmp(ix->method, "FULLTEXT") == 0 ||
+					      strcasecmp(ix->method, "SPATIAL") == 0)
+				     ? ix->method
+				     : NULL;
 	rc = sl_buf_printf(&b, "CREATE %s%sINDEX %s", ix->unique ? "UNIQUE " : "", method ? method : "",
 			   g->if_not_exists && g->e != SL_ENGINE_MYSQL ? "IF NOT EXISTS " : "");
 	if (method && !rc)
@@ -557,7 +575,8 @@ static int add_index(gen *g, const sl_cast_table *ct, const sl_index *ix)
 	rc = rc ? rc : qi(&b, g, sl_buf_cstr(&n));
 	rc = rc ? rc : sl_buf_puts(&b, " ON ");
 	rc = rc ? rc : qname(&b, g, ct->name);
-	if (!rc && g->same && g->e == SL_ENGINE_POSTGRES && ix->method && strcasecmp(ix->method, "btree") != 0)
+	if (!rc && g->same && g->e == SL_ENGINE_POSTGRES && ix->method &&
+	    strcasecmp(ix->method, "btree") != 0)
 		rc = sl_buf_printf(&b, " USING %s", ix->method);
 	rc = rc ? rc : sl_buf_puts(&b, " (");
 	for (size_t i = 0; !rc && i < ix->ncolumns; i++) {
@@ -579,7 +598,8 @@ static int add_index(gen *g, const sl_cast_table *ct, const sl_index *ix)
 	}
 	if (rc == SL_EINVALID) {
 		rc = add_item(g, SL_DDL_INDEXES, "index", tname, ix->name, ix->definition,
-			      "expression or predicate not translated: it %s", why ? why : "differs between engines");
+			      "expression or predicate not translated: it %s",
+			      why ? why : "differs between engines");
 		goto done;
 	}
 emit:
@@ -675,7 +695,8 @@ static int phase_fkeys(gen *g)
 		const sl_table *t = ct->src;
 		for (size_t k = 0; !rc && k < t->nfkeys; k++) {
 			const sl_fkey *fk = &t->fkeys[k];
-			const sl_cast_table *pt = sl_cast_plan_find_table(g->plan, fk->ref_schema, fk->ref_table);
+			const sl_cast_table *pt =
+				sl_cast_plan_find_table(g->plan, fk->ref_schema, fk->ref_table);
 			if (!pt) {
 				rc = add_item(g, SL_DDL_FOREIGN_KEYS, "foreign key", t->name, fk->name, NULL,
 					      "references \"%s\", which is not copied", fk->ref_table);
@@ -762,14 +783,20 @@ static int reset_identity(gen *g, const sl_cast_table *ct, const sl_cast_column 
 		break;
 	default:
 		rc = sl_buf_puts(&b, "UPDATE sqlite_sequence SET seq = MAX(seq, ");
-		rc = rc ? rc : sl_buf_printf(&b, "(SELECT COALESCE(max(%s), 0) FROM %s), %lld) WHERE name = ", c.ptr, q.ptr, last);
+		rc = rc ? rc
+			: sl_buf_printf(&b,
+					"(SELECT COALESCE(max(%s), 0) FROM %s), %lld) WHERE name = ", c.ptr,
+					q.ptr, last);
 		rc = rc ? rc : sl_ddl_quote_string(&b, g->e, ct->name);
 		rc = rc ? rc : add_stmt(g, SL_DDL_SEQUENCES, ct->name, &b);
 		sl_buf_clear(&b);
 		rc = rc ? rc : sl_buf_puts(&b, "INSERT INTO sqlite_sequence (name, seq) SELECT ");
 		rc = rc ? rc : sl_ddl_quote_string(&b, g->e, ct->name);
-		rc = rc ? rc : sl_buf_printf(&b, ", MAX((SELECT COALESCE(max(%s), 0) FROM %s), %lld) "
-					     "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ", c.ptr, q.ptr, last);
+		rc = rc ? rc
+			: sl_buf_printf(&b,
+					", MAX((SELECT COALESCE(max(%s), 0) FROM %s), %lld) "
+					"WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ",
+					c.ptr, q.ptr, last);
 		rc = rc ? rc : sl_ddl_quote_string(&b, g->e, ct->name);
 		rc = rc ? rc : sl_buf_putc(&b, ')');
 		break;
@@ -832,7 +859,8 @@ static int emit_view(gen *g, const sl_view *v)
 {
 	if (!g->same)
 		return add_item(g, SL_DDL_VIEWS, "view", NULL, v->name, v->definition,
-				"views are %s SQL: not translated", sl_engine_name(sl_cast_plan_source(g->plan)));
+				"views are %s SQL: not translated",
+				sl_engine_name(sl_cast_plan_source(g->plan)));
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_buf_printf(&b, "CREATE %sVIEW ", v->materialized ? "MATERIALIZED " : "");
 	rc = rc ? rc : qname(&b, g, v->name);
@@ -861,7 +889,7 @@ static int phase_views(gen *g)
 				left--;
 			}
 		for (size_t i = 0; !rc && before == left && i < s->nviews; i++)
-			if (!done[i]) {   /* a cycle cannot be created; emit the rest in model order */
+			if (!done[i]) { /* a cycle cannot be created; emit the rest in model order */
 				rc = emit_view(g, &s->views[i]);
 				done[i] = true;
 				left--;
@@ -882,7 +910,8 @@ static int phase_triggers(gen *g)
 			def++;
 		if (!g->same) {
 			rc = add_item(g, SL_DDL_TRIGGERS, "trigger", tr->table, tr->name, tr->definition,
-				      "triggers are %s code: not translated", sl_engine_name(sl_cast_plan_source(g->plan)));
+				      "triggers are %s code: not translated",
+				      sl_engine_name(sl_cast_plan_source(g->plan)));
 		} else if (strncasecmp(def, "CREATE", 6) != 0) {
 			rc = add_item(g, SL_DDL_TRIGGERS, "trigger", tr->table, tr->name, tr->definition,
 				      "only the trigger body is known");
@@ -907,8 +936,10 @@ int sl_ddl_generate(sl_ddl **out, const sl_schema *src, const sl_cast_plan *plan
 	*out = NULL;
 	if (!opts)
 		opts = &defaults;
-	if (!src || !plan || sl_cast_plan_target(plan) != target || sl_cast_plan_source(plan) != src->engine) {
-		rc = sl_error_set(SL_EINVALID, "generate ddl: the cast plan was not made for this model and target");
+	if (!src || !plan || sl_cast_plan_target(plan) != target ||
+	    sl_cast_plan_source(plan) != src->engine) {
+		rc = sl_error_set(SL_EINVALID,
+				  "generate ddl: the cast plan was not made for this model and target");
 		goto done;
 	}
 	d = calloc(1, sizeof(*d));
@@ -917,8 +948,13 @@ int sl_ddl_generate(sl_ddl **out, const sl_schema *src, const sl_cast_plan *plan
 		goto done;
 	}
 	d->target = target;
-	gen g = { .d = d, .src = src, .plan = plan, .e = target, .schema = opts->target_schema,
-		  .if_not_exists = opts->if_not_exists, .same = src->engine == target };
+	gen g = { .d = d,
+		  .src = src,
+		  .plan = plan,
+		  .e = target,
+		  .schema = opts->target_schema,
+		  .if_not_exists = opts->if_not_exists,
+		  .same = src->engine == target };
 	for (size_t i = 0; !rc && target == SL_ENGINE_POSTGRES && i < sl_cast_plan_ntables(plan); i++)
 		rc = mark_used(d, sl_cast_plan_table(plan, i)->name);
 	rc = rc ? rc : phase_tables(&g);

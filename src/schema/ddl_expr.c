@@ -121,12 +121,14 @@ static int scan(sl_xtoks *out, const char *expr, sl_engine dialect)
 			rc = read_quoted(&p, '\'', dialect == SL_ENGINE_MYSQL, &b);
 			if (!rc)
 				rc = push_tok(out, SL_XT_STRING, b.ptr ? b.ptr : "", b.len);
-		} else if ((c == 'b' || c == 'B' || c == 'E' || c == 'e' || c == 'N' || c == 'n') && p[1] == '\'') {
+		} else if ((c == 'b' || c == 'B' || c == 'E' || c == 'e' || c == 'N' || c == 'n') &&
+			   p[1] == '\'') {
 			bool bits = c == 'b' || c == 'B';
 			p++;
 			rc = read_quoted(&p, '\'', dialect == SL_ENGINE_MYSQL || c == 'E' || c == 'e', &b);
 			if (!rc)
-				rc = push_tok(out, bits ? SL_XT_BITS : SL_XT_STRING, b.ptr ? b.ptr : "", b.len);
+				rc = push_tok(out, bits ? SL_XT_BITS : SL_XT_STRING, b.ptr ? b.ptr : "",
+					      b.len);
 		} else if (c == '"' || c == '`') {
 			rc = read_quoted(&p, (char)c, false, &b);
 			if (!rc)
@@ -144,7 +146,8 @@ static int scan(sl_xtoks *out, const char *expr, sl_engine dialect)
 			while (isdigit((unsigned char)*p) || *p == '.')
 				p++;
 			if ((*p == 'e' || *p == 'E') &&
-			    (isdigit((unsigned char)p[1]) || ((p[1] == '-' || p[1] == '+') && isdigit((unsigned char)p[2])))) {
+			    (isdigit((unsigned char)p[1]) ||
+			     ((p[1] == '-' || p[1] == '+') && isdigit((unsigned char)p[2])))) {
 				p += 2;
 				while (isdigit((unsigned char)*p))
 					p++;
@@ -158,16 +161,19 @@ static int scan(sl_xtoks *out, const char *expr, sl_engine dialect)
 		} else if (c == ':' && p[1] == ':') {
 			rc = push_tok(out, SL_XT_CAST, p, 2);
 			p += 2;
-		} else if (strchr("<>!=|", c) && p[1] && strchr("<>=|", p[1]) &&
-			   !(c == '=' && p[1] != '=')) {
+		} else if (strchr("<>!=|", c) && p[1] && strchr("<>=|", p[1]) && !(c == '=' && p[1] != '=')) {
 			rc = push_tok(out, SL_XT_OP, p, 2);
 			p += 2;
 		} else if (strchr("=<>+-*/%", c)) {
 			rc = push_tok(out, SL_XT_OP, p, 1);
 			p++;
 		} else {
-			sl_xt_kind k = c == '(' ? SL_XT_LPAREN : c == ')' ? SL_XT_RPAREN : c == ',' ? SL_XT_COMMA
-				     : c == '[' ? SL_XT_LBRACK : c == ']' ? SL_XT_RBRACK : SL_XT_OTHER;
+			sl_xt_kind k = c == '('   ? SL_XT_LPAREN
+				       : c == ')' ? SL_XT_RPAREN
+				       : c == ',' ? SL_XT_COMMA
+				       : c == '[' ? SL_XT_LBRACK
+				       : c == ']' ? SL_XT_RBRACK
+						  : SL_XT_OTHER;
 			rc = push_tok(out, k, p, 1);
 			p++;
 		}
@@ -238,14 +244,16 @@ static void strip_introducers(sl_xtoks *t)
 static int rewrite_any_array(sl_xtoks *t)
 {
 	for (size_t i = 0; i + 2 < t->n; i++) {
-		if (!(t->v[i].kind == SL_XT_OP && strcmp(t->v[i].text, "=") == 0 && is_word(&t->v[i + 1], "ANY")))
+		if (!(t->v[i].kind == SL_XT_OP && strcmp(t->v[i].text, "=") == 0 &&
+		      is_word(&t->v[i + 1], "ANY")))
 			continue;
 		size_t j = i + 2, opens = 0;
 		while (j < t->n && t->v[j].kind == SL_XT_LPAREN) {
 			opens++;
 			j++;
 		}
-		if (!opens || j + 1 >= t->n || !is_word(&t->v[j], "ARRAY") || t->v[j + 1].kind != SL_XT_LBRACK)
+		if (!opens || j + 1 >= t->n || !is_word(&t->v[j], "ARRAY") ||
+		    t->v[j + 1].kind != SL_XT_LBRACK)
 			continue;
 		size_t k = j + 2;
 		while (k < t->n && t->v[k].kind != SL_XT_RBRACK)
@@ -269,7 +277,7 @@ static int rewrite_any_array(sl_xtoks *t)
 		t->v[k].kind = SL_XT_RPAREN;
 		if (!(t->v[k].text = strdup(")")))
 			return sl_error_nomem();
-		drop_range(t, close, opens);       /* trailing parens */
+		drop_range(t, close, opens);           /* trailing parens */
 		drop_range(t, i + 2, j + 2 - (i + 2)); /* "( x opens ARRAY [" */
 	}
 	return 0;
@@ -308,7 +316,9 @@ done:
 
 static bool keyword(const char *w)
 {
-	static const char *const kw[] = { "AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE", "BETWEEN" };
+	static const char *const kw[] = {
+		"AND", "OR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE", "BETWEEN"
+	};
 	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
 		if (strcasecmp(w, kw[i]) == 0)
 			return true;
@@ -328,8 +338,8 @@ static const char *target_column(const sl_cast_table *ct, const char *name, bool
 	return NULL;
 }
 
-static int emit_token(sl_buf *out, const sl_xtok *t, sl_engine from, sl_engine to,
-		      const sl_cast_table *ct, const char **why)
+static int emit_token(sl_buf *out, const sl_xtok *t, sl_engine from, sl_engine to, const sl_cast_table *ct,
+		      const char **why)
 {
 	const char *col;
 	switch (t->kind) {
@@ -375,8 +385,8 @@ static int emit_token(sl_buf *out, const sl_xtok *t, sl_engine from, sl_engine t
 	}
 }
 
-int sl_expr_translate(sl_buf *out, const char *expr, sl_engine from, sl_engine to,
-		      const sl_cast_table *ct, const char **why)
+int sl_expr_translate(sl_buf *out, const char *expr, sl_engine from, sl_engine to, const sl_cast_table *ct,
+		      const char **why)
 {
 	sl_xtoks t;
 	*why = NULL;
@@ -408,7 +418,8 @@ int sl_expr_translate(sl_buf *out, const char *expr, sl_engine from, sl_engine t
 	for (size_t i = a; !rc && i < b; i++) {
 		const sl_xtok *k = &t.v[i];
 		/* a word followed by "(" is a function call, even when it names a column */
-		if (k->kind == SL_XT_WORD && !keyword(k->text) && i + 1 < b && t.v[i + 1].kind == SL_XT_LPAREN) {
+		if (k->kind == SL_XT_WORD && !keyword(k->text) && i + 1 < b &&
+		    t.v[i + 1].kind == SL_XT_LPAREN) {
 			*why = "calls a function";
 			rc = SL_EINVALID;
 			break;

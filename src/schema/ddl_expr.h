@@ -18,13 +18,13 @@
 #include "sluice/url.h"
 
 typedef enum sl_xt_kind {
-	SL_XT_WORD,    /* bare identifier or keyword, as written */
-	SL_XT_IDENT,   /* quoted identifier, decoded */
-	SL_XT_STRING,  /* string literal, decoded */
-	SL_XT_BITS,    /* b'0101' / B'0101', decoded digits */
+	SL_XT_WORD,   /* bare identifier or keyword, as written */
+	SL_XT_IDENT,  /* quoted identifier, decoded */
+	SL_XT_STRING, /* string literal, decoded */
+	SL_XT_BITS,   /* b'0101' / B'0101', decoded digits */
 	SL_XT_NUMBER,
-	SL_XT_OP,      /* = <> != < > <= >= - + * / || */
-	SL_XT_CAST,    /* :: */
+	SL_XT_OP,   /* = <> != < > <= >= - + * / || */
+	SL_XT_CAST, /* :: */
 	SL_XT_LPAREN,
 	SL_XT_RPAREN,
 	SL_XT_COMMA,
@@ -35,7 +35,7 @@ typedef enum sl_xt_kind {
 
 typedef struct sl_xtok {
 	sl_xt_kind kind;
-	char *text;    /* malloc'd, decoded */
+	char *text; /* malloc'd, decoded */
 } sl_xtok;
 
 typedef struct sl_xtoks {
@@ -57,7 +57,7 @@ void sl_expr_tokens_free(sl_xtoks *t);
  * *why set to a static reason when the expression is not simple (no error
  * is recorded then: the caller notes it).
  */
-int sl_expr_translate(sl_buf *out, const char *expr, sl_engine from, sl_engine to,
-		      const sl_cast_table *ct, const char **why);
+int sl_expr_translate(sl_buf *out, const char *expr, sl_engine from, sl_engine to, const sl_cast_table *ct,
+		      const char **why);
 
 #endif

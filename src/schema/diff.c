@@ -35,11 +35,11 @@ static bool strlist_eq(const char **a, size_t na, const char **b, size_t nb)
 	return true;
 }
 
-static int add(differ *x, sl_change_kind kind, const char *object, const sl_column *oc,
-	       const sl_column *nc, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int add(differ *x, sl_change_kind kind, const char *object, const sl_column *oc, const sl_column *nc,
+	       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static int add(differ *x, sl_change_kind kind, const char *object, const sl_column *oc,
-	       const sl_column *nc, const char *fmt, ...)
+static int add(differ *x, sl_change_kind kind, const char *object, const sl_column *oc, const sl_column *nc,
+	       const char *fmt, ...)
 {
 	sl_schemadiff *d = x->d;
 	sl_schema_change *c = sl_arena_push(d->arena, &d->items, &d->n, &d->cap, sizeof(*c));
@@ -71,11 +71,16 @@ static int add(differ *x, sl_change_kind kind, const char *object, const sl_colu
 static int int_rank(sl_tkind k)
 {
 	switch (k) {
-	case SL_T_BOOL: return 1;
-	case SL_T_INT16: return 2;
-	case SL_T_INT32: return 3;
-	case SL_T_INT64: return 4;
-	default: return 0;
+	case SL_T_BOOL:
+		return 1;
+	case SL_T_INT16:
+		return 2;
+	case SL_T_INT32:
+		return 3;
+	case SL_T_INT64:
+		return 4;
+	default:
+		return 0;
 	}
 }
 
@@ -113,10 +118,12 @@ bool sl_type_narrows(const sl_type *from, const sl_type *to, const char **why)
 		w = "a decimal into an integer";
 	} else if (is_string(from->kind) && is_string(to->kind) && str_limit(to) > 0 &&
 		   (str_limit(from) == 0 || str_limit(to) < str_limit(from))) {
-		w = str_limit(from) == 0 ? "an unbounded string gets a length limit" : "a shorter length limit";
+		w = str_limit(from) == 0 ? "an unbounded string gets a length limit"
+					 : "a shorter length limit";
 	} else if (from->kind == SL_T_TIMESTAMPTZ && to->kind == SL_T_TIMESTAMP) {
 		w = "the time zone is dropped";
-	} else if ((from->kind == SL_T_TIMESTAMP || from->kind == SL_T_TIMESTAMPTZ) && to->kind == SL_T_DATE) {
+	} else if ((from->kind == SL_T_TIMESTAMP || from->kind == SL_T_TIMESTAMPTZ) &&
+		   to->kind == SL_T_DATE) {
 		w = "the time of day is dropped";
 	}
 	if (why)
@@ -144,12 +151,13 @@ static int diff_column(differ *x, const sl_column *oc, const sl_column *nc)
 	    (rc = add(x, SL_CHG_COLUMN_TYPE, nc->name, oc, nc, "%s -> %s", sl_buf_cstr(&a), sl_buf_cstr(&b))))
 		goto done;
 	if (oc->nullable != nc->nullable &&
-	    (rc = add(x, SL_CHG_COLUMN_NULLABLE, nc->name, oc, nc, "%s -> %s", oc->nullable ? "NULL" : "NOT NULL",
-		      nc->nullable ? "NULL" : "NOT NULL")))
+	    (rc = add(x, SL_CHG_COLUMN_NULLABLE, nc->name, oc, nc, "%s -> %s",
+		      oc->nullable ? "NULL" : "NOT NULL", nc->nullable ? "NULL" : "NOT NULL")))
 		goto done;
 	if (!x->o->ignore_defaults && !streq(oc->default_expr, nc->default_expr))
 		rc = add(x, SL_CHG_COLUMN_DEFAULT, nc->name, oc, nc, "%s -> %s",
-			 oc->default_expr ? oc->default_expr : "(none)", nc->default_expr ? nc->default_expr : "(none)");
+			 oc->default_expr ? oc->default_expr : "(none)",
+			 nc->default_expr ? nc->default_expr : "(none)");
 done:
 	sl_buf_free(&a);
 	sl_buf_free(&b);
@@ -196,8 +204,8 @@ static int diff_pkey(differ *x)
 	if ((a && (rc = columns_text(&ta, a->columns, a->ncolumns))) ||
 	    (b && (rc = columns_text(&tb, b->columns, b->ncolumns))))
 		goto done;
-	rc = add(x, SL_CHG_PKEY_CHANGED, "primary key", NULL, NULL, "%s -> %s", a ? sl_buf_cstr(&ta) : "(none)",
-		 b ? sl_buf_cstr(&tb) : "(none)");
+	rc = add(x, SL_CHG_PKEY_CHANGED, "primary key", NULL, NULL, "%s -> %s",
+		 a ? sl_buf_cstr(&ta) : "(none)", b ? sl_buf_cstr(&tb) : "(none)");
 done:
 	sl_buf_free(&ta);
 	sl_buf_free(&tb);
@@ -219,8 +227,9 @@ static int key_label(differ *x, const sl_key *k, const char **out)
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = columns_text(&b, k->columns, k->ncolumns);
-	*out = rc ? NULL : (k->name ? sl_arena_printf(x->d->arena, "%s %s", k->name, sl_buf_cstr(&b))
-				    : sl_arena_strdup(x->d->arena, sl_buf_cstr(&b)));
+	*out = rc ? NULL
+		  : (k->name ? sl_arena_printf(x->d->arena, "%s %s", k->name, sl_buf_cstr(&b))
+			     : sl_arena_strdup(x->d->arena, sl_buf_cstr(&b)));
 	sl_buf_free(&b);
 	return rc ? rc : (*out ? 0 : sl_error_nomem());
 }
@@ -230,10 +239,12 @@ static int diff_uniques(differ *x)
 	const char *label;
 	int rc = 0;
 	for (size_t i = 0; !rc && i < x->ot->nuniques; i++)
-		if (!find_unique(x->nt, &x->ot->uniques[i]) && !(rc = key_label(x, &x->ot->uniques[i], &label)))
+		if (!find_unique(x->nt, &x->ot->uniques[i]) &&
+		    !(rc = key_label(x, &x->ot->uniques[i], &label)))
 			rc = add(x, SL_CHG_UNIQUE_DROPPED, label, NULL, NULL, NULL);
 	for (size_t i = 0; !rc && i < x->nt->nuniques; i++)
-		if (!find_unique(x->ot, &x->nt->uniques[i]) && !(rc = key_label(x, &x->nt->uniques[i], &label)))
+		if (!find_unique(x->ot, &x->nt->uniques[i]) &&
+		    !(rc = key_label(x, &x->nt->uniques[i], &label)))
 			rc = add(x, SL_CHG_UNIQUE_ADDED, label, NULL, NULL, NULL);
 	return rc;
 }
@@ -276,7 +287,7 @@ static const sl_fkey *find_fkey(const sl_table *t, const sl_fkey *k)
 		const sl_fkey *f = &t->fkeys[i];
 		if (k->name && f->name ? streq(k->name, f->name)
 				       : strlist_eq(k->columns, k->ncolumns, f->columns, f->ncolumns) &&
-					 streq(k->ref_table, f->ref_table))
+						 streq(k->ref_table, f->ref_table))
 			return f;
 	}
 	return NULL;
@@ -284,7 +295,8 @@ static const sl_fkey *find_fkey(const sl_table *t, const sl_fkey *k)
 
 static bool fkey_eq(const sl_fkey *a, const sl_fkey *b)
 {
-	return strlist_eq(a->columns, a->ncolumns, b->columns, b->ncolumns) && streq(a->ref_table, b->ref_table) &&
+	return strlist_eq(a->columns, a->ncolumns, b->columns, b->ncolumns) &&
+	       streq(a->ref_table, b->ref_table) &&
 	       strlist_eq(a->ref_columns, a->ncolumns, b->ref_columns, b->ncolumns) &&
 	       a->on_delete == b->on_delete && a->on_update == b->on_update && a->deferrable == b->deferrable;
 }
@@ -333,8 +345,9 @@ static int diff_checks(differ *x)
 	}
 	for (size_t i = 0; !rc && i < x->nt->nchecks; i++)
 		if (!find_check(x->ot, &x->nt->checks[i]))
-			rc = add(x, SL_CHG_CHECK_ADDED, x->nt->checks[i].name ? x->nt->checks[i].name : x->nt->checks[i].expr,
-				 NULL, NULL, NULL);
+			rc = add(x, SL_CHG_CHECK_ADDED,
+				 x->nt->checks[i].name ? x->nt->checks[i].name : x->nt->checks[i].expr, NULL,
+				 NULL, NULL);
 	return rc;
 }
 
@@ -343,7 +356,8 @@ static int diff_checks(differ *x)
 static const sl_table *find_table(const differ *x, const sl_schema *s, const sl_table *t)
 {
 	for (size_t i = 0; i < s->ntables; i++)
-		if (streq(s->tables[i].name, t->name) && (!x->o->match_schema || streq(s->tables[i].schema, t->schema)))
+		if (streq(s->tables[i].name, t->name) &&
+		    (!x->o->match_schema || streq(s->tables[i].schema, t->schema)))
 			return &s->tables[i];
 	return NULL;
 }
@@ -364,7 +378,8 @@ static int diff_table(differ *x)
 	return rc;
 }
 
-int sl_schema_diff(sl_schemadiff **out, const sl_schema *a, const sl_schema *b, const sl_schemadiff_opts *opts)
+int sl_schema_diff(sl_schemadiff **out, const sl_schema *a, const sl_schema *b,
+		   const sl_schemadiff_opts *opts)
 {
 	static const sl_schemadiff_opts dflt = SL_SCHEMADIFF_OPTS_INIT;
 	differ x = { .o = opts ? opts : &dflt };
@@ -409,26 +424,55 @@ void sl_schemadiff_free(sl_schemadiff *d)
 
 const char *sl_change_kind_name(sl_change_kind k)
 {
-	static const char *const names[] = {
-		"table added", "table dropped", "column added", "column dropped", "column type changed",
-		"column nullability changed", "column default changed", "primary key changed", "unique key added",
-		"unique key dropped", "index added", "index dropped", "index changed", "foreign key added",
-		"foreign key dropped", "foreign key changed", "check added", "check dropped", "check changed"
-	};
+	static const char *const names[] = { "table added",
+					     "table dropped",
+					     "column added",
+					     "column dropped",
+					     "column type changed",
+					     "column nullability changed",
+					     "column default changed",
+					     "primary key changed",
+					     "unique key added",
+					     "unique key dropped",
+					     "index added",
+					     "index dropped",
+					     "index changed",
+					     "foreign key added",
+					     "foreign key dropped",
+					     "foreign key changed",
+					     "check added",
+					     "check dropped",
+					     "check changed" };
 	return (size_t)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
 }
 
 static const char *object_word(sl_change_kind k)
 {
 	switch (k) {
-	case SL_CHG_TABLE_ADDED: case SL_CHG_TABLE_DROPPED: return "table";
-	case SL_CHG_COLUMN_ADDED: case SL_CHG_COLUMN_DROPPED: case SL_CHG_COLUMN_TYPE:
-	case SL_CHG_COLUMN_NULLABLE: case SL_CHG_COLUMN_DEFAULT: return "column";
-	case SL_CHG_PKEY_CHANGED: return "primary key of";
-	case SL_CHG_UNIQUE_ADDED: case SL_CHG_UNIQUE_DROPPED: return "unique key";
-	case SL_CHG_INDEX_ADDED: case SL_CHG_INDEX_DROPPED: case SL_CHG_INDEX_CHANGED: return "index";
-	case SL_CHG_FKEY_ADDED: case SL_CHG_FKEY_DROPPED: case SL_CHG_FKEY_CHANGED: return "foreign key";
-	default: return "check";
+	case SL_CHG_TABLE_ADDED:
+	case SL_CHG_TABLE_DROPPED:
+		return "table";
+	case SL_CHG_COLUMN_ADDED:
+	case SL_CHG_COLUMN_DROPPED:
+	case SL_CHG_COLUMN_TYPE:
+	case SL_CHG_COLUMN_NULLABLE:
+	case SL_CHG_COLUMN_DEFAULT:
+		return "column";
+	case SL_CHG_PKEY_CHANGED:
+		return "primary key of";
+	case SL_CHG_UNIQUE_ADDED:
+	case SL_CHG_UNIQUE_DROPPED:
+		return "unique key";
+	case SL_CHG_INDEX_ADDED:
+	case SL_CHG_INDEX_DROPPED:
+	case SL_CHG_INDEX_CHANGED:
+		return "index";
+	case SL_CHG_FKEY_ADDED:
+	case SL_CHG_FKEY_DROPPED:
+	case SL_CHG_FKEY_CHANGED:
+		return "foreign key";
+	default:
+		return "check";
 	}
 }
 
@@ -447,9 +491,11 @@ int sl_schema_change_format(sl_buf *out, const sl_schema_change *c)
 		rc = sl_buf_printf(out, "%s \"%s\" %s", what, c->table, verb(c->kind));
 	else if (c->kind <= SL_CHG_COLUMN_DEFAULT)
 		rc = sl_buf_printf(out, "%s \"%s\".\"%s\" %s%s", what, c->table, c->object,
-				   c->kind == SL_CHG_COLUMN_TYPE ? "type " :
-				   c->kind == SL_CHG_COLUMN_NULLABLE ? "nullability " :
-				   c->kind == SL_CHG_COLUMN_DEFAULT ? "default " : "", verb(c->kind));
+				   c->kind == SL_CHG_COLUMN_TYPE       ? "type "
+				   : c->kind == SL_CHG_COLUMN_NULLABLE ? "nullability "
+				   : c->kind == SL_CHG_COLUMN_DEFAULT  ? "default "
+								       : "",
+				   verb(c->kind));
 	else
 		rc = sl_buf_printf(out, "%s \"%s\" on \"%s\" %s", what, c->object, c->table, verb(c->kind));
 	if (!rc && c->detail)

@@ -28,7 +28,7 @@ typedef struct ctx {
 	sl_conn *c;
 	sl_schema *s;
 	const char *db;
-	char *dbq;            /* the database as a quoted literal */
+	char *dbq; /* the database as a quoted literal */
 	bool mariadb;
 	const sl_introspect_opts *opts;
 	rows tables, columns, stats, fks, checks, views, triggers;
@@ -140,41 +140,48 @@ static int load_all(ctx *x)
 		       "AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME");
 	if (!rc)
 		rc = loadf(x, &x->columns,
-			   "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, COLUMN_TYPE, "
+			   "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, IS_NULLABLE, DATA_TYPE, "
+			   "COLUMN_TYPE, "
 			   "CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, "
 			   "COLLATION_NAME, COLUMN_COMMENT, EXTRA, GENERATION_EXPRESSION "
 			   "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @DB "
 			   "ORDER BY TABLE_NAME, ORDINAL_POSITION");
 	if (!rc)
-		rc = loadf(x, &x->stats,
-			   !x->mariadb && sl_conn_has(x->c, SL_CAP_EXPR_INDEX)
-				   ? "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, "
-				     "INDEX_TYPE, EXPRESSION FROM information_schema.STATISTICS "
-				     "WHERE TABLE_SCHEMA = @DB ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
-				   : "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, "
-				     "INDEX_TYPE, NULL FROM information_schema.STATISTICS "
-				     "WHERE TABLE_SCHEMA = @DB ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX");
+		rc = loadf(
+			x, &x->stats,
+			!x->mariadb && sl_conn_has(x->c, SL_CAP_EXPR_INDEX)
+				? "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, "
+				  "INDEX_TYPE, EXPRESSION FROM information_schema.STATISTICS "
+				  "WHERE TABLE_SCHEMA = @DB ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"
+				: "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, "
+				  "INDEX_TYPE, NULL FROM information_schema.STATISTICS "
+				  "WHERE TABLE_SCHEMA = @DB ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX");
 	if (!rc)
-		rc = loadf(x, &x->fks,
-			   "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, "
-			   "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE "
-			   "FROM information_schema.KEY_COLUMN_USAGE k "
-			   "JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
-			   "ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME "
-			   "AND r.TABLE_NAME = k.TABLE_NAME "
-			   "WHERE k.TABLE_SCHEMA = @DB AND k.REFERENCED_TABLE_NAME IS NOT NULL "
-			   "ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION");
+		rc = loadf(
+			x, &x->fks,
+			"SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, "
+			"k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE "
+			"FROM information_schema.KEY_COLUMN_USAGE k "
+			"JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
+			"ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = "
+			"k.CONSTRAINT_NAME "
+			"AND r.TABLE_NAME = k.TABLE_NAME "
+			"WHERE k.TABLE_SCHEMA = @DB AND k.REFERENCED_TABLE_NAME IS NOT NULL "
+			"ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION");
 	if (!rc && sl_conn_has(x->c, SL_CAP_CHECK_CONSTRAINTS))
-		rc = loadf(x, &x->checks,
-			   x->mariadb ? "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE "
-					"FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = @DB "
-					"ORDER BY TABLE_NAME, CONSTRAINT_NAME"
-				      : "SELECT t.TABLE_NAME, c.CONSTRAINT_NAME, c.CHECK_CLAUSE "
-					"FROM information_schema.CHECK_CONSTRAINTS c "
-					"JOIN information_schema.TABLE_CONSTRAINTS t "
-					"ON t.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA AND t.CONSTRAINT_NAME = c.CONSTRAINT_NAME "
-					"AND t.CONSTRAINT_TYPE = 'CHECK' WHERE c.CONSTRAINT_SCHEMA = @DB "
-					"ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME");
+		rc = loadf(
+			x, &x->checks,
+			x->mariadb
+				? "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE "
+				  "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = @DB "
+				  "ORDER BY TABLE_NAME, CONSTRAINT_NAME"
+				: "SELECT t.TABLE_NAME, c.CONSTRAINT_NAME, c.CHECK_CLAUSE "
+				  "FROM information_schema.CHECK_CONSTRAINTS c "
+				  "JOIN information_schema.TABLE_CONSTRAINTS t "
+				  "ON t.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA AND t.CONSTRAINT_NAME = "
+				  "c.CONSTRAINT_NAME "
+				  "AND t.CONSTRAINT_TYPE = 'CHECK' WHERE c.CONSTRAINT_SCHEMA = @DB "
+				  "ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME");
 	if (!rc)
 		rc = loadf(x, &x->views,
 			   "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS "
@@ -234,10 +241,12 @@ static bool any_of(const char *s, const char *const *list)
 static int map_type(sl_schema *s, sl_type *t, const rows *r, size_t i)
 {
 	static const char *const texts[] = { "tinytext", "text", "mediumtext", "longtext", NULL };
-	static const char *const blobs[] = { "binary", "varbinary", "tinyblob", "blob", "mediumblob",
-					     "longblob", NULL };
-	static const char *const geoms[] = { "geometry", "point", "linestring", "polygon", "multipoint",
-					     "multilinestring", "multipolygon", "geometrycollection", NULL };
+	static const char *const blobs[] = { "binary",     "varbinary", "tinyblob", "blob",
+					     "mediumblob", "longblob",  NULL };
+	static const char *const geoms[] = {
+		"geometry",        "point",        "linestring",         "polygon", "multipoint",
+		"multilinestring", "multipolygon", "geometrycollection", NULL
+	};
 	const char *dt = cell(r, i, 4), *ct = cell(r, i, 5);
 	bool uns = ct && strstr(ct, "unsigned") != NULL;
 	int len = (int)num(cell(r, i, 6)), prec = (int)num(cell(r, i, 7));
@@ -278,8 +287,9 @@ static int map_type(sl_schema *s, sl_type *t, const rows *r, size_t i)
 	} else if (!strcasecmp(dt, "date"))
 		t->kind = SL_T_DATE;
 	else if (!strcasecmp(dt, "time") || !strcasecmp(dt, "datetime") || !strcasecmp(dt, "timestamp")) {
-		t->kind = !strcasecmp(dt, "time") ? SL_T_TIME
-			  : !strcasecmp(dt, "datetime") ? SL_T_TIMESTAMP : SL_T_TIMESTAMPTZ;
+		t->kind = !strcasecmp(dt, "time")       ? SL_T_TIME
+			  : !strcasecmp(dt, "datetime") ? SL_T_TIMESTAMP
+							: SL_T_TIMESTAMPTZ;
 		t->precision = (int)num(cell(r, i, 9));
 	} else if (!strcasecmp(dt, "json"))
 		t->kind = SL_T_JSON;
@@ -311,8 +321,13 @@ static const char *normalise_default(ctx *x, const char *def, const char *extra,
 	    !strncasecmp(def, "CURRENT_TIMESTAMP", 17))
 		return sl_schema_strdup(x->s, def);
 	switch (t->kind) {
-	case SL_T_BOOL: case SL_T_INT16: case SL_T_INT32: case SL_T_INT64:
-	case SL_T_FLOAT32: case SL_T_FLOAT64: case SL_T_DECIMAL:
+	case SL_T_BOOL:
+	case SL_T_INT16:
+	case SL_T_INT32:
+	case SL_T_INT64:
+	case SL_T_FLOAT32:
+	case SL_T_FLOAT64:
+	case SL_T_DECIMAL:
 		return sl_schema_strdup(x->s, def);
 	default: {
 		sl_buf q = SL_BUF_INIT;
@@ -381,8 +396,11 @@ static int add_index(ctx *x, sl_table *t, size_t from, size_t to)
 	if (!ix->is_expression)
 		return SL_ENOMEM;
 
-	const char *kw = primary ? "PRIMARY KEY" : unique ? "UNIQUE KEY"
-			 : is(type, "FULLTEXT") ? "FULLTEXT KEY" : is(type, "SPATIAL") ? "SPATIAL KEY" : "KEY";
+	const char *kw = primary                ? "PRIMARY KEY"
+			 : unique               ? "UNIQUE KEY"
+			 : is(type, "FULLTEXT") ? "FULLTEXT KEY"
+			 : is(type, "SPATIAL")  ? "SPATIAL KEY"
+						: "KEY";
 	rc = sl_buf_printf(&def, "%s ", kw);
 	if (!rc && !primary) {
 		rc = sl_conn_quote_ident(x->c, &def, name);
@@ -395,7 +413,8 @@ static int add_index(ctx *x, sl_table *t, size_t from, size_t to)
 		const char *colname = cell(r, i, 3), *expr = cell(r, i, 6);
 		bool is_expr = !colname && expr;
 		ix->is_expression[i - from] = is_expr;
-		rc = sl_schema_strlist_add(x->s, &ix->columns, &ix->ncolumns, is_expr ? expr : (colname ? colname : ""));
+		rc = sl_schema_strlist_add(x->s, &ix->columns, &ix->ncolumns,
+					   is_expr ? expr : (colname ? colname : ""));
 		if (!rc && i > from)
 			rc = sl_buf_putc(&def, ',');
 		if (!rc && is_expr)
@@ -403,7 +422,7 @@ static int add_index(ctx *x, sl_table *t, size_t from, size_t to)
 		else if (!rc)
 			rc = sl_conn_quote_ident(x->c, &def, colname ? colname : "");
 		if (!rc && cell(r, i, 4))
-			rc = sl_buf_printf(&def, "(%s)", cell(r, i, 4));  /* prefix length */
+			rc = sl_buf_printf(&def, "(%s)", cell(r, i, 4)); /* prefix length */
 	}
 	if (!rc)
 		rc = sl_buf_putc(&def, ')');
@@ -470,7 +489,8 @@ static int add_fkeys(ctx *x, sl_table *t)
 			sl_fkey *fk = sl_table_add_fkey(x->s, t, cell(r, i, 1));
 			if (!fk)
 				return SL_ENOMEM;
-			fk->ref_schema = is(cell(r, i, 3), x->db) ? NULL : sl_schema_strdup(x->s, cell(r, i, 3));
+			fk->ref_schema =
+				is(cell(r, i, 3), x->db) ? NULL : sl_schema_strdup(x->s, cell(r, i, 3));
 			fk->ref_table = sl_schema_strdup(x->s, cell(r, i, 4));
 			fk->on_update = fk_action(cell(r, i, 6));
 			fk->on_delete = fk_action(cell(r, i, 7));
@@ -478,7 +498,8 @@ static int add_fkeys(ctx *x, sl_table *t)
 			for (size_t k = i; k < j; k++) {
 				size_t n = fk->ncolumns;
 				if (sl_schema_strlist_add(x->s, &fk->columns, &n, cell(r, k, 2)) ||
-				    sl_schema_strlist_add(x->s, &fk->ref_columns, &fk->ncolumns, cell(r, k, 5)))
+				    sl_schema_strlist_add(x->s, &fk->ref_columns, &fk->ncolumns,
+							  cell(r, k, 5)))
 					return SL_ENOMEM;
 			}
 		}

@@ -19,9 +19,9 @@ typedef struct ix {
 	sl_conn *c;
 	sl_schema *s;
 	const sl_introspect_opts *opts;
-	int64_t nsp;          /* namespace OID */
+	int64_t nsp; /* namespace OID */
 	const char *nspname;
-	int64_t *oids;        /* parallel to s->tables */
+	int64_t *oids; /* parallel to s->tables */
 	size_t noids, cap_oids;
 	/* the constraint being read (rows come one per column) */
 	int64_t con_rel;
@@ -158,12 +158,15 @@ static const char TABLES_SQL[] =
 
 static void map_type(sl_type *t, const char *base, char typtype, char category, int64_t typmod)
 {
-	static const struct { const char *name; sl_tkind kind; } simple[] = {
-		{ "int2", SL_T_INT16 }, { "int4", SL_T_INT32 }, { "int8", SL_T_INT64 },
-		{ "bool", SL_T_BOOL }, { "float4", SL_T_FLOAT32 }, { "float8", SL_T_FLOAT64 },
-		{ "text", SL_T_TEXT }, { "citext", SL_T_TEXT }, { "name", SL_T_TEXT },
-		{ "bytea", SL_T_BLOB }, { "date", SL_T_DATE }, { "interval", SL_T_INTERVAL },
-		{ "uuid", SL_T_UUID }, { "json", SL_T_JSON }, { "jsonb", SL_T_JSON },
+	static const struct {
+		const char *name;
+		sl_tkind kind;
+	} simple[] = {
+		{ "int2", SL_T_INT16 },        { "int4", SL_T_INT32 },         { "int8", SL_T_INT64 },
+		{ "bool", SL_T_BOOL },         { "float4", SL_T_FLOAT32 },     { "float8", SL_T_FLOAT64 },
+		{ "text", SL_T_TEXT },         { "citext", SL_T_TEXT },        { "name", SL_T_TEXT },
+		{ "bytea", SL_T_BLOB },        { "date", SL_T_DATE },          { "interval", SL_T_INTERVAL },
+		{ "uuid", SL_T_UUID },         { "json", SL_T_JSON },          { "jsonb", SL_T_JSON },
 		{ "geometry", SL_T_GEOMETRY }, { "geography", SL_T_GEOMETRY },
 	};
 	t->kind = SL_T_OTHER;
@@ -290,11 +293,16 @@ static const char CONSTRAINTS_SQL[] =
 static sl_fk_action fk_action(char c)
 {
 	switch (c) {
-	case 'r': return SL_FK_RESTRICT;
-	case 'c': return SL_FK_CASCADE;
-	case 'n': return SL_FK_SET_NULL;
-	case 'd': return SL_FK_SET_DEFAULT;
-	default: return SL_FK_NO_ACTION;
+	case 'r':
+		return SL_FK_RESTRICT;
+	case 'c':
+		return SL_FK_CASCADE;
+	case 'n':
+		return SL_FK_SET_NULL;
+	case 'd':
+		return SL_FK_SET_DEFAULT;
+	default:
+		return SL_FK_NO_ACTION;
 	}
 }
 
@@ -524,9 +532,10 @@ static int on_trigger(ix *x, const sl_value *r)
 	t->table = table;
 	t->for_each_row = type & 1;
 	t->timing = type & 64 ? "INSTEAD OF" : type & 2 ? "BEFORE" : "AFTER";
-	static const struct { int bit; const char *name; } ev[] = {
-		{ 4, "INSERT" }, { 16, "UPDATE" }, { 8, "DELETE" }, { 32, "TRUNCATE" }
-	};
+	static const struct {
+		int bit;
+		const char *name;
+	} ev[] = { { 4, "INSERT" }, { 16, "UPDATE" }, { 8, "DELETE" }, { 32, "TRUNCATE" } };
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
 	for (size_t i = 0; !rc && i < 4; i++)
@@ -659,8 +668,7 @@ int sl_introspect_postgres(sl_schema **out, sl_conn *c, const sl_introspect_opts
 	    (rc = run_fmt(&x, on_column, COLUMNS_SQL)) != 0 ||
 	    (rc = run_fmt(&x, on_enum_label, ENUM_COLUMNS_SQL)) != 0 ||
 	    (rc = run_fmt(&x, on_constraint, CONSTRAINTS_SQL)) != 0 ||
-	    (rc = run_fmt(&x, on_index, INDEXES_SQL)) != 0 ||
-	    (rc = run_fmt(&x, on_view, VIEWS_SQL)) != 0 ||
+	    (rc = run_fmt(&x, on_index, INDEXES_SQL)) != 0 || (rc = run_fmt(&x, on_view, VIEWS_SQL)) != 0 ||
 	    (rc = run_fmt(&x, on_view_dep, VIEW_DEPS_SQL)) != 0 ||
 	    (rc = run_fmt(&x, on_trigger, TRIGGERS_SQL)) != 0 ||
 	    (rc = run_fmt(&x, on_sequence, SEQUENCES_SQL)) != 0 ||

@@ -153,7 +153,7 @@ static char *unquote(sl_arena *a, tok t)
 
 typedef struct pcol {
 	char *name;
-	char *generated;     /* expression inside AS (...) */
+	char *generated; /* expression inside AS (...) */
 	char *collation;
 	bool autoincrement;
 } pcol;
@@ -165,7 +165,7 @@ typedef struct pcheck {
 
 typedef struct pfk {
 	char *name;
-	char *key;           /* child columns, lower case, comma-joined */
+	char *key; /* child columns, lower case, comma-joined */
 	bool deferrable;
 } pfk;
 
@@ -216,8 +216,8 @@ done:
  */
 static int scan_constraints(sl_arena *a, ptable *pt, pcol *col, scan *s)
 {
-	char *pending = NULL;   /* CONSTRAINT name waiting for its constraint */
-	pfk *fk = NULL;         /* the foreign key being read in this item */
+	char *pending = NULL; /* CONSTRAINT name waiting for its constraint */
+	pfk *fk = NULL;       /* the foreign key being read in this item */
 	bool prev_not = false;
 	for (tok t = next_tok(s); t.kind != TK_END; t = next_tok(s)) {
 		bool was_not = prev_not;
@@ -419,8 +419,8 @@ typedef struct ictx {
 static int read_columns(ictx *x, sl_table *t, ptable *pt)
 {
 	sl_batch b;
-	int rc = pragma_sql(x->c, &x->sql, "name, type, \"notnull\", dflt_value, pk, hidden",
-			    "table_xinfo", t->name);
+	int rc = pragma_sql(x->c, &x->sql, "name, type, \"notnull\", dflt_value, pk, hidden", "table_xinfo",
+			    t->name);
 	if (!rc)
 		rc = fetch_all(x->c, x->sql.ptr, &b);
 	if (rc)
@@ -449,7 +449,8 @@ static int read_columns(ictx *x, sl_table *t, ptable *pt)
 		pcol *pc = find_pcol(pt, col->name);
 		if (hidden == 2 || hidden == 3) {
 			col->generated_stored = hidden == 3;
-			col->generated_expr = pc && pc->generated ? sl_schema_strdup(x->s, pc->generated) : "";
+			col->generated_expr =
+				pc && pc->generated ? sl_schema_strdup(x->s, pc->generated) : "";
 		}
 		if (pc && pc->collation)
 			col->collation = sl_schema_strdup(x->s, pc->collation);
@@ -765,7 +766,7 @@ static int read_table(ictx *x, const obj *o)
 struct view_reads {
 	sl_schema *s;
 	sl_view *v;
-	bool through_view;   /* reads arrive via the view itself (SELECT * FROM v) */
+	bool through_view; /* reads arrive via the view itself (SELECT * FROM v) */
 };
 
 static int on_read(void *p, const char *db, const char *table, const char *column, const char *via)
@@ -887,8 +888,10 @@ static bool skipped(ictx *x, const char *name)
 
 static int read_objects(ictx *x, sl_batch *b)
 {
-	int rc = fetch_all(x->c, "SELECT type, name, tbl_name, sql FROM main.sqlite_schema"
-				 " WHERE type IN ('table', 'view', 'index', 'trigger') ORDER BY rowid", b);
+	int rc = fetch_all(x->c,
+			   "SELECT type, name, tbl_name, sql FROM main.sqlite_schema"
+			   " WHERE type IN ('table', 'view', 'index', 'trigger') ORDER BY rowid",
+			   b);
 	if (rc)
 		return rc;
 	x->objs = sl_arena_calloc(x->tmp, b->nrows ? b->nrows : 1, sizeof(obj));

@@ -244,7 +244,11 @@ static int cmp_check(const void *a, const void *b)
 	return c ? c : cmp_str(x->expr, y->expr);
 }
 
-#define SORT(arr, n, fn) do { if ((n) > 1) qsort((arr), (n), sizeof(*(arr)), (fn)); } while (0)
+#define SORT(arr, n, fn)                                                                                     \
+	do {                                                                                                 \
+		if ((n) > 1)                                                                                 \
+			qsort((arr), (n), sizeof(*(arr)), (fn));                                             \
+	} while (0)
 
 void sl_schema_sort(sl_schema *s)
 {
@@ -281,14 +285,31 @@ sl_column *sl_table_find_column(const sl_table *t, const char *name)
 }
 
 static const char *const tkind_names[SL_T__COUNT] = {
-	[SL_T_UNKNOWN] = "unknown", [SL_T_BOOL] = "bool", [SL_T_INT16] = "int16",
-	[SL_T_INT32] = "int32", [SL_T_INT64] = "int64", [SL_T_FLOAT32] = "float32",
-	[SL_T_FLOAT64] = "float64", [SL_T_DECIMAL] = "decimal", [SL_T_CHAR] = "char",
-	[SL_T_VARCHAR] = "varchar", [SL_T_TEXT] = "text", [SL_T_BLOB] = "blob",
-	[SL_T_DATE] = "date", [SL_T_TIME] = "time", [SL_T_TIMESTAMP] = "timestamp",
-	[SL_T_TIMESTAMPTZ] = "timestamptz", [SL_T_INTERVAL] = "interval", [SL_T_UUID] = "uuid",
-	[SL_T_JSON] = "json", [SL_T_ENUM] = "enum", [SL_T_SET] = "set", [SL_T_ARRAY] = "array",
-	[SL_T_BIT] = "bit", [SL_T_GEOMETRY] = "geometry", [SL_T_OTHER] = "other",
+	[SL_T_UNKNOWN] = "unknown",
+	[SL_T_BOOL] = "bool",
+	[SL_T_INT16] = "int16",
+	[SL_T_INT32] = "int32",
+	[SL_T_INT64] = "int64",
+	[SL_T_FLOAT32] = "float32",
+	[SL_T_FLOAT64] = "float64",
+	[SL_T_DECIMAL] = "decimal",
+	[SL_T_CHAR] = "char",
+	[SL_T_VARCHAR] = "varchar",
+	[SL_T_TEXT] = "text",
+	[SL_T_BLOB] = "blob",
+	[SL_T_DATE] = "date",
+	[SL_T_TIME] = "time",
+	[SL_T_TIMESTAMP] = "timestamp",
+	[SL_T_TIMESTAMPTZ] = "timestamptz",
+	[SL_T_INTERVAL] = "interval",
+	[SL_T_UUID] = "uuid",
+	[SL_T_JSON] = "json",
+	[SL_T_ENUM] = "enum",
+	[SL_T_SET] = "set",
+	[SL_T_ARRAY] = "array",
+	[SL_T_BIT] = "bit",
+	[SL_T_GEOMETRY] = "geometry",
+	[SL_T_OTHER] = "other",
 };
 
 const char *sl_tkind_name(sl_tkind k)
@@ -315,11 +336,16 @@ sl_tkind sl_tkind_family(sl_tkind k)
 const char *sl_fk_action_name(sl_fk_action a)
 {
 	switch (a) {
-	case SL_FK_RESTRICT: return "restrict";
-	case SL_FK_CASCADE: return "cascade";
-	case SL_FK_SET_NULL: return "set null";
-	case SL_FK_SET_DEFAULT: return "set default";
-	default: return "no action";
+	case SL_FK_RESTRICT:
+		return "restrict";
+	case SL_FK_CASCADE:
+		return "cascade";
+	case SL_FK_SET_NULL:
+		return "set null";
+	case SL_FK_SET_DEFAULT:
+		return "set default";
+	default:
+		return "no action";
 	}
 }
 

@@ -58,7 +58,8 @@ int sl_sql_idents(const char *s, size_t len, sl_sql_ident_cb cb, void *ud)
 			i = e ? (size_t)(e - s) + 2 : len;
 		} else if (c == '\'') {
 			i = skip_quoted(s, len, i, '\'');
-		} else if (c == '$' && i + 1 < len && (s[i + 1] == '$' || word_start((unsigned char)s[i + 1]))) {
+		} else if (c == '$' && i + 1 < len &&
+			   (s[i + 1] == '$' || word_start((unsigned char)s[i + 1]))) {
 			/* PostgreSQL dollar quote: $tag$ ... $tag$ */
 			size_t j = i + 1;
 			while (j < len && s[j] != '$' && word_char((unsigned char)s[j]))

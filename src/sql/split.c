@@ -95,11 +95,15 @@ int sl_sql_split(sl_stmt_list *out, sl_engine dialect, const char *sql, size_t l
 }
 
 int sl_sql_split_ext(sl_stmt_list *out, sl_engine dialect, const char *sql, size_t len,
-                     const sl_sql_split_options *opts)
+		     const sl_sql_split_options *opts)
 {
-	sl_split sp = { .out = out, .sql = sql, .len = len, .line_pos = 0, .line_no = 1,
-	                .origin = opts ? opts->origin : NULL,
-	                .line_base = opts && opts->first_line ? opts->first_line : 1 };
+	sl_split sp = { .out = out,
+			.sql = sql,
+			.len = len,
+			.line_pos = 0,
+			.line_no = 1,
+			.origin = opts ? opts->origin : NULL,
+			.line_base = opts && opts->first_line ? opts->first_line : 1 };
 	const char *nul;
 	int rc = 0;
 

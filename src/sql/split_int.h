@@ -19,7 +19,7 @@ typedef struct sl_split {
 	sl_stmt_list *out;
 	const char *sql;
 	size_t len;
-	size_t line_pos;  /* line_no is the line of byte line_pos */
+	size_t line_pos; /* line_no is the line of byte line_pos */
 	size_t line_no;
 	const char *origin; /* for error messages, or NULL */
 	size_t line_base;   /* line number of the text's first line */
@@ -32,8 +32,7 @@ size_t sl_split_line(sl_split *sp, size_t off);
 int sl_split_emit(sl_split *sp, size_t start, size_t end);
 
 /* Sets SL_EINVALID with "line N: <msg>" (or "origin:N: <msg>") for the line holding byte off. */
-int sl_split_fail(sl_split *sp, size_t off, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int sl_split_fail(sl_split *sp, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 int sl_split_mysql(sl_split *sp);
 int sl_split_pg(sl_split *sp);

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_DELIM 32
+#define MAX_DELIM           32
 #define COMPOUND_SCAN_WORDS 12
 
 typedef struct my_state {
@@ -73,7 +73,7 @@ static int comment_len(my_state *st, size_t pos, size_t *out)
 
 	*out = 0;
 	if (s[pos] == '#' || (pos + 1 < len && s[pos] == '-' && s[pos + 1] == '-' &&
-	                      (pos + 2 >= len || (unsigned char)s[pos + 2] <= ' '))) {
+			      (pos + 2 >= len || (unsigned char)s[pos + 2] <= ' '))) {
 		for (p = pos; p < len && s[p] != '\n'; p++)
 			;
 		*out = p - pos;
@@ -81,7 +81,7 @@ static int comment_len(my_state *st, size_t pos, size_t *out)
 	}
 	if (pos + 1 < len && s[pos] == '/' && s[pos + 1] == '*') {
 		bool exec = (pos + 2 < len && s[pos + 2] == '!') ||
-		            (pos + 3 < len && s[pos + 2] == 'M' && s[pos + 3] == '!');
+			    (pos + 3 < len && s[pos + 2] == 'M' && s[pos + 3] == '!');
 		if (exec)
 			return 0;
 		const char *e = NULL;
@@ -126,8 +126,7 @@ static int skip_quoted(my_state *st, size_t pos, size_t *end)
 			return 0;
 		}
 	}
-	return sl_split_fail(st->sp, pos, "unterminated %s",
-	                     q == '`' ? "quoted identifier" : "string");
+	return sl_split_fail(st->sp, pos, "unterminated %s", q == '`' ? "quoted identifier" : "string");
 }
 
 /*
@@ -161,8 +160,7 @@ static int try_delimiter(my_state *st)
 	if (p == b)
 		return sl_split_fail(st->sp, st->pos, "DELIMITER without a delimiter");
 	if (p - b >= MAX_DELIM)
-		return sl_split_fail(st->sp, st->pos, "delimiter \"%.*s\" is too long",
-		                     (int)(p - b), s + b);
+		return sl_split_fail(st->sp, st->pos, "delimiter \"%.*s\" is too long", (int)(p - b), s + b);
 	memcpy(st->delim, s + b, p - b);
 	st->dlen = p - b;
 	while (p < st->len && s[p] != '\n')
@@ -202,9 +200,10 @@ static void peek_word(my_state *st, size_t pos, const char **w, size_t *n)
 static void on_word(my_state *st, size_t b, size_t e)
 {
 	static const char *const bodies[] = { "PROCEDURE", "FUNCTION", "TRIGGER", "EVENT", NULL };
-	static const char *const plain[] = { "TABLE", "VIEW", "INDEX", "DATABASE", "SCHEMA",
-		"USER", "ROLE", "SERVER", "TABLESPACE", "SEQUENCE", "LOGFILE", "SPATIAL",
-		"FULLTEXT", "UNIQUE", "TEMPORARY", NULL };
+	static const char *const plain[] = { "TABLE",      "VIEW",     "INDEX",     "DATABASE",
+					     "SCHEMA",     "USER",     "ROLE",      "SERVER",
+					     "TABLESPACE", "SEQUENCE", "LOGFILE",   "SPATIAL",
+					     "FULLTEXT",   "UNIQUE",   "TEMPORARY", NULL };
 	static const char *const ends[] = { "IF", "LOOP", "WHILE", "REPEAT", "FOR", NULL };
 	const char *w = st->s + b, *nw;
 	size_t n = e - b, nn;
@@ -255,10 +254,11 @@ static int emit(my_state *st)
 	if (st->start == SL_SPLIT_NONE)
 		return 0;
 	if (st->client_cmd)
-		return sl_split_fail(st->sp, st->start, "mysql client command \"%.*s\" is not SQL: "
-		                     "migrations must be plain SQL",
-		                     (int)(st->sig_end - st->start > 60 ? 60 : st->sig_end - st->start),
-		                     st->s + st->start);
+		return sl_split_fail(st->sp, st->start,
+				     "mysql client command \"%.*s\" is not SQL: "
+				     "migrations must be plain SQL",
+				     (int)(st->sig_end - st->start > 60 ? 60 : st->sig_end - st->start),
+				     st->s + st->start);
 	return sl_split_emit(st->sp, st->start, st->sig_end);
 }
 

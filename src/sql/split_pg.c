@@ -218,9 +218,10 @@ static int walk(sl_split *sp, const pg_toks *t, bool check_only)
 			size_t e = k->start;
 			while (e < sp->len && e - k->start < 40 && sp->sql[e] != '\n' && sp->sql[e] != '\r')
 				e++;
-			rc = sl_split_fail(sp, k->start, "psql meta-command \"%.*s\" is not SQL: "
-			                   "migrations must be plain SQL", (int)(e - k->start),
-			                   sp->sql + k->start);
+			rc = sl_split_fail(sp, k->start,
+					   "psql meta-command \"%.*s\" is not SQL: "
+					   "migrations must be plain SQL",
+					   (int)(e - k->start), sp->sql + k->start);
 			goto done;
 		}
 		if (k->kind == TOK_SEMICOLON && paren <= 0 && atomic <= 0) {
@@ -263,9 +264,10 @@ static int walk(sl_split *sp, const pg_toks *t, bool check_only)
 			break;
 		case TOK_STDIN:
 			if (copy_from) {
-				rc = sl_split_fail(sp, first, "COPY ... FROM stdin with inline data is "
-				                   "not supported in a migration: load data with INSERT "
-				                   "or with sluice copy");
+				rc = sl_split_fail(sp, first,
+						   "COPY ... FROM stdin with inline data is "
+						   "not supported in a migration: load data with INSERT "
+						   "or with sluice copy");
 				goto done;
 			}
 			break;

@@ -44,7 +44,7 @@ static int skip_token(sl_split *sp, size_t pos, size_t *end, bool *comment)
 	char q = s[pos];
 
 	*comment = false;
-	if (q == '-' ) {
+	if (q == '-') {
 		for (p = pos; p < len && s[p] != '\n'; p++)
 			;
 		*comment = true;
@@ -100,8 +100,8 @@ int sl_split_sqlite(sl_split *sp)
 			continue;
 		}
 		bool quoted = c == '\'' || c == '"' || c == '`' || c == '[' ||
-		              (c == '-' && pos + 1 < len && s[pos + 1] == '-') ||
-		              (c == '/' && pos + 1 < len && s[pos + 1] == '*');
+			      (c == '-' && pos + 1 < len && s[pos + 1] == '-') ||
+			      (c == '/' && pos + 1 < len && s[pos + 1] == '*');
 		if (quoted) {
 			if ((rc = skip_token(sp, pos, &e, &comment)) < 0)
 				goto done;
@@ -132,8 +132,9 @@ int sl_split_sqlite(sl_split *sp)
 	}
 	if (start != SL_SPLIT_NONE) {
 		if (!complete_at(buf, start, sig_end, true)) {
-			rc = sl_split_fail(sp, start, "incomplete statement at the end of the script "
-			                   "(a CREATE TRIGGER body without END?)");
+			rc = sl_split_fail(sp, start,
+					   "incomplete statement at the end of the script "
+					   "(a CREATE TRIGGER body without END?)");
 			goto done;
 		}
 		rc = sl_split_emit(sp, start, sig_end);

@@ -61,13 +61,14 @@ static int make_parent_dirs(const char *path)
 	if (!slash || slash == dir)
 		goto done;
 	*slash = '\0';
-	for (char *p = dir + 1; ; p++) {
+	for (char *p = dir + 1;; p++) {
 		bool end = *p == '\0';
 		if (*p == '/' || end) {
 			char saved = *p;
 			*p = '\0';
 			if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-				rc = sl_error_set(SL_EIO, "create state directory \"%s\": %s", dir, strerror(errno));
+				rc = sl_error_set(SL_EIO, "create state directory \"%s\": %s", dir,
+						  strerror(errno));
 				goto done;
 			}
 			*p = saved;
@@ -113,8 +114,9 @@ int sl_state_open(sl_state **out, const char *path)
 	if ((rc = sl_conn_query_int(s->conn, "PRAGMA user_version", &version)) != 0)
 		goto done;
 	if (version > STATE_VERSION) {
-		rc = sl_error_set(SL_ECONFLICT, "state store \"%s\" has schema version %lld; this sluice knows %d",
-				  path, (long long)version, STATE_VERSION);
+		rc = sl_error_set(SL_ECONFLICT,
+				  "state store \"%s\" has schema version %lld; this sluice knows %d", path,
+				  (long long)version, STATE_VERSION);
 		goto done;
 	}
 	rc = sl_conn_exec(s->conn, schema_sql);
@@ -174,9 +176,11 @@ int sl_state_run_begin(sl_state *s, int64_t *out_run_id, const char *environment
 int sl_state_result_add(sl_state *s, int64_t run_id, const sl_state_result *r)
 {
 	sl_buf sql = SL_BUF_INIT;
-	int rc = sl_buf_printf(&sql, "INSERT INTO check_results (run_id, rule, domain, type, environment, status, "
-				     "violations, rows_checked, threshold, examples, message, duration_ms) VALUES (%lld, ",
-			       (long long)run_id);
+	int rc = sl_buf_printf(
+		&sql,
+		"INSERT INTO check_results (run_id, rule, domain, type, environment, status, "
+		"violations, rows_checked, threshold, examples, message, duration_ms) VALUES (%lld, ",
+		(long long)run_id);
 	const char *texts[] = { r->rule, r->domain, r->type, r->environment, r->status };
 	for (size_t i = 0; !rc && i < sizeof(texts) / sizeof(texts[0]); i++) {
 		rc = put_text(s, &sql, texts[i]);
@@ -184,7 +188,8 @@ int sl_state_result_add(sl_state *s, int64_t run_id, const sl_state_result *r)
 			rc = sl_buf_puts(&sql, ", ");
 	}
 	if (!rc)
-		rc = sl_buf_printf(&sql, "%lld, %lld, ", (long long)r->violations, (long long)r->rows_checked);
+		rc = sl_buf_printf(&sql, "%lld, %lld, ", (long long)r->violations,
+				   (long long)r->rows_checked);
 	if (!rc)
 		rc = put_text(s, &sql, r->threshold);
 	if (!rc)
@@ -278,10 +283,11 @@ int sl_state_history(sl_state *s, const char *rule, size_t limit, sl_state_histo
 	if (!a)
 		return sl_error_nomem();
 
-	rc = sl_buf_puts(&sql, "SELECT r.id, r.started_at, r.finished_at, r.status, r.environment, "
-			       "x.rule, x.domain, x.type, x.environment, x.status, x.violations, x.rows_checked, "
-			       "x.threshold, x.examples, x.message, x.duration_ms "
-			       "FROM check_runs r JOIN check_results x ON x.run_id = r.id WHERE 1 = 1");
+	rc = sl_buf_puts(&sql,
+			 "SELECT r.id, r.started_at, r.finished_at, r.status, r.environment, "
+			 "x.rule, x.domain, x.type, x.environment, x.status, x.violations, x.rows_checked, "
+			 "x.threshold, x.examples, x.message, x.duration_ms "
+			 "FROM check_runs r JOIN check_results x ON x.run_id = r.id WHERE 1 = 1");
 	if (!rc && rule) {
 		rc = sl_buf_puts(&sql, " AND x.rule = ");
 		if (!rc)

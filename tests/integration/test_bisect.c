@@ -42,10 +42,22 @@ static int setup_pair(void **state, sl_test_engine se, sl_test_engine de)
 	return 0;
 }
 
-static int setup_sqlite_pg(void **state) { return setup_pair(state, SL_TEST_SQLITE, SL_TEST_PG); }
-static int setup_sqlite_my(void **state) { return setup_pair(state, SL_TEST_SQLITE, SL_TEST_MY); }
-static int setup_pg_my(void **state) { return setup_pair(state, SL_TEST_PG, SL_TEST_MY); }
-static int setup_my_sqlite(void **state) { return setup_pair(state, SL_TEST_MY, SL_TEST_SQLITE); }
+static int setup_sqlite_pg(void **state)
+{
+	return setup_pair(state, SL_TEST_SQLITE, SL_TEST_PG);
+}
+static int setup_sqlite_my(void **state)
+{
+	return setup_pair(state, SL_TEST_SQLITE, SL_TEST_MY);
+}
+static int setup_pg_my(void **state)
+{
+	return setup_pair(state, SL_TEST_PG, SL_TEST_MY);
+}
+static int setup_my_sqlite(void **state)
+{
+	return setup_pair(state, SL_TEST_MY, SL_TEST_SQLITE);
+}
 
 static int teardown_pair(void **state)
 {
@@ -66,13 +78,16 @@ static const char *fp_ddl(sl_test_engine e)
 {
 	switch (e) {
 	case SL_TEST_PG:
-		return "CREATE TABLE fpv (id bigint PRIMARY KEY, i bigint, t text, v varchar(50), d numeric(12,2), "
+		return "CREATE TABLE fpv (id bigint PRIMARY KEY, i bigint, t text, v varchar(50), d "
+		       "numeric(12,2), "
 		       "dt date, ts timestamp(6), b boolean)";
 	case SL_TEST_MY:
-		return "CREATE TABLE fpv (id bigint PRIMARY KEY, i bigint, t text, v varchar(50), d decimal(12,2), "
+		return "CREATE TABLE fpv (id bigint PRIMARY KEY, i bigint, t text, v varchar(50), d "
+		       "decimal(12,2), "
 		       "dt date, ts datetime(6), b tinyint(1))";
 	default:
-		return "CREATE TABLE fpv (id INTEGER PRIMARY KEY, i BIGINT, t TEXT, v VARCHAR(50), d DECIMAL(12,2), "
+		return "CREATE TABLE fpv (id INTEGER PRIMARY KEY, i BIGINT, t TEXT, v VARCHAR(50), d "
+		       "DECIMAL(12,2), "
 		       "dt DATE, ts TIMESTAMP, b BOOLEAN)";
 	}
 }
@@ -140,8 +155,8 @@ static void fingerprint_matches(pair *p)
 		sl_conn_quote_ident(p->d, &q, col->name);
 		if (i)
 			sl_buf_puts(&row, e == SL_ENGINE_POSTGRES ? " || " : ", ");
-		int rc = bisect_col_expr(&row, e, col, sl_buf_cstr(&q), &r->canon[i], &o.canon, BISECT_SRC, why,
-					 sizeof(why));
+		int rc = bisect_col_expr(&row, e, col, sl_buf_cstr(&q), &r->canon[i], &o.canon, BISECT_SRC,
+					 why, sizeof(why));
 		if (rc)
 			fail_msg("column %s: %d %s", col->name, rc, why);
 	}
@@ -162,13 +177,14 @@ static void fingerprint_matches(pair *p)
 		const sl_value *sv = sl_batch_row(&srv, i);
 		sl_buf_clear(&text);
 		sl_buf_clear(&text2);
-		SL_OK_OR_FAIL(bisect_row_text(&text, &scratch, sl_batch_row(&lite, i), r->canon, r->ncolumns, &o.canon));
-		SL_OK_OR_FAIL(bisect_row_text(&text2, &scratch, sl_batch_row(&srv_rows, i), r->canon, r->ncolumns,
+		SL_OK_OR_FAIL(bisect_row_text(&text, &scratch, sl_batch_row(&lite, i), r->canon, r->ncolumns,
 					      &o.canon));
+		SL_OK_OR_FAIL(bisect_row_text(&text2, &scratch, sl_batch_row(&srv_rows, i), r->canon,
+					      r->ncolumns, &o.canon));
 		assert_int_equal(sv[0].type, SL_V_TEXT);
 		if (sv[0].u.s.len != text.len || memcmp(sv[0].u.s.ptr, text.ptr, text.len) != 0)
-			fail_msg("row %zu: SQL text\n  %.*s\nC text (SQLite values)\n  %s", i, (int)sv[0].u.s.len,
-				 sv[0].u.s.ptr, sl_buf_cstr(&text));
+			fail_msg("row %zu: SQL text\n  %.*s\nC text (SQLite values)\n  %s", i,
+				 (int)sv[0].u.s.len, sv[0].u.s.ptr, sl_buf_cstr(&text));
 		if (text2.len != text.len || memcmp(text2.ptr, text.ptr, text.len) != 0)
 			fail_msg("row %zu: C text from server values\n  %s\nfrom SQLite values\n  %s", i,
 				 sl_buf_cstr(&text2), sl_buf_cstr(&text));
@@ -193,7 +209,10 @@ static void fingerprint_matches(pair *p)
 	sl_diff_result_free(r);
 }
 
-static void test_fingerprint(void **state) { fingerprint_matches(*state); }
+static void test_fingerprint(void **state)
+{
+	fingerprint_matches(*state);
+}
 
 /* ---- bisection == full diff --------------------------------------------------- */
 
@@ -204,10 +223,12 @@ static const char *items_ddl(sl_test_engine e)
 		return "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,2), "
 		       "ts timestamp(6), note text, flag boolean)";
 	case SL_TEST_MY:
-		return "CREATE TABLE items (id bigint PRIMARY KEY, name varchar(200) NOT NULL, amount decimal(12,2), "
+		return "CREATE TABLE items (id bigint PRIMARY KEY, name varchar(200) NOT NULL, amount "
+		       "decimal(12,2), "
 		       "ts datetime(6), note text, flag tinyint(1))";
 	default:
-		return "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, amount DECIMAL(12,2), "
+		return "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, amount "
+		       "DECIMAL(12,2), "
 		       "ts TIMESTAMP, note TEXT, flag BOOLEAN)";
 	}
 }
@@ -232,7 +253,8 @@ static void fill_items(sl_conn *c, int n)
 		r[0] = sl_int(i);
 		SL_OK_OR_FAIL(sl_batch_set_bytes(&b, &r[1], SL_V_TEXT, name, strlen(name)));
 		SL_OK_OR_FAIL(sl_batch_set_bytes(&b, &r[2], SL_V_DECIMAL, amount, strlen(amount)));
-		r[3] = (sl_value){ .type = SL_V_TIMESTAMP, .u.ts = base + (int64_t)i * 3600 * SL_USEC_PER_SEC + i * 7 };
+		r[3] = (sl_value){ .type = SL_V_TIMESTAMP,
+				   .u.ts = base + (int64_t)i * 3600 * SL_USEC_PER_SEC + i * 7 };
 		if (i % 7)
 			SL_OK_OR_FAIL(sl_batch_set_bytes(&b, &r[4], SL_V_TEXT, note, strlen(note)));
 		r[5] = sl_bool(i % 2);
@@ -253,7 +275,8 @@ static int log_event(const sl_diff_event *ev, void *ud)
 {
 	sl_buf *log = ud;
 	const sl_value *row = ev->src_row ? ev->src_row : ev->dst_row;
-	sl_buf_printf(log, "%d id=%lld", (int)ev->kind, row && row[0].type == SL_V_INT ? (long long)row[0].u.i : -1LL);
+	sl_buf_printf(log, "%d id=%lld", (int)ev->kind,
+		      row && row[0].type == SL_V_INT ? (long long)row[0].u.i : -1LL);
 	for (size_t i = 0; i < ev->nchanged; i++)
 		sl_buf_printf(log, " %zu", ev->changed[i]);
 	sl_buf_putc(log, '\n');
@@ -281,22 +304,23 @@ static void inject(pair *p)
 	sl_test_exec(p->d, "DELETE FROM items WHERE id >= 70000 AND id <= 70004");
 	sl_test_exec(p->d, "INSERT INTO items (id, name, amount) VALUES (100005, 'new', 1.00)");
 	sl_test_exec(p->d, "INSERT INTO items (id, name, amount) VALUES (-5, 'below', 2.00)");
-	sl_test_exec(p->d, "UPDATE items SET note = '' WHERE id = 70");                 /* NULL vs '' */
+	sl_test_exec(p->d, "UPDATE items SET note = '' WHERE id = 70"); /* NULL vs '' */
 	if (lite) {
 		/* one microsecond after fill_items' value for id 33333 */
 		int64_t base = 0;
 		sl_buf ts = SL_BUF_INIT, sql = SL_BUF_INIT;
 		SL_OK_OR_FAIL(sl_parse_timestamp("2024-01-01 00:00:00", 19, &base, NULL));
-		SL_OK_OR_FAIL(sl_format_timestamp(&ts, base + INT64_C(33333) * 3600 * SL_USEC_PER_SEC + 33333 * 7 + 1,
-						  false));
+		SL_OK_OR_FAIL(sl_format_timestamp(
+			&ts, base + INT64_C(33333) * 3600 * SL_USEC_PER_SEC + 33333 * 7 + 1, false));
 		sl_buf_printf(&sql, "UPDATE items SET ts = '%s' WHERE id = 33333", sl_buf_cstr(&ts));
 		sl_test_exec(p->d, sl_buf_cstr(&sql));
 		sl_buf_free(&ts);
 		sl_buf_free(&sql);
 	} else {
-		sl_test_exec(p->d, p->de == SL_TEST_PG
-					   ? "UPDATE items SET ts = ts + INTERVAL '1 microsecond' WHERE id = 33333"
-					   : "UPDATE items SET ts = ts + INTERVAL 1 MICROSECOND WHERE id = 33333");
+		sl_test_exec(p->d,
+			     p->de == SL_TEST_PG
+				     ? "UPDATE items SET ts = ts + INTERVAL '1 microsecond' WHERE id = 33333"
+				     : "UPDATE items SET ts = ts + INTERVAL 1 MICROSECOND WHERE id = 33333");
 	}
 	sl_test_exec(p->d, "UPDATE items SET name = UPPER(name) WHERE id = 44444");
 	sl_test_exec(p->d, "UPDATE items SET flag = NOT flag WHERE id = 66666");
@@ -331,12 +355,13 @@ static void bisect_equals_full(pair *p)
 	/* renamed, 20000, 5 x 700xx, 2 extra, note, ts, case, flag, amount; not 55555 */
 	assert_int_equal(full->changed + full->missing + full->extra, 14);
 	assert_null(strstr(sl_buf_cstr(&flog), "id=55555"));
-	fprintf(stderr, "  %s -> %s: %lld segments, %lld fingerprint queries/side, rows read %lld source (%.2f%%), "
-		"%lld target (%.2f%%), %lld rows row-diffed\n", sl_test_engine_name(p->se), sl_test_engine_name(p->de),
-		(long long)bis->segments_compared, (long long)bis->fingerprint_queries / 2,
-		(long long)bis->src_rows_read, 100.0 * (double)bis->src_rows_read / NROWS,
-		(long long)bis->dst_rows_read, 100.0 * (double)bis->dst_rows_read / NROWS,
-		(long long)bis->leaf_rows_diffed);
+	fprintf(stderr,
+		"  %s -> %s: %lld segments, %lld fingerprint queries/side, rows read %lld source (%.2f%%), "
+		"%lld target (%.2f%%), %lld rows row-diffed\n",
+		sl_test_engine_name(p->se), sl_test_engine_name(p->de), (long long)bis->segments_compared,
+		(long long)bis->fingerprint_queries / 2, (long long)bis->src_rows_read,
+		100.0 * (double)bis->src_rows_read / NROWS, (long long)bis->dst_rows_read,
+		100.0 * (double)bis->dst_rows_read / NROWS, (long long)bis->leaf_rows_diffed);
 	if (p->se != SL_TEST_SQLITE)
 		assert_true(bis->src_rows_read < NROWS / 20);
 	if (p->de != SL_TEST_SQLITE)
@@ -360,7 +385,10 @@ static void bisect_equals_full(pair *p)
 	sl_buf_free(&blog);
 }
 
-static void test_bisect_items(void **state) { bisect_equals_full(*state); }
+static void test_bisect_items(void **state)
+{
+	bisect_equals_full(*state);
+}
 
 /* A float column cannot be fingerprinted identically: the full diff runs and says why. */
 static void test_float_falls_back(void **state)
@@ -369,7 +397,7 @@ static void test_float_falls_back(void **state)
 	const char *ddl[2];
 	for (int s = 0; s < 2; s++) {
 		sl_test_engine e = s ? p->de : p->se;
-		ddl[s] = e == SL_TEST_PG ? "CREATE TABLE fl (id bigint PRIMARY KEY, x double precision)"
+		ddl[s] = e == SL_TEST_PG   ? "CREATE TABLE fl (id bigint PRIMARY KEY, x double precision)"
 			 : e == SL_TEST_MY ? "CREATE TABLE fl (id bigint PRIMARY KEY, x double)"
 					   : "CREATE TABLE fl (id INTEGER PRIMARY KEY, x REAL)";
 	}

@@ -23,8 +23,8 @@
 
 typedef struct expect {
 	sl_test_engine src, dst;
-	const char *rejects;   /* sorted "table|row_key|column" lines, column empty for a target refusal */
-	const char *changes;   /* "table.column" lines allowed to differ */
+	const char *rejects; /* sorted "table|row_key|column" lines, column empty for a target refusal */
+	const char *changes; /* "table.column" lines allowed to differ */
 	int exit_code;
 } expect;
 
@@ -80,7 +80,8 @@ static const expect expects[] = {
 	  "my_types|{\"id\":6}|tm\n"
 	  "my_types|{\"id\":7}|tm\n"
 	  "ubig|{\"id\":\"18446744073709551615\"}|id\n",
-	  "my_types.d\nmy_types.dt\nmy_types.s\nmy_types.bits\n", 0 }, /* SET as text[], BIT(5) 21 as B'10101' */
+	  "my_types.d\nmy_types.dt\nmy_types.s\nmy_types.bits\n",
+	  0 }, /* SET as text[], BIT(5) 21 as B'10101' */
 	{ M, M, "", "", 1 },
 };
 
@@ -121,7 +122,7 @@ static char *load_source(sl_test_engine e)
 
 typedef struct diffs {
 	const char *table;
-	sl_buf changed;     /* "table.column\n" */
+	sl_buf changed; /* "table.column\n" */
 	int64_t missing, extra;
 } diffs;
 
@@ -160,7 +161,8 @@ static char *target_rejects(sl_conn *dst)
 	sl_batch b = { 0 };
 	char *lines[512];
 	size_t n = 0;
-	SL_OK_OR_FAIL(sl_conn_query(&cur, dst, "SELECT table_name, row_key, column_name, reason FROM sluice_rejects"));
+	SL_OK_OR_FAIL(sl_conn_query(&cur, dst,
+				    "SELECT table_name, row_key, column_name, reason FROM sluice_rejects"));
 	SL_OK_OR_FAIL(sl_batch_init(&b, 4, 64));
 	for (;;) {
 		sl_batch_reset(&b);
@@ -172,7 +174,8 @@ static char *target_rejects(sl_conn *dst)
 			sl_value *row = sl_batch_row(&b, r);
 			char buf[1024];
 			snprintf(buf, sizeof(buf), "%.*s|%.*s|%.*s\n", (int)row[0].u.s.len, row[0].u.s.ptr,
-				 (int)row[1].u.s.len, row[1].u.s.ptr, row[2].type == SL_V_NULL ? 0 : (int)row[2].u.s.len,
+				 (int)row[1].u.s.len, row[1].u.s.ptr,
+				 row[2].type == SL_V_NULL ? 0 : (int)row[2].u.s.len,
 				 row[2].type == SL_V_NULL ? "" : row[2].u.s.ptr);
 			assert_true(row[3].type == SL_V_TEXT && row[3].u.s.len > 0); /* a reason, always */
 			lines[n++] = strdup(buf);
@@ -193,12 +196,12 @@ static void check_direction(const expect *x, const char *src_url)
 {
 	char *dst_url = sl_test_scratch_url(x->dst);
 	char *out = NULL;
-	int st = sl_test_run(&out, "%s copy '%s' '%s' --max-rejects 1000 --json -q 2>/dev/null", SLUICE_BINARY, src_url,
-			     dst_url);
+	int st = sl_test_run(&out, "%s copy '%s' '%s' --max-rejects 1000 --json -q 2>/dev/null",
+			     SLUICE_BINARY, src_url, dst_url);
 	print_message("%s -> %s: exit %d\n", fixture_name(x->src), fixture_name(x->dst), st);
 	if (st != x->exit_code)
-		fail_msg("%s -> %s: exit %d, expected %d: %s", fixture_name(x->src), fixture_name(x->dst), st, x->exit_code,
-			 out);
+		fail_msg("%s -> %s: exit %d, expected %d: %s", fixture_name(x->src), fixture_name(x->dst), st,
+			 x->exit_code, out);
 	json_error_t jerr;
 	json_t *res = json_loads(out, 0, &jerr);
 	if (!res)
@@ -219,15 +222,17 @@ static void check_direction(const expect *x, const char *src_url)
 		int64_t rj = json_integer_value(json_object_get(t, "rejected"));
 		assert_int_equal(rd, wr + rj);
 		total_rejected += rj;
-		sl_diff_spec spec = { .src_table = name, .dst_table = json_string_value(json_object_get(t, "target")) };
+		sl_diff_spec spec = { .src_table = name,
+				      .dst_table = json_string_value(json_object_get(t, "target")) };
 		sl_diff_result *dr = NULL;
 		diffs d = { .table = name };
 		SL_OK_OR_FAIL(sl_diff_table(&dr, src, dst, &spec, &dopts, on_diff, &d));
 		assert_int_equal(dr->dst_rows, wr);
 		assert_int_equal(dr->src_rows, rd);
 		if (d.missing != rj || d.extra != 0)
-			fail_msg("%s -> %s: \"%s\": %lld missing, %lld extra, %lld rejected", fixture_name(x->src),
-				 fixture_name(x->dst), name, (long long)d.missing, (long long)d.extra, (long long)rj);
+			fail_msg("%s -> %s: \"%s\": %lld missing, %lld extra, %lld rejected",
+				 fixture_name(x->src), fixture_name(x->dst), name, (long long)d.missing,
+				 (long long)d.extra, (long long)rj);
 		/* changed rows: only in columns whose change the cast documents */
 		if (dr->changed > 0) {
 			sl_diff_result *dr2 = NULL;
@@ -245,8 +250,10 @@ static void check_direction(const expect *x, const char *src_url)
 				one.ncolumns = 1;
 				SL_OK_OR_FAIL(sl_diff_table(&dr2, src, dst, &one, &dopts, NULL, NULL));
 				if (dr2->changed && !line_in(x->changes, tc))
-					fail_msg("%s -> %s: %lld rows differ in %s, which the cast does not document",
-						 fixture_name(x->src), fixture_name(x->dst), (long long)dr2->changed, tc);
+					fail_msg("%s -> %s: %lld rows differ in %s, which the cast does not "
+						 "document",
+						 fixture_name(x->src), fixture_name(x->dst),
+						 (long long)dr2->changed, tc);
 				sl_diff_result_free(dr2);
 				dr2 = NULL;
 			}
@@ -281,9 +288,21 @@ static void test_from(sl_test_engine s)
 	sl_test_scratch_drop(s, src_url);
 }
 
-static void from_sqlite(void **state) { (void)state; test_from(S); }
-static void from_postgres(void **state) { (void)state; test_from(P); }
-static void from_mysql(void **state) { (void)state; test_from(M); }
+static void from_sqlite(void **state)
+{
+	(void)state;
+	test_from(S);
+}
+static void from_postgres(void **state)
+{
+	(void)state;
+	test_from(P);
+}
+static void from_mysql(void **state)
+{
+	(void)state;
+	test_from(M);
+}
 
 int main(void)
 {

@@ -22,11 +22,15 @@ static int64_t column_count(sl_conn *c, sl_engine e, const char *table)
 	if (e == SL_ENGINE_SQLITE)
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM pragma_table_info('%s')", table);
 	else if (e == SL_ENGINE_POSTGRES)
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM information_schema.columns "
-			 "WHERE table_schema = current_schema() AND table_name = '%s'", table);
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM information_schema.columns "
+			 "WHERE table_schema = current_schema() AND table_name = '%s'",
+			 table);
 	else
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM information_schema.columns "
-			 "WHERE table_schema = database() AND table_name = '%s'", table);
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM information_schema.columns "
+			 "WHERE table_schema = database() AND table_name = '%s'",
+			 table);
 	return sl_test_int(c, sql);
 }
 
@@ -65,13 +69,15 @@ static void apply_one(sl_test_engine from, sl_test_engine to)
 	for (int ph = 0; ph < SL_DDL__NPHASES; ph++) {
 		if (ph == SL_DDL_TRIGGERS && engines[to] == SL_ENGINE_POSTGRES && sl_ddl_count(ddl, ph))
 			/* trigger functions are not part of the model: the user brings them */
-			sl_test_exec(c, "CREATE FUNCTION payments_audit_fn() RETURNS trigger LANGUAGE plpgsql AS "
-					"$$ BEGIN RETURN NEW; END; $$");
+			sl_test_exec(
+				c, "CREATE FUNCTION payments_audit_fn() RETURNS trigger LANGUAGE plpgsql AS "
+				   "$$ BEGIN RETURN NEW; END; $$");
 		for (size_t i = 0; i < sl_ddl_count(ddl, ph); i++) {
 			const char *sql = sl_ddl_statement(ddl, ph, i)->sql;
 			if (sl_conn_exec(c, sql) != 0)
-				fail_msg("%s -> %s, phase %s: %s\n  SQL: %s", sl_test_engine_name(from), sl_test_engine_name(to),
-					 sl_ddl_phase_name(ph), sl_error_last()->message, sql);
+				fail_msg("%s -> %s, phase %s: %s\n  SQL: %s", sl_test_engine_name(from),
+					 sl_test_engine_name(to), sl_ddl_phase_name(ph),
+					 sl_error_last()->message, sql);
 		}
 	}
 	check_back(c, engines[to], s, plan);

@@ -76,10 +76,22 @@ static int setup_pair(void **state, sl_test_engine se, sl_test_engine de)
 	return 0;
 }
 
-static int setup_sqlite_sqlite(void **state) { return setup_pair(state, SL_TEST_SQLITE, SL_TEST_SQLITE); }
-static int setup_sqlite_pg(void **state) { return setup_pair(state, SL_TEST_SQLITE, SL_TEST_PG); }
-static int setup_pg_my(void **state) { return setup_pair(state, SL_TEST_PG, SL_TEST_MY); }
-static int setup_my_sqlite(void **state) { return setup_pair(state, SL_TEST_MY, SL_TEST_SQLITE); }
+static int setup_sqlite_sqlite(void **state)
+{
+	return setup_pair(state, SL_TEST_SQLITE, SL_TEST_SQLITE);
+}
+static int setup_sqlite_pg(void **state)
+{
+	return setup_pair(state, SL_TEST_SQLITE, SL_TEST_PG);
+}
+static int setup_pg_my(void **state)
+{
+	return setup_pair(state, SL_TEST_PG, SL_TEST_MY);
+}
+static int setup_my_sqlite(void **state)
+{
+	return setup_pair(state, SL_TEST_MY, SL_TEST_SQLITE);
+}
 
 static int teardown_pair(void **state)
 {
@@ -101,10 +113,12 @@ static const char *main_ddl(sl_test_engine e)
 		return "CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, amount numeric(12,2), "
 		       "ts timestamp(6), note text, flag boolean)";
 	case SL_TEST_MY:
-		return "CREATE TABLE items (id bigint PRIMARY KEY, name varchar(200) NOT NULL, amount decimal(12,2), "
+		return "CREATE TABLE items (id bigint PRIMARY KEY, name varchar(200) NOT NULL, amount "
+		       "decimal(12,2), "
 		       "ts datetime(6), note text, flag tinyint(1))";
 	default:
-		return "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, amount DECIMAL(12,2), "
+		return "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, amount "
+		       "DECIMAL(12,2), "
 		       "ts TIMESTAMP, note TEXT, flag BOOLEAN)";
 	}
 }
@@ -130,7 +144,8 @@ static void fill_items(sl_conn *c, int n)
 		r[0] = sl_int(i);
 		SL_OK_OR_FAIL(sl_batch_set_bytes(&b, &r[1], SL_V_TEXT, name, strlen(name)));
 		SL_OK_OR_FAIL(sl_batch_set_bytes(&b, &r[2], SL_V_DECIMAL, amount, strlen(amount)));
-		r[3] = (sl_value){ .type = SL_V_TIMESTAMP, .u.ts = base + (int64_t)i * 3600 * SL_USEC_PER_SEC + i * 7 };
+		r[3] = (sl_value){ .type = SL_V_TIMESTAMP,
+				   .u.ts = base + (int64_t)i * 3600 * SL_USEC_PER_SEC + i * 7 };
 		if (i % 7)
 			SL_OK_OR_FAIL(sl_batch_set_bytes(&b, &r[4], SL_V_TEXT, note, strlen(note)));
 		r[5] = sl_bool(i % 2);
@@ -192,8 +207,8 @@ static void test_items(void **state)
 	seen s;
 	sl_diff_result *r = run(p, "items", &s, &o);
 	if (s.n)
-		fail_msg("identical tables: %d differences, first id %lld changed %s", s.n, (long long)s.ev[0].id,
-			 s.ev[0].changed);
+		fail_msg("identical tables: %d differences, first id %lld changed %s", s.n,
+			 (long long)s.ev[0].id, s.ev[0].changed);
 	assert_int_equal(r->src_rows, NROWS);
 	assert_int_equal(r->dst_rows, NROWS);
 	assert_int_equal(r->equal, NROWS);
@@ -253,7 +268,8 @@ static void test_items(void **state)
 
 static const char *keyless_ddl(sl_test_engine e)
 {
-	return e == SL_TEST_MY ? "CREATE TABLE bag (a int, b varchar(20))" : "CREATE TABLE bag (a integer, b text)";
+	return e == SL_TEST_MY ? "CREATE TABLE bag (a int, b varchar(20))"
+			       : "CREATE TABLE bag (a integer, b text)";
 }
 
 static void test_keyless(void **state)
@@ -345,7 +361,8 @@ static void test_keyless_empty_side(void **state)
 static const char *textkey_ddl(sl_test_engine e)
 {
 	if (e == SL_TEST_MY)
-		return "CREATE TABLE tk (k varchar(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PRIMARY KEY, v int)";
+		return "CREATE TABLE tk (k varchar(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PRIMARY "
+		       "KEY, v int)";
 	if (e == SL_TEST_PG)
 		return "CREATE TABLE tk (k text PRIMARY KEY, v int)";
 	return "CREATE TABLE tk (k TEXT PRIMARY KEY, v INTEGER)";
@@ -354,9 +371,10 @@ static const char *textkey_ddl(sl_test_engine e)
 static void test_text_keys(void **state)
 {
 	pair *p = *state;
-	static const char *const keys[] = { "apple", "Apple", "APPLE", "banana", "Banana", "éclair", "Éclair",
-					    "zebra", "Zebra", "ß", "ä", "Ä", "a b", "a-b", "a_b", "_x", "10", "9",
-					    "日本", "ελληνικά", "Ω", "z", "ab", "aB" };
+	static const char *const keys[] = { "apple",  "Apple",    "APPLE", "banana", "Banana", "éclair",
+					    "Éclair", "zebra",    "Zebra", "ß",      "ä",      "Ä",
+					    "a b",    "a-b",      "a_b",   "_x",     "10",     "9",
+					    "日本",   "ελληνικά", "Ω",     "z",      "ab",     "aB" };
 	size_t nk = sizeof(keys) / sizeof(keys[0]);
 	sl_test_exec(p->s, textkey_ddl(p->se));
 	sl_test_exec(p->d, textkey_ddl(p->de));
@@ -377,8 +395,8 @@ static void test_text_keys(void **state)
 	o.batch_rows = 3;
 	sl_diff_result *r = run(p, "tk", &s, &o);
 	if (s.n != 2)
-		fail_msg("expected 2 differences, got %d (first: kind %d key %s)", s.n, s.n ? (int)s.ev[0].kind : 0,
-			 s.n ? s.ev[0].text : "");
+		fail_msg("expected 2 differences, got %d (first: kind %d key %s)", s.n,
+			 s.n ? (int)s.ev[0].kind : 0, s.n ? s.ev[0].text : "");
 	assert_int_equal(r->extra, 1);
 	assert_int_equal(r->changed, 1);
 	assert_int_equal(r->equal, (int64_t)nk - 1);
@@ -462,12 +480,12 @@ static void test_bench(void **state)
 	sl_diff_result_free(r);
 }
 
-#define PAIR_TESTS(setup)                                                   \
-	cmocka_unit_test_setup_teardown(test_items, setup, teardown_pair),       \
-	cmocka_unit_test_setup_teardown(test_keyless, setup, teardown_pair),     \
-	cmocka_unit_test_setup_teardown(test_keyless_empty_side, setup, teardown_pair), \
-	cmocka_unit_test_setup_teardown(test_text_keys, setup, teardown_pair),   \
-	cmocka_unit_test_setup_teardown(test_stop_and_errors, setup, teardown_pair)
+#define PAIR_TESTS(setup)                                                                                    \
+	cmocka_unit_test_setup_teardown(test_items, setup, teardown_pair),                                   \
+		cmocka_unit_test_setup_teardown(test_keyless, setup, teardown_pair),                         \
+		cmocka_unit_test_setup_teardown(test_keyless_empty_side, setup, teardown_pair),              \
+		cmocka_unit_test_setup_teardown(test_text_keys, setup, teardown_pair),                       \
+		cmocka_unit_test_setup_teardown(test_stop_and_errors, setup, teardown_pair)
 
 int main(void)
 {

@@ -58,7 +58,8 @@ static void fetch_all(sl_conn *c, const char *sql, sl_batch *b)
 static void expect_text(const sl_value *v, sl_vtype t, const char *s, size_t len)
 {
 	if (v->type != t)
-		fail_msg("expected %s \"%.*s\", got %s", sl_vtype_name(t), (int)len, s, sl_vtype_name(v->type));
+		fail_msg("expected %s \"%.*s\", got %s", sl_vtype_name(t), (int)len, s,
+			 sl_vtype_name(v->type));
 	assert_int_equal(v->u.s.len, len);
 	assert_memory_equal(v->u.s.ptr, s, len);
 }
@@ -99,7 +100,7 @@ static const char *const ALL_TYPES_DDL =
 	"j json, e enum('a','b''q','c\\\\d'), st set('x','y','z'), bt bit(8), "
 	"ub binary(16), uc char(36))";
 
-#define NALL 21
+#define NALL     21
 #define JSON_DOC "{\"a\": [1, 2, \"\xf0\x9f\x98\x80\"]}"
 
 static char all_bytes[256];
@@ -338,7 +339,8 @@ static void test_zero_dates(void **state)
 	SL_OK_OR_FAIL(sl_writer_write(w, &b));
 	SL_OK_OR_FAIL(sl_writer_close(w));
 	assert_int_equal(sl_test_int(f->c, "SELECT count(*) FROM z2 JOIN z USING (id) "
-					   "WHERE z2.d <=> z.d AND z2.dt <=> z.dt"), 2);
+					   "WHERE z2.d <=> z.d AND z2.dt <=> z.dt"),
+			 2);
 	sl_batch_free(&b);
 }
 
@@ -364,7 +366,8 @@ static void test_nan_refused(void **state)
 	const char *cols[] = { "id", "x" };
 	SL_OK_OR_FAIL(sl_writer_open(&w, f->c, NULL, "fl", cols, 2));
 	assert_int_equal(sl_writer_write(w, &b), SL_EINVALID);
-	assert_non_null(strstr(sl_error_last()->message, "row 2: column \"x\": NaN cannot be stored in MySQL"));
+	assert_non_null(
+		strstr(sl_error_last()->message, "row 2: column \"x\": NaN cannot be stored in MySQL"));
 	sl_writer_abort(w);
 	sl_batch_free(&b);
 }
@@ -395,18 +398,24 @@ static void test_writer_warnings(void **state)
 	sl_batch_free(&b);
 }
 
-#define SEQ_200K "SELECT a.d + 10*b.d + 100*c.d + 1000*e.d + 10000*g.d + 100000*h.d AS n, " \
-	"REPEAT('x', 20) AS pad FROM " \
-	"(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 " \
-	"UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) a, " \
-	"(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 " \
-	"UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) b, " \
-	"(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 " \
-	"UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) c, " \
-	"(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 " \
-	"UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) e, " \
-	"(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 " \
-	"UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) g, " \
+#define SEQ_200K                                                                                             \
+	"SELECT a.d + 10*b.d + 100*c.d + 1000*e.d + 10000*g.d + 100000*h.d AS n, "                           \
+	"REPEAT('x', 20) AS pad FROM "                                                                       \
+	"(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 "           \
+	"UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) "   \
+	"a, "                                                                                                \
+	"(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 "           \
+	"UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) "   \
+	"b, "                                                                                                \
+	"(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 "           \
+	"UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) "   \
+	"c, "                                                                                                \
+	"(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 "           \
+	"UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) "   \
+	"e, "                                                                                                \
+	"(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 "           \
+	"UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) "   \
+	"g, "                                                                                                \
 	"(SELECT 0 d UNION ALL SELECT 1) h"
 
 static void test_streaming(void **state)
@@ -562,7 +571,7 @@ static void test_locks(void **state)
 static void test_identifiers(void **state)
 {
 	fixture *f = *state;
-	static const char *const names[] = { "user", "select", "a`b", "\xe5\x90\x8d\xe5\x89\x8d",
+	static const char *const names[] = { "user",       "select",    "a`b", "\xe5\x90\x8d\xe5\x89\x8d",
 					     "Mixed Case", "it's \"x\"" };
 	const size_t n = sizeof(names) / sizeof(names[0]);
 	sl_buf sql = SL_BUF_INIT;
@@ -731,7 +740,8 @@ static void test_bench_writer(void **state)
 				for (size_t i = 0; i < 4; i++) {
 					if (i)
 						sl_buf_putc(&sql, ',');
-					SL_OK_OR_FAIL(sl_conn_quote_literal(f->c, &sql, &sl_batch_row(&b, k)[i]));
+					SL_OK_OR_FAIL(
+						sl_conn_quote_literal(f->c, &sql, &sl_batch_row(&b, k)[i]));
 				}
 				sl_buf_putc(&sql, ')');
 			}
@@ -745,7 +755,8 @@ static void test_bench_writer(void **state)
 	assert_int_equal(sl_test_int(f->c, "SELECT count(*) FROM bl JOIN bi USING (id) WHERE "
 					   "bl.name = bi.name AND bl.amount = bi.amount AND bl.at = bi.at"),
 			 (int64_t)total);
-	fprintf(stderr, "bench %zu rows: LOAD DATA writer %.2fs (%.0f rows/s); "
+	fprintf(stderr,
+		"bench %zu rows: LOAD DATA writer %.2fs (%.0f rows/s); "
 		"multi-row INSERT x1000 %.2fs (%.0f rows/s)\n",
 		total, load, (double)total / load, ins, (double)total / ins);
 	sl_buf_free(&sql);

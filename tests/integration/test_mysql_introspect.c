@@ -78,7 +78,8 @@ static const char *const DDL =
 	"CREATE TABLE `select` (`a``b` int NOT NULL, `\xe5\x90\x8d\xe5\x89\x8d` varchar(5), `Mixed Case` int,"
 	" PRIMARY KEY (`a``b`, `Mixed Case`));"
 	"CREATE TABLE sluice_state (k int);"
-	"CREATE VIEW v_both AS SELECT p.name AS pname, c.note FROM parent p JOIN child c ON c.parent_id = p.id;"
+	"CREATE VIEW v_both AS SELECT p.name AS pname, c.note FROM parent p JOIN child c ON c.parent_id = "
+	"p.id;"
 	"CREATE TRIGGER trg_child BEFORE INSERT ON child FOR EACH ROW SET NEW.note = COALESCE(NEW.note, 'x');"
 	"INSERT INTO parent (code, qty) VALUES ('a', 1), ('b', 2), ('c', 3)";
 

@@ -20,10 +20,8 @@ static const char TABLE_DDL[] =
 	" n numeric, t text, vc varchar(60), bl bytea, d date, tm time, ts timestamp,"
 	" tz timestamptz, u uuid, j json, jb jsonb, e mood)";
 static const char COLS[] = "id, b, i2, i4, i8, f4, f8, n, t, vc, bl, d, tm, ts, tz, u, j, jb, e";
-static const char *const COLNAMES[NCOL] = {
-	"id", "b", "i2", "i4", "i8", "f4", "f8", "n", "t", "vc", "bl", "d", "tm", "ts", "tz",
-	"u", "j", "jb", "e"
-};
+static const char *const COLNAMES[NCOL] = { "id", "b", "i2", "i4", "i8", "f4", "f8", "n",  "t", "vc",
+					    "bl", "d", "tm", "ts", "tz", "u",  "j",  "jb", "e" };
 
 typedef struct fixture {
 	char *url;
@@ -55,9 +53,18 @@ static int teardown(void **state)
 
 /* ---- value helpers ---- */
 
-static sl_value txt(const char *s) { return sl_bytes(SL_V_TEXT, s, strlen(s)); }
-static sl_value dec(const char *s) { return sl_bytes(SL_V_DECIMAL, s, strlen(s)); }
-static sl_value json(const char *s) { return sl_bytes(SL_V_JSON, s, strlen(s)); }
+static sl_value txt(const char *s)
+{
+	return sl_bytes(SL_V_TEXT, s, strlen(s));
+}
+static sl_value dec(const char *s)
+{
+	return sl_bytes(SL_V_DECIMAL, s, strlen(s));
+}
+static sl_value json(const char *s)
+{
+	return sl_bytes(SL_V_JSON, s, strlen(s));
+}
 
 static sl_value date(int64_t y, unsigned m, unsigned d)
 {
@@ -232,7 +239,8 @@ static void check_table(sl_conn *c, const char *table)
 		 " OR (id = 4 AND d = '9999-12-31' AND ts = '10000-01-01' AND tm = '24:00:00' AND n = -1.10)"
 		 " OR (id = 5 AND d = '0044-03-15 BC' AND ts = '0044-03-15 12:30:00.5 BC' AND n = 'NaN')"
 		 " OR (id = 6 AND n::text = '0.00000000000000000001' AND d = '10000-01-01')"
-		 " OR (id = 3 AND length(t) = 10 AND tz = '2262-04-11 21:47:16.854775+00')", table);
+		 " OR (id = 3 AND length(t) = 10 AND tz = '2262-04-11 21:47:16.854775+00')",
+		 table);
 	assert_int_equal(sl_test_int(c, sql), 5);
 	snprintf(sql, sizeof(sql), "SELECT n::text FROM %s WHERE id = 4", table);
 	char *s = NULL;
@@ -320,7 +328,8 @@ static void test_text_with_nul(void **state)
 static void test_writer_conversions(void **state)
 {
 	fixture *f = *state;
-	sl_test_exec(f->c, "CREATE TABLE cv (a int2, b numeric(10,2), c float4, d timestamptz, e text, g int8)");
+	sl_test_exec(f->c,
+		     "CREATE TABLE cv (a int2, b numeric(10,2), c float4, d timestamptz, e text, g int8)");
 	const char *cols[] = { "a", "b", "c", "d", "e", "g" };
 	sl_writer *w = NULL;
 	SL_OK_OR_FAIL(sl_writer_open(&w, f->c, NULL, "cv", cols, 6));
@@ -342,9 +351,12 @@ static void test_writer_conversions(void **state)
 	row[5] = sl_bool(true);
 	SL_OK_OR_FAIL(sl_writer_write(w, &b));
 	SL_OK_OR_FAIL(sl_writer_flush(w));
-	assert_int_equal(sl_test_int(f->c, "SELECT count(*) FROM cv WHERE (a = 12 AND b = 7 AND c = 3"
-				     " AND d = '2000-01-02Z' AND e = '-5' AND g = 9000000000) OR (a = 4 AND b = 1.01"
-				     " AND c = 2.5 AND d = '2001-02-03 03:05:06Z' AND e = '1999-12-31' AND g = 1)"), 2);
+	assert_int_equal(
+		sl_test_int(f->c,
+			    "SELECT count(*) FROM cv WHERE (a = 12 AND b = 7 AND c = 3"
+			    " AND d = '2000-01-02Z' AND e = '-5' AND g = 9000000000) OR (a = 4 AND b = 1.01"
+			    " AND c = 2.5 AND d = '2001-02-03 03:05:06Z' AND e = '1999-12-31' AND g = 1)"),
+		2);
 	/* values that do not fit */
 	sl_batch_reset(&b);
 	row = sl_batch_add_row(&b);
@@ -368,7 +380,8 @@ static void test_writer_conversions(void **state)
 static void test_writer_text_fallback(void **state)
 {
 	fixture *f = *state;
-	sl_test_exec(f->c, "CREATE TABLE tf (id int, iv interval, ip inet, t text, bl bytea, d date, arr int[])");
+	sl_test_exec(f->c,
+		     "CREATE TABLE tf (id int, iv interval, ip inet, t text, bl bytea, d date, arr int[])");
 	const char *cols[] = { "id", "iv", "ip", "t", "bl", "d", "arr" };
 	sl_writer *w = NULL;
 	SL_OK_OR_FAIL(sl_writer_open(&w, f->c, NULL, "tf", cols, 7));
@@ -386,10 +399,14 @@ static void test_writer_text_fallback(void **state)
 	row[0] = sl_int(2);
 	SL_OK_OR_FAIL(sl_writer_write(w, &b));
 	SL_OK_OR_FAIL(sl_writer_close(w));
-	assert_int_equal(sl_test_int(f->c, "SELECT count(*) FROM tf WHERE id = 1 AND iv = '1 day 2 hours'"
+	assert_int_equal(sl_test_int(f->c,
+				     "SELECT count(*) FROM tf WHERE id = 1 AND iv = '1 day 2 hours'"
 				     " AND ip = '10.0.0.1' AND t = E'tab\\there\\nnl\\\\bs\\r\\\\N'"
-				     " AND bl = '\\x610062ff' AND d = '0044-03-15 BC' AND arr = '{1,2,3}'"), 1);
-	assert_int_equal(sl_test_int(f->c, "SELECT count(*) FROM tf WHERE id = 2 AND iv IS NULL AND t IS NULL"), 1);
+				     " AND bl = '\\x610062ff' AND d = '0044-03-15 BC' AND arr = '{1,2,3}'"),
+			 1);
+	assert_int_equal(sl_test_int(f->c,
+				     "SELECT count(*) FROM tf WHERE id = 2 AND iv IS NULL AND t IS NULL"),
+			 1);
 	/* read back through the query path: interval as ISO 8601 text, arrays as text */
 	sl_cursor *cur = NULL;
 	SL_OK_OR_FAIL(sl_conn_query(&cur, f->c, "SELECT iv, ip, arr, t FROM tf WHERE id = 1"));
@@ -412,7 +429,8 @@ static void test_query_specials(void **state)
 {
 	fixture *f = *state;
 	sl_cursor *cur = NULL;
-	SL_OK_OR_FAIL(sl_conn_query(&cur, f->c,
+	SL_OK_OR_FAIL(sl_conn_query(
+		&cur, f->c,
 		"SELECT 'infinity'::date, '-infinity'::timestamptz, 'NaN'::numeric, 1::oid,"
 		" 'x'::name, 'ab'::char(3), '00:00:01'::interval, NULL::int, 'Infinity'::float4"));
 	sl_batch b;
@@ -453,8 +471,7 @@ static void test_streaming(void **state)
 {
 	fixture *f = *state;
 	sl_cursor *cur = NULL;
-	SL_OK_OR_FAIL(sl_conn_query(&cur, f->c,
-		"SELECT g, md5(g::text) FROM generate_series(1, 200000) g"));
+	SL_OK_OR_FAIL(sl_conn_query(&cur, f->c, "SELECT g, md5(g::text) FROM generate_series(1, 200000) g"));
 	sl_batch b;
 	SL_OK_OR_FAIL(sl_batch_init(&b, 2, 1000));
 	int64_t total = 0, sum = 0;

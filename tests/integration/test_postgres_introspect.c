@@ -39,7 +39,8 @@ static const char SCHEMA_SQL[] =
 	"  CONSTRAINT fk_cust FOREIGN KEY (customer_id) REFERENCES customers (id)"
 	"    ON DELETE CASCADE ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED);"
 	"CREATE TABLE notes (id int, customer_id bigint);"
-	"ALTER TABLE notes ADD CONSTRAINT fk_notes FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;"
+	"ALTER TABLE notes ADD CONSTRAINT fk_notes FOREIGN KEY (customer_id) REFERENCES customers (id) NOT "
+	"VALID;"
 	"CREATE INDEX lines_open ON \"Order Lines\" (customer_id) WHERE st <> 'void';"
 	"CREATE INDEX cust_lower_email ON customers (lower(email), country);"
 	"CREATE INDEX cust_doc ON customers USING gin (doc);"
@@ -104,7 +105,8 @@ static const sl_index *index_named(const sl_table *t, const char *name)
 static void assert_type(const sl_column *c, sl_tkind kind, const char *decl)
 {
 	if (c->type.kind != kind)
-		fail_msg("column \"%s\": kind %s, want %s", c->name, sl_tkind_name(c->type.kind), sl_tkind_name(kind));
+		fail_msg("column \"%s\": kind %s, want %s", c->name, sl_tkind_name(c->type.kind),
+			 sl_tkind_name(kind));
 	assert_string_equal(c->decl_type, decl);
 }
 

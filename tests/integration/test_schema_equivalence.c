@@ -78,7 +78,8 @@ static void compare_column(const char *where, const sl_column *a, const sl_colum
 	sl_tkind fa = sl_tkind_family(a->type.kind), fb = sl_tkind_family(b->type.kind);
 	if (fa != fb)
 		fail_msg("%s: type family %s (%s) vs %s (%s)", where, sl_tkind_name(fa),
-			 a->decl_type ? a->decl_type : "", sl_tkind_name(fb), b->decl_type ? b->decl_type : "");
+			 a->decl_type ? a->decl_type : "", sl_tkind_name(fb),
+			 b->decl_type ? b->decl_type : "");
 	if (a->type.kind == SL_T_DECIMAL &&
 	    (a->type.precision != b->type.precision || a->type.scale != b->type.scale))
 		fail_msg("%s: decimal(%d,%d) vs decimal(%d,%d)", where, a->type.precision, a->type.scale,
@@ -133,15 +134,15 @@ static void compare_table(const char *pair, const sl_table *a, const sl_table *b
 	snprintf(where, sizeof(where), "%s: %s primary key", pair, a->name);
 	assert_non_null(a->primary_key);
 	assert_non_null(b->primary_key);
-	same_list(where, a->primary_key->columns, a->primary_key->ncolumns,
-		  b->primary_key->columns, b->primary_key->ncolumns);
+	same_list(where, a->primary_key->columns, a->primary_key->ncolumns, b->primary_key->columns,
+		  b->primary_key->ncolumns);
 
 	if (a->nuniques != b->nuniques)
 		fail_msg("%s: %s: %zu vs %zu unique keys", pair, a->name, a->nuniques, b->nuniques);
 	for (size_t i = 0; i < a->nuniques; i++) {
 		snprintf(where, sizeof(where), "%s: %s unique #%zu", pair, a->name, i);
-		same_list(where, a->uniques[i].columns, a->uniques[i].ncolumns,
-			  b->uniques[i].columns, b->uniques[i].ncolumns);
+		same_list(where, a->uniques[i].columns, a->uniques[i].ncolumns, b->uniques[i].columns,
+			  b->uniques[i].ncolumns);
 	}
 
 	if (a->nfkeys != b->nfkeys)
@@ -149,7 +150,8 @@ static void compare_table(const char *pair, const sl_table *a, const sl_table *b
 	for (size_t i = 0; i < a->nfkeys; i++) {
 		const sl_fkey *fa = &a->fkeys[i], *fb = find_fk(b, fa);
 		if (!fb)
-			fail_msg("%s: %s: foreign key to %s missing on one side", pair, a->name, fa->ref_table);
+			fail_msg("%s: %s: foreign key to %s missing on one side", pair, a->name,
+				 fa->ref_table);
 		snprintf(where, sizeof(where), "%s: %s fk -> %s", pair, a->name, fa->ref_table);
 		same_list(where, fa->ref_columns, fa->ncolumns, fb->ref_columns, fb->ncolumns);
 		/* NO ACTION and RESTRICT differ only in when they are checked */
@@ -208,8 +210,10 @@ static void compare(const char *pair, const sl_schema *a, const sl_schema *b)
 	assert_int_equal(b->nviews, 1);
 	assert_string_equal(a->views[0].name, b->views[0].name);
 	for (size_t i = 0; i < a->nviews; i++) {
-		if (!view_reads_table(&a->views[i], "customers") || !view_reads_table(&a->views[i], "invoices") ||
-		    !view_reads_table(&b->views[i], "customers") || !view_reads_table(&b->views[i], "invoices"))
+		if (!view_reads_table(&a->views[i], "customers") ||
+		    !view_reads_table(&a->views[i], "invoices") ||
+		    !view_reads_table(&b->views[i], "customers") ||
+		    !view_reads_table(&b->views[i], "invoices"))
 			fail_msg("%s: view %s must read customers and invoices", pair, a->views[i].name);
 	}
 	assert_int_equal(a->ntriggers, 1);

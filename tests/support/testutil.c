@@ -88,8 +88,10 @@ void sl_test_scratch_drop(sl_test_engine e, char *url)
 			*q = '\0';
 		sl_conn *c = sl_test_open(sl_test_server_url(e));
 		char sql[160];
-		snprintf(sql, sizeof(sql), e == SL_TEST_PG ? "DROP DATABASE IF EXISTS %s WITH (FORCE)"
-							   : "DROP DATABASE IF EXISTS %s", name);
+		snprintf(sql, sizeof(sql),
+			 e == SL_TEST_PG ? "DROP DATABASE IF EXISTS %s WITH (FORCE)"
+					 : "DROP DATABASE IF EXISTS %s",
+			 name);
 		sl_test_exec(c, sql);
 		sl_conn_close(c);
 	}
@@ -109,8 +111,8 @@ void sl_test_exec(sl_conn *c, const char *sql)
 {
 	int rc = sl_conn_exec(c, sql);
 	if (rc)
-		fail_msg("exec on %s failed: %s\n  SQL: %.300s", sl_conn_display(c),
-			 sl_error_last()->message, sql);
+		fail_msg("exec on %s failed: %s\n  SQL: %.300s", sl_conn_display(c), sl_error_last()->message,
+			 sql);
 }
 
 int64_t sl_test_int(sl_conn *c, const char *sql)

@@ -45,9 +45,11 @@ int64_t sl_test_int(sl_conn *c, const char *sql);
 int sl_test_run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Fails the test printing the last sluice error when rc != 0. */
-#define SL_OK_OR_FAIL(expr) do { \
-	int rc_ = (expr); \
-	if (rc_ != 0) fail_msg("%s -> %d: %s", #expr, rc_, sl_error_last()->message); \
-} while (0)
+#define SL_OK_OR_FAIL(expr)                                                                                  \
+	do {                                                                                                 \
+		int rc_ = (expr);                                                                            \
+		if (rc_ != 0)                                                                                \
+			fail_msg("%s -> %d: %s", #expr, rc_, sl_error_last()->message);                      \
+	} while (0)
 
 #endif

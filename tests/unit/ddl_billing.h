@@ -25,28 +25,47 @@ typedef struct billing_col {
 static const char *billing_decl(sl_engine e, const billing_col *c, char *buf, size_t cap)
 {
 	switch (c->kind) {
-	case SL_T_INT64: return e == SL_ENGINE_SQLITE ? "BIGINT" : e == SL_ENGINE_MYSQL ? "bigint(20)" : "bigint";
-	case SL_T_INT32: return e == SL_ENGINE_SQLITE ? "INTEGER" : e == SL_ENGINE_MYSQL ? "int(11)" : "integer";
-	case SL_T_BOOL: return e == SL_ENGINE_MYSQL ? "tinyint(1)" : e == SL_ENGINE_SQLITE ? "BOOLEAN" : "boolean";
-	case SL_T_UUID: return e == SL_ENGINE_SQLITE ? "UUID" : "uuid";
-	case SL_T_TEXT: return e == SL_ENGINE_SQLITE ? "TEXT" : "text";
-	case SL_T_DATE: return e == SL_ENGINE_SQLITE ? "DATE" : "date";
-	case SL_T_JSON: return e == SL_ENGINE_POSTGRES ? "jsonb" : e == SL_ENGINE_SQLITE ? "JSON" : "longtext";
+	case SL_T_INT64:
+		return e == SL_ENGINE_SQLITE ? "BIGINT" : e == SL_ENGINE_MYSQL ? "bigint(20)" : "bigint";
+	case SL_T_INT32:
+		return e == SL_ENGINE_SQLITE ? "INTEGER" : e == SL_ENGINE_MYSQL ? "int(11)" : "integer";
+	case SL_T_BOOL:
+		return e == SL_ENGINE_MYSQL ? "tinyint(1)" : e == SL_ENGINE_SQLITE ? "BOOLEAN" : "boolean";
+	case SL_T_UUID:
+		return e == SL_ENGINE_SQLITE ? "UUID" : "uuid";
+	case SL_T_TEXT:
+		return e == SL_ENGINE_SQLITE ? "TEXT" : "text";
+	case SL_T_DATE:
+		return e == SL_ENGINE_SQLITE ? "DATE" : "date";
+	case SL_T_JSON:
+		return e == SL_ENGINE_POSTGRES ? "jsonb" : e == SL_ENGINE_SQLITE ? "JSON" : "longtext";
 	case SL_T_TIMESTAMP:
-		return e == SL_ENGINE_POSTGRES ? "timestamp without time zone" : e == SL_ENGINE_MYSQL ? "datetime" : "TIMESTAMP";
+		return e == SL_ENGINE_POSTGRES ? "timestamp without time zone"
+		       : e == SL_ENGINE_MYSQL  ? "datetime"
+					       : "TIMESTAMP";
 	case SL_T_VARCHAR:
-		snprintf(buf, cap, e == SL_ENGINE_POSTGRES ? "character varying(%d)" : e == SL_ENGINE_MYSQL ? "varchar(%d)" : "VARCHAR(%d)",
+		snprintf(buf, cap,
+			 e == SL_ENGINE_POSTGRES ? "character varying(%d)"
+			 : e == SL_ENGINE_MYSQL  ? "varchar(%d)"
+						 : "VARCHAR(%d)",
 			 c->len_or_prec);
 		return buf;
 	case SL_T_CHAR:
-		snprintf(buf, cap, e == SL_ENGINE_POSTGRES ? "character(%d)" : e == SL_ENGINE_MYSQL ? "char(%d)" : "CHAR(%d)",
+		snprintf(buf, cap,
+			 e == SL_ENGINE_POSTGRES ? "character(%d)"
+			 : e == SL_ENGINE_MYSQL  ? "char(%d)"
+						 : "CHAR(%d)",
 			 c->len_or_prec);
 		return buf;
 	case SL_T_DECIMAL:
-		snprintf(buf, cap, e == SL_ENGINE_POSTGRES ? "numeric(%d,%d)" : e == SL_ENGINE_MYSQL ? "decimal(%d,%d)" : "DECIMAL(%d,%d)",
+		snprintf(buf, cap,
+			 e == SL_ENGINE_POSTGRES ? "numeric(%d,%d)"
+			 : e == SL_ENGINE_MYSQL  ? "decimal(%d,%d)"
+						 : "DECIMAL(%d,%d)",
 			 c->len_or_prec, c->scale);
 		return buf;
-	default: return "text";
+	default:
+		return "text";
 	}
 }
 
@@ -56,7 +75,9 @@ static sl_table *billing_table(sl_schema *s, const char *name, const billing_col
 	char buf[64];
 	sl_column *id = sl_table_add_column(s, t, "id");
 	id->type.kind = SL_T_INT64;
-	id->decl_type = sl_schema_strdup(s, s->engine == SL_ENGINE_SQLITE ? "INTEGER" : s->engine == SL_ENGINE_MYSQL ? "bigint(20)" : "bigint");
+	id->decl_type = sl_schema_strdup(s, s->engine == SL_ENGINE_SQLITE  ? "INTEGER"
+					    : s->engine == SL_ENGINE_MYSQL ? "bigint(20)"
+									   : "bigint");
 	id->nullable = false;
 	id->identity = true;
 	t->primary_key = sl_arena_calloc(s->arena, 1, sizeof(sl_key));
@@ -81,7 +102,8 @@ static sl_table *billing_table(sl_schema *s, const char *name, const billing_col
 		c->decl_type = sl_schema_strdup(s, billing_decl(s->engine, &cols[i], buf, sizeof(buf)));
 		c->nullable = !cols[i].not_null;
 		const char *d = s->engine == SL_ENGINE_POSTGRES ? cols[i].pg_default
-			      : s->engine == SL_ENGINE_MYSQL ? cols[i].my_default : cols[i].sq_default;
+				: s->engine == SL_ENGINE_MYSQL  ? cols[i].my_default
+								: cols[i].sq_default;
 		c->default_expr = sl_schema_strdup(s, d);
 	}
 	return t;
@@ -95,7 +117,8 @@ static void billing_unique(sl_schema *s, sl_table *t, const char *name, const ch
 		sl_schema_strlist_add(s, &k->columns, &k->ncolumns, c2);
 }
 
-static void billing_fk(sl_schema *s, sl_table *t, const char *name, const char *col, const char *ref, sl_fk_action del)
+static void billing_fk(sl_schema *s, sl_table *t, const char *name, const char *col, const char *ref,
+		       sl_fk_action del)
 {
 	sl_fkey *f = sl_table_add_fkey(s, t, name);
 	size_t n = 0;
@@ -106,9 +129,13 @@ static void billing_fk(sl_schema *s, sl_table *t, const char *name, const char *
 }
 
 /* The check as each engine stores it. */
-static void billing_check(sl_schema *s, sl_table *t, const char *name, const char *pg, const char *my, const char *sq)
+static void billing_check(sl_schema *s, sl_table *t, const char *name, const char *pg, const char *my,
+			  const char *sq)
 {
-	sl_table_add_check(s, t, name, s->engine == SL_ENGINE_POSTGRES ? pg : s->engine == SL_ENGINE_MYSQL ? my : sq);
+	sl_table_add_check(s, t, name,
+			   s->engine == SL_ENGINE_POSTGRES ? pg
+			   : s->engine == SL_ENGINE_MYSQL  ? my
+							   : sq);
 }
 
 static sl_schema *billing_model(sl_engine e)
@@ -122,8 +149,10 @@ static sl_schema *billing_model(sl_engine e)
 		{ "name", SL_T_VARCHAR, 200, 0, true, NULL, NULL, NULL },
 		{ "country", SL_T_CHAR, 2, 0, false, NULL, NULL, NULL },
 		{ "is_vip", SL_T_BOOL, 0, 0, true, "false", "0", "0" },
-		{ "status", SL_T_VARCHAR, 20, 0, true, "'active'::character varying", "'active'", "'active'" },
-		{ "created_at", SL_T_TIMESTAMP, 0, 0, true, "CURRENT_TIMESTAMP", "current_timestamp()", "CURRENT_TIMESTAMP" },
+		{ "status", SL_T_VARCHAR, 20, 0, true, "'active'::character varying", "'active'",
+		  "'active'" },
+		{ "created_at", SL_T_TIMESTAMP, 0, 0, true, "CURRENT_TIMESTAMP", "current_timestamp()",
+		  "CURRENT_TIMESTAMP" },
 	};
 	static const billing_col subscriptions[] = {
 		{ "customer_id", SL_T_INT64, 0, 0, true, NULL, NULL, NULL },
@@ -160,14 +189,16 @@ static sl_schema *billing_model(sl_engine e)
 		{ "table_name", SL_T_VARCHAR, 64, 0, true, NULL, NULL, NULL },
 		{ "row_id", SL_T_INT64, 0, 0, true, NULL, NULL, NULL },
 		{ "action", SL_T_VARCHAR, 10, 0, true, NULL, NULL, NULL },
-		{ "changed_at", SL_T_TIMESTAMP, 0, 0, true, "CURRENT_TIMESTAMP", "current_timestamp()", "CURRENT_TIMESTAMP" },
+		{ "changed_at", SL_T_TIMESTAMP, 0, 0, true, "CURRENT_TIMESTAMP", "current_timestamp()",
+		  "CURRENT_TIMESTAMP" },
 		{ "payload", SL_T_JSON, 0, 0, false, NULL, NULL, NULL },
 	};
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 	sl_table *t = billing_table(s, "customers", customers, N(customers));
 	billing_unique(s, t, "customers_email_key", "email", NULL);
 	billing_check(s, t, "customers_status_check",
-		      "((status)::text = ANY ((ARRAY['active'::character varying, 'suspended'::character varying, 'closed'::character varying])::text[]))",
+		      "((status)::text = ANY ((ARRAY['active'::character varying, 'suspended'::character "
+		      "varying, 'closed'::character varying])::text[]))",
 		      "`status` in ('active','suspended','closed')",
 		      "status IN ('active', 'suspended', 'closed')");
 
@@ -186,7 +217,8 @@ static sl_schema *billing_model(sl_engine e)
 	sl_schema_strlist_add(s, &ix->columns, &ix->ncolumns, "issued_on");
 
 	t = billing_table(s, "invoice_items", items, N(items));
-	billing_check(s, t, "invoice_items_quantity_check", "(quantity > 0)", "`quantity` > 0", "quantity > 0");
+	billing_check(s, t, "invoice_items_quantity_check", "(quantity > 0)", "`quantity` > 0",
+		      "quantity > 0");
 	billing_fk(s, t, "fk_invoice_items_invoice", "invoice_id", "invoices", SL_FK_CASCADE);
 
 	t = billing_table(s, "payments", payments, N(payments));
@@ -197,9 +229,9 @@ static sl_schema *billing_model(sl_engine e)
 	billing_table(s, "audit_log", audit, N(audit));
 #undef N
 	sl_view *v = sl_schema_add_view(s, NULL, "customer_balances");
-	v->definition = sl_schema_strdup(s,
-		"SELECT c.id AS customer_id, c.email AS email, SUM(i.total) AS billed\n"
-		"  FROM customers c JOIN invoices i ON i.customer_id = c.id\n  GROUP BY c.id, c.email");
+	v->definition = sl_schema_strdup(
+		s, "SELECT c.id AS customer_id, c.email AS email, SUM(i.total) AS billed\n"
+		   "  FROM customers c JOIN invoices i ON i.customer_id = c.id\n  GROUP BY c.id, c.email");
 	sl_view_add_read(s, v, NULL, "customers", NULL);
 	sl_view_add_read(s, v, NULL, "invoices", NULL);
 	sl_trigger *tr = sl_schema_add_trigger(s, NULL, "payments_audit");
@@ -207,13 +239,17 @@ static sl_schema *billing_model(sl_engine e)
 	tr->timing = "AFTER";
 	tr->events = "INSERT";
 	tr->for_each_row = true;
-	tr->definition = sl_schema_strdup(s, e == SL_ENGINE_SQLITE
-		? "CREATE TRIGGER payments_audit AFTER INSERT ON payments\nFOR EACH ROW BEGIN\n"
-		  "  INSERT INTO audit_log (table_name, row_id, action) VALUES ('payments', NEW.id, 'insert');\nEND"
-		: e == SL_ENGINE_MYSQL
-		? "CREATE TRIGGER payments_audit AFTER INSERT ON payments\nFOR EACH ROW\n"
-		  "  INSERT INTO audit_log (table_name, row_id, action) VALUES ('payments', NEW.id, 'insert')"
-		: "CREATE TRIGGER payments_audit AFTER INSERT ON public.payments FOR EACH ROW EXECUTE FUNCTION payments_audit_fn()");
+	tr->definition = sl_schema_strdup(
+		s, e == SL_ENGINE_SQLITE
+			   ? "CREATE TRIGGER payments_audit AFTER INSERT ON payments\nFOR EACH ROW BEGIN\n"
+			     "  INSERT INTO audit_log (table_name, row_id, action) VALUES ('payments', "
+			     "NEW.id, 'insert');\nEND"
+		   : e == SL_ENGINE_MYSQL
+			   ? "CREATE TRIGGER payments_audit AFTER INSERT ON payments\nFOR EACH ROW\n"
+			     "  INSERT INTO audit_log (table_name, row_id, action) VALUES ('payments', "
+			     "NEW.id, 'insert')"
+			   : "CREATE TRIGGER payments_audit AFTER INSERT ON public.payments FOR EACH ROW "
+			     "EXECUTE FUNCTION payments_audit_fn()");
 	if (e == SL_ENGINE_POSTGRES) {
 		for (size_t i = 0; i < s->ntables; i++) {
 			sl_sequence *q = sl_schema_add_sequence(s, "public", "seq");

@@ -280,7 +280,8 @@ static void test_temporals(void **state)
 	/* a naive value in a timestamptz column is UTC */
 	EQ(utc, tsv(SL_V_TIMESTAMP, "2024-03-01 10:00:00"), &tz, NULL);
 	/* naive and zoned stay different kinds in a naive column */
-	NE(tsv(SL_V_TIMESTAMPTZ, "2024-03-01 10:00:00Z"), tsv(SL_V_TIMESTAMP, "2024-03-01 10:00:00"), &ts, NULL);
+	NE(tsv(SL_V_TIMESTAMPTZ, "2024-03-01 10:00:00Z"), tsv(SL_V_TIMESTAMP, "2024-03-01 10:00:00"), &ts,
+	   NULL);
 	/* epoch seconds (SQLite) */
 	EQ(sl_int(0), tsv(SL_V_TIMESTAMP, "1970-01-01 00:00:00"), &ts, NULL);
 	EQ(sl_int(1709287200), utc, &tz, NULL);
@@ -302,7 +303,8 @@ static void test_temporals(void **state)
 	NE(a, tsv(SL_V_TIMESTAMP, "2024-03-01 12:34:56.124"), &ts, &p3);
 	sl_canon_opts p1 = SL_CANON_OPTS_INIT;
 	p1.timestamp_precision = 1;
-	EQ(tsv(SL_V_TIMESTAMP, "1969-12-31 23:59:59.9999"), tsv(SL_V_TIMESTAMP, "1969-12-31 23:59:59.9"), &ts, &p1);
+	EQ(tsv(SL_V_TIMESTAMP, "1969-12-31 23:59:59.9999"), tsv(SL_V_TIMESTAMP, "1969-12-31 23:59:59.9"), &ts,
+	   &p1);
 	p3.timestamp_precision = 7;
 	sl_buf o = SL_BUF_INIT;
 	assert_int_equal(sl_canon_value(&o, &a, &ts, &p3), SL_EINVALID);
@@ -427,7 +429,9 @@ static void test_key_order(void **state)
 	assert_int_equal(r, -1);
 	/* timestamps chronologically, naive text against values */
 	sl_canon_col ts = col_of(SL_T_TIMESTAMP);
-	assert_int_equal(kcmp(sl_text("2024-01-02 00:00:00"), tsv(SL_V_TIMESTAMP, "2024-01-01 23:59:59"), &ts), 1);
+	assert_int_equal(kcmp(sl_text("2024-01-02 00:00:00"), tsv(SL_V_TIMESTAMP, "2024-01-01 23:59:59"),
+			      &ts),
+			 1);
 	/* NULL first */
 	assert_int_equal(kcmp(sl_null(), sl_int(-100), &i), -1);
 	assert_int_equal(kcmp(sl_null(), sl_text(""), &t), -1);

@@ -48,7 +48,8 @@ static void has_note(const sl_cast_column *c, sl_cast_severity sev, const char *
 			return;
 	fprintf(stderr, "notes of %s:\n", c->src->name);
 	for (size_t i = 0; i < c->nnotes; i++)
-		fprintf(stderr, "  %s: %s\n", sl_cast_severity_name(c->notes[i].severity), c->notes[i].message);
+		fprintf(stderr, "  %s: %s\n", sl_cast_severity_name(c->notes[i].severity),
+			c->notes[i].message);
 	fail_msg("column %s: no %s note containing \"%s\"", c->src->name, sl_cast_severity_name(sev), text);
 }
 
@@ -134,7 +135,8 @@ static void test_torture_numbers(void **state)
 	has_note(pcol(p, "t", "born"), SL_CAST_LOSSY, "are rejected: the column is NOT NULL");
 	has_note(pcol(p, "t", "seen"), SL_CAST_LOSSY, "zero dates");
 	has_note(pcol(p, "t", "seen"), SL_CAST_LOSSY, "become NULL");
-	has_note(pcol(p, "t", "zd"), SL_CAST_LOSSY, "default '0000-00-00 00:00:00' (a MySQL zero date) dropped");
+	has_note(pcol(p, "t", "zd"), SL_CAST_LOSSY,
+		 "default '0000-00-00 00:00:00' (a MySQL zero date) dropped");
 	assert_null(pcol(p, "t", "zd")->default_sql);
 	assert_string_equal(pcol(p, "t", "b")->type_sql, "BIT(1)");
 	assert_string_equal(pcol(p, "t", "b")->default_sql, "B'0'");
@@ -224,7 +226,7 @@ static void test_torture_types(void **state)
 	assert_string_equal(c->check_sql, "\"mood\" IN ('happy', 'back\\slash')");
 	sl_cast_plan_free(p);
 
-	p = plan(s, SL_ENGINE_POSTGRES, NULL);   /* same dialect: declared types kept */
+	p = plan(s, SL_ENGINE_POSTGRES, NULL); /* same dialect: declared types kept */
 	assert_string_equal(pcol(p, "events", "at")->type_sql, "timestamp with time zone");
 	assert_string_equal(pcol(p, "events", "at")->default_sql, "now()");
 	assert_true(pcol(p, "events", "total2")->generated);
@@ -315,7 +317,7 @@ static void test_long_names(void **state)
 
 	/* multibyte names are cut on a character boundary */
 	char name[256] = "";
-	for (int i = 0; i < 35; i++)   /* 70 characters, 210 bytes */
+	for (int i = 0; i < 35; i++) /* 70 characters, 210 bytes */
 		strcat(name, "名前");
 	sl_buf g = SL_BUF_INIT;
 	SL_OK_OR_FAIL(sl_cast_fit_name(&g, name, SL_ENGINE_POSTGRES));
@@ -348,7 +350,7 @@ static void test_rules(void **state)
 	SL_OK_OR_FAIL(sl_cast_rules_add_column(r, "orders.other_flag", "BOOLEAN"));
 	SL_OK_OR_FAIL(sl_cast_rules_add_type(r, "int64 unsigned", "BIGINT"));
 	SL_OK_OR_FAIL(sl_cast_rules_add_type(r, "json", "JSON"));
-	SL_OK_OR_FAIL(sl_cast_rules_add_type(r, "longtext", "TEXT"));   /* decl name beats kind */
+	SL_OK_OR_FAIL(sl_cast_rules_add_type(r, "longtext", "TEXT")); /* decl name beats kind */
 	SL_OK_OR_FAIL(sl_cast_rules_add_column(r, "orders.amount", "NUMERIC(20,4)"));
 	assert_int_equal(sl_cast_rules_add_column(r, "nodot", "TEXT"), SL_EINVALID);
 
@@ -399,7 +401,8 @@ static void test_fk_alignment_and_collation(void **state)
 	sl_cast_plan_free(p);
 	sl_schema_free(s);
 
-	/* text keys from PostgreSQL keep case-sensitive comparison on MySQL, also in the referencing column */
+	/* text keys from PostgreSQL keep case-sensitive comparison on MySQL, also in the referencing column
+	 */
 	SL_OK_OR_FAIL(sl_schema_new(&s, SL_ENGINE_POSTGRES));
 	u = sl_schema_add_table(s, "public", "codes");
 	col(s, u, "code", SL_T_TEXT, "text");
@@ -439,7 +442,8 @@ static void test_render(void **state)
 	assert_non_null(strstr(b.ptr, "cast plan postgres -> mysql: 6 tables, 2 lossy, 0 errors\n"));
 	assert_non_null(strstr(b.ptr, "\ninvoices.total: decimal(12,2) -> DECIMAL(12,2) default 0\n"));
 	assert_non_null(strstr(b.ptr, "\naudit_log.at: timestamptz -> DATETIME(6)\n"
-				      "  lossy: timestamptz -> DATETIME(6): MySQL DATETIME keeps no zone; values are converted to UTC\n"));
+				      "  lossy: timestamptz -> DATETIME(6): MySQL DATETIME keeps no zone; "
+				      "values are converted to UTC\n"));
 	sl_buf_clear(&b);
 	SL_OK_OR_FAIL(sl_cast_plan_json(&b, p));
 	json_error_t err;
@@ -475,14 +479,10 @@ static void test_bad_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_billing_types),
-		cmocka_unit_test(test_torture_numbers),
-		cmocka_unit_test(test_torture_types),
-		cmocka_unit_test(test_long_names),
-		cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_fk_alignment_and_collation),
-		cmocka_unit_test(test_render),
-		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_billing_types), cmocka_unit_test(test_torture_numbers),
+		cmocka_unit_test(test_torture_types), cmocka_unit_test(test_long_names),
+		cmocka_unit_test(test_rules),         cmocka_unit_test(test_fk_alignment_and_collation),
+		cmocka_unit_test(test_render),        cmocka_unit_test(test_bad_args),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,7 +24,8 @@ static const char example[] =
 	"  rules: { destructive-statement: error, missing-down: warn, index-not-concurrent: off }\n"
 	"environments:\n"
 	"  dev:  { url: \"sqlite:dev.db\" }\n"
-	"  prod: { url: \"postgres://app:${SLUICE_TEST_PW}@db.internal/billing\", password_env: PGPASSWORD }\n"
+	"  prod: { url: \"postgres://app:${SLUICE_TEST_PW}@db.internal/billing\", password_env: PGPASSWORD "
+	"}\n"
 	"consumers:\n"
 	"  - name: finance-report\n"
 	"    criticality: high\n"
@@ -90,7 +91,7 @@ static void test_example(void **state)
 	assert_false(secret);
 	assert_int_equal(sl_config_string(&s, NULL, c, first, "consumers[0]"), SL_EINVALID);
 	assert_string_equal(sl_error_last()->message,
-	                    "conf/sluice.yaml:12:5: \"consumers[0]\" must be a string");
+			    "conf/sluice.yaml:12:5: \"consumers[0]\" must be a string");
 	assert_null(sl_config_section(c, "rules"));
 	sl_config_free(c);
 }
@@ -118,30 +119,35 @@ static void test_errors(void **state)
 	(void)state;
 	unsetenv("SLUICE_TEST_UNSET");
 	parse_err("project: a\nmigrations:\n  dir: m\n  requird: [ticket]\n",
-	          "sluice.yaml:4:3: unknown key \"requird\" in \"migrations\" (did you mean \"required\"?)");
+		  "sluice.yaml:4:3: unknown key \"requird\" in \"migrations\" (did you mean \"required\"?)");
 	parse_err("environments:\n  prod:\n    url: [a, b]\n",
-	          "sluice.yaml:3:11: \"environments.prod.url\" must be a string");
+		  "sluice.yaml:3:11: \"environments.prod.url\" must be a string");
 	parse_err("environments:\n  prod:\n    url:\n",
-	          "sluice.yaml:3:5: \"environments.prod.url\" must be a string");
+		  "sluice.yaml:3:5: \"environments.prod.url\" must be a string");
 	parse_err("environments:\n  prod: { password_env: X }\n",
-	          "sluice.yaml:2:11: \"environments.prod\" has no \"url\"");
+		  "sluice.yaml:2:11: \"environments.prod\" has no \"url\"");
 	parse_err("environments:\n  prod: { url: x, pasword_env: X }\n",
-	          "sluice.yaml:2:19: unknown key \"pasword_env\" in \"environments.prod\" (did you mean \"password_env\"?)");
+		  "sluice.yaml:2:19: unknown key \"pasword_env\" in \"environments.prod\" (did you mean "
+		  "\"password_env\"?)");
 	parse_err("environments:\n  prod:\n    url: \"postgres://u:${SLUICE_TEST_UNSET}@h/db\"\n",
-	          "sluice.yaml:3:11: \"environments.prod.url\": environment variable \"SLUICE_TEST_UNSET\" is not set");
+		  "sluice.yaml:3:11: \"environments.prod.url\": environment variable \"SLUICE_TEST_UNSET\" "
+		  "is not set");
 	parse_err("state: \"${not closed\"\n",
-	          "sluice.yaml:1:9: \"state\": \"${\" must be followed by a variable name and \"}\" (write \"$${\" for a literal \"${\")");
-	parse_err("projet: x\n", "sluice.yaml:1:1: unknown top-level key \"projet\" (did you mean \"project\"?)");
+		  "sluice.yaml:1:9: \"state\": \"${\" must be followed by a variable name and \"}\" (write "
+		  "\"$${\" for a literal \"${\")");
+	parse_err("projet: x\n",
+		  "sluice.yaml:1:1: unknown top-level key \"projet\" (did you mean \"project\"?)");
 	parse_err("zzzzzz: x\n", "sluice.yaml:1:1: unknown top-level key \"zzzzzz\"");
 	parse_err("lint:\n  rules:\n    missing-down: fatal\n",
-	          "sluice.yaml:3:19: \"lint.rules.missing-down\" must be off, warn or error, not \"fatal\"");
+		  "sluice.yaml:3:19: \"lint.rules.missing-down\" must be off, warn or error, not \"fatal\"");
 	parse_err("migrations: [a]\n", "sluice.yaml:1:14: \"migrations\" must be a mapping");
 	parse_err("migrations:\n  required: ticket\n",
-	          "sluice.yaml:2:13: \"migrations.required\" must be a list of field names");
+		  "sluice.yaml:2:13: \"migrations.required\" must be a list of field names");
 	parse_err("migrations:\n  table: \"x; DROP TABLE y\"\n",
-	          "sluice.yaml:2:11: \"migrations.table\": \"x; DROP TABLE y\" is not a plain table name (letters, digits, \"_\", optionally schema.table)");
-	parse_err("- a\n- b\n",
-	          "sluice.yaml:1:3: the top level must be a mapping of keys (project, migrations, environments, ...)");
+		  "sluice.yaml:2:11: \"migrations.table\": \"x; DROP TABLE y\" is not a plain table name "
+		  "(letters, digits, \"_\", optionally schema.table)");
+	parse_err("- a\n- b\n", "sluice.yaml:1:3: the top level must be a mapping of keys (project, "
+				"migrations, environments, ...)");
 	parse_err("a: &x 1\nproject: *x\n", "sluice.yaml:1:1: unknown top-level key \"a\"");
 	parse_err("project: &x 1\nstate: *x\n", "sluice.yaml:2:9: \"state\" must be a string");
 	/* YAML syntax errors carry libfyaml's position and message */
@@ -157,7 +163,8 @@ static void test_escape_and_secret(void **state)
 {
 	(void)state;
 	setenv("SLUICE_TEST_HOST", "db.example", 1);
-	sl_config *c = parse_ok("environments:\n  a: { url: \"mysql://${SLUICE_TEST_HOST}/x?p=$${literal}$5\" }\n");
+	sl_config *c =
+		parse_ok("environments:\n  a: { url: \"mysql://${SLUICE_TEST_HOST}/x?p=$${literal}$5\" }\n");
 	assert_string_equal(sl_config_env_url(c, "a"), "mysql://db.example/x?p=${literal}$5");
 	assert_true(sl_config_env_get(c, "a")->url_secret);
 	sl_config_free(c);
@@ -170,13 +177,14 @@ static void test_fuzz_invalid_utf8_directive(void **state)
 	(void)state;
 	assert_int_equal(sl_config_parse(&c, "sluice.yaml", "%\xff\xff\xff!", 5), SL_EINVALID);
 	assert_string_equal(sl_error_last()->message,
-	                    "sluice.yaml:1:2: invalid UTF-8: YAML files must be UTF-8");
+			    "sluice.yaml:1:2: invalid UTF-8: YAML files must be UTF-8");
 	assert_int_equal(sl_config_parse(&c, "sluice.yaml", "project: caf\xc3\xa9\n", 14), 0);
 	assert_string_equal(c->project, "caf\xc3\xa9");
 	sl_config_free(c);
-	assert_int_equal(sl_config_parse(&c, "sluice.yaml", "a: 1\nproject: \xed\xa0\x80\n", 18), SL_EINVALID);
+	assert_int_equal(sl_config_parse(&c, "sluice.yaml", "a: 1\nproject: \xed\xa0\x80\n", 18),
+			 SL_EINVALID);
 	assert_string_equal(sl_error_last()->message,
-	                    "sluice.yaml:2:10: invalid UTF-8: YAML files must be UTF-8");
+			    "sluice.yaml:2:10: invalid UTF-8: YAML files must be UTF-8");
 }
 
 static void test_load_file(void **state)

@@ -106,7 +106,8 @@ static void floats_and_text(void **state)
 	setup(&f, SL_T_TEXT, SL_T_TEXT, SL_ENGINE_POSTGRES, true);
 	f.cx.target_caps = 0;
 	assert_int_equal(conv(&f, &o, sl_bytes(SL_V_TEXT, "a\0b", 3)), 1);
-	assert_string_equal(sl_buf_cstr(&f.reason), "\"a\\x00b\" holds a NUL byte (0x00), which postgres cannot store in text");
+	assert_string_equal(sl_buf_cstr(&f.reason),
+			    "\"a\\x00b\" holds a NUL byte (0x00), which postgres cannot store in text");
 	done(&f);
 }
 
@@ -155,8 +156,8 @@ static void checkpoint_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(tinyint_bool),    cmocka_unit_test(zero_dates),
-		cmocka_unit_test(loose_integers),  cmocka_unit_test(floats_and_text),
+		cmocka_unit_test(tinyint_bool),      cmocka_unit_test(zero_dates),
+		cmocka_unit_test(loose_integers),    cmocka_unit_test(floats_and_text),
 		cmocka_unit_test(sets_uuids_epochs), cmocka_unit_test(checkpoint_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,20 +53,19 @@ static void expect(const char *yaml, const char *text, sl_engine dialect, const 
 	sl_lint_report_free(r);
 }
 
-static const char ok_file[] =
-	"-- title: ok\n"
-	"-- ticket: T-1\n"
-	"\n"
-	"-- +sluice up\n"
-	"CREATE TABLE t (id int);\n"
-	"DELETE FROM t WHERE id = 1;\n"
-	"ALTER TABLE t ALTER COLUMN id DROP DEFAULT, DROP CONSTRAINT c;\n"
-	"\n"
-	"-- +sluice down\n"
-	"DROP TABLE t;\n"
-	"\n"
-	"-- +sluice verify\n"
-	"SELECT 1 WHERE false;\n";
+static const char ok_file[] = "-- title: ok\n"
+			      "-- ticket: T-1\n"
+			      "\n"
+			      "-- +sluice up\n"
+			      "CREATE TABLE t (id int);\n"
+			      "DELETE FROM t WHERE id = 1;\n"
+			      "ALTER TABLE t ALTER COLUMN id DROP DEFAULT, DROP CONSTRAINT c;\n"
+			      "\n"
+			      "-- +sluice down\n"
+			      "DROP TABLE t;\n"
+			      "\n"
+			      "-- +sluice verify\n"
+			      "SELECT 1 WHERE false;\n";
 
 static void test_clean_file(void **state)
 {
@@ -86,38 +85,44 @@ static void test_required_metadata(void **state)
 static void test_missing_down(void **state)
 {
 	expect(NULL, "-- title: x\n\n-- +sluice up\nCREATE TABLE t (a int);\n", SL_ENGINE_NONE,
-	       "m/001_x.sql:3: error: missing-down: no down section and no \"irreversible: <reason>\" header\n");
-	expect(NULL, "-- title: x\n-- irreversible: the data is gone\n\n-- +sluice up\nCREATE TABLE t (a int);\n",
+	       "m/001_x.sql:3: error: missing-down: no down section and no \"irreversible: <reason>\" "
+	       "header\n");
+	expect(NULL,
+	       "-- title: x\n-- irreversible: the data is gone\n\n-- +sluice up\nCREATE TABLE t (a int);\n",
 	       SL_ENGINE_NONE, "");
 }
 
 static void test_destructive(void **state)
 {
-	const char *text =
-		"-- title: x\n"
-		"-- +sluice up\n"
-		"DROP TABLE a;\n"                                  /* 3 */
-		"ALTER TABLE b DROP COLUMN c;\n"
-		"ALTER TABLE b DROP `d`, ADD e int;\n"             /* 5 */
-		"TRUNCATE f;\n"
-		"DELETE FROM g;\n"
-		"DELETE FROM g WHERE id IN (SELECT id FROM h);\n"  /* 8: has WHERE */
-		"DELETE FROM g USING (SELECT 1 WHERE true) x;\n"   /* 9: WHERE only inside */
-		"DROP SCHEMA s CASCADE;\n"                         /* 10 */
-		"DROP DATABASE d;\n"
-		"SELECT 'DROP TABLE x';\n"                         /* 12: a string */
-		"DROP INDEX i;\n"
-		"ALTER TABLE b ALTER COLUMN c DROP NOT NULL;\n"
-		"-- +sluice down\n"
-		"DROP TABLE a;\n";
+	const char *text = "-- title: x\n"
+			   "-- +sluice up\n"
+			   "DROP TABLE a;\n" /* 3 */
+			   "ALTER TABLE b DROP COLUMN c;\n"
+			   "ALTER TABLE b DROP `d`, ADD e int;\n" /* 5 */
+			   "TRUNCATE f;\n"
+			   "DELETE FROM g;\n"
+			   "DELETE FROM g WHERE id IN (SELECT id FROM h);\n" /* 8: has WHERE */
+			   "DELETE FROM g USING (SELECT 1 WHERE true) x;\n"  /* 9: WHERE only inside */
+			   "DROP SCHEMA s CASCADE;\n"                        /* 10 */
+			   "DROP DATABASE d;\n"
+			   "SELECT 'DROP TABLE x';\n" /* 12: a string */
+			   "DROP INDEX i;\n"
+			   "ALTER TABLE b ALTER COLUMN c DROP NOT NULL;\n"
+			   "-- +sluice down\n"
+			   "DROP TABLE a;\n";
 	expect(NULL, text, SL_ENGINE_NONE,
 	       "m/001_x.sql:3: warn: destructive-statement: up section drops a table: DROP TABLE a\n"
-	       "m/001_x.sql:4: warn: destructive-statement: up section drops a column: ALTER TABLE b DROP COLUMN c\n"
-	       "m/001_x.sql:5: warn: destructive-statement: up section drops a column: ALTER TABLE b DROP `d`, ADD e int\n"
+	       "m/001_x.sql:4: warn: destructive-statement: up section drops a column: ALTER TABLE b DROP "
+	       "COLUMN c\n"
+	       "m/001_x.sql:5: warn: destructive-statement: up section drops a column: ALTER TABLE b DROP "
+	       "`d`, ADD e int\n"
 	       "m/001_x.sql:6: warn: destructive-statement: up section truncates a table: TRUNCATE f\n"
-	       "m/001_x.sql:7: warn: destructive-statement: up section deletes every row (DELETE without WHERE): DELETE FROM g\n"
-	       "m/001_x.sql:9: warn: destructive-statement: up section deletes every row (DELETE without WHERE): DELETE FROM g USING (SELECT 1 WHERE true) x\n"
-	       "m/001_x.sql:10: warn: destructive-statement: up section drops a schema: DROP SCHEMA s CASCADE\n"
+	       "m/001_x.sql:7: warn: destructive-statement: up section deletes every row (DELETE without "
+	       "WHERE): DELETE FROM g\n"
+	       "m/001_x.sql:9: warn: destructive-statement: up section deletes every row (DELETE without "
+	       "WHERE): DELETE FROM g USING (SELECT 1 WHERE true) x\n"
+	       "m/001_x.sql:10: warn: destructive-statement: up section drops a schema: DROP SCHEMA s "
+	       "CASCADE\n"
 	       "m/001_x.sql:11: warn: destructive-statement: up section drops a database: DROP DATABASE d\n");
 }
 
@@ -127,7 +132,8 @@ static void test_empty_verify_and_levels(void **state)
 	/* empty-verify is off by default */
 	expect(NULL, text, SL_ENGINE_NONE,
 	       "m/001_x.sql:4: warn: destructive-statement: up section drops a table: DROP TABLE a\n");
-	expect("lint:\n  rules:\n    empty-verify: warn\n    destructive-statement: error\n", text, SL_ENGINE_NONE,
+	expect("lint:\n  rules:\n    empty-verify: warn\n    destructive-statement: error\n", text,
+	       SL_ENGINE_NONE,
 	       "m/001_x.sql:3: warn: empty-verify: no verify section\n"
 	       "m/001_x.sql:4: error: destructive-statement: up section drops a table: DROP TABLE a\n");
 	expect("lint:\n  rules:\n    destructive-statement: off\n", text, SL_ENGINE_NONE, "");
@@ -141,11 +147,13 @@ static void test_empty_verify_and_levels(void **state)
 static void test_unknown_rule(void **state)
 {
 	sl_config *cfg = NULL;
-	const char *yaml = "project: p\nlint:\n  rules:\n    missing-down: warn\n    index-not-concurent: off\n";
+	const char *yaml =
+		"project: p\nlint:\n  rules:\n    missing-down: warn\n    index-not-concurent: off\n";
 	SL_OK_OR_FAIL(sl_config_parse(&cfg, "sluice.yaml", yaml, strlen(yaml)));
 	assert_int_equal(sl_lint_check_config(cfg), SL_EINVALID);
 	assert_string_equal(sl_error_last()->message,
-			    "sluice.yaml:5:5: unknown lint rule \"index-not-concurent\" (did you mean \"index-not-concurrent\"?)");
+			    "sluice.yaml:5:5: unknown lint rule \"index-not-concurent\" (did you mean "
+			    "\"index-not-concurrent\"?)");
 	sl_config_free(cfg);
 	yaml = "lint:\n  rules:\n    zzz: off\n";
 	SL_OK_OR_FAIL(sl_config_parse(&cfg, "sluice.yaml", yaml, strlen(yaml)));
@@ -170,7 +178,8 @@ static void test_unknown_rule(void **state)
 static void expect_pg(const char *up_directive, const char *sql, const char *want)
 {
 	char text[4096];
-	snprintf(text, sizeof(text), "-- title: x\n-- %s\n%s\n-- +sluice down\nSELECT 1;\n-- +sluice verify\nSELECT 1;\n",
+	snprintf(text, sizeof(text),
+		 "-- title: x\n-- %s\n%s\n-- +sluice down\nSELECT 1;\n-- +sluice verify\nSELECT 1;\n",
 		 up_directive, sql);
 	expect(NULL, text, SL_ENGINE_POSTGRES, want);
 }
@@ -178,24 +187,31 @@ static void expect_pg(const char *up_directive, const char *sql, const char *wan
 static void test_pg_index(void **state)
 {
 	expect_pg("+sluice up", "CREATE INDEX i ON orders (a);",
-		  "m/001_x.sql:3: warn: index-not-concurrent: CREATE INDEX on existing table \"orders\" without "
+		  "m/001_x.sql:3: warn: index-not-concurrent: CREATE INDEX on existing table \"orders\" "
+		  "without "
 		  "CONCURRENTLY blocks writes while it builds\n");
 	expect_pg("+sluice up", "CREATE TABLE orders (a int);\nCREATE INDEX i ON orders (a);", "");
 	expect_pg("+sluice up no-transaction", "CREATE INDEX CONCURRENTLY i ON orders (a);", "");
 	expect_pg("+sluice up", "CREATE INDEX CONCURRENTLY i ON orders (a);",
-		  "m/001_x.sql:3: error: concurrently-in-transaction: CREATE INDEX CONCURRENTLY on \"orders\" cannot "
+		  "m/001_x.sql:3: error: concurrently-in-transaction: CREATE INDEX CONCURRENTLY on "
+		  "\"orders\" cannot "
 		  "run inside a transaction: mark the section \"-- +sluice up no-transaction\"\n");
 }
 
 static void test_pg_constraints(void **state)
 {
 	expect_pg("+sluice up", "ALTER TABLE o\n  ADD CONSTRAINT o_c_fk FOREIGN KEY (c) REFERENCES c (id);",
-		  "m/001_x.sql:4: warn: constraint-not-valid: foreign key \"o_c_fk\" on existing table \"o\" without "
-		  "NOT VALID scans the table under a lock; add it NOT VALID, then VALIDATE CONSTRAINT in a later migration\n");
-	expect_pg("+sluice up", "ALTER TABLE o ADD CONSTRAINT o_c_fk FOREIGN KEY (c) REFERENCES c (id) NOT VALID;", "");
+		  "m/001_x.sql:4: warn: constraint-not-valid: foreign key \"o_c_fk\" on existing table \"o\" "
+		  "without "
+		  "NOT VALID scans the table under a lock; add it NOT VALID, then VALIDATE CONSTRAINT in a "
+		  "later migration\n");
+	expect_pg("+sluice up",
+		  "ALTER TABLE o ADD CONSTRAINT o_c_fk FOREIGN KEY (c) REFERENCES c (id) NOT VALID;", "");
 	expect_pg("+sluice up", "ALTER TABLE o ADD CHECK (a > 0);",
-		  "m/001_x.sql:3: warn: constraint-not-valid: check constraint on existing table \"o\" without NOT "
-		  "VALID scans the table under a lock; add it NOT VALID, then VALIDATE CONSTRAINT in a later migration\n");
+		  "m/001_x.sql:3: warn: constraint-not-valid: check constraint on existing table \"o\" "
+		  "without NOT "
+		  "VALID scans the table under a lock; add it NOT VALID, then VALIDATE CONSTRAINT in a later "
+		  "migration\n");
 	expect_pg("+sluice up", "ALTER TABLE o ADD CONSTRAINT u UNIQUE (a);", "");
 	expect_pg("+sluice up", "CREATE TABLE o (a int);\nALTER TABLE o ADD CHECK (a > 0);", "");
 }
@@ -203,15 +219,20 @@ static void test_pg_constraints(void **state)
 static void test_pg_type_and_default(void **state)
 {
 	expect_pg("+sluice up", "ALTER TABLE o ALTER COLUMN total TYPE numeric(14,2);",
-		  "m/001_x.sql:3: warn: column-type-rewrite: ALTER COLUMN \"total\" TYPE on existing table \"o\" may "
+		  "m/001_x.sql:3: warn: column-type-rewrite: ALTER COLUMN \"total\" TYPE on existing table "
+		  "\"o\" may "
 		  "rewrite the table and its indexes under an exclusive lock\n");
 	expect_pg("+sluice up", "ALTER TABLE o ADD COLUMN r float8 DEFAULT random();",
-		  "m/001_x.sql:3: warn: volatile-default: ADD COLUMN \"r\" to existing table \"o\" with a volatile "
-		  "default (random()) rewrites the table under an exclusive lock; add the column without it, then "
+		  "m/001_x.sql:3: warn: volatile-default: ADD COLUMN \"r\" to existing table \"o\" with a "
+		  "volatile "
+		  "default (random()) rewrites the table under an exclusive lock; add the column without it, "
+		  "then "
 		  "backfill in batches\n");
 	expect_pg("+sluice up", "ALTER TABLE o ADD COLUMN n bigserial;",
-		  "m/001_x.sql:3: warn: volatile-default: ADD COLUMN \"n\" to existing table \"o\" with a volatile "
-		  "default (bigserial) rewrites the table under an exclusive lock; add the column without it, then "
+		  "m/001_x.sql:3: warn: volatile-default: ADD COLUMN \"n\" to existing table \"o\" with a "
+		  "volatile "
+		  "default (bigserial) rewrites the table under an exclusive lock; add the column without "
+		  "it, then "
 		  "backfill in batches\n");
 	/* now() is stable: stored once, no rewrite since PostgreSQL 11 */
 	expect_pg("+sluice up", "ALTER TABLE o ADD COLUMN at timestamptz DEFAULT now();", "");
@@ -220,7 +241,8 @@ static void test_pg_type_and_default(void **state)
 
 static void test_pg_only_where_it_applies(void **state)
 {
-	const char *text = "-- title: x\n-- +sluice up\nCREATE INDEX i ON orders (a);\n-- +sluice down\nSELECT 1;\n";
+	const char *text =
+		"-- title: x\n-- +sluice up\nCREATE INDEX i ON orders (a);\n-- +sluice down\nSELECT 1;\n";
 	/* no target and no postgres variant: the parse-tree rules do not run */
 	expect(NULL, text, SL_ENGINE_NONE, "");
 	expect(NULL, text, SL_ENGINE_SQLITE, "");
@@ -228,7 +250,8 @@ static void test_pg_only_where_it_applies(void **state)
 			 "-- +sluice up dialect=postgres\nCREATE INDEX CONCURRENTLY i ON orders (a);\n"
 			 "-- +sluice down\nSELECT 1;\n";
 	expect(NULL, pg, SL_ENGINE_NONE,
-	       "m/001_x.sql:5: error: concurrently-in-transaction: CREATE INDEX CONCURRENTLY on \"orders\" cannot "
+	       "m/001_x.sql:5: error: concurrently-in-transaction: CREATE INDEX CONCURRENTLY on \"orders\" "
+	       "cannot "
 	       "run inside a transaction: mark the section \"-- +sluice up no-transaction\"\n");
 }
 

@@ -14,26 +14,26 @@
 #include "sluice/migration.h"
 
 static const char full[] =
-	"-- id: 20261121093000\n"                                            /* 1 */
+	"-- id: 20261121093000\n" /* 1 */
 	"-- title: Add invoices.currency\n"
 	"-- ticket: BILL-142\n"
 	"-- pr: https://git.example.com/acme/billing/pull/77\n"
-	"-- author: Ana Ruiz <ana@example.com>\n"                            /* 5 */
+	"-- author: Ana Ruiz <ana@example.com>\n" /* 5 */
 	"-- why: Invoices must carry their currency\n"
 	"--   before we bill in EUR.\n"
 	"-- rollback: Drops the column.\n"
 	"-- Team-Owner: billing\n"
-	"-- requires: 20261120110000, 20261120120000\n"                      /* 10 */
+	"-- requires: 20261120110000, 20261120120000\n" /* 10 */
 	"-- a free comment line\n"
 	"\n"
 	"-- +sluice up\n"
 	"ALTER TABLE invoices ADD COLUMN currency char(3) NOT NULL DEFAULT 'USD';\n"
-	"\n"                                                                  /* 15 */
+	"\n" /* 15 */
 	"-- +sluice up dialect=mysql\n"
 	"ALTER TABLE invoices ADD COLUMN currency char(3) NOT NULL DEFAULT 'USD' AFTER total;\n"
 	"\n"
 	"-- +sluice down\n"
-	"ALTER TABLE invoices DROP COLUMN currency;\n"                       /* 20 */
+	"ALTER TABLE invoices DROP COLUMN currency;\n" /* 20 */
 	"\n"
 	"-- +sluice verify\n"
 	"SELECT id FROM invoices WHERE currency IS NULL;\n";
@@ -67,7 +67,7 @@ static void test_parse_full(void **state)
 	assert_string_equal(m->slug, "add_currency");
 	assert_string_equal(m->title, "Add invoices.currency");
 	assert_string_equal(sl_migration_meta_get(m, "why"),
-	                    "Invoices must carry their currency\nbefore we bill in EUR.");
+			    "Invoices must carry their currency\nbefore we bill in EUR.");
 	assert_string_equal(sl_migration_meta_get(m, "team-owner"), "billing");
 	assert_null(sl_migration_meta_get(m, "domain"));
 	assert_int_equal(m->nmeta, 9);
@@ -78,7 +78,8 @@ static void test_parse_full(void **state)
 	assert_int_equal(m->nparts, 4);
 
 	const char *up = sl_migration_section(m, SL_SECTION_UP, SL_ENGINE_POSTGRES, &len, &no_tx);
-	assert_string_equal(up, "ALTER TABLE invoices ADD COLUMN currency char(3) NOT NULL DEFAULT 'USD';\n\n");
+	assert_string_equal(up,
+			    "ALTER TABLE invoices ADD COLUMN currency char(3) NOT NULL DEFAULT 'USD';\n\n");
 	assert_int_equal(len, strlen(up));
 	assert_false(no_tx);
 	up = sl_migration_section(m, SL_SECTION_UP, SL_ENGINE_MYSQL, &len, NULL);
@@ -102,20 +103,19 @@ static void test_parse_full(void **state)
 	static const char *const req2[] = { "ticket", "domain" };
 	assert_int_equal(sl_migration_check_required(m, req2, 2), SL_EINVALID);
 	assert_string_equal(sl_error_last()->message,
-	                    "migrations/20261121093000_add_currency.sql: missing \"domain\" "
-	                    "(required by sluice.yaml)");
+			    "migrations/20261121093000_add_currency.sql: missing \"domain\" "
+			    "(required by sluice.yaml)");
 	sl_migration_free(m);
 }
 
 static void test_no_transaction_and_irreversible(void **state)
 {
-	const char *text =
-		"\xEF\xBB\xBF-- irreversible: drops data nobody can restore\r\n"
-		"\r\n"
-		"-- +sluice up no-transaction dialect=postgres\r\n"
-		"CREATE INDEX CONCURRENTLY i ON t (a);\r\n"
-		"-- +sluice up\r\n"
-		"CREATE INDEX i ON t (a);\r\n";
+	const char *text = "\xEF\xBB\xBF-- irreversible: drops data nobody can restore\r\n"
+			   "\r\n"
+			   "-- +sluice up no-transaction dialect=postgres\r\n"
+			   "CREATE INDEX CONCURRENTLY i ON t (a);\r\n"
+			   "-- +sluice up\r\n"
+			   "CREATE INDEX i ON t (a);\r\n";
 	sl_migration *m = parse_ok("m/7_index.sql", text);
 	bool no_tx = false;
 	sl_stmt_list l;
@@ -140,37 +140,41 @@ static void test_errors(void **state)
 	const char *p = "migrations/20261121_x.sql";
 	(void)state;
 	parse_err(p, "-- title: x\n\n-- +sluice up\nSELECT 1;\n\n-- +sluice upp\nSELECT 2;\n",
-	          "migrations/20261121_x.sql:6: unknown directive \"+sluice upp\"");
+		  "migrations/20261121_x.sql:6: unknown directive \"+sluice upp\"");
 	parse_err(p, "-- +sluiceup\nSELECT 1;\n",
-	          "migrations/20261121_x.sql:1: unknown directive \"+sluiceup\"");
-	parse_err(p, "-- +sluice\nSELECT 1;\n",
-	          "migrations/20261121_x.sql:1: unknown directive \"+sluice\"");
+		  "migrations/20261121_x.sql:1: unknown directive \"+sluiceup\"");
+	parse_err(p, "-- +sluice\nSELECT 1;\n", "migrations/20261121_x.sql:1: unknown directive \"+sluice\"");
 	parse_err("notes.sql", "-- title: x\n-- +sluice up\nSELECT 1;\n",
-	          "notes.sql:1: missing \"id\" (name the file <id>_<slug>.sql or add \"-- id: ...\")");
+		  "notes.sql:1: missing \"id\" (name the file <id>_<slug>.sql or add \"-- id: ...\")");
 	parse_err(p, "-- +sluice up\n-- nothing here\n\n-- +sluice down\nSELECT 1;\n",
-	          "migrations/20261121_x.sql:1: section \"up\" is empty");
+		  "migrations/20261121_x.sql:1: section \"up\" is empty");
 	parse_err(p, "-- +sluice up\nSELECT 1;\n-- +sluice down\nSELECT 2;\n-- +sluice down\nSELECT 3;\n",
-	          "migrations/20261121_x.sql:5: duplicate section \"down\" (first at line 3)");
+		  "migrations/20261121_x.sql:5: duplicate section \"down\" (first at line 3)");
 	parse_err(p, "-- +sluice up dialect=mysql\nSELECT 1;\n-- +sluice up dialect=mariadb\nSELECT 3;\n",
-	          "migrations/20261121_x.sql:3: duplicate section \"up dialect=mysql\" (first at line 1)");
+		  "migrations/20261121_x.sql:3: duplicate section \"up dialect=mysql\" (first at line 1)");
 	parse_err(p, "-- title: t\nCREATE TABLE t (a int);\n-- +sluice up\nSELECT 1;\n",
-	          "migrations/20261121_x.sql:2: SQL before the first \"-- +sluice up\" directive");
+		  "migrations/20261121_x.sql:2: SQL before the first \"-- +sluice up\" directive");
 	parse_err(p, "-- title: t\n",
-	          "migrations/20261121_x.sql: missing section \"up\" (a line \"-- +sluice up\" before the SQL)");
+		  "migrations/20261121_x.sql: missing section \"up\" (a line \"-- +sluice up\" before the "
+		  "SQL)");
 	parse_err(p, "-- irreversible: yes\n-- +sluice up\nSELECT 1;\n-- +sluice down\nSELECT 2;\n",
-	          "migrations/20261121_x.sql:4: \"irreversible\" is set (line 1) but the file has a down section");
+		  "migrations/20261121_x.sql:4: \"irreversible\" is set (line 1) but the file has a down "
+		  "section");
 	parse_err(p, "-- id: 20261122\n-- +sluice up\nSELECT 1;\n",
-	          "migrations/20261121_x.sql:1: id \"20261122\" does not match the file name's id \"20261121\"");
+		  "migrations/20261121_x.sql:1: id \"20261122\" does not match the file name's id "
+		  "\"20261121\"");
 	parse_err(p, "-- id: 2026-11\n-- +sluice up\nSELECT 1;\n",
-	          "migrations/20261121_x.sql:1: \"id\" must be digits (a YYYYMMDDHHMMSS timestamp or a number), not \"2026-11\"");
+		  "migrations/20261121_x.sql:1: \"id\" must be digits (a YYYYMMDDHHMMSS timestamp or a "
+		  "number), not \"2026-11\"");
 	parse_err(p, "-- +sluice up dialect=oracle\nSELECT 1;\n",
-	          "migrations/20261121_x.sql:1: unknown dialect \"oracle\" in directive \"+sluice up dialect=oracle\" (sqlite, postgres or mysql)");
+		  "migrations/20261121_x.sql:1: unknown dialect \"oracle\" in directive \"+sluice up "
+		  "dialect=oracle\" (sqlite, postgres or mysql)");
 	parse_err(p, "-- +sluice up notx\nSELECT 1;\n",
-	          "migrations/20261121_x.sql:1: unknown option \"notx\" in directive \"+sluice up notx\"");
+		  "migrations/20261121_x.sql:1: unknown option \"notx\" in directive \"+sluice up notx\"");
 	parse_err(p, "-- ticket: A\n-- Ticket: B\n-- +sluice up\nSELECT 1;\n",
-	          "migrations/20261121_x.sql:2: duplicate metadata \"ticket\" (first at line 1)");
+		  "migrations/20261121_x.sql:2: duplicate metadata \"ticket\" (first at line 1)");
 	parse_err(p, "-- requires: 1, two\n-- +sluice up\nSELECT 1;\n",
-	          "migrations/20261121_x.sql:1: \"requires\" lists \"two\", which is not a migration id");
+		  "migrations/20261121_x.sql:1: \"requires\" lists \"two\", which is not a migration id");
 	const char nul[] = "-- +sluice up\nSELECT '\0';\n";
 	sl_migration *m = NULL;
 	assert_int_equal(sl_migration_parse(&m, p, nul, sizeof(nul) - 1), SL_EINVALID);
@@ -210,7 +214,9 @@ static void test_checksum(void **state)
 
 	sl_migration *m = parse_ok("m/20261121093000_x.sql", full);
 	SL_OK_OR_FAIL(sl_migration_checksum(a, m, SL_ENGINE_POSTGRES));
-	SL_OK_OR_FAIL(sl_checksum_sql(b, "ALTER TABLE invoices ADD COLUMN currency char(3) NOT NULL DEFAULT 'USD';", 72));
+	SL_OK_OR_FAIL(
+		sl_checksum_sql(b, "ALTER TABLE invoices ADD COLUMN currency char(3) NOT NULL DEFAULT 'USD';",
+				72));
 	assert_string_equal(a, b);
 	SL_OK_OR_FAIL(sl_migration_checksum(b, m, SL_ENGINE_MYSQL));
 	assert_string_not_equal(a, b);
@@ -224,17 +230,17 @@ static void test_template(void **state)
 	(void)state;
 	SL_OK_OR_FAIL(sl_migration_render_template(&b, "20261121093000", "Add currency", req, 5));
 	assert_string_equal(b.ptr,
-	                    "-- id: 20261121093000\n-- title: Add currency\n-- ticket:\n-- pr:\n-- why:\n"
-	                    "\n-- +sluice up\n\n\n-- +sluice down\n\n");
+			    "-- id: 20261121093000\n-- title: Add currency\n-- ticket:\n-- pr:\n-- why:\n"
+			    "\n-- +sluice up\n\n\n-- +sluice down\n\n");
 	/* filled in, it parses and lacks nothing but what is still empty */
 	sl_buf f = SL_BUF_INIT;
 	SL_OK_OR_FAIL(sl_buf_puts(&f, "-- id: 20261121093000\n-- title: Add currency\n-- ticket: B-1\n"
-	                              "-- pr:\n-- why: because\n\n-- +sluice up\nSELECT 1;\n\n"
-	                              "-- +sluice down\nSELECT 2;\n"));
+				      "-- pr:\n-- why: because\n\n-- +sluice up\nSELECT 1;\n\n"
+				      "-- +sluice down\nSELECT 2;\n"));
 	sl_migration *m = parse_ok("m/20261121093000_add_currency.sql", f.ptr);
 	assert_int_equal(sl_migration_check_required(m, req, 5), SL_EINVALID);
 	assert_string_equal(sl_error_last()->message,
-	                    "m/20261121093000_add_currency.sql:4: \"pr\" is empty (required by sluice.yaml)");
+			    "m/20261121093000_add_currency.sql:4: \"pr\" is empty (required by sluice.yaml)");
 	sl_migration_free(m);
 	assert_int_equal(sl_migration_render_template(&b, "12a", "x", NULL, 0), SL_EINVALID);
 	assert_int_equal(sl_migration_render_template(&b, "12", "two\nlines", NULL, 0), SL_EINVALID);
@@ -287,7 +293,8 @@ static void test_dir_load(void **state)
 
 	write_file(dir, "notes.sql", "-- +sluice up\nSELECT 1;\n");
 	assert_int_equal(sl_migration_dir_load(&set, dir), SL_EINVALID);
-	assert_non_null(strstr(sl_error_last()->message, "notes.sql: a migration file must be named <id>_<slug>.sql"));
+	assert_non_null(strstr(sl_error_last()->message,
+			       "notes.sql: a migration file must be named <id>_<slug>.sql"));
 	snprintf(cmd, sizeof(cmd), "%s/notes.sql", dir);
 	unlink(cmd);
 
@@ -315,14 +322,10 @@ static void test_id_cmp(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_full),
-		cmocka_unit_test(test_no_transaction_and_irreversible),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_statement_errors_name_file_line),
-		cmocka_unit_test(test_checksum),
-		cmocka_unit_test(test_template),
-		cmocka_unit_test(test_dir_load),
-		cmocka_unit_test(test_id_cmp),
+		cmocka_unit_test(test_parse_full), cmocka_unit_test(test_no_transaction_and_irreversible),
+		cmocka_unit_test(test_errors),     cmocka_unit_test(test_statement_errors_name_file_line),
+		cmocka_unit_test(test_checksum),   cmocka_unit_test(test_template),
+		cmocka_unit_test(test_dir_load),   cmocka_unit_test(test_id_cmp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

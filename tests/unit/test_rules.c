@@ -38,13 +38,16 @@ static const char every_type[] =
 	"      severity: warn\n"
 	"      threshold: \"0.1%\"\n"
 	"    - { name: numbers, type: unique, table: invoices, column: number, case_insensitive: true }\n"
-	"    - { name: customers, type: relationship, table: invoices, columns: [customer_id], references: { table: customers, column: id } }\n"
-	"    - { name: currencies, type: accepted_values, table: invoices, column: currency, values: [USD, EUR, JPY] }\n"
+	"    - { name: customers, type: relationship, table: invoices, columns: [customer_id], references: { "
+	"table: customers, column: id } }\n"
+	"    - { name: currencies, type: accepted_values, table: invoices, column: currency, values: [USD, "
+	"EUR, JPY] }\n"
 	"    - { name: positive, type: range, table: invoices, column: total, min: 0 }\n"
 	"    - { name: enough, type: row_count, table: customers, min: 1, max: 10 }\n"
 	"    - { name: fresh, type: freshness, table: payments, column: paid_at, max_age: 30d }\n"
 	"  other:\n"
-	"    - { name: negative, type: sql, sql: \"SELECT id FROM invoices WHERE total < 0\", threshold: 3 }\n"
+	"    - { name: negative, type: sql, sql: \"SELECT id FROM invoices WHERE total < 0\", threshold: 3 "
+	"}\n"
 	"    - { name: match, type: reconcile, source: a, target: b, table: invoices, group_by: [currency],\n"
 	"        measures: [count, sum(total), min(issued_on)], tolerance: 0.01 }\n";
 
@@ -89,12 +92,14 @@ static void test_every_type(void **state)
 static void test_judge(void **state)
 {
 	sl_config *cfg = NULL;
-	sl_rules *r = parse_ok(&cfg,
-			       "rules:\n"
-			       "  - { name: count, type: row_count, table: t, min: 1, threshold: 2 }\n"
-			       "  - { name: ratio, type: row_count, table: t, min: 1, threshold: \"10%\", severity: warn }\n"
-			       "  - { name: zero, type: row_count, table: t, min: 1 }\n");
-	const sl_rule *c = sl_rules_find(r, "count"), *q = sl_rules_find(r, "ratio"), *z = sl_rules_find(r, "zero");
+	sl_rules *r = parse_ok(
+		&cfg,
+		"rules:\n"
+		"  - { name: count, type: row_count, table: t, min: 1, threshold: 2 }\n"
+		"  - { name: ratio, type: row_count, table: t, min: 1, threshold: \"10%\", severity: warn }\n"
+		"  - { name: zero, type: row_count, table: t, min: 1 }\n");
+	const sl_rule *c = sl_rules_find(r, "count"), *q = sl_rules_find(r, "ratio"),
+		      *z = sl_rules_find(r, "zero");
 	assert_int_equal(sl_rule_judge(c, 2, 100), SL_RULE_PASS);
 	assert_int_equal(sl_rule_judge(c, 3, 100), SL_RULE_HALT);
 	assert_int_equal(sl_rule_judge(q, 10, 100), SL_RULE_PASS);
@@ -109,16 +114,19 @@ static void test_judge(void **state)
 
 static void test_errors(void **state)
 {
-	parse_fails("rules:\n  - { name: a, type: nul_null, table: t, column: c }\n",
-		    "sluice.yaml:2:22: rule \"a\": unknown rule type \"nul_null\" (did you mean \"not_null\"?)");
+	parse_fails(
+		"rules:\n  - { name: a, type: nul_null, table: t, column: c }\n",
+		"sluice.yaml:2:22: rule \"a\": unknown rule type \"nul_null\" (did you mean \"not_null\"?)");
 	parse_fails("rules:\n  - { name: a, type: not_null, table: t, colunms: [c] }\n",
 		    "sluice.yaml:2:42: rule \"a\": unknown key \"colunms\" (did you mean \"columns\"?)");
 	parse_fails("rules:\n  - { name: a, type: range, table: t, column: c, values: [1] }\n",
 		    "rule \"a\": key \"values\" does not apply to rule type \"range\"");
 	parse_fails("rules:\n  - { name: a, type: range, table: t, column: c }\n",
 		    "rule \"a\": rule type \"range\" needs \"min\", \"max\" or both");
-	parse_fails("rules:\n  - { name: a, type: not_null, table: t, column: c, threshold: -1 }\n", "bad threshold \"-1\"");
-	parse_fails("rules:\n  - { name: a, type: not_null, table: t, column: c, threshold: 1.5 }\n", "bad threshold \"1.5\"");
+	parse_fails("rules:\n  - { name: a, type: not_null, table: t, column: c, threshold: -1 }\n",
+		    "bad threshold \"-1\"");
+	parse_fails("rules:\n  - { name: a, type: not_null, table: t, column: c, threshold: 1.5 }\n",
+		    "bad threshold \"1.5\"");
 	parse_fails("rules:\n  - { name: a, type: sql, sql: \"SELECT 1\", threshold: \"1%\" }\n",
 		    "a percentage threshold needs rows to count");
 	parse_fails("rules:\n  - { name: a, type: not_null, table: t, column: c, severity: fatal }\n",
@@ -126,14 +134,19 @@ static void test_errors(void **state)
 	parse_fails("rules:\n  - { type: not_null, table: t, column: c }\n", "rule 1 has no \"name\"");
 	parse_fails("rules:\n  - { name: a, type: not_null, table: t, column: c, columns: [d] }\n",
 		    "give either \"column\" or \"columns\", not both");
-	parse_fails("rules:\n  - { name: a, type: relationship, table: t, columns: [a, b], references: { table: u, columns: [x] } }\n",
+	parse_fails("rules:\n  - { name: a, type: relationship, table: t, columns: [a, b], references: { "
+		    "table: u, columns: [x] } }\n",
 		    "\"references\" must list as many columns (1) as \"columns\" (2)");
-	parse_fails("rules:\n  - { name: a, type: row_count, table: t, min: lots }\n", "must be a whole number");
-	parse_fails("rules:\n  - { name: a, type: freshness, table: t, column: c, max_age: 3y }\n", "bad max_age \"3y\"");
-	parse_fails("rules:\n  - { name: a, type: reconcile, source: x, target: y, table: t, measures: [sum(a b)] }\n",
+	parse_fails("rules:\n  - { name: a, type: row_count, table: t, min: lots }\n",
+		    "must be a whole number");
+	parse_fails("rules:\n  - { name: a, type: freshness, table: t, column: c, max_age: 3y }\n",
+		    "bad max_age \"3y\"");
+	parse_fails("rules:\n  - { name: a, type: reconcile, source: x, target: y, table: t, measures: "
+		    "[sum(a b)] }\n",
 		    "bad measure \"sum(a b)\"");
 	parse_fails("rules:\n  billing: { name: a }\n", "domain \"billing\" must hold a list of rules");
-	parse_fails("rules:\n  - { name: a, type: not_null, table: t, column: \"${SLUICE_TEST_UNSET_VARIABLE_X}\" }\n",
+	parse_fails("rules:\n  - { name: a, type: not_null, table: t, column: "
+		    "\"${SLUICE_TEST_UNSET_VARIABLE_X}\" }\n",
 		    "SLUICE_TEST_UNSET_VARIABLE_X");
 }
 
@@ -145,20 +158,26 @@ static void test_validate(void **state)
 	sl_schema *s = NULL;
 	SL_OK_OR_FAIL(sl_conn_introspect(&s, c, NULL));
 	sl_config *cfg = NULL;
-	sl_rules *r = parse_ok(&cfg,
-			       "rules:\n"
-			       "  - { name: ok, type: relationship, table: INVOICES, column: customer_id, references: { table: customers, column: id } }\n"
-			       "  - { name: typo, type: accepted_values, table: invoices, column: currncy, values: [USD] }\n"
-			       "  - { name: no table, type: row_count, table: invoice, min: 1 }\n"
-			       "  - { name: bad ref, type: relationship, table: invoices, column: customer_id, references: { table: customers, column: uid } }\n");
+	sl_rules *r = parse_ok(
+		&cfg,
+		"rules:\n"
+		"  - { name: ok, type: relationship, table: INVOICES, column: customer_id, references: { "
+		"table: customers, column: id } }\n"
+		"  - { name: typo, type: accepted_values, table: invoices, column: currncy, values: [USD] }\n"
+		"  - { name: no table, type: row_count, table: invoice, min: 1 }\n"
+		"  - { name: bad ref, type: relationship, table: invoices, column: customer_id, references: "
+		"{ table: customers, column: uid } }\n");
 	SL_OK_OR_FAIL(sl_rule_validate(sl_rules_find(r, "ok"), s));
 	assert_int_equal(sl_rule_validate(sl_rules_find(r, "typo"), s), SL_EINVALID);
-	assert_string_equal(sl_error_last()->message,
-			    "sluice.yaml:3:67: rule \"typo\": column \"currncy\" does not exist in table \"invoices\"");
+	assert_string_equal(
+		sl_error_last()->message,
+		"sluice.yaml:3:67: rule \"typo\": column \"currncy\" does not exist in table \"invoices\"");
 	assert_int_equal(sl_rule_validate(sl_rules_find(r, "no table"), s), SL_EINVALID);
-	assert_non_null(strstr(sl_error_last()->message, "sluice.yaml:4:47: rule \"no table\": table \"invoice\" does not exist"));
+	assert_non_null(strstr(sl_error_last()->message,
+			       "sluice.yaml:4:47: rule \"no table\": table \"invoice\" does not exist"));
 	assert_int_equal(sl_rule_validate(sl_rules_find(r, "bad ref"), s), SL_EINVALID);
-	assert_non_null(strstr(sl_error_last()->message, "column \"uid\" does not exist in table \"customers\""));
+	assert_non_null(
+		strstr(sl_error_last()->message, "column \"uid\" does not exist in table \"customers\""));
 	sl_rules_free(r);
 	sl_config_free(cfg);
 	sl_schema_free(s);

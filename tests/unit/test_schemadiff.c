@@ -62,18 +62,17 @@ static void test_changes(void **state)
 	c->type.kind = SL_T_TIMESTAMPTZ;
 	SL_OK_OR_FAIL(sl_schema_diff(&d, a, b, NULL));
 	char *got = render(d);
-	assert_string_equal(got,
-		"column \"orders\".\"total\" type changed: decimal(12,2) -> decimal(10,2)\n"
-		"column \"orders\".\"total\" nullability changed: NULL -> NOT NULL\n"
-		"column \"orders\".\"note\" dropped\n"
-		"column \"orders\".\"status\" default changed: (none) -> 'new'\n"
-		"column \"orders\".\"memo\" added\n"
-		"index \"orders_total\" on \"orders\" dropped\n"
-		"index \"orders_total2\" on \"orders\" added\n"
-		"foreign key \"orders_customer_fk\" on \"orders\" changed\n"
-		"check \"total > 0\" on \"orders\" dropped\n"
-		"table \"legacy\" dropped\n"
-		"table \"audit\" added\n");
+	assert_string_equal(got, "column \"orders\".\"total\" type changed: decimal(12,2) -> decimal(10,2)\n"
+				 "column \"orders\".\"total\" nullability changed: NULL -> NOT NULL\n"
+				 "column \"orders\".\"note\" dropped\n"
+				 "column \"orders\".\"status\" default changed: (none) -> 'new'\n"
+				 "column \"orders\".\"memo\" added\n"
+				 "index \"orders_total\" on \"orders\" dropped\n"
+				 "index \"orders_total2\" on \"orders\" added\n"
+				 "foreign key \"orders_customer_fk\" on \"orders\" changed\n"
+				 "check \"total > 0\" on \"orders\" dropped\n"
+				 "table \"legacy\" dropped\n"
+				 "table \"audit\" added\n");
 	assert_int_equal(d->items[0].kind, SL_CHG_COLUMN_TYPE);
 	assert_ptr_equal(d->items[0].old_column, &a->tables[0].columns[1]);
 	assert_ptr_equal(d->items[0].new_column, &b->tables[0].columns[1]);

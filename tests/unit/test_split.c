@@ -19,8 +19,8 @@
 
 #include "sluice/sql.h"
 
-#define DATA SLUICE_SOURCE_DIR "/../shared/data/"
-#define ATLAS DATA "migration-tool-fixtures/atlas-split/"
+#define DATA   SLUICE_SOURCE_DIR "/../shared/data/"
+#define ATLAS  DATA "migration-tool-fixtures/atlas-split/"
 #define FLYWAY DATA "flyway-fixtures/"
 
 /* Reads a whole file (malloc'd, NUL-terminated) or returns NULL. */
@@ -110,17 +110,16 @@ static void test_mysql_basics(void **state)
 		"SELECT /* a; b */ 5",
 		"/*M!100100 SET x = 1; */",
 	};
-	const char *sql =
-		"-- leading comment; ignored\n"
-		"INSERT INTO t VALUES ('a;b', \"c;d\", `e;f`);\n"
-		"# hash comment; ignored\n"
-		"SELECT 'it''s', 'x\\';y';\n"
-		"SELECT 1 -- trailing; comment\n  + 2;\n"
-		"SELECT 3--4;\n"
-		"/*!40101 SET NAMES utf8 */;\n"
-		"SELECT /* a; b */ 5;;;\n"
-		"/*M!100100 SET x = 1; */;\n"
-		"/* only a comment */\n";
+	const char *sql = "-- leading comment; ignored\n"
+			  "INSERT INTO t VALUES ('a;b', \"c;d\", `e;f`);\n"
+			  "# hash comment; ignored\n"
+			  "SELECT 'it''s', 'x\\';y';\n"
+			  "SELECT 1 -- trailing; comment\n  + 2;\n"
+			  "SELECT 3--4;\n"
+			  "/*!40101 SET NAMES utf8 */;\n"
+			  "SELECT /* a; b */ 5;;;\n"
+			  "/*M!100100 SET x = 1; */;\n"
+			  "/* only a comment */\n";
 	(void)state;
 	expect_texts(SL_ENGINE_MYSQL, sql, want, 7);
 }
@@ -133,15 +132,14 @@ static void test_mysql_delimiter(void **state)
 		"SELECT 2",
 		"SELECT 3",
 	};
-	const char *sql =
-		"DELIMITER ;;\n"
-		"CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; END;;\n"
-		"DELIMITER $$\n"
-		"CREATE PROCEDURE p() BEGIN SELECT 1; END$$\n"
-		"delimiter ;\n"
-		"SELECT 2;\n"
-		"DELIMITER '//'\n"
-		"SELECT 3 //\n";
+	const char *sql = "DELIMITER ;;\n"
+			  "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; END;;\n"
+			  "DELIMITER $$\n"
+			  "CREATE PROCEDURE p() BEGIN SELECT 1; END$$\n"
+			  "delimiter ;\n"
+			  "SELECT 2;\n"
+			  "DELIMITER '//'\n"
+			  "SELECT 3 //\n";
 	(void)state;
 	expect_texts(SL_ENGINE_MYSQL, sql, want, 4);
 }
@@ -156,13 +154,12 @@ static void test_mysql_compound_without_delimiter(void **state)
 		"SELECT 9",
 		"CREATE TABLE begin_end (`begin` int, t.end int)",
 	};
-	const char *sql =
-		"CREATE DEFINER=`root`@`%` PROCEDURE p(x INT)\nBEGIN\n"
-		"  IF x > 0 THEN SELECT CASE x WHEN 1 THEN 'a' END; END IF;\n"
-		"  l: LOOP LEAVE l; END LOOP;\n"
-		"  CASE x WHEN 2 THEN SELECT 2; ELSE BEGIN END; END CASE;\nEND;\n"
-		"SELECT 9;\n"
-		"CREATE TABLE begin_end (`begin` int, t.end int);\n";
+	const char *sql = "CREATE DEFINER=`root`@`%` PROCEDURE p(x INT)\nBEGIN\n"
+			  "  IF x > 0 THEN SELECT CASE x WHEN 1 THEN 'a' END; END IF;\n"
+			  "  l: LOOP LEAVE l; END LOOP;\n"
+			  "  CASE x WHEN 2 THEN SELECT 2; ELSE BEGIN END; END CASE;\nEND;\n"
+			  "SELECT 9;\n"
+			  "CREATE TABLE begin_end (`begin` int, t.end int);\n";
 	(void)state;
 	expect_texts(SL_ENGINE_MYSQL, sql, want, 3);
 }
@@ -187,7 +184,8 @@ static void test_pg_basics(void **state)
 		"DO $body$ BEGIN RAISE NOTICE 'a;b'; END $body$",
 		"SELECT E'it\\'s;', U&'d\\0061t;', 'x''y;' /* a /* nested; */ still */ + 1",
 		"CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2)",
-		"CREATE FUNCTION g() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN true THEN 1 END;\n  SELECT 2;\nEND",
+		("CREATE FUNCTION g() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN true THEN 1 "
+		 "END;\n  SELECT 2;\nEND"),
 		"SELECT 1 # 2",
 	};
 	const char *sql =
@@ -196,7 +194,8 @@ static void test_pg_basics(void **state)
 		"DO $body$ BEGIN RAISE NOTICE 'a;b'; END $body$;\n"
 		"SELECT E'it\\'s;', U&'d\\0061t;', 'x''y;' /* a /* nested; */ still */ + 1 /* dropped */;\n"
 		"CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);\n"
-		"CREATE FUNCTION g() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN true THEN 1 END;\n  SELECT 2;\nEND;\n"
+		"CREATE FUNCTION g() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT CASE WHEN true THEN 1 "
+		"END;\n  SELECT 2;\nEND;\n"
 		"BEGIN;\n"
 		"SELECT 1 # 2;\n"
 		"COMMIT\n";
@@ -233,17 +232,18 @@ static void test_sqlite_basics(void **state)
 {
 	static const char *const want[] = {
 		"CREATE TABLE [a;b] (\"c;d\" TEXT DEFAULT 'e;f', `g;h` INT)",
-		"CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  INSERT INTO u VALUES (1);\n  SELECT CASE WHEN 1 THEN RAISE(ABORT, 'x;') END;\nEND",
+		("CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  INSERT INTO u VALUES (1);\n  SELECT CASE WHEN "
+		 "1 THEN RAISE(ABORT, 'x;') END;\nEND"),
 		"SELECT 1 /* c; */ + 2",
 		"SELECT 3",
 	};
-	const char *sql =
-		"-- leading\n"
-		"CREATE TABLE [a;b] (\"c;d\" TEXT DEFAULT 'e;f', `g;h` INT);\n"
-		"CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  INSERT INTO u VALUES (1);\n  SELECT CASE WHEN 1 THEN RAISE(ABORT, 'x;') END;\nEND;\n"
-		";;\n"
-		"SELECT 1 /* c; */ + 2;\n"
-		"SELECT 3 -- no semicolon at the end\n";
+	const char *sql = "-- leading\n"
+			  "CREATE TABLE [a;b] (\"c;d\" TEXT DEFAULT 'e;f', `g;h` INT);\n"
+			  "CREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  INSERT INTO u VALUES (1);\n  SELECT "
+			  "CASE WHEN 1 THEN RAISE(ABORT, 'x;') END;\nEND;\n"
+			  ";;\n"
+			  "SELECT 1 /* c; */ + 2;\n"
+			  "SELECT 3 -- no semicolon at the end\n";
 	const char *bad = "SELECT 1;\nCREATE TRIGGER tr AFTER INSERT ON t BEGIN\n  SELECT 1;\n";
 	(void)state;
 	expect_texts(SL_ENGINE_SQLITE, sql, want, 4);
@@ -288,8 +288,7 @@ static void test_empty_inputs(void **state)
 		assert_int_equal(l.n, 0);
 		sl_stmt_list_free(&l);
 	}
-	assert_int_equal(sl_sql_split(&(sl_stmt_list)SL_STMT_LIST_INIT, SL_ENGINE_NONE, "x", 1),
-	                 SL_EINVALID);
+	assert_int_equal(sl_sql_split(&(sl_stmt_list)SL_STMT_LIST_INIT, SL_ENGINE_NONE, "x", 1), SL_EINVALID);
 }
 
 /* ---- Atlas golden splits ---- */
@@ -352,7 +351,7 @@ static void check_golden(sl_engine d, const char *rel, size_t skip_from, size_t 
 		norm(&b, &bn);
 		if (an != bn || memcmp(a, b, an) != 0)
 			fail_msg("%s: statement %zu differs:\n--- golden\n%.*s\n--- sluice\n%.*s", rel, i,
-			         (int)an, a, (int)bn, b);
+				 (int)an, a, (int)bn, b);
 		i++;
 		if (!sep)
 			break;
@@ -436,7 +435,8 @@ static void test_flyway_fixtures(void **state)
 			fail_msg("%s: %zu statements, expected %zu", cases[i].path, n, cases[i].n);
 	}
 	size_t len;
-	char *sql = slurp(FLYWAY "dbsupport/postgresql/sql/copy/V003__fill_copy_test_table_with_copy.sql", &len);
+	char *sql =
+		slurp(FLYWAY "dbsupport/postgresql/sql/copy/V003__fill_copy_test_table_with_copy.sql", &len);
 	assert_non_null(sql);
 	expect_error(SL_ENGINE_POSTGRES, sql, len, "line 33: COPY ... FROM stdin");
 	free(sql);
@@ -467,7 +467,8 @@ static void test_real_schemas(void **state)
 	assert_int_equal(count_ok(SL_ENGINE_MYSQL, DATA "employees/objects.sql"), 17);
 	sql = slurp(DATA "employees/employees.sql", &len);
 	assert_non_null(sql);
-	expect_error(SL_ENGINE_MYSQL, sql, len, "line 113: mysql client command \"source load_departments.dump\"");
+	expect_error(SL_ENGINE_MYSQL, sql, len,
+		     "line 113: mysql client command \"source load_departments.dump\"");
 	free(sql);
 	/* dollar-quoted plpgsql bodies: the server's parser agrees on the count */
 	size_t n = count_ok(SL_ENGINE_POSTGRES, DATA "pagila/pagila-schema.sql");

@@ -68,9 +68,9 @@ static sl_value v_uuid(const char *s)
 }
 
 struct rt_case {
-	const char *decl;   /* declared column type */
+	const char *decl; /* declared column type */
 	sl_value in;
-	sl_value want;      /* what reads back */
+	sl_value want; /* what reads back */
 };
 
 static void print_value(const char *label, const sl_value *v)
@@ -111,7 +111,8 @@ static void check_case(sl_conn *c, const struct rt_case *k, size_t idx, bool via
 	assert_int_equal(out.nrows, 1);
 	const sl_value *got = sl_batch_row(&out, 0);
 	if (!sl_value_equal(got, &k->want)) {
-		print_message("case %zu (%s, %s) differs:\n", idx, k->decl, via_literal ? "literal" : "writer");
+		print_message("case %zu (%s, %s) differs:\n", idx, k->decl,
+			      via_literal ? "literal" : "writer");
 		print_value("want", &k->want);
 		print_value("got ", got);
 		fail();
@@ -173,7 +174,8 @@ static void test_roundtrip(void **state)
 		{ "TIMESTAMP", v_ts(SL_V_TIMESTAMPTZ, "1960-01-01 00:00:00Z"),
 		  v_ts(SL_V_TIMESTAMPTZ, "1960-01-01 00:00:00Z") },
 		{ "UUID", v_uuid(uuid), v_uuid(uuid) },
-		{ "JSON", sl_bytes(SL_V_JSON, "{\"a\": [1, 2]}", 13), sl_bytes(SL_V_JSON, "{\"a\": [1, 2]}", 13) },
+		{ "JSON", sl_bytes(SL_V_JSON, "{\"a\": [1, 2]}", 13),
+		  sl_bytes(SL_V_JSON, "{\"a\": [1, 2]}", 13) },
 		{ "BOOLEAN", sl_bool(true), sl_bool(true) },
 		{ "BOOL", sl_bool(false), sl_bool(false) },
 	};
@@ -269,7 +271,7 @@ static void test_mixed_storage(void **state)
 	r = sl_batch_row(&b, 1);
 	assert_int_equal(r[0].type, SL_V_TEXT);
 	assert_int_equal(r[0].u.s.len, 3);
-	assert_int_equal(r[1].type, SL_V_INT);  /* epoch-ish number under DATE stays a number */
+	assert_int_equal(r[1].type, SL_V_INT); /* epoch-ish number under DATE stays a number */
 	assert_int_equal(r[2].type, SL_V_BOOL);
 	assert_true(r[2].u.b);
 	r = sl_batch_row(&b, 2);
@@ -314,7 +316,8 @@ static void test_streaming(void **state)
 	const int64_t n = 200000;
 	sl_conn *c = sl_test_open("sqlite::memory:");
 	sl_cursor *cur = NULL;
-	SL_OK_OR_FAIL(sl_conn_query(&cur, c,
+	SL_OK_OR_FAIL(sl_conn_query(
+		&cur, c,
 		"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000)"
 		" SELECT x, 'row ' || x FROM c"));
 	sl_batch b;
@@ -341,7 +344,8 @@ static void test_streaming(void **state)
 	sl_cursor_close(cur);
 
 	/* close early, then the connection is free again */
-	SL_OK_OR_FAIL(sl_conn_query(&cur, c,
+	SL_OK_OR_FAIL(sl_conn_query(
+		&cur, c,
 		"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000)"
 		" SELECT x, x FROM c"));
 	assert_int_equal(sl_cursor_fetch(cur, &b, 10), 10);
@@ -379,7 +383,8 @@ static void test_exec_changes(void **state)
 	assert_int_equal(sl_conn_engine(c), SL_ENGINE_SQLITE);
 	assert_true(strlen(sl_conn_server_version(c)) >= 5);
 	/* foreign keys are enforced */
-	sl_test_exec(c, "CREATE TABLE p(id INTEGER PRIMARY KEY); CREATE TABLE ch(p INTEGER REFERENCES p(id))");
+	sl_test_exec(c,
+		     "CREATE TABLE p(id INTEGER PRIMARY KEY); CREATE TABLE ch(p INTEGER REFERENCES p(id))");
 	assert_int_equal(sl_conn_exec(c, "INSERT INTO ch VALUES (9)"), SL_EDB);
 	assert_string_equal(sl_error_last()->sqlstate, "23503");
 	sl_conn_close(c);
@@ -463,7 +468,8 @@ static void test_lock(void **state)
 static void test_identifiers(void **state)
 {
 	(void)state;
-	const char *names[] = { "select", "a\"b", "\xe5\x90\x8d\xe5\x89\x8d", "Mixed Case", "[Order Details]", "user" };
+	const char *names[] = { "select",          "a\"b", "\xe5\x90\x8d\xe5\x89\x8d", "Mixed Case",
+				"[Order Details]", "user" };
 	const size_t n = sizeof(names) / sizeof(names[0]);
 	sl_conn *c = sl_test_open("sqlite::memory:");
 	sl_buf sql = SL_BUF_INIT;
@@ -524,7 +530,11 @@ static void test_open_errors(void **state)
 	char path[] = "/tmp/sluice_notdb_XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "this is not a database, just some text padding it out to more than a hundred bytes .......................", 107), 107);
+	assert_int_equal(write(fd,
+			       "this is not a database, just some text padding it out to more than a hundred "
+			       "bytes .......................",
+			       107),
+			 107);
 	close(fd);
 	char url[64];
 	snprintf(url, sizeof(url), "sqlite:%s", path);
@@ -570,7 +580,8 @@ static void test_quote_literal(void **state)
 		{ sl_bytes(SL_V_DECIMAL, "12.50", 5), "'12.50'" },
 		{ v_date(-44, 3, 15), "'-0044-03-15'" },
 		{ v_ts(SL_V_TIMESTAMPTZ, "2020-01-02T03:04:05.5+01:00"), "'2020-01-02 02:04:05.5Z'" },
-		{ v_uuid("{0A1B2C3D-4E5F-6A7B-8C9D-0E1F2A3B4C5D}"), "'0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d'" },
+		{ v_uuid("{0A1B2C3D-4E5F-6A7B-8C9D-0E1F2A3B4C5D}"),
+		  "'0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d'" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		sl_buf b = SL_BUF_INIT;
@@ -640,18 +651,12 @@ static void test_bench_writer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_nan_refused),
-		cmocka_unit_test(test_writer_constraint),
-		cmocka_unit_test(test_mixed_storage),
-		cmocka_unit_test(test_streaming),
-		cmocka_unit_test(test_exec_changes),
-		cmocka_unit_test(test_transactions),
-		cmocka_unit_test(test_lock),
-		cmocka_unit_test(test_identifiers),
-		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_quote_literal),
-		cmocka_unit_test(test_bench_writer),
+		cmocka_unit_test(test_roundtrip),         cmocka_unit_test(test_nan_refused),
+		cmocka_unit_test(test_writer_constraint), cmocka_unit_test(test_mixed_storage),
+		cmocka_unit_test(test_streaming),         cmocka_unit_test(test_exec_changes),
+		cmocka_unit_test(test_transactions),      cmocka_unit_test(test_lock),
+		cmocka_unit_test(test_identifiers),       cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_quote_literal),     cmocka_unit_test(test_bench_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -518,10 +518,8 @@ static void test_realistic_fixture(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decl_types),
-		cmocka_unit_test(test_schema),
-		cmocka_unit_test(test_chinook),
-		cmocka_unit_test(test_northwind),
+		cmocka_unit_test(test_decl_types),        cmocka_unit_test(test_schema),
+		cmocka_unit_test(test_chinook),           cmocka_unit_test(test_northwind),
 		cmocka_unit_test(test_realistic_fixture),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

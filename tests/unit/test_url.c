@@ -50,7 +50,8 @@ static void test_sqlite_forms(void **state)
 static void test_mysql_parts(void **state)
 {
 	(void)state;
-	sl_url *u = parse_ok("mysql://app%40corp:p%3Ass%2Fw@db.local:3307/bill%20ing?socket=/tmp/m.sock&group=client");
+	sl_url *u = parse_ok(
+		"mysql://app%40corp:p%3Ass%2Fw@db.local:3307/bill%20ing?socket=/tmp/m.sock&group=client");
 	assert_int_equal(u->engine, SL_ENGINE_MYSQL);
 	assert_string_equal(u->user, "app@corp");
 	assert_string_equal(u->password, "p:ss/w");
@@ -143,12 +144,9 @@ static void test_schemes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sqlite_forms),
-		cmocka_unit_test(test_mysql_parts),
-		cmocka_unit_test(test_mysql_errors),
-		cmocka_unit_test(test_password_never_in_errors),
-		cmocka_unit_test(test_postgres_forms),
-		cmocka_unit_test(test_schemes),
+		cmocka_unit_test(test_sqlite_forms),   cmocka_unit_test(test_mysql_parts),
+		cmocka_unit_test(test_mysql_errors),   cmocka_unit_test(test_password_never_in_errors),
+		cmocka_unit_test(test_postgres_forms), cmocka_unit_test(test_schemes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

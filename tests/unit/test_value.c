@@ -31,15 +31,16 @@ static void test_civil_days(void **state)
 	assert_int_equal(sl_days_from_civil(2000, 3, 1), 11017);
 	assert_int_equal(sl_days_from_civil(2038, 1, 19), 24855);
 	assert_int_equal(sl_days_from_civil(1, 1, 1), -719162);
-	assert_int_equal(sl_days_from_civil(0, 12, 31), -719163);   /* 1 BC */
-	assert_int_equal(sl_days_from_civil(0, 2, 29), -719469);    /* 1 BC was leap */
+	assert_int_equal(sl_days_from_civil(0, 12, 31), -719163); /* 1 BC */
+	assert_int_equal(sl_days_from_civil(0, 2, 29), -719469);  /* 1 BC was leap */
 	assert_int_equal(sl_days_from_civil(10000, 1, 1), 2932897);
 	/* every day from 4801 BC to 10400 round-trips, and days are consecutive */
 	int32_t prev = sl_days_from_civil(-4800, 1, 1) - 1;
 	for (int64_t y = -4800; y <= 10400; y += 37) {
 		for (unsigned m = 1; m <= 12; m++) {
 			unsigned last = (m == 2) ? ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28)
-				      : (m == 4 || m == 6 || m == 9 || m == 11) ? 30 : 31;
+					: (m == 4 || m == 6 || m == 9 || m == 11) ? 30
+										  : 31;
 			for (unsigned d = 1; d <= last; d++) {
 				int32_t days = sl_days_from_civil(y, m, d);
 				if (m != 1 || d != 1 || y == -4800)
@@ -71,8 +72,9 @@ static void test_parse_date(void **state)
 	assert_int_equal(d, sl_days_from_civil(-44, 3, 15));
 	assert_int_equal(sl_parse_date("0044-03-15 BC", 13, &d), 0);
 	assert_int_equal(d, sl_days_from_civil(-43, 3, 15)); /* 44 BC is year -43 */
-	const char *bad[] = { "2023-02-29", "2024-13-01", "2024-00-10", "2024-01-00", "24-01-01",
-			      "2024-1-01", "2024-01-01x", "", "2024/01/01", "1900-02-29", "0000-00-00" };
+	const char *bad[] = { "2023-02-29", "2024-13-01", "2024-00-10",  "2024-01-00",
+			      "24-01-01",   "2024-1-01",  "2024-01-01x", "",
+			      "2024/01/01", "1900-02-29", "0000-00-00" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (sl_parse_date(bad[i], strlen(bad[i]), &d) != SL_EINVALID)
 			fail_msg("\"%s\" accepted as a date", bad[i]);
@@ -94,16 +96,18 @@ static void test_parse_time(void **state)
 	assert_int_equal(sl_parse_time("12:34:56.5", 10, &t), 0);
 	assert_int_equal(t % SL_USEC_PER_SEC, 500000);
 	assert_int_equal(sl_parse_time("00:00:00.0000004", 16, &t), 0);
-	assert_int_equal(t, 0);                       /* rounds down below half */
+	assert_int_equal(t, 0); /* rounds down below half */
 	assert_int_equal(sl_parse_time("00:00:00.0000005", 16, &t), 0);
-	assert_int_equal(t, 1);                       /* half rounds up */
+	assert_int_equal(t, 1); /* half rounds up */
 	assert_int_equal(sl_parse_time("00:00:00.1234569999", 19, &t), 0);
 	assert_int_equal(t, 123457);
 	assert_int_equal(sl_parse_time("00:00:59.9999995", 16, &t), 0);
-	assert_int_equal(t, 60 * SL_USEC_PER_SEC);    /* carries into the next minute */
+	assert_int_equal(t, 60 * SL_USEC_PER_SEC); /* carries into the next minute */
 	assert_int_equal(sl_parse_time("24:00:00", 8, &t), 0);
 	assert_int_equal(t, SL_USEC_PER_DAY);
-	const char *bad[] = { "24:00:01", "25:00", "12:60", "12:30:61", "1:00", "12:00:00.", "12:00:00x", "" };
+	const char *bad[] = {
+		"24:00:01", "25:00", "12:60", "12:30:61", "1:00", "12:00:00.", "12:00:00x", ""
+	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (sl_parse_time(bad[i], strlen(bad[i]), &t) != SL_EINVALID)
 			fail_msg("\"%s\" accepted as a time", bad[i]);
@@ -141,8 +145,8 @@ static void test_parse_timestamp(void **state)
 	assert_int_equal(ts, (int64_t)sl_days_from_civil(0, 1, 1) * SL_USEC_PER_DAY);
 	assert_int_equal(sl_parse_timestamp("9999-12-31 23:59:59.999999", 26, &ts, &z), 0);
 	assert_int_equal(ts, (int64_t)sl_days_from_civil(10000, 1, 1) * SL_USEC_PER_DAY - 1);
-	const char *bad[] = { "2024-01-01 ", "2024-01-01 25:00", "2024-01-01 10:00+16", "2024-01-01X10:00",
-			      "2024-01-01 10:00 Z", "2024-02-30 00:00:00" };
+	const char *bad[] = { "2024-01-01 ",      "2024-01-01 25:00",   "2024-01-01 10:00+16",
+			      "2024-01-01X10:00", "2024-01-01 10:00 Z", "2024-02-30 00:00:00" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (sl_parse_timestamp(bad[i], strlen(bad[i]), &ts, &z) != SL_EINVALID)
 			fail_msg("\"%s\" accepted as a timestamp", bad[i]);
@@ -162,10 +166,12 @@ static void test_parse_uuid(void **state)
 		SL_OK_OR_FAIL(sl_parse_uuid(good[i], strlen(good[i]), u));
 		assert_memory_equal(u, want, 16);
 	}
-	const char *bad[] = { "123e4567-e89b-12d3-a456-42661417400", "123e4567-e89b-12d3-a456-4266141740000",
-			      "123e4567xe89b-12d3-a456-426614174000", "g23e4567-e89b-12d3-a456-426614174000",
-			      " 123e4567-e89b-12d3-a456-426614174000", "{123e4567e89b12d3a456426614174000",
-			      "123e4567-e89b12d3-a456-4266141740000", "" };
+	const char *bad[] = {
+		"123e4567-e89b-12d3-a456-42661417400",   "123e4567-e89b-12d3-a456-4266141740000",
+		"123e4567xe89b-12d3-a456-426614174000",  "g23e4567-e89b-12d3-a456-426614174000",
+		" 123e4567-e89b-12d3-a456-426614174000", "{123e4567e89b12d3a456426614174000",
+		"123e4567-e89b12d3-a456-4266141740000",  ""
+	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint8_t u[16];
 		if (sl_parse_uuid(bad[i], strlen(bad[i]), u) != SL_EINVALID)
@@ -201,9 +207,9 @@ static void test_format_double(void **state)
 	check_double(0.1 + 0.2, "0.30000000000000004");
 	check_double(1.0 / 3.0, "0.3333333333333333");
 	check_double(1e300, "1e+300");
-	check_double(5e-324, "5e-324");         /* smallest subnormal: shortest form */
+	check_double(5e-324, "5e-324"); /* smallest subnormal: shortest form */
 	check_double(2.2250738585072014e-308, "2.2250738585072014e-308");
-	check_double(1.5e-310, "1.5e-310");     /* a subnormal with two digits */
+	check_double(1.5e-310, "1.5e-310"); /* a subnormal with two digits */
 	check_double(DBL_MAX, "1.7976931348623157e+308");
 	check_double(123456789012345678.0, "1.2345678901234568e+17");
 	check_double(100, "100");
@@ -331,14 +337,10 @@ static void test_batch_growth(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_civil_days),
-		cmocka_unit_test(test_parse_date),
-		cmocka_unit_test(test_parse_time),
-		cmocka_unit_test(test_parse_timestamp),
-		cmocka_unit_test(test_parse_uuid),
-		cmocka_unit_test(test_format_double),
-		cmocka_unit_test(test_format_other),
-		cmocka_unit_test(test_equal_and_copy),
+		cmocka_unit_test(test_civil_days),   cmocka_unit_test(test_parse_date),
+		cmocka_unit_test(test_parse_time),   cmocka_unit_test(test_parse_timestamp),
+		cmocka_unit_test(test_parse_uuid),   cmocka_unit_test(test_format_double),
+		cmocka_unit_test(test_format_other), cmocka_unit_test(test_equal_and_copy),
 		cmocka_unit_test(test_batch_growth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,19 +44,19 @@ struct sl_conn {
 struct sl_cursor {
 	sl_conn *conn;
 	size_t ncols;
-	sl_colinfo *cols;        /* owned by the driver's cursor */
+	sl_colinfo *cols; /* owned by the driver's cursor */
 };
 
 /* Base of every writer. */
 struct sl_writer {
 	sl_conn *conn;
 	size_t ncols;
-	uint64_t rows;           /* rows accepted so far */
+	uint64_t rows; /* rows accepted so far */
 };
 
 struct sl_driver {
-	int version;             /* SL_DRIVER_VERSION */
-	const char *name;        /* "sqlite", "postgres", "mysql" */
+	int version;      /* SL_DRIVER_VERSION */
+	const char *name; /* "sqlite", "postgres", "mysql" */
 	sl_engine engine;
 
 	/* Allocates the driver's connection (base first) and connects. */
