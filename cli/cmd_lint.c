@@ -14,7 +14,6 @@
 #include "sluice/lint.h"
 
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,87 +21,13 @@
 /* What the scratch opener needs to reach another database of the target's server. */
 typedef struct scratch_ctx {
 	const char *url;          /* the target's URL: may hold a password, never printed */
-	const char *password_env; /* environment's password variable, or NULL */
+	const sl_config_env *env; /* its environment (password_env), or NULL */
 } scratch_ctx;
-
-/* The URL and password variable cli_project_connect() uses for target (same resolution). */
-static int resolve_target(scratch_ctx *out, const cli_project *p, const char *target)
-{
-	const sl_config_env *env = NULL;
-	if (!target)
-		target = getenv("SLUICE_URL");
-	if (!target && p->cfg && p->cfg->nenvs == 1)
-		env = &p->cfg->envs[0];
-	else if (target && !strchr(target, ':'))
-		env = p->cfg ? sl_config_env_get(p->cfg, target) : NULL;
-	out->url = env ? env->url : target;
-	out->password_env = env ? env->password_env : NULL;
-	return out->url ? 0 : sl_error_set(SL_EINVALID, "lint: no database named");
-}
-
-/* Appends key='value' with libpq's quoting. */
-static int pg_kv(sl_buf *b, const char *key, const char *value)
-{
-	int rc = sl_buf_printf(b, "%s%s='", b->len ? " " : "", key);
-	for (const char *v = value; !rc && *v; v++)
-		rc = (*v == '\'' || *v == '\\') ? sl_buf_printf(b, "\\%c", *v) : sl_buf_putc(b, *v);
-	return rc ? rc : sl_buf_putc(b, '\'');
-}
-
-/* u->conninfo with dbname replaced by database. */
-static int pg_switch_db(sl_url *u, const char *database)
-{
-	sl_buf b = SL_BUF_INIT;
-	char *err = NULL;
-	int rc = 0;
-	PQconninfoOption *opts = PQconninfoParse(u->conninfo, &err);
-	if (!opts) {
-		rc = sl_error_set(SL_EINVALID, "lint: cannot reuse the target's connection settings");
-		goto done;
-	}
-	for (PQconninfoOption *o = opts; !rc && o->keyword; o++)
-		if (strcmp(o->keyword, "dbname") != 0 && o->val && *o->val)
-			rc = pg_kv(&b, o->keyword, o->val);
-	if (!rc)
-		rc = pg_kv(&b, "dbname", database);
-	if (rc)
-		goto done;
-	free(u->conninfo);
-	u->conninfo = sl_buf_detach(&b);
-done:
-	PQconninfoFree(opts);
-	PQfreemem(err);
-	sl_buf_free(&b);
-	return rc;
-}
 
 static int open_scratch(sl_conn **out, void *ud, const char *database)
 {
 	const scratch_ctx *x = ud;
-	sl_url *u = NULL;
-	int rc = sl_url_parse(&u, x->url);
-	*out = NULL;
-	if (rc)
-		goto done;
-	if (u->engine == SL_ENGINE_POSTGRES) {
-		rc = pg_switch_db(u, database); /* PGPASSWORD was set by cli_project_connect */
-	} else {
-		free(u->database);
-		u->database = strdup(database);
-		if (!u->database)
-			rc = sl_error_nomem();
-		const char *pw = x->password_env ? getenv(x->password_env) : NULL;
-		if (!rc && pw) {
-			free(u->password);
-			if (!(u->password = strdup(pw)))
-				rc = sl_error_nomem();
-		}
-	}
-	if (!rc)
-		rc = sl_conn_open_url(out, u);
-done:
-	sl_url_free(u);
-	return rc;
+	return cli_project_open(out, x->url, x->env, database);
 }
 
 static void print_text(const sl_lint_report *r)
@@ -187,9 +112,9 @@ int cmd_lint(int argc, char **argv)
 	if (!rc)
 		rc = sl_lint_check_config(p.cfg);
 	if (!rc && npos)
-		rc = cli_project_connect(&c, &p, pos[0]);
+		rc = cli_project_resolve(&p, pos[0], &sx.url, &sx.env);
 	if (!rc && npos)
-		rc = resolve_target(&sx, &p, pos[0]);
+		rc = cli_project_open(&c, sx.url, sx.env, NULL);
 	if (!rc)
 		rc = sl_lint_report_new(&r, p.cfg);
 	if (!rc) {

@@ -67,62 +67,80 @@ static int env_names(sl_buf *b, const sl_config *cfg)
 	return rc;
 }
 
-int cli_project_connect(sl_conn **out, cli_project *p, const char *target)
+int cli_project_resolve(const cli_project *p, const char *target, const char **url, const sl_config_env **env)
 {
-	const sl_config_env *env = NULL;
-	*out = NULL;
+	*url = NULL;
+	*env = NULL;
 	if (!target)
 		target = getenv("SLUICE_URL");
-	if (!target && p->cfg && p->cfg->nenvs == 1)
-		env = &p->cfg->envs[0];
-	else if (target && !strchr(target, ':')) {
-		env = p->cfg ? sl_config_env_get(p->cfg, target) : NULL;
-		if (!env) {
-			sl_buf b = SL_BUF_INIT;
-			env_names(&b, p->cfg);
-			int rc = sl_error_set(SL_EINVALID,
-					      "\"%s\" is neither a database URL nor an environment of %s%s%s",
-					      target, p->cfg ? p->cfg->path : "sluice.yaml (not found)",
-					      b.len ? "; environments: " : "", sl_buf_cstr(&b));
-			sl_buf_free(&b);
-			return rc;
-		}
-	} else if (!target) {
-		sl_buf b = SL_BUF_INIT;
-		env_names(&b, p->cfg);
-		int rc = sl_error_set(
-			SL_EINVALID,
-			"no database named: give a URL or an environment%s%s%s, or set SLUICE_URL",
-			b.len ? " (" : "", sl_buf_cstr(&b), b.len ? ")" : "");
-		sl_buf_free(&b);
-		return rc;
+	if (target && strchr(target, ':')) {
+		*url = target;
+		return 0;
 	}
-	const char *url = env ? env->url : target;
+	if (target)
+		*env = p->cfg ? sl_config_env_get(p->cfg, target) : NULL;
+	else if (p->cfg && p->cfg->nenvs == 1)
+		*env = &p->cfg->envs[0];
+	if (*env) {
+		*url = (*env)->url;
+		return 0;
+	}
+	sl_buf b = SL_BUF_INIT;
+	env_names(&b, p->cfg);
+	int rc;
+	if (target)
+		rc = sl_error_set(SL_EINVALID,
+				  "\"%s\" is neither a database URL nor an environment of %s%s%s", target,
+				  p->cfg ? p->cfg->path : "sluice.yaml (not found)",
+				  b.len ? "; environments: " : "", sl_buf_cstr(&b));
+	else
+		rc = sl_error_set(SL_EINVALID,
+				  "no database named: give a URL or an environment%s%s%s, or set SLUICE_URL",
+				  b.len ? " (" : "", sl_buf_cstr(&b), b.len ? ")" : "");
+	sl_buf_free(&b);
+	return rc;
+}
+
+int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, const char *database)
+{
 	sl_url *u = NULL;
+	*out = NULL;
 	int rc = sl_url_parse(&u, url);
 	if (rc) {
 		if (env)
 			sl_error_prefix("environment \"%s\"", env->name);
 		return rc;
 	}
-	if (env && env->password_env) {
+	if (database)
+		rc = sl_url_set_database(u, database);
+	if (!rc && env && env->password_env) {
 		const char *pw = getenv(env->password_env);
 		if (!pw) {
-			sl_url_free(u);
-			return sl_error_set(SL_EINVALID,
-					    "environment \"%s\": variable %s (password_env) is not set",
-					    env->name, env->password_env);
-		}
-		if (u->engine == SL_ENGINE_POSTGRES) {
+			rc = sl_error_set(SL_EINVALID,
+					  "environment \"%s\": variable %s (password_env) is not set",
+					  env->name, env->password_env);
+		} else if (u->engine == SL_ENGINE_POSTGRES) {
 			setenv("PGPASSWORD", pw, 1); /* libpq reads it; never printed */
 		} else {
 			free(u->password);
 			u->password = strdup(pw);
+			if (!u->password)
+				rc = sl_error_nomem();
 		}
 	}
-	rc = sl_conn_open_url(out, u);
+	if (!rc)
+		rc = sl_conn_open_url(out, u);
 	sl_url_free(u);
 	return rc;
+}
+
+int cli_project_connect(sl_conn **out, cli_project *p, const char *target)
+{
+	const char *url = NULL;
+	const sl_config_env *env = NULL;
+	*out = NULL;
+	int rc = cli_project_resolve(p, target, &url, &env);
+	return rc ? rc : cli_project_open(out, url, env, NULL);
 }
 
 sl_migrate_opts cli_project_migrate_opts(const cli_project *p)

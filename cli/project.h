@@ -32,7 +32,16 @@ typedef struct cli_project {
 /* Loads the config (when present or named) and, when load_set, the migration files. */
 int cli_project_load(cli_project *p, bool load_set);
 void cli_project_free(cli_project *p);
-/* target: a URL, an environment name, or NULL ($SLUICE_URL, else the only environment). */
+/*
+ * What target names: a URL, an environment name, or NULL ($SLUICE_URL, else
+ * the only environment). *url is borrowed (may hold a secret: never print
+ * it); *env is the environment or NULL for a plain URL.
+ */
+int cli_project_resolve(const cli_project *p, const char *target, const char **url,
+			const sl_config_env **env);
+/* Opens url with env's password_env applied; database, when not NULL, replaces the URL's. */
+int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, const char *database);
+/* cli_project_resolve() then cli_project_open(). */
 int cli_project_connect(sl_conn **out, cli_project *p, const char *target);
 /* Options for the runner with the table filled in. */
 sl_migrate_opts cli_project_migrate_opts(const cli_project *p);

@@ -48,6 +48,12 @@ typedef struct sl_url {
 /* Parses s. On SL_EINVALID the error names the part that is wrong. */
 int sl_url_parse(sl_url **out, const char *s);
 void sl_url_free(sl_url *u);
+/*
+ * Points u at another database of the same server (for scratch databases):
+ * the parsed parts, the string handed to libpq and the redacted form all
+ * change together. Not for SQLite, whose "database" is the file path.
+ */
+int sl_url_set_database(sl_url *u, const char *database);
 /* Borrowed: the value of ?key=... or NULL. */
 const char *sl_url_param_get(const sl_url *u, const char *key);
 const char *sl_engine_name(sl_engine e);

@@ -390,6 +390,64 @@ static int parse_postgres(sl_url *u, const char *conninfo)
 	return rc;
 }
 
+/* Appends key='value' with libpq's keyword quoting. */
+static int pg_kv(sl_buf *b, const char *key, const char *value)
+{
+	int rc = sl_buf_printf(b, "%s%s='", b->len ? " " : "", key);
+	for (const char *v = value; !rc && *v; v++)
+		rc = (*v == '\'' || *v == '\\') ? sl_buf_printf(b, "\\%c", *v) : sl_buf_putc(b, *v);
+	return rc ? rc : sl_buf_putc(b, '\'');
+}
+
+/* The libpq string with dbname replaced; every other option kept as parsed. */
+static int pg_set_database(sl_url *u, const char *database)
+{
+	sl_buf b = SL_BUF_INIT;
+	PQconninfoOption *opts = PQconninfoParse(u->conninfo, NULL);
+	int rc = opts ? 0
+		      : sl_error_set(SL_EINVALID, "cannot reuse the connection settings of %s", u->redacted);
+	for (PQconninfoOption *o = opts; !rc && o->keyword; o++)
+		if (strcmp(o->keyword, "dbname") != 0 && o->val && *o->val)
+			rc = pg_kv(&b, o->keyword, o->val);
+	if (!rc)
+		rc = pg_kv(&b, "dbname", database);
+	PQconninfoFree(opts);
+	if (rc) {
+		sl_buf_free(&b);
+		return rc;
+	}
+	char *ci = sl_buf_detach(&b);
+	if (!ci)
+		return SL_ENOMEM;
+	/* re-parse so the parts and the redacted form follow */
+	free(u->user);
+	free(u->host);
+	free(u->database);
+	free(u->redacted);
+	free(u->conninfo);
+	u->user = u->host = u->database = u->redacted = u->conninfo = NULL;
+	rc = parse_postgres(u, ci);
+	free(ci);
+	return rc;
+}
+
+int sl_url_set_database(sl_url *u, const char *database)
+{
+	if (u->engine == SL_ENGINE_POSTGRES)
+		return pg_set_database(u, database);
+	if (u->engine != SL_ENGINE_MYSQL)
+		return sl_error_set(SL_EINVALID, "%s: a %s URL names a file, not a database of a server",
+				    u->redacted, sl_engine_name(u->engine));
+	char *d = strdup(database);
+	if (!d)
+		return sl_error_nomem();
+	free(u->database);
+	u->database = d;
+	free(u->redacted);
+	u->redacted = NULL;
+	return mysql_redact(u, strncmp(u->raw, "mariadb", 7) == 0 ? "mariadb" : "mysql");
+}
+
 static bool has_prefix(const char *s, const char *p)
 {
 	return strncmp(s, p, strlen(p)) == 0;

@@ -141,12 +141,38 @@ static void test_schemes(void **state)
 	parse_bad("MYSQL://x", "unknown scheme");
 }
 
+static void test_set_database(void **state)
+{
+	(void)state;
+	sl_url *u = parse_ok("postgresql://app:SECRETPW@127.0.0.1:5433/billing?application_name=x");
+	SL_OK_OR_FAIL(sl_url_set_database(u, "scratch 1"));
+	assert_string_equal(u->database, "scratch 1");
+	assert_string_equal(u->redacted, "postgres://app@127.0.0.1:5433/scratch 1");
+	assert_non_null(strstr(u->conninfo, "dbname='scratch 1'"));
+	assert_non_null(strstr(u->conninfo, "application_name='x'"));
+	assert_non_null(strstr(u->conninfo, "password='SECRETPW'")); /* kept for libpq, never shown */
+	assert_null(strstr(u->redacted, "SECRETPW"));
+	sl_url_free(u);
+
+	u = parse_ok("mariadb://app:pw@db:3307/billing?socket=/tmp/m.sock");
+	SL_OK_OR_FAIL(sl_url_set_database(u, "lint_1"));
+	assert_string_equal(u->database, "lint_1");
+	assert_string_equal(u->redacted, "mariadb://app:***@db:3307/lint_1?socket=/tmp/m.sock");
+	assert_string_equal(u->password, "pw");
+	sl_url_free(u);
+
+	u = parse_ok("sqlite:/tmp/x.db");
+	assert_int_equal(sl_url_set_database(u, "other"), SL_EINVALID);
+	sl_url_free(u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sqlite_forms),   cmocka_unit_test(test_mysql_parts),
 		cmocka_unit_test(test_mysql_errors),   cmocka_unit_test(test_password_never_in_errors),
 		cmocka_unit_test(test_postgres_forms), cmocka_unit_test(test_schemes),
+		cmocka_unit_test(test_set_database),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
