@@ -74,24 +74,35 @@ for n in ${SIZES:-1000000 5000000}; do
   # PostgreSQL vs MariaDB
   c2=$(ceiling read_pg "$pgu" read_my "$myu")
   read -r t2 r2 f2 <<<"$(time_diff "$pgu" "$myu")"
-  psql -q "$pgu" -c "$DIFF_PG" >/dev/null
-  read -r t3 r3 f3 <<<"$(time_diff "sqlite:$src" "$pgu")"
+  # the ten differences go into one side of each pair: MariaDB (against the untouched
+  # PostgreSQL), then PostgreSQL (against the untouched SQLite file)
   my "${myu##*/}" -e "$DIFF_MY"
   read -r t4 r4 f4 <<<"$(time_diff "$pgu" "$myu")"
+  bis=""
+  if "$SLUICE" diff --help 2>/dev/null | grep -q bisect; then
+    t=$(now); br=0
+    "$SLUICE" diff "$pgu" "$myu" --tables t --mode bisect --json >"$BENCH_DIR/bis.json" 2>"$BENCH_DIR/bis.err" || br=$?
+    bt=$(elapsed "$t")
+    read_rows=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    d=json.loads(l)
+    if d.get("kind")=="summary": print(d.get("source_rows_read",0)+d.get("target_rows_read",0))' "$BENCH_DIR/bis.json")
+    found=$(grep -c '"kind":"\(missing\|extra\|changed\)"' "$BENCH_DIR/bis.json" || true)
+    bis="| PostgreSQL vs MariaDB, bisection | $n | | | $bt s (exit $br, $found found), $read_rows of $((2 * n)) rows read ($(awk -v a="$read_rows" -v b="$((2 * n))" 'BEGIN { printf "%.2f%%", 100 * a / b }')) | |"
+  fi
+  psql -q "$pgu" -c "$DIFF_PG" >/dev/null
+  read -r t3 r3 f3 <<<"$(time_diff "sqlite:$src" "$pgu")"
   echo "| SQLite vs PostgreSQL | $n | $c1 s | $t1 s (exit $r1, $f1 found) | $t3 s (exit $r3, $f3 found) | $(ratio "$t1" "$c1")x |"
   echo "| PostgreSQL vs MariaDB | $n | $c2 s | $t2 s (exit $r2, $f2 found) | $t4 s (exit $r4, $f4 found) | $(ratio "$t2" "$c2")x |"
-  if "$SLUICE" diff --help 2>/dev/null | grep -q bisect && [ -f "$ROOT/src/check/bisect.c" ]; then
-    t=$(now); "$SLUICE" diff "$pgu" "$myu" --tables t --mode bisect --json >"$BENCH_DIR/bis.json" 2>"$BENCH_DIR/bis.err"; br=$?; bt=$(elapsed "$t")
-    read_rows=$(grep -o '"rows_read_[a-z]*": *[0-9]*' "$BENCH_DIR/bis.json" | awk -F: '{s += $2} END {print s + 0}')
-    echo "| PostgreSQL vs MariaDB, bisection | $n | | | $bt s (exit $br), $read_rows rows read of $((2 * n)) ($(awk -v a="$read_rows" -v b="$((2 * n))" 'BEGIN { printf "%.3f%%", 100 * a / b }')) | |"
-  fi
+  [ -n "$bis" ] && echo "$bis"
   # MariaDB vs MariaDB beside pt-table-sync --print (it names no columns; sluice does)
   my -e "DROP DATABASE IF EXISTS d_my2; CREATE DATABASE d_my2"
   "$SLUICE" copy "sqlite:$src" "$MYBASE/d_my2" --quiet >/dev/null 2>&1
   read -r t5 r5 f5 <<<"$(time_diff "$myu" "$MYBASE/d_my2")"
   t=$(now)
+  pr=0
   pt-table-sync --print --no-check-triggers "h=127.0.0.1,P=$SLUICE_TEST_MY_PORT,u=sluice,p=sluice-test-pw,D=d_my2,t=t" \
-    "h=127.0.0.1,P=$SLUICE_TEST_MY_PORT,u=sluice,p=sluice-test-pw,D=d_my,t=t" >"$BENCH_DIR/pt.out" 2>"$BENCH_DIR/pt.err"; pr=$?
+    "h=127.0.0.1,P=$SLUICE_TEST_MY_PORT,u=sluice,p=sluice-test-pw,D=d_my,t=t" >"$BENCH_DIR/pt.out" 2>"$BENCH_DIR/pt.err" || pr=$?
   pt=$(elapsed "$t"); pf=$(grep -c -E '^(INSERT|DELETE|REPLACE|UPDATE)' "$BENCH_DIR/pt.out" || true)
   echo "| MariaDB vs MariaDB: sluice / pt-table-sync --print | $n | | | sluice $t5 s ($f5 found); pt-table-sync $pt s (exit $pr, $pf statements) | pt / sluice $(ratio "$pt" "$t5")x |"
 done

@@ -764,6 +764,49 @@ static int put_decimal_canon(canon *c, const cctx *x, const char *s, size_t n, i
 	return rc;
 }
 
+/*
+ * The shortest decimal of d without printf, when d has at most 6 decimal
+ * places and fewer than 15 significant digits - the common case of money
+ * kept in a REAL column (SQLite). If r = d * 10^s is an integer below 10^15
+ * and r / 10^s == d (division rounds correctly), the decimal r * 10^-s reads
+ * back as d, and no other decimal of at most 15 digits does, so it is the
+ * shortest one. Writes it to out (at least 24 bytes) and returns its length,
+ * or 0 when d is not such a number.
+ */
+static size_t short_decimal(char *out, double d)
+{
+	static const double p10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+	for (int sc = 0; sc <= 6; sc++) {
+		double m = d * p10[sc];
+		if (!(fabs(m) < 1e15))
+			return 0;
+		double r = nearbyint(m);
+		if (r / p10[sc] != d)
+			continue;
+		long long v = (long long)r;
+		unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+		char digits[24];
+		int nd = 0;
+		do {
+			digits[nd++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		while (nd <= sc)
+			digits[nd++] = '0'; /* at least one digit before the point */
+		size_t j = 0;
+		if (v < 0)
+			out[j++] = '-';
+		for (int k = nd - 1; k >= 0; k--) {
+			out[j++] = digits[k];
+			if (k == sc && sc > 0)
+				out[j++] = '.';
+		}
+		out[j] = '\0';
+		return j;
+	}
+	return 0;
+}
+
 static int put_double_as_decimal(canon *c, const cctx *x, double d, int scale)
 {
 	const char *sp = double_special(d);
@@ -772,13 +815,16 @@ static int put_double_as_decimal(canon *c, const cctx *x, double d, int scale)
 		return 0;
 	}
 	char tmp[40];
-	snprintf(tmp, sizeof(tmp), "%.17g", d);
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
-		if (strtod(tmp, NULL) == d)
-			break;
+	size_t n = short_decimal(tmp, d);
+	if (!n) {
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(tmp, sizeof(tmp), "%.*g", prec, d);
+			if (strtod(tmp, NULL) == d)
+				break;
+		}
+		n = strlen(tmp);
 	}
-	return put_decimal_canon(c, x, tmp, strlen(tmp), scale);
+	return put_decimal_canon(c, x, tmp, n, scale);
 }
 
 static int put_float_canon(canon *c, const cctx *x, double d)

@@ -159,6 +159,26 @@ static void test_decimals(void **state)
 	EQ(dec("0.004"), dec("0"), &s2, NULL);
 	NE(dec("1.23"), dec("1.24"), &s2, NULL);
 	NE(sl_double(0.1 + 0.2), dec("0.3"), &d, NULL);
+	/* doubles in a decimal column (money in SQLite REAL): the printf-free fast path
+	 * must give exactly the shortest decimal, and hand the rest to printf */
+	static const struct {
+		double v;
+		const char *want;
+	} dbl[] = {
+		{ 0.5, "#3:0.5" },
+		{ 123.45, "#6:123.45" },
+		{ -0.07, "#5:-0.07" },
+		{ 100, "#3:100" },
+		{ -0.0, "#1:0" },
+		{ 1e-6, "#8:0.000001" },
+		{ 1e-7, "#9:0.0000001" },                     /* 7 places: fallback */
+		{ 0.1 + 0.2, "#19:0.30000000000000004" },     /* fallback */
+		{ 99999999999999.9, "#16:99999999999999.9" }, /* 15 digits: fallback */
+		{ 12345678.901234, "#15:12345678.901234" },
+		{ -9007199254.74099, "#17:-9007199254.74099" },
+	};
+	for (size_t i = 0; i < sizeof(dbl) / sizeof(dbl[0]); i++)
+		expect_enc(sl_double(dbl[i].v), &d, NULL, dbl[i].want);
 	/* not a number: compared as text */
 	expect_enc(dec("abc"), &d, NULL, "T3:abc");
 	expect_enc(dec("NaN"), &d, NULL, "#3:NaN");
