@@ -61,7 +61,7 @@ typedef struct sl_canon_opts {
 
 #define SL_CANON_OPTS_INIT                                                                                   \
 	{                                                                                                    \
-		.ci_text = SL_CANON_CI_OFF, .pad_char = false, .float_abs_tol = 0, .float_rel_tol = 0,       \
+		.ci_text = SL_CANON_CI_OFF, .pad_char = true, .float_abs_tol = 0, .float_rel_tol = 0,        \
 		.timestamp_precision = 6, .epoch = SL_CANON_EPOCH_SECONDS                                    \
 	}
 

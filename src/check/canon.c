@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Tags of the canonical classes. */
 enum {
@@ -31,7 +32,8 @@ enum {
 	TAG_TS = 'S',
 	TAG_TSTZ = 'Z',
 	TAG_UUID = 'U',
-	TAG_JSON = 'J'
+	TAG_JSON = 'J',
+	TAG_LIST = 'L'
 };
 
 /* A coerced value: payload p/n points into the value or into a scratch buffer. */
@@ -58,6 +60,7 @@ typedef enum kclass {
 	K_TS,
 	K_TSTZ,
 	K_UUID,
+	K_LIST,
 	K_JSON
 } kclass;
 
@@ -101,6 +104,8 @@ static kclass kind_class(const sl_canon_col *col)
 		return K_UUID;
 	case SL_T_JSON:
 		return K_JSON;
+	case SL_T_ARRAY:
+		return K_LIST;
 	default:
 		return K_ANY;
 	}
@@ -151,6 +156,11 @@ static sl_tkind merge_kind(sl_tkind a, sl_tkind b)
 {
 	if (a == b)
 		return a;
+	/* a list on one side (PostgreSQL array) and its copy as JSON, SET or text on the other */
+	if ((a == SL_T_ARRAY || b == SL_T_ARRAY) &&
+	    (is_text_kind(a) || is_text_kind(b) || a == SL_T_JSON || b == SL_T_JSON || a == SL_T_UNKNOWN ||
+	     b == SL_T_UNKNOWN))
+		return SL_T_ARRAY;
 	if (a == SL_T_BOOL || b == SL_T_BOOL)
 		return SL_T_BOOL;
 	if (a == SL_T_FLOAT32 || b == SL_T_FLOAT32)
@@ -1107,6 +1117,166 @@ static int coerce_uuid(canon *c, const cctx *x, const sl_value *v)
 	return coerce_generic(c, x, v);
 }
 
+/* ---- lists ---------------------------------------------------------------- */
+
+/*
+ * A list column compares its elements as texts, whatever form it arrives in:
+ * a PostgreSQL array literal {a,"b c",NULL}, a JSON array ["a","b c",null]
+ * (the copy of an array on MySQL and SQLite), or MySQL SET text a,b. The
+ * canonical form is a compact JSON array of strings and nulls. Nested
+ * arrays and anything that does not parse are compared as their text.
+ * Returns 1 when v is not a flat list.
+ */
+static int list_elem(sl_buf *out, size_t *count, const char *p, size_t n, bool is_null)
+{
+	int rc = *count ? sl_buf_putc(out, ',') : 0;
+	(*count)++;
+	if (!rc)
+		rc = is_null ? sl_buf_puts(out, "null") : json_put_string(out, p, n);
+	return rc;
+}
+
+static size_t skip_ws(const char *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+static int list_from_pg(sl_buf *out, const char *s, size_t n)
+{
+	sl_buf el = SL_BUF_INIT;
+	size_t count = 0, i = skip_ws(s, n, 1);
+	int rc = sl_buf_putc(out, '[');
+	if (!rc && i < n && s[i] == '}') {
+		i++;
+	} else {
+		while (!rc) {
+			i = skip_ws(s, n, i);
+			if (i >= n || s[i] == '{') {
+				rc = 1;
+				break;
+			}
+			if (s[i] == '"') {
+				sl_buf_clear(&el);
+				for (i++; !rc && i < n && s[i] != '"'; i++) {
+					if (s[i] == '\\' && i + 1 < n)
+						i++;
+					rc = sl_buf_putc(&el, s[i]);
+				}
+				if (!rc && i >= n)
+					rc = 1;
+				if (!rc)
+					rc = list_elem(out, &count, sl_buf_cstr(&el), el.len, false);
+				i++;
+			} else {
+				size_t b = i;
+				while (i < n && s[i] != ',' && s[i] != '}')
+					i++;
+				size_t e = i;
+				while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+					e--;
+				bool null = e - b == 4 && strncasecmp(s + b, "NULL", 4) == 0;
+				rc = list_elem(out, &count, s + b, e - b, null);
+			}
+			i = skip_ws(s, n, i);
+			if (!rc && i < n && s[i] == ',') {
+				i++;
+				continue;
+			}
+			if (!rc && i < n && s[i] == '}') {
+				i++;
+				break;
+			}
+			if (!rc)
+				rc = 1;
+		}
+	}
+	if (!rc && skip_ws(s, n, i) != n)
+		rc = 1;
+	sl_buf_free(&el);
+	return rc ? rc : sl_buf_putc(out, ']');
+}
+
+static int list_from_json(sl_buf *out, const char *s, size_t n)
+{
+	json_error_t err;
+	json_t *j = json_loadb(s, n, JSON_ALLOW_NUL, &err);
+	if (!j || !json_is_array(j)) {
+		json_decref(j);
+		return 1;
+	}
+	size_t count = 0, idx;
+	json_t *v;
+	int rc = sl_buf_putc(out, '[');
+	sl_buf num = SL_BUF_INIT;
+	json_array_foreach(j, idx, v)
+	{
+		if (rc)
+			break;
+		sl_buf_clear(&num);
+		switch (json_typeof(v)) {
+		case JSON_STRING:
+			rc = list_elem(out, &count, json_string_value(v), json_string_length(v), false);
+			break;
+		case JSON_NULL:
+			rc = list_elem(out, &count, NULL, 0, true);
+			break;
+		case JSON_INTEGER:
+		case JSON_REAL:
+			rc = json_put_number(&num, json_number_value(v));
+			if (!rc)
+				rc = list_elem(out, &count, sl_buf_cstr(&num), num.len, false);
+			break;
+		case JSON_TRUE:
+		case JSON_FALSE:
+			rc = list_elem(out, &count, json_is_true(v) ? "true" : "false",
+				       json_is_true(v) ? 4 : 5, false);
+			break;
+		default:
+			rc = 1; /* nested */
+		}
+	}
+	sl_buf_free(&num);
+	json_decref(j);
+	return rc ? rc : sl_buf_putc(out, ']');
+}
+
+static int list_from_set(sl_buf *out, const char *s, size_t n)
+{
+	size_t count = 0;
+	int rc = sl_buf_putc(out, '[');
+	for (size_t b = 0; !rc && n && b <= n;) {
+		const char *comma = memchr(s + b, ',', n - b);
+		size_t e = comma ? (size_t)(comma - s) : n;
+		rc = list_elem(out, &count, s + b, e - b, false);
+		b = e + 1;
+	}
+	return rc ? rc : sl_buf_putc(out, ']');
+}
+
+static int coerce_list(canon *c, const cctx *x, const sl_value *v)
+{
+	if (v->type != SL_V_TEXT && v->type != SL_V_JSON)
+		return coerce_generic(c, x, v);
+	const char *s = v->u.s.ptr;
+	size_t n = v->u.s.len, mark = x->tmp->len, i = skip_ws(s, n, 0);
+	int rc;
+	if (i < n && s[i] == '{')
+		rc = list_from_pg(x->tmp, s + i, n - i);
+	else if (i < n && s[i] == '[')
+		rc = list_from_json(x->tmp, s, n);
+	else
+		rc = list_from_set(x->tmp, s, n);
+	if (rc == 1) {
+		x->tmp->len = mark;
+		return coerce_generic(c, x, v);
+	}
+	if (!rc)
+		from_tmp(c, x, TAG_LIST, mark);
+	return rc;
+}
+
 static int coerce(canon *c, const cctx *x, const sl_value *v)
 {
 	c->d = 0;
@@ -1137,6 +1307,8 @@ static int coerce(canon *c, const cctx *x, const sl_value *v)
 		if (v->type == SL_V_TEXT || v->type == SL_V_JSON || v->type == SL_V_BLOB)
 			return put_json_canon(c, x, v->u.s.ptr, v->u.s.len);
 		return coerce_generic(c, x, v);
+	case K_LIST:
+		return coerce_list(c, x, v);
 	default:
 		return coerce_generic(c, x, v);
 	}

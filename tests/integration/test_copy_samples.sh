@@ -122,16 +122,16 @@ elif have postgres; then
   src=$(src_url postgres copy_smp_pagila)
   psql -q -v ON_ERROR_STOP=1 "$src" -f "$DATA/pagila/pagila-schema.sql" -f "$DATA/pagila/pagila-data.sql" \
     >/dev/null 2>"$TMP/load" && ok || bad "pagila: psql load: $(head -c 300 "$TMP/load")"
-  # film.special_features text[] becomes a JSON array (docs/copy.md)
-  copy_check "pagila pg->sqlite" postgres "$src" sqlite pagila film:special_features:1000
+  # film.special_features text[] becomes a JSON array (docs/copy.md); diff compares lists by
+  # their elements, so the declared cast is not a difference
+  copy_check "pagila pg->sqlite" postgres "$src" sqlite pagila
   # payment is read through its parent: the 7 partitions hold 16,049 rows, none twice
   [ "$(sql sqlite "$TURL" "SELECT count(*), count(DISTINCT payment_id) FROM payment")" = $'16049\t16049' ] && ok ||
     bad "pagila: payment rows"
-  grep -qF '"source":"{\"Deleted Scenes\",\"Behind the Scenes\"}","target":"[\"Deleted Scenes\",\"Behind the Scenes\"]"' \
-    "$TMP/diff" && ok || bad "pagila: the array as JSON"
-  # and language.name character(20) loses its padding in MySQL's CHAR(20)
-  have mysql && copy_check "pagila pg->mysql" postgres "$src" mysql copy_smp_pagila_my \
-    film:special_features:1000 language:name:6
+  [ "$(sql sqlite "$TURL" "SELECT count(*) FROM film WHERE special_features LIKE '[\"%'")" = 1000 ] && ok ||
+    bad "pagila: the arrays as JSON arrays"
+  # language.name character(20) loses its padding in MySQL's CHAR(20): insignificant in CHAR
+  have mysql && copy_check "pagila pg->mysql" postgres "$src" mysql copy_smp_pagila_my
 fi
 
 # ---- sakila (MariaDB: schema and data scripts with DELIMITER blocks) ---------
@@ -145,9 +145,8 @@ elif have mysql; then
     ok || bad "sakila: mariadb load: $(head -c 300 "$TMP/load")"
   # MySQL names indexes per table (idx_fk_film_id on film_actor and inventory)
   copy_check "sakila mysql->sqlite" mysql "$src" sqlite sakila
-  # SET special_features becomes a text[]; CHAR(20) language.name is padded again
-  have postgres && copy_check "sakila mysql->pg" mysql "$src" postgres copy_smp_sakila_pg \
-    film:special_features:1000 language:name:6
+  # SET special_features becomes a text[] (same elements); CHAR(20) language.name is padded again
+  have postgres && copy_check "sakila mysql->pg" mysql "$src" postgres copy_smp_sakila_pg
 fi
 
 # ---- northwind, the PostgreSQL port ------------------------------------------

@@ -245,10 +245,12 @@ static void test_text(void **state)
 	sl_canon_col tci = t;
 	tci.ci = true;
 	EQ(sl_text("A"), sl_text("a"), &tci, &bycoll);
-	/* CHAR padding only with pad_char and only in CHAR columns */
-	sl_canon_opts pad = SL_CANON_OPTS_INIT;
-	pad.pad_char = true;
-	NE(sl_text("ab   "), sl_text("ab"), &ch, NULL);
+	/* CHAR padding is insignificant by default (SQL semantics: PostgreSQL pads, MySQL
+	 * strips); only in CHAR columns; pad_char = false makes it count */
+	sl_canon_opts pad = SL_CANON_OPTS_INIT, nopad = SL_CANON_OPTS_INIT;
+	nopad.pad_char = false;
+	EQ(sl_text("ab   "), sl_text("ab"), &ch, NULL);
+	NE(sl_text("ab   "), sl_text("ab"), &ch, &nopad);
 	EQ(sl_text("ab   "), sl_text("ab"), &ch, &pad);
 	NE(sl_text("ab   "), sl_text("ab"), &t, &pad);
 	NE(sl_text("  ab"), sl_text("ab"), &ch, &pad);
@@ -258,6 +260,35 @@ static void test_text(void **state)
 	NE(sl_bytes(SL_V_TEXT, "a\0b", 3), sl_bytes(SL_V_TEXT, "a\0c", 3), &t, NULL);
 	EQ(sl_bytes(SL_V_TEXT, "a\0b", 3), sl_bytes(SL_V_TEXT, "a\0b", 3), &t, NULL);
 	NE(sl_bytes(SL_V_TEXT, "a\0", 2), sl_bytes(SL_V_TEXT, "a", 1), &t, NULL);
+}
+
+/* Lists: a PostgreSQL array, its copy as a JSON array, and MySQL SET text compare by elements. */
+static void test_lists(void **state)
+{
+	(void)state;
+	sl_canon_col l = col_of(SL_T_ARRAY);
+	EQ(sl_text("{a,\"b c\",NULL}"), sl_bytes(SL_V_JSON, "[\"a\", \"b c\", null]", 18), &l, NULL);
+	EQ(sl_text("{Trailers,\"Deleted Scenes\"}"), sl_text("Trailers,Deleted Scenes"), &l, NULL);
+	EQ(sl_text("{}"), sl_text("[]"), &l, NULL);
+	EQ(sl_text("{1,2,3}"), sl_text("[1, 2, 3]"), &l, NULL);
+	EQ(sl_text("{\"q\\\"uote\",\"back\\\\slash\"}"), sl_text("[\"q\\\"uote\", \"back\\\\slash\"]"), &l,
+	   NULL);
+	NE(sl_text("{a,b}"), sl_text("[\"b\",\"a\"]"), &l, NULL);       /* order counts */
+	NE(sl_text("{a,NULL}"), sl_text("[\"a\",\"NULL\"]"), &l, NULL); /* NULL element vs the text */
+	NE(sl_text("{a,b}"), sl_text("{a,b,c}"), &l, NULL);
+	expect_enc(sl_text("{x,\"y z\"}"), &l, NULL, "L11:[\"x\",\"y z\"]");
+	/* nested arrays are compared as their text */
+	expect_enc(sl_text("{{1,2},{3,4}}"), &l, NULL, "T13:{{1,2},{3,4}}");
+	/* a column that is an array on one side and JSON or text on the other merges to a list */
+	sl_column a = { .name = "f" }, b = { .name = "f" };
+	a.type.kind = SL_T_ARRAY;
+	b.type.kind = SL_T_JSON;
+	sl_canon_col m;
+	sl_canon_col_merge(&m, &a, &b);
+	assert_int_equal(m.kind, SL_T_ARRAY);
+	b.type.kind = SL_T_TEXT;
+	sl_canon_col_merge(&m, &b, &a);
+	assert_int_equal(m.kind, SL_T_ARRAY);
 }
 
 static void test_blobs(void **state)
@@ -510,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_floats),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_blobs),
+		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_temporals),
 		cmocka_unit_test(test_uuids),
 		cmocka_unit_test(test_json),
