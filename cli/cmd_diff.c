@@ -4,8 +4,8 @@
  * per table rows on each side, equal, changed, missing and extra; the first
  * --limit discrepancies as text, all of them as JSON lines with --json or
  * --out FILE. Exit 1 when the discrepancies exceed --threshold. --mode
- * bisect (and auto on large server-to-server tables) uses sl_diff_bisect,
- * which reports the same rows reading only segments that differ.
+ * bisect uses sl_diff_bisect, which reports the same rows reading only the
+ * segments that differ.
  * docs/commands/diff.md describes the output.
  *
  * The compared column list is computed here (every source column the target
@@ -357,23 +357,16 @@ static void print_summary(diff_cli *x, const sl_diff_result *r, const sl_table *
 }
 
 /*
- * --mode bisect always tries bisection (sl_diff_bisect falls back to the
- * keyed diff, with a note, for tables it cannot bisect). --mode auto tries
- * it for tables estimated at BISECT_AUTO_ROWS rows or more when neither side
- * is SQLite (a local file is read in full either way) and no float
- * tolerance is asked for.
+ * Only --mode bisect bisects (sl_diff_bisect falls back to the keyed diff,
+ * with a note, for tables it cannot bisect). auto never does: the segment
+ * fingerprints cost the servers an md5 per row per level, which pays only
+ * when moving rows is the bottleneck (a slow network); on a fast link the
+ * streaming keyed diff runs at the speed of reading both sides, and bisection
+ * was measured 6x slower (bench/RESULTS.md).
  */
-#define BISECT_AUTO_ROWS 1000000
-
-static bool use_bisect(const diff_args *a, sl_conn *src, sl_conn *dst, const sl_table *st)
+static bool use_bisect(const diff_args *a)
 {
-	if (a->opts.mode == SL_DIFF_BISECT)
-		return true;
-	if (a->opts.mode != SL_DIFF_AUTO || a->opts.canon.float_abs_tol > 0)
-		return false;
-	if (sl_conn_engine(src) == SL_ENGINE_SQLITE || sl_conn_engine(dst) == SL_ENGINE_SQLITE)
-		return false;
-	return st->row_count >= BISECT_AUTO_ROWS;
+	return a->opts.mode == SL_DIFF_BISECT;
 }
 
 static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, const sl_table *st,
@@ -397,7 +390,7 @@ static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 			      .columns = cols,
 			      .ncolumns = ncols,
 			      .where = a->where };
-	bool bisect = use_bisect(a, src, dst, st);
+	bool bisect = use_bisect(a);
 	if (bisect)
 		rc = sl_diff_bisect(&r, src, dst, &spec, &a->opts, on_event, x);
 	else
