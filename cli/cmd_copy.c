@@ -117,6 +117,44 @@ static int split_tables(char *list, const char ***out, size_t *n)
 	return 0;
 }
 
+/*
+ * sluice.yaml domains: a named list of tables, as `billing: [customers, invoices]`
+ * or `billing: { tables: [customers, invoices], ... }` (other keys are for other
+ * commands). The strings live in the config's arena; *out is malloc'd.
+ */
+static int load_domain(cli_project *p, const char *name, const char ***out, size_t *n)
+{
+	struct fy_node *sec = p->cfg ? sl_config_section(p->cfg, "domains") : NULL;
+	struct fy_node *d =
+		sec && fy_node_is_mapping(sec) ? fy_node_mapping_lookup_by_string(sec, name, FY_NT) : NULL;
+	char where[256];
+	*out = NULL;
+	*n = 0;
+	if (!d)
+		return sl_error_set(SL_EINVALID, "%s: no domain \"%s\" under \"domains\"",
+				    p->cfg ? p->cfg->path : "sluice.yaml (not found)", name);
+	if (fy_node_is_mapping(d))
+		d = fy_node_mapping_lookup_by_string(d, "tables", FY_NT);
+	if (!d || !fy_node_is_sequence(d) || fy_node_sequence_item_count(d) < 1)
+		return sl_error_set(SL_EINVALID, "%s: domain \"%s\" must list its tables",
+				    sl_config_where(p->cfg, d ? d : sec, where, sizeof(where)), name);
+	const char **t = calloc((size_t)fy_node_sequence_item_count(d), sizeof(*t));
+	if (!t)
+		return sl_error_nomem();
+	void *it = NULL;
+	struct fy_node *item;
+	int rc = 0;
+	while (!rc && (item = fy_node_sequence_iterate(d, &it)) != NULL)
+		rc = sl_config_string(&t[(*n)++], NULL, p->cfg, item, "domains.tables");
+	if (rc) {
+		free(t);
+		*n = 0;
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
 /* sluice.yaml casts: a list of {from: TYPE, to: TYPE} or {column: table.column, to: TYPE}. */
 static int load_rules(sl_cast_rules **out, cli_project *p)
 {
@@ -227,13 +265,15 @@ int cmd_copy(int argc, char **argv)
 {
 	cli_project p = { 0 };
 	sl_copy_opts o = SL_COPY_OPTS_INIT;
-	const char *tables = NULL;
+	const char *tables = NULL, *domain = NULL;
 	bool plan = false, json = false, quiet = false;
 	long max_rejects = 0, jobs = 2, batch_rows = 10000;
 	const cli_option opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE",
 		  "project file (default sluice.yaml): environments and casts", &p.config_path },
 		{ "tables", 't', CLI_STRING, "A,B", "copy only these source tables", &tables },
+		{ "domain", 0, CLI_STRING, "NAME", "copy only the tables of this domain of sluice.yaml",
+		  &domain },
 		{ "plan", 0, CLI_FLAG, NULL,
 		  "print the cast plan and the target DDL by phase, then exit (2 when it has errors)",
 		  &plan },
@@ -263,6 +303,8 @@ int cmd_copy(int argc, char **argv)
 		return cli_usage_error("copy", "--schema-only and --data-only exclude each other");
 	if (o.resume && o.restart)
 		return cli_usage_error("copy", "--resume and --restart exclude each other");
+	if (tables && domain)
+		return cli_usage_error("copy", "--tables and --domain exclude each other");
 	if (jobs < 1 || jobs > 64 || max_rejects < 0 || batch_rows < 1)
 		return cli_usage_error("copy",
 				       "--jobs takes 1-64, --max-rejects and --batch-rows a positive number");
@@ -280,6 +322,9 @@ int cmd_copy(int argc, char **argv)
 	if (!rc && tables) {
 		tcopy = strdup(tables);
 		rc = tcopy ? split_tables(tcopy, &tl, &o.ntables) : sl_error_nomem();
+		o.tables = tl;
+	} else if (!rc && domain) {
+		rc = load_domain(&p, domain, &tl, &o.ntables);
 		o.tables = tl;
 	}
 	if (!rc)

@@ -39,6 +39,15 @@ run "$SLUICE" inspect "$DB" --format yaml; expect_rc 2 "bad format"; expect_err 
 run "$SLUICE" inspect "$DB" --bogus; expect_rc 2 "unknown option"; expect_err 'unknown option "--bogus"' "unknown option"
 run "$SLUICE" inspect; expect_rc 2 "missing URL"
 
+# copy --domain: only the tables sluice.yaml names for that domain
+run "$SLUICE" copy -C "$SLUICE_SOURCE_DIR/examples/billing/sluice.yaml" --domain audit "$DB" "sqlite:$TMP/audit.db" --quiet
+expect_rc 0 "copy --domain"
+[ "$(sqlite3 "$TMP/audit.db" "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sluice%' AND name NOT LIKE 'sqlite%'")" = audit_log ] \
+  && ok || bad "copy --domain copied only audit_log"
+[ "$(sqlite3 "$TMP/audit.db" "SELECT count(*) FROM audit_log")" = 40 ] && ok || bad "copy --domain rows"
+run "$SLUICE" copy -C "$SLUICE_SOURCE_DIR/examples/billing/sluice.yaml" --domain nosuch "$DB" "sqlite:$TMP/x.db"
+expect_rc 2 "copy --domain unknown"; expect_err 'no domain "nosuch"' "copy --domain unknown"
+
 # malformed URLs: exit 2, the wrong part named
 run "$SLUICE" inspect 'mysql://app:SECRETPW@db:99x/billing'
 expect_rc 2 "bad port"; expect_err 'invalid port "99x"' "bad port"; expect_nowhere SECRETPW "bad port"
