@@ -2,13 +2,15 @@
 # run.sh - the benchmarks (`make bench`): each writes its section to
 # bench/results/<name>.md, and bench/RESULTS.md is assembled from every
 # section present, so running one benchmark keeps the others' last results.
-# BENCH="migrate copy diff" picks which to run (default: all).
+# BENCH="migrate copy diff" picks which to run (default: all); BENCH=none only
+# reassembles RESULTS.md from the sections present.
 set -euo pipefail
 cd "$(dirname "$0")"
 export SLUICE=${1:-$(pwd)/../build/sluice}
 [ -x "$SLUICE" ] || { echo "no sluice binary at $SLUICE (make build)" >&2; exit 1; }
 mkdir -p results
 for b in ${BENCH:-migrate copy diff}; do
+  [ "$b" = none ] && continue
   [ -x "./$b.sh" ] || { echo "bench/$b.sh not found" >&2; exit 2; }
   {
     echo "<!-- measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) -->"
