@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh - the main job on the embedded default (SQLite), nothing to start:
 # inspect the example billing database, adopt it into versioned migrations,
-# lint and apply the pending changes, verify them, and print the decision
-# log (`make demo`). Each capability adds its step here.
+# lint and apply the pending changes, verify them, print the decision log,
+# then check the integrity rules, copy the database, prove the copy row by
+# row and reconcile totals (`make demo`). Each capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUICE=$(cd "$(dirname "${1:-build/sluice}")" && pwd)/$(basename "${1:-build/sluice}")
@@ -48,3 +49,20 @@ sluice why customers.tax_id dev
 step "11. Roll the last change back, and see the history tell the truth" "sluice down dev && sluice status dev"
 sluice down dev
 sluice status dev
+
+step "12. The integrity rules, before anything moves" "sluice check dev --domain billing"
+sluice check dev --domain billing
+
+step "13. What a move would do: the cast plan and the target DDL" "sluice copy dev new --plan"
+sluice copy dev new --plan > plan.txt
+head -12 plan.txt
+echo "... ($(wc -l < plan.txt) lines: every column's cast, then the target DDL by phase)"
+
+step "14. Move it: schema, rows, indexes, constraints, foreign keys" "sluice copy dev new"
+sluice copy dev new
+
+step "15. Prove the move, row by row" "sluice diff dev new"
+sluice diff dev new
+
+step "16. And the rules on the new database, with totals reconciled against the old" "sluice check new"
+sluice check new
