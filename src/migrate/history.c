@@ -255,6 +255,15 @@ int sl_history_insert(sl_conn *c, const char *table, const sl_history_row *r)
 	return rc;
 }
 
+/* Appends " WHERE id = <id>" to the statement in b and runs it. */
+static int exec_for_id(sl_conn *c, sl_buf *b, const char *id)
+{
+	int rc = sl_buf_puts(b, " WHERE id = ");
+	if (!rc)
+		rc = put_text(c, b, id);
+	return rc ? rc : sl_conn_exec(c, b->ptr);
+}
+
 int sl_history_update(sl_conn *c, const char *table, const char *id, const char *status, int64_t duration_ms,
 		      const char *failed_statement, const char *error, const char *checksum,
 		      const char *up_sql)
@@ -286,11 +295,7 @@ int sl_history_update(sl_conn *c, const char *table, const char *id, const char 
 			rc = put_text(c, &b, up_sql);
 	}
 	if (!rc)
-		rc = sl_buf_puts(&b, " WHERE id = ");
-	if (!rc)
-		rc = put_text(c, &b, id);
-	if (!rc)
-		rc = sl_conn_exec(c, b.ptr);
+		rc = exec_for_id(c, &b, id);
 	if (rc)
 		sl_error_prefix("update migration %s in \"%s\"", id, table);
 	sl_buf_free(&b);
@@ -304,11 +309,7 @@ int sl_history_delete(sl_conn *c, const char *table, const char *id)
 	if (!rc)
 		rc = put_ident(c, &b, table);
 	if (!rc)
-		rc = sl_buf_puts(&b, " WHERE id = ");
-	if (!rc)
-		rc = put_text(c, &b, id);
-	if (!rc)
-		rc = sl_conn_exec(c, b.ptr);
+		rc = exec_for_id(c, &b, id);
 	if (rc)
 		sl_error_prefix("forget migration %s in \"%s\"", id, table);
 	sl_buf_free(&b);

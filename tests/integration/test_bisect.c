@@ -20,57 +20,7 @@
 
 #define NROWS 100000
 
-typedef struct pair {
-	sl_test_engine se, de;
-	char *surl, *durl;
-	sl_conn *s, *d;
-} pair;
-
-static int setup_pair(void **state, sl_test_engine se, sl_test_engine de)
-{
-	if (!sl_test_available(se) || !sl_test_available(de))
-		skip();
-	pair *p = calloc(1, sizeof(*p));
-	assert_non_null(p);
-	p->se = se;
-	p->de = de;
-	p->surl = sl_test_scratch_url(se);
-	p->durl = sl_test_scratch_url(de);
-	p->s = sl_test_open(p->surl);
-	p->d = sl_test_open(p->durl);
-	*state = p;
-	return 0;
-}
-
-static int setup_sqlite_pg(void **state)
-{
-	return setup_pair(state, SL_TEST_SQLITE, SL_TEST_PG);
-}
-static int setup_sqlite_my(void **state)
-{
-	return setup_pair(state, SL_TEST_SQLITE, SL_TEST_MY);
-}
-static int setup_pg_my(void **state)
-{
-	return setup_pair(state, SL_TEST_PG, SL_TEST_MY);
-}
-static int setup_my_sqlite(void **state)
-{
-	return setup_pair(state, SL_TEST_MY, SL_TEST_SQLITE);
-}
-
-static int teardown_pair(void **state)
-{
-	pair *p = *state;
-	if (!p)
-		return 0;
-	sl_conn_close(p->s);
-	sl_conn_close(p->d);
-	sl_test_scratch_drop(p->se, p->surl);
-	sl_test_scratch_drop(p->de, p->durl);
-	free(p);
-	return 0;
-}
+typedef sl_test_pair pair;
 
 /* ---- C text == SQL text ----------------------------------------------------- */
 
@@ -425,13 +375,19 @@ static void test_float_falls_back(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fingerprint, setup_sqlite_pg, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_fingerprint, setup_sqlite_my, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_bisect_items, setup_sqlite_pg, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_bisect_items, setup_pg_my, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_bisect_items, setup_my_sqlite, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_float_falls_back, setup_pg_my, teardown_pair),
-		cmocka_unit_test_setup_teardown(test_float_falls_back, setup_sqlite_pg, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_fingerprint, sl_test_pair_sqlite_pg,
+						sl_test_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint, sl_test_pair_sqlite_my,
+						sl_test_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_bisect_items, sl_test_pair_sqlite_pg,
+						sl_test_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_bisect_items, sl_test_pair_pg_my, sl_test_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_bisect_items, sl_test_pair_my_sqlite,
+						sl_test_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_float_falls_back, sl_test_pair_pg_my,
+						sl_test_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_float_falls_back, sl_test_pair_sqlite_pg,
+						sl_test_pair_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,11 +18,7 @@
 
 #define NROWS 10000
 
-typedef struct pair {
-	sl_test_engine se, de;
-	char *surl, *durl;
-	sl_conn *s, *d;
-} pair;
+typedef sl_test_pair pair;
 
 /* Everything the callback saw. */
 typedef struct seen {
@@ -57,52 +53,6 @@ static int record(const sl_diff_event *ev, void *ud)
 		off += (size_t)snprintf(s->ev[s->n].changed + off, sizeof(s->ev[s->n].changed) - off, "%s%zu",
 					i ? "," : "", ev->changed[i]);
 	s->n++;
-	return 0;
-}
-
-static int setup_pair(void **state, sl_test_engine se, sl_test_engine de)
-{
-	if (!sl_test_available(se) || !sl_test_available(de))
-		skip();
-	pair *p = calloc(1, sizeof(*p));
-	assert_non_null(p);
-	p->se = se;
-	p->de = de;
-	p->surl = sl_test_scratch_url(se);
-	p->durl = sl_test_scratch_url(de);
-	p->s = sl_test_open(p->surl);
-	p->d = sl_test_open(p->durl);
-	*state = p;
-	return 0;
-}
-
-static int setup_sqlite_sqlite(void **state)
-{
-	return setup_pair(state, SL_TEST_SQLITE, SL_TEST_SQLITE);
-}
-static int setup_sqlite_pg(void **state)
-{
-	return setup_pair(state, SL_TEST_SQLITE, SL_TEST_PG);
-}
-static int setup_pg_my(void **state)
-{
-	return setup_pair(state, SL_TEST_PG, SL_TEST_MY);
-}
-static int setup_my_sqlite(void **state)
-{
-	return setup_pair(state, SL_TEST_MY, SL_TEST_SQLITE);
-}
-
-static int teardown_pair(void **state)
-{
-	pair *p = *state;
-	if (!p)
-		return 0;
-	sl_conn_close(p->s);
-	sl_conn_close(p->d);
-	sl_test_scratch_drop(p->se, p->surl);
-	sl_test_scratch_drop(p->de, p->durl);
-	free(p);
 	return 0;
 }
 
@@ -481,20 +431,21 @@ static void test_bench(void **state)
 }
 
 #define PAIR_TESTS(setup)                                                                                    \
-	cmocka_unit_test_setup_teardown(test_items, setup, teardown_pair),                                   \
-		cmocka_unit_test_setup_teardown(test_keyless, setup, teardown_pair),                         \
-		cmocka_unit_test_setup_teardown(test_keyless_empty_side, setup, teardown_pair),              \
-		cmocka_unit_test_setup_teardown(test_text_keys, setup, teardown_pair),                       \
-		cmocka_unit_test_setup_teardown(test_stop_and_errors, setup, teardown_pair)
+	cmocka_unit_test_setup_teardown(test_items, setup, sl_test_pair_teardown),                           \
+		cmocka_unit_test_setup_teardown(test_keyless, setup, sl_test_pair_teardown),                 \
+		cmocka_unit_test_setup_teardown(test_keyless_empty_side, setup, sl_test_pair_teardown),      \
+		cmocka_unit_test_setup_teardown(test_text_keys, setup, sl_test_pair_teardown),               \
+		cmocka_unit_test_setup_teardown(test_stop_and_errors, setup, sl_test_pair_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		PAIR_TESTS(setup_sqlite_sqlite),
-		PAIR_TESTS(setup_sqlite_pg),
-		PAIR_TESTS(setup_pg_my),
-		PAIR_TESTS(setup_my_sqlite),
-		cmocka_unit_test_setup_teardown(test_bench, setup_sqlite_sqlite, teardown_pair),
+		PAIR_TESTS(sl_test_pair_sqlite_sqlite),
+		PAIR_TESTS(sl_test_pair_sqlite_pg),
+		PAIR_TESTS(sl_test_pair_pg_my),
+		PAIR_TESTS(sl_test_pair_my_sqlite),
+		cmocka_unit_test_setup_teardown(test_bench, sl_test_pair_sqlite_sqlite,
+						sl_test_pair_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

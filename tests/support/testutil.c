@@ -155,3 +155,53 @@ int sl_test_run(char **out, const char *fmt, ...)
 		free(buf);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
+
+int sl_test_pair_setup(void **state, sl_test_engine se, sl_test_engine de)
+{
+	if (!sl_test_available(se) || !sl_test_available(de))
+		skip();
+	sl_test_pair *p = calloc(1, sizeof(*p));
+	assert_non_null(p);
+	p->se = se;
+	p->de = de;
+	p->surl = sl_test_scratch_url(se);
+	p->durl = sl_test_scratch_url(de);
+	p->s = sl_test_open(p->surl);
+	p->d = sl_test_open(p->durl);
+	*state = p;
+	return 0;
+}
+
+int sl_test_pair_teardown(void **state)
+{
+	sl_test_pair *p = *state;
+	if (!p)
+		return 0;
+	sl_conn_close(p->s);
+	sl_conn_close(p->d);
+	sl_test_scratch_drop(p->se, p->surl);
+	sl_test_scratch_drop(p->de, p->durl);
+	free(p);
+	return 0;
+}
+
+int sl_test_pair_sqlite_sqlite(void **state)
+{
+	return sl_test_pair_setup(state, SL_TEST_SQLITE, SL_TEST_SQLITE);
+}
+int sl_test_pair_sqlite_pg(void **state)
+{
+	return sl_test_pair_setup(state, SL_TEST_SQLITE, SL_TEST_PG);
+}
+int sl_test_pair_sqlite_my(void **state)
+{
+	return sl_test_pair_setup(state, SL_TEST_SQLITE, SL_TEST_MY);
+}
+int sl_test_pair_pg_my(void **state)
+{
+	return sl_test_pair_setup(state, SL_TEST_PG, SL_TEST_MY);
+}
+int sl_test_pair_my_sqlite(void **state)
+{
+	return sl_test_pair_setup(state, SL_TEST_MY, SL_TEST_SQLITE);
+}

@@ -35,6 +35,25 @@ int sl_test_available(sl_test_engine e);
 char *sl_test_scratch_url(sl_test_engine e);
 void sl_test_scratch_drop(sl_test_engine e, char *url);
 
+/*
+ * Two scratch databases on two engines, open: the state of tests that
+ * compare or move data between a source and a target. The setups skip when
+ * an engine is unavailable; the teardown closes and drops both.
+ */
+typedef struct sl_test_pair {
+	sl_test_engine se, de;
+	char *surl, *durl;
+	sl_conn *s, *d;
+} sl_test_pair;
+
+int sl_test_pair_setup(void **state, sl_test_engine se, sl_test_engine de);
+int sl_test_pair_teardown(void **state);
+int sl_test_pair_sqlite_sqlite(void **state);
+int sl_test_pair_sqlite_pg(void **state);
+int sl_test_pair_sqlite_my(void **state);
+int sl_test_pair_pg_my(void **state);
+int sl_test_pair_my_sqlite(void **state);
+
 /* Opens url or fails the test with the library's message. */
 sl_conn *sl_test_open(const char *url);
 /* Runs sql or fails the test with the message. */
