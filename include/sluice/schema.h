@@ -94,9 +94,12 @@ typedef struct sl_index {
 	const char **columns; /* column names; an expression element is its SQL text */
 	bool *is_expression;  /* parallel to columns */
 	size_t ncolumns;
-	const char *where;      /* partial index predicate, NULL when none */
-	const char *method;     /* btree, hash, gin, FULLTEXT, ...; NULL when default */
-	const char *definition; /* the engine's full CREATE INDEX text when it has one */
+	const char *where;  /* partial index predicate, NULL when none */
+	const char *method; /* btree, hash, gin, FULLTEXT, ...; NULL when default */
+	/* the engine's own text of the index: the whole CREATE INDEX statement
+	 * (PostgreSQL, SQLite; NULL for an index behind an inline key), or the
+	 * table-definition clause "KEY `name` (`a`,`b`(10))" on MySQL, which keeps no statement */
+	const char *definition;
 } sl_index;
 
 typedef enum sl_fk_action {

@@ -25,7 +25,7 @@ struct sl_ddl {
 	size_t n[SL_DDL__NPHASES], cap[SL_DDL__NPHASES];
 	sl_ddl_item *items;
 	size_t nitems, cap_items;
-	/* PostgreSQL: relation names (tables, indexes, key constraints) share one namespace */
+	/* names taken on the target, under the keys of name_keys() */
 	const char **used;
 	size_t nused, cap_used;
 };
@@ -143,18 +143,67 @@ static int mark_used(sl_ddl *d, const char *n)
 	return *slot ? 0 : SL_ENOMEM;
 }
 
+/* What an index or constraint name must be unique among, on the target. */
+typedef enum name_space {
+	NS_INDEX,     /* a plain index */
+	NS_KEY,       /* a unique constraint: an index and a constraint */
+	NS_CONSTRAINT /* a check or foreign key */
+} name_space;
+
+/*
+ * The keys under which a name is recorded in sl_ddl.used (up to two, in
+ * keys[0..n)): "r\x1fname" for the schema-wide namespace of relations
+ * (PostgreSQL tables, indexes and the indexes behind keys; SQLite indexes),
+ * "c\x1ftable\x1fname" for per-table constraint names (PostgreSQL: a
+ * foreign key may share the name of an index), "c\x1fname" for InnoDB's
+ * database-wide foreign key names. MySQL index names are per table and
+ * SQLite constraints are inline: nothing to record.
+ */
+static int name_keys(sl_buf keys[2], size_t *n, const gen *g, const char *table, const char *name,
+		     name_space ns)
+{
+	int rc = 0;
+	*n = 0;
+	if (g->e == SL_ENGINE_POSTGRES || (g->e == SL_ENGINE_SQLITE && ns != NS_CONSTRAINT)) {
+		if (ns != NS_CONSTRAINT)
+			rc = sl_buf_printf(&keys[(*n)++], "r\x1f%s", name);
+		if (!rc && g->e == SL_ENGINE_POSTGRES && ns != NS_INDEX)
+			rc = sl_buf_printf(&keys[(*n)++], "c\x1f%s\x1f%s", table, name);
+	} else if (g->e == SL_ENGINE_MYSQL && ns == NS_CONSTRAINT) {
+		rc = sl_buf_printf(&keys[(*n)++], "c\x1f%s", name);
+	}
+	return rc;
+}
+
+/* Whether name is free in its namespaces; records it when mark is set. */
+static int name_check(bool *taken, gen *g, const char *table, const char *name, name_space ns, bool mark)
+{
+	sl_buf keys[2] = { SL_BUF_INIT, SL_BUF_INIT };
+	size_t n = 0;
+	int rc = name_keys(keys, &n, g, table, name, ns);
+	*taken = false;
+	for (size_t i = 0; !rc && i < n; i++) {
+		*taken |= name_used(g->d, sl_buf_cstr(&keys[i]));
+		if (mark)
+			rc = mark_used(g->d, sl_buf_cstr(&keys[i]));
+	}
+	sl_buf_free(&keys[0]);
+	sl_buf_free(&keys[1]);
+	return rc;
+}
+
 /*
  * The target name of an index or constraint: the source name (or one made
- * from the table and columns), fitted to the target. PostgreSQL names and
- * SQLite index names (is_index) share one namespace per schema, so there a
- * taken name is prefixed with the table: MySQL scopes index names per table
- * (sakila has idx_fk_film_id on two tables). SQLite constraints are inline.
+ * from the table and columns), fitted to the target. When it is taken in its
+ * namespace on the target (name_keys: sakila has idx_fk_film_id on two
+ * tables, which PostgreSQL cannot take as two index names), it is prefixed
+ * with the table.
  */
 static int obj_name(gen *g, sl_buf *out, const sl_cast_table *ct, const char *name, const char *const *cols,
-		    size_t ncols, const char *suffix, bool is_index)
+		    size_t ncols, const char *suffix, name_space ns)
 {
-	bool shared = g->d && (g->e == SL_ENGINE_POSTGRES || (g->e == SL_ENGINE_SQLITE && is_index));
 	sl_buf raw = SL_BUF_INIT;
+	bool taken = false;
 	int rc = 0;
 	if (name && *name) {
 		rc = sl_buf_puts(&raw, name);
@@ -167,15 +216,17 @@ static int obj_name(gen *g, sl_buf *out, const sl_cast_table *ct, const char *na
 	}
 	if (!rc)
 		rc = sl_cast_fit_name(out, sl_buf_cstr(&raw), g->e);
-	if (!rc && shared && name_used(g->d, sl_buf_cstr(out))) {
+	if (!rc && g->d)
+		rc = name_check(&taken, g, ct->name, sl_buf_cstr(out), ns, false);
+	if (!rc && taken) {
 		sl_buf_clear(&raw);
 		rc = sl_buf_printf(&raw, "%s_%s", ct->name, sl_buf_cstr(out));
 		sl_buf_clear(out);
 		if (!rc)
 			rc = sl_cast_fit_name(out, sl_buf_cstr(&raw), g->e);
 	}
-	if (!rc && shared)
-		rc = mark_used(g->d, sl_buf_cstr(out));
+	if (!rc && g->d)
+		rc = name_check(&taken, g, ct->name, sl_buf_cstr(out), ns, true);
 	sl_buf_free(&raw);
 	return rc;
 }
@@ -469,7 +520,12 @@ static bool same_cols(const char *const *a, size_t na, const char *const *b, siz
 	return true;
 }
 
-/* Indexes that exist only because of a key, or that MySQL made for a foreign key. */
+/*
+ * Indexes that exist only because of a key, or that InnoDB made for a
+ * foreign key (named after the constraint) when the target is MySQL too: it
+ * makes it again with the foreign key. Other targets get it as a plain
+ * index, as the source's queries rely on it.
+ */
 static bool index_is_artefact(const gen *g, const sl_table *t, const sl_index *ix)
 {
 	bool expr = false;
@@ -486,7 +542,7 @@ static bool index_is_artefact(const gen *g, const sl_table *t, const sl_index *i
 				      t->uniques[i].ncolumns))
 				return true;
 	}
-	if (sl_cast_plan_source(g->plan) == SL_ENGINE_MYSQL && !ix->unique)
+	if (g->same && g->e == SL_ENGINE_MYSQL && !ix->unique)
 		for (size_t i = 0; i < t->nfkeys; i++)
 			if (t->fkeys[i].name && strcmp(t->fkeys[i].name, ix->name) == 0)
 				return true;
@@ -496,7 +552,7 @@ static bool index_is_artefact(const gen *g, const sl_table *t, const sl_index *i
 static int add_unique(gen *g, const sl_cast_table *ct, const sl_key *k)
 {
 	sl_buf b = SL_BUF_INIT, n = SL_BUF_INIT;
-	int rc = obj_name(g, &n, ct, k->name, k->columns, k->ncolumns, "key", true);
+	int rc = obj_name(g, &n, ct, k->name, k->columns, k->ncolumns, "key", NS_KEY);
 	if (!rc && g->e == SL_ENGINE_SQLITE) {
 		rc = sl_buf_printf(&b, "CREATE UNIQUE INDEX %s", g->if_not_exists ? "IF NOT EXISTS " : "");
 		rc = rc ? rc : qi(&b, g, sl_buf_cstr(&n));
@@ -540,6 +596,23 @@ static int index_elem(sl_buf *b, gen *g, const sl_cast_table *ct, const sl_index
 	return rc;
 }
 
+/*
+ * The source's own text of an index, for a target of the same dialect
+ * (sl_index.definition): PostgreSQL and SQLite keep a whole CREATE INDEX
+ * statement; MySQL has none, only the table-definition clause of SHOW
+ * CREATE TABLE (KEY `name` (`a`,`b`(10))), which is only valid inside a
+ * CREATE or ALTER TABLE.
+ */
+static int verbatim_index(sl_buf *b, const gen *g, const sl_cast_table *ct, const sl_index *ix)
+{
+	if (g->e != SL_ENGINE_MYSQL)
+		return sl_buf_puts(b, ix->definition);
+	int rc = sl_buf_puts(b, "ALTER TABLE ");
+	rc = rc ? rc : qname(b, g, ct->name);
+	rc = rc ? rc : sl_buf_printf(b, " ADD %s", ix->definition);
+	return rc;
+}
+
 static int add_index(gen *g, const sl_cast_table *ct, const sl_index *ix)
 {
 	sl_buf b = SL_BUF_INIT, n = SL_BUF_INIT, w = SL_BUF_INIT;
@@ -547,7 +620,7 @@ static int add_index(gen *g, const sl_cast_table *ct, const sl_index *ix)
 	const char *tname = ct->src->name;
 	int rc = 0;
 	if (g->same && ix->definition && *ix->definition) {
-		rc = sl_buf_puts(&b, ix->definition);
+		rc = verbatim_index(&b, g, ct, ix);
 		goto emit;
 	}
 	if (ix->method && !g->same && strcasecmp(ix->method, "btree") != 0) {
@@ -560,7 +633,7 @@ static int add_index(gen *g, const sl_cast_table *ct, const sl_index *ix)
 			      "partial index (WHERE %s): MySQL has no partial indexes", ix->where);
 		goto done;
 	}
-	rc = obj_name(g, &n, ct, ix->name, ix->columns, ix->ncolumns, "idx", true);
+	rc = obj_name(g, &n, ct, ix->name, ix->columns, ix->ncolumns, "idx", NS_INDEX);
 	if (rc)
 		goto done;
 	const char *method = g->same && ix->method && g->e == SL_ENGINE_MYSQL &&
@@ -632,7 +705,7 @@ static int phase_indexes(gen *g)
 static int add_check(gen *g, const sl_cast_table *ct, const char *name, const char *expr, const char *suffix)
 {
 	sl_buf b = SL_BUF_INIT, n = SL_BUF_INIT;
-	int rc = obj_name(g, &n, ct, name, NULL, 0, suffix, false);
+	int rc = obj_name(g, &n, ct, name, NULL, 0, suffix, NS_CONSTRAINT);
 	rc = rc ? rc : sl_buf_puts(&b, "ALTER TABLE ");
 	rc = rc ? rc : qname(&b, g, ct->name);
 	rc = rc ? rc : sl_buf_puts(&b, " ADD CONSTRAINT ");
@@ -704,7 +777,7 @@ static int phase_fkeys(gen *g)
 			}
 			sl_buf_clear(&b);
 			sl_buf_clear(&n);
-			rc = obj_name(g, &n, ct, fk->name, fk->columns, fk->ncolumns, "fkey", false);
+			rc = obj_name(g, &n, ct, fk->name, fk->columns, fk->ncolumns, "fkey", NS_CONSTRAINT);
 			rc = rc ? rc : sl_buf_puts(&b, "ALTER TABLE ");
 			rc = rc ? rc : qname(&b, g, ct->name);
 			rc = rc ? rc : sl_buf_puts(&b, " ADD CONSTRAINT ");
@@ -955,8 +1028,11 @@ int sl_ddl_generate(sl_ddl **out, const sl_schema *src, const sl_cast_plan *plan
 		  .schema = opts->target_schema,
 		  .if_not_exists = opts->if_not_exists,
 		  .same = src->engine == target };
-	for (size_t i = 0; !rc && target == SL_ENGINE_POSTGRES && i < sl_cast_plan_ntables(plan); i++)
-		rc = mark_used(d, sl_cast_plan_table(plan, i)->name);
+	for (size_t i = 0; !rc && target != SL_ENGINE_MYSQL && i < sl_cast_plan_ntables(plan); i++) {
+		bool taken;
+		const char *tn = sl_cast_plan_table(plan, i)->name;
+		rc = name_check(&taken, &g, tn, tn, NS_INDEX, true); /* tables are relations */
+	}
 	rc = rc ? rc : phase_tables(&g);
 	rc = rc ? rc : phase_indexes(&g);
 	rc = rc ? rc : phase_constraints(&g);

@@ -205,3 +205,25 @@ int sl_test_pair_my_sqlite(void **state)
 {
 	return sl_test_pair_setup(state, SL_TEST_MY, SL_TEST_SQLITE);
 }
+
+char *sl_test_load_fixture(sl_test_engine e, const char *set)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/tests/fixtures/%s/%s.sql", SLUICE_SOURCE_DIR, set,
+		 sl_test_engine_name(e));
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	sl_buf sql = SL_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		assert_int_equal(sl_buf_put(&sql, chunk, n), 0);
+	fclose(f);
+	char *url = sl_test_scratch_url(e);
+	sl_conn *c = sl_test_open(url);
+	sl_test_exec(c, sl_buf_cstr(&sql));
+	sl_conn_close(c);
+	sl_buf_free(&sql);
+	return url;
+}

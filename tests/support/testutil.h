@@ -60,6 +60,13 @@ sl_conn *sl_test_open(const char *url);
 void sl_test_exec(sl_conn *c, const char *sql);
 int64_t sl_test_int(sl_conn *c, const char *sql);
 
+/*
+ * A scratch database of engine e loaded with tests/fixtures/<set>/<engine>.sql
+ * (engine: sqlite, postgres or mysql); returns its URL (malloc'd, drop it with
+ * sl_test_scratch_drop).
+ */
+char *sl_test_load_fixture(sl_test_engine e, const char *set);
+
 /* Runs a shell command, capturing stdout+stderr into *out (malloc'd); returns the exit status. */
 int sl_test_run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

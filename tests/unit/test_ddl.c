@@ -446,6 +446,93 @@ static void test_index_names_schema_wide(void **state)
 	sl_schema_free(s);
 }
 
+/* A two-table model for the name tests: t1 and t2, each with column ref_id. */
+static sl_schema *two_tables(sl_engine e)
+{
+	sl_schema *s = NULL;
+	SL_OK_OR_FAIL(sl_schema_new(&s, e));
+	const char *tables[] = { "t1", "t2" };
+	for (int i = 0; i < 2; i++) {
+		sl_table *t = sl_schema_add_table(s, e == SL_ENGINE_MYSQL ? "db" : "public", tables[i]);
+		sl_column *c = sl_table_add_column(s, t, "id");
+		c->type.kind = SL_T_INT32;
+		c->decl_type = "int";
+		c = sl_table_add_column(s, t, "ref_id");
+		c->type.kind = SL_T_INT32;
+		c->decl_type = "int";
+		c->nullable = true;
+		t->primary_key = sl_arena_calloc(s->arena, 1, sizeof(*t->primary_key));
+		sl_schema_strlist_add(s, &t->primary_key->columns, &t->primary_key->ncolumns, "id");
+	}
+	return s;
+}
+
+static sl_fkey *add_fk(sl_schema *s, sl_table *t, const char *name, const char *col)
+{
+	sl_fkey *fk = sl_table_add_fkey(s, t, name);
+	sl_schema_strlist_add(s, &fk->columns, &fk->ncolumns, col);
+	size_t nref = 0;
+	fk->ref_table = "t1";
+	sl_schema_strlist_add(s, &fk->ref_columns, &nref, "id");
+	return fk;
+}
+
+/* MySQL keeps an index as a table-definition clause: MySQL -> MySQL adds it with ALTER TABLE. */
+static void test_mysql_index_clause(void **state)
+{
+	(void)state;
+	sl_schema *s = two_tables(SL_ENGINE_MYSQL);
+	sl_table *t = &s->tables[0];
+	sl_index *ix = sl_table_add_index(s, t, "ref_idx");
+	sl_schema_strlist_add(s, &ix->columns, &ix->ncolumns, "ref_id");
+	ix->definition = "KEY `ref_idx` (`ref_id`(10))";
+	/* the index InnoDB made for t2's foreign key t2_ref */
+	add_fk(s, &s->tables[1], "t2_ref", "ref_id");
+	ix = sl_table_add_index(s, &s->tables[1], "t2_ref");
+	sl_schema_strlist_add(s, &ix->columns, &ix->ncolumns, "ref_id");
+	ix->definition = "KEY `t2_ref` (`ref_id`)";
+
+	gen_out g = gen(s, SL_ENGINE_MYSQL);
+	assert_int_equal(sl_ddl_count(g.ddl, SL_DDL_INDEXES), 1);
+	assert_string_equal(stmt(&g, SL_DDL_INDEXES, 0), "ALTER TABLE `t1` ADD KEY `ref_idx` (`ref_id`(10))");
+	gen_free(&g);
+
+	/* elsewhere the foreign key's index is a plain index, and keeps its name beside the key */
+	g = gen(s, SL_ENGINE_POSTGRES);
+	assert_int_equal(sl_ddl_count(g.ddl, SL_DDL_INDEXES), 2);
+	assert_string_equal(stmt(&g, SL_DDL_INDEXES, 1), "CREATE INDEX \"t2_ref\" ON \"t2\" (\"ref_id\")");
+	assert_non_null(strstr(stmt(&g, SL_DDL_FOREIGN_KEYS, 0), "ADD CONSTRAINT \"t2_ref\" FOREIGN KEY"));
+	gen_free(&g);
+	sl_schema_free(s);
+}
+
+/*
+ * Constraint names: PostgreSQL scopes check and foreign key names per table
+ * (two tables may both have "fk_ref"), InnoDB scopes foreign key names per
+ * database (the second "fk_ref" is renamed).
+ */
+static void test_constraint_names(void **state)
+{
+	(void)state;
+	sl_schema *s = two_tables(SL_ENGINE_POSTGRES);
+	add_fk(s, &s->tables[0], "fk_ref", "ref_id");
+	add_fk(s, &s->tables[1], "fk_ref", "ref_id");
+
+	gen_out g = gen(s, SL_ENGINE_POSTGRES);
+	assert_non_null(
+		strstr(stmt(&g, SL_DDL_FOREIGN_KEYS, 0), "ALTER TABLE \"t1\" ADD CONSTRAINT \"fk_ref\""));
+	assert_non_null(
+		strstr(stmt(&g, SL_DDL_FOREIGN_KEYS, 1), "ALTER TABLE \"t2\" ADD CONSTRAINT \"fk_ref\""));
+	gen_free(&g);
+
+	g = gen(s, SL_ENGINE_MYSQL);
+	assert_non_null(strstr(stmt(&g, SL_DDL_FOREIGN_KEYS, 0), "ALTER TABLE `t1` ADD CONSTRAINT `fk_ref`"));
+	assert_non_null(
+		strstr(stmt(&g, SL_DDL_FOREIGN_KEYS, 1), "ALTER TABLE `t2` ADD CONSTRAINT `t2_fk_ref`"));
+	gen_free(&g);
+	sl_schema_free(s);
+}
+
 static void test_create_table_single(void **state)
 {
 	(void)state;
@@ -479,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_enum_postgres),       cmocka_unit_test(test_quoting),
 		cmocka_unit_test(test_indexes_cross),       cmocka_unit_test(test_unnamed_checks_distinct),
 		cmocka_unit_test(test_create_table_single), cmocka_unit_test(test_index_names_schema_wide),
+		cmocka_unit_test(test_mysql_index_clause),  cmocka_unit_test(test_constraint_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
