@@ -50,6 +50,9 @@ typedef struct sl_cast_column {
 				  NULL */
 	bool identity;  /* target auto-generates it (IDENTITY / AUTO_INCREMENT / INTEGER PRIMARY KEY) */
 	bool generated; /* generated on the target too: the loader must not write it */
+	/* the source's ON UPDATE (sl_column.on_update): on MySQL the clause's
+	 * expression; elsewhere the table's on_update_trigger sets the column */
+	const char *on_update_sql;
 	const char
 		*rule; /* the user rule that decided the type ("tinyint(1)", "t.c"), NULL for the default */
 	sl_cast_note *notes;
@@ -63,6 +66,10 @@ typedef struct sl_cast_table {
 	size_t ncolumns;
 	sl_cast_note *notes; /* table-level: name collisions, key lengths */
 	size_t nnotes;
+	const char *collation; /* MySQL target: the table's default collation, NULL for the server's */
+	/* PostgreSQL/SQLite target: the trigger (and PostgreSQL function) that
+	 * does what MySQL's ON UPDATE did for the columns with on_update_sql; NULL when none */
+	const char *on_update_trigger;
 } sl_cast_table;
 
 typedef struct sl_cast_plan sl_cast_plan;

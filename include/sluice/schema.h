@@ -76,8 +76,12 @@ typedef struct sl_column {
 	const char *generated_expr; /* NULL unless a generated column */
 	bool generated_stored;      /* STORED rather than VIRTUAL */
 	bool identity;              /* identity / auto_increment / INTEGER PRIMARY KEY rowid alias */
-	const char *collation;      /* NULL when the default */
+	const char *collation;      /* NULL when the table's default */
 	const char *comment;
+	/* what the engine sets the column to when an UPDATE changes the row and
+	 * leaves the column alone: MySQL ON UPDATE "CURRENT_TIMESTAMP" or
+	 * "CURRENT_TIMESTAMP(3)"; NULL when nothing */
+	const char *on_update;
 } sl_column;
 
 /* A primary key or unique constraint. */
@@ -145,6 +149,9 @@ typedef struct sl_table {
 	int64_t row_count; /* exact when counted, else an estimate; -1 unknown */
 	bool row_count_exact;
 	const char *comment;
+	/* the default collation of the table's text columns (MySQL; it names
+	 * the character set too: "utf8mb4_bin"); NULL where tables have none */
+	const char *collation;
 } sl_table;
 
 /* A column a view reads: table (and schema) plus column; column NULL = whole table. */

@@ -143,6 +143,18 @@ static int resolve_key(diff_ctx *x, const sl_table *st, const sl_table *dt)
 	return rc;
 }
 
+/* The canon column of a pair; a column without a collation of its own has its table's (MySQL). */
+static void merge_canon(sl_canon_col *out, const sl_table *st, const sl_column *sc, const sl_table *dt,
+			const sl_column *dc)
+{
+	sl_column s = sc ? *sc : (sl_column){ 0 }, d = dc ? *dc : (sl_column){ 0 };
+	if (!s.collation)
+		s.collation = st->collation;
+	if (!d.collation)
+		d.collation = dt->collation;
+	sl_canon_col_merge(out, sc ? &s : NULL, dc ? &d : NULL);
+}
+
 static int resolve_columns(diff_ctx *x, const sl_table *st, const sl_table *dt)
 {
 	sl_diff_result *r = x->res;
@@ -174,7 +186,7 @@ static int resolve_columns(diff_ctx *x, const sl_table *st, const sl_table *dt)
 		if (sp->canon)
 			r->canon[i] = sp->canon[i];
 		else
-			sl_canon_col_merge(&r->canon[i], x->cols[i].src_col, x->cols[i].dst_col);
+			merge_canon(&r->canon[i], st, x->cols[i].src_col, dt, x->cols[i].dst_col);
 	}
 	return 0;
 }

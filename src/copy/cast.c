@@ -621,15 +621,58 @@ static int source_notes(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 				      "a %s are rejected at load",
 				      c->decl_type && *c->decl_type ? c->decl_type : "(none)",
 				      sl_tkind_name(k));
+	const char *coll = c->collation ? c->collation : x->table->collation; /* NULL: the table's */
 	if (!rc && (k == SL_T_CHAR || k == SL_T_VARCHAR || k == SL_T_TEXT) && t != SL_ENGINE_MYSQL &&
-	    is_ci(s, c->collation) && (x->use.in_pk || x->use.in_unique || x->use.in_index || x->use.in_fk))
+	    is_ci(s, coll) && (x->use.in_pk || x->use.in_unique || x->use.in_index || x->use.in_fk))
 		rc = sl_cast_col_note(
 			x, cc, SL_CAST_INFO,
 			"collation %s compares case-insensitively, %s compares case-sensitively: lookups "
 			"that "
 			"relied on it change (the copy checks keys for collisions before loading)",
-			c->collation ? c->collation : "(MySQL default)", sl_engine_name(t));
+			coll ? coll : "(MySQL default)", sl_engine_name(t));
 	return rc;
+}
+
+/* ---- ON UPDATE -------------------------------------------------------- */
+
+/*
+ * MySQL's ON UPDATE CURRENT_TIMESTAMP: kept on MySQL; on PostgreSQL and
+ * SQLite one trigger per table, named after it, does the same (ddl.c, phase
+ * triggers). A column that is no longer a timestamp on the target loses it,
+ * with a lossy note.
+ */
+static int plan_on_update(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	sl_cast_plan *p = x->plan;
+	sl_tkind k = cc->type.kind;
+	bool changed;
+	if (k != SL_T_TIMESTAMP && k != SL_T_TIMESTAMPTZ)
+		return sl_cast_col_note(x, cc, SL_CAST_LOSSY, "ON UPDATE %s dropped: the column is %s on %s",
+					c->on_update, cc->type_sql ? cc->type_sql : "not a timestamp",
+					sl_engine_name(p->target));
+	if (p->target == SL_ENGINE_MYSQL) {
+		cc->on_update_sql = c->on_update;
+		return 0;
+	}
+	if (strncasecmp(c->on_update, "CURRENT_TIMESTAMP", 17) != 0)
+		return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					"ON UPDATE %s dropped: %s SQL is not translated", c->on_update,
+					sl_engine_name(p->source));
+	if (!x->ct->on_update_trigger) {
+		sl_buf n = SL_BUF_INIT;
+		int rc = sl_buf_printf(&n, "%s_on_update", x->ct->name);
+		x->ct->on_update_trigger = rc ? NULL : fit(p, sl_buf_cstr(&n), &changed);
+		sl_buf_free(&n);
+		if (!x->ct->on_update_trigger)
+			return SL_ENOMEM;
+	}
+	cc->on_update_sql = c->on_update;
+	return sl_cast_col_note(
+		x, cc, SL_CAST_INFO,
+		"ON UPDATE %s becomes trigger \"%s\": an UPDATE that changes the row and leaves "
+		"this column as it was sets it to the current time (as on MySQL, except that "
+		"setting it to its old value explicitly does not keep it)",
+		c->on_update, x->ct->on_update_trigger);
 }
 
 /* ---- planning --------------------------------------------------------- */
@@ -668,6 +711,8 @@ static int plan_column(sl_cast_ctx *x, const sl_cast_rules *rules, const sl_colu
 	}
 	if (!rc)
 		rc = plan_default(x, c, cc);
+	if (!rc && c->on_update)
+		rc = plan_on_update(x, c, cc);
 	if (!rc)
 		rc = source_notes(x, c, cc);
 	return rc;
@@ -702,6 +747,8 @@ static int plan_table(sl_cast_plan *p, const sl_cast_rules *rules, const sl_tabl
 	int rc = 0;
 	ct->src = t;
 	ct->ncolumns = t->ncolumns;
+	if (p->source == SL_ENGINE_MYSQL && p->target == SL_ENGINE_MYSQL)
+		ct->collation = t->collation;
 	ct->columns = t->ncolumns ? sl_arena_calloc(p->arena, t->ncolumns, sizeof(*ct->columns)) : NULL;
 	src = calloc(t->ncolumns + 1, sizeof(*src));
 	dst = calloc(t->ncolumns + 1, sizeof(*dst));

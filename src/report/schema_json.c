@@ -63,6 +63,8 @@ static json_t *jcolumn(const sl_column *c)
 		json_object_set_new(o, "collation", jstr(c->collation));
 	if (c->comment)
 		json_object_set_new(o, "comment", jstr(c->comment));
+	if (c->on_update)
+		json_object_set_new(o, "on_update", jstr(c->on_update));
 	return o;
 }
 
@@ -118,6 +120,8 @@ static json_t *jtable(const sl_table *t)
 	json_object_set_new(o, "rows_exact", json_boolean(t->row_count_exact));
 	if (t->comment)
 		json_object_set_new(o, "comment", jstr(t->comment));
+	if (t->collation)
+		json_object_set_new(o, "collation", jstr(t->collation));
 	a = json_array();
 	for (size_t i = 0; i < t->ncolumns; i++)
 		json_array_append_new(a, jcolumn(&t->columns[i]));

@@ -30,6 +30,8 @@ static int column_line(sl_buf *out, const sl_table *t, const sl_column *c)
 	if (!rc && c->generated_expr)
 		rc = sl_buf_printf(out, " generated as (%s)%s", c->generated_expr,
 				   c->generated_stored ? " stored" : "");
+	if (!rc && c->on_update)
+		rc = sl_buf_printf(out, " on update %s", c->on_update);
 	if (!rc && c->collation)
 		rc = sl_buf_printf(out, " collate %s", c->collation);
 	(void)t;
@@ -41,6 +43,8 @@ static int table_block(sl_buf *out, const sl_table *t)
 	int rc = sl_buf_printf(out, "table %s", t->name);
 	if (!rc && t->row_count >= 0)
 		rc = sl_buf_printf(out, " (%s%" PRId64 " rows)", t->row_count_exact ? "" : "~", t->row_count);
+	if (!rc && t->collation)
+		rc = sl_buf_printf(out, " collate %s", t->collation);
 	if (!rc)
 		rc = sl_buf_putc(out, '\n');
 	for (size_t i = 0; !rc && i < t->ncolumns; i++)

@@ -341,6 +341,29 @@ static const char *normalise_default(ctx *x, const char *def, const char *extra,
 	}
 }
 
+/*
+ * The ON UPDATE expression in a column's EXTRA: MariaDB writes "on update
+ * current_timestamp()" or "...current_timestamp(3)", MySQL "DEFAULT_GENERATED
+ * on update CURRENT_TIMESTAMP(3)". Normalised to CURRENT_TIMESTAMP[(p)].
+ */
+static const char *on_update_expr(ctx *x, const char *extra)
+{
+	const char *p = strcasestr(extra, "on update ");
+	char buf[64];
+	if (!p)
+		return NULL;
+	p += 10;
+	if (strncasecmp(p, "current_timestamp", 17) != 0)
+		return sl_schema_strdup(x->s, p);
+	p += 17;
+	long prec = *p == '(' ? strtol(p + 1, NULL, 10) : 0;
+	if (prec > 0 && prec <= 6)
+		snprintf(buf, sizeof(buf), "CURRENT_TIMESTAMP(%ld)", prec);
+	else
+		snprintf(buf, sizeof(buf), "CURRENT_TIMESTAMP");
+	return sl_schema_strdup(x->s, buf);
+}
+
 static int add_columns(ctx *x, sl_table *t, const char *table_collation)
 {
 	const rows *r = &x->columns;
@@ -364,6 +387,8 @@ static int add_columns(ctx *x, sl_table *t, const char *table_collation)
 		} else {
 			col->default_expr = normalise_default(x, cell(r, i, 2), extra, &col->type);
 		}
+		if (strcasestr(extra, "on update ") && !(col->on_update = on_update_expr(x, extra)))
+			return SL_ENOMEM;
 		const char *coll = cell(r, i, 10);
 		if (coll && !is(coll, table_collation))
 			col->collation = sl_schema_strdup(x->s, coll);
@@ -570,6 +595,8 @@ static int add_tables(ctx *x)
 		const char *cmt = cell(r, i, 2);
 		if (cmt && *cmt)
 			t->comment = sl_schema_strdup(x->s, cmt);
+		if (cell(r, i, 3) && !(t->collation = sl_schema_strdup(x->s, cell(r, i, 3))))
+			return SL_ENOMEM;
 		rc = add_columns(x, t, cell(r, i, 3));
 		if (!rc)
 			rc = add_indexes(x, t);

@@ -397,6 +397,32 @@ static void test_stop_and_errors(void **state)
 	assert_non_null(strstr(sl_error_last()->message, "not unique"));
 }
 
+/*
+ * Case-insensitive by collation: a MySQL column without a collation of its
+ * own compares with its table's (utf8mb4_general_ci folds case, the
+ * PostgreSQL side does not, so the pair does).
+ */
+static void test_table_collation(void **state)
+{
+	pair *p = *state;
+	sl_test_exec(p->s, "CREATE TABLE who (id integer PRIMARY KEY, name text)");
+	sl_test_exec(p->d, "CREATE TABLE who (id int PRIMARY KEY, name varchar(20)) "
+			   "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci");
+	sl_test_exec(p->s, "INSERT INTO who VALUES (1, 'Alice'), (2, 'bob')");
+	sl_test_exec(p->d, "INSERT INTO who VALUES (1, 'ALICE'), (2, 'bob')");
+	seen s;
+	sl_diff_opts o = SL_DIFF_OPTS_INIT;
+	o.canon.ci_text = SL_CANON_CI_COLLATION;
+	sl_diff_result *r = run(p, "who", &s, &o);
+	assert_int_equal(r->changed, 0);
+	assert_int_equal(r->equal, 2);
+	sl_diff_result_free(r);
+	o.canon.ci_text = SL_CANON_CI_OFF;
+	r = run(p, "who", &s, &o);
+	assert_int_equal(r->changed, 1);
+	sl_diff_result_free(r);
+}
+
 /* SLUICE_BENCH_ROWS=N: rows per second of an N-row SQLite self-diff. */
 static void test_bench(void **state)
 {
@@ -444,6 +470,8 @@ int main(void)
 		PAIR_TESTS(sl_test_pair_sqlite_pg),
 		PAIR_TESTS(sl_test_pair_pg_my),
 		PAIR_TESTS(sl_test_pair_my_sqlite),
+		cmocka_unit_test_setup_teardown(test_table_collation, sl_test_pair_pg_my,
+						sl_test_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_bench, sl_test_pair_sqlite_sqlite,
 						sl_test_pair_teardown),
 	};

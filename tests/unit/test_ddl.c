@@ -533,6 +533,67 @@ static void test_constraint_names(void **state)
 	sl_schema_free(s);
 }
 
+/* MySQL's table collation and ON UPDATE CURRENT_TIMESTAMP: kept on MySQL, a trigger elsewhere. */
+static void test_on_update_and_collation(void **state)
+{
+	(void)state;
+	sl_schema *s = two_tables(SL_ENGINE_MYSQL);
+	sl_table *t = &s->tables[0];
+	t->collation = "utf8mb4_bin";
+	sl_column *c = sl_table_add_column(s, t, "upd");
+	c->type.kind = SL_T_TIMESTAMP;
+	c->type.precision = 3;
+	c->decl_type = "datetime(3)";
+	c->default_expr = "current_timestamp(3)";
+	c->on_update = "CURRENT_TIMESTAMP(3)";
+
+	gen_out g = gen(s, SL_ENGINE_MYSQL);
+	const char *ct = create_of(&g, "t1");
+	assert_non_null(strstr(ct, "`upd` datetime(3) DEFAULT current_timestamp(3) ON UPDATE "
+				   "CURRENT_TIMESTAMP(3),\n"));
+	assert_non_null(strstr(ct, ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"));
+	assert_non_null(strstr(create_of(&g, "t2"), ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+	assert_int_equal(sl_ddl_count(g.ddl, SL_DDL_TRIGGERS), 0);
+	gen_free(&g);
+
+	g = gen(s, SL_ENGINE_POSTGRES);
+	assert_null(strstr(create_of(&g, "t1"), "COLLATE"));
+	assert_int_equal(sl_ddl_count(g.ddl, SL_DDL_TRIGGERS), 2);
+	assert_string_equal(
+		stmt(&g, SL_DDL_TRIGGERS, 0),
+		"CREATE FUNCTION \"t1_on_update\"() RETURNS trigger LANGUAGE plpgsql AS $sluice$\n"
+		"BEGIN\n"
+		"  IF NEW IS DISTINCT FROM OLD THEN\n"
+		"    IF NEW.\"upd\" IS NOT DISTINCT FROM OLD.\"upd\" THEN NEW.\"upd\" := LOCALTIMESTAMP; "
+		"END IF;\n"
+		"  END IF;\n"
+		"  RETURN NEW;\n"
+		"END\n"
+		"$sluice$");
+	assert_string_equal(stmt(&g, SL_DDL_TRIGGERS, 1),
+			    "CREATE TRIGGER \"t1_on_update\" BEFORE UPDATE ON \"t1\" FOR EACH ROW EXECUTE "
+			    "FUNCTION \"t1_on_update\"()");
+	const sl_cast_column *cc =
+		sl_cast_table_find_column(sl_cast_plan_find_table(g.plan, NULL, "t1"), "upd");
+	bool noted = false;
+	for (size_t i = 0; i < cc->nnotes; i++)
+		noted |= strstr(cc->notes[i].message, "becomes trigger \"t1_on_update\"") != NULL;
+	assert_true(noted);
+	gen_free(&g);
+
+	g = gen(s, SL_ENGINE_SQLITE);
+	assert_int_equal(sl_ddl_count(g.ddl, SL_DDL_TRIGGERS), 1);
+	assert_string_equal(
+		stmt(&g, SL_DDL_TRIGGERS, 0),
+		"CREATE TRIGGER \"t1_on_update\" AFTER UPDATE ON \"t1\" FOR EACH ROW WHEN "
+		"NEW.\"id\" IS NOT OLD.\"id\" OR NEW.\"ref_id\" IS NOT OLD.\"ref_id\" OR "
+		"NEW.\"upd\" IS NOT OLD.\"upd\"\n"
+		"BEGIN UPDATE \"t1\" SET \"upd\" = CASE WHEN NEW.\"upd\" IS OLD.\"upd\" THEN "
+		"strftime('%Y-%m-%d %H:%M:%f', 'now') ELSE NEW.\"upd\" END WHERE rowid = NEW.rowid; END");
+	gen_free(&g);
+	sl_schema_free(s);
+}
+
 static void test_create_table_single(void **state)
 {
 	(void)state;
@@ -561,12 +622,19 @@ static void test_create_table_single(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_postgres),     cmocka_unit_test(test_create_mysql),
-		cmocka_unit_test(test_create_sqlite),       cmocka_unit_test(test_same_dialect),
-		cmocka_unit_test(test_enum_postgres),       cmocka_unit_test(test_quoting),
-		cmocka_unit_test(test_indexes_cross),       cmocka_unit_test(test_unnamed_checks_distinct),
-		cmocka_unit_test(test_create_table_single), cmocka_unit_test(test_index_names_schema_wide),
-		cmocka_unit_test(test_mysql_index_clause),  cmocka_unit_test(test_constraint_names),
+		cmocka_unit_test(test_create_postgres),
+		cmocka_unit_test(test_create_mysql),
+		cmocka_unit_test(test_create_sqlite),
+		cmocka_unit_test(test_same_dialect),
+		cmocka_unit_test(test_enum_postgres),
+		cmocka_unit_test(test_quoting),
+		cmocka_unit_test(test_indexes_cross),
+		cmocka_unit_test(test_unnamed_checks_distinct),
+		cmocka_unit_test(test_create_table_single),
+		cmocka_unit_test(test_index_names_schema_wide),
+		cmocka_unit_test(test_mysql_index_clause),
+		cmocka_unit_test(test_constraint_names),
+		cmocka_unit_test(test_on_update_and_collation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
