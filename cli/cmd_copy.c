@@ -205,6 +205,13 @@ static void print_summary(const sl_copy_result *r)
 		       t->rejected, t->keyless ? "  (no key: loaded whole)" : "",
 		       t->done ? "" : "  (unfinished)");
 	}
+	for (size_t i = 0; i < r->ntables; i++)
+		for (size_t k = 0; k < r->tables[i].nlosses; k++) {
+			const sl_copy_loss_count *l = &r->tables[i].losses[k];
+			printf("changed \"%s\".\"%s\": %" PRId64 " value%s: %s (%s)\n", r->tables[i].table,
+			       l->column, l->values, l->values == 1 ? "" : "s", sl_copy_loss_text(l->kind),
+			       sl_copy_loss_name(l->kind));
+		}
 	for (size_t i = 0; i < r->nviolations; i++) {
 		const sl_copy_violation *v = &r->violations[i];
 		if (v->rows >= 0)
@@ -215,9 +222,10 @@ static void print_summary(const sl_copy_result *r)
 	}
 	double rate = r->seconds > 0 ? (double)r->read / r->seconds : 0;
 	printf("copy %s: %zu tables, %" PRId64 " rows read, %" PRId64 " written, %" PRId64
-	       " rejected, %zu constraint problems, %zu objects not translated, %.1fs (%.0f rows/s)%s\n",
+	       " rejected, %" PRId64 " values changed by lossy casts, %zu constraint problems, %zu objects "
+	       "not translated, %.1fs (%.0f rows/s)%s\n",
 	       r->finished ? "finished" : (r->halted ? "halted" : "stopped"), r->ntables, r->read, r->written,
-	       r->rejected, r->nviolations, r->not_translated, r->seconds, rate,
+	       r->rejected, r->changed, r->nviolations, r->not_translated, r->seconds, rate,
 	       r->finished ? "" : "; resume with --resume");
 }
 
@@ -266,7 +274,7 @@ int cmd_copy(int argc, char **argv)
 	cli_project p = { 0 };
 	sl_copy_opts o = SL_COPY_OPTS_INIT;
 	const char *tables = NULL, *domain = NULL;
-	bool plan = false, json = false, quiet = false;
+	bool plan = false, json = false, quiet = false, strict = false;
 	long max_rejects = 0, jobs = 2, batch_rows = 10000;
 	const cli_option opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE",
@@ -286,6 +294,10 @@ int cmd_copy(int argc, char **argv)
 		{ "force", 0, CLI_FLAG, NULL, "copy although the plan has error notes", &o.force },
 		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)",
 		  &max_rejects },
+		{ "strict", 0, CLI_FLAG, NULL,
+		  "exit 1 when a lossy cast changed any value (zero date to NULL, rounding); the summary "
+		  "counts them",
+		  &strict },
 		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)",
 		  &jobs },
 		{ "batch-rows", 0, CLI_INT, "N", "rows per committed batch (default 10000)", &batch_rows },
@@ -361,7 +373,13 @@ int cmd_copy(int argc, char **argv)
 		ex = cli_fail(rc);
 	else if (res && res->nviolations)
 		ex = EXIT_PROBLEMS;
-	else
+	else if (res && strict && res->changed) {
+		fprintf(stderr,
+			"sluice: error: copy --strict: %" PRId64
+			" value%s changed by lossy casts (listed in the summary)\n",
+			res->changed, res->changed == 1 ? "" : "s");
+		ex = EXIT_PROBLEMS;
+	} else
 		ex = EXIT_OK;
 done:
 	sl_copy_result_free(res);

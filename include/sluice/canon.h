@@ -45,9 +45,10 @@ typedef enum sl_canon_ci {
 
 /* How numbers in DATE/TIMESTAMP/TIMESTAMPTZ columns are read (SQLite epochs). */
 typedef enum sl_canon_epoch {
-	SL_CANON_EPOCH_SECONDS = 0, /* Unix seconds, fractions kept to the microsecond (default) */
-	SL_CANON_EPOCH_NONE,        /* numbers stay numbers, so they differ from any date */
-	SL_CANON_EPOCH_AUTO         /* by magnitude: |x| < 1e11 s, < 1e14 ms, else us */
+	SL_CANON_EPOCH_AUTO = 0, /* as the copy reads them (sl_read_epoch): by magnitude |x| < 1e11 s,
+				    < 1e14 ms, < 1e17 us; Julian day numbers (default) */
+	SL_CANON_EPOCH_SECONDS,  /* Unix seconds only, fractions kept to the microsecond */
+	SL_CANON_EPOCH_NONE      /* numbers stay numbers, so they differ from any date */
 } sl_canon_epoch;
 
 typedef struct sl_canon_opts {
@@ -62,7 +63,7 @@ typedef struct sl_canon_opts {
 #define SL_CANON_OPTS_INIT                                                                                   \
 	{                                                                                                    \
 		.ci_text = SL_CANON_CI_OFF, .pad_char = true, .float_abs_tol = 0, .float_rel_tol = 0,        \
-		.timestamp_precision = 6, .epoch = SL_CANON_EPOCH_SECONDS                                    \
+		.timestamp_precision = 6, .epoch = SL_CANON_EPOCH_AUTO                                       \
 	}
 
 /* Fills out from one column (its kind, scale, collation). */

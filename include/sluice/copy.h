@@ -86,6 +86,33 @@ typedef struct sl_copy_opts {
 		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL                                       \
 	}
 
+/*
+ * The ways a written value can differ from the source's, each announced by a
+ * lossy note of the cast plan; the copy counts the values each one changed
+ * (docs/copy.md, "Lossy casts"). Values whose meaning is kept (a UUID's case,
+ * a JSON document's spacing, a time zone written as UTC) are not counted.
+ */
+typedef enum sl_copy_loss {
+	SL_COPY_LOSS_NONE = 0,
+	SL_COPY_LOSS_ZERO_DATE, /* a MySQL zero date ('0000-00-00', a zero month or day) became NULL */
+	SL_COPY_LOSS_SCALE,     /* a decimal rounded to the target column's scale */
+	SL_COPY_LOSS_SINGLE,    /* a number rounded to single precision (real, FLOAT) */
+	SL_COPY_LOSS_DOUBLE,    /* a decimal with more digits than a double holds, rounded to one */
+	SL_COPY_LOSS__N
+} sl_copy_loss;
+
+/* "zero_date_to_null", "rounded_to_scale", ... (the names --json uses). */
+const char *sl_copy_loss_name(sl_copy_loss k);
+/* "MySQL zero date became NULL", ... */
+const char *sl_copy_loss_text(sl_copy_loss k);
+
+/* Values of one column changed by one lossy cast. */
+typedef struct sl_copy_loss_count {
+	char *column; /* source column */
+	sl_copy_loss kind;
+	int64_t values;
+} sl_copy_loss_count;
+
 /* Per source table, summed over its parts. read = written + rejected always. */
 typedef struct sl_copy_table_result {
 	char *table;  /* source name */
@@ -94,6 +121,9 @@ typedef struct sl_copy_table_result {
 	int nparts;
 	bool keyless; /* no usable key: reloaded whole */
 	bool done;
+	sl_copy_loss_count *losses; /* values written changed by lossy casts, by column and kind */
+	size_t nlosses;
+	int64_t changed; /* their sum */
 } sl_copy_table_result;
 
 /* A foreign key (or SQLite foreign_key_check entry) that failed validation. */
@@ -111,6 +141,7 @@ typedef struct sl_copy_result {
 	sl_copy_violation *violations;
 	size_t nviolations;
 	int64_t read, written, rejected;
+	int64_t changed;       /* values written changed by lossy casts (sl_copy_table_result.losses) */
 	size_t not_translated; /* views, triggers, indexes... listed, not created */
 	bool halted;           /* stopped by --max-rejects: resumable */
 	bool finished;         /* every phase done */

@@ -109,6 +109,28 @@ int sl_parse_timestamp(const char *s, size_t len, int64_t *out, bool *has_zone);
 int sl_parse_uuid(const char *s, size_t len, uint8_t out[16]);
 
 /*
+ * Loosely typed values (src/core/loose.c), read the same way by copy and diff:
+ * sl_read_bool: 1 or 0 for the words 1/0, t/f, true/false, y/n, yes/no,
+ *   on/off (any case), -1 for anything else.
+ * sl_read_epoch: a number stored as a point in time, as microseconds since
+ *   1970-01-01 UTC: integers and doubles are Unix seconds when |x| < 1e11,
+ *   milliseconds when < 1e14, microseconds when < 1e17; a double with a
+ *   fraction between 1721425.5 and 5373484.5 (years 1-9999) is a Julian day
+ *   number. false for anything else (other types, NaN, larger numbers).
+ */
+int sl_read_bool(const char *s, size_t n);
+bool sl_read_epoch(const sl_value *v, int64_t *usec);
+
+/*
+ * Appends the decimal number s[0..n) ([+-]digits[.digits][e[+-]digits]) in
+ * its normal form (src/core/decimal.c): no '+', no leading or trailing
+ * zeros, no exponent, "0" for every zero. scale >= 0 first rounds half away
+ * from zero to that many fractional digits. 0, 1 when s is no number (out
+ * unchanged), or SL_ENOMEM.
+ */
+int sl_decimal_norm(sl_buf *out, const char *s, size_t n, int scale);
+
+/*
  * Writes the value's canonical display text: ISO 8601 for temporals
  * (timestamptz with a trailing "Z"), lower-case uuid, "true"/"false",
  * shortest round-trip form for doubles ("NaN", "Infinity", "-Infinity"),

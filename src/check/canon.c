@@ -61,7 +61,8 @@ typedef enum kclass {
 	K_TSTZ,
 	K_UUID,
 	K_LIST,
-	K_JSON
+	K_JSON,
+	K_BIT
 } kclass;
 
 static const sl_canon_opts default_opts = SL_CANON_OPTS_INIT;
@@ -106,6 +107,8 @@ static kclass kind_class(const sl_canon_col *col)
 		return K_JSON;
 	case SL_T_ARRAY:
 		return K_LIST;
+	case SL_T_BIT:
+		return K_BIT;
 	default:
 		return K_ANY;
 	}
@@ -207,114 +210,6 @@ void sl_canon_col_merge(sl_canon_col *out, const sl_column *src, const sl_column
 }
 
 /* ---- numbers ---------------------------------------------------------- */
-
-/*
- * Normalises the decimal number s[0..n) ([+-]digits[.digits][e[+-]digits],
- * leading/trailing point allowed) into out: no '+', no leading or trailing
- * zeros, no exponent, "0" for any zero. scale >= 0 first rounds half away
- * from zero to that many fractional digits. Returns -1 when s is no number.
- */
-static int decimal_norm(sl_buf *out, const char *s, size_t n, int scale)
-{
-	size_t i = 0;
-	bool neg = false;
-	if (i < n && (s[i] == '+' || s[i] == '-'))
-		neg = s[i++] == '-';
-	size_t int_start = i;
-	while (i < n && isdigit((unsigned char)s[i]))
-		i++;
-	size_t int_end = i, frac_start = i, frac_end = i;
-	if (i < n && s[i] == '.') {
-		frac_start = ++i;
-		while (i < n && isdigit((unsigned char)s[i]))
-			i++;
-		frac_end = i;
-	}
-	if (int_end == int_start && frac_end == frac_start)
-		return -1;
-	long exp = 0;
-	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		bool eneg = false;
-		if (i < n && (s[i] == '+' || s[i] == '-'))
-			eneg = s[i++] == '-';
-		size_t es = i;
-		while (i < n && isdigit((unsigned char)s[i]) && exp < 100000)
-			exp = exp * 10 + (s[i++] - '0');
-		if (i == es || exp > 400)
-			return -1;
-		if (eneg)
-			exp = -exp;
-	}
-	if (i != n)
-		return -1;
-
-	size_t nd = (int_end - int_start) + (frac_end - frac_start);
-	char small[80], *dig = nd + 2 <= sizeof(small) ? small : malloc(nd + 2);
-	if (!dig)
-		return sl_error_nomem();
-	/* dig[1..] holds the digits; dig[0] is room for a carry */
-	size_t len = 0;
-	dig[len++] = '0';
-	memcpy(dig + len, s + int_start, int_end - int_start);
-	len += int_end - int_start;
-	memcpy(dig + len, s + frac_start, frac_end - frac_start);
-	len += frac_end - frac_start;
-	/* pos: digits of dig before the decimal point */
-	long pos = 1 + (long)(int_end - int_start) + exp;
-
-	if (scale >= 0 && (long)len - pos > scale) {
-		long keep = pos + scale; /* digits kept */
-		bool up = keep >= 0 && keep < (long)len && dig[keep] >= '5';
-		long k = keep < 0 ? 0 : keep;
-		len = (size_t)k;
-		for (long j = k - 1; up && j >= 0; j--) {
-			if (dig[j] == '9') {
-				dig[j] = '0';
-			} else {
-				dig[j]++;
-				up = false;
-			}
-		}
-	}
-	size_t first = 0;
-	while (first < len && dig[first] == '0')
-		first++;
-	size_t last = len;
-	while (last > first && dig[last - 1] == '0')
-		last--;
-	int rc = 0;
-	if (first == last) {
-		rc = sl_buf_putc(out, '0');
-		goto done;
-	}
-	pos -= (long)first;
-	const char *d = dig + first;
-	size_t m = last - first;
-	if (neg)
-		rc = sl_buf_putc(out, '-');
-	if (!rc && pos <= 0) {
-		rc = sl_buf_puts(out, "0.");
-		for (long z = 0; !rc && z < -pos; z++)
-			rc = sl_buf_putc(out, '0');
-		if (!rc)
-			rc = sl_buf_put(out, d, m);
-	} else if (!rc && (size_t)pos >= m) {
-		rc = sl_buf_put(out, d, m);
-		for (long z = (long)m; !rc && z < pos; z++)
-			rc = sl_buf_putc(out, '0');
-	} else if (!rc) {
-		rc = sl_buf_put(out, d, (size_t)pos);
-		if (!rc)
-			rc = sl_buf_putc(out, '.');
-		if (!rc)
-			rc = sl_buf_put(out, d + pos, m - (size_t)pos);
-	}
-done:
-	if (dig != small)
-		free(dig);
-	return rc;
-}
 
 /* Named special doubles; NULL for finite values. */
 static const char *double_special(double d)
@@ -668,31 +563,34 @@ static int put_timestamp(sl_buf *out, int64_t us, bool utc)
 	return rc;
 }
 
-/* A number in a temporal column as microseconds since the epoch (opts->epoch). */
+/*
+ * A number in a temporal column as microseconds since the epoch
+ * (opts->epoch): AUTO reads it as the copy does (sl_read_epoch: seconds,
+ * milliseconds or microseconds by magnitude, Julian day numbers);
+ * SECONDS as Unix seconds only.
+ */
 static bool epoch_usec(const sl_value *v, const sl_canon_opts *o, int64_t *out)
 {
 	double d;
 	if (o->epoch == SL_CANON_EPOCH_NONE)
 		return false;
-	if (v->type == SL_V_INT) {
-		int64_t x = v->u.i, mul = SL_USEC_PER_SEC;
-		if (o->epoch == SL_CANON_EPOCH_AUTO) {
-			int64_t ax = x < 0 ? -(x + 1) : x;
-			mul = ax < INT64_C(100000000000)      ? SL_USEC_PER_SEC
-			      : ax < INT64_C(100000000000000) ? 1000
-							      : 1;
-		}
-		if (x > INT64_MAX / mul || x < INT64_MIN / mul)
+	if (o->epoch == SL_CANON_EPOCH_AUTO) {
+		if (v->type != SL_V_DECIMAL)
+			return sl_read_epoch(v, out);
+		if (!value_double(v, &d))
 			return false;
-		*out = x * mul;
+		sl_value dv = sl_double(d);
+		return sl_read_epoch(&dv, out);
+	}
+	if (v->type == SL_V_INT) {
+		if (v->u.i > INT64_MAX / SL_USEC_PER_SEC || v->u.i < INT64_MIN / SL_USEC_PER_SEC)
+			return false;
+		*out = v->u.i * SL_USEC_PER_SEC;
 		return true;
 	}
 	if ((v->type != SL_V_DOUBLE && v->type != SL_V_DECIMAL) || !value_double(v, &d) || !isfinite(d))
 		return false;
-	double mul = 1e6;
-	if (o->epoch == SL_CANON_EPOCH_AUTO)
-		mul = fabs(d) < 1e11 ? 1e6 : fabs(d) < 1e14 ? 1e3 : 1;
-	double us = nearbyint(d * mul);
+	double us = nearbyint(d * 1e6);
 	if (us >= 9.2e18 || us <= -9.2e18)
 		return false;
 	*out = (int64_t)us;
@@ -758,8 +656,8 @@ static int put_time_canon(canon *c, const cctx *x, int64_t us)
 static int put_decimal_canon(canon *c, const cctx *x, const char *s, size_t n, int scale)
 {
 	size_t mark = x->tmp->len;
-	int rc = decimal_norm(x->tmp, s, n, scale);
-	if (rc == -1) {
+	int rc = sl_decimal_norm(x->tmp, s, n, scale);
+	if (rc == 1) {
 		double d;
 		x->tmp->len = mark;
 		if (text_double(s, n, &d) && double_special(d)) {
@@ -953,15 +851,8 @@ static int coerce_bool(canon *c, const cctx *x, const sl_value *v)
 		b = v->u.i == 1;
 	else if (v->type == SL_V_DOUBLE && (v->u.d == 0 || v->u.d == 1))
 		b = v->u.d == 1;
-	else if (is_textual(v)) {
-		const char *s = v->u.s.ptr;
-		size_t n = v->u.s.len;
-		if ((n == 4 && strncasecmp(s, "true", 4) == 0) || (n == 1 && (s[0] == 't' || s[0] == '1')))
-			b = 1;
-		else if ((n == 5 && strncasecmp(s, "false", 5) == 0) ||
-			 (n == 1 && (s[0] == 'f' || s[0] == '0')))
-			b = 0;
-	}
+	else if (is_textual(v))
+		b = sl_read_bool(v->u.s.ptr, v->u.s.len);
 	if (b < 0)
 		return coerce_generic(c, x, v);
 	from_bytes(c, TAG_BOOL, b ? "true" : "false", b ? 4 : 5);
@@ -1091,6 +982,10 @@ static int coerce_temporal(canon *c, const cctx *x, const sl_value *v)
 	}
 	if (x->k == K_TIME)
 		return coerce_generic(c, x, v);
+	/* a zoned value in a naive column (SQLite text with an offset): its UTC wall clock, as the copy
+	 * writes it */
+	if (x->k == K_TS || x->k == K_DATE)
+		zone = false;
 	if (x->k == K_DATE && !zone && us % SL_USEC_PER_DAY == 0 && us / SL_USEC_PER_DAY >= INT32_MIN &&
 	    us / SL_USEC_PER_DAY <= INT32_MAX)
 		return put_date_canon(c, x, (int32_t)(us / SL_USEC_PER_DAY));
@@ -1115,6 +1010,76 @@ static int coerce_uuid(canon *c, const cctx *x, const sl_value *v)
 		return put_uuid_canon(c, x, u);
 	}
 	return coerce_generic(c, x, v);
+}
+
+/*
+ * A value in a JSON column means the JSON document it spells or is: text and
+ * blobs are JSON text; a number or boolean (SQLite keeps a JSON number typed
+ * into a JSON column as INTEGER or REAL) is that JSON scalar.
+ */
+static int coerce_json(canon *c, const cctx *x, const sl_value *v)
+{
+	if (v->type == SL_V_TEXT || v->type == SL_V_JSON || v->type == SL_V_BLOB)
+		return put_json_canon(c, x, v->u.s.ptr, v->u.s.len);
+	if (v->type != SL_V_INT && v->type != SL_V_BOOL && v->type != SL_V_DECIMAL &&
+	    !(v->type == SL_V_DOUBLE && isfinite(v->u.d)))
+		return coerce_generic(c, x, v);
+	sl_buf t = SL_BUF_INIT;
+	int rc = sl_value_format(&t, v);
+	size_t mark = x->tmp->len;
+	if (!rc)
+		rc = json_canon(x->tmp, t.ptr ? t.ptr : "", t.len);
+	sl_buf_free(&t);
+	if (rc == 1) { /* a decimal that is no JSON number (NaN) */
+		x->tmp->len = mark;
+		return coerce_generic(c, x, v);
+	}
+	if (!rc)
+		from_tmp(c, x, TAG_JSON, mark);
+	return rc;
+}
+
+/*
+ * A bit string compares by the number its bits spell, however it arrives:
+ * PostgreSQL bit text "00101", MySQL BIT as an integer (a decimal above
+ * 2^63), SQLite INTEGER. Longer strings, and text that is no bit string,
+ * compare as they are.
+ */
+static int coerce_bit(canon *c, const cctx *x, const sl_value *v)
+{
+	uint64_t u = 0;
+	char tmp[24];
+	switch (v->type) {
+	case SL_V_INT:
+		u = (uint64_t)v->u.i; /* a negative BIT(64) read as signed is the same bits */
+		break;
+	case SL_V_BOOL:
+		u = v->u.b;
+		break;
+	case SL_V_TEXT:
+		if (v->u.s.len > 64)
+			return coerce_generic(c, x, v);
+		for (size_t i = 0; i < v->u.s.len; i++) {
+			if (v->u.s.ptr[i] != '0' && v->u.s.ptr[i] != '1')
+				return coerce_generic(c, x, v);
+			u = (u << 1) | (uint64_t)(v->u.s.ptr[i] - '0');
+		}
+		break;
+	case SL_V_BLOB:
+		if (v->u.s.len > 8)
+			return coerce_generic(c, x, v);
+		for (size_t i = 0; i < v->u.s.len; i++)
+			u = (u << 8) | (unsigned char)v->u.s.ptr[i];
+		break;
+	default:
+		return coerce_exact(c, x, v);
+	}
+	size_t mark = x->tmp->len;
+	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, u);
+	int rc = sl_buf_put(x->tmp, tmp, (size_t)n);
+	if (!rc)
+		from_tmp(c, x, TAG_NUM, mark);
+	return rc;
 }
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -1304,9 +1269,9 @@ static int coerce(canon *c, const cctx *x, const sl_value *v)
 	case K_UUID:
 		return coerce_uuid(c, x, v);
 	case K_JSON:
-		if (v->type == SL_V_TEXT || v->type == SL_V_JSON || v->type == SL_V_BLOB)
-			return put_json_canon(c, x, v->u.s.ptr, v->u.s.len);
-		return coerce_generic(c, x, v);
+		return coerce_json(c, x, v);
+	case K_BIT:
+		return coerce_bit(c, x, v);
 	case K_LIST:
 		return coerce_list(c, x, v);
 	default:

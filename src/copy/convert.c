@@ -207,31 +207,6 @@ static bool my_date_ok(int64_t days)
 	return y >= 1000 && y <= 9999;
 }
 
-/* Epoch number to microseconds: seconds below 1e11, milliseconds above (docs/copy.md). */
-static bool epoch_usec(const sl_value *v, int64_t *out)
-{
-	if (v->type == SL_V_INT) {
-		int64_t i = v->u.i;
-		if (i > -100000000000 && i < 100000000000)
-			*out = i * SL_USEC_PER_SEC;
-		else if (i > -100000000000000 && i < 100000000000000)
-			*out = i * 1000;
-		else
-			return false;
-		return true;
-	}
-	if (v->type == SL_V_DOUBLE && isfinite(v->u.d)) {
-		double d = v->u.d;
-		if (d >= 1000000 && d < 5373484.5 && d != floor(d)) /* Julian day number with a fraction */
-			d = (d - 2440587.5) * 86400.0;
-		if (fabs(d) >= 1e11)
-			return false;
-		*out = (int64_t)llround(d * 1e6);
-		return true;
-	}
-	return false;
-}
-
 static int conv_bool(sl_value *out, const sl_value *v, sl_buf *reason)
 {
 	switch (v->type) {
@@ -244,19 +219,18 @@ static int conv_bool(sl_value *out, const sl_value *v, sl_buf *reason)
 			return 0;
 		}
 		return refuse(reason, v, "is not a boolean (only 0 and 1 are)");
+	case SL_V_DOUBLE:
+		if (v->u.d == 0 || v->u.d == 1) {
+			*out = sl_bool(v->u.d == 1);
+			return 0;
+		}
+		return refuse(reason, v, "is not a boolean (only 0 and 1 are)");
 	case SL_V_TEXT:
 	case SL_V_DECIMAL: {
-		static const char *const t[] = { "1", "t", "true", "TRUE", "True", "y", "yes" };
-		static const char *const f[] = { "0", "f", "false", "FALSE", "False", "n", "no" };
-		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-			if (v->u.s.len == strlen(t[i]) && memcmp(v->u.s.ptr, t[i], v->u.s.len) == 0) {
-				*out = sl_bool(true);
-				return 0;
-			}
-			if (v->u.s.len == strlen(f[i]) && memcmp(v->u.s.ptr, f[i], v->u.s.len) == 0) {
-				*out = sl_bool(false);
-				return 0;
-			}
+		int b = sl_read_bool(v->u.s.ptr, v->u.s.len);
+		if (b >= 0) {
+			*out = sl_bool(b == 1);
+			return 0;
 		}
 		break;
 	}
@@ -315,15 +289,39 @@ static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, const sl
 	return 0;
 }
 
-static int conv_float(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_buf *reason)
+/* Whether the decimal text s[0..n) names exactly the double d (no digit lost in reading it). */
+static int decimal_is_double(bool *exact, const char *s, size_t n, double d)
+{
+	sl_buf a = SL_BUF_INIT, b = SL_BUF_INIT, f = SL_BUF_INIT;
+	int rc = sl_format_double(&f, d);
+	int ra = rc ? rc : sl_decimal_norm(&a, s, n, -1);
+	int rb = rc || ra < 0 ? 0 : sl_decimal_norm(&b, f.ptr, f.len, -1);
+	rc = ra < 0 ? ra : rb < 0 ? rb : rc;
+	*exact = ra != 0 || rb != 0 || (a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0);
+	sl_buf_free(&a);
+	sl_buf_free(&b);
+	sl_buf_free(&f);
+	return rc;
+}
+
+/*
+ * A number for a FLOAT column. Counted as lossy: a decimal (or integer
+ * beyond 2^53) with more digits than a double holds, and a double rounded
+ * to single precision for a real/FLOAT column whose source was not one.
+ */
+static int conv_float(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
+		      const sl_copy_conv *cx, sl_buf *reason)
 {
 	double d;
+	bool exact = true;
+	int rc = 0;
 	switch (v->type) {
 	case SL_V_DOUBLE:
 		d = v->u.d;
 		break;
 	case SL_V_INT:
 		d = (double)v->u.i;
+		exact = d < 9.2e18 && d >= -9.2e18 && (int64_t)d == v->u.i;
 		break;
 	case SL_V_BOOL:
 		d = v->u.b;
@@ -332,53 +330,144 @@ static int conv_float(sl_value *out, const sl_value *v, const sl_copy_conv *cx, 
 	case SL_V_DECIMAL:
 		if (!parse_double(v->u.s.ptr, v->u.s.len, &d))
 			return refuse(reason, v, "is not a number");
+		if (isfinite(d))
+			rc = decimal_is_double(&exact, v->u.s.ptr, v->u.s.len, d);
 		break;
 	default:
 		return refuse(reason, v, "is not a number (it is %s)", sl_vtype_name(v->type));
 	}
+	if (rc)
+		return rc;
 	if (isnan(d) && (!(cx->target_caps & SL_CAP_FLOAT_SPECIALS)))
 		return refuse(reason, v, "cannot be stored in %s", sl_engine_name(cx->target));
 	if (isinf(d) && !(cx->target_caps & SL_CAP_FLOAT_SPECIALS) && cx->target != SL_ENGINE_SQLITE)
 		return refuse(reason, v, "cannot be stored in %s", sl_engine_name(cx->target));
+	if (!exact)
+		*loss = SL_COPY_LOSS_DOUBLE;
+	else if (cc->type.kind == SL_T_FLOAT32 && cc->src->type.kind != SL_T_FLOAT32 && isfinite(d) &&
+		 (double)(float)d != d)
+		*loss = SL_COPY_LOSS_SINGLE;
 	*out = sl_double(d);
 	return 0;
 }
 
-static int conv_decimal(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst,
-			sl_buf *reason)
+/* Digits before the point of a plain number ([-]digits[.digits]), leading zeros not counted. */
+static size_t int_digits(const char *s, size_t n)
+{
+	size_t i = s[0] == '-' || s[0] == '+' ? 1 : 0, d = 0;
+	while (i < n && s[i] == '0')
+		i++;
+	while (i < n && isdigit((unsigned char)s[i]))
+		i++, d++;
+	return d;
+}
+
+static size_t frac_digits(const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+	return dot ? n - (size_t)(dot - s) - 1 : 0;
+}
+
+/*
+ * Decimal text s[0..n) for the DECIMAL column cc: exponent forms written
+ * out exactly; with a declared precision, rounded half away from zero to the
+ * column's scale (counted as SL_COPY_LOSS_SCALE when that drops a non-zero
+ * digit) and refused when the integer part does not fit. Plain numbers that
+ * already fit pass untouched (when v holds them, out borrows v's bytes).
+ */
+/* Significant digits of a plain number (leading zeros not counted, trailing ones are). */
+static size_t sig_digits(const char *s, size_t n)
+{
+	size_t d = 0;
+	bool lead = true;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]) || (lead && s[i] == '0'))
+			continue;
+		lead = false;
+		d++;
+	}
+	return d;
+}
+
+/*
+ * SQLite keeps a number written into a NUMERIC column as an integer or a
+ * double: a decimal with more digits than a double holds is rounded there
+ * (the plan's lossy note); counted as SL_COPY_LOSS_DOUBLE.
+ */
+static int sqlite_digits(sl_copy_loss *loss, const sl_value *out, const sl_copy_conv *cx)
+{
+	bool exact = true;
+	double d;
+	int rc = 0;
+	if (cx->target != SL_ENGINE_SQLITE || out->type != SL_V_DECIMAL ||
+	    sig_digits(out->u.s.ptr, out->u.s.len) <= 15)
+		return 0;
+	if (parse_double(out->u.s.ptr, out->u.s.len, &d))
+		rc = decimal_is_double(&exact, out->u.s.ptr, out->u.s.len, d);
+	if (!rc && !exact)
+		*loss = SL_COPY_LOSS_DOUBLE;
+	return rc;
+}
+
+static int put_decimal(sl_value *out, sl_copy_loss *loss, const sl_value *v, const char *s, size_t n,
+		       const sl_cast_column *cc, const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
+{
+	const sl_type *t = &cc->type;
+	bool fixed = t->precision > 0 && t->scale >= 0 && t->scale <= t->precision;
+	sl_buf norm = SL_BUF_INIT, exact = SL_BUF_INIT;
+	int rc = 0;
+	if (is_plain_number(s, n) && (!fixed || frac_digits(s, n) <= (size_t)t->scale)) {
+		if (fixed && int_digits(s, n) > (size_t)(t->precision - t->scale))
+			return refuse(reason, v, "is out of range for decimal(%d,%d)", t->precision,
+				      t->scale);
+		if (v->type == SL_V_DECIMAL && v->u.s.ptr == s)
+			*out = *v;
+		else if ((rc = put_bytes(out, dst, SL_V_DECIMAL, s, n)) != 0)
+			return rc;
+		return sqlite_digits(loss, out, cx);
+	}
+	rc = sl_decimal_norm(&norm, s, n, fixed ? t->scale : -1);
+	if (rc == 1)
+		return refuse(reason, v, "is not a decimal number");
+	if (!rc && fixed) {
+		rc = sl_decimal_norm(&exact, s, n, -1);
+		if (!rc && (exact.len != norm.len || memcmp(exact.ptr, norm.ptr, norm.len) != 0))
+			*loss = SL_COPY_LOSS_SCALE;
+		if (!rc && int_digits(norm.ptr, norm.len) > (size_t)(t->precision - t->scale)) {
+			*loss = SL_COPY_LOSS_NONE;
+			rc = refuse(reason, v, "is out of range for decimal(%d,%d)", t->precision, t->scale);
+		}
+	}
+	if (!rc)
+		rc = put_bytes(out, dst, SL_V_DECIMAL, norm.ptr, norm.len);
+	if (!rc)
+		rc = sqlite_digits(loss, out, cx);
+	sl_buf_free(&norm);
+	sl_buf_free(&exact);
+	return rc;
+}
+
+static int conv_decimal(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
+			const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
 {
 	char tmp[64];
 	switch (v->type) {
 	case SL_V_DECIMAL:
 	case SL_V_TEXT: {
-		if (is_plain_number(v->u.s.ptr, v->u.s.len)) {
-			if (v->type == SL_V_DECIMAL) {
-				*out = *v;
-				return 0;
-			}
-			return put_bytes(out, dst, SL_V_DECIMAL, v->u.s.ptr, v->u.s.len);
-		}
 		double d;
-		if (cx->target == SL_ENGINE_POSTGRES && parse_double(v->u.s.ptr, v->u.s.len, &d) &&
-		    v->type == SL_V_DECIMAL) {
-			*out = *v; /* NaN, Infinity, exponent forms: numeric takes them */
+		if (!is_plain_number(v->u.s.ptr, v->u.s.len) && cx->target == SL_ENGINE_POSTGRES &&
+		    v->type == SL_V_DECIMAL && parse_double(v->u.s.ptr, v->u.s.len, &d) && !isfinite(d)) {
+			*out = *v; /* NaN, Infinity: numeric takes them */
 			return 0;
 		}
-		if (parse_double(v->u.s.ptr, v->u.s.len, &d) && isfinite(d)) {
-			sl_buf b = SL_BUF_INIT;
-			int rc = sl_format_double(&b, d);
-			if (!rc)
-				rc = put_bytes(out, dst, SL_V_DECIMAL, b.ptr, b.len);
-			sl_buf_free(&b);
-			return rc;
-		}
-		return refuse(reason, v, "is not a decimal number");
+		return put_decimal(out, loss, v, v->u.s.ptr, v->u.s.len, cc, cx, dst, reason);
 	}
-	case SL_V_INT:
-		snprintf(tmp, sizeof(tmp), "%" PRId64, v->u.i);
-		return put_printf(out, dst, SL_V_DECIMAL, tmp);
+	case SL_V_INT: {
+		int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v->u.i);
+		return put_decimal(out, loss, v, tmp, (size_t)n, cc, cx, dst, reason);
+	}
 	case SL_V_BOOL:
-		return put_printf(out, dst, SL_V_DECIMAL, v->u.b ? "1" : "0");
+		return put_decimal(out, loss, v, v->u.b ? "1" : "0", 1, cc, cx, dst, reason);
 	case SL_V_DOUBLE: {
 		if (!isfinite(v->u.d)) {
 			if (cx->target == SL_ENGINE_POSTGRES) {
@@ -390,7 +479,7 @@ static int conv_decimal(sl_value *out, const sl_value *v, const sl_copy_conv *cx
 		sl_buf b = SL_BUF_INIT;
 		int rc = sl_format_double(&b, v->u.d);
 		if (!rc)
-			rc = put_bytes(out, dst, SL_V_DECIMAL, b.ptr, b.len);
+			rc = put_decimal(out, loss, v, b.ptr, b.len, cc, cx, dst, reason);
 		sl_buf_free(&b);
 		return rc;
 	}
@@ -435,8 +524,19 @@ static int conv_blob(sl_value *out, const sl_value *v, sl_batch *dst, sl_buf *re
 	}
 }
 
-static int conv_date(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
+/* A MySQL zero date: NULL where the column allows it (a lossy cast), refused where it does not. */
+static int zero_date(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
 		     sl_buf *reason)
+{
+	if (!cc->src->nullable)
+		return refuse(reason, v, "is a zero date in a NOT NULL column");
+	*out = sl_null();
+	*loss = SL_COPY_LOSS_ZERO_DATE;
+	return 0;
+}
+
+static int conv_date(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
+		     const sl_copy_conv *cx, sl_buf *reason)
 {
 	int32_t days = 0;
 	int64_t us;
@@ -465,7 +565,7 @@ static int conv_date(sl_value *out, const sl_value *v, const sl_cast_column *cc,
 		return refuse(reason, v, "is not a date");
 	case SL_V_INT:
 	case SL_V_DOUBLE:
-		if (!epoch_usec(v, &us) || us % SL_USEC_PER_DAY != 0)
+		if (!sl_read_epoch(v, &us) || us % SL_USEC_PER_DAY != 0)
 			return refuse(reason, v, "is not a date (an epoch number that is not a midnight)");
 		days = (int32_t)(us / SL_USEC_PER_DAY);
 		break;
@@ -478,15 +578,11 @@ static int conv_date(sl_value *out, const sl_value *v, const sl_cast_column *cc,
 	out->u.date = days;
 	return 0;
 zero:
-	if (cc->src->nullable) {
-		*out = sl_null();
-		return 0;
-	}
-	return refuse(reason, v, "is a zero date in a NOT NULL column");
+	return zero_date(out, loss, v, cc, reason);
 }
 
-static int conv_ts(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
-		   sl_buf *reason)
+static int conv_ts(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
+		   const sl_copy_conv *cx, sl_buf *reason)
 {
 	bool tz_target = cc->type.kind == SL_T_TIMESTAMPTZ;
 	int64_t us = 0;
@@ -514,8 +610,8 @@ static int conv_ts(sl_value *out, const sl_value *v, const sl_cast_column *cc, c
 		break;
 	case SL_V_INT:
 	case SL_V_DOUBLE:
-		if (!epoch_usec(v, &us))
-			return refuse(reason, v, "is not a timestamp (not an epoch in seconds or ms)");
+		if (!sl_read_epoch(v, &us))
+			return refuse(reason, v, "is not a timestamp (not an epoch number or a Julian day)");
 		zone = true;
 		break;
 	default:
@@ -530,11 +626,7 @@ static int conv_ts(sl_value *out, const sl_value *v, const sl_cast_column *cc, c
 	out->u.ts = us;
 	return 0;
 zero:
-	if (cc->src->nullable) {
-		*out = sl_null();
-		return 0;
-	}
-	return refuse(reason, v, "is a zero date in a NOT NULL column");
+	return zero_date(out, loss, v, cc, reason);
 }
 
 static int conv_time(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_buf *reason)
@@ -595,13 +687,24 @@ static int conv_uuid(sl_value *out, const sl_value *v, sl_buf *reason)
 	return refuse(reason, v, "is not a UUID");
 }
 
+/*
+ * A value for a JSON column: its JSON meaning whatever it is stored as
+ * (SQLite keeps a JSON number typed into a JSON column as an INTEGER or
+ * REAL): text and blobs are JSON text, numbers and booleans the JSON scalar.
+ */
 static int conv_json(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
 {
-	if (v->type == SL_V_JSON) {
-		*out = *v;
-		return 0;
-	}
-	if (v->type == SL_V_TEXT) {
+	sl_buf b = SL_BUF_INIT;
+	int rc = 0;
+	switch (v->type) {
+	case SL_V_JSON:
+		if (cx->source != SL_ENGINE_SQLITE) { /* the engine checked it */
+			*out = *v;
+			return 0;
+		}
+		/* fall through: SQLite's JSON columns hold any text */
+	case SL_V_TEXT:
+	case SL_V_BLOB: {
 		json_error_t err;
 		json_t *j = json_loadb(v->u.s.ptr, v->u.s.len, JSON_DECODE_ANY, &err);
 		if (!j)
@@ -610,7 +713,26 @@ static int conv_json(sl_value *out, const sl_value *v, const sl_copy_conv *cx, s
 		*out = sl_bytes(SL_V_JSON, v->u.s.ptr, v->u.s.len);
 		return 0;
 	}
-	return conv_text(out, v, cx, dst, reason);
+	case SL_V_DOUBLE:
+		if (!isfinite(v->u.d))
+			return refuse(reason, v, "is not a JSON number");
+		/* fall through */
+	case SL_V_INT:
+	case SL_V_BOOL:
+		rc = sl_value_format(&b, v);
+		break;
+	case SL_V_DECIMAL:
+		if (!is_plain_number(v->u.s.ptr, v->u.s.len))
+			return refuse(reason, v, "is not a JSON number");
+		rc = sl_buf_put(&b, v->u.s.ptr, v->u.s.len);
+		break;
+	default:
+		return conv_text(out, v, cx, dst, reason);
+	}
+	if (!rc)
+		rc = put_bytes(out, dst, SL_V_JSON, b.ptr, b.len);
+	sl_buf_free(&b);
+	return rc;
 }
 
 /* MySQL SET text "a,b" -> PostgreSQL array input {"a","b"}. */
@@ -783,9 +905,10 @@ static int conv_bit(sl_value *out, const sl_value *v, const sl_cast_column *cc, 
 	return 0;
 }
 
-int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
-		    sl_batch *dst, sl_buf *reason)
+int sl_copy_convert(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
+		    const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
 {
+	*loss = SL_COPY_LOSS_NONE;
 	if (v->type == SL_V_NULL || cx->same) {
 		*out = *v;
 		return 0;
@@ -794,13 +917,8 @@ int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc, 
 	sl_tkind sk = cc->src->type.kind;
 	if ((sk == SL_T_DATE || sk == SL_T_TIMESTAMP || sk == SL_T_TIMESTAMPTZ) && is_zero_date_text(v) &&
 	    cc->type.kind != SL_T_DATE && cc->type.kind != SL_T_TIMESTAMP &&
-	    cc->type.kind != SL_T_TIMESTAMPTZ) {
-		if (cc->src->nullable) {
-			*out = sl_null();
-			return 0;
-		}
-		return refuse(reason, v, "is a zero date in a NOT NULL column");
-	}
+	    cc->type.kind != SL_T_TIMESTAMPTZ)
+		return zero_date(out, loss, v, cc, reason);
 	if (sk == SL_T_UUID && v->type == SL_V_TEXT && cc->type.kind != SL_T_UUID) {
 		/* a UUID column kept as text (MySQL CHAR(36)): normalise "{A0EE...}", " a0ee... " */
 		sl_buf ignore = SL_BUF_INIT;
@@ -821,7 +939,7 @@ int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc, 
 		return conv_int(out, v, &cc->type, cx, dst, reason);
 	case SL_T_FLOAT32:
 	case SL_T_FLOAT64:
-		return conv_float(out, v, cx, reason);
+		return conv_float(out, loss, v, cc, cx, reason);
 	case SL_T_DECIMAL:
 		if (v->type == SL_V_TEXT && sk == SL_T_OTHER && v->u.s.len &&
 		    memchr(v->u.s.ptr, '$', v->u.s.len)) {
@@ -833,13 +951,13 @@ int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc, 
 					rc = sl_buf_putc(&b, v->u.s.ptr[i]);
 			sl_value t = sl_bytes(SL_V_TEXT, b.ptr ? b.ptr : "", b.len);
 			if (!rc)
-				rc = conv_decimal(out, &t, cx, dst, reason);
+				rc = conv_decimal(out, loss, &t, cc, cx, dst, reason);
 			if (rc == 0 && out->u.s.ptr == b.ptr)
 				rc = put_bytes(out, dst, SL_V_DECIMAL, b.ptr, b.len);
 			sl_buf_free(&b);
 			return rc;
 		}
-		return conv_decimal(out, v, cx, dst, reason);
+		return conv_decimal(out, loss, v, cc, cx, dst, reason);
 	case SL_T_CHAR:
 	case SL_T_VARCHAR:
 	case SL_T_TEXT:
@@ -857,10 +975,10 @@ int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc, 
 	case SL_T_GEOMETRY:
 		return conv_blob(out, v, dst, reason);
 	case SL_T_DATE:
-		return conv_date(out, v, cc, cx, reason);
+		return conv_date(out, loss, v, cc, cx, reason);
 	case SL_T_TIMESTAMP:
 	case SL_T_TIMESTAMPTZ:
-		return conv_ts(out, v, cc, cx, reason);
+		return conv_ts(out, loss, v, cc, cx, reason);
 	case SL_T_TIME:
 		return conv_time(out, v, cx, reason);
 	case SL_T_UUID:
@@ -880,4 +998,28 @@ int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc, 
 		*out = *v;
 		return 0;
 	}
+}
+
+const char *sl_copy_loss_name(sl_copy_loss k)
+{
+	static const char *const n[SL_COPY_LOSS__N] = {
+		[SL_COPY_LOSS_NONE] = "none",
+		[SL_COPY_LOSS_ZERO_DATE] = "zero_date_to_null",
+		[SL_COPY_LOSS_SCALE] = "rounded_to_scale",
+		[SL_COPY_LOSS_SINGLE] = "rounded_to_single_precision",
+		[SL_COPY_LOSS_DOUBLE] = "rounded_to_double",
+	};
+	return (unsigned)k < SL_COPY_LOSS__N ? n[k] : "?";
+}
+
+const char *sl_copy_loss_text(sl_copy_loss k)
+{
+	static const char *const t[SL_COPY_LOSS__N] = {
+		[SL_COPY_LOSS_NONE] = "unchanged",
+		[SL_COPY_LOSS_ZERO_DATE] = "MySQL zero date became NULL",
+		[SL_COPY_LOSS_SCALE] = "rounded to the column's scale",
+		[SL_COPY_LOSS_SINGLE] = "rounded to single precision",
+		[SL_COPY_LOSS_DOUBLE] = "decimal digits beyond a double's precision rounded",
+	};
+	return (unsigned)k < SL_COPY_LOSS__N ? t[k] : "?";
 }

@@ -59,12 +59,13 @@ typedef struct sl_copy_conv {
 
 /*
  * Converts source value v for cast column cc. Payload bytes that must be made
- * go to dst's arena; otherwise out borrows v's. Returns 0 (converted), 1 when
- * the value is refused (the reason appended to reason, lowercase, naming the
- * value), or a negative SL_E* code.
+ * go to dst's arena; otherwise out borrows v's. Returns 0 (converted; *loss
+ * says which lossy cast changed the value, SL_COPY_LOSS_NONE when none), 1
+ * when the value is refused (the reason appended to reason, lowercase, naming
+ * the value), or a negative SL_E* code.
  */
-int sl_copy_convert(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
-		    sl_batch *dst, sl_buf *reason);
+int sl_copy_convert(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
+		    const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason);
 /* A short display of v for messages and the rejects table (truncated to max bytes). */
 int sl_copy_value_text(sl_buf *out, const sl_value *v, size_t max);
 
@@ -76,6 +77,7 @@ typedef struct sl_copy_part {
 	int64_t lo, hi; /* key range [lo, hi) */
 	char *last_key; /* JSON array of [type, text] pairs, NULL: nothing yet */
 	int64_t read, written, rejected;
+	char *losses; /* JSON {"column": {"rounded_to_scale": n, ...}}, NULL: none */
 	bool done;
 	int64_t expected;
 } sl_copy_part;

@@ -10,11 +10,17 @@
  * errors (SL_EDB, SL_EINVALID) are bisected; a lost connection ends the
  * part, and the state committed so far is what --resume continues from.
  *
+ * A row with values the conversions refuse is rejected with one record per
+ * refused column. Values converted by a lossy cast are counted per column
+ * and kind (sl_copy_loss) for the rows written, and the counts are saved
+ * with the checkpoint, as JSON in the part's state row.
+ *
  * Memory: one source batch (at most batch_rows rows or about batch_bytes
  * bytes, whichever comes first) and its converted copy.
  */
 #include "copy_int.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +47,12 @@ typedef struct pump {
 	size_t cap_srcrow;
 	reject *rej;
 	size_t nrej, cap_rej;
-	int64_t written; /* rows written in this batch */
+	int64_t written;  /* rows written in this batch */
+	int64_t rejected; /* rows rejected in this batch (a row may have several reject records) */
+	/* lossy casts, [j * SL_COPY_LOSS__N + kind] for written column j: the part's and this batch's */
+	int64_t *loss, *bloss;
+	sl_copy_loss *row_loss; /* the current row's, per written column */
+	sl_batch scratch;       /* a refused row converted again, to take back its counts */
 } pump;
 
 static bool is_fatal(int rc)
@@ -79,10 +90,48 @@ static void clear_rejects(pump *pm)
 	pm->nrej = 0;
 }
 
-/* Converts the source batch into pm->out; refused rows become rejects. */
-static int convert_batch(pump *pm)
+/*
+ * Converts source row r into o (values in dst's arena), filling
+ * pm->row_loss. Every refused column becomes a reject when record is set;
+ * returns 1 when any was refused, 0, or SL_E*.
+ */
+static int convert_row(pump *pm, size_t r, sl_value *o, sl_batch *dst, bool record, sl_buf *reason,
+		       sl_buf *val)
 {
 	const sl_copy_tplan *t = pm->t;
+	const sl_value *row = sl_batch_row(&pm->in, r);
+	int rc = 0;
+	bool refused = false;
+	for (size_t j = 0; !rc && j < t->nwcols; j++) {
+		const sl_cast_column *cc = &t->cast->columns[t->wcols[j]];
+		sl_buf_clear(reason);
+		int c = sl_copy_convert(&o[j], &pm->row_loss[j], &row[j], cc, &pm->cx, dst, reason);
+		if (c < 0) {
+			rc = c;
+		} else if (c > 0) {
+			refused = true;
+			pm->row_loss[j] = SL_COPY_LOSS_NONE;
+			sl_buf_clear(val);
+			if (record)
+				rc = sl_copy_value_text(val, &row[j], SL_COPY_REJECT_VALUE_MAX);
+			if (!rc && record)
+				rc = add_reject(pm, r, cc->src->name, sl_buf_cstr(val), sl_buf_cstr(reason));
+		}
+	}
+	return rc ? rc : refused;
+}
+
+/* Adds (sign 1) or takes back (-1) the current row's lossy casts in the batch's counts. */
+static void count_row_loss(pump *pm, int64_t sign)
+{
+	for (size_t j = 0; j < pm->t->nwcols; j++)
+		if (pm->row_loss[j] != SL_COPY_LOSS_NONE)
+			pm->bloss[j * SL_COPY_LOSS__N + pm->row_loss[j]] += sign;
+}
+
+/* Converts the source batch into pm->out; rows with refused values become rejects. */
+static int convert_batch(pump *pm)
+{
 	sl_buf reason = SL_BUF_INIT, val = SL_BUF_INIT;
 	int rc = 0;
 	sl_batch_reset(&pm->out);
@@ -94,40 +143,38 @@ static int convert_batch(pump *pm)
 		pm->cap_srcrow = pm->in.nrows;
 	}
 	for (size_t r = 0; !rc && r < pm->in.nrows; r++) {
-		const sl_value *row = sl_batch_row(&pm->in, r);
 		sl_value *o = sl_batch_add_row(&pm->out);
 		if (!o) {
 			rc = sl_error_nomem();
 			break;
 		}
-		bool refused = false;
-		for (size_t j = 0; !rc && j < t->nwcols; j++) {
-			const sl_cast_column *cc = &t->cast->columns[t->wcols[j]];
-			sl_value cv;
-			sl_buf_clear(&reason);
-			int c = sl_copy_convert(&cv, &row[j], cc, &pm->cx, &pm->out, &reason);
-			if (c < 0) {
-				rc = c;
-			} else if (c > 0) {
-				sl_buf_clear(&val);
-				rc = sl_copy_value_text(&val, &row[j], SL_COPY_REJECT_VALUE_MAX);
-				if (!rc)
-					rc = add_reject(pm, r, cc->src->name, sl_buf_cstr(&val),
-							sl_buf_cstr(&reason));
-				refused = true;
-				break;
-			} else {
-				o[j] = cv;
-			}
-		}
-		if (refused)
+		rc = convert_row(pm, r, o, &pm->out, true, &reason, &val);
+		if (rc == 1) {
 			pm->out.nrows--;
-		else
+			pm->rejected++;
+			rc = 0;
+		} else if (!rc) {
 			pm->srcrow[pm->out.nrows - 1] = r;
+			count_row_loss(pm, 1);
+		}
 	}
 	sl_buf_free(&reason);
 	sl_buf_free(&val);
 	return rc;
+}
+
+/* A row the target refused is not written: its lossy casts are not counted. */
+static int uncount_row(pump *pm, size_t r)
+{
+	sl_buf reason = SL_BUF_INIT, val = SL_BUF_INIT;
+	sl_batch_reset(&pm->scratch);
+	sl_value *o = sl_batch_add_row(&pm->scratch);
+	int rc = o ? convert_row(pm, r, o, &pm->scratch, false, &reason, &val) : sl_error_nomem();
+	if (rc == 0)
+		count_row_loss(pm, -1);
+	sl_buf_free(&reason);
+	sl_buf_free(&val);
+	return rc < 0 ? rc : 0;
 }
 
 static int write_rows(pump *pm, size_t lo, size_t hi)
@@ -193,6 +240,9 @@ static int write_range(pump *pm, size_t lo, size_t hi)
 			rc = sl_copy_value_text(&reason, &m, 1000);
 		if (!rc)
 			rc = add_reject(pm, pm->srcrow[lo], NULL, NULL, sl_buf_cstr(&reason));
+		if (!rc)
+			rc = uncount_row(pm, pm->srcrow[lo]);
+		pm->rejected++;
 		sl_buf_free(&reason);
 	} else if (!rc) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -297,10 +347,63 @@ static void emit(pump *pm, sl_copy_event_kind kind)
 	sl_copy_emit(pm->sh, &ev);
 }
 
+/* The part's lossy counts as JSON {"column": {"kind": n}} into p->losses (NULL when none). */
+static int save_losses(pump *pm)
+{
+	const sl_copy_tplan *t = pm->t;
+	json_t *o = json_object();
+	int rc = o ? 0 : sl_error_nomem();
+	bool any = false;
+	for (size_t j = 0; !rc && j < t->nwcols; j++) {
+		json_t *col = NULL;
+		for (int k = 1; !rc && k < SL_COPY_LOSS__N; k++) {
+			int64_t n = pm->loss[j * SL_COPY_LOSS__N + (size_t)k];
+			if (!n)
+				continue;
+			if (!col && (!(col = json_object()) ||
+				     json_object_set_new(o, t->cast->columns[t->wcols[j]].src->name, col)))
+				rc = sl_error_nomem();
+			if (!rc &&
+			    json_object_set_new(col, sl_copy_loss_name((sl_copy_loss)k), json_integer(n)))
+				rc = sl_error_nomem();
+			any = true;
+		}
+	}
+	char *txt = !rc && any ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (!rc && any && !txt)
+		rc = sl_error_nomem();
+	if (!rc) {
+		free(pm->p->losses);
+		pm->p->losses = txt;
+	}
+	json_decref(o);
+	return rc;
+}
+
+/* The counts a resumed part had saved (p->losses), back into pm->loss. */
+static void load_losses(pump *pm)
+{
+	const sl_copy_tplan *t = pm->t;
+	json_error_t err;
+	json_t *o = pm->p->losses ? json_loads(pm->p->losses, 0, &err) : NULL;
+	for (size_t j = 0; o && j < t->nwcols; j++) {
+		json_t *col = json_object_get(o, t->cast->columns[t->wcols[j]].src->name);
+		for (int k = 1; col && k < SL_COPY_LOSS__N; k++) {
+			json_t *n = json_object_get(col, sl_copy_loss_name((sl_copy_loss)k));
+			if (json_is_integer(n))
+				pm->loss[j * SL_COPY_LOSS__N + (size_t)k] = json_integer_value(n);
+		}
+	}
+	json_decref(o);
+}
+
 /* One batch: convert, write (bisecting refusals), rejects. In the open transaction. */
 static int load_batch(pump *pm)
 {
+	size_t nl = pm->t->nwcols * SL_COPY_LOSS__N;
 	pm->written = 0;
+	pm->rejected = 0;
+	memset(pm->bloss, 0, nl * sizeof(*pm->bloss));
 	clear_rejects(pm);
 	int rc = convert_batch(pm);
 	if (!rc && pm->t->nwcols)
@@ -312,9 +415,13 @@ static int load_batch(pump *pm)
 	if (!rc) {
 		pm->p->read += (int64_t)pm->in.nrows;
 		pm->p->written += pm->written;
-		pm->p->rejected += (int64_t)pm->nrej;
+		pm->p->rejected += pm->rejected;
+		for (size_t i = 0; i < nl; i++)
+			pm->loss[i] += pm->bloss[i];
 		rc = last_key(pm);
 	}
+	if (!rc)
+		rc = save_losses(pm);
 	return rc;
 }
 
@@ -351,6 +458,7 @@ static int run_part(pump *pm)
 	if (!rc && keyless) {
 		/* reloaded whole, in one transaction */
 		pm->p->read = pm->p->written = pm->p->rejected = 0;
+		memset(pm->loss, 0, pm->t->nwcols * SL_COPY_LOSS__N * sizeof(*pm->loss));
 		rc = sl_conn_begin(pm->dst);
 		if (!rc)
 			rc = empty_target(pm);
@@ -382,7 +490,7 @@ static int run_part(pump *pm)
 			rc = sl_conn_commit(pm->dst);
 		if (rc)
 			goto done;
-		bool over = sl_copy_add_rejects(pm->sh, (int64_t)pm->nrej);
+		bool over = sl_copy_add_rejects(pm->sh, pm->rejected);
 		emit(pm, SL_COPY_EV_PROGRESS);
 		if (over && !keyless) {
 			rc = SL_EINTERRUPTED;
@@ -416,6 +524,8 @@ done:
 		free(msg);
 		if (keyless) {
 			pm->p->read = pm->p->written = pm->p->rejected = 0;
+			free(pm->p->losses);
+			pm->p->losses = NULL;
 		}
 	}
 	sl_cursor_close(cur);
@@ -442,9 +552,19 @@ int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_t
 	pm.cx.target = sl_conn_engine(dst);
 	pm.cx.target_caps = sl_conn_caps(dst);
 	pm.cx.same = pm.cx.source == pm.cx.target;
-	rc = sl_batch_init(&pm.in, ncols_in ? ncols_in : 1, 1024);
+	size_t nl = (t->nwcols ? t->nwcols : 1) * SL_COPY_LOSS__N;
+	pm.loss = calloc(nl, sizeof(*pm.loss));
+	pm.bloss = calloc(nl, sizeof(*pm.bloss));
+	pm.row_loss = calloc(t->nwcols ? t->nwcols : 1, sizeof(*pm.row_loss));
+	rc = pm.loss && pm.bloss && pm.row_loss ? 0 : sl_error_nomem();
+	if (!rc)
+		rc = sl_batch_init(&pm.in, ncols_in ? ncols_in : 1, 1024);
 	if (!rc)
 		rc = sl_batch_init(&pm.out, t->nwcols ? t->nwcols : 1, 1024);
+	if (!rc)
+		rc = sl_batch_init(&pm.scratch, t->nwcols ? t->nwcols : 1, 1);
+	if (!rc)
+		load_losses(&pm);
 	if (!rc)
 		rc = run_part(&pm);
 	if (rc && rc != SL_EINTERRUPTED)
@@ -454,5 +574,9 @@ int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_t
 	free(pm.srcrow);
 	sl_batch_free(&pm.in);
 	sl_batch_free(&pm.out);
+	sl_batch_free(&pm.scratch);
+	free(pm.loss);
+	free(pm.bloss);
+	free(pm.row_loss);
 	return rc;
 }

@@ -1016,6 +1016,46 @@ static int walk_phases(run *r, int phase, int stmt)
 
 /* ---- results ---- */
 
+/* Adds n values of column/kind to the table's loss counts. */
+static int add_loss(sl_copy_table_result *tr, const char *column, sl_copy_loss kind, int64_t n)
+{
+	for (size_t i = 0; i < tr->nlosses; i++)
+		if (tr->losses[i].kind == kind && strcmp(tr->losses[i].column, column) == 0) {
+			tr->losses[i].values += n;
+			tr->changed += n;
+			return 0;
+		}
+	sl_copy_loss_count *l = realloc(tr->losses, (tr->nlosses + 1) * sizeof(*l));
+	if (!l)
+		return sl_error_nomem();
+	tr->losses = l;
+	l[tr->nlosses] = (sl_copy_loss_count){ .column = strdup(column), .kind = kind, .values = n };
+	if (!l[tr->nlosses].column)
+		return sl_error_nomem();
+	tr->nlosses++;
+	tr->changed += n;
+	return 0;
+}
+
+/* A part's saved counts ({"column": {"kind": n}}) into the table's result. */
+static int add_part_losses(sl_copy_table_result *tr, const char *losses)
+{
+	json_error_t err;
+	json_t *o = losses ? json_loads(losses, 0, &err) : NULL, *col;
+	const char *cname;
+	int rc = 0;
+	json_object_foreach(o, cname, col)
+	{
+		for (int k = 1; !rc && k < SL_COPY_LOSS__N; k++) {
+			json_t *n = json_object_get(col, sl_copy_loss_name((sl_copy_loss)k));
+			if (json_is_integer(n) && json_integer_value(n) > 0)
+				rc = add_loss(tr, cname, (sl_copy_loss)k, json_integer_value(n));
+		}
+	}
+	json_decref(o);
+	return rc;
+}
+
 static int fill_result(run *r)
 {
 	sl_copy_result *res = r->res;
@@ -1034,7 +1074,8 @@ static int fill_result(run *r)
 			sl_copy_parts_free(parts, np);
 		return sl_error_nomem();
 	}
-	for (size_t i = 0; i < r->plan->ntables; i++) {
+	int rc = 0;
+	for (size_t i = 0; !rc && i < r->plan->ntables; i++) {
 		const sl_copy_tplan *t = &r->plan->tables[i];
 		sl_copy_table_result *tr = &res->tables[res->ntables++];
 		tr->table = strdup(t->src->name);
@@ -1049,16 +1090,19 @@ static int fill_result(run *r)
 			tr->written += parts[j].written;
 			tr->rejected += parts[j].rejected;
 			tr->done = tr->done && parts[j].done;
+			if (!rc)
+				rc = add_part_losses(tr, parts[j].losses);
 		}
 		if (!tr->nparts)
 			tr->done = false;
 		res->read += tr->read;
 		res->written += tr->written;
 		res->rejected += tr->rejected;
+		res->changed += tr->changed;
 	}
 	if (parts != r->parts)
 		sl_copy_parts_free(parts, np);
-	return 0;
+	return rc;
 }
 
 void sl_copy_result_free(sl_copy_result *r)
@@ -1068,6 +1112,9 @@ void sl_copy_result_free(sl_copy_result *r)
 	for (size_t i = 0; i < r->ntables; i++) {
 		free(r->tables[i].table);
 		free(r->tables[i].target);
+		for (size_t k = 0; k < r->tables[i].nlosses; k++)
+			free(r->tables[i].losses[k].column);
+		free(r->tables[i].losses);
 	}
 	for (size_t i = 0; i < r->nviolations; i++) {
 		free(r->violations[i].table);
@@ -1092,11 +1139,20 @@ int sl_copy_result_json(sl_buf *out, const sl_copy_result *r)
 	}
 	for (size_t i = 0; i < r->ntables; i++) {
 		const sl_copy_table_result *t = &r->tables[i];
+		json_t *losses = json_array();
+		for (size_t k = 0; losses && k < t->nlosses; k++)
+			json_array_append_new(losses,
+					      json_pack("{s:s,s:s,s:s,s:I}", "column", t->losses[k].column,
+							"cast", sl_copy_loss_name(t->losses[k].kind), "what",
+							sl_copy_loss_text(t->losses[k].kind), "values",
+							(json_int_t)t->losses[k].values));
 		json_array_append_new(tables,
-				      json_pack("{s:s,s:s,s:I,s:I,s:I,s:i,s:b,s:b}", "table", t->table,
-						"target", t->target, "read", (json_int_t)t->read, "written",
-						(json_int_t)t->written, "rejected", (json_int_t)t->rejected,
-						"parts", t->nparts, "keyless", t->keyless, "done", t->done));
+				      json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o*,s:i,s:b,s:b}", "table",
+						t->table, "target", t->target, "read", (json_int_t)t->read,
+						"written", (json_int_t)t->written, "rejected",
+						(json_int_t)t->rejected, "changed", (json_int_t)t->changed,
+						"losses", losses, "parts", t->nparts, "keyless", t->keyless,
+						"done", t->done));
 	}
 	for (size_t i = 0; i < r->nviolations; i++) {
 		const sl_copy_violation *v = &r->violations[i];
@@ -1110,6 +1166,7 @@ int sl_copy_result_json(sl_buf *out, const sl_copy_result *r)
 	json_object_set_new(o, "read", json_integer(r->read));
 	json_object_set_new(o, "written", json_integer(r->written));
 	json_object_set_new(o, "rejected", json_integer(r->rejected));
+	json_object_set_new(o, "changed", json_integer(r->changed));
 	json_object_set_new(o, "not_translated", json_integer((json_int_t)r->not_translated));
 	json_object_set_new(o, "seconds", json_real(r->seconds));
 	json_object_set_new(o, "tables", tables);

@@ -2,8 +2,9 @@
  * state.c - the copy's own tables in the TARGET database (docs/copy.md):
  *
  *   sluice_copy_state: one row per table part (tbl, part) with its key range,
- *     the last key committed (JSON [[type, text], ...]) and the row counts,
- *     plus the run row (tbl = '', part = -1) whose status is the next phase.
+ *     the last key committed (JSON [[type, text], ...]), the row counts and
+ *     the values changed by lossy casts (JSON {"column": {"kind": n}}), plus
+ *     the run row (tbl = '', part = -1) whose status is the next phase.
  *   sluice_rejects: one row per refused value or row.
  *
  * Checkpoint and reject rows are written in the caller's transaction, the
@@ -50,9 +51,16 @@ int sl_copy_state_create(sl_conn *c)
 		    "nparts INTEGER NOT NULL, status VARCHAR(32) NOT NULL, range_lo BIGINT, range_hi BIGINT, "
 		    "last_key TEXT, rows_read BIGINT NOT NULL, rows_written BIGINT NOT NULL, "
 		    "rows_rejected BIGINT NOT NULL, expected BIGINT, updated_at VARCHAR(32), "
-		    "PRIMARY KEY (tbl, part))");
+		    "losses TEXT, PRIMARY KEY (tbl, part))");
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
+	/* a state table an earlier version made has no losses column yet (outside any transaction) */
+	int64_t n = 0;
+	if (!rc &&
+	    sl_conn_query_int(c, "SELECT count(losses) FROM " SL_COPY_STATE_TABLE " WHERE 1 = 0", &n) != 0) {
+		sl_error_clear();
+		rc = sl_conn_exec(c, "ALTER TABLE " SL_COPY_STATE_TABLE " ADD COLUMN losses TEXT");
+	}
 	sl_buf_clear(&b);
 	if (!rc)
 		rc = sl_buf_printf(&b,
@@ -212,6 +220,7 @@ void sl_copy_parts_free(sl_copy_part *p, size_t n)
 	for (size_t i = 0; p && i < n; i++) {
 		free(p[i].table);
 		free(p[i].last_key);
+		free(p[i].losses);
 	}
 	free(p);
 }
@@ -224,13 +233,13 @@ int sl_copy_state_parts(sl_conn *c, sl_copy_part **out, size_t *n)
 	size_t np = 0, cap = 0;
 	int rc = sl_conn_query(&cur, c,
 			       "SELECT tbl, part, nparts, status, range_lo, range_hi, last_key, rows_read, "
-			       "rows_written, rows_rejected, expected FROM " SL_COPY_STATE_TABLE
+			       "rows_written, rows_rejected, expected, losses FROM " SL_COPY_STATE_TABLE
 			       " WHERE part >= 0 ORDER BY tbl, part");
 	*out = NULL;
 	*n = 0;
 	if (rc)
 		goto done;
-	rc = sl_batch_init(&b, 11, 256);
+	rc = sl_batch_init(&b, 12, 256);
 	for (;;) {
 		if (rc)
 			goto done;
@@ -270,6 +279,7 @@ int sl_copy_state_parts(sl_conn *c, sl_copy_part **out, size_t *n)
 			p->written = val_i64(&row[8]);
 			p->rejected = val_i64(&row[9]);
 			p->expected = row[10].type == SL_V_NULL ? -1 : val_i64(&row[10]);
+			p->losses = dup_val(&row[11]);
 			if (!p->table)
 				p->table = strdup("");
 		}
@@ -293,6 +303,10 @@ int sl_copy_state_save(sl_conn *c, const sl_copy_part *p)
 			       p->done ? "done" : "loading");
 	if (!rc)
 		rc = q_text(c, &b, p->last_key);
+	if (!rc)
+		rc = sl_buf_puts(&b, ", losses = ");
+	if (!rc)
+		rc = q_text(c, &b, p->losses);
 	if (!rc)
 		rc = sl_buf_printf(&b,
 				   ", rows_read = %" PRId64 ", rows_written = %" PRId64

@@ -155,6 +155,7 @@ static const struct name_kind known_types[] = {
 	{ "UUID", SL_T_UUID },
 	{ "JSON", SL_T_JSON },
 	{ "JSONB", SL_T_JSON },
+	{ "BIT", SL_T_BIT },
 };
 
 /* SQLite's own affinity rules (datatype3.html section 3.1), as a last resort. */
@@ -281,6 +282,9 @@ void sl_sqlite_decl_type(const char *decl, sl_type *out, char *elem, size_t cap)
 	case SL_T_VARCHAR:
 	case SL_T_BLOB:
 		out->length = nargs ? args[0] : 0;
+		break;
+	case SL_T_BIT:
+		out->length = nargs ? args[0] : 1; /* BIT alone is BIT(1), as in MySQL and PostgreSQL */
 		break;
 	case SL_T_TIMESTAMP:
 	case SL_T_TIMESTAMPTZ:

@@ -116,6 +116,12 @@ static void test_integers_and_bools(void **state)
 	expect_enc(sl_int(1), &b, NULL, "B4:true");
 	expect_enc(sl_int(2), &b, NULL, "#1:2");
 	EQ(sl_bool(true), sl_text("t"), &b, NULL);
+	/* the words the copy reads as booleans (sl_read_bool), in any case */
+	EQ(sl_bool(true), sl_text("yes"), &b, NULL);
+	EQ(sl_bool(false), sl_text("No"), &b, NULL);
+	EQ(sl_bool(true), sl_text("Y"), &b, NULL);
+	EQ(sl_bool(false), sl_text("off"), &b, NULL);
+	NE(sl_bool(true), sl_text("yess"), &b, NULL);
 	/* without a BOOL kind, a bool and an int differ */
 	NE(sl_bool(true), sl_int(1), NULL, NULL);
 	/* bigint unsigned beyond int64 arrives as a decimal */
@@ -330,19 +336,27 @@ static void test_temporals(void **state)
 	expect_enc(utc, &tz, NULL, "Z27:2024-03-01T10:00:00.000000Z");
 	/* a naive value in a timestamptz column is UTC */
 	EQ(utc, tsv(SL_V_TIMESTAMP, "2024-03-01 10:00:00"), &tz, NULL);
-	/* naive and zoned stay different kinds in a naive column */
-	NE(tsv(SL_V_TIMESTAMPTZ, "2024-03-01 10:00:00Z"), tsv(SL_V_TIMESTAMP, "2024-03-01 10:00:00"), &ts,
+	/* a zoned value in a naive column (SQLite text with an offset) is its UTC wall clock, as the
+	 * copy writes it */
+	EQ(tsv(SL_V_TIMESTAMPTZ, "2024-03-01 10:00:00Z"), tsv(SL_V_TIMESTAMP, "2024-03-01 10:00:00"), &ts,
 	   NULL);
-	/* epoch seconds (SQLite) */
+	EQ(sl_text("2024-03-01 12:00:00+02:00"), tsv(SL_V_TIMESTAMP, "2024-03-01 10:00:00"), &ts, NULL);
+	NE(sl_text("2024-03-01 12:00:00+02:00"), tsv(SL_V_TIMESTAMP, "2024-03-01 12:00:00"), &ts, NULL);
+	/* epoch numbers (SQLite), read as the copy reads them: seconds, ms, us, Julian days */
 	EQ(sl_int(0), tsv(SL_V_TIMESTAMP, "1970-01-01 00:00:00"), &ts, NULL);
 	EQ(sl_int(1709287200), utc, &tz, NULL);
 	EQ(sl_double(1709287200.5), tsv(SL_V_TIMESTAMPTZ, "2024-03-01 10:00:00.5Z"), &tz, NULL);
+	EQ(sl_int(1709287200000), utc, &tz, NULL);
+	EQ(sl_int(1709287200000000), utc, &tz, NULL);
+	EQ(sl_double(2460370.875), tsv(SL_V_TIMESTAMPTZ, "2024-03-01 09:00:00Z"), &tz, NULL); /* Julian day */
+	EQ(sl_double(2460310.5), tsv(SL_V_TIMESTAMP, "2024-01-01 00:00:00"), &ts, NULL);
 	sl_canon_opts noep = SL_CANON_OPTS_INIT;
 	noep.epoch = SL_CANON_EPOCH_NONE;
 	NE(sl_int(1709287200), utc, &tz, &noep);
-	sl_canon_opts autoep = SL_CANON_OPTS_INIT;
-	autoep.epoch = SL_CANON_EPOCH_AUTO;
-	EQ(sl_int(1709287200000), utc, &tz, &autoep);
+	sl_canon_opts secs = SL_CANON_OPTS_INIT;
+	secs.epoch = SL_CANON_EPOCH_SECONDS;
+	NE(sl_int(1709287200000), utc, &tz, &secs);
+	EQ(sl_int(1709287200), utc, &tz, &secs);
 	/* precision: truncate both sides */
 	sl_canon_opts p0 = SL_CANON_OPTS_INIT;
 	p0.timestamp_precision = 0;
@@ -416,6 +430,40 @@ static void test_json(void **state)
 	NE(json("{oops"), json("{ oops"), &j, NULL);
 	/* a value of type json in an untyped column is canonical too */
 	EQ(json("{\"b\":1,\"a\":2}"), json("{\"a\":2,\"b\":1}"), NULL, NULL);
+	/* SQLite keeps a JSON number as INTEGER or REAL: it is that JSON number */
+	EQ(sl_double(123.5), json("123.5"), &j, NULL);
+	expect_enc(sl_double(123.5), &j, NULL, "J5:123.5");
+	EQ(sl_int(123), json("123"), &j, NULL);
+	EQ(sl_int(123), json("123.0"), &j, NULL);
+	EQ(sl_double(-0.25), json("-2.5e-1"), &j, NULL);
+	EQ(sl_double(1e300), json("1e300"), &j, NULL);
+	NE(sl_double(123.5), json("\"123.5\""), &j, NULL);
+	EQ(sl_bool(true), json("true"), &j, NULL);
+	EQ(dec("12.50"), json("12.5"), &j, NULL);
+	/* a blob holding JSON text is that document */
+	EQ(sl_bytes(SL_V_BLOB, "{\"a\": 1}", 8), json("{\"a\":1}"), &j, NULL);
+	/* no JSON number: compared as itself */
+	expect_enc(sl_double(NAN), &j, NULL, "F3:NaN");
+}
+
+/* A bit string compares by the number its bits spell, however it arrives. */
+static void test_bits(void **state)
+{
+	(void)state;
+	sl_canon_col b = col_of(SL_T_BIT);
+	EQ(sl_int(0), sl_text("0"), &b, NULL);
+	EQ(sl_int(1), sl_text("1"), &b, NULL);
+	EQ(sl_int(5), sl_text("00000101"), &b, NULL);
+	EQ(sl_int(21), sl_text("10101"), &b, NULL);
+	expect_enc(sl_text("10101"), &b, NULL, "#2:21");
+	NE(sl_int(5), sl_text("00000110"), &b, NULL);
+	/* BIT(64): MySQL sends values beyond 2^63 as decimals; a signed read is the same bits */
+	EQ(dec("18446744073709551615"),
+	   sl_text("1111111111111111111111111111111111111111111111111111111111111111"), &b, NULL);
+	EQ(sl_int(-1), dec("18446744073709551615"), &b, NULL);
+	EQ(sl_bytes(SL_V_BLOB, "\x01\x00", 2), sl_int(256), &b, NULL);
+	/* not a bit string: itself */
+	expect_enc(sl_text("12"), &b, NULL, "T2:12");
 }
 
 static void test_merge(void **state)
@@ -545,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_temporals),
 		cmocka_unit_test(test_uuids),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_bits),
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_key_order),
 		cmocka_unit_test(test_row_hash),

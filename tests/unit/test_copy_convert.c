@@ -15,6 +15,7 @@ typedef struct fx {
 	sl_copy_conv cx;
 	sl_batch dst;
 	sl_buf reason;
+	sl_copy_loss loss; /* of the last conversion */
 } fx;
 
 static void setup(fx *f, sl_tkind from, sl_tkind to, sl_engine target, bool nullable)
@@ -35,7 +36,7 @@ static void setup(fx *f, sl_tkind from, sl_tkind to, sl_engine target, bool null
 static int conv(fx *f, sl_value *out, sl_value in)
 {
 	sl_buf_clear(&f->reason);
-	return sl_copy_convert(out, &in, &f->cc, &f->cx, &f->dst, &f->reason);
+	return sl_copy_convert(out, &f->loss, &in, &f->cc, &f->cx, &f->dst, &f->reason);
 }
 
 static void done(fx *f)
@@ -66,8 +67,17 @@ static void zero_dates(void **state)
 	setup(&f, SL_T_DATE, SL_T_DATE, SL_ENGINE_POSTGRES, true);
 	assert_int_equal(conv(&f, &o, sl_text("0000-00-00")), 0);
 	assert_int_equal(o.type, SL_V_NULL);
+	assert_int_equal(f.loss, SL_COPY_LOSS_ZERO_DATE);
 	assert_int_equal(conv(&f, &o, sl_text("2020-00-15")), 0);
 	assert_int_equal(o.type, SL_V_NULL);
+	assert_int_equal(f.loss, SL_COPY_LOSS_ZERO_DATE);
+	assert_int_equal(conv(&f, &o, sl_text("2020-01-15")), 0);
+	assert_int_equal(f.loss, SL_COPY_LOSS_NONE);
+	done(&f);
+	/* into a text column the zero date is counted too */
+	setup(&f, SL_T_TIMESTAMP, SL_T_TEXT, SL_ENGINE_SQLITE, true);
+	assert_int_equal(conv(&f, &o, sl_text("0000-00-00 00:00:00")), 0);
+	assert_true(o.type == SL_V_NULL && f.loss == SL_COPY_LOSS_ZERO_DATE);
 	done(&f);
 	setup(&f, SL_T_DATE, SL_T_DATE, SL_ENGINE_POSTGRES, false);
 	assert_int_equal(conv(&f, &o, sl_text("0000-00-00")), 1);
@@ -136,6 +146,93 @@ static void sets_uuids_epochs(void **state)
 	done(&f);
 }
 
+/* SQLite's loose storage: JSON numbers, blobs, boolean words, Julian days and microseconds. */
+static void loose_storage(void **state)
+{
+	(void)state;
+	fx f;
+	sl_value o;
+	setup(&f, SL_T_JSON, SL_T_JSON, SL_ENGINE_POSTGRES, true);
+	f.cx.source = SL_ENGINE_SQLITE;
+	assert_int_equal(conv(&f, &o, sl_double(123.5)), 0);
+	assert_true(o.type == SL_V_JSON && o.u.s.len == 5 && memcmp(o.u.s.ptr, "123.5", 5) == 0);
+	assert_int_equal(conv(&f, &o, sl_int(-7)), 0);
+	assert_true(o.type == SL_V_JSON && o.u.s.len == 2 && memcmp(o.u.s.ptr, "-7", 2) == 0);
+	assert_int_equal(conv(&f, &o, sl_bytes(SL_V_BLOB, "[1, 2]", 6)), 0);
+	assert_int_equal(o.type, SL_V_JSON);
+	assert_int_equal(conv(&f, &o, sl_double(NAN)), 1);
+	assert_string_equal(sl_buf_cstr(&f.reason), "NaN is not a JSON number");
+	/* SQLite hands a JSON column's text over as JSON unchecked: the copy checks it */
+	assert_int_equal(conv(&f, &o, sl_bytes(SL_V_JSON, "{broken", 7)), 1);
+	assert_string_equal(sl_buf_cstr(&f.reason), "\"{broken\" is not valid JSON");
+	done(&f);
+	setup(&f, SL_T_BOOL, SL_T_BOOL, SL_ENGINE_POSTGRES, true);
+	const char *yes[] = { "yes", "Y", "TRUE", "on", "1" }, *no[] = { "no", "n", "False", "OFF", "0" };
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(conv(&f, &o, sl_text(yes[i])), 0);
+		assert_true(o.type == SL_V_BOOL && o.u.b);
+		assert_int_equal(conv(&f, &o, sl_text(no[i])), 0);
+		assert_true(o.type == SL_V_BOOL && !o.u.b);
+	}
+	assert_int_equal(conv(&f, &o, sl_text("maybe")), 1);
+	done(&f);
+	setup(&f, SL_T_TIMESTAMP, SL_T_TIMESTAMP, SL_ENGINE_POSTGRES, true);
+	assert_int_equal(conv(&f, &o, sl_double(2460310.75)), 0); /* Julian day: 2024-01-01 06:00 */
+	assert_true(o.type == SL_V_TIMESTAMP && o.u.ts == INT64_C(1704088800) * 1000000);
+	assert_int_equal(conv(&f, &o, sl_int(INT64_C(1704088800000000))), 0); /* microseconds */
+	assert_true(o.u.ts == INT64_C(1704088800) * 1000000);
+	done(&f);
+}
+
+/* Numbers: rounded to the column's scale and counted, refused when they do not fit. */
+static void number_losses(void **state)
+{
+	(void)state;
+	fx f;
+	sl_value o;
+	setup(&f, SL_T_DECIMAL, SL_T_DECIMAL, SL_ENGINE_MYSQL, true);
+	f.cx.source = SL_ENGINE_SQLITE;
+	f.cc.type.precision = 5;
+	f.cc.type.scale = 2;
+	assert_int_equal(conv(&f, &o, sl_double(0.1 + 0.2)), 0);
+	assert_true(o.type == SL_V_DECIMAL && o.u.s.len == 3 && memcmp(o.u.s.ptr, "0.3", 3) == 0);
+	assert_int_equal(f.loss, SL_COPY_LOSS_SCALE);
+	assert_int_equal(conv(&f, &o, sl_text("-2.675")), 0);
+	assert_true(o.u.s.len == 5 && memcmp(o.u.s.ptr, "-2.68", 5) == 0);
+	assert_int_equal(f.loss, SL_COPY_LOSS_SCALE);
+	assert_int_equal(conv(&f, &o, sl_text("2.500")), 0); /* only zeros go: not a loss */
+	assert_int_equal(f.loss, SL_COPY_LOSS_NONE);
+	assert_int_equal(conv(&f, &o, sl_text("1.5e2")), 0);
+	assert_true(o.u.s.len == 3 && memcmp(o.u.s.ptr, "150", 3) == 0 && f.loss == SL_COPY_LOSS_NONE);
+	assert_int_equal(conv(&f, &o, sl_bytes(SL_V_DECIMAL, "999.99", 6)), 0);
+	assert_int_equal(conv(&f, &o, sl_bytes(SL_V_DECIMAL, "999.995", 7)), 1);
+	assert_string_equal(sl_buf_cstr(&f.reason), "\"999.995\" is out of range for decimal(5,2)");
+	assert_int_equal(conv(&f, &o, sl_int(1000)), 1);
+	done(&f);
+	/* SQLite keeps 15 digits of a decimal */
+	setup(&f, SL_T_DECIMAL, SL_T_DECIMAL, SL_ENGINE_SQLITE, true);
+	f.cc.type.precision = 30;
+	f.cc.type.scale = 10;
+	assert_int_equal(conv(&f, &o, sl_bytes(SL_V_DECIMAL, "12345678901234567890.1234567891", 31)), 0);
+	assert_int_equal(f.loss, SL_COPY_LOSS_DOUBLE);
+	assert_int_equal(conv(&f, &o, sl_bytes(SL_V_DECIMAL, "123456789012.125", 16)), 0);
+	assert_int_equal(f.loss, SL_COPY_LOSS_NONE);
+	done(&f);
+	/* single precision, unless the source was single precision already */
+	setup(&f, SL_T_FLOAT64, SL_T_FLOAT32, SL_ENGINE_POSTGRES, true);
+	assert_int_equal(conv(&f, &o, sl_double(0.1)), 0);
+	assert_int_equal(f.loss, SL_COPY_LOSS_SINGLE);
+	assert_int_equal(conv(&f, &o, sl_double(0.5)), 0);
+	assert_int_equal(f.loss, SL_COPY_LOSS_NONE);
+	assert_int_equal(conv(&f, &o, sl_bytes(SL_V_DECIMAL, "0.12345678901234567890", 22)), 0);
+	assert_int_equal(f.loss, SL_COPY_LOSS_DOUBLE);
+	done(&f);
+	setup(&f, SL_T_FLOAT32, SL_T_FLOAT32, SL_ENGINE_POSTGRES, true);
+	assert_int_equal(conv(&f, &o, sl_double(0.1)), 0);
+	assert_int_equal(f.loss, SL_COPY_LOSS_NONE);
+	done(&f);
+}
+
 static void checkpoint_keys(void **state)
 {
 	(void)state;
@@ -159,6 +256,7 @@ int main(void)
 		cmocka_unit_test(tinyint_bool),      cmocka_unit_test(zero_dates),
 		cmocka_unit_test(loose_integers),    cmocka_unit_test(floats_and_text),
 		cmocka_unit_test(sets_uuids_epochs), cmocka_unit_test(checkpoint_keys),
+		cmocka_unit_test(loose_storage),     cmocka_unit_test(number_losses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
