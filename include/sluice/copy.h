@@ -98,6 +98,7 @@ typedef enum sl_copy_loss {
 	SL_COPY_LOSS_SCALE,     /* a decimal rounded to the target column's scale */
 	SL_COPY_LOSS_SINGLE,    /* a number rounded to single precision (real, FLOAT) */
 	SL_COPY_LOSS_DOUBLE,    /* a decimal with more digits than a double holds, rounded to one */
+	SL_COPY_LOSS_FRACTION,  /* a time or timestamp rounded to the column's fractional seconds */
 	SL_COPY_LOSS__N
 } sl_copy_loss;
 

@@ -524,6 +524,36 @@ static int conv_blob(sl_value *out, const sl_value *v, sl_batch *dst, sl_buf *re
 	}
 }
 
+/* 2000-01-01 as microseconds since 1970: PostgreSQL's epoch, which its rounding is relative to. */
+#define PG_EPOCH_USEC INT64_C(946684800000000)
+
+/* Fractional-second digits the target column keeps: its precision, else the engine's default. */
+static int target_frac(const sl_cast_column *cc, const sl_copy_conv *cx)
+{
+	int p = cc->type.precision;
+	if (cx->target == SL_ENGINE_SQLITE)
+		return 6; /* kept as text, whole */
+	if (p < 0)
+		return cx->target == SL_ENGINE_MYSQL ? 0 : 6;
+	return p > 6 ? 6 : p;
+}
+
+/*
+ * us rounded to the column's fractional digits as the engine would round
+ * it: half away from zero counted from origin (PostgreSQL counts from
+ * 2000-01-01; MySQL rounds half up, the same for every later value).
+ * Counted as a lossy cast when a non-zero digit goes.
+ */
+static int64_t round_frac(int64_t us, int64_t origin, int digits, sl_copy_loss *loss)
+{
+	static const int64_t scale[7] = { 1000000, 100000, 10000, 1000, 100, 10, 1 };
+	int64_t s = scale[digits < 0 ? 0 : digits > 6 ? 6 : digits], t = us - origin;
+	if (s == 1 || t % s == 0)
+		return us;
+	*loss = SL_COPY_LOSS_FRACTION;
+	return origin + (t >= 0 ? (t + s / 2) / s * s : -((-t + s / 2) / s * s));
+}
+
 /* A MySQL zero date: NULL where the column allows it (a lossy cast), refused where it does not. */
 static int zero_date(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
 		     sl_buf *reason)
@@ -623,23 +653,25 @@ static int conv_ts(sl_value *out, sl_copy_loss *loss, const sl_value *v, const s
 			return refuse(reason, v, "is outside the years 1000-9999 that %s stores", "MySQL");
 	}
 	out->type = tz_target ? SL_V_TIMESTAMPTZ : SL_V_TIMESTAMP;
-	out->u.ts = us;
+	out->u.ts = round_frac(us, PG_EPOCH_USEC, target_frac(cc, cx), loss);
 	return 0;
 zero:
 	return zero_date(out, loss, v, cc, reason);
 }
 
-static int conv_time(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_buf *reason)
+static int conv_time(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
+		     const sl_copy_conv *cx, sl_buf *reason)
 {
 	int64_t us;
 	if (v->type == SL_V_TIME) {
 		*out = *v;
+		out->u.time = round_frac(v->u.time, 0, target_frac(cc, cx), loss);
 		return 0;
 	}
 	if (v->type == SL_V_TEXT) {
 		if (sl_parse_time(v->u.s.ptr, v->u.s.len, &us) == 0) {
 			out->type = SL_V_TIME;
-			out->u.time = us;
+			out->u.time = round_frac(us, 0, target_frac(cc, cx), loss);
 			return 0;
 		}
 		sl_error_clear();
@@ -651,10 +683,10 @@ static int conv_time(sl_value *out, const sl_value *v, const sl_copy_conv *cx, s
 	}
 	if (v->type == SL_V_TIMESTAMP || v->type == SL_V_TIMESTAMPTZ) {
 		int64_t t = v->u.ts % SL_USEC_PER_DAY;
-		out->type = SL_V_TIME;
-		out->u.time = t < 0 ? t + SL_USEC_PER_DAY : t;
 		if (v->u.ts / SL_USEC_PER_DAY != 0)
 			return refuse(reason, v, "has a date: not a time of day");
+		out->type = SL_V_TIME;
+		out->u.time = round_frac(t < 0 ? t + SL_USEC_PER_DAY : t, 0, target_frac(cc, cx), loss);
 		return 0;
 	}
 	return refuse(reason, v, "is not a time of day (it is %s)", sl_vtype_name(v->type));
@@ -980,7 +1012,7 @@ int sl_copy_convert(sl_value *out, sl_copy_loss *loss, const sl_value *v, const 
 	case SL_T_TIMESTAMPTZ:
 		return conv_ts(out, loss, v, cc, cx, reason);
 	case SL_T_TIME:
-		return conv_time(out, v, cx, reason);
+		return conv_time(out, loss, v, cc, cx, reason);
 	case SL_T_UUID:
 		return conv_uuid(out, v, reason);
 	case SL_T_JSON:
@@ -1008,6 +1040,7 @@ const char *sl_copy_loss_name(sl_copy_loss k)
 		[SL_COPY_LOSS_SCALE] = "rounded_to_scale",
 		[SL_COPY_LOSS_SINGLE] = "rounded_to_single_precision",
 		[SL_COPY_LOSS_DOUBLE] = "rounded_to_double",
+		[SL_COPY_LOSS_FRACTION] = "rounded_fractional_seconds",
 	};
 	return (unsigned)k < SL_COPY_LOSS__N ? n[k] : "?";
 }
@@ -1020,6 +1053,7 @@ const char *sl_copy_loss_text(sl_copy_loss k)
 		[SL_COPY_LOSS_SCALE] = "rounded to the column's scale",
 		[SL_COPY_LOSS_SINGLE] = "rounded to single precision",
 		[SL_COPY_LOSS_DOUBLE] = "decimal digits beyond a double's precision rounded",
+		[SL_COPY_LOSS_FRACTION] = "fractional seconds rounded to the column's precision",
 	};
 	return (unsigned)k < SL_COPY_LOSS__N ? t[k] : "?";
 }

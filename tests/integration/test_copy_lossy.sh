@@ -58,10 +58,12 @@ fi
 
 # --- rounding ------------------------------------------------------------------
 # SQLite REAL in DECIMAL(12,2): 0.125 and 2.675 lose a digit, 1.5 does not;
-# a cast rule makes f a single-precision column: 0.1 is rounded, 0.5 is not.
+# a cast rule makes f a single-precision column: 0.1 is rounded, 0.5 is not;
+# a DATETIME(3) column holding microseconds loses them once.
 NUM=$TMP/num.db
-sqlite3 "$NUM" "CREATE TABLE m (id INTEGER PRIMARY KEY, amount DECIMAL(12,2), f REAL);
-  INSERT INTO m VALUES (1, 0.125, 0.1), (2, 2.675, 0.5), (3, 1.5, 0.25), (4, 7, NULL);"
+sqlite3 "$NUM" "CREATE TABLE m (id INTEGER PRIMARY KEY, amount DECIMAL(12,2), f REAL, ts DATETIME(3));
+  INSERT INTO m VALUES (1, 0.125, 0.1, '2024-01-01 00:00:00.123456'), (2, 2.675, 0.5, '2024-01-01 00:00:00.5'),
+    (3, 1.5, 0.25, NULL), (4, 7, NULL, '2024-01-01');"
 mkdir -p "$TMP/proj"
 printf 'casts:\n  - column: m.f\n    to: REAL\n' >"$TMP/proj/sluice.yaml"
 for e in $ENGINES; do
@@ -72,7 +74,8 @@ for e in $ENGINES; do
   run "$SLUICE" copy -C "$TMP/proj/sluice.yaml" "sqlite:$NUM" "$url" --json
   expect_rc 0 "sqlite -> $e: rounding is no failure"
   [ "$(jget "sorted((l['column'], l['cast'], l['values']) for l in d['tables'][0]['losses'])")" = \
-    "[('amount', 'rounded_to_scale', 2), ('f', 'rounded_to_single_precision', 1)]" ] && ok || bad "sqlite -> $e: counts"
+    "[('amount', 'rounded_to_scale', 2), ('f', 'rounded_to_single_precision', 1), ('ts', 'rounded_fractional_seconds', 1)]" ] \
+    && ok || bad "sqlite -> $e: counts"
   [ "$(sql "$e" "$url" "SELECT amount FROM m WHERE id IN (1, 2) ORDER BY id" | tr '\n' ' ')" = "0.13 2.68 " ] \
     && ok || bad "sqlite -> $e: rounded half away from zero"
 done

@@ -231,6 +231,24 @@ static void number_losses(void **state)
 	assert_int_equal(conv(&f, &o, sl_double(0.1)), 0);
 	assert_int_equal(f.loss, SL_COPY_LOSS_NONE);
 	done(&f);
+	/* fractional seconds beyond the column's precision: rounded as the engine rounds, counted */
+	setup(&f, SL_T_TIMESTAMP, SL_T_TIMESTAMP, SL_ENGINE_POSTGRES, true);
+	f.cx.source = SL_ENGINE_SQLITE;
+	f.cc.type.precision = 3;
+	int64_t base = INT64_C(1709296496) * 1000000; /* 2024-03-01 12:34:56 */
+	assert_int_equal(conv(&f, &o, sl_text("2024-03-01 12:34:56.123456")), 0);
+	assert_true(o.u.ts == base + 123000 && f.loss == SL_COPY_LOSS_FRACTION);
+	assert_int_equal(conv(&f, &o, sl_text("2024-03-01 12:34:56.1235")), 0);
+	assert_true(o.u.ts == base + 124000 && f.loss == SL_COPY_LOSS_FRACTION);
+	assert_int_equal(conv(&f, &o, sl_text("2024-03-01 12:34:56.12")), 0);
+	assert_true(o.u.ts == base + 120000 && f.loss == SL_COPY_LOSS_NONE);
+	f.cc.type.precision = -1; /* PostgreSQL's default keeps microseconds */
+	assert_int_equal(conv(&f, &o, sl_text("2024-03-01 12:34:56.123456")), 0);
+	assert_true(o.u.ts == base + 123456 && f.loss == SL_COPY_LOSS_NONE);
+	f.cx.target = SL_ENGINE_MYSQL; /* MySQL's default keeps none */
+	assert_int_equal(conv(&f, &o, sl_text("2024-03-01 12:34:56.5")), 0);
+	assert_true(o.u.ts == base + 1000000 && f.loss == SL_COPY_LOSS_FRACTION);
+	done(&f);
 }
 
 static void checkpoint_keys(void **state)
