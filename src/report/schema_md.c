@@ -293,6 +293,10 @@ static int table_section(sl_buf *out, const sl_schema *s, const sl_table *t)
 				rc = cell(out, c->default_expr);
 			sep = "; ";
 		}
+		if (!rc && c->on_update) {
+			rc = sl_buf_printf(out, "%sset to the time of each change", sep);
+			sep = "; ";
+		}
 		if (!rc && c->comment) {
 			rc = sl_buf_puts(out, sep);
 			if (!rc)
