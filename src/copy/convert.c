@@ -728,13 +728,14 @@ static int conv_json(sl_value *out, const sl_value *v, const sl_copy_conv *cx, s
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
+	if (v->type == SL_V_JSON && cx->source != SL_ENGINE_SQLITE) {
+		*out = *v; /* the engine checked it; SQLite's JSON columns hold any text */
+		return 0;
+	}
+	if (v->type == SL_V_DOUBLE && !isfinite(v->u.d))
+		return refuse(reason, v, "is not a JSON number");
 	switch (v->type) {
 	case SL_V_JSON:
-		if (cx->source != SL_ENGINE_SQLITE) { /* the engine checked it */
-			*out = *v;
-			return 0;
-		}
-		/* fall through: SQLite's JSON columns hold any text */
 	case SL_V_TEXT:
 	case SL_V_BLOB: {
 		json_error_t err;
@@ -746,9 +747,6 @@ static int conv_json(sl_value *out, const sl_value *v, const sl_copy_conv *cx, s
 		return 0;
 	}
 	case SL_V_DOUBLE:
-		if (!isfinite(v->u.d))
-			return refuse(reason, v, "is not a JSON number");
-		/* fall through */
 	case SL_V_INT:
 	case SL_V_BOOL:
 		rc = sl_value_format(&b, v);
