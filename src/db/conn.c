@@ -188,10 +188,11 @@ void sl_cursor_close(sl_cursor *cur)
 	c->drv->cursor_close(cur);
 }
 
-/* Runs sql and keeps the first column of the first row in *out (copied into a). */
+/* Runs sql and keeps the first row in b; b can be freed whatever the outcome. */
 static int first_value(sl_conn *c, const char *sql, sl_batch *b)
 {
 	sl_cursor *cur = NULL;
+	memset(b, 0, sizeof(*b)); /* a failed query leaves nothing for the caller's sl_batch_free */
 	int rc = sl_conn_query(&cur, c, sql);
 	if (rc)
 		return rc;

@@ -80,6 +80,21 @@ for e in $ENGINES; do
     && ok || bad "sqlite -> $e: rounded half away from zero"
 done
 
+# a copy state an earlier version left (no losses column) is resumed: the column is added
+OLD=$TMP/old.db
+sqlite3 "$OLD" "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, d DECIMAL(5,2));
+  INSERT INTO t VALUES (1, 1, 0.125), (2, 'x', 1), (3, 3, 0.135);"
+for e in $ENGINES; do
+  [ "$e" = postgres ] || continue # SQLite to SQLite rejects nothing; on MySQL the same path runs
+  url=$(scratch_url "$e" lossy_old)
+  run "$SLUICE" copy "sqlite:$OLD" "$url" --batch-rows 1 --jobs 1
+  expect_rc 1 "sqlite -> $e: halted by the reject"
+  sql "$e" "$url" "ALTER TABLE sluice_copy_state DROP COLUMN losses" >/dev/null
+  run "$SLUICE" copy "sqlite:$OLD" "$url" --resume --max-rejects 5
+  expect_rc 0 "sqlite -> $e: resumed a state without the losses column"
+  expect_out 'changed "t"."d": 1 value: rounded to the column'"'"'s scale (rounded_to_scale)' "sqlite -> $e: counted after"
+done
+
 # PostgreSQL numeric(30,10) into SQLite: digits past a double's are lost there
 if has postgres; then
   SRC=$(scratch_url postgres lossy_pg)

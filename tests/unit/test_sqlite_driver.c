@@ -375,6 +375,14 @@ static void test_exec_changes(void **state)
 	assert_int_equal(sl_conn_exec(c, "INSERT INTO t VALUES (1); INSERT INTO nope VALUES (1)"), SL_EDB);
 	assert_non_null(strstr(sl_error_last()->message, "no such table: nope"));
 	assert_int_equal(sl_test_int(c, "SELECT count(*) FROM t"), 1); /* first statement ran */
+	/* a one-value query that fails is an error, and frees nothing it did not allocate */
+	int64_t n = 7;
+	char *text = NULL;
+	assert_int_equal(sl_conn_query_int(c, "SELECT nope FROM t", &n), SL_EDB);
+	assert_non_null(strstr(sl_error_last()->message, "no such column: nope"));
+	assert_int_equal(n, 7);
+	assert_int_equal(sl_conn_query_text(c, "SELECT nope FROM t", &text), SL_EDB);
+	assert_null(text);
 	assert_true(sl_conn_has(c, SL_CAP_TRANSACTIONAL_DDL));
 	assert_true(sl_conn_has(c, SL_CAP_RETURNING));
 	assert_false(sl_conn_has(c, SL_CAP_FLOAT_SPECIALS));
