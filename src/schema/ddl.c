@@ -126,10 +126,12 @@ static int qcols(sl_buf *b, const gen *g, const sl_cast_table *ct, const char *c
 	return rc ? rc : sl_buf_putc(b, ')');
 }
 
+/* SQLite compares names without regard to case; PostgreSQL's quoted names are exact. */
 static bool name_used(const sl_ddl *d, const char *n)
 {
 	for (size_t i = 0; i < d->nused; i++)
-		if (strcmp(d->used[i], n) == 0)
+		if (d->target == SL_ENGINE_SQLITE ? strcasecmp(d->used[i], n) == 0
+						  : strcmp(d->used[i], n) == 0)
 			return true;
 	return false;
 }

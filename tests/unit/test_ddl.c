@@ -533,6 +533,22 @@ static void test_constraint_names(void **state)
 	sl_schema_free(s);
 }
 
+/* SQLite: an index may not take a table's name, in any case (its names ignore case). */
+static void test_sqlite_names_fold_case(void **state)
+{
+	(void)state;
+	sl_schema *s = two_tables(SL_ENGINE_POSTGRES);
+	sl_index *ix = sl_table_add_index(s, &s->tables[1], "T1");
+	sl_schema_strlist_add(s, &ix->columns, &ix->ncolumns, "ref_id");
+	gen_out g = gen(s, SL_ENGINE_SQLITE);
+	assert_string_equal(stmt(&g, SL_DDL_INDEXES, 0), "CREATE INDEX \"t2_T1\" ON \"t2\" (\"ref_id\")");
+	gen_free(&g);
+	g = gen(s, SL_ENGINE_POSTGRES); /* PostgreSQL's quoted names are exact */
+	assert_string_equal(stmt(&g, SL_DDL_INDEXES, 0), "CREATE INDEX \"T1\" ON \"t2\" (\"ref_id\")");
+	gen_free(&g);
+	sl_schema_free(s);
+}
+
 /* MySQL's table collation and ON UPDATE CURRENT_TIMESTAMP: kept on MySQL, a trigger elsewhere. */
 static void test_on_update_and_collation(void **state)
 {
@@ -635,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_mysql_index_clause),
 		cmocka_unit_test(test_constraint_names),
 		cmocka_unit_test(test_on_update_and_collation),
+		cmocka_unit_test(test_sqlite_names_fold_case),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
