@@ -13,9 +13,16 @@ set -euo pipefail
 cmd=${1:-}; dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,10p' "$0"; exit 2; }
 
+# The first port from $1 up that nothing listens on and that can be bound now.
+# A connect probe alone is not enough: a port held by an outgoing connection
+# (or in TIME_WAIT) accepts no connection yet cannot be listened on. The
+# defaults sit below Linux's ephemeral range (32768-60999) for the same reason.
 free_port() {
   local p=$1
-  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null ||
+    ! python3 -c 'import socket,sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$p" 2>/dev/null; do
+    p=$((p + 1))
+  done
   echo "$p"
 }
 
@@ -29,14 +36,13 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 start_pg() {
   local bin port; bin=$(pg_bin)
   [ -n "$bin" ] || { echo "servers.sh: no PostgreSQL server installed (scripts/deps.sh test)" >&2; return 1; }
-  port=$(free_port "${SLUICE_TEST_PG_PORT:-56432}")
+  port=$(free_port "${SLUICE_TEST_PG_PORT:-25432}")
   mkdir -p "$dir/pg"
   [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir/pg"
   as_user postgres "$bin/initdb" -D "$dir/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
     >"$dir/pg/initdb.log" 2>&1 || { cat "$dir/pg/initdb.log" >&2; return 1; }
   cat >>"$dir/pg/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
-port = $port
 unix_socket_directories = '$dir/pg'
 fsync = off
 synchronous_commit = off
@@ -44,8 +50,16 @@ full_page_writes = off
 max_connections = 200
 logging_collector = off
 CONF
-  as_user postgres "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 60 start >/dev/null \
-    || { tail -20 "$dir/pg/server.log" >&2; return 1; }
+  # another suite may take the same free port between the probe and the start: try the next one
+  local tries
+  for tries in 1 2 3 4 5; do
+    as_user postgres "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -o "-p $port" -w -t 60 start \
+      >/dev/null && break
+    grep -q 'could not bind\|already in use' "$dir/pg/server.log" 2>/dev/null && [ "$tries" -lt 5 ] \
+      || { tail -20 "$dir/pg/server.log" >&2; return 1; }
+    port=$(free_port $((port + 1)))
+  done
+  echo "port = $port" >>"$dir/pg/data/postgresql.conf" # a later plain restart keeps it
   echo "export SLUICE_TEST_PG_URL=postgresql://postgres@127.0.0.1:$port/postgres" >>"$dir/env"
   echo "export SLUICE_TEST_PG_PORT=$port SLUICE_TEST_PG_SOCKET=$dir/pg" >>"$dir/env"
 }
@@ -54,7 +68,7 @@ start_my() {
   local port mysqld i
   mysqld=$(command -v mariadbd || echo /usr/sbin/mariadbd)
   [ -x "$mysqld" ] || { echo "servers.sh: no MariaDB server installed (scripts/deps.sh test)" >&2; return 1; }
-  port=$(free_port "${SLUICE_TEST_MY_PORT:-53406}")
+  port=$(free_port "${SLUICE_TEST_MY_PORT:-26406}")
   mkdir -p "$dir/my/data" "$dir/my/tmp"
   [ "$(id -u)" -eq 0 ] && chown -R mysql:mysql "$dir/my"
   local userarg=()
@@ -62,18 +76,25 @@ start_my() {
   mariadb-install-db --no-defaults --datadir="$dir/my/data" "${userarg[@]}" \
     --auth-root-authentication-method=normal --skip-test-db >"$dir/my/install.log" 2>&1 \
     || { cat "$dir/my/install.log" >&2; return 1; }
-  "$mysqld" --no-defaults "${userarg[@]}" --datadir="$dir/my/data" --tmpdir="$dir/my/tmp" \
-    --bind-address=127.0.0.1 --port="$port" --socket="$dir/my/mysqld.sock" \
-    --pid-file="$dir/my/mysqld.pid" --log-error="$dir/my/error.log" \
-    --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --skip-log-bin \
-    --max-allowed-packet=256M --local-infile=1 --max-connections=200 \
-    --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci >/dev/null 2>&1 &
-  for i in $(seq 1 120); do
-    mariadb-admin --no-defaults --socket="$dir/my/mysqld.sock" -uroot ping >/dev/null 2>&1 && break
-    sleep 0.5
+  local tries up=0
+  for tries in 1 2 3 4 5; do
+    "$mysqld" --no-defaults "${userarg[@]}" --datadir="$dir/my/data" --tmpdir="$dir/my/tmp" \
+      --bind-address=127.0.0.1 --port="$port" --socket="$dir/my/mysqld.sock" \
+      --pid-file="$dir/my/mysqld.pid" --log-error="$dir/my/error.log" \
+      --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 --skip-log-bin \
+      --max-allowed-packet=256M --local-infile=1 --max-connections=200 \
+      --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci >/dev/null 2>&1 &
+    local pid=$!
+    for i in $(seq 1 120); do
+      mariadb-admin --no-defaults --socket="$dir/my/mysqld.sock" -uroot ping >/dev/null 2>&1 && { up=1; break; }
+      kill -0 "$pid" 2>/dev/null || break # exited: a port taken meanwhile, or a real failure
+      sleep 0.5
+    done
+    [ "$up" = 1 ] && break
+    grep -q 'Bind on TCP/IP port\|already in use' "$dir/my/error.log" 2>/dev/null && [ "$tries" -lt 5 ] \
+      || { tail -20 "$dir/my/error.log" >&2; return 1; }
+    port=$(free_port $((port + 1)))
   done
-  mariadb-admin --no-defaults --socket="$dir/my/mysqld.sock" -uroot ping >/dev/null 2>&1 \
-    || { tail -20 "$dir/my/error.log" >&2; return 1; }
   mariadb --no-defaults --socket="$dir/my/mysqld.sock" -uroot <<SQL
 CREATE USER 'sluice'@'127.0.0.1' IDENTIFIED BY 'sluice-test-pw';
 CREATE USER 'sluice'@'localhost' IDENTIFIED BY 'sluice-test-pw';
