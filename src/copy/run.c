@@ -119,6 +119,13 @@ static int setup_target(sl_conn *c, bool load)
 		rc = sl_conn_exec(
 			c, "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO'), "
 			   "time_zone = '+00:00'");
+		/*
+		 * READ COMMITTED: a keyless table's loader deletes its old rejects in the
+		 * transaction that reloads it; under REPEATABLE READ that scan's gap locks
+		 * deadlock the other workers' reject inserts
+		 */
+		if (!rc)
+			rc = sl_conn_exec(c, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
 		if (!rc && load)
 			rc = sl_conn_exec(c, "SET SESSION foreign_key_checks = 0");
 		break;
