@@ -205,6 +205,10 @@ static void print_summary(const sl_copy_result *r)
 		       t->rejected, t->keyless ? "  (no key: loaded whole)" : "",
 		       t->done ? "" : "  (unfinished)");
 	}
+	for (size_t i = 0; i < r->ntables; i++)
+		if (r->tables[i].failed)
+			printf("table \"%s\" not created: %s\n", r->tables[i].table,
+			       r->tables[i].error ? r->tables[i].error : "");
 	for (size_t i = 0; i < r->nviolations; i++) {
 		const sl_copy_violation *v = &r->violations[i];
 		if (v->rows >= 0)
@@ -214,11 +218,38 @@ static void print_summary(const sl_copy_result *r)
 			printf("constraint on \"%s\" not created: %s\n", v->table, v->message);
 	}
 	double rate = r->seconds > 0 ? (double)r->read / r->seconds : 0;
+	const char *state = r->finished ? "finished"
+			    : r->halted ? "halted"
+			    : r->failed ? "incomplete"
+					: "stopped";
 	printf("copy %s: %zu tables, %" PRId64 " rows read, %" PRId64 " written, %" PRId64
-	       " rejected, %zu constraint problems, %zu objects not translated, %.1fs (%.0f rows/s)%s\n",
-	       r->finished ? "finished" : (r->halted ? "halted" : "stopped"), r->ntables, r->read, r->written,
-	       r->rejected, r->nviolations, r->not_translated, r->seconds, rate,
-	       r->finished ? "" : "; resume with --resume");
+	       " rejected, %zu constraint problems, %zu objects not translated, %zu tables not created, "
+	       "%.1fs "
+	       "(%.0f rows/s)%s\n",
+	       state, r->ntables, r->read, r->written, r->rejected, r->nviolations, r->not_translated,
+	       r->failed, r->seconds, rate,
+	       r->finished               ? ""
+	       : r->halted || !r->failed ? "; resume with --resume"
+					 : "; fix the tables not created (a cast rule in sluice.yaml) and "
+					   "resume with --resume");
+}
+
+/*
+ * The plan checks its own DDL: on a PostgreSQL target in a transaction that
+ * is rolled back (connecting to it; when that fails the plan says the DDL is
+ * unchecked), on SQLite in memory, on MySQL by rule.
+ */
+static int check_ddl(copy_cli *cc, sl_copy_plan *plan, sl_engine target)
+{
+	sl_conn *tc = NULL;
+	if (target == SL_ENGINE_POSTGRES && connect_side(&tc, SL_COPY_TARGET, cc) != 0) {
+		fprintf(stderr, "sluice: warning: the DDL is not checked on the target: %s\n",
+			sl_error_last()->message);
+		sl_error_clear();
+	}
+	int rc = sl_copy_plan_validate(plan, tc);
+	sl_conn_close(tc);
+	return rc;
 }
 
 static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
@@ -241,6 +272,8 @@ static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
 		rc = connect_side(&src, SL_COPY_SOURCE, cc);
 	if (!rc)
 		rc = sl_copy_plan_new(&plan, src, u->engine, o);
+	if (!rc)
+		rc = check_ddl(cc, plan, u->engine);
 	if (!rc)
 		rc = json ? sl_cast_plan_json(&out, sl_copy_plan_casts(plan)) : sl_copy_plan_text(&out, plan);
 	if (!rc)
@@ -275,7 +308,8 @@ int cmd_copy(int argc, char **argv)
 		{ "domain", 0, CLI_STRING, "NAME", "copy only the tables of this domain of sluice.yaml",
 		  &domain },
 		{ "plan", 0, CLI_FLAG, NULL,
-		  "print the cast plan and the target DDL by phase, then exit (2 when it has errors)",
+		  "print the cast plan and the target DDL by phase, the DDL checked on the target, then exit "
+		  "(2 when it has errors)",
 		  &plan },
 		{ "schema-only", 0, CLI_FLAG, NULL, "create the schema, copy no rows", &o.schema_only },
 		{ "data-only", 0, CLI_FLAG, NULL, "copy rows into existing tables", &o.data_only },
@@ -283,7 +317,10 @@ int cmd_copy(int argc, char **argv)
 		  &o.resume },
 		{ "restart", 0, CLI_FLAG, NULL,
 		  "forget an unfinished copy in the target, drop its tables, start again", &o.restart },
-		{ "force", 0, CLI_FLAG, NULL, "copy although the plan has error notes", &o.force },
+		{ "force", 0, CLI_FLAG, NULL,
+		  "copy although the plan has error notes; create a table without the defaults the target "
+		  "refuses",
+		  &o.force },
 		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)",
 		  &max_rejects },
 		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)",
@@ -359,6 +396,8 @@ int cmd_copy(int argc, char **argv)
 	}
 	if (rc)
 		ex = cli_fail(rc);
+	else if (res && res->failed)
+		ex = EXIT_INCOMPLETE;
 	else if (res && res->nviolations)
 		ex = EXIT_PROBLEMS;
 	else

@@ -94,6 +94,8 @@ typedef struct sl_copy_table_result {
 	int nparts;
 	bool keyless; /* no usable key: reloaded whole */
 	bool done;
+	bool failed; /* the target refused its CREATE TABLE: not copied; --resume retries it */
+	char *error; /* when failed: the column, the engine's message, the fix and the statement */
 } sl_copy_table_result;
 
 /* A foreign key (or SQLite foreign_key_check entry) that failed validation. */
@@ -112,8 +114,9 @@ typedef struct sl_copy_result {
 	size_t nviolations;
 	int64_t read, written, rejected;
 	size_t not_translated; /* views, triggers, indexes... listed, not created */
+	size_t failed;         /* tables the target refused to create (see tables[].error) */
 	bool halted;           /* stopped by --max-rejects: resumable */
-	bool finished;         /* every phase done */
+	bool finished;         /* every phase done and every table created */
 	double seconds;
 } sl_copy_result;
 
@@ -132,6 +135,17 @@ void sl_copy_plan_free(sl_copy_plan *p);
 const sl_cast_plan *sl_copy_plan_casts(const sl_copy_plan *p);
 const sl_ddl *sl_copy_plan_ddl(const sl_copy_plan *p);
 const sl_schema *sl_copy_plan_schema(const sl_copy_plan *p);
+/*
+ * Checks the plan's CREATE TABLE statements on the target before anything
+ * is copied (`--plan`): PostgreSQL in a transaction on a scratch schema,
+ * rolled back; SQLite in an in-memory database (target may be NULL); MySQL,
+ * whose DDL cannot be rolled back, by rule (row size, key length). Each
+ * statement the target refuses is pinned on its column (the default or the
+ * type) and becomes an error note of the cast plan naming the fix.
+ * 0, or SL_E* when the check itself could not run (nothing is changed then).
+ */
+int sl_copy_plan_validate(sl_copy_plan *p, sl_conn *target);
+
 /* Lossy notes and errors of the plan. */
 size_t sl_copy_plan_count(const sl_copy_plan *p, sl_cast_severity sev);
 /* `--plan` text: the cast plan, then the DDL by phase, then what is not translated. */
@@ -141,7 +155,8 @@ int sl_copy_plan_text(sl_buf *out, const sl_copy_plan *p);
  * Runs the copy. Opens its own connections through opts->connect. *out is
  * filled (also on most failures, with what was done); the caller frees it.
  * Returns 0 when every phase ran (rows may still have been rejected within
- * the limit, and foreign keys may have failed validation: see the result),
+ * the limit, foreign keys may have failed validation, and tables the target
+ * refused to create are listed with failed set: see the result),
  * SL_ECHECK when halted by max_rejects, SL_ECONFLICT when the target holds an
  * unfinished run and neither resume nor restart was asked (or resume was
  * asked and there is none), SL_EINVALID for plan errors, SL_EDB/SL_ECONNECT
