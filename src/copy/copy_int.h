@@ -157,6 +157,24 @@ bool sl_copy_diag_defaults_only(const sl_copy_diag *d);
 /* The faults as one line: column, what the engine refuses, its message and the fix. */
 int sl_copy_diag_text(sl_buf *out, const sl_copy_diag *d, const sl_copy_tplan *t, sl_engine target);
 
+/* mask.c: sensitive columns and masking their values in rejects (docs/copy.md, "Rejects"). */
+#define SL_COPY_MASK "***"
+/* The naming rule alone: password, secret, token, ssn, card numbers... */
+bool sl_copy_name_sensitive(const char *column);
+/* patterns (sluice.yaml copy.sensitive) first, then the naming rule. */
+bool sl_copy_sensitive(const char *const *patterns, size_t n, const char *table, const char *column);
+/* Replaces each occurrence of secret in *text (malloc'd, replaced) by SL_COPY_MASK. */
+int sl_copy_mask_in(char **text, const char *secret);
+/*
+ * A refused row of t (row: the source values in select order): masks *value
+ * when column is sensitive, and in *reason every value of a sensitive column
+ * of the row (both malloc'd, replaced).
+ */
+int sl_copy_mask_reject(const sl_copy_opts *o, const sl_copy_tplan *t, const sl_value *row,
+			const char *column, char **value, char **reason);
+/* Replaces the values of sensitive key columns in kv (t->nkey values) by the mask. */
+void sl_copy_mask_key(const sl_copy_opts *o, const sl_copy_tplan *t, sl_value *kv);
+
 /* plan.c helpers */
 const sl_copy_tplan *sl_copy_plan_find(const sl_copy_plan *p, const char *table);
 /* Builds "SELECT cols FROM t [WHERE ...] ORDER BY key" for a part on the source. */
