@@ -104,11 +104,11 @@ int sl_copy_diagnose(sl_copy_diag *out, sl_conn *c, const sl_copy_plan *p, const
 	sl_cast_column *cols = calloc(ct->ncolumns + 1, sizeof(*cols));
 	char *m = NULL;
 	bool any_default = false;
-	int rc = cols ? 0 : sl_error_nomem();
+	int rc = 0;
 	out->v = NULL;
 	out->n = 0;
-	if (rc)
-		return rc;
+	if (!cols)
+		return sl_error_nomem();
 	memcpy(cols, ct->columns, ct->ncolumns * sizeof(*cols));
 	probe.columns = cols;
 	for (size_t i = 0; i < ct->ncolumns; i++) {

@@ -125,8 +125,9 @@ static int add_record(sl_copy_rejects *r, sl_value *v, const char *const *pat, s
 	rc = rc ? rc : mask_key(&key, table, pat, npat);
 	if (rc)
 		goto done;
-	if (!row || !same_str(row->run_id, run_id) || strcmp(row->table, table) != 0 ||
-	    !same_str(row->key, key) || !key) {
+	bool fresh = !row || !key || !same_str(row->run_id, run_id) || strcmp(row->table, table) != 0 ||
+		     !same_str(row->key, key);
+	if (fresh) {
 		sl_copy_reject_row *nv = realloc(r->rows, (r->nrows + 1) * sizeof(*nv));
 		if (!nv) {
 			rc = sl_error_nomem();
@@ -138,6 +139,10 @@ static int add_record(sl_copy_rejects *r, sl_value *v, const char *const *pat, s
 			.run_id = run_id, .table = table, .key = key, .rejected_at = at
 		};
 		run_id = table = key = at = NULL;
+	}
+	if (!row) {
+		rc = sl_error_set(SL_ERROR, "read the rejects: no row");
+		goto done;
 	}
 	sl_copy_reject_failure *nf = realloc(row->failures, (row->nfailures + 1) * sizeof(*nf));
 	if (!nf) {
