@@ -25,7 +25,8 @@ struct sl_ddl {
 	size_t n[SL_DDL__NPHASES], cap[SL_DDL__NPHASES];
 	sl_ddl_item *items;
 	size_t nitems, cap_items;
-	/* PostgreSQL: relation names (tables, indexes, key constraints) share one namespace */
+	/* names that share one namespace: PostgreSQL relations (tables, indexes, key constraints),
+	 * SQLite tables and indexes */
 	const char **used;
 	size_t nused, cap_used;
 };
@@ -126,10 +127,12 @@ static int qcols(sl_buf *b, const gen *g, const sl_cast_table *ct, const char *c
 	return rc ? rc : sl_buf_putc(b, ')');
 }
 
+/* SQLite compares names without regard to case; PostgreSQL's quoted names are exact. */
 static bool name_used(const sl_ddl *d, const char *n)
 {
 	for (size_t i = 0; i < d->nused; i++)
-		if (strcmp(d->used[i], n) == 0)
+		if (d->target == SL_ENGINE_SQLITE ? strcasecmp(d->used[i], n) == 0
+						  : strcmp(d->used[i], n) == 0)
 			return true;
 	return false;
 }
@@ -980,7 +983,8 @@ int sl_ddl_generate(sl_ddl **out, const sl_schema *src, const sl_cast_plan *plan
 		  .schema = opts->target_schema,
 		  .if_not_exists = opts->if_not_exists,
 		  .same = src->engine == target };
-	for (size_t i = 0; !rc && target == SL_ENGINE_POSTGRES && i < sl_cast_plan_ntables(plan); i++)
+	/* tables share their namespace with indexes (SQLite) and key constraints too (PostgreSQL) */
+	for (size_t i = 0; !rc && target != SL_ENGINE_MYSQL && i < sl_cast_plan_ntables(plan); i++)
 		rc = mark_used(d, sl_cast_plan_table(plan, i)->name);
 	rc = rc ? rc : phase_tables(&g);
 	rc = rc ? rc : phase_indexes(&g);

@@ -446,6 +446,41 @@ static void test_index_names_schema_wide(void **state)
 	sl_schema_free(s);
 }
 
+/*
+ * Regression: pgloader's my.sql has KEY `domain_filter` on table domain_filter.
+ * SQLite keeps tables and indexes in one namespace, case-insensitively, so
+ * such an index needs the table prefix there (PostgreSQL: exact names only).
+ */
+static void test_index_named_like_a_table(void **state)
+{
+	(void)state;
+	sl_schema *s = NULL;
+	SL_OK_OR_FAIL(sl_schema_new(&s, SL_ENGINE_MYSQL));
+	sl_table *t = sl_schema_add_table(s, "db", "domain_filter");
+	sl_column *c = sl_table_add_column(s, t, "type");
+	c->type.kind = SL_T_VARCHAR;
+	c->type.length = 50;
+	c->decl_type = "varchar(50)";
+	sl_index *ix = sl_table_add_index(s, t, "domain_filter");
+	sl_schema_strlist_add(s, &ix->columns, &ix->ncolumns, "type");
+	ix = sl_table_add_index(s, t, "Domain_Filter_2");
+	sl_schema_strlist_add(s, &ix->columns, &ix->ncolumns, "type");
+	sl_table *u = sl_schema_add_table(s, "db", "DOMAIN_FILTER_2");
+	c = sl_table_add_column(s, u, "x");
+	c->type.kind = SL_T_INT32;
+	c->decl_type = "int";
+	gen_out g = gen(s, SL_ENGINE_SQLITE);
+	assert_int_equal(sl_ddl_count(g.ddl, SL_DDL_INDEXES), 2);
+	assert_non_null(strstr(stmt(&g, SL_DDL_INDEXES, 0), "\"domain_filter_domain_filter\""));
+	assert_non_null(strstr(stmt(&g, SL_DDL_INDEXES, 1), "\"domain_filter_Domain_Filter_2\""));
+	gen_free(&g);
+	g = gen(s, SL_ENGINE_POSTGRES);
+	assert_non_null(strstr(stmt(&g, SL_DDL_INDEXES, 0), "\"domain_filter_domain_filter\""));
+	assert_non_null(strstr(stmt(&g, SL_DDL_INDEXES, 1), "\"Domain_Filter_2\""));
+	gen_free(&g);
+	sl_schema_free(s);
+}
+
 static void test_create_table_single(void **state)
 {
 	(void)state;
@@ -474,11 +509,17 @@ static void test_create_table_single(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_postgres),     cmocka_unit_test(test_create_mysql),
-		cmocka_unit_test(test_create_sqlite),       cmocka_unit_test(test_same_dialect),
-		cmocka_unit_test(test_enum_postgres),       cmocka_unit_test(test_quoting),
-		cmocka_unit_test(test_indexes_cross),       cmocka_unit_test(test_unnamed_checks_distinct),
-		cmocka_unit_test(test_create_table_single), cmocka_unit_test(test_index_names_schema_wide),
+		cmocka_unit_test(test_create_postgres),
+		cmocka_unit_test(test_create_mysql),
+		cmocka_unit_test(test_create_sqlite),
+		cmocka_unit_test(test_same_dialect),
+		cmocka_unit_test(test_enum_postgres),
+		cmocka_unit_test(test_quoting),
+		cmocka_unit_test(test_indexes_cross),
+		cmocka_unit_test(test_unnamed_checks_distinct),
+		cmocka_unit_test(test_create_table_single),
+		cmocka_unit_test(test_index_names_schema_wide),
+		cmocka_unit_test(test_index_named_like_a_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
