@@ -25,7 +25,7 @@ enum {
 	EXIT_DATABASE = 3,   /* database unreachable or an error from it */
 	EXIT_LOCKED = 4,     /* another run holds the lock */
 	EXIT_CONFLICT = 5,   /* recorded state disagrees: drift, dirty migration */
-	EXIT_INCOMPLETE = 6, /* copy: tables the target refused were left out; --resume after a fix */
+	EXIT_INCOMPLETE = 7, /* copy: tables the target refused were left out; --resume after a fix */
 	EXIT_INTERNAL = 70
 };
 

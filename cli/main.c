@@ -76,7 +76,7 @@ static const cli_command commands[] = {
 	  "values "
 	  "masked).\nExit codes: 0 copied, 1 rows rejected past --max-rejects or foreign keys failed "
 	  "validation,\n2 usage or plan errors, 3 database error, 5 the target holds an unfinished copy (use "
-	  "--resume or --restart),\n6 incomplete: tables the target refused to create were left out (fix, "
+	  "--resume or --restart),\n7 incomplete: tables the target refused to create were left out (fix, "
 	  "then --resume)." },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL },
 };

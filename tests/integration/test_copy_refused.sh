@@ -6,7 +6,7 @@
 #   - `copy --plan` checks its own DDL (PostgreSQL: rolled back; MySQL: by
 #     rule), exits 2 and names table, column, the engine's message and the fix;
 #   - the copy goes on without those tables, reports each with its statement
-#     and the engine's message, and exits 6; a foreign key to a refused table
+#     and the engine's message, and exits 7; a foreign key to a refused table
 #     waits for it; a plain re-run refuses the incomplete target (exit 5);
 #   - --resume after a fix in sluice.yaml (and --force for the default)
 #     creates and copies them: exit 0, the foreign key is there, diff is clean.
@@ -49,7 +49,7 @@ if have postgres; then
     bad "pg --plan: created tables"
 
   copy_run --json
-  expect_rc 6 "pg copy: incomplete"
+  expect_rc 7 "pg copy: incomplete"
   expect_out '"failed": 2,' "pg copy: two tables not created"
   expect_out 'column \"amount\": postgres refuses the type NUMBER(10): type \"number\" does not exist' \
     "pg copy: the type error names the column"
@@ -69,7 +69,7 @@ if have postgres; then
 
   printf 'casts:\n  - column: hosts.ip\n    to: INET\n  - column: typo.amount\n    to: NUMERIC(10,2)\n' >sluice.yaml
   copy_run --resume
-  expect_rc 6 "pg --resume after fixing the type: hosts still refused"
+  expect_rc 7 "pg --resume after fixing the type: hosts still refused"
   expect_out 'copy incomplete: 5 tables, 55 rows read' "pg --resume: typo's rows copied, nothing twice"
   [ "$(sql postgres "$TURL" "SELECT count(*) FROM pg_constraint WHERE contype = 'f'")" = 1 ] && ok ||
     bad "pg --resume: the foreign key to typo was not added"
@@ -91,7 +91,7 @@ if have mysql; then
   expect_out "wide: error: MySQL refuses a row of 80048 bytes" "mysql --plan: names table and size"
   expect_out "ddl: 5 statements checked by rule (MySQL cannot roll DDL back): 1 refused" "mysql --plan: says how"
   copy_run
-  expect_rc 6 "mysql copy: incomplete"
+  expect_rc 7 "mysql copy: incomplete"
   expect_out 'table "wide" not created: mysql refuses the table: Row size too large.' "mysql copy: engine message"
   [ "$(sql mysql "$TURL" "SELECT count(*) FROM good")" = 50 ] && ok || bad "mysql copy: good not copied"
   printf 'casts:\n  - column: typo.amount\n    to: NUMERIC(10,2)\n  - from: varchar(1000)\n    to: TEXT\n' >sluice.yaml
