@@ -5,13 +5,15 @@
 #   make demo     the main job on SQLite: inspect, migrate, copy the example project
 #   make check    the whole test suite: ASan+UBSan build, real PostgreSQL and
 #                 MariaDB on throwaway ports, unit + integration + fuzz tests (ctest)
+#   make check-full  the same, with the conformance run over every peer's
+#                 database of ../shared/data (docs/testing.md; about 15 minutes more)
 #   make bench    benchmarks against pgloader, sqitch, percona-toolkit, COPY
 #   make fuzz     run each libFuzzer target longer (FUZZ_SECONDS, default 300)
 
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build demo check bench fuzz deps clean
+.PHONY: all build demo check check-full bench fuzz deps clean
 
 all: build
 
@@ -28,6 +30,10 @@ demo: build
 check:
 	@scripts/deps.sh test
 	@scripts/check.sh
+
+check-full:
+	@scripts/deps.sh test
+	@SLUICE_CONFORMANCE=full scripts/check.sh
 
 bench: build
 	@scripts/deps.sh bench

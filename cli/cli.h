@@ -20,11 +20,12 @@
 
 enum {
 	EXIT_OK = 0,
-	EXIT_PROBLEMS = 1, /* checks, diff or lint found problems */
-	EXIT_USAGE = 2,    /* bad usage, URL, config or input file */
-	EXIT_DATABASE = 3, /* database unreachable or an error from it */
-	EXIT_LOCKED = 4,   /* another run holds the lock */
-	EXIT_CONFLICT = 5, /* recorded state disagrees: drift, dirty migration */
+	EXIT_PROBLEMS = 1,   /* checks, diff or lint found problems */
+	EXIT_USAGE = 2,      /* bad usage, URL, config or input file */
+	EXIT_DATABASE = 3,   /* database unreachable or an error from it */
+	EXIT_LOCKED = 4,     /* another run holds the lock */
+	EXIT_CONFLICT = 5,   /* recorded state disagrees: drift, dirty migration */
+	EXIT_INCOMPLETE = 7, /* copy: tables the target refused were left out; --resume after a fix */
 	EXIT_INTERNAL = 70
 };
 

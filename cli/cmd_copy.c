@@ -196,6 +196,82 @@ static int load_rules(sl_cast_rules **out, cli_project *p)
 	return rc;
 }
 
+/*
+ * sluice.yaml copy: { sensitive: ["table.column" patterns] } (docs/copy.md,
+ * "Rejects"); the strings live in the config's arena, *out is malloc'd.
+ */
+static int load_sensitive(cli_project *p, const char ***out, size_t *n)
+{
+	struct fy_node *sec = p->cfg ? sl_config_section(p->cfg, "copy") : NULL;
+	char where[256];
+	*out = NULL;
+	*n = 0;
+	if (!sec)
+		return 0;
+	if (!fy_node_is_mapping(sec))
+		return sl_error_set(SL_EINVALID, "%s: \"copy\" must be a mapping (known key: sensitive)",
+				    sl_config_where(p->cfg, sec, where, sizeof(where)));
+	void *it = NULL;
+	struct fy_node_pair *kv;
+	while ((kv = fy_node_mapping_iterate(sec, &it)) != NULL) {
+		const char *k = fy_node_get_scalar0(fy_node_pair_key(kv));
+		if (!k || strcmp(k, "sensitive") != 0)
+			return sl_error_set(SL_EINVALID,
+					    "%s: unknown key \"%s\" in \"copy\" (known key: sensitive)",
+					    sl_config_where(p->cfg, fy_node_pair_key(kv), where,
+							    sizeof(where)),
+					    k ? k : "");
+	}
+	struct fy_node *list = fy_node_mapping_lookup_by_string(sec, "sensitive", FY_NT);
+	if (!list)
+		return 0;
+	if (!fy_node_is_sequence(list))
+		return sl_error_set(SL_EINVALID,
+				    "%s: \"copy.sensitive\" must be a list of table.column patterns",
+				    sl_config_where(p->cfg, list, where, sizeof(where)));
+	const char **v = calloc((size_t)fy_node_sequence_item_count(list) + 1, sizeof(*v));
+	if (!v)
+		return sl_error_nomem();
+	struct fy_node *item;
+	int rc = 0;
+	it = NULL;
+	while (!rc && (item = fy_node_sequence_iterate(list, &it)) != NULL) {
+		rc = sl_config_string(&v[*n], NULL, p->cfg, item, "copy.sensitive");
+		if (!rc && !strchr(v[*n], '.'))
+			rc = sl_error_set(
+				SL_EINVALID,
+				"%s: sensitive column \"%s\" must be table.column (\"*\" matches any)",
+				sl_config_where(p->cfg, item, where, sizeof(where)), v[*n]);
+		(*n)++;
+	}
+	if (rc) {
+		free(v);
+		*n = 0;
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
+
+/* `--rejects`: what the copy into the target quarantined, text or JSON. */
+static int list_rejects(copy_cli *cc, const sl_copy_opts *o, bool json)
+{
+	sl_conn *c = NULL;
+	sl_copy_rejects *r = NULL;
+	sl_buf b = SL_BUF_INIT;
+	int rc = cli_project_connect(&c, cc->proj, cc->target);
+	if (!rc)
+		rc = sl_copy_rejects_read(&r, c, o->tables, o->ntables, o->sensitive, o->nsensitive);
+	if (!rc)
+		rc = json ? sl_copy_rejects_json(&b, r) : sl_copy_rejects_text(&b, r);
+	if (!rc)
+		fwrite(b.ptr, 1, b.len, stdout);
+	sl_buf_free(&b);
+	sl_copy_rejects_free(r);
+	sl_conn_close(c);
+	return rc ? cli_fail(rc) : EXIT_OK;
+}
+
 static void print_summary(const sl_copy_result *r)
 {
 	printf("%-32s %12s %12s %10s\n", "table", "read", "written", "rejected");
@@ -212,6 +288,10 @@ static void print_summary(const sl_copy_result *r)
 			       l->column, l->values, l->values == 1 ? "" : "s", sl_copy_loss_text(l->kind),
 			       sl_copy_loss_name(l->kind));
 		}
+	for (size_t i = 0; i < r->ntables; i++)
+		if (r->tables[i].failed)
+			printf("table \"%s\" not created: %s\n", r->tables[i].table,
+			       r->tables[i].error ? r->tables[i].error : "");
 	for (size_t i = 0; i < r->nviolations; i++) {
 		const sl_copy_violation *v = &r->violations[i];
 		if (v->rows >= 0)
@@ -221,12 +301,37 @@ static void print_summary(const sl_copy_result *r)
 			printf("constraint on \"%s\" not created: %s\n", v->table, v->message);
 	}
 	double rate = r->seconds > 0 ? (double)r->read / r->seconds : 0;
+	const char *state = r->finished ? "finished"
+			    : r->halted ? "halted"
+			    : r->failed ? "incomplete"
+					: "stopped";
 	printf("copy %s: %zu tables, %" PRId64 " rows read, %" PRId64 " written, %" PRId64
 	       " rejected, %" PRId64 " values changed by lossy casts, %zu constraint problems, %zu objects "
-	       "not translated, %.1fs (%.0f rows/s)%s\n",
-	       r->finished ? "finished" : (r->halted ? "halted" : "stopped"), r->ntables, r->read, r->written,
-	       r->rejected, r->changed, r->nviolations, r->not_translated, r->seconds, rate,
-	       r->finished ? "" : "; resume with --resume");
+	       "not translated, %zu tables not created, %.1fs (%.0f rows/s)%s\n",
+	       state, r->ntables, r->read, r->written, r->rejected, r->changed, r->nviolations,
+	       r->not_translated, r->failed, r->seconds, rate,
+	       r->finished               ? ""
+	       : r->halted || !r->failed ? "; resume with --resume"
+					 : "; fix the tables not created (a cast rule in sluice.yaml) and "
+					   "resume with --resume");
+}
+
+/*
+ * The plan checks its own DDL: on a PostgreSQL target in a transaction that
+ * is rolled back (connecting to it; when that fails the plan says the DDL is
+ * unchecked), on SQLite in memory, on MySQL by rule.
+ */
+static int check_ddl(copy_cli *cc, sl_copy_plan *plan, sl_engine target)
+{
+	sl_conn *tc = NULL;
+	if (target == SL_ENGINE_POSTGRES && connect_side(&tc, SL_COPY_TARGET, cc) != 0) {
+		fprintf(stderr, "sluice: warning: the DDL is not checked on the target: %s\n",
+			sl_error_last()->message);
+		sl_error_clear();
+	}
+	int rc = sl_copy_plan_validate(plan, tc);
+	sl_conn_close(tc);
+	return rc;
 }
 
 static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
@@ -249,6 +354,8 @@ static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
 		rc = connect_side(&src, SL_COPY_SOURCE, cc);
 	if (!rc)
 		rc = sl_copy_plan_new(&plan, src, u->engine, o);
+	if (!rc)
+		rc = check_ddl(cc, plan, u->engine);
 	if (!rc)
 		rc = json ? sl_cast_plan_json(&out, sl_copy_plan_casts(plan)) : sl_copy_plan_text(&out, plan);
 	if (!rc)
@@ -274,7 +381,7 @@ int cmd_copy(int argc, char **argv)
 	cli_project p = { 0 };
 	sl_copy_opts o = SL_COPY_OPTS_INIT;
 	const char *tables = NULL, *domain = NULL;
-	bool plan = false, json = false, quiet = false, strict = false;
+	bool plan = false, json = false, quiet = false, strict = false, rejects = false;
 	long max_rejects = 0, jobs = 2, batch_rows = 10000;
 	const cli_option opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE",
@@ -283,15 +390,22 @@ int cmd_copy(int argc, char **argv)
 		{ "domain", 0, CLI_STRING, "NAME", "copy only the tables of this domain of sluice.yaml",
 		  &domain },
 		{ "plan", 0, CLI_FLAG, NULL,
-		  "print the cast plan and the target DDL by phase, then exit (2 when it has errors)",
+		  "print the cast plan and the target DDL by phase, the DDL checked on the target, then exit "
+		  "(2 when it has errors)",
 		  &plan },
+		{ "rejects", 0, CLI_FLAG, NULL,
+		  "list the rows the copy into TARGET quarantined (sluice copy --rejects TARGET), then exit",
+		  &rejects },
 		{ "schema-only", 0, CLI_FLAG, NULL, "create the schema, copy no rows", &o.schema_only },
 		{ "data-only", 0, CLI_FLAG, NULL, "copy rows into existing tables", &o.data_only },
 		{ "resume", 0, CLI_FLAG, NULL, "continue the unfinished copy recorded in the target",
 		  &o.resume },
 		{ "restart", 0, CLI_FLAG, NULL,
 		  "forget an unfinished copy in the target, drop its tables, start again", &o.restart },
-		{ "force", 0, CLI_FLAG, NULL, "copy although the plan has error notes", &o.force },
+		{ "force", 0, CLI_FLAG, NULL,
+		  "copy although the plan has error notes; create a table without the defaults the target "
+		  "refuses",
+		  &o.force },
 		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)",
 		  &max_rejects },
 		{ "strict", 0, CLI_FLAG, NULL,
@@ -309,7 +423,9 @@ int cmd_copy(int argc, char **argv)
 	int npos = 0, prc = cli_parse("copy", opts, argc, argv, pos, 2, &npos);
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
-	if (npos != 2)
+	if (rejects && (npos < 1 || plan))
+		return cli_usage_error("copy", "--rejects takes TARGET (and no --plan)");
+	if (npos != 2 && !rejects)
 		return cli_usage_error("copy", "expected SOURCE and TARGET (database URLs or environments)");
 	if (o.schema_only && o.data_only)
 		return cli_usage_error("copy", "--schema-only and --data-only exclude each other");
@@ -321,12 +437,12 @@ int cmd_copy(int argc, char **argv)
 		return cli_usage_error("copy",
 				       "--jobs takes 1-64, --max-rejects and --batch-rows a positive number");
 
-	copy_cli cc = { .proj = &p, .source = pos[0], .target = pos[1], .quiet = quiet };
+	copy_cli cc = { .proj = &p, .source = pos[0], .target = pos[npos - 1], .quiet = quiet };
 	const char *nc = getenv("NO_COLOR");
 	cc.progress = isatty(fileno(stderr)) && !json && !(nc && *nc);
 	cc.t0 = mono();
 	pthread_mutex_init(&cc.mu, NULL);
-	const char **tl = NULL;
+	const char **tl = NULL, **sens = NULL;
 	char *tcopy = NULL;
 	sl_cast_rules *rules = NULL;
 	sl_copy_result *res = NULL;
@@ -341,6 +457,9 @@ int cmd_copy(int argc, char **argv)
 	}
 	if (!rc)
 		rc = load_rules(&rules, &p);
+	if (!rc)
+		rc = load_sensitive(&p, &sens, &o.nsensitive);
+	o.sensitive = sens;
 	if (rc) {
 		ex = cli_fail(rc);
 		goto done;
@@ -357,6 +476,10 @@ int cmd_copy(int argc, char **argv)
 		ex = plan_only(&cc, &o, json, o.force);
 		goto done;
 	}
+	if (rejects) {
+		ex = list_rejects(&cc, &o, json);
+		goto done;
+	}
 	rc = sl_copy_run(&res, &o);
 	if (cc.progress)
 		fprintf(stderr, "\r\033[K");
@@ -371,6 +494,8 @@ int cmd_copy(int argc, char **argv)
 	}
 	if (rc)
 		ex = cli_fail(rc);
+	else if (res && res->failed)
+		ex = EXIT_INCOMPLETE;
 	else if (res && res->nviolations)
 		ex = EXIT_PROBLEMS;
 	else if (res && strict && res->changed) {
@@ -385,6 +510,7 @@ done:
 	sl_copy_result_free(res);
 	sl_cast_rules_free(rules);
 	free(tl);
+	free(sens);
 	free(tcopy);
 	cli_project_free(&p);
 	pthread_mutex_destroy(&cc.mu);

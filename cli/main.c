@@ -72,9 +72,12 @@ static const cli_command commands[] = {
 	  "[--json]",
 	  "Copy schema and data between any two engines: bulk, parallel, resumable, bad rows quarantined.",
 	  "Phases: tables, data, indexes, constraints, foreign keys, sequences, views, triggers "
-	  "(docs/copy.md).\nExit codes: 0 copied, 1 rows rejected past --max-rejects or foreign keys failed "
+	  "(docs/copy.md).\n`sluice copy --rejects TARGET` lists the rows a copy quarantined (sensitive "
+	  "values "
+	  "masked).\nExit codes: 0 copied, 1 rows rejected past --max-rejects or foreign keys failed "
 	  "validation,\n2 usage or plan errors, 3 database error, 5 the target holds an unfinished copy (use "
-	  "--resume or --restart)." },
+	  "--resume or --restart),\n7 incomplete: tables the target refused to create were left out (fix, "
+	  "then --resume)." },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL },
 };
 

@@ -62,16 +62,23 @@ typedef struct sl_copy_opts {
 	const char *const *tables; /* source table names to copy; NULL: all */
 	size_t ntables;
 	const sl_cast_rules *rules; /* user cast rules, may be NULL */
-	bool schema_only;           /* create the schema, copy no rows */
-	bool data_only;             /* target tables exist: copy rows only */
-	bool resume;                /* continue the unfinished run in the target */
-	bool restart;               /* forget an unfinished run (drops its tables) and start again */
-	bool force;                 /* run although the plan has error notes */
-	int64_t max_rejects;        /* halt when more rows than this are rejected (default 0) */
-	int jobs;                   /* worker threads (default 2) */
-	size_t batch_rows;          /* rows per committed batch (default 10000) */
-	size_t batch_bytes;         /* ... or fewer when the batch holds this much (default 16 MiB) */
-	int64_t split_rows; /* split tables with an integer key above this many rows (default 200000) */
+	/*
+	 * Sensitive columns: "table.column" patterns (fnmatch, case-insensitive,
+	 * "!pattern" exempts), on top of the naming rule of docs/copy.md
+	 * ("Rejects"). Their values are masked in sluice_rejects.
+	 */
+	const char *const *sensitive;
+	size_t nsensitive;
+	bool schema_only;    /* create the schema, copy no rows */
+	bool data_only;      /* target tables exist: copy rows only */
+	bool resume;         /* continue the unfinished run in the target */
+	bool restart;        /* forget an unfinished run (drops its tables) and start again */
+	bool force;          /* run although the plan has error notes */
+	int64_t max_rejects; /* halt when more rows than this are rejected (default 0) */
+	int jobs;            /* worker threads (default 2) */
+	size_t batch_rows;   /* rows per committed batch (default 10000) */
+	size_t batch_bytes;  /* ... or fewer when the batch holds this much (default 16 MiB) */
+	int64_t split_rows;  /* split tables with an integer key above this many rows (default 200000) */
 	sl_copy_connect_fn connect;
 	void *connect_ud;
 	sl_copy_event_fn on_event; /* may be NULL */
@@ -80,10 +87,11 @@ typedef struct sl_copy_opts {
 
 #define SL_COPY_OPTS_INIT                                                                                    \
 	{                                                                                                    \
-		.tables = NULL, .ntables = 0, .rules = NULL, .schema_only = false, .data_only = false,       \
-		.resume = false, .restart = false, .force = false, .max_rejects = 0, .jobs = 2,              \
-		.batch_rows = 10000, .batch_bytes = (size_t)16 << 20, .split_rows = 200000, .connect = NULL, \
-		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL                                       \
+		.tables = NULL, .ntables = 0, .rules = NULL, .sensitive = NULL, .nsensitive = 0,             \
+		.schema_only = false, .data_only = false, .resume = false, .restart = false, .force = false, \
+		.max_rejects = 0, .jobs = 2, .batch_rows = 10000, .batch_bytes = (size_t)16 << 20,           \
+		.split_rows = 200000, .connect = NULL, .connect_ud = NULL, .on_event = NULL,                 \
+		.event_ud = NULL                                                                             \
 	}
 
 /*
@@ -125,6 +133,8 @@ typedef struct sl_copy_table_result {
 	sl_copy_loss_count *losses; /* values written changed by lossy casts, by column and kind */
 	size_t nlosses;
 	int64_t changed; /* their sum */
+	bool failed; /* the target refused its CREATE TABLE: not copied; --resume retries it */
+	char *error; /* when failed: the column, the engine's message, the fix and the statement */
 } sl_copy_table_result;
 
 /* A foreign key (or SQLite foreign_key_check entry) that failed validation. */
@@ -144,8 +154,9 @@ typedef struct sl_copy_result {
 	int64_t read, written, rejected;
 	int64_t changed;       /* values written changed by lossy casts (sl_copy_table_result.losses) */
 	size_t not_translated; /* views, triggers, indexes... listed, not created */
+	size_t failed;         /* tables the target refused to create (see tables[].error) */
 	bool halted;           /* stopped by --max-rejects: resumable */
-	bool finished;         /* every phase done */
+	bool finished;         /* every phase done and every table created */
 	double seconds;
 } sl_copy_result;
 
@@ -164,6 +175,17 @@ void sl_copy_plan_free(sl_copy_plan *p);
 const sl_cast_plan *sl_copy_plan_casts(const sl_copy_plan *p);
 const sl_ddl *sl_copy_plan_ddl(const sl_copy_plan *p);
 const sl_schema *sl_copy_plan_schema(const sl_copy_plan *p);
+/*
+ * Checks the plan's CREATE TABLE statements on the target before anything
+ * is copied (`--plan`): PostgreSQL in a transaction on a scratch schema,
+ * rolled back; SQLite in an in-memory database (target may be NULL); MySQL,
+ * whose DDL cannot be rolled back, by rule (row size, key length). Each
+ * statement the target refuses is pinned on its column (the default or the
+ * type) and becomes an error note of the cast plan naming the fix.
+ * 0, or SL_E* when the check itself could not run (nothing is changed then).
+ */
+int sl_copy_plan_validate(sl_copy_plan *p, sl_conn *target);
+
 /* Lossy notes and errors of the plan. */
 size_t sl_copy_plan_count(const sl_copy_plan *p, sl_cast_severity sev);
 /* `--plan` text: the cast plan, then the DDL by phase, then what is not translated. */
@@ -173,7 +195,8 @@ int sl_copy_plan_text(sl_buf *out, const sl_copy_plan *p);
  * Runs the copy. Opens its own connections through opts->connect. *out is
  * filled (also on most failures, with what was done); the caller frees it.
  * Returns 0 when every phase ran (rows may still have been rejected within
- * the limit, and foreign keys may have failed validation: see the result),
+ * the limit, foreign keys may have failed validation, and tables the target
+ * refused to create are listed with failed set: see the result),
  * SL_ECHECK when halted by max_rejects, SL_ECONFLICT when the target holds an
  * unfinished run and neither resume nor restart was asked (or resume was
  * asked and there is none), SL_EINVALID for plan errors, SL_EDB/SL_ECONNECT
@@ -183,6 +206,44 @@ int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts);
 
 /* The summary as JSON (for --json). Appends to out. */
 int sl_copy_result_json(sl_buf *out, const sl_copy_result *r);
+
+/* What a copy quarantined, read back from sluice_rejects (`sluice copy --rejects`). */
+typedef struct sl_copy_reject_failure {
+	char *column; /* source column, NULL when the target refused the row as a whole */
+	char *value;  /* printable, cut to 200 bytes; "***" for a sensitive column */
+	char *reason;
+} sl_copy_reject_failure;
+
+typedef struct sl_copy_reject_row {
+	char *run_id;
+	char *table;       /* source table */
+	char *key;         /* JSON object of the row's key; {"row": N} for a table without one */
+	char *rejected_at; /* UTC, "YYYY-MM-DD HH:MM:SSZ" */
+	sl_copy_reject_failure *failures; /* each failing column (or the row) */
+	size_t nfailures;
+} sl_copy_reject_row;
+
+typedef struct sl_copy_rejects {
+	sl_copy_reject_row *rows;
+	size_t nrows;
+	size_t nrecords; /* records of sluice_rejects read (one per failure) */
+} sl_copy_rejects;
+
+/*
+ * Reads sluice_rejects in target, oldest first, one entry per rejected row.
+ * tables (NULL: all) keeps those source tables. sensitive: the patterns of
+ * sl_copy_opts; values of sensitive columns are masked again on reading, in
+ * the value, the key and the reason. SL_ENOTFOUND when no copy recorded
+ * rejects there. Free with sl_copy_rejects_free().
+ */
+int sl_copy_rejects_read(sl_copy_rejects **out, sl_conn *target, const char *const *tables, size_t ntables,
+			 const char *const *sensitive, size_t nsensitive);
+void sl_copy_rejects_free(sl_copy_rejects *r);
+/* "N rejected rows in M tables", then per row its table, key, run and each failing column. */
+int sl_copy_rejects_text(sl_buf *out, const sl_copy_rejects *r);
+/* {"rows", "records", "rejects": [{"run_id", "table", "key", "rejected_at", "failures": [{"column", "value",
+ * "reason"}]}]} */
+int sl_copy_rejects_json(sl_buf *out, const sl_copy_rejects *r);
 
 #ifdef __cplusplus
 }

@@ -45,8 +45,9 @@ typedef enum sl_ddl_phase {
 } sl_ddl_phase;
 
 typedef struct sl_ddl_stmt {
-	const char *sql;   /* one statement, no trailing semicolon */
-	const char *table; /* target name of the table it belongs to, NULL for types and views */
+	const char *sql;       /* one statement, no trailing semicolon */
+	const char *table;     /* target name of the table it belongs to, NULL for types and views */
+	const char *ref_table; /* foreign keys: target name of the referenced table, else NULL */
 } sl_ddl_stmt;
 
 /* Something the generator did not carry over, with the reason and the source text. */
@@ -100,6 +101,14 @@ int sl_ddl_render(sl_buf *out, const sl_ddl *d);
  * table needs are not included; use sl_ddl_generate for those.
  */
 int sl_ddl_create_table(sl_buf *out, const sl_table *t, const sl_cast_plan *plan, sl_engine target);
+
+/*
+ * The same for a cast table given directly (ct need not be one of the plan's
+ * own: a copy with some defaults or columns removed, to find which part of a
+ * statement a target refuses). With if_not_exists, CREATE TABLE IF NOT EXISTS.
+ */
+int sl_ddl_create_cast_table(sl_buf *out, const sl_cast_table *ct, const sl_cast_plan *plan, sl_engine target,
+			     bool if_not_exists);
 
 /* Appends ident quoted for target: "a""b" (PostgreSQL, SQLite), `a``b` (MySQL). */
 int sl_ddl_quote_ident(sl_buf *out, sl_engine target, const char *ident);

@@ -376,13 +376,71 @@ typedef enum {
 	D_NOW_LOCAL,
 	D_TODAY,
 	D_TIME,
+	D_UUID,
 	D_SEQ,
 	D_EXPR
 } dkind;
 
-/* Classifies tokens [a, b): what the default means, independent of dialect. */
-static dkind classify(const sl_xtoks *t, size_t a, size_t b, const char **val)
+/* SQLite's date functions called with 'now': what they make (strftime's format decides). */
+static dkind sqlite_clock(const sl_xtok *v, size_t n)
 {
+	static const char *const stamp_fmts[] = { "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%f",
+						  "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%f" };
+	bool has_now = false, local = false, strf = word_is(&v[0], "strftime");
+	const char *fmt = NULL;
+	for (size_t i = 2; i < n; i++) {
+		if (v[i].kind != SL_XT_STRING)
+			continue;
+		if (strcasecmp(v[i].text, "now") == 0)
+			has_now = true;
+		else if (strcasecmp(v[i].text, "localtime") == 0)
+			local = true;
+		else if (i == 2 && strf)
+			fmt = v[i].text;
+	}
+	if (!has_now)
+		return D_EXPR;
+	if (word_is(&v[0], "date"))
+		return D_TODAY;
+	if (word_is(&v[0], "time"))
+		return D_TIME;
+	if (word_is(&v[0], "datetime"))
+		return local ? D_NOW_LOCAL : D_NOW;
+	for (size_t i = 0; strf && fmt && i < sizeof(stamp_fmts) / sizeof(stamp_fmts[0]); i++)
+		if (strcmp(fmt, stamp_fmts[i]) == 0)
+			return local ? D_NOW_LOCAL : D_NOW;
+	if (strf && fmt && strcmp(fmt, "%Y-%m-%d") == 0)
+		return D_TODAY;
+	if (strf && fmt && strcmp(fmt, "%H:%M:%S") == 0)
+		return D_TIME;
+	return D_EXPR;
+}
+
+/* A call of name with no arguments: name ( ). */
+static bool bare_call(const sl_xtok *v, size_t n, const char *const *names, size_t nnames)
+{
+	if (n != 3 || v[1].kind != SL_XT_LPAREN || v[2].kind != SL_XT_RPAREN)
+		return false;
+	for (size_t i = 0; i < nnames; i++)
+		if (word_is(&v[0], names[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Classifies tokens [a, b) of a default written in dialect: what it means,
+ * independent of dialect. SQLite reads a double-quoted word in a default as
+ * a string (its documented quirk for an identifier that names no column, and
+ * a default has no column to name), and a bare word that is not a keyword
+ * the same way.
+ */
+static dkind classify(const sl_xtoks *t, size_t a, size_t b, sl_engine dialect, const char **val)
+{
+	static const char *const uuid_fns[] = { "gen_random_uuid", "uuid_generate_v4", "uuid",
+						"uuid_generate_v1", "uuid_generate_v1mc" };
+	static const char *const sqlite_kw[] = {
+		"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "TRUE", "FALSE", "NULL"
+	};
 	size_t n = b - a;
 	const sl_xtok *v = t->v + a;
 	*val = n ? v[0].text : NULL;
@@ -394,12 +452,22 @@ static dkind classify(const sl_xtoks *t, size_t a, size_t b, const char **val)
 		return D_NUMBER;
 	if (n == 2 && v[0].kind == SL_XT_OP && strcmp(v[0].text, "-") == 0 && v[1].kind == SL_XT_NUMBER)
 		return D_NUMBER;
+	if (n == 1 && dialect == SL_ENGINE_SQLITE && (v[0].kind == SL_XT_IDENT || v[0].kind == SL_XT_WORD)) {
+		bool kw = false;
+		for (size_t i = 0; v[0].kind == SL_XT_WORD && i < sizeof(sqlite_kw) / sizeof(sqlite_kw[0]);
+		     i++)
+			kw |= word_is(&v[0], sqlite_kw[i]);
+		if (!kw)
+			return D_LITERAL;
+	}
 	if (n == 1 && (word_is(&v[0], "TRUE") || word_is(&v[0], "FALSE")))
 		return D_BOOL;
 	if (n == 1 && v[0].kind == SL_XT_BITS)
 		return D_BITS;
 	if (word_is(&v[0], "nextval"))
 		return D_SEQ;
+	if (bare_call(v, n, uuid_fns, sizeof(uuid_fns) / sizeof(uuid_fns[0])))
+		return D_UUID;
 	static const char *const now[] = {
 		"CURRENT_TIMESTAMP", "LOCALTIMESTAMP",        "now",
 		"localtime",         "transaction_timestamp", "statement_timestamp"
@@ -414,40 +482,12 @@ static dkind classify(const sl_xtoks *t, size_t a, size_t b, const char **val)
 		return D_TODAY;
 	if (call_ok && (word_is(&v[0], "CURRENT_TIME") || word_is(&v[0], "curtime")))
 		return D_TIME;
-	/* SQLite: datetime('now'), date('now'), strftime(fmt, 'now'), with 'localtime' */
+	/* SQLite: datetime('now'), date('now'), time('now'), strftime(fmt, 'now'), with 'localtime' */
 	if (n >= 4 && v[1].kind == SL_XT_LPAREN &&
-	    (word_is(&v[0], "datetime") || word_is(&v[0], "date") || word_is(&v[0], "strftime"))) {
-		bool has_now = false, local = false;
-		for (size_t i = 2; i < n; i++) {
-			if (v[i].kind == SL_XT_STRING && strcasecmp(v[i].text, "now") == 0)
-				has_now = true;
-			else if (v[i].kind == SL_XT_STRING && strcasecmp(v[i].text, "localtime") == 0)
-				local = true;
-		}
-		if (has_now && word_is(&v[0], "date"))
-			return D_TODAY;
-		if (has_now && word_is(&v[0], "datetime"))
-			return local ? D_NOW_LOCAL : D_NOW;
-	}
+	    (word_is(&v[0], "datetime") || word_is(&v[0], "date") || word_is(&v[0], "time") ||
+	     word_is(&v[0], "strftime")))
+		return sqlite_clock(v, n);
 	return D_EXPR;
-}
-
-static bool zero_date(const char *s)
-{
-	return strncmp(s, "0000-00-00", 10) == 0 || strcmp(s, "0") == 0;
-}
-
-static int bool_of(const char *s)
-{
-	static const char *const t[] = { "t", "true", "1", "y", "yes", "on" };
-	static const char *const f[] = { "f", "false", "0", "n", "no", "off" };
-	for (size_t i = 0; i < 6; i++) {
-		if (strcasecmp(s, t[i]) == 0)
-			return 1;
-		if (strcasecmp(s, f[i]) == 0)
-			return 0;
-	}
-	return -1;
 }
 
 static int put_bool(sl_buf *b, sl_engine e, bool v)
@@ -462,10 +502,67 @@ static bool is_temporal(sl_tkind k)
 	return k == SL_T_DATE || k == SL_T_TIMESTAMP || k == SL_T_TIMESTAMPTZ || k == SL_T_TIME;
 }
 
-/* MySQL accepts only a literal or CURRENT_TIMESTAMP bare; other defaults need parentheses. */
-static bool my_needs_parens(sl_tkind k)
+static bool is_texty(sl_tkind k)
 {
-	return k == SL_T_TEXT || k == SL_T_BLOB || k == SL_T_JSON || k == SL_T_GEOMETRY || k == SL_T_ARRAY;
+	return k == SL_T_TEXT || k == SL_T_VARCHAR || k == SL_T_CHAR;
+}
+
+/* SQLite has no UUID function: a version 4 UUID made of random bytes, as text. */
+#define SQLITE_UUID4                                                                                         \
+	"(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "                         \
+	"substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "      \
+	"substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))"
+
+static int render_uuid(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, sl_buf *out)
+{
+	sl_engine e = x->plan->target;
+	sl_tkind k = cc->type.kind;
+	if (k != SL_T_UUID && !is_texty(k))
+		return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					"default %s dropped: a generated UUID does not fit a %s column",
+					c->default_expr, cc->type_sql);
+	if (e == SL_ENGINE_POSTGRES)
+		return sl_buf_puts(out, "gen_random_uuid()");
+	if (e == SL_ENGINE_MYSQL)
+		return sl_buf_puts(out, "(uuid())");
+	int rc = sl_buf_puts(out, SQLITE_UUID4);
+	return rc ? rc
+		  : sl_cast_col_note(x, cc, SL_CAST_INFO,
+				     "default %s -> random version 4 UUID text (SQLite has no UUID function)",
+				     c->default_expr);
+}
+
+/*
+ * A clock default (now, today, the time of day) for column cc: the target's
+ * own clock where the column can take it, else dropped with a note.
+ */
+static int render_clock(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, dkind dk, sl_buf *out)
+{
+	sl_engine e = x->plan->target;
+	sl_tkind k = cc->type.kind;
+	bool my = e == SL_ENGINE_MYSQL, text_ok = is_texty(k) && !my;
+	int rc = 0;
+	if (dk == D_TODAY && (k == SL_T_DATE || k == SL_T_TIMESTAMP || k == SL_T_TIMESTAMPTZ || text_ok))
+		return sl_buf_puts(out, my ? "(CURRENT_DATE)" : "CURRENT_DATE");
+	if (dk == D_TIME && (k == SL_T_TIME || text_ok))
+		return sl_buf_puts(out, my ? "(CURRENT_TIME)" : "CURRENT_TIME");
+	if ((dk == D_NOW || dk == D_NOW_LOCAL) && k == SL_T_DATE)
+		return sl_buf_puts(out, my ? "(CURRENT_DATE)" : "CURRENT_DATE");
+	if ((dk == D_NOW || dk == D_NOW_LOCAL) && (k == SL_T_TIMESTAMP || k == SL_T_TIMESTAMPTZ || text_ok)) {
+		if (my && cc->type.precision > 0)
+			rc = sl_buf_printf(out, "CURRENT_TIMESTAMP(%d)", cc->type.precision);
+		else
+			rc = sl_buf_puts(out, "CURRENT_TIMESTAMP");
+		if (!rc && dk == D_NOW_LOCAL)
+			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					      "default %s -> CURRENT_TIMESTAMP: new rows get the target's "
+					      "clock, not SQLite's local time",
+					      c->default_expr);
+		return rc;
+	}
+	return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				"default %s dropped: %s does not take a clock default on a %s column",
+				c->default_expr, sl_engine_name(e), cc->type_sql);
 }
 
 static int render_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, dkind dk, const sl_xtoks *t,
@@ -477,26 +574,21 @@ static int render_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 	int rc = 0, bv;
 	switch (dk) {
 	case D_LITERAL:
-		if (is_temporal(c->type.kind) && zero_date(val))
-			return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-						"default '%s' (a MySQL zero date) dropped", val);
-		if (k == SL_T_BOOL && (bv = bool_of(val)) >= 0)
-			return put_bool(out, e, bv);
-		if (e == SL_ENGINE_MYSQL && my_needs_parens(k)) {
-			rc = sl_buf_putc(out, '(');
-			rc = rc ? rc : sl_ddl_quote_string(out, e, val);
-			return rc ? rc : sl_buf_putc(out, ')');
-		}
-		return sl_ddl_quote_string(out, e, val);
+		return sl_cast_default_literal(x, cc, val, false, c->default_expr, out);
 	case D_NUMBER:
-		if (is_temporal(c->type.kind) && b - a == 1 && strcmp(val, "0") == 0)
+		if (x->plan->source == SL_ENGINE_MYSQL && is_temporal(c->type.kind) && b - a == 1 &&
+		    strcmp(val, "0") == 0)
 			return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
 						"default 0 (a MySQL zero date) dropped");
-		if (k == SL_T_BOOL && b - a == 1 && (bv = bool_of(val)) >= 0)
-			return put_bool(out, e, bv);
-		if (b - a == 2)
-			rc = sl_buf_putc(out, '-');
-		return rc ? rc : sl_buf_puts(out, t->v[b - 1].text);
+		if (b - a == 2) {
+			sl_buf neg = SL_BUF_INIT;
+			rc = sl_buf_printf(&neg, "-%s", t->v[b - 1].text);
+			if (!rc)
+				rc = sl_cast_default_literal(x, cc, neg.ptr, true, c->default_expr, out);
+			sl_buf_free(&neg);
+			return rc;
+		}
+		return sl_cast_default_literal(x, cc, val, true, c->default_expr, out);
 	case D_BOOL:
 		bv = strcasecmp(val, "true") == 0;
 		if (k == SL_T_BOOL)
@@ -510,21 +602,11 @@ static int render_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 		return sl_buf_printf(out, "%c'%s'", e == SL_ENGINE_MYSQL ? 'b' : 'B', val);
 	case D_NOW:
 	case D_NOW_LOCAL:
-		if (k == SL_T_DATE)
-			rc = sl_buf_puts(out, e == SL_ENGINE_MYSQL ? "(CURRENT_DATE)" : "CURRENT_DATE");
-		else if (e == SL_ENGINE_MYSQL && cc->type.precision > 0)
-			rc = sl_buf_printf(out, "CURRENT_TIMESTAMP(%d)", cc->type.precision);
-		else
-			rc = sl_buf_puts(out, "CURRENT_TIMESTAMP");
-		if (!rc && dk == D_NOW_LOCAL)
-			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					      "default datetime('now','localtime') -> CURRENT_TIMESTAMP: new "
-					      "rows get the target's clock, not SQLite's local time");
-		return rc;
 	case D_TODAY:
-		return sl_buf_puts(out, e == SL_ENGINE_MYSQL ? "(CURRENT_DATE)" : "CURRENT_DATE");
 	case D_TIME:
-		return sl_buf_puts(out, e == SL_ENGINE_MYSQL ? "(CURRENT_TIME)" : "CURRENT_TIME");
+		return render_clock(x, c, cc, dk, out);
+	case D_UUID:
+		return render_uuid(x, c, cc, out);
 	default:
 		return 0;
 	}
@@ -550,7 +632,7 @@ static int plan_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	}
 	size_t a = 0, b = t.n;
 	unwrap(&t, &a, &b);
-	dkind dk = classify(&t, a, b, &val);
+	dkind dk = classify(&t, a, b, x->plan->source, &val);
 	if (dk == D_SEQ) {
 		if (!cc->identity)
 			rc = sl_cast_col_note(
@@ -561,6 +643,11 @@ static int plan_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	}
 	if (cc->identity || dk == D_NONE)
 		goto done;
+	if (same && !cc->rule && dk == D_LITERAL && t.v[a].kind != SL_XT_STRING) {
+		/* SQLite's quirk, written as the string it means: "" -> '' */
+		rc = sl_ddl_quote_string(&out, x->plan->target, val);
+		goto store;
+	}
 	if (dk == D_EXPR || (same && !cc->rule))
 		goto verbatim_or_drop;
 	rc = render_default(x, c, cc, dk, &t, a, b, &out);
@@ -835,6 +922,40 @@ static int align_fkeys(sl_cast_plan *p)
 	return rc;
 }
 
+/*
+ * MySQL allows one AUTO_INCREMENT column per table, and only on a column
+ * that leads a key when the table is created: the copy creates tables with
+ * their primary key alone, so the identity that stays is the first column of
+ * the primary key; every other identity becomes a plain column (its values
+ * are copied; new rows must bring one).
+ */
+static int fit_identities(sl_cast_plan *p)
+{
+	int rc = 0;
+	if (p->target != SL_ENGINE_MYSQL)
+		return 0;
+	for (size_t i = 0; !rc && i < p->ntables; i++) {
+		sl_cast_table *ct = &p->tables[i];
+		const sl_table *t = ct->src;
+		const char *lead =
+			t->primary_key && t->primary_key->ncolumns ? t->primary_key->columns[0] : NULL;
+		sl_cast_ctx x = { .plan = p, .table = t, .ct = ct };
+		for (size_t j = 0; !rc && j < ct->ncolumns; j++) {
+			sl_cast_column *cc = &ct->columns[j];
+			if (!cc->identity || (lead && strcmp(cc->src->name, lead) == 0))
+				continue;
+			cc->identity = false;
+			rc = sl_cast_col_note(
+				&x, cc, SL_CAST_LOSSY,
+				"AUTO_INCREMENT dropped: MySQL allows one per table, on the first "
+				"column of the primary key%s%s%s; the values are copied, new rows "
+				"must bring one",
+				lead ? " (\"" : "", lead ? lead : "", lead ? "\")" : "");
+		}
+	}
+	return rc;
+}
+
 static bool any_column(const sl_cast_plan *p, bool (*pred)(const sl_column *))
 {
 	for (size_t i = 0; i < p->src->ntables; i++)
@@ -945,6 +1066,8 @@ int sl_cast_plan_new(sl_cast_plan **out, const sl_schema *src, sl_engine target,
 		rc = plan_table(p, rules, &src->tables[i], &p->tables[i]);
 	if (!rc)
 		rc = align_fkeys(p);
+	if (!rc)
+		rc = fit_identities(p);
 	if (!rc)
 		rc = plan_notes(p);
 	if (rc == SL_ENOMEM)

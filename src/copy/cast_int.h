@@ -48,6 +48,18 @@ int sl_cast_col_note(sl_cast_ctx *x, sl_cast_column *cc, sl_cast_severity sev, c
  */
 int sl_cast_map_type(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc);
 
+/*
+ * A literal default (text, or a number token when number is true) carried
+ * the way the column's rows are (cast_default.c): converted with the rows'
+ * conversion and written as a target literal into out, or dropped with a
+ * lossy note naming shown (the source's text) when the rows' conversion
+ * would refuse it or make it NULL. 0 or SL_E* (memory).
+ */
+int sl_cast_default_literal(sl_cast_ctx *x, sl_cast_column *cc, const char *text, bool number,
+			    const char *shown, sl_buf *out);
+/* MySQL types whose defaults must be written in parentheses. */
+bool sl_cast_my_needs_parens(sl_tkind k);
+
 /* Parses a user's target type text into a portable type (best effort; SL_T_OTHER when unknown). */
 void sl_cast_parse_type(const char *text, sl_type *out);
 

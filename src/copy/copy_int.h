@@ -48,6 +48,7 @@ struct sl_copy_plan {
 	sl_copy_tplan *tables;
 	size_t ntables;
 	sl_arena *arena;
+	const char *ddl_check; /* what sl_copy_plan_validate did, NULL when it did not run */
 };
 
 /* Conversion context: fixed per pump. */
@@ -79,6 +80,7 @@ typedef struct sl_copy_part {
 	int64_t read, written, rejected;
 	char *losses; /* JSON {"column": {"rounded_to_scale": n, ...}}, NULL: none */
 	bool done;
+	bool failed; /* the target refused the table's CREATE TABLE: no rows, retried on --resume */
 	int64_t expected;
 } sl_copy_part;
 
@@ -89,6 +91,10 @@ int sl_copy_state_set_phase(sl_conn *c, const char *run_id, const char *phase);
 int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase);
 int sl_copy_state_clear(sl_conn *c);
 int sl_copy_state_add_part(sl_conn *c, const char *run_id, const sl_copy_part *p);
+/* Records that the target refused the table's CREATE TABLE (one part, status 'failed'). */
+int sl_copy_state_add_failed(sl_conn *c, const char *run_id, const char *table);
+/* Forgets the failed tables' rows, before they are tried again. */
+int sl_copy_state_clear_failed(sl_conn *c);
 int sl_copy_state_parts(sl_conn *c, sl_copy_part **out, size_t *n);
 void sl_copy_parts_free(sl_copy_part *p, size_t n);
 int sl_copy_state_save(sl_conn *c, const sl_copy_part *p);
@@ -124,6 +130,52 @@ bool sl_copy_should_stop(sl_copy_shared *sh);
 bool sl_copy_add_rejects(sl_copy_shared *sh, int64_t n);
 void sl_copy_emit(sl_copy_shared *sh, const sl_copy_event *ev);
 void sl_copy_notice(const sl_copy_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ddl_check.c: which part of a refused CREATE TABLE the target refuses. */
+#define SL_COPY_WHOLE_TABLE ((size_t)-1)
+
+typedef struct sl_copy_fault {
+	size_t column;   /* index in the table's columns, or SL_COPY_WHOLE_TABLE */
+	bool in_default; /* the column's default is refused, not its type */
+	char *message;   /* the engine's message for this piece */
+} sl_copy_fault;
+
+typedef struct sl_copy_diag {
+	sl_copy_fault *v;
+	size_t n;
+} sl_copy_diag;
+
+/*
+ * Tries t's CREATE TABLE again in pieces on c (in savepoints that are rolled
+ * back where DDL is transactional, so c must be in a transaction there;
+ * created and dropped elsewhere) and fills out with the pieces refused;
+ * message is the whole statement's error, used when no piece fails alone.
+ */
+int sl_copy_diagnose(sl_copy_diag *out, sl_conn *c, const sl_copy_plan *p, const sl_copy_tplan *t,
+		     const char *message);
+void sl_copy_diag_free(sl_copy_diag *d);
+/* True when only defaults are at fault (--force creates the table without them). */
+bool sl_copy_diag_defaults_only(const sl_copy_diag *d);
+/* The faults as one line: column, what the engine refuses, its message and the fix. */
+int sl_copy_diag_text(sl_buf *out, const sl_copy_diag *d, const sl_copy_tplan *t, sl_engine target);
+
+/* mask.c: sensitive columns and masking their values in rejects (docs/copy.md, "Rejects"). */
+#define SL_COPY_MASK "***"
+/* The naming rule alone: password, secret, token, ssn, card numbers... */
+bool sl_copy_name_sensitive(const char *column);
+/* patterns (sluice.yaml copy.sensitive) first, then the naming rule. */
+bool sl_copy_sensitive(const char *const *patterns, size_t n, const char *table, const char *column);
+/* Replaces each occurrence of secret in *text (malloc'd, replaced) by SL_COPY_MASK. */
+int sl_copy_mask_in(char **text, const char *secret);
+/*
+ * A refused row of t (row: the source values in select order): masks *value
+ * when column is sensitive, and in *reason every value of a sensitive column
+ * of the row (both malloc'd, replaced).
+ */
+int sl_copy_mask_reject(const sl_copy_opts *o, const sl_copy_tplan *t, const sl_value *row,
+			const char *column, char **value, char **reason);
+/* Replaces the values of sensitive key columns in kv (t->nkey values) by the mask. */
+void sl_copy_mask_key(const sl_copy_opts *o, const sl_copy_tplan *t, sl_value *kv);
 
 /* plan.c helpers */
 const sl_copy_tplan *sl_copy_plan_find(const sl_copy_plan *p, const char *table);

@@ -260,6 +260,8 @@ const sl_copy_tplan *sl_copy_plan_find(const sl_copy_plan *p, const char *table)
 int sl_copy_plan_text(sl_buf *out, const sl_copy_plan *p)
 {
 	int rc = sl_cast_plan_text(out, p->casts);
+	if (!rc && p->ddl_check)
+		rc = sl_buf_printf(out, "%s\n", p->ddl_check);
 	for (size_t i = 0; !rc && i < p->ntables; i++) {
 		const sl_copy_tplan *t = &p->tables[i];
 		if (t->keyless)

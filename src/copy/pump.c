@@ -266,16 +266,19 @@ static int store_rejects(pump *pm)
 	sl_value kv[16];
 	int rc = 0;
 	for (size_t i = 0; !rc && i < pm->nrej; i++) {
-		const reject *r = &pm->rej[i];
+		reject *r = &pm->rej[i];
 		const sl_value *row = sl_batch_row(&pm->in, r->row);
+		rc = sl_copy_mask_reject(pm->sh->opts, t, row, r->column, &r->value, &r->reason);
 		sl_buf_clear(&key);
 		if (t->keyless || t->nkey > 16) {
-			rc = sl_buf_printf(&key, "{\"row\":%lld}",
-					   (long long)(pm->p->read + (int64_t)r->row + 1));
+			rc = rc ? rc
+				: sl_buf_printf(&key, "{\"row\":%lld}",
+						(long long)(pm->p->read + (int64_t)r->row + 1));
 		} else {
 			for (size_t k = 0; k < t->nkey; k++)
 				kv[k] = row[t->key_in_row[k]];
-			rc = sl_copy_key_object(&key, key_names(t), kv, t->nkey);
+			sl_copy_mask_key(pm->sh->opts, t, kv);
+			rc = rc ? rc : sl_copy_key_object(&key, key_names(t), kv, t->nkey);
 		}
 		if (!rc)
 			rc = sl_copy_reject_insert(pm->dst, pm->sh->run_id, t->src->name, sl_buf_cstr(&key),

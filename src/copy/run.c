@@ -42,6 +42,9 @@ typedef struct run {
 	int err_code;     /* first worker error, under mu */
 	char *err_msg;
 	sl_copy_result *res;
+	bool *failed; /* per plan table: the target refused its CREATE TABLE in this run */
+	char **ferr;  /* per plan table: why, for the result */
+	size_t nfailed;
 } run;
 
 /* ---- shared helpers used by the pump ---- */
@@ -119,6 +122,13 @@ static int setup_target(sl_conn *c, bool load)
 		rc = sl_conn_exec(
 			c, "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO'), "
 			   "time_zone = '+00:00'");
+		/*
+		 * READ COMMITTED: a keyless table's loader deletes its old rejects in the
+		 * transaction that reloads it; under REPEATABLE READ that scan's gap locks
+		 * deadlock the other workers' reject inserts
+		 */
+		if (!rc)
+			rc = sl_conn_exec(c, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
 		if (!rc && load)
 			rc = sl_conn_exec(c, "SET SESSION foreign_key_checks = 0");
 		break;
@@ -215,7 +225,7 @@ static int run_workers(run *r)
 	if (!queue)
 		return sl_error_nomem();
 	for (size_t i = 0; i < r->nparts; i++)
-		if (!r->parts[i].done)
+		if (!r->parts[i].done && !r->parts[i].failed)
 			queue[nq++] = &r->parts[i];
 	qsort(queue, nq, sizeof(*queue), cmp_parts);
 	if (sl_conn_engine(r->dst) == SL_ENGINE_SQLITE)
@@ -358,6 +368,8 @@ static bool transactional(run *r)
  * repeated statement that finds its object already there is skipped).
  */
 static int add_violation(run *r, const char *table, const char *constraint, int64_t rows, const char *msg);
+static bool already_exists(const sl_error *e);
+static bool on_failed_table(const run *r, const sl_ddl_stmt *st);
 
 /*
  * Runs the statements of a DDL phase from number `from`. Transactional
@@ -374,11 +386,18 @@ static int run_ddl_phase(run *r, const sl_ddl *d, sl_ddl_phase ph, int from, con
 	int rc = tx ? sl_conn_begin(r->dst) : 0;
 	for (size_t i = (size_t)from; !rc && i < n; i++) {
 		const sl_ddl_stmt *st = sl_ddl_statement(d, ph, i);
+		if (on_failed_table(r, st)) {
+			rc = tx ? 0 : set_phase(r, sl_ddl_phase_name(ph), (int)i + 1);
+			continue; /* its table was not created: --resume runs it */
+		}
 		if (tx && tolerant)
 			rc = sl_conn_savepoint(r->dst, "sluice_ddl");
 		if (!rc)
 			rc = sl_conn_exec(r->dst, st->sql);
-		if (rc && !tx && (int)i == from && from > 0) {
+		if (rc == SL_EDB && tolerant && already_exists(sl_error_last())) {
+			/* made by an earlier attempt of this copy (a resume) */
+			rc = tx ? sl_conn_rollback_to(r->dst, "sluice_ddl") : 0;
+		} else if (rc && !tx && (int)i == from && from > 0) {
 			/* repeated after a crash: the object may exist already */
 			notice(r, "statement %zu of phase %s was already run before the interruption: %s",
 			       i + 1, sl_ddl_phase_name(ph), sl_error_last()->message);
@@ -434,7 +453,15 @@ typedef struct idx_job {
 static bool already_exists(const sl_error *e)
 {
 	return strcmp(e->sqlstate, "42P07") == 0 || strcmp(e->sqlstate, "42710") == 0 ||
-	       e->engine_code == 1061 /* ER_DUP_KEYNAME */ || e->engine_code == 1826 /* ER_FK_DUP_NAME */;
+	       e->engine_code == 1050 /* ER_TABLE_EXISTS_ERROR */ ||
+	       e->engine_code == 1061 /* ER_DUP_KEYNAME */ ||
+	       e->engine_code == 1359 /* ER_TRG_ALREADY_EXISTS */ ||
+	       e->engine_code == 1826 /* ER_FK_DUP_NAME */ ||
+	       e->engine_code == 4031 /* ER_DUP_CONSTRAINT_NAME (MariaDB) */ ||
+	       e->engine_code == 3822 /* ER_CHECK_CONSTRAINT_DUP_NAME (MySQL) */ ||
+	       (e->engine_code == 1005 /* MariaDB: a foreign key name taken */ &&
+		strstr(e->message, "errno: 121")) ||
+	       (e->engine_code == 1 /* SQLITE_ERROR */ && strstr(e->message, "already exists") != NULL);
 }
 
 static void *index_worker(void *ud)
@@ -444,6 +471,8 @@ static void *index_worker(void *ud)
 	sl_conn *c = NULL;
 	int rc = open_side(r, &c, SL_COPY_TARGET);
 	for (size_t i = 0; !rc && i < j->n && !sl_copy_should_stop(&r->sh); i++) {
+		if (on_failed_table(r, j->stmts[i]))
+			continue; /* its table was not created: --resume runs it */
 		rc = sl_conn_exec(c, j->stmts[i]->sql);
 		if (rc && already_exists(sl_error_last())) {
 			rc = 0; /* built before an interruption */
@@ -661,8 +690,10 @@ static int run_fk_phase(run *r, int from)
 		rc = sl_conn_exec(r->dst, "SET SESSION foreign_key_checks = 1");
 	for (size_t i = (size_t)from; !rc && i < n; i++) {
 		const sl_ddl_stmt *st = sl_ddl_statement(d, SL_DDL_FOREIGN_KEYS, i);
-		int erc = sl_conn_exec(r->dst, st->sql);
-		if (erc == SL_EDB) {
+		int erc = on_failed_table(r, st) ? 0 : sl_conn_exec(r->dst, st->sql);
+		if (erc == SL_EDB && already_exists(sl_error_last())) {
+			rc = 0; /* added by an earlier attempt of this copy (a resume) */
+		} else if (erc == SL_EDB) {
 			char *msg = strdup(sl_error_last()->message);
 			rc = fk_failed(r, st->table, msg ? msg : "");
 			free(msg);
@@ -715,7 +746,7 @@ static int run_optional_phase(run *r, sl_ddl_phase ph, int from, const char *nex
 	int rc = 0;
 	for (size_t i = (size_t)from; !rc && i < n; i++) {
 		const sl_ddl_stmt *st = sl_ddl_statement(d, ph, i);
-		if (sl_conn_exec(r->dst, st->sql)) {
+		if (sl_conn_exec(r->dst, st->sql) && !already_exists(sl_error_last())) {
 			if (sl_error_last()->code == SL_ECONNECT)
 				return sl_error_last()->code;
 			notice(r, "%s: not created: %s", sl_ddl_phase_name(ph), sl_error_last()->message);
@@ -848,16 +879,38 @@ static int start(run *r, int *phase, int *stmt)
 	if (rc == 0 && !r->o->restart) {
 		if (!r->o->resume) {
 			bool fin = strcmp(old_phase, "finished") == 0;
-			rc = sl_error_set(SL_ECONFLICT,
-					  fin ? "the target already holds a finished copy (run %s): use "
-						"--restart to copy again"
-					      : "the target holds an unfinished copy (run %s, phase %s): "
-						"continue it with "
-						"--resume, or start again with --restart",
-					  old_id, old_phase);
+			if (strcmp(old_phase, "incomplete") == 0)
+				rc = sl_error_set(
+					SL_ECONFLICT,
+					"the target holds an incomplete copy (run %s): tables the "
+					"target refused to create were left out; fix them (a cast rule "
+					"in sluice.yaml) and continue with --resume, or start again "
+					"with --restart",
+					old_id);
+			else
+				rc = sl_error_set(
+					SL_ECONFLICT,
+					fin ? "the target already holds a finished copy (run %s): use "
+					      "--restart to copy again"
+					    : "the target holds an unfinished copy (run %s, phase %s): "
+					      "continue it with "
+					      "--resume, or start again with --restart",
+					old_id, old_phase);
 			goto done;
 		}
-		*phase = phase_index(old_phase, stmt);
+		int64_t nfailed = 0;
+		rc = sl_conn_query_int(r->dst,
+				       "SELECT count(*) FROM " SL_COPY_STATE_TABLE
+				       " WHERE part >= 0 AND status = 'failed'",
+				       &nfailed);
+		if (rc)
+			goto done;
+		*phase = strcmp(old_phase, "incomplete") == 0 ? 0 : phase_index(old_phase, stmt);
+		if (nfailed > 0) {
+			/* tables the target refused: from the tables phase again, skipping what is done */
+			*phase = 0;
+			*stmt = 0;
+		}
 		if (*phase < 0) {
 			rc = sl_error_set(SL_ECONFLICT,
 					  "the copy state in the target names an unknown phase \"%s\"",
@@ -905,28 +958,146 @@ done:
 	return rc;
 }
 
-/* TABLES: the DDL, the parts and the phase change (one transaction where DDL is transactional). */
-static int phase_tables(run *r, int stmt)
+/* Index in the plan of the table whose target name is name, or SIZE_MAX. */
+static size_t table_index(const run *r, const char *target_name)
+{
+	for (size_t i = 0; target_name && i < r->plan->ntables; i++)
+		if (strcmp(r->plan->tables[i].cast->name, target_name) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
+/* A statement of a later phase that belongs to, or references, a table the target refused. */
+static bool on_failed_table(const run *r, const sl_ddl_stmt *st)
+{
+	size_t a = table_index(r, st->table), b = table_index(r, st->ref_table);
+	return r->failed && ((a != SIZE_MAX && r->failed[a]) || (b != SIZE_MAX && r->failed[b]));
+}
+
+/*
+ * A CREATE TABLE the target refused: pinned on its columns (ddl_check.c).
+ * With --force and only defaults at fault, the table is created without
+ * them; otherwise it is marked failed and reported with the statement and
+ * the engine's message, and the rest of the run leaves it out.
+ */
+static int table_refused(run *r, size_t ti, const sl_ddl_stmt *st, const char *msg)
+{
+	sl_copy_tplan *t = &r->plan->tables[ti];
+	sl_copy_diag d = { 0 };
+	sl_buf text = SL_BUF_INIT, sql = SL_BUF_INIT;
+	bool tx = transactional(r);
+	sl_engine e = sl_conn_engine(r->dst);
+	int rc = sl_copy_diagnose(&d, r->dst, r->plan, t, msg);
+	if (!rc)
+		rc = sl_copy_diag_text(&text, &d, t, e);
+	if (!rc && r->o->force && sl_copy_diag_defaults_only(&d)) {
+		sl_cast_table *ct = (sl_cast_table *)t->cast;
+		for (size_t i = 0; i < d.n; i++)
+			ct->columns[d.v[i].column].default_sql = NULL;
+		rc = sl_ddl_create_cast_table(&sql, ct, r->plan->casts, e, !tx);
+		rc = rc ? rc : tx ? sl_conn_savepoint(r->dst, "sluice_table") : 0;
+		int erc = rc ? 0 : sl_conn_exec(r->dst, sql.ptr);
+		if (!rc && erc == 0) {
+			rc = tx ? sl_conn_release(r->dst, "sluice_table") : 0;
+			notice(r,
+			       "table \"%s\" created without the defaults the target refuses (--force): %s",
+			       t->src->name, sl_buf_cstr(&text));
+			goto done;
+		}
+		if (!rc && erc != SL_EDB)
+			rc = erc;
+		else if (!rc && tx) {
+			rc = sl_conn_rollback_to(r->dst, "sluice_table");
+			rc = rc ? rc : sl_conn_release(r->dst, "sluice_table");
+		}
+	}
+	if (!rc)
+		rc = sl_buf_printf(&text, "; statement: %s", st->sql);
+	if (!rc) {
+		r->failed[ti] = true;
+		free(r->ferr[ti]);
+		r->ferr[ti] = strdup(sl_buf_cstr(&text));
+		r->nfailed++;
+		notice(r, "table \"%s\" not created: %s", t->src->name, sl_buf_cstr(&text));
+	}
+done:
+	sl_copy_diag_free(&d);
+	sl_buf_free(&text);
+	sl_buf_free(&sql);
+	return rc;
+}
+
+/* Runs one statement of the tables phase; a refusal is the table's, not the run's. */
+static int table_statement(run *r, const sl_ddl_stmt *st)
+{
+	bool tx = transactional(r);
+	size_t ti = table_index(r, st->table);
+	int rc = tx ? sl_conn_savepoint(r->dst, "sluice_table") : 0;
+	int erc = rc ? 0 : sl_conn_exec(r->dst, st->sql);
+	if (rc || erc == 0)
+		return rc ? rc : tx ? sl_conn_release(r->dst, "sluice_table") : 0;
+	if (erc != SL_EDB) {
+		sl_error_prefix("phase tables: %s", st->sql);
+		return erc;
+	}
+	char *msg = strdup(sl_error_last()->message);
+	bool exists = already_exists(sl_error_last());
+	if (!msg)
+		return sl_error_nomem();
+	if (tx) {
+		rc = sl_conn_rollback_to(r->dst, "sluice_table");
+		rc = rc ? rc : sl_conn_release(r->dst, "sluice_table");
+	}
+	if (!rc && exists && ti == SIZE_MAX)
+		; /* a type or sequence made by an earlier attempt */
+	else if (!rc && ti == SIZE_MAX)
+		notice(r, "phase tables: not created: %s: %s", st->sql, msg);
+	else if (!rc)
+		rc = table_refused(r, ti, st, msg);
+	free(msg);
+	return rc;
+}
+
+/*
+ * TABLES: the DDL, the parts and the phase change (one transaction where DDL
+ * is transactional). Tables that already have parts were created by an
+ * earlier attempt and are skipped, so a --resume after tables were refused
+ * creates only those, with the plan (and cast rules) of this run.
+ */
+static int phase_tables(run *r)
 {
 	const sl_ddl *d = transactional(r) ? r->plan->ddl : r->plan->ddl_ine;
 	size_t n = sl_ddl_count(d, SL_DDL_TABLES);
 	bool tx = transactional(r);
-	int rc = tx ? sl_conn_begin(r->dst) : 0;
-	(void)stmt;
+	sl_copy_part *parts = NULL;
+	size_t np = 0;
+	bool *have = calloc(r->plan->ntables + 1, sizeof(*have));
+	int rc = have ? sl_copy_state_parts(r->dst, &parts, &np) : sl_error_nomem();
+	for (size_t j = 0; !rc && j < np; j++) {
+		const sl_copy_tplan *t = sl_copy_plan_find(r->plan, parts[j].table);
+		if (t && !parts[j].failed)
+			have[t - r->plan->tables] = true;
+	}
+	if (!rc && tx)
+		rc = sl_conn_begin(r->dst);
 	for (size_t i = 0; !rc && i < n; i++) {
 		const sl_ddl_stmt *st = sl_ddl_statement(d, SL_DDL_TABLES, i);
-		rc = sl_conn_exec(r->dst, st->sql);
-		if (rc)
-			sl_error_prefix("phase tables: %s", st->sql);
-	}
-	if (!rc && !tx) {
-		/* parts may exist from an interrupted attempt */
-		rc = sl_conn_exec(r->dst, "DELETE FROM " SL_COPY_STATE_TABLE " WHERE part >= 0");
-		if (!rc)
-			rc = sl_conn_begin(r->dst);
+		size_t ti = table_index(r, st->table);
+		if (ti == SIZE_MAX || !have[ti])
+			rc = table_statement(r, st);
 	}
 	if (!rc)
-		rc = make_all_parts(r);
+		rc = sl_copy_state_clear_failed(r->dst);
+	if (!rc && !tx)
+		rc = sl_conn_begin(r->dst);
+	for (size_t i = 0; !rc && i < r->plan->ntables; i++) {
+		if (have[i])
+			continue;
+		rc = r->failed[i] ? sl_copy_state_add_failed(r->dst, r->run_id, r->plan->tables[i].src->name)
+				  : make_parts(r, &r->plan->tables[i]);
+		if (rc)
+			sl_error_prefix("plan the table parts");
+	}
 	if (!rc)
 		rc = set_phase(r, r->o->schema_only ? "indexes" : "data", 0);
 	if (!rc)
@@ -938,6 +1109,8 @@ static int phase_tables(run *r, int stmt)
 		sl_error_set(code, "%s", m ? m : "tables phase failed");
 		free(m);
 	}
+	sl_copy_parts_free(parts, np);
+	free(have);
 	return rc;
 }
 
@@ -958,7 +1131,7 @@ static int phase_data(run *r)
 	}
 	for (size_t i = 0; i < r->nparts; i++) {
 		const sl_copy_tplan *t = sl_copy_plan_find(r->plan, r->parts[i].table);
-		if (t && t->keyless && !r->parts[i].done)
+		if (t && t->keyless && !r->parts[i].done && !r->parts[i].failed)
 			notice(r,
 			       "\"%s\" has no usable key (no primary key or unique NOT NULL key): it is "
 			       "loaded whole in "
@@ -979,7 +1152,7 @@ static int walk_phases(run *r, int phase, int stmt)
 		phase_event(r, phases[ph]);
 		switch (ph) {
 		case 0:
-			rc = phase_tables(r, from);
+			rc = phase_tables(r);
 			if (!rc && r->o->schema_only)
 				ph = 1; /* skip data */
 			break;
@@ -1010,6 +1183,14 @@ static int walk_phases(run *r, int phase, int stmt)
 				list_untranslated(r);
 			break;
 		}
+	}
+	if (!rc && r->nfailed) {
+		/* tables were left out: not finished until --resume has created and copied them */
+		rc = set_phase(r, "incomplete", 0);
+		notice(r,
+		       "copy incomplete: %zu table%s not created (listed above); fix them (a cast rule in "
+		       "sluice.yaml) and run again with --resume to copy them",
+		       r->nfailed, r->nfailed == 1 ? " was" : "s were");
 	}
 	return rc;
 }
@@ -1092,9 +1273,17 @@ static int fill_result(run *r)
 			tr->done = tr->done && parts[j].done;
 			if (!rc)
 				rc = add_part_losses(tr, parts[j].losses);
+			tr->failed = tr->failed || parts[j].failed || r->failed[i];
 		}
 		if (!tr->nparts)
 			tr->done = false;
+		if (tr->failed) {
+			res->failed++;
+			tr->error = strdup(
+				r->ferr[i] ? r->ferr[i]
+					   : "the target refused its CREATE TABLE in an earlier attempt; "
+					     "--resume tries it again");
+		}
 		res->read += tr->read;
 		res->written += tr->written;
 		res->rejected += tr->rejected;
@@ -1110,6 +1299,7 @@ void sl_copy_result_free(sl_copy_result *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->ntables; i++) {
+		free(r->tables[i].error);
 		free(r->tables[i].table);
 		free(r->tables[i].target);
 		for (size_t k = 0; k < r->tables[i].nlosses; k++)
@@ -1146,13 +1336,16 @@ int sl_copy_result_json(sl_buf *out, const sl_copy_result *r)
 							"cast", sl_copy_loss_name(t->losses[k].kind), "what",
 							sl_copy_loss_text(t->losses[k].kind), "values",
 							(json_int_t)t->losses[k].values));
-		json_array_append_new(tables,
-				      json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o*,s:i,s:b,s:b}", "table",
-						t->table, "target", t->target, "read", (json_int_t)t->read,
-						"written", (json_int_t)t->written, "rejected",
-						(json_int_t)t->rejected, "changed", (json_int_t)t->changed,
-						"losses", losses, "parts", t->nparts, "keyless", t->keyless,
-						"done", t->done));
+		json_t *jt = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o*,s:i,s:b,s:b}", "table", t->table,
+				       "target", t->target, "read", (json_int_t)t->read, "written",
+				       (json_int_t)t->written, "rejected", (json_int_t)t->rejected, "changed",
+				       (json_int_t)t->changed, "losses", losses, "parts", t->nparts, "keyless",
+				       t->keyless, "done", t->done);
+		if (jt && t->failed) {
+			json_object_set_new(jt, "failed", json_true());
+			json_object_set_new(jt, "error", json_string(t->error ? t->error : ""));
+		}
+		json_array_append_new(tables, jt);
 	}
 	for (size_t i = 0; i < r->nviolations; i++) {
 		const sl_copy_violation *v = &r->violations[i];
@@ -1168,6 +1361,7 @@ int sl_copy_result_json(sl_buf *out, const sl_copy_result *r)
 	json_object_set_new(o, "rejected", json_integer(r->rejected));
 	json_object_set_new(o, "changed", json_integer(r->changed));
 	json_object_set_new(o, "not_translated", json_integer((json_int_t)r->not_translated));
+	json_object_set_new(o, "failed", json_integer((json_int_t)r->failed));
 	json_object_set_new(o, "seconds", json_real(r->seconds));
 	json_object_set_new(o, "tables", tables);
 	json_object_set_new(o, "violations", viol);
@@ -1213,6 +1407,12 @@ int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts)
 		rc = setup_target(r.dst, false);
 	if (!rc)
 		rc = sl_copy_plan_new(&r.plan, r.src, sl_conn_engine(r.dst), opts);
+	if (!rc) {
+		r.failed = calloc(r.plan->ntables + 1, sizeof(*r.failed));
+		r.ferr = calloc(r.plan->ntables + 1, sizeof(*r.ferr));
+		if (!r.failed || !r.ferr)
+			rc = sl_error_nomem();
+	}
 	if (rc)
 		goto done;
 	size_t nerr = sl_copy_plan_count(r.plan, SL_CAST_ERROR);
@@ -1252,6 +1452,10 @@ done:
 	r.res->seconds = now_s() - t0;
 	*out = r.res;
 	sl_copy_parts_free(r.parts, r.nparts);
+	for (size_t i = 0; r.ferr && i < r.plan->ntables; i++)
+		free(r.ferr[i]);
+	free(r.ferr);
+	free(r.failed);
 	sl_copy_plan_free(r.plan);
 	sl_conn_close(r.src);
 	sl_conn_close(r.dst);

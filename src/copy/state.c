@@ -189,6 +189,32 @@ int sl_copy_state_add_part(sl_conn *c, const char *run_id, const sl_copy_part *p
 	return rc;
 }
 
+int sl_copy_state_add_failed(sl_conn *c, const char *run_id, const char *table)
+{
+	sl_buf b = SL_BUF_INIT;
+	char now[40];
+	now_text(now, sizeof(now));
+	int rc = sl_buf_puts(&b, "INSERT INTO " SL_COPY_STATE_TABLE " (tbl, part, run_id, nparts, status, "
+				 "rows_read, rows_written, rows_rejected, expected, updated_at) VALUES (");
+	if (!rc)
+		rc = q_text(c, &b, table);
+	if (!rc)
+		rc = sl_buf_puts(&b, ", 0, ");
+	if (!rc)
+		rc = q_text(c, &b, run_id);
+	if (!rc)
+		rc = sl_buf_printf(&b, ", 1, 'failed', 0, 0, 0, 0, '%s')", now);
+	if (!rc)
+		rc = sl_conn_exec(c, b.ptr);
+	sl_buf_free(&b);
+	return rc;
+}
+
+int sl_copy_state_clear_failed(sl_conn *c)
+{
+	return sl_conn_exec(c, "DELETE FROM " SL_COPY_STATE_TABLE " WHERE part >= 0 AND status = 'failed'");
+}
+
 static char *dup_val(const sl_value *v)
 {
 	if (v->type == SL_V_NULL)
@@ -270,6 +296,8 @@ int sl_copy_state_parts(sl_conn *c, sl_copy_part **out, size_t *n)
 			p->nparts = (int)val_i64(&row[2]);
 			p->done = row[3].type == SL_V_TEXT && row[3].u.s.len == 4 &&
 				  memcmp(row[3].u.s.ptr, "done", 4) == 0;
+			p->failed = row[3].type == SL_V_TEXT && row[3].u.s.len == 6 &&
+				    memcmp(row[3].u.s.ptr, "failed", 6) == 0;
 			p->has_lo = row[4].type != SL_V_NULL;
 			p->lo = val_i64(&row[4]);
 			p->has_hi = row[5].type != SL_V_NULL;

@@ -458,6 +458,19 @@ int sl_ddl_create_table(sl_buf *out, const sl_table *t, const sl_cast_plan *plan
 	return rc == SL_ENOMEM ? sl_error_nomem() : rc;
 }
 
+int sl_ddl_create_cast_table(sl_buf *out, const sl_cast_table *ct, const sl_cast_plan *plan, sl_engine target,
+			     bool if_not_exists)
+{
+	if (!ct || !ct->src || !plan || sl_cast_plan_target(plan) != target)
+		return sl_error_set(SL_EINVALID, "create table: the cast plan is not for this target");
+	gen g = { .plan = plan,
+		  .e = target,
+		  .if_not_exists = if_not_exists,
+		  .same = sl_cast_plan_source(plan) == target };
+	int rc = create_table(out, &g, ct);
+	return rc == SL_ENOMEM ? sl_error_nomem() : rc;
+}
+
 /* ---- phase TABLES ----------------------------------------------------- */
 
 static int create_enum(gen *g, const char *name, const char *const *labels, size_t n)
@@ -772,6 +785,15 @@ static int phase_constraints(gen *g)
 
 /* ---- phase FOREIGN_KEYS ----------------------------------------------- */
 
+/* The referenced table of the foreign key statement just added. */
+static int set_ref(gen *g, const char *ref_table)
+{
+	sl_ddl *d = g->d;
+	sl_ddl_stmt *s = &d->stmts[SL_DDL_FOREIGN_KEYS][d->n[SL_DDL_FOREIGN_KEYS] - 1];
+	s->ref_table = ref_table ? sl_arena_strdup(d->arena, ref_table) : NULL;
+	return !ref_table || s->ref_table ? 0 : SL_ENOMEM;
+}
+
 static int phase_fkeys(gen *g)
 {
 	sl_buf b = SL_BUF_INIT, n = SL_BUF_INIT, v = SL_BUF_INIT;
@@ -809,6 +831,7 @@ static int phase_fkeys(gen *g)
 				rc = rc ? rc : sl_buf_putc(&v, '\n');
 			}
 			rc = rc ? rc : add_stmt(g, SL_DDL_FOREIGN_KEYS, ct->name, &b);
+			rc = rc ? rc : set_ref(g, pt->name);
 		}
 	}
 	/* v holds one VALIDATE per line, in the order of the ADDs */
@@ -824,6 +847,8 @@ static int phase_fkeys(gen *g)
 		if (idx < g->d->n[SL_DDL_FOREIGN_KEYS])
 			tbl = g->d->stmts[SL_DDL_FOREIGN_KEYS][idx].table;
 		rc = add_stmt(g, SL_DDL_FOREIGN_KEYS, tbl, &one);
+		if (!rc && idx < g->d->n[SL_DDL_FOREIGN_KEYS])
+			rc = set_ref(g, g->d->stmts[SL_DDL_FOREIGN_KEYS][idx].ref_table);
 	}
 	sl_buf_free(&b);
 	sl_buf_free(&n);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_copy_samples.sh - the real sample databases of ../shared/data, loaded
+# test_copy_samples.sh - the real sample databases of ../shared/data, loaded (lib/fixtures.sh)
 # into their own engine with that engine's client, then copied by sluice to
 # each other engine: chinook (PostgreSQL and MariaDB scripts), pagila
 # (PostgreSQL), sakila (MariaDB) and northwind (PostgreSQL port).
@@ -10,13 +10,13 @@
 # A sample whose folder is absent is skipped with a message.
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/assert.sh"
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/scratch.sh"
+. "$SLUICE_SOURCE_DIR/tests/integration/lib/fixtures.sh"
 ENGINES=$(engines) || exit 1
 DATA="$SLUICE_SOURCE_DIR/../shared/data"
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 
 have() { echo "$ENGINES" | grep -qx "$1"; }
 skip() { echo "SKIP: $*" >&2; }
-my_client() { mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$SLUICE_TEST_MY_PORT" -usluice -psluice-test-pw "$@"; }
 made=() # server databases this test created: dropped at the end
 
 # src_url ENGINE NAME: a fresh, remembered server database
@@ -87,9 +87,7 @@ if [ ! -d "$DATA/chinook" ]; then
 else
   if have postgres; then
     src=$(src_url postgres copy_smp_chinook_pg)
-    # the script drops, creates and \c-connects to "chinook": load it into ours instead
-    sed -e '/^DROP DATABASE/d; /^CREATE DATABASE/d; /^\\c /d' "$DATA/chinook/Chinook_PostgreSql.sql" |
-      psql -q -v ON_ERROR_STOP=1 "$src" -f - >/dev/null && ok || bad "chinook: psql load"
+    chinook_pg "$src" && ok || bad "chinook: psql load: $(head -c 300 "$TMP/load.err")"
     copy_check "chinook pg->sqlite" postgres "$src" sqlite chinook_pg
     have mysql && {
       copy_check "chinook pg->mysql" postgres "$src" mysql copy_smp_chinook_pg_my
@@ -100,8 +98,7 @@ else
   fi
   if have mysql; then
     src=$(src_url mysql copy_smp_chinook_my)
-    sed -e '/^DROP DATABASE/d; /^CREATE DATABASE/d; /^USE /d' "$DATA/chinook/Chinook_MySql.sql" |
-      my_client "${src##*/}" && ok || bad "chinook: mariadb load"
+    chinook_my "$src" && ok || bad "chinook: mariadb load: $(head -c 300 "$TMP/load.err")"
     # the reconcile trap: MySQL's default escaping ate the backslashes of these 4
     # names while loading ('\ ' is ' '); the copies carry the loaded values as they are
     [ "$(sql mysql "$src" "SELECT Name FROM Track WHERE TrackId = 3435")" = \
@@ -120,8 +117,7 @@ if [ ! -d "$DATA/pagila" ]; then
   skip "pagila: $DATA/pagila is absent"
 elif have postgres; then
   src=$(src_url postgres copy_smp_pagila)
-  psql -q -v ON_ERROR_STOP=1 "$src" -f "$DATA/pagila/pagila-schema.sql" -f "$DATA/pagila/pagila-data.sql" \
-    >/dev/null 2>"$TMP/load" && ok || bad "pagila: psql load: $(head -c 300 "$TMP/load")"
+  pagila_pg "$src" && ok || bad "pagila: psql load: $(head -c 300 "$TMP/load.err")"
   # film.special_features text[] becomes a JSON array (docs/copy.md); diff compares lists by
   # their elements, so the declared cast is not a difference
   copy_check "pagila pg->sqlite" postgres "$src" sqlite pagila
@@ -139,10 +135,7 @@ if [ ! -d "$DATA/sakila/mysql" ]; then
   skip "sakila: $DATA/sakila/mysql is absent"
 elif have mysql; then
   src=$(src_url mysql copy_smp_sakila)
-  db=${src##*/}
-  { sed -e "s/\\bsakila\\b/$db/g" "$DATA/sakila/mysql/sakila-mv-schema.sql"
-    sed -e "s/^USE sakila;/USE $db;/" "$DATA/sakila/mysql/sakila-mv-data.sql"; } | my_client 2>"$TMP/load" &&
-    ok || bad "sakila: mariadb load: $(head -c 300 "$TMP/load")"
+  sakila_my "$src" && ok || bad "sakila: mariadb load: $(head -c 300 "$TMP/load.err")"
   # MySQL names indexes per table (idx_fk_film_id on film_actor and inventory)
   copy_check "sakila mysql->sqlite" mysql "$src" sqlite sakila
   # SET special_features becomes a text[] (same elements); CHAR(20) language.name is padded again
@@ -154,8 +147,7 @@ if [ ! -f "$DATA/northwind/postgres/northwind.sql" ]; then
   skip "northwind: $DATA/northwind/postgres is absent"
 elif have postgres; then
   src=$(src_url postgres copy_smp_northwind)
-  psql -q -v ON_ERROR_STOP=1 "$src" -f "$DATA/northwind/postgres/northwind.sql" >/dev/null 2>"$TMP/load" &&
-    ok || bad "northwind: psql load: $(head -c 300 "$TMP/load")"
+  northwind_pg "$src" && ok || bad "northwind: psql load: $(head -c 300 "$TMP/load.err")"
   copy_check "northwind pg->sqlite" postgres "$src" sqlite northwind
   have mysql && copy_check "northwind pg->mysql" postgres "$src" mysql copy_smp_northwind_my
 fi

@@ -606,6 +606,37 @@ static void test_on_update_and_collation(void **state)
 		"NEW.\"upd\" IS NOT OLD.\"upd\"\n"
 		"BEGIN UPDATE \"t1\" SET \"upd\" = CASE WHEN NEW.\"upd\" IS OLD.\"upd\" THEN "
 		"strftime('%Y-%m-%d %H:%M:%f', 'now') ELSE NEW.\"upd\" END WHERE rowid = NEW.rowid; END");
+/*
+ * Regression: pgloader's my.sql has KEY `domain_filter` on table domain_filter.
+ * SQLite keeps tables and indexes in one namespace, case-insensitively, so
+ * such an index needs the table prefix there (PostgreSQL: exact names only).
+ */
+static void test_index_named_like_a_table(void **state)
+{
+	(void)state;
+	sl_schema *s = NULL;
+	SL_OK_OR_FAIL(sl_schema_new(&s, SL_ENGINE_MYSQL));
+	sl_table *t = sl_schema_add_table(s, "db", "domain_filter");
+	sl_column *c = sl_table_add_column(s, t, "type");
+	c->type.kind = SL_T_VARCHAR;
+	c->type.length = 50;
+	c->decl_type = "varchar(50)";
+	sl_index *ix = sl_table_add_index(s, t, "domain_filter");
+	sl_schema_strlist_add(s, &ix->columns, &ix->ncolumns, "type");
+	ix = sl_table_add_index(s, t, "Domain_Filter_2");
+	sl_schema_strlist_add(s, &ix->columns, &ix->ncolumns, "type");
+	sl_table *u = sl_schema_add_table(s, "db", "DOMAIN_FILTER_2");
+	c = sl_table_add_column(s, u, "x");
+	c->type.kind = SL_T_INT32;
+	c->decl_type = "int";
+	gen_out g = gen(s, SL_ENGINE_SQLITE);
+	assert_int_equal(sl_ddl_count(g.ddl, SL_DDL_INDEXES), 2);
+	assert_non_null(strstr(stmt(&g, SL_DDL_INDEXES, 0), "\"domain_filter_domain_filter\""));
+	assert_non_null(strstr(stmt(&g, SL_DDL_INDEXES, 1), "\"domain_filter_Domain_Filter_2\""));
+	gen_free(&g);
+	g = gen(s, SL_ENGINE_POSTGRES);
+	assert_non_null(strstr(stmt(&g, SL_DDL_INDEXES, 0), "\"domain_filter_domain_filter\""));
+	assert_non_null(strstr(stmt(&g, SL_DDL_INDEXES, 1), "\"Domain_Filter_2\""));
 	gen_free(&g);
 	sl_schema_free(s);
 }
@@ -652,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_constraint_names),
 		cmocka_unit_test(test_on_update_and_collation),
 		cmocka_unit_test(test_sqlite_names_fold_case),
+		cmocka_unit_test(test_index_named_like_a_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
