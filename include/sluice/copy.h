@@ -133,8 +133,8 @@ typedef struct sl_copy_table_result {
 	sl_copy_loss_count *losses; /* values written changed by lossy casts, by column and kind */
 	size_t nlosses;
 	int64_t changed; /* their sum */
-	bool failed; /* the target refused its CREATE TABLE: not copied; --resume retries it */
-	char *error; /* when failed: the column, the engine's message, the fix and the statement */
+	bool failed;     /* the target refused its CREATE TABLE: not copied; --resume retries it */
+	char *error;     /* when failed: the column, the engine's message, the fix and the statement */
 } sl_copy_table_result;
 
 /* A foreign key (or SQLite foreign_key_check entry) that failed validation. */

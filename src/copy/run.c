@@ -1339,8 +1339,8 @@ int sl_copy_result_json(sl_buf *out, const sl_copy_result *r)
 		json_t *jt = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o*,s:i,s:b,s:b}", "table", t->table,
 				       "target", t->target, "read", (json_int_t)t->read, "written",
 				       (json_int_t)t->written, "rejected", (json_int_t)t->rejected, "changed",
-				       (json_int_t)t->changed, "losses", losses, "parts", t->nparts, "keyless",
-				       t->keyless, "done", t->done);
+				       (json_int_t)t->changed, "losses", losses, "parts", t->nparts,
+				       "keyless", t->keyless, "done", t->done);
 		if (jt && t->failed) {
 			json_object_set_new(jt, "failed", json_true());
 			json_object_set_new(jt, "error", json_string(t->error ? t->error : ""));

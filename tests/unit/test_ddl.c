@@ -606,6 +606,10 @@ static void test_on_update_and_collation(void **state)
 		"NEW.\"upd\" IS NOT OLD.\"upd\"\n"
 		"BEGIN UPDATE \"t1\" SET \"upd\" = CASE WHEN NEW.\"upd\" IS OLD.\"upd\" THEN "
 		"strftime('%Y-%m-%d %H:%M:%f', 'now') ELSE NEW.\"upd\" END WHERE rowid = NEW.rowid; END");
+	gen_free(&g);
+	sl_schema_free(s);
+}
+
 /*
  * Regression: pgloader's my.sql has KEY `domain_filter` on table domain_filter.
  * SQLite keeps tables and indexes in one namespace, case-insensitively, so
