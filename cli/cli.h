@@ -24,7 +24,8 @@ enum {
 	EXIT_USAGE = 2,    /* bad usage, URL, config or input file */
 	EXIT_DATABASE = 3, /* database unreachable or an error from it */
 	EXIT_LOCKED = 4,   /* another run holds the lock */
-	EXIT_CONFLICT = 5, /* recorded state disagrees: drift, dirty migration */
+	EXIT_CONFLICT = 5, /* recorded state disagrees: drift, dirty migration, a copy to resume */
+	EXIT_REFUSED = 6,  /* refused to protect data: same database, tables it did not create */
 	EXIT_INTERNAL = 70
 };
 

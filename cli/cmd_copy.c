@@ -100,6 +100,25 @@ static void on_event(void *ud, const sl_copy_event *ev)
 	}
 }
 
+/*
+ * --restart over tables sluice did not create: asks on a terminal. Only set
+ * when stdin and stderr both are one; a script gets the refusal and --force.
+ */
+static bool confirm_drop(void *ud, const char *const *tables, size_t n)
+{
+	(void)ud;
+	char line[64];
+	fprintf(stderr, "\r\033[K--restart will drop %zu table%s that sluice did not create:\n", n,
+		n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "  %s\n", tables[i]);
+	fprintf(stderr, "Drop them and copy again? [y/N] ");
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
 static int split_tables(char *list, const char ***out, size_t *n)
 {
 	size_t cap = 1;
@@ -283,7 +302,10 @@ int cmd_copy(int argc, char **argv)
 		  &o.resume },
 		{ "restart", 0, CLI_FLAG, NULL,
 		  "forget an unfinished copy in the target, drop its tables, start again", &o.restart },
-		{ "force", 0, CLI_FLAG, NULL, "copy although the plan has error notes", &o.force },
+		{ "force", 0, CLI_FLAG, NULL,
+		  "copy although the plan has error notes; --restart drops tables sluice did not create "
+		  "without asking",
+		  &o.force },
 		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)",
 		  &max_rejects },
 		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)",
@@ -341,6 +363,8 @@ int cmd_copy(int argc, char **argv)
 	o.connect_ud = &cc;
 	o.on_event = on_event;
 	o.event_ud = &cc;
+	if (isatty(fileno(stdin)) && isatty(fileno(stderr)))
+		o.confirm_drop = confirm_drop;
 	if (plan) {
 		ex = plan_only(&cc, &o, json, o.force);
 		goto done;

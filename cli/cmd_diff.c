@@ -566,7 +566,8 @@ int cmd_diff(int argc, char **argv)
 		}
 	}
 	if ((rc = cli_project_load(&p, false)) != 0 || (rc = cli_project_connect(&src, &p, pos[0])) != 0 ||
-	    (rc = cli_project_connect(&dst, &p, pos[1])) != 0)
+	    (rc = cli_project_connect(&dst, &p, pos[1])) != 0 ||
+	    (rc = sl_conn_refuse_same_database(src, dst, "diff")) != 0)
 		goto done;
 	if ((rc = diff_all(&x, &a, src, dst, &nerrors)) != 0)
 		goto done;

@@ -74,7 +74,8 @@ static const cli_command commands[] = {
 	  "Phases: tables, data, indexes, constraints, foreign keys, sequences, views, triggers "
 	  "(docs/copy.md).\nExit codes: 0 copied, 1 rows rejected past --max-rejects or foreign keys failed "
 	  "validation,\n2 usage or plan errors, 3 database error, 5 the target holds an unfinished copy (use "
-	  "--resume or --restart)." },
+	  "--resume or --restart),\n6 refused: source and target are the same database, a table exists, or "
+	  "--restart would drop\ntables sluice did not create (asked on a terminal; --force)." },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL },
 };
 

@@ -146,6 +146,8 @@ int cli_exit_code(int rc)
 		return EXIT_LOCKED;
 	case SL_ECONFLICT:
 		return EXIT_CONFLICT;
+	case SL_EREFUSED:
+		return EXIT_REFUSED;
 	default:
 		return EXIT_INTERNAL;
 	}

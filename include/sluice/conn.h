@@ -78,6 +78,36 @@ const char *sl_conn_server_version(const sl_conn *c);
 /* Borrowed: the database (PostgreSQL database, MySQL schema, SQLite file). */
 const char *sl_conn_database(const sl_conn *c);
 
+/*
+ * Which database a connection reaches, as the engine itself reports it - not
+ * as the URL spells it, so localhost, 127.0.0.1, ::1, a unix socket, a
+ * symlink or a relative path all resolve to the same identity:
+ *   SQLite      the file's device and inode (an in-memory database is unique
+ *               to its connection);
+ *   PostgreSQL  the cluster (postmaster start time, and the system identifier
+ *               where the role may read it) and the database's oid and name;
+ *   MySQL       the server (host name, port, data directory, and server_uuid
+ *               where the server has one) and DATABASE().
+ * Two connections reach the same database exactly when
+ * sl_db_identity_equal() says so. Run it outside a transaction.
+ */
+typedef struct sl_db_identity {
+	sl_engine engine;
+	char server[512];   /* the server instance; "" for SQLite */
+	char server_id[64]; /* a second instance id, compared only when both sides have one */
+	char database[512]; /* the database within the server; SQLite "dev:inode" */
+} sl_db_identity;
+
+int sl_conn_identity(sl_conn *c, sl_db_identity *out);
+bool sl_db_identity_equal(const sl_db_identity *a, const sl_db_identity *b);
+/*
+ * The guard of every command that reads one database and writes or compares
+ * another (copy, diff, and what builds on them): SL_EREFUSED with "source
+ * and target are the same database: refusing to <verb>" when src and dst
+ * reach the same database, 0 when they do not.
+ */
+int sl_conn_refuse_same_database(sl_conn *src, sl_conn *dst, const char *verb);
+
 /* Runs one or more statements that return no rows (SQLite/MySQL: several, ';'-separated). */
 int sl_conn_exec(sl_conn *c, const char *sql);
 /* Rows changed by the last sl_conn_exec (engine's count), or -1. */

@@ -58,6 +58,13 @@ typedef struct sl_copy_event {
 
 typedef void (*sl_copy_event_fn)(void *ud, const sl_copy_event *ev);
 
+/*
+ * Asked before --restart drops tables that no run of sluice created (the
+ * target held them before, or a --data-only run loaded into them): the target
+ * names (borrowed for the call). True drops them; false refuses.
+ */
+typedef bool (*sl_copy_confirm_fn)(void *ud, const char *const *tables, size_t n);
+
 typedef struct sl_copy_opts {
 	const char *const *tables; /* source table names to copy; NULL: all */
 	size_t ntables;
@@ -66,7 +73,8 @@ typedef struct sl_copy_opts {
 	bool data_only;             /* target tables exist: copy rows only */
 	bool resume;                /* continue the unfinished run in the target */
 	bool restart;               /* forget an unfinished run (drops its tables) and start again */
-	bool force;                 /* run although the plan has error notes */
+	bool force;                 /* run although the plan has error notes; --restart drops tables
+				       sluice did not create without asking */
 	int64_t max_rejects;        /* halt when more rows than this are rejected (default 0) */
 	int jobs;                   /* worker threads (default 2) */
 	size_t batch_rows;          /* rows per committed batch (default 10000) */
@@ -76,6 +84,8 @@ typedef struct sl_copy_opts {
 	void *connect_ud;
 	sl_copy_event_fn on_event; /* may be NULL */
 	void *event_ud;
+	sl_copy_confirm_fn confirm_drop; /* may be NULL: refuse (SL_EREFUSED) unless force */
+	void *confirm_ud;
 } sl_copy_opts;
 
 #define SL_COPY_OPTS_INIT                                                                                    \
@@ -83,7 +93,8 @@ typedef struct sl_copy_opts {
 		.tables = NULL, .ntables = 0, .rules = NULL, .schema_only = false, .data_only = false,       \
 		.resume = false, .restart = false, .force = false, .max_rejects = 0, .jobs = 2,              \
 		.batch_rows = 10000, .batch_bytes = (size_t)16 << 20, .split_rows = 200000, .connect = NULL, \
-		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL                                       \
+		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL, .confirm_drop = NULL,                \
+		.confirm_ud = NULL                                                                           \
 	}
 
 /* Per source table, summed over its parts. read = written + rejected always. */
@@ -142,10 +153,13 @@ int sl_copy_plan_text(sl_buf *out, const sl_copy_plan *p);
  * filled (also on most failures, with what was done); the caller frees it.
  * Returns 0 when every phase ran (rows may still have been rejected within
  * the limit, and foreign keys may have failed validation: see the result),
- * SL_ECHECK when halted by max_rejects, SL_ECONFLICT when the target holds an
- * unfinished run and neither resume nor restart was asked (or resume was
- * asked and there is none), SL_EINVALID for plan errors, SL_EDB/SL_ECONNECT
- * for database failures (the state stays resumable).
+ * SL_ECHECK when halted by max_rejects, SL_ECONFLICT when the target holds a
+ * recorded run and neither resume nor restart was asked, SL_EREFUSED before
+ * anything is written when source and target are the same database, when the
+ * target already has a table of the plan (without restart or data_only) or
+ * when restart would drop tables sluice did not create (see confirm_drop),
+ * SL_EINVALID for plan errors, SL_EDB/SL_ECONNECT for database failures (the
+ * state stays resumable).
  */
 int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts);
 

@@ -81,10 +81,14 @@ typedef struct sl_copy_part {
 } sl_copy_part;
 
 int sl_copy_state_create(sl_conn *c);
-/* The run row: 0 and *run_id (malloc'd) / *phase, or SL_ENOTFOUND when no run is recorded. */
-int sl_copy_state_run(sl_conn *c, char **run_id, char **phase);
+/*
+ * The run row: 0 and *run_id (malloc'd) / *phase / *data_only (may be NULL:
+ * the run loaded into tables it did not create), or SL_ENOTFOUND when no run
+ * is recorded.
+ */
+int sl_copy_state_run(sl_conn *c, char **run_id, char **phase, bool *data_only);
 int sl_copy_state_set_phase(sl_conn *c, const char *run_id, const char *phase);
-int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase);
+int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase, bool data_only);
 int sl_copy_state_clear(sl_conn *c);
 int sl_copy_state_add_part(sl_conn *c, const char *run_id, const sl_copy_part *p);
 int sl_copy_state_parts(sl_conn *c, sl_copy_part **out, size_t *n);

@@ -803,23 +803,101 @@ static int drop_plan_objects(run *r)
 	return rc;
 }
 
-/* Refuses to create tables over existing ones (unless --data-only). */
-static int check_target_empty(run *r)
+/* What the target holds before a run starts: read before anything is written to it. */
+typedef struct target_state {
+	sl_schema *model;    /* the target's tables, sluice's own included */
+	char *run_id;        /* the recorded run, NULL when there is none */
+	char *phase;         /* its next phase */
+	bool run_data_only;  /* it loaded into tables it did not create */
+	sl_copy_part *parts; /* its parts: the tables it copied */
+	size_t nparts;
+} target_state;
+
+static int read_target(run *r, target_state *ts)
 {
-	sl_schema *ts = NULL;
 	sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
 	io.exact_counts = false;
-	int rc = sl_conn_introspect(&ts, r->dst, &io);
-	for (size_t i = 0; !rc && i < r->plan->ntables; i++) {
+	io.include_sluice = true;
+	int rc = sl_conn_introspect(&ts->model, r->dst, &io);
+	if (rc || !sl_schema_find_table(ts->model, NULL, SL_COPY_STATE_TABLE))
+		return rc;
+	rc = sl_copy_state_run(r->dst, &ts->run_id, &ts->phase, &ts->run_data_only);
+	if (rc == SL_ENOTFOUND)
+		return 0;
+	if (!rc)
+		rc = sl_copy_state_parts(r->dst, &ts->parts, &ts->nparts);
+	return rc;
+}
+
+static void target_state_free(target_state *ts)
+{
+	sl_schema_free(ts->model);
+	free(ts->run_id);
+	free(ts->phase);
+	sl_copy_parts_free(ts->parts, ts->nparts);
+}
+
+/* True when the recorded run created the target table of source table src (so --restart may drop it). */
+static bool created_by_sluice(const target_state *ts, const char *src)
+{
+	for (size_t i = 0; ts->run_id && !ts->run_data_only && i < ts->nparts; i++)
+		if (strcmp(ts->parts[i].table, src) == 0)
+			return true;
+	return false;
+}
+
+/* Refuses to create tables over existing ones (unless --data-only). */
+static int check_target_empty(run *r, const target_state *ts)
+{
+	for (size_t i = 0; i < r->plan->ntables; i++) {
 		const char *name = r->plan->tables[i].cast->name;
-		if (sl_schema_find_table(ts, NULL, name))
-			rc = sl_error_set(SL_ECONFLICT,
-					  "the target already has a table \"%s\": copy into an empty "
-					  "database, load into "
-					  "the existing tables with --data-only, or drop them with --restart",
-					  name);
+		if (sl_schema_find_table(ts->model, NULL, name))
+			return sl_error_set(SL_EREFUSED,
+					    "the target already has a table \"%s\": copy into an empty "
+					    "database, load into the existing tables with --data-only, or "
+					    "drop them with --restart",
+					    name);
 	}
-	sl_schema_free(ts);
+	return 0;
+}
+
+/*
+ * --restart drops the plan's tables the target holds. Those a recorded run
+ * of sluice created go without a question; any other (the target had them
+ * before sluice came, or a --data-only run loaded into them) is dropped only
+ * with --force or when opts->confirm_drop says yes. Nothing is written
+ * before this decision.
+ */
+static int confirm_drops(run *r, const target_state *ts)
+{
+	const char **foreign = calloc(r->plan->ntables + 1, sizeof(*foreign));
+	sl_buf names = SL_BUF_INIT;
+	size_t n = 0;
+	int rc = foreign ? 0 : sl_error_nomem();
+	for (size_t i = 0; !rc && i < r->plan->ntables; i++) {
+		const sl_copy_tplan *t = &r->plan->tables[i];
+		if (sl_schema_find_table(ts->model, NULL, t->cast->name) &&
+		    !created_by_sluice(ts, t->src->name))
+			foreign[n++] = t->cast->name;
+	}
+	if (rc || n == 0 || r->o->force)
+		goto done;
+	if (r->o->confirm_drop && r->o->confirm_drop(r->o->confirm_ud, foreign, n))
+		goto done;
+	for (size_t i = 0; !rc && i < n && i < 10; i++)
+		rc = sl_buf_printf(&names, "%s\"%s\"", i ? ", " : "", foreign[i]);
+	if (!rc && n > 10)
+		rc = sl_buf_printf(&names, " and %zu more", n - 10);
+	if (!rc)
+		rc = sl_error_set(
+			SL_EREFUSED,
+			"--restart would drop %zu table%s that sluice did not create: %s; nothing was "
+			"dropped (%s)",
+			n, n == 1 ? "" : "s", sl_buf_cstr(&names),
+			r->o->confirm_drop ? "not confirmed" : "confirm on a terminal or add --force");
+done:
+	free(foreign);
+	sl_buf_free(&names);
 	return rc;
 }
 
@@ -838,53 +916,50 @@ static char *new_run_id(void)
 
 static int start(run *r, int *phase, int *stmt)
 {
-	char *old_id = NULL, *old_phase = NULL;
-	int rc = sl_copy_state_create(r->dst);
+	target_state ts = { 0 };
+	int rc = read_target(r, &ts);
 	if (rc)
-		return rc;
-	rc = sl_copy_state_run(r->dst, &old_id, &old_phase);
-	if (rc && rc != SL_ENOTFOUND)
 		goto done;
-	if (rc == 0 && !r->o->restart) {
+	if (ts.run_id && !r->o->restart) {
 		if (!r->o->resume) {
-			bool fin = strcmp(old_phase, "finished") == 0;
+			bool fin = strcmp(ts.phase, "finished") == 0;
 			rc = sl_error_set(SL_ECONFLICT,
 					  fin ? "the target already holds a finished copy (run %s): use "
 						"--restart to copy again"
 					      : "the target holds an unfinished copy (run %s, phase %s): "
 						"continue it with "
 						"--resume, or start again with --restart",
-					  old_id, old_phase);
+					  ts.run_id, ts.phase);
 			goto done;
 		}
-		*phase = phase_index(old_phase, stmt);
+		*phase = phase_index(ts.phase, stmt);
 		if (*phase < 0) {
 			rc = sl_error_set(SL_ECONFLICT,
 					  "the copy state in the target names an unknown phase \"%s\"",
-					  old_phase);
+					  ts.phase);
 			goto done;
 		}
-		r->run_id = old_id;
-		old_id = NULL;
-		notice(r, "resuming copy %s at phase %s", r->run_id, old_phase);
+		r->run_id = ts.run_id;
+		ts.run_id = NULL;
+		notice(r, "resuming copy %s at phase %s", r->run_id, ts.phase);
 		goto done;
 	}
-	if (rc == 0 && r->o->restart) {
-		notice(r, "--restart: forgetting copy %s (phase %s) and dropping its tables", old_id,
-		       old_phase);
+	/* every refusal comes before the first write */
+	if (!r->o->data_only)
+		rc = r->o->restart ? confirm_drops(r, &ts) : check_target_empty(r, &ts);
+	if (!rc)
+		rc = sl_copy_state_create(r->dst);
+	if (!rc && ts.run_id) {
+		notice(r, "--restart: forgetting copy %s (phase %s) and dropping its tables", ts.run_id,
+		       ts.phase);
 		rc = sl_copy_state_clear(r->dst);
 		if (!rc)
 			rc = sl_conn_exec(r->dst, "DELETE FROM " SL_COPY_REJECTS_TABLE);
-		if (!rc && !r->o->data_only)
-			rc = drop_plan_objects(r);
-		if (rc)
-			goto done;
-	} else if (!r->o->data_only) {
-		rc = r->o->restart ? drop_plan_objects(r) : check_target_empty(r);
-		if (rc)
-			goto done;
 	}
-	rc = 0;
+	if (!rc && r->o->restart && !r->o->data_only)
+		rc = drop_plan_objects(r);
+	if (rc)
+		goto done;
 	r->run_id = new_run_id();
 	if (!r->run_id) {
 		rc = sl_error_nomem();
@@ -892,7 +967,7 @@ static int start(run *r, int *phase, int *stmt)
 	}
 	*phase = r->o->data_only ? 1 : 0;
 	*stmt = 0;
-	rc = sl_copy_state_new_run(r->dst, r->run_id, phases[*phase]);
+	rc = sl_copy_state_new_run(r->dst, r->run_id, phases[*phase], r->o->data_only);
 	if (!rc && r->o->data_only) {
 		rc = sl_conn_begin(r->dst);
 		if (!rc)
@@ -900,8 +975,7 @@ static int start(run *r, int *phase, int *stmt)
 		rc = rc ? (sl_conn_rollback(r->dst), rc) : sl_conn_commit(r->dst);
 	}
 done:
-	free(old_id);
-	free(old_phase);
+	target_state_free(&ts);
 	return rc;
 }
 
@@ -1153,6 +1227,8 @@ int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts)
 	if (!rc)
 		rc = opts->connect(&r.dst, SL_COPY_TARGET, opts->connect_ud);
 	if (!rc)
+		rc = sl_conn_refuse_same_database(r.src, r.dst, "copy");
+	if (!rc)
 		rc = setup_target(r.dst, false);
 	if (!rc)
 		rc = sl_copy_plan_new(&r.plan, r.src, sl_conn_engine(r.dst), opts);
@@ -1182,7 +1258,7 @@ done:
 		int code = rc ? sl_error_last()->code : 0;
 		fill_result(&r);
 		char *rid = NULL, *ph = NULL;
-		if (!sl_copy_state_run(r.dst, &rid, &ph))
+		if (!sl_copy_state_run(r.dst, &rid, &ph, NULL))
 			r.res->finished = strcmp(ph, "finished") == 0;
 		free(rid);
 		free(ph);

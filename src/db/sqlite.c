@@ -13,12 +13,15 @@
 #include "schema/introspect.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define SQ_BUSY_MS 5000
 /* The savepoint that stands in for a transaction while lock() holds the real one. */
@@ -1069,6 +1072,23 @@ int sl_sqlite_statement_reads(sl_conn *base, const char *sql, sl_sqlite_read_fn 
 	return rc;
 }
 
+/* The file's device and inode: one file whatever path, symlink or hard link names it. */
+static int sq_identity(sl_conn *base, sl_db_identity *out)
+{
+	sq_conn *c = (sq_conn *)base;
+	const char *file = sqlite3_db_filename(c->db, "main");
+	struct stat st;
+	if (!file || !*file) {
+		/* in memory or a temporary file: nobody else can reach it */
+		snprintf(out->database, sizeof(out->database), "memory:%p", (void *)c);
+		return 0;
+	}
+	if (stat(file, &st) != 0)
+		return sl_error_set(SL_EIO, "stat \"%s\": %s", file, strerror(errno));
+	snprintf(out->database, sizeof(out->database), "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+	return 0;
+}
+
 const sl_driver sl_driver_sqlite = {
 	.version = SL_DRIVER_VERSION,
 	.name = "sqlite",
@@ -1094,4 +1114,5 @@ const sl_driver sl_driver_sqlite = {
 	.writer_flush = sq_writer_flush,
 	.writer_free = sq_writer_free,
 	.introspect = sl_introspect_sqlite,
+	.identity = sq_identity,
 };
