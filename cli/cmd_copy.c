@@ -41,7 +41,8 @@ static int connect_side(sl_conn **out, sl_copy_side side, void *ud)
 {
 	copy_cli *cc = ud;
 	pthread_mutex_lock(&cc->mu);
-	int rc = cli_project_connect(out, cc->proj, side == SL_COPY_SOURCE ? cc->source : cc->target);
+	int rc = side == SL_COPY_SOURCE ? cli_project_connect(out, cc->proj, cc->source)
+					: cli_project_connect_target(out, cc->proj, cc->target);
 	pthread_mutex_unlock(&cc->mu);
 	if (rc)
 		sl_error_prefix("%s", side == SL_COPY_SOURCE ? "source" : "target");

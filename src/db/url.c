@@ -38,6 +38,7 @@ void sl_url_free(sl_url *u)
 	free(u->redacted);
 	free(u->conninfo);
 	free(u->path);
+	free(u->file);
 	free(u->user);
 	if (u->password) {
 		memset(u->password, 0, strlen(u->password));
@@ -453,6 +454,115 @@ static bool has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* SQLite URI parameters (https://sqlite.org/uri.html) and the values sluice lets through. */
+static int sqlite_param(sl_url *u, const char *k, const char *v)
+{
+	static const char *const known[][5] = {
+		{ "mode", "ro", "rw", "rwc", "memory" },
+		{ "cache", "shared", "private" },
+		{ "immutable", "0", "1" },
+		{ "nolock", "0", "1" },
+		{ "psow", "0", "1" },
+		{ "vfs" },
+		{ "modeof" },
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (strcmp(k, known[i][0]) != 0)
+			continue;
+		if (!known[i][1])
+			return 0;
+		for (size_t j = 1; j < 5 && known[i][j]; j++)
+			if (strcmp(v, known[i][j]) == 0) {
+				if (!strcmp(k, "mode") && (!strcmp(v, "rwc") || !strcmp(v, "memory")))
+					u->create = true;
+				return 0;
+			}
+		return sl_error_set(SL_EINVALID, "invalid value \"%.40s\" for option \"%s\" in the URL %s", v,
+				    k, u->redacted);
+	}
+	return sl_error_set(SL_EINVALID,
+			    "unknown option \"%.40s\" in the URL %s (SQLite takes mode, cache, immutable, "
+			    "nolock, psow, vfs, modeof)",
+			    k, u->redacted);
+}
+
+/* Checks the parameters after '?' of a SQLite URL (query is NUL-terminated). */
+static int sqlite_params(sl_url *u, const char *query)
+{
+	int rc = query ? parse_query(u, query) : 0;
+	if (rc)
+		sl_error_prefix("%s", u->redacted);
+	for (size_t i = 0; !rc && i < u->nparams; i++)
+		rc = sqlite_param(u, u->params[i].key, u->params[i].value);
+	return rc;
+}
+
+/* Appends s to b with the characters a SQLite URI path may not hold percent-encoded. */
+static int uri_escape(sl_buf *b, const char *s, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = (s[i] == '%' || s[i] == '?' || s[i] == '#')
+			     ? sl_buf_printf(b, "%%%02X", (unsigned char)s[i])
+			     : sl_buf_putc(b, s[i]);
+	return rc;
+}
+
+/*
+ * sqlite:PATH, sqlite://PATH, sqlite::memory:, sqlite:PATH?mode=rwc&...,
+ * sqlite:file:PATH?... (a SQLite URI, passed as it is). u->path is what
+ * sqlite3_open_v2 gets; u->file the file that must exist unless u->create
+ * (NULL for in-memory databases).
+ */
+static int parse_sqlite(sl_url *u, const char *p)
+{
+	int rc = 0;
+	if (has_prefix(p, "//"))
+		p += 2;
+	if (!*p)
+		return sl_error_set(SL_EINVALID, "missing file path in the URL \"sqlite:\" (use "
+						 "sqlite:PATH or sqlite::memory:)");
+	if (!(u->redacted = strdup(u->raw)))
+		return sl_error_nomem();
+	const char *q = has_prefix(p, "file:") ? strchr(p, '?') : strrchr(p, '?');
+	size_t plen = q ? (size_t)(q - p) : strlen(p);
+	if (q && (rc = sqlite_params(u, q + 1)) != 0)
+		return rc;
+	if (plen == 0)
+		return sl_error_set(SL_EINVALID, "missing file path in the URL %s", u->redacted);
+	if (has_prefix(p, "file:")) {
+		const char *f = p + 5;
+		size_t fn = plen - 5;
+		if (has_prefix(f, "//")) { /* file://[localhost]/path */
+			const char *slash = memchr(f + 2, '/', fn - 2);
+			fn -= slash ? (size_t)(slash - f) : fn;
+			f = slash ? slash : f + fn;
+		}
+		u->path = strdup(p);
+		if (fn && !(fn == 8 && !strncmp(f, ":memory:", 8)) && !sl_url_param_get(u, "vfs") &&
+		    !(u->file = pct_decode(f, fn, "file path")))
+			return SL_EINVALID;
+	} else if (u->nparams) {
+		sl_buf b = SL_BUF_INIT;
+		rc = sl_buf_puts(&b, "file:");
+		if (!rc)
+			rc = uri_escape(&b, p, plen);
+		if (!rc)
+			rc = sl_buf_puts(&b, q);
+		u->path = rc ? NULL : sl_buf_detach(&b);
+		sl_buf_free(&b);
+		if (!(plen == 8 && !strncmp(p, ":memory:", 8)))
+			u->file = strndup(p, plen);
+	} else {
+		u->path = strdup(p);
+		if (strcmp(p, ":memory:") != 0)
+			u->file = strdup(p);
+	}
+	if (!u->path || (sl_url_param_get(u, "mode") && !strcmp(sl_url_param_get(u, "mode"), "memory")))
+		u->file = (free(u->file), NULL);
+	return u->path ? 0 : sl_error_nomem();
+}
+
 int sl_url_parse(sl_url **out, const char *s)
 {
 	*out = NULL;
@@ -465,19 +575,8 @@ int sl_url_parse(sl_url **out, const char *s)
 	}
 	int rc = 0;
 	if (has_prefix(s, "sqlite:")) {
-		const char *p = s + 7;
-		if (has_prefix(p, "//"))
-			p += 2;
 		u->engine = SL_ENGINE_SQLITE;
-		if (!*p) {
-			rc = sl_error_set(SL_EINVALID, "missing file path in the URL \"sqlite:\" (use "
-						       "sqlite:PATH or sqlite::memory:)");
-			goto done;
-		}
-		u->path = strdup(p);
-		u->redacted = strdup(s);
-		if (!u->path || !u->redacted)
-			rc = sl_error_nomem();
+		rc = parse_sqlite(u, s + 7);
 	} else if (has_prefix(s, "postgres://") || has_prefix(s, "postgresql://")) {
 		u->engine = SL_ENGINE_POSTGRES;
 		rc = parse_postgres(u, s);
@@ -502,7 +601,6 @@ int sl_url_parse(sl_url **out, const char *s)
 					  "postgres://, mysql:// or mariadb://)",
 					  (int)(n > 20 ? 20 : n), s);
 	}
-done:
 	if (rc) {
 		sl_url_free(u);
 		return rc;

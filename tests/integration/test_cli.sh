@@ -61,7 +61,9 @@ expect_rc 3 "pg unreachable"; expect_err "127.0.0.1" "pg unreachable"; expect_no
 run "$SLUICE" inspect 'mysql://app:SECRETPW@127.0.0.1:1/billing?connect-timeout=3'
 expect_rc 3 "mysql unreachable"; expect_err "127.0.0.1" "mysql unreachable"; expect_nowhere SECRETPW "mysql unreachable"
 run "$SLUICE" inspect "sqlite:$TMP/no/such/dir/x.db"
-expect_rc 3 "sqlite missing dir"; expect_err "$TMP/no/such/dir/x.db" "sqlite missing dir"
+expect_rc 2 "sqlite missing dir"; expect_err "no such SQLite file \"$TMP/no/such/dir/x.db\"" "sqlite missing dir"
+run "$SLUICE" copy "sqlite:$TMP/b.db" "sqlite:$TMP/no/such/dir/x.db"
+expect_rc 3 "sqlite target in a missing dir"; expect_err "$TMP/no/such/dir/x.db" "sqlite target in a missing dir"
 
 # wrong password against the real servers: exit 3, never echoed
 if [ -n "${SLUICE_TEST_MY_URL:-}" ]; then

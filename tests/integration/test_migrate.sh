@@ -71,6 +71,12 @@ for engine in $(engines); do
   url=$(scratch_url "$engine" "sluice_mig_$$")
   E="[$engine]"
 
+  if [ "$engine" = sqlite ]; then
+    # status reads: a file that does not exist is an error, never created
+    run "$SLUICE" status "$url"; expect_rc 2 "$E status of a missing file"; expect_err "no such SQLite file" "$E status of a missing file"
+    [ -e "${url#sqlite:}" ] && bad "$E status created the file" || ok
+    sqlite3 "${url#sqlite:}" "CREATE TABLE x (a); DROP TABLE x"
+  fi
   run "$SLUICE" status "$url"; expect_rc 0 "$E status before"; expect_out "3 pending" "$E status before"
   run "$SLUICE" up "$url" --dry-run; expect_rc 0 "$E dry run"; expect_out "CREATE TABLE customers" "$E dry run prints SQL"
   [ "$(sql "$engine" "$url" "SELECT count(*) FROM information_schema.tables WHERE table_name = 'customers' AND table_schema = $( [ "$engine" = mysql ] && echo 'DATABASE()' || echo 'current_schema()')" 2>/dev/null || echo 0)" = 0 ] && ok || bad "$E dry run changed nothing"

@@ -43,8 +43,36 @@ static void test_sqlite_forms(void **state)
 	sl_url_free(u);
 	u = parse_ok("sqlite:file:x.db?mode=ro");
 	assert_string_equal(u->path, "file:x.db?mode=ro");
+	assert_string_equal(u->file, "x.db");
+	assert_false(u->create);
+	sl_url_free(u);
+	/* parameters after a plain path become a SQLite URI; ?mode=rwc asks to create the file */
+	u = parse_ok("sqlite:/tmp/a b%?.db?mode=rwc");
+	assert_string_equal(u->path, "file:/tmp/a b%25%3F.db?mode=rwc");
+	assert_string_equal(u->file, "/tmp/a b%?.db");
+	assert_true(u->create);
+	sl_url_free(u);
+	u = parse_ok("sqlite:file:/tmp/a%20b.db?mode=rwc&cache=shared");
+	assert_string_equal(u->file, "/tmp/a b.db");
+	assert_true(u->create);
+	sl_url_free(u);
+	u = parse_ok("sqlite:file://localhost/tmp/x.db");
+	assert_string_equal(u->file, "/tmp/x.db");
+	sl_url_free(u);
+	u = parse_ok("sqlite:x.db");
+	assert_string_equal(u->file, "x.db");
+	assert_false(u->create);
+	sl_url_free(u);
+	u = parse_ok("sqlite::memory:");
+	assert_null(u->file);
+	sl_url_free(u);
+	u = parse_ok("sqlite:file:m?mode=memory&cache=shared");
+	assert_null(u->file);
 	sl_url_free(u);
 	parse_bad("sqlite:", "missing file path");
+	parse_bad("sqlite:x.db?mode=bogus", "invalid value \"bogus\" for option \"mode\"");
+	parse_bad("sqlite:x.db?frobnicate=1", "unknown option \"frobnicate\"");
+	parse_bad("sqlite:?mode=rwc", "missing file path");
 }
 
 static void test_mysql_parts(void **state)
