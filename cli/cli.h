@@ -29,7 +29,14 @@ enum {
 	EXIT_INTERNAL = 70
 };
 
-typedef enum { CLI_FLAG, CLI_STRING, CLI_INT } cli_kind;
+typedef enum { CLI_FLAG, CLI_STRING, CLI_INT, CLI_LIST } cli_kind;
+
+/* The target of a CLI_LIST option: each use appends one value (borrowed from argv). */
+#define CLI_LIST_MAX 64
+typedef struct cli_list {
+	const char *v[CLI_LIST_MAX];
+	size_t n;
+} cli_list;
 
 typedef struct cli_option {
 	const char *name; /* long name without "--" */
@@ -37,7 +44,7 @@ typedef struct cli_option {
 	cli_kind kind;
 	const char *arg; /* placeholder shown in help, e.g. "URL" */
 	const char *help;
-	void *target; /* bool*, const char**, or long* */
+	void *target; /* bool*, const char**, long* or cli_list* */
 } cli_option;
 
 typedef struct cli_command {

@@ -286,6 +286,7 @@ int cmd_copy(int argc, char **argv)
 	cli_project p = { 0 };
 	sl_copy_opts o = SL_COPY_OPTS_INIT;
 	const char *tables = NULL, *domain = NULL;
+	cli_list schemas = { .n = 0 };
 	bool plan = false, json = false, quiet = false;
 	long max_rejects = 0, jobs = 2, batch_rows = 10000;
 	const cli_option opts[] = {
@@ -294,6 +295,10 @@ int cmd_copy(int argc, char **argv)
 		{ "tables", 't', CLI_STRING, "A,B", "copy only these source tables", &tables },
 		{ "domain", 0, CLI_STRING, "NAME", "copy only the tables of this domain of sluice.yaml",
 		  &domain },
+		{ "schema", 0, CLI_LIST, "NAME",
+		  "PostgreSQL source: copy this schema (default: the search path's first)", &schemas },
+		{ "all-schemas", 0, CLI_FLAG, NULL,
+		  "PostgreSQL source: copy every schema but the system ones", &o.all_schemas },
 		{ "plan", 0, CLI_FLAG, NULL,
 		  "print the cast plan and the target DDL by phase, then exit (2 when it has errors)",
 		  &plan },
@@ -328,6 +333,10 @@ int cmd_copy(int argc, char **argv)
 		return cli_usage_error("copy", "--resume and --restart exclude each other");
 	if (tables && domain)
 		return cli_usage_error("copy", "--tables and --domain exclude each other");
+	if (schemas.n && o.all_schemas)
+		return cli_usage_error("copy", "--schema and --all-schemas exclude each other");
+	o.schemas = schemas.v;
+	o.nschemas = schemas.n;
 	if (jobs < 1 || jobs > 64 || max_rejects < 0 || batch_rows < 1)
 		return cli_usage_error("copy",
 				       "--jobs takes 1-64, --max-rejects and --batch-rows a positive number");

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "project.h"
 
+#include "sluice/copy.h"
 #include "sluice/diff.h"
 #include "sluice/error.h"
 
@@ -70,13 +71,26 @@ static char **split_list(const char *s, size_t *n)
 	return v;
 }
 
-static const sl_table *find_table(const sl_schema *s, const char *name)
+/* A table of one side with the name it goes by (its flat name: docs/schemas.md). */
+typedef struct side_table {
+	const sl_table *t;
+	char name[512];
+	const char *schema; /* to qualify it with: NULL where the engine has no schemas */
+} side_table;
+
+static bool side_find(side_table *out, const sl_schema *s, sl_conn *c, const char *name)
 {
-	const sl_table *t = sl_schema_find_table(s, NULL, name);
-	for (size_t i = 0; !t && i < s->ntables; i++)
-		if (strcasecmp(s->tables[i].name, name) == 0)
-			t = &s->tables[i];
-	return t;
+	sl_buf b = SL_BUF_INIT;
+	out->t = sl_schema_find_flat(s, name);
+	/* a name too long for the engine goes by the one copy fitted it to (sl_cast_fit_name) */
+	if (!out->t && !sl_cast_fit_name(&b, name, sl_conn_engine(c)) && strcmp(sl_buf_cstr(&b), name) != 0)
+		out->t = sl_schema_find_flat(s, sl_buf_cstr(&b));
+	sl_buf_clear(&b);
+	if (out->t && !sl_table_flat_name(&b, s, out->t))
+		snprintf(out->name, sizeof(out->name), "%s", sl_buf_cstr(&b));
+	out->schema = out->t && sl_conn_has(c, SL_CAP_SCHEMAS) ? out->t->schema : NULL;
+	sl_buf_free(&b);
+	return out->t != NULL;
 }
 
 static const sl_column *find_column(const sl_table *t, const char *name)
@@ -305,9 +319,11 @@ typedef struct diff_args {
 	size_t ntables, ncols, nkey;
 	const char *where;
 	sl_diff_opts opts;
+	cli_list schemas;
+	bool all_schemas;
 } diff_args;
 
-static void print_summary(diff_cli *x, const sl_diff_result *r, const sl_table *st, const sl_table *dt,
+static void print_summary(diff_cli *x, const sl_diff_result *r, const side_table *st, const side_table *dt,
 			  bool bisect)
 {
 	int64_t found = r->changed + r->missing + r->extra;
@@ -369,9 +385,10 @@ static bool use_bisect(const diff_args *a)
 	return a->opts.mode == SL_DIFF_BISECT;
 }
 
-static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, const sl_table *st,
-		    const sl_table *dt)
+static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, const side_table *s,
+		    const side_table *d)
 {
+	const sl_table *st = s->t, *dt = d->t;
 	const char **cols = NULL, **key = NULL;
 	size_t ncols = 0, nkey = 0;
 	sl_diff_result *r = NULL;
@@ -379,11 +396,13 @@ static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 			      &cols, &ncols, &key, &nkey);
 	if (rc)
 		goto done;
-	x->table = st->name;
+	x->table = s->name;
 	x->shown = 0;
 	if (x->text)
-		printf("%s\n", st->name);
-	sl_diff_spec spec = { .src_table = st->name,
+		printf("%s\n", s->name);
+	sl_diff_spec spec = { .src_schema = s->schema,
+			      .src_table = st->name,
+			      .dst_schema = d->schema,
 			      .dst_table = dt->name,
 			      .key = nkey ? key : NULL,
 			      .nkey = nkey,
@@ -397,7 +416,7 @@ static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 		rc = sl_diff_table(&r, src, dst, &spec, &a->opts, on_event, x);
 	if (rc)
 		goto done;
-	print_summary(x, r, st, dt, bisect);
+	print_summary(x, r, s, d, bisect);
 	x->discrepancies += r->changed + r->missing + r->extra;
 done:
 	sl_diff_result_free(r);
@@ -427,47 +446,75 @@ static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 {
 	sl_schema *ss = NULL, *ds = NULL;
 	sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
+	sl_buf name = SL_BUF_INIT;
+	side_table s, d;
+	bool *matched = NULL; /* target tables paired with a source table */
 	io.exact_counts = false;
+	io.schemas = a->schemas.v;
+	io.nschemas = a->schemas.n;
+	io.all_schemas = a->all_schemas;
 	int rc = sl_conn_introspect(&ss, src, &io);
+	/* the target holds the same schemas, or (a copy) their tables under their flat names */
+	io.schemas_missing_ok = true;
 	if (!rc)
 		rc = sl_conn_introspect(&ds, dst, &io);
 	if (rc)
 		goto done;
+	matched = calloc(ds->ntables + 1, sizeof(bool));
+	if (!matched) {
+		rc = sl_error_nomem();
+		goto done;
+	}
+	if (sl_schema_others_count(ss) > 0) {
+		sl_buf_clear(&name);
+		if (!sl_copy_left_behind(&name, ss))
+			fprintf(stderr, "%s", sl_buf_cstr(&name));
+	}
 	if (a->ntables) {
 		for (size_t i = 0; i < a->ntables; i++) {
-			const sl_table *st = find_table(ss, a->tables[i]), *dt = find_table(ds, a->tables[i]);
-			if (!st && !dt) {
+			bool in_s = side_find(&s, ss, src, a->tables[i]),
+			     in_d = side_find(&d, ds, dst, a->tables[i]);
+			if (!in_s && !in_d) {
 				rc = sl_error_set(SL_ENOTFOUND, "diff: table \"%s\" is on neither side",
 						  a->tables[i]);
 				goto done;
 			}
-			if (!st || !dt) {
-				one_sided_table(x, a->tables[i], st != NULL);
+			if (!in_s || !in_d) {
+				one_sided_table(x, a->tables[i], in_s);
 				continue;
 			}
-			if (diff_one(x, a, src, dst, st, dt)) {
-				fprintf(stderr, "sluice: diff \"%s\": %s\n", st->name,
-					sl_error_last()->message);
+			if (diff_one(x, a, src, dst, &s, &d)) {
+				fprintf(stderr, "sluice: error: %s\n", sl_error_last()->message);
 				(*nerrors)++;
 			}
 		}
 		goto done;
 	}
 	for (size_t i = 0; i < ss->ntables; i++) {
-		const sl_table *st = &ss->tables[i], *dt = find_table(ds, st->name);
-		if (!dt) {
-			one_sided_table(x, st->name, true);
+		sl_buf_clear(&name);
+		if ((rc = sl_table_flat_name(&name, ss, &ss->tables[i])) != 0)
+			goto done;
+		side_find(&s, ss, src, sl_buf_cstr(&name));
+		if (!side_find(&d, ds, dst, sl_buf_cstr(&name))) {
+			one_sided_table(x, s.name, true);
 			continue;
 		}
-		if (diff_one(x, a, src, dst, st, dt)) {
-			fprintf(stderr, "sluice: diff \"%s\": %s\n", st->name, sl_error_last()->message);
+		matched[d.t - ds->tables] = true;
+		if (diff_one(x, a, src, dst, &s, &d)) {
+			fprintf(stderr, "sluice: error: %s\n", sl_error_last()->message);
 			(*nerrors)++;
 		}
 	}
-	for (size_t i = 0; i < ds->ntables; i++)
-		if (!find_table(ss, ds->tables[i].name))
-			one_sided_table(x, ds->tables[i].name, false);
+	for (size_t i = 0; i < ds->ntables; i++) {
+		sl_buf_clear(&name);
+		if ((rc = sl_table_flat_name(&name, ds, &ds->tables[i])) != 0)
+			goto done;
+		if (!matched[i] && !sl_schema_find_flat(ss, sl_buf_cstr(&name)))
+			one_sided_table(x, sl_buf_cstr(&name), false);
+	}
 done:
+	free(matched);
+	sl_buf_free(&name);
 	sl_schema_free(ss);
 	sl_schema_free(ds);
 	return rc;
@@ -501,6 +548,11 @@ int cmd_diff(int argc, char **argv)
 		{ "mode", 0, CLI_STRING, "MODE", "auto | keyed | keyless | bisect", &mode },
 		{ "float-tolerance", 0, CLI_STRING, "X", "floats equal within X (absolute)", &tol },
 		{ "ci-text", 0, CLI_FLAG, NULL, "compare text ignoring case", &ci },
+		{ "schema", 0, CLI_LIST, "NAME",
+		  "PostgreSQL: compare the tables of this schema (default: the search path's first)",
+		  &a.schemas },
+		{ "all-schemas", 0, CLI_FLAG, NULL,
+		  "PostgreSQL: compare the tables of every schema but the system ones", &a.all_schemas },
 		{ 0 }
 	};
 	const char *pos[2];
@@ -513,6 +565,8 @@ int cmd_diff(int argc, char **argv)
 		return cli_usage_error("diff", "give a SOURCE and a TARGET (URLs or environment names)");
 	if (x.limit < 0 || threshold < 0)
 		return cli_usage_error("diff", "--limit and --threshold must be at least 0");
+	if (a.schemas.n && a.all_schemas)
+		return cli_usage_error("diff", "--schema and --all-schemas exclude each other");
 	if (strcmp(mode, "auto") == 0)
 		a.opts.mode = SL_DIFF_AUTO;
 	else if (strcmp(mode, "keyed") == 0)

@@ -32,7 +32,8 @@ void cli_print_help(FILE *f, const char *cmd, const cli_option *opts)
 			if (o->kind != CLI_FLAG && n > 0 && (size_t)n < sizeof(left))
 				snprintf(left + n, sizeof(left) - (size_t)n, " %s",
 					 o->arg ? o->arg : "VALUE");
-			fprintf(f, "  %-28s %s\n", left, o->help);
+			fprintf(f, "  %-28s %s%s\n", left, o->help,
+				o->kind == CLI_LIST ? " (repeatable)" : "");
 		}
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
@@ -58,6 +59,15 @@ static int set_value(const char *cmd, const cli_option *o, const char *val)
 {
 	if (o->kind == CLI_STRING) {
 		*(const char **)o->target = val;
+		return 0;
+	}
+	if (o->kind == CLI_LIST) {
+		cli_list *l = o->target;
+		if (l->n >= CLI_LIST_MAX)
+			return cli_usage_error(cmd, "option --%s given more than %d times", o->name,
+					       CLI_LIST_MAX),
+			       -1;
+		l->v[l->n++] = val;
 		return 0;
 	}
 	char *end = NULL;

@@ -146,6 +146,8 @@ int sl_conn_unlock(sl_conn *c, const char *name);
 
 /* Appends the identifier quoted for this engine ("a""b", `a``b`). */
 int sl_conn_quote_ident(const sl_conn *c, sl_buf *out, const char *ident);
+/* Appends table t of a model read from c, schema-qualified where c has schemas (SL_CAP_SCHEMAS). */
+int sl_conn_quote_table(const sl_conn *c, sl_buf *out, const sl_table *t);
 /* Appends v as an SQL literal of this engine (NULL, numbers, 'text', X'..', ...). */
 int sl_conn_quote_literal(const sl_conn *c, sl_buf *out, const sl_value *v);
 
@@ -167,15 +169,26 @@ int sl_writer_close(sl_writer *w);
 /* Frees without flushing; pending rows are discarded (the caller rolls back). */
 void sl_writer_abort(sl_writer *w);
 
+/*
+ * Which PostgreSQL schemas a model holds (ignored by other engines): every
+ * schema but the system ones with all_schemas, else the nschemas of schemas,
+ * else schema, else the search path's first (current_schema()). The model
+ * lists in others how many tables the schemas it did not read hold.
+ */
 typedef struct sl_introspect_opts {
-	const char *schema;  /* PostgreSQL schema (default: current_schema()); ignored elsewhere */
-	bool exact_counts;   /* count(*) every table rather than using estimates */
-	bool include_sluice; /* include sluice's own tables (sluice_*) */
+	const char *schema;         /* one PostgreSQL schema */
+	const char *const *schemas; /* several, in this order */
+	size_t nschemas;
+	bool all_schemas;
+	bool schemas_missing_ok; /* skip those of schemas that do not exist (none left: the default) */
+	bool exact_counts;       /* count(*) every table rather than using estimates */
+	bool include_sluice;     /* include sluice's own tables (sluice_*) */
 } sl_introspect_opts;
 
 #define SL_INTROSPECT_OPTS_INIT                                                                              \
 	{                                                                                                    \
-		.schema = NULL, .exact_counts = true, .include_sluice = false                                \
+		.schema = NULL, .schemas = NULL, .nschemas = 0, .all_schemas = false,                        \
+		.schemas_missing_ok = false, .exact_counts = true, .include_sluice = false                   \
 	}
 
 /* Reads the database's schema into a new model (caller frees with sl_schema_free). */

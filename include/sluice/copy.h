@@ -66,8 +66,12 @@ typedef void (*sl_copy_event_fn)(void *ud, const sl_copy_event *ev);
 typedef bool (*sl_copy_confirm_fn)(void *ud, const char *const *tables, size_t n);
 
 typedef struct sl_copy_opts {
-	const char *const *tables; /* source table names to copy; NULL: all */
+	const char *const *tables; /* source tables to copy, by the names they get on the target; NULL: all */
 	size_t ntables;
+	/* PostgreSQL source schemas (sl_introspect_opts); neither: the search path's first */
+	const char *const *schemas;
+	size_t nschemas;
+	bool all_schemas;
 	const sl_cast_rules *rules; /* user cast rules, may be NULL */
 	bool schema_only;           /* create the schema, copy no rows */
 	bool data_only;             /* target tables exist: copy rows only */
@@ -90,11 +94,11 @@ typedef struct sl_copy_opts {
 
 #define SL_COPY_OPTS_INIT                                                                                    \
 	{                                                                                                    \
-		.tables = NULL, .ntables = 0, .rules = NULL, .schema_only = false, .data_only = false,       \
-		.resume = false, .restart = false, .force = false, .max_rejects = 0, .jobs = 2,              \
-		.batch_rows = 10000, .batch_bytes = (size_t)16 << 20, .split_rows = 200000, .connect = NULL, \
-		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL, .confirm_drop = NULL,                \
-		.confirm_ud = NULL                                                                           \
+		.tables = NULL, .ntables = 0, .schemas = NULL, .nschemas = 0, .all_schemas = false,          \
+		.rules = NULL, .schema_only = false, .data_only = false, .resume = false, .restart = false,  \
+		.force = false, .max_rejects = 0, .jobs = 2, .batch_rows = 10000,                            \
+		.batch_bytes = (size_t)16 << 20, .split_rows = 200000, .connect = NULL, .connect_ud = NULL,  \
+		.on_event = NULL, .event_ud = NULL, .confirm_drop = NULL, .confirm_ud = NULL                 \
 	}
 
 /* Per source table, summed over its parts. read = written + rejected always. */
@@ -123,6 +127,7 @@ typedef struct sl_copy_result {
 	size_t nviolations;
 	int64_t read, written, rejected;
 	size_t not_translated; /* views, triggers, indexes... listed, not created */
+	int64_t left_behind;   /* tables in PostgreSQL schemas not selected (a notice says where) */
 	bool halted;           /* stopped by --max-rejects: resumable */
 	bool finished;         /* every phase done */
 	double seconds;
@@ -147,6 +152,8 @@ const sl_schema *sl_copy_plan_schema(const sl_copy_plan *p);
 size_t sl_copy_plan_count(const sl_copy_plan *p, sl_cast_severity sev);
 /* `--plan` text: the cast plan, then the DDL by phase, then what is not translated. */
 int sl_copy_plan_text(sl_buf *out, const sl_copy_plan *p);
+/* "left behind: N tables in schemas not selected: "a" (3), ..." for a source model s. */
+int sl_copy_left_behind(sl_buf *out, const sl_schema *s);
 
 /*
  * Runs the copy. Opens its own connections through opts->connect. *out is

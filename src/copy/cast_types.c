@@ -645,6 +645,15 @@ int sl_cast_map_type(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 			x, cc, SL_CAST_INFO,
 			"identity dropped: SQLite only generates values for a sole INTEGER PRIMARY KEY");
 	}
+	if (!rc && x->plan->target == SL_ENGINE_MYSQL && cc->identity && !x->use.sole_pk) {
+		/* one AUTO_INCREMENT column per table, and it must lead a key: the sole primary key keeps it
+		 */
+		cc->identity = false;
+		rc = sl_cast_col_note(
+			x, cc, SL_CAST_INFO,
+			"identity dropped: MySQL generates values for one AUTO_INCREMENT column, "
+			"the primary key");
+	}
 	if (!rc && c->identity && !is_int(c->type.kind))
 		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
 				      "identity on a %s column dropped: it needs an integer type",

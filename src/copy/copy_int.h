@@ -28,6 +28,8 @@
 /* One selected table with its load decisions. */
 typedef struct sl_copy_tplan {
 	const sl_table *src;       /* borrowed from the plan's model */
+	const char *ref;           /* its name in the copy state, events and results: the flat name
+				      (docs/schemas.md), which is the source name within one schema */
 	const sl_cast_table *cast; /* borrowed from the cast plan */
 	const char **key;          /* source key columns (NULL when keyless) */
 	size_t nkey;
@@ -128,6 +130,7 @@ void sl_copy_emit(sl_copy_shared *sh, const sl_copy_event *ev);
 void sl_copy_notice(const sl_copy_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* plan.c helpers */
+/* By ref (the name in the copy state). */
 const sl_copy_tplan *sl_copy_plan_find(const sl_copy_plan *p, const char *table);
 /* Builds "SELECT cols FROM t [WHERE ...] ORDER BY key" for a part on the source. */
 int sl_copy_select_sql(sl_buf *out, sl_conn *src, const sl_copy_tplan *t, const sl_copy_part *p,

@@ -299,7 +299,7 @@ static int make_parts(run *r, const sl_copy_tplan *t)
 	uint64_t span = (uint64_t)hi - (uint64_t)lo;
 	uint64_t step = span / (uint64_t)n + 1;
 	for (int i = 0; !rc && i < n; i++) {
-		sl_copy_part p = { .table = (char *)t->src->name, .part = i, .nparts = n };
+		sl_copy_part p = { .table = (char *)t->ref, .part = i, .nparts = n };
 		p.has_lo = i > 0;
 		p.lo = (int64_t)((uint64_t)lo + step * (uint64_t)i);
 		p.has_hi = i < n - 1;
@@ -576,7 +576,7 @@ static const char *col_target(const sl_cast_table *ct, const char *src_col)
 /* Counts the rows of table t violating foreign key fk, on the target. */
 static int count_fk_violations(run *r, const sl_copy_tplan *t, const sl_fkey *fk, int64_t *out)
 {
-	const sl_cast_table *pt = sl_cast_plan_find_table(r->plan->casts, NULL, fk->ref_table);
+	const sl_cast_table *pt = sl_cast_plan_find_ref(r->plan->casts, t->src, fk);
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
 	*out = -1;
@@ -740,6 +740,31 @@ static void list_untranslated(run *r)
 	}
 }
 
+/*
+ * Tables in PostgreSQL schemas the copy does not read are never skipped in
+ * silence: a notice says how many and where, and a selection that holds no
+ * table at all while other schemas do is a usage error.
+ */
+static int left_behind(run *r)
+{
+	const sl_schema *s = r->plan->schema;
+	int64_t n = sl_schema_others_count(s);
+	sl_buf b = SL_BUF_INIT;
+	int rc = 0;
+	r->res->left_behind = n;
+	if (n == 0)
+		return 0;
+	rc = sl_copy_left_behind(&b, s);
+	if (!rc && r->plan->ntables == 0)
+		rc = sl_error_set(SL_EINVALID, "nothing to copy: the schema%s read hold%s no table; %.*s",
+				  s->nschemas == 1 ? "" : "s", s->nschemas == 1 ? "s" : "",
+				  (int)(b.len ? b.len - 1 : 0), sl_buf_cstr(&b));
+	else if (!rc)
+		notice(r, "%.*s", (int)(b.len ? b.len - 1 : 0), sl_buf_cstr(&b));
+	sl_buf_free(&b);
+	return rc;
+}
+
 /* ---- start: refuse, restart or resume ---- */
 
 static int drop_plan_objects(run *r)
@@ -876,8 +901,7 @@ static int confirm_drops(run *r, const target_state *ts)
 	int rc = foreign ? 0 : sl_error_nomem();
 	for (size_t i = 0; !rc && i < r->plan->ntables; i++) {
 		const sl_copy_tplan *t = &r->plan->tables[i];
-		if (sl_schema_find_table(ts->model, NULL, t->cast->name) &&
-		    !created_by_sluice(ts, t->src->name))
+		if (sl_schema_find_table(ts->model, NULL, t->cast->name) && !created_by_sluice(ts, t->ref))
 			foreign[n++] = t->cast->name;
 	}
 	if (rc || n == 0 || r->o->force)
@@ -1037,7 +1061,7 @@ static int phase_data(run *r)
 			       "\"%s\" has no usable key (no primary key or unique NOT NULL key): it is "
 			       "loaded whole in "
 			       "one transaction, and reloaded from the start after an interruption",
-			       t->src->name);
+			       t->ref);
 	}
 	rc = run_workers(r);
 	if (!rc)
@@ -1111,12 +1135,12 @@ static int fill_result(run *r)
 	for (size_t i = 0; i < r->plan->ntables; i++) {
 		const sl_copy_tplan *t = &r->plan->tables[i];
 		sl_copy_table_result *tr = &res->tables[res->ntables++];
-		tr->table = strdup(t->src->name);
+		tr->table = strdup(t->ref);
 		tr->target = strdup(t->cast->name);
 		tr->keyless = t->keyless;
 		tr->done = true;
 		for (size_t j = 0; j < np; j++) {
-			if (strcmp(parts[j].table, t->src->name) != 0)
+			if (strcmp(parts[j].table, t->ref) != 0)
 				continue;
 			tr->nparts++;
 			tr->read += parts[j].read;
@@ -1185,6 +1209,7 @@ int sl_copy_result_json(sl_buf *out, const sl_copy_result *r)
 	json_object_set_new(o, "written", json_integer(r->written));
 	json_object_set_new(o, "rejected", json_integer(r->rejected));
 	json_object_set_new(o, "not_translated", json_integer((json_int_t)r->not_translated));
+	json_object_set_new(o, "left_behind", json_integer(r->left_behind));
 	json_object_set_new(o, "seconds", json_real(r->seconds));
 	json_object_set_new(o, "tables", tables);
 	json_object_set_new(o, "violations", viol);
@@ -1232,6 +1257,9 @@ int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts)
 		rc = setup_target(r.dst, false);
 	if (!rc)
 		rc = sl_copy_plan_new(&r.plan, r.src, sl_conn_engine(r.dst), opts);
+	if (rc)
+		goto done;
+	rc = left_behind(&r);
 	if (rc)
 		goto done;
 	size_t nerr = sl_copy_plan_count(r.plan, SL_CAST_ERROR);
