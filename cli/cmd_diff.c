@@ -178,8 +178,9 @@ static void print_event_text(diff_cli *x, const sl_diff_event *ev)
 {
 	sl_buf b = SL_BUF_INIT;
 	const sl_value *row = ev->kind == SL_DIFF_EXTRA ? ev->dst_row : ev->src_row;
+	bool keyed = x->nkey && !ev->keyless;
 	sl_buf_printf(&b, "    %-8s ", kind_name(ev->kind));
-	if (x->nkey && row) {
+	if (keyed && row) {
 		show_key(&b, x, row);
 	} else {
 		sl_buf_printf(&b, "%lld row(s) ", (long long)ev->count);
@@ -204,7 +205,7 @@ static void print_event_text(diff_cli *x, const sl_diff_event *ev)
 			sl_buf_puts(&b, " -> ");
 			show_value(&b, &ev->dst_row[c]);
 		}
-	} else if (x->nkey) {
+	} else if (keyed) {
 		sl_buf_puts(&b,
 			    ev->kind == SL_DIFF_MISSING ? " (only in the source)" : " (only in the target)");
 	}
@@ -218,12 +219,14 @@ static int on_event(const sl_diff_event *ev, void *ud)
 	if (x->text && x->shown < x->limit)
 		print_event_text(x, ev);
 	x->shown++;
+	/* the total counts what is listed, as it is listed: a keyless line stands for count rows */
+	x->discrepancies += ev->count;
 	if (x->out) {
 		json_t *o = json_object();
 		const sl_value *row = ev->kind == SL_DIFF_EXTRA ? ev->dst_row : ev->src_row;
 		json_object_set_new(o, "table", json_string(x->table));
 		json_object_set_new(o, "kind", json_string(kind_name(ev->kind)));
-		if (x->nkey && row) {
+		if (x->nkey && !ev->keyless && row) {
 			json_t *k = json_object();
 			for (size_t i = 0; i < x->nkey; i++)
 				json_object_set_new(k, x->names[x->key[i]], json_value(&row[x->key[i]]));
@@ -326,16 +329,17 @@ typedef struct diff_args {
 static void print_summary(diff_cli *x, const sl_diff_result *r, const side_table *st, const side_table *dt,
 			  bool bisect)
 {
-	int64_t found = r->changed + r->missing + r->extra;
 	if (x->text) {
 		printf("  %lld source rows, %lld target rows: %lld equal, %lld changed, %lld missing, %lld "
 		       "extra%s\n",
 		       (long long)r->src_rows, (long long)r->dst_rows, (long long)r->equal,
 		       (long long)r->changed, (long long)r->missing, (long long)r->extra,
 		       r->keyless ? " (keyless: compared as multisets)" : "");
-		if (found > x->limit)
-			printf("    ... %lld more (all of them with --json or --out FILE)\n",
-			       (long long)(found - x->limit));
+		if (r->keyless_note[0])
+			printf("    compared keyless: %s\n", r->keyless_note);
+		if (x->shown > x->limit)
+			printf("    ... %ld more (all of them with --json or --out FILE)\n",
+			       x->shown - x->limit);
 		if (r->bisected)
 			printf("    bisection: %lld segments compared, rows read: %lld source, %lld target\n",
 			       (long long)r->segments_compared, (long long)r->src_rows_read,
@@ -354,6 +358,8 @@ static void print_summary(diff_cli *x, const sl_diff_result *r, const side_table
 		json_object_set_new(o, "kind", json_string("summary"));
 		json_object_set_new(o, "target_table", json_string(dt->name));
 		json_object_set_new(o, "keyless", json_boolean(r->keyless));
+		if (r->keyless_note[0])
+			json_object_set_new(o, "keyless_note", json_string(r->keyless_note));
 		json_object_set_new(o, "source_rows", json_integer(r->src_rows));
 		json_object_set_new(o, "target_rows", json_integer(r->dst_rows));
 		json_object_set_new(o, "equal", json_integer(r->equal));
@@ -417,7 +423,6 @@ static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 	if (rc)
 		goto done;
 	print_summary(x, r, s, d, bisect);
-	x->discrepancies += r->changed + r->missing + r->extra;
 done:
 	sl_diff_result_free(r);
 	free(cols);
@@ -429,17 +434,30 @@ done:
 	return rc;
 }
 
-static void one_sided_table(diff_cli *x, const char *name, bool in_source)
+/*
+ * A table on one side only: every row of it is a difference (an empty one
+ * still counts one), listed as one line with that count.
+ */
+static int one_sided_table(diff_cli *x, const diff_args *a, sl_conn *c, const side_table *t, bool in_source)
 {
-	x->discrepancies++;
+	int64_t rows = 0;
+	int rc = sl_diff_count_rows(&rows, c, t->schema, t->t->name, a->where);
+	if (rc && a->where) /* --where may name columns this table lacks: count it whole */
+		rc = sl_diff_count_rows(&rows, c, t->schema, t->t->name, NULL);
+	if (rc)
+		return rc;
+	x->discrepancies += rows > 0 ? rows : 1;
 	if (x->text)
-		printf("%s: only in the %s\n", name, in_source ? "source" : "target");
+		printf("%s: only in the %s (%lld row%s)\n", t->name, in_source ? "source" : "target",
+		       (long long)rows, rows == 1 ? "" : "s");
 	if (x->out) {
 		json_t *o = json_object();
-		json_object_set_new(o, "table", json_string(name));
+		json_object_set_new(o, "table", json_string(t->name));
 		json_object_set_new(o, "kind", json_string(in_source ? "table_missing" : "table_extra"));
+		json_object_set_new(o, "rows", json_integer(rows));
 		emit_json(x->out, o);
 	}
+	return 0;
 }
 
 static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, int *nerrors)
@@ -480,7 +498,8 @@ static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 				goto done;
 			}
 			if (!in_s || !in_d) {
-				one_sided_table(x, a->tables[i], in_s);
+				if ((rc = one_sided_table(x, a, in_s ? src : dst, in_s ? &s : &d, in_s)) != 0)
+					goto done;
 				continue;
 			}
 			if (diff_one(x, a, src, dst, &s, &d)) {
@@ -496,7 +515,8 @@ static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 			goto done;
 		side_find(&s, ss, src, sl_buf_cstr(&name));
 		if (!side_find(&d, ds, dst, sl_buf_cstr(&name))) {
-			one_sided_table(x, s.name, true);
+			if ((rc = one_sided_table(x, a, src, &s, true)) != 0)
+				goto done;
 			continue;
 		}
 		matched[d.t - ds->tables] = true;
@@ -509,8 +529,10 @@ static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 		sl_buf_clear(&name);
 		if ((rc = sl_table_flat_name(&name, ds, &ds->tables[i])) != 0)
 			goto done;
-		if (!matched[i] && !sl_schema_find_flat(ss, sl_buf_cstr(&name)))
-			one_sided_table(x, sl_buf_cstr(&name), false);
+		if (!matched[i] && !sl_schema_find_flat(ss, sl_buf_cstr(&name)) &&
+		    side_find(&d, ds, dst, sl_buf_cstr(&name)) &&
+		    (rc = one_sided_table(x, a, dst, &d, false)) != 0)
+			goto done;
 	}
 done:
 	free(matched);
