@@ -120,6 +120,12 @@ static bool confirm_drop(void *ud, const char *const *tables, size_t n)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
+static bool interrupted(void *ud)
+{
+	(void)ud;
+	return cli_interrupted() != 0;
+}
+
 static int split_tables(char *list, const char ***out, size_t *n)
 {
 	size_t cap = 1;
@@ -273,10 +279,8 @@ static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
 	if (rc)
 		return cli_fail(rc);
 	if (nerr && !force) {
-		fprintf(stderr,
-			"sluice: copy: the plan has %zu error note%s: add cast rules or use --force\n", nerr,
-			nerr == 1 ? "" : "s");
-		return EXIT_USAGE;
+		return cli_usage_error("copy", "the plan has %zu error note%s: add cast rules or use --force",
+				       nerr, nerr == 1 ? "" : "s");
 	}
 	return EXIT_OK;
 }
@@ -373,13 +377,16 @@ int cmd_copy(int argc, char **argv)
 	o.connect_ud = &cc;
 	o.on_event = on_event;
 	o.event_ud = &cc;
+	o.interrupted = interrupted;
 	if (isatty(fileno(stdin)) && isatty(fileno(stderr)))
 		o.confirm_drop = confirm_drop;
 	if (plan) {
 		ex = plan_only(&cc, &o, json, o.force);
 		goto done;
 	}
+	cli_signals_graceful(); /* Ctrl-C stops after the last committed batch */
 	rc = sl_copy_run(&res, &o);
+	cli_signals_immediate(NULL);
 	if (cc.progress)
 		fprintf(stderr, "\r\033[K");
 	if (res && res->tables) {

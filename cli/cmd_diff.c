@@ -502,9 +502,10 @@ static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 					goto done;
 				continue;
 			}
-			if (diff_one(x, a, src, dst, &s, &d)) {
-				fprintf(stderr, "sluice: error: %s\n", sl_error_last()->message);
+			if ((rc = diff_one(x, a, src, dst, &s, &d)) != 0) {
+				cli_report_error(rc);
 				(*nerrors)++;
+				rc = 0;
 			}
 		}
 		goto done;
@@ -520,9 +521,10 @@ static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 			continue;
 		}
 		matched[d.t - ds->tables] = true;
-		if (diff_one(x, a, src, dst, &s, &d)) {
-			fprintf(stderr, "sluice: error: %s\n", sl_error_last()->message);
+		if ((rc = diff_one(x, a, src, dst, &s, &d)) != 0) {
+			cli_report_error(rc);
 			(*nerrors)++;
+			rc = 0;
 		}
 	}
 	for (size_t i = 0; i < ds->ntables; i++) {
@@ -567,7 +569,8 @@ int cmd_diff(int argc, char **argv)
 		{ "out", 0, CLI_STRING, "FILE", "write every discrepancy as JSON lines to FILE", &out_path },
 		{ "threshold", 0, CLI_INT, "N", "exit 1 only when discrepancies exceed N (default 0)",
 		  &threshold },
-		{ "mode", 0, CLI_STRING, "MODE", "auto | keyed | keyless | bisect", &mode },
+		{ "mode", 0, CLI_STRING, "auto|keyed|keyless|bisect", "how rows are matched (default auto)",
+		  &mode },
 		{ "float-tolerance", 0, CLI_STRING, "X", "floats equal within X (absolute)", &tol },
 		{ "ci-text", 0, CLI_FLAG, NULL, "compare text ignoring case", &ci },
 		{ "schema", 0, CLI_LIST, "NAME",

@@ -90,6 +90,14 @@ typedef struct sl_copy_opts {
 	void *event_ud;
 	sl_copy_confirm_fn confirm_drop; /* may be NULL: refuse (SL_EREFUSED) unless force */
 	void *confirm_ud;
+	/*
+	 * Polled between batches and statements, from worker threads too (may be
+	 * NULL). When it returns true the run stops at the next batch boundary,
+	 * every committed batch kept with its checkpoint, and returns
+	 * SL_EINTERRUPTED: --resume goes on from there.
+	 */
+	bool (*interrupted)(void *ud);
+	void *interrupt_ud;
 } sl_copy_opts;
 
 #define SL_COPY_OPTS_INIT                                                                                    \
@@ -98,7 +106,8 @@ typedef struct sl_copy_opts {
 		.rules = NULL, .schema_only = false, .data_only = false, .resume = false, .restart = false,  \
 		.force = false, .max_rejects = 0, .jobs = 2, .batch_rows = 10000,                            \
 		.batch_bytes = (size_t)16 << 20, .split_rows = 200000, .connect = NULL, .connect_ud = NULL,  \
-		.on_event = NULL, .event_ud = NULL, .confirm_drop = NULL, .confirm_ud = NULL                 \
+		.on_event = NULL, .event_ud = NULL, .confirm_drop = NULL, .confirm_ud = NULL,                \
+		.interrupted = NULL, .interrupt_ud = NULL                                                    \
 	}
 
 /* Per source table, summed over its parts. read = written + rejected always. */

@@ -119,8 +119,9 @@ struct sl_copy_shared {
 	const char *run_id;
 	void *mutex; /* pthread_mutex_t*, guards what follows */
 	int64_t total_rejects;
-	bool stop;   /* halt: no more batches */
-	bool halted; /* stopped by max_rejects */
+	bool stop;        /* halt: no more batches */
+	bool halted;      /* stopped by max_rejects */
+	bool interrupted; /* stopped because opts->interrupted said so (Ctrl-C) */
 };
 
 bool sl_copy_should_stop(sl_copy_shared *sh);

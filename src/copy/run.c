@@ -49,9 +49,20 @@ typedef struct run {
 bool sl_copy_should_stop(sl_copy_shared *sh)
 {
 	pthread_mutex_lock(sh->mutex);
+	if (!sh->stop && sh->opts->interrupted && sh->opts->interrupted(sh->opts->interrupt_ud))
+		sh->stop = sh->interrupted = true;
 	bool s = sh->stop;
 	pthread_mutex_unlock(sh->mutex);
 	return s;
+}
+
+/* SL_EINTERRUPTED when the run was asked to stop (between phases and after the data phase). */
+static int check_interrupt(run *r)
+{
+	if (!sl_copy_should_stop(&r->sh) || !r->sh.interrupted)
+		return 0;
+	return sl_error_set(SL_EINTERRUPTED,
+			    "interrupted: resume with --resume (the copy stopped after its last committed batch)");
 }
 
 bool sl_copy_add_rejects(sl_copy_shared *sh, int64_t n)
@@ -245,6 +256,8 @@ static int run_workers(run *r)
 	free(queue);
 	if (r->err_code)
 		return sl_error_set(r->err_code, "%s", r->err_msg ? r->err_msg : "copy failed");
+	if (r->sh.interrupted)
+		return check_interrupt(r);
 	if (r->sh.halted)
 		return sl_error_set(SL_ECHECK,
 				    "copy halted: %" PRId64 " rows rejected, more than --max-rejects %" PRId64
@@ -374,6 +387,8 @@ static int run_ddl_phase(run *r, const sl_ddl *d, sl_ddl_phase ph, int from, con
 	int rc = tx ? sl_conn_begin(r->dst) : 0;
 	for (size_t i = (size_t)from; !rc && i < n; i++) {
 		const sl_ddl_stmt *st = sl_ddl_statement(d, ph, i);
+		if ((rc = check_interrupt(r)) != 0)
+			break;
 		if (tx && tolerant)
 			rc = sl_conn_savepoint(r->dst, "sluice_ddl");
 		if (!rc)
@@ -545,6 +560,8 @@ static int run_index_phase(run *r)
 	free(owner);
 	if (r->err_code)
 		rc = sl_error_set(r->err_code, "%s", r->err_msg ? r->err_msg : "index phase failed");
+	if (!rc)
+		rc = check_interrupt(r); /* statements were left: the phase runs again on --resume */
 	if (!rc)
 		rc = set_phase(r, "constraints", 0);
 	return rc;
@@ -1074,6 +1091,8 @@ static int walk_phases(run *r, int phase, int stmt)
 	int rc = 0;
 	for (int ph = phase; !rc && ph < (int)NPHASES - 1; ph++) {
 		int from = ph == phase ? stmt : 0;
+		if ((rc = check_interrupt(r)) != 0)
+			break;
 		phase_event(r, phases[ph]);
 		switch (ph) {
 		case 0:

@@ -15,7 +15,7 @@ cd "$P" || exit 1
 run "$SLUICE" new "Create customers!" --id 20260101000001; expect_rc 0 "new"
 expect_out "migrations/20260101000001_create_customers.sql" "new path"
 grep -q '^-- ticket:' migrations/20260101000001_create_customers.sql && ok || bad "template has required ticket"
-run "$SLUICE" new "Create customers!" --id 20260101000001; expect_rc 5 "new refuses to overwrite"
+run "$SLUICE" new "Create customers!" --id 20260101000001; expect_rc 6 "new refuses to overwrite"
 
 cat > migrations/20260101000001_create_customers.sql <<'SQL'
 -- id: 20260101000001
