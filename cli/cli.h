@@ -7,7 +7,10 @@
  *   2. declare it below and add one line to the table in cli/main.c;
  *   3. document it: docs/commands/<verb>.md, the man page docs/sluice.1,
  *      README's command list; add a scenario test in tests/integration/.
- * tests/integration/test_cli.sh checks that every command answers --help.
+ * tests/integration/test_cli.sh checks that every command answers --help;
+ * test_exit_codes.sh and test_completion.sh take every command of the table
+ * too. `sluice completion` picks a new command and its options up by itself,
+ * provided cli_parse() is the first thing the command does (cmd_completion.c).
  *
  * Library code never prints or exits; commands do, through the helpers here.
  * Exit codes (docs/exit-codes.md) come from cli_exit_code() only.
@@ -21,7 +24,7 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_PROBLEMS = 1, /* checks, diff or lint found problems */
-	EXIT_USAGE = 2,    /* bad usage, URL, config or input file */
+	EXIT_USAGE = 2,    /* bad usage, URL, config, or a file that is missing or unreadable */
 	EXIT_DATABASE = 3, /* database unreachable or an error from it */
 	EXIT_LOCKED = 4,   /* another run holds the lock */
 	EXIT_CONFLICT = 5, /* recorded state disagrees: drift, dirty migration, a copy to resume */

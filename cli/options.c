@@ -174,6 +174,7 @@ int cli_exit_code(int rc)
 		return EXIT_PROBLEMS;
 	case SL_EINVALID:
 	case SL_ENOTFOUND:
+	case SL_EIO: /* a file the user named cannot be read or written */
 		return EXIT_USAGE;
 	case SL_EDB:
 	case SL_ECONNECT:
@@ -186,6 +187,8 @@ int cli_exit_code(int rc)
 		return EXIT_REFUSED;
 	case SL_EINTERRUPTED:
 		return cli_interrupt_exit();
+	case SL_ENOMEM:
+	case SL_ERROR:
 	default:
 		return EXIT_INTERNAL;
 	}

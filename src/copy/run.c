@@ -61,8 +61,9 @@ static int check_interrupt(run *r)
 {
 	if (!sl_copy_should_stop(&r->sh) || !r->sh.interrupted)
 		return 0;
-	return sl_error_set(SL_EINTERRUPTED,
-			    "interrupted: resume with --resume (the copy stopped after its last committed batch)");
+	return sl_error_set(
+		SL_EINTERRUPTED,
+		"interrupted: resume with --resume (the copy stopped after its last committed batch)");
 }
 
 bool sl_copy_add_rejects(sl_copy_shared *sh, int64_t n)
