@@ -398,7 +398,11 @@ int cmd_copy(int argc, char **argv)
 		} else
 			print_summary(res);
 	}
-	if (rc)
+	if (rc && rc != SL_EINTERRUPTED && cli_interrupted()) {
+		/* Ctrl-C at the --restart question, or while a refusal was on its way */
+		cli_report_error(rc);
+		ex = cli_error(cli_interrupt_exit(), "interrupted: nothing was dropped");
+	} else if (rc)
 		ex = cli_fail(rc);
 	else if (res && res->nviolations)
 		ex = EXIT_PROBLEMS;

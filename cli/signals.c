@@ -41,6 +41,7 @@ static void set_handler(void (*fn)(int))
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = fn;
+	sa.sa_flags = SA_RESTART; /* the command polls the flag; blocking calls carry on */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
