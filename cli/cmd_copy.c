@@ -115,9 +115,11 @@ static bool confirm_drop(void *ud, const char *const *tables, size_t n)
 		fprintf(stderr, "  %s\n", tables[i]);
 	fprintf(stderr, "Drop them and copy again? [y/N] ");
 	fflush(stderr);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	return line[0] == 'y' || line[0] == 'Y';
+	/* nothing is written before the answer: Ctrl-C here may end the program at once */
+	cli_signals_immediate("interrupted: nothing was dropped");
+	bool yes = fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
+	cli_signals_graceful();
+	return yes;
 }
 
 static bool interrupted(void *ud)
@@ -398,11 +400,7 @@ int cmd_copy(int argc, char **argv)
 		} else
 			print_summary(res);
 	}
-	if (rc && rc != SL_EINTERRUPTED && cli_interrupted()) {
-		/* Ctrl-C at the --restart question, or while a refusal was on its way */
-		cli_report_error(rc);
-		ex = cli_error(cli_interrupt_exit(), "interrupted: nothing was dropped");
-	} else if (rc)
+	if (rc)
 		ex = cli_fail(rc);
 	else if (res && res->nviolations)
 		ex = EXIT_PROBLEMS;
