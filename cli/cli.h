@@ -7,7 +7,10 @@
  *   2. declare it below and add one line to the table in cli/main.c;
  *   3. document it: docs/commands/<verb>.md, the man page docs/sluice.1,
  *      README's command list; add a scenario test in tests/integration/.
- * tests/integration/test_cli.sh checks that every command answers --help.
+ * tests/integration/test_cli.sh checks that every command answers --help;
+ * test_exit_codes.sh and test_completion.sh take every command of the table
+ * too. `sluice completion` picks a new command and its options up by itself,
+ * provided cli_parse() is the first thing the command does (cmd_completion.c).
  *
  * Library code never prints or exits; commands do, through the helpers here.
  * Exit codes (docs/exit-codes.md) come from cli_exit_code() only.
@@ -21,15 +24,25 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_PROBLEMS = 1,   /* checks, diff or lint found problems */
-	EXIT_USAGE = 2,      /* bad usage, URL, config or input file */
+	EXIT_USAGE = 2,      /* bad usage, URL, config, or a file that is missing or unreadable */
 	EXIT_DATABASE = 3,   /* database unreachable or an error from it */
 	EXIT_LOCKED = 4,     /* another run holds the lock */
-	EXIT_CONFLICT = 5,   /* recorded state disagrees: drift, dirty migration */
+	EXIT_CONFLICT = 5,   /* recorded state disagrees: drift, dirty migration, a copy to resume */
+	EXIT_REFUSED = 6,    /* refused to protect data: same database, tables it did not create */
 	EXIT_INCOMPLETE = 7, /* copy: tables the target refused were left out; --resume after a fix */
-	EXIT_INTERNAL = 70
+	EXIT_INTERNAL = 70,
+	EXIT_INTERRUPTED = 130, /* Ctrl-C (SIGINT); SIGTERM ends with 143 */
+	EXIT_TERMINATED = 143
 };
 
-typedef enum { CLI_FLAG, CLI_STRING, CLI_INT } cli_kind;
+typedef enum { CLI_FLAG, CLI_STRING, CLI_INT, CLI_LIST } cli_kind;
+
+/* The target of a CLI_LIST option: each use appends one value (borrowed from argv). */
+#define CLI_LIST_MAX 64
+typedef struct cli_list {
+	const char *v[CLI_LIST_MAX];
+	size_t n;
+} cli_list;
 
 typedef struct cli_option {
 	const char *name; /* long name without "--" */
@@ -37,15 +50,16 @@ typedef struct cli_option {
 	cli_kind kind;
 	const char *arg; /* placeholder shown in help, e.g. "URL" */
 	const char *help;
-	void *target; /* bool*, const char**, or long* */
+	void *target; /* bool*, const char**, long* or cli_list* */
 } cli_option;
 
 typedef struct cli_command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *usage;       /* "inspect URL [options]" */
-	const char *summary;     /* one line */
-	const char *description; /* paragraphs for `sluice help <cmd>` */
+	const char *usage;        /* "inspect URL [options]" */
+	const char *summary;      /* one line */
+	const char *description;  /* paragraphs for `sluice help <cmd>` */
+	const char *on_interrupt; /* said after Ctrl-C: "interrupted" when NULL */
 } cli_command;
 
 /*
@@ -57,14 +71,42 @@ typedef struct cli_command {
 int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, const char **pos, int max_pos,
 	      int *npos);
 void cli_print_help(FILE *f, const char *cmd, const cli_option *opts);
+/*
+ * Collecting mode, for generated completion scripts (cmd_completion.c): the
+ * next cli_parse() copies its option table (up to max entries) into out and
+ * returns 1 without parsing, as for --help, so the command does nothing.
+ */
+void cli_collect_begin(cli_option *out, size_t max, size_t *n);
+void cli_collect_end(void);
 const cli_command *cli_find(const char *name);
 const cli_command *cli_commands(int *n);
 
-/* Prints "sluice: error: <last library error>" and maps the code to an exit code. */
+/*
+ * Every error sluice prints has one form: "sluice: error: <what was being
+ * done>: <why>" (docs/exit-codes.md), on stderr.
+ */
+/* Prints the last library error in that form (with its SQLSTATE), for an error that does not end the command.
+ */
+void cli_report_error(int rc);
+/* cli_report_error(), then the exit code the library code maps to. */
 int cli_fail(int rc);
-/* Prints "sluice: <cmd>: <message>" for usage errors; returns EXIT_USAGE. */
+/* Prints "sluice: error: <message>"; returns code. */
+int cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "sluice: error: <cmd>: <message>" for usage errors; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_exit_code(int rc);
+/*
+ * Ctrl-C and SIGTERM (cli/signals.c). main() installs the immediate handler
+ * for every command: "sluice: error: <note>" and exit 128 + signal. A command
+ * that can stop cleanly switches to the graceful one and polls
+ * cli_interrupted() (the signal number, 0 when none came); it then exits
+ * with cli_interrupt_exit() (130 for SIGINT, 143 for SIGTERM).
+ */
+void cli_signals_immediate(const char *note);
+void cli_signals_graceful(void);
+int cli_interrupted(void);
+int cli_interrupt_exit(void);
+
 /* True when stdout is a terminal and NO_COLOR is unset. */
 bool cli_color(FILE *f);
 
@@ -83,5 +125,6 @@ int cmd_why(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 
 #endif

@@ -26,7 +26,7 @@ int cmd_baseline(int argc, char **argv)
 	sl_conn *c = NULL;
 	int rc = cli_project_load(&p, true);
 	if (!rc)
-		rc = cli_project_connect(&c, &p, npos > 1 ? pos[1] : NULL);
+		rc = cli_project_connect_target(&c, &p, npos > 1 ? pos[1] : NULL);
 	if (!rc) {
 		sl_migrate_opts o = cli_project_migrate_opts(&p);
 		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;

@@ -36,6 +36,8 @@ typedef struct check_run {
 	target targets[MAX_TARGETS * 3];
 	size_t ntargets;
 	const char *only_rule, *only_domain;
+	cli_list schemas; /* PostgreSQL schemas whose tables the rules name */
+	bool all_schemas;
 	bool json;
 	json_t *jresults;
 	size_t counts[4]; /* by sl_rule_status */
@@ -78,6 +80,9 @@ static int open_target(target **out, check_run *x, const char *spec)
 		return sl_error_nomem();
 	sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
 	io.exact_counts = false;
+	io.schemas = x->schemas.v;
+	io.nschemas = x->schemas.n;
+	io.all_schemas = x->all_schemas;
 	if ((rc = sl_rules_read_only(t->conn)) != 0 ||
 	    (rc = sl_conn_introspect(&t->schema, t->conn, &io)) != 0)
 		sl_error_prefix("check \"%s\"", t->display);
@@ -412,6 +417,12 @@ int cmd_check(int argc, char **argv)
 		{ "history", 0, CLI_FLAG, NULL, "list past runs from the state store (argument: a rule name)",
 		  &history },
 		{ "limit", 0, CLI_INT, "N", "--history: the last N runs (default 20, 0: all)", &limit },
+		{ "schema", 0, CLI_LIST, "NAME",
+		  "PostgreSQL: the rules' tables are in this schema (default: the search path's first)",
+		  &x.schemas },
+		{ "all-schemas", 0, CLI_FLAG, NULL,
+		  "PostgreSQL: the rules' tables are in any schema, named schema__table outside the default",
+		  &x.all_schemas },
 		{ 0 }
 	};
 	const char *pos[MAX_TARGETS];
@@ -421,6 +432,8 @@ int cmd_check(int argc, char **argv)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	if (history && npos > 1)
 		return cli_usage_error("check", "--history takes at most one rule name");
+	if (x.schemas.n && x.all_schemas)
+		return cli_usage_error("check", "--schema and --all-schemas exclude each other");
 	if (!x.p.config_path)
 		x.p.config_path = "sluice.yaml";
 	x.jresults = json_array();

@@ -41,7 +41,8 @@ static int connect_side(sl_conn **out, sl_copy_side side, void *ud)
 {
 	copy_cli *cc = ud;
 	pthread_mutex_lock(&cc->mu);
-	int rc = cli_project_connect(out, cc->proj, side == SL_COPY_SOURCE ? cc->source : cc->target);
+	int rc = side == SL_COPY_SOURCE ? cli_project_connect(out, cc->proj, cc->source)
+					: cli_project_connect_target(out, cc->proj, cc->target);
 	pthread_mutex_unlock(&cc->mu);
 	if (rc)
 		sl_error_prefix("%s", side == SL_COPY_SOURCE ? "source" : "target");
@@ -98,6 +99,33 @@ static void on_event(void *ud, const sl_copy_event *ev)
 				ev->rejected);
 		break;
 	}
+}
+
+/*
+ * --restart over tables sluice did not create: asks on a terminal. Only set
+ * when stdin and stderr both are one; a script gets the refusal and --force.
+ */
+static bool confirm_drop(void *ud, const char *const *tables, size_t n)
+{
+	(void)ud;
+	char line[64];
+	fprintf(stderr, "\r\033[K--restart will drop %zu table%s that sluice did not create:\n", n,
+		n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "  %s\n", tables[i]);
+	fprintf(stderr, "Drop them and copy again? [y/N] ");
+	fflush(stderr);
+	/* nothing is written before the answer: Ctrl-C here may end the program at once */
+	cli_signals_immediate("interrupted: nothing was dropped");
+	bool yes = fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
+	cli_signals_graceful();
+	return yes;
+}
+
+static bool interrupted(void *ud)
+{
+	(void)ud;
+	return cli_interrupted() != 0;
 }
 
 static int split_tables(char *list, const char ***out, size_t *n)
@@ -368,10 +396,8 @@ static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
 	if (rc)
 		return cli_fail(rc);
 	if (nerr && !force) {
-		fprintf(stderr,
-			"sluice: copy: the plan has %zu error note%s: add cast rules or use --force\n", nerr,
-			nerr == 1 ? "" : "s");
-		return EXIT_USAGE;
+		return cli_usage_error("copy", "the plan has %zu error note%s: add cast rules or use --force",
+				       nerr, nerr == 1 ? "" : "s");
 	}
 	return EXIT_OK;
 }
@@ -381,6 +407,7 @@ int cmd_copy(int argc, char **argv)
 	cli_project p = { 0 };
 	sl_copy_opts o = SL_COPY_OPTS_INIT;
 	const char *tables = NULL, *domain = NULL;
+	cli_list schemas = { .n = 0 };
 	bool plan = false, json = false, quiet = false, strict = false, rejects = false;
 	long max_rejects = 0, jobs = 2, batch_rows = 10000;
 	const cli_option opts[] = {
@@ -389,6 +416,10 @@ int cmd_copy(int argc, char **argv)
 		{ "tables", 't', CLI_STRING, "A,B", "copy only these source tables", &tables },
 		{ "domain", 0, CLI_STRING, "NAME", "copy only the tables of this domain of sluice.yaml",
 		  &domain },
+		{ "schema", 0, CLI_LIST, "NAME",
+		  "PostgreSQL source: copy this schema (default: the search path's first)", &schemas },
+		{ "all-schemas", 0, CLI_FLAG, NULL,
+		  "PostgreSQL source: copy every schema but the system ones", &o.all_schemas },
 		{ "plan", 0, CLI_FLAG, NULL,
 		  "print the cast plan and the target DDL by phase, the DDL checked on the target, then exit "
 		  "(2 when it has errors)",
@@ -404,7 +435,7 @@ int cmd_copy(int argc, char **argv)
 		  "forget an unfinished copy in the target, drop its tables, start again", &o.restart },
 		{ "force", 0, CLI_FLAG, NULL,
 		  "copy although the plan has error notes; create a table without the defaults the target "
-		  "refuses",
+		  "refuses; --restart drops tables sluice did not create without asking",
 		  &o.force },
 		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)",
 		  &max_rejects },
@@ -433,6 +464,10 @@ int cmd_copy(int argc, char **argv)
 		return cli_usage_error("copy", "--resume and --restart exclude each other");
 	if (tables && domain)
 		return cli_usage_error("copy", "--tables and --domain exclude each other");
+	if (schemas.n && o.all_schemas)
+		return cli_usage_error("copy", "--schema and --all-schemas exclude each other");
+	o.schemas = schemas.v;
+	o.nschemas = schemas.n;
 	if (jobs < 1 || jobs > 64 || max_rejects < 0 || batch_rows < 1)
 		return cli_usage_error("copy",
 				       "--jobs takes 1-64, --max-rejects and --batch-rows a positive number");
@@ -472,6 +507,9 @@ int cmd_copy(int argc, char **argv)
 	o.connect_ud = &cc;
 	o.on_event = on_event;
 	o.event_ud = &cc;
+	o.interrupted = interrupted;
+	if (isatty(fileno(stdin)) && isatty(fileno(stderr)))
+		o.confirm_drop = confirm_drop;
 	if (plan) {
 		ex = plan_only(&cc, &o, json, o.force);
 		goto done;
@@ -480,7 +518,9 @@ int cmd_copy(int argc, char **argv)
 		ex = list_rejects(&cc, &o, json);
 		goto done;
 	}
+	cli_signals_graceful(); /* Ctrl-C stops after the last committed batch */
 	rc = sl_copy_run(&res, &o);
+	cli_signals_immediate(NULL);
 	if (cc.progress)
 		fprintf(stderr, "\r\033[K");
 	if (res && res->tables) {

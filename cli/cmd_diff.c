@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "project.h"
 
+#include "sluice/copy.h"
 #include "sluice/diff.h"
 #include "sluice/error.h"
 
@@ -70,13 +71,26 @@ static char **split_list(const char *s, size_t *n)
 	return v;
 }
 
-static const sl_table *find_table(const sl_schema *s, const char *name)
+/* A table of one side with the name it goes by (its flat name: docs/schemas.md). */
+typedef struct side_table {
+	const sl_table *t;
+	char name[512];
+	const char *schema; /* to qualify it with: NULL where the engine has no schemas */
+} side_table;
+
+static bool side_find(side_table *out, const sl_schema *s, sl_conn *c, const char *name)
 {
-	const sl_table *t = sl_schema_find_table(s, NULL, name);
-	for (size_t i = 0; !t && i < s->ntables; i++)
-		if (strcasecmp(s->tables[i].name, name) == 0)
-			t = &s->tables[i];
-	return t;
+	sl_buf b = SL_BUF_INIT;
+	out->t = sl_schema_find_flat(s, name);
+	/* a name too long for the engine goes by the one copy fitted it to (sl_cast_fit_name) */
+	if (!out->t && !sl_cast_fit_name(&b, name, sl_conn_engine(c)) && strcmp(sl_buf_cstr(&b), name) != 0)
+		out->t = sl_schema_find_flat(s, sl_buf_cstr(&b));
+	sl_buf_clear(&b);
+	if (out->t && !sl_table_flat_name(&b, s, out->t))
+		snprintf(out->name, sizeof(out->name), "%s", sl_buf_cstr(&b));
+	out->schema = out->t && sl_conn_has(c, SL_CAP_SCHEMAS) ? out->t->schema : NULL;
+	sl_buf_free(&b);
+	return out->t != NULL;
 }
 
 static const sl_column *find_column(const sl_table *t, const char *name)
@@ -164,8 +178,9 @@ static void print_event_text(diff_cli *x, const sl_diff_event *ev)
 {
 	sl_buf b = SL_BUF_INIT;
 	const sl_value *row = ev->kind == SL_DIFF_EXTRA ? ev->dst_row : ev->src_row;
+	bool keyed = x->nkey && !ev->keyless;
 	sl_buf_printf(&b, "    %-8s ", kind_name(ev->kind));
-	if (x->nkey && row) {
+	if (keyed && row) {
 		show_key(&b, x, row);
 	} else {
 		sl_buf_printf(&b, "%lld row(s) ", (long long)ev->count);
@@ -190,7 +205,7 @@ static void print_event_text(diff_cli *x, const sl_diff_event *ev)
 			sl_buf_puts(&b, " -> ");
 			show_value(&b, &ev->dst_row[c]);
 		}
-	} else if (x->nkey) {
+	} else if (keyed) {
 		sl_buf_puts(&b,
 			    ev->kind == SL_DIFF_MISSING ? " (only in the source)" : " (only in the target)");
 	}
@@ -204,12 +219,14 @@ static int on_event(const sl_diff_event *ev, void *ud)
 	if (x->text && x->shown < x->limit)
 		print_event_text(x, ev);
 	x->shown++;
+	/* the total counts what is listed, as it is listed: a keyless line stands for count rows */
+	x->discrepancies += ev->count;
 	if (x->out) {
 		json_t *o = json_object();
 		const sl_value *row = ev->kind == SL_DIFF_EXTRA ? ev->dst_row : ev->src_row;
 		json_object_set_new(o, "table", json_string(x->table));
 		json_object_set_new(o, "kind", json_string(kind_name(ev->kind)));
-		if (x->nkey && row) {
+		if (x->nkey && !ev->keyless && row) {
 			json_t *k = json_object();
 			for (size_t i = 0; i < x->nkey; i++)
 				json_object_set_new(k, x->names[x->key[i]], json_value(&row[x->key[i]]));
@@ -305,21 +322,24 @@ typedef struct diff_args {
 	size_t ntables, ncols, nkey;
 	const char *where;
 	sl_diff_opts opts;
+	cli_list schemas;
+	bool all_schemas;
 } diff_args;
 
-static void print_summary(diff_cli *x, const sl_diff_result *r, const sl_table *st, const sl_table *dt,
+static void print_summary(diff_cli *x, const sl_diff_result *r, const side_table *st, const side_table *dt,
 			  bool bisect)
 {
-	int64_t found = r->changed + r->missing + r->extra;
 	if (x->text) {
 		printf("  %lld source rows, %lld target rows: %lld equal, %lld changed, %lld missing, %lld "
 		       "extra%s\n",
 		       (long long)r->src_rows, (long long)r->dst_rows, (long long)r->equal,
 		       (long long)r->changed, (long long)r->missing, (long long)r->extra,
 		       r->keyless ? " (keyless: compared as multisets)" : "");
-		if (found > x->limit)
-			printf("    ... %lld more (all of them with --json or --out FILE)\n",
-			       (long long)(found - x->limit));
+		if (r->keyless_note[0])
+			printf("    compared keyless: %s\n", r->keyless_note);
+		if (x->shown > x->limit)
+			printf("    ... %ld more (all of them with --json or --out FILE)\n",
+			       x->shown - x->limit);
 		if (r->bisected)
 			printf("    bisection: %lld segments compared, rows read: %lld source, %lld target\n",
 			       (long long)r->segments_compared, (long long)r->src_rows_read,
@@ -338,6 +358,8 @@ static void print_summary(diff_cli *x, const sl_diff_result *r, const sl_table *
 		json_object_set_new(o, "kind", json_string("summary"));
 		json_object_set_new(o, "target_table", json_string(dt->name));
 		json_object_set_new(o, "keyless", json_boolean(r->keyless));
+		if (r->keyless_note[0])
+			json_object_set_new(o, "keyless_note", json_string(r->keyless_note));
 		json_object_set_new(o, "source_rows", json_integer(r->src_rows));
 		json_object_set_new(o, "target_rows", json_integer(r->dst_rows));
 		json_object_set_new(o, "equal", json_integer(r->equal));
@@ -369,9 +391,10 @@ static bool use_bisect(const diff_args *a)
 	return a->opts.mode == SL_DIFF_BISECT;
 }
 
-static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, const sl_table *st,
-		    const sl_table *dt)
+static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, const side_table *s,
+		    const side_table *d)
 {
+	const sl_table *st = s->t, *dt = d->t;
 	const char **cols = NULL, **key = NULL;
 	size_t ncols = 0, nkey = 0;
 	sl_diff_result *r = NULL;
@@ -379,11 +402,13 @@ static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 			      &cols, &ncols, &key, &nkey);
 	if (rc)
 		goto done;
-	x->table = st->name;
+	x->table = s->name;
 	x->shown = 0;
 	if (x->text)
-		printf("%s\n", st->name);
-	sl_diff_spec spec = { .src_table = st->name,
+		printf("%s\n", s->name);
+	sl_diff_spec spec = { .src_schema = s->schema,
+			      .src_table = st->name,
+			      .dst_schema = d->schema,
 			      .dst_table = dt->name,
 			      .key = nkey ? key : NULL,
 			      .nkey = nkey,
@@ -397,8 +422,7 @@ static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 		rc = sl_diff_table(&r, src, dst, &spec, &a->opts, on_event, x);
 	if (rc)
 		goto done;
-	print_summary(x, r, st, dt, bisect);
-	x->discrepancies += r->changed + r->missing + r->extra;
+	print_summary(x, r, s, d, bisect);
 done:
 	sl_diff_result_free(r);
 	free(cols);
@@ -410,64 +434,111 @@ done:
 	return rc;
 }
 
-static void one_sided_table(diff_cli *x, const char *name, bool in_source)
+/*
+ * A table on one side only: every row of it is a difference (an empty one
+ * still counts one), listed as one line with that count.
+ */
+static int one_sided_table(diff_cli *x, const diff_args *a, sl_conn *c, const side_table *t, bool in_source)
 {
-	x->discrepancies++;
+	int64_t rows = 0;
+	int rc = sl_diff_count_rows(&rows, c, t->schema, t->t->name, a->where);
+	if (rc && a->where) /* --where may name columns this table lacks: count it whole */
+		rc = sl_diff_count_rows(&rows, c, t->schema, t->t->name, NULL);
+	if (rc)
+		return rc;
+	x->discrepancies += rows > 0 ? rows : 1;
 	if (x->text)
-		printf("%s: only in the %s\n", name, in_source ? "source" : "target");
+		printf("%s: only in the %s (%lld row%s)\n", t->name, in_source ? "source" : "target",
+		       (long long)rows, rows == 1 ? "" : "s");
 	if (x->out) {
 		json_t *o = json_object();
-		json_object_set_new(o, "table", json_string(name));
+		json_object_set_new(o, "table", json_string(t->name));
 		json_object_set_new(o, "kind", json_string(in_source ? "table_missing" : "table_extra"));
+		json_object_set_new(o, "rows", json_integer(rows));
 		emit_json(x->out, o);
 	}
+	return 0;
 }
 
 static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, int *nerrors)
 {
 	sl_schema *ss = NULL, *ds = NULL;
 	sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
+	sl_buf name = SL_BUF_INIT;
+	side_table s, d;
+	bool *matched = NULL; /* target tables paired with a source table */
 	io.exact_counts = false;
+	io.schemas = a->schemas.v;
+	io.nschemas = a->schemas.n;
+	io.all_schemas = a->all_schemas;
 	int rc = sl_conn_introspect(&ss, src, &io);
+	/* the target holds the same schemas, or (a copy) their tables under their flat names */
+	io.schemas_missing_ok = true;
 	if (!rc)
 		rc = sl_conn_introspect(&ds, dst, &io);
 	if (rc)
 		goto done;
+	matched = calloc(ds->ntables + 1, sizeof(bool));
+	if (!matched) {
+		rc = sl_error_nomem();
+		goto done;
+	}
+	if (sl_schema_others_count(ss) > 0) {
+		sl_buf_clear(&name);
+		if (!sl_copy_left_behind(&name, ss))
+			fprintf(stderr, "%s", sl_buf_cstr(&name));
+	}
 	if (a->ntables) {
 		for (size_t i = 0; i < a->ntables; i++) {
-			const sl_table *st = find_table(ss, a->tables[i]), *dt = find_table(ds, a->tables[i]);
-			if (!st && !dt) {
+			bool in_s = side_find(&s, ss, src, a->tables[i]),
+			     in_d = side_find(&d, ds, dst, a->tables[i]);
+			if (!in_s && !in_d) {
 				rc = sl_error_set(SL_ENOTFOUND, "diff: table \"%s\" is on neither side",
 						  a->tables[i]);
 				goto done;
 			}
-			if (!st || !dt) {
-				one_sided_table(x, a->tables[i], st != NULL);
+			if (!in_s || !in_d) {
+				if ((rc = one_sided_table(x, a, in_s ? src : dst, in_s ? &s : &d, in_s)) != 0)
+					goto done;
 				continue;
 			}
-			if (diff_one(x, a, src, dst, st, dt)) {
-				fprintf(stderr, "sluice: diff \"%s\": %s\n", st->name,
-					sl_error_last()->message);
+			if ((rc = diff_one(x, a, src, dst, &s, &d)) != 0) {
+				cli_report_error(rc);
 				(*nerrors)++;
+				rc = 0;
 			}
 		}
 		goto done;
 	}
 	for (size_t i = 0; i < ss->ntables; i++) {
-		const sl_table *st = &ss->tables[i], *dt = find_table(ds, st->name);
-		if (!dt) {
-			one_sided_table(x, st->name, true);
+		sl_buf_clear(&name);
+		if ((rc = sl_table_flat_name(&name, ss, &ss->tables[i])) != 0)
+			goto done;
+		side_find(&s, ss, src, sl_buf_cstr(&name));
+		if (!side_find(&d, ds, dst, sl_buf_cstr(&name))) {
+			if ((rc = one_sided_table(x, a, src, &s, true)) != 0)
+				goto done;
 			continue;
 		}
-		if (diff_one(x, a, src, dst, st, dt)) {
-			fprintf(stderr, "sluice: diff \"%s\": %s\n", st->name, sl_error_last()->message);
+		matched[d.t - ds->tables] = true;
+		if ((rc = diff_one(x, a, src, dst, &s, &d)) != 0) {
+			cli_report_error(rc);
 			(*nerrors)++;
+			rc = 0;
 		}
 	}
-	for (size_t i = 0; i < ds->ntables; i++)
-		if (!find_table(ss, ds->tables[i].name))
-			one_sided_table(x, ds->tables[i].name, false);
+	for (size_t i = 0; i < ds->ntables; i++) {
+		sl_buf_clear(&name);
+		if ((rc = sl_table_flat_name(&name, ds, &ds->tables[i])) != 0)
+			goto done;
+		if (!matched[i] && !sl_schema_find_flat(ss, sl_buf_cstr(&name)) &&
+		    side_find(&d, ds, dst, sl_buf_cstr(&name)) &&
+		    (rc = one_sided_table(x, a, dst, &d, false)) != 0)
+			goto done;
+	}
 done:
+	free(matched);
+	sl_buf_free(&name);
 	sl_schema_free(ss);
 	sl_schema_free(ds);
 	return rc;
@@ -498,9 +569,15 @@ int cmd_diff(int argc, char **argv)
 		{ "out", 0, CLI_STRING, "FILE", "write every discrepancy as JSON lines to FILE", &out_path },
 		{ "threshold", 0, CLI_INT, "N", "exit 1 only when discrepancies exceed N (default 0)",
 		  &threshold },
-		{ "mode", 0, CLI_STRING, "MODE", "auto | keyed | keyless | bisect", &mode },
+		{ "mode", 0, CLI_STRING, "auto|keyed|keyless|bisect", "how rows are matched (default auto)",
+		  &mode },
 		{ "float-tolerance", 0, CLI_STRING, "X", "floats equal within X (absolute)", &tol },
 		{ "ci-text", 0, CLI_FLAG, NULL, "compare text ignoring case", &ci },
+		{ "schema", 0, CLI_LIST, "NAME",
+		  "PostgreSQL: compare the tables of this schema (default: the search path's first)",
+		  &a.schemas },
+		{ "all-schemas", 0, CLI_FLAG, NULL,
+		  "PostgreSQL: compare the tables of every schema but the system ones", &a.all_schemas },
 		{ 0 }
 	};
 	const char *pos[2];
@@ -513,6 +590,8 @@ int cmd_diff(int argc, char **argv)
 		return cli_usage_error("diff", "give a SOURCE and a TARGET (URLs or environment names)");
 	if (x.limit < 0 || threshold < 0)
 		return cli_usage_error("diff", "--limit and --threshold must be at least 0");
+	if (a.schemas.n && a.all_schemas)
+		return cli_usage_error("diff", "--schema and --all-schemas exclude each other");
 	if (strcmp(mode, "auto") == 0)
 		a.opts.mode = SL_DIFF_AUTO;
 	else if (strcmp(mode, "keyed") == 0)
@@ -566,7 +645,8 @@ int cmd_diff(int argc, char **argv)
 		}
 	}
 	if ((rc = cli_project_load(&p, false)) != 0 || (rc = cli_project_connect(&src, &p, pos[0])) != 0 ||
-	    (rc = cli_project_connect(&dst, &p, pos[1])) != 0)
+	    (rc = cli_project_connect(&dst, &p, pos[1])) != 0 ||
+	    (rc = sl_conn_refuse_same_database(src, dst, "diff")) != 0)
 		goto done;
 	if ((rc = diff_all(&x, &a, src, dst, &nerrors)) != 0)
 		goto done;

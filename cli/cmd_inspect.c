@@ -1,8 +1,10 @@
 /*
- * cmd_inspect.c - `sluice inspect URL`: read a database's schema and print it
- * as text, JSON or a Markdown data map.
+ * cmd_inspect.c - `sluice inspect URL|ENV`: read a database's schema and print
+ * it as text, JSON or a Markdown data map. ENV is an environment of
+ * sluice.yaml, resolved as copy, diff and check resolve it.
  */
 #include "cli.h"
+#include "project.h"
 
 #include "sluice/conn.h"
 #include "sluice/error.h"
@@ -15,7 +17,10 @@ int cmd_inspect(int argc, char **argv)
 {
 	const char *format = "text", *schema = NULL, *title = NULL;
 	bool estimate = false, with_sluice = false;
+	cli_project p = { 0 };
 	const cli_option opts[] = {
+		{ "config", 'C', CLI_STRING, "FILE",
+		  "project file, for environment names (default sluice.yaml)", &p.config_path },
 		{ "format", 'f', CLI_STRING, "text|json|md", "output format (default text)", &format },
 		{ "schema", 's', CLI_STRING, "NAME",
 		  "PostgreSQL schema to read (default: the search path's first)", &schema },
@@ -28,11 +33,12 @@ int cmd_inspect(int argc, char **argv)
 	};
 	const char *pos[1];
 	int npos = 0;
-	int p = cli_parse("inspect", opts, argc, argv, pos, 1, &npos);
-	if (p)
-		return p > 0 ? EXIT_OK : EXIT_USAGE;
+	int prc = cli_parse("inspect", opts, argc, argv, pos, 1, &npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	if (npos != 1)
-		return cli_usage_error("inspect", "expected one database URL (see sluice help inspect)");
+		return cli_usage_error("inspect",
+				       "expected one database URL or environment (see sluice help inspect)");
 	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "md"))
 		return cli_usage_error("inspect", "unknown format \"%s\" (expected text, json or md)",
 				       format);
@@ -45,7 +51,9 @@ int cmd_inspect(int argc, char **argv)
 	io.exact_counts = !estimate;
 	io.include_sluice = with_sluice;
 
-	int rc = sl_conn_open(&c, pos[0]);
+	int rc = cli_project_load(&p, false);
+	if (!rc)
+		rc = cli_project_connect(&c, &p, pos[0]);
 	if (!rc)
 		rc = sl_conn_introspect(&s, c, &io);
 	if (!rc) {
@@ -58,8 +66,15 @@ int cmd_inspect(int argc, char **argv)
 	}
 	if (!rc)
 		fwrite(out.ptr, 1, out.len, stdout);
+	/* PostgreSQL schemas that were not read are named, never skipped in silence */
+	for (size_t i = 0; !rc && i < s->nothers; i++)
+		fprintf(stderr, "%s\"%s\" (%lld)%s",
+			i ? ", " : "other schemas hold tables (see them with --schema NAME): ",
+			s->others[i].schema, (long long)s->others[i].ntables,
+			i + 1 == s->nothers ? "\n" : "");
 	sl_buf_free(&out);
 	sl_schema_free(s);
 	sl_conn_close(c);
+	cli_project_free(&p);
 	return rc ? cli_fail(rc) : EXIT_OK;
 }

@@ -27,7 +27,7 @@ typedef struct scratch_ctx {
 static int open_scratch(sl_conn **out, void *ud, const char *database)
 {
 	const scratch_ctx *x = ud;
-	return cli_project_open(out, x->url, x->env, database);
+	return cli_project_open(out, x->url, x->env, database, false);
 }
 
 static void print_text(const sl_lint_report *r)
@@ -114,7 +114,7 @@ int cmd_lint(int argc, char **argv)
 	if (!rc && npos)
 		rc = cli_project_resolve(&p, pos[0], &sx.url, &sx.env);
 	if (!rc && npos)
-		rc = cli_project_open(&c, sx.url, sx.env, NULL);
+		rc = cli_project_open(&c, sx.url, sx.env, NULL, false);
 	if (!rc)
 		rc = sl_lint_report_new(&r, p.cfg);
 	if (!rc) {

@@ -70,7 +70,7 @@ int cmd_new(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/%s_%s.sql", p.dir_resolved, id, slug);
 		FILE *f = fopen(path, "wx");
 		if (!f)
-			rc = sl_error_set(errno == EEXIST ? SL_ECONFLICT : SL_EIO, "create \"%s\": %s", path,
+			rc = sl_error_set(errno == EEXIST ? SL_EREFUSED : SL_EIO, "create \"%s\": %s", path,
 					  strerror(errno));
 		else {
 			fwrite(text.ptr, 1, text.len, f);

@@ -124,7 +124,11 @@ int cmd_status(int argc, char **argv)
 		else
 			print_text(st, c, p.table, p.dir_resolved);
 		if (st->ndirty || st->ndrifted)
-			exit_code = EXIT_CONFLICT;
+			exit_code = cli_error(
+				EXIT_CONFLICT,
+				"%zu dirty and %zu drifted migration(s): `sluice up` refuses to run "
+				"until `sluice repair`",
+				st->ndirty, st->ndrifted);
 	}
 	sl_migrate_status_free(st);
 	sl_history_free(h);

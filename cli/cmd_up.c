@@ -32,7 +32,7 @@ int cmd_up(int argc, char **argv)
 	size_t n = 0;
 	int rc = cli_project_load(&p, true);
 	if (!rc)
-		rc = cli_project_connect(&c, &p, npos ? pos[0] : NULL);
+		rc = cli_project_connect_target(&c, &p, npos ? pos[0] : NULL);
 	if (!rc) {
 		sl_migrate_opts o = cli_project_migrate_opts(&p);
 		o.to = to;

@@ -13,60 +13,75 @@
 static int cmd_help(int argc, char **argv);
 
 static const cli_command commands[] = {
-	{ "inspect", cmd_inspect, "inspect URL [--format text|json|md] [options]",
+	{ "inspect", cmd_inspect, "inspect URL|ENV [--format text|json|md] [options]",
 	  "Read a database's schema and print it: tables, keys, links, views, triggers, row counts.",
-	  "URL is sqlite:PATH, postgres://... or mysql://... (see docs/urls.md).\n"
+	  "URL is sqlite:PATH, postgres://... or mysql://... (see docs/urls.md); ENV an environment\n"
+	  "of sluice.yaml.\n"
 	  "--format md writes a data map a non-technical reader can follow: what each\n"
 	  "table holds, what links to what, and how many rows each has.\n"
-	  "Exit codes: 0 ok, 2 bad URL or usage, 3 database unreachable or error." },
+	  "Exit codes: 0 ok, 2 bad URL or usage, 3 database unreachable or error.",
+	  NULL },
 	{ "init", cmd_init, "init [DIR] [--project NAME]",
-	  "Create sluice.yaml and migrations/ (never overwrites a file).", NULL },
+	  "Create sluice.yaml and migrations/ (never overwrites a file).", NULL, NULL },
 	{ "new", cmd_new, "new TITLE [--id ID] [options]",
 	  "Write a new migration file with every metadata field the project requires.",
 	  "The file is migrations/<UTC timestamp>_<slug>.sql with sections up, down and\n"
-	  "verify to fill in. Format: docs/migration-format.md." },
+	  "verify to fill in. Format: docs/migration-format.md.",
+	  NULL },
 	{ "status", cmd_status, "status [TARGET] [--json] [options]",
 	  "Show every migration: applied (when, by whom, how long), pending, dirty or edited since.",
 	  "TARGET is a database URL or an environment of sluice.yaml. An applied file\n"
-	  "edited afterwards is shown with a diff. Exit 5 when a migration is dirty or drifted." },
+	  "edited afterwards is shown with a diff. Exit 5 when a migration is dirty or drifted.",
+	  NULL },
 	{ "up", cmd_up, "up [TARGET] [--to ID] [--dry-run] [--lock-timeout SECONDS] [options]",
 	  "Apply pending migrations in order, each in its own transaction where the engine allows.",
 	  "A run takes a lock first: a concurrent run fails with exit 4 (or waits with\n"
 	  "--lock-timeout). Refuses (exit 5) while a migration is dirty or an applied\n"
-	  "file was edited, until `sluice repair`." },
+	  "file was edited, until `sluice repair`.",
+	  "interrupted: a migration in progress is rolled back where the engine allows; sluice status shows "
+	  "what was applied" },
 	{ "down", cmd_down, "down [TARGET] [--steps N | --to ID] [--dry-run] [options]",
-	  "Revert applied migrations, newest first (one by default).", NULL },
+	  "Revert applied migrations, newest first (one by default).", NULL,
+	  "interrupted: a migration in progress is rolled back where the engine allows; sluice status shows "
+	  "what was applied" },
 	{ "verify", cmd_verify, "verify [TARGET] [options]",
-	  "Run the verify query of every applied migration; exit 1 when any returns rows.", NULL },
+	  "Run the verify query of every applied migration; exit 1 when any returns rows.", NULL, NULL },
 	{ "baseline", cmd_baseline, "baseline ID [TARGET] [options]",
-	  "Adopt an existing database: record migrations up to ID as applied without running them.", NULL },
+	  "Adopt an existing database: record migrations up to ID as applied without running them.", NULL,
+	  "interrupted: a migration in progress is rolled back where the engine allows; sluice status shows "
+	  "what was applied" },
 	{ "repair", cmd_repair, "repair [TARGET] [--mark-applied] [options]",
 	  "Resolve dirty migrations and accept edited files' checksums, printing each change.",
 	  "A dirty record is removed (so `up` runs it again) unless --mark-applied says\n"
-	  "you completed it by hand. A drifted checksum is replaced by the file's." },
+	  "you completed it by hand. A drifted checksum is replaced by the file's.",
+	  "interrupted: a migration in progress is rolled back where the engine allows; sluice status shows "
+	  "what was applied" },
 	{ "log", cmd_log, "log [TARGET] [--format text|md|json] [options]",
 	  "The schema decision log: each change with ticket, PR, why, rollback note, who and when.",
 	  "Without TARGET the files alone are read; with it, who applied each change and\n"
-	  "when comes from the history table in that database." },
+	  "when comes from the history table in that database.",
+	  NULL },
 	{ "why", cmd_why, "why OBJECT [TARGET] [--json] [options]",
-	  "Which migrations created and changed a table, a column (table.column) or an index, and why.",
+	  "Which migrations created and changed a table, a column (table.column) or an index, and why.", NULL,
 	  NULL },
 	{ "lint", cmd_lint, "lint [TARGET] [--json] [options]",
 	  "Check pending migrations: metadata, destructive or locking statements, and (with TARGET) what "
 	  "they do on a scratch copy.",
 	  "Rules, levels and sluice.yaml overrides: docs/commands/lint.md. Exit 1 when a finding is an "
-	  "error." },
+	  "error.",
+	  NULL },
 	{ "diff", cmd_diff,
 	  "diff SOURCE TARGET [--tables LIST] [--key COLS] [--json] [--threshold N] [--mode "
 	  "auto|keyed|keyless|bisect] [options]",
 	  "Compare the rows of every table on two databases (any engines): missing, extra and changed rows.",
 	  "SOURCE and TARGET are URLs or environments of sluice.yaml. Values compare "
 	  "canonically\n(docs/canonical.md): 1.10 equals 1.1 in a decimal column. Exit 1 when "
-	  "discrepancies\nexceed --threshold (default 0). Details: docs/commands/diff.md." },
+	  "discrepancies\nexceed --threshold (default 0). Details: docs/commands/diff.md.",
+	  "interrupted: the diff did not finish (nothing was written)" },
 	{ "check", cmd_check, "check [ENV ...] [--json] [--history [RULE]] [options]",
 	  "Run the integrity rules of sluice.yaml; exit 1 when a halt rule fails. Every run is recorded in "
 	  "the state store.",
-	  "Rule types, thresholds and severities: docs/rules.md. --history lists past runs." },
+	  "Rule types, thresholds and severities: docs/rules.md. --history lists past runs.", NULL },
 	{ "copy", cmd_copy,
 	  "copy SOURCE TARGET [--plan] [--tables A,B] [--resume|--restart] [--jobs N] [--max-rejects N] "
 	  "[--json]",
@@ -76,9 +91,18 @@ static const cli_command commands[] = {
 	  "values "
 	  "masked).\nExit codes: 0 copied, 1 rows rejected past --max-rejects or foreign keys failed "
 	  "validation,\n2 usage or plan errors, 3 database error, 5 the target holds an unfinished copy (use "
-	  "--resume or --restart),\n7 incomplete: tables the target refused to create were left out (fix, "
-	  "then --resume)." },
-	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL },
+	  "--resume or --restart),\n6 refused: source and target are the same database, a table exists, or "
+	  "--restart would drop\ntables sluice did not create (asked on a terminal; --force),\n7 "
+	  "incomplete: tables the target refused to create were left out (fix, then --resume),\n130 "
+	  "interrupted by Ctrl-C (resumable: --resume).",
+	  NULL },
+	{ "completion", cmd_completion, "completion bash|zsh",
+	  "Print a shell completion script for bash or zsh, generated from the command and option tables.",
+	  "bash: source <(sluice completion bash), or save it in a bash-completion directory.\n"
+	  "zsh: save it as _sluice in a directory of $fpath, or source <(sluice completion zsh).\n"
+	  "Commands and options complete; so do environment names of ./sluice.yaml and files.",
+	  NULL },
+	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL, NULL },
 };
 
 const cli_command *cli_commands(int *n)
@@ -130,7 +154,7 @@ int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
-		return EXIT_USAGE;
+		return cli_error(EXIT_USAGE, "no command given");
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("sluice %s\n", SLUICE_VERSION);
@@ -141,10 +165,10 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	const cli_command *c = cli_find(argv[1]);
+	if (c)
+		cli_signals_immediate(c->on_interrupt);
 	if (!c) {
-		fprintf(stderr, "sluice: unknown command \"%s\"\n\n", argv[1]);
-		usage(stderr);
-		return EXIT_USAGE;
+		return cli_error(EXIT_USAGE, "unknown command \"%s\" (see sluice help)", argv[1]);
 	}
 	return c->run(argc - 1, argv + 1);
 }

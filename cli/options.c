@@ -32,7 +32,8 @@ void cli_print_help(FILE *f, const char *cmd, const cli_option *opts)
 			if (o->kind != CLI_FLAG && n > 0 && (size_t)n < sizeof(left))
 				snprintf(left + n, sizeof(left) - (size_t)n, " %s",
 					 o->arg ? o->arg : "VALUE");
-			fprintf(f, "  %-28s %s\n", left, o->help);
+			fprintf(f, "  %-28s %s%s\n", left, o->help,
+				o->kind == CLI_LIST ? " (repeatable)" : "");
 		}
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
@@ -60,6 +61,15 @@ static int set_value(const char *cmd, const cli_option *o, const char *val)
 		*(const char **)o->target = val;
 		return 0;
 	}
+	if (o->kind == CLI_LIST) {
+		cli_list *l = o->target;
+		if (l->n >= CLI_LIST_MAX)
+			return cli_usage_error(cmd, "option --%s given more than %d times", o->name,
+					       CLI_LIST_MAX),
+			       -1;
+		l->v[l->n++] = val;
+		return 0;
+	}
 	char *end = NULL;
 	errno = 0;
 	long v = strtol(val, &end, 10);
@@ -69,10 +79,36 @@ static int set_value(const char *cmd, const cli_option *o, const char *val)
 	return 0;
 }
 
+/* Where cli_collect_begin() asked the next option table to go (NULL: parse as usual). */
+static struct {
+	cli_option *out;
+	size_t max;
+	size_t *n;
+} collecting;
+
+void cli_collect_begin(cli_option *out, size_t max, size_t *n)
+{
+	collecting.out = out;
+	collecting.max = max;
+	collecting.n = n;
+	*n = 0;
+}
+
+void cli_collect_end(void)
+{
+	collecting.out = NULL;
+}
+
 int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, const char **pos, int max_pos,
 	      int *npos)
 {
 	*npos = 0;
+	if (collecting.out) {
+		for (const cli_option *o = opts; o && o->name && *collecting.n < collecting.max; o++)
+			collecting.out[(*collecting.n)++] = *o;
+		collecting.out = NULL;
+		return 1;
+	}
 	bool only_pos = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -138,6 +174,7 @@ int cli_exit_code(int rc)
 		return EXIT_PROBLEMS;
 	case SL_EINVALID:
 	case SL_ENOTFOUND:
+	case SL_EIO: /* a file the user named cannot be read or written */
 		return EXIT_USAGE;
 	case SL_EDB:
 	case SL_ECONNECT:
@@ -146,26 +183,48 @@ int cli_exit_code(int rc)
 		return EXIT_LOCKED;
 	case SL_ECONFLICT:
 		return EXIT_CONFLICT;
+	case SL_EREFUSED:
+		return EXIT_REFUSED;
+	case SL_EINTERRUPTED:
+		return cli_interrupt_exit();
+	case SL_ENOMEM:
+	case SL_ERROR:
 	default:
 		return EXIT_INTERNAL;
 	}
 }
 
-int cli_fail(int rc)
+void cli_report_error(int rc)
 {
 	const sl_error *e = sl_error_last();
 	fprintf(stderr, "sluice: error: %s", *e->message ? e->message : sl_error_name(rc));
 	if (e->sqlstate[0])
 		fprintf(stderr, " (SQLSTATE %s)", e->sqlstate);
 	fputc('\n', stderr);
+}
+
+int cli_fail(int rc)
+{
+	cli_report_error(rc);
 	return cli_exit_code(rc);
+}
+
+int cli_error(int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("sluice: error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return code;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "sluice: %s: ", cmd);
+	fprintf(stderr, "sluice: error: %s: ", cmd);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);

@@ -101,7 +101,8 @@ int cli_project_resolve(const cli_project *p, const char *target, const char **u
 	return rc;
 }
 
-int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, const char *database)
+int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, const char *database,
+		     bool create)
 {
 	sl_url *u = NULL;
 	*out = NULL;
@@ -111,6 +112,8 @@ int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, c
 			sl_error_prefix("environment \"%s\"", env->name);
 		return rc;
 	}
+	if (create)
+		u->create = true;
 	if (database)
 		rc = sl_url_set_database(u, database);
 	if (!rc && env && env->password_env) {
@@ -134,13 +137,23 @@ int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, c
 	return rc;
 }
 
-int cli_project_connect(sl_conn **out, cli_project *p, const char *target)
+static int connect(sl_conn **out, cli_project *p, const char *target, bool create)
 {
 	const char *url = NULL;
 	const sl_config_env *env = NULL;
 	*out = NULL;
 	int rc = cli_project_resolve(p, target, &url, &env);
-	return rc ? rc : cli_project_open(out, url, env, NULL);
+	return rc ? rc : cli_project_open(out, url, env, NULL, create);
+}
+
+int cli_project_connect(sl_conn **out, cli_project *p, const char *target)
+{
+	return connect(out, p, target, false);
+}
+
+int cli_project_connect_target(sl_conn **out, cli_project *p, const char *target)
+{
+	return connect(out, p, target, true);
 }
 
 sl_migrate_opts cli_project_migrate_opts(const cli_project *p)

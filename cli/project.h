@@ -39,10 +39,17 @@ void cli_project_free(cli_project *p);
  */
 int cli_project_resolve(const cli_project *p, const char *target, const char **url,
 			const sl_config_env **env);
-/* Opens url with env's password_env applied; database, when not NULL, replaces the URL's. */
-int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, const char *database);
-/* cli_project_resolve() then cli_project_open(). */
+/*
+ * Opens url with env's password_env applied; database, when not NULL, replaces
+ * the URL's. create: a SQLite file that does not exist is created (a target a
+ * command writes); otherwise it is an error, never a new empty database.
+ */
+int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, const char *database,
+		     bool create);
+/* cli_project_resolve() then cli_project_open() of a database that must exist (a source). */
 int cli_project_connect(sl_conn **out, cli_project *p, const char *target);
+/* The same for a target the command writes: a new SQLite file is created (copy's target, up, baseline). */
+int cli_project_connect_target(sl_conn **out, cli_project *p, const char *target);
 /* Options for the runner with the table filled in. */
 sl_migrate_opts cli_project_migrate_opts(const cli_project *p);
 /* Prints run events to stderr (progress) - the on_event callback. */

@@ -105,6 +105,8 @@ size_t sl_cast_plan_ntables(const sl_cast_plan *p);
 const sl_cast_table *sl_cast_plan_table(const sl_cast_plan *p, size_t i);
 /* By source name (schema NULL matches any); NULL when absent. */
 const sl_cast_table *sl_cast_plan_find_table(const sl_cast_plan *p, const char *schema, const char *name);
+/* The planned table foreign key fk of source table t references (t's schema unless fk names one), or NULL. */
+const sl_cast_table *sl_cast_plan_find_ref(const sl_cast_plan *p, const sl_table *t, const sl_fkey *fk);
 const sl_cast_column *sl_cast_table_find_column(const sl_cast_table *t, const char *src_name);
 /* Notes about the whole plan (engine-wide limits such as NUL bytes in PostgreSQL text). */
 size_t sl_cast_plan_nnotes(const sl_cast_plan *p);

@@ -78,6 +78,36 @@ const char *sl_conn_server_version(const sl_conn *c);
 /* Borrowed: the database (PostgreSQL database, MySQL schema, SQLite file). */
 const char *sl_conn_database(const sl_conn *c);
 
+/*
+ * Which database a connection reaches, as the engine itself reports it - not
+ * as the URL spells it, so localhost, 127.0.0.1, ::1, a unix socket, a
+ * symlink or a relative path all resolve to the same identity:
+ *   SQLite      the file's device and inode (an in-memory database is unique
+ *               to its connection);
+ *   PostgreSQL  the cluster (postmaster start time, and the system identifier
+ *               where the role may read it) and the database's oid and name;
+ *   MySQL       the server (host name, port, data directory, and server_uuid
+ *               where the server has one) and DATABASE().
+ * Two connections reach the same database exactly when
+ * sl_db_identity_equal() says so. Run it outside a transaction.
+ */
+typedef struct sl_db_identity {
+	sl_engine engine;
+	char server[512];   /* the server instance; "" for SQLite */
+	char server_id[64]; /* a second instance id, compared only when both sides have one */
+	char database[512]; /* the database within the server; SQLite "dev:inode" */
+} sl_db_identity;
+
+int sl_conn_identity(sl_conn *c, sl_db_identity *out);
+bool sl_db_identity_equal(const sl_db_identity *a, const sl_db_identity *b);
+/*
+ * The guard of every command that reads one database and writes or compares
+ * another (copy, diff, and what builds on them): SL_EREFUSED with "source
+ * and target are the same database: refusing to <verb>" when src and dst
+ * reach the same database, 0 when they do not.
+ */
+int sl_conn_refuse_same_database(sl_conn *src, sl_conn *dst, const char *verb);
+
 /* Runs one or more statements that return no rows (SQLite/MySQL: several, ';'-separated). */
 int sl_conn_exec(sl_conn *c, const char *sql);
 /* Rows changed by the last sl_conn_exec (engine's count), or -1. */
@@ -116,6 +146,8 @@ int sl_conn_unlock(sl_conn *c, const char *name);
 
 /* Appends the identifier quoted for this engine ("a""b", `a``b`). */
 int sl_conn_quote_ident(const sl_conn *c, sl_buf *out, const char *ident);
+/* Appends table t of a model read from c, schema-qualified where c has schemas (SL_CAP_SCHEMAS). */
+int sl_conn_quote_table(const sl_conn *c, sl_buf *out, const sl_table *t);
 /* Appends v as an SQL literal of this engine (NULL, numbers, 'text', X'..', ...). */
 int sl_conn_quote_literal(const sl_conn *c, sl_buf *out, const sl_value *v);
 
@@ -137,15 +169,26 @@ int sl_writer_close(sl_writer *w);
 /* Frees without flushing; pending rows are discarded (the caller rolls back). */
 void sl_writer_abort(sl_writer *w);
 
+/*
+ * Which PostgreSQL schemas a model holds (ignored by other engines): every
+ * schema but the system ones with all_schemas, else the nschemas of schemas,
+ * else schema, else the search path's first (current_schema()). The model
+ * lists in others how many tables the schemas it did not read hold.
+ */
 typedef struct sl_introspect_opts {
-	const char *schema;  /* PostgreSQL schema (default: current_schema()); ignored elsewhere */
-	bool exact_counts;   /* count(*) every table rather than using estimates */
-	bool include_sluice; /* include sluice's own tables (sluice_*) */
+	const char *schema;         /* one PostgreSQL schema */
+	const char *const *schemas; /* several, in this order */
+	size_t nschemas;
+	bool all_schemas;
+	bool schemas_missing_ok; /* skip those of schemas that do not exist (none left: the default) */
+	bool exact_counts;       /* count(*) every table rather than using estimates */
+	bool include_sluice;     /* include sluice's own tables (sluice_*) */
 } sl_introspect_opts;
 
 #define SL_INTROSPECT_OPTS_INIT                                                                              \
 	{                                                                                                    \
-		.schema = NULL, .exact_counts = true, .include_sluice = false                                \
+		.schema = NULL, .schemas = NULL, .nschemas = 0, .all_schemas = false,                        \
+		.schemas_missing_ok = false, .exact_counts = true, .include_sluice = false                   \
 	}
 
 /* Reads the database's schema into a new model (caller frees with sl_schema_free). */

@@ -58,9 +58,20 @@ typedef struct sl_copy_event {
 
 typedef void (*sl_copy_event_fn)(void *ud, const sl_copy_event *ev);
 
+/*
+ * Asked before --restart drops tables that no run of sluice created (the
+ * target held them before, or a --data-only run loaded into them): the target
+ * names (borrowed for the call). True drops them; false refuses.
+ */
+typedef bool (*sl_copy_confirm_fn)(void *ud, const char *const *tables, size_t n);
+
 typedef struct sl_copy_opts {
-	const char *const *tables; /* source table names to copy; NULL: all */
+	const char *const *tables; /* source tables to copy, by the names they get on the target; NULL: all */
 	size_t ntables;
+	/* PostgreSQL source schemas (sl_introspect_opts); neither: the search path's first */
+	const char *const *schemas;
+	size_t nschemas;
+	bool all_schemas;
 	const sl_cast_rules *rules; /* user cast rules, may be NULL */
 	/*
 	 * Sensitive columns: "table.column" patterns (fnmatch, case-insensitive,
@@ -73,7 +84,8 @@ typedef struct sl_copy_opts {
 	bool data_only;      /* target tables exist: copy rows only */
 	bool resume;         /* continue the unfinished run in the target */
 	bool restart;        /* forget an unfinished run (drops its tables) and start again */
-	bool force;          /* run although the plan has error notes */
+	bool force;          /* run although the plan has error notes; --restart drops tables
+				sluice did not create without asking */
 	int64_t max_rejects; /* halt when more rows than this are rejected (default 0) */
 	int jobs;            /* worker threads (default 2) */
 	size_t batch_rows;   /* rows per committed batch (default 10000) */
@@ -83,15 +95,26 @@ typedef struct sl_copy_opts {
 	void *connect_ud;
 	sl_copy_event_fn on_event; /* may be NULL */
 	void *event_ud;
+	sl_copy_confirm_fn confirm_drop; /* may be NULL: refuse (SL_EREFUSED) unless force */
+	void *confirm_ud;
+	/*
+	 * Polled between batches and statements, from worker threads too (may be
+	 * NULL). When it returns true the run stops at the next batch boundary,
+	 * every committed batch kept with its checkpoint, and returns
+	 * SL_EINTERRUPTED: --resume goes on from there.
+	 */
+	bool (*interrupted)(void *ud);
+	void *interrupt_ud;
 } sl_copy_opts;
 
 #define SL_COPY_OPTS_INIT                                                                                    \
 	{                                                                                                    \
-		.tables = NULL, .ntables = 0, .rules = NULL, .sensitive = NULL, .nsensitive = 0,             \
-		.schema_only = false, .data_only = false, .resume = false, .restart = false, .force = false, \
-		.max_rejects = 0, .jobs = 2, .batch_rows = 10000, .batch_bytes = (size_t)16 << 20,           \
-		.split_rows = 200000, .connect = NULL, .connect_ud = NULL, .on_event = NULL,                 \
-		.event_ud = NULL                                                                             \
+		.tables = NULL, .ntables = 0, .schemas = NULL, .nschemas = 0, .all_schemas = false,          \
+		.rules = NULL, .sensitive = NULL, .nsensitive = 0, .schema_only = false, .data_only = false, \
+		.resume = false, .restart = false, .force = false, .max_rejects = 0, .jobs = 2,              \
+		.batch_rows = 10000, .batch_bytes = (size_t)16 << 20, .split_rows = 200000, .connect = NULL, \
+		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL, .confirm_drop = NULL,                \
+		.confirm_ud = NULL, .interrupted = NULL, .interrupt_ud = NULL                                \
 	}
 
 /*
@@ -155,6 +178,7 @@ typedef struct sl_copy_result {
 	int64_t changed;       /* values written changed by lossy casts (sl_copy_table_result.losses) */
 	size_t not_translated; /* views, triggers, indexes... listed, not created */
 	size_t failed;         /* tables the target refused to create (see tables[].error) */
+	int64_t left_behind;   /* tables in PostgreSQL schemas not selected (a notice says where) */
 	bool halted;           /* stopped by --max-rejects: resumable */
 	bool finished;         /* every phase done and every table created */
 	double seconds;
@@ -190,6 +214,8 @@ int sl_copy_plan_validate(sl_copy_plan *p, sl_conn *target);
 size_t sl_copy_plan_count(const sl_copy_plan *p, sl_cast_severity sev);
 /* `--plan` text: the cast plan, then the DDL by phase, then what is not translated. */
 int sl_copy_plan_text(sl_buf *out, const sl_copy_plan *p);
+/* "left behind: N tables in schemas not selected: "a" (3), ..." for a source model s. */
+int sl_copy_left_behind(sl_buf *out, const sl_schema *s);
 
 /*
  * Runs the copy. Opens its own connections through opts->connect. *out is
@@ -197,10 +223,13 @@ int sl_copy_plan_text(sl_buf *out, const sl_copy_plan *p);
  * Returns 0 when every phase ran (rows may still have been rejected within
  * the limit, foreign keys may have failed validation, and tables the target
  * refused to create are listed with failed set: see the result),
- * SL_ECHECK when halted by max_rejects, SL_ECONFLICT when the target holds an
- * unfinished run and neither resume nor restart was asked (or resume was
- * asked and there is none), SL_EINVALID for plan errors, SL_EDB/SL_ECONNECT
- * for database failures (the state stays resumable).
+ * SL_ECHECK when halted by max_rejects, SL_ECONFLICT when the target holds a
+ * recorded run and neither resume nor restart was asked (or resume was asked
+ * and there is none), SL_EREFUSED before anything is written when source and
+ * target are the same database, when the target already has a table of the
+ * plan (without restart or data_only) or when restart would drop tables
+ * sluice did not create (see confirm_drop), SL_EINVALID for plan errors,
+ * SL_EDB/SL_ECONNECT for database failures (the state stays resumable).
  */
 int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts);
 

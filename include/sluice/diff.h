@@ -92,6 +92,7 @@ typedef struct sl_diff_event {
 	size_t nchanged;
 	int64_t count;    /* 1 for keyed tables */
 	uint64_t hash[2]; /* keyless only */
+	bool keyless;     /* the table is compared keyless (also when its key held NULL) */
 } sl_diff_event;
 
 /* Returns 0 to go on; anything else stops the diff, which returns that code. */
@@ -111,6 +112,7 @@ typedef struct sl_diff_result {
 	char **src_only, **dst_only; /* columns on one side only (not compared) */
 	size_t nsrc_only, ndst_only;
 	bool keyless;
+	char keyless_note[256]; /* why a table with a key was compared keyless ("" when it has none) */
 	int64_t src_rows, dst_rows;
 	int64_t equal, changed, missing, extra;
 	/* memory accounting, for tests and logs */
@@ -134,6 +136,9 @@ typedef struct sl_diff_result {
 } sl_diff_result;
 
 void sl_diff_result_free(sl_diff_result *r);
+
+/* Rows of table (in schema, or the connection's default when NULL) matching where (NULL: all). */
+int sl_diff_count_rows(int64_t *out, sl_conn *c, const char *schema, const char *table, const char *where);
 
 /*
  * Compares spec's table on src and dst, reporting each difference through

@@ -19,17 +19,18 @@ extern "C" {
 /* Return codes. The CLI maps them to exit codes (docs/exit-codes.md). */
 enum {
 	SL_OK = 0,
-	SL_ERROR = -1,        /* generic failure */
-	SL_EINVALID = -2,     /* bad input: usage, URL, config, file format */
-	SL_EDB = -3,          /* the database reported an error */
-	SL_ECONNECT = -4,     /* could not reach or log in to a database */
-	SL_ELOCKED = -5,      /* a lock is held by another run */
-	SL_ENOTFOUND = -6,    /* a named object does not exist */
-	SL_ECONFLICT = -7,    /* state disagrees (drift, dirty migration, ...) */
-	SL_ENOMEM = -8,       /* out of memory or a size limit exceeded */
-	SL_EIO = -9,          /* operating system I/O error */
-	SL_ECHECK = -10,      /* checks or diff found problems past a threshold */
-	SL_EINTERRUPTED = -11 /* stopped by a signal or a halt rule */
+	SL_ERROR = -1,         /* generic failure */
+	SL_EINVALID = -2,      /* bad input: usage, URL, config, file format */
+	SL_EDB = -3,           /* the database reported an error */
+	SL_ECONNECT = -4,      /* could not reach or log in to a database */
+	SL_ELOCKED = -5,       /* a lock is held by another run */
+	SL_ENOTFOUND = -6,     /* a named object does not exist */
+	SL_ECONFLICT = -7,     /* state disagrees (drift, dirty migration, ...) */
+	SL_ENOMEM = -8,        /* out of memory or a size limit exceeded */
+	SL_EIO = -9,           /* operating system I/O error */
+	SL_ECHECK = -10,       /* checks or diff found problems past a threshold */
+	SL_EINTERRUPTED = -11, /* stopped by a signal or a halt rule */
+	SL_EREFUSED = -12      /* refused to protect data: same database, tables it did not create */
 };
 
 typedef struct sl_error {

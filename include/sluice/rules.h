@@ -154,7 +154,11 @@ int sl_rule_reconcile(sl_rule_result **out, const sl_rule *r, sl_conn *src, cons
 /* Pass when violations are within the threshold, else the rule's severity. */
 sl_rule_status sl_rule_judge(const sl_rule *r, int64_t violations, int64_t rows_checked);
 
-/* The finding's table in schema: by exact name, then case-insensitively. Borrowed; NULL when absent. */
+/*
+ * The finding's table in schema: by exact name, then case-insensitively; with
+ * several PostgreSQL schemas read, by the name it goes by (sl_table_flat_name).
+ * Borrowed; NULL when absent.
+ */
 const sl_table *sl_rules_find_table(const sl_schema *schema, const char *name);
 const sl_column *sl_rules_find_column(const sl_table *t, const char *name);
 

@@ -197,10 +197,20 @@ typedef struct sl_enum_type {
 	size_t nlabels;
 } sl_enum_type;
 
+/* Tables a model does not hold because their schema was not read (PostgreSQL). */
+typedef struct sl_schema_other {
+	const char *schema;
+	int64_t ntables;
+} sl_schema_other;
+
 typedef struct sl_schema {
 	sl_engine engine;
 	const char *server_version;
-	const char *database; /* database / file name */
+	const char *database;       /* database / file name */
+	const char *default_schema; /* PostgreSQL: current_schema() of the connection; NULL elsewhere */
+	size_t nschemas;            /* schemas read (1 unless several PostgreSQL schemas were asked for) */
+	sl_schema_other *others;    /* PostgreSQL: schemas not read that hold tables, by name */
+	size_t nothers, cap_others;
 	sl_table *tables;
 	size_t ntables, cap_tables;
 	sl_view *views;
@@ -241,6 +251,20 @@ void sl_schema_sort(sl_schema *s);
 
 /* Lookups by exact name (schema NULL matches any). Borrowed, NULL when absent. */
 sl_table *sl_schema_find_table(const sl_schema *s, const char *schema, const char *name);
+/* The table foreign key fk of t references (in t's schema unless fk names another), or NULL. */
+sl_table *sl_schema_find_ref(const sl_schema *s, const sl_table *t, const sl_fkey *fk);
+
+/*
+ * The name a table goes by where the tables of several PostgreSQL schemas
+ * share one namespace - copy's target, diff's pairing of tables, check's
+ * rules (docs/schemas.md): its own name when the model holds one schema or
+ * the table is in the default schema, else "<schema>__<name>". Appends to out.
+ */
+int sl_table_flat_name(sl_buf *out, const sl_schema *s, const sl_table *t);
+/* The table whose flat name is name (exact, then ignoring case), or NULL. Borrowed. */
+const sl_table *sl_schema_find_flat(const sl_schema *s, const char *name);
+/* Tables the model leaves behind in schemas not read (the sum of s->others). */
+int64_t sl_schema_others_count(const sl_schema *s);
 sl_column *sl_table_find_column(const sl_table *t, const char *name);
 
 /*

@@ -3,6 +3,7 @@
  *
  * Accepted forms (docs/urls.md):
  *   sqlite:PATH   sqlite://PATH   sqlite::memory:   sqlite:file:...?mode=ro (SQLite URI)
+ *   sqlite:PATH?mode=rwc&...          (SQLite URI parameters after a plain path)
  *   postgres://... postgresql://...   (libpq URL; PG* variables and .pgpass apply)
  *   postgres:KEY=VALUE ...            (libpq keyword form after the scheme)
  *   mysql://[user[:password]@][host][:port][/database][?option=value&...]
@@ -12,6 +13,7 @@
 #ifndef SLUICE_URL_H
 #define SLUICE_URL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -35,7 +37,8 @@ typedef struct sl_url {
 	char *raw;      /* as given: may hold a password, never print it */
 	char *redacted; /* safe to print: password replaced by "***" */
 	char *conninfo; /* postgres: the string handed to libpq */
-	char *path;     /* sqlite: file path, ":memory:" or a file: URI */
+	char *path;     /* sqlite: what SQLite opens: a file path, ":memory:" or a file: URI */
+	char *file;     /* sqlite: the file itself (NULL in memory), which must exist unless create */
 	char *user;     /* mysql: decoded parts, NULL when absent */
 	char *password;
 	char *host;
@@ -43,6 +46,13 @@ typedef struct sl_url {
 	char *database;
 	sl_url_param *params;
 	size_t nparams;
+	/*
+	 * SQLite: create the file when it does not exist. Only a target may be
+	 * created: the URL asks with ?mode=rwc, and commands that write set it
+	 * (copy's target, up, baseline). Without it a missing file is an error
+	 * ("no such SQLite file"), never a new empty database.
+	 */
+	bool create;
 } sl_url;
 
 /* Parses s. On SL_EINVALID the error names the part that is wrong. */

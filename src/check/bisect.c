@@ -61,6 +61,7 @@ typedef struct bctx {
 	int64_t leaf_src, leaf_dst; /* rows the pending leaves hold per the fingerprints */
 	bool emitted;               /* a row diff has run: a fallback would repeat its events */
 	bool stopped;               /* the callback asked to stop */
+	bool nested;                /* a row diff of a segment failed: its error names the table */
 	sl_schema *schema[2];
 	EVP_MD_CTX *md;
 	sl_buf text, scratch;
@@ -473,6 +474,7 @@ static int flush_leaves(bctx *x)
 		add_counts(x->res, sub);
 	if (rc) {
 		x->stopped = sub != NULL;
+		x->nested = sub == NULL; /* its message already names the table */
 		goto done;
 	}
 	if (sub->src_rows != x->leaf_src || sub->dst_rows != x->leaf_dst)
@@ -651,7 +653,7 @@ int sl_diff_bisect(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_di
 		rc = fallback(&x, out, src, dst);
 		goto done;
 	}
-	if (rc && !x.stopped)
+	if (rc && !x.stopped && !x.nested)
 		sl_error_prefix("diff \"%s\" (bisect)", spec->src_table);
 	x.res->bisected = true;
 	x.res->src_rows_read += x.sd[0].rows_read;

@@ -12,6 +12,7 @@
 #include "check/diff_int.h"
 #include "sluice/error.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -191,6 +192,8 @@ static int resolve_columns(diff_ctx *x, const sl_table *st, const sl_table *dt)
 	return 0;
 }
 
+static int key_null_fallback(diff_ctx *x);
+
 /* Introspects both sides and fills the column list, key and canon columns. */
 static int resolve(diff_ctx *x)
 {
@@ -221,6 +224,8 @@ static int resolve(diff_ctx *x)
 	rc = resolve_key(x, st, dt);
 	if (!rc)
 		rc = resolve_columns(x, st, dt);
+	if (!rc && !x->res->keyless)
+		rc = key_null_fallback(x);
 	/* the schemas own the sl_column pointers; keep them until the diff ends */
 	if (!rc) {
 		x->src_schema_model = ss;
@@ -296,11 +301,94 @@ static int order_term(sl_buf *o, sl_conn *c, const sl_column *col, sl_tkind cano
 	return sl_buf_printf(o, "%s COLLATE BINARY", q);
 }
 
-int diff_build_select(const diff_ctx *x, int side, bool ordered, sl_buf *out)
+/* " FROM [schema.]table [WHERE (where)]" of one side. */
+static int from_where(const diff_ctx *x, int side, sl_buf *out)
 {
 	sl_conn *c = side == DIFF_SRC ? x->src : x->dst;
 	const char *schema = side == DIFF_SRC ? x->spec->src_schema : x->spec->dst_schema;
 	const char *table = side == DIFF_SRC ? x->res->src_table : x->res->dst_table;
+	int rc = sl_buf_puts(out, " FROM ");
+	if (!rc && schema) {
+		rc = sl_conn_quote_ident(c, out, schema);
+		if (!rc)
+			rc = sl_buf_putc(out, '.');
+	}
+	if (!rc)
+		rc = sl_conn_quote_ident(c, out, table);
+	if (!rc && x->spec->where)
+		rc = sl_buf_printf(out, " WHERE (%s)", x->spec->where);
+	return rc;
+}
+
+/*
+ * A key column that can hold NULL and does on one side (SQLite lets primary
+ * key columns hold NULL; a --key may name nullable columns): rows cannot be
+ * matched by that key, so the table is compared keyless and the result says
+ * why. Keyed mode refuses instead.
+ */
+static int key_null_fallback(diff_ctx *x)
+{
+	sl_diff_result *r = x->res;
+	sl_buf sql = SL_BUF_INIT, keys = SL_BUF_INIT;
+	int rc = 0;
+	for (int side = DIFF_SRC; !rc && !r->keyless && side <= DIFF_DST; side++) {
+		sl_conn *c = side == DIFF_SRC ? x->src : x->dst;
+		bool nullable = false;
+		for (size_t k = 0; k < r->nkey; k++) {
+			const diff_col *dc = &x->cols[r->key[k]];
+			nullable = nullable || (side == DIFF_SRC ? dc->src_col : dc->dst_col)->nullable;
+		}
+		if (!nullable)
+			continue;
+		sl_buf_clear(&sql);
+		sl_buf_clear(&keys);
+		rc = sl_buf_puts(&sql, "SELECT count(*) FROM (SELECT 1");
+		if (!rc)
+			rc = from_where(x, side, &sql);
+		rc = rc ? rc : sl_buf_puts(&sql, x->spec->where ? " AND (" : " WHERE (");
+		for (size_t k = 0; !rc && k < r->nkey; k++) {
+			const diff_col *dc = &x->cols[r->key[k]];
+			rc = sl_buf_puts(&sql, k ? " OR " : "");
+			if (!rc)
+				rc = sl_conn_quote_ident(c, &sql,
+							 side == DIFF_SRC ? dc->src_name : dc->dst_name);
+			if (!rc)
+				rc = sl_buf_puts(&sql, " IS NULL");
+			if (!rc)
+				rc = sl_buf_printf(&keys, "%s%s", k ? ", " : "", r->columns[r->key[k]]);
+		}
+		rc = rc ? rc : sl_buf_puts(&sql, ") LIMIT 1) sl_nullkey");
+		int64_t n = 0;
+		if (!rc)
+			rc = sl_conn_query_int(c, sl_buf_cstr(&sql), &n);
+		if (rc) {
+			sl_error_prefix("looking for NULL keys on the %s", side_name(side));
+			break;
+		}
+		if (n == 0)
+			continue;
+		if (x->opts.mode == SL_DIFF_KEYED) {
+			rc = sl_error_set(SL_EINVALID,
+					  "the %s key (%s) holds NULL: rows cannot be matched by it",
+					  side_name(side), sl_buf_cstr(&keys));
+			break;
+		}
+		snprintf(r->keyless_note, sizeof(r->keyless_note),
+			 "the %s key (%s) holds NULL, so rows cannot be matched by it", side_name(side),
+			 sl_buf_cstr(&keys));
+		free(r->key);
+		r->key = NULL;
+		r->nkey = 0;
+		r->keyless = true;
+	}
+	sl_buf_free(&sql);
+	sl_buf_free(&keys);
+	return rc;
+}
+
+int diff_build_select(const diff_ctx *x, int side, bool ordered, sl_buf *out)
+{
+	sl_conn *c = side == DIFF_SRC ? x->src : x->dst;
 	sl_buf q = SL_BUF_INIT;
 	int rc = sl_buf_puts(out, "SELECT ");
 	for (size_t i = 0; !rc && i < x->res->ncolumns; i++) {
@@ -312,16 +400,7 @@ int diff_build_select(const diff_ctx *x, int side, bool ordered, sl_buf *out)
 								  : x->cols[i].dst_name);
 	}
 	if (!rc)
-		rc = sl_buf_puts(out, " FROM ");
-	if (!rc && schema) {
-		rc = sl_conn_quote_ident(c, out, schema);
-		if (!rc)
-			rc = sl_buf_putc(out, '.');
-	}
-	if (!rc)
-		rc = sl_conn_quote_ident(c, out, table);
-	if (!rc && x->spec->where)
-		rc = sl_buf_printf(out, " WHERE (%s)", x->spec->where);
+		rc = from_where(x, side, out);
 	if (!rc && ordered && x->res->nkey) {
 		rc = sl_buf_puts(out, " ORDER BY ");
 		for (size_t k = 0; !rc && k < x->res->nkey; k++) {
@@ -396,10 +475,10 @@ static int check_order(const diff_ctx *x, stream *s)
 	sl_buf k = SL_BUF_INIT;
 	describe_key(&k, x, row);
 	rc = sl_error_set(SL_ECONFLICT,
-			  c == 0 ? "diff \"%s\": %s key is not unique: (%s) appears twice"
-				 : "diff \"%s\": %s rows do not arrive in key order at (%s); the key type or "
+			  c == 0 ? "%s key is not unique: (%s) appears twice"
+				 : "%s rows do not arrive in key order at (%s); the key type or "
 				   "collation sorts differently on this engine",
-			  x->res->src_table, side_name(s->side), sl_buf_cstr(&k));
+			  side_name(s->side), sl_buf_cstr(&k));
 	sl_buf_free(&k);
 	return rc;
 }
@@ -434,7 +513,7 @@ static int stream_fill(diff_ctx *x, stream *s)
 	s->pos = 0;
 	int n = sl_cursor_fetch(s->cur, &s->batch, x->opts.batch_rows);
 	if (n < 0) {
-		sl_error_prefix("diff \"%s\": reading the %s", x->res->src_table, side_name(s->side));
+		sl_error_prefix("reading the %s", side_name(s->side));
 		return n;
 	}
 	if (n == 0)
@@ -451,7 +530,7 @@ static int stream_open(diff_ctx *x, stream *s, int side)
 	if (!rc)
 		rc = sl_conn_query(&s->cur, c, sl_buf_cstr(&sql));
 	if (rc)
-		sl_error_prefix("diff \"%s\": querying the %s", x->res->src_table, side_name(side));
+		sl_error_prefix("querying the %s", side_name(side));
 	if (!rc)
 		rc = sl_batch_init(&s->batch, sl_cursor_ncols(s->cur), x->opts.batch_rows);
 	if (!rc) {
@@ -582,6 +661,28 @@ done:
 
 /* ---- entry point ------------------------------------------------------ */
 
+int sl_diff_count_rows(int64_t *out, sl_conn *c, const char *schema, const char *table, const char *where)
+{
+	sl_buf sql = SL_BUF_INIT;
+	int rc = sl_buf_puts(&sql, "SELECT count(*) FROM ");
+	*out = 0;
+	if (!rc && schema) {
+		rc = sl_conn_quote_ident(c, &sql, schema);
+		if (!rc)
+			rc = sl_buf_putc(&sql, '.');
+	}
+	if (!rc)
+		rc = sl_conn_quote_ident(c, &sql, table);
+	if (!rc && where)
+		rc = sl_buf_printf(&sql, " WHERE (%s)", where);
+	if (!rc)
+		rc = sl_conn_query_int(c, sl_buf_cstr(&sql), out);
+	if (rc)
+		sl_error_prefix("count the rows of \"%s\"", table);
+	sl_buf_free(&sql);
+	return rc;
+}
+
 int sl_diff_table(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_diff_spec *spec,
 		  const sl_diff_opts *opts, sl_diff_cb on_diff, void *ud)
 {
@@ -609,12 +710,11 @@ int sl_diff_table(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_dif
 	if (!x.res)
 		return sl_error_nomem();
 	rc = resolve(&x);
-	if (rc) {
+	if (!rc)
+		rc = x.res->keyless ? diff_run_keyless(&x) : run_keyed(&x);
+	/* the one place that names the table: inner messages say only what went wrong */
+	if (rc && !x.stopped)
 		sl_error_prefix("diff \"%s\"", spec->src_table);
-		goto done;
-	}
-	rc = x.res->keyless ? diff_run_keyless(&x) : run_keyed(&x);
-done:
 	sl_schema_free(x.src_schema_model);
 	sl_schema_free(x.dst_schema_model);
 	free(x.cols);

@@ -197,8 +197,7 @@ static int scan_side(kl *k, int side, row_visit visit)
 	}
 done:
 	if (rc)
-		sl_error_prefix("diff \"%s\": reading the %s", x->res->src_table,
-				side == DIFF_SRC ? "source" : "target");
+		sl_error_prefix("reading the %s", side == DIFF_SRC ? "source" : "target");
 	if (cur)
 		sl_cursor_close(cur);
 	sl_batch_free(&b);
@@ -213,7 +212,8 @@ static int emit_hash(kl *k, int side, const hkey *h, int64_t count, const sl_val
 	sl_diff_event ev = { .kind = side == DIFF_SRC ? SL_DIFF_MISSING : SL_DIFF_EXTRA,
 			     .ncolumns = k->x->res->ncolumns,
 			     .count = count,
-			     .hash = { h->lo, h->hi } };
+			     .hash = { h->lo, h->hi },
+			     .keyless = true };
 	if (side == DIFF_SRC)
 		ev.src_row = row;
 	else

@@ -693,13 +693,16 @@ const sl_rule *sl_rules_find(const sl_rules *r, const char *name)
 	return NULL;
 }
 
+static const char *several_schemas(const sl_schema *s)
+{
+	return s->nschemas > 1
+		       ? " (with several schemas, a table outside the default one is named schema__table)"
+		       : "";
+}
+
 const sl_table *sl_rules_find_table(const sl_schema *schema, const char *name)
 {
-	const sl_table *t = sl_schema_find_table(schema, NULL, name);
-	for (size_t i = 0; !t && i < schema->ntables; i++)
-		if (strcasecmp(schema->tables[i].name, name) == 0)
-			t = &schema->tables[i];
-	return t;
+	return sl_schema_find_flat(schema, name);
 }
 
 const sl_column *sl_rules_find_column(const sl_table *t, const char *name)
@@ -735,19 +738,20 @@ int sl_rule_validate(const sl_rule *r, const sl_schema *schema)
 	t = sl_rules_find_table(schema, r->table);
 	if (!t)
 		return sl_error_set(SL_EINVALID,
-				    "%s: rule \"%s\": table \"%s\" does not exist in database \"%s\"",
+				    "%s: rule \"%s\": table \"%s\" does not exist in database \"%s\"%s",
 				    r->where_table ? r->where_table : r->where, r->name, r->table,
-				    schema->database ? schema->database : "?");
+				    schema->database ? schema->database : "?", several_schemas(schema));
 	if ((rc = check_columns(r, t, r->columns, r->where_columns, r->ncolumns)) != 0)
 		return rc;
 	if (r->type == SL_RULE_RELATIONSHIP) {
 		rt = sl_rules_find_table(schema, r->ref_table);
 		if (!rt)
-			return sl_error_set(
-				SL_EINVALID,
-				"%s: rule \"%s\": referenced table \"%s\" does not exist in database \"%s\"",
-				r->where_ref_table ? r->where_ref_table : r->where, r->name, r->ref_table,
-				schema->database ? schema->database : "?");
+			return sl_error_set(SL_EINVALID,
+					    "%s: rule \"%s\": referenced table \"%s\" does not exist in "
+					    "database \"%s\"%s",
+					    r->where_ref_table ? r->where_ref_table : r->where, r->name,
+					    r->ref_table, schema->database ? schema->database : "?",
+					    several_schemas(schema));
 		if ((rc = check_columns(r, rt, r->ref_columns, r->where_ref_columns, r->nref_columns)) != 0)
 			return rc;
 	}

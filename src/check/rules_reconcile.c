@@ -73,7 +73,7 @@ static int build_sql(sl_buf *sql, const sl_rule *r, sl_conn *c, const sl_table *
 	if (!rc)
 		rc = sl_buf_puts(sql, " FROM ");
 	if (!rc)
-		rc = sl_conn_quote_ident(c, sql, t->name);
+		rc = sl_conn_quote_table(c, sql, t);
 	if (!rc)
 		rc = sl_buf_puts(sql, " sl_a");
 	if (!rc && r->filter)

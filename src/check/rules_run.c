@@ -260,7 +260,7 @@ static int from_clause(sl_buf *b, const sl_conn *c, const sl_table *t)
 {
 	int rc = sl_buf_puts(b, " FROM ");
 	if (!rc)
-		rc = sl_conn_quote_ident(c, b, t->name);
+		rc = sl_conn_quote_table(c, b, t);
 	return rc ? rc : sl_buf_puts(b, " sl_a");
 }
 
@@ -338,7 +338,7 @@ static int row_condition(sl_buf *b, const sl_rule *r, sl_conn *c, const sl_schem
 		if (!rc)
 			rc = sl_buf_puts(b, " AND NOT EXISTS (SELECT 1 FROM ");
 		if (!rc)
-			rc = sl_conn_quote_ident(c, b, rt->name);
+			rc = sl_conn_quote_table(c, b, rt);
 		if (!rc)
 			rc = sl_buf_puts(b, " sl_b WHERE ");
 		for (size_t i = 0; !rc && i < r->ncolumns; i++) {

@@ -891,7 +891,7 @@ static int align_fkeys(sl_cast_plan *p)
 		const sl_table *t = ct->src;
 		for (size_t f = 0; !rc && f < t->nfkeys; f++) {
 			const sl_fkey *fk = &t->fkeys[f];
-			const sl_cast_table *pt = sl_cast_plan_find_table(p, fk->ref_schema, fk->ref_table);
+			const sl_cast_table *pt = sl_cast_plan_find_ref(p, t, fk);
 			for (size_t k = 0; !rc && pt && k < fk->ncolumns; k++) {
 				sl_cast_column *cc =
 					(sl_cast_column *)sl_cast_table_find_column(ct, fk->columns[k]);
@@ -1045,20 +1045,25 @@ int sl_cast_plan_new(sl_cast_plan **out, const sl_schema *src, sl_engine target,
 		rc = sl_error_nomem();
 		goto done;
 	}
+	sl_buf flat = SL_BUF_INIT;
 	for (size_t i = 0; !rc && i < src->ntables; i++) {
 		sl_cast_table *ct = &p->tables[i];
 		bool changed;
 		ct->src = &src->tables[i];
-		ct->name = fit(p, src->tables[i].name, &changed);
+		/* tables of several PostgreSQL schemas land in one namespace (docs/schemas.md) */
+		sl_buf_clear(&flat);
+		rc = sl_table_flat_name(&flat, src, &src->tables[i]);
+		snames[i] = rc ? NULL : sl_arena_strdup(p->arena, sl_buf_cstr(&flat));
+		ct->name = snames[i] ? fit(p, snames[i], &changed) : NULL;
 		if (!ct->name)
 			rc = sl_error_nomem();
 		else if (changed)
 			rc = sl_cast_add_note(p, &ct->notes, &ct->nnotes, SL_CAST_LOSSY,
 					      "table name is longer than %s: renamed \"%s\"",
 					      limit_text(target), ct->name);
-		snames[i] = src->tables[i].name;
 		dnames[i] = ct->name;
 	}
+	sl_buf_free(&flat);
 	if (!rc)
 		rc = check_collisions(p, &p->notes, &p->nnotes, "tables", snames, dnames, src->ntables,
 				      target == SL_ENGINE_MYSQL ? SL_CAST_LOSSY : SL_CAST_ERROR);
@@ -1127,6 +1132,11 @@ const sl_cast_table *sl_cast_plan_find_table(const sl_cast_plan *p, const char *
 			return &p->tables[i];
 	}
 	return NULL;
+}
+
+const sl_cast_table *sl_cast_plan_find_ref(const sl_cast_plan *p, const sl_table *t, const sl_fkey *fk)
+{
+	return sl_cast_plan_find_table(p, fk->ref_schema ? fk->ref_schema : t->schema, fk->ref_table);
 }
 
 const sl_cast_column *sl_cast_table_find_column(const sl_cast_table *t, const char *src_name)

@@ -645,6 +645,7 @@ int sl_cast_map_type(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 			x, cc, SL_CAST_INFO,
 			"identity dropped: SQLite only generates values for a sole INTEGER PRIMARY KEY");
 	}
+	/* MySQL's one AUTO_INCREMENT per table is decided over the whole table (cast.c) */
 	if (!rc && c->identity && !is_int(c->type.kind))
 		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
 				      "identity on a %s column dropped: it needs an integer type",

@@ -28,6 +28,8 @@
 /* One selected table with its load decisions. */
 typedef struct sl_copy_tplan {
 	const sl_table *src;       /* borrowed from the plan's model */
+	const char *ref;           /* its name in the copy state, events and results: the flat name
+				      (docs/schemas.md), which is the source name within one schema */
 	const sl_cast_table *cast; /* borrowed from the cast plan */
 	const char **key;          /* source key columns (NULL when keyless) */
 	size_t nkey;
@@ -85,10 +87,14 @@ typedef struct sl_copy_part {
 } sl_copy_part;
 
 int sl_copy_state_create(sl_conn *c);
-/* The run row: 0 and *run_id (malloc'd) / *phase, or SL_ENOTFOUND when no run is recorded. */
-int sl_copy_state_run(sl_conn *c, char **run_id, char **phase);
+/*
+ * The run row: 0 and *run_id (malloc'd) / *phase / *data_only (may be NULL:
+ * the run loaded into tables it did not create), or SL_ENOTFOUND when no run
+ * is recorded.
+ */
+int sl_copy_state_run(sl_conn *c, char **run_id, char **phase, bool *data_only);
 int sl_copy_state_set_phase(sl_conn *c, const char *run_id, const char *phase);
-int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase);
+int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase, bool data_only);
 int sl_copy_state_clear(sl_conn *c);
 int sl_copy_state_add_part(sl_conn *c, const char *run_id, const sl_copy_part *p);
 /* Records that the target refused the table's CREATE TABLE (one part, status 'failed'). */
@@ -121,8 +127,9 @@ struct sl_copy_shared {
 	const char *run_id;
 	void *mutex; /* pthread_mutex_t*, guards what follows */
 	int64_t total_rejects;
-	bool stop;   /* halt: no more batches */
-	bool halted; /* stopped by max_rejects */
+	bool stop;        /* halt: no more batches */
+	bool halted;      /* stopped by max_rejects */
+	bool interrupted; /* stopped because opts->interrupted said so (Ctrl-C) */
 };
 
 bool sl_copy_should_stop(sl_copy_shared *sh);
@@ -178,6 +185,7 @@ int sl_copy_mask_reject(const sl_copy_opts *o, const sl_copy_tplan *t, const sl_
 void sl_copy_mask_key(const sl_copy_opts *o, const sl_copy_tplan *t, sl_value *kv);
 
 /* plan.c helpers */
+/* By ref (the name in the copy state). */
 const sl_copy_tplan *sl_copy_plan_find(const sl_copy_plan *p, const char *table);
 /* Builds "SELECT cols FROM t [WHERE ...] ORDER BY key" for a part on the source. */
 int sl_copy_select_sql(sl_buf *out, sl_conn *src, const sl_copy_tplan *t, const sl_copy_part *p,

@@ -10,17 +10,19 @@
  */
 #include "copy_int.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sluice/error.h"
 
-static bool selected(const sl_copy_opts *o, const char *name)
+/* Selected by --tables (by the names tables go by on the target: docs/schemas.md). */
+static bool selected(const sl_schema *s, const sl_copy_opts *o, const sl_table *t)
 {
 	if (!o || !o->tables)
 		return true;
 	for (size_t i = 0; i < o->ntables; i++)
-		if (strcmp(o->tables[i], name) == 0)
+		if (sl_schema_find_flat(s, o->tables[i]) == t)
 			return true;
 	return false;
 }
@@ -34,19 +36,25 @@ static bool in_model(const sl_schema *s, const char *table)
 static int select_tables(sl_schema *s, const sl_copy_opts *o)
 {
 	for (size_t i = 0; o && o->tables && i < o->ntables; i++)
-		if (!in_model(s, o->tables[i]))
+		if (!sl_schema_find_flat(s, o->tables[i]))
 			return sl_error_set(SL_ENOTFOUND, "plan the copy: no table \"%s\" in the source",
 					    o->tables[i]);
+	bool *keep = calloc(s->ntables + 1, sizeof(bool));
+	if (!keep)
+		return sl_error_nomem();
+	for (size_t i = 0; i < s->ntables; i++)
+		keep[i] = selected(s, o, &s->tables[i]);
 	size_t n = 0;
 	for (size_t i = 0; i < s->ntables; i++)
-		if (selected(o, s->tables[i].name))
+		if (keep[i])
 			s->tables[n++] = s->tables[i];
 	s->ntables = n;
+	free(keep);
 	for (size_t i = 0; i < s->ntables; i++) {
 		sl_table *t = &s->tables[i];
 		size_t k = 0;
 		for (size_t j = 0; j < t->nfkeys; j++)
-			if (in_model(s, t->fkeys[j].ref_table))
+			if (sl_schema_find_ref(s, t, &t->fkeys[j]))
 				t->fkeys[k++] = t->fkeys[j];
 		t->nfkeys = k;
 	}
@@ -116,10 +124,16 @@ static int sqlite_key_has_null(sl_conn *src, const sl_table *t, const sl_key *k,
 static int plan_table(sl_copy_plan *p, sl_copy_tplan *tp, sl_conn *src, const sl_table *t)
 {
 	sl_arena *a = p->arena;
+	sl_buf flat = SL_BUF_INIT;
 	tp->src = t;
 	tp->cast = sl_cast_plan_find_table(p->casts, t->schema, t->name);
 	if (!tp->cast)
 		return sl_error_set(SL_ERROR, "plan the copy: table \"%s\" is not in the cast plan", t->name);
+	int frc = sl_table_flat_name(&flat, p->schema, t);
+	tp->ref = frc ? NULL : sl_arena_strdup(a, sl_buf_cstr(&flat));
+	sl_buf_free(&flat);
+	if (!tp->ref)
+		return sl_error_nomem();
 	const sl_key *key = NULL;
 	if (t->primary_key && (key_not_null(t, t->primary_key) || p->source == SL_ENGINE_SQLITE))
 		key = t->primary_key;
@@ -184,6 +198,11 @@ int sl_copy_plan_new(sl_copy_plan **out, sl_conn *src, sl_engine target, const s
 	}
 	p->source = sl_conn_engine(src);
 	p->target = target;
+	if (opts) {
+		io.schemas = opts->schemas;
+		io.nschemas = opts->nschemas;
+		io.all_schemas = opts->all_schemas;
+	}
 	rc = sl_conn_introspect(&p->schema, src, &io);
 	if (rc) {
 		sl_error_prefix("plan the copy: read the source schema");
@@ -252,7 +271,7 @@ size_t sl_copy_plan_count(const sl_copy_plan *p, sl_cast_severity sev)
 const sl_copy_tplan *sl_copy_plan_find(const sl_copy_plan *p, const char *table)
 {
 	for (size_t i = 0; i < p->ntables; i++)
-		if (strcmp(p->tables[i].src->name, table) == 0)
+		if (strcmp(p->tables[i].ref, table) == 0)
 			return &p->tables[i];
 	return NULL;
 }
@@ -269,12 +288,27 @@ int sl_copy_plan_text(sl_buf *out, const sl_copy_plan *p)
 				out,
 				"load: \"%s\" has no usable key (no primary key or unique NOT NULL key): "
 				"it is reloaded whole on resume\n",
-				t->src->name);
+				t->ref);
 	}
+	if (!rc && sl_schema_others_count(p->schema) > 0)
+		rc = sl_copy_left_behind(out, p->schema);
 	if (!rc)
 		rc = sl_buf_puts(out, "\n");
 	if (!rc)
 		rc = sl_ddl_render(out, p->ddl);
+	return rc;
+}
+
+int sl_copy_left_behind(sl_buf *out, const sl_schema *s)
+{
+	int64_t n = sl_schema_others_count(s);
+	int rc = sl_buf_printf(out, "left behind: %" PRId64 " table%s in schemas not selected:", n,
+			       n == 1 ? "" : "s");
+	for (size_t i = 0; !rc && i < s->nothers; i++)
+		rc = sl_buf_printf(out, "%s \"%s\" (%" PRId64 ")", i ? "," : "", s->others[i].schema,
+				   s->others[i].ntables);
+	if (!rc)
+		rc = sl_buf_puts(out, "; copy them with --schema NAME or --all-schemas\n");
 	return rc;
 }
 

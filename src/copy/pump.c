@@ -281,7 +281,7 @@ static int store_rejects(pump *pm)
 			rc = rc ? rc : sl_copy_key_object(&key, key_names(t), kv, t->nkey);
 		}
 		if (!rc)
-			rc = sl_copy_reject_insert(pm->dst, pm->sh->run_id, t->src->name, sl_buf_cstr(&key),
+			rc = sl_copy_reject_insert(pm->dst, pm->sh->run_id, t->ref, sl_buf_cstr(&key),
 						   r->column, r->value, r->reason);
 	}
 	sl_buf_free(&key);
@@ -340,7 +340,7 @@ static void emit(pump *pm, sl_copy_event_kind kind)
 {
 	sl_copy_event ev = { .kind = kind,
 			     .phase = "data",
-			     .table = pm->t->src->name,
+			     .table = pm->t->ref,
 			     .part = pm->p->part,
 			     .nparts = pm->p->nparts,
 			     .read = pm->p->read,
@@ -439,7 +439,7 @@ static int empty_target(pump *pm)
 	sl_buf_clear(&b);
 	if (!rc)
 		rc = sl_buf_puts(&b, "DELETE FROM " SL_COPY_REJECTS_TABLE " WHERE table_name = ");
-	sl_value tn = sl_text(pm->t->src->name);
+	sl_value tn = sl_text(pm->t->ref);
 	if (!rc)
 		rc = sl_conn_quote_literal(pm->dst, &b, &tn);
 	if (!rc)
@@ -546,8 +546,7 @@ int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_t
 		return 0;
 	if (t->nkey > 16)
 		return sl_error_set(SL_EINVALID,
-				    "copy \"%s\": keys of more than 16 columns are not supported",
-				    t->src->name);
+				    "copy \"%s\": keys of more than 16 columns are not supported", t->ref);
 	for (size_t k = 0; k < t->nkey; k++)
 		if (t->key_in_row[k] >= ncols_in)
 			ncols_in = t->key_in_row[k] + 1;
@@ -571,7 +570,7 @@ int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_t
 	if (!rc)
 		rc = run_part(&pm);
 	if (rc && rc != SL_EINTERRUPTED)
-		sl_error_prefix("copy \"%s\"%s", t->src->name, p->nparts > 1 ? " (key range)" : "");
+		sl_error_prefix("copy \"%s\"%s", t->ref, p->nparts > 1 ? " (key range)" : "");
 	clear_rejects(&pm);
 	free(pm.rej);
 	free(pm.srcrow);

@@ -52,9 +52,21 @@ typedef struct run {
 bool sl_copy_should_stop(sl_copy_shared *sh)
 {
 	pthread_mutex_lock(sh->mutex);
+	if (!sh->stop && sh->opts->interrupted && sh->opts->interrupted(sh->opts->interrupt_ud))
+		sh->stop = sh->interrupted = true;
 	bool s = sh->stop;
 	pthread_mutex_unlock(sh->mutex);
 	return s;
+}
+
+/* SL_EINTERRUPTED when the run was asked to stop (between phases and after the data phase). */
+static int check_interrupt(run *r)
+{
+	if (!sl_copy_should_stop(&r->sh) || !r->sh.interrupted)
+		return 0;
+	return sl_error_set(
+		SL_EINTERRUPTED,
+		"interrupted: resume with --resume (the copy stopped after its last committed batch)");
 }
 
 bool sl_copy_add_rejects(sl_copy_shared *sh, int64_t n)
@@ -255,6 +267,8 @@ static int run_workers(run *r)
 	free(queue);
 	if (r->err_code)
 		return sl_error_set(r->err_code, "%s", r->err_msg ? r->err_msg : "copy failed");
+	if (r->sh.interrupted)
+		return check_interrupt(r);
 	if (r->sh.halted)
 		return sl_error_set(SL_ECHECK,
 				    "copy halted: %" PRId64 " rows rejected, more than --max-rejects %" PRId64
@@ -309,7 +323,7 @@ static int make_parts(run *r, const sl_copy_tplan *t)
 	uint64_t span = (uint64_t)hi - (uint64_t)lo;
 	uint64_t step = span / (uint64_t)n + 1;
 	for (int i = 0; !rc && i < n; i++) {
-		sl_copy_part p = { .table = (char *)t->src->name, .part = i, .nparts = n };
+		sl_copy_part p = { .table = (char *)t->ref, .part = i, .nparts = n };
 		p.has_lo = i > 0;
 		p.lo = (int64_t)((uint64_t)lo + step * (uint64_t)i);
 		p.has_hi = i < n - 1;
@@ -386,6 +400,8 @@ static int run_ddl_phase(run *r, const sl_ddl *d, sl_ddl_phase ph, int from, con
 	int rc = tx ? sl_conn_begin(r->dst) : 0;
 	for (size_t i = (size_t)from; !rc && i < n; i++) {
 		const sl_ddl_stmt *st = sl_ddl_statement(d, ph, i);
+		if ((rc = check_interrupt(r)) != 0)
+			break;
 		if (on_failed_table(r, st)) {
 			rc = tx ? 0 : set_phase(r, sl_ddl_phase_name(ph), (int)i + 1);
 			continue; /* its table was not created: --resume runs it */
@@ -575,6 +591,8 @@ static int run_index_phase(run *r)
 	if (r->err_code)
 		rc = sl_error_set(r->err_code, "%s", r->err_msg ? r->err_msg : "index phase failed");
 	if (!rc)
+		rc = check_interrupt(r); /* statements were left: the phase runs again on --resume */
+	if (!rc)
 		rc = set_phase(r, "constraints", 0);
 	return rc;
 }
@@ -605,7 +623,7 @@ static const char *col_target(const sl_cast_table *ct, const char *src_col)
 /* Counts the rows of table t violating foreign key fk, on the target. */
 static int count_fk_violations(run *r, const sl_copy_tplan *t, const sl_fkey *fk, int64_t *out)
 {
-	const sl_cast_table *pt = sl_cast_plan_find_table(r->plan->casts, NULL, fk->ref_table);
+	const sl_cast_table *pt = sl_cast_plan_find_ref(r->plan->casts, t->src, fk);
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
 	*out = -1;
@@ -771,6 +789,31 @@ static void list_untranslated(run *r)
 	}
 }
 
+/*
+ * Tables in PostgreSQL schemas the copy does not read are never skipped in
+ * silence: a notice says how many and where, and a selection that holds no
+ * table at all while other schemas do is a usage error.
+ */
+static int left_behind(run *r)
+{
+	const sl_schema *s = r->plan->schema;
+	int64_t n = sl_schema_others_count(s);
+	sl_buf b = SL_BUF_INIT;
+	int rc = 0;
+	r->res->left_behind = n;
+	if (n == 0)
+		return 0;
+	rc = sl_copy_left_behind(&b, s);
+	if (!rc && r->plan->ntables == 0)
+		rc = sl_error_set(SL_EINVALID, "nothing to copy: the schema%s read hold%s no table; %.*s",
+				  s->nschemas == 1 ? "" : "s", s->nschemas == 1 ? "s" : "",
+				  (int)(b.len ? b.len - 1 : 0), sl_buf_cstr(&b));
+	else if (!rc)
+		notice(r, "%.*s", (int)(b.len ? b.len - 1 : 0), sl_buf_cstr(&b));
+	sl_buf_free(&b);
+	return rc;
+}
+
 /* ---- start: refuse, restart or resume ---- */
 
 static int drop_plan_objects(run *r)
@@ -834,23 +877,100 @@ static int drop_plan_objects(run *r)
 	return rc;
 }
 
-/* Refuses to create tables over existing ones (unless --data-only). */
-static int check_target_empty(run *r)
+/* What the target holds before a run starts: read before anything is written to it. */
+typedef struct target_state {
+	sl_schema *model;    /* the target's tables, sluice's own included */
+	char *run_id;        /* the recorded run, NULL when there is none */
+	char *phase;         /* its next phase */
+	bool run_data_only;  /* it loaded into tables it did not create */
+	sl_copy_part *parts; /* its parts: the tables it copied */
+	size_t nparts;
+} target_state;
+
+static int read_target(run *r, target_state *ts)
 {
-	sl_schema *ts = NULL;
 	sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
 	io.exact_counts = false;
-	int rc = sl_conn_introspect(&ts, r->dst, &io);
-	for (size_t i = 0; !rc && i < r->plan->ntables; i++) {
+	io.include_sluice = true;
+	int rc = sl_conn_introspect(&ts->model, r->dst, &io);
+	if (rc || !sl_schema_find_table(ts->model, NULL, SL_COPY_STATE_TABLE))
+		return rc;
+	rc = sl_copy_state_run(r->dst, &ts->run_id, &ts->phase, &ts->run_data_only);
+	if (rc == SL_ENOTFOUND)
+		return 0;
+	if (!rc)
+		rc = sl_copy_state_parts(r->dst, &ts->parts, &ts->nparts);
+	return rc;
+}
+
+static void target_state_free(target_state *ts)
+{
+	sl_schema_free(ts->model);
+	free(ts->run_id);
+	free(ts->phase);
+	sl_copy_parts_free(ts->parts, ts->nparts);
+}
+
+/* True when the recorded run created the target table of source table src (so --restart may drop it). */
+static bool created_by_sluice(const target_state *ts, const char *src)
+{
+	for (size_t i = 0; ts->run_id && !ts->run_data_only && i < ts->nparts; i++)
+		if (strcmp(ts->parts[i].table, src) == 0)
+			return true;
+	return false;
+}
+
+/* Refuses to create tables over existing ones (unless --data-only). */
+static int check_target_empty(run *r, const target_state *ts)
+{
+	for (size_t i = 0; i < r->plan->ntables; i++) {
 		const char *name = r->plan->tables[i].cast->name;
-		if (sl_schema_find_table(ts, NULL, name))
-			rc = sl_error_set(SL_ECONFLICT,
-					  "the target already has a table \"%s\": copy into an empty "
-					  "database, load into "
-					  "the existing tables with --data-only, or drop them with --restart",
-					  name);
+		if (sl_schema_find_table(ts->model, NULL, name))
+			return sl_error_set(SL_EREFUSED,
+					    "the target already has a table \"%s\": copy into an empty "
+					    "database, load into the existing tables with --data-only, or "
+					    "drop them with --restart",
+					    name);
 	}
-	sl_schema_free(ts);
+	return 0;
+}
+
+/*
+ * --restart drops the plan's tables the target holds. Those a recorded run
+ * of sluice created go without a question; any other (the target had them
+ * before sluice came, or a --data-only run loaded into them) is dropped only
+ * with --force or when opts->confirm_drop says yes. Nothing is written
+ * before this decision.
+ */
+static int confirm_drops(run *r, const target_state *ts)
+{
+	const char **foreign = calloc(r->plan->ntables + 1, sizeof(*foreign));
+	sl_buf names = SL_BUF_INIT;
+	size_t n = 0;
+	int rc = foreign ? 0 : sl_error_nomem();
+	for (size_t i = 0; !rc && i < r->plan->ntables; i++) {
+		const sl_copy_tplan *t = &r->plan->tables[i];
+		if (sl_schema_find_table(ts->model, NULL, t->cast->name) && !created_by_sluice(ts, t->ref))
+			foreign[n++] = t->cast->name;
+	}
+	if (rc || n == 0 || r->o->force)
+		goto done;
+	if (r->o->confirm_drop && r->o->confirm_drop(r->o->confirm_ud, foreign, n))
+		goto done;
+	for (size_t i = 0; !rc && i < n && i < 10; i++)
+		rc = sl_buf_printf(&names, "%s\"%s\"", i ? ", " : "", foreign[i]);
+	if (!rc && n > 10)
+		rc = sl_buf_printf(&names, " and %zu more", n - 10);
+	if (!rc)
+		rc = sl_error_set(
+			SL_EREFUSED,
+			"--restart would drop %zu table%s that sluice did not create: %s; nothing was "
+			"dropped (%s)",
+			n, n == 1 ? "" : "s", sl_buf_cstr(&names),
+			r->o->confirm_drop ? "not confirmed" : "confirm on a terminal or add --force");
+done:
+	free(foreign);
+	sl_buf_free(&names);
 	return rc;
 }
 
@@ -869,24 +989,21 @@ static char *new_run_id(void)
 
 static int start(run *r, int *phase, int *stmt)
 {
-	char *old_id = NULL, *old_phase = NULL;
-	int rc = sl_copy_state_create(r->dst);
+	target_state ts = { 0 };
+	int rc = read_target(r, &ts);
 	if (rc)
-		return rc;
-	rc = sl_copy_state_run(r->dst, &old_id, &old_phase);
-	if (rc && rc != SL_ENOTFOUND)
 		goto done;
-	if (rc == 0 && !r->o->restart) {
+	if (ts.run_id && !r->o->restart) {
 		if (!r->o->resume) {
-			bool fin = strcmp(old_phase, "finished") == 0;
-			if (strcmp(old_phase, "incomplete") == 0)
+			bool fin = strcmp(ts.phase, "finished") == 0;
+			if (strcmp(ts.phase, "incomplete") == 0)
 				rc = sl_error_set(
 					SL_ECONFLICT,
 					"the target holds an incomplete copy (run %s): tables the "
 					"target refused to create were left out; fix them (a cast rule "
 					"in sluice.yaml) and continue with --resume, or start again "
 					"with --restart",
-					old_id);
+					ts.run_id);
 			else
 				rc = sl_error_set(
 					SL_ECONFLICT,
@@ -895,7 +1012,7 @@ static int start(run *r, int *phase, int *stmt)
 					    : "the target holds an unfinished copy (run %s, phase %s): "
 					      "continue it with "
 					      "--resume, or start again with --restart",
-					old_id, old_phase);
+					ts.run_id, ts.phase);
 			goto done;
 		}
 		int64_t nfailed = 0;
@@ -905,7 +1022,7 @@ static int start(run *r, int *phase, int *stmt)
 				       &nfailed);
 		if (rc)
 			goto done;
-		*phase = strcmp(old_phase, "incomplete") == 0 ? 0 : phase_index(old_phase, stmt);
+		*phase = strcmp(ts.phase, "incomplete") == 0 ? 0 : phase_index(ts.phase, stmt);
 		if (nfailed > 0) {
 			/* tables the target refused: from the tables phase again, skipping what is done */
 			*phase = 0;
@@ -914,30 +1031,30 @@ static int start(run *r, int *phase, int *stmt)
 		if (*phase < 0) {
 			rc = sl_error_set(SL_ECONFLICT,
 					  "the copy state in the target names an unknown phase \"%s\"",
-					  old_phase);
+					  ts.phase);
 			goto done;
 		}
-		r->run_id = old_id;
-		old_id = NULL;
-		notice(r, "resuming copy %s at phase %s", r->run_id, old_phase);
+		r->run_id = ts.run_id;
+		ts.run_id = NULL;
+		notice(r, "resuming copy %s at phase %s", r->run_id, ts.phase);
 		goto done;
 	}
-	if (rc == 0 && r->o->restart) {
-		notice(r, "--restart: forgetting copy %s (phase %s) and dropping its tables", old_id,
-		       old_phase);
+	/* every refusal comes before the first write */
+	if (!r->o->data_only)
+		rc = r->o->restart ? confirm_drops(r, &ts) : check_target_empty(r, &ts);
+	if (!rc)
+		rc = sl_copy_state_create(r->dst);
+	if (!rc && ts.run_id) {
+		notice(r, "--restart: forgetting copy %s (phase %s) and dropping its tables", ts.run_id,
+		       ts.phase);
 		rc = sl_copy_state_clear(r->dst);
 		if (!rc)
 			rc = sl_conn_exec(r->dst, "DELETE FROM " SL_COPY_REJECTS_TABLE);
-		if (!rc && !r->o->data_only)
-			rc = drop_plan_objects(r);
-		if (rc)
-			goto done;
-	} else if (!r->o->data_only) {
-		rc = r->o->restart ? drop_plan_objects(r) : check_target_empty(r);
-		if (rc)
-			goto done;
 	}
-	rc = 0;
+	if (!rc && r->o->restart && !r->o->data_only)
+		rc = drop_plan_objects(r);
+	if (rc)
+		goto done;
 	r->run_id = new_run_id();
 	if (!r->run_id) {
 		rc = sl_error_nomem();
@@ -945,7 +1062,7 @@ static int start(run *r, int *phase, int *stmt)
 	}
 	*phase = r->o->data_only ? 1 : 0;
 	*stmt = 0;
-	rc = sl_copy_state_new_run(r->dst, r->run_id, phases[*phase]);
+	rc = sl_copy_state_new_run(r->dst, r->run_id, phases[*phase], r->o->data_only);
 	if (!rc && r->o->data_only) {
 		rc = sl_conn_begin(r->dst);
 		if (!rc)
@@ -953,8 +1070,7 @@ static int start(run *r, int *phase, int *stmt)
 		rc = rc ? (sl_conn_rollback(r->dst), rc) : sl_conn_commit(r->dst);
 	}
 done:
-	free(old_id);
-	free(old_phase);
+	target_state_free(&ts);
 	return rc;
 }
 
@@ -1136,7 +1252,7 @@ static int phase_data(run *r)
 			       "\"%s\" has no usable key (no primary key or unique NOT NULL key): it is "
 			       "loaded whole in "
 			       "one transaction, and reloaded from the start after an interruption",
-			       t->src->name);
+			       t->ref);
 	}
 	rc = run_workers(r);
 	if (!rc)
@@ -1149,6 +1265,8 @@ static int walk_phases(run *r, int phase, int stmt)
 	int rc = 0;
 	for (int ph = phase; !rc && ph < (int)NPHASES - 1; ph++) {
 		int from = ph == phase ? stmt : 0;
+		if ((rc = check_interrupt(r)) != 0)
+			break;
 		phase_event(r, phases[ph]);
 		switch (ph) {
 		case 0:
@@ -1259,12 +1377,12 @@ static int fill_result(run *r)
 	for (size_t i = 0; !rc && i < r->plan->ntables; i++) {
 		const sl_copy_tplan *t = &r->plan->tables[i];
 		sl_copy_table_result *tr = &res->tables[res->ntables++];
-		tr->table = strdup(t->src->name);
+		tr->table = strdup(t->ref);
 		tr->target = strdup(t->cast->name);
 		tr->keyless = t->keyless;
 		tr->done = true;
 		for (size_t j = 0; j < np; j++) {
-			if (strcmp(parts[j].table, t->src->name) != 0)
+			if (strcmp(parts[j].table, t->ref) != 0)
 				continue;
 			tr->nparts++;
 			tr->read += parts[j].read;
@@ -1362,6 +1480,7 @@ int sl_copy_result_json(sl_buf *out, const sl_copy_result *r)
 	json_object_set_new(o, "changed", json_integer(r->changed));
 	json_object_set_new(o, "not_translated", json_integer((json_int_t)r->not_translated));
 	json_object_set_new(o, "failed", json_integer((json_int_t)r->failed));
+	json_object_set_new(o, "left_behind", json_integer(r->left_behind));
 	json_object_set_new(o, "seconds", json_real(r->seconds));
 	json_object_set_new(o, "tables", tables);
 	json_object_set_new(o, "violations", viol);
@@ -1404,6 +1523,8 @@ int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts)
 	if (!rc)
 		rc = opts->connect(&r.dst, SL_COPY_TARGET, opts->connect_ud);
 	if (!rc)
+		rc = sl_conn_refuse_same_database(r.src, r.dst, "copy");
+	if (!rc)
 		rc = setup_target(r.dst, false);
 	if (!rc)
 		rc = sl_copy_plan_new(&r.plan, r.src, sl_conn_engine(r.dst), opts);
@@ -1413,6 +1534,9 @@ int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts)
 		if (!r.failed || !r.ferr)
 			rc = sl_error_nomem();
 	}
+	if (rc)
+		goto done;
+	rc = left_behind(&r);
 	if (rc)
 		goto done;
 	size_t nerr = sl_copy_plan_count(r.plan, SL_CAST_ERROR);
@@ -1439,7 +1563,7 @@ done:
 		int code = rc ? sl_error_last()->code : 0;
 		fill_result(&r);
 		char *rid = NULL, *ph = NULL;
-		if (!sl_copy_state_run(r.dst, &rid, &ph))
+		if (!sl_copy_state_run(r.dst, &rid, &ph, NULL))
 			r.res->finished = strcmp(ph, "finished") == 0;
 		free(rid);
 		free(ph);

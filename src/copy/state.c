@@ -4,7 +4,9 @@
  *   sluice_copy_state: one row per table part (tbl, part) with its key range,
  *     the last key committed (JSON [[type, text], ...]), the row counts and
  *     the values changed by lossy casts (JSON {"column": {"kind": n}}), plus
- *     the run row (tbl = '', part = -1) whose status is the next phase.
+ *     the run row (tbl = '', part = -1) whose status is the next phase and
+ *     whose nparts is 1 when the run loaded into tables it did not create
+ *     (--data-only), 0 when it created them.
  *   sluice_rejects: one row per refused value or row.
  *
  * Checkpoint and reject rows are written in the caller's transaction, the
@@ -78,38 +80,7 @@ int sl_copy_state_create(sl_conn *c)
 	return rc;
 }
 
-int sl_copy_state_run(sl_conn *c, char **run_id, char **phase)
-{
-	sl_cursor *cur = NULL;
-	sl_batch b = { 0 };
-	int rc = sl_conn_query(&cur, c, "SELECT run_id, status FROM " SL_COPY_STATE_TABLE " WHERE part = -1");
-	*run_id = *phase = NULL;
-	if (rc)
-		goto done;
-	rc = sl_batch_init(&b, 2, 4);
-	if (rc)
-		goto done;
-	int n = sl_cursor_fetch(cur, &b, 2);
-	if (n < 0) {
-		rc = n;
-		goto done;
-	}
-	if (n == 0) {
-		rc = SL_ENOTFOUND;
-		goto done;
-	}
-	sl_value *row = sl_batch_row(&b, 0);
-	*run_id = strndup(row[0].u.s.ptr, row[0].u.s.len);
-	*phase = strndup(row[1].u.s.ptr, row[1].u.s.len);
-	if (!*run_id || !*phase)
-		rc = sl_error_nomem();
-done:
-	sl_cursor_close(cur);
-	sl_batch_free(&b);
-	return rc;
-}
-
-int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase)
+int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase, bool data_only)
 {
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
@@ -119,7 +90,7 @@ int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase)
 	if (!rc)
 		rc = q_text(c, &b, run_id);
 	if (!rc)
-		rc = sl_buf_puts(&b, ", 0, ");
+		rc = sl_buf_printf(&b, ", %d, ", data_only ? 1 : 0);
 	if (!rc)
 		rc = q_text(c, &b, phase);
 	if (!rc)
@@ -239,6 +210,42 @@ static int64_t val_i64(const sl_value *v)
 		return strtoll(tmp, NULL, 10);
 	}
 	return 0;
+}
+
+int sl_copy_state_run(sl_conn *c, char **run_id, char **phase, bool *data_only)
+{
+	sl_cursor *cur = NULL;
+	sl_batch b = { 0 };
+	int rc = sl_conn_query(&cur, c,
+			       "SELECT run_id, status, nparts FROM " SL_COPY_STATE_TABLE " WHERE part = -1");
+	*run_id = *phase = NULL;
+	if (data_only)
+		*data_only = false;
+	if (rc)
+		goto done;
+	rc = sl_batch_init(&b, 3, 4);
+	if (rc)
+		goto done;
+	int n = sl_cursor_fetch(cur, &b, 2);
+	if (n < 0) {
+		rc = n;
+		goto done;
+	}
+	if (n == 0) {
+		rc = SL_ENOTFOUND;
+		goto done;
+	}
+	sl_value *row = sl_batch_row(&b, 0);
+	*run_id = strndup(row[0].u.s.ptr, row[0].u.s.len);
+	*phase = strndup(row[1].u.s.ptr, row[1].u.s.len);
+	if (data_only)
+		*data_only = val_i64(&row[2]) == 1;
+	if (!*run_id || !*phase)
+		rc = sl_error_nomem();
+done:
+	sl_cursor_close(cur);
+	sl_batch_free(&b);
+	return rc;
 }
 
 void sl_copy_parts_free(sl_copy_part *p, size_t n)

@@ -159,6 +159,8 @@ const char *sl_error_name(int code)
 		return "check failed";
 	case SL_EINTERRUPTED:
 		return "interrupted";
+	case SL_EREFUSED:
+		return "refused";
 	default:
 		return "error";
 	}

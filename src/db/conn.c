@@ -318,6 +318,17 @@ int sl_conn_quote_ident(const sl_conn *c, sl_buf *out, const char *ident)
 	return c->drv->quote_ident(c, out, ident);
 }
 
+int sl_conn_quote_table(const sl_conn *c, sl_buf *out, const sl_table *t)
+{
+	int rc = 0;
+	if (t->schema && sl_conn_has(c, SL_CAP_SCHEMAS)) {
+		rc = sl_conn_quote_ident(c, out, t->schema);
+		if (!rc)
+			rc = sl_buf_putc(out, '.');
+	}
+	return rc ? rc : sl_conn_quote_ident(c, out, t->name);
+}
+
 int sl_conn_quote_literal(const sl_conn *c, sl_buf *out, const sl_value *v)
 {
 	return c->drv->quote_literal(c, out, v);

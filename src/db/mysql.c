@@ -229,6 +229,17 @@ static int set_options(MYSQL *m, const sl_url *url)
 			goto done;
 		}
 	}
+	const char *proto = sl_url_param_get(url, "protocol");
+	if (proto) {
+		unsigned int pv = !strcasecmp(proto, "tcp")      ? MYSQL_PROTOCOL_TCP
+				  : !strcasecmp(proto, "socket") ? MYSQL_PROTOCOL_SOCKET
+								 : MYSQL_PROTOCOL_DEFAULT;
+		if (pv == MYSQL_PROTOCOL_DEFAULT) {
+			rc = sl_error_set(SL_EINVALID, "protocol \"%s\" is not tcp or socket", proto);
+			goto done;
+		}
+		mysql_options(m, MYSQL_OPT_PROTOCOL, &pv);
+	}
 	const char *ca = sl_url_param_get(url, "ssl-ca");
 	const char *cert = sl_url_param_get(url, "ssl-cert");
 	const char *key = sl_url_param_get(url, "ssl-key");
@@ -987,6 +998,34 @@ static int my_quote_literal(const sl_conn *c, sl_buf *out, const sl_value *v)
 	}
 }
 
+/*
+ * The server: host name, port and data directory (two servers on one host
+ * differ in port and directory), plus server_uuid where the server has one
+ * (MySQL; MariaDB has none); the database is DATABASE().
+ */
+static int my_identity(sl_conn *c, sl_db_identity *out)
+{
+	sl_cursor *cur = NULL;
+	sl_batch b = { 0 };
+	int rc = sl_identity_text(c, "SELECT CONCAT(@@hostname, ':', @@port, ':', @@datadir)", out->server,
+				  sizeof(out->server));
+	if (!rc)
+		rc = sl_identity_text(c, "SELECT DATABASE()", out->database, sizeof(out->database));
+	if (!rc)
+		rc = sl_conn_query(&cur, c, "SHOW GLOBAL VARIABLES LIKE 'server_uuid'");
+	if (!rc)
+		rc = sl_batch_init(&b, sl_cursor_ncols(cur), 1);
+	if (!rc && sl_cursor_ncols(cur) == 2 && (rc = sl_cursor_fetch(cur, &b, 1)) > 0) {
+		const sl_value *v = &sl_batch_row(&b, 0)[1];
+		if (v->type == SL_V_TEXT)
+			snprintf(out->server_id, sizeof(out->server_id), "%.*s", (int)v->u.s.len, v->u.s.ptr);
+	}
+	rc = rc > 0 ? 0 : rc;
+	sl_cursor_close(cur);
+	sl_batch_free(&b);
+	return rc;
+}
+
 const sl_driver sl_driver_mysql = {
 	.version = SL_DRIVER_VERSION,
 	.name = "mysql",
@@ -1012,4 +1051,5 @@ const sl_driver sl_driver_mysql = {
 	.writer_flush = my_writer_flush,
 	.writer_free = my_writer_free,
 	.introspect = sl_introspect_mysql,
+	.identity = my_identity,
 };

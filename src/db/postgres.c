@@ -911,6 +911,35 @@ static int pg_quote_literal(const sl_conn *c, sl_buf *out, const sl_value *v)
 	return rc;
 }
 
+/*
+ * The cluster: its start time (readable by every role) and, where the role may
+ * call pg_control_system(), its system identifier; the database by oid and
+ * name. A streaming standby shares the primary's system identifier but not
+ * its start time, so a primary and its replica are two databases.
+ */
+static int pg_identity(sl_conn *c, sl_db_identity *out)
+{
+	char may[8] = "";
+	int rc = sl_identity_text(c,
+				  "SELECT extract(epoch FROM pg_postmaster_start_time())::text || '@' || "
+				  "current_setting('port')",
+				  out->server, sizeof(out->server));
+	if (!rc)
+		rc = sl_identity_text(c,
+				      "SELECT d.oid::text || ':' || d.datname FROM pg_database d "
+				      "WHERE d.datname = current_database()",
+				      out->database, sizeof(out->database));
+	if (!rc)
+		rc = sl_identity_text(c,
+				      "SELECT has_function_privilege('pg_catalog.pg_control_system()', "
+				      "'EXECUTE')::text",
+				      may, sizeof(may));
+	if (!rc && strcmp(may, "true") == 0)
+		rc = sl_identity_text(c, "SELECT system_identifier::text FROM pg_catalog.pg_control_system()",
+				      out->server_id, sizeof(out->server_id));
+	return rc;
+}
+
 const sl_driver sl_driver_postgres = {
 	.version = SL_DRIVER_VERSION,
 	.name = "postgres",
@@ -936,4 +965,5 @@ const sl_driver sl_driver_postgres = {
 	.writer_flush = sl_pg_writer_flush,
 	.writer_free = sl_pg_writer_free,
 	.introspect = sl_introspect_postgres,
+	.identity = pg_identity,
 };

@@ -13,12 +13,15 @@
 #include "schema/introspect.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define SQ_BUSY_MS 5000
 /* The savepoint that stands in for a transaction while lock() holds the real one. */
@@ -361,9 +364,17 @@ static int sq_open(sl_conn **out, const sl_url *url)
 	 * NOMUTEX: a sluice connection is used by one thread at a time (conn.h),
 	 * so SQLite's per-call locking is pure cost (13% of a copy's CPU).
 	 */
+	struct stat st;
+	if (url->file && !url->create && stat(url->file, &st) != 0 && errno == ENOENT) {
+		rc = sl_error_set(SL_ENOTFOUND,
+				  "no such SQLite file \"%s\" (only a target is created: by copy, up and "
+				  "baseline, or with ?mode=rwc)",
+				  url->file);
+		goto done;
+	}
 	int src = sqlite3_open_v2(path, &c->db,
-				  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI |
-					  SQLITE_OPEN_NOMUTEX,
+				  SQLITE_OPEN_READWRITE | (url->create ? SQLITE_OPEN_CREATE : 0) |
+					  SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
 				  NULL);
 	if (src == SQLITE_OK) {
 		sqlite3_extended_result_codes(c->db, 1);
@@ -374,7 +385,8 @@ static int sq_open(sl_conn **out, const sl_url *url)
 	}
 	if (src != SQLITE_OK) {
 		const char *msg = c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(src);
-		rc = sl_error_set_db(SL_ECONNECT, NULL, src, "open sqlite database \"%s\": %s", path, msg);
+		rc = sl_error_set_db(SL_ECONNECT, NULL, src, "open sqlite database \"%s\": %s",
+				     url->file ? url->file : path, msg);
 		goto done;
 	}
 	c->base.caps = SL_CAP_TRANSACTIONAL_DDL | SL_CAP_SAVEPOINTS | SL_CAP_PARTIAL_INDEX |
@@ -382,7 +394,7 @@ static int sq_open(sl_conn **out, const sl_url *url)
 	if (sqlite3_libversion_number() >= 3035000)
 		c->base.caps |= SL_CAP_RETURNING;
 	snprintf(c->base.server_version, sizeof(c->base.server_version), "%s", sqlite3_libversion());
-	c->base.database = strdup(path);
+	c->base.database = strdup(url->file ? url->file : path);
 	if (!c->base.database) {
 		rc = sl_error_nomem();
 		goto done;
@@ -1073,6 +1085,23 @@ int sl_sqlite_statement_reads(sl_conn *base, const char *sql, sl_sqlite_read_fn 
 	return rc;
 }
 
+/* The file's device and inode: one file whatever path, symlink or hard link names it. */
+static int sq_identity(sl_conn *base, sl_db_identity *out)
+{
+	sq_conn *c = (sq_conn *)base;
+	const char *file = sqlite3_db_filename(c->db, "main");
+	struct stat st;
+	if (!file || !*file) {
+		/* in memory or a temporary file: nobody else can reach it */
+		snprintf(out->database, sizeof(out->database), "memory:%p", (void *)c);
+		return 0;
+	}
+	if (stat(file, &st) != 0)
+		return sl_error_set(SL_EIO, "stat \"%s\": %s", file, strerror(errno));
+	snprintf(out->database, sizeof(out->database), "%ju:%ju", (uintmax_t)st.st_dev, (uintmax_t)st.st_ino);
+	return 0;
+}
+
 const sl_driver sl_driver_sqlite = {
 	.version = SL_DRIVER_VERSION,
 	.name = "sqlite",
@@ -1098,4 +1127,5 @@ const sl_driver sl_driver_sqlite = {
 	.writer_flush = sq_writer_flush,
 	.writer_free = sq_writer_free,
 	.introspect = sl_introspect_sqlite,
+	.identity = sq_identity,
 };

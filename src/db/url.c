@@ -11,6 +11,7 @@
 #include "sluice/error.h"
 
 #include <ctype.h>
+#include <strings.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ void sl_url_free(sl_url *u)
 	free(u->redacted);
 	free(u->conninfo);
 	free(u->path);
+	free(u->file);
 	free(u->user);
 	if (u->password) {
 		memset(u->password, 0, strlen(u->password));
@@ -84,8 +86,7 @@ static char *pct_decode(const char *s, size_t n, const char *part)
 			int l = i + 2 < n ? hexv((unsigned char)s[i + 2]) : -1;
 			if (h < 0 || l < 0 || (h == 0 && l == 0)) {
 				free(d);
-				sl_error_set(SL_EINVALID, "invalid percent-encoding in the %s of the URL",
-					     part);
+				sl_error_set(SL_EINVALID, "invalid percent-encoding in the %s", part);
 				return NULL;
 			}
 			d[j++] = (char)(h * 16 + l);
@@ -130,7 +131,7 @@ static int parse_query(sl_url *u, const char *q)
 			continue;
 		}
 		if (!eq || eq == q)
-			return sl_error_set(SL_EINVALID, "option \"%.*s\" in the URL is not KEY=VALUE",
+			return sl_error_set(SL_EINVALID, "option \"%.*s\" is not KEY=VALUE",
 					    (int)(n > 40 ? 40 : n), q);
 		int rc = add_param(u, q, (size_t)(eq - q), eq + 1, n - (size_t)(eq - q) - 1);
 		if (rc)
@@ -155,8 +156,8 @@ static int parse_port(sl_url *u, const char *s, size_t n)
 	u->port = port;
 	return 0;
 bad:
-	return sl_error_set(SL_EINVALID, "invalid port \"%.*s\" in the URL (expected 1-65535)",
-			    (int)(n > 20 ? 20 : n), s);
+	return sl_error_set(SL_EINVALID, "invalid port \"%.*s\" (expected 1-65535)", (int)(n > 20 ? 20 : n),
+			    s);
 }
 
 /* mysql://[user[:password]@][host][:port][/database][?k=v&...] */
@@ -173,8 +174,7 @@ static int parse_mysql(sl_url *u, const char *rest)
 	if (slash) {
 		*slash++ = '\0';
 		if (strchr(slash, '/')) {
-			rc = sl_error_set(SL_EINVALID,
-					  "invalid database name \"%s\" in the URL: it holds a '/'", slash);
+			rc = sl_error_set(SL_EINVALID, "invalid database name \"%s\": it holds a '/'", slash);
 			goto done;
 		}
 		if (*slash && !(u->database = pct_decode(slash, strlen(slash), "database name"))) {
@@ -204,14 +204,14 @@ static int parse_mysql(sl_url *u, const char *rest)
 	if (hostport[0] == '[') {
 		char *close = strchr(hostport, ']');
 		if (!close) {
-			rc = sl_error_set(SL_EINVALID, "invalid host in the URL: '[' without ']'");
+			rc = sl_error_set(SL_EINVALID, "invalid host: '[' without ']'");
 			goto done;
 		}
 		*close = '\0';
 		if (close[1] == ':')
 			portp = close + 2;
 		else if (close[1]) {
-			rc = sl_error_set(SL_EINVALID, "invalid host in the URL: text after ']'");
+			rc = sl_error_set(SL_EINVALID, "invalid host: text after ']'");
 			goto done;
 		}
 		hostport++;
@@ -233,6 +233,54 @@ static int parse_mysql(sl_url *u, const char *rest)
 done:
 	free(copy);
 	return rc;
+}
+
+/*
+ * The options src/db/mysql.c reads, and the values it accepts, checked here so
+ * a typo is a usage error naming the option before anything connects.
+ */
+static int mysql_check_options(const sl_url *u)
+{
+	static const char *const known[] = { "socket",   "group",    "option-file", "connect-timeout",
+					     "ssl-mode", "ssl",      "ssl-ca",      "ssl-cert",
+					     "ssl-key",  "protocol", "sql-mode" };
+	static const char *const sslmodes[] = {
+		"disabled", "preferred", "required", "verify_ca", "verify_identity", "true", "false", "1", "0"
+	};
+	for (size_t i = 0; i < u->nparams; i++) {
+		const char *k = u->params[i].key, *v = u->params[i].value;
+		bool ok = false;
+		for (size_t j = 0; j < sizeof(known) / sizeof(known[0]); j++)
+			ok = ok || !strcmp(k, known[j]);
+		if (!ok)
+			return sl_error_set(
+				SL_EINVALID,
+				"unknown option \"%.40s\" (MySQL URLs take socket, group, option-file, "
+				"connect-timeout, protocol, ssl-mode, ssl-ca, ssl-cert, ssl-key, sql-mode)",
+				k);
+		if (!strcmp(k, "connect-timeout")) {
+			char *end = NULL;
+			long t = strtol(v, &end, 10);
+			if (end == v || *end || t < 1 || t > 86400)
+				return sl_error_set(SL_EINVALID,
+						    "invalid connect-timeout \"%.20s\" (expected seconds)",
+						    v);
+		} else if (!strcmp(k, "protocol") && strcasecmp(v, "tcp") && strcasecmp(v, "socket")) {
+			return sl_error_set(SL_EINVALID,
+					    "invalid protocol \"%.20s\" (expected tcp or socket)", v);
+		} else if (!strcmp(k, "ssl-mode") || !strcmp(k, "ssl")) {
+			ok = false;
+			for (size_t j = 0; j < sizeof(sslmodes) / sizeof(sslmodes[0]); j++)
+				ok = ok || !strcasecmp(v, sslmodes[j]);
+			if (!ok)
+				return sl_error_set(
+					SL_EINVALID,
+					"invalid %s \"%.20s\" (expected disabled, preferred, required, "
+					"verify_ca or verify_identity)",
+					k, v);
+		}
+	}
+	return 0;
 }
 
 static int mysql_redact(sl_url *u, const char *scheme)
@@ -291,8 +339,11 @@ static char *pg_raw_password(const char *conninfo)
 	while (*p == ' ')
 		p++;
 	if (*p == '\'') {
+		/* an unterminated quote (a URL that does not parse) hides the rest */
 		const char *e = strchr(p + 1, '\'');
-		return e && e > p + 1 ? strndup(p + 1, (size_t)(e - p - 1)) : NULL;
+		if (!e)
+			return p[1] ? strdup(p + 1) : NULL;
+		return e > p + 1 ? strndup(p + 1, (size_t)(e - p - 1)) : NULL;
 	}
 	size_t n = strcspn(p, " \t");
 	return n ? strndup(p, n) : NULL;
@@ -315,6 +366,50 @@ static char *scrub(const char *msg, const char *secret)
 		p = hit + sn;
 	}
 	return sl_buf_detach(&b);
+}
+
+/*
+ * What libpq only checks when it connects, checked here so a malformed URL is
+ * a usage error before anything connects: every port of a (comma-separated)
+ * port list, connect_timeout, and sslmode.
+ */
+static int pg_check_options(const PQconninfoOption *opts)
+{
+	static const char *const sslmodes[] = { "disable", "allow",     "prefer",
+						"require", "verify-ca", "verify-full" };
+	for (const PQconninfoOption *o = opts; o->keyword; o++) {
+		if (!o->val)
+			continue;
+		if (!strcmp(o->keyword, "port")) {
+			for (const char *p = o->val;;) {
+				size_t n = strcspn(p, ",");
+				sl_url scratch = { 0 };
+				if (n && parse_port(&scratch, p, n))
+					return SL_EINVALID;
+				if (!p[n])
+					break;
+				p += n + 1;
+			}
+		} else if (!strcmp(o->keyword, "connect_timeout") && *o->val) {
+			char *end = NULL;
+			long v = strtol(o->val, &end, 10);
+			if (end == o->val || *end || v < 0 || v > 86400)
+				return sl_error_set(SL_EINVALID,
+						    "invalid connect_timeout \"%.20s\" (expected seconds)",
+						    o->val);
+		} else if (!strcmp(o->keyword, "sslmode") && *o->val) {
+			bool known = false;
+			for (size_t i = 0; i < sizeof(sslmodes) / sizeof(sslmodes[0]); i++)
+				known = known || !strcmp(o->val, sslmodes[i]);
+			if (!known)
+				return sl_error_set(
+					SL_EINVALID,
+					"invalid sslmode \"%.20s\" (expected disable, allow, prefer, "
+					"require, verify-ca or verify-full)",
+					o->val);
+		}
+	}
+	return 0;
 }
 
 /* Validates with libpq and builds "postgres://user@host:port/db" without the password. */
@@ -340,6 +435,10 @@ static int parse_postgres(sl_url *u, const char *conninfo)
 			rc = sl_error_nomem();
 		}
 		return rc;
+	}
+	if (pg_check_options(opts)) {
+		PQconninfoFree(opts);
+		return SL_EINVALID;
 	}
 	if (!(u->conninfo = strdup(conninfo))) {
 		PQconninfoFree(opts);
@@ -453,6 +552,147 @@ static bool has_prefix(const char *s, const char *p)
 	return strncmp(s, p, strlen(p)) == 0;
 }
 
+/* SQLite URI parameters (https://sqlite.org/uri.html) and the values sluice lets through. */
+static int sqlite_param(sl_url *u, const char *k, const char *v)
+{
+	static const char *const known[][5] = {
+		{ "mode", "ro", "rw", "rwc", "memory" },
+		{ "cache", "shared", "private" },
+		{ "immutable", "0", "1" },
+		{ "nolock", "0", "1" },
+		{ "psow", "0", "1" },
+		{ "vfs" },
+		{ "modeof" },
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (strcmp(k, known[i][0]) != 0)
+			continue;
+		if (!known[i][1])
+			return 0;
+		for (size_t j = 1; j < 5 && known[i][j]; j++)
+			if (strcmp(v, known[i][j]) == 0) {
+				if (!strcmp(k, "mode") && (!strcmp(v, "rwc") || !strcmp(v, "memory")))
+					u->create = true;
+				return 0;
+			}
+		return sl_error_set(SL_EINVALID, "invalid value \"%.40s\" for option \"%s\"", v, k);
+	}
+	return sl_error_set(
+		SL_EINVALID,
+		"unknown option \"%.40s\" (SQLite takes mode, cache, immutable, nolock, psow, vfs, "
+		"modeof)",
+		k);
+}
+
+/* Checks the parameters after '?' of a SQLite URL (query is NUL-terminated). */
+static int sqlite_params(sl_url *u, const char *query)
+{
+	int rc = query ? parse_query(u, query) : 0;
+	for (size_t i = 0; !rc && i < u->nparams; i++)
+		rc = sqlite_param(u, u->params[i].key, u->params[i].value);
+	return rc;
+}
+
+/* Appends s to b with the characters a SQLite URI path may not hold percent-encoded. */
+static int uri_escape(sl_buf *b, const char *s, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = (s[i] == '%' || s[i] == '?' || s[i] == '#')
+			     ? sl_buf_printf(b, "%%%02X", (unsigned char)s[i])
+			     : sl_buf_putc(b, s[i]);
+	return rc;
+}
+
+/*
+ * sqlite:PATH, sqlite://PATH, sqlite::memory:, sqlite:PATH?mode=rwc&...,
+ * sqlite:file:PATH?... (a SQLite URI, passed as it is). u->path is what
+ * sqlite3_open_v2 gets; u->file the file that must exist unless u->create
+ * (NULL for in-memory databases).
+ */
+static int parse_sqlite(sl_url *u, const char *p)
+{
+	int rc = 0;
+	if (has_prefix(p, "//"))
+		p += 2;
+	if (!*p)
+		return sl_error_set(SL_EINVALID, "missing file path (use sqlite:PATH or sqlite::memory:)");
+	if (!(u->redacted = strdup(u->raw)))
+		return sl_error_nomem();
+	const char *q = has_prefix(p, "file:") ? strchr(p, '?') : strrchr(p, '?');
+	size_t plen = q ? (size_t)(q - p) : strlen(p);
+	if (q && (rc = sqlite_params(u, q + 1)) != 0)
+		return rc;
+	if (plen == 0)
+		return sl_error_set(SL_EINVALID, "missing file path (use sqlite:PATH or sqlite::memory:)");
+	if (has_prefix(p, "file:")) {
+		const char *f = p + 5;
+		size_t fn = plen - 5;
+		if (has_prefix(f, "//")) { /* file://[localhost]/path */
+			const char *slash = memchr(f + 2, '/', fn - 2);
+			fn -= slash ? (size_t)(slash - f) : fn;
+			f = slash ? slash : f + fn;
+		}
+		u->path = strdup(p);
+		if (fn && !(fn == 8 && !strncmp(f, ":memory:", 8)) && !sl_url_param_get(u, "vfs") &&
+		    !(u->file = pct_decode(f, fn, "file path")))
+			return SL_EINVALID;
+	} else if (u->nparams) {
+		sl_buf b = SL_BUF_INIT;
+		rc = sl_buf_puts(&b, "file:");
+		if (!rc)
+			rc = uri_escape(&b, p, plen);
+		if (!rc)
+			rc = sl_buf_puts(&b, q);
+		u->path = rc ? NULL : sl_buf_detach(&b);
+		sl_buf_free(&b);
+		if (!(plen == 8 && !strncmp(p, ":memory:", 8)))
+			u->file = strndup(p, plen);
+	} else {
+		u->path = strdup(p);
+		if (strcmp(p, ":memory:") != 0)
+			u->file = strdup(p);
+	}
+	if (!u->path || (sl_url_param_get(u, "mode") && !strcmp(sl_url_param_get(u, "mode"), "memory")))
+		u->file = (free(u->file), NULL);
+	return u->path ? 0 : sl_error_nomem();
+}
+
+/*
+ * s as it may be shown: the password of a URL's userinfo or of a password=
+ * keyword replaced by "***". Used for URLs that do not parse, so it trusts
+ * nothing but those two shapes. Returns a malloc'd string or NULL.
+ */
+static char *mask_raw(const char *s)
+{
+	char *secret = NULL;
+	const char *p = strstr(s, "://");
+	if (p) {
+		p += 3;
+		size_t n = strcspn(p, "/?#");
+		const char *at = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (p[i] == '@')
+				at = p + i;
+		const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+		if (colon && at > colon + 1)
+			secret = strndup(colon + 1, (size_t)(at - colon - 1));
+	} else {
+		secret = pg_raw_password(s);
+	}
+	char *m = scrub(s, secret);
+	free(secret);
+	return m;
+}
+
+/* Adds the URL, masked, to the message of a URL that does not parse: "URL <masked>: <what is wrong>". */
+static void name_the_url(const char *s)
+{
+	char *m = mask_raw(s);
+	sl_error_prefix("URL %.200s%s", m ? m : "(not shown)", m && strlen(m) > 200 ? "..." : "");
+	free(m);
+}
+
 int sl_url_parse(sl_url **out, const char *s)
 {
 	*out = NULL;
@@ -465,19 +705,8 @@ int sl_url_parse(sl_url **out, const char *s)
 	}
 	int rc = 0;
 	if (has_prefix(s, "sqlite:")) {
-		const char *p = s + 7;
-		if (has_prefix(p, "//"))
-			p += 2;
 		u->engine = SL_ENGINE_SQLITE;
-		if (!*p) {
-			rc = sl_error_set(SL_EINVALID, "missing file path in the URL \"sqlite:\" (use "
-						       "sqlite:PATH or sqlite::memory:)");
-			goto done;
-		}
-		u->path = strdup(p);
-		u->redacted = strdup(s);
-		if (!u->path || !u->redacted)
-			rc = sl_error_nomem();
+		rc = parse_sqlite(u, s + 7);
 	} else if (has_prefix(s, "postgres://") || has_prefix(s, "postgresql://")) {
 		u->engine = SL_ENGINE_POSTGRES;
 		rc = parse_postgres(u, s);
@@ -489,20 +718,23 @@ int sl_url_parse(sl_url **out, const char *s)
 		const char *scheme = s[1] == 'y' ? "mysql" : "mariadb";
 		rc = parse_mysql(u, strstr(s, "://") + 3);
 		if (!rc)
+			rc = mysql_check_options(u);
+		if (!rc)
 			rc = mysql_redact(u, scheme);
 	} else {
 		const char *colon = strchr(s, ':');
 		size_t n = colon ? (size_t)(colon - s) : strlen(s);
 		if (!colon)
-			rc = sl_error_set(SL_EINVALID, "missing scheme in the URL (expected sqlite:PATH, "
+			rc = sl_error_set(SL_EINVALID, "missing scheme (expected sqlite:PATH, "
 						       "postgres://, mysql:// or mariadb://)");
 		else
 			rc = sl_error_set(SL_EINVALID,
-					  "unknown scheme \"%.*s\" in the URL (expected sqlite:, "
+					  "unknown scheme \"%.*s\" (expected sqlite:, "
 					  "postgres://, mysql:// or mariadb://)",
 					  (int)(n > 20 ? 20 : n), s);
 	}
-done:
+	if (rc == SL_EINVALID)
+		name_the_url(s);
 	if (rc) {
 		sl_url_free(u);
 		return rc;

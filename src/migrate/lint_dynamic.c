@@ -87,7 +87,7 @@ static int create_scratch(dyn *d)
 		const char *dir = d->o->scratch_dir ? d->o->scratch_dir : getenv("TMPDIR");
 		snprintf(d->path, sizeof(d->path), "%s/%s.db", dir && *dir ? dir : "/tmp", d->name);
 		unlink(d->path);
-		snprintf(url, sizeof(url), "sqlite:%s", d->path);
+		snprintf(url, sizeof(url), "sqlite:%s?mode=rwc", d->path);
 		d->created = true;
 		if ((rc = sl_conn_open(&d->scratch, url)))
 			sl_error_prefix("lint: scratch database \"%s\"", d->path);

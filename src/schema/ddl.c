@@ -388,7 +388,7 @@ static int sqlite_inline(sl_buf *b, gen *g, const sl_cast_table *ct)
 	}
 	for (size_t i = 0; !rc && i < t->nfkeys; i++) {
 		const sl_fkey *fk = &t->fkeys[i];
-		const sl_cast_table *pt = sl_cast_plan_find_table(g->plan, fk->ref_schema, fk->ref_table);
+		const sl_cast_table *pt = sl_cast_plan_find_ref(g->plan, t, fk);
 		if (!pt) {
 			rc = add_item(g, SL_DDL_FOREIGN_KEYS, "foreign key", t->name, fk->name, NULL,
 				      "references \"%s\", which is not copied", fk->ref_table);
@@ -805,8 +805,7 @@ static int phase_fkeys(gen *g)
 		const sl_table *t = ct->src;
 		for (size_t k = 0; !rc && k < t->nfkeys; k++) {
 			const sl_fkey *fk = &t->fkeys[k];
-			const sl_cast_table *pt =
-				sl_cast_plan_find_table(g->plan, fk->ref_schema, fk->ref_table);
+			const sl_cast_table *pt = sl_cast_plan_find_ref(g->plan, t, fk);
 			if (!pt) {
 				rc = add_item(g, SL_DDL_FOREIGN_KEYS, "foreign key", t->name, fk->name, NULL,
 					      "references \"%s\", which is not copied", fk->ref_table);
@@ -863,6 +862,7 @@ static int64_t last_value(const gen *g, const sl_table *t, const char *col)
 	for (size_t i = 0; i < g->src->nsequences; i++) {
 		const sl_sequence *q = &g->src->sequences[i];
 		if (q->owned_by_table && strcmp(q->owned_by_table, t->name) == 0 &&
+		    (!q->schema || !t->schema || strcmp(q->schema, t->schema) == 0) &&
 		    (!q->owned_by_column || strcmp(q->owned_by_column, col) == 0))
 			return q->last_value;
 	}

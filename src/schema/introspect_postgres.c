@@ -1,5 +1,6 @@
 /*
- * introspect_postgres.c - reads one PostgreSQL schema into the portable model.
+ * introspect_postgres.c - reads PostgreSQL schemas into the portable model:
+ * the search path's first by default, or those sl_introspect_opts names.
  *
  * Uses only the public connection API (conn.h): plain SQL against pg_catalog.
  * One query per object kind, each streamed row by row; rows are attached to
@@ -19,9 +20,10 @@ typedef struct ix {
 	sl_conn *c;
 	sl_schema *s;
 	const sl_introspect_opts *opts;
-	int64_t nsp; /* namespace OID */
+	int64_t nsp; /* the namespace being read: OID and name */
 	const char *nspname;
-	int64_t *oids; /* parallel to s->tables */
+	struct nsp_list *nsps; /* every namespace to read */
+	int64_t *oids;         /* parallel to s->tables */
 	size_t noids, cap_oids;
 	/* the constraint being read (rows come one per column) */
 	int64_t con_rel;
@@ -592,28 +594,115 @@ static int on_enum(ix *x, const sl_value *r)
 
 /* ---- driver ---- */
 
+/* The schemas to read, in order: oids and names (names in the model's arena). */
+typedef struct nsp_list {
+	int64_t *oids;
+	const char **names;
+	size_t n, cap_oids, cap_names; /* n counts both arrays */
+} nsp_list;
+
 static int on_namespace(ix *x, const sl_value *r)
 {
-	x->nsp = num(&r[0]);
-	x->nspname = str(x, &r[1]);
-	return x->nspname ? 0 : SL_ENOMEM;
+	nsp_list *l = x->nsps;
+	int64_t *o = sl_arena_push(x->s->arena, &l->oids, &l->n, &l->cap_oids, sizeof(int64_t));
+	if (!o)
+		return SL_ENOMEM;
+	l->n--; /* both arrays share the count */
+	const char **nm = sl_arena_push(x->s->arena, &l->names, &l->n, &l->cap_names, sizeof(char *));
+	if (!nm)
+		return SL_ENOMEM;
+	*o = num(&r[0]);
+	*nm = str(x, &r[1]);
+	return *nm ? 0 : SL_ENOMEM;
 }
 
-static int find_namespace(ix *x)
+static const char SYSTEM_SCHEMAS[] =
+	"nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'";
+
+/* Appends one schema by name; a schema that does not exist is an error naming it (unless missing_ok). */
+static int add_namespace(ix *x, const char *name, bool missing_ok)
 {
 	sl_buf sql = SL_BUF_INIT;
+	size_t before = x->nsps->n;
 	int rc = sl_buf_puts(&sql, "SELECT oid::int8, nspname::text FROM pg_namespace WHERE nspname = ");
-	if (!rc && x->opts->schema) {
-		sl_value v = sl_text(x->opts->schema);
+	if (!rc && name) {
+		sl_value v = sl_text(name);
 		rc = sl_conn_quote_literal(x->c, &sql, &v);
 	} else if (!rc) {
 		rc = sl_buf_puts(&sql, "current_schema()");
 	}
 	if (!rc)
 		rc = each_row(x, sql.ptr, on_namespace);
-	if (!rc && !x->nspname)
+	if (!rc && x->nsps->n == before && !missing_ok)
 		rc = sl_error_set(SL_ENOTFOUND, "schema \"%s\" does not exist",
-				  x->opts->schema ? x->opts->schema : "(current_schema)");
+				  name ? name : "(current_schema)");
+	sl_buf_free(&sql);
+	return rc;
+}
+
+static int find_namespaces(ix *x)
+{
+	int rc = 0;
+	if (x->opts->all_schemas) {
+		sl_buf sql = SL_BUF_INIT;
+		rc = sl_buf_printf(
+			&sql, "SELECT oid::int8, nspname::text FROM pg_namespace WHERE %s ORDER BY nspname",
+			SYSTEM_SCHEMAS);
+		if (!rc)
+			rc = each_row(x, sql.ptr, on_namespace);
+		sl_buf_free(&sql);
+	} else if (x->opts->nschemas) {
+		for (size_t i = 0; !rc && i < x->opts->nschemas; i++) {
+			bool dup = false;
+			for (size_t j = 0; j < i; j++)
+				dup = dup || strcmp(x->opts->schemas[i], x->opts->schemas[j]) == 0;
+			if (!dup)
+				rc = add_namespace(x, x->opts->schemas[i], x->opts->schemas_missing_ok);
+		}
+		if (!rc && x->nsps->n == 0)
+			rc = add_namespace(x, NULL, false);
+	} else {
+		rc = add_namespace(x, x->opts->schema, false);
+	}
+	x->s->nschemas = x->nsps->n;
+	return rc;
+}
+
+static int on_default_schema(ix *x, const sl_value *r)
+{
+	x->s->default_schema = str(x, &r[0]);
+	return 0;
+}
+
+static int on_other(ix *x, const sl_value *r)
+{
+	sl_schema *s = x->s;
+	sl_schema_other *o = sl_arena_push(s->arena, &s->others, &s->nothers, &s->cap_others, sizeof(*o));
+	if (!o)
+		return SL_ENOMEM;
+	o->schema = str(x, &r[0]);
+	o->ntables = num(&r[1]);
+	return o->schema ? 0 : SL_ENOMEM;
+}
+
+/* The default schema, and how many tables each schema that was not read holds. */
+static int find_others(ix *x)
+{
+	sl_buf sql = SL_BUF_INIT;
+	int rc = each_row(x, "SELECT current_schema()::text", on_default_schema);
+	if (!rc)
+		rc = sl_buf_printf(
+			&sql,
+			"SELECT n.nspname::text, count(*)::int8 FROM pg_class c JOIN pg_namespace n "
+			"ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition "
+			"AND c.relname::text NOT LIKE 'sluice\\_%%' AND n.%s",
+			SYSTEM_SCHEMAS);
+	for (size_t i = 0; !rc && i < x->nsps->n; i++)
+		rc = sl_buf_printf(&sql, " AND n.oid <> %" PRId64, x->nsps->oids[i]);
+	if (!rc)
+		rc = sl_buf_puts(&sql, " GROUP BY 1 ORDER BY 1");
+	if (!rc)
+		rc = each_row(x, sql.ptr, on_other);
 	sl_buf_free(&sql);
 	return rc;
 }
@@ -655,24 +744,38 @@ int sl_introspect_postgres(sl_schema **out, sl_conn *c, const sl_introspect_opts
 	int rc = 0;
 	*out = NULL;
 	memset(&x, 0, sizeof(x));
+	nsp_list nsps = { 0 };
 	x.c = c;
 	x.opts = opts;
+	x.nsps = &nsps;
 	if ((rc = sl_schema_new(&x.s, SL_ENGINE_POSTGRES)) != 0)
 		goto done;
 	x.s->server_version = sl_schema_strdup(x.s, sl_conn_server_version(c));
 	x.s->database = sl_schema_strdup(x.s, sl_conn_database(c));
-	if ((rc = find_namespace(&x)) != 0)
+	if ((rc = find_namespaces(&x)) != 0 || (rc = find_others(&x)) != 0)
 		goto done;
-	/* tables first: everything else hangs off them, and their array must not move after */
-	if ((rc = run_fmt(&x, on_table, TABLES_SQL)) != 0 ||
-	    (rc = run_fmt(&x, on_column, COLUMNS_SQL)) != 0 ||
-	    (rc = run_fmt(&x, on_enum_label, ENUM_COLUMNS_SQL)) != 0 ||
-	    (rc = run_fmt(&x, on_constraint, CONSTRAINTS_SQL)) != 0 ||
-	    (rc = run_fmt(&x, on_index, INDEXES_SQL)) != 0 || (rc = run_fmt(&x, on_view, VIEWS_SQL)) != 0 ||
-	    (rc = run_fmt(&x, on_view_dep, VIEW_DEPS_SQL)) != 0 ||
-	    (rc = run_fmt(&x, on_trigger, TRIGGERS_SQL)) != 0 ||
-	    (rc = run_fmt(&x, on_sequence, SEQUENCES_SQL)) != 0 ||
-	    (rc = run_fmt(&x, on_enum, ENUMS_SQL)) != 0)
+	/* tables of every schema first: everything else hangs off them, and their array must not move after
+	 */
+	for (size_t i = 0; !rc && i < nsps.n; i++) {
+		x.nsp = nsps.oids[i];
+		x.nspname = nsps.names[i];
+		rc = run_fmt(&x, on_table, TABLES_SQL);
+	}
+	for (size_t i = 0; !rc && i < nsps.n; i++) {
+		x.nsp = nsps.oids[i];
+		x.nspname = nsps.names[i];
+		if ((rc = run_fmt(&x, on_column, COLUMNS_SQL)) != 0 ||
+		    (rc = run_fmt(&x, on_enum_label, ENUM_COLUMNS_SQL)) != 0 ||
+		    (rc = run_fmt(&x, on_constraint, CONSTRAINTS_SQL)) != 0 ||
+		    (rc = run_fmt(&x, on_index, INDEXES_SQL)) != 0 ||
+		    (rc = run_fmt(&x, on_view, VIEWS_SQL)) != 0 ||
+		    (rc = run_fmt(&x, on_view_dep, VIEW_DEPS_SQL)) != 0 ||
+		    (rc = run_fmt(&x, on_trigger, TRIGGERS_SQL)) != 0 ||
+		    (rc = run_fmt(&x, on_sequence, SEQUENCES_SQL)) != 0 ||
+		    (rc = run_fmt(&x, on_enum, ENUMS_SQL)) != 0)
+			break;
+	}
+	if (rc)
 		goto done;
 	if (opts->exact_counts && (rc = count_rows(&x)) != 0)
 		goto done;

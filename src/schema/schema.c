@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int sl_schema_new(sl_schema **out, sl_engine engine)
 {
@@ -274,6 +275,43 @@ sl_table *sl_schema_find_table(const sl_schema *s, const char *schema, const cha
 			return t;
 	}
 	return NULL;
+}
+
+sl_table *sl_schema_find_ref(const sl_schema *s, const sl_table *t, const sl_fkey *fk)
+{
+	return sl_schema_find_table(s, fk->ref_schema ? fk->ref_schema : t->schema, fk->ref_table);
+}
+
+int sl_table_flat_name(sl_buf *out, const sl_schema *s, const sl_table *t)
+{
+	bool keep = s->nschemas <= 1 || !t->schema || !s->default_schema ||
+		    strcmp(t->schema, s->default_schema) == 0;
+	return keep ? sl_buf_puts(out, t->name) : sl_buf_printf(out, "%s__%s", t->schema, t->name);
+}
+
+const sl_table *sl_schema_find_flat(const sl_schema *s, const char *name)
+{
+	sl_buf b = SL_BUF_INIT;
+	const sl_table *found = NULL;
+	for (int pass = 0; pass < 2 && !found; pass++)
+		for (size_t i = 0; i < s->ntables && !found; i++) {
+			sl_buf_clear(&b);
+			if (sl_table_flat_name(&b, s, &s->tables[i]))
+				break;
+			if (pass ? strcasecmp(sl_buf_cstr(&b), name) == 0
+				 : strcmp(sl_buf_cstr(&b), name) == 0)
+				found = &s->tables[i];
+		}
+	sl_buf_free(&b);
+	return found;
+}
+
+int64_t sl_schema_others_count(const sl_schema *s)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < s->nothers; i++)
+		n += s->others[i].ntables;
+	return n;
 }
 
 sl_column *sl_table_find_column(const sl_table *t, const char *name)

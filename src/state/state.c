@@ -107,7 +107,7 @@ int sl_state_open(sl_state **out, const char *path)
 		rc = sl_error_nomem();
 		goto done;
 	}
-	if ((rc = sl_buf_printf(&url, "sqlite:%s", path)) != 0)
+	if ((rc = sl_buf_printf(&url, "sqlite:%s?mode=rwc", path)) != 0)
 		goto done;
 	if ((rc = sl_conn_open(&s->conn, sl_buf_cstr(&url))) != 0)
 		goto done;

@@ -55,13 +55,40 @@ run "$SLUICE" inspect 'oracle://x'; expect_rc 2 "bad scheme"; expect_err 'unknow
 run "$SLUICE" inspect 'postgresql://u:SECRETPW@h/db?bogus_option=1'
 expect_rc 2 "bad pg option"; expect_nowhere SECRETPW "bad pg option"
 
+# a malformed URL is a usage error on every engine: exit 2 before anything
+# connects (the hosts do not resolve), the URL shown masked, the bad part named
+bad_url() { # LABEL URL PART... : every PART in the message
+  local label=$1 url=$2; shift 2
+  for cmd in inspect "diff sqlite:$TMP/b.db" "copy sqlite:$TMP/b.db"; do
+    run "$SLUICE" $cmd "$url"
+    expect_rc 2 "$label ($cmd)"
+    expect_nowhere SECRETPW "$label ($cmd): password masked"
+    for part in "$@"; do expect_err "$part" "$label ($cmd)"; done
+    grep -q "connect to" "$TMP/err" && bad "$label ($cmd): it tried to connect" || ok
+  done
+}
+bad_url "pg port" 'postgres://u:SECRETPW@nowhere.invalid:notaport/x' 'URL postgres://u:***@nowhere.invalid:notaport/x' 'invalid port "notaport"'
+bad_url "pg empty host, bad port" 'postgres://u@:notaport/x' 'invalid port "notaport"'
+bad_url "pg port list" 'postgresql://nowhere.invalid:5432,other.invalid:5x/db' 'invalid port "5x"'
+bad_url "pg sslmode" 'postgres://nowhere.invalid/db?sslmode=sometimes' 'invalid sslmode "sometimes"'
+bad_url "pg keyword port" 'postgres:host=nowhere.invalid password=SECRETPW port=12a' 'password=***' 'invalid port "12a"'
+bad_url "pg keyword quote" "postgres:host=nowhere.invalid password='SECRETPW" 'unterminated quoted string'
+bad_url "mysql port" 'mysql://u:SECRETPW@nowhere.invalid:99x/db' 'URL mysql://u:***@nowhere.invalid:99x/db' 'invalid port "99x"'
+bad_url "mysql option" 'mysql://u:SECRETPW@nowhere.invalid/db?conect-timeout=3' 'unknown option "conect-timeout"'
+bad_url "mariadb ssl-mode" 'mariadb://nowhere.invalid/db?ssl-mode=maybe' 'invalid ssl-mode "maybe"'
+bad_url "sqlite option" "sqlite:$TMP/x.db?mode=sometimes" 'invalid value "sometimes" for option "mode"'
+bad_url "sqlite empty path" 'sqlite:' 'missing file path'
+bad_url "scheme" 'oracle://u:SECRETPW@nowhere.invalid/x' 'unknown scheme "oracle"'
+
 # unreachable servers: exit 3, host named, password never printed
 run "$SLUICE" inspect 'postgresql://app:SECRETPW@127.0.0.1:1/billing?connect_timeout=3'
 expect_rc 3 "pg unreachable"; expect_err "127.0.0.1" "pg unreachable"; expect_nowhere SECRETPW "pg unreachable"
 run "$SLUICE" inspect 'mysql://app:SECRETPW@127.0.0.1:1/billing?connect-timeout=3'
 expect_rc 3 "mysql unreachable"; expect_err "127.0.0.1" "mysql unreachable"; expect_nowhere SECRETPW "mysql unreachable"
 run "$SLUICE" inspect "sqlite:$TMP/no/such/dir/x.db"
-expect_rc 3 "sqlite missing dir"; expect_err "$TMP/no/such/dir/x.db" "sqlite missing dir"
+expect_rc 2 "sqlite missing dir"; expect_err "no such SQLite file \"$TMP/no/such/dir/x.db\"" "sqlite missing dir"
+run "$SLUICE" copy "sqlite:$TMP/b.db" "sqlite:$TMP/no/such/dir/x.db"
+expect_rc 3 "sqlite target in a missing dir"; expect_err "$TMP/no/such/dir/x.db" "sqlite target in a missing dir"
 
 # wrong password against the real servers: exit 3, never echoed
 if [ -n "${SLUICE_TEST_MY_URL:-}" ]; then

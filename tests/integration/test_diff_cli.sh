@@ -58,11 +58,12 @@ payments changed 1 reference
 payments changed 2 paid_at
 payments missing 3 -"
 
-declare -A CLEAN MUTATED
+declare -A CLEAN CLEAN2 MUTATED
 for e in $(engines); do
   CLEAN[$e]=$(scratch_url "$e" "sluice_dcli_a_$$")
+  CLEAN2[$e]=$(scratch_url "$e" "sluice_dcli_c_$$") # same rows: a database is never compared with itself
   MUTATED[$e]=$(scratch_url "$e" "sluice_dcli_b_$$")
-  for u in "${CLEAN[$e]}" "${MUTATED[$e]}"; do
+  for u in "${CLEAN[$e]}" "${CLEAN2[$e]}" "${MUTATED[$e]}"; do
     load_schema "$e" "$u" && sql "$e" "$u" "$DATA" && ok || bad "[$e] load $u"
   done
   sql "$e" "${MUTATED[$e]}" "$CHANGES" && ok || bad "[$e] inject changes"
@@ -84,7 +85,7 @@ print("\n".join(sorted(out)))'
 for s in $(engines); do
   for d in $(engines); do
     E="[$s -> $d]"
-    run "$SLUICE" diff "${CLEAN[$s]}" "${CLEAN[$d]}"; expect_rc 0 "$E clean pair"
+    run "$SLUICE" diff "${CLEAN[$s]}" "${CLEAN2[$d]}"; expect_rc 0 "$E clean pair"
     expect_out "0 discrepancies" "$E clean pair"
 
     run "$SLUICE" diff "${CLEAN[$s]}" "${MUTATED[$d]}" --json; expect_rc 1 "$E changed pair exits 1"
@@ -143,15 +144,16 @@ expect_out "extra_table: only in the target" "one-sided table reported"
 
 # usage
 run "$SLUICE" diff "${CLEAN[sqlite]}"; expect_rc 2 "one argument"
-run "$SLUICE" diff "${CLEAN[sqlite]}" "${CLEAN[sqlite]}" --mode nope; expect_rc 2 "bad mode"
-run "$SLUICE" diff "${CLEAN[sqlite]}" "${CLEAN[sqlite]}" --tables nosuch; expect_rc 2 "unknown table"
+run "$SLUICE" diff "${CLEAN[sqlite]}" "${CLEAN2[sqlite]}" --mode nope; expect_rc 2 "bad mode"
+run "$SLUICE" diff "${CLEAN[sqlite]}" "${CLEAN2[sqlite]}" --tables nosuch; expect_rc 2 "unknown table"
 expect_err 'table "nosuch" is on neither side' "unknown table message"
 run "$SLUICE" diff nosuchenv "${CLEAN[sqlite]}"; expect_rc 2 "unknown environment"
 
 for e in $(engines); do
   case $e in
-    postgres) psql -q "$SLUICE_TEST_PG_URL" -c "DROP DATABASE IF EXISTS sluice_dcli_a_$$ WITH (FORCE)" -c "DROP DATABASE IF EXISTS sluice_dcli_b_$$ WITH (FORCE)" >/dev/null 2>&1 ;;
-    mysql) sql mysql "$SLUICE_TEST_MY_URL" "DROP DATABASE IF EXISTS sluice_dcli_a_$$; DROP DATABASE IF EXISTS sluice_dcli_b_$$" ;;
+    postgres) psql -q "$SLUICE_TEST_PG_URL" -c "DROP DATABASE IF EXISTS sluice_dcli_a_$$ WITH (FORCE)" -c "DROP DATABASE IF EXISTS sluice_dcli_b_$$ WITH (FORCE)" \
+                -c "DROP DATABASE IF EXISTS sluice_dcli_c_$$ WITH (FORCE)" >/dev/null 2>&1 ;;
+    mysql) sql mysql "$SLUICE_TEST_MY_URL" "DROP DATABASE IF EXISTS sluice_dcli_a_$$; DROP DATABASE IF EXISTS sluice_dcli_b_$$; DROP DATABASE IF EXISTS sluice_dcli_c_$$" ;;
   esac
 done
 finish

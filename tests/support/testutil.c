@@ -101,7 +101,13 @@ void sl_test_scratch_drop(sl_test_engine e, char *url)
 sl_conn *sl_test_open(const char *url)
 {
 	sl_conn *c = NULL;
-	int rc = sl_conn_open(&c, url);
+	sl_url *u = NULL;
+	int rc = sl_url_parse(&u, url);
+	if (!rc) {
+		u->create = true; /* tests open scratch files they have just named */
+		rc = sl_conn_open_url(&c, u);
+	}
+	sl_url_free(u);
 	if (rc)
 		fail_msg("open %s: %s", url, sl_error_last()->message);
 	return c;

@@ -531,7 +531,7 @@ static void test_open_errors(void **state)
 {
 	(void)state;
 	sl_conn *c = NULL;
-	assert_int_equal(sl_conn_open(&c, "sqlite:/nonexistent-sluice-dir/sub/x.db"), SL_ECONNECT);
+	assert_int_equal(sl_conn_open(&c, "sqlite:/nonexistent-sluice-dir/sub/x.db?mode=rwc"), SL_ECONNECT);
 	assert_null(c);
 	assert_non_null(strstr(sl_error_last()->message, "\"/nonexistent-sluice-dir/sub/x.db\""));
 
@@ -563,6 +563,50 @@ static void test_open_errors(void **state)
 	assert_non_null(strstr(sl_error_last()->message, "readonly"));
 	sl_conn_close(c);
 	sl_test_scratch_drop(SL_TEST_SQLITE, scratch);
+}
+
+/* A missing file is an error, never a new empty database - unless the URL or the caller asks. */
+static void test_open_missing_file(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/sluice_missing_XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[128], url[160];
+	snprintf(path, sizeof(path), "%s/typo.db", dir);
+	const char *forms[][2] = { { "sqlite:", "" },         { "sqlite://", "" },
+				   { "sqlite:file:", "" },    { "sqlite:file:", "?mode=rw" },
+				   { "sqlite:", "?mode=rw" }, { "sqlite:file:", "?mode=ro" } };
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		sl_conn *c = NULL;
+		snprintf(url, sizeof(url), "%s%s%s", forms[i][0], path, forms[i][1]);
+		if (sl_conn_open(&c, url) != SL_ENOTFOUND)
+			fail_msg("%s: expected SL_ENOTFOUND, got: %s", url, sl_error_last()->message);
+		assert_null(c);
+		assert_non_null(strstr(sl_error_last()->message, "no such SQLite file"));
+		assert_non_null(strstr(sl_error_last()->message, path));
+		assert_int_equal(access(path, F_OK), -1);
+	}
+	/* ?mode=rwc asks for it, and so does a caller that opens a target */
+	sl_conn *c = NULL;
+	snprintf(url, sizeof(url), "sqlite:%s?mode=rwc", path);
+	SL_OK_OR_FAIL(sl_conn_open(&c, url));
+	sl_test_exec(c, "CREATE TABLE t (x)");
+	sl_conn_close(c);
+	assert_int_equal(access(path, F_OK), 0);
+	unlink(path);
+	sl_url *u = NULL;
+	snprintf(url, sizeof(url), "sqlite:%s", path);
+	SL_OK_OR_FAIL(sl_url_parse(&u, url));
+	u->create = true;
+	SL_OK_OR_FAIL(sl_conn_open_url(&c, u));
+	sl_conn_close(c);
+	sl_url_free(u);
+	assert_int_equal(access(path, F_OK), 0);
+	/* the created file now opens without asking */
+	SL_OK_OR_FAIL(sl_conn_open(&c, url));
+	sl_conn_close(c);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void test_quote_literal(void **state)
@@ -664,7 +708,8 @@ int main(void)
 		cmocka_unit_test(test_streaming),         cmocka_unit_test(test_exec_changes),
 		cmocka_unit_test(test_transactions),      cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_identifiers),       cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_quote_literal),     cmocka_unit_test(test_bench_writer),
+		cmocka_unit_test(test_open_missing_file), cmocka_unit_test(test_quote_literal),
+		cmocka_unit_test(test_bench_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,8 +43,36 @@ static void test_sqlite_forms(void **state)
 	sl_url_free(u);
 	u = parse_ok("sqlite:file:x.db?mode=ro");
 	assert_string_equal(u->path, "file:x.db?mode=ro");
+	assert_string_equal(u->file, "x.db");
+	assert_false(u->create);
+	sl_url_free(u);
+	/* parameters after a plain path become a SQLite URI; ?mode=rwc asks to create the file */
+	u = parse_ok("sqlite:/tmp/a b%?.db?mode=rwc");
+	assert_string_equal(u->path, "file:/tmp/a b%25%3F.db?mode=rwc");
+	assert_string_equal(u->file, "/tmp/a b%?.db");
+	assert_true(u->create);
+	sl_url_free(u);
+	u = parse_ok("sqlite:file:/tmp/a%20b.db?mode=rwc&cache=shared");
+	assert_string_equal(u->file, "/tmp/a b.db");
+	assert_true(u->create);
+	sl_url_free(u);
+	u = parse_ok("sqlite:file://localhost/tmp/x.db");
+	assert_string_equal(u->file, "/tmp/x.db");
+	sl_url_free(u);
+	u = parse_ok("sqlite:x.db");
+	assert_string_equal(u->file, "x.db");
+	assert_false(u->create);
+	sl_url_free(u);
+	u = parse_ok("sqlite::memory:");
+	assert_null(u->file);
+	sl_url_free(u);
+	u = parse_ok("sqlite:file:m?mode=memory&cache=shared");
+	assert_null(u->file);
 	sl_url_free(u);
 	parse_bad("sqlite:", "missing file path");
+	parse_bad("sqlite:x.db?mode=bogus", "invalid value \"bogus\" for option \"mode\"");
+	parse_bad("sqlite:x.db?frobnicate=1", "unknown option \"frobnicate\"");
+	parse_bad("sqlite:?mode=rwc", "missing file path");
 }
 
 static void test_mysql_parts(void **state)
@@ -90,15 +118,23 @@ static void test_mysql_errors(void **state)
 	parse_bad("mysql://u@h/db?novalue", "option \"novalue\"");
 	parse_bad("mysql://u@[::1/db", "'[' without ']'");
 	parse_bad("mysql://u:p%00w@h/db", "percent-encoding");
+	/* options are checked before anything connects, and the URL is named, masked */
+	parse_bad("mysql://u:pw@h/db?conect-timeout=3",
+		  "URL mysql://u:***@h/db?conect-timeout=3: unknown option \"conect-timeout\"");
+	parse_bad("mysql://u@h/db?connect-timeout=soon", "invalid connect-timeout \"soon\"");
+	parse_bad("mysql://u@h/db?ssl-mode=maybe", "invalid ssl-mode \"maybe\"");
+	parse_bad("mysql://u@h/db?protocol=pipe", "invalid protocol \"pipe\"");
+	parse_bad("mysql://u:pw@h:99x/db", "URL mysql://u:***@h:99x/db: invalid port \"99x\"");
 }
 
 static void test_password_never_in_errors(void **state)
 {
 	(void)state;
 	const char *bad[] = {
-		"mysql://u:SECRETPW@h:port/db",
-		"postgresql://u:SECRETPW@h:5432/db?sslmode=bogus&x",
-		"postgres://u:SECRETPW@[::1/db",
+		"mysql://u:SECRETPW@h:port/db",       "postgresql://u:SECRETPW@h:5432/db?sslmode=bogus&x",
+		"postgres://u:SECRETPW@[::1/db",      "postgres://u:SECRETPW@:notaport/x",
+		"postgres:host=x password='SECRETPW", "postgres:host=x password=SECRETPW port=12a",
+		"mysql://u:SECRETPW@h/db?nope=1",     "mariadb://u:SECRETPW@h/db?ssl-mode=x",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sl_url *u = NULL;
@@ -130,13 +166,22 @@ static void test_postgres_forms(void **state)
 
 	parse_bad("postgres:host=a bogus_keyword=1", "invalid PostgreSQL connection string");
 	parse_bad("postgresql://h/db?nosuchoption=1", "invalid PostgreSQL connection string");
+	/* what libpq checks only when it connects is a usage error here, naming the part */
+	parse_bad("postgres://u@:notaport/x", "URL postgres://u@:notaport/x: invalid port \"notaport\"");
+	parse_bad("postgresql://h1:5432,h2:5x/db", "invalid port \"5x\"");
+	parse_bad("postgres:host=x port=70000", "invalid port \"70000\"");
+	parse_bad("postgres://h/db?sslmode=bogus", "invalid sslmode \"bogus\"");
+	parse_bad("postgres://h/db?connect_timeout=abc", "invalid connect_timeout \"abc\"");
+	parse_bad("postgres:host=x password='abc", "unterminated quoted string");
+	u = parse_ok("postgresql://h1:5432,h2:5433/db?sslmode=require&connect_timeout=3");
+	sl_url_free(u);
 }
 
 static void test_schemes(void **state)
 {
 	(void)state;
 	parse_bad("", "empty");
-	parse_bad("oracle://x", "unknown scheme \"oracle\"");
+	parse_bad("oracle://x", "URL oracle://x: unknown scheme \"oracle\"");
 	parse_bad("just-a-file.db", "missing scheme");
 	parse_bad("MYSQL://x", "unknown scheme");
 }

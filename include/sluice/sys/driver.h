@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define SL_DRIVER_VERSION 1
+#define SL_DRIVER_VERSION 2
 
 typedef struct sl_driver sl_driver;
 
@@ -89,6 +89,8 @@ struct sl_driver {
 	void (*writer_free)(sl_writer *w);
 
 	int (*introspect)(sl_schema **out, sl_conn *c, const sl_introspect_opts *opts);
+	/* Fills out with what the engine says about where c is connected (conn.h). */
+	int (*identity)(sl_conn *c, sl_db_identity *out);
 };
 
 extern const sl_driver sl_driver_sqlite;
@@ -100,6 +102,8 @@ extern const sl_driver sl_driver_mysql;
 int sl_quote_ident_with(sl_buf *out, const char *ident, char q);
 /* Appends 'text' with quotes doubled; backslashes doubled too when escape_backslash. */
 int sl_quote_string(sl_buf *out, const char *s, size_t len, bool escape_backslash);
+/* For identity hooks (src/db/identity.c): the first value of sql as text into out[n] ("" for NULL). */
+int sl_identity_text(sl_conn *c, const char *sql, char *out, size_t n);
 
 #ifdef __cplusplus
 }
