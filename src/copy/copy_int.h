@@ -86,6 +86,8 @@ typedef struct sl_copy_part {
 	int64_t expected;
 } sl_copy_part;
 
+/* Brings a state table an earlier version of sluice made up to date (adds missing columns). */
+int sl_copy_state_upgrade(sl_conn *c);
 int sl_copy_state_create(sl_conn *c);
 /*
  * The run row: 0 and *run_id (malloc'd) / *phase / *data_only (may be NULL:

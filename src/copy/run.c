@@ -895,7 +895,9 @@ static int read_target(run *r, target_state *ts)
 	int rc = sl_conn_introspect(&ts->model, r->dst, &io);
 	if (rc || !sl_schema_find_table(ts->model, NULL, SL_COPY_STATE_TABLE))
 		return rc;
-	rc = sl_copy_state_run(r->dst, &ts->run_id, &ts->phase, &ts->run_data_only);
+	rc = sl_copy_state_upgrade(r->dst);
+	if (!rc)
+		rc = sl_copy_state_run(r->dst, &ts->run_id, &ts->phase, &ts->run_data_only);
 	if (rc == SL_ENOTFOUND)
 		return 0;
 	if (!rc)

@@ -40,6 +40,16 @@ static void now_text(char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm);
 }
 
+int sl_copy_state_upgrade(sl_conn *c)
+{
+	/* a state table an earlier version made has no losses column yet (outside any transaction) */
+	int64_t n = 0;
+	if (sl_conn_query_int(c, "SELECT count(losses) FROM " SL_COPY_STATE_TABLE " WHERE 1 = 0", &n) == 0)
+		return 0;
+	sl_error_clear();
+	return sl_conn_exec(c, "ALTER TABLE " SL_COPY_STATE_TABLE " ADD COLUMN losses TEXT");
+}
+
 int sl_copy_state_create(sl_conn *c)
 {
 	sl_engine e = sl_conn_engine(c);
@@ -56,13 +66,8 @@ int sl_copy_state_create(sl_conn *c)
 		    "losses TEXT, PRIMARY KEY (tbl, part))");
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
-	/* a state table an earlier version made has no losses column yet (outside any transaction) */
-	int64_t n = 0;
-	if (!rc &&
-	    sl_conn_query_int(c, "SELECT count(losses) FROM " SL_COPY_STATE_TABLE " WHERE 1 = 0", &n) != 0) {
-		sl_error_clear();
-		rc = sl_conn_exec(c, "ALTER TABLE " SL_COPY_STATE_TABLE " ADD COLUMN losses TEXT");
-	}
+	if (!rc)
+		rc = sl_copy_state_upgrade(c);
 	sl_buf_clear(&b);
 	if (!rc)
 		rc = sl_buf_printf(&b,
