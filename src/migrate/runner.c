@@ -27,6 +27,13 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void iso_now(char out[64])
 {
 	struct timespec ts;
@@ -300,15 +307,38 @@ static int run_verify(run *r, const sl_migration *m)
 	return rc;
 }
 
+/* Reports one statement (before it runs, or after with its duration). */
+static void emit_stmt(const sl_migrate_opts *o, sl_migrate_event_kind kind, bool down, const sl_migration *m,
+		      const sl_stmt_list *list, size_t i, int64_t us, int64_t changes, bool failed)
+{
+	if (!o->on_event)
+		return;
+	sl_migrate_event ev = { .kind = kind,
+				.down = down,
+				.migration = m,
+				.id = m->id,
+				.statement = list->items[i].text,
+				.detail = failed ? "failed" : NULL,
+				.duration_ms = us / 1000,
+				.index = i + 1,
+				.line = list->items[i].line,
+				.duration_us = us,
+				.changes = changes };
+	o->on_event(o->ud, &ev);
+}
+
 /* Runs a list of statements, reporting each; on failure *failed points at the statement. */
 static int run_statements(run *r, const sl_migration *m, const sl_stmt_list *list, bool down,
 			  const sl_stmt **failed)
 {
 	for (size_t i = 0; i < list->n; i++) {
-		emit(r->o, SL_MEV_STATEMENT, down, m, m->id, list->items[i].text, NULL, 0);
+		emit_stmt(r->o, SL_MEV_STATEMENT, down, m, list, i, 0, -1, false);
 		if (r->o->dry_run)
 			continue;
+		int64_t t0 = now_us();
 		int rc = sl_conn_exec(r->c, list->items[i].text);
+		emit_stmt(r->o, SL_MEV_STATEMENT_DONE, down, m, list, i, now_us() - t0,
+			  rc ? -1 : sl_conn_changes(r->c), rc != 0);
 		if (rc) {
 			*failed = &list->items[i];
 			sl_error_prefix("migration %s (%s:%zu)", m->id, m->path, list->items[i].line);
