@@ -75,6 +75,15 @@ static const cli_command commands[] = {
 	  "(docs/copy.md).\nExit codes: 0 copied, 1 rows rejected past --max-rejects or foreign keys failed "
 	  "validation,\n2 usage or plan errors, 3 database error, 5 the target holds an unfinished copy (use "
 	  "--resume or --restart)." },
+	{ "rehearse", cmd_rehearse,
+	  "rehearse [TARGET] [--repeat N] [--forecast ROWS] [--fail-at MIG:N | --drop-connection-at MIG:N] "
+	  "[--json | --format md] [--cleanup | --latest]",
+	  "Dry-run pending migrations on a scratch copy: timed up, locks, rewrites, verify, rules, down, "
+	  "rollback fidelity; GO or NO-GO.",
+	  "The database itself is only read. Thresholds: sluice.yaml `rehearsal:` (docs/config.md).\n"
+	  "Every verdict and figure is recorded in the state store; --latest --json reads the newest back.\n"
+	  "Exit codes: 0 GO (or a fault drill that left the state reported truthfully), 1 NO-GO,\n"
+	  "2 usage or config, 3 database error. Details: docs/commands/rehearse.md." },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL },
 };
 

@@ -234,7 +234,7 @@ static int sample(sl_rehearsal *r, sl_conn *admin, const sl_rehearse_opts *o, co
 	int rc = us ? 0 : sl_error_nomem();
 	rh_progress(o, "forecast", "sample 1/%d of the rows", samples[k].keep_every);
 	if (!rc)
-		rc = rh_scratch_make(&s, admin, o, prefix, r->run_id, samples[k].suffix, &method);
+		rc = rh_scratch_make(&s, admin, o, NULL, prefix, r->run_id, samples[k].suffix, &method);
 	if (!rc)
 		rc = o->connect(&c, o->connect_ud, admin, s.name);
 	if (!rc)

@@ -37,6 +37,7 @@ typedef struct held {
 	size_t stmt; /* index in r->stmts, or (size_t)-1 when not recorded */
 	size_t lock; /* index in that statement's locks */
 	int64_t t0;
+	int64_t instr0; /* ob->instr_us when it was taken */
 	bool critical;
 	char *table;
 } held;
@@ -62,6 +63,8 @@ struct rh_observer {
 	const char *mig;
 	bool down, tx;
 	int64_t mig_t0, stmt_t0;
+	int64_t instr_us; /* time spent observing inside the migration: not the migration's own */
+	int64_t stmt_instr0;
 	kv storage;
 	bool storage_ok;
 	held *held;
@@ -356,6 +359,7 @@ static bool matches(const rh_target *t, const sl_migrate_event *ev)
 
 static void on_statement(rh_observer *ob, const sl_migrate_event *ev)
 {
+	int64_t t_in = rh_now_us();
 	if (!ev->down && ob->has_fail && !ob->fired && matches(&ob->fail_at, ev)) {
 		if (sl_conn_fault_arm(ob->c, "exec", 1, SL_EDB) == 0)
 			ob->fired = true;
@@ -375,8 +379,10 @@ static void on_statement(rh_observer *ob, const sl_migrate_event *ev)
 	pthread_mutex_lock(&ob->mu);
 	seen_clear(ob);
 	pthread_mutex_unlock(&ob->mu);
-	poll_start(ob);
 	ob->stmt_t0 = rh_now_us();
+	ob->instr_us += ob->stmt_t0 - t_in;
+	ob->stmt_instr0 = ob->instr_us;
+	poll_start(ob);
 }
 
 static char *one_line(const char *sql)
@@ -543,6 +549,7 @@ static int statement_rewrites(rh_observer *ob, sl_rh_stmt *s, const sl_migrate_e
 
 static void on_statement_done(rh_observer *ob, const sl_migrate_event *ev)
 {
+	int64_t t_in = rh_now_us();
 	poll_stop(ob);
 	bool failed = ev->detail && strcmp(ev->detail, "failed") == 0;
 	if (!failed && !ev->down) {
@@ -574,6 +581,7 @@ static void on_statement_done(rh_observer *ob, const sl_migrate_event *ev)
 	char *msg = e.message ? strdup(e.message) : NULL;
 	statement_rewrites(ob, s, ev);
 	statement_locks(ob, s, r->nstmts - 1, ev);
+	ob->instr_us += rh_now_us() - t_in;
 	/* restore whatever error was current: the runner may still be reporting one */
 	if (msg)
 		sl_error_set_db(e.code, e.sqlstate, e.engine_code, "%s", msg);
@@ -588,7 +596,7 @@ static void release_held(rh_observer *ob)
 	for (size_t i = 0; i < ob->nheld; i++) {
 		held *h = &ob->held[i];
 		if (h->stmt < r->nstmts && h->lock < r->stmts[h->stmt].nlocks)
-			r->stmts[h->stmt].locks[h->lock].held_us = now - h->t0;
+			r->stmts[h->stmt].locks[h->lock].held_us = now - h->t0 - (ob->instr_us - h->instr0);
 		free(h->table);
 	}
 	ob->nheld = 0;
@@ -596,7 +604,7 @@ static void release_held(rh_observer *ob)
 
 static void on_done(rh_observer *ob, const sl_migrate_event *ev)
 {
-	int64_t us = rh_now_us() - ob->mig_t0;
+	int64_t us = rh_now_us() - ob->mig_t0 - ob->instr_us; /* the migration's own time */
 	release_held(ob);
 	mig_time *t = time_of(ob, ev->id);
 	if (t) {
@@ -632,6 +640,7 @@ void rh_observer_event(void *ud, const sl_migrate_event *ev)
 		ob->tx = ev->detail && strcmp(ev->detail, "transactional") == 0;
 		ob->mig_t0 = rh_now_us();
 		ob->nheld = 0;
+		ob->instr_us = 0;
 		if (!ev->down) {
 			sl_rh_migration *m = mig_of(ob->r, ev->id);
 			if (m)

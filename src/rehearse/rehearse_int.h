@@ -40,8 +40,8 @@ void rh_run_id(char *out, size_t n);
  * database and fills it: a native clone where the engine has one, else
  * sluice copy and the history rows. *method says which.
  */
-int rh_scratch_make(rh_scratch *s, sl_conn *admin, const sl_rehearse_opts *o, const char *prefix,
-		    const char *run_id, const char *suffix, const char **method);
+int rh_scratch_make(rh_scratch *s, sl_conn *admin, const sl_rehearse_opts *o, sl_rehearsal *r,
+		    const char *prefix, const char *run_id, const char *suffix, const char **method);
 /* Drops it when created (keeps the current error). */
 int rh_scratch_drop(rh_scratch *s, sl_conn *admin);
 

@@ -376,7 +376,7 @@ static int judge_fault(rh_run *x, const rh_target *t, bool drop, int up_rc)
 	/* the expected database: migrations before the faulty one, then the statements the journal says ran
 	 */
 	if (!rc)
-		rc = rh_scratch_make(&expect, x->admin, x->o, x->prefix, r->run_id, "expect", &method);
+		rc = rh_scratch_make(&expect, x->admin, x->o, NULL, x->prefix, r->run_id, "expect", &method);
 	if (!rc)
 		rc = x->o->connect(&exp, x->o->connect_ud, x->admin, expect.name);
 	if (!rc) {
@@ -582,7 +582,7 @@ static int prepare_scratch(rh_run *x)
 	sl_rehearsal *r = x->r;
 	const char *method = NULL;
 	int64_t t0 = rh_now_us();
-	int rc = rh_scratch_make(&x->main, x->admin, x->o, x->prefix, r->run_id, NULL, &method);
+	int rc = rh_scratch_make(&x->main, x->admin, x->o, r, x->prefix, r->run_id, NULL, &method);
 	r->scratch_us = rh_now_us() - t0;
 	r->scratch = rh_strdup(x->main.name);
 	if (method && strcmp(method, "clone") == 0)
