@@ -150,6 +150,8 @@ typedef struct sl_rh_fault {
 	char *history_status;     /* the history row afterwards: "absent", "running", "dirty", "applied" */
 	char *recorded_statement; /* the failed statement the history row names, or NULL */
 	size_t statements_ran;    /* statements of the migration that ran before the fault */
+	size_t earlier;           /* migrations of the run before the faulty one */
+	size_t earlier_recorded;  /* ... that the history records as applied afterwards */
 	bool truthful;            /* the database holds exactly what the report says */
 	char *explanation;        /* why truthful or not, one paragraph */
 } sl_rh_fault;

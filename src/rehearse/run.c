@@ -381,14 +381,27 @@ static int judge_fault(rh_run *x, const rh_target *t, bool drop, int up_rc)
 		rc = x->o->connect(&exp, x->o->connect_ud, x->admin, expect.name);
 	if (!rc) {
 		sl_migrate_opts mo = migrate_opts(x, false);
+		/* what the history says this run applied before the fault - all of them, or (SQLite,
+		 * whose run is one write transaction) none when the cut rolled the whole run back */
 		const char *prev = NULL;
-		for (size_t i = 0; i < r->nmigrations && strcmp(r->migrations[i].id, t->migration) != 0; i++)
-			prev = r->migrations[i].id;
+		size_t before = 0, recorded = 0;
+		for (size_t i = 0; i < r->nmigrations && strcmp(r->migrations[i].id, t->migration) != 0;
+		     i++) {
+			const sl_history_row *hr = sl_history_find(h, r->migrations[i].id);
+			before++;
+			if (hr && strcmp(hr->status, "applied") == 0) {
+				prev = r->migrations[i].id;
+				recorded++;
+			}
+		}
+		f->earlier_recorded = recorded;
+		f->earlier = before;
 		mo.to = prev;
 		if (prev)
 			rc = sl_migrate_up(exp, x->o->set, &mo, NULL);
 	}
-	size_t expect_ran = m && m->transactional ? 0 : f->statements_ran;
+	bool partial = row && (strcmp(row->status, "dirty") == 0 || strcmp(row->status, "running") == 0);
+	size_t expect_ran = partial ? f->statements_ran : 0;
 	if (!rc && expect_ran) {
 		sl_stmt_list list = SL_STMT_LIST_INIT;
 		rc = sl_migration_statements(&list, sl_migration_set_find(x->o->set, t->migration),
