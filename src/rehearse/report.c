@@ -216,7 +216,9 @@ int sl_rehearsal_text(sl_buf *out, const sl_rehearsal *r, bool color)
 				   ms(m->down.max_us),
 				   m->transactional ? "one transaction" : "statement by statement",
 				   m->statements, m->rewrites, ms(m->block_us), m->block_table ? " on " : "",
-				   m->block_table ? m->block_table : "");
+				   !m->block_table                    ? ""
+				   : strcmp(m->block_table, "*") == 0 ? "every table"
+								      : m->block_table);
 		if (!rc && m->forecast.done)
 			rc = sl_buf_printf(out,
 					   "    forecast at %lld rows: %.1f ms (%s, a=%.4g b=%.4g; samples "
