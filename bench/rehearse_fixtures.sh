@@ -20,6 +20,8 @@ header() { printf -- '-- title: %s\n-- ticket: FIXTURE\n\n' "$1"; }
 set_golang() {
   for up in "$1"/*.up.sql; do
     b=$(basename "$up" .up.sql); id=${b%%_*}; slug=${b#*_}
+    # golang-migrate runs comment-only files; sluice refuses an empty up section: leave them out
+    grep -qvE '^[[:space:]]*(--.*)?$' "$up" || continue
     { header "$slug"; echo "-- +sluice up"; cat "$up"; echo
       if [ -f "$1/$b.down.sql" ]; then echo "-- +sluice down"; cat "$1/$b.down.sql"; fi; } > "$2/${id}_${slug}.sql"
   done
@@ -56,9 +58,9 @@ rehearse_set() { # rehearse_set LABEL ENGINE KIND DIR
   local label=$1 engine=$2 kind=$3 dir=$4 P=$W/p$RANDOM
   mkdir -p "$P/migrations"; "set_$kind" "$dir" "$P/migrations"
   # an applied no-op first migration gives the database its history table
-  printf -- '-- title: start\n\n-- +sluice up\nSELECT 1;\n-- +sluice down\nSELECT 1;\n' > "$P/migrations/1_start.sql"
+  printf -- '-- title: start\n\n-- +sluice up\nSELECT 1;\n-- +sluice down\nSELECT 1;\n' > "$P/migrations/0_start.sql"
   local url; url=$(empty_db "$engine" "rhfx_$RANDOM")
-  (cd "$P" && { "$SLUICE" up "$url" --to 1 >/dev/null 2>err.txt && "$SLUICE" rehearse "$url" --json --no-record > out.json 2> err.txt; })
+  (cd "$P" && { "$SLUICE" up "$url" --to 0 >/dev/null 2>err.txt && "$SLUICE" rehearse "$url" --json --no-record > out.json 2> err.txt; })
   python3 - "$label" "$engine" "$P/out.json" "$P/err.txt" <<'PY'
 import json, sys
 label, engine, out, err = sys.argv[1:5]
