@@ -193,7 +193,7 @@ void rh_fit(sl_rh_forecast *f, int64_t target)
 		f->max_rel_error = 0;
 		for (int i = 0; i < 3; i++)
 			f->max_rel_error = fmax(f->max_rel_error, rel_err(my, y[i]));
-		f->forecast_us = (int64_t)my;
+		f->forecast_us = (int64_t)llround(my);
 		return;
 	}
 	double pb = lsxy / lsxx, pa = exp(mly - pb * mlx);
@@ -209,14 +209,14 @@ void rh_fit(sl_rh_forecast *f, int64_t target)
 		f->a = pa;
 		f->b = pb;
 		f->max_rel_error = perr;
-		f->forecast_us = (int64_t)(pa * pow(n, pb));
+		f->forecast_us = (int64_t)llround(pa * pow(n, pb));
 	} else {
 		snprintf(f->method, sizeof(f->method), "linear t = a + b*n");
 		f->a = la;
 		f->b = lb;
 		f->max_rel_error = lerr;
 		double t = la + lb * n;
-		f->forecast_us = (int64_t)(t > 0 ? t : 0);
+		f->forecast_us = (int64_t)llround(t > 0 ? t : 0);
 	}
 }
 
