@@ -7,10 +7,12 @@
  * logarithms) and a line t = a + b*n, keeping the one whose largest
  * relative error on the three samples is smaller, and reporting that error.
  *
- * Thinning keeps the rows whose single-column integer primary key is a
- * multiple of 2 or 4, with foreign-key enforcement off, then deletes rows
- * whose parent is gone until nothing changes, so every sample is
- * consistent. Tables without such a key keep every row. docs/commands/
+ * Thinning keeps, in every table that references no other, the rows whose
+ * single-column integer primary key is a multiple of 2 or 4, with
+ * foreign-key enforcement off, then deletes rows whose parent is gone until
+ * nothing changes: every sample is consistent, and the referencing tables
+ * shrink by about the same share as their parents. Tables without such a
+ * key, and nothing that depends only on them, keep every row. docs/commands/
  * rehearse.md says what this cannot know (plans that change with size,
  * caches, a server that is not production's).
  */
@@ -112,8 +114,10 @@ static int thin(sl_conn *c, int every, int64_t *rows)
 	int rc = sl_conn_introspect(&s, c, &io);
 	if (!rc)
 		rc = sl_conn_set_fk_checks(c, false);
+	/* thin the tables that reference nothing; the orphan pass below thins the rest by the same share */
 	for (size_t i = 0; !rc && i < s->ntables; i++)
-		rc = thin_table(c, &s->tables[i], every);
+		if (s->tables[i].nfkeys == 0)
+			rc = thin_table(c, &s->tables[i], every);
 	for (int pass = 0; !rc && pass < 16; pass++) {
 		int64_t changed = 0;
 		for (size_t i = 0; !rc && i < s->ntables; i++)

@@ -5,7 +5,7 @@
 # (drops a column, down re-adds it empty) naming table, column and rows;
 # an injected failure and a dropped connection, each leaving the state
 # reported truthfully; --cleanup after a SIGKILLed rehearsal; bad input;
-# the state store read back with --latest --json.
+# a forecast from three samples; the state store read back with --latest --json.
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/assert.sh"
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/scratch.sh"
 
@@ -106,6 +106,12 @@ for engine in $(engines); do
   run "$SLUICE" rehearse "$url" --format md; expect_rc 0 "$E md"; expect_out "### Rehearsal of" "$E md heading"
   run "$SLUICE" rehearse "$url" --json --no-record; expect_rc 0 "$E json"
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verdict"]=="GO" and len(d["migrations"])==3 and d["rollback_fidelity"]["identical"]' "$TMP/out" && ok || bad "$E json parses"
+
+  # --- forecast: three sample sizes, a fitted curve, its error ---------------------------------
+  run "$SLUICE" rehearse "$url" --forecast 100000 --no-record; expect_rc 0 "$E forecast"
+  expect_out "forecast at 100000 rows:" "$E forecast figure"; expect_out "largest error on them" "$E forecast error"
+  grep -qE 'samples [0-9]+/[0-9]+/386 rows' "$TMP/out" && ok || bad "$E forecast samples end at the full 386 rows"
+  [ "$(scratch_left "$engine" "$url")" = 0 ] && ok || bad "$E no sample database left after a forecast"
 
   # --- bad input ------------------------------------------------------------------------------
   run "$SLUICE" rehearse "$url" --fail-at 123:1; expect_rc 2 "$E unknown migration"; expect_err "no pending migration has the id 123" "$E unknown migration message"
