@@ -2,8 +2,11 @@
  * fingerprint.c - what a database holds, in a form two moments can be
  * compared by: the schema model (sl_conn_introspect) and, per table, the row
  * count, the sum of 128-bit row hashes (order-independent, duplicates
- * counted) and one such sum per column, all over canonical encodings
- * (canon.h) so equal values hash equally whatever their spelling.
+ * counted) and a sum of 64-bit value hashes per column. Values are hashed
+ * as the driver decoded them (type and bytes): both moments are read from
+ * the same database by the same driver, so that is exact and several times
+ * cheaper than canonical encoding, which only comparisons across engines
+ * need (the diff engine that names rows uses it).
  *
  * Comparing two fingerprints names what differs: schema changes
  * (sl_schema_diff), tables whose rows differ, and the columns whose values
@@ -18,7 +21,6 @@
 #include <string.h>
 #include <xxhash.h>
 
-#include "sluice/canon.h"
 #include "sluice/diff.h"
 #include "sluice/error.h"
 #include "sluice/schemadiff.h"
@@ -62,22 +64,70 @@ static int select_all(sl_buf *sql, sl_conn *c, const sl_table *t)
 	return rc;
 }
 
+/*
+ * 64-bit hash of one value as the driver decoded it: its type (the seed)
+ * and its bytes. Before and after are read from the same database by the
+ * same driver, so the decoded form is stable and no canonical encoding is
+ * needed (that is the diff engine's job across engines): a value hashes
+ * differently only when it, or the type it decodes to, changed.
+ */
+static uint64_t value_hash(const sl_value *v)
+{
+	const void *p = NULL;
+	size_t n = 0;
+	switch (v->type) {
+	case SL_V_NULL:
+		return UINT64_C(0x9e3779b97f4a7c15);
+	case SL_V_BOOL:
+		p = &v->u.b;
+		n = sizeof(v->u.b);
+		break;
+	case SL_V_INT:
+		p = &v->u.i;
+		n = sizeof(v->u.i);
+		break;
+	case SL_V_DOUBLE:
+		p = &v->u.d;
+		n = sizeof(v->u.d);
+		break;
+	case SL_V_DATE:
+		p = &v->u.date;
+		n = sizeof(v->u.date);
+		break;
+	case SL_V_TIME:
+		p = &v->u.time;
+		n = sizeof(v->u.time);
+		break;
+	case SL_V_TIMESTAMP:
+	case SL_V_TIMESTAMPTZ:
+		p = &v->u.ts;
+		n = sizeof(v->u.ts);
+		break;
+	case SL_V_UUID:
+		p = v->u.uuid;
+		n = sizeof(v->u.uuid);
+		break;
+	default: /* DECIMAL, TEXT, BLOB, JSON */
+		p = v->u.s.ptr ? v->u.s.ptr : "";
+		n = v->u.s.len;
+		break;
+	}
+	return XXH3_64bits_withSeed(p, n, (XXH64_hash_t)v->type + 1);
+}
+
 /* Reads every row of t on c into f. */
 static int fp_table(rh_tfp *f, sl_conn *c, const sl_table *t)
 {
-	sl_buf sql = SL_BUF_INIT, enc = SL_BUF_INIT, one = SL_BUF_INIT;
+	sl_buf sql = SL_BUF_INIT;
 	sl_cursor *cur = NULL;
 	sl_batch b = { 0 };
-	sl_canon_col *cc = calloc(t->ncolumns ? t->ncolumns : 1, sizeof(*cc));
-	sl_canon_opts co = SL_CANON_OPTS_INIT;
-	int rc = cc ? 0 : sl_error_nomem();
+	uint64_t *vh = calloc(t->ncolumns ? t->ncolumns : 1, sizeof(*vh));
+	int rc = vh ? 0 : sl_error_nomem();
 	f->t = t;
 	f->rows = 0;
 	f->sum[0] = f->sum[1] = 0;
 	if (!rc && !(f->csum = calloc(t->ncolumns ? t->ncolumns : 1, sizeof(*f->csum))))
 		rc = sl_error_nomem();
-	for (size_t i = 0; !rc && i < t->ncolumns; i++)
-		sl_canon_col_from_column(&cc[i], &t->columns[i]);
 	if (!rc && t->ncolumns == 0)
 		goto done;
 	if (!rc)
@@ -93,21 +143,14 @@ static int fp_table(rh_tfp *f, sl_conn *c, const sl_table *t)
 			rc = n;
 			break;
 		}
-		for (size_t r = 0; !rc && r < b.nrows; r++) {
+		for (size_t r = 0; r < b.nrows; r++) {
 			const sl_value *row = sl_batch_row(&b, r);
-			sl_buf_clear(&enc);
-			for (size_t i = 0; !rc && i < t->ncolumns; i++) {
-				sl_buf_clear(&one);
-				rc = sl_canon_value(&one, &row[i], &cc[i], &co);
-				if (!rc)
-					rc = sl_buf_put(&enc, one.ptr ? one.ptr : "", one.len);
-				if (!rc)
-					add128(f->csum[i], XXH3_128bits(one.ptr ? one.ptr : "", one.len));
+			for (size_t i = 0; i < t->ncolumns; i++) {
+				vh[i] = value_hash(&row[i]);
+				f->csum[i][0] += vh[i]; /* order-independent per column */
 			}
-			if (!rc) {
-				add128(f->sum, XXH3_128bits(enc.ptr ? enc.ptr : "", enc.len));
-				f->rows++;
-			}
+			add128(f->sum, XXH3_128bits(vh, t->ncolumns * sizeof(*vh)));
+			f->rows++;
 		}
 	}
 done:
@@ -117,9 +160,7 @@ done:
 	if (b.values || b.arena)
 		sl_batch_free(&b);
 	sl_buf_free(&sql);
-	sl_buf_free(&enc);
-	sl_buf_free(&one);
-	free(cc);
+	free(vh);
 	return rc;
 }
 
@@ -134,20 +175,76 @@ void rh_fp_free(rh_fp *fp)
 	free(fp);
 }
 
-int rh_fingerprint(rh_fp **out, sl_conn *c)
+/* One worker of a fingerprint: its connection, the tables it reads, its outcome. */
+typedef struct fp_worker {
+	rh_fp *fp;
+	sl_conn *c;
+	bool *mine; /* per table: read by this worker */
+	int rc;
+	sl_error err; /* a copy of the worker thread's last error when rc != 0 */
+	char *msg;
+} fp_worker;
+
+static void *fp_work(void *arg)
+{
+	fp_worker *w = arg;
+	for (size_t i = 0; !w->rc && i < w->fp->n; i++)
+		if (w->mine[i])
+			w->rc = fp_table(&w->fp->t[i], w->c, &w->fp->schema->tables[i]);
+	if (w->rc) {
+		w->err = *sl_error_last();
+		w->msg = w->err.message ? strdup(w->err.message) : NULL;
+	}
+	return NULL;
+}
+
+int rh_fingerprint(rh_fp **out, sl_conn *c, sl_conn *c2)
 {
 	sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
-	io.exact_counts = false; /* the fingerprint counts rows itself */
+	io.exact_counts = false; /* the fingerprint counts rows itself; estimates only balance the work */
 	rh_fp *fp = calloc(1, sizeof(*fp));
+	fp_worker w[2] = { { .c = c }, { .c = c2 } };
 	int rc = fp ? 0 : sl_error_nomem();
 	*out = NULL;
 	if (!rc)
 		rc = sl_conn_introspect(&fp->schema, c, &io);
-	if (!rc && !(fp->t = calloc(fp->schema->ntables ? fp->schema->ntables : 1, sizeof(*fp->t))))
+	size_t n = rc ? 0 : fp->schema->ntables;
+	if (!rc && (!(fp->t = calloc(n ? n : 1, sizeof(*fp->t))) || !(w[0].mine = calloc(n ? n : 1, 1)) ||
+		    !(w[1].mine = calloc(n ? n : 1, 1))))
 		rc = sl_error_nomem();
-	for (size_t i = 0; !rc && i < fp->schema->ntables; i++) {
-		rc = fp_table(&fp->t[i], c, &fp->schema->tables[i]);
-		fp->n++;
+	if (rc)
+		goto done;
+	fp->n = n;
+	/* biggest tables first, each to the worker with less work so far */
+	int64_t load[2] = { 0, 0 };
+	for (size_t k = 0; k < n; k++) {
+		size_t big = n;
+		for (size_t i = 0; i < n; i++)
+			if (!w[0].mine[i] && !w[1].mine[i] &&
+			    (big == n || fp->schema->tables[i].row_count > fp->schema->tables[big].row_count))
+				big = i;
+		int to = c2 && load[1] < load[0] ? 1 : 0;
+		w[to].mine[big] = true;
+		load[to] += fp->schema->tables[big].row_count > 0 ? fp->schema->tables[big].row_count : 1;
+	}
+	for (int k = 0; k < 2; k++)
+		w[k].fp = fp;
+	pthread_t th;
+	bool started = c2 && pthread_create(&th, NULL, fp_work, &w[1]) == 0;
+	if (c2 && !started)
+		for (size_t i = 0; i < n; i++)
+			w[0].mine[i] = w[0].mine[i] || w[1].mine[i]; /* no thread: read them all here */
+	fp_work(&w[0]);
+	if (started)
+		pthread_join(th, NULL);
+	for (int k = 0; !rc && k < 2; k++)
+		if (w[k].rc)
+			rc = sl_error_set_db(w[k].rc, w[k].err.sqlstate, w[k].err.engine_code, "%s",
+					     w[k].msg ? w[k].msg : "fingerprint failed");
+done:
+	for (int k = 0; k < 2; k++) {
+		free(w[k].mine);
+		free(w[k].msg);
 	}
 	if (rc)
 		rh_fp_free(fp);

@@ -47,7 +47,8 @@ int rh_scratch_drop(rh_scratch *s, sl_conn *admin);
 
 /* ---- fingerprint.c ---- */
 typedef struct rh_fp rh_fp;
-int rh_fingerprint(rh_fp **out, sl_conn *c);
+/* c2 (may be NULL): a second connection to the same database, read from a second thread. */
+int rh_fingerprint(rh_fp **out, sl_conn *c, sl_conn *c2);
 void rh_fp_free(rh_fp *fp);
 /*
  * Compares before and after; each difference becomes a line in r's
