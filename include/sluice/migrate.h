@@ -112,8 +112,8 @@ typedef struct sl_migrate_event {
 	const char *detail;
 	int64_t duration_ms;
 	/* STATEMENT and STATEMENT_DONE: position of the statement in its section */
-	size_t index; /* 1-based */
-	size_t line;  /* line in the file */
+	size_t index;        /* 1-based */
+	size_t line;         /* line in the file */
 	int64_t duration_us; /* STATEMENT_DONE: time the statement took */
 	int64_t changes;     /* STATEMENT_DONE: rows it changed (engine's count), -1 unknown */
 } sl_migrate_event;
