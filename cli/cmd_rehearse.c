@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "project.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,16 @@ static int connect_cb(sl_conn **out, void *ud, const sl_conn *beside, const char
 		rc = sl_conn_open_url(out, u);
 	sl_url_free(u);
 	return rc;
+}
+
+/* The first SIGINT/SIGTERM asks the rehearsal to stop at the next phase (its scratch copy is dropped); a
+ * second one ends the process. */
+static volatile sig_atomic_t stop_asked;
+
+static void on_signal(int sig)
+{
+	stop_asked = 1;
+	signal(sig, SIG_DFL);
 }
 
 static void progress(void *ud, const char *phase, const char *detail)
@@ -203,7 +214,12 @@ int cmd_rehearse(int argc, char **argv)
 	bool tty = isatty(STDERR_FILENO) && !getenv("NO_COLOR");
 	if (tty)
 		o.on_progress = progress;
+	o.cancel = &stop_asked;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 	rc = sl_rehearse_run(&r, &o);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	if (r && (!rc || r->nmigrations || r->nstmts)) {
@@ -223,6 +239,10 @@ done:;
 	sl_state_close(st);
 	sl_rules_free(rules);
 	cli_project_free(&p);
+	if (rc == SL_EINTERRUPTED) {
+		cli_fail(rc);
+		return 130; /* as the shell reports a command stopped by SIGINT */
+	}
 	if (rc)
 		return cli_fail(rc);
 	return nogo ? EXIT_PROBLEMS : EXIT_OK;

@@ -21,6 +21,7 @@
 #ifndef SLUICE_REHEARSE_H
 #define SLUICE_REHEARSE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,6 +66,13 @@ typedef struct sl_rehearse_opts {
 	const char *prefix;    /* scratch name prefix; NULL: cfg's, else "sluice_rehearse_" */
 	sl_rehearse_progress_fn on_progress;
 	void *progress_ud;
+	/*
+	 * May be NULL. Read between phases (scratch copy, fingerprints, each
+	 * round's up, verify, rules, down): non-zero stops the rehearsal with
+	 * SL_EINTERRUPTED, the scratch database dropped. Set it from a signal
+	 * handler.
+	 */
+	const volatile sig_atomic_t *cancel;
 } sl_rehearse_opts;
 
 #define SL_REHEARSE_OPTS_INIT                                                                                \
@@ -72,7 +80,7 @@ typedef struct sl_rehearse_opts {
 		.set = NULL, .table = "sluice_migrations", .cfg = NULL, .rules = NULL, .environment = NULL,  \
 		.connect = NULL, .connect_ud = NULL, .state = NULL, .repeat = 1, .fail_at = NULL,            \
 		.drop_at = NULL, .forecast_rows = 0, .prefix = NULL, .on_progress = NULL,                    \
-		.progress_ud = NULL                                                                          \
+		.progress_ud = NULL, .cancel = NULL                                                          \
 	}
 
 /* A lock one statement held on one table. */

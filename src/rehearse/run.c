@@ -83,6 +83,14 @@ void rh_progress(const sl_rehearse_opts *o, const char *phase, const char *fmt, 
 
 /* ---- the run's state ---- */
 
+static int cancelled(const sl_rehearse_opts *o)
+{
+	if (o->cancel && *o->cancel)
+		return sl_error_set(SL_EINTERRUPTED,
+				    "rehearsal interrupted; its scratch database is dropped");
+	return 0;
+}
+
 typedef struct rh_run {
 	sl_rehearsal *r;
 	const sl_rehearse_opts *o;
@@ -476,6 +484,9 @@ static int round_trip(rh_run *x, int round)
 	rh_observer_round(x->ob, round, round == 1);
 	rh_observer_faults(x->ob, round == 1 && x->has_fail ? &x->fail_at : NULL,
 			   round == 1 && x->has_drop ? &x->drop_at : NULL);
+	int crc = cancelled(x->o);
+	if (crc)
+		return crc;
 	sl_migrate_opts mo = migrate_opts(x, true);
 	int up_rc = r->nmigrations ? sl_migrate_up(x->scratch, x->o->set, &mo, &applied) : 0;
 	for (size_t i = 0; i < r->nmigrations; i++)
@@ -500,6 +511,8 @@ static int round_trip(rh_run *x, int round)
 			return rc;
 	}
 	mo.steps = (long)applied;
+	if ((crc = cancelled(x->o)) != 0)
+		return crc;
 	if (applied) {
 		int rc = sl_migrate_down(x->scratch, x->o->set, &mo, &reverted);
 		for (size_t i = 0; i < r->nmigrations; i++)
@@ -661,12 +674,14 @@ static int rehearse(rh_run *x)
 		for (int k = 0; k < r->repeat; k++)
 			x->up_us[i][k] = x->down_us[i][k] = -1;
 	}
-	if ((rc = prepare_scratch(x)) != 0)
+	if ((rc = cancelled(x->o)) != 0 || (rc = prepare_scratch(x)) != 0 || (rc = cancelled(x->o)) != 0)
 		return rc;
 	int64_t t0 = rh_now_us();
 	rh_progress(x->o, "fingerprint", "before up");
 	rc = rh_fingerprint(&x->before, x->scratch, x->fp2);
 	r->fingerprint_us = rh_now_us() - t0;
+	if (!rc)
+		rc = cancelled(x->o);
 	if (!rc) {
 		rh_progress(x->o, "rules", "before up");
 		rc = run_rules(x, false);
@@ -679,6 +694,8 @@ static int rehearse(rh_run *x)
 			break;
 	}
 	fill_spreads(x);
+	if (!rc)
+		rc = cancelled(x->o);
 	if (!rc && x->o->forecast_rows > 0 && !r->fault.kind && r->nfailed == 0 && r->nmigrations) {
 		sl_migrate_opts mo = migrate_opts(x, false);
 		rc = rh_forecast(r, x->admin, x->o, x->prefix, &mo, rh_fp_rows(x->before));

@@ -172,6 +172,15 @@ for engine in $(engines); do
   [ "$(scratch_left "$engine" "$url")" = 0 ] && ok || bad "$E nothing left after cleanup"
   [ "$(source_sum "$engine" "$url")" = "$before" ] && ok || bad "$E source unchanged after everything"
 
+  # --- SIGTERM: stops at the next phase and drops its scratch copy ---------------------------
+  "$SLUICE" rehearse "$url" --repeat 100 --no-record >/dev/null 2>"$TMP/term.err" &
+  pid=$!
+  for _ in $(seq 1 200); do [ "$(scratch_left "$engine" "$url")" != 0 ] && break; sleep 0.05; done
+  sleep 0.2; kill -TERM $pid; wait $pid; rc=$?
+  [ "$rc" = 130 ] && ok || bad "$E SIGTERM: exit $rc, expected 130 ($(cat "$TMP/term.err"))"
+  grep -q "rehearsal interrupted" "$TMP/term.err" && ok || bad "$E SIGTERM message"
+  [ "$(scratch_left "$engine" "$url")" = 0 ] && ok || bad "$E SIGTERM leaves no scratch database"
+
   # --- no pending migrations; no history table ------------------------------------------------
   run "$SLUICE" up "$url"; expect_rc 0 "$E up"
   run "$SLUICE" rehearse "$url"; expect_rc 0 "$E nothing pending is GO"; expect_out "no pending migrations" "$E says so"
