@@ -431,12 +431,23 @@ static int apply_one(run *r, const sl_mig_status *s)
 			if (rc) {
 				char *msg = strdup(sl_error_last()->message);
 				int code = rc;
-				sl_history_update(r->c, r->o->table, m->id, "dirty", ms,
-						  failed ? failed->text : "verify", msg, NULL, NULL);
-				sl_error_set(
-					code,
-					"%s; recorded as dirty: `sluice up` refuses until `sluice repair`",
-					msg ? msg : "migration failed");
+				int urc =
+					sl_history_update(r->c, r->o->table, m->id, "dirty", ms,
+							  failed ? failed->text : "verify", msg, NULL, NULL);
+				if (urc)
+					/* say what the history really holds: the "running" row written first
+					 */
+					sl_error_set(
+						code,
+						"%s; the failure could not be recorded (%s): the history row "
+						"still says \"running\", which `sluice status` reports as "
+						"interrupted; `sluice up` refuses until `sluice repair`",
+						msg ? msg : "migration failed", sl_error_last()->message);
+				else
+					sl_error_set(code,
+						     "%s; recorded as dirty: `sluice up` refuses until "
+						     "`sluice repair`",
+						     msg ? msg : "migration failed");
 				free(msg);
 			} else {
 				rc = sl_history_update(r->c, r->o->table, m->id, "applied", ms, NULL, NULL,
@@ -563,11 +574,20 @@ static int revert_one(run *r, const sl_mig_status *s)
 			rc = run_statements(r, mm, &list, true, &failed);
 			if (rc) {
 				char *msg = strdup(sl_error_last()->message);
-				sl_history_update(r->c, r->o->table, s->id, "dirty", now_ms() - t0,
-						  failed ? failed->text : NULL, msg, NULL, NULL);
-				sl_error_set(rc,
-					     "%s; recorded as dirty: fix the database, then `sluice repair`",
-					     msg ? msg : "revert failed");
+				int urc = sl_history_update(r->c, r->o->table, s->id, "dirty", now_ms() - t0,
+							    failed ? failed->text : NULL, msg, NULL, NULL);
+				if (urc)
+					sl_error_set(
+						rc,
+						"%s; the failure could not be recorded (%s): the history row "
+						"still says \"running\" (reverting); fix the database, then "
+						"`sluice repair`",
+						msg ? msg : "revert failed", sl_error_last()->message);
+				else
+					sl_error_set(rc,
+						     "%s; recorded as dirty: fix the database, then `sluice "
+						     "repair`",
+						     msg ? msg : "revert failed");
 				free(msg);
 			} else {
 				rc = sl_history_delete(r->c, r->o->table, s->id);

@@ -446,13 +446,20 @@ static int judge_fault(rh_run *x, const rh_target *t, bool drop, int up_rc)
 			      "names the "
 			      "failed statement; the statements before it ran";
 		}
-		f->truthful = same && hist_ok;
+		/* the message must say what the history holds, too */
+		bool says_dirty = f->error && strstr(f->error, "recorded as dirty");
+		bool msg_ok = !says_dirty || (row && strcmp(row->status, "dirty") == 0);
+		f->truthful = same && hist_ok && msg_ok;
 		sl_buf e = SL_BUF_INIT;
 		sl_buf_printf(&e,
 			      "%s; %zu statement(s) of %s ran before the fault; history row: %s; database %s",
 			      why, tx ? (size_t)0 : f->statements_ran, t->migration, f->history_status,
 			      same ? "identical to one where exactly that ran"
 				   : "differs from what was reported");
+		if (!msg_ok)
+			sl_buf_printf(&e,
+				      "; but the error says \"recorded as dirty\" and the history row is %s",
+				      f->history_status);
 		for (size_t i = 0; i < tmp.nfidelity_diffs && i < 5; i++)
 			sl_buf_printf(&e, "; %s", tmp.fidelity_diffs[i]);
 		f->explanation = sl_buf_detach(&e);

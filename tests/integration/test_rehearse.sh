@@ -136,6 +136,9 @@ for engine in $(engines); do
   expect_out "the connection was cut" "$E drop error"
   if [ "$engine" = mysql ]; then
     expect_out "history row: running" "$E interrupted record"; expect_out "1 statement(s) of 20260401000000 ran" "$E journal after cut"
+    # the runner must not claim a record it could not write (it did, before the drill found it)
+    expect_out "the failure could not be recorded" "$E cut: the error says the failure was not recorded"
+    grep -q "recorded as dirty" "$TMP/out" && bad "$E cut: the error claims a dirty record" || ok
   else
     expect_out "history row: absent" "$E cut: rolled back"
   fi
