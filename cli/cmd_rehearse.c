@@ -177,8 +177,13 @@ int cmd_rehearse(int argc, char **argv)
 	char disp[512];
 	int rc = cli_project_load(&p, !do_cleanup && !do_latest);
 	if (!rc && do_latest) {
-		const sl_config_env *env = npos && p.cfg ? sl_config_env_get(p.cfg, pos[0]) : NULL;
-		rc = latest(&p, env ? env->name : (npos ? pos[0] : NULL), strcmp(format, "json") == 0);
+		/* recorded under the environment's name, or the URL with its password masked */
+		const char *env = npos ? pos[0] : NULL;
+		if (env && strchr(env, ':')) {
+			target u = { .url = env };
+			env = display_of(&u, disp, sizeof(disp));
+		}
+		rc = latest(&p, env, strcmp(format, "json") == 0);
 		goto done;
 	}
 	if (!rc)

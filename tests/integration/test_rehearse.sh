@@ -153,6 +153,8 @@ for engine in $(engines); do
   expect_out 'column "customers"."country": values differ after the round trip' "$E column named"
   expect_out 'row of "customers" id=' "$E rows named"; expect_out "country was" "$E old value shown"
   run "$SLUICE" rehearse --latest --json; expect_out '"verdict": "NO-GO"' "$E NO-GO recorded"
+  run "$SLUICE" rehearse "$url" --latest --json; expect_rc 0 "$E latest of this URL"; expect_out '"verdict": "NO-GO"' "$E latest of this URL"
+  expect_nowhere "sluice-test-pw" "$E no password in the record"
   rm "$P/migrations/20260402000000_drop_country.sql"
 
   # --- thresholds from sluice.yaml ----------------------------------------------------------
