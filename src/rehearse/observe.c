@@ -442,11 +442,29 @@ static int add_lock(sl_rh_stmt *s, const char *table, const char *mode, bool rea
 	return 0;
 }
 
-static bool already_held(const rh_observer *ob, const char *table)
+/*
+ * Whether this transaction already holds a lock on table (taken by an
+ * earlier statement, whose record keeps it). A stronger mode now is
+ * written into that record: it is the same lock, upgraded.
+ */
+static bool already_held(rh_observer *ob, const char *table, const sl_lock_info *now)
 {
-	for (size_t i = 0; i < ob->nheld; i++)
-		if (strcmp(ob->held[i].table, table) == 0)
-			return true;
+	for (size_t i = 0; i < ob->nheld; i++) {
+		const held *h = &ob->held[i];
+		if (strcmp(h->table, table) != 0)
+			continue;
+		if (now && now->blocks_reads && h->stmt < ob->r->nstmts &&
+		    h->lock < ob->r->stmts[h->stmt].nlocks) {
+			sl_rh_lock *l = &ob->r->stmts[h->stmt].locks[h->lock];
+			char *m = l->blocks_reads ? NULL : rh_strdup(now->mode);
+			if (m) {
+				free(l->mode);
+				l->mode = m;
+				l->blocks_reads = true;
+			}
+		}
+		return true;
+	}
 	return false;
 }
 
@@ -460,9 +478,13 @@ static int hold(rh_observer *ob, size_t stmt, size_t lock, const char *table, bo
 		ob->held = h;
 		ob->capheld = cap;
 	}
-	ob->held[ob->nheld] = (held){
-		.stmt = stmt, .lock = lock, .t0 = ob->stmt_t0, .critical = critical, .table = rh_strdup(table)
-	};
+	ob->held[ob->nheld] =
+		(held){ .stmt = stmt,
+			.lock = lock,
+			.t0 = ob->stmt_t0,
+			.instr0 = ob->stmt_instr0, /* observation since then is not the lock's */
+			.critical = critical,
+			.table = rh_strdup(table) };
 	if (!ob->held[ob->nheld].table)
 		return sl_error_nomem();
 	ob->nheld++;
@@ -492,13 +514,13 @@ static int statement_locks(rh_observer *ob, sl_rh_stmt *s, size_t si, const sl_m
 		if (!l->blocks_writes)
 			continue;
 		bool crit = is_critical(ob, l->table);
-		if (ob->tx && already_held(ob, l->table))
+		if (ob->tx && already_held(ob, l->table, l))
 			continue; /* taken by an earlier statement of this transaction */
 		rc = add_lock(s, l->table, l->mode, l->blocks_reads, true, ev->duration_us, crit);
 		if (!rc && ob->tx)
 			rc = hold(ob, si, s->nlocks - 1, l->table, crit);
 	}
-	if (!rc && !ob->obs && sl_conn_has(ob->c, SL_CAP_DB_WRITE_LOCK) && !already_held(ob, "*")) {
+	if (!rc && !ob->obs && sl_conn_has(ob->c, SL_CAP_DB_WRITE_LOCK) && !already_held(ob, "*", NULL)) {
 		rc = add_lock(s, "*", "database write lock", false, false, ev->duration_us,
 			      is_critical(ob, "*"));
 		if (!rc && ob->tx)
@@ -639,6 +661,8 @@ void rh_observer_event(void *ud, const sl_migrate_event *ev)
 		ob->down = ev->down;
 		ob->tx = ev->detail && strcmp(ev->detail, "transactional") == 0;
 		ob->mig_t0 = rh_now_us();
+		for (size_t i = 0; i < ob->nheld; i++)
+			free(ob->held[i].table);
 		ob->nheld = 0;
 		ob->instr_us = 0;
 		if (!ev->down) {

@@ -105,7 +105,7 @@ for engine in $(engines); do
   expect_out '"up"' "$E latest figures"
   run "$SLUICE" rehearse "$url" --format md; expect_rc 0 "$E md"; expect_out "### Rehearsal of" "$E md heading"
   run "$SLUICE" rehearse "$url" --json --no-record; expect_rc 0 "$E json"
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verdict"]=="GO" and len(d["migrations"])==3 and d["rollback_fidelity"]["identical"]' "$TMP/out" && ok || bad "$E json parses"
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verdict"]=="GO" and len(d["migrations"])==3 and d["rollback_fidelity"]["identical"]; assert all(l["held_us"] >= s["duration_us"] for s in d["statements"] for l in s["locks"]), "a lock is held at least as long as the statement that took it"' "$TMP/out" && ok || bad "$E json parses"
 
   # --- forecast: three sample sizes, a fitted curve, its error ---------------------------------
   run "$SLUICE" rehearse "$url" --forecast 100000 --no-record; expect_rc 0 "$E forecast"
@@ -144,6 +144,38 @@ for engine in $(engines); do
   fi
   [ "$(scratch_left "$engine" "$url")" = 0 ] && ok || bad "$E no scratch database after drills"
   rm "$P/migrations/20260401000000_invoice_notes.sql"
+
+  # --- PostgreSQL: a lock taken by one statement and strengthened by the next is one lock ----
+  if [ "$engine" = postgres ]; then
+    cat > "$P/migrations/20260403000000_invoice_flag.sql" <<'SQL'
+-- title: Flag invoices by status
+-- ticket: BILL-42
+-- pr: https://git.example.com/billing/pull/42
+-- author: Ana <ana@example.com>
+-- why: Faster lookups.
+-- rollback: Drops both.
+
+-- +sluice up
+CREATE INDEX invoices_status_idx ON invoices (status);
+ALTER TABLE invoices ADD COLUMN flag INTEGER;
+
+-- +sluice down
+ALTER TABLE invoices DROP COLUMN flag;
+DROP INDEX invoices_status_idx;
+SQL
+    run "$SLUICE" rehearse "$url" --json --no-record; expect_rc 0 "$E lock upgrade rehearsal"
+    python3 - "$TMP/out" <<'PY' && ok || bad "$E the index's SHARE lock, upgraded by the ALTER, is held ACCESS EXCLUSIVE from the first statement to the commit"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = [x for x in d["statements"] if x["sql"].startswith("CREATE INDEX invoices_status_idx")][0]
+l = [x for x in s["locks"] if x["table"] == "invoices"][0]
+assert l["mode"] == "AccessExclusiveLock" and l["blocks"] == "reads and writes" and l["observed"], l
+a = [x for x in d["statements"] if x["sql"].startswith("ALTER TABLE invoices ADD COLUMN flag")][0]
+assert not [x for x in a["locks"] if x["table"] == "invoices"], a  # the same lock, not a second one
+assert l["held_us"] >= s["duration_us"] + a["duration_us"], (l, s, a)
+PY
+    rm "$P/migrations/20260403000000_invoice_flag.sql"
+  fi
 
   # --- NO-GO: a down that does not restore the data --------------------------------------------
   add_lossy_migration "$P"
