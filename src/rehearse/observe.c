@@ -67,6 +67,7 @@ struct rh_observer {
 	int64_t stmt_instr0;
 	kv storage;
 	bool storage_ok;
+	bool storage_noted;
 	held *held;
 	size_t nheld, capheld;
 	mig_time *times;
@@ -373,6 +374,13 @@ static void on_statement(rh_observer *ob, const sl_migrate_event *ev)
 	if (!sl_conn_severed(ob->c)) {
 		/* a query: an armed exec fault counts execs only, so the statement still gets it */
 		ob->storage_ok = sl_conn_table_storage(ob->c, kv_add, &ob->storage) == 0;
+		if (!ob->storage_ok && !ob->storage_noted) {
+			/* say once that rewrites went unseen, and why (a missing privilege, say) */
+			ob->storage_noted = true;
+			rh_push_line(&ob->r->notes, &ob->r->nnotes,
+				     "rewrites: table storage ids could not be read: %s",
+				     sl_error_last()->message);
+		}
 		if (!ob->storage_ok)
 			sl_error_clear();
 	}
