@@ -182,12 +182,18 @@ typedef struct run {
 	sl_history *h;
 	sl_migrate_status *st;
 	bool locked;
-	char lock_name[128];
+	char lock_name[384];
 } run;
 
 static int take_lock(run *r)
 {
-	snprintf(r->lock_name, sizeof(r->lock_name), "sluice:%s", r->o->table);
+	/*
+	 * The lock guards one history table in one database. MySQL's named locks
+	 * are server-wide (PostgreSQL's advisory locks are per database), so the
+	 * name carries the database: runs on two databases of one server do not
+	 * wait for each other. Long names are hashed by the driver.
+	 */
+	snprintf(r->lock_name, sizeof(r->lock_name), "sluice:%s:%s", sl_conn_database(r->c), r->o->table);
 	int rc = sl_conn_lock(r->c, r->lock_name, 0);
 	if (rc == SL_ELOCKED && r->o->lock_timeout_ms != 0) {
 		emit(r->o, SL_MEV_WAITING, false, NULL, NULL, NULL, r->lock_name, r->o->lock_timeout_ms);
