@@ -126,5 +126,6 @@ int cmd_copy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
+int cmd_rehearse(int argc, char **argv);
 
 #endif

@@ -102,6 +102,16 @@ static const cli_command commands[] = {
 	  "zsh: save it as _sluice in a directory of $fpath, or source <(sluice completion zsh).\n"
 	  "Commands and options complete; so do environment names of ./sluice.yaml and files.",
 	  NULL },
+	{ "rehearse", cmd_rehearse,
+	  "rehearse [TARGET] [--repeat N] [--forecast ROWS] [--fail-at MIG:N | --drop-connection-at MIG:N] "
+	  "[--json | --format md] [--cleanup | --latest]",
+	  "Dry-run pending migrations on a scratch copy: timed up, locks, rewrites, verify, rules, down, "
+	  "rollback fidelity; GO or NO-GO.",
+	  "The database itself is only read. Thresholds: sluice.yaml `rehearsal:` (docs/config.md).\n"
+	  "Every verdict and figure is recorded in the state store; --latest --json reads the newest back.\n"
+	  "Exit codes: 0 GO (or a fault drill that left the state reported truthfully), 1 NO-GO,\n"
+	  "2 usage or config, 3 database error. Details: docs/commands/rehearse.md.",
+	  NULL },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL, NULL },
 };
 

@@ -193,6 +193,7 @@ void cli_print_event(void *ud, const sl_migrate_event *ev)
 			fprintf(stderr, "FAILED %s: %s\n", ev->id, ev->detail);
 		break;
 	case SL_MEV_VERIFY_FAILED:
+	case SL_MEV_STATEMENT_DONE:
 		break;
 	case SL_MEV_REPAIRED:
 		fprintf(stderr, "repaired %s: %s\n", ev->id, ev->detail);

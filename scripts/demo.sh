@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh - the main job on the embedded default (SQLite), nothing to start:
 # inspect the example billing database, adopt it into versioned migrations,
-# lint and apply the pending changes, verify them, print the decision log,
+# lint, rehearse and apply the pending changes, verify them, print the decision log,
 # then check the integrity rules, copy the database, prove the copy row by
 # row and reconcile totals (`make demo`). Each capability adds its step here.
 set -euo pipefail
@@ -33,6 +33,12 @@ sluice status dev
 
 step "6. Rehearse the pending changes on a scratch copy (dynamic lint)" "sluice lint dev"
 sluice lint dev
+
+step "6b. Rehearse them: timed up and down on a scratch copy, verify, rules, rollback fidelity" "sluice rehearse dev"
+sluice rehearse dev > rehearsal.txt
+head -16 rehearsal.txt
+echo "... (the full timeline: sluice rehearse dev; the record: sluice rehearse --latest --json)"
+echo "rehearsal verdict: $(sed -n 's/^verdict: //p' rehearsal.txt)"
 
 step "7. Apply them, each in its own transaction" "sluice up dev"
 sluice up dev

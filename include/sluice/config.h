@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sluice/arena.h"
 
@@ -45,6 +46,22 @@ typedef struct sl_config_env {
 } sl_config_env;
 
 /*
+ * rehearsal: the thresholds that make a `sluice rehearse` GO or NO-GO
+ * (docs/config.md, docs/commands/rehearse.md). A limit of -1 is "none".
+ */
+typedef struct sl_config_rehearsal {
+	int64_t max_migration_ms;      /* max_migration: one migration's up (default -1) */
+	int64_t max_total_ms;          /* max_total: every up, verify, rules and down (default -1) */
+	int64_t max_exclusive_lock_ms; /* max_exclusive_lock: on tables of critical domains (default -1) */
+	const char **critical_domains; /* critical_domains: names under `domains` (none: every table) */
+	size_t ncritical_domains;
+	bool allow_rewrites;            /* allow_rewrites (default true) */
+	int64_t max_rule_discrepancies; /* max_rule_discrepancies (default 0) */
+	bool require_rollback_fidelity; /* require_rollback_fidelity (default true) */
+	const char *scratch_prefix;     /* scratch_prefix (default "sluice_rehearse_") */
+} sl_config_rehearsal;
+
+/*
  * A loaded configuration. Read-only for callers; strings live in arena and
  * are valid until sl_config_free().
  */
@@ -61,9 +78,16 @@ typedef struct sl_config {
 	sl_config_env *envs;
 	size_t nenvs;
 	const char *state; /* default ".sluice/state.db" */
+	sl_config_rehearsal rehearsal;
 	sl_arena *arena;
 	struct fy_document *doc; /* the parsed YAML, kept for sl_config_section() */
 } sl_config;
+
+/*
+ * Parses a duration as written in sluice.yaml: a number and a unit, "500ms",
+ * "30s", "1.5m", "2h". 0 or SL_EINVALID (message without position).
+ */
+int sl_config_parse_duration(const char *s, int64_t *ms);
 
 /*
  * Loads and checks path. A missing file is SL_ENOTFOUND naming the path;

@@ -51,6 +51,8 @@ enum {
 	SL_CAP_ADVISORY_LOCK = 1u << 11, /* session locks that die with the session */
 	SL_CAP_CHECK_CONSTRAINTS = 1u << 12,
 	SL_CAP_TIMEZONE_TYPE = 1u << 13, /* a timestamp type that keeps an instant */
+	SL_CAP_LOCK_OBSERVE = 1u << 14,  /* a second session can list the table locks a session holds */
+	SL_CAP_DB_WRITE_LOCK = 1u << 15, /* a write transaction locks the whole database against writers */
 };
 
 /* One result column. name and decl are borrowed from the cursor. */
@@ -175,6 +177,55 @@ void sl_writer_abort(sl_writer *w);
  * else schema, else the search path's first (current_schema()). The model
  * lists in others how many tables the schemas it did not read hold.
  */
+/* ---- scratch databases, observation and faults (`sluice rehearse`) ---- */
+
+/* A name (and detail, may be NULL) reported by a listing. Borrowed for the call; non-zero stops. */
+typedef int (*sl_name_fn)(void *ud, const char *name, const char *detail);
+
+/* One table lock held or awaited by a session. Borrowed for the call. */
+typedef struct sl_lock_info {
+	const char *table;
+	const char *mode;   /* the engine's name: "AccessExclusiveLock", ... */
+	bool blocks_writes; /* other sessions cannot write the table meanwhile */
+	bool blocks_reads;  /* ... nor read it */
+	bool granted;       /* false: still waiting for it */
+} sl_lock_info;
+typedef int (*sl_lock_fn)(void *ud, const sl_lock_info *l);
+
+/*
+ * Scratch databases beside c's database (same server; SQLite: same
+ * directory). name must be 1-63 letters, digits or '_'. See
+ * include/sluice/sys/driver.h for what each engine does.
+ */
+int sl_conn_scratch_url(const sl_conn *c, sl_url *u, const char *name);
+int sl_conn_scratch_create(sl_conn *c, const char *name, bool clone, bool *cloned);
+int sl_conn_scratch_list(sl_conn *c, const char *prefix, sl_name_fn fn, void *ud);
+int sl_conn_scratch_drop(sl_conn *c, const char *name);
+/* The server's id of c's session (0 when the engine has none). */
+int sl_conn_session_id(sl_conn *c, int64_t *out);
+/* SL_CAP_LOCK_OBSERVE: the table locks session holds or awaits, seen from observer. */
+int sl_conn_observe_locks(sl_conn *observer, int64_t session, sl_lock_fn fn, void *ud);
+/* Every table of c's database with an id of its physical storage (changes when rewritten). */
+int sl_conn_table_storage(sl_conn *c, sl_name_fn fn, void *ud);
+/* After a statement that rewrote a table: how (note) and whether writers waited all along. */
+int sl_conn_rewrite_how(const sl_conn *c, int64_t changes, char *note, size_t n, bool *blocks_writes);
+/* Foreign-key enforcement of c's session off/on. */
+int sl_conn_set_fk_checks(sl_conn *c, bool on);
+/*
+ * Cuts c as a network failure would (the server rolls back c's open
+ * transaction). Every later call on c fails with SL_ECONNECT; close it as usual.
+ */
+void sl_conn_sever(sl_conn *c);
+/* True after sl_conn_sever(). */
+bool sl_conn_severed(const sl_conn *c);
+/*
+ * Makes the n-th next call of op on c ("exec", "query", "fetch", "write",
+ * "flush", "commit") fail with code (an SL_E* value) and an "injected
+ * failure" message, without reaching the server. n >= 1. The same mechanism
+ * as SLUICE_FAULT (docs/testing.md), for one connection.
+ */
+int sl_conn_fault_arm(sl_conn *c, const char *op, long n, int code);
+
 typedef struct sl_introspect_opts {
 	const char *schema;         /* one PostgreSQL schema */
 	const char *const *schemas; /* several, in this order */

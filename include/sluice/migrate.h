@@ -53,6 +53,10 @@ typedef struct sl_history {
 
 /* Creates the history table when missing. */
 int sl_history_ensure(sl_conn *c, const char *table);
+/* Whether c's database has the history table (*out); the table is only read. */
+int sl_history_exists(sl_conn *c, const char *table, bool *out);
+/* Creates the history table in dst and writes every row of h into it (a scratch copy's history). */
+int sl_history_replicate(sl_conn *dst, const char *table, const sl_history *h);
 /* Reads the history; an absent table gives an empty history. */
 int sl_history_load(sl_history **out, sl_conn *c, const char *table);
 void sl_history_free(sl_history *h);
@@ -95,7 +99,8 @@ typedef enum sl_migrate_event_kind {
 	SL_MEV_FAILED,        /* a migration failed; the error is in sl_error_last() */
 	SL_MEV_VERIFY_FAILED, /* a verify query returned rows; detail holds the first */
 	SL_MEV_REPAIRED,      /* repair changed a record; detail says what */
-	SL_MEV_WAITING        /* waiting for the lock */
+	SL_MEV_WAITING,       /* waiting for the lock */
+	SL_MEV_STATEMENT_DONE /* a statement ran (or failed: detail "failed"); duration_us set */
 } sl_migrate_event_kind;
 
 typedef struct sl_migrate_event {
@@ -106,6 +111,11 @@ typedef struct sl_migrate_event {
 	const char *statement;
 	const char *detail;
 	int64_t duration_ms;
+	/* STATEMENT and STATEMENT_DONE: position of the statement in its section */
+	size_t index;        /* 1-based */
+	size_t line;         /* line in the file */
+	int64_t duration_us; /* STATEMENT_DONE: time the statement took */
+	int64_t changes;     /* STATEMENT_DONE: rows it changed (engine's count), -1 unknown */
 } sl_migrate_event;
 
 typedef struct sl_migrate_opts {

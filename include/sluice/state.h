@@ -1,7 +1,8 @@
 /*
  * state.h - the state store: a SQLite file (sluice.yaml's `state`, default
  * .sluice/state.db beside sluice.yaml) where sluice records what it checked
- * and when, so a later run can show history and trends.
+ * and rehearsed and when, so a later run can show history and trends, and
+ * a cutover gate can ask for "a GO rehearsal of exactly these migrations".
  *
  * Created on first use (directory included). Tables and their columns are
  * described in docs/state.md; the schema carries a version in
@@ -64,6 +65,48 @@ typedef int (*sl_state_history_cb)(const sl_state_history_row *row, void *ud);
  * return from cb stops and is returned.
  */
 int sl_state_history(sl_state *s, const char *rule, size_t limit, sl_state_history_cb cb, void *ud);
+
+/* ---- rehearsals (sluice rehearse) ---- */
+
+/* One rehearsed migration's figures. Strings borrowed for the call. */
+typedef struct sl_state_rehearsal_mig {
+	const char *id;
+	const char *checksum; /* the checksum the history table would record */
+	int64_t up_ms, down_ms;
+	int64_t rewrites;          /* tables rewritten by its up */
+	int64_t exclusive_lock_ms; /* longest time a table was locked against writers */
+} sl_state_rehearsal_mig;
+
+/* A finished rehearsal. Strings borrowed for the call. */
+typedef struct sl_state_rehearsal {
+	const char *verdict;        /* "GO", "NO-GO" or "ERROR" */
+	const char *migrations_key; /* sl_rehearse_migrations_key() of the rehearsed migrations */
+	const char *failed_json;    /* JSON array of failed thresholds */
+	const char *report_json;    /* the whole report, every figure */
+	int64_t total_ms;
+	const sl_state_rehearsal_mig *migrations;
+	size_t nmigrations;
+} sl_state_rehearsal;
+
+/* Records that a rehearsal of environment (display name) on engine starts; *out_id is its id. */
+int sl_state_rehearsal_begin(sl_state *s, int64_t *out_id, const char *environment, const char *engine);
+/* Records its verdict and figures (one transaction). */
+int sl_state_rehearsal_finish(sl_state *s, int64_t id, const sl_state_rehearsal *r);
+
+/*
+ * The newest rehearsal (of environment; NULL: of any) as a JSON object:
+ * {"id", "started_at", "finished_at", "environment", "engine", "verdict",
+ * "migrations_key", "failed", "total_ms", "report"} - report is the recorded
+ * report, verdict null when the rehearsal never finished. *out is malloc'd,
+ * NULL when there is none.
+ */
+int sl_state_rehearsal_latest(sl_state *s, const char *environment, char **out);
+
+/*
+ * The gate: the id of the newest finished GO rehearsal whose migrations_key
+ * is key and that finished at most max_age_days ago (<= 0: any age), or 0.
+ */
+int sl_state_rehearsal_go(sl_state *s, const char *key, double max_age_days, int64_t *out_id);
 
 #ifdef __cplusplus
 }

@@ -26,15 +26,24 @@
 
 #define MAX_CONFIG_SIZE ((size_t)16 << 20)
 
-static const char *const top_keys[] = { "project", "migrations", "lint",    "environments",
-					"state",   "consumers",  "domains", "rules",
-					"casts",   "copy",       "check",   NULL };
+static const char *const top_keys[] = { "project",   "migrations", "lint",  "environments", "state",
+					"consumers", "domains",    "rules", "casts",        "copy",
+					"check",     "rehearsal",  NULL };
 static const char *const reserved_keys[] = {
 	"consumers", "domains", "rules", "casts", "copy", "check", NULL
 };
 static const char *const migrations_keys[] = { "dir", "table", "required", NULL };
 static const char *const lint_keys[] = { "rules", NULL };
 static const char *const env_keys[] = { "url", "password_env", NULL };
+static const char *const rehearsal_keys[] = { "max_migration",
+					      "max_total",
+					      "max_exclusive_lock",
+					      "critical_domains",
+					      "allow_rewrites",
+					      "max_rule_discrepancies",
+					      "require_rollback_fidelity",
+					      "scratch_prefix",
+					      NULL };
 
 /* 1-based line and column of n (see the file comment), or 0 when unknown. */
 static void node_pos(struct fy_node *n, int *line, int *col)
@@ -482,6 +491,192 @@ static int load_envs(sl_config *c, struct fy_node *ekey, struct fy_node *map)
 	return rc;
 }
 
+int sl_config_parse_duration(const char *s, int64_t *ms)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 } };
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || !(v >= 0) || v > 1e12)
+		return sl_error_set(SL_EINVALID,
+				    "\"%s\" is not a duration (a number and ms, s, m or h: \"30s\")", s);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			*ms = (int64_t)(v * units[i].ms + 0.5);
+			return 0;
+		}
+	return sl_error_set(SL_EINVALID, "\"%s\" has no unit: write ms, s, m or h (\"30s\")", s);
+}
+
+/* A plain scalar true/false (yes/no, on/off). */
+static int get_bool(bool *out, sl_config *c, struct fy_node *key, struct fy_node *val, const char *what)
+{
+	size_t len;
+	const char *s = val && fy_node_get_type(val) == FYNT_SCALAR ? fy_node_get_scalar(val, &len) : NULL;
+	char buf[8];
+	if (s && len < sizeof(buf)) {
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (char)tolower((unsigned char)s[i]);
+		buf[len] = '\0';
+		if (!strcmp(buf, "true") || !strcmp(buf, "yes") || !strcmp(buf, "on")) {
+			*out = true;
+			return 0;
+		}
+		if (!strcmp(buf, "false") || !strcmp(buf, "no") || !strcmp(buf, "off")) {
+			*out = false;
+			return 0;
+		}
+	}
+	return err_at(c, val, key, "\"%s\" must be true or false", what);
+}
+
+static int get_duration(int64_t *out, sl_config *c, struct fy_node *key, struct fy_node *val,
+			const char *what)
+{
+	const char *s;
+	int rc = get_string(&s, NULL, c, key, val, what);
+	if (!rc && sl_config_parse_duration(s, out) < 0)
+		rc = err_at(c, val, key, "\"%s\": %s", what, sl_error_last()->message);
+	return rc;
+}
+
+/* The names under the top-level `domains` mapping, for "did you mean". */
+static int domain_known(sl_config *c, const char *name, const char **best)
+{
+	struct fy_node *d = sl_config_section(c, "domains");
+	struct fy_node_pair *p;
+	void *it = NULL;
+	size_t bd = 3;
+	*best = NULL;
+	if (!d || fy_node_get_type(d) != FYNT_MAPPING)
+		return -1; /* no domains at all */
+	while ((p = fy_node_mapping_iterate(d, &it))) {
+		size_t len;
+		const char *k = fy_node_get_scalar(fy_node_pair_key(p), &len);
+		char key[128];
+		if (!k || len >= sizeof(key))
+			continue;
+		memcpy(key, k, len);
+		key[len] = '\0';
+		if (strcmp(key, name) == 0)
+			return 1;
+		size_t dist = edit_distance(name, key);
+		if (dist < bd) {
+			bd = dist;
+			*best = sl_arena_strdup(c->arena, key);
+		}
+	}
+	return 0;
+}
+
+static int load_critical_domains(sl_config *c, struct fy_node *key, struct fy_node *val)
+{
+	struct fy_node *item;
+	void *it = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	if (!val || fy_node_get_type(val) != FYNT_SEQUENCE)
+		return err_at(c, val, key, "\"rehearsal.critical_domains\" must be a list of domain names");
+	while ((item = fy_node_sequence_iterate(val, &it))) {
+		const char *s, **slot, *best;
+		if ((rc = get_string(&s, NULL, c, key, item, "rehearsal.critical_domains")) < 0)
+			return rc;
+		int known = domain_known(c, s, &best);
+		if (known < 0)
+			return err_at(
+				c, item, key,
+				"\"rehearsal.critical_domains\": \"%s\" is not a domain: sluice.yaml has "
+				"no \"domains\" section",
+				s);
+		if (!known && best)
+			return err_at(
+				c, item, key,
+				"\"rehearsal.critical_domains\": no domain \"%s\" (did you mean \"%s\"?)", s,
+				best);
+		if (!known)
+			return err_at(c, item, key,
+				      "\"rehearsal.critical_domains\": no domain \"%s\" under \"domains\"",
+				      s);
+		if (!(slot = sl_arena_push(c->arena, &c->rehearsal.critical_domains,
+					   &c->rehearsal.ncritical_domains, &cap, sizeof(*slot))))
+			return sl_error_nomem();
+		*slot = s;
+	}
+	return rc;
+}
+
+static int load_rehearsal(sl_config *c, struct fy_node *rkey, struct fy_node *map)
+{
+	struct fy_node_pair *p;
+	void *it = NULL;
+	int rc = 0;
+	sl_config_rehearsal *r = &c->rehearsal;
+
+	if (is_null(map))
+		return 0;
+	if ((rc = need_mapping(c, rkey, map, "rehearsal")) < 0)
+		return rc;
+	while ((p = fy_node_mapping_iterate(map, &it))) {
+		struct fy_node *k = fy_node_pair_key(p), *v = fy_node_pair_value(p);
+		const char *name;
+		if ((rc = key_name(&name, c, k, "rehearsal")) < 0)
+			return rc;
+		if (strcmp(name, "max_migration") == 0) {
+			rc = get_duration(&r->max_migration_ms, c, k, v, "rehearsal.max_migration");
+		} else if (strcmp(name, "max_total") == 0) {
+			rc = get_duration(&r->max_total_ms, c, k, v, "rehearsal.max_total");
+		} else if (strcmp(name, "max_exclusive_lock") == 0) {
+			rc = get_duration(&r->max_exclusive_lock_ms, c, k, v, "rehearsal.max_exclusive_lock");
+		} else if (strcmp(name, "critical_domains") == 0) {
+			rc = load_critical_domains(c, k, v);
+		} else if (strcmp(name, "allow_rewrites") == 0) {
+			rc = get_bool(&r->allow_rewrites, c, k, v, "rehearsal.allow_rewrites");
+		} else if (strcmp(name, "require_rollback_fidelity") == 0) {
+			rc = get_bool(&r->require_rollback_fidelity, c, k, v,
+				      "rehearsal.require_rollback_fidelity");
+		} else if (strcmp(name, "max_rule_discrepancies") == 0) {
+			const char *s;
+			char *end = NULL;
+			if ((rc = get_string(&s, NULL, c, k, v, "rehearsal.max_rule_discrepancies")) == 0) {
+				errno = 0;
+				long long n = strtoll(s, &end, 10);
+				if (end == s || *end || errno || n < 0)
+					rc = err_at(c, v, k,
+						    "\"rehearsal.max_rule_discrepancies\" must be a whole "
+						    "number >= 0, "
+						    "not \"%s\"",
+						    s);
+				else
+					r->max_rule_discrepancies = n;
+			}
+		} else if (strcmp(name, "scratch_prefix") == 0) {
+			if ((rc = get_string(&r->scratch_prefix, NULL, c, k, v,
+					     "rehearsal.scratch_prefix")) == 0) {
+				size_t n = strlen(r->scratch_prefix);
+				bool ok = n >= 3 && n <= 32 && isalpha((unsigned char)r->scratch_prefix[0]);
+				for (size_t i = 0; ok && i < n; i++)
+					ok = islower((unsigned char)r->scratch_prefix[i]) ||
+					     isdigit((unsigned char)r->scratch_prefix[i]) ||
+					     r->scratch_prefix[i] == '_';
+				if (!ok)
+					rc = err_at(c, v, k,
+						    "\"rehearsal.scratch_prefix\": \"%s\" must be 3-32 "
+						    "lowercase letters, "
+						    "digits or \"_\", starting with a letter",
+						    r->scratch_prefix);
+			}
+		} else {
+			rc = unknown_key(c, k, name, "rehearsal", rehearsal_keys);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return rc;
+}
+
 static int load_root(sl_config *c, struct fy_node *root)
 {
 	struct fy_node_pair *p;
@@ -509,6 +704,8 @@ static int load_root(sl_config *c, struct fy_node *root)
 			rc = load_lint(c, k, v);
 		else if (strcmp(name, "environments") == 0)
 			rc = load_envs(c, k, v);
+		else if (strcmp(name, "rehearsal") == 0)
+			rc = load_rehearsal(c, k, v);
 		else if (!in_list(name, reserved_keys)) {
 			const char *best = NULL;
 			size_t bd = 3;
@@ -636,6 +833,13 @@ int sl_config_parse(sl_config **out, const char *path, const char *text, size_t 
 	c->migrations_dir = "migrations";
 	c->migrations_table = "sluice_migrations";
 	c->state = ".sluice/state.db";
+	c->rehearsal = (sl_config_rehearsal){ .max_migration_ms = -1,
+					      .max_total_ms = -1,
+					      .max_exclusive_lock_ms = -1,
+					      .allow_rewrites = true,
+					      .max_rule_discrepancies = 0,
+					      .require_rollback_fidelity = true,
+					      .scratch_prefix = "sluice_rehearse_" };
 	if (len)
 		memcpy(copy, text, len);
 	copy[len] = '\0';

@@ -45,14 +45,37 @@ static void fault_setup(sl_conn *c)
 	memcpy(c->fault_op, f, (size_t)(colon - f));
 	c->fault_op[colon - f] = '\0';
 	c->fault_at = n;
+	c->fault_code = SL_ECONNECT;
 }
 
+static int severed(const sl_conn *c)
+{
+	return sl_error_set(SL_ECONNECT, "%s: the connection was cut (server closed the session)",
+			    sl_conn_display(c));
+}
+
+/* Every wrapper that reaches the server passes here: a cut connection, then an armed fault. */
 static int fault(sl_conn *c, const char *op)
 {
+	if (c->severed)
+		return severed(c);
 	if (!c->fault_at || strcmp(c->fault_op, op) != 0 || ++c->fault_calls != c->fault_at)
 		return 0;
-	return sl_error_set(SL_ECONNECT, "%s on %s: injected fault (SLUICE_FAULT=%s:%ld)", op,
-			    sl_conn_display(c), op, c->fault_at);
+	c->fault_at = 0; /* fires once */
+	return sl_error_set(c->fault_code, "%s on %s: injected fault (%s:%ld)", op, sl_conn_display(c), op,
+			    c->fault_calls);
+}
+
+int sl_conn_fault_arm(sl_conn *c, const char *op, long n, int code)
+{
+	if (n < 1 || !op || strlen(op) >= sizeof(c->fault_op) || code >= 0)
+		return sl_error_set(SL_EINVALID, "fault \"%s:%ld\": bad operation, count or code",
+				    op ? op : "", n);
+	memcpy(c->fault_op, op, strlen(op) + 1);
+	c->fault_at = n;
+	c->fault_calls = 0;
+	c->fault_code = code;
+	return 0;
 }
 
 int sl_conn_open_url(sl_conn **out, const sl_url *url)
@@ -259,7 +282,7 @@ int sl_conn_query_text(sl_conn *c, const char *sql, char **out)
 
 int sl_conn_begin(sl_conn *c)
 {
-	int rc = busy(c);
+	int rc = c->severed ? severed(c) : busy(c);
 	if (!rc && c->in_tx)
 		rc = sl_error_set(SL_ERROR, "a transaction is already open on %s", sl_conn_display(c));
 	if (!rc)
@@ -284,7 +307,7 @@ int sl_conn_rollback(sl_conn *c)
 {
 	if (c->open_cursor)
 		sl_cursor_close(c->open_cursor);
-	int rc = c->drv->rollback(c);
+	int rc = c->severed ? severed(c) : c->drv->rollback(c);
 	c->in_tx = false;
 	return rc;
 }
@@ -293,24 +316,24 @@ int sl_conn_savepoint(sl_conn *c, const char *name)
 {
 	if (!sl_conn_has(c, SL_CAP_SAVEPOINTS))
 		return sl_error_set(SL_ERROR, "%s has no savepoints", c->drv->name);
-	return c->drv->savepoint(c, name);
+	return c->severed ? severed(c) : c->drv->savepoint(c, name);
 }
 
 int sl_conn_release(sl_conn *c, const char *name)
 {
-	return c->drv->release(c, name);
+	return c->severed ? severed(c) : c->drv->release(c, name);
 }
 int sl_conn_rollback_to(sl_conn *c, const char *name)
 {
-	return c->drv->rollback_to(c, name);
+	return c->severed ? severed(c) : c->drv->rollback_to(c, name);
 }
 int sl_conn_lock(sl_conn *c, const char *name, int timeout_ms)
 {
-	return c->drv->lock(c, name, timeout_ms);
+	return c->severed ? severed(c) : c->drv->lock(c, name, timeout_ms);
 }
 int sl_conn_unlock(sl_conn *c, const char *name)
 {
-	return c->drv->unlock(c, name);
+	return c->severed ? severed(c) : c->drv->unlock(c, name);
 }
 
 int sl_conn_quote_ident(const sl_conn *c, sl_buf *out, const char *ident)
@@ -338,7 +361,7 @@ int sl_writer_open(sl_writer **out, sl_conn *c, const char *schema, const char *
 		   const char *const *columns, size_t ncolumns)
 {
 	*out = NULL;
-	int rc = busy(c);
+	int rc = c->severed ? severed(c) : busy(c);
 	if (!rc)
 		rc = c->drv->writer_open(out, c, schema, table, columns, ncolumns);
 	if (rc)
@@ -383,7 +406,7 @@ int sl_conn_introspect(sl_schema **out, sl_conn *c, const sl_introspect_opts *op
 {
 	sl_introspect_opts def = SL_INTROSPECT_OPTS_INIT;
 	*out = NULL;
-	int rc = busy(c);
+	int rc = c->severed ? severed(c) : busy(c);
 	if (rc)
 		return rc;
 	rc = c->drv->introspect(out, c, opts ? opts : &def);
@@ -392,4 +415,108 @@ int sl_conn_introspect(sl_schema **out, sl_conn *c, const sl_introspect_opts *op
 	else
 		sl_schema_sort(*out);
 	return rc;
+}
+
+/* ---- scratch databases, observation and faults (driver version 2) ---- */
+
+static int check_scratch_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	bool ok = n >= 1 && n <= 63;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		     (name[i] >= '0' && name[i] <= '9') || name[i] == '_';
+	if (!ok)
+		return sl_error_set(SL_EINVALID,
+				    "scratch database name \"%s\": use 1-63 letters, digits or \"_\"",
+				    name ? name : "");
+	return 0;
+}
+
+int sl_conn_scratch_url(const sl_conn *c, sl_url *u, const char *name)
+{
+	int rc = check_scratch_name(name);
+	return rc ? rc : c->drv->scratch_url(c, u, name);
+}
+
+int sl_conn_scratch_create(sl_conn *c, const char *name, bool clone, bool *cloned)
+{
+	*cloned = false;
+	int rc = check_scratch_name(name);
+	if (!rc)
+		rc = c->severed ? severed(c) : busy(c);
+	if (!rc)
+		rc = c->drv->scratch_create(c, name, clone, cloned);
+	if (rc)
+		sl_error_prefix("create scratch database \"%s\" beside %s", name, sl_conn_display(c));
+	return rc;
+}
+
+int sl_conn_scratch_list(sl_conn *c, const char *prefix, sl_name_fn fn, void *ud)
+{
+	int rc = check_scratch_name(prefix);
+	if (!rc)
+		rc = c->severed ? severed(c) : busy(c);
+	return rc ? rc : c->drv->scratch_list(c, prefix, fn, ud);
+}
+
+int sl_conn_scratch_drop(sl_conn *c, const char *name)
+{
+	int rc = check_scratch_name(name);
+	if (!rc)
+		rc = c->severed ? severed(c) : busy(c);
+	if (!rc)
+		rc = c->drv->scratch_drop(c, name);
+	if (rc)
+		sl_error_prefix("drop scratch database \"%s\"", name);
+	return rc;
+}
+
+int sl_conn_session_id(sl_conn *c, int64_t *out)
+{
+	*out = 0;
+	int rc = c->severed ? severed(c) : busy(c);
+	return rc ? rc : c->drv->session_id(c, out);
+}
+
+int sl_conn_observe_locks(sl_conn *observer, int64_t session, sl_lock_fn fn, void *ud)
+{
+	int rc = observer->severed ? severed(observer) : busy(observer);
+	return rc ? rc : observer->drv->observe_locks(observer, session, fn, ud);
+}
+
+int sl_conn_table_storage(sl_conn *c, sl_name_fn fn, void *ud)
+{
+	int rc = c->severed ? severed(c) : busy(c);
+	return rc ? rc : c->drv->table_storage(c, fn, ud);
+}
+
+int sl_conn_rewrite_how(const sl_conn *c, int64_t changes, char *note, size_t n, bool *blocks_writes)
+{
+	*blocks_writes = false;
+	if (n)
+		note[0] = '\0';
+	return c->drv->rewrite_how(c, changes, note, n, blocks_writes);
+}
+
+int sl_conn_set_fk_checks(sl_conn *c, bool on)
+{
+	int rc = c->severed ? severed(c) : busy(c);
+	return rc ? rc : c->drv->set_fk_checks(c, on);
+}
+
+void sl_conn_sever(sl_conn *c)
+{
+	if (!c || c->severed)
+		return;
+	if (c->open_cursor)
+		sl_cursor_close(c->open_cursor);
+	c->drv->sever(c);
+	c->severed = true;
+	c->in_tx = false;
+}
+
+bool sl_conn_severed(const sl_conn *c)
+{
+	return c->severed;
 }

@@ -52,4 +52,16 @@ int my_writer_write(sl_writer *w, const sl_batch *b);
 int my_writer_flush(sl_writer *w);
 void my_writer_free(sl_writer *w);
 
+/* Rehearsal hooks (mysql_rehearse.c); contracts in include/sluice/sys/driver.h. */
+int my_scratch_url(const sl_conn *c, sl_url *u, const char *name);
+int my_scratch_create(sl_conn *c, const char *name, bool clone, bool *cloned);
+int my_scratch_list(sl_conn *c, const char *prefix, sl_name_fn fn, void *ud);
+int my_scratch_drop(sl_conn *c, const char *name);
+int my_session_id(sl_conn *c, int64_t *out);
+int my_observe_locks(sl_conn *observer, int64_t session, sl_lock_fn fn, void *ud);
+int my_table_storage(sl_conn *c, sl_name_fn fn, void *ud);
+int my_rewrite_how(const sl_conn *c, int64_t changes, char *note, size_t n, bool *blocks_writes);
+int my_set_fk_checks(sl_conn *c, bool on);
+void my_sever(sl_conn *c);
+
 #endif

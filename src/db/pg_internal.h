@@ -81,4 +81,19 @@ int sl_pg_writer_write(sl_writer *w, const sl_batch *b);
 int sl_pg_writer_flush(sl_writer *w);
 void sl_pg_writer_free(sl_writer *w);
 
+/* Runs the session set-up of pg_open on c (after a reconnect). */
+int sl_pg_session_setup(sl_pg_conn *c);
+
+/* Rehearsal hooks (postgres_rehearse.c); contracts in include/sluice/sys/driver.h. */
+int sl_pg_scratch_url(const sl_conn *c, sl_url *u, const char *name);
+int sl_pg_scratch_create(sl_conn *c, const char *name, bool clone, bool *cloned);
+int sl_pg_scratch_list(sl_conn *c, const char *prefix, sl_name_fn fn, void *ud);
+int sl_pg_scratch_drop(sl_conn *c, const char *name);
+int sl_pg_session_id(sl_conn *c, int64_t *out);
+int sl_pg_observe_locks(sl_conn *observer, int64_t session, sl_lock_fn fn, void *ud);
+int sl_pg_table_storage(sl_conn *c, sl_name_fn fn, void *ud);
+int sl_pg_rewrite_how(const sl_conn *c, int64_t changes, char *note, size_t n, bool *blocks_writes);
+int sl_pg_set_fk_checks(sl_conn *c, bool on);
+void sl_pg_sever(sl_conn *c);
+
 #endif

@@ -291,6 +291,12 @@ static void quiet_notices(void *arg, const char *message)
 	(void)message;
 }
 
+int sl_pg_session_setup(sl_pg_conn *c)
+{
+	PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
+	return run(c, SESSION_SQL);
+}
+
 static int pg_open(sl_conn **out, const sl_url *url)
 {
 	int rc = 0;
@@ -305,8 +311,7 @@ static int pg_open(sl_conn **out, const sl_url *url)
 		rc = connect_error(c->pg, url);
 		goto done;
 	}
-	PQsetNoticeProcessor(c->pg, quiet_notices, NULL);
-	if ((rc = run(c, SESSION_SQL)) != 0) {
+	if ((rc = sl_pg_session_setup(c)) != 0) {
 		sl_error_prefix("set up session on %s", url->redacted);
 		goto done;
 	}
@@ -324,7 +329,7 @@ static int pg_open(sl_conn **out, const sl_url *url)
 	c->base.caps = SL_CAP_TRANSACTIONAL_DDL | SL_CAP_SAVEPOINTS | SL_CAP_RETURNING | SL_CAP_SCHEMAS |
 		       SL_CAP_SEQUENCES | SL_CAP_ENUM_TYPES | SL_CAP_PARTIAL_INDEX | SL_CAP_EXPR_INDEX |
 		       SL_CAP_FLOAT_SPECIALS | SL_CAP_CONCURRENT_INDEX | SL_CAP_ADVISORY_LOCK |
-		       SL_CAP_CHECK_CONSTRAINTS | SL_CAP_TIMEZONE_TYPE;
+		       SL_CAP_CHECK_CONSTRAINTS | SL_CAP_TIMEZONE_TYPE | SL_CAP_LOCK_OBSERVE;
 	c->base.changes = -1;
 	*out = &c->base;
 	c = NULL;
@@ -966,4 +971,14 @@ const sl_driver sl_driver_postgres = {
 	.writer_free = sl_pg_writer_free,
 	.introspect = sl_introspect_postgres,
 	.identity = pg_identity,
+	.scratch_url = sl_pg_scratch_url,
+	.scratch_create = sl_pg_scratch_create,
+	.scratch_list = sl_pg_scratch_list,
+	.scratch_drop = sl_pg_scratch_drop,
+	.session_id = sl_pg_session_id,
+	.observe_locks = sl_pg_observe_locks,
+	.table_storage = sl_pg_table_storage,
+	.rewrite_how = sl_pg_rewrite_how,
+	.set_fk_checks = sl_pg_set_fk_checks,
+	.sever = sl_pg_sever,
 };

@@ -9,6 +9,7 @@
  */
 #include "sluice/sys/driver.h"
 #include "sluice/error.h"
+#include "db/sqlite_handle.h"
 #include "db/sqlite_internal.h"
 #include "schema/introspect.h"
 
@@ -390,7 +391,8 @@ static int sq_open(sl_conn **out, const sl_url *url)
 		goto done;
 	}
 	c->base.caps = SL_CAP_TRANSACTIONAL_DDL | SL_CAP_SAVEPOINTS | SL_CAP_PARTIAL_INDEX |
-		       SL_CAP_EXPR_INDEX | SL_CAP_NUL_IN_TEXT | SL_CAP_CHECK_CONSTRAINTS;
+		       SL_CAP_EXPR_INDEX | SL_CAP_NUL_IN_TEXT | SL_CAP_CHECK_CONSTRAINTS |
+		       SL_CAP_DB_WRITE_LOCK;
 	if (sqlite3_libversion_number() >= 3035000)
 		c->base.caps |= SL_CAP_RETURNING;
 	snprintf(c->base.server_version, sizeof(c->base.server_version), "%s", sqlite3_libversion());
@@ -408,6 +410,19 @@ done:
 		free(c);
 	}
 	return rc;
+}
+
+sqlite3 *sl_sqlite_handle(sl_conn *c)
+{
+	return ((sq_conn *)c)->db;
+}
+
+/* A cut "connection": the handle closes (rolling back an open transaction); close() then frees. */
+static void sq_sever(sl_conn *base)
+{
+	sq_conn *c = (sq_conn *)base;
+	sqlite3_close_v2(c->db);
+	c->db = NULL;
 }
 
 static void sq_close(sl_conn *base)
@@ -1128,4 +1143,14 @@ const sl_driver sl_driver_sqlite = {
 	.writer_free = sq_writer_free,
 	.introspect = sl_introspect_sqlite,
 	.identity = sq_identity,
+	.scratch_url = sl_sqlite_scratch_url,
+	.scratch_create = sl_sqlite_scratch_create,
+	.scratch_list = sl_sqlite_scratch_list,
+	.scratch_drop = sl_sqlite_scratch_drop,
+	.session_id = sl_sqlite_session_id,
+	.observe_locks = sl_sqlite_observe_locks,
+	.table_storage = sl_sqlite_table_storage,
+	.rewrite_how = sl_sqlite_rewrite_how,
+	.set_fk_checks = sl_sqlite_set_fk_checks,
+	.sever = sq_sever,
 };

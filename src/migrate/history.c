@@ -315,3 +315,18 @@ int sl_history_delete(sl_conn *c, const char *table, const char *id)
 	sl_buf_free(&b);
 	return rc;
 }
+
+int sl_history_exists(sl_conn *c, const char *table, bool *out)
+{
+	int rc = table_exists(c, table);
+	*out = rc > 0;
+	return rc < 0 ? rc : 0;
+}
+
+int sl_history_replicate(sl_conn *dst, const char *table, const sl_history *h)
+{
+	int rc = sl_history_ensure(dst, table);
+	for (size_t i = 0; !rc && h && i < h->n; i++)
+		rc = sl_history_insert(dst, table, &h->rows[i]);
+	return rc;
+}

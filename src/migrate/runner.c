@@ -27,6 +27,13 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void iso_now(char out[64])
 {
 	struct timespec ts;
@@ -175,12 +182,18 @@ typedef struct run {
 	sl_history *h;
 	sl_migrate_status *st;
 	bool locked;
-	char lock_name[128];
+	char lock_name[384];
 } run;
 
 static int take_lock(run *r)
 {
-	snprintf(r->lock_name, sizeof(r->lock_name), "sluice:%s", r->o->table);
+	/*
+	 * The lock guards one history table in one database. MySQL's named locks
+	 * are server-wide (PostgreSQL's advisory locks are per database), so the
+	 * name carries the database: runs on two databases of one server do not
+	 * wait for each other. Long names are hashed by the driver.
+	 */
+	snprintf(r->lock_name, sizeof(r->lock_name), "sluice:%s:%s", sl_conn_database(r->c), r->o->table);
 	int rc = sl_conn_lock(r->c, r->lock_name, 0);
 	if (rc == SL_ELOCKED && r->o->lock_timeout_ms != 0) {
 		emit(r->o, SL_MEV_WAITING, false, NULL, NULL, NULL, r->lock_name, r->o->lock_timeout_ms);
@@ -300,15 +313,38 @@ static int run_verify(run *r, const sl_migration *m)
 	return rc;
 }
 
+/* Reports one statement (before it runs, or after with its duration). */
+static void emit_stmt(const sl_migrate_opts *o, sl_migrate_event_kind kind, bool down, const sl_migration *m,
+		      const sl_stmt_list *list, size_t i, int64_t us, int64_t changes, bool failed)
+{
+	if (!o->on_event)
+		return;
+	sl_migrate_event ev = { .kind = kind,
+				.down = down,
+				.migration = m,
+				.id = m->id,
+				.statement = list->items[i].text,
+				.detail = failed ? "failed" : NULL,
+				.duration_ms = us / 1000,
+				.index = i + 1,
+				.line = list->items[i].line,
+				.duration_us = us,
+				.changes = changes };
+	o->on_event(o->ud, &ev);
+}
+
 /* Runs a list of statements, reporting each; on failure *failed points at the statement. */
 static int run_statements(run *r, const sl_migration *m, const sl_stmt_list *list, bool down,
 			  const sl_stmt **failed)
 {
 	for (size_t i = 0; i < list->n; i++) {
-		emit(r->o, SL_MEV_STATEMENT, down, m, m->id, list->items[i].text, NULL, 0);
+		emit_stmt(r->o, SL_MEV_STATEMENT, down, m, list, i, 0, -1, false);
 		if (r->o->dry_run)
 			continue;
+		int64_t t0 = now_us();
 		int rc = sl_conn_exec(r->c, list->items[i].text);
+		emit_stmt(r->o, SL_MEV_STATEMENT_DONE, down, m, list, i, now_us() - t0,
+			  rc ? -1 : sl_conn_changes(r->c), rc != 0);
 		if (rc) {
 			*failed = &list->items[i];
 			sl_error_prefix("migration %s (%s:%zu)", m->id, m->path, list->items[i].line);
@@ -401,12 +437,23 @@ static int apply_one(run *r, const sl_mig_status *s)
 			if (rc) {
 				char *msg = strdup(sl_error_last()->message);
 				int code = rc;
-				sl_history_update(r->c, r->o->table, m->id, "dirty", ms,
-						  failed ? failed->text : "verify", msg, NULL, NULL);
-				sl_error_set(
-					code,
-					"%s; recorded as dirty: `sluice up` refuses until `sluice repair`",
-					msg ? msg : "migration failed");
+				int urc =
+					sl_history_update(r->c, r->o->table, m->id, "dirty", ms,
+							  failed ? failed->text : "verify", msg, NULL, NULL);
+				if (urc)
+					/* say what the history really holds: the "running" row written first
+					 */
+					sl_error_set(
+						code,
+						"%s; the failure could not be recorded (%s): the history row "
+						"still says \"running\", which `sluice status` reports as "
+						"interrupted; `sluice up` refuses until `sluice repair`",
+						msg ? msg : "migration failed", sl_error_last()->message);
+				else
+					sl_error_set(code,
+						     "%s; recorded as dirty: `sluice up` refuses until "
+						     "`sluice repair`",
+						     msg ? msg : "migration failed");
 				free(msg);
 			} else {
 				rc = sl_history_update(r->c, r->o->table, m->id, "applied", ms, NULL, NULL,
@@ -533,11 +580,20 @@ static int revert_one(run *r, const sl_mig_status *s)
 			rc = run_statements(r, mm, &list, true, &failed);
 			if (rc) {
 				char *msg = strdup(sl_error_last()->message);
-				sl_history_update(r->c, r->o->table, s->id, "dirty", now_ms() - t0,
-						  failed ? failed->text : NULL, msg, NULL, NULL);
-				sl_error_set(rc,
-					     "%s; recorded as dirty: fix the database, then `sluice repair`",
-					     msg ? msg : "revert failed");
+				int urc = sl_history_update(r->c, r->o->table, s->id, "dirty", now_ms() - t0,
+							    failed ? failed->text : NULL, msg, NULL, NULL);
+				if (urc)
+					sl_error_set(
+						rc,
+						"%s; the failure could not be recorded (%s): the history row "
+						"still says \"running\" (reverting); fix the database, then "
+						"`sluice repair`",
+						msg ? msg : "revert failed", sl_error_last()->message);
+				else
+					sl_error_set(rc,
+						     "%s; recorded as dirty: fix the database, then `sluice "
+						     "repair`",
+						     msg ? msg : "revert failed");
 				free(msg);
 			} else {
 				rc = sl_history_delete(r->c, r->o->table, s->id);

@@ -1,10 +1,12 @@
 /*
  * state.c - the state store (include/sluice/state.h, docs/state.md): a
  * SQLite file opened through the ordinary SQLite driver, so it shares the
- * driver's busy timeout and error handling. Two tables, check_runs and
- * check_results; PRAGMA user_version holds the schema version.
+ * driver's busy timeout and error handling. Tables check_runs and
+ * check_results here, rehearsals and rehearsal_migrations in rehearsals.c;
+ * PRAGMA user_version holds the schema version, and opening an older file
+ * migrates it step by step (docs/state.md, "Versions").
  */
-#include "sluice/state.h"
+#include "state/state_int.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -19,14 +21,10 @@
 #include "sluice/conn.h"
 #include "sluice/error.h"
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 
-struct sl_state {
-	sl_conn *conn;
-	char *path;
-};
-
-static const char schema_sql[] =
+/* Version 1: check runs and results. */
+static const char schema_v1[] =
 	"CREATE TABLE IF NOT EXISTS check_runs ("
 	" id INTEGER PRIMARY KEY,"
 	" started_at TEXT NOT NULL,"
@@ -47,8 +45,55 @@ static const char schema_sql[] =
 	" examples TEXT,"
 	" message TEXT,"
 	" duration_ms INTEGER);"
-	"CREATE INDEX IF NOT EXISTS check_results_rule_idx ON check_results (rule, run_id);"
-	"PRAGMA user_version = 1";
+	"CREATE INDEX IF NOT EXISTS check_results_rule_idx ON check_results (rule, run_id);";
+
+/* Version 2: rehearsals (sluice rehearse). */
+static const char schema_v2[] =
+	"CREATE TABLE IF NOT EXISTS rehearsals ("
+	" id INTEGER PRIMARY KEY,"
+	" started_at TEXT NOT NULL,"
+	" finished_at TEXT,"
+	" environment TEXT NOT NULL,"
+	" engine TEXT,"
+	" verdict TEXT,"
+	" migrations_key TEXT,"
+	" failed TEXT,"
+	" total_ms INTEGER,"
+	" report TEXT);"
+	"CREATE INDEX IF NOT EXISTS rehearsals_env_idx ON rehearsals (environment, id);"
+	"CREATE INDEX IF NOT EXISTS rehearsals_key_idx ON rehearsals (migrations_key, id);"
+	"CREATE TABLE IF NOT EXISTS rehearsal_migrations ("
+	" rehearsal_id INTEGER NOT NULL REFERENCES rehearsals (id),"
+	" migration TEXT NOT NULL,"
+	" checksum TEXT NOT NULL,"
+	" up_ms INTEGER,"
+	" down_ms INTEGER,"
+	" rewrites INTEGER,"
+	" exclusive_lock_ms INTEGER,"
+	" PRIMARY KEY (rehearsal_id, migration));";
+
+/* Brings a file of version `from` to STATE_VERSION in one transaction. */
+static int migrate_schema(sl_state *s, int64_t from)
+{
+	int rc = sl_conn_begin(s->conn);
+	if (!rc && from < 1)
+		rc = sl_conn_exec(s->conn, schema_v1);
+	if (!rc && from < 2)
+		rc = sl_conn_exec(s->conn, schema_v2);
+	if (!rc && from < STATE_VERSION) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STATE_VERSION);
+		rc = sl_conn_exec(s->conn, sql);
+	}
+	if (!rc)
+		rc = sl_conn_commit(s->conn);
+	else if (sl_conn_in_transaction(s->conn))
+		sl_conn_rollback(s->conn);
+	if (rc)
+		sl_error_prefix("bring the state store from version %lld to %d", (long long)from,
+				STATE_VERSION);
+	return rc;
+}
 
 /* Creates every missing directory of path's parent (mkdir -p of dirname). */
 static int make_parent_dirs(const char *path)
@@ -81,7 +126,7 @@ done:
 	return rc;
 }
 
-static void now_utc(char *out, size_t n)
+void sl_state_now_utc(char *out, size_t n)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -119,7 +164,7 @@ int sl_state_open(sl_state **out, const char *path)
 				  (long long)version, STATE_VERSION);
 		goto done;
 	}
-	rc = sl_conn_exec(s->conn, schema_sql);
+	rc = migrate_schema(s, version);
 done:
 	sl_buf_free(&url);
 	if (rc) {
@@ -141,7 +186,7 @@ void sl_state_close(sl_state *s)
 }
 
 /* Appends a text literal, or NULL for a NULL string. */
-static int put_text(sl_state *s, sl_buf *b, const char *text)
+int sl_state_put_text(sl_state *s, sl_buf *b, const char *text)
 {
 	sl_value v = text ? sl_text(text) : sl_null();
 	return sl_conn_quote_literal(s->conn, b, &v);
@@ -153,14 +198,14 @@ int sl_state_run_begin(sl_state *s, int64_t *out_run_id, const char *environment
 	sl_buf sql = SL_BUF_INIT;
 	int rc;
 
-	now_utc(now, sizeof(now));
+	sl_state_now_utc(now, sizeof(now));
 	rc = sl_buf_puts(&sql, "INSERT INTO check_runs (started_at, environment) VALUES (");
 	if (!rc)
-		rc = put_text(s, &sql, now);
+		rc = sl_state_put_text(s, &sql, now);
 	if (!rc)
 		rc = sl_buf_puts(&sql, ", ");
 	if (!rc)
-		rc = put_text(s, &sql, environment ? environment : "");
+		rc = sl_state_put_text(s, &sql, environment ? environment : "");
 	if (!rc)
 		rc = sl_buf_puts(&sql, ")");
 	if (!rc)
@@ -183,7 +228,7 @@ int sl_state_result_add(sl_state *s, int64_t run_id, const sl_state_result *r)
 		(long long)run_id);
 	const char *texts[] = { r->rule, r->domain, r->type, r->environment, r->status };
 	for (size_t i = 0; !rc && i < sizeof(texts) / sizeof(texts[0]); i++) {
-		rc = put_text(s, &sql, texts[i]);
+		rc = sl_state_put_text(s, &sql, texts[i]);
 		if (!rc)
 			rc = sl_buf_puts(&sql, ", ");
 	}
@@ -191,15 +236,15 @@ int sl_state_result_add(sl_state *s, int64_t run_id, const sl_state_result *r)
 		rc = sl_buf_printf(&sql, "%lld, %lld, ", (long long)r->violations,
 				   (long long)r->rows_checked);
 	if (!rc)
-		rc = put_text(s, &sql, r->threshold);
+		rc = sl_state_put_text(s, &sql, r->threshold);
 	if (!rc)
 		rc = sl_buf_puts(&sql, ", ");
 	if (!rc)
-		rc = put_text(s, &sql, r->examples);
+		rc = sl_state_put_text(s, &sql, r->examples);
 	if (!rc)
 		rc = sl_buf_puts(&sql, ", ");
 	if (!rc)
-		rc = put_text(s, &sql, r->message);
+		rc = sl_state_put_text(s, &sql, r->message);
 	if (!rc)
 		rc = sl_buf_printf(&sql, ", %lld)", (long long)r->duration_ms);
 	if (!rc)
@@ -216,14 +261,14 @@ int sl_state_run_finish(sl_state *s, int64_t run_id, const char *status)
 	sl_buf sql = SL_BUF_INIT;
 	int rc;
 
-	now_utc(now, sizeof(now));
+	sl_state_now_utc(now, sizeof(now));
 	rc = sl_buf_puts(&sql, "UPDATE check_runs SET finished_at = ");
 	if (!rc)
-		rc = put_text(s, &sql, now);
+		rc = sl_state_put_text(s, &sql, now);
 	if (!rc)
 		rc = sl_buf_puts(&sql, ", status = ");
 	if (!rc)
-		rc = put_text(s, &sql, status);
+		rc = sl_state_put_text(s, &sql, status);
 	if (!rc)
 		rc = sl_buf_printf(&sql, " WHERE id = %lld", (long long)run_id);
 	if (!rc)
@@ -291,14 +336,14 @@ int sl_state_history(sl_state *s, const char *rule, size_t limit, sl_state_histo
 	if (!rc && rule) {
 		rc = sl_buf_puts(&sql, " AND x.rule = ");
 		if (!rc)
-			rc = put_text(s, &sql, rule);
+			rc = sl_state_put_text(s, &sql, rule);
 	}
 	if (!rc && limit) {
 		rc = sl_buf_printf(&sql, " AND r.id IN (SELECT run_id FROM check_results");
 		if (!rc && rule) {
 			rc = sl_buf_puts(&sql, " WHERE rule = ");
 			if (!rc)
-				rc = put_text(s, &sql, rule);
+				rc = sl_state_put_text(s, &sql, rule);
 		}
 		if (!rc)
 			rc = sl_buf_printf(&sql, " GROUP BY run_id ORDER BY run_id DESC LIMIT %zu)", limit);

@@ -187,6 +187,67 @@ static void test_fuzz_invalid_utf8_directive(void **state)
 			    "sluice.yaml:2:10: invalid UTF-8: YAML files must be UTF-8");
 }
 
+static void test_rehearsal(void **state)
+{
+	(void)state;
+	sl_config *c =
+		parse_ok("domains:\n  billing: [invoices, payments]\n  audit: { tables: [audit_log] }\n"
+			 "rehearsal:\n  max_migration: 30s\n  max_total: 1.5m\n  max_exclusive_lock: 250ms\n"
+			 "  critical_domains: [billing, audit]\n  allow_rewrites: no\n"
+			 "  max_rule_discrepancies: 3\n  require_rollback_fidelity: false\n"
+			 "  scratch_prefix: rh_\n");
+	assert_int_equal(c->rehearsal.max_migration_ms, 30000);
+	assert_int_equal(c->rehearsal.max_total_ms, 90000);
+	assert_int_equal(c->rehearsal.max_exclusive_lock_ms, 250);
+	assert_int_equal(c->rehearsal.ncritical_domains, 2);
+	assert_string_equal(c->rehearsal.critical_domains[1], "audit");
+	assert_false(c->rehearsal.allow_rewrites);
+	assert_int_equal(c->rehearsal.max_rule_discrepancies, 3);
+	assert_false(c->rehearsal.require_rollback_fidelity);
+	assert_string_equal(c->rehearsal.scratch_prefix, "rh_");
+	sl_config_free(c);
+	c = parse_ok("project: x\n");
+	assert_int_equal(c->rehearsal.max_migration_ms, -1);
+	assert_true(c->rehearsal.allow_rewrites);
+	assert_true(c->rehearsal.require_rollback_fidelity);
+	assert_int_equal(c->rehearsal.max_rule_discrepancies, 0);
+	assert_string_equal(c->rehearsal.scratch_prefix, "sluice_rehearse_");
+	sl_config_free(c);
+
+	parse_err("rehearsal:\n  max_migraton: 5s\n", "sluice.yaml:2:3: unknown key \"max_migraton\" in "
+						      "\"rehearsal\" (did you mean \"max_migration\"?)");
+	parse_err("rehearsal:\n  max_total: 5\n", "sluice.yaml:2:14: \"rehearsal.max_total\": \"5\" has no "
+						  "unit: write ms, s, m or h (\"30s\")");
+	parse_err("rehearsal:\n  max_total: soon\n", "sluice.yaml:2:14: \"rehearsal.max_total\": \"soon\" is "
+						     "not a duration (a number and ms, s, m or "
+						     "h: \"30s\")");
+	parse_err("rehearsal:\n  allow_rewrites: maybe\n",
+		  "sluice.yaml:2:19: \"rehearsal.allow_rewrites\" must be true or false");
+	parse_err("rehearsal:\n  max_rule_discrepancies: -1\n",
+		  "sluice.yaml:2:27: \"rehearsal.max_rule_discrepancies\" must be a whole number >= 0, not "
+		  "\"-1\"");
+	parse_err("domains:\n  billing: [a]\nrehearsal:\n  critical_domains: [biling]\n",
+		  "sluice.yaml:4:22: \"rehearsal.critical_domains\": no domain \"biling\" (did you mean "
+		  "\"billing\"?)");
+	parse_err("rehearsal:\n  critical_domains: [billing]\n",
+		  "sluice.yaml:2:22: \"rehearsal.critical_domains\": \"billing\" is not a domain: "
+		  "sluice.yaml has no "
+		  "\"domains\" section");
+	parse_err("rehearsal:\n  scratch_prefix: \"Bad-Prefix\"\n",
+		  "sluice.yaml:2:20: \"rehearsal.scratch_prefix\": \"Bad-Prefix\" must be 3-32 lowercase "
+		  "letters, "
+		  "digits or \"_\", starting with a letter");
+	parse_err("rehearsal: [a]\n", "sluice.yaml:1:13: \"rehearsal\" must be a mapping");
+	parse_err("rehersal:\n  max_total: 5s\n",
+		  "sluice.yaml:1:1: unknown top-level key \"rehersal\" (did you mean \"rehearsal\"?)");
+	int64_t ms = 0;
+	assert_int_equal(sl_config_parse_duration("2h", &ms), 0);
+	assert_int_equal(ms, 7200000);
+	assert_int_equal(sl_config_parse_duration("0.5ms", &ms), 0);
+	assert_int_equal(ms, 1);
+	assert_int_equal(sl_config_parse_duration("-3s", &ms), SL_EINVALID);
+}
+
 static void test_load_file(void **state)
 {
 	char dir[] = "/tmp/sluice-cfg-XXXXXX", path[256];
@@ -220,6 +281,7 @@ int main(void)
 		cmocka_unit_test(test_escape_and_secret),
 		cmocka_unit_test(test_fuzz_invalid_utf8_directive),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_rehearsal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

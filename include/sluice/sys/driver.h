@@ -34,10 +34,12 @@ struct sl_conn {
 	int64_t changes;         /* rows changed by the last exec, -1 unknown */
 	bool in_tx;              /* maintained by the core's begin/commit/rollback wrappers */
 	sl_cursor *open_cursor;  /* the one open cursor, maintained by the core */
-	/* fault injection (SLUICE_FAULT, docs/testing.md), maintained by the core */
+	/* fault injection (SLUICE_FAULT, sl_conn_fault_arm; docs/testing.md), maintained by the core */
 	char fault_op[16];
 	long fault_at;
 	long fault_calls;
+	int fault_code; /* SL_E* the injected failure returns */
+	bool severed;   /* sl_conn_sever() cut the connection: every later call fails */
 };
 
 /* Base of every cursor. The driver fills ncols and cols in query. */
@@ -91,6 +93,61 @@ struct sl_driver {
 	int (*introspect)(sl_schema **out, sl_conn *c, const sl_introspect_opts *opts);
 	/* Fills out with what the engine says about where c is connected (conn.h). */
 	int (*identity)(sl_conn *c, sl_db_identity *out);
+
+	/*
+	 * ---- Rehearsal support (version 2; `sluice rehearse`, src/rehearse/) ----
+	 * Scratch databases live beside c's database: on the same server, or for
+	 * SQLite as a file in the same directory. Names are given by the caller
+	 * (letters, digits and '_'; the core checks). Every hook is required; an
+	 * engine that cannot do a thing says so through a capability bit
+	 * (SL_CAP_LOCK_OBSERVE, SL_CAP_DB_WRITE_LOCK) or the documented fallback.
+	 */
+	/* Points u (parsed from the URL c was opened with) at scratch database name. */
+	int (*scratch_url)(const sl_conn *c, sl_url *u, const char *name);
+	/*
+	 * Creates scratch database name. With clone, makes it an exact copy of c's
+	 * database when the engine can do that natively without blocking other
+	 * sessions (SQLite: the online backup API; PostgreSQL: CREATE DATABASE
+	 * ... TEMPLATE when no other session is connected - c itself is
+	 * disconnected and reconnected around it) and sets *cloned; otherwise
+	 * (MySQL, a busy PostgreSQL database) creates it empty, *cloned false.
+	 */
+	int (*scratch_create)(sl_conn *c, const char *name, bool clone, bool *cloned);
+	/* Calls fn(ud, name, NULL) for every scratch database whose name starts with prefix. */
+	int (*scratch_list)(sl_conn *c, const char *prefix, sl_name_fn fn, void *ud);
+	/* Drops scratch database name (no error when it does not exist). */
+	int (*scratch_drop)(sl_conn *c, const char *name);
+	/* The server's id of c's session (PostgreSQL backend pid, MySQL connection id; SQLite 0). */
+	int (*session_id)(sl_conn *c, int64_t *out);
+	/*
+	 * SL_CAP_LOCK_OBSERVE only: from observer (another session on the same
+	 * database), the table locks session holds or waits for, one fn call each.
+	 * Others return 0 without calling fn.
+	 */
+	int (*observe_locks)(sl_conn *observer, int64_t session, sl_lock_fn fn, void *ud);
+	/*
+	 * Calls fn(ud, table, storage) for every table of c's database (schema):
+	 * storage identifies the table's physical storage (PostgreSQL relfilenode,
+	 * InnoDB table id, SQLite root page), so a changed value means the table
+	 * was rewritten. Runs on c itself: it sees c's uncommitted DDL.
+	 */
+	int (*table_storage)(sl_conn *c, sl_name_fn fn, void *ud);
+	/*
+	 * Describes a rewrite the last statement on c made (called only when a
+	 * table's storage changed); changes is sl_conn_changes() after it. Writes
+	 * a short note ("ALGORITHM=COPY: 1200 rows copied") and whether writers
+	 * to the table were blocked for the whole statement.
+	 */
+	int (*rewrite_how)(const sl_conn *c, int64_t changes, char *note, size_t n, bool *blocks_writes);
+	/* Turns foreign-key enforcement of c's session off or on (sampling a scratch database). */
+	int (*set_fk_checks)(sl_conn *c, bool on);
+	/*
+	 * Cuts the connection as a network failure would: the server sees the
+	 * session end and rolls back its open transaction (SQLite: the open
+	 * transaction is rolled back and the handle closed). The core then fails
+	 * every call on c with SL_ECONNECT; close() must still work.
+	 */
+	void (*sever)(sl_conn *c);
 };
 
 extern const sl_driver sl_driver_sqlite;
@@ -104,6 +161,11 @@ int sl_quote_ident_with(sl_buf *out, const char *ident, char q);
 int sl_quote_string(sl_buf *out, const char *s, size_t len, bool escape_backslash);
 /* For identity hooks (src/db/identity.c): the first value of sql as text into out[n] ("" for NULL). */
 int sl_identity_text(sl_conn *c, const char *sql, char *out, size_t n);
+/*
+ * Runs sql on c and calls fn(ud, first column, second column or NULL) per
+ * row, values formatted as text (src/db/rows.c). For the rehearsal hooks.
+ */
+int sl_db_each_row(sl_conn *c, const char *sql, sl_name_fn fn, void *ud);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,25 @@
+/*
+ * state_int.h - what the files of the state store share (internal to
+ * src/state/): the handle and two helpers. The public API is
+ * include/sluice/state.h.
+ */
+#ifndef SLUICE_STATE_INT_H
+#define SLUICE_STATE_INT_H
+
+#include <stddef.h>
+
+#include "sluice/buf.h"
+#include "sluice/conn.h"
+#include "sluice/state.h"
+
+struct sl_state {
+	sl_conn *conn; /* the SQLite file, through the ordinary driver */
+	char *path;
+};
+
+/* Appends a text literal, or NULL for a NULL string. */
+int sl_state_put_text(sl_state *s, sl_buf *b, const char *text);
+/* Now in UTC, ISO 8601 with milliseconds. */
+void sl_state_now_utc(char *out, size_t n);
+
+#endif
