@@ -192,6 +192,7 @@ void sl_cursor_close(sl_cursor *cur)
 static int first_value(sl_conn *c, const char *sql, sl_batch *b)
 {
 	sl_cursor *cur = NULL;
+	memset(b, 0, sizeof(*b)); /* the callers free it on every path, also when the query fails */
 	int rc = sl_conn_query(&cur, c, sql);
 	if (rc)
 		return rc;
@@ -379,5 +380,17 @@ int sl_conn_introspect(sl_schema **out, sl_conn *c, const sl_introspect_opts *op
 		sl_error_prefix("inspect %s", sl_conn_display(c));
 	else
 		sl_schema_sort(*out);
+	return rc;
+}
+
+int sl_conn_statement_columns(sl_conn *c, const char *sql, const sl_schema *model, sl_touch_fn fn, void *ud,
+			      long *error_offset)
+{
+	long off = -1;
+	int rc = busy(c);
+	if (!rc)
+		rc = c->drv->statement_columns(c, sql, model, fn, ud, &off);
+	if (error_offset)
+		*error_offset = rc == SL_EINVALID ? off : -1;
 	return rc;
 }

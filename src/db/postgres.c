@@ -936,4 +936,5 @@ const sl_driver sl_driver_postgres = {
 	.writer_flush = sl_pg_writer_flush,
 	.writer_free = sl_pg_writer_free,
 	.introspect = sl_introspect_postgres,
+	.statement_columns = sl_columns_postgres,
 };

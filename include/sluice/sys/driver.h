@@ -89,6 +89,10 @@ struct sl_driver {
 	void (*writer_free)(sl_writer *w);
 
 	int (*introspect)(sl_schema **out, sl_conn *c, const sl_introspect_opts *opts);
+
+	/* What one statement reads and writes, without running it (sl_conn_statement_columns). */
+	int (*statement_columns)(sl_conn *c, const char *sql, const sl_schema *model, sl_touch_fn fn,
+				 void *ud, long *error_offset);
 };
 
 extern const sl_driver sl_driver_sqlite;
