@@ -129,7 +129,10 @@ static int step(walk *w, size_t u)
 	const sl_map_node *tn = t >= 0 ? &m->nodes[t] : NULL;
 	for (size_t k = 0; !rc && tn && k < tn->nin; k++) {
 		const sl_map_edge *e = &m->edges[tn->in[k]];
-		int effect = e->kind == SL_EDGE_FIRES_ON ? SL_EFFECT_REACHED : s.effect;
+		/* a trigger's body may use the column (unknown); an area holds the table, which stays */
+		int effect = e->kind == SL_EDGE_FIRES_ON                                  ? SL_EFFECT_REACHED
+			     : e->kind == SL_EDGE_GROUPS && s.effect > SL_EFFECT_AFFECTED ? SL_EFFECT_AFFECTED
+											  : s.effect;
 		if (e->kind == SL_EDGE_READS || e->kind == SL_EDGE_WRITES || e->kind == SL_EDGE_GROUPS ||
 		    e->kind == SL_EDGE_FIRES_ON)
 			rc = reach(w, e->from, effect, e->kind == SL_EDGE_FIRES_ON ? false : s.gone,
@@ -203,7 +206,8 @@ static int collect(sl_impact *im, const walk *w)
 		    (im->worst_level < 0 || n->own_level < im->worst_level))
 			im->worst_level = n->own_level;
 	}
-	qsort(im->items, im->n, sizeof(*im->items), cmp_item);
+	if (im->n)
+		qsort(im->items, im->n, sizeof(*im->items), cmp_item);
 	return 0;
 }
 
@@ -414,8 +418,7 @@ int sl_impact_of_changes(sl_impact **out, const sl_map *m, const sl_schemadiff *
 	}
 	if (!rc)
 		rc = seed_views(&w, before, after);
-	if (!rc)
-		rc = run(&w);
+	/* before the walk, so that "its query no longer runs" is the cause it keeps */
 	for (size_t i = 0; !rc && i < nbroken; i++) {
 		long n = node_of(m, "consumer", broken_queries[2 * i]);
 		if (n >= 0)
@@ -423,6 +426,8 @@ int sl_impact_of_changes(sl_impact **out, const sl_map *m, const sl_schemadiff *
 				   sl_arena_printf(w.arena, "its query no longer runs: %s",
 						   broken_queries[2 * i + 1]));
 	}
+	if (!rc)
+		rc = run(&w);
 	if (!rc)
 		rc = collect(im, &w);
 	walk_free(&w);

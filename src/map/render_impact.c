@@ -98,8 +98,8 @@ int sl_impact_render_text(sl_buf *out, const sl_impact *im)
 			rc = sl_buf_putc(out, '\n');
 	}
 	if (!rc)
-		rc = sl_buf_printf(out, "\n%zu break, %zu affected; most critical: %s\n", im->nbreaks,
-				   im->naffected,
+		rc = sl_buf_printf(out, "\nbreaks: %zu, affected: %zu; most critical reached: %s\n",
+				   im->nbreaks, im->naffected,
 				   im->worst_level >= 0 ? sl_criticality_name(&m->crit, im->worst_level)
 							: "none");
 	return rc;
@@ -168,8 +168,8 @@ int sl_impact_render_md(sl_buf *out, const sl_impact *im)
 			rc = sl_buf_puts(out, " |\n");
 	}
 	if (!rc)
-		rc = sl_buf_printf(out, "\n%zu break, %zu affected; most critical: %s.\n", im->nbreaks,
-				   im->naffected,
+		rc = sl_buf_printf(out, "\nBreaks: %zu, affected: %zu; most critical reached: %s.\n",
+				   im->nbreaks, im->naffected,
 				   im->worst_level >= 0 ? sl_criticality_name(&m->crit, im->worst_level)
 							: "none");
 	sl_buf_free(&h);

@@ -320,13 +320,16 @@ int sl_map_render_md(sl_buf *out, const sl_map *m, const sl_schema *s)
 	if (!rc)
 		rc = cell(out, m->title);
 	if (!rc)
-		rc = sl_buf_printf(
-			out,
-			"\n\nA %s database with %zu tables, %zu views and %zu automatic actions (triggers), "
-			"used by %zu declared consumers in %zu business areas.\n\nCriticality, most "
-			"critical first: ",
-			m->engine, per[SL_NODE_TABLE], per[SL_NODE_VIEW], per[SL_NODE_TRIGGER],
-			per[SL_NODE_CONSUMER], per[SL_NODE_DOMAIN]);
+		rc = sl_buf_printf(out,
+				   "\n\nA %s database with %zu table%s, %zu view%s and %zu automatic "
+				   "action%s (triggers), used by "
+				   "%zu declared consumer%s in %zu business area%s.\n\nCriticality, most "
+				   "critical first: ",
+				   m->engine, per[SL_NODE_TABLE], per[SL_NODE_TABLE] == 1 ? "" : "s",
+				   per[SL_NODE_VIEW], per[SL_NODE_VIEW] == 1 ? "" : "s", per[SL_NODE_TRIGGER],
+				   per[SL_NODE_TRIGGER] == 1 ? "" : "s", per[SL_NODE_CONSUMER],
+				   per[SL_NODE_CONSUMER] == 1 ? "" : "s", per[SL_NODE_DOMAIN],
+				   per[SL_NODE_DOMAIN] == 1 ? "" : "s");
 	for (size_t i = 0; !rc && i < m->crit.nlevels; i++)
 		rc = sl_buf_printf(out, "%s%s%s", i ? ", " : "", m->crit.levels[i],
 				   m->crit.blocking[i] ? "*" : "");
