@@ -150,33 +150,61 @@ static void query_pos(const sl_consumers *cs, const sl_consumer_query *q, long o
 	*col = strtoul(p + 1, NULL, 10);
 }
 
+/*
+ * Derives each query anew. A query that no longer derives keeps the touches
+ * it had (from an earlier schema): what it used is still what it needs, so
+ * a later change to those columns still reaches it.
+ */
 int sl_consumer_derive(sl_consumers *cs, sl_consumer *c, sl_conn *conn, const sl_schema *s, size_t *nfailed)
 {
 	derive_ctx x = { .cs = cs, .c = c, .s = s };
+	sl_touch *old = NULL;
 	int rc = 0;
 	if (nfailed)
 		*nfailed = 0;
-	c->ntouches = c->ndeclared;
 	for (size_t i = 0; !rc && i < c->nqueries; i++) {
 		sl_consumer_query *q = &c->queries[i];
+		size_t nold = 0, w = 0;
 		long off = -1;
+		free(old);
+		if (!(old = calloc(c->ntouches + 1, sizeof(*old))))
+			return sl_error_nomem();
+		/* set this query's touches aside */
+		for (size_t k = 0; k < c->ntouches; k++) {
+			if (c->touches[k].query == (int)i)
+				old[nold++] = c->touches[k];
+			else
+				c->touches[w++] = c->touches[k];
+		}
+		c->ntouches = w;
 		x.query = (int)i;
 		query_pos(cs, q, -1, &x.line, &x.col);
 		q->error = NULL;
 		q->error_offset = -1;
-		size_t before = c->ntouches;
 		rc = sl_conn_statement_columns(conn, q->sql, s, on_touch, &x, &off);
 		if (rc != SL_EINVALID)
 			continue;
-		c->ntouches = before; /* what this query reported before it failed does not count */
+		c->ntouches = w; /* what it reported before failing does not count; what it had does */
+		for (size_t k = 0; k < nold; k++) {
+			sl_touch *t = sl_arena_push(cs->arena, &c->touches, &c->ntouches, &c->cap_touches,
+						    sizeof(*t));
+			if (!t) {
+				free(old);
+				return sl_error_nomem();
+			}
+			*t = old[k];
+		}
 		q->error_offset = off;
-		if (!(q->error = sl_arena_strdup(cs->arena, sl_error_last()->message)))
+		if (!(q->error = sl_arena_strdup(cs->arena, sl_error_last()->message))) {
+			free(old);
 			return sl_error_nomem();
+		}
 		sl_error_clear();
 		if (nfailed)
 			(*nfailed)++;
 		rc = 0;
 	}
+	free(old);
 	return rc;
 }
 

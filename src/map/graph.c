@@ -405,19 +405,34 @@ static int resolve_edges(builder *b)
 	return rc;
 }
 
+static void mark(sl_map_node *n, int level, bool *used, size_t i)
+{
+	if (level >= 0 && (n->level < 0 || level < n->level))
+		n->level = level;
+	if (used)
+		used[i] = true;
+}
+
 /* Marks level on everything node uses, transitively (dependency edges only). */
 static void spread(sl_map *m, size_t node, int level, bool *seen, bool *used)
 {
 	for (size_t i = 0; i < m->nodes[node].nout; i++) {
 		const sl_map_edge *e = &m->edges[m->nodes[node].out[i]];
 		sl_map_node *t = &m->nodes[e->to];
-		if (e->kind == SL_EDGE_NAMES || seen[e->to])
+		if (e->kind == SL_EDGE_NAMES)
+			continue;
+		/* a table used as a whole (all its rows, every column) or grouped in a domain: its columns
+		 * too */
+		if (t->kind == SL_NODE_TABLE &&
+		    (e->kind == SL_EDGE_READS || e->kind == SL_EDGE_WRITES || e->kind == SL_EDGE_GROUPS))
+			for (size_t k = 0; k < t->nin; k++)
+				if (m->edges[t->in[k]].kind == SL_EDGE_COLUMN_OF)
+					mark(&m->nodes[m->edges[t->in[k]].from], level, used,
+					     m->edges[t->in[k]].from);
+		if (seen[e->to])
 			continue;
 		seen[e->to] = true;
-		if (level >= 0 && (t->level < 0 || level < t->level))
-			t->level = level;
-		if (used)
-			used[e->to] = true;
+		mark(t, level, used, e->to);
 		spread(m, e->to, level, seen, used);
 	}
 }

@@ -535,6 +535,11 @@ int sl_lint_dynamic(sl_lint_report *r, sl_conn *target, const sl_migration_set *
 	d.impact.impact_ud = d.o->impact_ud;
 	if ((rc = sl_conn_introspect(&d.target_model, target, &io)))
 		goto done;
+	/* what the consumers' queries use on the target: a query a pending migration breaks keeps it */
+	for (size_t i = 0; d.impact.cs && !rc && i < d.impact.cs->n; i++)
+		rc = sl_consumer_derive(d.impact.cs, &d.impact.cs->items[i], target, d.target_model, NULL);
+	if (rc)
+		goto done;
 	if ((rc = create_scratch(&d)))
 		goto done;
 	rc = walk(&d, st);
