@@ -93,6 +93,10 @@ static const sl_map_node *root_of(const sl_impact *im, const sl_impact_item *it)
 		cur = next;
 		v = next->via;
 	}
+	/* reached with no path (its query no longer runs): point at the first change */
+	for (size_t i = 0; cur->depth != 0 && i < im->n; i++)
+		if (im->items[i].depth == 0)
+			cur = &im->items[i];
 	return &im->map->nodes[cur->node];
 }
 
