@@ -787,10 +787,7 @@ const char *sl_config_where_offset(const sl_config *c, struct fy_node *node, siz
 	enum fy_node_style st = fy_node_get_style(node);
 	bool block = st == FYNS_LITERAL || st == FYNS_FOLDED;
 	size_t p = m->input_pos, k = 0, line = (size_t)m->line + 1, col = (size_t)m->column + 1, indent = 0;
-	if (st == FYNS_SINGLE_QUOTED || st == FYNS_DOUBLE_QUOTED) {
-		p++;
-		col++;
-	}
+	/* a quoted scalar's mark is already past its opening quote */
 	while (block && p + indent < c->text_len && c->text[p + indent] == ' ')
 		indent++;
 	if (offset > vlen)

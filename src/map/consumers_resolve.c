@@ -220,6 +220,11 @@ int sl_consumers_resolve(sl_consumers *cs, sl_conn *conn, const sl_schema *s)
 			const char *rel = relation(s, d->tables[j].name, &is_view);
 			if (rel && !is_view)
 				d->tables[j].name = rel;
+			else if (rel)
+				rc = sl_error_set(SL_EINVALID,
+						  "%s:%zu:%zu: %s: \"%s\" is a view; a domain groups tables",
+						  cs->config ? cs->config->path : "sluice.yaml",
+						  d->tables[j].line, d->tables[j].col, who, rel);
 			else
 				rc = missing(cs, d->tables[j].line, d->tables[j].col, who, "table",
 					     d->tables[j].name, suggest_relation(s, d->tables[j].name), s);
