@@ -52,8 +52,11 @@ static int how(sl_buf *out, const sl_map *m, const sl_impact_item *it)
 	for (size_t i = 0; v->table && i < n->nout; i++) {
 		const sl_map_edge *e = &m->edges[n->out[i]];
 		if (m->nodes[e->to].kind == SL_NODE_TABLE && strcmp(m->nodes[e->to].name, v->table) == 0)
-			return sl_buf_printf(out, "%s %s (as a whole), whose %s changes", verb(e->kind),
-					     v->table, v->name);
+			return sl_buf_printf(out, "%s %s%s, whose column %s changes", verb(e->kind), v->table,
+					     e->kind == SL_EDGE_GROUPS || e->kind == SL_EDGE_FIRES_ON
+						     ? ""
+						     : " (all of it)",
+					     v->name + strlen(v->table) + 1);
 	}
 	return sl_buf_printf(out, "%s", it->cause ? it->cause : v->name);
 }
