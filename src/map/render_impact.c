@@ -53,9 +53,9 @@ static int how(sl_buf *out, const sl_map *m, const sl_impact_item *it)
 		const sl_map_edge *e = &m->edges[n->out[i]];
 		if (m->nodes[e->to].kind == SL_NODE_TABLE && strcmp(m->nodes[e->to].name, v->table) == 0)
 			return sl_buf_printf(out, "%s %s%s, whose column %s changes", verb(e->kind), v->table,
-					     e->kind == SL_EDGE_GROUPS || e->kind == SL_EDGE_FIRES_ON
-						     ? ""
-						     : " (all of it)",
+					     e->kind == SL_EDGE_READS    ? " (all of it)"
+					     : e->kind == SL_EDGE_WRITES ? " (whole rows)"
+									 : "",
 					     v->name + strlen(v->table) + 1);
 	}
 	return sl_buf_printf(out, "%s", it->cause ? it->cause : v->name);
