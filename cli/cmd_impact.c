@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct render_ctx {
 	const char *format;
@@ -142,10 +143,13 @@ int cmd_impact(int argc, char **argv)
 	const char *target = npos > 1 ? pos[1] : NULL;
 	cli_project p = { .config_path = x.p.config_path, .dir = x.p.dir, .table = x.p.table };
 	const sl_migration *m = NULL;
+	size_t len = strlen(pos[0]);
+	bool file = len > 4 && strcmp(pos[0] + len - 4, ".sql") == 0,
+	     id = strspn(pos[0], "0123456789") == len;
+	struct stat st;
 	int rc = cli_project_load(&p, false);
-	if (!rc && strstr(pos[0], ".sql") == pos[0] + strlen(pos[0]) - 4 && strlen(pos[0]) > 4)
-		rc = sl_migration_dir_load(&p.set, p.dir_resolved);
-	else if (!rc && strspn(pos[0], "0123456789") == strlen(pos[0]))
+	/* an id or a file names a migration; without a migrations directory an id can only be an object */
+	if (!rc && (file || (id && stat(p.dir_resolved, &st) == 0)))
 		rc = sl_migration_dir_load(&p.set, p.dir_resolved);
 	if (!rc && p.set && !(m = find_migration(p.set, pos[0])))
 		rc = sl_error_set(SL_ENOTFOUND, "no migration \"%s\" in %s", pos[0], p.dir_resolved);

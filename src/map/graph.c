@@ -450,7 +450,8 @@ static int levels_and_owners(sl_map *m)
 		memset(seen, 0, m->n * sizeof(bool));
 		spread(m, i, n->own_level, seen, n->kind == SL_NODE_CONSUMER ? used : NULL);
 	}
-	/* a column's table carries the column's level; an index, key or trigger its table's use */
+	/* tables and views first (nodes are sorted by kind): an index or a trigger is explained with its
+	 * table */
 	for (size_t i = 0; !rc && i < m->n; i++) {
 		sl_map_node *n = &m->nodes[i];
 		bool named = false, by_table = false;
@@ -463,7 +464,7 @@ static int levels_and_owners(sl_map *m)
 			char id[400];
 			snprintf(id, sizeof(id), "table:%s", n->table);
 			long t = sl_map_find(m, id);
-			by_table = t >= 0 && used[t];
+			by_table = t >= 0 && !m->nodes[t].unowned;
 		}
 		n->unowned = !named && !used[i] && !by_table;
 		m->nunowned += n->unowned;
