@@ -127,5 +127,7 @@ int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_rehearse(int argc, char **argv);
+int cmd_map(int argc, char **argv);
+int cmd_impact(int argc, char **argv);
 
 #endif

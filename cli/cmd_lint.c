@@ -3,7 +3,9 @@
  *
  * Without TARGET every migration file gets the static rules; with TARGET
  * only pending ones do, and the dynamic rules apply them to a scratch
- * database on the target's server (never to the target). Output: one line
+ * database on the target's server (never to the target), and follow their
+ * changes to sluice.yaml's consumers (consumer-broken, consumer-affected;
+ * a "breaks:" header declares a break). Output: one line
  * per finding "file:line: level: rule: message" and a summary, or --json.
  * Exit 1 when a finding is at level error. Rules: docs/lint/<id>.md.
  */
@@ -17,18 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* What the scratch opener needs to reach another database of the target's server. */
-typedef struct scratch_ctx {
-	const char *url;          /* the target's URL: may hold a password, never printed */
-	const sl_config_env *env; /* its environment (password_env), or NULL */
-} scratch_ctx;
-
-static int open_scratch(sl_conn **out, void *ud, const char *database)
-{
-	const scratch_ctx *x = ud;
-	return cli_project_open(out, x->url, x->env, database, false);
-}
 
 static void print_text(const sl_lint_report *r)
 {
@@ -106,11 +96,17 @@ int cmd_lint(int argc, char **argv)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	sl_conn *c = NULL;
 	sl_lint_report *r = NULL;
-	scratch_ctx sx = { 0 };
+	cli_scratch sx = { 0 };
+	sl_consumers *cs = NULL;
+	sl_config *empty = NULL;
 	sl_lint_opts o = SL_LINT_OPTS_INIT;
 	int rc = cli_project_load(&p, true);
 	if (!rc)
 		rc = sl_lint_check_config(p.cfg);
+	if (!rc && !p.cfg)
+		rc = sl_config_parse(&empty, "sluice.yaml", "", 0);
+	if (!rc)
+		rc = sl_consumers_load(&cs, p.cfg ? p.cfg : empty);
 	if (!rc && npos)
 		rc = cli_project_resolve(&p, pos[0], &sx.url, &sx.env);
 	if (!rc && npos)
@@ -121,8 +117,9 @@ int cmd_lint(int argc, char **argv)
 		o.config = p.cfg;
 		o.dialect = c ? sl_conn_engine(c) : SL_ENGINE_NONE;
 		o.table = p.table;
-		o.open_scratch = open_scratch;
+		o.open_scratch = cli_open_scratch;
 		o.ud = &sx;
+		o.consumers = cs;
 		rc = lint_files(r, &p, c, &o);
 	}
 	if (!rc && c)
@@ -137,6 +134,8 @@ int cmd_lint(int argc, char **argv)
 	}
 	sl_lint_report_free(r);
 	sl_conn_close(c);
+	sl_consumers_free(cs);
+	sl_config_free(empty);
 	cli_project_free(&p);
 	return rc ? cli_fail(rc) : exit_code;
 }

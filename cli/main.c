@@ -112,6 +112,25 @@ static const cli_command commands[] = {
 	  "Exit codes: 0 GO (or a fault drill that left the state reported truthfully), 1 NO-GO,\n"
 	  "2 usage or config, 3 database error. Details: docs/commands/rehearse.md.",
 	  NULL },
+	{ "map", cmd_map, "map [ENV] [--format md|mermaid|dot|json] [options]",
+	  "The data map: tables, keys, views, triggers, the consumers and domains that use them, and the "
+	  "migrations that made them.",
+	  "ENV is an environment of sluice.yaml or a URL. --format md writes a map a non-technical\n"
+	  "reader follows: who uses the data and how critical it is, business areas, a diagram,\n"
+	  "objects nobody explains, then every table. JSON (\"sluice-map/1\") is for programs.\n"
+	  "Consumers, domains and criticality: docs/config.md. Details: docs/commands/map.md.\n"
+	  "Exit codes: 0 ok, 2 bad sluice.yaml (a consumer naming a missing table or column, a query\n"
+	  "that does not parse), 3 database error.",
+	  NULL },
+	{ "impact", cmd_impact, "impact MIGRATION|OBJECT [ENV] [--format text|md|json] [options]",
+	  "Everything a migration or an object reaches - views, triggers, keys, consumers, domains - with "
+	  "criticality.",
+	  "MIGRATION is an id or file of the migrations directory: it is applied to a scratch database\n"
+	  "(as `sluice lint` does) and the schema before and after are compared. OBJECT is a table,\n"
+	  "table.column, view, index, trigger, consumer or domain (or kind:name): what would break if it\n"
+	  "were dropped or renamed. Details: docs/commands/impact.md.\n"
+	  "Exit codes: 0 ok, 2 usage or sluice.yaml, 3 database error.",
+	  NULL },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL, NULL },
 };
 

@@ -156,6 +156,12 @@ int cli_project_connect_target(sl_conn **out, cli_project *p, const char *target
 	return connect(out, p, target, true);
 }
 
+int cli_open_scratch(sl_conn **out, void *ud, const char *database)
+{
+	const cli_scratch *x = ud;
+	return cli_project_open(out, x->url, x->env, database, false);
+}
+
 sl_migrate_opts cli_project_migrate_opts(const cli_project *p)
 {
 	sl_migrate_opts o = SL_MIGRATE_OPTS_INIT;

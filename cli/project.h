@@ -50,6 +50,14 @@ int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, c
 int cli_project_connect(sl_conn **out, cli_project *p, const char *target);
 /* The same for a target the command writes: a new SQLite file is created (copy's target, up, baseline). */
 int cli_project_connect_target(sl_conn **out, cli_project *p, const char *target);
+/* What a scratch opener needs to reach another database of the target's server (lint, impact). */
+typedef struct cli_scratch {
+	const char *url;          /* the target's URL: may hold a password, never printed */
+	const sl_config_env *env; /* its environment (password_env), or NULL */
+} cli_scratch;
+/* The sl_lint_open_fn of lint and impact: ud is a cli_scratch. */
+int cli_open_scratch(sl_conn **out, void *ud, const char *database);
+
 /* Options for the runner with the table filled in. */
 sl_migrate_opts cli_project_migrate_opts(const cli_project *p);
 /* Prints run events to stderr (progress) - the on_event callback. */

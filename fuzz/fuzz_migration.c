@@ -1,11 +1,12 @@
 /*
  * fuzz_migration.c - libFuzzer target for sl_migration_parse() and what the
  * runner calls on its result: section lookup, statement splitting per
- * dialect, checksums and the required-field check.
+ * dialect, checksums, the required-field check and the "breaks:" header.
  */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "sluice/lint.h"
 #include "sluice/migration.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,6 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)sl_migration_checksum(sum, m, dialects[i]);
 	}
 	(void)sl_migration_check_required(m, req, 2);
+	sl_arena *a = sl_arena_new(0);
+	sl_breaks_entry *b = NULL;
+	size_t nb = 0;
+	if (a)
+		(void)sl_breaks_parse(a, sl_migration_meta_get(m, "breaks"), &b, &nb);
+	sl_arena_free(a);
 	sl_migration_free(m);
 	return 0;
 }

@@ -2,8 +2,9 @@
 # demo.sh - the main job on the embedded default (SQLite), nothing to start:
 # inspect the example billing database, adopt it into versioned migrations,
 # lint, rehearse and apply the pending changes, verify them, print the decision log,
-# then check the integrity rules, copy the database, prove the copy row by
-# row and reconcile totals (`make demo`). Each capability adds its step here.
+# draw the data map and follow a rename to the consumers it breaks, then
+# check the integrity rules, copy the database, prove the copy row by row
+# and reconcile totals (`make demo`). Each capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUICE=$(cd "$(dirname "${1:-build/sluice}")" && pwd)/$(basename "${1:-build/sluice}")
@@ -52,23 +53,47 @@ sluice log dev --format md
 step "10. Why does customers.tax_id exist?" "sluice why customers.tax_id dev"
 sluice why customers.tax_id dev
 
-step "11. Roll the last change back, and see the history tell the truth" "sluice down dev && sluice status dev"
+step "11. The data map: who uses the data, and how much it matters" "sluice map dev"
+sluice map dev > data-map.md
+sed -n '1,/^## How it all connects/p' data-map.md | sed '$d'
+echo "... (the whole map, with a diagram and every table: $(wc -l < data-map.md) lines; --format json|dot|mermaid)"
+
+step "12. What would renaming invoices.total break? Impact, then lint" "sluice impact 20260401100000 dev && sluice lint dev"
+cat > migrations/20260401100000_rename_invoice_total.sql <<'SQL'
+-- title: Rename invoices.total to amount_due
+-- ticket: BILL-160
+-- pr: https://git.example.com/acme/billing/pull/160
+-- author: Ana Ruiz <ana@example.com>
+-- why: The ledger calls it amount_due.
+-- rollback: Rename it back.
+
+-- +sluice up
+ALTER TABLE invoices RENAME COLUMN total TO amount_due;
+
+-- +sluice down
+ALTER TABLE invoices RENAME COLUMN amount_due TO total;
+SQL
+sluice impact 20260401100000 dev
+sluice lint dev || echo "(lint exits $?: the rename breaks a revenue and a compliance consumer nobody signed off)"
+rm migrations/20260401100000_rename_invoice_total.sql
+
+step "13. Roll the last change back, and see the history tell the truth" "sluice down dev && sluice status dev"
 sluice down dev
 sluice status dev
 
-step "12. The integrity rules, before anything moves" "sluice check dev --domain billing"
+step "14. The integrity rules, before anything moves" "sluice check dev --domain billing"
 sluice check dev --domain billing
 
-step "13. What a move would do: the cast plan and the target DDL" "sluice copy dev new --plan"
+step "15. What a move would do: the cast plan and the target DDL" "sluice copy dev new --plan"
 sluice copy dev new --plan > plan.txt
 head -12 plan.txt
 echo "... ($(wc -l < plan.txt) lines: every column's cast, then the target DDL by phase)"
 
-step "14. Move it: schema, rows, indexes, constraints, foreign keys" "sluice copy dev new"
+step "16. Move it: schema, rows, indexes, constraints, foreign keys" "sluice copy dev new"
 sluice copy dev new
 
-step "15. Prove the move, row by row" "sluice diff dev new"
+step "17. Prove the move, row by row" "sluice diff dev new"
 sluice diff dev new
 
-step "16. And the rules on the new database, with totals reconciled against the old" "sluice check new"
+step "18. And the rules on the new database, with totals reconciled against the old" "sluice check new"
 sluice check new

@@ -5,9 +5,9 @@
  * every key (an unknown key is an error that suggests the nearest known
  * one) and replaces ${NAME} in string values from the environment. Errors
  * name file, line and column: "sluice.yaml:12:5: unknown key "requird" in
- * "migrations" (did you mean "required"?)". Sections reserved for later
- * modules (consumers, domains, rules, casts, copy, check) are not checked
- * here: read them with sl_config_section() and report positions with
+ * "migrations" (did you mean "required"?)". Sections read by other
+ * modules (consumers, domains, criticality: consumers.h; rules, casts, copy,
+ * check) are not checked here: read them with sl_config_section() and report positions with
  * sl_config_where(). Keys are documented in docs/config.md.
  */
 #ifndef SLUICE_CONFIG_H
@@ -81,6 +81,8 @@ typedef struct sl_config {
 	sl_config_rehearsal rehearsal;
 	sl_arena *arena;
 	struct fy_document *doc; /* the parsed YAML, kept for sl_config_section() */
+	const char *text;        /* the YAML text the document points into (positions inside values) */
+	size_t text_len;
 } sl_config;
 
 /*
@@ -117,6 +119,14 @@ struct fy_node *sl_config_section(const sl_config *c, const char *key);
 
 /* Writes "path:line:column" of node into buf and returns buf. */
 const char *sl_config_where(const sl_config *c, struct fy_node *node, char *buf, size_t size);
+
+/*
+ * Writes "path:line:column" of byte offset inside the value of scalar node
+ * (e.g. where an SQL parser points inside a query written in sluice.yaml),
+ * following block scalars' lines and indentation. Returns buf.
+ */
+const char *sl_config_where_offset(const sl_config *c, struct fy_node *node, size_t offset, char *buf,
+				   size_t size);
 
 /*
  * Reads a scalar node of a reserved section as a string, replacing ${NAME}

@@ -245,6 +245,34 @@ typedef struct sl_introspect_opts {
 /* Reads the database's schema into a new model (caller frees with sl_schema_free). */
 int sl_conn_introspect(sl_schema **out, sl_conn *c, const sl_introspect_opts *opts);
 
+/* How a statement touches a table or column (bits; both for `SET x = x + 1`). */
+enum { SL_ACCESS_READ = 1u << 0, SL_ACCESS_WRITE = 1u << 1 };
+
+/*
+ * Called for each table or column a statement touches: schema may be NULL;
+ * table names a table or a view; column NULL means the table as a whole (a
+ * read that names no column, as count(*), or a write of whole rows, as
+ * INSERT and DELETE). The same reference may be reported more than once. The
+ * strings are borrowed for the call. A non-zero return stops the walk and is
+ * returned by sl_conn_statement_columns().
+ */
+typedef int (*sl_touch_fn)(void *ud, const char *schema, const char *table, const char *column,
+			   unsigned access);
+
+/*
+ * Derives the tables and columns one statement reads and writes, without
+ * running it: SQLite prepares it under an authorizer, PostgreSQL resolves
+ * libpg_query's parse tree against model, MySQL reads the server's
+ * rewritten statement from EXPLAIN. model is the connection's schema
+ * (sl_conn_introspect); reads through a view are reported as reads of the
+ * view, and what triggers do is not reported. A statement that does not
+ * parse or names something that does not exist is SL_EINVALID with the
+ * engine's message; *error_offset (may be NULL) is then the byte offset in
+ * sql the engine points at, or -1. No open cursor may be on c.
+ */
+int sl_conn_statement_columns(sl_conn *c, const char *sql, const sl_schema *model, sl_touch_fn fn, void *ud,
+			      long *error_offset);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,7 @@
 #include "sluice/arena.h"
 #include "sluice/config.h"
 #include "sluice/conn.h"
+#include "sluice/consumers.h"
 #include "sluice/migration.h"
 
 #ifdef __cplusplus
@@ -64,20 +65,49 @@ typedef struct sl_lint_report {
  */
 typedef int (*sl_lint_open_fn)(sl_conn **out, void *ud, const char *database);
 
+struct sl_impact;
+
+/*
+ * Called with the impact of each migration the dynamic rules apply (when
+ * consumers are given): before is the scratch schema it met, after the one
+ * it left. The impact is freed after the call.
+ */
+typedef int (*sl_lint_impact_fn)(void *ud, const sl_migration *m, const struct sl_impact *im);
+
 typedef struct sl_lint_opts {
 	const sl_config *config;      /* levels and migrations.required; NULL: defaults, nothing required */
 	sl_engine dialect;            /* the target's engine; SL_ENGINE_NONE without a target */
 	const char *table;            /* history table (dynamic) */
 	sl_lint_open_fn open_scratch; /* needed for dynamic rules on PostgreSQL and MySQL */
 	void *ud;
-	const char *scratch_dir; /* SQLite scratch files; NULL: $TMPDIR, else /tmp */
+	const char *scratch_dir;     /* SQLite scratch files; NULL: $TMPDIR, else /tmp */
+	sl_consumers *consumers;     /* sluice.yaml's consumers: the consumer rules and breaks:
+					declarations (NULL: those rules do not run) */
+	const char *only;            /* dynamic: apply only this migration id, after every one before it
+					(applied or pending), and only its up section (`sluice impact`) */
+	sl_lint_impact_fn on_impact; /* dynamic, with consumers: each migration's impact */
+	void *impact_ud;
 } sl_lint_opts;
 
 #define SL_LINT_OPTS_INIT                                                                                    \
 	{                                                                                                    \
 		.config = NULL, .dialect = SL_ENGINE_NONE, .table = "sluice_migrations",                     \
-		.open_scratch = NULL, .ud = NULL, .scratch_dir = NULL                                        \
+		.open_scratch = NULL, .ud = NULL, .scratch_dir = NULL, .consumers = NULL, .only = NULL,      \
+		.on_impact = NULL, .impact_ud = NULL                                                         \
 	}
+
+/* One entry of a migration's "breaks:" header: "consumer TICKET". */
+typedef struct sl_breaks_entry {
+	const char *consumer;
+	const char *ticket;
+} sl_breaks_entry;
+
+/*
+ * Parses a "breaks:" value: entries "consumer-name TICKET" separated by
+ * commas or line breaks. Strings live in a. SL_EINVALID naming the entry
+ * when one lacks a ticket or holds more than two words.
+ */
+int sl_breaks_parse(sl_arena *a, const char *value, sl_breaks_entry **out, size_t *n);
 
 int sl_lint_report_new(sl_lint_report **out, const sl_config *config);
 void sl_lint_report_free(sl_lint_report *r);
@@ -105,8 +135,9 @@ int sl_lint_check_config(const sl_config *config);
 
 /*
  * Static rules (required-metadata, missing-down, destructive-statement,
- * empty-verify) and, when the target is PostgreSQL or m has a postgres up
- * variant, the PostgreSQL parse-tree rules. Findings go into r.
+ * empty-verify, breaks-declaration) and, when the target is PostgreSQL or m
+ * has a postgres up variant, the PostgreSQL parse-tree rules. Findings go
+ * into r.
  */
 int sl_lint_static(sl_lint_report *r, const sl_migration *m, const sl_lint_opts *opts);
 
@@ -119,8 +150,12 @@ int sl_lint_pg(sl_lint_report *r, const sl_migration *m, const sl_migration_part
  * DATABASE sluice_lint_<pid>_<n> through target, opened with
  * opts->open_scratch), replays the applied migrations from their files,
  * then applies each pending one, reverts it, and applies it again,
- * comparing models. The scratch database is dropped at the end, also on
- * failure. target is only read: its history, schema and row presence.
+ * comparing models. With opts->consumers, each up's changes are followed
+ * through the data map (map.h) to the consumers they reach: the rules
+ * consumer-broken and consumer-affected, unless the migration's "breaks:"
+ * header declares the consumer. The scratch database is dropped at the end,
+ * also on failure. target is only read: its history, schema and row
+ * presence.
  */
 int sl_lint_dynamic(sl_lint_report *r, sl_conn *target, const sl_migration_set *set,
 		    const sl_lint_opts *opts);

@@ -174,6 +174,13 @@ typedef struct sl_why {
  * the history for migrations whose file is gone. st must outlive the result.
  */
 int sl_migrate_why(sl_why **out, const sl_migrate_status *st, sl_engine dialect, const char *object);
+
+/* Called once per statement naming objects[object]; st and action are borrowed for the call. */
+typedef int (*sl_why_fn)(void *ud, size_t object, const sl_mig_status *s, const char *action,
+			 const sl_stmt *st);
+/* sl_migrate_why() for many objects in one pass over the migrations (each split once). */
+int sl_migrate_why_many(const sl_migrate_status *st, sl_engine dialect, const char *const *objects, size_t n,
+			sl_why_fn fn, void *ud);
 void sl_why_free(sl_why *w);
 
 #ifdef __cplusplus

@@ -26,12 +26,12 @@
 
 #define MAX_CONFIG_SIZE ((size_t)16 << 20)
 
-static const char *const top_keys[] = { "project",   "migrations", "lint",  "environments", "state",
-					"consumers", "domains",    "rules", "casts",        "copy",
-					"check",     "rehearsal",  NULL };
-static const char *const reserved_keys[] = {
-	"consumers", "domains", "rules", "casts", "copy", "check", NULL
-};
+static const char *const top_keys[] = { "project",     "migrations", "lint",    "environments",
+					"state",       "consumers",  "domains", "rules",
+					"casts",       "copy",       "check",   "rehearsal",
+					"criticality", NULL };
+static const char *const reserved_keys[] = { "consumers", "domains", "criticality", "rules",
+					     "casts",     "copy",    "check",       NULL };
 static const char *const migrations_keys[] = { "dir", "table", "required", NULL };
 static const char *const lint_keys[] = { "rules", NULL };
 static const char *const env_keys[] = { "url", "password_env", NULL };
@@ -843,6 +843,8 @@ int sl_config_parse(sl_config **out, const char *path, const char *text, size_t 
 	if (len)
 		memcpy(copy, text, len);
 	copy[len] = '\0';
+	c->text = copy;
+	c->text_len = len;
 	if (memchr(copy, '\0', len)) {
 		rc = sl_error_set(SL_EINVALID, "%s: holds a NUL byte: not a YAML text file", path);
 		goto done;
@@ -967,4 +969,58 @@ const char *sl_config_resolve(sl_config *c, const char *path)
 	if (!path || path[0] == '/' || strcmp(c->base_dir, ".") == 0)
 		return path;
 	return sl_arena_printf(c->arena, "%s/%s", c->base_dir, path);
+}
+
+/*
+ * Walks the YAML text of a scalar from its start mark alongside its value
+ * until offset bytes of the value are passed. A line break in the text
+ * stands for a line break (literal block) or a space (folded block, plain
+ * and quoted scalars) of the value, and the next line's indentation stands
+ * for nothing; a quote escape is two bytes of text for one of value. Exact
+ * for literal blocks and one-line values, close for folded ones.
+ */
+const char *sl_config_where_offset(const sl_config *c, struct fy_node *node, size_t offset, char *buf,
+				   size_t size)
+{
+	struct fy_token *t =
+		node && fy_node_get_type(node) == FYNT_SCALAR ? fy_node_get_scalar_token(node) : NULL;
+	const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+	size_t vlen = 0;
+	const char *v = t ? fy_node_get_scalar(node, &vlen) : NULL;
+	if (!m || !v || !c->text || m->input_pos >= c->text_len)
+		return sl_config_where(c, node, buf, size);
+	enum fy_node_style st = fy_node_get_style(node);
+	bool block = st == FYNS_LITERAL || st == FYNS_FOLDED;
+	size_t p = m->input_pos, k = 0, line = (size_t)m->line + 1, col = (size_t)m->column + 1, indent = 0;
+	/* a quoted scalar's mark is already past its opening quote */
+	while (block && p + indent < c->text_len && c->text[p + indent] == ' ')
+		indent++;
+	if (offset > vlen)
+		offset = vlen;
+	for (bool bol = block; p < c->text_len && (k < offset || bol);) {
+		if (bol) { /* indentation at the start of a line */
+			for (size_t i = 0; p < c->text_len && c->text[p] == ' ' && (!block || i < indent);
+			     i++)
+				p++, col++;
+			bol = false;
+			continue;
+		}
+		char r = c->text[p];
+		if (r == '\n') {
+			if (v[k] == '\n' || v[k] == ' ')
+				k++;
+			p++;
+			line++;
+			col = 1;
+			bol = true;
+			continue;
+		}
+		bool esc = (st == FYNS_SINGLE_QUOTED && r == '\'') || (st == FYNS_DOUBLE_QUOTED && r == '\\');
+		size_t step = esc ? 2 : 1;
+		p += step;
+		col += step;
+		k++;
+	}
+	snprintf(buf, size, "%s:%zu:%zu", c->path, line, col);
+	return buf;
 }

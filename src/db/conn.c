@@ -520,3 +520,15 @@ bool sl_conn_severed(const sl_conn *c)
 {
 	return c->severed;
 }
+
+int sl_conn_statement_columns(sl_conn *c, const char *sql, const sl_schema *model, sl_touch_fn fn, void *ud,
+			      long *error_offset)
+{
+	long off = -1;
+	int rc = busy(c);
+	if (!rc)
+		rc = c->drv->statement_columns(c, sql, model, fn, ud, &off);
+	if (error_offset)
+		*error_offset = rc == SL_EINVALID ? off : -1;
+	return rc;
+}

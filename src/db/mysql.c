@@ -1062,4 +1062,5 @@ const sl_driver sl_driver_mysql = {
 	.rewrite_how = my_rewrite_how,
 	.set_fk_checks = my_set_fk_checks,
 	.sever = my_sever,
+	.statement_columns = sl_columns_mysql,
 };

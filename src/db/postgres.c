@@ -981,4 +981,5 @@ const sl_driver sl_driver_postgres = {
 	.rewrite_how = sl_pg_rewrite_how,
 	.set_fk_checks = sl_pg_set_fk_checks,
 	.sever = sl_pg_sever,
+	.statement_columns = sl_columns_postgres,
 };

@@ -1117,6 +1117,106 @@ static int sq_identity(sl_conn *base, sl_db_identity *out)
 	return 0;
 }
 
+/* ---- the authorizer, for what a statement touches ---------------------- */
+
+struct touch_ctx {
+	const sl_schema *model;
+	sl_touch_fn fn;
+	void *ud;
+	int rc;
+};
+
+static bool is_view(const sl_schema *model, const char *name)
+{
+	for (size_t i = 0; model && i < model->nviews; i++)
+		if (strcmp(model->views[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Top-level accesses are the statement's own. An access from inside a view
+ * is reported as a read of the view (the map links the view to what it
+ * reads); accesses from trigger programs are the triggers' and are skipped.
+ * SQLite's own tables (sqlite_sequence, sqlite_master) are not reported.
+ */
+static int touch_auth(void *p, int action, const char *a, const char *b, const char *db, const char *via)
+{
+	struct touch_ctx *t = p;
+	unsigned access = 0;
+	const char *column = b && *b ? b : NULL;
+	if (t->rc || !a || strncmp(a, "sqlite_", 7) == 0)
+		return SQLITE_OK;
+	switch (action) {
+	case SQLITE_READ:
+		access = SL_ACCESS_READ;
+		break;
+	case SQLITE_UPDATE:
+		access = SL_ACCESS_WRITE;
+		break;
+	case SQLITE_INSERT:
+	case SQLITE_DELETE:
+		access = SL_ACCESS_WRITE;
+		column = NULL;
+		break;
+	default:
+		return SQLITE_OK;
+	}
+	if (via) {
+		if (access == SL_ACCESS_READ && is_view(t->model, via))
+			t->rc = t->fn(t->ud, db, via, NULL, SL_ACCESS_READ);
+		return SQLITE_OK;
+	}
+	t->rc = t->fn(t->ud, db, a, column, access);
+	return SQLITE_OK;
+}
+
+/* True when text holds a statement (not only blanks, ';' and comments). */
+static bool more_sql(sqlite3 *db, const char *text)
+{
+	while (*text) {
+		sqlite3_stmt *st = NULL;
+		const char *tail = NULL;
+		int src = sqlite3_prepare_v2(db, text, -1, &st, &tail);
+		bool some = src != SQLITE_OK || st != NULL;
+		sqlite3_finalize(st);
+		if (some)
+			return true;
+		if (!tail || tail == text)
+			break;
+		text = tail;
+	}
+	return false;
+}
+
+static int sq_statement_columns(sl_conn *base, const char *sql, const sl_schema *model, sl_touch_fn fn,
+				void *ud, long *error_offset)
+{
+	sq_conn *c = (sq_conn *)base;
+	struct touch_ctx t = { .model = model, .fn = fn, .ud = ud, .rc = 0 };
+	sqlite3_stmt *st = NULL;
+	const char *tail = NULL;
+	int rc = 0;
+
+	*error_offset = -1;
+	sqlite3_set_authorizer(c->db, touch_auth, &t);
+	int src = sqlite3_prepare_v2(c->db, sql, -1, &st, &tail);
+	sqlite3_set_authorizer(c->db, NULL, NULL);
+	if (src != SQLITE_OK) {
+		*error_offset = sqlite3_error_offset(c->db);
+		rc = sl_error_set(SL_EINVALID, "%s", sqlite3_errmsg(c->db));
+	} else if (!st) {
+		rc = sl_error_set(SL_EINVALID, "no statement");
+	} else if (tail && *tail && more_sql(c->db, tail)) {
+		*error_offset = (long)(tail - sql);
+		rc = sl_error_set(SL_EINVALID, "more than one statement (write one query per entry)");
+	} else {
+		rc = t.rc;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 const sl_driver sl_driver_sqlite = {
 	.version = SL_DRIVER_VERSION,
 	.name = "sqlite",
@@ -1153,4 +1253,5 @@ const sl_driver sl_driver_sqlite = {
 	.rewrite_how = sl_sqlite_rewrite_how,
 	.set_fk_checks = sl_sqlite_set_fk_checks,
 	.sever = sq_sever,
+	.statement_columns = sq_statement_columns,
 };

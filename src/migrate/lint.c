@@ -41,6 +41,12 @@ static const sl_lint_rule rules[] = {
 	  "a table or column was dropped and one of the same shape added" },
 	{ "down-not-inverse", SL_LINT_ERROR, true, "up then down does not give back the schema before up" },
 	{ "apply-failed", SL_LINT_ERROR, true, "the up or down section fails on the scratch database" },
+	{ "breaks-declaration", SL_LINT_ERROR, false,
+	  "a \"breaks:\" header names a declared consumer, with a ticket of its owner" },
+	{ "consumer-broken", SL_LINT_ERROR, true,
+	  "a change breaks a consumer of blocking criticality that the migration does not declare" },
+	{ "consumer-affected", SL_LINT_WARN, true,
+	  "a change breaks another consumer, or changes what a consumer uses" },
 };
 
 const sl_lint_rule *sl_lint_rules(size_t *n)

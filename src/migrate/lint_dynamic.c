@@ -10,7 +10,7 @@
  * only read: its history, its model and whether a table has rows. Checklist:
  * the scratch database is dropped on every path out of sl_lint_dynamic().
  */
-#include "sluice/lint.h"
+#include "lint_int.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -40,6 +40,7 @@ typedef struct dyn {
 	char name[64];   /* server engines: the scratch database */
 	char path[4096]; /* SQLite: the scratch file */
 	bool created;
+	sl_lint_impact impact; /* the consumer rules, when opts->consumers */
 } dyn;
 
 /* ---- the scratch database ----------------------------------------------------- */
@@ -401,6 +402,30 @@ static int replay(dyn *d, const sl_migrate_status *st, size_t upto, bool pending
 	return rc;
 }
 
+typedef struct locate_ctx {
+	dyn *d;
+	const sl_migration *m;
+} locate_ctx;
+
+static size_t locate_up(void *ud, const char *word, const char *table)
+{
+	locate_ctx *x = ud;
+	return locate(x->d, x->m, SL_SECTION_UP, word, table);
+}
+
+static int check_consumers(dyn *d, const sl_migration *m, const sl_schema *before, const sl_schema *after)
+{
+	locate_ctx lx = { .d = d, .m = m };
+	sl_lint_after in = { .r = d->r,
+			     .m = m,
+			     .scratch = d->scratch,
+			     .before = before,
+			     .after = after,
+			     .locate = locate_up,
+			     .locate_ud = &lx };
+	return sl_lint_impact_after(&d->impact, &in);
+}
+
 static int lint_one(dyn *d, const sl_migrate_status *st, size_t idx)
 {
 	const sl_migration *m = st->items[idx].file;
@@ -409,13 +434,17 @@ static int lint_one(dyn *d, const sl_migrate_status *st, size_t idx)
 	int rc = introspect(d, &before);
 	if (rc)
 		goto done;
+	if (d->impact.cs && (rc = sl_lint_impact_before(&d->impact, d->scratch, before)))
+		goto done;
 	if (run_section(d, m, SL_SECTION_UP, &line)) {
 		rc = apply_failed(d, m, line, "the up section");
 		goto done;
 	}
 	if ((rc = introspect(d, &after)) || (rc = check_up(d, m, before, after)))
 		goto done;
-	if (!sl_migration_part_get(m, SL_SECTION_DOWN, d->dialect))
+	if (d->impact.cs && (rc = check_consumers(d, m, before, after)))
+		goto done;
+	if (d->o->only || !sl_migration_part_get(m, SL_SECTION_DOWN, d->dialect))
 		goto done;
 	if (run_section(d, m, SL_SECTION_DOWN, &line)) {
 		rc = apply_failed(d, m, line, "the down section");
@@ -445,8 +474,27 @@ static int rebuild(dyn *d, const sl_migrate_status *st, size_t idx)
 	return rc;
 }
 
+/* --only: every migration before it (applied or pending) from its file, then its up. */
+static int walk_only(dyn *d, const sl_migrate_status *st)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		if (strcmp(st->items[i].id, d->o->only) != 0 &&
+		    sl_migration_id_cmp(st->items[i].id, d->o->only) != 0)
+			continue;
+		if (!st->items[i].file)
+			return sl_error_set(SL_ENOTFOUND, "migration %s: its file is gone", d->o->only);
+		int rc = replay(d, st, i, true);
+		if (!rc)
+			rc = lint_one(d, st, i);
+		return rc == STOP ? 0 : rc;
+	}
+	return sl_error_set(SL_ENOTFOUND, "no migration %s in the migrations directory", d->o->only);
+}
+
 static int walk(dyn *d, const sl_migrate_status *st)
 {
+	if (d->o->only)
+		return walk_only(d, st);
 	int rc = replay(d, st, st->n, false);
 	for (size_t i = 0; !rc && i < st->n; i++) {
 		if (st->items[i].state != SL_MIG_PENDING || !st->items[i].file)
@@ -478,15 +526,26 @@ int sl_lint_dynamic(sl_lint_report *r, sl_conn *target, const sl_migration_set *
 		goto done;
 	for (size_t i = 0; i < st->n; i++)
 		npending += st->items[i].state == SL_MIG_PENDING && st->items[i].file;
-	if (!npending)
+	if (!npending && !d.o->only)
 		goto done;
+	/* the map is built for every migration: only when there is a consumer to check or a caller to tell */
+	if (d.o->consumers && (d.o->consumers->n || d.o->on_impact))
+		d.impact.cs = d.o->consumers;
+	d.impact.on_impact = d.o->on_impact;
+	d.impact.impact_ud = d.o->impact_ud;
 	if ((rc = sl_conn_introspect(&d.target_model, target, &io)))
+		goto done;
+	/* what the consumers' queries use on the target: a query a pending migration breaks keeps it */
+	for (size_t i = 0; d.impact.cs && !rc && i < d.impact.cs->n; i++)
+		rc = sl_consumer_derive(d.impact.cs, &d.impact.cs->items[i], target, d.target_model, NULL);
+	if (rc)
 		goto done;
 	if ((rc = create_scratch(&d)))
 		goto done;
 	rc = walk(&d, st);
 done:
 	drop_scratch(&d);
+	sl_lint_impact_free(&d.impact);
 	sl_schema_free(d.target_model);
 	sl_migrate_status_free(st);
 	sl_history_free(h);

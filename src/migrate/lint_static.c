@@ -4,8 +4,9 @@
  * statements in up sections, a verify section. Destructive statements are
  * found by a small keyword scanner that knows strings, quoted identifiers,
  * comments and dollar quotes - not a parser: it works the same for the three
- * dialects and the generic variant. PostgreSQL rules that need a parse tree
- * are in lint_pg.c.
+ * dialects and the generic variant. A "breaks:" header is checked against
+ * sluice.yaml's consumers. PostgreSQL rules that need a parse tree are in
+ * lint_pg.c.
  */
 #include "sluice/lint.h"
 
@@ -251,6 +252,48 @@ static const sl_migration_part *pg_part(const sl_migration *m, sl_engine target)
 	return NULL;
 }
 
+/* breaks-declaration: every "breaks:" entry names a consumer of sluice.yaml, with a ticket of its owner. */
+static int check_breaks(sl_lint_report *r, const sl_migration *m, const sl_lint_opts *opts)
+{
+	const sl_migration_meta *meta = NULL;
+	sl_breaks_entry *e = NULL;
+	size_t n = 0;
+	int rc = 0;
+	for (size_t i = 0; i < m->nmeta; i++)
+		if (strcmp(m->meta[i].key, "breaks") == 0)
+			meta = &m->meta[i];
+	if (!meta)
+		return 0;
+	if (sl_breaks_parse(r->arena, meta->value, &e, &n)) {
+		const char *msg = sl_arena_strdup(r->arena, sl_error_last()->message);
+		sl_error_clear();
+		return msg ? sl_lint_add(r, "breaks-declaration", m, meta->line, "breaks: %s", msg)
+			   : sl_error_nomem();
+	}
+	const sl_consumers *cs = opts ? opts->consumers : NULL;
+	for (size_t i = 0; !rc && i < n; i++) {
+		const sl_consumer *c = sl_consumers_find(cs, e[i].consumer);
+		if (!c) {
+			const char **names = cs ? sl_arena_calloc(r->arena, cs->n + 1, sizeof(char *)) : NULL;
+			for (size_t k = 0; names && k < cs->n; k++)
+				names[k] = cs->items[k].name;
+			const char *best = names ? sl_nearest_name(e[i].consumer, names, cs->n) : NULL;
+			rc = sl_lint_add(r, "breaks-declaration", m, meta->line,
+					 "breaks: no consumer \"%s\" in sluice.yaml%s%s%s", e[i].consumer,
+					 best ? " (did you mean \"" : "", best ? best : "",
+					 best ? "\"?)" : "");
+		} else if (c->ticket_prefix &&
+			   strncmp(e[i].ticket, c->ticket_prefix, strlen(c->ticket_prefix)) != 0) {
+			rc = sl_lint_add(r, "breaks-declaration", m, meta->line,
+					 "breaks: ticket \"%s\" for \"%s\" is not one of its owner's (%s's "
+					 "tickets start "
+					 "with \"%s\")",
+					 e[i].ticket, c->name, c->owner, c->ticket_prefix);
+		}
+	}
+	return rc;
+}
+
 int sl_lint_static(sl_lint_report *r, const sl_migration *m, const sl_lint_opts *opts)
 {
 	const sl_migration_part *up = first_part(m, SL_SECTION_UP), *pg;
@@ -280,6 +323,8 @@ int sl_lint_static(sl_lint_report *r, const sl_migration *m, const sl_lint_opts 
 		if ((rc = check_destructive(r, m, pt, d)))
 			goto done;
 	}
+	if ((rc = check_breaks(r, m, opts)))
+		goto done;
 	if ((pg = pg_part(m, target)))
 		rc = sl_lint_pg(r, m, pg);
 done:

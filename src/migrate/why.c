@@ -141,27 +141,29 @@ static bool matches(const words *ws, const char *table, const char *column, char
 	return true;
 }
 
-int sl_migrate_why(sl_why **out, const sl_migrate_status *st, sl_engine dialect, const char *object)
+/* One object asked about, split into table and column. */
+typedef struct wanted {
+	char *table;
+	const char *column;
+} wanted;
+
+int sl_migrate_why_many(const sl_migrate_status *st, sl_engine dialect, const char *const *objects, size_t n,
+			sl_why_fn fn, void *ud)
 {
-	*out = NULL;
-	if (!object || !*object)
-		return sl_error_set(SL_EINVALID, "why: name a table, table.column or index");
-	sl_why *w = calloc(1, sizeof(*w));
+	wanted *wv = calloc(n + 1, sizeof(*wv));
 	words *ws = malloc(sizeof(*ws));
-	char *table = strdup(object);
-	if (!w || !ws || !table) {
-		free(w);
-		free(ws);
-		free(table);
-		return sl_error_nomem();
+	int rc = wv && ws ? 0 : sl_error_nomem();
+	for (size_t i = 0; !rc && i < n; i++) {
+		if (!(wv[i].table = strdup(objects[i]))) {
+			rc = sl_error_nomem();
+			break;
+		}
+		char *dot = strchr(wv[i].table, '.');
+		if (dot) {
+			*dot = '\0';
+			wv[i].column = dot + 1;
+		}
 	}
-	char *dot = strchr(table, '.');
-	const char *column = NULL;
-	if (dot) {
-		*dot = '\0';
-		column = dot + 1;
-	}
-	int rc = 0;
 	for (size_t i = 0; !rc && i < st->n; i++) {
 		const sl_mig_status *s = &st->items[i];
 		sl_stmt_list list = SL_STMT_LIST_INIT;
@@ -173,13 +175,34 @@ int sl_migrate_why(sl_why **out, const sl_migrate_status *st, sl_engine dialect,
 			char action[64];
 			ws->n = 0;
 			sl_sql_idents(list.items[k].text, list.items[k].len, collect, ws);
-			if (matches(ws, table, column, action, sizeof(action)))
-				rc = add_hit(w, s, action, &list.items[k]);
+			for (size_t o = 0; !rc && o < n; o++)
+				if (matches(ws, wv[o].table, wv[o].column, action, sizeof(action)))
+					rc = fn(ud, o, s, action, &list.items[k]);
 		}
 		sl_stmt_list_free(&list);
 	}
+	for (size_t i = 0; wv && i < n; i++)
+		free(wv[i].table);
+	free(wv);
 	free(ws);
-	free(table);
+	return rc;
+}
+
+static int on_hit(void *ud, size_t object, const sl_mig_status *s, const char *action, const sl_stmt *st)
+{
+	(void)object;
+	return add_hit(ud, s, action, st);
+}
+
+int sl_migrate_why(sl_why **out, const sl_migrate_status *st, sl_engine dialect, const char *object)
+{
+	*out = NULL;
+	if (!object || !*object)
+		return sl_error_set(SL_EINVALID, "why: name a table, table.column or index");
+	sl_why *w = calloc(1, sizeof(*w));
+	if (!w)
+		return sl_error_nomem();
+	int rc = sl_migrate_why_many(st, dialect, &object, 1, on_hit, w);
 	if (rc) {
 		sl_why_free(w);
 		return rc;

@@ -233,7 +233,7 @@ static int fk_sentence(sl_buf *out, const sl_table *t, const sl_fkey *f)
 	return rc;
 }
 
-static int table_section(sl_buf *out, const sl_schema *s, const sl_table *t)
+static int table_section(sl_buf *out, const sl_schema *s, const sl_table *t, const sl_report_md_opts *o)
 {
 	int rc = sl_buf_puts(out, "<a id=\"table-");
 	if (!rc)
@@ -331,6 +331,10 @@ static int table_section(sl_buf *out, const sl_schema *s, const sl_table *t)
 			rc = sl_buf_printf(out, "- Automatic action **%s** runs %s each %s.\n", g->name,
 					   g->timing ? g->timing : "on", g->events ? g->events : "change");
 	}
+	if (!rc && o->table_note) {
+		if (!(rc = sl_buf_putc(out, '\n')))
+			rc = o->table_note(o->ud, out, t);
+	}
 	return rc ? rc : sl_buf_putc(out, '\n');
 }
 
@@ -362,12 +366,20 @@ static int views_section(sl_buf *out, const sl_schema *s)
 
 int sl_report_schema_md(sl_buf *out, const sl_schema *s, const char *title)
 {
+	sl_report_md_opts o = { .title = title, .body_only = false, .table_note = NULL, .ud = NULL };
+	return sl_report_schema_md_ext(out, s, &o);
+}
+
+int sl_report_schema_md_ext(sl_buf *out, const sl_schema *s, const sl_report_md_opts *o)
+{
 	int64_t total = 0;
+	const char *title = o->title;
 	for (size_t i = 0; i < s->ntables; i++)
 		total += s->tables[i].row_count > 0 ? s->tables[i].row_count : 0;
-	int rc = sl_buf_printf(out, "# Data map: %s\n\n",
-			       title ? title : (s->database ? s->database : "database"));
-	if (!rc)
+	int rc = o->body_only ? 0
+			      : sl_buf_printf(out, "# Data map: %s\n\n",
+					      title ? title : (s->database ? s->database : "database"));
+	if (!rc && !o->body_only)
 		rc = sl_buf_printf(out,
 				   "A %s database (%s) with %zu tables holding %" PRId64
 				   " rows, %zu views and %zu automatic actions (triggers).\n\n",
@@ -380,7 +392,7 @@ int sl_report_schema_md(sl_buf *out, const sl_schema *s, const char *title)
 	if (!rc)
 		rc = sl_buf_puts(out, "## Tables\n\n");
 	for (size_t i = 0; !rc && i < s->ntables; i++)
-		rc = table_section(out, s, &s->tables[i]);
+		rc = table_section(out, s, &s->tables[i], o);
 	if (!rc)
 		rc = views_section(out, s);
 	return rc;

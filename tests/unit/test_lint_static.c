@@ -163,7 +163,7 @@ static void test_unknown_rule(void **state)
 	assert_int_equal(sl_lint_check_config(NULL), 0);
 	size_t n;
 	const sl_lint_rule *rules = sl_lint_rules(&n);
-	assert_int_equal(n, 15);
+	assert_int_equal(n, 18);
 	for (size_t i = 0; i < n; i++) {
 		char path[256];
 		snprintf(path, sizeof(path), "%s/docs/lint/%s.md", SLUICE_SOURCE_DIR, rules[i].id);

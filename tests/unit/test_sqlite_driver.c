@@ -224,6 +224,21 @@ static void test_nan_refused(void **state)
 	sl_conn_close(c);
 }
 
+/* A failing query through the one-value helpers returns its error (it used to free an uninitialised batch).
+ */
+static void test_query_value_error(void **state)
+{
+	(void)state;
+	sl_conn *c = sl_test_open("sqlite::memory:");
+	char *text = (char *)"unchanged";
+	int64_t n = 7;
+	assert_int_equal(sl_conn_query_text(c, "SELECT nope FROM nowhere", &text), SL_EDB);
+	assert_null(text);
+	assert_int_equal(sl_conn_query_int(c, "SELEC 1", &n), SL_EDB);
+	assert_int_equal(n, 7);
+	sl_conn_close(c);
+}
+
 static void test_writer_constraint(void **state)
 {
 	(void)state;
@@ -709,7 +724,7 @@ int main(void)
 		cmocka_unit_test(test_transactions),      cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_identifiers),       cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_open_missing_file), cmocka_unit_test(test_quote_literal),
-		cmocka_unit_test(test_bench_writer),
+		cmocka_unit_test(test_bench_writer),      cmocka_unit_test(test_query_value_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

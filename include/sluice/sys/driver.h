@@ -148,6 +148,10 @@ struct sl_driver {
 	 * every call on c with SL_ECONNECT; close() must still work.
 	 */
 	void (*sever)(sl_conn *c);
+
+	/* What one statement reads and writes, without running it (sl_conn_statement_columns). */
+	int (*statement_columns)(sl_conn *c, const char *sql, const sl_schema *model, sl_touch_fn fn,
+				 void *ud, long *error_offset);
 };
 
 extern const sl_driver sl_driver_sqlite;
