@@ -58,6 +58,37 @@ typedef struct sl_copy_event {
 
 typedef void (*sl_copy_event_fn)(void *ud, const sl_copy_event *ev);
 
+/*
+ * Hooks that change what copy reads and what it writes, per table, without
+ * copy knowing why (`sluice snapshot` masks and subsets through them). Every
+ * member may be NULL. They are called from worker threads: ud is shared, the
+ * state made by transform_open belongs to one table part on one thread.
+ *
+ * select_expr: appends an expression of the source dialect to read instead of
+ *   column and returns 1, or returns 0 to read the column itself. Never asked
+ *   for key columns: the ordering and the checkpoints read those as they are.
+ * row_filter: appends a condition every row of t must meet and returns 1, or
+ *   returns 0 (every row). It is ANDed into the part's WHERE on connections
+ *   made by opts->connect, so it may name what the callback set up there.
+ * transform_open: a transform for t's rows, read as columns cols[0..ncols)
+ *   (source column names: the written columns, then any key column that is
+ *   not written). *state NULL: no transform for t.
+ * transform: fills out (ncols columns, emptied by the caller) with one row per
+ *   row of in, changed. Payloads go to out's arena or borrow in's. Values are
+ *   converted for the target afterwards, so a transform keeps source types.
+ *   Rejects and error messages show the transformed values; checkpoints keep
+ *   the values read.
+ */
+typedef struct sl_copy_hooks {
+	int (*select_expr)(void *ud, sl_buf *out, sl_conn *src, const sl_table *t, const char *column);
+	int (*row_filter)(void *ud, sl_buf *out, sl_conn *src, const sl_table *t);
+	int (*transform_open)(void **state, void *ud, const sl_table *t, const char *const *cols,
+			      size_t ncols);
+	int (*transform)(void *state, const sl_batch *in, sl_batch *out);
+	void (*transform_close)(void *state);
+	void *ud;
+} sl_copy_hooks;
+
 typedef struct sl_copy_opts {
 	const char *const *tables; /* source table names to copy; NULL: all */
 	size_t ntables;
@@ -76,6 +107,7 @@ typedef struct sl_copy_opts {
 	void *connect_ud;
 	sl_copy_event_fn on_event; /* may be NULL */
 	void *event_ud;
+	const sl_copy_hooks *hooks; /* may be NULL */
 } sl_copy_opts;
 
 #define SL_COPY_OPTS_INIT                                                                                    \
@@ -83,7 +115,7 @@ typedef struct sl_copy_opts {
 		.tables = NULL, .ntables = 0, .rules = NULL, .schema_only = false, .data_only = false,       \
 		.resume = false, .restart = false, .force = false, .max_rejects = 0, .jobs = 2,              \
 		.batch_rows = 10000, .batch_bytes = (size_t)16 << 20, .split_rows = 200000, .connect = NULL, \
-		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL                                       \
+		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL, .hooks = NULL                        \
 	}
 
 /* Per source table, summed over its parts. read = written + rejected always. */

@@ -10,8 +10,13 @@
  * errors (SL_EDB, SL_EINVALID) are bisected; a lost connection ends the
  * part, and the state committed so far is what --resume continues from.
  *
+ * A transform hook (sl_copy_hooks, used by `sluice snapshot` to mask) runs on
+ * each batch as read, before conversion; conversion and rejects see its
+ * output, the checkpoint keeps the key as read.
+ *
  * Memory: one source batch (at most batch_rows rows or about batch_bytes
- * bytes, whichever comes first) and its converted copy.
+ * bytes, whichever comes first), its transformed copy when there is a
+ * transform, and its converted copy.
  */
 #include "copy_int.h"
 
@@ -37,7 +42,10 @@ typedef struct pump {
 	sl_copy_part *p;
 	sl_copy_conv cx;
 	sl_batch in, out;
-	size_t *srcrow; /* out row -> in row */
+	sl_batch tin;         /* in, transformed (when tstate) */
+	const sl_batch *view; /* what conversion reads: &in or &tin */
+	void *tstate;         /* the transform hook's state, NULL: none */
+	size_t *srcrow;       /* out row -> in row */
 	size_t cap_srcrow;
 	reject *rej;
 	size_t nrej, cap_rej;
@@ -94,7 +102,7 @@ static int convert_batch(pump *pm)
 		pm->cap_srcrow = pm->in.nrows;
 	}
 	for (size_t r = 0; !rc && r < pm->in.nrows; r++) {
-		const sl_value *row = sl_batch_row(&pm->in, r);
+		const sl_value *row = sl_batch_row(pm->view, r);
 		sl_value *o = sl_batch_add_row(&pm->out);
 		if (!o) {
 			rc = sl_error_nomem();
@@ -217,7 +225,7 @@ static int store_rejects(pump *pm)
 	int rc = 0;
 	for (size_t i = 0; !rc && i < pm->nrej; i++) {
 		const reject *r = &pm->rej[i];
-		const sl_value *row = sl_batch_row(&pm->in, r->row);
+		const sl_value *row = sl_batch_row(pm->view, r->row);
 		sl_buf_clear(&key);
 		if (t->keyless || t->nkey > 16) {
 			rc = sl_buf_printf(&key, "{\"row\":%lld}",
@@ -297,12 +305,24 @@ static void emit(pump *pm, sl_copy_event_kind kind)
 	sl_copy_emit(pm->sh, &ev);
 }
 
-/* One batch: convert, write (bisecting refusals), rejects. In the open transaction. */
+/* One batch: transform, convert, write (bisecting refusals), rejects. In the open transaction. */
 static int load_batch(pump *pm)
 {
+	const sl_copy_hooks *h = pm->sh->opts->hooks;
+	int rc = 0;
 	pm->written = 0;
 	clear_rejects(pm);
-	int rc = convert_batch(pm);
+	pm->view = &pm->in;
+	if (pm->tstate) {
+		sl_batch_reset(&pm->tin);
+		rc = h->transform(pm->tstate, &pm->in, &pm->tin);
+		if (!rc && pm->tin.nrows != pm->in.nrows)
+			rc = sl_error_set(SL_ERROR, "the transform returned %zu rows for %zu", pm->tin.nrows,
+					  pm->in.nrows);
+		pm->view = &pm->tin;
+	}
+	if (!rc)
+		rc = convert_batch(pm);
 	if (!rc && pm->t->nwcols)
 		rc = write_range(pm, 0, pm->out.nrows);
 	else if (!rc)
@@ -357,7 +377,7 @@ static int run_part(pump *pm)
 	}
 	if (!rc)
 		rc = sl_copy_select_sql(&sql, pm->src, pm->t, pm->p,
-					pm->p->last_key && !keyless ? lastv : NULL, ka);
+					pm->p->last_key && !keyless ? lastv : NULL, pm->sh->opts->hooks);
 	if (!rc)
 		rc = sl_conn_query(&cur, pm->src, sql.ptr);
 	if (rc)
@@ -424,9 +444,30 @@ done:
 	return rc;
 }
 
+/* The transform hook's state for this part, and the batch it writes into. */
+static int open_transform(pump *pm, size_t ncols_in)
+{
+	const sl_copy_tplan *t = pm->t;
+	const sl_copy_hooks *h = pm->sh->opts->hooks;
+	const char **cols = calloc(ncols_in + 1, sizeof(*cols));
+	int rc = cols ? 0 : sl_error_nomem();
+	for (size_t j = 0; !rc && j < t->nwcols; j++)
+		cols[j] = t->src->columns[t->wcols[j]].name;
+	for (size_t k = 0; !rc && k < t->nkey; k++)
+		if (t->key_in_row[k] >= t->nwcols)
+			cols[t->key_in_row[k]] = t->key[k];
+	if (!rc)
+		rc = h->transform_open(&pm->tstate, h->ud, t->src, cols, ncols_in);
+	if (!rc && pm->tstate)
+		rc = sl_batch_init(&pm->tin, ncols_in ? ncols_in : 1, 1024);
+	free(cols);
+	return rc;
+}
+
 int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_tplan *t, sl_copy_part *p)
 {
 	pump pm = { .sh = sh, .src = src, .dst = dst, .t = t, .p = p };
+	const sl_copy_hooks *h = sh->opts->hooks;
 	size_t ncols_in = t->nwcols;
 	int rc;
 	if (p->done)
@@ -445,14 +486,19 @@ int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_t
 	rc = sl_batch_init(&pm.in, ncols_in ? ncols_in : 1, 1024);
 	if (!rc)
 		rc = sl_batch_init(&pm.out, t->nwcols ? t->nwcols : 1, 1024);
+	if (!rc && h && h->transform_open && h->transform)
+		rc = open_transform(&pm, ncols_in);
 	if (!rc)
 		rc = run_part(&pm);
 	if (rc && rc != SL_EINTERRUPTED)
 		sl_error_prefix("copy \"%s\"%s", t->src->name, p->nparts > 1 ? " (key range)" : "");
+	if (pm.tstate && h->transform_close)
+		h->transform_close(pm.tstate);
 	clear_rejects(&pm);
 	free(pm.rej);
 	free(pm.srcrow);
 	sl_batch_free(&pm.in);
 	sl_batch_free(&pm.out);
+	sl_batch_free(&pm.tin);
 	return rc;
 }
