@@ -82,5 +82,7 @@ int cmd_why(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_pii(int argc, char **argv);
 
 #endif

@@ -181,6 +181,13 @@ int sl_copy_plan_text(sl_buf *out, const sl_copy_plan *p);
  */
 int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts);
 
+/*
+ * The copy recorded in the target c (created by an earlier sl_copy_run):
+ * 0 with *run_id and *phase (malloc'd; phase "finished" when it completed),
+ * SL_ENOTFOUND when c holds none. Creates copy's state tables when absent.
+ */
+int sl_copy_target_run(sl_conn *c, char **run_id, char **phase);
+
 /* The summary as JSON (for --json). Appends to out. */
 int sl_copy_result_json(sl_buf *out, const sl_copy_result *r);
 

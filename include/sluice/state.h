@@ -65,6 +65,14 @@ typedef int (*sl_state_history_cb)(const sl_state_history_row *row, void *ud);
  */
 int sl_state_history(sl_state *s, const char *rule, size_t limit, sl_state_history_cb cb, void *ud);
 
+/*
+ * Records a snapshot's report (sluice/snapshot.h): the run with the whole
+ * report as JSON, and its tables, column rules and checks. *out_id (may be
+ * NULL) is the run's id.
+ */
+struct sl_snapshot_report;
+int sl_state_snapshot_add(sl_state *s, const struct sl_snapshot_report *r, int64_t *out_id);
+
 #ifdef __cplusplus
 }
 #endif

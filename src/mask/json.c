@@ -277,3 +277,49 @@ int sl_mask_json(sl_mask_ctx *x, sl_buf *out, const char *doc, size_t len, const
 	sl_buf_free(&j.tmp);
 	return j.rc;
 }
+
+typedef struct strings_ctx {
+	int (*cb)(void *ud, const char *s, size_t n);
+	void *ud;
+	int rc;
+} strings_ctx;
+
+static void collect(strings_ctx *c, json_t *node, const step *steps, size_t i, size_t n)
+{
+	if (c->rc || !node)
+		return;
+	if (i == n) {
+		if (json_is_string(node))
+			c->rc = c->cb(c->ud, json_string_value(node), json_string_length(node));
+		return;
+	}
+	const step *s = &steps[i];
+	if (json_is_object(node) && s->kind != STEP_INDEX) {
+		const char *key;
+		json_t *val;
+		json_object_foreach(node, key, val)
+		{
+			if (s->kind == STEP_ANY || strcmp(key, s->key) == 0)
+				collect(c, val, steps, i + 1, n);
+		}
+	} else if (json_is_array(node) && s->kind != STEP_KEY) {
+		for (size_t k = 0; k < json_array_size(node); k++)
+			if (s->kind == STEP_ANY || k == s->index)
+				collect(c, json_array_get(node, k), steps, i + 1, n);
+	}
+}
+
+int sl_mask_json_strings(const char *doc, size_t len, const char *path,
+			 int (*cb)(void *ud, const char *s, size_t n), void *ud)
+{
+	step steps[MAX_STEPS];
+	size_t n;
+	char why[8];
+	strings_ctx c = { .cb = cb, .ud = ud };
+	if (parse_path(path, steps, &n, why, sizeof(why)))
+		return 0;
+	json_t *root = json_loadb(doc, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	collect(&c, root, steps, 0, n);
+	json_decref(root);
+	return c.rc;
+}

@@ -212,12 +212,12 @@ static int add_finding(scan *sc, const sl_table *t, const sl_column *c, sl_pii_k
 	sl_pii_column *f = sl_arena_push(sc->r->a, &sc->r->cols, &sc->r->ncols, &sc->cap, sizeof(*f));
 	if (!f)
 		return sl_error_nomem();
-	f->table = t->name;
-	f->column = c->name;
+	f->table = sl_arena_strdup(sc->r->a, t->name);
+	f->column = sl_arena_strdup(sc->r->a, c->name);
 	f->kind = kind;
 	f->reason = sl_arena_strdup(sc->r->a, reason);
 	f->suggest = suggest;
-	return f->reason ? 0 : sl_error_nomem();
+	return f->table && f->column && f->reason ? 0 : sl_error_nomem();
 }
 
 /* Judges column c from its name and the counts of its sampled values. */
@@ -272,15 +272,13 @@ static int judge(scan *sc, const sl_table *t, const sl_column *c, const counts *
 	if (by_name && by_value && by_value != SL_PII_NAME)
 		k = by_name == SL_PII_FREE_TEXT ? by_name : by_value;
 	if (by_name && hits)
-		snprintf(reason, sizeof(reason), "column name; %d of %d sampled values are %ss", hits, cn->n,
-			 sl_pii_kind_name(by_value));
+		snprintf(reason, sizeof(reason), "column name; %d of %d sampled values match", hits, cn->n);
 	else if (by_name)
 		snprintf(reason, sizeof(reason), "column name");
 	else if (by_value == SL_PII_FREE_TEXT)
 		snprintf(reason, sizeof(reason), "%d of %d sampled values hold email addresses", hits, cn->n);
 	else
-		snprintf(reason, sizeof(reason), "%d of %d sampled values are %ss", hits, cn->n,
-			 sl_pii_kind_name(by_value));
+		snprintf(reason, sizeof(reason), "%d of %d sampled values match", hits, cn->n);
 	return add_finding(sc, t, c, k, reason, suggest_for(k, c));
 }
 

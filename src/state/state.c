@@ -1,8 +1,9 @@
 /*
  * state.c - the state store (include/sluice/state.h, docs/state.md): a
  * SQLite file opened through the ordinary SQLite driver, so it shares the
- * driver's busy timeout and error handling. Two tables, check_runs and
- * check_results; PRAGMA user_version holds the schema version.
+ * driver's busy timeout and error handling. Check runs live in check_runs
+ * and check_results; snapshot reports in the tables of snapshot.c. PRAGMA
+ * user_version holds the schema version.
  */
 #include "sluice/state.h"
 
@@ -18,13 +19,11 @@
 #include "sluice/buf.h"
 #include "sluice/conn.h"
 #include "sluice/error.h"
+#include "state_int.h"
 
-#define STATE_VERSION 1
-
-struct sl_state {
-	sl_conn *conn;
-	char *path;
-};
+/* 1: check runs; 2: snapshot reports (snapshot.c) */
+#define STATE_VERSION         2
+#define SL_STATE_VERSION_TEXT "2"
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS check_runs ("
@@ -47,8 +46,7 @@ static const char schema_sql[] =
 	" examples TEXT,"
 	" message TEXT,"
 	" duration_ms INTEGER);"
-	"CREATE INDEX IF NOT EXISTS check_results_rule_idx ON check_results (rule, run_id);"
-	"PRAGMA user_version = 1";
+	"CREATE INDEX IF NOT EXISTS check_results_rule_idx ON check_results (rule, run_id);";
 
 /* Creates every missing directory of path's parent (mkdir -p of dirname). */
 static int make_parent_dirs(const char *path)
@@ -120,6 +118,10 @@ int sl_state_open(sl_state **out, const char *path)
 		goto done;
 	}
 	rc = sl_conn_exec(s->conn, schema_sql);
+	if (!rc)
+		rc = sl_state_snapshot_schema(s->conn);
+	if (!rc)
+		rc = sl_conn_exec(s->conn, "PRAGMA user_version = " SL_STATE_VERSION_TEXT);
 done:
 	sl_buf_free(&url);
 	if (rc) {
