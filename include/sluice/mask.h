@@ -167,6 +167,14 @@ uint64_t sl_mask_hash64(sl_mask_ctx *x, const char *label, const void *text, siz
 bool sl_mask_is_fake(const sl_mask_rule *r, const char *text, size_t len);
 
 /*
+ * Calls cb with every string at path (json rule syntax) inside the JSON
+ * document doc; a non-zero return from cb stops and is returned. A document
+ * that is not JSON has no strings (returns 0).
+ */
+int sl_mask_json_strings(const char *doc, size_t len, const char *path,
+			 int (*cb)(void *ud, const char *s, size_t n), void *ud);
+
+/*
  * An injective map for a rule over a set of inputs: each distinct input gets
  * its own output, and no two inputs share one (compared case-insensitively
  * and without trailing spaces, as unique indexes may). Inputs are taken in

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *pick(const char *const *list, size_t n, uint64_t w)
 {
@@ -123,16 +124,25 @@ static size_t word_at(const char *s, size_t len, size_t *i)
 	return *i - start;
 }
 
+/* Case-insensitive: "WATANABE" in a column of capitals is the same name. */
+static bool has_word(const char *const *list, size_t n, const char *s, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(list[i]) == len && strncasecmp(list[i], s, len) == 0)
+			return true;
+	return false;
+}
+
 bool sl_fake_is_name(const char *s, size_t len)
 {
 	size_t i = 0, n = word_at(s, len, &i);
-	if (!sl_words_has(sl_words_first, sl_words_nfirst, s, n) &&
-	    !sl_words_has(sl_words_last, sl_words_nlast, s, n))
+	if (!has_word(sl_words_first, sl_words_nfirst, s, n) &&
+	    !has_word(sl_words_last, sl_words_nlast, s, n))
 		return false;
 	while (i < len) {
 		size_t start = ++i, wl = word_at(s, len, &i);
-		bool initial = wl == 2 && isupper((unsigned char)s[start]) && s[start + 1] == '.';
-		if (!initial && !sl_words_has(sl_words_last, sl_words_nlast, s + start, wl))
+		bool initial = wl == 2 && isalpha((unsigned char)s[start]) && s[start + 1] == '.';
+		if (!initial && !has_word(sl_words_last, sl_words_nlast, s + start, wl))
 			return false;
 	}
 	return true;

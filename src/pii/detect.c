@@ -123,9 +123,17 @@ sl_pii_kind sl_pii_kind_of_name(const char *column)
 						"token",    "apikey", "salt", NULL };
 	static const char *const text_flat[] = { "notes", "note",  "comment", "comments", "remarks",
 						 "bio",   "about", "memo",    NULL };
+	static const char *const id_suffix[] = { "id",      "ids",  "uuid",   "fk",       "key",
+						 "count",   "type", "status", "verified", "confirmed",
+						 "enabled", "flag", NULL };
 	char tok[MAX_TOKENS][32], flat[128];
 	size_t n = tokens_of(column, tok, flat, sizeof(flat));
 	if (n == 0)
+		return SL_PII_NONE;
+	if (in(flat, natid_flat) || in(flat, card_flat))
+		return in(flat, natid_flat) ? SL_PII_NATIONAL_ID : SL_PII_CARD;
+	/* address_id, phone_type, email_count: a key or an attribute of the thing, not the thing */
+	if (n >= 2 && in(tok[n - 1], id_suffix))
 		return SL_PII_NONE;
 	/* order matters: "email_address" and "ip_address" are not street addresses */
 	if (has_token(tok, n, email_t) || strstr(flat, "email"))
@@ -293,12 +301,41 @@ bool sl_pii_is_card(const char *s, size_t n)
 	return sum % 10 == 0;
 }
 
+/* Words that say a capitalised phrase names a thing, not a person. */
+static bool thing_word(const char *w)
+{
+	static const char *const words[] = {
+		"project",    "projects", "team",     "plan",    "plans",   "initiative",
+		"department", "dept",     "group",    "inc",     "inc.",    "ltd",
+		"ltd.",       "llc",      "gmbh",     "corp",    "corp.",   "company",
+		"co.",        "s.a.",     "ag",       "bv",      "kk",      "ab",
+		"oy",         "sarl",     "plc",      "street",  "road",    "avenue",
+		"lane",       "city",     "state",    "status",  "order",   "product",
+		"service",    "services", "report",   "alpha",   "beta",    "gamma",
+		"delta",      "new",      "old",      "the",     "of",      "and",
+		"in",         "not",      "progress", "pending", "active",  "completed",
+		"started",    "done",     "open",     "closed",  "app",     "website",
+		"system",     "data",     "test",     "demo",    "default", "main",
+		"general",    "account",  "admin",    "edition", "version", "release",
+		"north",      "south",    "east",     "west",    "central", "international",
+		"global",     "national", NULL
+	};
+	char low[32];
+	size_t n = strlen(w);
+	if (n >= sizeof(low))
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		low[i] = (char)tolower((unsigned char)w[i]);
+	return in(low, words);
+}
+
 bool sl_pii_is_person_name(const char *s, size_t n)
 {
 	static const char *const particles[] = { "da", "de",  "del", "der", "di",  "du",
 						 "la", "le",  "van", "von", "bin", "al",
 						 "y",  "dos", "das", "ter", "ten", NULL };
 	size_t words = 0, i = 0, capital = 0;
+	bool lower = false; /* "ACADEMY DINOSAUR" is a title in capitals, not a name */
 	if (n < 3 || n > 60)
 		return false;
 	while (i < n) {
@@ -319,6 +356,14 @@ bool sl_pii_is_person_name(const char *s, size_t n)
 				return false;
 		}
 		words++;
+		if (wl < sizeof(w)) {
+			memcpy(w, s + start, wl);
+			w[wl] = '\0';
+			if (thing_word(w))
+				return false;
+		}
+		for (size_t k = start + 1; k < i && !lower; k++)
+			lower = islower((unsigned char)s[k]) || (unsigned char)s[k] >= 0x80;
 		if (c0 >= 0x80 || isupper(c0)) {
 			capital++;
 			continue;
@@ -331,5 +376,5 @@ bool sl_pii_is_person_name(const char *s, size_t n)
 		}
 		return false; /* a lower-case word that is not a particle: not a name */
 	}
-	return words >= 2 && words <= 4 && capital >= 2;
+	return words >= 2 && words <= 4 && capital >= 2 && lower;
 }

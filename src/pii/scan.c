@@ -6,7 +6,7 @@
  * arrays as "[*]"): a path is flagged by its key's name or its values. Each
  * finding carries a suggested rule that fits the column's type.
  */
-#include "sluice/pii.h"
+#include "pii_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "sluice/error.h"
+#include "sluice/strmap.h"
 
 #define THRESHOLD     0.5  /* share of sampled values that must match */
 #define TEXT_EMAILS   0.05 /* share of free-text values holding an email */
@@ -24,6 +25,9 @@ typedef struct counts {
 	int n; /* non-NULL sampled values */
 	int hit[SL_PII__COUNT];
 	int embedded_email;
+	int distinct_names; /* distinct values among the name-like ones */
+	int known_names;    /* name-like values with a common given or family name */
+	sl_strmap *names;
 } counts;
 
 /* Per JSON path: its name-kind and value counts. */
@@ -54,9 +58,16 @@ static void count_value(counts *c, const char *s, size_t n)
 		c->hit[SL_PII_CARD]++;
 	else if (sl_pii_is_phone(s, n))
 		c->hit[SL_PII_PHONE]++;
-	else if (sl_pii_is_person_name(s, n))
+	else if (sl_pii_is_person_name(s, n)) {
+		bool created = false;
 		c->hit[SL_PII_NAME]++;
-	else if (sl_pii_has_email(s, n))
+		if (!c->names && sl_strmap_new(&c->names))
+			return;
+		if (sl_strmap_slot(c->names, s, n, &created) && created)
+			c->distinct_names++;
+		if (sl_pii_known_name(s, n))
+			c->known_names++;
+	} else if (sl_pii_has_email(s, n))
 		c->embedded_email++;
 }
 
@@ -69,7 +80,9 @@ static sl_pii_kind value_kind(const counts *c, int *hits)
 	if (c->n == 0)
 		return SL_PII_NONE;
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (c->hit[order[i]] >= THRESHOLD * c->n) {
+		if (c->hit[order[i]] >= THRESHOLD * c->n &&
+		    (order[i] != SL_PII_NAME || (c->distinct_names >= c->hit[order[i]] / 2 &&
+						 c->known_names * 10 >= c->hit[order[i]] * 3))) {
 			*hits = c->hit[order[i]];
 			return order[i];
 		}
@@ -350,6 +363,11 @@ static int scan_table(scan *sc, sl_conn *src, const sl_table *t, int sample)
 		rc = judge(sc, t, &t->columns[i], &cn[i], &js[i]);
 	if (rc)
 		sl_error_prefix("pii scan \"%s\"", t->name);
+	for (size_t i = 0; cn && i < t->ncolumns; i++)
+		sl_strmap_free(cn[i].names);
+	for (size_t i = 0; js && i < t->ncolumns; i++)
+		for (size_t k = 0; k < js[i].n; k++)
+			sl_strmap_free(js[i].p[k].c.names);
 	sl_batch_free(&b);
 	sl_buf_free(&sql);
 	free(which);

@@ -12,10 +12,12 @@
  *
  * Haystack: every text and JSON value of every table of the target, as a
  * whole, word by word, and as runs of two to four words (a name inside free
- * text). A needle found where the column's own rule could have produced it
- * (a generated name that happens to equal a real one) is a coincidence,
- * reported apart; any other match is a leak. Values are never printed:
- * the report names the columns only.
+ * text). A needle that is one plain word (a first name alone, "Jordan") is
+ * only looked for in its own masked column: as a word of a film title or a
+ * country it identifies nobody. A match in a masked column that the
+ * column's rule could have produced (a generated name that happens to equal
+ * a real one) is a coincidence, reported apart; any other match is a leak.
+ * Values are never printed: the report names the columns only.
  */
 #include "snapshot_int.h"
 
@@ -30,10 +32,11 @@
 #define MAX_WORDS  4
 
 typedef struct needle {
-	size_t col; /* index into scan.cols */
-	char *orig; /* the value as in the source (for the coincidence test) */
-	bool found; /* counted once */
-	bool fake;  /* found, and could be a generated value */
+	size_t col;  /* index into scan.cols */
+	char *orig;  /* the value as in the source (for the coincidence test) */
+	bool word;   /* one word of letters only: looked for in its own column only */
+	bool leaked; /* counted once as a leak */
+	bool fake;   /* counted once as a coincidence */
 } needle;
 
 typedef struct scol {
@@ -119,6 +122,11 @@ static int add_needle(scan *sc, size_t col, const char *s, size_t n)
 	if (!nd || !(nd->orig = sl_arena_strndup(sl_strmap_arena(sc->needles), s, n)))
 		return sl_error_nomem();
 	nd->col = col;
+	nd->word = true;
+	for (size_t i = 0; i < sc->fold.len && nd->word; i++)
+		nd->word = isalpha((unsigned char)sc->fold.ptr[i]) ||
+			   (unsigned char)sc->fold.ptr[i] >= 0x80 || sc->fold.ptr[i] == '\'' ||
+			   sc->fold.ptr[i] == '-';
 	*slot = nd;
 	sc->cols[col].values++;
 	if (memchr(sc->fold.ptr, ' ', sc->fold.len))
@@ -203,21 +211,33 @@ static int load_column(scan *sc, size_t col)
 }
 
 /* A match of folded text: counts it once for its column. */
-static int hit(scan *sc, const char *s, size_t n, const char *table, const char *column)
+/*
+ * A match of folded text in target column `column` of `table`; own: the
+ * scan column (index into sc->cols) the target column is, or -1 when it is
+ * not masked.
+ */
+static int hit(scan *sc, const char *s, size_t n, const char *table, const char *column, int own)
 {
 	void *v = NULL;
 	if (n < MIN_NEEDLE || !sl_strmap_find(sc->needles, s, n, &v))
 		return 0;
 	needle *nd = v;
-	if (nd->found)
-		return 0;
-	nd->found = true;
 	scol *c = &sc->cols[nd->col];
-	if (sl_mask_is_fake(c->cb->rule, nd->orig, strlen(nd->orig))) {
+	if (nd->word && own != (int)nd->col)
+		return 0;
+	if (own >= 0 && sl_mask_is_fake(sc->cols[own].cb->rule, nd->orig, strlen(nd->orig))) {
+		if (!nd->fake && !nd->leaked)
+			c->coincidences++;
 		nd->fake = true;
-		c->coincidences++;
 		return 0;
 	}
+	if (nd->leaked)
+		return 0;
+	if (nd->fake) { /* counted as a coincidence first: it is a leak after all */
+		nd->fake = false;
+		c->coincidences--;
+	}
+	nd->leaked = true;
 	c->found++;
 	sl_buf where = SL_BUF_INIT;
 	int rc = sl_buf_printf(&where, "%s.%s", table, column);
@@ -228,20 +248,20 @@ static int hit(scan *sc, const char *s, size_t n, const char *table, const char 
 }
 
 /* Looks for needles in one target value: whole, word by word, and runs of words. */
-static int look(scan *sc, const char *s, size_t n, const char *table, const char *column)
+static int look(scan *sc, const char *s, size_t n, const char *table, const char *column, int own)
 {
 	size_t starts[64], ends[64], nw = 0;
 	int rc = fold(&sc->fold, s, n);
 	const char *f = sc->fold.ptr ? sc->fold.ptr : "";
 	size_t fl = sc->fold.len;
 	if (!rc)
-		rc = hit(sc, f, fl, table, column);
+		rc = hit(sc, f, fl, table, column, own);
 	for (size_t i = 0; !rc && i < fl; i++) {
 		size_t start = i;
 		while (i < fl && f[i] != ' ')
 			i++;
 		if (i - start < fl)
-			rc = hit(sc, f + start, i - start, table, column);
+			rc = hit(sc, f + start, i - start, table, column, own);
 		if (nw < 64) {
 			starts[nw] = start;
 			ends[nw++] = i;
@@ -249,7 +269,7 @@ static int look(scan *sc, const char *s, size_t n, const char *table, const char
 	}
 	for (size_t w = 0; !rc && sc->multiword && w < nw; w++)
 		for (size_t k = 1; !rc && k < MAX_WORDS && w + k < nw; k++)
-			rc = hit(sc, f + starts[w], ends[w + k] - starts[w], table, column);
+			rc = hit(sc, f + starts[w], ends[w + k] - starts[w], table, column, own);
 	return rc;
 }
 
@@ -266,14 +286,19 @@ static int scan_table(scan *sc, const sl_table *t)
 	snap *s = sc->s;
 	const char *tt = sl_snap_target_table(s, t->name);
 	const char **names = calloc(t->ncolumns + 1, sizeof(*names));
+	int *own = calloc(t->ncolumns + 1, sizeof(*own));
 	sl_buf sql = SL_BUF_INIT;
 	sl_cursor *cur = NULL;
 	sl_batch b = { 0 };
 	size_t n = 0;
-	int rc = names ? sl_buf_puts(&sql, "SELECT ") : sl_error_nomem();
+	int rc = names && own ? sl_buf_puts(&sql, "SELECT ") : sl_error_nomem();
 	for (size_t i = 0; !rc && i < t->ncolumns; i++) {
 		if (!texty(t->columns[i].type.kind) || t->columns[i].generated_expr)
 			continue;
+		own[n] = -1;
+		for (size_t k = 0; k < sc->ncols; k++)
+			if (sc->cols[k].tb->t == t && sc->cols[k].cb->c == &t->columns[i])
+				own[n] = (int)k;
 		names[n] = sl_snap_target_column(s, t->name, t->columns[i].name);
 		if (n++)
 			rc = sl_buf_puts(&sql, ", ");
@@ -299,7 +324,8 @@ static int scan_table(scan *sc, const sl_table *t)
 				const sl_value *row = sl_batch_row(&b, r);
 				for (size_t c = 0; !rc && c < n; c++)
 					if (row[c].type == SL_V_TEXT || row[c].type == SL_V_JSON)
-						rc = look(sc, row[c].u.s.ptr, row[c].u.s.len, tt, names[c]);
+						rc = look(sc, row[c].u.s.ptr, row[c].u.s.len, tt, names[c],
+							  own[c]);
 			}
 		}
 		sl_cursor_close(cur);
@@ -309,6 +335,7 @@ static int scan_table(scan *sc, const sl_table *t)
 	sl_batch_free(&b);
 	sl_buf_free(&sql);
 	free(names);
+	free(own);
 	return rc;
 }
 

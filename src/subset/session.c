@@ -2,7 +2,7 @@
  * session.c - a computed subset in the connections the copy reads through:
  * one temporary table per table with chosen rows, holding their identities
  * (created with CREATE TEMPORARY TABLE ... AS SELECT ... WHERE 1 = 0, so it
- * has the source columns' own types, and filled with the bulk writer), and
+ * has the source columns' own types, and filled with multi-row INSERTs), and
  * the condition that reads only those rows. The digest identifies the
  * chosen rows for the resume check.
  */
@@ -15,7 +15,7 @@
 
 #include "sluice/error.h"
 
-#define WRITE_ROWS 2000
+#define INSERT_ROWS 500
 
 static int create_table(const sl_subset *s, sl_conn *c, const tnode *n)
 {
@@ -49,51 +49,43 @@ static int create_table(const sl_subset *s, sl_conn *c, const tnode *n)
 	return rc;
 }
 
+/* Multi-row INSERTs of the identities (plain SQL: the bulk writers know only real tables). */
 static int fill_table(sl_conn *c, const tnode *n)
 {
-	const char *cols[16];
-	char names[16][8];
-	sl_writer *w = NULL;
-	sl_batch b = { 0 };
-	size_t it = 0;
+	sl_buf b = SL_BUF_INIT;
+	size_t it = 0, rows = 0, klen;
 	const char *key;
-	size_t klen;
 	void *val;
-	if (n->nident > 16)
-		return sl_error_set(SL_EINVALID,
-				    "subset \"%s\": keys of more than 16 columns are not supported",
-				    n->t->name);
-	for (size_t i = 0; i < n->nident; i++) {
-		snprintf(names[i], sizeof(names[i]), "k%zu", i);
-		cols[i] = names[i];
-	}
-	int rc = sl_batch_init(&b, n->nident, WRITE_ROWS);
-	if (!rc)
-		rc = sl_writer_open(&w, c, NULL, n->tmp, cols, n->nident);
-	while (!rc) {
-		bool more = sl_strmap_next(n->set, &it, &key, &klen, &val);
+	int rc = 0;
+	for (bool more = true; !rc && more;) {
+		more = sl_strmap_next(n->set, &it, &key, &klen, &val);
 		if (more) {
-			sl_value *row = sl_batch_add_row(&b);
-			if (!row) {
-				rc = sl_error_nomem();
-				break;
+			const srow *r = val;
+			if (rows == 0) {
+				sl_buf_clear(&b);
+				rc = sl_buf_puts(&b, "INSERT INTO ");
+				if (!rc)
+					rc = sl_conn_quote_ident(c, &b, n->tmp);
+				if (!rc)
+					rc = sl_buf_puts(&b, " VALUES ");
 			}
-			memcpy(row, ((const srow *)val)->v, n->nident * sizeof(*row));
+			rc = rc ? rc : sl_buf_puts(&b, rows ? ", (" : "(");
+			for (size_t i = 0; !rc && i < n->nident; i++) {
+				if (i)
+					rc = sl_buf_puts(&b, ", ");
+				if (!rc)
+					rc = sl_conn_quote_literal(c, &b, &r->v[i]);
+			}
+			if (!rc)
+				rc = sl_buf_putc(&b, ')');
+			rows++;
 		}
-		if (b.nrows && (b.nrows == WRITE_ROWS || !more)) {
-			rc = sl_writer_write(w, &b);
-			sl_batch_reset(&b);
+		if (!rc && rows && (rows == INSERT_ROWS || !more)) {
+			rc = sl_conn_exec(c, b.ptr);
+			rows = 0;
 		}
-		if (!more)
-			break;
 	}
-	if (w) {
-		if (rc)
-			sl_writer_abort(w);
-		else
-			rc = sl_writer_close(w);
-	}
-	sl_batch_free(&b);
+	sl_buf_free(&b);
 	return rc;
 }
 

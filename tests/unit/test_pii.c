@@ -37,6 +37,9 @@ static void test_names(void **state)
 	assert_int_equal(sl_pii_kind_of_name("notes"), SL_PII_FREE_TEXT);
 	assert_int_equal(sl_pii_kind_of_name("created_at"), SL_PII_NONE);
 	assert_int_equal(sl_pii_kind_of_name("customer_id"), SL_PII_NONE);
+	assert_int_equal(sl_pii_kind_of_name("address_id"), SL_PII_NONE);
+	assert_int_equal(sl_pii_kind_of_name("email_verified"), SL_PII_NONE);
+	assert_int_equal(sl_pii_kind_of_name("tax_id"), SL_PII_NATIONAL_ID);
 }
 
 static void test_values(void **state)
@@ -66,6 +69,7 @@ static void test_values(void **state)
 	assert_false(sl_pii_is_person_name(S("Mobile app")));
 	assert_false(sl_pii_is_person_name(S("Storage add-on 100 GB")));
 	assert_false(sl_pii_is_person_name(S("Anna")));
+	assert_false(sl_pii_is_person_name(S("ACADEMY DINOSAUR"))); /* a title in capitals */
 }
 
 static void test_subset_spec(void **state)
