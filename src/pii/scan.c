@@ -137,10 +137,9 @@ static void walk_json(jstats *js, json_t *node, const char *path, const char *ke
 			walk_json(js, v, sub, k, depth + 1);
 		}
 	} else if (json_is_array(node)) {
-		size_t i;
-		json_t *v;
 		snprintf(sub, sizeof(sub), "%s[*]", path);
-		json_array_foreach(node, i, v) walk_json(js, v, sub, key, depth + 1);
+		for (size_t i = 0; i < json_array_size(node); i++)
+			walk_json(js, json_array_get(node, i), sub, key, depth + 1);
 	} else if (json_is_string(node)) {
 		jpath *p = path_of(js, path, key);
 		if (p)

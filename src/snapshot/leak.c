@@ -250,7 +250,7 @@ static int hit(scan *sc, const char *s, size_t n, const char *table, const char 
 /* Looks for needles in one target value: whole, word by word, and runs of words. */
 static int look(scan *sc, const char *s, size_t n, const char *table, const char *column, int own)
 {
-	size_t starts[64], ends[64], nw = 0;
+	size_t starts[64] = { 0 }, ends[64] = { 0 }, nw = 0;
 	int rc = fold(&sc->fold, s, n);
 	const char *f = sc->fold.ptr ? sc->fold.ptr : "";
 	size_t fl = sc->fold.len;
