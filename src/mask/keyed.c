@@ -30,7 +30,25 @@ struct sl_masker {
 struct sl_mask_ctx {
 	EVP_MAC *mac;
 	EVP_MAC_CTX *ctx;
+	sl_mask_scratch scratch[SL_MASK_SCRATCH_LEVELS];
+	int depth; /* levels in use */
 };
+
+sl_mask_scratch *sl_mask_scratch_take(sl_mask_ctx *x)
+{
+	if (!x || x->depth >= SL_MASK_SCRATCH_LEVELS)
+		return NULL;
+	sl_mask_scratch *s = &x->scratch[x->depth++];
+	sl_buf_clear(&s->in);
+	sl_buf_clear(&s->out);
+	return s;
+}
+
+void sl_mask_scratch_give(sl_mask_ctx *x, sl_mask_scratch *s)
+{
+	if (x && s)
+		x->depth--;
+}
 
 int sl_masker_new(sl_masker **out, const void *key, size_t len)
 {
@@ -88,6 +106,10 @@ void sl_mask_ctx_free(sl_mask_ctx *x)
 		return;
 	EVP_MAC_CTX_free(x->ctx);
 	EVP_MAC_free(x->mac);
+	for (int i = 0; i < SL_MASK_SCRATCH_LEVELS; i++) {
+		sl_buf_free(&x->scratch[i].in);
+		sl_buf_free(&x->scratch[i].out);
+	}
 	free(x);
 }
 

@@ -31,6 +31,19 @@ extern const size_t sl_words_nmail_domain;
 /* True when s (len bytes) is one of list's n words (exact, case-sensitive). */
 bool sl_words_has(const char *const *list, size_t n, const char *s, size_t len);
 
+/*
+ * keyed.c: scratch buffers of a context, one level per nesting of
+ * sl_mask_value (a json rule masks the values inside it), so masking a value
+ * allocates nothing once the buffers have grown. take returns NULL when
+ * every level is in use (or x is NULL): the caller uses its own buffers.
+ */
+#define SL_MASK_SCRATCH_LEVELS 3
+typedef struct sl_mask_scratch {
+	sl_buf in, out;
+} sl_mask_scratch;
+sl_mask_scratch *sl_mask_scratch_take(sl_mask_ctx *x);
+void sl_mask_scratch_give(sl_mask_ctx *x, sl_mask_scratch *s);
+
 /* keyed.c: 32 bytes of HMAC-SHA-256 of label, text and attempt (attempt 0 adds nothing). */
 #define SL_MASK_DIGEST 32
 int sl_mask_derive(sl_mask_ctx *x, uint8_t out[SL_MASK_DIGEST], const char *label, const void *text,

@@ -519,7 +519,9 @@ int sl_mask_value(sl_mask_ctx *x, sl_value *out, const sl_value *v, const sl_mas
 		  const sl_mask_target *t, const char *entity, size_t entity_len, unsigned attempt,
 		  sl_arena *a)
 {
-	sl_buf in = SL_BUF_INIT, b = SL_BUF_INIT;
+	sl_buf own_in = SL_BUF_INIT, own_b = SL_BUF_INIT;
+	sl_mask_scratch *sc = NULL;
+	sl_buf *in = &own_in, *b = &own_b;
 	uint8_t d[SL_MASK_DIGEST];
 	size_t len = 0;
 	const char *s;
@@ -546,27 +548,31 @@ int sl_mask_value(sl_mask_ctx *x, sl_value *out, const sl_value *v, const sl_mas
 	default:
 		break;
 	}
-	rc = sl_mask_input_text(&in, v);
+	if ((sc = sl_mask_scratch_take(x)) != NULL) {
+		in = &sc->in;
+		b = &sc->out;
+	}
+	rc = sl_mask_input_text(in, v);
 	if (!rc && r->kind == SL_MASK_JSON) {
 		bool changed = false;
-		rc = sl_mask_json(x, &b, in.ptr ? in.ptr : "", in.len, r, entity, entity_len, a, &changed);
+		rc = sl_mask_json(x, b, in->ptr ? in->ptr : "", in->len, r, entity, entity_len, a, &changed);
 		if (!rc && changed)
-			rc = put_text(out, v->type == SL_V_TEXT ? SL_V_TEXT : SL_V_JSON, &b,
+			rc = put_text(out, v->type == SL_V_TEXT ? SL_V_TEXT : SL_V_JSON, b,
 				      &(sl_mask_target){ 0 }, a);
 		goto done;
 	}
 	if (!rc) {
 		bool by_entity = entity && (r->kind == SL_MASK_DATE_SHIFT || r->kind == SL_MASK_NOISE);
 		rc = by_entity ? sl_mask_derive(x, d, label(r), entity, entity_len, attempt)
-			       : sl_mask_derive(x, d, label(r), in.ptr ? in.ptr : "", in.len, attempt);
+			       : sl_mask_derive(x, d, label(r), in->ptr ? in->ptr : "", in->len, attempt);
 	}
 	if (rc)
 		goto done;
-	s = in.ptr ? in.ptr : "";
-	len = in.len;
+	s = in->ptr ? in->ptr : "";
+	len = in->len;
 	switch (r->kind) {
 	case SL_MASK_HASH:
-		rc = do_hash(out, v, d, r, t, &b, a);
+		rc = do_hash(out, v, d, r, t, b, a);
 		break;
 	case SL_MASK_EMAIL: {
 		const char *at = memchr(s, '@', len);
@@ -576,62 +582,63 @@ int sl_mask_value(sl_mask_ctx *x, sl_value *out, const sl_value *v, const sl_mas
 			dom = at + 1;
 			dl = len - (size_t)(at + 1 - s);
 		}
-		rc = sl_fake_email(&b, d, dom, dl);
+		rc = sl_fake_email(b, d, dom, dl);
 		if (!rc)
-			rc = put_text(out, v->type, &b, t, a);
+			rc = put_text(out, v->type, b, t, a);
 		break;
 	}
 	case SL_MASK_NAME: {
 		size_t words = count_words(s, len);
-		rc = sl_fake_name(&b, d, r->part, words ? (int)words : 1);
+		rc = sl_fake_name(b, d, r->part, words ? (int)words : 1);
 		if (!rc && attempt > 8)
-			rc = sl_buf_printf(&b, " %u", attempt);
+			rc = sl_buf_printf(b, " %u", attempt);
 		if (!rc)
-			rc = put_text(out, v->type, &b, t, a);
+			rc = put_text(out, v->type, b, t, a);
 		break;
 	}
 	case SL_MASK_PHONE:
-		rc = sl_fake_phone(&b, d, s, len, r->keep);
+		rc = sl_fake_phone(b, d, s, len, r->keep);
 		if (!rc && v->type == SL_V_INT) {
 			char *end = NULL;
 			errno = 0;
-			long long p = strtoll(b.ptr, &end, 10);
+			long long p = strtoll(b->ptr, &end, 10);
 			*out = sl_int(errno || *end ? v->u.i : p);
 		} else if (!rc) {
-			rc = put_text(out, v->type, &b, t, a);
+			rc = put_text(out, v->type, b, t, a);
 		}
 		break;
 	case SL_MASK_ADDRESS: {
 		int parts = 1;
 		for (size_t i = 0; i < len; i++)
 			parts += s[i] == ',';
-		rc = sl_fake_address(&b, d, parts > 3 ? 3 : parts);
+		rc = sl_fake_address(b, d, parts > 3 ? 3 : parts);
 		if (!rc)
-			rc = put_text(out, v->type, &b, t, a);
+			rc = put_text(out, v->type, b, t, a);
 		break;
 	}
 	case SL_MASK_IP:
-		rc = sl_fake_ip(&b, d, s, len);
+		rc = sl_fake_ip(b, d, s, len);
 		if (!rc)
-			rc = put_text(out, v->type, &b, t, a);
+			rc = put_text(out, v->type, b, t, a);
 		break;
 	case SL_MASK_PARTIAL:
-		rc = do_partial(&b, s, len, r, d, attempt);
+		rc = do_partial(b, s, len, r, d, attempt);
 		if (!rc)
-			rc = put_text(out, v->type, &b, t, a);
+			rc = put_text(out, v->type, b, t, a);
 		break;
 	case SL_MASK_DATE_SHIFT:
-		rc = do_date_shift(out, v, shift_days(d, r->days), &b, a);
+		rc = do_date_shift(out, v, shift_days(d, r->days), b, a);
 		break;
 	case SL_MASK_NOISE:
-		rc = do_noise(out, v, d, r, t, &b, a);
+		rc = do_noise(out, v, d, r, t, b, a);
 		break;
 	default:
 		break;
 	}
 done:
-	sl_buf_free(&in);
-	sl_buf_free(&b);
+	sl_mask_scratch_give(x, sc);
+	sl_buf_free(&own_in);
+	sl_buf_free(&own_b);
 	if (rc == SL_ENOMEM)
 		rc = sl_error_nomem();
 	return rc;

@@ -49,6 +49,7 @@ typedef struct scol {
 typedef struct scan {
 	snap *s;
 	sl_strmap *needles; /* folded text -> needle* */
+	sl_strmap *firsts;  /* the first word of every needle of several words */
 	scol *cols;
 	size_t ncols;
 	bool multiword;
@@ -82,9 +83,13 @@ static bool separator(unsigned char c)
  */
 static int fold(sl_buf *b, const char *s, size_t n)
 {
-	int rc = 0;
 	sl_buf_clear(b);
-	for (size_t i = 0; !rc && i < n;) {
+	int rc = sl_buf_grow(b, n + 1);
+	if (rc)
+		return rc;
+	char *o = b->ptr;
+	size_t len = 0;
+	for (size_t i = 0; i < n;) {
 		while (i < n && separator((unsigned char)s[i]))
 			i++;
 		size_t start = i;
@@ -96,12 +101,14 @@ static int fold(sl_buf *b, const char *s, size_t n)
 			e--;
 		if (e == start)
 			continue;
-		if (b->len)
-			rc = sl_buf_putc(b, ' ');
-		for (size_t k = start; !rc && k < e; k++)
-			rc = sl_buf_putc(b, (char)tolower((unsigned char)s[k]));
+		if (len)
+			o[len++] = ' ';
+		for (size_t k = start; k < e; k++)
+			o[len++] = (char)tolower((unsigned char)s[k]);
 	}
-	return rc;
+	o[len] = '\0';
+	b->len = len;
+	return 0;
 }
 
 static int add_needle(scan *sc, size_t col, const char *s, size_t n)
@@ -129,8 +136,12 @@ static int add_needle(scan *sc, size_t col, const char *s, size_t n)
 			   sc->fold.ptr[i] == '-';
 	*slot = nd;
 	sc->cols[col].values++;
-	if (memchr(sc->fold.ptr, ' ', sc->fold.len))
+	const char *sp = memchr(sc->fold.ptr, ' ', sc->fold.len);
+	if (sp) {
 		sc->multiword = true;
+		if (!sl_strmap_slot(sc->firsts, sc->fold.ptr, (size_t)(sp - sc->fold.ptr), NULL))
+			return sl_error_nomem();
+	}
 	return 0;
 }
 
@@ -267,9 +278,12 @@ static int look(scan *sc, const char *s, size_t n, const char *table, const char
 			ends[nw++] = i;
 		}
 	}
-	for (size_t w = 0; !rc && sc->multiword && w < nw; w++)
+	for (size_t w = 0; !rc && sc->multiword && w + 1 < nw; w++) {
+		if (!sl_strmap_find(sc->firsts, f + starts[w], ends[w] - starts[w], NULL))
+			continue; /* no needle starts with this word */
 		for (size_t k = 1; !rc && k < MAX_WORDS && w + k < nw; k++)
 			rc = hit(sc, f + starts[w], ends[w + k] - starts[w], table, column, own);
+	}
 	return rc;
 }
 
@@ -344,6 +358,8 @@ int sl_snap_check_leaks(snap *s)
 	scan sc = { .s = s };
 	size_t cap = 0;
 	int rc = sl_strmap_new(&sc.needles);
+	if (!rc)
+		rc = sl_strmap_new(&sc.firsts);
 	for (size_t i = 0; !rc && i < s->schema->ntables; i++) {
 		const tbind *tb = &s->tables[i];
 		for (size_t j = 0; !rc && j < tb->ncols; j++) {
@@ -373,6 +389,7 @@ int sl_snap_check_leaks(snap *s)
 	for (size_t i = 0; i < sc.ncols; i++)
 		sl_buf_free(&sc.cols[i].where);
 	sl_strmap_free(sc.needles);
+	sl_strmap_free(sc.firsts);
 	sl_buf_free(&sc.fold);
 	return rc;
 }

@@ -26,7 +26,7 @@ static int create_table(const sl_subset *s, sl_conn *c, const tnode *n)
 	if (!rc)
 		rc = sl_buf_puts(&b, " AS SELECT ");
 	for (size_t i = 0; !rc && i < n->nident; i++) {
-		char k[16];
+		char k[24];
 		snprintf(k, sizeof(k), "k%zu", i);
 		if (i)
 			rc = sl_buf_puts(&b, ", ");
@@ -133,7 +133,7 @@ int sl_subset_filter(const sl_subset *s, sl_buf *out, sl_conn *c, const char *ta
 	if (!rc)
 		rc = sl_buf_puts(out, " IN (SELECT ");
 	for (size_t i = 0; !rc && i < n->nident; i++) {
-		char k[16];
+		char k[24];
 		snprintf(k, sizeof(k), "k%zu", i);
 		if (i)
 			rc = sl_buf_puts(out, ", ");
