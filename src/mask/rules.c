@@ -204,8 +204,16 @@ static int parse_paths(pctx *x, sl_mask_rule *r, struct fy_node *n)
 static int parse_param(pctx *x, sl_mask_rule *r, const char *key, struct fy_node *k, struct fy_node *v)
 {
 	(void)k;
-	if (!strcmp(key, "value"))
+	if (!strcmp(key, "value")) {
+		/* the one string that may be empty: `fixed ""` empties a NOT NULL text column */
+		size_t len = 0;
+		const char *raw = is_scalar(v) ? fy_node_get_scalar(v, &len) : NULL;
+		if (raw && len == 0 && fy_node_get_style(v) != FYNS_PLAIN) {
+			r->value = "";
+			return 0;
+		}
 		return get_str(x, v, key, &r->value);
+	}
 	if (!strcmp(key, "length"))
 		return get_int(x, v, key, 1, 64, &r->length);
 	if (!strcmp(key, "keep_domain"))

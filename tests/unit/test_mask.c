@@ -103,6 +103,8 @@ static void test_parse(void **state)
 	assert_true(r->ratio > 0.0499 && r->ratio < 0.0501);
 	r = rule_of(f->a, "null");
 	assert_int_equal(r->kind, SL_MASK_NULL);
+	r = rule_of(f->a, "{ rule: fixed, value: \"\" }");
+	assert_string_equal(r->value, "");
 	r = rule_of(
 		f->a,
 		"{ rule: json, paths: { \"$.contact.email\": email, \"$.tags[*]\": { rule: hash, length: 8 "
