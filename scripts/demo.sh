@@ -3,7 +3,8 @@
 # inspect the example billing database, adopt it into versioned migrations,
 # lint and apply the pending changes, verify them, print the decision log,
 # then check the integrity rules, copy the database, prove the copy row by
-# row and reconcile totals (`make demo`). Each capability adds its step here.
+# row and reconcile totals, and make an anonymized subset for staging
+# (`make demo`). Each capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUICE=$(cd "$(dirname "${1:-build/sluice}")" && pwd)/$(basename "${1:-build/sluice}")
@@ -66,3 +67,14 @@ sluice diff dev new
 
 step "16. And the rules on the new database, with totals reconciled against the old" "sluice check new"
 sluice check new
+
+step "17. Which columns hold personal data" "sluice pii scan dev"
+sluice pii scan dev
+
+step "18. An anonymized staging copy: half the customers and all they own, masked, with the proof" \
+  "SLUICE_DEMO_KEY=... sluice snapshot dev staging --subset \"customers: 50%\""
+export SLUICE_DEMO_KEY=demo-key-only-for-this-example-0123
+sluice snapshot dev staging --subset "customers: 50%" --quiet
+
+step "19. What staging got instead of the real values" "sluice diff dev staging --tables customers --limit 2"
+sluice diff dev staging --tables customers --limit 2 || true
