@@ -20,6 +20,25 @@ static const char *pick(const char *const *list, size_t n, uint64_t w)
 	return list[w % n];
 }
 
+/* Appends n in decimal (no printf: these run once per masked value). */
+static int put_uint(sl_buf *out, unsigned n)
+{
+	char d[12];
+	size_t i = sizeof(d);
+	do {
+		d[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	return sl_buf_put(out, d + i, sizeof(d) - i);
+}
+
+static int put_hex2(sl_buf *out, uint8_t b)
+{
+	static const char hex[] = "0123456789abcdef";
+	char d[2] = { hex[b >> 4], hex[b & 15] };
+	return sl_buf_put(out, d, 2);
+}
+
 static int put_lower(sl_buf *out, const char *s)
 {
 	int rc = 0;
@@ -36,9 +55,14 @@ int sl_fake_name(sl_buf *out, const uint8_t *d, sl_mask_name_part part, int word
 		return sl_buf_puts(out, first);
 	if (part == SL_MASK_NAME_LAST)
 		return sl_buf_puts(out, last);
-	if (words >= 3)
-		return sl_buf_printf(out, "%s %c. %s", first, 'A' + (int)(sl_mask_word(d, 2) % 26), last);
-	return sl_buf_printf(out, "%s %s", first, last);
+	int rc = sl_buf_puts(out, first);
+	if (!rc && words >= 3) {
+		char mid[4] = { ' ', (char)('A' + (int)(sl_mask_word(d, 2) % 26)), '.', 0 };
+		rc = sl_buf_puts(out, mid);
+	}
+	if (!rc)
+		rc = sl_buf_putc(out, ' ');
+	return rc ? rc : sl_buf_puts(out, last);
 }
 
 int sl_fake_email(sl_buf *out, const uint8_t *d, const char *domain, size_t domain_len)
@@ -51,7 +75,9 @@ int sl_fake_email(sl_buf *out, const uint8_t *d, const char *domain, size_t doma
 	if (!rc)
 		rc = put_lower(out, pick(sl_words_last, sl_words_nlast, sl_mask_word(d, 1)));
 	if (!rc)
-		rc = sl_buf_printf(out, "%u@", (unsigned)((w2 / 3) % 10000));
+		rc = put_uint(out, (unsigned)((w2 / 3) % 10000));
+	if (!rc)
+		rc = sl_buf_putc(out, '@');
 	if (!rc && domain)
 		rc = sl_buf_put(out, domain, domain_len);
 	else if (!rc)
@@ -94,14 +120,29 @@ int sl_fake_address(sl_buf *out, const uint8_t *d, int parts)
 int sl_fake_ip(sl_buf *out, const uint8_t *d, const char *in, size_t len)
 {
 	const char *slash = memchr(in, '/', len);
-	int rc;
-	if (memchr(in, ':', len))
-		rc = sl_buf_printf(out,
-				   "fd%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x",
-				   d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11],
-				   d[12], d[13], d[14]);
-	else
-		rc = sl_buf_printf(out, "10.%u.%u.%u", d[0], d[1], 1u + d[2] % 254u);
+	int rc = 0;
+	if (memchr(in, ':', len)) {
+		/* fdXX:XXXX:...: eight groups, in the unique-local range fd00::/8 */
+		rc = sl_buf_puts(out, "fd");
+		for (int i = 0; !rc && i < 15; i++) {
+			if (i % 2 == 1)
+				rc = sl_buf_putc(out, ':');
+			if (!rc)
+				rc = put_hex2(out, d[i]);
+		}
+	} else {
+		rc = sl_buf_puts(out, "10.");
+		if (!rc)
+			rc = put_uint(out, d[0]);
+		if (!rc)
+			rc = sl_buf_putc(out, '.');
+		if (!rc)
+			rc = put_uint(out, d[1]);
+		if (!rc)
+			rc = sl_buf_putc(out, '.');
+		if (!rc)
+			rc = put_uint(out, 1u + d[2] % 254u);
+	}
 	if (!rc && slash)
 		rc = sl_buf_put(out, slash, len - (size_t)(slash - in));
 	return rc;

@@ -316,8 +316,14 @@ int sl_mask_json_strings(const char *doc, size_t len, const char *path,
 	size_t n;
 	char why[8];
 	strings_ctx c = { .cb = cb, .ud = ud };
+	char needle[140];
 	if (parse_path(path, steps, &n, why, sizeof(why)))
 		return 0;
+	if (steps[n - 1].kind == STEP_KEY && !memmem(doc, len, "\\u", 2)) {
+		int nl = snprintf(needle, sizeof(needle), "\"%s\"", steps[n - 1].key);
+		if (nl > 0 && !memmem(doc, len, needle, (size_t)nl))
+			return 0; /* the key is not in the text: nothing to parse */
+	}
 	json_t *root = json_loadb(doc, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
 	collect(&c, root, steps, 0, n);
 	json_decref(root);

@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "sluice/error.h"
 
 #define MIN_NEEDLE 5
@@ -54,7 +56,41 @@ typedef struct scan {
 	size_t ncols;
 	bool multiword;
 	sl_buf fold;
+	uint64_t *bloom; /* needles and first words: most words of the target are turned away here */
+	uint64_t bloom_mask;
 } scan;
+
+static void bloom_set(scan *sc, uint64_t h)
+{
+	uint64_t a = h & sc->bloom_mask, b = (h >> 32) & sc->bloom_mask;
+	sc->bloom[a >> 6] |= UINT64_C(1) << (a & 63);
+	sc->bloom[b >> 6] |= UINT64_C(1) << (b & 63);
+}
+
+static bool bloom_maybe(const scan *sc, const char *s, size_t n)
+{
+	uint64_t h = XXH3_64bits(s, n), a = h & sc->bloom_mask, b = (h >> 32) & sc->bloom_mask;
+	return (sc->bloom[a >> 6] >> (a & 63) & 1) && (sc->bloom[b >> 6] >> (b & 63) & 1);
+}
+
+/* Sizes the filter at 16 bits per entry (at least 64 Ki bits) and fills it. */
+static int bloom_build(scan *sc)
+{
+	size_t n = sl_strmap_count(sc->needles) + sl_strmap_count(sc->firsts), bits = 65536, it = 0, len;
+	const char *key;
+	while (bits < n * 16)
+		bits *= 2;
+	sc->bloom = calloc(bits / 64, sizeof(uint64_t));
+	if (!sc->bloom)
+		return sl_error_nomem();
+	sc->bloom_mask = bits - 1;
+	while (sl_strmap_next(sc->needles, &it, &key, &len, NULL))
+		bloom_set(sc, XXH3_64bits(key, len));
+	it = 0;
+	while (sl_strmap_next(sc->firsts, &it, &key, &len, NULL))
+		bloom_set(sc, XXH3_64bits(key, len));
+	return 0;
+}
 
 static bool hides(const sl_mask_rule *r)
 {
@@ -69,10 +105,16 @@ static bool hides(const sl_mask_rule *r)
 	}
 }
 
+/* Characters that end a word: white space, quotes, brackets, list punctuation. */
+static const unsigned char separators[256] = {
+	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, ['"'] = 1, ['\''] = 1,
+	['<'] = 1, ['>'] = 1,  ['('] = 1,  [')'] = 1,  ['['] = 1,  [']'] = 1,  ['{'] = 1, ['}'] = 1,
+	[','] = 1, [';'] = 1,  ['|'] = 1,  ['\\'] = 1,
+};
+
 static bool separator(unsigned char c)
 {
-	return isspace(c) || c == '"' || c == '\'' || c == '<' || c == '>' || c == '(' || c == ')' ||
-	       c == '[' || c == ']' || c == '{' || c == '}' || c == ',' || c == ';' || c == '|' || c == '\\';
+	return separators[c] != 0;
 }
 
 /*
@@ -230,7 +272,7 @@ static int load_column(scan *sc, size_t col)
 static int hit(scan *sc, const char *s, size_t n, const char *table, const char *column, int own)
 {
 	void *v = NULL;
-	if (n < MIN_NEEDLE || !sl_strmap_find(sc->needles, s, n, &v))
+	if (n < MIN_NEEDLE || !bloom_maybe(sc, s, n) || !sl_strmap_find(sc->needles, s, n, &v))
 		return 0;
 	needle *nd = v;
 	scol *c = &sc->cols[nd->col];
@@ -279,7 +321,8 @@ static int look(scan *sc, const char *s, size_t n, const char *table, const char
 		}
 	}
 	for (size_t w = 0; !rc && sc->multiword && w + 1 < nw; w++) {
-		if (!sl_strmap_find(sc->firsts, f + starts[w], ends[w] - starts[w], NULL))
+		if (!bloom_maybe(sc, f + starts[w], ends[w] - starts[w]) ||
+		    !sl_strmap_find(sc->firsts, f + starts[w], ends[w] - starts[w], NULL))
 			continue; /* no needle starts with this word */
 		for (size_t k = 1; !rc && k < MAX_WORDS && w + k < nw; k++)
 			rc = hit(sc, f + starts[w], ends[w + k] - starts[w], table, column, own);
@@ -375,6 +418,8 @@ int sl_snap_check_leaks(snap *s)
 			rc = load_column(&sc, sc.ncols - 1);
 		}
 	}
+	if (!rc)
+		rc = bloom_build(&sc);
 	for (size_t i = 0; !rc && sc.ncols && i < s->schema->ntables; i++)
 		rc = scan_table(&sc, &s->schema->tables[i]);
 	for (size_t i = 0; !rc && i < sc.ncols; i++) {
@@ -390,6 +435,7 @@ int sl_snap_check_leaks(snap *s)
 		sl_buf_free(&sc.cols[i].where);
 	sl_strmap_free(sc.needles);
 	sl_strmap_free(sc.firsts);
+	free(sc.bloom);
 	sl_buf_free(&sc.fold);
 	return rc;
 }
