@@ -107,9 +107,9 @@ static bool hides(const sl_mask_rule *r)
 
 /* Characters that end a word: white space, quotes, brackets, list punctuation. */
 static const unsigned char separators[256] = {
-	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, ['"'] = 1, ['\''] = 1,
-	['<'] = 1, ['>'] = 1,  ['('] = 1,  [')'] = 1,  ['['] = 1,  [']'] = 1,  ['{'] = 1, ['}'] = 1,
-	[','] = 1, [';'] = 1,  ['|'] = 1,  ['\\'] = 1,
+	[' '] = 1,  ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, ['"'] = 1,
+	['\''] = 1, ['<'] = 1,  ['>'] = 1,  ['('] = 1,  [')'] = 1,  ['['] = 1,  [']'] = 1,
+	['{'] = 1,  ['}'] = 1,  [','] = 1,  [';'] = 1,  ['|'] = 1,  ['\\'] = 1,
 };
 
 static bool separator(unsigned char c)
