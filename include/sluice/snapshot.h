@@ -81,7 +81,7 @@ typedef struct sl_snapshot_column {
 	char *table, *column;
 	char *rule;      /* "email", "hash(length=16)", ... */
 	char *flagged;   /* why it looks like personal data, NULL when it does not */
-	int64_t masked;  /* values changed by the rule (NULLs stay NULL) */
+	int64_t masked;  /* values the rule changed (NULLs stay NULL; keep changes nothing) */
 	bool unique_map; /* outputs kept unique across the column */
 } sl_snapshot_column;
 

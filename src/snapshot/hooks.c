@@ -125,6 +125,22 @@ static bool row_key(tstate *ts, const sl_value *row, sl_buf *out)
 	return sl_snap_ident_text(out, kv, ts->tb->nident) == 0;
 }
 
+/* True when the rule left v as it was (a JSON document without the masked keys, a zero date). */
+static bool same(const sl_value *a, const sl_value *b)
+{
+	if (a->type != b->type)
+		return false;
+	switch (a->type) {
+	case SL_V_TEXT:
+	case SL_V_DECIMAL:
+	case SL_V_JSON:
+	case SL_V_BLOB:
+		return a->u.s.ptr == b->u.s.ptr && a->u.s.len == b->u.s.len;
+	default:
+		return sl_value_equal(a, b);
+	}
+}
+
 static int mask_one(tstate *ts, size_t i, const sl_value *row, sl_value *out, sl_arena *a)
 {
 	const colbind *cb = &ts->tb->cols[i];
@@ -170,9 +186,9 @@ static int mask_one(tstate *ts, size_t i, const sl_value *row, sl_value *out, sl
 		}
 	}
 	int rc = sl_mask_value(ts->x, out, v, r, &cb->target, ent, entlen, 0, a);
-	if (!rc)
+	if (!rc && !same(out, v))
 		ts->masked[i]++;
-	else
+	else if (rc)
 		sl_error_prefix("mask \"%s\".\"%s\" with %s", ts->tb->t->name, cb->c->name, cb->text);
 	return rc;
 }

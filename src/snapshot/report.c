@@ -136,7 +136,7 @@ int sl_snapshot_report_text(sl_buf *out, const sl_snapshot_report *r)
 		const sl_snapshot_column *col = &r->columns[i];
 		char name[256];
 		snprintf(name, sizeof(name), "%s.%s", col->table, col->column);
-		rc = sl_buf_printf(out, "  %-34s %-28s %10" PRId64 " masked%s\n", name, col->rule,
+		rc = sl_buf_printf(out, "  %-34s %-28s %10" PRId64 " changed%s\n", name, col->rule,
 				   col->masked, col->unique_map ? ", kept unique" : "");
 	}
 	if (!rc && r->checked) {
