@@ -147,6 +147,38 @@ grep -F '"table":"customers","kind":"changed"' "$TMP/diff" | grep -qF '"email"' 
   bad "another key: customers.email did not change"
 [ "$(sql sqlite "$T3" "SELECT count(*) FROM customers")" = 600 ] && ok || bad "another key: rows"
 
+# ---- the other rules: noise, shuffle, hash on a unique column, sql, fixed ------------------
+# (the relationships list ends sluice.yaml: the new tables go before it)
+awk '/^  relationships:/ && !done {
+       print "    invoices:\n      total: { rule: noise, ratio: 20% }"
+       print "    subscriptions:\n      plan: shuffle"
+       print "    payments:\n      provider_ref: { rule: hash, length: 12 }\n      failure_reason: { rule: fixed, value: \"declined\" }"
+       print "    projects:\n      slug: { rule: sql, expr: \"'\''project-'\'' || id\" }"
+       done = 1 }
+     { print }' sluice.yaml >"$TMP/more.yaml"
+te=sqlite
+have postgres && te=postgres
+MR=$(fresh $te snap_more)
+run "$SLUICE" snapshot "${SRC[sqlite]}" "$MR" -C "$TMP/more.yaml" --json --quiet
+expect_rc 0 "more rules: snapshot"
+expect_out '"duplicates": 0,' "more rules: provider_ref stays unique"
+[ "$(sql $te "$MR" "SELECT plan || ':' || count(*) FROM subscriptions GROUP BY plan ORDER BY plan")" = \
+  "$(sql sqlite "${SRC[sqlite]}" "SELECT plan || ':' || count(*) FROM subscriptions GROUP BY plan ORDER BY plan")" ] &&
+  ok || bad "shuffle: the plans' counts changed"
+[ "$(sql $te "$MR" "SELECT count(*) FROM subscriptions t WHERE plan IS NULL")" = 0 ] && ok || bad "shuffle: NULL plans"
+[ "$(sql $te "$MR" "SELECT count(*) FROM projects WHERE slug <> 'project-' || id")" = 0 ] && ok || bad "sql rule"
+[ "$(sql $te "$MR" "SELECT count(*) FROM payments WHERE failure_reason IS NOT NULL AND failure_reason <> 'declined'")" = 0 ] &&
+  ok || bad "fixed rule"
+[ "$(sql $te "$MR" "SELECT count(*) - count(DISTINCT provider_ref) FROM payments WHERE provider_ref IS NOT NULL")" = 0 ] &&
+  ok || bad "hash: provider_ref duplicates"
+# noise keeps the sign and moves at most 20%
+sql $te "$MR" "SELECT id, total FROM invoices ORDER BY id" >"$TMP/noisy"
+sql sqlite "${SRC[sqlite]}" "SELECT id, total FROM invoices ORDER BY id" >"$TMP/orig"
+bad_noise=$(paste "$TMP/orig" "$TMP/noisy" | awk -F'\t' '{ a = $2 + 0; b = $4 + 0
+  if ((a > 0) != (b > 0) || (a < 0) != (b < 0) || (a != 0 && (b / a > 1.2001 || b / a < 0.7999))) n++ } END { print n + 0 }')
+[ "$bad_noise" = 0 ] && ok || bad "noise: $bad_noise totals lost their sign or moved too far"
+[ "$(paste "$TMP/orig" "$TMP/noisy" | awk -F'\t' '$2 + 0 != $4 + 0' | wc -l)" -gt 1000 ] && ok || bad "noise: totals unchanged"
+
 # ---- the report in the state store; the key nowhere --------------------------------
 [ "$(sqlite3 "$P/.sluice/state.db" "SELECT count(*) FROM snapshot_runs WHERE status = 'ok' AND leaks = 0")" -ge 3 ] &&
   ok || bad "state store: snapshot runs"
