@@ -206,7 +206,9 @@ static int load_column(scan *sc, size_t col)
 	sl_buf sql = SL_BUF_INIT;
 	sl_cursor *cur = NULL;
 	sl_batch b = { 0 };
-	bool json = c->cb->rule->kind == SL_MASK_JSON;
+	/* json columns: no DISTINCT (PostgreSQL json has no equality); their needles dedupe in the map */
+	bool json = c->cb->rule->kind == SL_MASK_JSON || c->cb->target.kind == SL_T_JSON;
+	bool paths = c->cb->rule->kind == SL_MASK_JSON;
 	int64_t limit = s->o->scan_values > 0 ? s->o->scan_values : 1000000;
 	int rc = sl_buf_puts(&sql, json ? "SELECT " : "SELECT DISTINCT ");
 	if (!rc)
@@ -241,7 +243,7 @@ static int load_column(scan *sc, size_t col)
 			rc = sl_mask_input_text(&txt, v);
 			if (rc)
 				break;
-			if (!json) {
+			if (!paths) {
 				rc = add_needle(sc, col, txt.ptr ? txt.ptr : "", txt.len);
 				continue;
 			}
