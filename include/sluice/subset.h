@@ -63,10 +63,11 @@ typedef struct sl_relationship {
  * Reads snapshot.relationships: a list of
  * { table, columns (or column), references: { table, columns (or column) }, where }.
  * Checked against the schema s: unknown tables and columns are errors naming
- * file:line:col with the nearest name.
+ * file:line:col with the nearest name. partial: s holds only some of the
+ * source's tables (--tables), and relationships naming others are left out.
  */
 int sl_relationships_parse(sl_relationship **out, size_t *n, sl_config *cfg, struct fy_node *list,
-			   const sl_schema *s, sl_arena *a);
+			   const sl_schema *s, bool partial, sl_arena *a);
 
 /* Every foreign key of s, then the declared ones: the list subsets and orphan checks follow. */
 int sl_relationships_all(sl_relationship **out, size_t *n, const sl_schema *s,

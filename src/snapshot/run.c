@@ -286,7 +286,7 @@ static int before_copy(snap *s)
 		rc = sl_mask_ctx_new(&s->x, s->masker);
 	if (!rc && o->config && o->config->relationships)
 		rc = sl_relationships_parse(&declared, &ndeclared, o->config->cfg, o->config->relationships,
-					    s->schema, s->a);
+					    s->schema, o->copy.tables != NULL, s->a);
 	if (!rc)
 		rc = sl_relationships_all(&s->rels, &s->nrels, s->schema, declared, ndeclared, s->a);
 	if (!rc)

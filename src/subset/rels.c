@@ -195,8 +195,21 @@ static int parse_one(rctx *x, sl_relationship *r, struct fy_node *n)
 	return rc;
 }
 
+/* True when item names a table (its own or the referenced one) that s does not hold. */
+static bool names_absent_table(const sl_schema *s, struct fy_node *item)
+{
+	struct fy_node *t =
+		fy_node_is_mapping(item) ? fy_node_mapping_lookup_by_string(item, "table", FY_NT) : NULL;
+	struct fy_node *ref =
+		fy_node_is_mapping(item) ? fy_node_mapping_lookup_by_string(item, "references", FY_NT) : NULL;
+	struct fy_node *rt =
+		ref && fy_node_is_mapping(ref) ? fy_node_mapping_lookup_by_string(ref, "table", FY_NT) : NULL;
+	const char *a = t ? fy_node_get_scalar0(t) : NULL, *b = rt ? fy_node_get_scalar0(rt) : NULL;
+	return (a && !sl_schema_find_table(s, NULL, a)) || (b && !sl_schema_find_table(s, NULL, b));
+}
+
 int sl_relationships_parse(sl_relationship **out, size_t *n, sl_config *cfg, struct fy_node *list,
-			   const sl_schema *s, sl_arena *a)
+			   const sl_schema *s, bool partial, sl_arena *a)
 {
 	rctx x = { .cfg = cfg, .s = s, .a = a };
 	size_t cap = 0;
@@ -209,6 +222,8 @@ int sl_relationships_parse(sl_relationship **out, size_t *n, sl_config *cfg, str
 	if (!fy_node_is_sequence(list))
 		return err(&x, list, "must be a list of relationships");
 	while ((item = fy_node_sequence_iterate(list, &it)) != NULL) {
+		if (partial && names_absent_table(s, item))
+			continue; /* a table left out of the copy */
 		sl_relationship *r = sl_arena_push(a, out, n, &cap, sizeof(*r));
 		if (!r)
 			return sl_error_nomem();
