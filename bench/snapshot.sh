@@ -93,6 +93,8 @@ done
 echo
 printf '%s\n' "${notes[@]}"
 echo
+echo "Load average when the runs ended: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores; other work on the machine slows both columns alike)."
+echo
 echo "Medians of $RUNS interleaved runs, --jobs $JOBS. \"masking cost\" is the snapshot's copy phase (the same"
 echo "copy, every masked value through its rule in the pump) against the plain copy; aim: under 30%."
 echo "The checks read the whole target once more (the leak scan looks for every distinct source value of"
