@@ -131,6 +131,26 @@ static const cli_command commands[] = {
 	  "were dropped or renamed. Details: docs/commands/impact.md.\n"
 	  "Exit codes: 0 ok, 2 usage or sluice.yaml, 3 database error.",
 	  NULL },
+	{ "snapshot", cmd_snapshot,
+	  "snapshot SOURCE TARGET [--subset SPEC] [--key-env NAME] [--resume|--restart] [--jobs N] [--json]",
+	  "An anonymized, referentially complete copy for staging: masking rules per column, subsets, a "
+	  "report that proves it.",
+	  "Masking rules come from sluice.yaml snapshot.masks (docs/masking.md); a column that looks like\n"
+	  "personal data and has no rule stops the snapshot (fail closed). The key comes from the "
+	  "environment\n"
+	  "variable --key-env names and is never printed. After the copy the report checks orphans, unique\n"
+	  "keys and scans the target for source values; it is recorded in the state store.\n"
+	  "Exit codes: 0 ok, 1 the report found problems, 2 usage, configuration or unmasked personal data,\n"
+	  "3 database error, 5 the target holds an unfinished snapshot (--resume or --restart).\n"
+	  "Details: docs/commands/snapshot.md.",
+	  NULL },
+	{ "pii", cmd_pii, "pii scan SOURCE [--sample N] [--output FILE] [--json]",
+	  "Find columns that look like personal data and write masking rules for them as a sluice.yaml "
+	  "section.",
+	  "Columns are judged by name and by a sample of their values (emails, phones, names, IP addresses,\n"
+	  "card numbers with a Luhn check, emails inside free text, paths inside JSON). Review the output,\n"
+	  "then paste it into sluice.yaml. Details: docs/commands/pii.md.",
+	  NULL },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL, NULL },
 };
 

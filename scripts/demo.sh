@@ -3,8 +3,9 @@
 # inspect the example billing database, adopt it into versioned migrations,
 # lint, rehearse and apply the pending changes, verify them, print the decision log,
 # draw the data map and follow a rename to the consumers it breaks, then
-# check the integrity rules, copy the database, prove the copy row by row
-# and reconcile totals (`make demo`). Each capability adds its step here.
+# check the integrity rules, copy the database, prove the copy row by row,
+# reconcile totals, and make an anonymized subset for staging (`make demo`).
+# Each capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUICE=$(cd "$(dirname "${1:-build/sluice}")" && pwd)/$(basename "${1:-build/sluice}")
@@ -97,3 +98,14 @@ sluice diff dev new
 
 step "18. And the rules on the new database, with totals reconciled against the old" "sluice check new"
 sluice check new
+
+step "17. Which columns hold personal data" "sluice pii scan dev"
+sluice pii scan dev
+
+step "18. An anonymized staging copy: half the customers and all they own, masked, with the proof" \
+  "SLUICE_DEMO_KEY=... sluice snapshot dev staging --subset \"customers: 50%\""
+export SLUICE_DEMO_KEY=demo-key-only-for-this-example-0123
+sluice snapshot dev staging --subset "customers: 50%" --quiet
+
+step "19. What staging got instead of the real values" "sluice diff dev staging --tables customers --limit 2"
+sluice diff dev staging --tables customers --limit 2 || true

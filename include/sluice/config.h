@@ -137,6 +137,12 @@ const char *sl_config_where_offset(const sl_config *c, struct fy_node *node, siz
  */
 int sl_config_string(const char **out, bool *secret, sl_config *c, struct fy_node *node, const char *what);
 
+/*
+ * The word of known (NULL-terminated) nearest to word, within an edit
+ * distance of 2, for "did you mean" hints; NULL when none is that close.
+ */
+const char *sl_config_nearest(const char *word, const char *const *known);
+
 /* path resolved against base_dir (unchanged when absolute). Lives in the arena. */
 const char *sl_config_resolve(sl_config *c, const char *path);
 

@@ -64,6 +64,36 @@ typedef void (*sl_copy_event_fn)(void *ud, const sl_copy_event *ev);
  * names (borrowed for the call). True drops them; false refuses.
  */
 typedef bool (*sl_copy_confirm_fn)(void *ud, const char *const *tables, size_t n);
+/*
+ * Hooks that change what copy reads and what it writes, per table, without
+ * copy knowing why (`sluice snapshot` masks and subsets through them). Every
+ * member may be NULL. They are called from worker threads: ud is shared, the
+ * state made by transform_open belongs to one table part on one thread.
+ *
+ * select_expr: appends an expression of the source dialect to read instead of
+ *   column and returns 1, or returns 0 to read the column itself. Never asked
+ *   for key columns: the ordering and the checkpoints read those as they are.
+ * row_filter: appends a condition every row of t must meet and returns 1, or
+ *   returns 0 (every row). It is ANDed into the part's WHERE on connections
+ *   made by opts->connect, so it may name what the callback set up there.
+ * transform_open: a transform for t's rows, read as columns cols[0..ncols)
+ *   (source column names: the written columns, then any key column that is
+ *   not written). *state NULL: no transform for t.
+ * transform: fills out (ncols columns, emptied by the caller) with one row per
+ *   row of in, changed. Payloads go to out's arena or borrow in's. Values are
+ *   converted for the target afterwards, so a transform keeps source types.
+ *   Rejects and error messages show the transformed values; checkpoints keep
+ *   the values read.
+ */
+typedef struct sl_copy_hooks {
+	int (*select_expr)(void *ud, sl_buf *out, sl_conn *src, const sl_table *t, const char *column);
+	int (*row_filter)(void *ud, sl_buf *out, sl_conn *src, const sl_table *t);
+	int (*transform_open)(void **state, void *ud, const sl_table *t, const char *const *cols,
+			      size_t ncols);
+	int (*transform)(void *state, const sl_batch *in, sl_batch *out);
+	void (*transform_close)(void *state);
+	void *ud;
+} sl_copy_hooks;
 
 typedef struct sl_copy_opts {
 	const char *const *tables; /* source tables to copy, by the names they get on the target; NULL: all */
@@ -105,6 +135,7 @@ typedef struct sl_copy_opts {
 	 */
 	bool (*interrupted)(void *ud);
 	void *interrupt_ud;
+	const sl_copy_hooks *hooks; /* may be NULL */
 } sl_copy_opts;
 
 #define SL_COPY_OPTS_INIT                                                                                    \
@@ -114,7 +145,7 @@ typedef struct sl_copy_opts {
 		.resume = false, .restart = false, .force = false, .max_rejects = 0, .jobs = 2,              \
 		.batch_rows = 10000, .batch_bytes = (size_t)16 << 20, .split_rows = 200000, .connect = NULL, \
 		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL, .confirm_drop = NULL,                \
-		.confirm_ud = NULL, .interrupted = NULL, .interrupt_ud = NULL                                \
+		.confirm_ud = NULL, .interrupted = NULL, .interrupt_ud = NULL, .hooks = NULL                 \
 	}
 
 /*
@@ -232,6 +263,13 @@ int sl_copy_left_behind(sl_buf *out, const sl_schema *s);
  * SL_EDB/SL_ECONNECT for database failures (the state stays resumable).
  */
 int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts);
+
+/*
+ * The copy recorded in the target c (created by an earlier sl_copy_run):
+ * 0 with *run_id and *phase (malloc'd; phase "finished" when it completed),
+ * SL_ENOTFOUND when c holds none. Creates copy's state tables when absent.
+ */
+int sl_copy_target_run(sl_conn *c, char **run_id, char **phase);
 
 /* The summary as JSON (for --json). Appends to out. */
 int sl_copy_result_json(sl_buf *out, const sl_copy_result *r);

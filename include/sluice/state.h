@@ -107,6 +107,13 @@ int sl_state_rehearsal_latest(sl_state *s, const char *environment, char **out);
  * is key and that finished at most max_age_days ago (<= 0: any age), or 0.
  */
 int sl_state_rehearsal_go(sl_state *s, const char *key, double max_age_days, int64_t *out_id);
+/*
+ * Records a snapshot's report (sluice/snapshot.h): the run with the whole
+ * report as JSON, and its tables, column rules and checks. *out_id (may be
+ * NULL) is the run's id.
+ */
+struct sl_snapshot_report;
+int sl_state_snapshot_add(sl_state *s, const struct sl_snapshot_report *r, int64_t *out_id);
 
 #ifdef __cplusplus
 }

@@ -26,12 +26,11 @@
 
 #define MAX_CONFIG_SIZE ((size_t)16 << 20)
 
-static const char *const top_keys[] = { "project",     "migrations", "lint",    "environments",
-					"state",       "consumers",  "domains", "rules",
-					"casts",       "copy",       "check",   "rehearsal",
-					"criticality", NULL };
-static const char *const reserved_keys[] = { "consumers", "domains", "criticality", "rules",
-					     "casts",     "copy",    "check",       NULL };
+static const char *const top_keys[] = { "project",   "migrations", "lint",        "environments", "state",
+					"consumers", "domains",    "rules",       "casts",        "copy",
+					"check",     "rehearsal",  "criticality", "snapshot",     NULL };
+static const char *const reserved_keys[] = { "consumers", "domains", "criticality", "rules", "casts",
+					     "copy",      "check",   "snapshot",    NULL };
 static const char *const migrations_keys[] = { "dir", "table", "required", NULL };
 static const char *const lint_keys[] = { "rules", NULL };
 static const char *const env_keys[] = { "url", "password_env", NULL };
@@ -139,18 +138,24 @@ static bool in_list(const char *s, const char *const *list)
 	return false;
 }
 
-static int unknown_key(const sl_config *c, struct fy_node *key, const char *name, const char *where,
-		       const char *const *known)
+const char *sl_config_nearest(const char *word, const char *const *known)
 {
 	const char *best = NULL;
 	size_t bd = 3;
-	for (; *known; known++) {
-		size_t d = edit_distance(name, *known);
+	for (; known && *known; known++) {
+		size_t d = edit_distance(word, *known);
 		if (d < bd) {
 			bd = d;
 			best = *known;
 		}
 	}
+	return best;
+}
+
+static int unknown_key(const sl_config *c, struct fy_node *key, const char *name, const char *where,
+		       const char *const *known)
+{
+	const char *best = sl_config_nearest(name, known);
 	if (best)
 		return err_at(c, key, NULL, "unknown key \"%s\" in \"%s\" (did you mean \"%s\"?)", name,
 			      where, best);

@@ -189,8 +189,11 @@ void sl_copy_mask_key(const sl_copy_opts *o, const sl_copy_tplan *t, sl_value *k
 /* plan.c helpers */
 /* By ref (the name in the copy state). */
 const sl_copy_tplan *sl_copy_plan_find(const sl_copy_plan *p, const char *table);
-/* Builds "SELECT cols FROM t [WHERE ...] ORDER BY key" for a part on the source. */
+/*
+ * Builds "SELECT cols FROM t [WHERE ...] ORDER BY key" for a part on the
+ * source; hooks (may be NULL) give column expressions and a row filter.
+ */
 int sl_copy_select_sql(sl_buf *out, sl_conn *src, const sl_copy_tplan *t, const sl_copy_part *p,
-		       const sl_value *last, sl_arena *a);
+		       const sl_value *last, const sl_copy_hooks *hooks);
 
 #endif

@@ -319,17 +319,66 @@ static int put_col(sl_buf *b, sl_conn *src, const char *name)
 	return sl_conn_quote_ident(src, b, name);
 }
 
-int sl_copy_select_sql(sl_buf *out, sl_conn *src, const sl_copy_tplan *t, const sl_copy_part *p,
-		       const sl_value *last, sl_arena *a)
+static bool is_key_column(const sl_copy_tplan *t, const char *name)
 {
-	(void)a;
+	for (size_t k = 0; k < t->nkey; k++)
+		if (strcmp(t->key[k], name) == 0)
+			return true;
+	return false;
+}
+
+/* A written column: the hook's expression in parentheses, or the column itself. */
+static int put_read_col(sl_buf *b, sl_conn *src, const sl_copy_tplan *t, const char *name,
+			const sl_copy_hooks *h)
+{
+	if (h && h->select_expr && !is_key_column(t, name)) {
+		size_t mark = b->len;
+		int rc = sl_buf_putc(b, '(');
+		int got = rc ? rc : h->select_expr(h->ud, b, src, t->src, name);
+		if (got < 0)
+			return got;
+		if (got > 0)
+			return sl_buf_putc(b, ')');
+		b->len = mark;
+		if (b->ptr)
+			b->ptr[mark] = '\0';
+	}
+	return put_col(b, src, name);
+}
+
+/* The hook's row filter as "(condition)" after glue; *glue becomes " AND " when one was written. */
+static int put_filter(sl_buf *b, sl_conn *src, const sl_copy_tplan *t, const sl_copy_hooks *h,
+		      const char **glue)
+{
+	if (!h || !h->row_filter)
+		return 0;
+	size_t mark = b->len;
+	int rc = sl_buf_puts(b, *glue);
+	if (!rc)
+		rc = sl_buf_putc(b, '(');
+	int got = rc ? rc : h->row_filter(h->ud, b, src, t->src);
+	if (got < 0)
+		return got;
+	if (got == 0) {
+		b->len = mark;
+		if (b->ptr)
+			b->ptr[mark] = '\0';
+		return 0;
+	}
+	*glue = " AND ";
+	return sl_buf_putc(b, ')');
+}
+
+int sl_copy_select_sql(sl_buf *out, sl_conn *src, const sl_copy_tplan *t, const sl_copy_part *p,
+		       const sl_value *last, const sl_copy_hooks *hooks)
+{
 	int rc = sl_buf_puts(out, "SELECT ");
 	size_t n = 0;
 	for (size_t j = 0; !rc && j < t->nwcols; j++, n++) {
 		if (n)
 			rc = sl_buf_puts(out, ", ");
 		if (!rc)
-			rc = put_col(out, src, t->src->columns[t->wcols[j]].name);
+			rc = put_read_col(out, src, t, t->src->columns[t->wcols[j]].name, hooks);
 	}
 	for (size_t k = 0; !rc && k < t->nkey; k++) {
 		if (t->key_in_row[k] < t->nwcols)
@@ -351,6 +400,8 @@ int sl_copy_select_sql(sl_buf *out, sl_conn *src, const sl_copy_tplan *t, const 
 	if (!rc)
 		rc = sl_conn_quote_ident(src, out, t->src->name);
 	const char *glue = " WHERE ";
+	if (!rc)
+		rc = put_filter(out, src, t, hooks, &glue);
 	if (!rc && p->has_lo) {
 		rc = sl_buf_puts(out, glue);
 		if (!rc)

@@ -15,8 +15,13 @@
  * and kind (sl_copy_loss) for the rows written, and the counts are saved
  * with the checkpoint, as JSON in the part's state row.
  *
+ * A transform hook (sl_copy_hooks, used by `sluice snapshot` to mask) runs on
+ * each batch as read, before conversion; conversion and rejects see its
+ * output, the checkpoint keeps the key as read.
+ *
  * Memory: one source batch (at most batch_rows rows or about batch_bytes
- * bytes, whichever comes first) and its converted copy.
+ * bytes, whichever comes first), its transformed copy when there is a
+ * transform, and its converted copy.
  */
 #include "copy_int.h"
 
@@ -43,7 +48,10 @@ typedef struct pump {
 	sl_copy_part *p;
 	sl_copy_conv cx;
 	sl_batch in, out;
-	size_t *srcrow; /* out row -> in row */
+	sl_batch tin;         /* in, transformed (when tstate) */
+	const sl_batch *view; /* what conversion reads: &in or &tin */
+	void *tstate;         /* the transform hook's state, NULL: none */
+	size_t *srcrow;       /* out row -> in row */
 	size_t cap_srcrow;
 	reject *rej;
 	size_t nrej, cap_rej;
@@ -99,7 +107,7 @@ static int convert_row(pump *pm, size_t r, sl_value *o, sl_batch *dst, bool reco
 		       sl_buf *val)
 {
 	const sl_copy_tplan *t = pm->t;
-	const sl_value *row = sl_batch_row(&pm->in, r);
+	const sl_value *row = sl_batch_row(pm->view, r);
 	int rc = 0;
 	bool refused = false;
 	for (size_t j = 0; !rc && j < t->nwcols; j++) {
@@ -267,7 +275,7 @@ static int store_rejects(pump *pm)
 	int rc = 0;
 	for (size_t i = 0; !rc && i < pm->nrej; i++) {
 		reject *r = &pm->rej[i];
-		const sl_value *row = sl_batch_row(&pm->in, r->row);
+		const sl_value *row = sl_batch_row(pm->view, r->row);
 		rc = sl_copy_mask_reject(pm->sh->opts, t, row, r->column, &r->value, &r->reason);
 		sl_buf_clear(&key);
 		if (t->keyless || t->nkey > 16) {
@@ -400,15 +408,27 @@ static void load_losses(pump *pm)
 	json_decref(o);
 }
 
-/* One batch: convert, write (bisecting refusals), rejects. In the open transaction. */
+/* One batch: transform, convert, write (bisecting refusals), rejects. In the open transaction. */
 static int load_batch(pump *pm)
 {
+	const sl_copy_hooks *h = pm->sh->opts->hooks;
 	size_t nl = pm->t->nwcols * SL_COPY_LOSS__N;
+	int rc = 0;
 	pm->written = 0;
 	pm->rejected = 0;
 	memset(pm->bloss, 0, nl * sizeof(*pm->bloss));
 	clear_rejects(pm);
-	int rc = convert_batch(pm);
+	pm->view = &pm->in;
+	if (pm->tstate) {
+		sl_batch_reset(&pm->tin);
+		rc = h->transform(pm->tstate, &pm->in, &pm->tin);
+		if (!rc && pm->tin.nrows != pm->in.nrows)
+			rc = sl_error_set(SL_ERROR, "the transform returned %zu rows for %zu", pm->tin.nrows,
+					  pm->in.nrows);
+		pm->view = &pm->tin;
+	}
+	if (!rc)
+		rc = convert_batch(pm);
 	if (!rc && pm->t->nwcols)
 		rc = write_range(pm, 0, pm->out.nrows);
 	else if (!rc)
@@ -468,7 +488,7 @@ static int run_part(pump *pm)
 	}
 	if (!rc)
 		rc = sl_copy_select_sql(&sql, pm->src, pm->t, pm->p,
-					pm->p->last_key && !keyless ? lastv : NULL, ka);
+					pm->p->last_key && !keyless ? lastv : NULL, pm->sh->opts->hooks);
 	if (!rc)
 		rc = sl_conn_query(&cur, pm->src, sql.ptr);
 	if (rc)
@@ -537,9 +557,30 @@ done:
 	return rc;
 }
 
+/* The transform hook's state for this part, and the batch it writes into. */
+static int open_transform(pump *pm, size_t ncols_in)
+{
+	const sl_copy_tplan *t = pm->t;
+	const sl_copy_hooks *h = pm->sh->opts->hooks;
+	const char **cols = calloc(ncols_in + 1, sizeof(*cols));
+	int rc = cols ? 0 : sl_error_nomem();
+	for (size_t j = 0; !rc && j < t->nwcols; j++)
+		cols[j] = t->src->columns[t->wcols[j]].name;
+	for (size_t k = 0; !rc && k < t->nkey; k++)
+		if (t->key_in_row[k] >= t->nwcols)
+			cols[t->key_in_row[k]] = t->key[k];
+	if (!rc)
+		rc = h->transform_open(&pm->tstate, h->ud, t->src, cols, ncols_in);
+	if (!rc && pm->tstate)
+		rc = sl_batch_init(&pm->tin, ncols_in ? ncols_in : 1, 1024);
+	free(cols);
+	return rc;
+}
+
 int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_tplan *t, sl_copy_part *p)
 {
 	pump pm = { .sh = sh, .src = src, .dst = dst, .t = t, .p = p };
+	const sl_copy_hooks *h = sh->opts->hooks;
 	size_t ncols_in = t->nwcols;
 	int rc;
 	if (p->done)
@@ -563,6 +604,8 @@ int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_t
 		rc = sl_batch_init(&pm.in, ncols_in ? ncols_in : 1, 1024);
 	if (!rc)
 		rc = sl_batch_init(&pm.out, t->nwcols ? t->nwcols : 1, 1024);
+	if (!rc && h && h->transform_open && h->transform)
+		rc = open_transform(&pm, ncols_in);
 	if (!rc)
 		rc = sl_batch_init(&pm.scratch, t->nwcols ? t->nwcols : 1, 1);
 	if (!rc)
@@ -571,6 +614,8 @@ int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_t
 		rc = run_part(&pm);
 	if (rc && rc != SL_EINTERRUPTED)
 		sl_error_prefix("copy \"%s\"%s", t->ref, p->nparts > 1 ? " (key range)" : "");
+	if (pm.tstate && h->transform_close)
+		h->transform_close(pm.tstate);
 	clear_rejects(&pm);
 	free(pm.rej);
 	free(pm.srcrow);
@@ -580,5 +625,6 @@ int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_t
 	free(pm.loss);
 	free(pm.bloss);
 	free(pm.row_loss);
+	sl_batch_free(&pm.tin);
 	return rc;
 }

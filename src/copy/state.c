@@ -598,3 +598,10 @@ int sl_copy_key_object(sl_buf *out, const char *const *names, const sl_value *va
 	sl_buf_free(&t);
 	return rc;
 }
+
+int sl_copy_target_run(sl_conn *c, char **run_id, char **phase)
+{
+	int rc = sl_copy_state_create(c);
+	*run_id = *phase = NULL;
+	return rc ? rc : sl_copy_state_run(c, run_id, phase, NULL);
+}

@@ -2,9 +2,10 @@
  * state.c - the state store (include/sluice/state.h, docs/state.md): a
  * SQLite file opened through the ordinary SQLite driver, so it shares the
  * driver's busy timeout and error handling. Tables check_runs and
- * check_results here, rehearsals and rehearsal_migrations in rehearsals.c;
- * PRAGMA user_version holds the schema version, and opening an older file
- * migrates it step by step (docs/state.md, "Versions").
+ * check_results here, rehearsals and rehearsal_migrations in rehearsals.c,
+ * snapshot reports in the tables of snapshot.c; PRAGMA user_version holds
+ * the schema version, and opening an older file migrates it step by step
+ * (docs/state.md, "Versions").
  */
 #include "state/state_int.h"
 
@@ -20,8 +21,9 @@
 #include "sluice/buf.h"
 #include "sluice/conn.h"
 #include "sluice/error.h"
+#include "state_int.h"
 
-#define STATE_VERSION 2
+#define STATE_VERSION 3
 
 /* Version 1: check runs and results. */
 static const char schema_v1[] =
@@ -80,6 +82,8 @@ static int migrate_schema(sl_state *s, int64_t from)
 		rc = sl_conn_exec(s->conn, schema_v1);
 	if (!rc && from < 2)
 		rc = sl_conn_exec(s->conn, schema_v2);
+	if (!rc && from < 3)
+		rc = sl_state_snapshot_schema(s->conn); /* version 3: snapshot reports */
 	if (!rc && from < STATE_VERSION) {
 		char sql[64];
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STATE_VERSION);

@@ -1,7 +1,8 @@
 /*
  * state_int.h - what the files of the state store share (internal to
- * src/state/): the handle and two helpers. The public API is
- * include/sluice/state.h.
+ * src/state/): the handle, two helpers, and the schema of each kind of
+ * record kept in the file that writes it (snapshot.c: snapshot reports).
+ * The public API is include/sluice/state.h.
  */
 #ifndef SLUICE_STATE_INT_H
 #define SLUICE_STATE_INT_H
@@ -21,5 +22,8 @@ struct sl_state {
 int sl_state_put_text(sl_state *s, sl_buf *b, const char *text);
 /* Now in UTC, ISO 8601 with milliseconds. */
 void sl_state_now_utc(char *out, size_t n);
+
+/* Creates the snapshot report tables when absent (snapshot.c). */
+int sl_state_snapshot_schema(sl_conn *c);
 
 #endif

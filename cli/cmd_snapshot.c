@@ -1,0 +1,227 @@
+/*
+ * cmd_snapshot.c - `sluice snapshot SOURCE TARGET`: an anonymized,
+ * referentially complete copy for staging (docs/commands/snapshot.md).
+ * Thin: resolves the two sides, reads the snapshot section of sluice.yaml
+ * and the key from the environment variable --key-env names, prints
+ * progress and the report, and records the report in the state store; the
+ * work is sl_snapshot_run() (src/snapshot/). The key is never printed.
+ */
+#include "cli.h"
+#include "project.h"
+
+#include "sluice/error.h"
+#include "sluice/snapshot.h"
+#include "sluice/state.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct snap_cli {
+	cli_project *proj;
+	const char *source, *target;
+	pthread_mutex_t mu; /* cli_project_connect touches the environment */
+	bool quiet;
+} snap_cli;
+
+static int connect_side(sl_conn **out, sl_copy_side side, void *ud)
+{
+	snap_cli *sc = ud;
+	pthread_mutex_lock(&sc->mu);
+	int rc = cli_project_connect(out, sc->proj, side == SL_COPY_SOURCE ? sc->source : sc->target);
+	pthread_mutex_unlock(&sc->mu);
+	if (rc)
+		sl_error_prefix("%s", side == SL_COPY_SOURCE ? "source" : "target");
+	return rc;
+}
+
+/* Called under the library's event mutex. */
+static void on_event(void *ud, const sl_copy_event *ev)
+{
+	snap_cli *sc = ud;
+	switch (ev->kind) {
+	case SL_COPY_EV_PHASE:
+		if (!sc->quiet)
+			fprintf(stderr, "phase %s\n", ev->phase);
+		break;
+	case SL_COPY_EV_NOTICE:
+		fprintf(stderr, "%s\n", ev->message);
+		break;
+	case SL_COPY_EV_TABLE_DONE:
+		if (!sc->quiet)
+			fprintf(stderr,
+				"copied \"%s\"%s: %" PRId64 " read, %" PRId64 " written, %" PRId64
+				" rejected\n",
+				ev->table, ev->nparts > 1 ? " (one key range)" : "", ev->read, ev->written,
+				ev->rejected);
+		break;
+	default:
+		break;
+	}
+}
+
+static int split_tables(char *list, const char ***out, size_t *n)
+{
+	size_t cap = 1;
+	for (const char *p = list; *p; p++)
+		cap += *p == ',';
+	const char **t = calloc(cap, sizeof(*t));
+	if (!t)
+		return sl_error_nomem();
+	*n = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (*tok)
+			t[(*n)++] = tok;
+	*out = t;
+	return 0;
+}
+
+/* The key from the environment variable name; never printed. */
+static int read_key(const char *name, const char **key, size_t *len)
+{
+	const char *v = getenv(name);
+	if (!v)
+		return sl_error_set(SL_EINVALID, "--key-env %s: the environment variable is not set", name);
+	if (strlen(v) < 16)
+		return sl_error_set(
+			SL_EINVALID,
+			"--key-env %s: the key is shorter than 16 characters; use a long random secret "
+			"(e.g. `openssl rand -hex 32`)",
+			name);
+	*key = v;
+	*len = strlen(v);
+	return 0;
+}
+
+static int record(cli_project *p, const sl_snapshot_report *r, bool quiet)
+{
+	const char *path = p->cfg ? sl_config_resolve(p->cfg, p->cfg->state) : ".sluice/state.db";
+	sl_state *st = NULL;
+	int64_t id = 0;
+	int rc = sl_state_open(&st, path);
+	if (!rc)
+		rc = sl_state_snapshot_add(st, r, &id);
+	sl_state_close(st);
+	if (!rc && !quiet)
+		fprintf(stderr, "report recorded as snapshot %" PRId64 " in %s\n", id, path);
+	return rc;
+}
+
+int cmd_snapshot(int argc, char **argv)
+{
+	cli_project p = { 0 };
+	sl_snapshot_opts o = SL_SNAPSHOT_OPTS_INIT;
+	const char *tables = NULL, *subset = NULL, *key_env = NULL;
+	bool json = false, quiet = false;
+	long jobs = 2, batch_rows = 10000, max_rejects = 0, sample = 200;
+	const cli_option opts[] = {
+		{ "config", 'C', CLI_STRING, "FILE",
+		  "project file (default sluice.yaml): environments and the snapshot section",
+		  &p.config_path },
+		{ "subset", 's', CLI_STRING, "SPEC",
+		  "copy a referentially complete subset: \"customers: 5%\" or \"TABLE: CONDITION\" (roots "
+		  "separated by \";\")",
+		  &subset },
+		{ "key-env", 'k', CLI_STRING, "NAME", "the environment variable holding the masking key",
+		  &key_env },
+		{ "tables", 't', CLI_STRING, "A,B", "snapshot only these source tables", &tables },
+		{ "resume", 0, CLI_FLAG, NULL, "continue the unfinished snapshot recorded in the target",
+		  &o.copy.resume },
+		{ "restart", 0, CLI_FLAG, NULL, "forget an unfinished snapshot in the target and start again",
+		  &o.copy.restart },
+		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)",
+		  &jobs },
+		{ "batch-rows", 0, CLI_INT, "N", "rows per committed batch (default 10000)", &batch_rows },
+		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)",
+		  &max_rejects },
+		{ "sample", 0, CLI_INT, "N", "rows per table the personal-data check samples (default 200)",
+		  &sample },
+		{ "json", 0, CLI_FLAG, NULL, "print the report as JSON on stdout", &json },
+		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &quiet },
+		{ 0 }
+	};
+	const char *pos[2];
+	int npos = 0, prc = cli_parse("snapshot", opts, argc, argv, pos, 2, &npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (npos != 2)
+		return cli_usage_error("snapshot",
+				       "expected SOURCE and TARGET (database URLs or environments)");
+	if (o.copy.resume && o.copy.restart)
+		return cli_usage_error("snapshot", "--resume and --restart exclude each other");
+	if (jobs < 1 || jobs > 64 || max_rejects < 0 || batch_rows < 1 || sample < 1)
+		return cli_usage_error("snapshot",
+				       "--jobs takes 1-64; --max-rejects, --batch-rows and --sample a "
+				       "positive number");
+
+	snap_cli sc = { .proj = &p, .source = pos[0], .target = pos[1], .quiet = quiet };
+	pthread_mutex_init(&sc.mu, NULL);
+	sl_snapshot_config *cfg = NULL;
+	sl_snapshot_report *rep = NULL;
+	const char **tl = NULL;
+	char *tcopy = NULL;
+	int ex = EXIT_OK;
+	int rc = cli_project_load(&p, false);
+	if (!rc)
+		rc = sl_snapshot_config_load(&cfg, p.cfg);
+	if (!rc && tables) {
+		tcopy = strdup(tables);
+		rc = tcopy ? split_tables(tcopy, &tl, &o.copy.ntables) : sl_error_nomem();
+		o.copy.tables = tl;
+	}
+	if (!key_env && cfg)
+		key_env = cfg->key_env;
+	if (!subset && cfg)
+		subset = cfg->subset;
+	if (!rc && key_env) {
+		const char *key = NULL;
+		rc = read_key(key_env, &key, &o.key_len);
+		o.key = key;
+	}
+	if (rc) {
+		ex = cli_fail(rc);
+		goto done;
+	}
+	o.config = cfg;
+	o.subset = subset;
+	o.pii_sample = (int)sample;
+	o.copy.jobs = (int)jobs;
+	o.copy.batch_rows = (size_t)batch_rows;
+	o.copy.max_rejects = max_rejects;
+	o.copy.connect = connect_side;
+	o.copy.connect_ud = &sc;
+	o.copy.on_event = on_event;
+	o.copy.event_ud = &sc;
+	rc = sl_snapshot_run(&rep, &o);
+	if (rep && rep->copy) {
+		sl_buf b = SL_BUF_INIT;
+		int prc2 = json ? sl_snapshot_report_json(&b, rep) : sl_snapshot_report_text(&b, rep);
+		if (!prc2)
+			fwrite(b.ptr, 1, b.len, stdout);
+		sl_buf_free(&b);
+		char *msg = rc ? strdup(sl_error_last()->message) : NULL;
+		int code = rc ? sl_error_last()->code : 0;
+		int src = record(&p, rep, quiet);
+		if (src && !rc)
+			rc = src;
+		else if (rc)
+			sl_error_set(code, "%s", msg ? msg : "snapshot failed");
+		free(msg);
+	}
+	if (rc)
+		ex = cli_fail(rc);
+	else
+		ex = rep && rep->ok ? EXIT_OK : EXIT_PROBLEMS;
+done:
+	sl_snapshot_report_free(rep);
+	sl_snapshot_config_free(cfg);
+	free(tl);
+	free(tcopy);
+	cli_project_free(&p);
+	pthread_mutex_destroy(&sc.mu);
+	return ex;
+}
