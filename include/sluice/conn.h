@@ -51,6 +51,7 @@ enum {
 	SL_CAP_ADVISORY_LOCK = 1u << 11, /* session locks that die with the session */
 	SL_CAP_CHECK_CONSTRAINTS = 1u << 12,
 	SL_CAP_TIMEZONE_TYPE = 1u << 13, /* a timestamp type that keeps an instant */
+	SL_CAP_CAPTURE = 1u << 14,       /* change capture and apply for sync (capture.h) */
 };
 
 /* One result column. name and decl are borrowed from the cursor. */

@@ -67,6 +67,8 @@ int sl_conn_open_url(sl_conn **out, const sl_url *url)
 		return rc;
 	c->drv = drv;
 	c->changes = -1;
+	if (drv->sync)
+		c->caps |= SL_CAP_CAPTURE;
 	fault_setup(c);
 	c->display = strdup(url->redacted);
 	if (!c->display) {

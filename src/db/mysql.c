@@ -1012,4 +1012,5 @@ const sl_driver sl_driver_mysql = {
 	.writer_flush = my_writer_flush,
 	.writer_free = my_writer_free,
 	.introspect = sl_introspect_mysql,
+	.sync = &sl_my_sync_ops,
 };

@@ -936,4 +936,5 @@ const sl_driver sl_driver_postgres = {
 	.writer_flush = sl_pg_writer_flush,
 	.writer_free = sl_pg_writer_free,
 	.introspect = sl_introspect_postgres,
+	.sync = &sl_pg_sync_ops,
 };

@@ -1094,4 +1094,5 @@ const sl_driver sl_driver_sqlite = {
 	.writer_flush = sq_writer_flush,
 	.writer_free = sq_writer_free,
 	.introspect = sl_introspect_sqlite,
+	.sync = &sl_sqlite_sync_ops,
 };
