@@ -82,5 +82,6 @@ int cmd_why(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 
 #endif

@@ -75,6 +75,14 @@ static const cli_command commands[] = {
 	  "(docs/copy.md).\nExit codes: 0 copied, 1 rows rejected past --max-rejects or foreign keys failed "
 	  "validation,\n2 usage or plan errors, 3 database error, 5 the target holds an unfinished copy (use "
 	  "--resume or --restart)." },
+	{ "sync", cmd_sync, "sync start|run|status|pause|resume|stop|reverse SOURCE TARGET [options]",
+	  "Keep a target in step with a live source (any engines, either direction) until cutover, and back.",
+	  "start installs capture triggers and copies the tables; run applies the change log\n"
+	  "(--follow keeps going); status shows lag and rates; stop removes every trace;\n"
+	  "reverse points capture back for rollback after a cutover. Details:\n"
+	  "docs/commands/sync.md and docs/sync.md. Exit codes: 0 ok, 1 rows rejected, 2 usage\n"
+	  "or a table without a key, 3 database error, 4 another run applies to the target,\n"
+	  "5 another sync's state found, or a captured table's schema changed." },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL },
 };
 

@@ -211,7 +211,7 @@ static int first_value(sl_conn *c, const char *sql, sl_batch *b)
 
 int sl_conn_query_int(sl_conn *c, const char *sql, int64_t *out)
 {
-	sl_batch b;
+	sl_batch b = { 0 }; /* freed on every path, also when the query fails before init */
 	int rc = first_value(c, sql, &b);
 	if (!rc) {
 		const sl_value *v = sl_batch_row(&b, 0);
@@ -241,7 +241,7 @@ int sl_conn_query_int(sl_conn *c, const char *sql, int64_t *out)
 
 int sl_conn_query_text(sl_conn *c, const char *sql, char **out)
 {
-	sl_batch b;
+	sl_batch b = { 0 };
 	*out = NULL;
 	int rc = first_value(c, sql, &b);
 	if (!rc) {
