@@ -377,9 +377,19 @@ int sl_conn_introspect(sl_schema **out, sl_conn *c, const sl_introspect_opts *op
 	if (rc)
 		return rc;
 	rc = c->drv->introspect(out, c, opts ? opts : &def);
-	if (rc)
+	if (rc) {
 		sl_error_prefix("inspect %s", sl_conn_display(c));
-	else
-		sl_schema_sort(*out);
-	return rc;
+		return rc;
+	}
+	if (!(opts ? opts : &def)->include_sluice) {
+		/* sluice's own triggers (sync capture) are not part of the user's schema */
+		sl_schema *s = *out;
+		size_t n = 0;
+		for (size_t i = 0; i < s->ntriggers; i++)
+			if (!s->triggers[i].name || strncmp(s->triggers[i].name, "sluice_", 7) != 0)
+				s->triggers[n++] = s->triggers[i];
+		s->ntriggers = n;
+	}
+	sl_schema_sort(*out);
+	return 0;
 }

@@ -254,6 +254,10 @@ static int step(runner *r, sl_sync_stats *out)
 		if (rc)
 			return rc;
 	}
+	if (r->paused && !o->follow) {
+		sl_sync_notice(o, "sync is paused: nothing applied (`sluice sync resume` to go on)");
+		return 1;
+	}
 	if (r->paused) {
 		nap(o->poll_seconds > 0 ? o->poll_seconds : 0.2);
 		return 0;
