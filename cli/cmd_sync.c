@@ -68,7 +68,8 @@ static void on_event(void *ud, const sl_sync_event *ev)
 		if (sc->quiet)
 			break;
 		fprintf(stderr,
-			"%s applied %" PRId64 " changes (%" PRId64 " upserted, %" PRId64 " deleted%s), total %" PRId64,
+			"%s applied %" PRId64 " changes (%" PRId64 " upserted, %" PRId64
+			" deleted%s), total %" PRId64,
 			ts, ev->batch_changes, ev->upserts, ev->deletes, ev->rejects ? ", some rejected" : "",
 			ev->applied);
 		if (ev->lag_seconds >= 0)
@@ -113,7 +114,8 @@ static void print_status(const sl_sync_status *s)
 		printf("lag        %.1fs (since the newest applied heartbeat was written)\n", s->lag_seconds);
 	else
 		printf("lag        unknown (no heartbeat applied yet)\n");
-	printf("applied    %" PRId64 " changes in %" PRId64 " batches, last at %s\n", s->applied, s->batches, when);
+	printf("applied    %" PRId64 " changes in %" PRId64 " batches, last at %s\n", s->applied, s->batches,
+	       when);
 	printf("rate       %.0f changes/s recently, %.0f changes/s since start\n", s->rate, s->avg_rate);
 	printf("last error %s\n", s->last_error ? s->last_error : "none");
 }
@@ -143,9 +145,11 @@ int cmd_sync(int argc, char **argv)
 	long jobs = 2, batch = 5000, max_rate = 0, retry = 300;
 	char cmdname[32];
 	const cli_option start_opts[] = {
-		{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml)", &sc.proj.config_path },
+		{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml)",
+		  &sc.proj.config_path },
 		{ "tables", 't', CLI_STRING, "A,B", "capture only these source tables", &tables },
-		{ "domain", 0, CLI_STRING, "NAME", "capture the tables of this domain of sluice.yaml", &domain },
+		{ "domain", 0, CLI_STRING, "NAME", "capture the tables of this domain of sluice.yaml",
+		  &domain },
 		{ "no-copy", 0, CLI_FLAG, NULL, "install capture only: the target already holds the rows",
 		  &no_copy },
 		{ "resume", 0, CLI_FLAG, NULL, "continue the initial copy of a start that stopped", &resume },
@@ -154,9 +158,10 @@ int cmd_sync(int argc, char **argv)
 		{ 0 }
 	};
 	const cli_option run_opts[] = {
-		{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml)", &sc.proj.config_path },
-		{ "follow", 'f', CLI_FLAG, NULL, "keep applying until SIGINT/SIGTERM (default: until drained)",
-		  &follow },
+		{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml)",
+		  &sc.proj.config_path },
+		{ "follow", 'f', CLI_FLAG, NULL,
+		  "keep applying until SIGINT/SIGTERM (default: until drained)", &follow },
 		{ "batch", 0, CLI_INT, "N", "change-log rows per batch (default 5000)", &batch },
 		{ "max-rate", 0, CLI_INT, "N", "apply at most N changes per second", &max_rate },
 		{ "retry-for", 0, CLI_INT, "SECONDS",
@@ -164,23 +169,21 @@ int cmd_sync(int argc, char **argv)
 		{ "quiet", 'q', CLI_FLAG, NULL, "no per-batch lines on stderr", &sc.quiet },
 		{ 0 }
 	};
-	const cli_option status_opts[] = {
-		{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml)", &sc.proj.config_path },
-		{ "json", 0, CLI_FLAG, NULL, "print the status as JSON", &json },
-		{ 0 }
-	};
-	const cli_option stop_opts[] = {
-		{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml)", &sc.proj.config_path },
-		{ "force", 0, CLI_FLAG, NULL,
-		  "stop: also remove sluice capture triggers of other runs; reverse: although the forward log "
-		  "is not drained",
-		  &force },
-		{ 0 }
-	};
-	const cli_option plain_opts[] = {
-		{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml)", &sc.proj.config_path },
-		{ 0 }
-	};
+	const cli_option status_opts[] = { { "config", 'C', CLI_STRING, "FILE",
+					     "project file (default sluice.yaml)", &sc.proj.config_path },
+					   { "json", 0, CLI_FLAG, NULL, "print the status as JSON", &json },
+					   { 0 } };
+	const cli_option stop_opts[] = { { "config", 'C', CLI_STRING, "FILE",
+					   "project file (default sluice.yaml)", &sc.proj.config_path },
+					 { "force", 0, CLI_FLAG, NULL,
+					   "stop: also remove sluice capture triggers of other runs; "
+					   "reverse: although the forward log "
+					   "is not drained",
+					   &force },
+					 { 0 } };
+	const cli_option plain_opts[] = { { "config", 'C', CLI_STRING, "FILE",
+					    "project file (default sluice.yaml)", &sc.proj.config_path },
+					  { 0 } };
 	const cli_option *opts = NULL;
 	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		fputs(usage_text, sub ? stdout : stderr);
@@ -197,8 +200,9 @@ int cmd_sync(int argc, char **argv)
 	else if (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0)
 		opts = plain_opts;
 	else
-		return cli_usage_error("sync", "unknown subcommand \"%s\" (start, run, status, pause, resume, "
-					       "stop, reverse)",
+		return cli_usage_error("sync",
+				       "unknown subcommand \"%s\" (start, run, status, pause, resume, "
+				       "stop, reverse)",
 				       sub);
 	snprintf(cmdname, sizeof(cmdname), "sync %s", sub);
 	const char *pos[2];
@@ -210,7 +214,8 @@ int cmd_sync(int argc, char **argv)
 	if (tables && domain)
 		return cli_usage_error(cmdname, "--tables and --domain exclude each other");
 	if (jobs < 1 || jobs > 64 || batch < 1 || max_rate < 0 || retry < -1)
-		return cli_usage_error(cmdname, "--jobs takes 1-64, --batch a positive number, --max-rate 0 or more");
+		return cli_usage_error(cmdname,
+				       "--jobs takes 1-64, --batch a positive number, --max-rate 0 or more");
 
 	sc.source = pos[0];
 	sc.target = pos[1];
@@ -254,7 +259,8 @@ int cmd_sync(int argc, char **argv)
 	if (strcmp(sub, "start") == 0) {
 		rc = sl_sync_start(&o);
 		if (!rc)
-			printf("sync started: capture is on; apply changes with `sluice sync run %s %s --follow`\n",
+			printf("sync started: capture is on; apply changes with `sluice sync run %s %s "
+			       "--follow`\n",
 			       sc.source, sc.target);
 	} else if (strcmp(sub, "run") == 0) {
 		sl_sync_stats stats;
@@ -290,7 +296,8 @@ int cmd_sync(int argc, char **argv)
 	} else {
 		rc = sl_sync_reverse(&o);
 		if (!rc)
-			printf("sync reversed: capture is on in %s; apply with `sluice sync run %s %s --follow`\n",
+			printf("sync reversed: capture is on in %s; apply with `sluice sync run %s %s "
+			       "--follow`\n",
 			       sc.target, sc.target, sc.source);
 	}
 	if (rc)

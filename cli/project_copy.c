@@ -89,7 +89,6 @@ int cli_project_cast_rules(sl_cast_rules **out, cli_project *p)
 	return rc;
 }
 
-
 int cli_split_list(char *list, const char ***out, size_t *n)
 {
 	size_t cap = 1;

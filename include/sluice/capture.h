@@ -18,6 +18,9 @@ extern "C" {
 #endif
 
 int sl_capture_log_create(sl_conn *c);
+int sl_capture_log_session(sl_conn *c);
+/* Deletes the log rows of these seqs (in the caller's transaction). */
+int sl_capture_log_delete(sl_conn *c, const int64_t *seqs, size_t n);
 int sl_capture_add(sl_conn *c, const sl_capture_table *t);
 int sl_capture_drop(sl_conn *c, const sl_capture_table *t);
 /* Appends "table<TAB>trigger\n" for every trigger named sluice_sync_* in the database. */

@@ -61,20 +61,20 @@ typedef struct sl_sync_opts {
 	const sl_cast_rules *rules; /* cast rules, as for copy */
 	sl_copy_connect_fn connect; /* opens the source or the target */
 	void *connect_ud;
-	bool no_copy;            /* start: the target already holds the rows (reverse) */
-	bool resume;             /* start: continue a start whose initial copy stopped */
-	int copy_jobs;           /* start: workers of the initial copy */
+	bool no_copy;                   /* start: the target already holds the rows (reverse) */
+	bool resume;                    /* start: continue a start whose initial copy stopped */
+	int copy_jobs;                  /* start: workers of the initial copy */
 	sl_copy_event_fn on_copy_event; /* start: the initial copy's events (may be NULL) */
 	void *copy_event_ud;
-	size_t batch_rows;         /* run: log rows per batch (default 5000) */
-	double max_rate;           /* run: at most this many changes per second (0: no limit) */
-	bool follow;               /* run: keep running when drained, until *stop */
-	double poll_seconds;       /* run: pause when drained (default 0.2) */
-	double heartbeat_seconds;  /* run: heartbeat interval (default 1) */
-	double retry_seconds;      /* run: give up after failing to reconnect this long (default 300, <0 never) */
-	double schema_check_seconds; /* run: re-check captured tables' schema this often (default 10) */
+	size_t batch_rows;        /* run: log rows per batch (default 5000) */
+	double max_rate;          /* run: at most this many changes per second (0: no limit) */
+	bool follow;              /* run: keep running when drained, until *stop */
+	double poll_seconds;      /* run: pause when drained (default 0.2) */
+	double heartbeat_seconds; /* run: heartbeat interval (default 1) */
+	double retry_seconds; /* run: give up after failing to reconnect this long (default 300, <0 never) */
+	double schema_check_seconds;       /* run: re-check captured tables' schema this often (default 10) */
 	const volatile sig_atomic_t *stop; /* run: set (by a signal handler) to stop after the batch */
-	bool force;                /* stop: also remove sluice triggers of other runs; reverse: undrained */
+	bool force; /* stop: also remove sluice triggers of other runs; reverse: undrained */
 	sl_sync_event_fn on_event;
 	void *event_ud;
 } sl_sync_opts;
@@ -122,14 +122,14 @@ typedef struct sl_sync_status {
 	char **tables;
 	size_t ntables;
 	int64_t applied, batches;
-	int64_t behind;      /* changes waiting in the log (heartbeats excluded), -1 unknown */
-	double lag_seconds;  /* now - source time of the newest applied heartbeat, -1 unknown */
-	double rate;         /* changes/s of the recent batches */
-	double avg_rate;     /* changes/s since the start */
-	int64_t started_us;  /* UTC microseconds */
-	int64_t updated_us;  /* last checkpoint */
+	int64_t behind;     /* changes waiting in the log (heartbeats excluded), -1 unknown */
+	double lag_seconds; /* now - source time of the newest applied heartbeat, -1 unknown */
+	double rate;        /* changes/s of the recent batches */
+	double avg_rate;    /* changes/s since the start */
+	int64_t started_us; /* UTC microseconds */
+	int64_t updated_us; /* last checkpoint */
 	bool paused;
-	char *last_error;    /* NULL when none */
+	char *last_error; /* NULL when none */
 } sl_sync_status;
 
 int sl_sync_status_get(sl_sync_status **out, const sl_sync_opts *opts);

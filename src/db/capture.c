@@ -26,6 +26,46 @@ int sl_capture_log_create(sl_conn *c)
 	return rc;
 }
 
+int sl_capture_log_session(sl_conn *c)
+{
+	if (!ops(c))
+		return none(c);
+	int rc = ops(c)->log_session(c);
+	if (rc)
+		sl_error_prefix("prepare the session that reads the change log");
+	return rc;
+}
+
+int sl_capture_log_delete(sl_conn *c, const int64_t *seqs, size_t n)
+{
+	if (!ops(c))
+		return none(c);
+	int rc = n ? ops(c)->log_delete(c, seqs, n) : 0;
+	if (rc)
+		sl_error_prefix("delete consumed change-log rows");
+	return rc;
+}
+
+/* DELETE FROM log WHERE seq IN (...), in chunks: for engines where that locks only the rows named. */
+int sl_capture_log_delete_in(sl_conn *c, const int64_t *seqs, size_t n)
+{
+	sl_buf q = SL_BUF_INIT;
+	int rc = 0;
+	for (size_t lo = 0; !rc && lo < n; lo += 1000) {
+		size_t hi = lo + 1000 < n ? lo + 1000 : n;
+		sl_buf_clear(&q);
+		rc = sl_buf_puts(&q, "DELETE FROM " SL_CAPTURE_LOG " WHERE seq IN (");
+		for (size_t i = lo; !rc && i < hi; i++)
+			rc = sl_buf_printf(&q, "%s%lld", i > lo ? ", " : "", (long long)seqs[i]);
+		if (!rc)
+			rc = sl_buf_putc(&q, ')');
+		if (!rc)
+			rc = sl_conn_exec(c, q.ptr);
+	}
+	sl_buf_free(&q);
+	return rc;
+}
+
 int sl_capture_add(sl_conn *c, const sl_capture_table *t)
 {
 	if (!ops(c))

@@ -77,6 +77,33 @@ static int trigger_head(sl_buf *b, const sl_capture_table *t, const char *sfx, c
 	return rc ? rc : sl_buf_puts(b, " FOR EACH ROW ");
 }
 
+static int my_log_session(sl_conn *c)
+{
+	return sl_conn_exec(c, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+}
+
+/*
+ * One statement per row, sent together: an equality on the primary key locks
+ * that row alone, whereas InnoDB may scan a small log for an IN list and wait
+ * on a row an open transaction inserted (docs/sync.md, "Late commits").
+ */
+static int my_log_delete(sl_conn *c, const int64_t *seqs, size_t n)
+{
+	sl_buf q = SL_BUF_INIT;
+	int rc = 0;
+	for (size_t lo = 0; !rc && lo < n; lo += 500) {
+		size_t hi = lo + 500 < n ? lo + 500 : n;
+		sl_buf_clear(&q);
+		for (size_t i = lo; !rc && i < hi; i++)
+			rc = sl_buf_printf(&q, "DELETE FROM " SL_CAPTURE_LOG " WHERE seq = %lld;",
+					   (long long)seqs[i]);
+		if (!rc)
+			rc = sl_conn_exec(c, q.ptr);
+	}
+	sl_buf_free(&q);
+	return rc;
+}
+
 static int my_capture_add(sl_conn *c, const sl_capture_table *t)
 {
 	sl_buf b = SL_BUF_INIT;
@@ -144,11 +171,12 @@ static int my_capture_drop(sl_conn *c, const sl_capture_table *t)
 
 static int my_capture_list(sl_conn *c, sl_buf *out)
 {
-	return sl_capture_list_query(c,
-				     "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS"
-				     " WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME LIKE 'sluice\\\\_sync\\\\_%'"
-				     " ORDER BY 1, 2",
-				     out);
+	return sl_capture_list_query(
+		c,
+		"SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS"
+		" WHERE TRIGGER_SCHEMA = DATABASE() AND TRIGGER_NAME LIKE 'sluice\\\\_sync\\\\_%'"
+		" ORDER BY 1, 2",
+		out);
 }
 
 static int my_stage_create(sl_conn *c, const char *table, const char *stage)
@@ -245,11 +273,14 @@ static int my_stage_merge(sl_conn *c, const char *table, const char *stage, cons
 
 static int my_apply_mode(sl_conn *c, bool replica)
 {
-	return sl_conn_exec(c, replica ? "SET SESSION FOREIGN_KEY_CHECKS = 0" : "SET SESSION FOREIGN_KEY_CHECKS = 1");
+	return sl_conn_exec(c, replica ? "SET SESSION FOREIGN_KEY_CHECKS = 0"
+				       : "SET SESSION FOREIGN_KEY_CHECKS = 1");
 }
 
 const sl_sync_ops sl_my_sync_ops = {
 	.log_create = my_log_create,
+	.log_session = my_log_session,
+	.log_delete = my_log_delete,
 	.capture_add = my_capture_add,
 	.capture_drop = my_capture_drop,
 	.capture_list = my_capture_list,

@@ -36,9 +36,10 @@ static int qualified(sl_buf *b, const char *schema, const char *table)
 
 static int pg_log_create(sl_conn *c)
 {
-	return sl_conn_exec(c, "CREATE TABLE " SL_CAPTURE_LOG " ("
-			       "seq bigserial PRIMARY KEY, tbl text NOT NULL, op char(1) NOT NULL, k text,"
-			       " tx xid8 DEFAULT pg_current_xact_id(), ts timestamptz NOT NULL DEFAULT now())");
+	return sl_conn_exec(c,
+			    "CREATE TABLE " SL_CAPTURE_LOG " ("
+			    "seq bigserial PRIMARY KEY, tbl text NOT NULL, op char(1) NOT NULL, k text,"
+			    " tx xid8 DEFAULT pg_current_xact_id(), ts timestamptz NOT NULL DEFAULT now())");
 }
 
 /* json_build_array(alias."k1", alias."k2")::text */
@@ -68,6 +69,12 @@ static int log_insert(sl_buf *b, const sl_buf *log, const sl_capture_table *t, c
 	return rc ? rc : sl_buf_printf(b, " FROM %s %s;\n", from, alias);
 }
 
+static int pg_log_session(sl_conn *c)
+{
+	(void)c;
+	return 0; /* READ COMMITTED is the default; rows being inserted lock nothing we read */
+}
+
 static int pg_capture_add(sl_conn *c, const sl_capture_table *t)
 {
 	sl_buf b = SL_BUF_INIT, log = SL_BUF_INIT, tab = SL_BUF_INIT, fn = SL_BUF_INIT;
@@ -80,10 +87,11 @@ static int pg_capture_add(sl_conn *c, const sl_capture_table *t)
 	if (!rc)
 		rc = qualified(&fn, t->schema, t->name);
 	if (!rc)
-		rc = sl_buf_printf(&b,
-				   "CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $sluice$\nBEGIN\n"
-				   "IF TG_OP = 'INSERT' THEN\n",
-				   fn.ptr);
+		rc = sl_buf_printf(
+			&b,
+			"CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $sluice$\nBEGIN\n"
+			"IF TG_OP = 'INSERT' THEN\n",
+			fn.ptr);
 	if (!rc)
 		rc = log_insert(&b, &log, t, 'I', "sluice_new", "n");
 	if (!rc)
@@ -125,10 +133,11 @@ static int pg_capture_add(sl_conn *c, const sl_capture_table *t)
 		if (!rc)
 			rc = qi(&b, name);
 		if (!rc)
-			rc = sl_buf_printf(&b,
-					   " AFTER %s ON %s REFERENCING %s FOR EACH STATEMENT EXECUTE FUNCTION "
-					   "%s();\n",
-					   trg[i].event, tab.ptr, trg[i].refs, fn.ptr);
+			rc = sl_buf_printf(
+				&b,
+				" AFTER %s ON %s REFERENCING %s FOR EACH STATEMENT EXECUTE FUNCTION "
+				"%s();\n",
+				trg[i].event, tab.ptr, trg[i].refs, fn.ptr);
 	}
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
@@ -181,10 +190,11 @@ static int pg_capture_drop(sl_conn *c, const sl_capture_table *t)
 
 static int pg_capture_list(sl_conn *c, sl_buf *out)
 {
-	return sl_capture_list_query(c,
-				     "SELECT r.relname, t.tgname FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid"
-				     " WHERE NOT t.tgisinternal AND t.tgname LIKE 'sluice\\_sync\\_%' ORDER BY 1, 2",
-				     out);
+	return sl_capture_list_query(
+		c,
+		"SELECT r.relname, t.tgname FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid"
+		" WHERE NOT t.tgisinternal AND t.tgname LIKE 'sluice\\_sync\\_%' ORDER BY 1, 2",
+		out);
 }
 
 static int pg_stage_create(sl_conn *c, const char *table, const char *stage)
@@ -281,6 +291,8 @@ static int pg_apply_mode(sl_conn *c, bool replica)
 
 const sl_sync_ops sl_pg_sync_ops = {
 	.log_create = pg_log_create,
+	.log_session = pg_log_session,
+	.log_delete = sl_capture_log_delete_in,
 	.capture_add = pg_capture_add,
 	.capture_drop = pg_capture_drop,
 	.capture_list = pg_capture_list,

@@ -30,9 +30,10 @@ static int qs(sl_buf *b, const char *s)
 
 static int sq_log_create(sl_conn *c)
 {
-	return sl_conn_exec(c, "CREATE TABLE " SL_CAPTURE_LOG " ("
-			       "seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, k TEXT,"
-			       " tx INTEGER, ts TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
+	return sl_conn_exec(c,
+			    "CREATE TABLE " SL_CAPTURE_LOG " ("
+			    "seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, k TEXT,"
+			    " tx INTEGER, ts TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
 }
 
 static int key_expr(sl_buf *b, const sl_capture_table *t, const char *alias)
@@ -72,6 +73,12 @@ static int trigger_head(sl_buf *b, const sl_capture_table *t, const char *sfx, c
 	if (!rc)
 		rc = qi(b, t->table);
 	return rc ? rc : sl_buf_puts(b, " FOR EACH ROW BEGIN ");
+}
+
+static int sq_log_session(sl_conn *c)
+{
+	(void)c;
+	return 0; /* one writer at a time: nothing is ever uncommitted beside us */
 }
 
 static int sq_capture_add(sl_conn *c, const sl_capture_table *t)
@@ -238,6 +245,8 @@ static int sq_apply_mode(sl_conn *c, bool replica)
 
 const sl_sync_ops sl_sqlite_sync_ops = {
 	.log_create = sq_log_create,
+	.log_session = sq_log_session,
+	.log_delete = sl_capture_log_delete_in,
 	.capture_add = sq_capture_add,
 	.capture_drop = sq_capture_drop,
 	.capture_list = sq_capture_list,

@@ -17,7 +17,6 @@
 #include "sluice/error.h"
 
 #define KEYS_PER_QUERY 500
-#define SEQS_PER_DELETE 1000
 
 typedef struct keyref {
 	const char *p;
@@ -104,7 +103,8 @@ int sl_sync_applier_new(sl_sync_applier **out, const sl_copy_plan *plan, const c
 		tstate *s = &a->ts[i];
 		s->t = &plan->tables[i];
 		if (s->t->keyless || s->t->nkey > 16) {
-			rc = sl_error_set(SL_EINVALID, "sync \"%s\": the table has no usable key", s->t->src->name);
+			rc = sl_error_set(SL_EINVALID, "sync \"%s\": the table has no usable key",
+					  s->t->src->name);
 			break;
 		}
 		sl_sync_stage_name(s->stage, s->t->src->name);
@@ -224,7 +224,8 @@ static int read_log(sl_sync_applier *a, size_t max, sl_sync_batch_result *res)
 {
 	sl_cursor *cur = NULL;
 	sl_buf q = SL_BUF_INIT;
-	int rc = sl_buf_printf(&q, "SELECT seq, tbl, op, k FROM " SL_CAPTURE_LOG " ORDER BY seq LIMIT %zu", max);
+	int rc = sl_buf_printf(&q, "SELECT seq, tbl, op, k FROM " SL_CAPTURE_LOG " ORDER BY seq LIMIT %zu",
+			       max);
 	sl_batch_reset(&a->log);
 	if (!rc)
 		rc = sl_conn_query(&cur, a->src, q.ptr);
@@ -266,8 +267,9 @@ static int key_cond(sl_buf *b, sl_conn *c, const char *const *cols, size_t ncols
 {
 	int rc = 0;
 	if (k->n != ncols)
-		return sl_error_set(SL_EINVALID, "change-log key has %zu values, the key of \"%s\" %zu columns",
-				    k->n, s->t->src->name, ncols);
+		return sl_error_set(SL_EINVALID,
+				    "change-log key has %zu values, the key of \"%s\" %zu columns", k->n,
+				    s->t->src->name, ncols);
 	if (ncols > 1)
 		rc = sl_buf_putc(b, '(');
 	for (size_t i = 0; !rc && i < ncols; i++) {
@@ -413,7 +415,8 @@ static int convert_table(sl_sync_applier *a, tstate *s)
 			size_t j = 0;
 			while (j < s->t->nwcols && strcmp(s->t->src->columns[s->t->wcols[j]].name, col) != 0)
 				j++;
-			rc = add_reject(a, s, row, col, j < s->t->nwcols ? &row[j] : NULL, sl_buf_cstr(&reason));
+			rc = add_reject(a, s, row, col, j < s->t->nwcols ? &row[j] : NULL,
+					sl_buf_cstr(&reason));
 			s->out.nrows--;
 		}
 	}
@@ -510,29 +513,16 @@ static int apply_table(sl_sync_applier *a, tstate *s, sl_sync_batch_result *res)
 
 static int delete_consumed(sl_sync_applier *a)
 {
-	sl_buf q = SL_BUF_INIT;
 	int rc = 0;
 	if (a->nseqs == 0)
 		return 0;
 	rc = sl_conn_begin(a->src);
-	for (size_t lo = 0; !rc && lo < a->nseqs; lo += SEQS_PER_DELETE) {
-		size_t hi = lo + SEQS_PER_DELETE < a->nseqs ? lo + SEQS_PER_DELETE : a->nseqs;
-		sl_buf_clear(&q);
-		rc = sl_buf_puts(&q, "DELETE FROM " SL_CAPTURE_LOG " WHERE seq IN (");
-		for (size_t i = lo; !rc && i < hi; i++)
-			rc = sl_buf_printf(&q, "%s%lld", i > lo ? ", " : "", (long long)a->seqs[i]);
-		if (!rc)
-			rc = sl_buf_putc(&q, ')');
-		if (!rc)
-			rc = sl_conn_exec(a->src, q.ptr);
-	}
+	if (!rc)
+		rc = sl_capture_log_delete(a->src, a->seqs, a->nseqs);
 	if (!rc)
 		rc = sl_conn_commit(a->src);
 	else if (sl_conn_in_transaction(a->src))
 		sl_conn_rollback(a->src);
-	sl_buf_free(&q);
-	if (rc)
-		sl_error_prefix("delete consumed change-log rows");
 	return rc;
 }
 
@@ -568,7 +558,8 @@ int sl_sync_apply_batch(sl_sync_applier *a, size_t max, double rate, sl_sync_bat
 				s->keys[n++] = s->keys[j];
 		s->nkeys = n;
 		for (size_t lo = 0; !rc && lo < s->nkeys; lo += KEYS_PER_QUERY)
-			rc = reread(a, s, lo, lo + KEYS_PER_QUERY < s->nkeys ? lo + KEYS_PER_QUERY : s->nkeys);
+			rc = reread(a, s, lo,
+				    lo + KEYS_PER_QUERY < s->nkeys ? lo + KEYS_PER_QUERY : s->nkeys);
 		if (!rc)
 			rc = convert_table(a, s);
 		if (rc)
@@ -585,11 +576,13 @@ int sl_sync_apply_batch(sl_sync_applier *a, size_t max, double rate, sl_sync_bat
 			rc = apply_table(a, &a->ts[i], res);
 	for (size_t i = 0; !rc && i < a->nrej; i++) {
 		const reject *r = &a->rej[i];
-		rc = sl_copy_reject_insert(a->dst, a->run_id, r->table, r->key, r->column, r->value, r->reason);
+		rc = sl_copy_reject_insert(a->dst, a->run_id, r->table, r->key, r->column, r->value,
+					   r->reason);
 	}
 	res->rejects = (int64_t)a->nrej;
 	if (!rc)
-		rc = sl_sync_state_advance(a->dst, a->run_id, res->consumed, res->last_seq, res->heartbeat_us, rate);
+		rc = sl_sync_state_advance(a->dst, a->run_id, res->consumed, res->last_seq, res->heartbeat_us,
+					   rate);
 	if (!rc)
 		rc = sl_conn_commit(a->dst);
 	if (rc && sl_conn_in_transaction(a->dst)) {

@@ -196,8 +196,8 @@ int sl_sync_key_parse(sl_sync_key *out, const char *text, size_t len, sl_arena *
 	}
 	goto done;
 bad:
-	rc = sl_error_set(SL_EINVALID, "change-log key %.*s is not a JSON array of scalars", (int)(len > 200 ? 200 : len),
-			  text);
+	rc = sl_error_set(SL_EINVALID, "change-log key %.*s is not a JSON array of scalars",
+			  (int)(len > 200 ? 200 : len), text);
 done:
 	sl_buf_free(&s);
 	return rc;

@@ -20,10 +20,11 @@ static int lit_text(sl_buf *b, const sl_conn *c, const char *s)
 	return sl_conn_quote_literal(c, b, &v);
 }
 
-bool sl_sync_table_exists(sl_conn *c, const char *name)
+int sl_sync_table_exists(sl_conn *c, const char *name, bool *out)
 {
 	sl_buf b = SL_BUF_INIT;
 	int64_t n = 0;
+	*out = false;
 	int rc = sl_buf_puts(&b, "SELECT count(*) FROM ");
 	if (!rc)
 		rc = sl_conn_quote_ident(c, &b, name);
@@ -31,10 +32,16 @@ bool sl_sync_table_exists(sl_conn *c, const char *name)
 		rc = sl_buf_puts(&b, " WHERE 1 = 0");
 	if (!rc)
 		rc = sl_conn_query_int(c, b.ptr, &n);
+	if (rc == SL_EDB) {
+		/* missing, or the connection failed: a query that needs no table tells them apart */
+		rc = sl_conn_query_int(c, "SELECT 1", &n);
+		if (rc)
+			sl_error_prefix("probe for table \"%s\"", name);
+	} else if (!rc) {
+		*out = true;
+	}
 	sl_buf_free(&b);
-	if (rc)
-		sl_error_clear();
-	return rc == 0;
+	return rc;
 }
 
 int sl_sync_meta_create(sl_conn *c)
@@ -124,13 +131,17 @@ int sl_sync_meta_read(sl_sync_meta *out, sl_conn *c)
 	sl_cursor *cur = NULL;
 	sl_batch b = { 0 };
 	int rc = 0;
+	bool exists = false;
 	memset(out, 0, sizeof(*out));
-	if (!sl_sync_table_exists(c, SL_SYNC_META_TABLE))
+	if ((rc = sl_sync_table_exists(c, SL_SYNC_META_TABLE, &exists)) != 0)
+		return rc;
+	if (!exists)
 		return sl_error_set(SL_ENOTFOUND, "no sync was started on %s (no table \"%s\")",
 				    sl_conn_display(c), SL_SYNC_META_TABLE);
-	rc = sl_conn_query(&cur, c,
-			   "SELECT tbl, trig, run_id, fingerprint, target, started_us FROM " SL_SYNC_META_TABLE
-			   " ORDER BY tbl");
+	rc = sl_conn_query(
+		&cur, c,
+		"SELECT tbl, trig, run_id, fingerprint, target, started_us FROM " SL_SYNC_META_TABLE
+		" ORDER BY tbl");
 	if (!rc)
 		rc = sl_batch_init(&b, 6, 64);
 	while (!rc) {
@@ -164,8 +175,8 @@ int sl_sync_meta_read(sl_sync_meta *out, sl_conn *c)
 	sl_cursor_close(cur);
 	sl_batch_free(&b);
 	if (!rc && out->nrows == 0)
-		rc = sl_error_set(SL_ENOTFOUND, "no sync was started on %s (\"%s\" is empty)", sl_conn_display(c),
-				  SL_SYNC_META_TABLE);
+		rc = sl_error_set(SL_ENOTFOUND, "no sync was started on %s (\"%s\" is empty)",
+				  sl_conn_display(c), SL_SYNC_META_TABLE);
 	if (rc)
 		sl_sync_meta_free(out);
 	return rc;
@@ -187,11 +198,12 @@ void sl_sync_meta_free(sl_sync_meta *m)
 int sl_sync_state_create(sl_conn *c, const char *run_id, const char *source, int64_t started_us)
 {
 	sl_buf b = SL_BUF_INIT;
-	int rc = sl_conn_exec(c, "CREATE TABLE " SL_SYNC_STATE_TABLE " (run_id VARCHAR(32) NOT NULL PRIMARY KEY,"
-				 " source VARCHAR(1000) NOT NULL, applied BIGINT NOT NULL, batches BIGINT NOT NULL,"
-				 " last_seq BIGINT NOT NULL, heartbeat_us BIGINT NOT NULL,"
-				 " updated_us BIGINT NOT NULL, started_us BIGINT NOT NULL,"
-				 " rate DOUBLE PRECISION NOT NULL, paused INT NOT NULL, last_error VARCHAR(2000))");
+	int rc = sl_conn_exec(
+		c, "CREATE TABLE " SL_SYNC_STATE_TABLE " (run_id VARCHAR(32) NOT NULL PRIMARY KEY,"
+		   " source VARCHAR(1000) NOT NULL, applied BIGINT NOT NULL, batches BIGINT NOT NULL,"
+		   " last_seq BIGINT NOT NULL, heartbeat_us BIGINT NOT NULL,"
+		   " updated_us BIGINT NOT NULL, started_us BIGINT NOT NULL,"
+		   " rate DOUBLE PRECISION NOT NULL, paused INT NOT NULL, last_error VARCHAR(2000))");
 	if (!rc)
 		rc = sl_buf_puts(&b, "INSERT INTO " SL_SYNC_STATE_TABLE
 				     " (run_id, source, applied, batches, last_seq, heartbeat_us, updated_us,"
@@ -216,12 +228,16 @@ int sl_sync_state_read(sl_sync_state *out, sl_conn *c, const char *run_id)
 	sl_cursor *cur = NULL;
 	sl_batch b = { 0 };
 	sl_buf q = SL_BUF_INIT;
+	bool exists = false;
 	memset(out, 0, sizeof(*out));
-	if (!sl_sync_table_exists(c, SL_SYNC_STATE_TABLE))
-		return sl_error_set(SL_ENOTFOUND, "%s holds no sync state (no table \"%s\")", sl_conn_display(c),
-				    SL_SYNC_STATE_TABLE);
-	int rc = sl_buf_puts(&q, "SELECT run_id, source, applied, batches, last_seq, heartbeat_us, updated_us,"
-				 " started_us, rate, paused, last_error FROM " SL_SYNC_STATE_TABLE);
+	int rc = sl_sync_table_exists(c, SL_SYNC_STATE_TABLE, &exists);
+	if (rc)
+		return rc;
+	if (!exists)
+		return sl_error_set(SL_ENOTFOUND, "%s holds no sync state (no table \"%s\")",
+				    sl_conn_display(c), SL_SYNC_STATE_TABLE);
+	rc = sl_buf_puts(&q, "SELECT run_id, source, applied, batches, last_seq, heartbeat_us, updated_us,"
+			     " started_us, rate, paused, last_error FROM " SL_SYNC_STATE_TABLE);
 	if (!rc && run_id) {
 		rc = sl_buf_puts(&q, " WHERE run_id = ");
 		if (!rc)
@@ -274,7 +290,8 @@ int sl_sync_state_advance(sl_conn *c, const char *run_id, int64_t consumed, int6
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_buf_printf(&b,
-			       "UPDATE " SL_SYNC_STATE_TABLE " SET applied = applied + %lld, batches = batches + 1,"
+			       "UPDATE " SL_SYNC_STATE_TABLE
+			       " SET applied = applied + %lld, batches = batches + 1,"
 			       " last_seq = %lld, updated_us = %lld, rate = %.3f",
 			       (long long)consumed, (long long)last_seq, (long long)sl_sync_now_us(), rate);
 	if (!rc && heartbeat_us > 0)

@@ -52,6 +52,18 @@ static void nap(double seconds)
 		;
 }
 
+/* Errors after which reconnecting may help: lost connections, terminated sessions, serialization. */
+static bool retryable(int rc)
+{
+	if (rc == SL_ECONNECT)
+		return true;
+	if (rc != SL_EDB)
+		return false;
+	const char *st = sl_error_last()->sqlstate;
+	return strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0 || strcmp(st, "40001") == 0 ||
+	       strcmp(st, "40P01") == 0 || strcmp(st, "70100") == 0;
+}
+
 int sl_sync_connect(sl_conn **out, const sl_sync_opts *o, sl_copy_side side)
 {
 	*out = NULL;
@@ -88,33 +100,23 @@ int sl_sync_check_schema(sl_conn *src, const sl_sync_meta *m)
 		const sl_table *t = sl_schema_find_table(s, NULL, m->rows[i].table);
 		char fp[17];
 		if (!t) {
-			rc = sl_error_set(SL_ECONFLICT,
-					  "captured table \"%s\" no longer exists on the source: sync stopped "
-					  "(run `sluice sync stop`)",
-					  m->rows[i].table);
+			rc = sl_error_set(
+				SL_ECONFLICT,
+				"captured table \"%s\" no longer exists on the source: sync stopped "
+				"(run `sluice sync stop`)",
+				m->rows[i].table);
 			break;
 		}
 		sl_sync_fingerprint(fp, t);
 		if (strcmp(fp, m->rows[i].fingerprint) != 0)
-			rc = sl_error_set(SL_ECONFLICT,
-					  "the schema of captured table \"%s\" changed since sync start: sync "
-					  "stopped (run `sluice sync stop`, copy the table again and start anew)",
-					  m->rows[i].table);
+			rc = sl_error_set(
+				SL_ECONFLICT,
+				"the schema of captured table \"%s\" changed since sync start: sync "
+				"stopped (run `sluice sync stop`, copy the table again and start anew)",
+				m->rows[i].table);
 	}
 	sl_schema_free(s);
 	return rc;
-}
-
-/* Errors after which reconnecting may help: lost connections, terminated sessions, serialization. */
-static bool retryable(int rc)
-{
-	if (rc == SL_ECONNECT)
-		return true;
-	if (rc != SL_EDB)
-		return false;
-	const char *st = sl_error_last()->sqlstate;
-	return strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0 || strcmp(st, "40001") == 0 ||
-	       strcmp(st, "40P01") == 0 || strcmp(st, "70100") == 0;
 }
 
 typedef struct runner {
@@ -160,7 +162,7 @@ static int attach(runner *r)
 		rc = sl_sync_connect(&r->dst, o, SL_COPY_TARGET);
 	if (rc)
 		goto done;
-	sl_conn *lk = sl_conn_has(r->dst, SL_CAP_ADVISORY_LOCK)	  ? r->dst
+	sl_conn *lk = sl_conn_has(r->dst, SL_CAP_ADVISORY_LOCK)   ? r->dst
 		      : sl_conn_has(r->src, SL_CAP_ADVISORY_LOCK) ? r->src
 								  : NULL;
 	if (lk && (rc = sl_conn_lock(lk, LOCK_NAME, 0)) != 0) {
@@ -175,10 +177,11 @@ static int attach(runner *r)
 	}
 	rc = sl_sync_state_read(&st, r->dst, r->meta.run_id);
 	if (rc == SL_ENOTFOUND) {
-		rc = sl_error_set(SL_ECONFLICT,
-				  "%s holds no checkpoint of sync run %s (started toward %s): wrong target, or "
-				  "its sync state was removed",
-				  sl_conn_display(r->dst), r->meta.run_id, r->meta.target);
+		rc = sl_error_set(
+			SL_ECONFLICT,
+			"%s holds no checkpoint of sync run %s (started toward %s): wrong target, or "
+			"its sync state was removed",
+			sl_conn_display(r->dst), r->meta.run_id, r->meta.target);
 	}
 	if (rc)
 		goto done;
@@ -197,13 +200,24 @@ static int attach(runner *r)
 		sl_sync_notice(o, "applying with foreign key checks on (%s)", sl_error_last()->message);
 		sl_error_clear();
 	}
-	rc = sl_sync_applier_connect(r->ap, r->src, r->dst);
+	rc = sl_capture_log_session(r->src);
+	if (!rc)
+		rc = sl_sync_applier_connect(r->ap, r->src, r->dst);
 	if (!rc && r->last_error)
 		sl_sync_state_error(r->dst, r->meta.run_id, r->last_error);
 	if (!rc)
 		r->attached = true;
 done:
 	sl_sync_state_free(&st);
+	if (rc && r->dst && r->meta.run_id && !retryable(rc)) {
+		/* e.g. a schema change: `sync status` shows it as the last error */
+		sl_error keep = *sl_error_last();
+		char *msg = strdup(keep.message);
+		sl_sync_state_error(r->dst, r->meta.run_id, msg);
+		if (msg)
+			sl_error_set_db(keep.code, keep.sqlstate, keep.engine_code, "%s", msg);
+		free(msg);
+	}
 	if (rc)
 		detach(r);
 	return rc;
@@ -360,8 +374,8 @@ int sl_sync_run(sl_sync_stats *out, const sl_sync_opts *o)
 		if (fail_since == 0)
 			fail_since = now;
 		if (o->retry_seconds >= 0 && now - fail_since > o->retry_seconds) {
-			sl_error_set(rc, "%s (gave up after %.0fs of retries)", r.last_error ? r.last_error : "",
-				     now - fail_since);
+			sl_error_set(rc, "%s (gave up after %.0fs of retries)",
+				     r.last_error ? r.last_error : "", now - fail_since);
 			break;
 		}
 		if (o->on_event) {

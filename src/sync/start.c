@@ -35,12 +35,16 @@ static int check_clean_source(sl_conn *src)
 	int rc = sl_capture_list(src, &list);
 	if (!rc && list.len) {
 		first_trigger(what, sizeof(what), list.ptr);
-		rc = sl_error_set(SL_ECONFLICT,
-				  "%s carries sluice capture triggers of another sync run (%s): remove them with "
-				  "`sluice sync stop --force` first",
-				  sl_conn_display(src), what);
+		rc = sl_error_set(
+			SL_ECONFLICT,
+			"%s carries sluice capture triggers of another sync run (%s): remove them with "
+			"`sluice sync stop --force` first",
+			sl_conn_display(src), what);
 	}
-	if (!rc && sl_sync_table_exists(src, SL_CAPTURE_LOG))
+	bool log = false;
+	if (!rc)
+		rc = sl_sync_table_exists(src, SL_CAPTURE_LOG, &log);
+	if (!rc && log)
 		rc = sl_error_set(SL_ECONFLICT,
 				  "%s already has a change log \"%s\" of another sync run: remove it with "
 				  "`sluice sync stop --force` first",
@@ -58,10 +62,11 @@ static int keyless_refusal(const sl_copy_plan *plan)
 		if (plan->tables[i].keyless || plan->tables[i].nkey > 16)
 			rc = sl_buf_printf(&names, "%s\"%s\"", n++ ? ", " : "", plan->tables[i].src->name);
 	if (!rc && n)
-		rc = sl_error_set(SL_EINVALID,
-				  "sync needs a primary key (or a unique key over NOT NULL columns) to find a "
-				  "changed row again; %s %s none: add one, or leave %s out with --tables",
-				  names.ptr, n == 1 ? "has" : "have", n == 1 ? "it" : "them");
+		rc = sl_error_set(
+			SL_EINVALID,
+			"sync needs a primary key (or a unique key over NOT NULL columns) to find a "
+			"changed row again; %s %s none: add one, or leave %s out with --tables",
+			names.ptr, n == 1 ? "has" : "have", n == 1 ? "it" : "them");
 	sl_buf_free(&names);
 	return rc;
 }
@@ -80,8 +85,9 @@ static int install(sl_conn *src, const sl_copy_plan *plan, const char *run_id, c
 		char base[SL_SYNC_NAME_MAX], fp[17];
 		sl_sync_trigger_base(base, t->src->name);
 		sl_sync_fingerprint(fp, t->src);
-		sl_capture_table ct = { .schema = NULL, .table = t->src->name, .key = t->key, .nkey = t->nkey,
-					.name = base };
+		sl_capture_table ct = {
+			.schema = NULL, .table = t->src->name, .key = t->key, .nkey = t->nkey, .name = base
+		};
 		rc = sl_sync_meta_add(src, run_id, t->src->name, base, fp, target, now);
 		if (!rc)
 			rc = sl_capture_add(src, &ct);
@@ -163,8 +169,9 @@ static int run_copy(const sl_sync_opts *o, const sl_copy_plan *plan, bool resume
 	co.event_ud = o->copy_event_ud;
 	int rc = sl_copy_run(&res, &co);
 	if (rc)
-		sl_error_prefix("the initial copy stopped (capture stays installed: continue it with `sluice sync "
-				"start --resume`)");
+		sl_error_prefix(
+			"the initial copy stopped (capture stays installed: continue it with `sluice sync "
+			"start --resume`)");
 	sl_copy_result_free(res);
 	free(names);
 	return rc;
@@ -186,13 +193,17 @@ int sl_sync_start(const sl_sync_opts *o)
 		rc = sl_error_set(SL_EINVALID, "%s cannot capture changes", sl_conn_display(src));
 		goto done;
 	}
-	if (sl_sync_table_exists(src, SL_SYNC_META_TABLE)) {
+	bool exists = false;
+	if ((rc = sl_sync_table_exists(src, SL_SYNC_META_TABLE, &exists)) != 0)
+		goto done;
+	if (exists) {
 		rc = sl_sync_meta_read(&meta, src);
 		if (!rc && !o->resume)
-			rc = sl_error_set(SL_ECONFLICT,
-					  "%s already has sync run %s toward %s: stop it with `sluice sync stop`, "
-					  "or continue its initial copy with `sluice sync start --resume`",
-					  sl_conn_display(src), meta.run_id, meta.target);
+			rc = sl_error_set(
+				SL_ECONFLICT,
+				"%s already has sync run %s toward %s: stop it with `sluice sync stop`, "
+				"or continue its initial copy with `sluice sync start --resume`",
+				sl_conn_display(src), meta.run_id, meta.target);
 		if (!rc) {
 			sl_sync_state st = { 0 };
 			rc = sl_sync_state_read(&st, dst, meta.run_id);
@@ -208,16 +219,20 @@ int sl_sync_start(const sl_sync_opts *o)
 		goto done;
 	}
 	if (o->resume) {
-		rc = sl_error_set(SL_ENOTFOUND, "no sync was started on %s: nothing to resume", sl_conn_display(src));
+		rc = sl_error_set(SL_ENOTFOUND, "no sync was started on %s: nothing to resume",
+				  sl_conn_display(src));
 		goto done;
 	}
 	if ((rc = check_clean_source(src)) != 0)
 		goto done;
-	if (sl_sync_table_exists(dst, SL_SYNC_STATE_TABLE)) {
-		rc = sl_error_set(SL_ECONFLICT,
-				  "%s already holds sync state (table \"%s\"): another sync applies to it; stop "
-				  "that one first",
-				  sl_conn_display(dst), SL_SYNC_STATE_TABLE);
+	if ((rc = sl_sync_table_exists(dst, SL_SYNC_STATE_TABLE, &exists)) != 0)
+		goto done;
+	if (exists) {
+		rc = sl_error_set(
+			SL_ECONFLICT,
+			"%s already holds sync state (table \"%s\"): another sync applies to it; stop "
+			"that one first",
+			sl_conn_display(dst), SL_SYNC_STATE_TABLE);
 		goto done;
 	}
 	sl_copy_opts co = SL_COPY_OPTS_INIT;
@@ -239,8 +254,8 @@ int sl_sync_start(const sl_sync_opts *o)
 		rc = sl_sync_state_create(dst, run_id, sl_conn_display(src), sl_sync_now_us());
 	if (rc)
 		goto done;
-	sl_sync_notice(o, "capture installed on %zu table%s (run %s)", plan->ntables, plan->ntables == 1 ? "" : "s",
-		       run_id);
+	sl_sync_notice(o, "capture installed on %zu table%s (run %s)", plan->ntables,
+		       plan->ntables == 1 ? "" : "s", run_id);
 	sl_conn_close(src);
 	sl_conn_close(dst);
 	src = dst = NULL;
@@ -284,11 +299,15 @@ int sl_sync_stop(const sl_sync_opts *o)
 	if (!has && !o->force) {
 		sl_buf list = SL_BUF_INIT;
 		rc = sl_capture_list(src, &list);
-		if (!rc && (list.len || sl_sync_table_exists(src, SL_CAPTURE_LOG)))
-			rc = sl_error_set(SL_ECONFLICT,
-					  "%s has no sync run of its own but carries sluice capture objects: remove "
-					  "them with --force",
-					  sl_conn_display(src));
+		bool log = false;
+		if (!rc)
+			rc = sl_sync_table_exists(src, SL_CAPTURE_LOG, &log);
+		if (!rc && (list.len || log))
+			rc = sl_error_set(
+				SL_ECONFLICT,
+				"%s has no sync run of its own but carries sluice capture objects: remove "
+				"them with --force",
+				sl_conn_display(src));
 		else if (!rc)
 			rc = sl_error_set(SL_ENOTFOUND, "no sync was started on %s", sl_conn_display(src));
 		sl_buf_free(&list);
@@ -298,8 +317,9 @@ int sl_sync_stop(const sl_sync_opts *o)
 	if (rc)
 		goto done;
 	if (sl_sync_connect(&dst, o, SL_COPY_TARGET) != 0) {
-		sl_sync_notice(o, "capture removed from the source; the target is unreachable (%s): its table "
-				  "\"%s\" stays",
+		sl_sync_notice(o,
+			       "capture removed from the source; the target is unreachable (%s): its table "
+			       "\"%s\" stays",
 			       sl_error_last()->message, SL_SYNC_STATE_TABLE);
 		sl_error_clear();
 		goto done;
@@ -317,8 +337,11 @@ done:
 int sl_sync_pause(const sl_sync_opts *o, bool paused)
 {
 	sl_conn *dst = NULL;
+	bool exists = false;
 	int rc = sl_sync_connect(&dst, o, SL_COPY_TARGET);
-	if (!rc && !sl_sync_table_exists(dst, SL_SYNC_STATE_TABLE))
+	if (!rc)
+		rc = sl_sync_table_exists(dst, SL_SYNC_STATE_TABLE, &exists);
+	if (!rc && !exists)
 		rc = sl_error_set(SL_ENOTFOUND, "%s holds no sync state", sl_conn_display(dst));
 	if (!rc)
 		rc = sl_sync_state_pause(dst, paused);
@@ -449,8 +472,8 @@ int sl_sync_status_json(sl_buf *out, const sl_sync_status *s)
 		rc = sl_buf_printf(out,
 				   "],\"applied\":%lld,\"batches\":%lld,\"behind\":%lld,\"lag_seconds\":%.3f,"
 				   "\"rate\":%.1f,\"avg_rate\":%.1f,\"paused\":%s,\"last_error\":",
-				   (long long)s->applied, (long long)s->batches, (long long)s->behind, s->lag_seconds,
-				   s->rate, s->avg_rate, s->paused ? "true" : "false");
+				   (long long)s->applied, (long long)s->batches, (long long)s->behind,
+				   s->lag_seconds, s->rate, s->avg_rate, s->paused ? "true" : "false");
 	if (!rc)
 		rc = s->last_error ? json_str(out, s->last_error) : sl_buf_puts(out, "null");
 	if (!rc)
@@ -485,10 +508,11 @@ int sl_sync_reverse(const sl_sync_opts *o)
 		goto done;
 	int64_t behind = count_behind(src);
 	if (behind != 0 && !o->force) {
-		rc = sl_error_set(SL_ECONFLICT,
-				  "the forward change log on %s still holds %lld change%s: stop the writers, drain "
-				  "it with `sluice sync run`, then reverse (or use --force)",
-				  sl_conn_display(src), (long long)behind, behind == 1 ? "" : "s");
+		rc = sl_error_set(
+			SL_ECONFLICT,
+			"the forward change log on %s still holds %lld change%s: stop the writers, drain "
+			"it with `sluice sync run`, then reverse (or use --force)",
+			sl_conn_display(src), (long long)behind, behind == 1 ? "" : "s");
 		goto done;
 	}
 	rc = sl_sync_plan(&plan, src, sl_conn_engine(dst), &meta, o->rules);

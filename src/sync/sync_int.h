@@ -46,8 +46,11 @@ typedef struct sl_sync_meta {
 	size_t nrows;
 } sl_sync_meta;
 
-/* True when `SELECT ... FROM name` works on c (the table exists and can be read). */
-bool sl_sync_table_exists(sl_conn *c, const char *name);
+/*
+ * *out = whether `SELECT ... FROM name` works on c. Fails (with the
+ * connection's error) only when c itself is broken.
+ */
+int sl_sync_table_exists(sl_conn *c, const char *name, bool *out);
 int sl_sync_meta_create(sl_conn *c);
 int sl_sync_meta_add(sl_conn *c, const char *run_id, const char *table, const char *trigger,
 		     const char *fingerprint, const char *target, int64_t started_us);

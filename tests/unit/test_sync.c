@@ -54,10 +54,12 @@ static void test_sqlite_capture(void **state)
 	sl_test_exec(c, "UPDATE t SET a = 3 WHERE a = 2");
 	sl_test_exec(c, "DELETE FROM t WHERE a = 1");
 	char *s = log_text(c);
-	assert_string_equal(s, "I[1,\"x\"] I[2,\"y\\\"q\"] U[1,\"x\"] U[3,\"y\\\"q\"] U[2,\"y\\\"q\"] D[1,\"x\"]");
+	assert_string_equal(
+		s, "I[1,\"x\"] I[2,\"y\\\"q\"] U[1,\"x\"] U[3,\"y\\\"q\"] U[2,\"y\\\"q\"] D[1,\"x\"]");
 	free(s);
 	assert_int_equal(sl_capture_list(c, &list), 0);
-	assert_string_equal(list.ptr, "t\tsluice_sync_t_0000_d\nt\tsluice_sync_t_0000_i\nt\tsluice_sync_t_0000_u\n");
+	assert_string_equal(list.ptr,
+			    "t\tsluice_sync_t_0000_d\nt\tsluice_sync_t_0000_i\nt\tsluice_sync_t_0000_u\n");
 	assert_int_equal(sl_capture_drop(c, &t), 0);
 	sl_buf_clear(&list);
 	assert_int_equal(sl_capture_list(c, &list), 0);
@@ -73,7 +75,8 @@ static void test_sqlite_stage_merge(void **state)
 	(void)state;
 	sl_conn *c = sl_test_open("sqlite::memory:");
 	const char *cols[] = { "id", "v" }, *key[] = { "id" };
-	sl_test_exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL); INSERT INTO t VALUES (1, 'a'), (2, "
+	sl_test_exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL); INSERT INTO t VALUES (1, "
+			"'a'), (2, "
 			"'b')");
 	assert_int_equal(sl_stage_create(c, "t", "st"), 0);
 	assert_int_equal(sl_stage_create(c, "t", "st"), 0); /* idempotent */
@@ -96,7 +99,8 @@ static void test_key_parse(void **state)
 	(void)state;
 	sl_arena *a = sl_arena_new(0);
 	sl_sync_key k;
-	const char *in = "[12345678901234567890, -1.50, \"a\\u00e9\\n\\\"\\ud83d\\ude00\", true, false, null]";
+	const char *in =
+		"[12345678901234567890, -1.50, \"a\\u00e9\\n\\\"\\ud83d\\ude00\", true, false, null]";
 	assert_int_equal(sl_sync_key_parse(&k, in, strlen(in), a), 0);
 	assert_int_equal(k.n, 6);
 	assert_int_equal(k.v[0].type, SL_V_DECIMAL);
@@ -130,8 +134,10 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_query_int_failure),  cmocka_unit_test(test_sqlite_capture),
-		cmocka_unit_test(test_sqlite_stage_merge), cmocka_unit_test(test_key_parse),
+		cmocka_unit_test(test_query_int_failure),
+		cmocka_unit_test(test_sqlite_capture),
+		cmocka_unit_test(test_sqlite_stage_merge),
+		cmocka_unit_test(test_key_parse),
 		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,6 +82,19 @@ typedef struct sl_capture_table {
 typedef struct sl_sync_ops {
 	/* Creates the change log (fails when it exists). In the caller's transaction, if any. */
 	int (*log_create)(sl_conn *c);
+	/*
+	 * Prepares a session that reads and deletes change-log rows so that a
+	 * transaction holding an uncommitted log row blocks neither the read nor
+	 * the delete of other rows (MySQL: READ COMMITTED, whose semi-consistent
+	 * reads skip rows locked by others; a no-op where that is the default).
+	 */
+	int (*log_session)(sl_conn *c);
+	/*
+	 * Deletes the change-log rows with these seq values, by identity, in the
+	 * caller's transaction. It must lock nothing but those rows: a concurrent
+	 * transaction holding an uncommitted log row must not make it wait.
+	 */
+	int (*log_delete)(sl_conn *c, const int64_t *seqs, size_t n);
 	/* Installs the capture triggers of t (and any function they need). */
 	int (*capture_add)(sl_conn *c, const sl_capture_table *t);
 	/* Removes what capture_add made; objects already gone are no error. */
@@ -165,6 +178,8 @@ int sl_quote_ident_with(sl_buf *out, const char *ident, char q);
 int sl_quote_string(sl_buf *out, const char *s, size_t len, bool escape_backslash);
 /* For capture_list (src/db/capture.c): runs sql (two text columns) and appends "a<TAB>b\n" per row. */
 int sl_capture_list_query(sl_conn *c, const char *sql, sl_buf *out);
+/* For log_delete: DELETE ... WHERE seq IN (...) in chunks of 1000. */
+int sl_capture_log_delete_in(sl_conn *c, const int64_t *seqs, size_t n);
 
 #ifdef __cplusplus
 }
