@@ -83,5 +83,6 @@ int cmd_copy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_shadow(int argc, char **argv);
 
 #endif

@@ -26,12 +26,11 @@
 
 #define MAX_CONFIG_SIZE ((size_t)16 << 20)
 
-static const char *const top_keys[] = { "project", "migrations", "lint",    "environments",
-					"state",   "consumers",  "domains", "rules",
-					"casts",   "copy",       "check",   NULL };
-static const char *const reserved_keys[] = {
-	"consumers", "domains", "rules", "casts", "copy", "check", NULL
-};
+static const char *const top_keys[] = { "project",   "migrations", "lint",  "environments", "state",
+					"consumers", "domains",    "rules", "casts",        "copy",
+					"check",     "shadow",     NULL };
+static const char *const reserved_keys[] = { "consumers", "domains", "rules",  "casts",
+					     "copy",      "check",   "shadow", NULL };
 static const char *const migrations_keys[] = { "dir", "table", "required", NULL };
 static const char *const lint_keys[] = { "rules", NULL };
 static const char *const env_keys[] = { "url", "password_env", NULL };

@@ -5,6 +5,7 @@
  * check_results; PRAGMA user_version holds the schema version.
  */
 #include "sluice/state.h"
+#include "state_int.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -326,4 +327,9 @@ int sl_state_history(sl_state *s, const char *rule, size_t limit, sl_state_histo
 	sl_buf_free(&sql);
 	sl_arena_free(a);
 	return rc;
+}
+
+sl_conn *sl_state_conn(sl_state *s)
+{
+	return s->conn;
 }
