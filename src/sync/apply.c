@@ -261,15 +261,34 @@ static int read_log(sl_sync_applier *a, size_t max, sl_sync_batch_result *res)
 	return rc;
 }
 
-/* (k1 = v1 AND k2 = v2) with the key's values as literals of c, converted for the target when cast. */
+/* Appends key value v of key column i as a literal of c; with tmp, converted for the target first. */
+static int key_value(sl_buf *b, sl_conn *c, const sl_value *v, const sl_sync_applier *a, const tstate *s, size_t i,
+		     sl_batch *tmp)
+{
+	sl_value lit = *v;
+	if (tmp) {
+		/* the target's form of the value, as copy would write it */
+		const sl_cast_column *cc = sl_cast_table_find_column(s->t->cast, s->t->key[i]);
+		sl_buf reason = SL_BUF_INIT;
+		sl_value cv;
+		int c2 = cc ? sl_copy_convert(&cv, v, cc, &a->cx, tmp, &reason) : 1;
+		sl_buf_free(&reason);
+		if (c2 < 0)
+			return c2;
+		if (c2 == 0)
+			lit = cv;
+	}
+	return sl_conn_quote_literal(c, b, &lit);
+}
+
+/* (k1 = v1 AND k2 = v2) with the key's values as literals of c (converted for the target with tmp). */
 static int key_cond(sl_buf *b, sl_conn *c, const char *const *cols, size_t ncols, const sl_sync_key *k,
 		    const char *table_prefix, const sl_sync_applier *a, const tstate *s, sl_batch *tmp)
 {
 	int rc = 0;
 	if (k->n != ncols)
-		return sl_error_set(SL_EINVALID,
-				    "change-log key has %zu values, the key of \"%s\" %zu columns", k->n,
-				    s->t->src->name, ncols);
+		return sl_error_set(SL_EINVALID, "change-log key has %zu values, the key of \"%s\" %zu columns",
+				    k->n, s->t->src->name, ncols);
 	if (ncols > 1)
 		rc = sl_buf_putc(b, '(');
 	for (size_t i = 0; !rc && i < ncols; i++) {
@@ -281,21 +300,8 @@ static int key_cond(sl_buf *b, sl_conn *c, const char *const *cols, size_t ncols
 			rc = sl_conn_quote_ident(c, b, cols[i]);
 		if (!rc)
 			rc = sl_buf_puts(b, " = ");
-		sl_value v = k->v[i];
-		if (!rc && tmp) {
-			/* the target's form of the value, as copy would write it */
-			const sl_cast_column *cc = sl_cast_table_find_column(s->t->cast, s->t->key[i]);
-			sl_buf reason = SL_BUF_INIT;
-			sl_value cv;
-			int c2 = cc ? sl_copy_convert(&cv, &v, cc, &a->cx, tmp, &reason) : 1;
-			sl_buf_free(&reason);
-			if (c2 < 0)
-				rc = c2;
-			else if (c2 == 0)
-				v = cv;
-		}
 		if (!rc)
-			rc = sl_conn_quote_literal(c, b, &v);
+			rc = key_value(b, c, &k->v[i], a, s, i, tmp);
 	}
 	if (!rc && ncols > 1)
 		rc = sl_buf_putc(b, ')');
@@ -334,20 +340,47 @@ static int select_head(sl_buf *b, sl_conn *src, const sl_copy_tplan *t)
 	return rc ? rc : sl_buf_puts(b, " WHERE ");
 }
 
+/*
+ * Appends the condition matching keys [lo, hi) on c: "k IN (v1, ...)" for a
+ * one-column key, "(k1 = a AND k2 = b) OR ..." otherwise. With tmp, each value
+ * is first converted for the target (delete_absent); prefix qualifies columns.
+ */
+static int keys_cond(sl_buf *q, sl_sync_applier *a, tstate *s, sl_conn *c, const char *const *cols, size_t lo,
+		     size_t hi, sl_batch *tmp)
+{
+	sl_sync_key k;
+	int rc = 0;
+	bool in_list = s->t->nkey == 1;
+	if (in_list) {
+		rc = sl_conn_quote_ident(c, q, cols[0]);
+		if (!rc)
+			rc = sl_buf_puts(q, " IN (");
+	}
+	for (size_t i = lo; !rc && i < hi; i++) {
+		rc = sl_sync_key_parse(&k, s->keys[i].p, s->keys[i].len, a->arena);
+		if (!rc && i > lo)
+			rc = sl_buf_puts(q, in_list ? ", " : " OR ");
+		if (!rc && in_list) {
+			sl_sync_key one = k;
+			rc = k.n == 1 ? key_value(q, c, &one.v[0], a, s, 0, tmp)
+				      : sl_error_set(SL_EINVALID, "change-log key of \"%s\" has %zu values, its key 1",
+						     s->t->src->name, k.n);
+		} else if (!rc)
+			rc = key_cond(q, c, cols, s->t->nkey, &k, NULL, a, s, tmp);
+	}
+	if (!rc && in_list)
+		rc = sl_buf_putc(q, ')');
+	return rc;
+}
+
 /* Re-reads the current source rows of keys [lo, hi) into s->in. */
 static int reread(sl_sync_applier *a, tstate *s, size_t lo, size_t hi)
 {
 	sl_buf q = SL_BUF_INIT;
 	sl_cursor *cur = NULL;
-	sl_sync_key k;
 	int rc = select_head(&q, a->src, s->t);
-	for (size_t i = lo; !rc && i < hi; i++) {
-		rc = sl_sync_key_parse(&k, s->keys[i].p, s->keys[i].len, a->arena);
-		if (!rc && i > lo)
-			rc = sl_buf_puts(&q, " OR ");
-		if (!rc)
-			rc = key_cond(&q, a->src, s->t->key, s->t->nkey, &k, NULL, a, s, NULL);
-	}
+	if (!rc)
+		rc = keys_cond(&q, a, s, a->src, s->t->key, lo, hi, NULL);
 	if (!rc)
 		rc = sl_conn_query(&cur, a->src, q.ptr);
 	while (!rc) {
@@ -429,7 +462,6 @@ static int delete_absent(sl_sync_applier *a, tstate *s, size_t lo, size_t hi, in
 {
 	sl_buf q = SL_BUF_INIT, prefix = SL_BUF_INIT;
 	sl_batch tmp;
-	sl_sync_key k;
 	int rc = sl_batch_init(&tmp, 1, 16);
 	if (!rc)
 		rc = sl_conn_quote_ident(a->dst, &prefix, s->t->cast->name);
@@ -441,13 +473,8 @@ static int delete_absent(sl_sync_applier *a, tstate *s, size_t lo, size_t hi, in
 		rc = sl_conn_quote_ident(a->dst, &q, s->t->cast->name);
 	if (!rc)
 		rc = sl_buf_puts(&q, " WHERE (");
-	for (size_t i = lo; !rc && i < hi; i++) {
-		rc = sl_sync_key_parse(&k, s->keys[i].p, s->keys[i].len, a->arena);
-		if (!rc && i > lo)
-			rc = sl_buf_puts(&q, " OR ");
-		if (!rc)
-			rc = key_cond(&q, a->dst, s->tkey, s->t->nkey, &k, NULL, a, s, &tmp);
-	}
+	if (!rc)
+		rc = keys_cond(&q, a, s, a->dst, s->tkey, lo, hi, &tmp);
 	if (!rc)
 		rc = sl_buf_puts(&q, ") AND NOT EXISTS (SELECT 1 FROM ");
 	if (!rc)

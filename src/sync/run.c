@@ -282,9 +282,6 @@ static int step(runner *r, sl_sync_stats *out)
 		if (rc)
 			return rc;
 	}
-	if (o->follow && now - r->last_beat >= (o->heartbeat_seconds > 0 ? o->heartbeat_seconds : 1.0) &&
-	    (rc = heartbeat(r)) != 0)
-		return rc;
 	size_t max = o->batch_rows ? o->batch_rows : 5000;
 	if (o->max_rate > 0 && (double)max > o->max_rate)
 		max = o->max_rate >= 1 ? (size_t)o->max_rate : 1;
@@ -304,6 +301,13 @@ static int step(runner *r, sl_sync_stats *out)
 		}
 		return rc;
 	}
+	/*
+	 * The heartbeat goes in after the read, so it waits for the next batch
+	 * like any change written now: its lag is a whole cycle, not just one apply.
+	 */
+	if (o->follow && mono() - r->last_beat >= (o->heartbeat_seconds > 0 ? o->heartbeat_seconds : 1.0) &&
+	    (rc = heartbeat(r)) != 0)
+		return rc;
 	if (b.consumed == 0) {
 		if (!o->follow)
 			return 1;
