@@ -3,7 +3,8 @@
  * sys/driver.h; docs/sync.md explains the design).
  *
  * Row-level triggers write one change-log row per changed key (two when an
- * update changes the key) with json_array(). SQLite has one writer at a
+ * update changes the key) with json_array(); ts is a Julian day number
+ * (julianday('now'): formatting a timestamp per row costs more than the rest). SQLite has one writer at a
  * time, so there are no late commits, and no transaction id: tx is NULL.
  * The log's seq is an INTEGER PRIMARY KEY without AUTOINCREMENT, which would
  * leave the sqlite_sequence table behind after `sync stop`. Apply stages rows
@@ -30,10 +31,9 @@ static int qs(sl_buf *b, const char *s)
 
 static int sq_log_create(sl_conn *c)
 {
-	return sl_conn_exec(c,
-			    "CREATE TABLE " SL_CAPTURE_LOG " ("
-			    "seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, k TEXT,"
-			    " tx INTEGER, ts TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
+	return sl_conn_exec(c, "CREATE TABLE " SL_CAPTURE_LOG " ("
+			       "seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, k TEXT,"
+			       " tx INTEGER, ts REAL NOT NULL DEFAULT (julianday('now')))");
 }
 
 static int key_expr(sl_buf *b, const sl_capture_table *t, const char *alias)
@@ -47,18 +47,17 @@ static int key_expr(sl_buf *b, const sl_capture_table *t, const char *alias)
 	return rc ? rc : sl_buf_putc(b, ')');
 }
 
-static int log_insert(sl_buf *b, const sl_capture_table *t, char op, const char *alias, const char *where)
+/* INSERT INTO sluice_sync_log (tbl, op, k) VALUES ('t', 'op', json_array(alias.k...)); */
+static int log_insert(sl_buf *b, const sl_capture_table *t, char op, const char *alias)
 {
-	int rc = sl_buf_puts(b, "INSERT INTO " SL_CAPTURE_LOG " (tbl, op, k) SELECT ");
+	int rc = sl_buf_puts(b, "INSERT INTO " SL_CAPTURE_LOG " (tbl, op, k) VALUES (");
 	if (!rc)
 		rc = qs(b, t->table);
 	if (!rc)
 		rc = sl_buf_printf(b, ", '%c', ", op);
 	if (!rc)
 		rc = key_expr(b, t, alias);
-	if (!rc && where)
-		rc = sl_buf_puts(b, where);
-	return rc ? rc : sl_buf_puts(b, "; ");
+	return rc ? rc : sl_buf_puts(b, "); ");
 }
 
 static int trigger_head(sl_buf *b, const sl_capture_table *t, const char *sfx, const char *event)
@@ -72,7 +71,7 @@ static int trigger_head(sl_buf *b, const sl_capture_table *t, const char *sfx, c
 		rc = sl_buf_printf(b, " AFTER %s ON ", event);
 	if (!rc)
 		rc = qi(b, t->table);
-	return rc ? rc : sl_buf_puts(b, " FOR EACH ROW BEGIN ");
+	return rc ? rc : sl_buf_puts(b, " FOR EACH ROW ");
 }
 
 static int sq_log_session(sl_conn *c)
@@ -81,54 +80,68 @@ static int sq_log_session(sl_conn *c)
 	return 0; /* one writer at a time: nothing is ever uncommitted beside us */
 }
 
+/*
+ * Four triggers: insert, update (new key), key change (old key, only WHEN the
+ * key changed: a WHEN clause costs far less than a statement that inserts
+ * nothing), delete.
+ */
 static int sq_capture_add(sl_conn *c, const sl_capture_table *t)
 {
-	sl_buf b = SL_BUF_INIT, changed = SL_BUF_INIT;
+	sl_buf b = SL_BUF_INIT;
 	int rc = trigger_head(&b, t, "_i", "INSERT");
 	if (!rc)
-		rc = log_insert(&b, t, 'I', "NEW", NULL);
+		rc = sl_buf_puts(&b, "BEGIN ");
+	if (!rc)
+		rc = log_insert(&b, t, 'I', "NEW");
 	if (!rc)
 		rc = sl_buf_puts(&b, "END;\n");
 	if (!rc)
 		rc = trigger_head(&b, t, "_u", "UPDATE");
 	if (!rc)
-		rc = log_insert(&b, t, 'U', "NEW", NULL);
+		rc = sl_buf_puts(&b, "BEGIN ");
 	if (!rc)
-		rc = sl_buf_puts(&changed, " WHERE NOT (");
+		rc = log_insert(&b, t, 'U', "NEW");
+	if (!rc)
+		rc = sl_buf_puts(&b, "END;\n");
+	if (!rc)
+		rc = trigger_head(&b, t, "_k", "UPDATE");
+	if (!rc)
+		rc = sl_buf_puts(&b, "WHEN NOT (");
 	for (size_t i = 0; !rc && i < t->nkey; i++) {
-		rc = sl_buf_puts(&changed, i ? " AND NEW." : "NEW.");
+		rc = sl_buf_puts(&b, i ? " AND NEW." : "NEW.");
 		if (!rc)
-			rc = qi(&changed, t->key[i]);
+			rc = qi(&b, t->key[i]);
 		if (!rc)
-			rc = sl_buf_puts(&changed, " IS OLD.");
+			rc = sl_buf_puts(&b, " IS OLD.");
 		if (!rc)
-			rc = qi(&changed, t->key[i]);
+			rc = qi(&b, t->key[i]);
 	}
 	if (!rc)
-		rc = sl_buf_putc(&changed, ')');
+		rc = sl_buf_puts(&b, ") BEGIN ");
 	if (!rc)
-		rc = log_insert(&b, t, 'U', "OLD", changed.ptr);
+		rc = log_insert(&b, t, 'U', "OLD");
 	if (!rc)
 		rc = sl_buf_puts(&b, "END;\n");
 	if (!rc)
 		rc = trigger_head(&b, t, "_d", "DELETE");
 	if (!rc)
-		rc = log_insert(&b, t, 'D', "OLD", NULL);
+		rc = sl_buf_puts(&b, "BEGIN ");
+	if (!rc)
+		rc = log_insert(&b, t, 'D', "OLD");
 	if (!rc)
 		rc = sl_buf_puts(&b, "END;\n");
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
 	sl_buf_free(&b);
-	sl_buf_free(&changed);
 	return rc;
 }
 
 static int sq_capture_drop(sl_conn *c, const sl_capture_table *t)
 {
 	sl_buf b = SL_BUF_INIT;
-	static const char *const sfx[] = { "_i", "_u", "_d" };
+	static const char *const sfx[] = { "_i", "_u", "_k", "_d" };
 	int rc = 0;
-	for (size_t i = 0; !rc && i < 3; i++) {
+	for (size_t i = 0; !rc && i < 4; i++) {
 		char name[80];
 		snprintf(name, sizeof(name), "%s%s", t->name, sfx[i]);
 		rc = sl_buf_puts(&b, "DROP TRIGGER IF EXISTS ");
