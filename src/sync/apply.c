@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sluice/canon.h"
 #include "sluice/error.h"
 
 #define KEYS_PER_QUERY 500
@@ -34,6 +35,9 @@ typedef struct tstate {
 	const char **tkey; /* target names of the key columns */
 	keyref *keys;
 	size_t nkeys, capkeys;
+	keyref *absent; /* keys the re-read did not find: deleted from the target */
+	size_t nabsent;
+	sl_canon_col kcanon[16]; /* how key values compare (source column kinds) */
 	sl_batch in, out;
 	bool staged; /* stage created on the current connection */
 } tstate;
@@ -74,6 +78,7 @@ void sl_sync_applier_free(sl_sync_applier *a)
 		sl_batch_free(&a->ts[i].in);
 		sl_batch_free(&a->ts[i].out);
 		free(a->ts[i].keys);
+		free(a->ts[i].absent);
 		free(a->ts[i].tkey);
 	}
 	free(a->ts);
@@ -115,7 +120,12 @@ int sl_sync_applier_new(sl_sync_applier **out, const sl_copy_plan *plan, const c
 		}
 		for (size_t k = 0; k < s->t->nkey; k++) {
 			const sl_cast_column *cc = sl_cast_table_find_column(s->t->cast, s->t->key[k]);
+			const sl_column *col = sl_table_find_column(s->t->src, s->t->key[k]);
 			s->tkey[k] = cc ? cc->name : s->t->key[k];
+			sl_canon_col init = SL_CANON_COL_INIT;
+			s->kcanon[k] = init;
+			if (col)
+				sl_canon_col_from_column(&s->kcanon[k], col);
 		}
 		size_t ncols_in = s->t->nwcols;
 		for (size_t k = 0; k < s->t->nkey; k++)
@@ -185,6 +195,10 @@ static int push_key(tstate *s, const sl_value *k)
 		if (!n)
 			return sl_error_nomem();
 		s->keys = n;
+		keyref *ab = realloc(s->absent, nc * sizeof(*ab));
+		if (!ab)
+			return sl_error_nomem();
+		s->absent = ab;
 		s->capkeys = nc;
 	}
 	s->keys[s->nkeys++] = (keyref){ k->u.s.ptr, k->u.s.len };
@@ -262,8 +276,8 @@ static int read_log(sl_sync_applier *a, size_t max, sl_sync_batch_result *res)
 }
 
 /* Appends key value v of key column i as a literal of c; with tmp, converted for the target first. */
-static int key_value(sl_buf *b, sl_conn *c, const sl_value *v, const sl_sync_applier *a, const tstate *s, size_t i,
-		     sl_batch *tmp)
+static int key_value(sl_buf *b, sl_conn *c, const sl_value *v, const sl_sync_applier *a, const tstate *s,
+		     size_t i, sl_batch *tmp)
 {
 	sl_value lit = *v;
 	if (tmp) {
@@ -287,8 +301,9 @@ static int key_cond(sl_buf *b, sl_conn *c, const char *const *cols, size_t ncols
 {
 	int rc = 0;
 	if (k->n != ncols)
-		return sl_error_set(SL_EINVALID, "change-log key has %zu values, the key of \"%s\" %zu columns",
-				    k->n, s->t->src->name, ncols);
+		return sl_error_set(SL_EINVALID,
+				    "change-log key has %zu values, the key of \"%s\" %zu columns", k->n,
+				    s->t->src->name, ncols);
 	if (ncols > 1)
 		rc = sl_buf_putc(b, '(');
 	for (size_t i = 0; !rc && i < ncols; i++) {
@@ -345,8 +360,8 @@ static int select_head(sl_buf *b, sl_conn *src, const sl_copy_tplan *t)
  * one-column key, "(k1 = a AND k2 = b) OR ..." otherwise. With tmp, each value
  * is first converted for the target (delete_absent); prefix qualifies columns.
  */
-static int keys_cond(sl_buf *q, sl_sync_applier *a, tstate *s, sl_conn *c, const char *const *cols, size_t lo,
-		     size_t hi, sl_batch *tmp)
+static int keys_cond(sl_buf *q, sl_sync_applier *a, tstate *s, sl_conn *c, const char *const *cols,
+		     const keyref *keys, size_t lo, size_t hi, sl_batch *tmp)
 {
 	sl_sync_key k;
 	int rc = 0;
@@ -357,13 +372,14 @@ static int keys_cond(sl_buf *q, sl_sync_applier *a, tstate *s, sl_conn *c, const
 			rc = sl_buf_puts(q, " IN (");
 	}
 	for (size_t i = lo; !rc && i < hi; i++) {
-		rc = sl_sync_key_parse(&k, s->keys[i].p, s->keys[i].len, a->arena);
+		rc = sl_sync_key_parse(&k, keys[i].p, keys[i].len, a->arena);
 		if (!rc && i > lo)
 			rc = sl_buf_puts(q, in_list ? ", " : " OR ");
 		if (!rc && in_list) {
 			sl_sync_key one = k;
 			rc = k.n == 1 ? key_value(q, c, &one.v[0], a, s, 0, tmp)
-				      : sl_error_set(SL_EINVALID, "change-log key of \"%s\" has %zu values, its key 1",
+				      : sl_error_set(SL_EINVALID,
+						     "change-log key of \"%s\" has %zu values, its key 1",
 						     s->t->src->name, k.n);
 		} else if (!rc)
 			rc = key_cond(q, c, cols, s->t->nkey, &k, NULL, a, s, tmp);
@@ -380,7 +396,7 @@ static int reread(sl_sync_applier *a, tstate *s, size_t lo, size_t hi)
 	sl_cursor *cur = NULL;
 	int rc = select_head(&q, a->src, s->t);
 	if (!rc)
-		rc = keys_cond(&q, a, s, a->src, s->t->key, lo, hi, NULL);
+		rc = keys_cond(&q, a, s, a->src, s->t->key, s->keys, lo, hi, NULL);
 	if (!rc)
 		rc = sl_conn_query(&cur, a->src, q.ptr);
 	while (!rc) {
@@ -431,6 +447,66 @@ static int add_reject(sl_sync_applier *a, tstate *s, const sl_value *row, const 
 	return rc;
 }
 
+/* Appends the canonical encoding of a key (n values) to out. */
+static int key_canon(sl_buf *out, const sl_value *v, size_t n, const tstate *s)
+{
+	int rc = 0;
+	for (size_t k = 0; !rc && k < n; k++)
+		rc = sl_canon_value(out, &v[k], &s->kcanon[k], NULL);
+	return rc;
+}
+
+static int str_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/*
+ * The changed keys whose row the re-read did not find (s->absent): the
+ * source deleted them, or moved them to another key. Keys are compared by
+ * their canonical encoding in the source column's kind, so the JSON text of
+ * the log ("5", "2024-01-01T10:00:00") meets the typed value read back.
+ */
+static int find_absent(sl_sync_applier *a, tstate *s)
+{
+	sl_buf b = SL_BUF_INIT;
+	char **found = s->in.nrows ? calloc(s->in.nrows, sizeof(*found)) : NULL;
+	sl_value kv[16];
+	sl_sync_key k;
+	int rc = s->in.nrows && !found ? sl_error_nomem() : 0;
+	s->nabsent = 0;
+	for (size_t r = 0; !rc && r < s->in.nrows; r++) {
+		const sl_value *row = sl_batch_row(&s->in, r);
+		for (size_t i = 0; i < s->t->nkey; i++)
+			kv[i] = row[s->t->key_in_row[i]];
+		sl_buf_clear(&b);
+		rc = key_canon(&b, kv, s->t->nkey, s);
+		if (!rc && !(found[r] = strdup(sl_buf_cstr(&b))))
+			rc = sl_error_nomem();
+	}
+	if (!rc && s->in.nrows)
+		qsort(found, s->in.nrows, sizeof(*found), str_cmp);
+	for (size_t i = 0; !rc && i < s->nkeys; i++) {
+		rc = sl_sync_key_parse(&k, s->keys[i].p, s->keys[i].len, a->arena);
+		if (!rc && k.n != s->t->nkey)
+			rc = sl_error_set(SL_EINVALID,
+					  "change-log key %.*s has %zu values, the key of \"%s\" %zu columns",
+					  (int)s->keys[i].len, s->keys[i].p, k.n, s->t->src->name,
+					  s->t->nkey);
+		sl_buf_clear(&b);
+		if (!rc)
+			rc = key_canon(&b, k.v, k.n, s);
+		const char *enc = sl_buf_cstr(&b);
+		if (!rc && !(s->in.nrows && bsearch(&enc, found, s->in.nrows, sizeof(*found), str_cmp)))
+			s->absent[s->nabsent++] = s->keys[i];
+	}
+	for (size_t r = 0; found && r < s->in.nrows; r++)
+		free(found[r]);
+	free(found);
+	sl_buf_free(&b);
+	return rc;
+}
+
 static int convert_table(sl_sync_applier *a, tstate *s)
 {
 	sl_buf reason = SL_BUF_INIT;
@@ -457,7 +533,11 @@ static int convert_table(sl_sync_applier *a, tstate *s)
 	return rc;
 }
 
-/* Deletes keys [lo, hi) from the target unless the stage holds their row. */
+/*
+ * Deletes absent keys [lo, hi) from the target, unless the stage holds their
+ * row after all (a guard: the canonical comparison in find_absent decides,
+ * the stage has the last word).
+ */
 static int delete_absent(sl_sync_applier *a, tstate *s, size_t lo, size_t hi, int64_t *deleted)
 {
 	sl_buf q = SL_BUF_INIT, prefix = SL_BUF_INIT;
@@ -474,7 +554,7 @@ static int delete_absent(sl_sync_applier *a, tstate *s, size_t lo, size_t hi, in
 	if (!rc)
 		rc = sl_buf_puts(&q, " WHERE (");
 	if (!rc)
-		rc = keys_cond(&q, a, s, a->dst, s->tkey, lo, hi, &tmp);
+		rc = keys_cond(&q, a, s, a->dst, s->tkey, s->absent, lo, hi, &tmp);
 	if (!rc)
 		rc = sl_buf_puts(&q, ") AND NOT EXISTS (SELECT 1 FROM ");
 	if (!rc)
@@ -524,8 +604,8 @@ static int apply_table(sl_sync_applier *a, tstate *s, sl_sync_batch_result *res)
 	int rc = 0;
 	if (s->out.nrows && s->t->nwcols)
 		rc = write_stage(a, s);
-	for (size_t lo = 0; !rc && lo < s->nkeys; lo += KEYS_PER_QUERY) {
-		size_t hi = lo + KEYS_PER_QUERY < s->nkeys ? lo + KEYS_PER_QUERY : s->nkeys;
+	for (size_t lo = 0; !rc && lo < s->nabsent; lo += KEYS_PER_QUERY) {
+		size_t hi = lo + KEYS_PER_QUERY < s->nabsent ? lo + KEYS_PER_QUERY : s->nabsent;
 		rc = delete_absent(a, s, lo, hi, &res->deletes);
 	}
 	if (!rc && s->out.nrows)
@@ -557,6 +637,7 @@ static void reset_batch(sl_sync_applier *a)
 {
 	for (size_t i = 0; i < a->nts; i++) {
 		a->ts[i].nkeys = 0;
+		a->ts[i].nabsent = 0;
 		sl_batch_reset(&a->ts[i].in);
 		sl_batch_reset(&a->ts[i].out);
 	}
@@ -587,6 +668,8 @@ int sl_sync_apply_batch(sl_sync_applier *a, size_t max, double rate, sl_sync_bat
 		for (size_t lo = 0; !rc && lo < s->nkeys; lo += KEYS_PER_QUERY)
 			rc = reread(a, s, lo,
 				    lo + KEYS_PER_QUERY < s->nkeys ? lo + KEYS_PER_QUERY : s->nkeys);
+		if (!rc)
+			rc = find_absent(a, s);
 		if (!rc)
 			rc = convert_table(a, s);
 		if (rc)
