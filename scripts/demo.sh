@@ -3,7 +3,9 @@
 # inspect the example billing database, adopt it into versioned migrations,
 # lint and apply the pending changes, verify them, print the decision log,
 # then check the integrity rules, copy the database, prove the copy row by
-# row and reconcile totals (`make demo`). Each capability adds its step here.
+# row and reconcile totals, then keep a copy in step with sync while the
+# application writes, and compare the reports on both sides with shadow
+# reads (`make demo`). Each capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUICE=$(cd "$(dirname "${1:-build/sluice}")" && pwd)/$(basename "${1:-build/sluice}")
@@ -66,3 +68,26 @@ sluice diff dev new
 
 step "16. And the rules on the new database, with totals reconciled against the old" "sluice check new"
 sluice check new
+
+step "17. Keep a copy in step while dev keeps taking writes: capture, then the initial copy" \
+  "sluice sync start dev synced --domain billing"
+sluice sync start dev synced --domain billing
+
+step "18. The application writes to dev: a new customer, an invoice paid, a payment removed" "sqlite3 billing.db ..."
+sqlite3 billing.db "INSERT INTO customers (id, public_id, email, name, country)
+    VALUES (9001, 'a3bb189e-8bf9-3888-9912-ace4e6543002', 'ana@example.com', 'Ana Lima', 'BR');
+  UPDATE invoices SET status = 'paid' WHERE id = (SELECT min(id) FROM invoices WHERE status = 'open');
+  DELETE FROM payments WHERE id = (SELECT max(id) FROM payments);"
+sluice sync status dev synced | grep -E '^(behind|lag)'
+
+step "19. Apply the changes (--follow would keep going until stopped)" "sluice sync run dev synced"
+sluice sync run dev synced
+
+step "20. Prove it, row by row" "sluice diff dev synced --tables customers,subscriptions,invoices,invoice_items,payments"
+sluice diff dev synced --tables customers,subscriptions,invoices,invoice_items,payments
+
+step "21. The reports the business runs give the same answers on both sides" "sluice shadow dev synced"
+sluice shadow dev synced
+
+step "22. Done: remove the triggers and the change log, dev is as it was" "sluice sync stop dev synced"
+sluice sync stop dev synced

@@ -47,7 +47,7 @@ typedef enum sl_sync_event_kind {
 typedef struct sl_sync_event {
 	sl_sync_event_kind kind;
 	const char *message;
-	int64_t batch_changes; /* log rows consumed by this batch */
+	int64_t batch_changes; /* changes consumed by this batch (heartbeats excluded) */
 	int64_t applied;       /* total for the run (checkpoint) */
 	int64_t upserts, deletes, rejects;
 	double lag_seconds; /* -1: unknown */
@@ -100,7 +100,7 @@ int sl_sync_start(const sl_sync_opts *opts);
 
 /* Totals of one sl_sync_run() call. */
 typedef struct sl_sync_stats {
-	int64_t consumed; /* log rows consumed (heartbeats included) */
+	int64_t consumed; /* changes consumed (heartbeats excluded) */
 	int64_t upserts, deletes, rejects;
 	int64_t batches;
 	int reconnects;

@@ -261,6 +261,8 @@ static int read_log(sl_sync_applier *a, size_t max, sl_sync_batch_result *res)
 		if (seq > res->last_seq)
 			res->last_seq = seq;
 		bool hb = row[2].type == SL_V_TEXT && row[2].u.s.len >= 1 && row[2].u.s.ptr[0] == 'H';
+		if (!rc && !hb)
+			res->consumed++;
 		if (!rc && hb) {
 			int64_t t = value_int(&row[3]);
 			if (t > res->heartbeat_us)
@@ -271,7 +273,7 @@ static int read_log(sl_sync_applier *a, size_t max, sl_sync_batch_result *res)
 				rc = push_key(s, &row[3]);
 		}
 	}
-	res->consumed = (int64_t)a->log.nrows;
+	res->rows = (int64_t)a->log.nrows;
 	return rc;
 }
 
@@ -653,7 +655,7 @@ int sl_sync_apply_batch(sl_sync_applier *a, size_t max, double rate, sl_sync_bat
 	memset(res, 0, sizeof(*res));
 	reset_batch(a);
 	rc = read_log(a, max, res);
-	if (rc || res->consumed == 0)
+	if (rc || res->rows == 0)
 		return rc;
 	for (size_t i = 0; !rc && i < a->nts; i++) {
 		tstate *s = &a->ts[i];

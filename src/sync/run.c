@@ -308,7 +308,7 @@ static int step(runner *r, sl_sync_stats *out)
 	if (o->follow && mono() - r->last_beat >= (o->heartbeat_seconds > 0 ? o->heartbeat_seconds : 1.0) &&
 	    (rc = heartbeat(r)) != 0)
 		return rc;
-	if (b.consumed == 0) {
+	if (b.rows == 0) {
 		if (!o->follow)
 			return 1;
 		if (o->on_event && r->last_batch > 0) {
@@ -320,7 +320,7 @@ static int step(runner *r, sl_sync_stats *out)
 		return 0;
 	}
 	double t1 = mono(), dt = t1 - (r->last_batch > 0 ? r->last_batch : t0);
-	double inst = dt > 0 ? (double)b.consumed / dt : 0;
+	double inst = dt > 0 ? (double)b.rows / dt : 0;
 	r->rate = r->rate > 0 ? 0.7 * r->rate + 0.3 * inst : inst;
 	r->last_batch = t1;
 	out->consumed += b.consumed;
@@ -328,9 +328,10 @@ static int step(runner *r, sl_sync_stats *out)
 	out->deletes += b.deletes;
 	out->rejects += b.rejects;
 	out->batches++;
-	emit_batch(r, &b, out->consumed);
+	if (b.consumed > 0)
+		emit_batch(r, &b, out->consumed);
 	if (o->max_rate > 0) {
-		double want = (double)b.consumed / o->max_rate;
+		double want = (double)b.rows / o->max_rate;
 		nap(want - (t1 - t0));
 	}
 	return 0;

@@ -90,7 +90,9 @@ int sl_sync_key_parse(sl_sync_key *out, const char *text, size_t len, sl_arena *
 typedef struct sl_sync_applier sl_sync_applier;
 
 typedef struct sl_sync_batch_result {
-	int64_t consumed, upserts, deletes, rejects;
+	int64_t rows;     /* log rows read (0: the log is empty) */
+	int64_t consumed; /* of which changes (heartbeats excluded) */
+	int64_t upserts, deletes, rejects;
 	int64_t last_seq;
 	int64_t heartbeat_us; /* newest heartbeat in the batch, 0 when none */
 } sl_sync_batch_result;
