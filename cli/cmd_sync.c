@@ -67,6 +67,10 @@ static void on_event(void *ud, const sl_sync_event *ev)
 	case SL_SYNC_EV_BATCH:
 		if (sc->quiet)
 			break;
+		if (ev->batch_changes == 0) { /* a heartbeat alone */
+			fprintf(stderr, "%s heartbeat applied, lag %.2fs\n", ts, ev->lag_seconds);
+			break;
+		}
 		fprintf(stderr,
 			"%s applied %" PRId64 " changes (%" PRId64 " upserted, %" PRId64
 			" deleted%s), total %" PRId64,

@@ -38,7 +38,7 @@ extern "C" {
 
 typedef enum sl_sync_event_kind {
 	SL_SYNC_EV_NOTICE = 1, /* message */
-	SL_SYNC_EV_BATCH,      /* a batch was committed: counters */
+	SL_SYNC_EV_BATCH,      /* a batch of changes, or a heartbeat alone, was committed: counters */
 	SL_SYNC_EV_RETRY,      /* a connection failed; retrying after a pause: message */
 	SL_SYNC_EV_IDLE        /* the log is drained */
 } sl_sync_event_kind;

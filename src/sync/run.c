@@ -328,7 +328,7 @@ static int step(runner *r, sl_sync_stats *out)
 	out->deletes += b.deletes;
 	out->rejects += b.rejects;
 	out->batches++;
-	if (b.consumed > 0)
+	if (b.consumed > 0 || b.heartbeat_us > 0)
 		emit_batch(r, &b, out->consumed);
 	if (o->max_rate > 0) {
 		double want = (double)b.rows / o->max_rate;

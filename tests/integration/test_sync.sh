@@ -39,18 +39,22 @@ scenario() { # SOURCE_ENGINE TARGET_ENGINE
   dump_schema "$se" "$src" >"$TMP/$n.before"
   run "$SLUICE" sync start -q "$src" "$dst"; expect_rc 0 "$n: sync start"
 
-  # 1. SIGKILL mid-stream while the writer runs; a kill lands when the run applied something
-  workload_sql "$WRITES" 11 | client "$se" "$src" &
+  # 1. SIGKILL mid-stream while a writer keeps writing; a kill lands when the run applied
+  # something before it died. The delay before a kill grows when one did not land (a slow
+  # machine takes longer to connect and plan), so the count holds under load.
+  rm -f "$TMP/$n.stop"
+  ( i=0; while [ ! -e "$TMP/$n.stop" ]; do i=$((i + 1)); workload_sql 400 $((100 + i)) | client "$se" "$src"; done ) &
   wpid=$!
+  local delay=5
   while [ $kills -lt "$KILLS" ] && [ $tries -lt $((KILLS * 4)) ]; do
     tries=$((tries + 1)); before=$(applied "$de" "$dst")
     "$SLUICE" sync run -q --follow "$src" "$dst" >>"$TMP/$n.runs" 2>&1 &
     spid=$!
-    sleep "0.$((RANDOM % 6 + 4))"
+    sleep "$(awk -v d="$delay" -v r=$RANDOM 'BEGIN { printf "%.2f", d / 10 + r % 30 / 100 }')"
     kill -9 $spid 2>/dev/null && { wait $spid 2>/dev/null; after=$(applied "$de" "$dst"); \
-      [ "$after" -gt "$before" ] && kills=$((kills + 1)); }
+      if [ "$after" -gt "$before" ]; then kills=$((kills + 1)); else delay=$((delay < 40 ? delay + 4 : 40)); fi; }
   done
-  wait $wpid
+  touch "$TMP/$n.stop"; wait $wpid
   if [ $kills -ge "$KILLS" ]; then ok; else bad "$n: only $kills of $tries kills landed mid-stream"; fi
 
   # 2. the target's connection dropped under a following run (sqlite: SLUICE_FAULT fails commits)
