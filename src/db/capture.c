@@ -6,6 +6,15 @@
 #include "sluice/capture.h"
 #include "sluice/error.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static const sl_sync_ops *ops(const sl_conn *c)
 {
 	return c->drv->sync;
@@ -46,23 +55,57 @@ int sl_capture_log_delete(sl_conn *c, const int64_t *seqs, size_t n)
 	return rc;
 }
 
-/* DELETE FROM log WHERE seq IN (...), in chunks: for engines where that locks only the rows named. */
-int sl_capture_log_delete_in(sl_conn *c, const int64_t *seqs, size_t n)
+/*
+ * DELETE FROM log WHERE seq BETWEEN a AND b OR seq IN (...): runs of
+ * consecutive seqs become ranges. A range covers only seqs that were all
+ * read, so it can hold no row that was not (seq is the key): deleting by
+ * range is still deleting by identity.
+ */
+static int delete_terms(sl_conn *c, const sl_buf *ranges, const sl_buf *in)
 {
 	sl_buf q = SL_BUF_INIT;
-	int rc = 0;
-	for (size_t lo = 0; !rc && lo < n; lo += 1000) {
-		size_t hi = lo + 1000 < n ? lo + 1000 : n;
-		sl_buf_clear(&q);
-		rc = sl_buf_puts(&q, "DELETE FROM " SL_CAPTURE_LOG " WHERE seq IN (");
-		for (size_t i = lo; !rc && i < hi; i++)
-			rc = sl_buf_printf(&q, "%s%lld", i > lo ? ", " : "", (long long)seqs[i]);
-		if (!rc)
-			rc = sl_buf_putc(&q, ')');
-		if (!rc)
-			rc = sl_conn_exec(c, q.ptr);
-	}
+	int rc = sl_buf_puts(&q, "DELETE FROM " SL_CAPTURE_LOG " WHERE ");
+	if (!rc && ranges->len)
+		rc = sl_buf_puts(&q, ranges->ptr);
+	if (!rc && in->len)
+		rc = sl_buf_printf(&q, "%sseq IN (%s)", ranges->len ? " OR " : "", in->ptr);
+	if (!rc)
+		rc = sl_conn_exec(c, q.ptr);
 	sl_buf_free(&q);
+	return rc;
+}
+
+int sl_capture_log_delete_in(sl_conn *c, const int64_t *seqs, size_t n)
+{
+	sl_buf ranges = SL_BUF_INIT, in = SL_BUF_INIT;
+	int64_t *s = n ? malloc(n * sizeof(*s)) : NULL;
+	size_t nranges = 0, nin = 0;
+	int rc = n && !s ? sl_error_nomem() : 0;
+	if (!rc && n) {
+		memcpy(s, seqs, n * sizeof(*s));
+		qsort(s, n, sizeof(*s), cmp_i64);
+	}
+	for (size_t i = 0; !rc && i < n;) {
+		size_t j = i;
+		while (j + 1 < n && s[j + 1] == s[j] + 1)
+			j++;
+		if (j > i) {
+			rc = sl_buf_printf(&ranges, "%sseq BETWEEN %lld AND %lld", nranges++ ? " OR " : "",
+					   (long long)s[i], (long long)s[j]);
+		} else {
+			rc = sl_buf_printf(&in, "%s%lld", nin++ ? ", " : "", (long long)s[i]);
+		}
+		i = j + 1;
+		if (!rc && (nranges >= 200 || nin >= 1000 || i == n)) {
+			rc = delete_terms(c, &ranges, &in);
+			sl_buf_clear(&ranges);
+			sl_buf_clear(&in);
+			nranges = nin = 0;
+		}
+	}
+	free(s);
+	sl_buf_free(&ranges);
+	sl_buf_free(&in);
 	return rc;
 }
 

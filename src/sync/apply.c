@@ -17,7 +17,17 @@
 #include "sluice/canon.h"
 #include "sluice/error.h"
 
-#define KEYS_PER_QUERY 500
+/*
+ * Keys per statement: one-column keys go in an IN list; composite keys become
+ * an OR of ANDs, which SQLite nests (its expression depth limit is 1000).
+ */
+#define KEYS_PER_IN_LIST 1000
+#define KEYS_PER_OR_LIST 200
+
+static size_t keys_per_query(const sl_copy_tplan *t)
+{
+	return t->nkey == 1 ? KEYS_PER_IN_LIST : KEYS_PER_OR_LIST;
+}
 
 typedef struct keyref {
 	const char *p;
@@ -606,8 +616,9 @@ static int apply_table(sl_sync_applier *a, tstate *s, sl_sync_batch_result *res)
 	int rc = 0;
 	if (s->out.nrows && s->t->nwcols)
 		rc = write_stage(a, s);
-	for (size_t lo = 0; !rc && lo < s->nabsent; lo += KEYS_PER_QUERY) {
-		size_t hi = lo + KEYS_PER_QUERY < s->nabsent ? lo + KEYS_PER_QUERY : s->nabsent;
+	size_t step = keys_per_query(s->t);
+	for (size_t lo = 0; !rc && lo < s->nabsent; lo += step) {
+		size_t hi = lo + step < s->nabsent ? lo + step : s->nabsent;
 		rc = delete_absent(a, s, lo, hi, &res->deletes);
 	}
 	if (!rc && s->out.nrows)
@@ -667,9 +678,9 @@ int sl_sync_apply_batch(sl_sync_applier *a, size_t max, double rate, sl_sync_bat
 			if (keyref_cmp(&s->keys[j], &s->keys[n - 1]) != 0)
 				s->keys[n++] = s->keys[j];
 		s->nkeys = n;
-		for (size_t lo = 0; !rc && lo < s->nkeys; lo += KEYS_PER_QUERY)
-			rc = reread(a, s, lo,
-				    lo + KEYS_PER_QUERY < s->nkeys ? lo + KEYS_PER_QUERY : s->nkeys);
+		size_t step = keys_per_query(s->t);
+		for (size_t lo = 0; !rc && lo < s->nkeys; lo += step)
+			rc = reread(a, s, lo, lo + step < s->nkeys ? lo + step : s->nkeys);
 		if (!rc)
 			rc = find_absent(a, s);
 		if (!rc)

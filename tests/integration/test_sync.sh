@@ -140,6 +140,11 @@ bad_input() {
   run "$SLUICE" sync resume "$src" "$dst"; expect_rc 0 "resume"
   run "$SLUICE" sync run -q "$src" "$dst"; expect_rc 0 "run after resume"
   [ "$(sql sqlite "$dst" "SELECT count(*) FROM acct WHERE id = 5000")" = 1 ] && ok || bad "resumed run did not apply"
+  # a batch of 1500 composite keys (an OR of ANDs per statement: SQLite limits its depth)
+  sqlite3 "$TMP/bad_s.db" "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500)
+    INSERT INTO item SELECT 100000 + x, 'z', x FROM c"
+  run "$SLUICE" sync run -q "$src" "$dst"; expect_rc 0 "many composite keys in one batch"
+  [ "$(sql sqlite "$dst" "SELECT count(*) FROM item WHERE a > 100000")" = 1500 ] && ok || bad "composite keys not applied"
   run "$SLUICE" sync status --json "$src" "$dst"; expect_rc 0 "status --json"; expect_out '"behind":0' "status --json"
   # a target written by someone else: diff names the row
   sqlite3 "$TMP/bad_t.db" "UPDATE acct SET owner = 'intruder' WHERE id = 3"
