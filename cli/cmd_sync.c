@@ -124,6 +124,26 @@ static void print_status(const sl_sync_status *s)
 	printf("last error %s\n", s->last_error ? s->last_error : "none");
 }
 
+static const char *sub_summary(const char *sub)
+{
+	static const struct {
+		const char *name, *text;
+	} subs[] = {
+		{ "start", "Install capture triggers on the source tables, then copy them to the target." },
+		{ "run",
+		  "Apply the change log to the target in checkpointed batches (--follow: until stopped)." },
+		{ "status", "Lag, changes behind, rates and the last error of the sync run." },
+		{ "pause", "Make the runs applying to the target idle until resumed." },
+		{ "resume", "Let paused runs apply again." },
+		{ "stop", "Remove the triggers, the change log and sync's tables from both sides." },
+		{ "reverse", "After cutover: capture on the target toward the source, for rollback." },
+	};
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(subs[i].name, sub) == 0)
+			return subs[i].text;
+	return "";
+}
+
 static const char usage_text[] =
 	"usage: sluice sync start SOURCE TARGET [--tables A,B | --domain NAME] [--no-copy] [--resume]\n"
 	"       sluice sync run SOURCE TARGET [--follow] [--batch N] [--max-rate N] [--retry-for SECONDS]\n"
@@ -209,6 +229,13 @@ int cmd_sync(int argc, char **argv)
 				       "stop, reverse)",
 				       sub);
 	snprintf(cmdname, sizeof(cmdname), "sync %s", sub);
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: sluice sync %s SOURCE TARGET [options]\n\n%s\n", sub,
+			       sub_summary(sub));
+			cli_print_help(stdout, cmdname, opts);
+			return EXIT_OK;
+		}
 	const char *pos[2];
 	int npos = 0, prc = cli_parse(cmdname, opts, argc - 1, argv + 1, pos, 2, &npos);
 	if (prc)
