@@ -203,7 +203,7 @@ Notes. Capture writes more per row than the anchor trigger: the table name, the 
 sequence value (PostgreSQL also the transaction id and time), against the anchor's two columns; on
 SQLite and MariaDB the update trigger also tests whether the key changed. Neither the anchor nor
 capture meets the 10% / 1.5x aims on this machine (the anchor itself costs 1.4-1.6x single-row and
-1.8-2.8x bulk here); capture costs 1.1-1.6x the anchor, and on PostgreSQL bulk statements it is within
+1.8-2.8x bulk here); capture costs 1.1-1.7x the anchor, and on PostgreSQL bulk statements it is within
 a few percent of the anchor because the statement-level trigger logs a whole statement with one
 INSERT ... SELECT from the transition table. Apply into PostgreSQL is above the 50,000 changes/s aim
 from SQLite and PostgreSQL sources; from MariaDB it is lower because consumed log rows are deleted

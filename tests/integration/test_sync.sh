@@ -145,6 +145,11 @@ bad_input() {
     INSERT INTO item SELECT 100000 + x, 'z', x FROM c"
   run "$SLUICE" sync run -q "$src" "$dst"; expect_rc 0 "many composite keys in one batch"
   [ "$(sql sqlite "$dst" "SELECT count(*) FROM item WHERE a > 100000")" = 1500 ] && ok || bad "composite keys not applied"
+  # --max-rate: 600 changes at 400/s take at least a second
+  sqlite3 "$TMP/bad_s.db" "UPDATE item SET qty = qty + 1 WHERE a > 100900"
+  local t0; t0=$(date +%s.%N)
+  run "$SLUICE" sync run -q --max-rate 400 --batch 100 "$src" "$dst"; expect_rc 0 "--max-rate"
+  awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a >= 1.2) }' && ok || bad "--max-rate 400 applied 600 changes in under 1.2 s"
   run "$SLUICE" sync status --json "$src" "$dst"; expect_rc 0 "status --json"; expect_out '"behind":0' "status --json"
   # a target written by someone else: diff names the row
   sqlite3 "$TMP/bad_t.db" "UPDATE acct SET owner = 'intruder' WHERE id = 3"
