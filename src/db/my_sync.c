@@ -82,24 +82,54 @@ static int my_log_session(sl_conn *c)
 	return sl_conn_exec(c, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 /*
- * One statement per row, sent together: an equality on the primary key locks
- * that row alone, whereas InnoDB may scan a small log for an IN list and wait
- * on a row an open transaction inserted (docs/sync.md, "Late commits").
+ * By identity, without ever waiting on a transaction that holds an
+ * uncommitted log row. InnoDB ends a range scan by reading (and, to delete,
+ * locking) the first row past the range, which may be that uncommitted
+ * row; and it may run an IN list as a scan of a small log. So a run of
+ * consecutive seqs a..b becomes "seq BETWEEN a AND b - 1", whose scan ends
+ * on row b (read by this batch, so committed), then "seq = b"; a lone seq is
+ * an equality on the primary key, which locks that row alone (docs/sync.md,
+ * "Late commits"). Statements go 500 to a round trip.
  */
 static int my_log_delete(sl_conn *c, const int64_t *seqs, size_t n)
 {
 	sl_buf q = SL_BUF_INIT;
-	int rc = 0;
-	for (size_t lo = 0; !rc && lo < n; lo += 500) {
-		size_t hi = lo + 500 < n ? lo + 500 : n;
-		sl_buf_clear(&q);
-		for (size_t i = lo; !rc && i < hi; i++)
-			rc = sl_buf_printf(&q, "DELETE FROM " SL_CAPTURE_LOG " WHERE seq = %lld;",
-					   (long long)seqs[i]);
-		if (!rc)
-			rc = sl_conn_exec(c, q.ptr);
+	int64_t *s = n ? malloc(n * sizeof(*s)) : NULL;
+	size_t nstmt = 0;
+	int rc = n && !s ? sl_error_nomem() : 0;
+	if (!rc && n) {
+		memcpy(s, seqs, n * sizeof(*s));
+		qsort(s, n, sizeof(*s), cmp_i64);
 	}
+	for (size_t i = 0; !rc && i < n;) {
+		size_t j = i;
+		while (j + 1 < n && s[j + 1] == s[j] + 1)
+			j++;
+		if (j > i) {
+			rc = sl_buf_printf(&q,
+					   "DELETE FROM " SL_CAPTURE_LOG " WHERE seq BETWEEN %lld AND %lld;",
+					   (long long)s[i], (long long)s[j] - 1);
+			nstmt++;
+		}
+		if (!rc)
+			rc = sl_buf_printf(&q, "DELETE FROM " SL_CAPTURE_LOG " WHERE seq = %lld;",
+					   (long long)s[j]);
+		nstmt++;
+		i = j + 1;
+		if (!rc && (nstmt >= 500 || i == n)) {
+			rc = sl_conn_exec(c, q.ptr);
+			sl_buf_clear(&q);
+			nstmt = 0;
+		}
+	}
+	free(s);
 	sl_buf_free(&q);
 	return rc;
 }

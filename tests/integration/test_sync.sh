@@ -112,15 +112,22 @@ late_commit() { # ENGINE
   local lpid=$!
   sleep 1
   awk 'BEGIN { for (i = 1; i <= 100; i++) printf "INSERT INTO acct VALUES (%d, '\''after'\'', 2, NULL);\n", 800000 + i }' | client "$e" "$src"
+  # a second open transaction holds the seq right after the committed ones: consuming them must not wait on it
+  { echo "BEGIN;"; echo "INSERT INTO acct VALUES (900002, 'later', 1, NULL);"; sleep 4; echo "COMMIT;"; } | client "$e" "$src" &
+  local lpid2=$! t0
+  sleep 1
+  t0=$(date +%s.%N)
   run "$SLUICE" sync run -q "$src" "$dst"; expect_rc 0 "$n: run before the late commit"
+  awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { exit !(b - a < 1.8) }' && ok || bad "$n: the run waited on an open transaction"
   [ "$(sql sqlite "$dst" "SELECT count(*) FROM acct WHERE id > 800000 AND id < 900000")" = 100 ] && ok || bad "$n: later commits not applied"
   [ "$(sql sqlite "$dst" "SELECT count(*) FROM acct WHERE id = 900001")" = 0 ] && ok || bad "$n: the open transaction was visible"
-  wait $lpid
+  wait $lpid $lpid2
   local late_seq last_seq
-  late_seq=$(sql "$e" "$src" "SELECT seq FROM sluice_sync_log WHERE op <> 'H'"); last_seq=$(sql sqlite "$dst" "SELECT last_seq FROM sluice_sync_state")
+  late_seq=$(sql "$e" "$src" "SELECT min(seq) FROM sluice_sync_log WHERE op <> 'H'"); last_seq=$(sql sqlite "$dst" "SELECT last_seq FROM sluice_sync_state")
   [ -n "$late_seq" ] && [ "$late_seq" -lt "$last_seq" ] && ok || bad "$n: the late change ($late_seq) does not sit below applied ones ($last_seq)"
   run "$SLUICE" sync run -q "$src" "$dst"; expect_rc 0 "$n: run after the late commit"
   [ "$(sql sqlite "$dst" "SELECT owner FROM acct WHERE id = 900001")" = late ] && ok || bad "$n: the late commit was lost"
+  [ "$(sql sqlite "$dst" "SELECT owner FROM acct WHERE id = 900002")" = later ] && ok || bad "$n: the second late commit was lost"
   run "$SLUICE" diff "$src" "$dst"; expect_rc 0 "$n: diff"
   run "$SLUICE" sync stop "$src" "$dst"; expect_rc 0 "$n: stop"
 }
