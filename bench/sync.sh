@@ -206,9 +206,9 @@ capture meets the 10% / 1.5x aims on this machine (the anchor itself costs 1.4-1
 1.8-2.8x bulk here); capture costs 1.1-1.7x the anchor, and on PostgreSQL bulk statements it is within
 a few percent of the anchor because the statement-level trigger logs a whole statement with one
 INSERT ... SELECT from the transition table. Apply into PostgreSQL is above the 50,000 changes/s aim
-from every source; from MariaDB it is lower because consumed log rows are deleted in small range
-and primary-key statements, so that an open transaction can never make the delete wait
-(docs/sync.md, "Late commits"). Lag: a batch that found changes is
+from every source; on MariaDB consumed log rows are deleted in range and primary-key statements
+shaped so that an open transaction can never make the delete wait (docs/sync.md, "Late commits").
+Lag: a batch that found changes is
 followed at once by the next read, so a heartbeat is applied within milliseconds while changes keep
 coming; the 0.2 s maximum is the idle poll interval.
 NOTES
