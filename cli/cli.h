@@ -131,5 +131,7 @@ int cmd_map(int argc, char **argv);
 int cmd_impact(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_pii(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
+int cmd_shadow(int argc, char **argv);
 
 #endif

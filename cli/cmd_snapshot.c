@@ -63,23 +63,6 @@ static void on_event(void *ud, const sl_copy_event *ev)
 	}
 }
 
-static int split_tables(char *list, const char ***out, size_t *n)
-{
-	size_t cap = 1;
-	for (const char *p = list; *p; p++)
-		cap += *p == ',';
-	const char **t = calloc(cap, sizeof(*t));
-	if (!t)
-		return sl_error_nomem();
-	*n = 0;
-	char *save = NULL;
-	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (*tok)
-			t[(*n)++] = tok;
-	*out = t;
-	return 0;
-}
-
 /* The key from the environment variable name; never printed. */
 static int read_key(const char *name, const char **key, size_t *len)
 {
@@ -164,13 +147,17 @@ int cmd_snapshot(int argc, char **argv)
 	sl_snapshot_report *rep = NULL;
 	const char **tl = NULL;
 	char *tcopy = NULL;
+	sl_cast_rules *rules = NULL;
 	int ex = EXIT_OK;
 	int rc = cli_project_load(&p, false);
 	if (!rc)
 		rc = sl_snapshot_config_load(&cfg, p.cfg);
+	if (!rc) /* a snapshot is a copy: the same cast rules */
+		rc = cli_project_cast_rules(&rules, &p);
+	o.copy.rules = rules;
 	if (!rc && tables) {
 		tcopy = strdup(tables);
-		rc = tcopy ? split_tables(tcopy, &tl, &o.copy.ntables) : sl_error_nomem();
+		rc = tcopy ? cli_split_list(tcopy, &tl, &o.copy.ntables) : sl_error_nomem();
 		o.copy.tables = tl;
 	}
 	if (!key_env && cfg)
@@ -219,6 +206,7 @@ int cmd_snapshot(int argc, char **argv)
 done:
 	sl_snapshot_report_free(rep);
 	sl_snapshot_config_free(cfg);
+	sl_cast_rules_free(rules);
 	free(tl);
 	free(tcopy);
 	cli_project_free(&p);

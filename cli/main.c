@@ -151,6 +151,24 @@ static const cli_command commands[] = {
 	  "card numbers with a Luhn check, emails inside free text, paths inside JSON). Review the output,\n"
 	  "then paste it into sluice.yaml. Details: docs/commands/pii.md.",
 	  NULL },
+	{ "sync", cmd_sync, "sync start|run|status|pause|resume|stop|reverse SOURCE TARGET [options]",
+	  "Keep a target in step with a live source (any engines, either direction) until cutover, and back.",
+	  "start installs capture triggers and copies the tables; run applies the change log\n"
+	  "(--follow keeps going); status shows lag and rates; stop removes every trace;\n"
+	  "reverse points capture back for rollback after a cutover. Details:\n"
+	  "docs/commands/sync.md and docs/sync.md. Exit codes: 0 ok, 1 rows rejected, 2 usage\n"
+	  "or a table without a key, 3 database error, 4 another run applies to the target,\n"
+	  "5 another sync's state found, or a captured table's schema changed.",
+	  NULL },
+	{ "shadow", cmd_shadow,
+	  "shadow SOURCE TARGET [--query NAME | --sql SQL [--ordered]] [--json] [--history]",
+	  "Run the workflow queries of sluice.yaml on both databases and compare the results canonically.",
+	  "Queries live under `shadow:` in sluice.yaml, written once or once per engine;\n"
+	  "results compare as multisets, or row by row with `ordered: true`. Each run is\n"
+	  "recorded in the state store (--history lists them). Details: docs/commands/shadow.md.\n"
+	  "Exit codes: 0 same results, 1 differences, 2 usage or configuration error, 3 a query\n"
+	  "failed or a database error.",
+	  NULL },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL, NULL },
 };
 

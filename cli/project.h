@@ -7,6 +7,7 @@
 #ifndef SLUICE_CLI_PROJECT_H
 #define SLUICE_CLI_PROJECT_H
 
+#include "sluice/cast.h"
 #include "sluice/config.h"
 #include "sluice/conn.h"
 #include "sluice/migrate.h"
@@ -58,6 +59,18 @@ typedef struct cli_scratch {
 /* The sl_lint_open_fn of lint and impact: ud is a cli_scratch. */
 int cli_open_scratch(sl_conn **out, void *ud, const char *database);
 
+/*
+ * sluice.yaml domains: the tables of domain name, as `billing: [a, b]` or
+ * `billing: { tables: [a, b], ... }`. *out is malloc'd; the strings live in
+ * the config.
+ */
+int cli_project_domain(cli_project *p, const char *name, const char ***out, size_t *n);
+/* Splits "a,b,c" in place into a malloc'd array of pointers into list (empty items skipped). */
+int cli_split_list(char *list, const char ***out, size_t *n);
+/* sluice.yaml casts: into *out (NULL when there are none). */
+int cli_project_cast_rules(sl_cast_rules **out, cli_project *p);
+/* sluice.yaml copy.sensitive: "table.column" patterns; *out is malloc'd, the strings live in the config. */
+int cli_project_sensitive(cli_project *p, const char ***out, size_t *n);
 /* Options for the runner with the table filled in. */
 sl_migrate_opts cli_project_migrate_opts(const cli_project *p);
 /* Prints run events to stderr (progress) - the on_event callback. */

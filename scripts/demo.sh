@@ -4,8 +4,9 @@
 # lint, rehearse and apply the pending changes, verify them, print the decision log,
 # draw the data map and follow a rename to the consumers it breaks, then
 # check the integrity rules, copy the database, prove the copy row by row,
-# reconcile totals, and make an anonymized subset for staging (`make demo`).
-# Each capability adds its step here.
+# reconcile totals, keep a copy in step with sync while the application
+# writes, compare the reports on both sides with shadow reads, and make an
+# anonymized subset for staging (`make demo`). Each capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUICE=$(cd "$(dirname "${1:-build/sluice}")" && pwd)/$(basename "${1:-build/sluice}")
@@ -109,3 +110,26 @@ sluice snapshot dev staging --subset "customers: 50%" --quiet
 
 step "19. What staging got instead of the real values" "sluice diff dev staging --tables customers --limit 2"
 sluice diff dev staging --tables customers --limit 2 || true
+
+step "20. Keep a copy in step while dev keeps taking writes: capture, then the initial copy" \
+  "sluice sync start dev synced --domain billing"
+sluice sync start dev synced --domain billing
+
+step "21. The application writes to dev: a new customer, an invoice paid, a payment removed" "sqlite3 billing.db ..."
+sqlite3 billing.db "INSERT INTO customers (id, public_id, email, name, country)
+    VALUES (9001, 'a3bb189e-8bf9-3888-9912-ace4e6543002', 'ana@example.com', 'Ana Lima', 'BR');
+  UPDATE invoices SET status = 'paid' WHERE id = (SELECT min(id) FROM invoices WHERE status = 'open');
+  DELETE FROM payments WHERE id = (SELECT max(id) FROM payments);"
+sluice sync status dev synced | grep -E '^(behind|lag)'
+
+step "22. Apply the changes (--follow would keep going until stopped)" "sluice sync run dev synced"
+sluice sync run dev synced
+
+step "23. Prove it, row by row" "sluice diff dev synced --tables customers,subscriptions,invoices,invoice_items,payments"
+sluice diff dev synced --tables customers,subscriptions,invoices,invoice_items,payments
+
+step "24. The reports the business runs give the same answers on both sides" "sluice shadow dev synced"
+sluice shadow dev synced
+
+step "25. Done: remove the triggers and the change log, dev is as it was" "sluice sync stop dev synced"
+sluice sync stop dev synced

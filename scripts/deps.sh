@@ -8,7 +8,7 @@
 # Idempotent. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-build_pkgs=(build-essential cmake pkg-config libsqlite3-dev libpq-dev libmariadb-dev
+build_pkgs=(build-essential cmake pkg-config libsqlite3-dev libpq-dev libmariadb-dev sqlite3
   libpg-query-dev libfyaml-dev libjansson-dev libxxhash-dev libssl-dev libcmocka-dev)
 test_pkgs=(postgresql mariadb-server mariadb-client sqlite3 clang libclang-rt-14-dev python3 procps cppcheck clang-format git)
 bench_pkgs=(pgloader sqitch percona-toolkit hyperfine time libdbd-pg-perl libdbd-sqlite3-perl

@@ -53,6 +53,7 @@ enum {
 	SL_CAP_TIMEZONE_TYPE = 1u << 13, /* a timestamp type that keeps an instant */
 	SL_CAP_LOCK_OBSERVE = 1u << 14,  /* a second session can list the table locks a session holds */
 	SL_CAP_DB_WRITE_LOCK = 1u << 15, /* a write transaction locks the whole database against writers */
+	SL_CAP_CAPTURE = 1u << 16,       /* change capture and apply for sync (capture.h) */
 };
 
 /* One result column. name and decl are borrowed from the cursor. */

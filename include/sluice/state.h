@@ -115,6 +115,29 @@ int sl_state_rehearsal_go(sl_state *s, const char *key, double max_age_days, int
 struct sl_snapshot_report;
 int sl_state_snapshot_add(sl_state *s, const struct sl_snapshot_report *r, int64_t *out_id);
 
+/* One query of a shadow run (`sluice shadow`). Strings are borrowed for the call. */
+typedef struct sl_state_shadow_row {
+	const char *query;
+	int ordered;
+	int64_t source_rows, target_rows, differences;
+	const char *examples; /* JSON array text, or NULL */
+	const char *error;    /* or NULL */
+	int64_t duration_ms;
+} sl_state_shadow_row;
+
+/*
+ * Records one shadow run comparing source with target (display names) and
+ * its queries; *out_run_id (may be NULL) gets the run's id. Tables
+ * shadow_runs and shadow_results (docs/state.md).
+ */
+int sl_state_shadow_record(sl_state *s, int64_t *out_run_id, const char *source, const char *target,
+			   const sl_state_shadow_row *rows, size_t n);
+
+/* Called for each past shadow result, newest run first; a non-zero return stops and is returned. */
+typedef int (*sl_state_shadow_cb)(int64_t run_id, const char *started_at, const sl_state_shadow_row *row,
+				  void *ud);
+int sl_state_shadow_history(sl_state *s, size_t limit_runs, sl_state_shadow_cb cb, void *ud);
+
 #ifdef __cplusplus
 }
 #endif

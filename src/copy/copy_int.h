@@ -69,6 +69,15 @@ typedef struct sl_copy_conv {
  */
 int sl_copy_convert(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
 		    const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason);
+/*
+ * convert_row.c: converts one source row (the select list of sl_copy_select_sql:
+ * written columns first) into out[0..t->nwcols). 0, 1 when a value is refused
+ * (*refused_column names it, reason says why), or a negative SL_E* code.
+ */
+int sl_copy_convert_row(sl_value *out, const sl_value *row, const sl_copy_tplan *t, const sl_copy_conv *cx,
+			sl_batch *dst, sl_buf *reason, const char **refused_column);
+/* The conversion context between two connections. */
+void sl_copy_conv_init(sl_copy_conv *cx, const sl_conn *src, const sl_conn *dst);
 /* A short display of v for messages and the rejects table (truncated to max bytes). */
 int sl_copy_value_text(sl_buf *out, const sl_value *v, size_t max);
 

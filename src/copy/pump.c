@@ -591,10 +591,7 @@ int sl_copy_pump(sl_copy_shared *sh, sl_conn *src, sl_conn *dst, const sl_copy_t
 	for (size_t k = 0; k < t->nkey; k++)
 		if (t->key_in_row[k] >= ncols_in)
 			ncols_in = t->key_in_row[k] + 1;
-	pm.cx.source = sl_conn_engine(src);
-	pm.cx.target = sl_conn_engine(dst);
-	pm.cx.target_caps = sl_conn_caps(dst);
-	pm.cx.same = pm.cx.source == pm.cx.target;
+	sl_copy_conv_init(&pm.cx, src, dst);
 	size_t nl = (t->nwcols ? t->nwcols : 1) * SL_COPY_LOSS__N;
 	pm.loss = calloc(nl, sizeof(*pm.loss));
 	pm.bloss = calloc(nl, sizeof(*pm.bloss));

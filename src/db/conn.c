@@ -90,6 +90,8 @@ int sl_conn_open_url(sl_conn **out, const sl_url *url)
 		return rc;
 	c->drv = drv;
 	c->changes = -1;
+	if (drv->sync)
+		c->caps |= SL_CAP_CAPTURE;
 	fault_setup(c);
 	c->display = strdup(url->redacted);
 	if (!c->display) {
@@ -233,7 +235,7 @@ static int first_value(sl_conn *c, const char *sql, sl_batch *b)
 
 int sl_conn_query_int(sl_conn *c, const char *sql, int64_t *out)
 {
-	sl_batch b;
+	sl_batch b = { 0 }; /* freed on every path, also when the query fails before init */
 	int rc = first_value(c, sql, &b);
 	if (!rc) {
 		const sl_value *v = sl_batch_row(&b, 0);
@@ -263,7 +265,7 @@ int sl_conn_query_int(sl_conn *c, const char *sql, int64_t *out)
 
 int sl_conn_query_text(sl_conn *c, const char *sql, char **out)
 {
-	sl_batch b;
+	sl_batch b = { 0 };
 	*out = NULL;
 	int rc = first_value(c, sql, &b);
 	if (!rc) {
@@ -410,11 +412,21 @@ int sl_conn_introspect(sl_schema **out, sl_conn *c, const sl_introspect_opts *op
 	if (rc)
 		return rc;
 	rc = c->drv->introspect(out, c, opts ? opts : &def);
-	if (rc)
+	if (rc) {
 		sl_error_prefix("inspect %s", sl_conn_display(c));
-	else
-		sl_schema_sort(*out);
-	return rc;
+		return rc;
+	}
+	if (!(opts ? opts : &def)->include_sluice) {
+		/* sluice's own triggers (sync capture) are not part of the user's schema */
+		sl_schema *s = *out;
+		size_t n = 0;
+		for (size_t i = 0; i < s->ntriggers; i++)
+			if (!s->triggers[i].name || strncmp(s->triggers[i].name, "sluice_", 7) != 0)
+				s->triggers[n++] = s->triggers[i];
+		s->ntriggers = n;
+	}
+	sl_schema_sort(*out);
+	return 0;
 }
 
 /* ---- scratch databases, observation and faults (driver version 2) ---- */

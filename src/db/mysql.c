@@ -1063,4 +1063,5 @@ const sl_driver sl_driver_mysql = {
 	.set_fk_checks = my_set_fk_checks,
 	.sever = my_sever,
 	.statement_columns = sl_columns_mysql,
+	.sync = &sl_my_sync_ops,
 };

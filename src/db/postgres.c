@@ -982,4 +982,5 @@ const sl_driver sl_driver_postgres = {
 	.set_fk_checks = sl_pg_set_fk_checks,
 	.sever = sl_pg_sever,
 	.statement_columns = sl_columns_postgres,
+	.sync = &sl_pg_sync_ops,
 };

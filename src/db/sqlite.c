@@ -1254,4 +1254,5 @@ const sl_driver sl_driver_sqlite = {
 	.set_fk_checks = sl_sqlite_set_fk_checks,
 	.sever = sq_sever,
 	.statement_columns = sq_statement_columns,
+	.sync = &sl_sqlite_sync_ops,
 };
