@@ -78,6 +78,14 @@ void cli_print_help(FILE *f, const char *cmd, const cli_option *opts);
  */
 void cli_collect_begin(cli_option *out, size_t max, size_t *n);
 void cli_collect_end(void);
+/* True between cli_collect_begin() and the next option table collected. */
+bool cli_collecting(void);
+/*
+ * For a command with subcommands, each with its own option table: while
+ * collecting, hands over every option of the NULL-terminated tables once (by
+ * name) and returns 1, as cli_parse() does for "--help".
+ */
+int cli_collect_all(const cli_option *const *tables);
 const cli_command *cli_find(const char *name);
 const cli_command *cli_commands(int *n);
 

@@ -46,6 +46,30 @@ static bool choices(const char *arg, char *buf, size_t n)
 	return true;
 }
 
+/*
+ * The subcommands a usage line names after the command ("sync start|run|...
+ * SOURCE", "completion bash|zsh", "pii scan SOURCE") as a space-separated
+ * list in buf; false when its first argument is not a lowercase word.
+ */
+static bool subcommands(const cli_command *c, char *buf, size_t n)
+{
+	size_t len = strlen(c->name);
+	const char *a = c->usage;
+	if (strncmp(a, c->name, len) != 0 || a[len] != ' ')
+		return false;
+	a += len + 1;
+	size_t k = 0;
+	for (; a[k] && a[k] != ' '; k++)
+		if (!((a[k] >= 'a' && a[k] <= 'z') || a[k] == '|' || a[k] == '-'))
+			return false;
+	if (!k || k >= n)
+		return false;
+	for (size_t i = 0; i < k; i++)
+		buf[i] = a[i] == '|' ? ' ' : a[i];
+	buf[k] = '\0';
+	return true;
+}
+
 static bool takes_path(const char *arg)
 {
 	return arg && (!strcmp(arg, "FILE") || !strcmp(arg, "DIR"));
@@ -67,7 +91,7 @@ static void bash_script(FILE *f)
 		"# option tables. Load it with: source <(sluice completion bash)\n"
 		"_sluice() {\n"
 		"  local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} opts= valued= files= "
-		"words=\n"
+		"words= subs=\n"
 		"  if [ \"$COMP_CWORD\" -eq 1 ]; then\n"
 		"    COMPREPLY=($(compgen -W \"");
 	for (int i = 0; i < n; i++)
@@ -79,14 +103,14 @@ static void bash_script(FILE *f)
 		for (size_t k = 0; k < c.n; k++)
 			fprintf(f, "--%s ", c.opts[k].name);
 		fprintf(f, "--help\"\n");
-		if (!strcmp(cmds[i].name, "help") || !strcmp(cmds[i].name, "completion")) {
+		char subs[256];
+		if (!strcmp(cmds[i].name, "help")) {
 			fprintf(f, "      words=\"");
-			if (!strcmp(cmds[i].name, "help"))
-				for (int j = 0; j < n; j++)
-					fprintf(f, "%s%s", j ? " " : "", cmds[j].name);
-			else
-				fprintf(f, "bash zsh");
+			for (int j = 0; j < n; j++)
+				fprintf(f, "%s%s", j ? " " : "", cmds[j].name);
 			fprintf(f, "\"\n");
+		} else if (subcommands(&cmds[i], subs, sizeof(subs))) {
+			fprintf(f, "      subs=\"%s\"\n", subs);
 		}
 		fprintf(f, "      case $prev in\n");
 		for (size_t k = 0; k < c.n; k++) {
@@ -110,6 +134,8 @@ static void bash_script(FILE *f)
 	fprintf(f, "  esac\n"
 		   "  if [[ $cur == -* ]]; then\n"
 		   "    COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+		   "  elif [ \"$COMP_CWORD\" -eq 2 ] && [ -n \"$subs\" ]; then\n"
+		   "    COMPREPLY=($(compgen -W \"$subs\" -- \"$cur\"))\n"
 		   "  elif [ -n \"$words\" ]; then\n"
 		   "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
 		   "  else\n"
@@ -161,6 +187,7 @@ static void zsh_script(FILE *f)
 		   "  fi\n"
 		   "  case $words[2] in\n");
 	for (int i = 0; i < n; i++) {
+		char subs[256];
 		collect(&cmds[i], &c);
 		fprintf(f, "    %s)\n      _arguments", cmds[i].name);
 		for (size_t k = 0; k < c.n; k++) {
@@ -193,9 +220,11 @@ static void zsh_script(FILE *f)
 			for (int j = 0; j < n; j++)
 				fprintf(f, "%s%s", j ? " " : "", cmds[j].name);
 			fprintf(f, ")'");
-		} else if (!strcmp(cmds[i].name, "completion"))
-			fprintf(f, " \\\n        '1:shell:(bash zsh)'");
-		else
+		} else if (subcommands(&cmds[i], subs, sizeof(subs))) {
+			fprintf(f, " \\\n        '1:subcommand:(%s)'", subs);
+			if (strchr(cmds[i].usage + strlen(cmds[i].name) + 1, ' ')) /* arguments follow */
+				fprintf(f, " \\\n        '*:database or environment:{_sluice_envs; _files}'");
+		} else
 			fprintf(f, " \\\n        '*:database or environment:{_sluice_envs; _files}'");
 		fprintf(f, " ;;\n");
 	}

@@ -23,6 +23,7 @@ typedef struct sync_cli {
 	const char *source, *target;
 	pthread_mutex_t mu; /* the initial copy connects from worker threads */
 	bool quiet;
+	bool create_target; /* sync start: the initial copy may create a new SQLite target */
 } sync_cli;
 
 static volatile sig_atomic_t stop_flag;
@@ -37,7 +38,9 @@ static int connect_side(sl_conn **out, sl_copy_side side, void *ud)
 {
 	sync_cli *sc = ud;
 	pthread_mutex_lock(&sc->mu);
-	int rc = cli_project_connect(out, &sc->proj, side == SL_COPY_SOURCE ? sc->source : sc->target);
+	int rc = side == SL_COPY_TARGET && sc->create_target
+			 ? cli_project_connect_target(out, &sc->proj, sc->target)
+			 : cli_project_connect(out, &sc->proj, side == SL_COPY_SOURCE ? sc->source : sc->target);
 	pthread_mutex_unlock(&sc->mu);
 	if (rc)
 		sl_error_prefix("%s", side == SL_COPY_SOURCE ? "source" : "target");
@@ -209,6 +212,10 @@ int cmd_sync(int argc, char **argv)
 					    "project file (default sluice.yaml)", &sc.proj.config_path },
 					  { 0 } };
 	const cli_option *opts = NULL;
+	if (cli_collecting()) { /* `sluice completion`: the options of every subcommand */
+		const cli_option *all[] = { start_opts, run_opts, status_opts, stop_opts, plain_opts, NULL };
+		return cli_collect_all(all) > 0 ? EXIT_OK : EXIT_USAGE;
+	}
 	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		fputs(usage_text, sub ? stdout : stderr);
 		return sub ? EXIT_OK : EXIT_USAGE;
@@ -250,6 +257,7 @@ int cmd_sync(int argc, char **argv)
 
 	sc.source = pos[0];
 	sc.target = pos[1];
+	sc.create_target = opts == start_opts;
 	pthread_mutex_init(&sc.mu, NULL);
 	const char **tl = NULL;
 	char *tcopy = NULL;

@@ -99,6 +99,25 @@ void cli_collect_end(void)
 	collecting.out = NULL;
 }
 
+bool cli_collecting(void)
+{
+	return collecting.out != NULL;
+}
+
+int cli_collect_all(const cli_option *const *tables)
+{
+	for (; collecting.out && *tables; tables++)
+		for (const cli_option *o = *tables; o->name && *collecting.n < collecting.max; o++) {
+			bool seen = false;
+			for (size_t k = 0; k < *collecting.n && !seen; k++)
+				seen = strcmp(collecting.out[k].name, o->name) == 0;
+			if (!seen)
+				collecting.out[(*collecting.n)++] = *o;
+		}
+	collecting.out = NULL;
+	return 1;
+}
+
 int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, const char **pos, int max_pos,
 	      int *npos)
 {
