@@ -10,12 +10,12 @@
 # every direction. A different outcome fails the test, listing both rows; so
 # does docs/conformance.md when its generated part is not what expected.tsv
 # says. After a change that is meant to change outcomes:
-#     SLUICE_CONFORMANCE_UPDATE=1 (with SLUICE_CONFORMANCE=full) rewrites both
-# in the source tree; review the diff of expected.tsv before committing.
+#     SLUICE_CONFORMANCE_UPDATE=1 (with every set) rewrites both in the source
+# tree; review the diff of expected.tsv before committing.
 #
-# SLUICE_CONFORMANCE=quick (default, `make check`): pgloader's SQLite and MySQL
-# fixtures. full (`make check-full`): every set. SLUICE_CONFORMANCE_SETS=a,b
-# runs those sets only.
+# SLUICE_CONFORMANCE=full (default, `make check`): every set. quick
+# (`make check-quick`): pgloader's SQLite and MySQL fixtures.
+# SLUICE_CONFORMANCE_SETS=a,b runs those sets only.
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/assert.sh"
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/scratch.sh"
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/fixtures.sh"
@@ -32,7 +32,7 @@ cd "$TMP" || exit 1 # no sluice.yaml here: the copies use no cast rules
 QUICK="pgloader-sqlite,pgloader-mysql"
 FULL="$QUICK,chinook-sqlite,chinook-pg,chinook-mysql,pagila,sakila-mysql,sakila-pg,northwind-sqlite,northwind-pg"
 FULL="$FULL,neosync-pg,neosync-mysql,gh-ost"
-case ${SLUICE_CONFORMANCE:-quick} in
+case ${SLUICE_CONFORMANCE:-full} in
   quick) SETS=${SLUICE_CONFORMANCE_SETS:-$QUICK} ;;
   full) SETS=${SLUICE_CONFORMANCE_SETS:-$FULL} ;;
   *) echo "SLUICE_CONFORMANCE must be quick or full" >&2; exit 2 ;;
