@@ -16,51 +16,52 @@ cp -r examples/billing/. "$WORK/"
 cd "$WORK"
 export USER=${USER:-demo}
 
-step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
+n=0
+step() { n=$((n + 1)); printf '\n\033[1m== %d. %s\033[0m\n$ %s\n' "$n" "${1#[0-9]*. }" "$2"; }
 sluice() { "$SLUICE" "$@"; }
 
-step "1. What is in the billing database" "sluice inspect sqlite:billing.db"
+step "What is in the billing database" "sluice inspect sqlite:billing.db"
 sluice inspect sqlite:billing.db
 
-step "2. The same, as a data map for the whole team" "sluice inspect sqlite:billing.db --format md"
+step "The same, as a data map for the whole team" "sluice inspect sqlite:billing.db --format md"
 sluice inspect sqlite:billing.db --format md --title "Billing (example)"
 
-step "3. Check the migration files before anything runs" "sluice lint"
+step "Check the migration files before anything runs" "sluice lint"
 sluice lint
 
-step "4. Adopt the existing database: its schema is migration 20260301090000" "sluice baseline 20260301090000 dev"
+step "Adopt the existing database: its schema is migration 20260301090000" "sluice baseline 20260301090000 dev"
 sluice baseline 20260301090000 dev
 
-step "5. What is pending" "sluice status dev"
+step "What is pending" "sluice status dev"
 sluice status dev
 
-step "6. Rehearse the pending changes on a scratch copy (dynamic lint)" "sluice lint dev"
+step "Rehearse the pending changes on a scratch copy (dynamic lint)" "sluice lint dev"
 sluice lint dev
 
-step "6b. Rehearse them: timed up and down on a scratch copy, verify, rules, rollback fidelity" "sluice rehearse dev"
+step "Rehearse them: timed up and down on a scratch copy, verify, rules, rollback fidelity" "sluice rehearse dev"
 sluice rehearse dev > rehearsal.txt
 head -16 rehearsal.txt
 echo "... (the full timeline: sluice rehearse dev; the record: sluice rehearse --latest --json)"
 echo "rehearsal verdict: $(sed -n 's/^verdict: //p' rehearsal.txt)"
 
-step "7. Apply them, each in its own transaction" "sluice up dev"
+step "Apply them, each in its own transaction" "sluice up dev"
 sluice up dev
 
-step "8. Run every verify query" "sluice verify dev"
+step "Run every verify query" "sluice verify dev"
 sluice verify dev
 
-step "9. The schema decision log, for the people who sign off" "sluice log dev --format md"
+step "The schema decision log, for the people who sign off" "sluice log dev --format md"
 sluice log dev --format md
 
-step "10. Why does customers.tax_id exist?" "sluice why customers.tax_id dev"
+step "Why does customers.tax_id exist?" "sluice why customers.tax_id dev"
 sluice why customers.tax_id dev
 
-step "11. The data map: who uses the data, and how much it matters" "sluice map dev"
+step "The data map: who uses the data, and how much it matters" "sluice map dev"
 sluice map dev > data-map.md
 sed -n '1,/^## How it all connects/p' data-map.md | sed '$d'
 echo "... (the whole map, with a diagram and every table: $(wc -l < data-map.md) lines; --format json|dot|mermaid)"
 
-step "12. What would renaming invoices.total break? Impact, then lint" "sluice impact 20260401100000 dev && sluice lint dev"
+step "What would renaming invoices.total break? Impact, then lint" "sluice impact 20260401100000 dev && sluice lint dev"
 cat > migrations/20260401100000_rename_invoice_total.sql <<'SQL'
 -- title: Rename invoices.total to amount_due
 -- ticket: BILL-160
@@ -79,57 +80,57 @@ sluice impact 20260401100000 dev
 sluice lint dev || echo "(lint exits $?: the rename breaks a revenue and a compliance consumer nobody signed off)"
 rm migrations/20260401100000_rename_invoice_total.sql
 
-step "13. Roll the last change back, and see the history tell the truth" "sluice down dev && sluice status dev"
+step "Roll the last change back, and see the history tell the truth" "sluice down dev && sluice status dev"
 sluice down dev
 sluice status dev
 
-step "14. The integrity rules, before anything moves" "sluice check dev --domain billing"
+step "The integrity rules, before anything moves" "sluice check dev --domain billing"
 sluice check dev --domain billing
 
-step "15. What a move would do: the cast plan and the target DDL" "sluice copy dev new --plan"
+step "What a move would do: the cast plan and the target DDL" "sluice copy dev new --plan"
 sluice copy dev new --plan > plan.txt
 head -12 plan.txt
 echo "... ($(wc -l < plan.txt) lines: every column's cast, then the target DDL by phase)"
 
-step "16. Move it: schema, rows, indexes, constraints, foreign keys" "sluice copy dev new"
+step "Move it: schema, rows, indexes, constraints, foreign keys" "sluice copy dev new"
 sluice copy dev new
 
-step "17. Prove the move, row by row" "sluice diff dev new"
+step "Prove the move, row by row" "sluice diff dev new"
 sluice diff dev new
 
-step "18. And the rules on the new database, with totals reconciled against the old" "sluice check new"
+step "And the rules on the new database, with totals reconciled against the old" "sluice check new"
 sluice check new
 
-step "17. Which columns hold personal data" "sluice pii scan dev"
+step "Which columns hold personal data" "sluice pii scan dev"
 sluice pii scan dev
 
-step "18. An anonymized staging copy: half the customers and all they own, masked, with the proof" \
+step "An anonymized staging copy: half the customers and all they own, masked, with the proof" \
   "SLUICE_DEMO_KEY=... sluice snapshot dev staging --subset \"customers: 50%\""
 export SLUICE_DEMO_KEY=demo-key-only-for-this-example-0123
 sluice snapshot dev staging --subset "customers: 50%" --quiet
 
-step "19. What staging got instead of the real values" "sluice diff dev staging --tables customers --limit 2"
+step "What staging got instead of the real values" "sluice diff dev staging --tables customers --limit 2"
 sluice diff dev staging --tables customers --limit 2 || true
 
-step "20. Keep a copy in step while dev keeps taking writes: capture, then the initial copy" \
+step "Keep a copy in step while dev keeps taking writes: capture, then the initial copy" \
   "sluice sync start dev synced --domain billing"
 sluice sync start dev synced --domain billing
 
-step "21. The application writes to dev: a new customer, an invoice paid, a payment removed" "sqlite3 billing.db ..."
+step "The application writes to dev: a new customer, an invoice paid, a payment removed" "sqlite3 billing.db ..."
 sqlite3 billing.db "INSERT INTO customers (id, public_id, email, name, country)
     VALUES (9001, 'a3bb189e-8bf9-3888-9912-ace4e6543002', 'ana@example.com', 'Ana Lima', 'BR');
   UPDATE invoices SET status = 'paid' WHERE id = (SELECT min(id) FROM invoices WHERE status = 'open');
   DELETE FROM payments WHERE id = (SELECT max(id) FROM payments);"
 sluice sync status dev synced | grep -E '^(behind|lag)'
 
-step "22. Apply the changes (--follow would keep going until stopped)" "sluice sync run dev synced"
+step "Apply the changes (--follow would keep going until stopped)" "sluice sync run dev synced"
 sluice sync run dev synced
 
-step "23. Prove it, row by row" "sluice diff dev synced --tables customers,subscriptions,invoices,invoice_items,payments"
+step "Prove it, row by row" "sluice diff dev synced --tables customers,subscriptions,invoices,invoice_items,payments"
 sluice diff dev synced --tables customers,subscriptions,invoices,invoice_items,payments
 
-step "24. The reports the business runs give the same answers on both sides" "sluice shadow dev synced"
+step "The reports the business runs give the same answers on both sides" "sluice shadow dev synced"
 sluice shadow dev synced
 
-step "25. Done: remove the triggers and the change log, dev is as it was" "sluice sync stop dev synced"
+step "Done: remove the triggers and the change log, dev is as it was" "sluice sync stop dev synced"
 sluice sync stop dev synced
