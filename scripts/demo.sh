@@ -35,7 +35,7 @@ sluice baseline 20260301090000 dev
 step "What is pending" "sluice status dev"
 sluice status dev
 
-step "Rehearse the pending changes on a scratch copy (dynamic lint)" "sluice lint dev"
+step "Lint them against the database: each pending migration applied and reverted on a scratch copy" "sluice lint dev"
 sluice lint dev
 
 step "Rehearse them: timed up and down on a scratch copy, verify, rules, rollback fidelity" "sluice rehearse dev"
