@@ -40,7 +40,8 @@ static int connect_side(sl_conn **out, sl_copy_side side, void *ud)
 	pthread_mutex_lock(&sc->mu);
 	int rc = side == SL_COPY_TARGET && sc->create_target
 			 ? cli_project_connect_target(out, &sc->proj, sc->target)
-			 : cli_project_connect(out, &sc->proj, side == SL_COPY_SOURCE ? sc->source : sc->target);
+			 : cli_project_connect(out, &sc->proj,
+					       side == SL_COPY_SOURCE ? sc->source : sc->target);
 	pthread_mutex_unlock(&sc->mu);
 	if (rc)
 		sl_error_prefix("%s", side == SL_COPY_SOURCE ? "source" : "target");
