@@ -136,6 +136,7 @@ int cmd_diff(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 int cmd_rehearse(int argc, char **argv);
 int cmd_map(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_impact(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_pii(int argc, char **argv);

@@ -248,6 +248,22 @@ static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
 	return EXIT_OK;
 }
 
+/* The run as the state store records it (`sluice report`), through cli_project_record. */
+typedef struct copy_record {
+	const copy_cli *cc;
+	const sl_copy_result *res;
+	const char *error;
+} copy_record;
+
+static int record(sl_state *st, void *ud)
+{
+	const copy_record *x = ud;
+	char s[512], t[512];
+	cli_project_display(x->cc->proj, x->cc->source, s, sizeof(s));
+	cli_project_display(x->cc->proj, x->cc->target, t, sizeof(t));
+	return sl_state_copy_record(st, x->res, s, t, x->error, NULL);
+}
+
 int cmd_copy(int argc, char **argv)
 {
 	cli_project p = { 0 };
@@ -392,6 +408,11 @@ int cmd_copy(int argc, char **argv)
 		ex = EXIT_PROBLEMS;
 	} else
 		ex = EXIT_OK;
+	if (res) {
+		copy_record x = { .cc = &cc, .res = res, .error = rc ? strdup(sl_error_last()->message) : NULL };
+		cli_project_record(&p, record, &x);
+		free((char *)x.error);
+	}
 done:
 	sl_copy_result_free(res);
 	sl_cast_rules_free(rules);

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 typedef struct diff_cli {
 	long limit;
@@ -43,7 +44,31 @@ typedef struct diff_cli {
 	/* totals */
 	int64_t discrepancies;
 	int64_t rows_read_src, rows_read_dst;
+	/* per table, for the state store (names and notes malloc'd) */
+	sl_state_diff_table *tabs;
+	size_t ntabs, cap;
 } diff_cli;
+
+/* Keeps one table's counts for the record of the run (best effort: a failed allocation drops it). */
+static void note_table(diff_cli *x, const char *name, int64_t src_rows, int64_t dst_rows, int64_t missing,
+		       int64_t extra, int64_t changed, const char *note)
+{
+	if (x->ntabs == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 16;
+		sl_state_diff_table *t = realloc(x->tabs, cap * sizeof(*t));
+		if (!t)
+			return;
+		x->tabs = t;
+		x->cap = cap;
+	}
+	x->tabs[x->ntabs++] = (sl_state_diff_table){ .table = strdup(name),
+						     .source_rows = src_rows,
+						     .target_rows = dst_rows,
+						     .missing = missing,
+						     .extra = extra,
+						     .changed = changed,
+						     .note = note ? strdup(note) : NULL };
+}
 
 /* Splits a comma-separated list into a NULL-terminated array of trimmed names (one allocation). */
 static char **split_list(const char *s, size_t *n)
@@ -329,6 +354,7 @@ typedef struct diff_args {
 static void print_summary(diff_cli *x, const sl_diff_result *r, const side_table *st, const side_table *dt,
 			  bool bisect)
 {
+	note_table(x, st->name, r->src_rows, r->dst_rows, r->missing, r->extra, r->changed, NULL);
 	if (x->text) {
 		printf("  %lld source rows, %lld target rows: %lld equal, %lld changed, %lld missing, %lld "
 		       "extra%s\n",
@@ -447,6 +473,8 @@ static int one_sided_table(diff_cli *x, const diff_args *a, sl_conn *c, const si
 	if (rc)
 		return rc;
 	x->discrepancies += rows > 0 ? rows : 1;
+	note_table(x, t->name, in_source ? rows : -1, in_source ? -1 : rows, in_source ? rows : 0,
+		   in_source ? 0 : rows, 0, in_source ? "only in the source" : "only in the target");
 	if (x->text)
 		printf("%s: only in the %s (%lld row%s)\n", t->name, in_source ? "source" : "target",
 		       (long long)rows, rows == 1 ? "" : "s");
@@ -504,6 +532,7 @@ static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 			}
 			if ((rc = diff_one(x, a, src, dst, &s, &d)) != 0) {
 				cli_report_error(rc);
+				note_table(x, s.name, -1, -1, 0, 0, 0, sl_error_last()->message);
 				(*nerrors)++;
 				rc = 0;
 			}
@@ -523,6 +552,7 @@ static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 		matched[d.t - ds->tables] = true;
 		if ((rc = diff_one(x, a, src, dst, &s, &d)) != 0) {
 			cli_report_error(rc);
+			note_table(x, s.name, -1, -1, 0, 0, 0, sl_error_last()->message);
 			(*nerrors)++;
 			rc = 0;
 		}
@@ -544,8 +574,34 @@ done:
 	return rc;
 }
 
+/* The run as the state store records it (`sluice report`), through cli_project_record. */
+typedef struct diff_record {
+	cli_project *p;
+	const char *source, *target;
+	sl_state_diff d;
+} diff_record;
+
+static int record(sl_state *st, void *ud)
+{
+	diff_record *r = ud;
+	char s[512], t[512];
+	cli_project_display(r->p, r->source, s, sizeof(s));
+	cli_project_display(r->p, r->target, t, sizeof(t));
+	r->d.source = s;
+	r->d.target = t;
+	return sl_state_diff_record(st, &r->d, NULL);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int cmd_diff(int argc, char **argv)
 {
+	double t0 = now_seconds();
 	cli_project p = { 0 };
 	diff_cli x = { .limit = 20 };
 	diff_args a = { .opts = SL_DIFF_OPTS_INIT };
@@ -665,6 +721,17 @@ int cmd_diff(int argc, char **argv)
 		exit_code = EXIT_DATABASE;
 	else if (x.discrepancies > threshold)
 		exit_code = EXIT_PROBLEMS;
+	diff_record dr = { .p = &p,
+			   .source = pos[0],
+			   .target = pos[1],
+			   .d = { .status = nerrors ? "error" : x.discrepancies > threshold ? "problems" : "ok",
+				  .discrepancies = x.discrepancies,
+				  .threshold = threshold,
+				  .errors = (size_t)nerrors,
+				  .seconds = now_seconds() - t0,
+				  .tables = x.tabs,
+				  .ntables = x.ntabs } };
+	cli_project_record(&p, record, &dr);
 done:
 	if (x.out && x.out != stdout && fclose(x.out) != 0 && !rc)
 		rc = sl_error_set(SL_EIO, "diff: write \"%s\": %s", out_path, strerror(errno));
@@ -673,6 +740,11 @@ done:
 	free(a.tables);
 	free(a.cols);
 	free(a.key);
+	for (size_t i = 0; i < x.ntabs; i++) {
+		free((char *)x.tabs[i].table);
+		free((char *)x.tabs[i].note);
+	}
+	free(x.tabs);
 	cli_project_free(&p);
 	return rc ? cli_fail(rc) : exit_code;
 }

@@ -156,6 +156,32 @@ int cli_project_connect_target(sl_conn **out, cli_project *p, const char *target
 	return connect(out, p, target, true);
 }
 
+void cli_project_display(const cli_project *p, const char *target, char *out, size_t n)
+{
+	const char *url = NULL;
+	const sl_config_env *env = NULL;
+	sl_url *u = NULL;
+	if (cli_project_resolve(p, target, &url, &env) == 0 && env)
+		snprintf(out, n, "%s", env->name);
+	else if (sl_url_parse(&u, url ? url : target ? target : "") == 0)
+		snprintf(out, n, "%s", u->redacted);
+	else
+		snprintf(out, n, "?");
+	sl_url_free(u);
+	sl_error_clear();
+}
+
+void cli_project_record(cli_project *p, int (*fn)(sl_state *st, void *ud), void *ud)
+{
+	sl_state *st = NULL;
+	if (!p->cfg)
+		return;
+	if (sl_state_open(&st, sl_config_resolve(p->cfg, p->cfg->state)) != 0 || fn(st, ud) != 0)
+		fprintf(stderr, "sluice: warning: not recorded in the state store: %s\n", sl_error_last()->message);
+	sl_state_close(st);
+	sl_error_clear();
+}
+
 int cli_open_scratch(sl_conn **out, void *ud, const char *database)
 {
 	const cli_scratch *x = ud;

@@ -12,6 +12,7 @@
 #include "sluice/conn.h"
 #include "sluice/migrate.h"
 #include "sluice/migration.h"
+#include "sluice/state.h"
 
 typedef struct cli_project {
 	const char *config_path; /* -C; default "sluice.yaml" */
@@ -51,6 +52,14 @@ int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, c
 int cli_project_connect(sl_conn **out, cli_project *p, const char *target);
 /* The same for a target the command writes: a new SQLite file is created (copy's target, up, baseline). */
 int cli_project_connect_target(sl_conn **out, cli_project *p, const char *target);
+/* The name target is shown and recorded by: its environment's name, else the URL with the password masked. */
+void cli_project_display(const cli_project *p, const char *target, char *out, size_t n);
+/*
+ * When there is a sluice.yaml, opens its state store and calls fn with it
+ * (a run recording itself for `sluice report`); a failure is a warning on
+ * stderr, never the command's error.
+ */
+void cli_project_record(cli_project *p, int (*fn)(sl_state *st, void *ud), void *ud);
 /* What a scratch opener needs to reach another database of the target's server (lint, impact). */
 typedef struct cli_scratch {
 	const char *url;          /* the target's URL: may hold a password, never printed */

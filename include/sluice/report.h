@@ -1,8 +1,10 @@
 /*
- * report.h - renderings of sluice's models for people and programs.
+ * report.h - renderings of sluice's models for people and programs, and the
+ * sign-off report (`sluice report`).
  *
  * Each function appends to out and returns 0 or a negative SL_E* code.
- * Nothing here touches a database: callers pass models already read.
+ * Nothing here opens a database: callers pass models already read (the
+ * sign-off report reads the state store it is given).
  */
 #ifndef SLUICE_REPORT_H
 #define SLUICE_REPORT_H
@@ -42,6 +44,70 @@ int sl_report_log_json(sl_buf *out, const sl_migrate_status *st);
 
 /* A unified diff of two texts (line based, bounded memory). */
 int sl_report_udiff(sl_buf *out, const char *a, const char *b, const char *a_label, const char *b_label);
+
+/* ---- HTML escaping (src/report/signoff/escape.c) ---- */
+
+/* Text content: & < > escaped; bytes that are not valid UTF-8 become U+FFFD; NUL and other C0
+ * controls except tab and newline are dropped. */
+int sl_html_text(sl_buf *out, const char *s);
+/* A double-quoted attribute value: sl_html_text() and " ' escaped too. */
+int sl_html_attr(sl_buf *out, const char *s);
+/*
+ * JSON text made safe inside <script type="application/json">: every <, >
+ * and & (which JSON has only inside strings) becomes \u003c, \u003e,
+ * \u0026, so no "</script>" or "<!--" can end or change the block.
+ */
+int sl_html_json(sl_buf *out, const char *json);
+
+/* ---- the sign-off report (src/report/signoff/, docs/commands/report.md) ---- */
+
+struct sl_state;
+struct sl_map;
+struct sl_sync_status;
+
+/*
+ * What the report is made from. Only environment is required; every
+ * missing source becomes a section that says it has not been run yet.
+ */
+typedef struct sl_report_input {
+	const char *title;       /* the project; NULL: the map's title, else the environment */
+	const char *environment; /* the reported database's display name (never a password) */
+	const char *generator;   /* "sluice 0.1.0": written into the page */
+	struct sl_state *state;  /* NULL: no state store yet */
+	const char *state_path;  /* as configured (shown to the reader) */
+	const struct sl_map *map;              /* NULL: see map_error */
+	const char *map_error;                 /* why there is no map, or NULL */
+	const sl_migrate_status *migrations;   /* NULL: no migrations directory */
+	const struct sl_sync_status *sync;     /* NULL: none found (or none looked for) */
+	const char *sync_error;                /* why the sync status could not be read, or NULL */
+	bool sync_checked;                     /* a sync was looked for (the caller named its target) */
+	/*
+	 * Sections that other modules record, as JSON text in the form
+	 * docs/commands/report.md gives ("timeline" and "scorecard" for a
+	 * cutover, "runs" for watch); NULL: not run yet.
+	 */
+	const char *cutover_json;
+	const char *watch_json;
+	const char *now; /* the report's time (ISO 8601 UTC); NULL: the newest record's */
+	size_t runs;     /* runs shown per history; 0: 20 */
+} sl_report_input;
+
+typedef struct sl_report sl_report;
+
+/* Reads every source into one model (the JSON document "sluice-report/1"). */
+int sl_report_build(sl_report **out, const sl_report_input *in);
+void sl_report_free(sl_report *r);
+/* "GO" or "NO-GO". */
+const char *sl_report_verdict(const sl_report *r);
+/*
+ * Renderings. The same model gives the same bytes: no clock, no random,
+ * every list in a stable order. HTML is one self-contained page (inline
+ * CSS and SVG, no script, the model embedded as JSON); Markdown is for a
+ * pull request; JSON is the model.
+ */
+int sl_report_html(sl_buf *out, const sl_report *r);
+int sl_report_md(sl_buf *out, const sl_report *r);
+int sl_report_json(sl_buf *out, const sl_report *r);
 
 #ifdef __cplusplus
 }

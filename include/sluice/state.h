@@ -138,6 +138,59 @@ typedef int (*sl_state_shadow_cb)(int64_t run_id, const char *started_at, const 
 				  void *ud);
 int sl_state_shadow_history(sl_state *s, size_t limit_runs, sl_state_shadow_cb cb, void *ud);
 
+/* ---- copy and diff runs (state store version 7) ---- */
+
+/*
+ * Records a `sluice copy` run: its totals and one row per table (copy_runs,
+ * copy_tables). source and target are display names (never a password);
+ * error is why the run stopped, or NULL. *out_id (may be NULL) gets its id.
+ */
+struct sl_copy_result;
+int sl_state_copy_record(sl_state *s, const struct sl_copy_result *r, const char *source, const char *target,
+			 const char *error, int64_t *out_id);
+
+/* One compared table of a diff run. Strings borrowed for the call. */
+typedef struct sl_state_diff_table {
+	const char *table;
+	int64_t source_rows, target_rows; /* -1: the table is on one side only */
+	int64_t missing, extra, changed;
+	const char *note; /* "only in the source", an error, ... or NULL */
+} sl_state_diff_table;
+
+/* A `sluice diff` run. Strings borrowed for the call. */
+typedef struct sl_state_diff {
+	const char *source, *target; /* display names */
+	const char *status;          /* "ok", "problems" (over the threshold) or "error" */
+	int64_t discrepancies, threshold;
+	size_t errors; /* tables that could not be compared */
+	double seconds;
+	const sl_state_diff_table *tables;
+	size_t ntables;
+} sl_state_diff;
+
+/* Records a diff run and its tables (diff_runs, diff_tables); *out_id may be NULL. */
+int sl_state_diff_record(sl_state *s, const sl_state_diff *d, int64_t *out_id);
+
+/* ---- reading records back ---- */
+
+typedef enum sl_state_kind {
+	SL_STATE_CHECKS = 0, /* check_runs, with "results" */
+	SL_STATE_REHEARSALS, /* rehearsals, with "migrations"; "report" and "failed" parsed */
+	SL_STATE_SNAPSHOTS,  /* snapshot_runs; "report" parsed */
+	SL_STATE_SHADOWS,    /* shadow_runs, with "results" */
+	SL_STATE_COPIES,     /* copy_runs, with "tables" */
+	SL_STATE_DIFFS,      /* diff_runs, with "tables" */
+	SL_STATE__KINDS
+} sl_state_kind;
+
+/*
+ * The newest `limit` runs of kind (0: all), newest first, as a JSON array:
+ * one object per run with its columns named as in docs/state.md, its child
+ * rows nested, JSON text columns parsed. *out is malloc'd ("[]" when there
+ * is none).
+ */
+int sl_state_records_json(sl_state *s, sl_state_kind kind, size_t limit, char **out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,7 +23,11 @@
 #include "sluice/error.h"
 #include "state_int.h"
 
-#define STATE_VERSION 4
+/*
+ * Versions 5 (cutover journal) and 6 (watch runs) belong to src/cutover/ and
+ * src/watch/; 7 (copy and diff runs) to copies.c.
+ */
+#define STATE_VERSION 7
 
 /* Version 1: check runs and results. */
 static const char schema_v1[] =
@@ -86,6 +90,8 @@ static int migrate_schema(sl_state *s, int64_t from)
 		rc = sl_state_snapshot_schema(s->conn); /* version 3: snapshot reports */
 	if (!rc && from < 4)
 		rc = sl_state_shadow_schema(s->conn); /* version 4: shadow runs */
+	if (!rc && from < 7)
+		rc = sl_state_copies_schema(s->conn); /* version 7: copy and diff runs */
 	if (!rc && from < STATE_VERSION) {
 		char sql[64];
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STATE_VERSION);

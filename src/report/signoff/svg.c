@@ -1,0 +1,229 @@
+/*
+ * svg.c - charts for the report page as inline SVG: lines (one per series)
+ * or bars over runs, with axes, grid, a legend and a tooltip per point.
+ * Accessibility: role="img" named by the chart's <title> and described by
+ * its <desc> (the text alternative); the page puts a table of the same
+ * figures beside it. Colors are set with presentation attributes, never a
+ * style attribute, so a Content-Security-Policy without 'unsafe-inline'
+ * allows the chart; series differ by dash pattern as well as by color.
+ * Coordinates are printed with one decimal: the same data gives the same
+ * bytes.
+ */
+#include "signoff_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sluice/error.h"
+
+/* Okabe-Ito: distinguishable with the common color-vision deficiencies. */
+const char *const rp_palette[6] = { "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9" };
+const char *const rp_dashes[6] = { "", "6 3", "2 3", "8 3 2 3", "4 4", "1 2" };
+
+enum { W = 720, H = 260, LEFT = 64, RIGHT = 16, BOTTOM = 44 };
+
+/* A round step so that about four steps reach max. */
+static double nice_step(double max)
+{
+	double raw = max / 4, mag = pow(10, floor(log10(raw))), f = raw / mag;
+	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10) * mag;
+}
+
+static int num(sl_buf *out, double v)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		return sl_buf_printf(out, "%.0f", v);
+	return sl_buf_printf(out, "%.3g", v);
+}
+
+static double max_of(const rp_chart *c)
+{
+	double m = 0;
+	for (size_t s = 0; s < c->nseries; s++)
+		for (size_t i = 0; i < c->nx; i++)
+			if (!isnan(c->series[s].y[i]) && c->series[s].y[i] > m)
+				m = c->series[s].y[i];
+	return m;
+}
+
+static int axes(sl_buf *out, const rp_chart *c, double top, double step, double ymax)
+{
+	double ph = H - BOTTOM - top;
+	int rc = 0;
+	for (double v = 0; !rc && v <= ymax + step / 2; v += step) {
+		double y = top + ph - v / ymax * ph;
+		rc = sl_buf_printf(out,
+				   "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#d0d0d0\" "
+				   "stroke-width=\"1\"/>\n<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
+				   "fill=\"#333\">",
+				   LEFT, y, W - RIGHT, y, LEFT - 6, y + 4);
+		if (!rc)
+			rc = num(out, v);
+		if (!rc)
+			rc = sl_buf_puts(out, "</text>\n");
+	}
+	if (!rc)
+		rc = sl_buf_printf(out,
+				   "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333\" "
+				   "stroke-width=\"1\"/>\n",
+				   LEFT, top + ph, W - RIGHT, top + ph);
+	if (!rc && c->y_label) {
+		rc = sl_buf_printf(out,
+				   "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\" "
+				   "text-anchor=\"middle\" fill=\"#333\">",
+				   top + ph / 2, top + ph / 2);
+		if (!rc)
+			rc = sl_html_text(out, c->y_label);
+		if (!rc)
+			rc = sl_buf_puts(out, "</text>\n");
+	}
+	/* x labels: at most about 12, always the last */
+	size_t every = c->nx > 12 ? (c->nx + 11) / 12 : 1;
+	for (size_t i = 0; !rc && i < c->nx; i++) {
+		if (i % every && i + 1 != c->nx)
+			continue;
+		double x = c->bars ? LEFT + ((double)i + 0.5) * (W - LEFT - RIGHT) / (double)c->nx
+			   : c->nx == 1 ? LEFT + (W - LEFT - RIGHT) / 2.0
+					: LEFT + (double)i * (W - LEFT - RIGHT) / (double)(c->nx - 1);
+		rc = sl_buf_printf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#333\">", x,
+				   H - BOTTOM + 18);
+		if (!rc)
+			rc = sl_html_text(out, c->x_labels[i]);
+		if (!rc)
+			rc = sl_buf_puts(out, "</text>\n");
+	}
+	return rc;
+}
+
+/* "<title>label, series: value</title>" for a point or bar. */
+static int tip(sl_buf *out, const rp_chart *c, size_t s, size_t i)
+{
+	int rc = sl_buf_puts(out, "<title>");
+	if (!rc)
+		rc = sl_html_text(out, c->x_labels[i]);
+	if (!rc && c->nseries > 1) {
+		rc = sl_buf_puts(out, ", ");
+		if (!rc)
+			rc = sl_html_text(out, c->series[s].name);
+	}
+	if (!rc)
+		rc = sl_buf_puts(out, ": ");
+	if (!rc)
+		rc = num(out, c->series[s].y[i]);
+	return rc ? rc : sl_buf_puts(out, "</title>");
+}
+
+static int lines(sl_buf *out, const rp_chart *c, double top, double ymax)
+{
+	double ph = H - BOTTOM - top, pw = W - LEFT - RIGHT;
+	int rc = 0;
+	for (size_t s = 0; !rc && s < c->nseries; s++) {
+		const rp_series *se = &c->series[s];
+		const char *color = se->color ? se->color : rp_palette[s % 6];
+		const char *dash = se->dash ? se->dash : rp_dashes[s % 6];
+		bool pen = false;
+		rc = sl_buf_puts(out, "<path d=\"");
+		for (size_t i = 0; !rc && i < c->nx; i++) {
+			if (isnan(se->y[i]))
+				continue; /* a run of another series: the line goes on to this one's next */
+			double x = c->nx == 1 ? LEFT + pw / 2 : LEFT + (double)i * pw / (double)(c->nx - 1);
+			rc = sl_buf_printf(out, "%s%c%.1f %.1f", pen ? " " : "", pen ? 'L' : 'M', x,
+					   top + ph - se->y[i] / ymax * ph);
+			pen = true;
+		}
+		if (!rc)
+			rc = sl_buf_printf(out, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\"%s%s%s/>\n", color,
+					   *dash ? " stroke-dasharray=\"" : "", dash, *dash ? "\"" : "");
+		for (size_t i = 0; !rc && i < c->nx; i++) {
+			if (isnan(se->y[i]))
+				continue;
+			double x = c->nx == 1 ? LEFT + pw / 2 : LEFT + (double)i * pw / (double)(c->nx - 1);
+			rc = sl_buf_printf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\">", x,
+					   top + ph - se->y[i] / ymax * ph, color);
+			if (!rc)
+				rc = tip(out, c, s, i);
+			if (!rc)
+				rc = sl_buf_puts(out, "</circle>\n");
+		}
+	}
+	return rc;
+}
+
+static int bars(sl_buf *out, const rp_chart *c, double top, double ymax)
+{
+	double ph = H - BOTTOM - top, band = (double)(W - LEFT - RIGHT) / (double)c->nx;
+	double bw = band * 0.6 > 48 ? 48 : band * 0.6;
+	const rp_series *se = &c->series[0];
+	int rc = 0;
+	for (size_t i = 0; !rc && i < c->nx; i++) {
+		if (isnan(se->y[i]))
+			continue;
+		double h = se->y[i] / ymax * ph, x = LEFT + ((double)i + 0.5) * band - bw / 2;
+		const char *fill = c->bar_fill && c->bar_fill[i] ? c->bar_fill[i] : rp_palette[0];
+		rc = sl_buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">", x,
+				   top + ph - h, bw, h, fill);
+		if (!rc)
+			rc = tip(out, c, 0, i);
+		if (!rc)
+			rc = sl_buf_printf(out, "</rect>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+						"fill=\"#333\">",
+					   x + bw / 2, top + ph - h - 4);
+		if (!rc)
+			rc = num(out, se->y[i]);
+		if (!rc)
+			rc = sl_buf_puts(out, "</text>\n");
+	}
+	return rc;
+}
+
+static int legend(sl_buf *out, const rp_chart *c)
+{
+	int rc = 0;
+	double x = LEFT;
+	for (size_t s = 0; !rc && s < c->nseries; s++) {
+		const rp_series *se = &c->series[s];
+		const char *dash = se->dash ? se->dash : rp_dashes[s % 6];
+		rc = sl_buf_printf(out,
+				   "<line x1=\"%.1f\" y1=\"14\" x2=\"%.1f\" y2=\"14\" stroke=\"%s\" "
+				   "stroke-width=\"2.5\"%s%s%s/>\n<text x=\"%.1f\" y=\"18\" fill=\"#333\">",
+				   x, x + 24, se->color ? se->color : rp_palette[s % 6],
+				   *dash ? " stroke-dasharray=\"" : "", dash, *dash ? "\"" : "", x + 30);
+		if (!rc)
+			rc = sl_html_text(out, se->name);
+		if (!rc)
+			rc = sl_buf_puts(out, "</text>\n");
+		x += 40 + 7.5 * (double)strlen(se->name ? se->name : "");
+	}
+	return rc;
+}
+
+int rp_svg_chart(sl_buf *out, const rp_chart *c)
+{
+	double top = c->nseries > 1 ? 34 : 16;
+	double ymax = max_of(c), step;
+	if (ymax <= 0)
+		ymax = 1;
+	step = nice_step(ymax);
+	ymax = ceil(ymax / step - 1e-9) * step;
+	int rc = sl_buf_printf(out,
+			       "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+			       "role=\"img\" aria-labelledby=\"%s-t %s-d\" font-family=\"sans-serif\" "
+			       "font-size=\"12\">\n<title id=\"%s-t\">",
+			       W, H, c->id, c->id, c->id);
+	if (!rc)
+		rc = sl_html_text(out, c->title);
+	if (!rc)
+		rc = sl_buf_printf(out, "</title>\n<desc id=\"%s-d\">", c->id);
+	if (!rc)
+		rc = sl_html_text(out, c->desc);
+	if (!rc)
+		rc = sl_buf_puts(out, "</desc>\n");
+	if (!rc)
+		rc = axes(out, c, top, step, ymax);
+	if (!rc && c->nx)
+		rc = c->bars ? bars(out, c, top, ymax) : lines(out, c, top, ymax);
+	if (!rc && c->nseries > 1)
+		rc = legend(out, c);
+	return rc ? rc : sl_buf_puts(out, "</svg>\n");
+}
