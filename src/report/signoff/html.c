@@ -99,13 +99,16 @@ int rp_h_rich(sl_buf *out, const char *s)
 			return sl_error_nomem();
 		rc = sl_html_text(out, part);
 		free(part);
-		if (!rc && tick && (code || strchr(tick + 1, '`')))
-			rc = sl_buf_puts(out, code ? "</code>" : "<code>");
-		else if (!rc && tick)
+		if (!tick)
+			break;
+		if (!rc && code)
+			rc = sl_buf_puts(out, "</code>");
+		else if (!rc && strchr(tick + 1, '`'))
+			rc = sl_buf_puts(out, "<code>");
+		else if (!rc)
 			rc = sl_buf_putc(out, '`');
-		if (tick)
-			code = !code && strchr(tick + 1, '`') ? true : false;
-		s = tick ? tick + 1 : s + n;
+		code = !code && strchr(tick + 1, '`') != NULL;
+		s = tick + 1;
 	}
 	return rc;
 }
