@@ -409,7 +409,9 @@ int cmd_copy(int argc, char **argv)
 	} else
 		ex = EXIT_OK;
 	if (res) {
-		copy_record x = { .cc = &cc, .res = res, .error = rc ? strdup(sl_error_last()->message) : NULL };
+		copy_record x = { .cc = &cc,
+				  .res = res,
+				  .error = rc ? strdup(sl_error_last()->message) : NULL };
 		cli_project_record(&p, record, &x);
 		free((char *)x.error);
 	}

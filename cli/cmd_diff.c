@@ -724,7 +724,9 @@ int cmd_diff(int argc, char **argv)
 	diff_record dr = { .p = &p,
 			   .source = pos[0],
 			   .target = pos[1],
-			   .d = { .status = nerrors ? "error" : x.discrepancies > threshold ? "problems" : "ok",
+			   .d = { .status = nerrors                       ? "error"
+					    : x.discrepancies > threshold ? "problems"
+									  : "ok",
 				  .discrepancies = x.discrepancies,
 				  .threshold = threshold,
 				  .errors = (size_t)nerrors,

@@ -100,7 +100,8 @@ int cmd_report(int argc, char **argv)
 		{ "now", 0, CLI_STRING, "TIME",
 		  "the report's time, ISO 8601 UTC (default: the newest record's; never the clock)", &now },
 		{ "runs", 0, CLI_INT, "N", "runs shown per history (default 20)", &runs },
-		{ "sync", 0, CLI_STRING, "TARGET", "show the status of the sync from ENV to TARGET", &r.sync_target },
+		{ "sync", 0, CLI_STRING, "TARGET", "show the status of the sync from ENV to TARGET",
+		  &r.sync_target },
 		{ "estimate", 0, CLI_FLAG, NULL, "use the engine's row estimates instead of counting rows",
 		  &estimate },
 		{ 0 }
@@ -118,8 +119,8 @@ int cmd_report(int argc, char **argv)
 	if (strcmp(format, "html") && strcmp(format, "md") && strcmp(format, "json"))
 		return cli_usage_error("report", "unknown format \"%s\" (expected html, md or json)", format);
 	if (now && !iso_utc(now))
-		return cli_usage_error("report", "--now expects a UTC time like 2026-03-01T12:00:00Z, got \"%s\"",
-				       now);
+		return cli_usage_error("report",
+				       "--now expects a UTC time like 2026-03-01T12:00:00Z, got \"%s\"", now);
 	if (runs < 1 || runs > 1000)
 		return cli_usage_error("report", "--runs takes 1-1000");
 	r.env_arg = npos ? pos[0] : NULL;

@@ -123,7 +123,8 @@ static const cli_command commands[] = {
 	  "that does not parse), 3 database error.",
 	  NULL },
 	{ "report", cmd_report,
-	  "report [ENV] [--out FILE] [--format html|md|json] [--now TIME] [--runs N] [--sync TARGET] [options]",
+	  "report [ENV] [--out FILE] [--format html|md|json] [--now TIME] [--runs N] [--sync TARGET] "
+	  "[options]",
 	  "The sign-off report: GO / NO-GO and what is red, the data map, decision log, rehearsals, checks, "
 	  "diffs, copies, sync.",
 	  "One self-contained HTML page (no script, no network; charts in inline SVG; the data embedded\n"

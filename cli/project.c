@@ -177,7 +177,8 @@ void cli_project_record(cli_project *p, int (*fn)(sl_state *st, void *ud), void 
 	if (!p->cfg)
 		return;
 	if (sl_state_open(&st, sl_config_resolve(p->cfg, p->cfg->state)) != 0 || fn(st, ud) != 0)
-		fprintf(stderr, "sluice: warning: not recorded in the state store: %s\n", sl_error_last()->message);
+		fprintf(stderr, "sluice: warning: not recorded in the state store: %s\n",
+			sl_error_last()->message);
 	sl_state_close(st);
 	sl_error_clear();
 }

@@ -70,17 +70,17 @@ struct sl_sync_status;
  * missing source becomes a section that says it has not been run yet.
  */
 typedef struct sl_report_input {
-	const char *title;       /* the project; NULL: the map's title, else the environment */
-	const char *environment; /* the reported database's display name (never a password) */
-	const char *generator;   /* "sluice 0.1.0": written into the page */
-	struct sl_state *state;  /* NULL: no state store yet */
-	const char *state_path;  /* as configured (shown to the reader) */
-	const struct sl_map *map;              /* NULL: see map_error */
-	const char *map_error;                 /* why there is no map, or NULL */
-	const sl_migrate_status *migrations;   /* NULL: no migrations directory */
-	const struct sl_sync_status *sync;     /* NULL: none found (or none looked for) */
-	const char *sync_error;                /* why the sync status could not be read, or NULL */
-	bool sync_checked;                     /* a sync was looked for (the caller named its target) */
+	const char *title;                   /* the project; NULL: the map's title, else the environment */
+	const char *environment;             /* the reported database's display name (never a password) */
+	const char *generator;               /* "sluice 0.1.0": written into the page */
+	struct sl_state *state;              /* NULL: no state store yet */
+	const char *state_path;              /* as configured (shown to the reader) */
+	const struct sl_map *map;            /* NULL: see map_error */
+	const char *map_error;               /* why there is no map, or NULL */
+	const sl_migrate_status *migrations; /* NULL: no migrations directory */
+	const struct sl_sync_status *sync;   /* NULL: none found (or none looked for) */
+	const char *sync_error;              /* why the sync status could not be read, or NULL */
+	bool sync_checked;                   /* a sync was looked for (the caller named its target) */
 	/*
 	 * Sections that other modules record, as JSON text in the form
 	 * docs/commands/report.md gives ("timeline" and "scorecard" for a

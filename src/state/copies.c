@@ -101,8 +101,9 @@ static int copy_table(sl_state *s, sl_buf *b, int64_t id, const sl_copy_table_re
 	if (!rc)
 		rc = text(s, b, t->target);
 	if (!rc)
-		rc = sl_buf_printf(b, ", %lld, %lld, %lld, %lld, %d", (long long)t->read, (long long)t->written,
-				   (long long)t->rejected, (long long)t->changed, t->done ? 1 : 0);
+		rc = sl_buf_printf(b, ", %lld, %lld, %lld, %lld, %d", (long long)t->read,
+				   (long long)t->written, (long long)t->rejected, (long long)t->changed,
+				   t->done ? 1 : 0);
 	if (!rc)
 		rc = text(s, b, t->error);
 	if (!rc)
@@ -119,9 +120,10 @@ int sl_state_copy_record(sl_state *s, const sl_copy_result *r, const char *sourc
 	sl_state_now_utc(now, sizeof(now));
 	int rc = sl_conn_begin(s->conn);
 	if (!rc)
-		rc = sl_buf_puts(&b, "INSERT INTO copy_runs (finished_at, source, target, copy_run_id, status, "
-				     "table_count, rows_read, rows_written, rows_rejected, values_changed, "
-				     "constraint_problems, not_created, seconds, error) VALUES (");
+		rc = sl_buf_puts(&b,
+				 "INSERT INTO copy_runs (finished_at, source, target, copy_run_id, status, "
+				 "table_count, rows_read, rows_written, rows_rejected, values_changed, "
+				 "constraint_problems, not_created, seconds, error) VALUES (");
 	if (!rc)
 		rc = sl_state_put_text(s, &b, now);
 	if (!rc)
@@ -181,8 +183,9 @@ int sl_state_diff_record(sl_state *s, const sl_state_diff *d, int64_t *out_id)
 	sl_state_now_utc(now, sizeof(now));
 	int rc = sl_conn_begin(s->conn);
 	if (!rc)
-		rc = sl_buf_puts(&b, "INSERT INTO diff_runs (finished_at, source, target, status, table_count, "
-				     "discrepancies, threshold, errors, seconds) VALUES (");
+		rc = sl_buf_puts(&b,
+				 "INSERT INTO diff_runs (finished_at, source, target, status, table_count, "
+				 "discrepancies, threshold, errors, seconds) VALUES (");
 	if (!rc)
 		rc = sl_state_put_text(s, &b, now);
 	if (!rc)
@@ -192,8 +195,9 @@ int sl_state_diff_record(sl_state *s, const sl_state_diff *d, int64_t *out_id)
 	if (!rc)
 		rc = text(s, &b, d->status ? d->status : "ok");
 	if (!rc)
-		rc = sl_buf_printf(&b, ", %zu, %lld, %lld, %zu, %.3f)", d->ntables, (long long)d->discrepancies,
-				   (long long)d->threshold, d->errors, d->seconds);
+		rc = sl_buf_printf(&b, ", %zu, %lld, %lld, %zu, %.3f)", d->ntables,
+				   (long long)d->discrepancies, (long long)d->threshold, d->errors,
+				   d->seconds);
 	if (!rc)
 		rc = insert(s, &b, &id);
 	for (size_t i = 0; !rc && i < d->ntables; i++)

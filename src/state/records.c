@@ -123,8 +123,8 @@ int sl_state_records_json(sl_state *s, sl_state_kind kind, size_t limit, char **
 	for (size_t i = 0; !rc && k->child && i < json_array_size(runs); i++) {
 		json_t *run = json_array_get(runs, i), *children = json_array();
 		sl_buf_clear(&sql);
-		rc = sl_buf_printf(&sql, "SELECT * FROM %s WHERE %s = %lld ORDER BY rowid", k->child, k->child_key,
-				   (long long)json_integer_value(json_object_get(run, "id")));
+		rc = sl_buf_printf(&sql, "SELECT * FROM %s WHERE %s = %lld ORDER BY rowid", k->child,
+				   k->child_key, (long long)json_integer_value(json_object_get(run, "id")));
 		if (!rc)
 			rc = rows(s, k, sl_buf_cstr(&sql), k->child_key, children);
 		json_object_set_new(run, k->nest, children);

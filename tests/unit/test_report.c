@@ -44,7 +44,8 @@ static void test_escape(void **state)
 	expect(sl_html_text, "a < b && c > \"d\" 'e'", "a &lt; b &amp;&amp; c &gt; \"d\" 'e'");
 	expect(sl_html_attr, "x\" onload='y' <", "x&quot; onload=&#39;y&#39; &lt;");
 	expect(sl_html_text, "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;");
-	expect(sl_html_text, "caf\xC3\xA9 \xE2\x86\x92 \xF0\x9F\x98\x80", "caf\xC3\xA9 \xE2\x86\x92 \xF0\x9F\x98\x80");
+	expect(sl_html_text, "caf\xC3\xA9 \xE2\x86\x92 \xF0\x9F\x98\x80",
+	       "caf\xC3\xA9 \xE2\x86\x92 \xF0\x9F\x98\x80");
 	/* a lone continuation byte, an overlong '<', a truncated sequence, a surrogate */
 	expect(sl_html_text, "a\x80z", "a\xEF\xBF\xBDz");
 	expect(sl_html_text, "\xC0\xBC", "\xEF\xBF\xBD\xEF\xBF\xBD");
@@ -147,19 +148,22 @@ static void test_nothing_recorded(void **state)
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass)
 			SL_OK_OR_FAIL(sl_state_open(&st, path));
-		sl_report_input in = { .environment = "dev", .state = st, .state_path = ".sluice/state.db",
+		sl_report_input in = { .environment = "dev",
+				       .state = st,
+				       .state_path = ".sluice/state.db",
 				       .map_error = "no database" };
 		json_t *j = build_json(&in);
 		assert_string_equal(rp_str(json_object_get(j, "verdict"), "verdict"), "NO-GO");
 		assert_int_equal(json_array_size(json_object_get(json_object_get(j, "verdict"), "red")), 2);
-		const char *keys[] = { "rehearsals", "checks", "diffs", "shadow", "copies", "snapshots", "sync", "cutover",
-				       "watch", "migrations" };
+		const char *keys[] = { "rehearsals", "checks", "diffs",   "shadow", "copies",
+				       "snapshots",  "sync",   "cutover", "watch",  "migrations" };
 		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 			assert_string_equal(section_status(j, keys[i]), "not_run");
 		assert_string_equal(section_status(j, "map"), "unavailable");
 		assert_true(json_is_null(json_object_get(j, "as_of")));
 		assert_string_equal(rp_str(j, "as_of_from"), "no record");
-		const char *sum = rp_str(json_object_get(json_object_get(j, "sections"), "rehearsals"), "summary");
+		const char *sum =
+			rp_str(json_object_get(json_object_get(j, "sections"), "rehearsals"), "summary");
 		assert_non_null(strstr(sum, "sluice rehearse ENV"));
 		assert_int_equal(!!strstr(sum, "there is no state store yet"), !pass);
 		json_decref(j);
@@ -186,17 +190,40 @@ static void test_copy_diff_records(void **state)
 	sl_state *st = NULL;
 	char *out = NULL;
 	SL_OK_OR_FAIL(sl_state_open(&st, path));
-	sl_copy_table_result t[] = { { .table = "customers", .target = "customers", .read = 24, .written = 24, .done = true },
-				     { .table = "notes", .target = "notes", .read = 3, .written = 2, .rejected = 1,
-				       .failed = true, .error = "refused" } };
-	sl_copy_result cr = { .run_id = "run-1", .tables = t, .ntables = 2, .read = 27, .written = 26, .rejected = 1,
-			      .failed = 1, .seconds = 1.5 };
+	sl_copy_table_result t[] = {
+		{ .table = "customers", .target = "customers", .read = 24, .written = 24, .done = true },
+		{ .table = "notes",
+		  .target = "notes",
+		  .read = 3,
+		  .written = 2,
+		  .rejected = 1,
+		  .failed = true,
+		  .error = "refused" }
+	};
+	sl_copy_result cr = { .run_id = "run-1",
+			      .tables = t,
+			      .ntables = 2,
+			      .read = 27,
+			      .written = 26,
+			      .rejected = 1,
+			      .failed = 1,
+			      .seconds = 1.5 };
 	SL_OK_OR_FAIL(sl_state_copy_record(st, &cr, "dev", "new", NULL, NULL));
-	sl_state_diff_table dt[] = { { .table = "customers", .source_rows = 24, .target_rows = 23, .missing = 1 },
-				     { .table = "extra", .source_rows = -1, .target_rows = 4, .extra = 4,
-				       .note = "only in the target" } };
-	sl_state_diff d = { .source = "dev", .target = "new", .status = "problems", .discrepancies = 5,
-			    .seconds = 0.25, .tables = dt, .ntables = 2 };
+	sl_state_diff_table dt[] = {
+		{ .table = "customers", .source_rows = 24, .target_rows = 23, .missing = 1 },
+		{ .table = "extra",
+		  .source_rows = -1,
+		  .target_rows = 4,
+		  .extra = 4,
+		  .note = "only in the target" }
+	};
+	sl_state_diff d = { .source = "dev",
+			    .target = "new",
+			    .status = "problems",
+			    .discrepancies = 5,
+			    .seconds = 0.25,
+			    .tables = dt,
+			    .ntables = 2 };
 	SL_OK_OR_FAIL(sl_state_diff_record(st, &d, NULL));
 	SL_OK_OR_FAIL(sl_state_records_json(st, SL_STATE_COPIES, 0, &out));
 	json_t *a = json_loads(out, 0, NULL);
@@ -214,7 +241,8 @@ static void test_copy_diff_records(void **state)
 	a = json_loads(out, 0, NULL);
 	r = json_array_get(a, 0);
 	assert_int_equal(rp_int(r, "discrepancies", 0), 5);
-	assert_string_equal(rp_str(json_array_get(json_object_get(r, "tables"), 1), "note"), "only in the target");
+	assert_string_equal(rp_str(json_array_get(json_object_get(r, "tables"), 1), "note"),
+			    "only in the target");
 	assert_int_equal(rp_int(json_array_get(json_object_get(r, "tables"), 1), "source_rows", 0), -1);
 	json_decref(a);
 	free(out);
@@ -228,7 +256,8 @@ static void test_copy_diff_records(void **state)
 
 static const char *const schema_sql[] = {
 	"CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT)",
-	"CREATE TABLE invoices (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers (id),"
+	"CREATE TABLE invoices (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customers "
+	"(id),"
 	" total NUMERIC(12,2) NOT NULL, status TEXT NOT NULL)",
 	"CREATE TABLE legacy_notes (id INTEGER PRIMARY KEY, body TEXT)",
 	"CREATE VIEW balances AS SELECT customer_id, sum(total) AS due FROM invoices GROUP BY customer_id",
@@ -246,7 +275,8 @@ static const char consumers_yaml[] =
 	"    owner: finance\n"
 	"    criticality: compliance\n"
 	"    description: \"Files <the> accounts & \\\"more\\\"\"\n"
-	"    query: SELECT c.country, sum(i.total) FROM invoices i JOIN customers c ON c.id = i.customer_id GROUP BY 1\n"
+	"    query: SELECT c.country, sum(i.total) FROM invoices i JOIN customers c ON c.id = i.customer_id "
+	"GROUP BY 1\n"
 	"  billing-run:\n"
 	"    owner: billing\n"
 	"    criticality: revenue\n"
@@ -258,16 +288,18 @@ static const char consumers_yaml[] =
 	"domains:\n"
 	"  billing: { tables: [customers, invoices], owner: finance, criticality: revenue }\n";
 
-static const char mig1[] = "-- title: Initial schema\n-- ticket: BILL-1\n-- author: Ana\n-- why: Start.\n"
-			   "-- rollback: Drop it all.\n\n-- +sluice up\n"
-			   "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT);\n"
-			   "CREATE TABLE invoices (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, total "
-			   "NUMERIC(12,2) NOT NULL, status TEXT NOT NULL);\n"
-			   "-- +sluice down\nDROP TABLE invoices;\nDROP TABLE customers;\n";
-static const char mig2[] = "-- title: Index invoices by <status>\n-- ticket: BILL-2\n-- pr: https://example.com/pr/2\n"
-			   "-- why: The run filters on it.\n-- rollback: Drop the index.\n\n-- +sluice up\n"
-			   "CREATE INDEX invoices_status ON invoices (status);\n-- +sluice down\nDROP INDEX "
-			   "invoices_status;\n";
+static const char mig1[] =
+	"-- title: Initial schema\n-- ticket: BILL-1\n-- author: Ana\n-- why: Start.\n"
+	"-- rollback: Drop it all.\n\n-- +sluice up\n"
+	"CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT);\n"
+	"CREATE TABLE invoices (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, total "
+	"NUMERIC(12,2) NOT NULL, status TEXT NOT NULL);\n"
+	"-- +sluice down\nDROP TABLE invoices;\nDROP TABLE customers;\n";
+static const char mig2[] =
+	"-- title: Index invoices by <status>\n-- ticket: BILL-2\n-- pr: https://example.com/pr/2\n"
+	"-- why: The run filters on it.\n-- rollback: Drop the index.\n\n-- +sluice up\n"
+	"CREATE INDEX invoices_status ON invoices (status);\n-- +sluice down\nDROP INDEX "
+	"invoices_status;\n";
 
 typedef struct golden {
 	sl_conn *db;
@@ -291,9 +323,15 @@ static void golden_state(golden *g)
 	int64_t run = 0, rh = 0;
 	SL_OK_OR_FAIL(sl_state_open(&st, g->path));
 	/* two check runs: all pass, then a halt */
-	sl_state_result ok = { .rule = "one number per invoice", .domain = "billing", .type = "unique",
-			       .environment = "dev", .status = "pass", .violations = 0, .rows_checked = 3,
-			       .threshold = "0", .duration_ms = 2 };
+	sl_state_result ok = { .rule = "one number per invoice",
+			       .domain = "billing",
+			       .type = "unique",
+			       .environment = "dev",
+			       .status = "pass",
+			       .violations = 0,
+			       .rows_checked = 3,
+			       .threshold = "0",
+			       .duration_ms = 2 };
 	SL_OK_OR_FAIL(sl_state_run_begin(st, &run, "dev"));
 	SL_OK_OR_FAIL(sl_state_result_add(st, run, &ok));
 	SL_OK_OR_FAIL(sl_state_run_finish(st, run, "pass"));
@@ -310,40 +348,62 @@ static void golden_state(golden *g)
 	/* a GO rehearsal of the pending migration */
 	char report[1024];
 	snprintf(report, sizeof(report),
-		 "{\"verdict\":\"GO\",\"repeat\":1,\"migrations\":[{\"id\":\"20260102000000\",\"title\":\"Index "
+		 "{\"verdict\":\"GO\",\"repeat\":1,\"migrations\":[{\"id\":\"20260102000000\",\"title\":"
+		 "\"Index "
 		 "invoices\",\"up\":{\"median_us\":1500},\"down\":{\"median_us\":700},\"rewrites\":0,"
 		 "\"write_block_us\":1200,\"verify_failed\":false}],\"rollback_fidelity\":{\"checked\":true,"
 		 "\"identical\":true,\"differences\":[]}}");
-	sl_state_rehearsal_mig rm = { .id = "20260102000000", .checksum = g->checksum2, .up_ms = 2, .down_ms = 1 };
-	sl_state_rehearsal rec = { .verdict = "GO", .migrations_key = "v1:test", .failed_json = "[]",
-				   .report_json = report, .total_ms = 2450, .migrations = &rm, .nmigrations = 1 };
+	sl_state_rehearsal_mig rm = {
+		.id = "20260102000000", .checksum = g->checksum2, .up_ms = 2, .down_ms = 1
+	};
+	sl_state_rehearsal rec = { .verdict = "GO",
+				   .migrations_key = "v1:test",
+				   .failed_json = "[]",
+				   .report_json = report,
+				   .total_ms = 2450,
+				   .migrations = &rm,
+				   .nmigrations = 1 };
 	SL_OK_OR_FAIL(sl_state_rehearsal_begin(st, &rh, "dev", "sqlite"));
 	SL_OK_OR_FAIL(sl_state_rehearsal_finish(st, rh, &rec));
 	/* a copy, two diffs (5 discrepancies, then none), a shadow run */
-	sl_copy_table_result t = { .table = "customers", .target = "customers", .read = 2, .written = 2, .done = true };
-	sl_copy_result cr = { .run_id = "c1", .tables = &t, .ntables = 1, .read = 2, .written = 2, .finished = true,
+	sl_copy_table_result t = {
+		.table = "customers", .target = "customers", .read = 2, .written = 2, .done = true
+	};
+	sl_copy_result cr = { .run_id = "c1",
+			      .tables = &t,
+			      .ntables = 1,
+			      .read = 2,
+			      .written = 2,
+			      .finished = true,
 			      .seconds = 0.5 };
 	SL_OK_OR_FAIL(sl_state_copy_record(st, &cr, "dev", "new", NULL, NULL));
 	sl_state_diff_table dt = { .table = "customers", .source_rows = 2, .target_rows = 2, .changed = 5 };
-	sl_state_diff d = { .source = "dev", .target = "new", .status = "problems", .discrepancies = 5,
-			    .tables = &dt, .ntables = 1, .seconds = 0.1 };
+	sl_state_diff d = { .source = "dev",
+			    .target = "new",
+			    .status = "problems",
+			    .discrepancies = 5,
+			    .tables = &dt,
+			    .ntables = 1,
+			    .seconds = 0.1 };
 	SL_OK_OR_FAIL(sl_state_diff_record(st, &d, NULL));
 	dt.changed = 0;
 	d.status = "ok";
 	d.discrepancies = 0;
 	SL_OK_OR_FAIL(sl_state_diff_record(st, &d, NULL));
-	sl_state_shadow_row q = { .query = "revenue by country", .source_rows = 2, .target_rows = 2, .duration_ms = 3 };
+	sl_state_shadow_row q = {
+		.query = "revenue by country", .source_rows = 2, .target_rows = 2, .duration_ms = 3
+	};
 	SL_OK_OR_FAIL(sl_state_shadow_record(st, NULL, "dev", "new", &q, 1));
 	sl_state_close(st);
 	/* fixed times, so that the report's bytes are fixed */
-	exec_on(g->path,
-		"UPDATE check_runs SET started_at = '2026-01-05T10:00:0' || id || '.000Z',"
-		" finished_at = '2026-01-05T10:00:0' || id || '.500Z';"
-		"UPDATE check_results SET duration_ms = 2;"
-		"UPDATE rehearsals SET started_at = '2026-01-04T09:00:00.000Z', finished_at = '2026-01-04T09:00:02.450Z';"
-		"UPDATE copy_runs SET finished_at = '2026-01-05T11:00:00.000Z';"
-		"UPDATE diff_runs SET finished_at = '2026-01-05T12:00:0' || id || '.000Z';"
-		"UPDATE shadow_runs SET started_at = '2026-01-05T13:00:00.000Z'");
+	exec_on(g->path, "UPDATE check_runs SET started_at = '2026-01-05T10:00:0' || id || '.000Z',"
+			 " finished_at = '2026-01-05T10:00:0' || id || '.500Z';"
+			 "UPDATE check_results SET duration_ms = 2;"
+			 "UPDATE rehearsals SET started_at = '2026-01-04T09:00:00.000Z', finished_at = "
+			 "'2026-01-04T09:00:02.450Z';"
+			 "UPDATE copy_runs SET finished_at = '2026-01-05T11:00:00.000Z';"
+			 "UPDATE diff_runs SET finished_at = '2026-01-05T12:00:0' || id || '.000Z';"
+			 "UPDATE shadow_runs SET started_at = '2026-01-05T13:00:00.000Z'");
 	SL_OK_OR_FAIL(sl_state_open(&g->st, g->path));
 }
 
@@ -357,8 +417,10 @@ static void golden_setup(golden *g)
 	SL_OK_OR_FAIL(sl_config_parse(&g->cfg, "sluice.yaml", consumers_yaml, strlen(consumers_yaml)));
 	SL_OK_OR_FAIL(sl_consumers_load(&g->cs, g->cfg));
 	SL_OK_OR_FAIL(sl_consumers_resolve(g->cs, g->db, g->schema));
-	SL_OK_OR_FAIL(sl_migration_parse(&g->m[0], "migrations/20260101000000_initial.sql", mig1, strlen(mig1)));
-	SL_OK_OR_FAIL(sl_migration_parse(&g->m[1], "migrations/20260102000000_index.sql", mig2, strlen(mig2)));
+	SL_OK_OR_FAIL(
+		sl_migration_parse(&g->m[0], "migrations/20260101000000_initial.sql", mig1, strlen(mig1)));
+	SL_OK_OR_FAIL(
+		sl_migration_parse(&g->m[1], "migrations/20260102000000_index.sql", mig2, strlen(mig2)));
 	g->set.items = g->m;
 	g->set.n = 2;
 	static char checksum1[SL_CHECKSUM_SIZE];
@@ -405,7 +467,8 @@ static const char cutover_json[] =
 	"\"2026-01-06T01:00:04Z\",\"outcome\":\"done\",\"detail\":\"writes frozen 4.0 s\"},"
 	"{\"step\":\"switch\",\"phase\":\"billing\",\"started_at\":\"2026-01-06T01:00:04Z\",\"finished_at\":"
 	"\"2026-01-06T01:00:05Z\",\"outcome\":\"done\"}],"
-	"\"scorecard\":[{\"criterion\":\"no lost billing records\",\"expected\":\"0\",\"actual\":\"0\",\"ok\":true},"
+	"\"scorecard\":[{\"criterion\":\"no lost billing "
+	"records\",\"expected\":\"0\",\"actual\":\"0\",\"ok\":true},"
 	"{\"criterion\":\"downtime\",\"expected\":\"<= 60 s\",\"actual\":\"4.0 s\",\"ok\":true}]}";
 
 static void compare_golden(const char *name, const sl_buf *b)
@@ -433,8 +496,8 @@ static void compare_golden(const char *name, const sl_buf *b)
 		size_t i = 0;
 		while (i < want.len && i < b->len && want.ptr[i] == b->ptr[i])
 			i++;
-		fail_msg("%s differs from the golden file at byte %zu (got %zu bytes, want %zu): \"%.60s\"", name, i,
-			 b->len, want.len, b->ptr + (i < b->len ? i : 0));
+		fail_msg("%s differs from the golden file at byte %zu (got %zu bytes, want %zu): \"%.60s\"",
+			 name, i, b->len, want.len, b->ptr + (i < b->len ? i : 0));
 	}
 	sl_buf_free(&want);
 }
@@ -478,18 +541,21 @@ static void test_golden(void **state)
 			assert_non_null(strstr(h, "<desc id=\"map-diagram-d\">"));
 			assert_non_null(strstr(h, "Scorecard: the runbook's success criteria"));
 			assert_non_null(strstr(h, "no lost billing records"));
-			assert_non_null(strstr(h, "as of <time>2026-01-06T01:00:05Z</time> (the newest record)"));
+			assert_non_null(
+				strstr(h, "as of <time>2026-01-06T01:00:05Z</time> (the newest record)"));
 			assert_null(strstr(h, "style=\""));
 			/* the only script is the data block, and nothing in it can end it early */
-			const char *data = strstr(h, "<script type=\"application/json\" id=\"sluice-report-data\">");
+			const char *data =
+				strstr(h, "<script type=\"application/json\" id=\"sluice-report-data\">");
 			assert_non_null(data);
 			assert_null(strstr(data + 10, "<script"));
 			const char *end = strstr(data, "</script>");
 			assert_non_null(end);
 			assert_null(strstr(end + 1, "</script>"));
-			char *json = strndup(data + strlen("<script type=\"application/json\" id=\"sluice-report-data\">"),
-					     (size_t)(end - data) -
-						     strlen("<script type=\"application/json\" id=\"sluice-report-data\">"));
+			char *json = strndup(
+				data + strlen("<script type=\"application/json\" id=\"sluice-report-data\">"),
+				(size_t)(end - data) - strlen("<script type=\"application/json\" "
+							      "id=\"sluice-report-data\">"));
 			json_t *j = json_loads(json, 0, NULL);
 			assert_non_null(j);
 			assert_string_equal(rp_str(j, "format"), "sluice-report/1");
@@ -498,10 +564,11 @@ static void test_golden(void **state)
 			assert_string_equal(section_status(j, "diffs"), "pass");
 			assert_string_equal(section_status(j, "cutover"), "pass");
 			assert_string_equal(section_status(j, "snapshots"), "not_run");
-			assert_string_equal(rp_str(json_object_get(json_object_get(json_object_get(j, "sections"), "map"),
-								   "map"),
-						   "format"),
-					    "sluice-map/1");
+			assert_string_equal(
+				rp_str(json_object_get(json_object_get(json_object_get(j, "sections"), "map"),
+						       "map"),
+				       "format"),
+				"sluice-map/1");
 			json_decref(j);
 			free(json);
 		}
@@ -519,10 +586,12 @@ static void test_golden(void **state)
 	exec_on(g.path, "UPDATE rehearsal_migrations SET checksum = 'v1:other'");
 	j = build_json(&in);
 	assert_string_equal(section_status(j, "rehearsals"), "fail");
-	assert_string_equal(
-		json_string_value(json_array_get(
-			json_object_get(json_object_get(json_object_get(j, "sections"), "rehearsals"), "unrehearsed"), 0)),
-		"20260102000000");
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_object_get(json_object_get(j, "sections"),
+								    "rehearsals"),
+						    "unrehearsed"),
+				    0)),
+			    "20260102000000");
 	json_decref(j);
 	/* a cutover whose scorecard misses a criterion is red */
 	in.cutover_json = "{\"scorecard\":[{\"criterion\":\"downtime\",\"ok\":false}]}";
@@ -539,9 +608,12 @@ static void test_golden(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_escape),	       cmocka_unit_test(test_rich),
-		cmocka_unit_test(test_chart),	       cmocka_unit_test(test_nothing_recorded),
-		cmocka_unit_test(test_copy_diff_records), cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_rich),
+		cmocka_unit_test(test_chart),
+		cmocka_unit_test(test_nothing_recorded),
+		cmocka_unit_test(test_copy_diff_records),
+		cmocka_unit_test(test_golden),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

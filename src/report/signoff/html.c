@@ -51,7 +51,8 @@ static const char css[] =
 	"figure{margin:1.25rem 0}\n"
 	"figcaption{font-weight:600;margin-bottom:.25rem}\n"
 	"svg.chart,svg.map{width:100%;height:auto;max-width:48rem;display:block}\n"
-	"code{font-family:ui-monospace,\"DejaVu Sans Mono\",monospace;font-size:.9em;overflow-wrap:anywhere}\n"
+	"code{font-family:ui-monospace,\"DejaVu Sans "
+	"Mono\",monospace;font-size:.9em;overflow-wrap:anywhere}\n"
 	"footer{margin-top:3rem;color:#444;font-size:.9rem}\n"
 	"@media print{nav,.skip{display:none}body{font-size:10.5pt}.wrap{max-width:none;padding:0}"
 	"h2{break-after:avoid}figure,tr,.verdict{break-inside:avoid}a{color:inherit;text-decoration:none}"
@@ -61,7 +62,7 @@ const char *rp_status_word(const char *status)
 {
 	if (!status)
 		return "Unknown";
-	return !strcmp(status, RP_PASS)	   ? "Pass"
+	return !strcmp(status, RP_PASS)      ? "Pass"
 	       : !strcmp(status, RP_WARN)    ? "Warning"
 	       : !strcmp(status, RP_FAIL)    ? "Red"
 	       : !strcmp(status, RP_NOT_RUN) ? "Not run yet"
@@ -72,7 +73,7 @@ static const char *status_symbol(const char *status)
 {
 	if (!status)
 		return "?";
-	return !strcmp(status, RP_PASS)	   ? "\xE2\x9C\x93" /* check mark */
+	return !strcmp(status, RP_PASS)      ? "\xE2\x9C\x93" /* check mark */
 	       : !strcmp(status, RP_WARN)    ? "!"
 	       : !strcmp(status, RP_FAIL)    ? "\xE2\x9C\x97" /* ballot x */
 	       : !strcmp(status, RP_NOT_RUN) ? "\xE2\x80\x93" /* en dash */
@@ -115,7 +116,8 @@ int rp_h_rich(sl_buf *out, const char *s)
 
 int rp_h_tag(sl_buf *out, const char *tag, const char *cls, const char *text)
 {
-	int rc = sl_buf_printf(out, "<%s%s%s%s>", tag, cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
+	int rc = sl_buf_printf(out, "<%s%s%s%s>", tag, cls ? " class=\"" : "", cls ? cls : "",
+			       cls ? "\"" : "");
 	if (!rc)
 		rc = rp_h_text(out, text);
 	return rc ? rc : sl_buf_printf(out, "</%s>", tag);
@@ -200,12 +202,13 @@ static int head(sl_buf *out, const json_t *root)
 	char hash[80];
 	int rc = style_hash(hash, sizeof(hash));
 	if (!rc)
-		rc = sl_buf_printf(out,
-				   "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-				   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-				   "style-src %s; base-uri 'none'; form-action 'none'\">\n"
-				   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
-				   hash);
+		rc = sl_buf_printf(
+			out,
+			"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+			"style-src %s; base-uri 'none'; form-action 'none'\">\n"
+			"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+			hash);
 	if (!rc && rp_str(root, "generator")) {
 		rc = sl_buf_puts(out, "<meta name=\"generator\" content=\"");
 		if (!rc)
@@ -216,7 +219,8 @@ static int head(sl_buf *out, const json_t *root)
 	if (!rc)
 		rc = sl_buf_puts(out, "<title>");
 	if (!rc)
-		rc = rp_h_text(out, rp_is(json_object_get(root, "verdict"), "verdict", "GO") ? "GO" : "NO-GO");
+		rc = rp_h_text(out,
+			       rp_is(json_object_get(root, "verdict"), "verdict", "GO") ? "GO" : "NO-GO");
 	if (!rc)
 		rc = sl_buf_puts(out, ": migration report of ");
 	if (!rc)
@@ -252,15 +256,17 @@ static int header(sl_buf *out, const json_t *root)
 		if (!rc)
 			rc = rp_h_text(out, rp_str(root, "as_of"));
 		if (!rc)
-			rc = sl_buf_puts(out, rp_is(root, "as_of_from", "given") ? "</time>"
-										 : "</time> (the newest record)");
+			rc = sl_buf_puts(out, rp_is(root, "as_of_from", "given")
+						      ? "</time>"
+						      : "</time> (the newest record)");
 	} else if (!rc) {
 		rc = sl_buf_puts(out, "no record yet");
 	}
 	if (!rc)
 		rc = sl_buf_puts(out, "</p>\n<p class=\"meta\">Evidence from the state store ");
 	if (!rc)
-		rc = rp_h_tag(out, "code", NULL, rp_str(root, "state_store") ? rp_str(root, "state_store") : "-");
+		rc = rp_h_tag(out, "code", NULL,
+			      rp_str(root, "state_store") ? rp_str(root, "state_store") : "-");
 	if (!rc && !json_is_true(json_object_get(root, "state_store_found")))
 		rc = sl_buf_puts(out, ", which does not exist yet: nothing has been recorded");
 	return rc ? rc : sl_buf_puts(out, ".</p>\n</header>\n");
@@ -284,7 +290,8 @@ static int nav(sl_buf *out, const json_t *sections)
 		if (!rc)
 			rc = sl_buf_puts(out, "</li>\n");
 	}
-	return rc ? rc : sl_buf_puts(out, "<li><a href=\"#data\">Data for programs</a></li>\n</ol>\n</nav>\n");
+	return rc ? rc
+		  : sl_buf_puts(out, "<li><a href=\"#data\">Data for programs</a></li>\n</ol>\n</nav>\n");
 }
 
 /* A list of verdict items under a heading (nothing when empty). */
@@ -296,7 +303,8 @@ static int items(sl_buf *out, const char *heading, const json_t *list)
 	if (!json_array_size(list))
 		return 0;
 	rc = sl_buf_printf(out, "<h3>%s</h3>\n<ul>\n", heading);
-	json_array_foreach (list, i, it) {
+	json_array_foreach(list, i, it)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_printf(out, "<li><a href=\"#%s\">", rp_str(it, "section"));
@@ -365,8 +373,8 @@ static int verdict(sl_buf *out, const json_t *root)
 
 static int section(sl_buf *out, const rp_source *src, const json_t *s)
 {
-	int rc = sl_buf_printf(out, "<section id=\"%s\" aria-labelledby=\"%s-h\">\n<h2 id=\"%s-h\">", src->key,
-			       src->key, src->key);
+	int rc = sl_buf_printf(out, "<section id=\"%s\" aria-labelledby=\"%s-h\">\n<h2 id=\"%s-h\">",
+			       src->key, src->key, src->key);
 	if (!rc)
 		rc = rp_h_text(out, src->title);
 	if (!rc)
@@ -385,12 +393,13 @@ static int data(sl_buf *out, const json_t *root)
 	char *json = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!json)
 		return sl_error_nomem();
-	int rc = sl_buf_puts(out, "<section id=\"data\" aria-labelledby=\"data-h\">\n"
-				  "<h2 id=\"data-h\">Data for programs</h2>\n"
-				  "<p>Everything on this page is embedded in it as JSON (format "
-				  "<code>sluice-report/1</code>) in the <code>script</code> element "
-				  "<code>sluice-report-data</code>; <code>sluice report --format json</code> "
-				  "prints the same document.</p>\n</section>\n</main>\n<footer>\n<p>Made by ");
+	int rc =
+		sl_buf_puts(out, "<section id=\"data\" aria-labelledby=\"data-h\">\n"
+				 "<h2 id=\"data-h\">Data for programs</h2>\n"
+				 "<p>Everything on this page is embedded in it as JSON (format "
+				 "<code>sluice-report/1</code>) in the <code>script</code> element "
+				 "<code>sluice-report-data</code>; <code>sluice report --format json</code> "
+				 "prints the same document.</p>\n</section>\n</main>\n<footer>\n<p>Made by ");
 	if (!rc)
 		rc = rp_h_text(out, rp_str(root, "generator") ? rp_str(root, "generator") : "sluice");
 	if (!rc)

@@ -18,10 +18,10 @@
 
 typedef struct mapview {
 	const json_t *map, *nodes, *edges;
-	json_t *byid;    /* id -> node */
-	json_t *out;     /* id -> array of edges from it */
-	json_t *users;   /* table or view name -> array of consumer names */
-	json_t *areas;   /* table name -> array of domain names */
+	json_t *byid;     /* id -> node */
+	json_t *out;      /* id -> array of edges from it */
+	json_t *users;    /* table or view name -> array of consumer names */
+	json_t *areas;    /* table name -> array of domain names */
 	json_t *blocking; /* criticality name -> true when it blocks */
 } mapview;
 
@@ -43,9 +43,7 @@ static void add_once(json_t *o, const char *key, const char *name)
 		a = json_array();
 		json_object_set_new(o, key, a);
 	}
-	json_array_foreach (a, i, x)
-		if (!strcmp(json_string_value(x), name))
-			return;
+	json_array_foreach(a, i, x) if (!strcmp(json_string_value(x), name)) return;
 	json_array_append_new(a, json_string(name));
 }
 
@@ -75,13 +73,12 @@ static int mv_init(mapview *v, const json_t *map)
 	v->blocking = json_object();
 	if (!v->byid || !v->out || !v->users || !v->areas || !v->blocking)
 		return sl_error_nomem();
-	json_array_foreach (v->nodes, i, x)
-		if (rp_str(x, "id"))
-			json_object_set(v->byid, rp_str(x, "id"), x);
-	json_array_foreach (json_object_get(json_object_get(map, "criticality"), "blocking"), i, x)
-		if (json_is_string(x))
-			json_object_set_new(v->blocking, json_string_value(x), json_true());
-	json_array_foreach (v->edges, i, x) {
+	json_array_foreach(v->nodes, i, x) if (rp_str(x, "id")) json_object_set(v->byid, rp_str(x, "id"), x);
+	json_array_foreach(json_object_get(json_object_get(map, "criticality"), "blocking"), i,
+			   x) if (json_is_string(x))
+		json_object_set_new(v->blocking, json_string_value(x), json_true());
+	json_array_foreach(v->edges, i, x)
+	{
 		const char *from = rp_str(x, "from");
 		if (!from)
 			continue;
@@ -91,9 +88,11 @@ static int mv_init(mapview *v, const json_t *map)
 			json_object_set_new(v->out, from, a);
 		}
 		json_array_append(a, x);
-		const json_t *fn = json_object_get(v->byid, from), *tn = json_object_get(v->byid, rp_str(x, "to") ? rp_str(x, "to") : "");
+		const json_t *fn = json_object_get(v->byid, from),
+			     *tn = json_object_get(v->byid, rp_str(x, "to") ? rp_str(x, "to") : "");
 		const json_t *b = tn ? box_of(v, tn) : NULL;
-		if (fn && b && rp_is(fn, "kind", "consumer") && (rp_is(x, "kind", "reads") || rp_is(x, "kind", "writes")))
+		if (fn && b && rp_is(fn, "kind", "consumer") &&
+		    (rp_is(x, "kind", "reads") || rp_is(x, "kind", "writes")))
 			add_once(v->users, rp_str(b, "name"), rp_str(fn, "name"));
 		if (fn && b && rp_is(fn, "kind", "domain") && rp_is(x, "kind", "groups"))
 			add_once(v->areas, rp_str(b, "name"), rp_str(fn, "name"));
@@ -109,7 +108,8 @@ static int uses(sl_buf *out, const mapview *v, const json_t *c, const char *kind
 	size_t i;
 	int rc = 0;
 	bool any = false;
-	json_array_foreach (edges, i, e) {
+	json_array_foreach(edges, i, e)
+	{
 		if (rc)
 			break;
 		if (!rp_is(e, "kind", kind))
@@ -130,9 +130,9 @@ static int uses(sl_buf *out, const mapview *v, const json_t *c, const char *kind
 			if (!rc)
 				rc = rp_h_tag(out, "strong", NULL, bn);
 			if (!rc)
-				rc = sl_buf_puts(out, col				 ? " ("
+				rc = sl_buf_puts(out, col                        ? " ("
 						      : rp_is(b, "kind", "view") ? " (view)"
-						      : !strcmp(kind, "writes") ? " (whole rows)"
+						      : !strcmp(kind, "writes")  ? " (whole rows)"
 										 : " (all of it)");
 			open = col ? bn : NULL;
 		}
@@ -165,14 +165,15 @@ static int consumers(sl_buf *out, const mapview *v)
 	size_t i, count = 0;
 	char buf[128];
 	int rc = 0;
-	json_array_foreach (v->nodes, i, n)
-		count += rp_is(n, "kind", "consumer");
+	json_array_foreach(v->nodes, i, n) count += rp_is(n, "kind", "consumer");
 	if (!count)
-		return sl_buf_puts(out, "<p>No consumers are declared in sluice.yaml: add the reports, jobs and "
-					"services that read or write this database so that changes can be checked "
-					"against them.</p>\n");
+		return sl_buf_puts(out,
+				   "<p>No consumers are declared in sluice.yaml: add the reports, jobs and "
+				   "services that read or write this database so that changes can be checked "
+				   "against them.</p>\n");
 	rc = rp_h_caption_table(out, "Who uses the data, and how much it matters", heads, 5);
-	json_array_foreach (v->nodes, i, n) {
+	json_array_foreach(v->nodes, i, n)
+	{
 		if (rc)
 			break;
 		if (!rp_is(n, "kind", "consumer"))
@@ -215,7 +216,8 @@ static int joined(sl_buf *out, const json_t *a)
 	int rc = 0;
 	if (!json_array_size(a))
 		return sl_buf_puts(out, "-");
-	json_array_foreach (a, i, x) {
+	json_array_foreach(a, i, x)
+	{
 		if (!rc && i)
 			rc = sl_buf_puts(out, ", ");
 		if (!rc)
@@ -232,13 +234,15 @@ static int domains(sl_buf *out, const mapview *v)
 	char buf[128];
 	int rc = 0;
 	bool header = false;
-	json_array_foreach (v->nodes, i, n) {
+	json_array_foreach(v->nodes, i, n)
+	{
 		if (rc)
 			break;
 		if (!rp_is(n, "kind", "domain"))
 			continue;
 		if (!header)
-			rc = rp_h_caption_table(out, "Business areas: groups of tables with an owner", heads, 4);
+			rc = rp_h_caption_table(out, "Business areas: groups of tables with an owner", heads,
+						4);
 		header = true;
 		if (!rc)
 			rc = sl_buf_puts(out, "<tr><th scope=\"row\">");
@@ -253,7 +257,8 @@ static int domains(sl_buf *out, const mapview *v)
 		if (!rc)
 			rc = sl_buf_puts(out, "<td>");
 		bool first = true;
-		json_array_foreach (json_object_get(v->out, rp_str(n, "id")), k, e) {
+		json_array_foreach(json_object_get(v->out, rp_str(n, "id")), k, e)
+		{
 			if (rc || !rp_is(e, "kind", "groups"))
 				continue;
 			const json_t *t = json_object_get(v->byid, rp_str(e, "to") ? rp_str(e, "to") : "");
@@ -314,8 +319,10 @@ static int box(sl_buf *out, const mapview *v, const json_t *n, int x, size_t row
 	} else {
 		snprintf(shown, sizeof(shown), "%s", name);
 	}
-	int rc = sl_buf_printf(out,
-			       "<g><title>%s ", rp_is(n, "kind", "view") ? "view" : rp_str(n, "kind") ? rp_str(n, "kind") : "");
+	int rc = sl_buf_printf(out, "<g><title>%s ",
+			       rp_is(n, "kind", "view") ? "view"
+			       : rp_str(n, "kind")      ? rp_str(n, "kind")
+							: "");
 	if (!rc)
 		rc = rp_h_text(out, name);
 	if (!rc && lvl) {
@@ -328,8 +335,9 @@ static int box(sl_buf *out, const mapview *v, const json_t *n, int x, size_t row
 				   "</title><rect x=\"%d\" y=\"%.1f\" width=\"%d\" height=\"%d\" rx=\"4\" "
 				   "fill=\"%s\" stroke=\"%s\" stroke-width=\"%s\"/>"
 				   "<text x=\"%d\" y=\"%.1f\" fill=\"#1a1a1a\">",
-				   x, y, COL_W, BOX_H, rp_is(n, "kind", "view") ? "#f4f4f4" : "#fff", stroke_of(v, n),
-				   json_object_get(v->blocking, lvl ? lvl : "") ? "2" : "1", x + 8, y + 16);
+				   x, y, COL_W, BOX_H, rp_is(n, "kind", "view") ? "#f4f4f4" : "#fff",
+				   stroke_of(v, n), json_object_get(v->blocking, lvl ? lvl : "") ? "2" : "1",
+				   x + 8, y + 16);
 	if (!rc)
 		rc = rp_h_text(out, shown);
 	return rc ? rc : sl_buf_puts(out, "</text></g>\n");
@@ -338,11 +346,12 @@ static int box(sl_buf *out, const mapview *v, const json_t *n, int x, size_t row
 static int link(sl_buf *out, double x1, double y1, double x2, double y2, const char *color, const char *dash)
 {
 	double mx = (x1 + x2) / 2;
-	return sl_buf_printf(out,
-			     "<path d=\"M%.1f %.1f C%.1f %.1f %.1f %.1f %.1f %.1f\" fill=\"none\" stroke=\"%s\" "
-			     "stroke-width=\"1.5\"%s%s%s/>\n",
-			     x1, y1, mx, y1, mx, y2, x2, y2, color, *dash ? " stroke-dasharray=\"" : "", dash,
-			     *dash ? "\"" : "");
+	return sl_buf_printf(
+		out,
+		"<path d=\"M%.1f %.1f C%.1f %.1f %.1f %.1f %.1f %.1f\" fill=\"none\" stroke=\"%s\" "
+		"stroke-width=\"1.5\"%s%s%s/>\n",
+		x1, y1, mx, y1, mx, y2, x2, y2, color, *dash ? " stroke-dasharray=\"" : "", dash,
+		*dash ? "\"" : "");
 }
 
 static int diagram(sl_buf *out, const mapview *v)
@@ -351,7 +360,8 @@ static int diagram(sl_buf *out, const mapview *v)
 	const json_t *n, *e;
 	size_t i, k;
 	int rc = 0;
-	json_array_foreach (v->nodes, i, n) {
+	json_array_foreach(v->nodes, i, n)
+	{
 		const char *name = rp_str(n, "name");
 		if (rp_is(n, "kind", "consumer"))
 			push(&left, n);
@@ -366,25 +376,28 @@ static int diagram(sl_buf *out, const mapview *v)
 	size_t rows = left.n > mid.n ? left.n : mid.n;
 	rows = rows > right.n ? rows : right.n;
 	int h = TOP + (int)rows * ROW_H + 8;
-	rc = sl_buf_printf(out,
-			   "<figure aria-labelledby=\"map-diagram-cap\">\n<figcaption id=\"map-diagram-cap\">How "
-			   "it connects: consumers, the tables and views they use, and business areas"
-			   "</figcaption>\n<svg class=\"map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "
-			   "720 %d\" role=\"img\" aria-labelledby=\"map-diagram-t map-diagram-d\" "
-			   "font-family=\"sans-serif\" font-size=\"12\">\n<title id=\"map-diagram-t\">Who uses "
-			   "what</title>\n<desc id=\"map-diagram-d\">%zu consumers (left) read or write %zu "
-			   "tables and views (middle); %zu business areas (right) group tables. Solid blue lines "
-			   "are reads, dashed orange lines writes, dotted grey lines business areas; boxes with a "
-			   "dark red border are at a criticality that needs sign-off. The table \"Who uses the "
-			   "data\" says the same in words.</desc>\n",
-			   h, left.total, mid.total, right.total);
+	rc = sl_buf_printf(
+		out,
+		"<figure aria-labelledby=\"map-diagram-cap\">\n<figcaption id=\"map-diagram-cap\">How "
+		"it connects: consumers, the tables and views they use, and business areas"
+		"</figcaption>\n<svg class=\"map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "
+		"720 %d\" role=\"img\" aria-labelledby=\"map-diagram-t map-diagram-d\" "
+		"font-family=\"sans-serif\" font-size=\"12\">\n<title id=\"map-diagram-t\">Who uses "
+		"what</title>\n<desc id=\"map-diagram-d\">%zu consumers (left) read or write %zu "
+		"tables and views (middle); %zu business areas (right) group tables. Solid blue lines "
+		"are reads, dashed orange lines writes, dotted grey lines business areas; boxes with a "
+		"dark red border are at a criticality that needs sign-off. The table \"Who uses the "
+		"data\" says the same in words.</desc>\n",
+		h, left.total, mid.total, right.total);
 	const char *heads[3] = { "Consumers", "Tables and views", "Business areas" };
 	const int xs[3] = { X_LEFT, X_MID, X_RIGHT };
 	for (int c = 0; !rc && c < 3; c++)
-		rc = sl_buf_printf(out, "<text x=\"%d\" y=\"18\" font-weight=\"bold\" fill=\"#1a1a1a\">%s</text>\n",
-				   xs[c], heads[c]);
+		rc = sl_buf_printf(
+			out, "<text x=\"%d\" y=\"18\" font-weight=\"bold\" fill=\"#1a1a1a\">%s</text>\n",
+			xs[c], heads[c]);
 	for (i = 0; !rc && i < left.n; i++) {
-		json_array_foreach (json_object_get(v->out, rp_str(left.nodes[i], "id")), k, e) {
+		json_array_foreach(json_object_get(v->out, rp_str(left.nodes[i], "id")), k, e)
+		{
 			bool w = rp_is(e, "kind", "writes");
 			if (rc || (!w && !rp_is(e, "kind", "reads")))
 				continue;
@@ -393,12 +406,13 @@ static int diagram(sl_buf *out, const mapview *v)
 			long j = b ? index_in(&mid, rp_str(b, "name")) : -1;
 			if (j >= 0)
 				rc = link(out, X_LEFT + COL_W, TOP + (double)i * ROW_H + BOX_H / 2.0, X_MID,
-					  TOP + (double)j * ROW_H + BOX_H / 2.0, w ? rp_palette[1] : rp_palette[0],
-					  w ? "6 3" : "");
+					  TOP + (double)j * ROW_H + BOX_H / 2.0,
+					  w ? rp_palette[1] : rp_palette[0], w ? "6 3" : "");
 		}
 	}
 	for (i = 0; !rc && i < right.n; i++) {
-		json_array_foreach (json_object_get(v->out, rp_str(right.nodes[i], "id")), k, e) {
+		json_array_foreach(json_object_get(v->out, rp_str(right.nodes[i], "id")), k, e)
+		{
 			if (rc || !rp_is(e, "kind", "groups"))
 				continue;
 			const json_t *t = json_object_get(v->byid, rp_str(e, "to") ? rp_str(e, "to") : "");
@@ -417,8 +431,10 @@ static int diagram(sl_buf *out, const mapview *v)
 	if (!rc)
 		rc = sl_buf_puts(out, "</svg>\n</figure>\n");
 	if (!rc && (left.total > left.n || mid.total > mid.n || right.total > right.n))
-		rc = sl_buf_printf(out, "<p>The diagram shows the first %d of each column; the tables list every one.</p>\n",
-				   DIAGRAM_MAX);
+		rc = sl_buf_printf(
+			out,
+			"<p>The diagram shows the first %d of each column; the tables list every one.</p>\n",
+			DIAGRAM_MAX);
 	return rc;
 }
 
@@ -426,13 +442,14 @@ static int diagram(sl_buf *out, const mapview *v)
 
 static int tables(sl_buf *out, const mapview *v)
 {
-	static const char *const heads[] = { "Table or view", "Rows", "Criticality", "Used by", "Business area",
-					     "Explained" };
+	static const char *const heads[] = { "Table or view", "Rows",          "Criticality",
+					     "Used by",       "Business area", "Explained" };
 	const json_t *n;
 	size_t i;
 	char buf[128];
 	int rc = rp_h_caption_table(out, "Every table and view, with who uses it", heads, 6);
-	json_array_foreach (v->nodes, i, n) {
+	json_array_foreach(v->nodes, i, n)
+	{
 		if (rc)
 			break;
 		if (!rp_is(n, "kind", "table") && !rp_is(n, "kind", "view"))
@@ -446,8 +463,9 @@ static int tables(sl_buf *out, const mapview *v)
 		if (!rc)
 			rc = sl_buf_puts(out, "</th>");
 		if (!rc)
-			rc = json_is_integer(json_object_get(n, "rows")) ? rp_h_td_int(out, rp_int(n, "rows", 0))
-									  : rp_h_td(out, "-", true);
+			rc = json_is_integer(json_object_get(n, "rows"))
+				     ? rp_h_td_int(out, rp_int(n, "rows", 0))
+				     : rp_h_td(out, "-", true);
 		if (!rc)
 			rc = rp_h_td(out, crit_word(v, rp_str(n, "level"), buf, sizeof(buf)), false);
 		if (!rc)
@@ -478,16 +496,20 @@ static int unowned(sl_buf *out, const mapview *v)
 	size_t i;
 	int rc = sl_buf_puts(out, "<h3>Objects nobody explains</h3>\n");
 	if (!rc && !json_array_size(ids))
-		return sl_buf_puts(out, "<p>Every table, view, trigger and index is used by a declared consumer or "
-					"named by a migration.</p>\n");
+		return sl_buf_puts(
+			out, "<p>Every table, view, trigger and index is used by a declared consumer or "
+			     "named by a migration.</p>\n");
 	if (!rc)
-		rc = sl_buf_puts(out, "<p>No declared consumer uses these and no migration names them: find out "
-				      "who needs them before anything moves.</p>\n<ul>\n");
-	json_array_foreach (ids, i, x) {
+		rc = sl_buf_puts(out,
+				 "<p>No declared consumer uses these and no migration names them: find out "
+				 "who needs them before anything moves.</p>\n<ul>\n");
+	json_array_foreach(ids, i, x)
+	{
 		if (rc)
 			break;
 		const json_t *n = json_object_get(v->byid, json_string_value(x));
-		rc = sl_buf_printf(out, "<li>%s <code>", n && rp_str(n, "kind") ? rp_str(n, "kind") : "object");
+		rc = sl_buf_printf(out, "<li>%s <code>",
+				   n && rp_str(n, "kind") ? rp_str(n, "kind") : "object");
 		if (!rc)
 			rc = rp_h_text(out, n ? rp_str(n, "name") : json_string_value(x));
 		if (!rc)

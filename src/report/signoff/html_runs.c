@@ -108,7 +108,7 @@ typedef struct chart_spec {
 static int chart_runs(sl_buf *out, const chart_spec *cs, const json_t *runs)
 {
 	size_t n = json_array_size(runs), ns = 0;
-	char (*labels)[24] = calloc(n ? n : 1, sizeof(*labels));
+	char(*labels)[24] = calloc(n ? n : 1, sizeof(*labels));
 	const char **lp = calloc(n ? n : 1, sizeof(*lp));
 	double *ys = calloc((n ? n : 1) * MAX_SERIES, sizeof(double));
 	char names[MAX_SERIES][128] = { { 0 } };
@@ -144,11 +144,12 @@ static int chart_runs(sl_buf *out, const chart_spec *cs, const json_t *runs)
 	if (!rc && cs->group)
 		cs->group(last, g, sizeof(g));
 	if (!rc)
-		rc = sl_buf_printf(&desc,
-				   "%s of the last %zu %s, oldest first: from %.0f to %.0f. The newest, run %lld%s%s%s, "
-				   "has %.0f. The table below lists every figure.",
-				   cs->what, n, n == 1 ? "run" : "runs", lo, hi, (long long)rp_int(last, "id", 0),
-				   *g ? " (" : "", g, *g ? ")" : "", rp_num(last, cs->value_key, 0));
+		rc = sl_buf_printf(
+			&desc,
+			"%s of the last %zu %s, oldest first: from %.0f to %.0f. The newest, run %lld%s%s%s, "
+			"has %.0f. The table below lists every figure.",
+			cs->what, n, n == 1 ? "run" : "runs", lo, hi, (long long)rp_int(last, "id", 0),
+			*g ? " (" : "", g, *g ? ")" : "", rp_num(last, cs->value_key, 0));
 	rp_chart c = { .id = cs->id,
 		       .title = cs->title,
 		       .desc = sl_buf_cstr(&desc),
@@ -158,8 +159,8 @@ static int chart_runs(sl_buf *out, const chart_spec *cs, const json_t *runs)
 		       .series = se,
 		       .nseries = ns };
 	if (!rc)
-		rc = sl_buf_printf(out, "<figure aria-labelledby=\"%s-cap\">\n<figcaption id=\"%s-cap\">", cs->id,
-				   cs->id);
+		rc = sl_buf_printf(out, "<figure aria-labelledby=\"%s-cap\">\n<figcaption id=\"%s-cap\">",
+				   cs->id, cs->id);
 	if (!rc)
 		rc = rp_h_text(out, cs->title);
 	if (!rc)
@@ -179,16 +180,18 @@ static int chart_runs(sl_buf *out, const chart_spec *cs, const json_t *runs)
 
 static int migrations(sl_buf *out, const json_t *s)
 {
-	static const char *const heads[] = { "Change",	"Title",  "Ticket", "Pull request", "Status",
+	static const char *const heads[] = { "Change",  "Title",  "Ticket", "Pull request", "Status",
 					     "Applied", "Author", "Why",    "Rollback" };
 	const json_t *log = json_object_get(s, "log"), *m;
 	size_t i;
 	int rc = 0;
 	if (!json_array_size(log))
 		return 0;
-	rc = rp_h_caption_table(out, "Every change to the schema, oldest first, with who asked for it and why", heads,
-				9);
-	json_array_foreach (log, i, m) {
+	rc = rp_h_caption_table(out,
+				"Every change to the schema, oldest first, with who asked for it and why",
+				heads, 9);
+	json_array_foreach(log, i, m)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_puts(out, "<tr>");
@@ -237,23 +240,23 @@ static const json_t *latest_rehearsal(const json_t *s)
 {
 	size_t i;
 	json_t *r;
-	json_array_foreach (json_object_get(s, "runs"), i, r)
-		if (rp_int(r, "id", -1) == rp_int(s, "latest_id", -2))
-			return r;
+	json_array_foreach(json_object_get(s, "runs"), i,
+			   r) if (rp_int(r, "id", -1) == rp_int(s, "latest_id", -2)) return r;
 	return NULL;
 }
 
 static int rehearsal_figures(sl_buf *out, const json_t *r)
 {
-	static const char *const heads[] = { "Migration", "Up (median)", "Down (median)", "Tables rewritten",
-					     "Writers blocked", "Verify" };
+	static const char *const heads[] = { "Migration",        "Up (median)",     "Down (median)",
+					     "Tables rewritten", "Writers blocked", "Verify" };
 	const json_t *rep = json_object_get(r, "report"), *m, *x;
 	size_t i;
 	int rc = 0;
 	const json_t *failed = json_object_get(r, "failed");
 	if (json_array_size(failed)) {
 		rc = sl_buf_puts(out, "<p>Thresholds it failed:</p>\n<ul>\n");
-		json_array_foreach (failed, i, x) {
+		json_array_foreach(failed, i, x)
+		{
 			if (rc)
 				break;
 			rc = rp_h_tag(out, "li", NULL, json_is_string(x) ? json_string_value(x) : "?");
@@ -270,7 +273,8 @@ static int rehearsal_figures(sl_buf *out, const json_t *r)
 			 rp_int(rep, "repeat", 1) == 1 ? "" : "s");
 		rc = rp_h_caption_table(out, cap, heads, 6);
 	}
-	json_array_foreach (json_object_get(rep, "migrations"), i, m) {
+	json_array_foreach(json_object_get(rep, "migrations"), i, m)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_puts(out, "<tr><td><code>");
@@ -291,7 +295,8 @@ static int rehearsal_figures(sl_buf *out, const json_t *r)
 		if (!rc)
 			rc = td_ms(out, rp_num(m, "write_block_us", 0) / 1000);
 		if (!rc)
-			rc = td_recorded(out, json_is_true(json_object_get(m, "verify_failed")) ? "failed" : "ok");
+			rc = td_recorded(out,
+					 json_is_true(json_object_get(m, "verify_failed")) ? "failed" : "ok");
 		if (!rc)
 			rc = sl_buf_puts(out, "</tr>\n");
 	}
@@ -299,11 +304,13 @@ static int rehearsal_figures(sl_buf *out, const json_t *r)
 		rc = end_table(out);
 	const json_t *fid = json_object_get(rep, "rollback_fidelity");
 	if (!rc && json_is_true(json_object_get(fid, "checked")))
-		rc = para(out, json_is_true(json_object_get(fid, "identical"))
-				       ? "Rollback fidelity: after every migration was applied and reverted, schema "
-					 "and data were identical to the start."
-				       : "Rollback fidelity: after every migration was applied and reverted, the "
-					 "database DIFFERED from the start.");
+		rc = para(
+			out,
+			json_is_true(json_object_get(fid, "identical"))
+				? "Rollback fidelity: after every migration was applied and reverted, schema "
+				  "and data were identical to the start."
+				: "Rollback fidelity: after every migration was applied and reverted, the "
+				  "database DIFFERED from the start.");
 	if (!rc && json_is_true(json_object_get(rep, "no_pending")))
 		rc = para(out, "There was nothing pending to rehearse: verify and the rules were measured.");
 	return rc;
@@ -311,16 +318,19 @@ static int rehearsal_figures(sl_buf *out, const json_t *r)
 
 static int rehearsals(sl_buf *out, const json_t *s)
 {
-	static const char *const heads[] = { "Rehearsal", "Started", "Database", "Engine", "Verdict",
-					     "Total time" };
+	static const char *const heads[] = { "Rehearsal", "Started", "Database",
+					     "Engine",    "Verdict", "Total time" };
 	const json_t *runs = json_object_get(s, "runs"), *r, *latest = latest_rehearsal(s);
 	size_t i, n = json_array_size(runs);
 	int rc = 0;
 	if (!n)
 		return 0;
 	if (json_array_size(json_object_get(s, "unrehearsed"))) {
-		rc = sl_buf_puts(out, "<p>Pending migrations that no GO rehearsal covers as they are now:</p>\n<ul>\n");
-		json_array_foreach (json_object_get(s, "unrehearsed"), i, r) {
+		rc = sl_buf_puts(
+			out,
+			"<p>Pending migrations that no GO rehearsal covers as they are now:</p>\n<ul>\n");
+		json_array_foreach(json_object_get(s, "unrehearsed"), i, r)
+		{
 			if (rc)
 				break;
 			rc = sl_buf_puts(out, "<li><code>");
@@ -338,7 +348,7 @@ static int rehearsals(sl_buf *out, const json_t *s)
 			rc = rehearsal_figures(out, latest);
 	}
 	/* durations, oldest first, one bar per rehearsal colored by verdict */
-	char (*labels)[24] = calloc(n, sizeof(*labels));
+	char(*labels)[24] = calloc(n, sizeof(*labels));
 	const char **lp = calloc(n, sizeof(*lp)), **fill = calloc(n, sizeof(*fill));
 	double *y = calloc(n, sizeof(double));
 	sl_buf desc = SL_BUF_INIT;
@@ -354,11 +364,12 @@ static int rehearsals(sl_buf *out, const json_t *s)
 		fill[k] = !strcmp(badge_of(rp_str(r, "verdict")), RP_PASS) ? rp_palette[2] : rp_palette[1];
 	}
 	if (!rc)
-		rc = sl_buf_printf(&desc,
-				   "Total time of the last %zu rehearsals in seconds, oldest first; %zu of them "
-				   "ended GO (green bars), the others NO-GO, a fault drill or unfinished (orange "
-				   "bars). The table below lists every figure.",
-				   n, go);
+		rc = sl_buf_printf(
+			&desc,
+			"Total time of the last %zu rehearsals in seconds, oldest first; %zu of them "
+			"ended GO (green bars), the others NO-GO, a fault drill or unfinished (orange "
+			"bars). The table below lists every figure.",
+			n, go);
 	rp_series se = { .name = "seconds", .y = y };
 	rp_chart c = { .id = "chart-rehearsals",
 		       .title = "How long each rehearsal took",
@@ -385,7 +396,8 @@ static int rehearsals(sl_buf *out, const json_t *s)
 	free(y);
 	if (!rc)
 		rc = rp_h_caption_table(out, "Every rehearsal charted above, newest first", heads, 6);
-	json_array_foreach (runs, i, r) {
+	json_array_foreach(runs, i, r)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_printf(out, "<tr><td class=\"n\">%lld</td>", (long long)rp_int(r, "id", 0));
@@ -398,8 +410,9 @@ static int rehearsals(sl_buf *out, const json_t *s)
 		if (!rc)
 			rc = td_recorded(out, rp_str(r, "verdict"));
 		if (!rc)
-			rc = json_is_number(json_object_get(r, "total_ms")) ? td_ms(out, rp_num(r, "total_ms", 0))
-									    : rp_h_td(out, "-", true);
+			rc = json_is_number(json_object_get(r, "total_ms"))
+				     ? td_ms(out, rp_num(r, "total_ms", 0))
+				     : rp_h_td(out, "-", true);
 		if (!rc)
 			rc = sl_buf_puts(out, "</tr>\n");
 	}
@@ -410,7 +423,7 @@ static int rehearsals(sl_buf *out, const json_t *s)
 
 static int check_results(sl_buf *out, const json_t *run)
 {
-	static const char *const heads[] = { "Rule",	     "Area",	  "Type",   "Status",
+	static const char *const heads[] = { "Rule",       "Area",         "Type",    "Status",
 					     "Violations", "Rows checked", "Allowed", "Detail" };
 	char cap[256];
 	const json_t *x;
@@ -418,7 +431,8 @@ static int check_results(sl_buf *out, const json_t *run)
 	snprintf(cap, sizeof(cap), "Rules of check run %lld on %s", (long long)rp_int(run, "id", 0),
 		 rp_str(run, "environment") ? rp_str(run, "environment") : "?");
 	int rc = rp_h_caption_table(out, cap, heads, 8);
-	json_array_foreach (json_object_get(run, "results"), i, x) {
+	json_array_foreach(json_object_get(run, "results"), i, x)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_puts(out, "<tr>");
@@ -434,7 +448,7 @@ static int check_results(sl_buf *out, const json_t *run)
 			rc = td_num(out, x, "violations");
 		if (!rc)
 			rc = rp_int(x, "rows_checked", -1) >= 0 ? td_num(out, x, "rows_checked")
-								 : rp_h_td(out, "unknown", true);
+								: rp_h_td(out, "unknown", true);
 		if (!rc)
 			rc = td_str(out, x, "threshold");
 		if (!rc)
@@ -448,8 +462,9 @@ static int check_results(sl_buf *out, const json_t *run)
 static int checks(sl_buf *out, const json_t *s)
 {
 	static const char *const heads[] = { "Run", "Started", "Database", "Status", "Rules", "Violations" };
-	static const chart_spec cs = { "chart-checks", "Rule violations per check run", "violations",
-				       "Rule violations", "violations", by_env };
+	static const chart_spec cs = { "chart-checks", "Rule violations per check run",
+				       "violations",   "Rule violations",
+				       "violations",   by_env };
 	const json_t *runs = json_object_get(s, "runs"), *r, *ix;
 	size_t i;
 	int rc = 0;
@@ -458,7 +473,8 @@ static int checks(sl_buf *out, const json_t *s)
 	rc = chart_runs(out, &cs, runs);
 	if (!rc)
 		rc = rp_h_caption_table(out, "Every check run charted above, newest first", heads, 6);
-	json_array_foreach (runs, i, r) {
+	json_array_foreach(runs, i, r)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_printf(out, "<tr><td class=\"n\">%lld</td>", (long long)rp_int(r, "id", 0));
@@ -477,7 +493,8 @@ static int checks(sl_buf *out, const json_t *s)
 	}
 	if (!rc)
 		rc = end_table(out);
-	json_array_foreach (json_object_get(s, "latest"), i, ix) {
+	json_array_foreach(json_object_get(s, "latest"), i, ix)
+	{
 		if (rc)
 			break;
 		rc = check_results(out, json_array_get(runs, (size_t)json_integer_value(ix)));
@@ -495,9 +512,11 @@ static int diff_tables(sl_buf *out, const json_t *run)
 	const json_t *x;
 	size_t i;
 	snprintf(cap, sizeof(cap), "Tables of comparison %lld, %s to %s", (long long)rp_int(run, "id", 0),
-		 rp_str(run, "source") ? rp_str(run, "source") : "?", rp_str(run, "target") ? rp_str(run, "target") : "?");
+		 rp_str(run, "source") ? rp_str(run, "source") : "?",
+		 rp_str(run, "target") ? rp_str(run, "target") : "?");
 	int rc = rp_h_caption_table(out, cap, heads, 7);
-	json_array_foreach (json_object_get(run, "tables"), i, x) {
+	json_array_foreach(json_object_get(run, "tables"), i, x)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_puts(out, "<tr>");
@@ -516,11 +535,13 @@ static int diff_tables(sl_buf *out, const json_t *run)
 
 static int diffs(sl_buf *out, const json_t *s)
 {
-	static const char *const heads[] = { "Run",    "Finished",	  "Source \xE2\x86\x92 target",
-					     "Status", "Tables",	  "Discrepancies",
-					     "Threshold", "Tables not compared" };
-	static const chart_spec cs = { "chart-diffs", "Discrepancies per row comparison", "discrepancies",
-				       "Discrepancies", "discrepancies", by_pair };
+	static const char *const heads[] = {
+		"Run",           "Finished",  "Source \xE2\x86\x92 target", "Status", "Tables",
+		"Discrepancies", "Threshold", "Tables not compared"
+	};
+	static const chart_spec cs = { "chart-diffs",   "Discrepancies per row comparison",
+				       "discrepancies", "Discrepancies",
+				       "discrepancies", by_pair };
 	const json_t *runs = json_object_get(s, "runs"), *r, *ix;
 	size_t i;
 	char pair[256];
@@ -530,7 +551,8 @@ static int diffs(sl_buf *out, const json_t *s)
 	rc = chart_runs(out, &cs, runs);
 	if (!rc)
 		rc = rp_h_caption_table(out, "Every comparison charted above, newest first", heads, 8);
-	json_array_foreach (runs, i, r) {
+	json_array_foreach(runs, i, r)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_printf(out, "<tr><td class=\"n\">%lld</td>", (long long)rp_int(r, "id", 0));
@@ -553,7 +575,8 @@ static int diffs(sl_buf *out, const json_t *s)
 	}
 	if (!rc)
 		rc = end_table(out);
-	json_array_foreach (json_object_get(s, "latest"), i, ix) {
+	json_array_foreach(json_object_get(s, "latest"), i, ix)
+	{
 		if (rc)
 			break;
 		rc = diff_tables(out, json_array_get(runs, (size_t)json_integer_value(ix)));
@@ -563,9 +586,11 @@ static int diffs(sl_buf *out, const json_t *s)
 
 static int shadow(sl_buf *out, const json_t *s)
 {
-	static const char *const heads[] = { "Query", "Source rows", "Target rows", "Rows differing", "Error" };
-	static const chart_spec cs = { "chart-shadow", "Rows differing per shadow run", "rows differing",
-				       "Rows differing", "differences", by_pair };
+	static const char *const heads[] = { "Query", "Source rows", "Target rows", "Rows differing",
+					     "Error" };
+	static const chart_spec cs = { "chart-shadow",   "Rows differing per shadow run",
+				       "rows differing", "Rows differing",
+				       "differences",    by_pair };
 	const json_t *runs = json_object_get(s, "runs"), *x;
 	size_t i;
 	char cap[256];
@@ -575,10 +600,12 @@ static int shadow(sl_buf *out, const json_t *s)
 	rc = chart_runs(out, &cs, runs);
 	const json_t *r = json_array_get(runs, 0);
 	snprintf(cap, sizeof(cap), "Queries of shadow run %lld, %s against %s", (long long)rp_int(r, "id", 0),
-		 rp_str(r, "source") ? rp_str(r, "source") : "?", rp_str(r, "target") ? rp_str(r, "target") : "?");
+		 rp_str(r, "source") ? rp_str(r, "source") : "?",
+		 rp_str(r, "target") ? rp_str(r, "target") : "?");
 	if (!rc)
 		rc = rp_h_caption_table(out, cap, heads, 5);
-	json_array_foreach (json_object_get(r, "results"), i, x) {
+	json_array_foreach(json_object_get(r, "results"), i, x)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_puts(out, "<tr>");
@@ -602,10 +629,12 @@ static int shadow(sl_buf *out, const json_t *s)
 
 static int copies(sl_buf *out, const json_t *s)
 {
-	static const char *const heads[] = { "Copy",	"Finished", "Source \xE2\x86\x92 target", "Status",
-					     "Tables",	"Rows written", "Rows rejected", "Values changed",
-					     "Time" };
-	static const char *const theads[] = { "Table", "Read", "Written", "Rejected", "Values changed", "Done" };
+	static const char *const heads[] = { "Copy",          "Finished",       "Source \xE2\x86\x92 target",
+					     "Status",        "Tables",         "Rows written",
+					     "Rows rejected", "Values changed", "Time" };
+	static const char *const theads[] = {
+		"Table", "Read", "Written", "Rejected", "Values changed", "Done"
+	};
 	const json_t *runs = json_object_get(s, "runs"), *r, *x;
 	size_t i;
 	char pair[256];
@@ -613,7 +642,8 @@ static int copies(sl_buf *out, const json_t *s)
 	if (!json_array_size(runs))
 		return 0;
 	rc = rp_h_caption_table(out, "Copies, newest first", heads, 9);
-	json_array_foreach (runs, i, r) {
+	json_array_foreach(runs, i, r)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_printf(out, "<tr><td class=\"n\">%lld</td>", (long long)rp_int(r, "id", 0));
@@ -642,10 +672,12 @@ static int copies(sl_buf *out, const json_t *s)
 	if (!rc && rp_str(r, "error"))
 		rc = para(out, rp_str(r, "error"));
 	char cap[256];
-	snprintf(cap, sizeof(cap), "Tables of copy %lld, %s", (long long)rp_int(r, "id", 0), by_pair(r, pair, sizeof(pair)));
+	snprintf(cap, sizeof(cap), "Tables of copy %lld, %s", (long long)rp_int(r, "id", 0),
+		 by_pair(r, pair, sizeof(pair)));
 	if (!rc && json_array_size(json_object_get(r, "tables")))
 		rc = rp_h_caption_table(out, cap, theads, 6);
-	json_array_foreach (json_object_get(r, "tables"), i, x) {
+	json_array_foreach(json_object_get(r, "tables"), i, x)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_puts(out, "<tr>");
@@ -660,7 +692,10 @@ static int copies(sl_buf *out, const json_t *s)
 		if (!rc)
 			rc = td_num(out, x, "values_changed");
 		if (!rc)
-			rc = rp_h_td(out, rp_int(x, "done", 0) ? "yes" : rp_str(x, "error") ? rp_str(x, "error") : "no",
+			rc = rp_h_td(out,
+				     rp_int(x, "done", 0) ? "yes"
+				     : rp_str(x, "error") ? rp_str(x, "error")
+							  : "no",
 				     false);
 		if (!rc)
 			rc = sl_buf_puts(out, "</tr>\n");
@@ -672,8 +707,9 @@ static int copies(sl_buf *out, const json_t *s)
 
 static int snapshots(sl_buf *out, const json_t *s)
 {
-	static const char *const heads[] = { "Snapshot", "Finished", "Source \xE2\x86\x92 target", "Status",
-					     "Rows",     "Leaks",    "Orphans", "Duplicates", "Subset" };
+	static const char *const heads[] = { "Snapshot", "Finished",   "Source \xE2\x86\x92 target",
+					     "Status",   "Rows",       "Leaks",
+					     "Orphans",  "Duplicates", "Subset" };
 	static const char *const cheads[] = { "Column", "Rule", "Values masked" };
 	const json_t *runs = json_object_get(s, "runs"), *r, *x;
 	size_t i;
@@ -682,7 +718,8 @@ static int snapshots(sl_buf *out, const json_t *s)
 	if (!json_array_size(runs))
 		return 0;
 	rc = rp_h_caption_table(out, "Staging snapshots, newest first", heads, 9);
-	json_array_foreach (runs, i, r) {
+	json_array_foreach(runs, i, r)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_printf(out, "<tr><td class=\"n\">%lld</td>", (long long)rp_int(r, "id", 0));
@@ -708,7 +745,8 @@ static int snapshots(sl_buf *out, const json_t *s)
 	snprintf(cap, sizeof(cap), "Columns snapshot %lld masked", (long long)rp_int(r, "id", 0));
 	if (!rc && json_array_size(cols))
 		rc = rp_h_caption_table(out, cap, cheads, 3);
-	json_array_foreach (cols, i, x) {
+	json_array_foreach(cols, i, x)
+	{
 		if (rc)
 			break;
 		char col[300];
@@ -753,9 +791,8 @@ static int sync_section(sl_buf *out, const json_t *s)
 	int rc = 0;
 	if (!rp_str(s, "run_id"))
 		return 0;
-	json_array_foreach (json_object_get(s, "tables"), i, x)
-		if (!rc)
-			rc = sl_buf_printf(&tables, "%s%s", i ? ", " : "", json_string_value(x));
+	json_array_foreach(json_object_get(s, "tables"), i, x) if (!rc) rc =
+		sl_buf_printf(&tables, "%s%s", i ? ", " : "", json_string_value(x));
 	if (!rc)
 		rc = rp_h_caption_table(out, "The sync as its checkpoint records it", heads, 2);
 	if (!rc)
@@ -765,8 +802,9 @@ static int sync_section(sl_buf *out, const json_t *s)
 	if (!rc)
 		rc = row_kv(out, "To", rp_str(s, "target"));
 	if (!rc)
-		rc = row_kv(out, "Tables", json_array_size(json_object_get(s, "tables")) ? sl_buf_cstr(&tables)
-											    : "unknown (source unreachable)");
+		rc = row_kv(out, "Tables",
+			    json_array_size(json_object_get(s, "tables")) ? sl_buf_cstr(&tables)
+									  : "unknown (source unreachable)");
 	snprintf(num, sizeof(num), "%lld", (long long)rp_int(s, "applied", 0));
 	if (!rc)
 		rc = row_kv(out, "Changes applied", num);
@@ -796,7 +834,8 @@ static int cutover(sl_buf *out, const json_t *s)
 	int rc = 0;
 	if (json_array_size(tl))
 		rc = rp_h_caption_table(out, "Cutover timeline, in the order the steps ran", theads, 6);
-	json_array_foreach (tl, i, x) {
+	json_array_foreach(tl, i, x)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_puts(out, "<tr>");
@@ -814,7 +853,8 @@ static int cutover(sl_buf *out, const json_t *s)
 		rc = end_table(out);
 	if (!rc && json_array_size(sc))
 		rc = rp_h_caption_table(out, "Scorecard: the runbook's success criteria", sheads, 4);
-	json_array_foreach (sc, i, x) {
+	json_array_foreach(sc, i, x)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_puts(out, "<tr>");
@@ -841,7 +881,8 @@ static int watch(sl_buf *out, const json_t *s)
 	if (!json_array_size(runs))
 		return 0;
 	rc = rp_h_caption_table(out, "Watch runs, newest first", heads, 4);
-	json_array_foreach (runs, i, x) {
+	json_array_foreach(runs, i, x)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_puts(out, "<tr>");
@@ -866,8 +907,8 @@ int rp_html_runs(sl_buf *out, const char *key, const json_t *s)
 		int (*fn)(sl_buf *, const json_t *);
 	} renderers[] = {
 		{ "migrations", migrations }, { "rehearsals", rehearsals }, { "checks", checks },
-		{ "diffs", diffs },	      { "shadow", shadow },	    { "copies", copies },
-		{ "snapshots", snapshots },   { "sync", sync_section },	    { "cutover", cutover },
+		{ "diffs", diffs },           { "shadow", shadow },         { "copies", copies },
+		{ "snapshots", snapshots },   { "sync", sync_section },     { "cutover", cutover },
 		{ "watch", watch },
 	};
 	for (size_t i = 0; i < sizeof(renderers) / sizeof(renderers[0]); i++)

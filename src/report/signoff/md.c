@@ -27,11 +27,11 @@ static const char *icon(const char *status)
 {
 	if (!status)
 		return "\xE2\x9D\x94";
-	return !strcmp(status, RP_PASS)	   ? "\xE2\x9C\x85"	    /* white heavy check mark */
+	return !strcmp(status, RP_PASS)      ? "\xE2\x9C\x85"             /* white heavy check mark */
 	       : !strcmp(status, RP_WARN)    ? "\xE2\x9A\xA0\xEF\xB8\x8F" /* warning sign */
-	       : !strcmp(status, RP_FAIL)    ? "\xE2\x9D\x8C"	    /* cross mark */
-	       : !strcmp(status, RP_NOT_RUN) ? "\xE2\x9E\x96"	    /* heavy minus */
-					     : "\xE2\x9D\x94";	    /* grey question mark */
+	       : !strcmp(status, RP_FAIL)    ? "\xE2\x9D\x8C"             /* cross mark */
+	       : !strcmp(status, RP_NOT_RUN) ? "\xE2\x9E\x96"             /* heavy minus */
+					     : "\xE2\x9D\x94";            /* grey question mark */
 }
 
 /* A column of a runs table: a key of the run, as text, a number, milliseconds or seconds. */
@@ -81,11 +81,13 @@ static int table(sl_buf *out, const json_t *rows, const col *cols, size_t ncols,
 	if (!rc)
 		rc = sl_buf_puts(out, "|\n");
 	for (size_t k = 0; !rc && k < ncols; k++)
-		rc = sl_buf_puts(out, cols[k].kind == C_INT || cols[k].kind == C_MS || cols[k].kind == C_SEC ? "|---:"
-														   : "|---");
+		rc = sl_buf_puts(out, cols[k].kind == C_INT || cols[k].kind == C_MS || cols[k].kind == C_SEC
+					      ? "|---:"
+					      : "|---");
 	if (!rc)
 		rc = sl_buf_puts(out, "|\n");
-	json_array_foreach (rows, i, r) {
+	json_array_foreach(rows, i, r)
+	{
 		if (rc || i >= max)
 			break;
 		for (size_t k = 0; !rc && k < ncols; k++) {
@@ -109,7 +111,8 @@ static int items(sl_buf *out, const char *heading, const json_t *list)
 	if (!json_array_size(list))
 		return 0;
 	rc = sl_buf_printf(out, "**%s**\n\n", heading);
-	json_array_foreach (list, i, it) {
+	json_array_foreach(list, i, it)
+	{
 		if (rc)
 			break;
 		rc = sl_buf_puts(out, "- **");
@@ -145,7 +148,8 @@ static int head(sl_buf *out, const json_t *root)
 		rc = rp_md_cell(out, rp_str(root, "environment"));
 	if (!rc)
 		rc = sl_buf_printf(out, "`%s%s%s, as of %s.\n\n", rp_str(root, "engine") ? " (" : "",
-				   rp_str(root, "engine") ? rp_str(root, "engine") : "", rp_str(root, "engine") ? ")" : "",
+				   rp_str(root, "engine") ? rp_str(root, "engine") : "",
+				   rp_str(root, "engine") ? ")" : "",
 				   rp_str(root, "as_of") ? rp_str(root, "as_of") : "no record yet");
 	if (!rc)
 		rc = items(out, "What is red", json_object_get(v, "red"));
@@ -181,9 +185,8 @@ static int consumers(sl_buf *out, const json_t *map)
 				    { "Description", "detail", C_STR } };
 	json_t *list = json_array(), *n;
 	size_t i;
-	json_array_foreach (json_object_get(map, "nodes"), i, n)
-		if (rp_is(n, "kind", "consumer"))
-			json_array_append(list, n);
+	json_array_foreach(json_object_get(map, "nodes"), i, n) if (rp_is(n, "kind", "consumer"))
+		json_array_append(list, n);
 	int rc = table(out, list, cols, 4, (size_t)-1);
 	json_decref(list);
 	return rc;
@@ -191,15 +194,18 @@ static int consumers(sl_buf *out, const json_t *map)
 
 static int section(sl_buf *out, const char *key, const json_t *s)
 {
-	static const col log[] = { { "Change", "id", C_STR },	    { "Title", "title", C_STR },
-				   { "Ticket", "ticket", C_STR },   { "Status", "state", C_STR },
+	static const col log[] = { { "Change", "id", C_STR },          { "Title", "title", C_STR },
+				   { "Ticket", "ticket", C_STR },      { "Status", "state", C_STR },
 				   { "Applied", "applied_at", C_STR }, { "By", "applied_by", C_STR } };
-	static const col rh[] = { { "Rehearsal", "id", C_INT },	     { "Started", "started_at", C_STR },
+	static const col rh[] = { { "Rehearsal", "id", C_INT },         { "Started", "started_at", C_STR },
 				  { "Database", "environment", C_STR }, { "Engine", "engine", C_STR },
-				  { "Verdict", "verdict", C_STR },	     { "Total", "total_ms", C_MS } };
-	static const col ck[] = { { "Run", "id", C_INT },		  { "Started", "started_at", C_STR },
-				  { "Database", "environment", C_STR },	  { "Status", "status", C_STR },
-				  { "Rules", "rules", C_INT },		  { "Violations", "violations", C_INT } };
+				  { "Verdict", "verdict", C_STR },      { "Total", "total_ms", C_MS } };
+	static const col ck[] = { { "Run", "id", C_INT },
+				  { "Started", "started_at", C_STR },
+				  { "Database", "environment", C_STR },
+				  { "Status", "status", C_STR },
+				  { "Rules", "rules", C_INT },
+				  { "Violations", "violations", C_INT } };
 	static const col df[] = { { "Run", "id", C_INT },
 				  { "Finished", "finished_at", C_STR },
 				  { "Source \xE2\x86\x92 target", "source", C_PAIR },
@@ -225,7 +231,7 @@ static int section(sl_buf *out, const char *key, const json_t *s)
 				  { "Status", "status", C_STR },
 				  { "Rows", "rows", C_INT },
 				  { "Leaks", "leaks", C_INT } };
-	static const col tl[] = { { "Step", "step", C_STR },	     { "Phase", "phase", C_STR },
+	static const col tl[] = { { "Step", "step", C_STR },          { "Phase", "phase", C_STR },
 				  { "Started", "started_at", C_STR }, { "Finished", "finished_at", C_STR },
 				  { "Outcome", "outcome", C_STR },    { "Detail", "detail", C_STR } };
 	static const col sc[] = { { "Criterion", "criterion", C_STR },
@@ -281,8 +287,9 @@ int sl_report_md(sl_buf *out, const sl_report *r)
 			rc = section(out, src[i].key, s);
 	}
 	if (!rc)
-		rc = sl_buf_printf(out, "---\nMade by %s from the state store `%s`. The HTML page (`sluice report "
-					"--out report.html`) charts the history.\n",
+		rc = sl_buf_printf(out,
+				   "---\nMade by %s from the state store `%s`. The HTML page (`sluice report "
+				   "--out report.html`) charts the history.\n",
 				   rp_str(root, "generator") ? rp_str(root, "generator") : "sluice",
 				   rp_str(root, "state_store") ? rp_str(root, "state_store") : "-");
 	return rc;

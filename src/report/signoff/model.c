@@ -61,13 +61,13 @@ static void newest_time(const json_t *j, const char **best)
 	json_t *v;
 	size_t i;
 	if (json_is_array(j)) {
-		json_array_foreach (j, i, v)
-			newest_time(v, best);
+		json_array_foreach(j, i, v) newest_time(v, best);
 		return;
 	}
 	if (!json_is_object(j))
 		return;
-	json_object_foreach ((json_t *)j, k, v) {
+	json_object_foreach((json_t *)j, k, v)
+	{
 		size_t n = strlen(k);
 		if (json_is_string(v) && n > 3 && strcmp(k + n - 3, "_at") == 0) {
 			const char *t = json_string_value(v);
@@ -122,11 +122,16 @@ int sl_report_build(sl_report **out, const sl_report_input *in)
 		json_object_set_new(root, "environment", json_string(in->environment ? in->environment : ""));
 		json_object_set_new(root, "engine",
 				    in->map && in->map->engine ? json_string(in->map->engine) : json_null());
-		json_object_set_new(root, "generator", in->generator ? json_string(in->generator) : json_null());
+		json_object_set_new(root, "generator",
+				    in->generator ? json_string(in->generator) : json_null());
 		json_object_set_new(root, "as_of",
-				    in->now ? json_string(in->now) : newest ? json_string(newest) : json_null());
+				    in->now  ? json_string(in->now)
+				    : newest ? json_string(newest)
+					     : json_null());
 		json_object_set_new(root, "as_of_from",
-				    json_string(in->now ? "given" : newest ? "newest record" : "no record"));
+				    json_string(in->now  ? "given"
+						: newest ? "newest record"
+							 : "no record"));
 		json_object_set_new(root, "state_store",
 				    in->state_path ? json_string(in->state_path) : json_null());
 		json_object_set_new(root, "state_store_found", json_boolean(in->state != NULL));

@@ -98,10 +98,10 @@ extern const char *const rp_dashes[6];
 int rp_html_map(sl_buf *out, const json_t *section);
 int rp_html_runs(sl_buf *out, const char *key, const json_t *section);
 /* Small builders shared by the HTML files. */
-int rp_h_text(sl_buf *out, const char *s);                       /* escaped text, "" for NULL */
+int rp_h_text(sl_buf *out, const char *s); /* escaped text, "" for NULL */
 int rp_h_rich(sl_buf *out, const char *s); /* escaped text with `spans` as <code> (summaries) */
 int rp_h_tag(sl_buf *out, const char *tag, const char *cls, const char *text); /* <tag class>text</tag> */
-int rp_h_badge(sl_buf *out, const char *status);                 /* a status word with its symbol */
+int rp_h_badge(sl_buf *out, const char *status); /* a status word with its symbol */
 int rp_h_caption_table(sl_buf *out, const char *caption, const char *const *heads, size_t n);
 int rp_h_td(sl_buf *out, const char *text, bool num);
 int rp_h_td_int(sl_buf *out, int64_t v);

@@ -88,10 +88,10 @@ static json_t *src_map(const sl_report_input *in, size_t runs, int *rc)
 		"%lld %s and %lld %s; %lld %s and %lld business %s; %lld %s that no consumer uses and "
 		"no migration explains.",
 		(long long)rp_int(c, "table", 0), plural(rp_int(c, "table", 0), "table", "tables"),
-		(long long)rp_int(c, "view", 0), plural(rp_int(c, "view", 0), "view", "views"), (long long)consumers,
-		plural(consumers, "consumer", "consumers"), (long long)rp_int(c, "domain", 0),
-		plural(rp_int(c, "domain", 0), "area", "areas"), (long long)unowned,
-		plural(unowned, "object", "objects"));
+		(long long)rp_int(c, "view", 0), plural(rp_int(c, "view", 0), "view", "views"),
+		(long long)consumers, plural(consumers, "consumer", "consumers"),
+		(long long)rp_int(c, "domain", 0), plural(rp_int(c, "domain", 0), "area", "areas"),
+		(long long)unowned, plural(unowned, "object", "objects"));
 	json_object_set_new(s, "map", m);
 	return s;
 }
@@ -117,8 +117,8 @@ static json_t *src_migrations(const sl_report_input *in, size_t runs, int *rc)
 	json_object_set_new(s, "counts",
 			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "total", (json_int_t)st->n, "applied",
 				      (json_int_t)st->napplied, "pending", (json_int_t)st->npending, "dirty",
-				      (json_int_t)st->ndirty, "drifted", (json_int_t)st->ndrifted, "missing_file",
-				      (json_int_t)st->nmissing));
+				      (json_int_t)st->ndirty, "drifted", (json_int_t)st->ndrifted,
+				      "missing_file", (json_int_t)st->nmissing));
 	json_object_set_new(s, "log", log);
 	return s;
 }
@@ -136,7 +136,8 @@ static size_t pick_rehearsal(const json_t *runs, const char *env)
 {
 	size_t i, any = (size_t)-1;
 	json_t *r;
-	json_array_foreach (runs, i, r) {
+	json_array_foreach(runs, i, r)
+	{
 		if (is_drill(r))
 			continue;
 		if (env && rp_is(r, "environment", env))
@@ -158,9 +159,8 @@ static json_t *unrehearsed(const sl_migrate_status *st, const json_t *latest)
 		bool found = false;
 		if (s->state != SL_MIG_PENDING)
 			continue;
-		json_array_foreach (migs, k, m)
-			found = found ||
-				(rp_is(m, "migration", s->id) && rp_is(m, "checksum", s->checksum));
+		json_array_foreach(migs, k, m) found =
+			found || (rp_is(m, "migration", s->id) && rp_is(m, "checksum", s->checksum));
 		if (!found)
 			json_array_append_new(out, json_string(s->id));
 	}
@@ -179,19 +179,20 @@ static json_t *src_rehearsals(const sl_report_input *in, size_t runs, int *rc)
 	}
 	size_t pick = pick_rehearsal(all, in->environment);
 	json_t *latest = json_array_get(all, pick);
-	json_array_foreach (all, i, r)
-		if (i != pick)
-			json_object_del(r, "report"); /* the whole report of the one shown is enough */
+	json_array_foreach(all, i, r) if (i != pick)
+		json_object_del(r, "report"); /* the whole report of the one shown is enough */
 	json_t *missing = unrehearsed(in->migrations, latest);
 	const char *verdict = rp_str(latest, "verdict");
 	bool go = verdict && strcmp(verdict, "GO") == 0;
 	const char *status = go && !json_array_size(missing) ? RP_PASS : RP_FAIL;
-	json_t *s = rp_section(status, "Rehearsal %lld of %s (%s): %s%s%s.", (long long)rp_int(latest, "id", 0),
-			       rp_str(latest, "environment") ? rp_str(latest, "environment") : "?",
-			       rp_str(latest, "engine") ? rp_str(latest, "engine") : "?",
-			       verdict ? verdict : "did not finish",
-			       json_array_size(missing) ? "; pending migrations not rehearsed as they are now: " : "",
-			       json_array_size(missing) ? json_string_value(json_array_get(missing, 0)) : "");
+	json_t *s =
+		rp_section(status, "Rehearsal %lld of %s (%s): %s%s%s.", (long long)rp_int(latest, "id", 0),
+			   rp_str(latest, "environment") ? rp_str(latest, "environment") : "?",
+			   rp_str(latest, "engine") ? rp_str(latest, "engine") : "?",
+			   verdict ? verdict : "did not finish",
+			   json_array_size(missing) ? "; pending migrations not rehearsed as they are now: "
+						    : "",
+			   json_array_size(missing) ? json_string_value(json_array_get(missing, 0)) : "");
 	json_object_set_new(s, "latest_id", json_integer(rp_int(latest, "id", 0)));
 	json_object_set_new(s, "unrehearsed", missing);
 	return with_runs(s, all);
@@ -206,13 +207,15 @@ static void check_totals(json_t *run)
 	const char *names[4] = { "pass", "warn", "halt", "error" };
 	size_t i;
 	json_t *x;
-	json_array_foreach (json_object_get(run, "results"), i, x) {
+	json_array_foreach(json_object_get(run, "results"), i, x)
+	{
 		v += rp_int(x, "violations", 0) > 0 ? rp_int(x, "violations", 0) : 0;
 		for (int k = 0; k < 4; k++)
 			n[k] += rp_is(x, "status", names[k]);
 	}
 	json_object_set_new(run, "violations", json_integer(v));
-	json_object_set_new(run, "rules", json_integer((json_int_t)json_array_size(json_object_get(run, "results"))));
+	json_object_set_new(run, "rules",
+			    json_integer((json_int_t)json_array_size(json_object_get(run, "results"))));
 	for (int k = 0; k < 4; k++) {
 		char key[16];
 		snprintf(key, sizeof(key), "%s_count", names[k]);
@@ -228,7 +231,8 @@ static json_t *latest_per(const json_t *runs, const char *key1, const char *key2
 {
 	json_t *seen = json_object(), *latest = json_array(), *r;
 	size_t i;
-	json_array_foreach (runs, i, r) {
+	json_array_foreach(runs, i, r)
+	{
 		char k[512];
 		snprintf(k, sizeof(k), "%s\x1f%s", rp_str(r, key1) ? rp_str(r, key1) : "",
 			 key2 && rp_str(r, key2) ? rp_str(r, key2) : "");
@@ -251,25 +255,28 @@ static json_t *src_checks(const sl_report_input *in, size_t runs, int *rc)
 		json_decref(all);
 		return not_run(in, "check run", "sluice check ENV");
 	}
-	json_array_foreach (all, i, r)
-		check_totals(r);
+	json_array_foreach(all, i, r) check_totals(r);
 	json_t *latest = latest_per(all, "environment", NULL);
 	int64_t halts = 0, warns = 0, violations = 0;
-	json_array_foreach (latest, i, ix) {
+	json_array_foreach(latest, i, ix)
+	{
 		r = json_array_get(all, (size_t)json_integer_value(ix));
 		halts += rp_is(r, "status", "halt") || rp_is(r, "status", "error") || !rp_str(r, "status");
 		warns += rp_is(r, "status", "warn");
 		violations += rp_int(r, "violations", 0);
 	}
 	r = json_array_get(all, 0);
-	json_t *s = rp_section(halts ? RP_FAIL : warns ? RP_WARN : RP_PASS,
-			       "Latest run %lld (%s): %s, %lld %s, %lld %s; %lld of the latest runs per database "
-			       "halted or failed.",
-			       (long long)rp_int(r, "id", 0), nm(rp_str(r, "environment")),
-			       rp_str(r, "status") ? rp_str(r, "status") : "did not finish",
-			       (long long)rp_int(r, "rules", 0), plural(rp_int(r, "rules", 0), "rule", "rules"),
-			       (long long)rp_int(r, "violations", 0),
-			       plural(rp_int(r, "violations", 0), "violation", "violations"), (long long)halts);
+	json_t *s =
+		rp_section(halts   ? RP_FAIL
+			   : warns ? RP_WARN
+				   : RP_PASS,
+			   "Latest run %lld (%s): %s, %lld %s, %lld %s; %lld of the latest runs per database "
+			   "halted or failed.",
+			   (long long)rp_int(r, "id", 0), nm(rp_str(r, "environment")),
+			   rp_str(r, "status") ? rp_str(r, "status") : "did not finish",
+			   (long long)rp_int(r, "rules", 0), plural(rp_int(r, "rules", 0), "rule", "rules"),
+			   (long long)rp_int(r, "violations", 0),
+			   plural(rp_int(r, "violations", 0), "violation", "violations"), (long long)halts);
 	json_object_set_new(s, "latest", latest);
 	json_object_set_new(s, "violations", json_integer(violations));
 	return with_runs(s, all);
@@ -289,17 +296,19 @@ static json_t *src_diffs(const sl_report_input *in, size_t runs, int *rc)
 	}
 	json_t *latest = latest_per(all, "source", "target");
 	int64_t bad = 0;
-	json_array_foreach (latest, i, ix) {
+	json_array_foreach(latest, i, ix)
+	{
 		r = json_array_get(all, (size_t)json_integer_value(ix));
 		bad += !rp_is(r, "status", "ok");
 	}
 	r = json_array_get(all, 0);
 	json_t *s = rp_section(bad ? RP_FAIL : RP_PASS,
 			       "Latest comparison %lld, %s to %s: %lld %s over %lld %s (threshold %lld)%s.",
-			       (long long)rp_int(r, "id", 0), nm(rp_str(r, "source")), nm(rp_str(r, "target")),
-			       (long long)rp_int(r, "discrepancies", 0),
+			       (long long)rp_int(r, "id", 0), nm(rp_str(r, "source")),
+			       nm(rp_str(r, "target")), (long long)rp_int(r, "discrepancies", 0),
 			       plural(rp_int(r, "discrepancies", 0), "discrepancy", "discrepancies"),
-			       (long long)rp_int(r, "table_count", 0), plural(rp_int(r, "table_count", 0), "table", "tables"),
+			       (long long)rp_int(r, "table_count", 0),
+			       plural(rp_int(r, "table_count", 0), "table", "tables"),
 			       (long long)rp_int(r, "threshold", 0),
 			       rp_int(r, "errors", 0) ? ", some tables could not be compared" : "");
 	json_object_set_new(s, "latest", latest);
@@ -321,9 +330,10 @@ static json_t *src_shadow(const sl_report_input *in, size_t runs, int *rc)
 	int64_t d = rp_int(r, "differences", 0), e = rp_int(r, "errors", 0);
 	json_t *s = rp_section(d || e ? RP_FAIL : RP_PASS,
 			       "Latest run %lld, %s against %s: %lld %s, %lld %s differing, %lld failed.",
-			       (long long)rp_int(r, "id", 0), nm(rp_str(r, "source")), nm(rp_str(r, "target")),
-			       (long long)rp_int(r, "queries", 0), plural(rp_int(r, "queries", 0), "query", "queries"),
-			       (long long)d, plural(d, "row", "rows"), (long long)e);
+			       (long long)rp_int(r, "id", 0), nm(rp_str(r, "source")),
+			       nm(rp_str(r, "target")), (long long)rp_int(r, "queries", 0),
+			       plural(rp_int(r, "queries", 0), "query", "queries"), (long long)d,
+			       plural(d, "row", "rows"), (long long)e);
 	return with_runs(s, all);
 }
 
@@ -341,18 +351,23 @@ static json_t *src_copies(const sl_report_input *in, size_t runs, int *rc)
 	}
 	json_t *latest = latest_per(all, "source", "target");
 	int64_t bad = 0, problems = 0;
-	json_array_foreach (latest, i, ix) {
+	json_array_foreach(latest, i, ix)
+	{
 		r = json_array_get(all, (size_t)json_integer_value(ix));
 		problems += rp_is(r, "status", "problems");
 		bad += !rp_is(r, "status", "finished") && !rp_is(r, "status", "problems");
 	}
 	r = json_array_get(all, 0);
-	json_t *s = rp_section(bad ? RP_FAIL : problems ? RP_WARN : RP_PASS,
-			       "Latest copy %lld, %s to %s: %s; %lld rows written, %lld rejected, %lld values "
-			       "changed by lossy casts.",
-			       (long long)rp_int(r, "id", 0), nm(rp_str(r, "source")), nm(rp_str(r, "target")),
-			       nm(rp_str(r, "status")), (long long)rp_int(r, "rows_written", 0),
-			       (long long)rp_int(r, "rows_rejected", 0), (long long)rp_int(r, "values_changed", 0));
+	json_t *s =
+		rp_section(bad        ? RP_FAIL
+			   : problems ? RP_WARN
+				      : RP_PASS,
+			   "Latest copy %lld, %s to %s: %s; %lld rows written, %lld rejected, %lld values "
+			   "changed by lossy casts.",
+			   (long long)rp_int(r, "id", 0), nm(rp_str(r, "source")), nm(rp_str(r, "target")),
+			   nm(rp_str(r, "status")), (long long)rp_int(r, "rows_written", 0),
+			   (long long)rp_int(r, "rows_rejected", 0),
+			   (long long)rp_int(r, "values_changed", 0));
 	json_object_set_new(s, "latest", latest);
 	return with_runs(s, all);
 }
@@ -369,17 +384,18 @@ static json_t *src_snapshots(const sl_report_input *in, size_t runs, int *rc)
 		json_decref(all);
 		return not_run(in, "staging snapshot", "sluice snapshot SOURCE TARGET");
 	}
-	json_array_foreach (all, i, r)
-		if (i)
-			json_object_del(r, "report");
+	json_array_foreach(all, i, r) if (i) json_object_del(r, "report");
 	r = json_array_get(all, 0);
 	const char *st = rp_str(r, "status");
-	json_t *s = rp_section(st && !strcmp(st, "ok") ? RP_PASS : st && !strcmp(st, "stopped") ? RP_WARN : RP_FAIL,
-			       "Latest snapshot %lld, %s to %s: %s; %lld rows, %lld leaks, %lld orphans, %lld "
-			       "duplicates.",
-			       (long long)rp_int(r, "id", 0), nm(rp_str(r, "source")), nm(rp_str(r, "target")), nm(st),
-			       (long long)rp_int(r, "rows", 0), (long long)rp_int(r, "leaks", 0),
-			       (long long)rp_int(r, "orphans", 0), (long long)rp_int(r, "duplicates", 0));
+	json_t *s =
+		rp_section(st && !strcmp(st, "ok")        ? RP_PASS
+			   : st && !strcmp(st, "stopped") ? RP_WARN
+							  : RP_FAIL,
+			   "Latest snapshot %lld, %s to %s: %s; %lld rows, %lld leaks, %lld orphans, %lld "
+			   "duplicates.",
+			   (long long)rp_int(r, "id", 0), nm(rp_str(r, "source")), nm(rp_str(r, "target")),
+			   nm(st), (long long)rp_int(r, "rows", 0), (long long)rp_int(r, "leaks", 0),
+			   (long long)rp_int(r, "orphans", 0), (long long)rp_int(r, "duplicates", 0));
 	return with_runs(s, all);
 }
 
@@ -407,19 +423,25 @@ static json_t *src_sync(const sl_report_input *in, size_t runs, int *rc)
 	if (!y && in->sync_error)
 		return rp_section(RP_UNAVAILABLE, "The sync status could not be read: %s", in->sync_error);
 	if (!y && in->sync_checked)
-		return rp_section(RP_NOT_RUN, "No sync runs from %s to the database asked for: `sluice sync start` "
-					      "begins one.",
+		return rp_section(RP_NOT_RUN,
+				  "No sync runs from %s to the database asked for: `sluice sync start` "
+				  "begins one.",
 				  in->environment ? in->environment : "this database");
 	if (!y)
-		return rp_section(RP_NOT_RUN, "No sync was looked for: `sluice report ENV --sync TARGET` shows the "
-					      "sync from ENV to TARGET.");
-	json_t *s = rp_section(y->last_error ? RP_FAIL : y->paused ? RP_WARN : RP_PASS,
-			       "Sync %s from %s to %s: %lld changes applied, %s%s.", y->run_id, y->source, y->target,
-			       (long long)y->applied,
+		return rp_section(RP_NOT_RUN,
+				  "No sync was looked for: `sluice report ENV --sync TARGET` shows the "
+				  "sync from ENV to TARGET.");
+	json_t *s = rp_section(y->last_error ? RP_FAIL
+			       : y->paused   ? RP_WARN
+					     : RP_PASS,
+			       "Sync %s from %s to %s: %lld changes applied, %s%s.", y->run_id, y->source,
+			       y->target, (long long)y->applied,
 			       y->behind < 0 ? "how far behind is unknown (source unreachable)"
 			       : y->behind   ? "some changes still waiting"
 					     : "nothing waiting",
-			       y->last_error ? "; the last attempt failed" : y->paused ? "; paused" : "");
+			       y->last_error ? "; the last attempt failed"
+			       : y->paused   ? "; paused"
+					     : "");
 	json_t *tables = json_array();
 	for (size_t i = 0; i < y->ntables; i++)
 		json_array_append_new(tables, json_string(y->tables[i]));
@@ -448,8 +470,8 @@ static json_t *handed_in(const char *text, const char *what, const char *cmd, vo
 	json_t *s = json_loads(text, 0, &err);
 	if (!json_is_object(s)) {
 		json_decref(s);
-		return rp_section(RP_UNAVAILABLE, "The %s record could not be read: line %d: %s", what, err.line,
-				  err.text);
+		return rp_section(RP_UNAVAILABLE, "The %s record could not be read: line %d: %s", what,
+				  err.line, err.text);
 	}
 	if (!rp_str(s, "status"))
 		judge(s);
@@ -463,10 +485,10 @@ static void judge_cutover(json_t *s)
 {
 	size_t i, failed = 0, steps = json_array_size(json_object_get(s, "timeline"));
 	json_t *x;
-	json_array_foreach (json_object_get(s, "scorecard"), i, x)
-		failed += json_is_false(json_object_get(x, "ok"));
-	json_array_foreach (json_object_get(s, "timeline"), i, x)
-		failed += rp_is(x, "outcome", "failed") || rp_is(x, "outcome", "rolled back");
+	json_array_foreach(json_object_get(s, "scorecard"), i, x) failed +=
+		json_is_false(json_object_get(x, "ok"));
+	json_array_foreach(json_object_get(s, "timeline"), i, x) failed +=
+		rp_is(x, "outcome", "failed") || rp_is(x, "outcome", "rolled back");
 	json_object_set_new(s, "status", json_string(failed ? RP_FAIL : RP_PASS));
 	if (!rp_str(s, "summary")) {
 		char text[200];
@@ -480,10 +502,10 @@ static void judge_cutover(json_t *s)
 static void judge_watch(json_t *s)
 {
 	const json_t *r = json_array_get(json_object_get(s, "runs"), 0);
-	const char *st = r && rp_is(r, "state", "breach")                        ? RP_FAIL
+	const char *st = r && rp_is(r, "state", "breach")                               ? RP_FAIL
 			 : r && (rp_is(r, "state", "warn") || rp_is(r, "state", "gap")) ? RP_WARN
-			 : r                                                           ? RP_PASS
-										       : RP_NOT_RUN;
+			 : r                                                            ? RP_PASS
+											: RP_NOT_RUN;
 	json_object_set_new(s, "status", json_string(st));
 }
 

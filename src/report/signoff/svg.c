@@ -83,7 +83,7 @@ static int axes(sl_buf *out, const rp_chart *c, double top, double step, double 
 	for (size_t i = 0; !rc && i < c->nx; i++) {
 		if (i % every && i + 1 != c->nx)
 			continue;
-		double x = c->bars ? LEFT + ((double)i + 0.5) * (W - LEFT - RIGHT) / (double)c->nx
+		double x = c->bars      ? LEFT + ((double)i + 0.5) * (W - LEFT - RIGHT) / (double)c->nx
 			   : c->nx == 1 ? LEFT + (W - LEFT - RIGHT) / 2.0
 					: LEFT + (double)i * (W - LEFT - RIGHT) / (double)(c->nx - 1);
 		rc = sl_buf_printf(out, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#333\">", x,
@@ -133,8 +133,10 @@ static int lines(sl_buf *out, const rp_chart *c, double top, double ymax)
 			pen = true;
 		}
 		if (!rc)
-			rc = sl_buf_printf(out, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\"%s%s%s/>\n", color,
-					   *dash ? " stroke-dasharray=\"" : "", dash, *dash ? "\"" : "");
+			rc = sl_buf_printf(out,
+					   "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\"%s%s%s/>\n",
+					   color, *dash ? " stroke-dasharray=\"" : "", dash,
+					   *dash ? "\"" : "");
 		for (size_t i = 0; !rc && i < c->nx; i++) {
 			if (isnan(se->y[i]))
 				continue;
@@ -161,13 +163,15 @@ static int bars(sl_buf *out, const rp_chart *c, double top, double ymax)
 			continue;
 		double h = se->y[i] / ymax * ph, x = LEFT + ((double)i + 0.5) * band - bw / 2;
 		const char *fill = c->bar_fill && c->bar_fill[i] ? c->bar_fill[i] : rp_palette[0];
-		rc = sl_buf_printf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">", x,
-				   top + ph - h, bw, h, fill);
+		rc = sl_buf_printf(out,
+				   "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">",
+				   x, top + ph - h, bw, h, fill);
 		if (!rc)
 			rc = tip(out, c, 0, i);
 		if (!rc)
-			rc = sl_buf_printf(out, "</rect>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-						"fill=\"#333\">",
+			rc = sl_buf_printf(out,
+					   "</rect>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+					   "fill=\"#333\">",
 					   x + bw / 2, top + ph - h - 4);
 		if (!rc)
 			rc = num(out, se->y[i]);
@@ -206,11 +210,12 @@ int rp_svg_chart(sl_buf *out, const rp_chart *c)
 		ymax = 1;
 	step = nice_step(ymax);
 	ymax = ceil(ymax / step - 1e-9) * step;
-	int rc = sl_buf_printf(out,
-			       "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-			       "role=\"img\" aria-labelledby=\"%s-t %s-d\" font-family=\"sans-serif\" "
-			       "font-size=\"12\">\n<title id=\"%s-t\">",
-			       W, H, c->id, c->id, c->id);
+	int rc = sl_buf_printf(
+		out,
+		"<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+		"role=\"img\" aria-labelledby=\"%s-t %s-d\" font-family=\"sans-serif\" "
+		"font-size=\"12\">\n<title id=\"%s-t\">",
+		W, H, c->id, c->id, c->id);
 	if (!rc)
 		rc = sl_html_text(out, c->title);
 	if (!rc)

@@ -13,8 +13,9 @@
 
 static json_t *item(const char *key, const json_t *s)
 {
-	return json_pack("{s:s, s:s, s:s}", "section", key, "title", rp_str(s, "title") ? rp_str(s, "title") : key,
-			 "text", rp_str(s, "summary") ? rp_str(s, "summary") : "");
+	return json_pack("{s:s, s:s, s:s}", "section", key, "title",
+			 rp_str(s, "title") ? rp_str(s, "title") : key, "text",
+			 rp_str(s, "summary") ? rp_str(s, "summary") : "");
 }
 
 int rp_verdict(json_t *root)
@@ -33,12 +34,12 @@ int rp_verdict(json_t *root)
 	for (size_t i = 0; i < n; i++) {
 		const json_t *s = json_object_get(sections, src[i].key);
 		const char *st = rp_str(s, "status");
-		json_t *to = !st                                             ? amber
-			     : !strcmp(st, RP_FAIL)                            ? red
-			     : !strcmp(st, RP_NOT_RUN) && src[i].required        ? red
-			     : !strcmp(st, RP_NOT_RUN)                         ? not_run
+		json_t *to = !st                                                   ? amber
+			     : !strcmp(st, RP_FAIL)                                ? red
+			     : !strcmp(st, RP_NOT_RUN) && src[i].required          ? red
+			     : !strcmp(st, RP_NOT_RUN)                             ? not_run
 			     : !strcmp(st, RP_WARN) || !strcmp(st, RP_UNAVAILABLE) ? amber
-										 : green;
+										   : green;
 		json_array_append_new(to, item(src[i].key, s));
 	}
 	bool go = json_array_size(red) == 0;
@@ -55,9 +56,7 @@ int rp_verdict(json_t *root)
 	json_object_set_new(root, "verdict", v);
 	const char *k;
 	json_t *val;
-	json_object_foreach (copy, k, val)
-		if (!json_object_get(root, k))
-			json_object_set(root, k, val);
+	json_object_foreach(copy, k, val) if (!json_object_get(root, k)) json_object_set(root, k, val);
 	json_decref(copy);
 	return 0;
 }
