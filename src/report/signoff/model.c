@@ -61,7 +61,8 @@ static void newest_time(const json_t *j, const char **best)
 	json_t *v;
 	size_t i;
 	if (json_is_array(j)) {
-		json_array_foreach(j, i, v) newest_time(v, best);
+		for (i = 0; i < json_array_size(j); i++)
+			newest_time(json_array_get(j, i), best);
 		return;
 	}
 	if (!json_is_object(j))

@@ -255,7 +255,8 @@ static json_t *src_checks(const sl_report_input *in, size_t runs, int *rc)
 		json_decref(all);
 		return not_run(in, "check run", "sluice check ENV");
 	}
-	json_array_foreach(all, i, r) check_totals(r);
+	for (i = 0; i < json_array_size(all); i++)
+		check_totals(json_array_get(all, i));
 	json_t *latest = latest_per(all, "environment", NULL);
 	int64_t halts = 0, warns = 0, violations = 0;
 	json_array_foreach(latest, i, ix)
