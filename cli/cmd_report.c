@@ -13,6 +13,7 @@
 #include "sluice/report.h"
 #include "sluice/state.h"
 #include "sluice/sync.h"
+#include "sluice/url.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -128,7 +129,14 @@ int cmd_report(int argc, char **argv)
 	sl_report *rep = NULL;
 	sl_buf out = SL_BUF_INIT;
 	struct stat st;
+	char *map_error = NULL;
 	int rc = cli_mapctx_open(&r.x, r.env_arg, !estimate);
+	if (rc && r.x.history) {
+		/* the database was read but the map could not be drawn (sluice.yaml names what it lacks) */
+		map_error = strdup(sl_error_last()->message);
+		sl_error_clear();
+		rc = map_error ? 0 : sl_error_nomem();
+	}
 	const char *state_rel = r.x.p.cfg && r.x.p.cfg->state ? r.x.p.cfg->state : ".sluice/state.db";
 	const char *state_path = r.x.p.cfg ? sl_config_resolve(r.x.p.cfg, state_rel) : state_rel;
 	if (!rc && stat(state_path, &st) == 0)
@@ -139,10 +147,12 @@ int cmd_report(int argc, char **argv)
 		sl_report_input in = {
 			.title = r.x.p.cfg && r.x.p.cfg->project ? r.x.p.cfg->project : NULL,
 			.environment = r.x.env ? r.x.env->name : sl_conn_display(r.x.conn),
+			.engine = sl_engine_name(sl_conn_engine(r.x.conn)),
 			.generator = "sluice " SLUICE_VERSION,
 			.state = r.state,
 			.state_path = state_rel,
 			.map = r.x.map,
+			.map_error = map_error,
 			.migrations = r.x.status,
 			.sync = r.sync,
 			.sync_error = r.sync_error,
@@ -166,6 +176,7 @@ int cmd_report(int argc, char **argv)
 	sl_report_free(rep);
 	sl_sync_status_free(r.sync);
 	free(r.sync_error);
+	free(map_error);
 	sl_state_close(r.state);
 	cli_mapctx_close(&r.x);
 	return rc ? cli_fail(rc) : EXIT_OK;

@@ -10,7 +10,8 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libsqlite3-dev libpq-dev libmariadb-dev sqlite3
   libpg-query-dev libfyaml-dev libjansson-dev libxxhash-dev libssl-dev libcmocka-dev)
-test_pkgs=(postgresql mariadb-server mariadb-client sqlite3 clang libclang-rt-14-dev python3 procps cppcheck clang-format git)
+test_pkgs=(postgresql mariadb-server mariadb-client sqlite3 clang libclang-rt-14-dev python3 procps cppcheck clang-format git
+  chromium)
 bench_pkgs=(pgloader sqitch percona-toolkit hyperfine time libdbd-pg-perl libdbd-sqlite3-perl
   libdbd-mysql-perl postgresql-client)
 

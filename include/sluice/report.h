@@ -72,6 +72,7 @@ struct sl_sync_status;
 typedef struct sl_report_input {
 	const char *title;                   /* the project; NULL: the map's title, else the environment */
 	const char *environment;             /* the reported database's display name (never a password) */
+	const char *engine;                  /* "sqlite", "postgres" or "mysql"; NULL: unknown */
 	const char *generator;               /* "sluice 0.1.0": written into the page */
 	struct sl_state *state;              /* NULL: no state store yet */
 	const char *state_path;              /* as configured (shown to the reader) */

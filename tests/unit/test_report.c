@@ -509,6 +509,7 @@ static void test_golden(void **state)
 	golden_setup(&g);
 	sl_report_input in = { .title = "billing",
 			       .environment = "dev",
+			       .engine = "sqlite",
 			       .generator = "sluice (test)",
 			       .state = g.st,
 			       .state_path = ".sluice/state.db",

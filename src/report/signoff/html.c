@@ -47,6 +47,7 @@ static const char css[] =
 	"th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top;"
 	"overflow-wrap:break-word}\n"
 	"th{background:#f2f2f2}\n"
+	"th .meta{font-weight:400}\n"
 	"td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
 	"figure{margin:1.25rem 0}\n"
 	"figcaption{font-weight:600;margin-bottom:.25rem}\n"

@@ -121,8 +121,7 @@ int sl_report_build(sl_report **out, const sl_report_input *in)
 		json_object_set_new(root, "format", json_string("sluice-report/1"));
 		json_object_set_new(root, "title", json_string(title_of(in)));
 		json_object_set_new(root, "environment", json_string(in->environment ? in->environment : ""));
-		json_object_set_new(root, "engine",
-				    in->map && in->map->engine ? json_string(in->map->engine) : json_null());
+		json_object_set_new(root, "engine", in->engine ? json_string(in->engine) : json_null());
 		json_object_set_new(root, "generator",
 				    in->generator ? json_string(in->generator) : json_null());
 		json_object_set_new(root, "as_of",

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# test_report.sh - `sluice report` on the example project (examples/billing) on SQLite,
+# PostgreSQL and MariaDB: with nothing recorded every section says what has not been run (and
+# no state store is created); after up, check (a halt: no customers yet), rehearse, copy and two
+# diffs, the report reads the map, the decision log and the history from the database and the
+# state store, is NO-GO for the halted check, charts violations and discrepancies, and gives the
+# same bytes twice. The page is then opened in headless Chromium: it must render the map and the
+# charts with no console error, and its screenshot is kept as build/report-test.png. Chromium
+# is skipped only when it is not installed and SLUICE_TEST_REQUIRE is unset.
+. "$SLUICE_SOURCE_DIR/tests/integration/lib/assert.sh"
+. "$SLUICE_SOURCE_DIR/tests/integration/lib/scratch.sh"
+export TMPDIR=$TMP
+export USER=${USER:-tester}
+BUILD=$(cd "$(dirname "$SLUICE")" && pwd)
+
+# q FILE EXPR: the value of a python expression over the JSON document d
+q() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+status() { q "$1" "d['sections']['$2']['status']"; }
+
+for engine in $(engines); do
+  E="[$engine]"
+  P=$TMP/proj_$engine
+  mkdir -p "$P/migrations"
+  cp "$SLUICE_SOURCE_DIR/examples/billing/sluice.yaml" "$P/"
+  cp "$SLUICE_SOURCE_DIR"/examples/billing/migrations/*.sql "$P/migrations/"
+  cd "$P" || exit 1
+  url=$(scratch_url "$engine" "reportt_$$")
+  [ "$engine" = sqlite ] && sqlite3 "${url#sqlite:}" "VACUUM" # an empty database, as on the servers
+  copy_url="sqlite:$TMP/copy_$engine.db"
+
+  # ---- nothing recorded yet: the report says so and creates nothing ----
+  run "$SLUICE" report "$url" --format json; expect_rc 0 "$E report with no state store"
+  cp "$TMP/out" "$TMP/empty.json"
+  [ ! -e .sluice ] && ok || bad "$E a report never creates the state store"
+  [ "$(q "$TMP/empty.json" "d['verdict']['verdict']")" = NO-GO ] && ok || bad "$E nothing rehearsed: NO-GO"
+  for s in rehearsals checks diffs copies shadow snapshots cutover watch; do
+    [ "$(status "$TMP/empty.json" $s)" = not_run ] && ok || bad "$E $s not run yet"
+  done
+  [ "$(q "$TMP/empty.json" "d['sections']['migrations']['counts']['pending']")" = 4 ] && ok || bad "$E 4 pending changes"
+  [ "$(q "$TMP/empty.json" "d['engine']")" = "$engine" ] && ok || bad "$E engine named"
+  [ "$(q "$TMP/empty.json" "d['as_of_from']")" = "no record" ] && ok || bad "$E no record, no time"
+  run "$SLUICE" report "$url"; expect_rc 0 "$E empty report as HTML"
+  expect_out "No rehearsal recorded (there is no state store yet): run <code>sluice rehearse ENV</code>." "$E says what to run"
+
+  # ---- evidence: migrations, a halted check, a rehearsal, a copy, two diffs ----
+  run "$SLUICE" up "$url"; expect_rc 0 "$E up"
+  run "$SLUICE" check "$url" --domain billing; expect_rc 1 "$E check halts on an empty customers table"
+  run "$SLUICE" rehearse "$url"; expect_rc 0 "$E rehearse (nothing pending)"
+  run "$SLUICE" copy "$url" "$copy_url" -q; expect_rc 0 "$E copy"
+  run "$SLUICE" diff "$url" "$copy_url"; expect_rc 0 "$E diff: equal"
+  sqlite3 "${copy_url#sqlite:}" "INSERT INTO customers (id, public_id, email, name, country) VALUES (77, 'x', 'x@example.com', 'X', 'SE')"
+  run "$SLUICE" diff "$url" "$copy_url"; expect_rc 1 "$E diff: one extra row"
+  [ "$(sqlite3 .sluice/state.db 'SELECT count(*) FROM diff_runs')" = 2 ] && ok || bad "$E diff runs recorded"
+  [ "$(sqlite3 .sluice/state.db "SELECT status || ' ' || table_count FROM copy_runs")" = "finished 7" ] && ok \
+    || bad "$E copy run recorded with its tables"
+  [ "$(sqlite3 .sluice/state.db "SELECT extra FROM diff_tables WHERE run_id = 2 AND table_name = 'customers'")" = 1 ] \
+    && ok || bad "$E the extra row is recorded against its table"
+
+  run "$SLUICE" report "$url" --format json; expect_rc 0 "$E report json"
+  cp "$TMP/out" "$TMP/r.json"
+  [ "$(q "$TMP/r.json" "d['format']")" = sluice-report/1 ] && ok || bad "$E format"
+  [ "$(q "$TMP/r.json" "d['verdict']['verdict']")" = NO-GO ] && ok || bad "$E NO-GO"
+  [ "$(q "$TMP/r.json" "sorted(x['section'] for x in d['verdict']['red'])")" = "['checks', 'diffs']" ] && ok \
+    || bad "$E red: the halted check and the last diff"
+  [ "$(status "$TMP/r.json" copies)" = pass ] && ok || bad "$E copy finished"
+  [ "$(status "$TMP/r.json" rehearsals)" = pass ] && ok || bad "$E rehearsal GO"
+  [ "$(status "$TMP/r.json" migrations)" = pass ] && ok || bad "$E decision log"
+  [ "$(q "$TMP/r.json" "d['sections']['migrations']['counts']['applied']")" = 4 ] && ok || bad "$E 4 applied"
+  [ "$(q "$TMP/r.json" "[m['applied_by'] for m in d['sections']['migrations']['log']][0]")" = "$USER" ] && ok \
+    || bad "$E who applied, from the history table"
+  [ "$(q "$TMP/r.json" "d['sections']['map']['map']['format']")" = sluice-map/1 ] && ok || bad "$E the map embedded"
+  [ "$(q "$TMP/r.json" "d['sections']['map']['map']['counts']['consumer']")" = 4 ] && ok || bad "$E 4 consumers"
+  [ "$(q "$TMP/r.json" "[r['discrepancies'] for r in d['sections']['diffs']['runs']]")" = "[1, 0]" ] && ok \
+    || bad "$E diff history newest first"
+  [ "$(q "$TMP/r.json" "d['as_of_from']")" = "newest record" ] && ok || bad "$E time of the newest record"
+
+  run "$SLUICE" report "$url" --out "$TMP/r1.html"; expect_rc 0 "$E report html"
+  expect_err "report written to $TMP/r1.html: NO-GO" "$E says where and what"
+  run "$SLUICE" report "$url" --out "$TMP/r2.html"; expect_rc 0 "$E report again"
+  cmp -s "$TMP/r1.html" "$TMP/r2.html" && ok || bad "$E the same inputs give the same bytes"
+  for want in '<section id="map"' '<svg class="chart"' 'id="chart-checks-t"' 'id="chart-diffs-t"' \
+              'id="map-diagram-t"' '<caption>Who uses the data, and how much it matters</caption>' \
+              '<th scope="row">invoice-run' 'Create refunds' '<p class="word">NO-GO</p>' \
+              '<script type="application/json" id="sluice-report-data">'; do
+    grep -qF -- "$want" "$TMP/r1.html" && ok || bad "$E page has $want"
+  done
+  grep -q 'style="' "$TMP/r1.html" && bad "$E no style attribute (CSP)" || ok
+  run "$SLUICE" report "$url" --format md --now 2026-03-01T12:00:00Z; expect_rc 0 "$E markdown"
+  expect_out "## Verdict: " "$E md verdict"
+  expect_out "as of 2026-03-01T12:00:00Z." "$E --now is the report's time"
+  run "$SLUICE" report "$url" --now yesterday; expect_rc 2 "$E bad --now"
+  expect_err "--now expects a UTC time like 2026-03-01T12:00:00Z" "$E says what --now takes"
+  run "$SLUICE" report "$url" --format pdf; expect_rc 2 "$E bad --format"
+  [ "$engine" = sqlite ] && cp "$TMP/r1.html" "$BUILD/report-test.html"
+  cd "$TMP" || exit 1
+done
+
+# ---- the page in a browser: rendered, no console error, a screenshot kept ----
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROMIUM" ]; then
+  if [ "${SLUICE_TEST_REQUIRE:-}" = 1 ]; then
+    bad "chromium is required (scripts/deps.sh test installs it)"
+  else
+    echo "skip: chromium is not installed; the page was not opened in a browser"
+  fi
+  finish; exit
+fi
+browse() { # browse OUT ERR ARGS... (a fresh profile each time)
+  local out=$1 err=$2; shift 2
+  local prof; prof=$(mktemp -d "$TMP/chromium.XXXXXX")
+  timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$prof" \
+    --enable-logging=stderr --v=0 "$@" >"$out" 2>"$err"
+}
+# console errors as Chromium logs them: script errors, CSP refusals, failed loads
+console_errors() { grep -E 'CONSOLE|Refused to|Content Security Policy|Uncaught|net::ERR_' "$1"; }
+
+PAGE="$BUILD/report-test.html"
+rm -f "$BUILD/report-test.png"
+browse "$TMP/shot.out" "$TMP/shot.err" --screenshot="$BUILD/report-test.png" --window-size=1200,2000 "file://$PAGE"
+[ -s "$BUILD/report-test.png" ] && [ "$(stat -c %s "$BUILD/report-test.png")" -gt 20000 ] && ok \
+  || bad "screenshot written ($(cat "$TMP/shot.err" | tail -3))"
+console_errors "$TMP/shot.err" && bad "no console error while rendering" || ok
+browse "$TMP/dom.html" "$TMP/dom.err" --dump-dom "file://$PAGE"
+for want in '<section id="map"' '<svg class="chart"' 'aria-labelledby="chart-checks-t chart-checks-d"' \
+            '<svg class="map"' '<p class="word">NO-GO</p>'; do
+  grep -qF -- "$want" "$TMP/dom.html" && ok || bad "the rendered page has $want"
+done
+console_errors "$TMP/dom.err" && bad "no console error in the rendered page" || ok
+# the check above sees errors when there are some: a page that breaks its own policy
+cat > "$TMP/violates.html" <<'HTML'
+<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'">
+<title>x</title><style>p{color:red}</style></head><body><p>x</p><script>document.title='y'</script></body></html>
+HTML
+browse "$TMP/v.out" "$TMP/v.err" --dump-dom "file://$TMP/violates.html"
+console_errors "$TMP/v.err" >/dev/null && ok || bad "a page that violates its policy is caught ($(tail -3 "$TMP/v.err"))"
+finish
