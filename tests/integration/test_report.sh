@@ -56,6 +56,19 @@ for engine in $(engines); do
   [ "$(sqlite3 .sluice/state.db "SELECT extra FROM diff_tables WHERE run_id = 2 AND table_name = 'customers'")" = 1 ] \
     && ok || bad "$E the extra row is recorded against its table"
 
+  if [ "$engine" = sqlite ]; then
+    # snapshot and sync start create their SQLite target, as copy does (both refused a new file)
+    run env SLUICE_DEMO_KEY=report-test-key-0123456789 "$SLUICE" snapshot "$url" "sqlite:$TMP/staging.db" --quiet
+    expect_rc 0 "$E snapshot into a new SQLite file"
+    run "$SLUICE" sync start "$url" "sqlite:$TMP/synced.db" --domain billing; expect_rc 0 "$E sync start into a new SQLite file"
+    run "$SLUICE" report "$url" --sync "sqlite:$TMP/synced.db" --format json; expect_rc 0 "$E report with --sync"
+    [ "$(status "$TMP/out" sync)" = pass ] && ok || bad "$E the sync is shown"
+    [ "$(q "$TMP/out" "d['sections']['sync']['behind']")" = 0 ] && ok || bad "$E nothing waiting"
+    [ "$(status "$TMP/out" snapshots)" = pass ] && ok || bad "$E the snapshot is shown"
+    run "$SLUICE" sync stop "$url" "sqlite:$TMP/synced.db"; expect_rc 0 "$E sync stop"
+    run "$SLUICE" report "$url" --sync "sqlite:$TMP/synced.db" --format json; expect_rc 0 "$E report after the stop"
+    [ "$(status "$TMP/out" sync)" = not_run ] && ok || bad "$E no sync any more"
+  fi
   run "$SLUICE" report "$url" --format json; expect_rc 0 "$E report json"
   cp "$TMP/out" "$TMP/r.json"
   [ "$(q "$TMP/r.json" "d['format']")" = sluice-report/1 ] && ok || bad "$E format"
