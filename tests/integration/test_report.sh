@@ -5,8 +5,9 @@
 # diffs, the report reads the map, the decision log and the history from the database and the
 # state store, is NO-GO for the halted check, charts violations and discrepancies, and gives the
 # same bytes twice. The page is then opened in headless Chromium: it must render the map and the
-# charts with no console error, and its screenshot is kept as build/report-test.png. Chromium
-# is skipped only when it is not installed and SLUICE_TEST_REQUIRE is unset.
+# charts with no console error; its screenshot is kept as build/report-test.png and the printed
+# page as report-test.pdf. Chromium is skipped only when it is not installed and
+# SLUICE_TEST_REQUIRE is unset.
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/assert.sh"
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/scratch.sh"
 export TMPDIR=$TMP
@@ -140,6 +141,11 @@ for want in '<section id="map"' '<svg class="chart"' 'aria-labelledby="chart-che
   grep -qF -- "$want" "$TMP/dom.html" && ok || bad "the rendered page has $want"
 done
 console_errors "$TMP/dom.err" && bad "no console error in the rendered page" || ok
+# printable: the print layout makes a PDF (kept beside the screenshot)
+rm -f "$BUILD/report-test.pdf"
+browse "$TMP/pdf.out" "$TMP/pdf.err" --no-pdf-header-footer --print-to-pdf="$BUILD/report-test.pdf" "file://$PAGE"
+[ "$(head -c 5 "$BUILD/report-test.pdf" 2>/dev/null)" = "%PDF-" ] && ok || bad "the page prints to PDF"
+console_errors "$TMP/pdf.err" && bad "no console error while printing" || ok
 # the check above sees errors when there are some: a page that breaks its own policy
 cat > "$TMP/violates.html" <<'HTML'
 <!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
