@@ -107,13 +107,13 @@ static int rows(sl_state *s, const record_kind *k, const char *sql, const char *
 int sl_state_records_json(sl_state *s, sl_state_kind kind, size_t limit, char **out)
 {
 	sl_buf sql = SL_BUF_INIT;
-	json_t *runs = json_array();
+	json_t *runs = NULL;
 	int rc = 0;
 	*out = NULL;
 	if ((unsigned)kind >= (unsigned)SL_STATE__KINDS)
 		return sl_error_set(SL_EINVALID, "unknown kind of state record %d", (int)kind);
 	const record_kind *k = &kinds[kind];
-	if (!runs)
+	if (!(runs = json_array()))
 		return sl_error_nomem();
 	rc = sl_buf_printf(&sql, "SELECT * FROM %s ORDER BY id DESC", k->table);
 	if (!rc && limit)
