@@ -671,7 +671,7 @@ static int copies(sl_buf *out, const json_t *s)
 	r = json_array_get(runs, 0);
 	if (!rc && rp_str(r, "error"))
 		rc = para(out, rp_str(r, "error"));
-	char cap[256];
+	char cap[512];
 	snprintf(cap, sizeof(cap), "Tables of copy %lld, %s", (long long)rp_int(r, "id", 0),
 		 by_pair(r, pair, sizeof(pair)));
 	if (!rc && json_array_size(json_object_get(r, "tables")))
