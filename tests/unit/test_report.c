@@ -542,6 +542,11 @@ static void test_golden(void **state)
 			assert_non_null(strstr(h, "<desc id=\"map-diagram-d\">"));
 			assert_non_null(strstr(h, "Scorecard: the runbook's success criteria"));
 			assert_non_null(strstr(h, "no lost billing records"));
+			/* recorded words get the color of what they mean: applied and done are not red */
+			assert_non_null(strstr(h, "<span class=\"badge s-pass\">applied</span>"));
+			assert_non_null(strstr(h, "<span class=\"badge s-warn\">pending</span>"));
+			assert_non_null(strstr(h, "<span class=\"badge s-pass\">done</span>"));
+			assert_non_null(strstr(h, "<span class=\"badge s-fail\">halt</span>"));
 			assert_non_null(
 				strstr(h, "as of <time>2026-01-06T01:00:05Z</time> (the newest record)"));
 			assert_null(strstr(h, "style=\""));

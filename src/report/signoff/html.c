@@ -49,6 +49,7 @@ static const char css[] =
 	"th{background:#f2f2f2}\n"
 	"th .meta{font-weight:400}\n"
 	"td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	"td.t{white-space:nowrap;font-variant-numeric:tabular-nums}\n"
 	"figure{margin:1.25rem 0}\n"
 	"figcaption{font-weight:600;margin-bottom:.25rem}\n"
 	"svg.chart,svg.map{width:100%;height:auto;max-width:48rem;display:block}\n"

@@ -19,6 +19,13 @@
 
 static int td_str(sl_buf *out, const json_t *o, const char *key)
 {
+	size_t n = strlen(key);
+	if (n > 3 && !strcmp(key + n - 3, "_at") && rp_str(o, key)) { /* a time: kept on one line */
+		int rc = sl_buf_puts(out, "<td class=\"t\">");
+		if (!rc)
+			rc = rp_h_text(out, rp_str(o, key));
+		return rc ? rc : sl_buf_puts(out, "</td>");
+	}
 	return rp_h_td(out, rp_str(o, key), false);
 }
 
@@ -55,17 +62,29 @@ static int para(sl_buf *out, const char *text)
 	return rc ? rc : sl_buf_putc(out, '\n');
 }
 
-/* A recorded status in words and as a badge status. */
+/* The badge status of a word a record uses; a word not known here is shown neutral, never red. */
 static const char *badge_of(const char *st)
 {
+	static const char *const pass[] = { "pass", "ok",      "GO",       "finished",  "DRILL OK",
+					    "done", "applied", "baseline", "succeeded", "yes" };
+	static const char *const warn[] = { "warn",    "problems", "stopped", "gap",
+					    "pending", "paused",   "skipped" };
+	static const char *const fail[] = { "halt",         "error",  "NO-GO",       "ERROR",
+					    "DRILL FAILED", "failed", "dirty",       "drifted",
+					    "missing_file", "breach", "rolled back", "halted",
+					    "incomplete" };
 	if (!st)
-		return RP_FAIL;
-	if (!strcmp(st, "pass") || !strcmp(st, "ok") || !strcmp(st, "GO") || !strcmp(st, "finished") ||
-	    !strcmp(st, "DRILL OK"))
-		return RP_PASS;
-	if (!strcmp(st, "warn") || !strcmp(st, "problems") || !strcmp(st, "stopped") || !strcmp(st, "gap"))
-		return RP_WARN;
-	return RP_FAIL;
+		return RP_FAIL; /* a run that never finished */
+	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		if (!strcmp(st, pass[i]))
+			return RP_PASS;
+	for (size_t i = 0; i < sizeof(warn) / sizeof(warn[0]); i++)
+		if (!strcmp(st, warn[i]))
+			return RP_WARN;
+	for (size_t i = 0; i < sizeof(fail) / sizeof(fail[0]); i++)
+		if (!strcmp(st, fail[i]))
+			return RP_FAIL;
+	return RP_NOT_RUN;
 }
 
 /* A badge that shows the recorded word (GO, halt, finished) with the color of its status. */
