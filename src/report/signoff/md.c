@@ -147,10 +147,20 @@ static int head(sl_buf *out, const json_t *root)
 	if (!rc)
 		rc = rp_md_cell(out, rp_str(root, "environment"));
 	if (!rc)
-		rc = sl_buf_printf(out, "`%s%s%s, as of %s.\n\n", rp_str(root, "engine") ? " (" : "",
-				   rp_str(root, "engine") ? rp_str(root, "engine") : "",
-				   rp_str(root, "engine") ? ")" : "",
-				   rp_str(root, "as_of") ? rp_str(root, "as_of") : "no record yet");
+		rc = sl_buf_puts(out, "`");
+	if (!rc && rp_str(root, "engine")) {
+		rc = sl_buf_puts(out, " (");
+		if (!rc)
+			rc = rp_md_cell(out, rp_str(root, "engine"));
+		if (!rc)
+			rc = sl_buf_putc(out, ')');
+	}
+	if (!rc)
+		rc = sl_buf_puts(out, ", as of ");
+	if (!rc)
+		rc = rp_md_cell(out, rp_str(root, "as_of") ? rp_str(root, "as_of") : "no record yet");
+	if (!rc)
+		rc = sl_buf_puts(out, ".\n\n");
 	if (!rc)
 		rc = items(out, "What is red", json_object_get(v, "red"));
 	if (!rc)
@@ -190,6 +200,49 @@ static int consumers(sl_buf *out, const json_t *map)
 	int rc = table(out, list, cols, 4, (size_t)-1);
 	json_decref(list);
 	return rc;
+}
+
+/* The rules that did not pass in each database's latest check run, one line each. */
+static int failing_rules(sl_buf *out, const json_t *s)
+{
+	const json_t *runs = json_object_get(s, "runs"), *ix, *x;
+	size_t i, k;
+	int rc = 0, n = 0;
+	json_array_foreach(json_object_get(s, "latest"), i, ix)
+	{
+		const json_t *run = json_array_get(runs, (size_t)json_integer_value(ix));
+		json_array_foreach(json_object_get(run, "results"), k, x)
+		{
+			if (rc || rp_is(x, "status", "pass"))
+				continue;
+			rc = sl_buf_printf(out, "- %s **",
+					   icon(rp_is(x, "status", "warn") ? RP_WARN : RP_FAIL));
+			if (!rc)
+				rc = rp_md_cell(out, rp_str(x, "rule"));
+			if (!rc)
+				rc = sl_buf_puts(out, "** on ");
+			if (!rc)
+				rc = rp_md_cell(out, rp_str(run, "environment"));
+			if (!rc)
+				rc = sl_buf_printf(out, ": %s, %lld violation%s",
+						   rp_is(x, "status", "warn")   ? "warn"
+						   : rp_is(x, "status", "halt") ? "halt"
+										: "error",
+						   (long long)rp_int(x, "violations", 0),
+						   rp_int(x, "violations", 0) == 1 ? "" : "s");
+			if (!rc && rp_str(x, "message")) {
+				rc = sl_buf_puts(out, " (");
+				if (!rc)
+					rc = rp_md_cell(out, rp_str(x, "message"));
+				if (!rc)
+					rc = sl_buf_putc(out, ')');
+			}
+			if (!rc)
+				rc = sl_buf_putc(out, '\n');
+			n++;
+		}
+	}
+	return rc || !n ? rc : sl_buf_putc(out, '\n');
 }
 
 static int section(sl_buf *out, const char *key, const json_t *s)
@@ -249,8 +302,10 @@ static int section(sl_buf *out, const char *key, const json_t *s)
 		return table(out, json_object_get(s, "log"), log, 6, (size_t)-1);
 	if (!strcmp(key, "rehearsals"))
 		return table(out, runs, rh, 6, max);
-	if (!strcmp(key, "checks"))
-		return table(out, runs, ck, 6, max);
+	if (!strcmp(key, "checks")) {
+		int rc = table(out, runs, ck, 6, max);
+		return rc ? rc : failing_rules(out, s);
+	}
 	if (!strcmp(key, "diffs"))
 		return table(out, runs, df, 6, max);
 	if (!strcmp(key, "shadow"))
@@ -287,10 +342,15 @@ int sl_report_md(sl_buf *out, const sl_report *r)
 			rc = section(out, src[i].key, s);
 	}
 	if (!rc)
-		rc = sl_buf_printf(out,
-				   "---\nMade by %s from the state store `%s`. The HTML page (`sluice report "
-				   "--out report.html`) charts the history.\n",
-				   rp_str(root, "generator") ? rp_str(root, "generator") : "sluice",
-				   rp_str(root, "state_store") ? rp_str(root, "state_store") : "-");
+		rc = sl_buf_puts(out, "---\nMade by ");
+	if (!rc)
+		rc = rp_md_cell(out, rp_str(root, "generator") ? rp_str(root, "generator") : "sluice");
+	if (!rc)
+		rc = sl_buf_puts(out, " from the state store `");
+	if (!rc)
+		rc = rp_md_cell(out, rp_str(root, "state_store") ? rp_str(root, "state_store") : "-");
+	if (!rc)
+		rc = sl_buf_puts(
+			out, "`. The HTML page (`sluice report --out report.html`) charts the history.\n");
 	return rc;
 }
