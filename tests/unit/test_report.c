@@ -608,6 +608,28 @@ static void test_golden(void **state)
 	j = build_json(&in);
 	assert_string_equal(section_status(j, "cutover"), "unavailable");
 	json_decref(j);
+	/* watch runs handed in: the newest is a breach, so the section is red; the page lists the runs */
+	in.watch_json = "{\"runs\":[{\"id\":2,\"checked_at\":\"2026-01-07T00:05:00Z\",\"state\":\"breach\","
+			"\"summary\":\"invoice 17 <missing> in the target\"},{\"id\":1,\"checked_at\":"
+			"\"2026-01-07T00:00:00Z\",\"state\":\"ok\"}]}";
+	in.now = NULL;
+	j = build_json(&in);
+	assert_string_equal(section_status(j, "watch"), "fail");
+	assert_string_equal(rp_str(j, "as_of"), "2026-01-07T00:05:00Z");
+	json_decref(j);
+	sl_report *wr = NULL;
+	sl_buf wb = SL_BUF_INIT;
+	SL_OK_OR_FAIL(sl_report_build(&wr, &in));
+	SL_OK_OR_FAIL(sl_report_html(&wb, wr));
+	assert_non_null(strstr(sl_buf_cstr(&wb), "invoice 17 &lt;missing&gt; in the target"));
+	assert_non_null(strstr(sl_buf_cstr(&wb), "<span class=\"badge s-fail\">breach</span>"));
+	sl_buf_clear(&wb);
+	SL_OK_OR_FAIL(sl_report_md(&wb, wr));
+	assert_non_null(
+		strstr(sl_buf_cstr(&wb),
+		       "| 2 | 2026-01-07T00:05:00Z | breach | invoice 17 \\<missing> in the target |"));
+	sl_buf_free(&wb);
+	sl_report_free(wr);
 	golden_teardown(&g);
 }
 

@@ -19,8 +19,8 @@
 
 static int td_str(sl_buf *out, const json_t *o, const char *key)
 {
-	size_t n = strlen(key);
-	if (n > 3 && !strcmp(key + n - 3, "_at") && rp_str(o, key)) { /* a time: kept on one line */
+	const char *suffix = strrchr(key, '_');
+	if (suffix && !strcmp(suffix, "_at") && rp_str(o, key)) { /* a time: kept on one line */
 		int rc = sl_buf_puts(out, "<td class=\"t\">");
 		if (!rc)
 			rc = rp_h_text(out, rp_str(o, key));
@@ -908,7 +908,7 @@ static int watch(sl_buf *out, const json_t *s)
 		if (!rc)
 			rc = td_num(out, x, "id");
 		if (!rc)
-			rc = td_str(out, x, "at");
+			rc = td_str(out, x, "checked_at");
 		if (!rc)
 			rc = td_recorded(out, rp_str(x, "state"));
 		if (!rc)

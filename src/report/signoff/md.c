@@ -291,7 +291,7 @@ static int section(sl_buf *out, const char *key, const json_t *s)
 				  { "Expected", "expected", C_STR },
 				  { "Actual", "actual", C_STR } };
 	static const col wa[] = { { "Run", "id", C_INT },
-				  { "At", "at", C_STR },
+				  { "At", "checked_at", C_STR },
 				  { "State", "state", C_STR },
 				  { "Summary", "summary", C_STR } };
 	const json_t *runs = json_object_get(s, "runs");

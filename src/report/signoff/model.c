@@ -69,8 +69,8 @@ static void newest_time(const json_t *j, const char **best)
 		return;
 	json_object_foreach((json_t *)j, k, v)
 	{
-		size_t n = strlen(k);
-		if (json_is_string(v) && n > 3 && strcmp(k + n - 3, "_at") == 0) {
+		const char *suffix = strrchr(k, '_');
+		if (json_is_string(v) && suffix && strcmp(suffix, "_at") == 0) {
 			const char *t = json_string_value(v);
 			/* ISO 8601 UTC: compare the seconds, then what follows ("Z" or ".123Z") */
 			if (strlen(t) >= 19 && (!*best || strncmp(t, *best, 19) > 0 ||
