@@ -105,6 +105,7 @@ for engine in $(engines); do
   run "$SLUICE" report "$url" --now yesterday; expect_rc 2 "$E bad --now"
   expect_err "--now expects a UTC time like 2026-03-01T12:00:00Z" "$E says what --now takes"
   run "$SLUICE" report "$url" --format pdf; expect_rc 2 "$E bad --format"
+  [ "$engine" = postgres ] && { run "$SLUICE" report "postgres://sluice@127.0.0.1:1/none"; expect_rc 3 "$E unreachable database: exit 3"; }
   [ "$engine" = sqlite ] && cp "$TMP/r1.html" "$BUILD/report-test.html"
   cd "$TMP" || exit 1
 done
