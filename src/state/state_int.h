@@ -27,5 +27,7 @@ void sl_state_now_utc(char *out, size_t n);
 int sl_state_snapshot_schema(sl_conn *c);
 /* Creates the shadow run tables when absent (shadow.c). */
 int sl_state_shadow_schema(sl_conn *c);
+/* Creates the watch tables when absent (watch.c). */
+int sl_state_watch_schema(sl_conn *c);
 
 #endif

@@ -1,0 +1,227 @@
+/*
+ * status.c - sl_watch_status_json: the watch as the state store holds it,
+ * as one JSON object (docs/commands/watch.md, "Status"): the current state
+ * and since when, the open gap, the last runs with every figure, the recent
+ * changes and gaps, and per figure its series over those runs with a trend
+ * (rising, falling or steady). `sluice watch status` prints it as text or
+ * as is; the HTML report charts it.
+ */
+#include "watch_int.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sluice/error.h"
+
+#define RECENT 20 /* events and gaps listed */
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *number(double v)
+{
+	if (!isfinite(v))
+		return json_null();
+	if (fabs(v) < 9e15 && v == (double)(json_int_t)v)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+static int add_run(const sl_state_watch_run *r, void *ud)
+{
+	json_t *o = json_object(), *figs = json_array();
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "started_at", str_or_null(r->started_at));
+	json_object_set_new(o, "finished_at", str_or_null(r->finished_at));
+	json_object_set_new(o, "target", str_or_null(r->target));
+	json_object_set_new(o, "source", str_or_null(r->source));
+	json_object_set_new(o, "checks", str_or_null(r->checks));
+	json_object_set_new(o, "status", str_or_null(r->status));
+	json_object_set_new(o, "complete", json_boolean(r->complete));
+	json_object_set_new(o, "state", str_or_null(r->state));
+	json_object_set_new(o, "gap_reason", str_or_null(r->gap_reason));
+	json_object_set_new(o, "duration_ms", json_integer(r->duration_ms));
+	for (size_t i = 0; i < r->nfigures; i++) {
+		const sl_state_watch_figure *f = &r->figures[i];
+		json_t *j = json_object();
+		json_object_set_new(j, "check", json_string(f->check));
+		json_object_set_new(j, "item", json_string(f->item));
+		json_object_set_new(j, "value", number(f->value));
+		json_object_set_new(j, "unit", str_or_null(f->unit));
+		json_object_set_new(j, "level", json_string(f->level));
+		json_object_set_new(j, "threshold", str_or_null(f->threshold));
+		json_object_set_new(j, "detail", str_or_null(f->detail));
+		json_object_set_new(j, "duration_ms", json_integer(f->duration_ms));
+		json_array_append_new(figs, j);
+	}
+	json_object_set_new(o, "figures", figs);
+	json_array_append_new(ud, o);
+	return 0;
+}
+
+static int add_event(const sl_state_watch_event *e, void *ud)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(e->id));
+	json_object_set_new(o, "run_id", e->run_id ? json_integer(e->run_id) : json_null());
+	json_object_set_new(o, "at", str_or_null(e->at));
+	json_object_set_new(o, "kind", str_or_null(e->kind));
+	json_object_set_new(o, "state", str_or_null(e->state));
+	json_object_set_new(o, "previous_state", str_or_null(e->previous));
+	json_object_set_new(o, "hook", str_or_null(e->hook));
+	json_object_set_new(o, "hook_exit",
+			    e->hook && strcmp(e->hook, "pending") ? json_integer(e->hook_exit) : json_null());
+	json_object_set_new(o, "hook_ms",
+			    e->hook && strcmp(e->hook, "pending") ? json_integer(e->hook_ms) : json_null());
+	json_object_set_new(o, "hook_error", str_or_null(e->hook_error));
+	json_array_append_new(ud, o);
+	return 0;
+}
+
+static int add_gap(const sl_state_watch_gap *g, void *ud)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(g->id));
+	json_object_set_new(o, "started_at", str_or_null(g->started_at));
+	json_object_set_new(o, "ended_at", str_or_null(g->ended_at));
+	json_object_set_new(o, "first_run_id", json_integer(g->first_run_id));
+	json_object_set_new(o, "last_run_id", json_integer(g->last_run_id));
+	json_object_set_new(o, "runs", json_integer(g->runs));
+	json_object_set_new(o, "reason", str_or_null(g->reason));
+	json_array_append_new(ud, o);
+	return 0;
+}
+
+/* rising / falling / steady: the mean of the later half of the series against the earlier half. */
+static const char *direction(json_t *values)
+{
+	double a = 0, b = 0;
+	size_t na = 0, nb = 0, n = json_array_size(values);
+	for (size_t i = 0; i < n; i++) {
+		json_t *v = json_array_get(values, i);
+		if (!json_is_number(v))
+			continue;
+		if (i < n / 2) {
+			a += json_number_value(v);
+			na++;
+		} else {
+			b += json_number_value(v);
+			nb++;
+		}
+	}
+	if (!na || !nb)
+		return "steady";
+	a /= (double)na;
+	b /= (double)nb;
+	double scale = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+	if (scale == 0 || fabs(b - a) <= 0.1 * scale)
+		return "steady";
+	return b > a ? "rising" : "falling";
+}
+
+/* Per (check, item): its values over the runs, oldest first (null where not measured). */
+static json_t *trends(json_t *runs)
+{
+	json_t *by_key = json_object(), *out = json_array();
+	size_t n = json_array_size(runs);
+	for (size_t i = 0; i < n; i++) {
+		json_t *run = json_array_get(runs, n - 1 - i), *figs = json_object_get(run, "figures");
+		for (size_t k = 0; k < json_array_size(figs); k++) {
+			json_t *f = json_array_get(figs, k);
+			const char *check = json_string_value(json_object_get(f, "check"));
+			const char *item = json_string_value(json_object_get(f, "item"));
+			char *key = NULL;
+			if (!check || !item || !(key = malloc(strlen(check) + strlen(item) + 2)))
+				continue;
+			memcpy(key, check, strlen(check));
+			key[strlen(check)] = '\x1f';
+			memcpy(key + strlen(check) + 1, item, strlen(item) + 1);
+			json_t *t = json_object_get(by_key, key);
+			if (!t) {
+				t = json_object();
+				json_object_set_new(t, "check", json_string(check));
+				json_object_set_new(t, "item", json_string(item));
+				json_object_set(t, "unit", json_object_get(f, "unit"));
+				json_object_set_new(t, "values", json_array());
+				json_object_set_new(by_key, key, t);
+				json_array_append(out, t);
+			}
+			free(key);
+			json_t *values = json_object_get(t, "values");
+			while (json_array_size(values) < i)
+				json_array_append_new(values, json_null());
+			json_array_append(values, json_object_get(f, "value"));
+			json_object_set(t, "level", json_object_get(f, "level"));
+		}
+	}
+	for (size_t k = 0; k < json_array_size(out); k++) {
+		json_t *t = json_array_get(out, k), *values = json_object_get(t, "values");
+		while (json_array_size(values) < n)
+			json_array_append_new(values, json_null());
+		json_object_set_new(t, "last", json_incref(json_array_get(values, n - 1)));
+		json_object_set_new(t, "direction", json_string(direction(values)));
+	}
+	json_decref(by_key);
+	return out;
+}
+
+/* The newest change of state: when the current state began, and what it was before. */
+static void since(json_t *root, json_t *events)
+{
+	for (size_t i = 0; i < json_array_size(events); i++) {
+		json_t *e = json_array_get(events, i);
+		const char *kind = json_string_value(json_object_get(e, "kind"));
+		if (kind && !strcmp(kind, "state")) {
+			json_object_set(root, "since", json_object_get(e, "at"));
+			json_object_set(root, "since_run", json_object_get(e, "run_id"));
+			json_object_set(root, "previous_state", json_object_get(e, "previous_state"));
+			return;
+		}
+	}
+}
+
+int sl_watch_status_json(sl_buf *out, sl_state *s, size_t nruns)
+{
+	json_t *root = json_object(), *runs = json_array(), *events = json_array(), *gaps = json_array();
+	char state[16];
+	int rc = sl_state_watch_state(s, state, sizeof(state));
+	if (!rc)
+		rc = sl_state_watch_runs(s, nruns ? nruns : 20, add_run, runs);
+	if (!rc)
+		rc = sl_state_watch_events(s, RECENT, add_event, events);
+	if (!rc)
+		rc = sl_state_watch_gaps(s, RECENT, add_gap, gaps);
+	if (!rc) {
+		json_t *open = json_array_size(gaps) && json_is_null(json_object_get(json_array_get(gaps, 0),
+										     "ended_at"))
+				       ? json_array_get(gaps, 0)
+				       : NULL;
+		json_object_set_new(root, "state", state[0] ? json_string(state) : json_null());
+		json_object_set_new(root, "since", json_null());
+		json_object_set_new(root, "since_run", json_null());
+		json_object_set_new(root, "previous_state", json_null());
+		since(root, events);
+		json_object_set_new(root, "open_gap", open ? json_incref(open) : json_null());
+		json_object_set_new(root, "last_run",
+				    json_array_size(runs) ? json_incref(json_array_get(runs, 0))
+							  : json_null());
+		json_object_set_new(root, "trend", trends(runs));
+		json_object_set(root, "runs", runs);
+		json_object_set(root, "events", events);
+		json_object_set(root, "gaps", gaps);
+		char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		rc = text ? sl_buf_puts(out, text) : sl_error_nomem();
+		if (!rc)
+			rc = sl_buf_putc(out, '\n');
+		free(text);
+	}
+	json_decref(runs);
+	json_decref(events);
+	json_decref(gaps);
+	json_decref(root);
+	return rc;
+}
