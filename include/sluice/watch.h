@@ -204,6 +204,9 @@ typedef struct sl_watch_summary {
  */
 int sl_watch_run(sl_watch_summary *out, const sl_watch_opts *o);
 
+/* One recorded run with its figures as a JSON object (as in the status's "runs"). Appends to out. */
+int sl_watch_run_json(sl_buf *out, const sl_state_watch_run *r);
+
 /*
  * The watch as recorded in s, as one JSON object (docs/commands/watch.md,
  * "Status"): the state and since when, the open gap, the last `runs` runs

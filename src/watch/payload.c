@@ -9,7 +9,6 @@
 #include "watch_int.h"
 
 #include <jansson.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,51 +19,20 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *figure_json(const sl_state_watch_figure *f)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "check", json_string(f->check));
-	json_object_set_new(o, "item", json_string(f->item));
-	json_object_set_new(o, "value", isfinite(f->value) ? json_real(f->value) : json_null());
-	json_object_set_new(o, "unit", str_or_null(f->unit));
-	json_object_set_new(o, "level", json_string(f->level));
-	json_object_set_new(o, "threshold", str_or_null(f->threshold));
-	json_object_set_new(o, "detail", str_or_null(f->detail));
-	return o;
-}
-
-/* Whole numbers print as integers ("1", not "1.0"): counts of rows read better that way. */
-static void tidy_numbers(json_t *fig)
-{
-	json_t *v = json_object_get(fig, "value");
-	if (json_is_real(v) && fabs(json_real_value(v)) < 9e15 &&
-	    json_real_value(v) == (double)(json_int_t)json_real_value(v))
-		json_object_set_new(fig, "value", json_integer((json_int_t)json_real_value(v)));
-}
-
+/* The run, and the figures of it that breached and warned (the same objects). */
 static json_t *run_json(const sl_state_watch_run *r, json_t **breached, json_t **warned)
 {
-	json_t *o = json_object(), *figs = json_array();
+	json_t *o = watch_run_json(r), *figs = json_object_get(o, "figures");
 	*breached = json_array();
 	*warned = json_array();
-	json_object_set_new(o, "id", json_integer(r->id));
-	json_object_set_new(o, "started_at", str_or_null(r->started_at));
-	json_object_set_new(o, "finished_at", str_or_null(r->finished_at));
-	json_object_set_new(o, "status", str_or_null(r->status));
-	json_object_set_new(o, "complete", json_boolean(r->complete));
-	json_object_set_new(o, "gap_reason", str_or_null(r->gap_reason));
-	json_object_set_new(o, "checks", str_or_null(r->checks));
-	for (size_t i = 0; i < r->nfigures; i++) {
-		const sl_state_watch_figure *f = &r->figures[i];
-		json_t *j = figure_json(f);
-		tidy_numbers(j);
-		if (!strcmp(f->level, "breach"))
-			json_array_append(*breached, j);
-		else if (!strcmp(f->level, "warn"))
-			json_array_append(*warned, j);
-		json_array_append_new(figs, j);
+	for (size_t i = 0; i < json_array_size(figs); i++) {
+		json_t *f = json_array_get(figs, i);
+		const char *level = json_string_value(json_object_get(f, "level"));
+		if (level && !strcmp(level, "breach"))
+			json_array_append(*breached, f);
+		else if (level && !strcmp(level, "warn"))
+			json_array_append(*warned, f);
 	}
-	json_object_set_new(o, "figures", figs);
 	return o;
 }
 

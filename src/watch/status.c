@@ -31,7 +31,7 @@ static json_t *number(double v)
 	return json_real(v);
 }
 
-static int add_run(const sl_state_watch_run *r, void *ud)
+json_t *watch_run_json(const sl_state_watch_run *r)
 {
 	json_t *o = json_object(), *figs = json_array();
 	json_object_set_new(o, "id", json_integer(r->id));
@@ -59,8 +59,23 @@ static int add_run(const sl_state_watch_run *r, void *ud)
 		json_array_append_new(figs, j);
 	}
 	json_object_set_new(o, "figures", figs);
-	json_array_append_new(ud, o);
+	return o;
+}
+
+static int add_run(const sl_state_watch_run *r, void *ud)
+{
+	json_array_append_new(ud, watch_run_json(r));
 	return 0;
+}
+
+int sl_watch_run_json(sl_buf *out, const sl_state_watch_run *r)
+{
+	json_t *o = watch_run_json(r);
+	char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int rc = text ? sl_buf_puts(out, text) : sl_error_nomem();
+	free(text);
+	json_decref(o);
+	return rc;
 }
 
 static int add_event(const sl_state_watch_event *e, void *ud)
@@ -96,31 +111,27 @@ static int add_gap(const sl_state_watch_gap *g, void *ud)
 	return 0;
 }
 
-/* rising / falling / steady: the mean of the later half of the series against the earlier half. */
+/* rising / falling / steady: the latest value against the mean of the earlier ones (10% either way). */
 static const char *direction(json_t *values)
 {
-	double a = 0, b = 0;
-	size_t na = 0, nb = 0, n = json_array_size(values);
-	for (size_t i = 0; i < n; i++) {
+	double sum = 0, last = NAN;
+	size_t n = 0;
+	for (size_t i = 0; i < json_array_size(values); i++) {
 		json_t *v = json_array_get(values, i);
 		if (!json_is_number(v))
 			continue;
-		if (i < n / 2) {
-			a += json_number_value(v);
-			na++;
-		} else {
-			b += json_number_value(v);
-			nb++;
+		if (isfinite(last)) {
+			sum += last;
+			n++;
 		}
+		last = json_number_value(v);
 	}
-	if (!na || !nb)
+	if (!n)
 		return "steady";
-	a /= (double)na;
-	b /= (double)nb;
-	double scale = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
-	if (scale == 0 || fabs(b - a) <= 0.1 * scale)
+	double mean = sum / (double)n, scale = fabs(mean) > fabs(last) ? fabs(mean) : fabs(last);
+	if (scale == 0 || fabs(last - mean) <= 0.1 * scale)
 		return "steady";
-	return b > a ? "rising" : "falling";
+	return last > mean ? "rising" : "falling";
 }
 
 /* Per (check, item): its values over the runs, oldest first (null where not measured). */

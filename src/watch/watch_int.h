@@ -131,6 +131,10 @@ typedef struct watch_hook_result {
 int watch_hook_exec(watch_hook_result *out, const char *command, int64_t timeout_ms, const char *payload,
 		    const char *event, const char *state, const char *previous);
 
+/* A recorded run with its figures as JSON (status.c): new reference. */
+struct json_t;
+struct json_t *watch_run_json(const sl_state_watch_run *r);
+
 /* What a payload says (strings borrowed). */
 typedef struct watch_payload_in {
 	const char *event; /* state | gap_started | gap_ended */
