@@ -52,15 +52,18 @@ static void value_text(char *buf, size_t n, double v, const char *unit)
 		snprintf(buf, n, "%.0f", v);
 }
 
-static void print_figure(const sl_state_watch_figure *f)
+static void print_figure(const sl_state_watch_figure *f, bool same_as_before)
 {
 	char v[32];
-	value_text(v, sizeof(v), f->value, f->unit);
-	printf("    %-6s %s %s: %s %s", f->level, f->check, f->item, v, f->unit ? f->unit : "");
+	printf("    %-6s %s %s", f->level, f->check, f->item);
+	if (isfinite(f->value)) {
+		value_text(v, sizeof(v), f->value, f->unit);
+		printf(": %s %s", v, f->unit ? f->unit : "");
+	}
 	if (f->threshold)
 		printf(" (%s)", f->threshold);
 	if (f->detail)
-		printf(": %s", f->detail);
+		printf(": %s", same_as_before ? "the same" : f->detail);
 	putchar('\n');
 }
 
@@ -112,9 +115,13 @@ static void on_event(void *ud, const sl_watch_event *ev)
 		printf("%s run %lld %-7s ", at, (long long)r->id, r->status);
 		coverage(r);
 		printf(" (%.1fs)\n", (double)r->duration_ms / 1000.0);
+		const char *last = NULL; /* a database down fails every check alike: say it once */
 		for (size_t i = 0; i < r->nfigures; i++)
-			if (strcmp(r->figures[i].level, "ok") != 0)
-				print_figure(&r->figures[i]);
+			if (strcmp(r->figures[i].level, "ok") != 0) {
+				const char *d = r->figures[i].detail;
+				print_figure(&r->figures[i], d && last && !strcmp(d, last));
+				last = d;
+			}
 		if (!r->complete && ev->next_ms >= 0)
 			printf("    next try in %.1fs\n", (double)ev->next_ms / 1000.0);
 		fflush(stdout);

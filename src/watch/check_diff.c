@@ -149,10 +149,9 @@ static int both_sides(watch_run *r, watch_db *src, watch_db *dst, const char *na
 	int64_t ms = watch_mono_ms() - t0;
 	if (rc == SL_EINTERRUPTED && r->stopped)
 		rc = 0; /* stopping: the table is not measured */
-	else if (rc) {
-		sl_error_prefix("diff \"%s\"", name);
+	else if (rc)
 		rc = watch_failed(r, rc, "diff", name, "rows", ms);
-	} else
+	else
 		rc = figure(r, name, res, &x, ms);
 	sl_diff_result_free(res);
 	sl_buf_free(&x.examples);

@@ -84,8 +84,7 @@ static int one(watch_run *r, const sl_rule *rule)
 			rc = sl_rule_run(&res, rule, dst->conn, ds);
 	}
 	int64_t ms = watch_mono_ms() - t0;
-	if (rc) {
-		sl_error_prefix("rule \"%s\"", rule->name);
+	if (rc) { /* the figure's item names the rule */
 		rc = watch_failed(r, rc, "rules", rule->name, "violations", ms);
 	} else {
 		sl_rule_status st = sl_rule_judge(rule, res->violations, res->rows_checked);
