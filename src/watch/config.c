@@ -65,6 +65,16 @@ static int err(sl_config *cfg, struct fy_node *n, const char *fmt, ...)
 	return sl_error_set(SL_EINVALID, "%s: %s", sl_config_where(cfg, n, pos, sizeof(pos)), msg);
 }
 
+/* config.c's form for keys: unknown key "x" in "watch.diff" (did you mean "y"?) */
+static int unknown_key(sl_config *cfg, struct fy_node *n, const char *word, const char *where,
+		       const char *const *known)
+{
+	const char *near = sl_config_nearest(word, known);
+	if (near)
+		return err(cfg, n, "unknown key \"%s\" in \"%s\" (did you mean \"%s\"?)", word, where, near);
+	return err(cfg, n, "unknown key \"%s\" in \"%s\"", word, where);
+}
+
 /* "unknown ... (did you mean ...)" for word, one of known expected. */
 static int unknown(sl_config *cfg, struct fy_node *n, const char *what, const char *word,
 		   const char *const *known)
@@ -243,7 +253,7 @@ static int rules_section(loader *l, struct fy_node *k, struct fy_node *v)
 				if (!sl_rules_find(l->rules, l->w->rules_only[i]))
 					rc = unknown(l->cfg, item, "rule", l->w->rules_only[i], names);
 		} else {
-			rc = unknown(l->cfg, pk, "key in \"watch.rules\"", key, rules_keys);
+			rc = unknown_key(l->cfg, pk, key, "watch.rules", rules_keys);
 		}
 	}
 	return rc;
@@ -275,7 +285,7 @@ static int diff_section(loader *l, struct fy_node *k, struct fy_node *v)
 		} else if (!strcmp(key, "bisect_above")) {
 			rc = count(l, pv, "watch.diff.bisect_above", 1, &l->w->bisect_above);
 		} else {
-			rc = unknown(l->cfg, pk, "key in \"watch.diff\"", key, diff_keys);
+			rc = unknown_key(l->cfg, pk, key, "watch.diff", diff_keys);
 		}
 	}
 	return rc;
@@ -300,7 +310,7 @@ static int sync_section(loader *l, struct fy_node *k, struct fy_node *v)
 		else if (!strcmp(key, "target"))
 			rc = database(l, pv, "watch.sync.target", &l->w->sync_target);
 		else
-			rc = unknown(l->cfg, pk, "key in \"watch.sync\"", key, sync_keys);
+			rc = unknown_key(l->cfg, pk, key, "watch.sync", sync_keys);
 	}
 	return rc;
 }
@@ -316,7 +326,7 @@ static int shadow_section(loader *l, struct fy_node *k, struct fy_node *v)
 		if (!key)
 			return err(l->cfg, pk, "keys in \"watch.shadow\" must be strings");
 		if (strcmp(key, "queries") != 0)
-			return unknown(l->cfg, pk, "key in \"watch.shadow\"", key, shadow_keys);
+			return unknown_key(l->cfg, pk, key, "watch.shadow", shadow_keys);
 		rc = string_list(l, pk, pv, "watch.shadow.queries", &l->w->shadow_queries,
 				 &l->w->nshadow_queries);
 		sl_shadow_query *q = NULL;
@@ -387,7 +397,7 @@ static int limit(loader *l, struct fy_node *k, struct fy_node *v, const char *na
 		else if (key && !strcmp(key, "breach"))
 			rc = limit_value(l, pv, sub, seconds, &lim->breach);
 		else
-			rc = unknown(l->cfg, pk, "key in \"watch.thresholds\"", key ? key : "", limit_keys);
+			rc = unknown_key(l->cfg, pk, key ? key : "", what, limit_keys);
 	}
 	if (!rc && lim->warn >= 0 && lim->breach >= 0 && lim->warn >= lim->breach)
 		rc = err(l->cfg, k, "\"%s\": warn must be below breach", what);
@@ -419,7 +429,7 @@ static int thresholds(loader *l, struct fy_node *k, struct fy_node *v)
 				 "warn "
 				 "rule a warning");
 		else
-			rc = unknown(l->cfg, pk, "key in \"watch.thresholds\"", key, threshold_keys);
+			rc = unknown_key(l->cfg, pk, key, "watch.thresholds", threshold_keys);
 	}
 	return rc;
 }
@@ -446,7 +456,7 @@ static int hook(loader *l, struct fy_node *k, struct fy_node *v)
 		} else if (!strcmp(key, "gaps"))
 			rc = boolean(l, pv, "watch.hook.gaps", &l->w->hook_gaps);
 		else
-			rc = unknown(l->cfg, pk, "key in \"watch.hook\"", key, hook_keys);
+			rc = unknown_key(l->cfg, pk, key, "watch.hook", hook_keys);
 	}
 	if (!rc && !l->w->hook)
 		rc = err(l->cfg, k, "\"watch.hook\" needs a \"command\"");
@@ -492,7 +502,7 @@ static int load(loader *l, struct fy_node *sec)
 		else if (!strcmp(key, "hook"))
 			rc = hook(l, k, v);
 		else
-			rc = unknown(l->cfg, k, "key in \"watch\"", key, keys);
+			rc = unknown_key(l->cfg, k, key, "watch", keys);
 		if (rc)
 			return rc;
 	}
