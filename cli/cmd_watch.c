@@ -417,6 +417,10 @@ int cmd_watch(int argc, char **argv)
 	if ((every && (ex = parse_duration("--every", every, &o.every_ms)) != 0) ||
 	    (for_s && (ex = parse_duration("--for", for_s, &o.for_ms)) != 0))
 		goto done;
+	if (every && o.every_ms < 1) {
+		ex = cli_usage_error("watch", "--every must be longer than 0s");
+		goto done;
+	}
 	if (checks && sl_watch_checks_parse(&o.checks, checks) != 0) {
 		ex = cli_usage_error("watch", "--checks: %s", sl_error_last()->message);
 		goto done;
