@@ -52,13 +52,25 @@ static void value_text(char *buf, size_t n, double v, const char *unit)
 		snprintf(buf, n, "%.0f", v);
 }
 
+/* "1 row", "3 rows", "4.2s": a figure's value with its unit. */
+static void print_value(double v, const char *unit)
+{
+	char b[32];
+	value_text(b, sizeof(b), v, unit);
+	if (!unit || !strcmp(unit, "seconds"))
+		printf("%s", b);
+	else if (v == 1 && unit[0] && unit[strlen(unit) - 1] == 's')
+		printf("%s %.*s", b, (int)strlen(unit) - 1, unit);
+	else
+		printf("%s %s", b, unit);
+}
+
 static void print_figure(const sl_state_watch_figure *f, bool same_as_before)
 {
-	char v[32];
 	printf("    %-6s %s %s", f->level, f->check, f->item);
 	if (isfinite(f->value)) {
-		value_text(v, sizeof(v), f->value, f->unit);
-		printf(": %s %s", v, f->unit ? f->unit : "");
+		printf(": ");
+		print_value(f->value, f->unit);
 	}
 	if (f->threshold)
 		printf(" (%s)", f->threshold);
@@ -211,7 +223,7 @@ static void print_trend(json_t *trend, size_t nruns)
 				   s_of(t, "unit"));
 			printf(" %s", b);
 		}
-		printf(" %s\n", s_of(t, "unit"));
+		printf(" %s\n", strcmp(s_of(t, "unit"), "seconds") ? s_of(t, "unit") : "");
 	}
 	if (quiet)
 		printf("  %zu more figure%s at 0 in every run\n", quiet, quiet == 1 ? "" : "s");
