@@ -212,6 +212,12 @@ int cmd_sync(int argc, char **argv)
 					    "project file (default sluice.yaml)", &sc.proj.config_path },
 					  { 0 } };
 	const cli_option *opts = NULL;
+	const char *none[1];
+	int nnone = 0;
+	/* cli_parse first, on the command name alone: in collecting mode (completion) it records
+	 * the options every subcommand takes and the command prints nothing (cli.h) */
+	if (cli_parse("sync", plain_opts, 1, argv, none, 0, &nnone) > 0)
+		return EXIT_OK;
 	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		fputs(usage_text, sub ? stdout : stderr);
 		return sub ? EXIT_OK : EXIT_USAGE;

@@ -192,7 +192,7 @@ int sl_state_watch_finish(sl_state *s, int64_t id, const sl_state_watch_run *r,
 {
 	char now[40];
 	sl_buf sql = SL_BUF_INIT;
-	sl_state_watch_gap_change local;
+	sl_state_watch_gap_change local = { 0 };
 	sl_state_watch_gap_change *g = gap ? gap : &local;
 	memset(g, 0, sizeof(*g));
 	sl_state_now_utc(now, sizeof(now));

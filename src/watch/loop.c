@@ -122,7 +122,7 @@ static int prepare(watch_loop *l)
 
 int sl_watch_run(sl_watch_summary *out, const sl_watch_opts *o)
 {
-	sl_watch_summary local;
+	sl_watch_summary local = { 0 };
 	sl_watch_summary *sum = out ? out : &local;
 	sl_state_lock *lock = NULL;
 	watch_loop l = { .o = o, .sum = sum, .a = sl_arena_new(1024) };
