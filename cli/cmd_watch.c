@@ -16,7 +16,6 @@
 
 #include "sluice/error.h"
 #include "sluice/state.h"
-#include "sluice/url.h"
 #include "sluice/watch.h"
 
 #include <jansson.h>
@@ -28,6 +27,8 @@
 typedef struct watch_cli {
 	cli_project p;
 	bool json, quiet;
+	const sl_watch_opts *o; /* for the header */
+	const char *path;       /* the state store */
 } watch_cli;
 
 static int open_db(sl_conn **out, const char *spec, void *ud)
@@ -105,11 +106,46 @@ static void coverage(const sl_state_watch_run *r)
 	}
 }
 
+/* "5m", "72h", "1.5s", "200ms": a duration as sluice.yaml writes them. */
+static void duration_text(char *buf, size_t n, int64_t ms)
+{
+	if (ms >= 3600000 && ms % 3600000 == 0)
+		snprintf(buf, n, "%lldh", (long long)(ms / 3600000));
+	else if (ms >= 60000 && ms % 60000 == 0)
+		snprintf(buf, n, "%lldm", (long long)(ms / 60000));
+	else if (ms >= 1000)
+		snprintf(buf, n, "%gs", (double)ms / 1000.0);
+	else
+		snprintf(buf, n, "%lldms", (long long)ms);
+}
+
+static void header(const watch_cli *w, const sl_watch_event *ev)
+{
+	char every[32], span[32];
+	duration_text(every, sizeof(every), w->o->every_ms);
+	printf("watch %s", ev->target);
+	if (ev->source)
+		printf(" against %s", ev->source);
+	printf(": %s every %s", ev->checks, every);
+	if (w->o->for_ms >= 0) {
+		duration_text(span, sizeof(span), w->o->for_ms);
+		printf(" for %s", span);
+	}
+	if (w->o->rounds > 0)
+		printf(", %ld run%s at most", w->o->rounds, w->o->rounds == 1 ? "" : "s");
+	printf("; recorded in %s\n", w->path);
+	fflush(stdout);
+}
+
 static void on_event(void *ud, const sl_watch_event *ev)
 {
 	watch_cli *w = ud;
 	char at[32];
 	switch (ev->kind) {
+	case SL_WATCH_EV_START:
+		if (!w->json)
+			header(w, ev);
+		break;
 	case SL_WATCH_EV_RUN: {
 		const sl_state_watch_run *r = ev->run;
 		if (w->json) {
@@ -328,40 +364,6 @@ static int default_target(watch_cli *w, const char **out)
 	return rc;
 }
 
-/* An environment name as it is; a URL with its password masked. */
-static void print_db(const char *spec)
-{
-	sl_url *u = NULL;
-	if (!strchr(spec, ':'))
-		fputs(spec, stdout);
-	else if (sl_url_parse(&u, spec) == 0)
-		fputs(u->redacted, stdout);
-	else
-		fputs("(a URL)", stdout);
-	sl_url_free(u);
-	sl_error_clear();
-}
-
-static void header(const sl_watch_opts *o, const char *path)
-{
-	sl_buf checks = SL_BUF_INIT;
-	sl_watch_checks_format(&checks, sl_watch_checks_of(o));
-	printf("watch ");
-	print_db(o->target);
-	if (o->source) {
-		printf(" against ");
-		print_db(o->source);
-	}
-	printf(": %s every %.1fs", sl_buf_cstr(&checks), (double)o->every_ms / 1000.0);
-	if (o->for_ms >= 0)
-		printf(" for %.0fs", (double)o->for_ms / 1000.0);
-	if (o->rounds > 0)
-		printf(", %ld run%s at most", o->rounds, o->rounds == 1 ? "" : "s");
-	printf("; recorded in %s\n", path);
-	fflush(stdout);
-	sl_buf_free(&checks);
-}
-
 int cmd_watch(int argc, char **argv)
 {
 	watch_cli w = { 0 };
@@ -449,8 +451,8 @@ int cmd_watch(int argc, char **argv)
 	o.state = st;
 	cli_signals_graceful();
 	o.stop = cli_interrupt_flag();
-	if (!w.json)
-		header(&o, path);
+	w.o = &o;
+	w.path = path;
 	rc = sl_watch_run(&sum, &o);
 	if (!rc && !w.json)
 		printf("watch ended after %ld run%s (%ld incomplete): state %s\n", sum.runs,

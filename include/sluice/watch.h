@@ -124,11 +124,12 @@ void sl_watch_config_free(sl_watch_config *c);
 typedef int (*sl_watch_open_fn)(sl_conn **out, const char *spec, void *ud);
 
 typedef enum sl_watch_event_kind {
-	SL_WATCH_EV_RUN = 1, /* a run was recorded: run */
-	SL_WATCH_EV_CHANGE,  /* a change was recorded: change ("state", "gap_started", "gap_ended"), state,
-				previous */
-	SL_WATCH_EV_HOOK,    /* the hook ran: message, hook_failed */
-	SL_WATCH_EV_NOTICE   /* message */
+	SL_WATCH_EV_START = 1, /* the store is locked, the first run comes: target, source, checks */
+	SL_WATCH_EV_RUN,       /* a run was recorded: run */
+	SL_WATCH_EV_CHANGE,    /* a change was recorded: change ("state", "gap_started", "gap_ended"), state,
+				  previous */
+	SL_WATCH_EV_HOOK,      /* the hook ran: message, hook_failed */
+	SL_WATCH_EV_NOTICE     /* message */
 } sl_watch_event_kind;
 
 /* Borrowed for the duration of the callback. */
@@ -139,6 +140,8 @@ typedef struct sl_watch_event {
 	const char *change;            /* CHANGE */
 	const char *state, *previous;  /* CHANGE of state: names, previous NULL when none */
 	const char *message;           /* HOOK, NOTICE; CHANGE: what caused it */
+	const char *target, *source;   /* START: display names (never a password); source NULL when none */
+	const char *checks;            /* START: "rules,diff,..." */
 	bool hook_failed;              /* HOOK */
 } sl_watch_event;
 

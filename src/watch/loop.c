@@ -120,6 +120,22 @@ static int prepare(watch_loop *l)
 	return rc;
 }
 
+/* Tells the caller what is watched, once the store is its own. */
+static int started(watch_loop *l)
+{
+	sl_buf checks = SL_BUF_INIT;
+	int rc = sl_watch_checks_format(&checks, l->checks);
+	sl_watch_event ev = { .kind = SL_WATCH_EV_START,
+			      .target = l->target_display,
+			      .source = l->source_display,
+			      .checks = sl_buf_cstr(&checks),
+			      .next_ms = -1 };
+	if (!rc && l->o->on_event)
+		l->o->on_event(l->o->event_ud, &ev);
+	sl_buf_free(&checks);
+	return rc;
+}
+
 int sl_watch_run(sl_watch_summary *out, const sl_watch_opts *o)
 {
 	sl_watch_summary local = { 0 };
@@ -134,6 +150,8 @@ int sl_watch_run(sl_watch_summary *out, const sl_watch_opts *o)
 		rc = sl_state_lock_take(&lock, o->state, "watch", o->lock_wait_ms, o->stop);
 	if (!rc)
 		rc = prepare(&l);
+	if (!rc)
+		rc = started(&l);
 	if (!rc)
 		rc = watch_deliver_pending(&l);
 	int64_t start = watch_mono_ms();
