@@ -185,20 +185,25 @@ typedef struct sl_state_watch_gap_change {
 /* Records that a watch run starts (target, source, checks of r); *out_id is its id. */
 int sl_state_watch_begin(sl_state *s, int64_t *out_id, const sl_state_watch_run *r);
 /*
- * Records run id's outcome and figures in one transaction, and the gaps: an
- * incomplete run opens a gap (or extends the open one), a complete run
- * closes it; a stopped run leaves it as it is. *gap (may be NULL) says what
+ * Records run id's outcome and figures in one transaction, and the gaps of
+ * its target: an incomplete run opens a gap (or extends the open one), a
+ * complete run closes it; a stopped run leaves it as it is. *gap (may be NULL) says what
  * happened to it.
  */
 int sl_state_watch_finish(sl_state *s, int64_t id, const sl_state_watch_run *r,
 			  sl_state_watch_gap_change *gap);
 
-/* The watch's state as the newest run that set one left it ("ok", "warn", "breach"), or "" when none did. */
-int sl_state_watch_state(sl_state *s, char *out, size_t n);
+/*
+ * The state of the watch of target (a display name; NULL: of any) as the
+ * newest run that set one left it ("ok", "warn", "breach"), or "" when none
+ * did. Each target keeps its own state and gaps in a store.
+ */
+int sl_state_watch_state(sl_state *s, const char *target, char *out, size_t n);
 
 /* A change the watch reported (watch_events). Borrowed during callbacks. */
 typedef struct sl_state_watch_event {
 	int64_t id, run_id;
+	const char *target; /* the watched database's display name */
 	const char *at;
 	const char *kind;     /* state | gap_started | gap_ended */
 	const char *state;    /* state: the new state; NULL for gap events */
@@ -222,6 +227,7 @@ typedef struct sl_state_watch_gap {
 	const char *started_at, *ended_at; /* ended_at: the first complete run after it; NULL while open */
 	int64_t first_run_id, last_run_id, runs;
 	const char *reason; /* the last incomplete run's */
+	const char *target; /* the watched database's display name */
 } sl_state_watch_gap;
 
 typedef int (*sl_state_watch_run_cb)(const sl_state_watch_run *r, void *ud);

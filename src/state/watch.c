@@ -44,6 +44,7 @@ static const char watch_sql[] = "CREATE TABLE IF NOT EXISTS watch_runs ("
 				"CREATE TABLE IF NOT EXISTS watch_events ("
 				" id INTEGER PRIMARY KEY,"
 				" run_id INTEGER REFERENCES watch_runs (id),"
+				" target TEXT,"
 				" at TEXT NOT NULL,"
 				" kind TEXT NOT NULL,"
 				" state TEXT,"
@@ -55,12 +56,14 @@ static const char watch_sql[] = "CREATE TABLE IF NOT EXISTS watch_runs ("
 				" hook_error TEXT);"
 				"CREATE TABLE IF NOT EXISTS watch_gaps ("
 				" id INTEGER PRIMARY KEY,"
+				" target TEXT NOT NULL,"
 				" started_at TEXT NOT NULL,"
 				" ended_at TEXT,"
 				" first_run_id INTEGER NOT NULL,"
 				" last_run_id INTEGER NOT NULL,"
 				" runs INTEGER NOT NULL,"
-				" reason TEXT)";
+				" reason TEXT);"
+				"CREATE INDEX IF NOT EXISTS watch_runs_target_idx ON watch_runs (target, id)";
 
 int sl_state_watch_schema(sl_conn *c)
 {
@@ -123,12 +126,18 @@ static int add_figure(sl_state *s, int64_t run_id, size_t seq, const sl_state_wa
 	return rc;
 }
 
-/* The open gap's id, or 0. */
-static int open_gap(sl_state *s, int64_t *id)
+/* The id of target's open gap, or 0. */
+static int open_gap(sl_state *s, const char *target, int64_t *id)
 {
+	sl_buf q = SL_BUF_INIT;
+	int rc = 0;
 	*id = 0;
-	return sl_conn_query_int(s->conn,
-				 "SELECT coalesce(max(id), 0) FROM watch_gaps WHERE ended_at IS NULL", id);
+	put(s, &q, &rc,
+	    "SELECT coalesce(max(id), 0) FROM watch_gaps WHERE ended_at IS NULL AND target = ", target);
+	if (!rc)
+		rc = sl_conn_query_int(s->conn, sl_buf_cstr(&q), id);
+	sl_buf_free(&q);
+	return rc;
 }
 
 /* Opens, extends or closes the gap for run id (see sl_state_watch_finish). */
@@ -137,7 +146,7 @@ static int track_gap(sl_state *s, int64_t id, const sl_state_watch_run *r, sl_st
 	sl_buf sql = SL_BUF_INIT;
 	int64_t gap = 0;
 	char *started = NULL;
-	int rc = open_gap(s, &gap);
+	int rc = open_gap(s, r->target ? r->target : "", &gap);
 	if (rc || strcmp(r->status, "stopped") == 0 || (r->complete && !gap))
 		goto done;
 	if (!r->complete && gap) {
@@ -148,8 +157,9 @@ static int track_gap(sl_state *s, int64_t id, const sl_state_watch_run *r, sl_st
 			rc = sl_buf_printf(&sql, " WHERE id = %lld", (long long)gap);
 	} else if (!r->complete) {
 		rc = sl_buf_puts(
-			&sql, "INSERT INTO watch_gaps (started_at, first_run_id, last_run_id, runs, reason)"
-			      " SELECT started_at, id, id, 1, ");
+			&sql,
+			"INSERT INTO watch_gaps (target, started_at, first_run_id, last_run_id, runs, reason)"
+			" SELECT target, started_at, id, id, 1, ");
 		if (!rc)
 			rc = sl_state_put_text(s, &sql, r->gap_reason);
 		if (!rc)
@@ -231,13 +241,13 @@ int sl_state_watch_event_add(sl_state *s, int64_t *out_id, const sl_state_watch_
 	if (e->run_id > 0)
 		rc = sl_buf_printf(
 			&sql,
-			"INSERT INTO watch_events (run_id, at, kind, state, previous, payload, hook) "
-			"VALUES (%lld",
+			"INSERT INTO watch_events (run_id, target, at, kind, state, previous, payload, "
+			"hook) VALUES (%lld",
 			(long long)e->run_id);
 	else
-		rc = sl_buf_puts(&sql,
-				 "INSERT INTO watch_events (run_id, at, kind, state, previous, payload, "
-				 "hook) VALUES (NULL");
+		rc = sl_buf_puts(&sql, "INSERT INTO watch_events (run_id, target, at, kind, state, previous, "
+				       "payload, hook) VALUES (NULL");
+	put(s, &sql, &rc, ", ", e->target);
 	put(s, &sql, &rc, ", ", e->at ? e->at : now);
 	put(s, &sql, &rc, ", ", e->kind);
 	put(s, &sql, &rc, ", ", e->state);
@@ -275,13 +285,18 @@ int sl_state_watch_event_hook(sl_state *s, int64_t id, const char *hook, int exi
 	return rc;
 }
 
-int sl_state_watch_state(sl_state *s, char *out, size_t n)
+int sl_state_watch_state(sl_state *s, const char *target, char *out, size_t n)
 {
 	char *st = NULL;
-	int rc = sl_conn_query_text(
-		s->conn,
-		"SELECT (SELECT state FROM watch_runs WHERE state IS NOT NULL ORDER BY id DESC LIMIT 1)",
-		&st);
+	sl_buf q = SL_BUF_INIT;
+	int rc = sl_buf_puts(&q, "SELECT (SELECT state FROM watch_runs WHERE state IS NOT NULL");
+	if (target)
+		put(s, &q, &rc, " AND target = ", target);
+	if (!rc)
+		rc = sl_buf_puts(&q, " ORDER BY id DESC LIMIT 1)");
+	if (!rc)
+		rc = sl_conn_query_text(s->conn, sl_buf_cstr(&q), &st);
+	sl_buf_free(&q);
 	snprintf(out, n, "%s", !rc && st ? st : "");
 	free(st);
 	if (rc)
@@ -466,6 +481,7 @@ static int read_event(sl_arena *a, const sl_value *v, void *ud)
 		.hook_exit = (int)int_of(&v[8], -1),
 		.hook_ms = int_of(&v[9], 0),
 		.hook_error = text_of(a, &v[10]),
+		.target = text_of(a, &v[11]),
 	};
 	return x->cb(&e, x->ud);
 }
@@ -478,7 +494,7 @@ static int events(sl_state *s, const char *where, const char *order, size_t limi
 	int rc = sl_buf_printf(
 		&q,
 		"SELECT id, run_id, at, kind, state, previous, payload, hook, hook_exit, hook_ms,"
-		" hook_error FROM watch_events%s ORDER BY id %s",
+		" hook_error, target FROM watch_events%s ORDER BY id %s",
 		where, order);
 	if (!rc && limit)
 		rc = sl_buf_printf(&q, " LIMIT %zu", limit);
@@ -509,6 +525,7 @@ static int read_gap(sl_arena *a, const sl_value *v, void *ud)
 		.last_run_id = int_of(&v[4], 0),
 		.runs = int_of(&v[5], 0),
 		.reason = text_of(a, &v[6]),
+		.target = text_of(a, &v[7]),
 	};
 	return x->gcb(&g, x->ud);
 }
@@ -517,8 +534,8 @@ int sl_state_watch_gaps(sl_state *s, size_t limit, sl_state_watch_gap_cb cb, voi
 {
 	event_read x = { .gcb = cb, .ud = ud };
 	sl_buf q = SL_BUF_INIT;
-	int rc = sl_buf_puts(&q, "SELECT id, started_at, ended_at, first_run_id, last_run_id, runs, reason"
-				 " FROM watch_gaps ORDER BY id DESC");
+	int rc = sl_buf_puts(&q, "SELECT id, started_at, ended_at, first_run_id, last_run_id, runs, reason,"
+				 " target FROM watch_gaps ORDER BY id DESC");
 	if (!rc && limit)
 		rc = sl_buf_printf(&q, " LIMIT %zu", limit);
 	if (!rc)

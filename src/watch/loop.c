@@ -99,7 +99,7 @@ static int load_queries(watch_loop *l)
 
 static int prepare(watch_loop *l)
 {
-	char state[16];
+	char state[16] = "";
 	int rc = 0;
 	if (l->checks & SL_WATCH_RULES) {
 		rc = sl_rules_load(&l->rules, l->o->project);
@@ -110,13 +110,13 @@ static int prepare(watch_loop *l)
 	}
 	if (!rc && (l->checks & SL_WATCH_SHADOW))
 		rc = load_queries(l);
-	if (!rc)
-		rc = sl_state_watch_state(l->o->state, state, sizeof(state));
-	l->state = sl_watch_level_from_name(state);
 	l->target_display = watch_display(l->a, l->o->target);
 	l->source_display = l->o->source ? watch_display(l->a, l->o->source) : NULL;
 	if (!rc && (!l->target_display || (l->o->source && !l->source_display)))
 		rc = sl_error_nomem();
+	if (!rc) /* the state this target's watch was left in */
+		rc = sl_state_watch_state(l->o->state, l->target_display, state, sizeof(state));
+	l->state = rc ? SL_WATCH_NONE : sl_watch_level_from_name(state);
 	return rc;
 }
 

@@ -86,6 +86,7 @@ static int change(watch_loop *l, const sl_state_watch_run *run, const char *kind
 	hook = hook && l->o->config->hook;
 	int rc = watch_payload(&payload, &in);
 	sl_state_watch_event e = { .run_id = run->id,
+				   .target = run->target,
 				   .at = run->finished_at,
 				   .kind = kind,
 				   .state = state,

@@ -83,6 +83,7 @@ static int add_event(const sl_state_watch_event *e, void *ud)
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(e->id));
 	json_object_set_new(o, "run_id", e->run_id ? json_integer(e->run_id) : json_null());
+	json_object_set_new(o, "target", str_or_null(e->target));
 	json_object_set_new(o, "at", str_or_null(e->at));
 	json_object_set_new(o, "kind", str_or_null(e->kind));
 	json_object_set_new(o, "state", str_or_null(e->state));
@@ -101,6 +102,7 @@ static int add_gap(const sl_state_watch_gap *g, void *ud)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(g->id));
+	json_object_set_new(o, "target", str_or_null(g->target));
 	json_object_set_new(o, "started_at", str_or_null(g->started_at));
 	json_object_set_new(o, "ended_at", str_or_null(g->ended_at));
 	json_object_set_new(o, "first_run_id", json_integer(g->first_run_id));
@@ -180,13 +182,18 @@ static json_t *trends(json_t *runs)
 	return out;
 }
 
-/* The newest change of state: when the current state began, and what it was before. */
-static void since(json_t *root, json_t *events)
+static bool same(json_t *o, const char *key, const char *value)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v && value && !strcmp(v, value);
+}
+
+/* The newest change of target's state: when its current state began, and what it was before. */
+static void since(json_t *root, json_t *events, const char *target)
 {
 	for (size_t i = 0; i < json_array_size(events); i++) {
 		json_t *e = json_array_get(events, i);
-		const char *kind = json_string_value(json_object_get(e, "kind"));
-		if (kind && !strcmp(kind, "state")) {
+		if (same(e, "kind", "state") && same(e, "target", target)) {
 			json_object_set(root, "since", json_object_get(e, "at"));
 			json_object_set(root, "since_run", json_object_get(e, "run_id"));
 			json_object_set(root, "previous_state", json_object_get(e, "previous_state"));
@@ -195,27 +202,38 @@ static void since(json_t *root, json_t *events)
 	}
 }
 
+/* target's open gap, or NULL (borrowed). */
+static json_t *open_gap(json_t *gaps, const char *target)
+{
+	for (size_t i = 0; i < json_array_size(gaps); i++) {
+		json_t *g = json_array_get(gaps, i);
+		if (same(g, "target", target) && json_is_null(json_object_get(g, "ended_at")))
+			return g;
+	}
+	return NULL;
+}
+
 int sl_watch_status_json(sl_buf *out, sl_state *s, size_t nruns)
 {
 	json_t *root = json_object(), *runs = json_array(), *events = json_array(), *gaps = json_array();
-	char state[16];
-	int rc = sl_state_watch_state(s, state, sizeof(state));
-	if (!rc)
-		rc = sl_state_watch_runs(s, nruns ? nruns : 20, add_run, runs);
+	char state[16] = "";
+	int rc = sl_state_watch_runs(s, nruns ? nruns : 20, add_run, runs);
+	/* the watch of the newest run's target: a store may have watched others before */
+	const char *target = json_string_value(json_object_get(json_array_get(runs, 0), "target"));
+	if (!rc && target)
+		rc = sl_state_watch_state(s, target, state, sizeof(state));
 	if (!rc)
 		rc = sl_state_watch_events(s, RECENT, add_event, events);
 	if (!rc)
 		rc = sl_state_watch_gaps(s, RECENT, add_gap, gaps);
 	if (!rc) {
-		json_t *open = json_array_size(gaps) && json_is_null(json_object_get(json_array_get(gaps, 0),
-										     "ended_at"))
-				       ? json_array_get(gaps, 0)
-				       : NULL;
+		json_t *open = open_gap(gaps, target);
+		json_object_set_new(root, "target", str_or_null(target));
 		json_object_set_new(root, "state", state[0] ? json_string(state) : json_null());
 		json_object_set_new(root, "since", json_null());
 		json_object_set_new(root, "since_run", json_null());
 		json_object_set_new(root, "previous_state", json_null());
-		since(root, events);
+		since(root, events, target);
 		json_object_set_new(root, "open_gap", open ? json_incref(open) : json_null());
 		json_object_set_new(root, "last_run",
 				    json_array_size(runs) ? json_incref(json_array_get(runs, 0))

@@ -179,7 +179,8 @@ static int count_pending(const sl_state_watch_event *e, void *ud)
 	return 0;
 }
 
-static int64_t watch_run(sl_state *s, const char *status, bool complete, sl_state_watch_gap_change *g)
+static int64_t record_run(sl_state *s, const char *target, const char *status, bool complete,
+			  sl_state_watch_gap_change *g)
 {
 	int64_t id = 0;
 	sl_state_watch_figure f[] = {
@@ -196,11 +197,11 @@ static int64_t watch_run(sl_state *s, const char *status, bool complete, sl_stat
 		  .level = "gap",
 		  .detail = "down" },
 	};
-	sl_state_watch_run r = { .target = "prod", .source = "legacy", .checks = "rules,diff" };
+	sl_state_watch_run r = { .target = target, .source = "legacy", .checks = "rules,diff" };
 	assert_int_equal(sl_state_watch_begin(s, &id, &r), 0);
 	r.status = status;
 	r.complete = complete;
-	r.state = "breach";
+	r.state = complete ? status : "breach";
 	r.gap_reason = complete ? NULL : "rules: down";
 	r.figures = f;
 	r.nfigures = 2;
@@ -217,22 +218,22 @@ static void test_watch_records(void **state)
 	sl_state_watch_gap_change g;
 	char st[16];
 	assert_int_equal(sl_state_open(&s, path), 0);
-	assert_int_equal(sl_state_watch_state(s, st, sizeof(st)), 0);
+	assert_int_equal(sl_state_watch_state(s, "prod", st, sizeof(st)), 0);
 	assert_string_equal(st, "");
-	int64_t first = watch_run(s, "breach", true, &g);
+	int64_t first = record_run(s, "prod", "breach", true, &g);
 	assert_int_equal(g.change, 0);
-	assert_int_equal(sl_state_watch_state(s, st, sizeof(st)), 0);
+	assert_int_equal(sl_state_watch_state(s, "prod", st, sizeof(st)), 0);
 	assert_string_equal(st, "breach");
 	/* two incomplete runs: one gap, opened then extended */
-	int64_t a = watch_run(s, "gap", false, &g);
+	int64_t a = record_run(s, "prod", "gap", false, &g);
 	assert_int_equal(g.change, 1);
 	int64_t gap = g.gap_id;
-	watch_run(s, "gap", false, &g);
+	record_run(s, "prod", "gap", false, &g);
 	assert_int_equal(g.change, 0);
 	/* a stopped run neither extends nor closes it */
-	watch_run(s, "stopped", false, &g);
+	record_run(s, "prod", "stopped", false, &g);
 	assert_int_equal(g.change, 0);
-	int64_t done = watch_run(s, "ok", true, &g);
+	int64_t done = record_run(s, "prod", "ok", true, &g);
 	assert_int_equal(g.change, -1);
 	assert_int_equal(g.gap_id, gap);
 	assert_int_equal(g.runs, 2);
@@ -243,9 +244,24 @@ static void test_watch_records(void **state)
 		 "(SELECT started_at FROM watch_runs WHERE id = %lld)",
 		 (long long)a, (long long)done);
 	assert_int_equal(int_on(path, q), 1);
+	/* another target of the same store keeps its own state and gaps */
+	record_run(s, "staging", "gap", false, &g);
+	assert_int_equal(g.change, 1);
+	assert_int_equal(sl_state_watch_state(s, "staging", st, sizeof(st)), 0);
+	assert_string_equal(st, "breach");
+	record_run(s, "staging", "ok", true, &g);
+	assert_int_equal(g.change, -1);
+	assert_int_equal(sl_state_watch_state(s, "staging", st, sizeof(st)), 0);
+	assert_string_equal(st, "ok");
+	record_run(s, "prod", "gap", false, &g);
+	assert_int_equal(g.change, 1); /* staging's complete run closed nothing of prod's */
+	int64_t done2 = record_run(s, "prod", "ok", true, &g);
+	assert_int_equal(g.change, -1);
+	assert_int_equal(int_on(path, "SELECT count(*) FROM watch_gaps WHERE target = 'prod'"), 2);
+	assert_int_equal(int_on(path, "SELECT count(*) FROM watch_gaps WHERE target = 'staging'"), 1);
 	sl_state_watch_run back = { 0 };
 	assert_int_equal(sl_state_watch_runs(s, 1, keep_run, &back), 0);
-	assert_int_equal(back.id, done);
+	assert_int_equal(back.id, done2);
 	assert_true(back.complete);
 	assert_int_equal(back.nfigures, 2);
 	assert_true(first < done);
