@@ -46,7 +46,7 @@ YAML
 # measure NAME: runs the watch of NAME.yaml RUNS times; prints a table row and fills SAMPLES
 measure() {
   local name=$1 pid next=100 n samples="" t0 secs
-  [ "$next" -gt "$RUNS" ] && next=$((RUNS - 5))
+  [ "$next" -gt $((RUNS - 20)) ] && next=$((RUNS - 20))
   t0=$(now)
   : >"$name.jsonl" # before the loop reads it
   "$SLUICE" watch -C "$name.yaml" --every 10ms --rounds "$RUNS" --json >"$name.jsonl" 2>"$name.err" &
@@ -56,7 +56,7 @@ measure() {
     if [ "$n" -ge "$next" ]; then # the last sample a few runs before the end, while it still runs
       samples="$samples $(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status" 2>/dev/null || true)"
       next=$((next + 100))
-      [ "$next" -gt "$RUNS" ] && next=$((RUNS - 5))
+      [ "$next" -gt $((RUNS - 20)) ] && next=$((RUNS - 20))
       [ "$next" -le "$n" ] && next=$((RUNS + 1))
     fi
     sleep 0.02
@@ -81,13 +81,13 @@ echo
 echo "The watch process's resident set size, sampled every 100 runs; a run is every check, recorded in the state store"
 echo "with its figures. 5,000 invoices and 500 customers; three rules; the diff compares both tables."
 echo
-echo "| watch | runs ok | RSS at run 100 (MiB) | RSS at run $((RUNS - 5)) (MiB) | max - min (MiB) | median run (ms) | wall (s) | state store (MiB) |"
+echo "| watch | runs ok | RSS at run 100 (MiB) | RSS at run $((RUNS - 20)) (MiB) | max - min (MiB) | median run (ms) | wall (s) | state store (MiB) |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 measure sqlite "SQLite: rules, diff, shadow"
 measure servers "PostgreSQL target, MariaDB source: rules, diff"
 echo
 echo "RSS (MiB) every 100 runs:"
 echo
-echo "| watch |$(seq 100 100 $((RUNS - 6)) | awk '{printf " %d |", $1}') $((RUNS - 5)) |"
-echo "|---|$(seq 100 100 $((RUNS - 6)) | awk '{printf "---:|"}')---:|"
+echo "| watch |$(seq 100 100 $((RUNS - 21)) | awk '{printf " %d |", $1}') $((RUNS - 20)) |"
+echo "|---|$(seq 100 100 $((RUNS - 21)) | awk '{printf "---:|"}')---:|"
 echo "$SAMPLES" | sed '/^$/d'

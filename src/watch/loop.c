@@ -97,9 +97,9 @@ static int load_queries(watch_loop *l)
 	return rc;
 }
 
+/* What the runs need from sluice.yaml, read before the store is locked (a mistake is told at once). */
 static int prepare(watch_loop *l)
 {
-	char state[16] = "";
 	int rc = 0;
 	if (l->checks & SL_WATCH_RULES) {
 		rc = sl_rules_load(&l->rules, l->o->project);
@@ -114,8 +114,14 @@ static int prepare(watch_loop *l)
 	l->source_display = l->o->source ? watch_display(l->a, l->o->source) : NULL;
 	if (!rc && (!l->target_display || (l->o->source && !l->source_display)))
 		rc = sl_error_nomem();
-	if (!rc) /* the state this target's watch was left in */
-		rc = sl_state_watch_state(l->o->state, l->target_display, state, sizeof(state));
+	return rc;
+}
+
+/* The state this target's watch was left in (the store is locked). */
+static int read_state(watch_loop *l)
+{
+	char state[16] = "";
+	int rc = sl_state_watch_state(l->o->state, l->target_display, state, sizeof(state));
 	l->state = rc ? SL_WATCH_NONE : sl_watch_level_from_name(state);
 	return rc;
 }
@@ -147,9 +153,11 @@ int sl_watch_run(sl_watch_summary *out, const sl_watch_opts *o)
 	l.checks = sl_watch_checks_of(o);
 	int rc = l.a ? validate(o, l.checks) : sl_error_nomem();
 	if (!rc)
+		rc = prepare(&l);
+	if (!rc)
 		rc = sl_state_lock_take(&lock, o->state, "watch", o->lock_wait_ms, o->stop);
 	if (!rc)
-		rc = prepare(&l);
+		rc = read_state(&l);
 	if (!rc)
 		rc = started(&l);
 	if (!rc)
