@@ -18,6 +18,7 @@
 #ifndef SLUICE_CLI_H
 #define SLUICE_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -114,6 +115,8 @@ void cli_signals_immediate(const char *note);
 void cli_signals_graceful(void);
 int cli_interrupted(void);
 int cli_interrupt_exit(void);
+/* The flag itself, for library code that polls a `const volatile sig_atomic_t *stop` (sync, watch). */
+const volatile sig_atomic_t *cli_interrupt_flag(void);
 
 /* True when stdout is a terminal and NO_COLOR is unset. */
 bool cli_color(FILE *f);
@@ -142,5 +145,6 @@ int cmd_snapshot(int argc, char **argv);
 int cmd_pii(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_shadow(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 #endif

@@ -38,10 +38,9 @@ static int connect_side(sl_conn **out, sl_copy_side side, void *ud)
 {
 	sync_cli *sc = ud;
 	pthread_mutex_lock(&sc->mu);
-	int rc = side == SL_COPY_TARGET && sc->create_target
-			 ? cli_project_connect_target(out, &sc->proj, sc->target)
-			 : cli_project_connect(out, &sc->proj,
-					       side == SL_COPY_SOURCE ? sc->source : sc->target);
+	int rc = side == SL_COPY_SOURCE ? cli_project_connect(out, &sc->proj, sc->source)
+		 : sc->create_target    ? cli_project_connect_target(out, &sc->proj, sc->target)
+					: cli_project_connect(out, &sc->proj, sc->target);
 	pthread_mutex_unlock(&sc->mu);
 	if (rc)
 		sl_error_prefix("%s", side == SL_COPY_SOURCE ? "source" : "target");
@@ -297,6 +296,7 @@ int cmd_sync(int argc, char **argv)
 	o.stop = &stop_flag;
 
 	if (strcmp(sub, "start") == 0) {
+		sc.create_target = true;
 		rc = sl_sync_start(&o);
 		if (!rc)
 			printf("sync started: capture is on; apply changes with `sluice sync run %s %s "

@@ -182,6 +182,20 @@ static const cli_command commands[] = {
 	  "Exit codes: 0 same results, 1 differences, 2 usage or configuration error, 3 a query\n"
 	  "failed or a database error.",
 	  NULL },
+	{ "watch", cmd_watch,
+	  "watch [TARGET] [--source ENV] [--every 5m] [--for 72h] [--checks LIST] [--exit-on-breach] | watch "
+	  "status",
+	  "Hypercare after a cutover: rules, diff, sync lag and shadow reads on a schedule, with history and "
+	  "a "
+	  "hook.",
+	  "Thresholds in sluice.yaml `watch:` turn each run into ok, warn or breach; on each change of\n"
+	  "state the hook command gets a JSON payload on stdin, once. Every run is recorded in the state\n"
+	  "store; a database that cannot be reached is recorded as a gap, never as a pass.\n"
+	  "`sluice watch status` prints the state, the last runs and the trends (--json for programs).\n"
+	  "Details: docs/commands/watch.md. Exit codes: 0 ok, 1 breach with --exit-on-breach, 2 usage\n"
+	  "or configuration, 3 the state store failed, 4 another watch uses the state store (--wait),\n"
+	  "143 stopped by SIGTERM (130 Ctrl-C) after recording the run in progress.",
+	  "interrupted: the run in progress was not recorded as finished" },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL, NULL },
 };
 

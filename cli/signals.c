@@ -71,6 +71,11 @@ int cli_interrupted(void)
 	return caught;
 }
 
+const volatile sig_atomic_t *cli_interrupt_flag(void)
+{
+	return &caught;
+}
+
 int cli_interrupt_exit(void)
 {
 	return caught ? 128 + caught : EXIT_INTERRUPTED;

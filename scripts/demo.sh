@@ -5,9 +5,10 @@
 # draw the data map and follow a rename to the consumers it breaks, then
 # check the integrity rules, copy the database, prove the copy row by row,
 # reconcile totals, keep a copy in step with sync while the application
-# writes, compare the reports on both sides with shadow reads, and make an
-# anonymized subset for staging, and write the sign-off report (build/demo-report.html) (`make
-# demo`). Each capability adds its step here.
+# writes, compare the reports on both sides with shadow reads, watch the copy as
+# hypercare after a cutover would (a drift breaches, the hook fires once), make
+# an anonymized subset for staging, and write the sign-off report
+# (build/demo-report.html) (`make demo`). Each capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUICE=$(cd "$(dirname "${1:-build/sluice}")" && pwd)/$(basename "${1:-build/sluice}")
@@ -134,6 +135,19 @@ sluice diff dev synced --tables customers,subscriptions,invoices,invoice_items,p
 
 step "The reports the business runs give the same answers on both sides" "sluice shadow dev synced"
 sluice shadow dev synced
+
+step "Hypercare: watch the copy against dev - rules, row diff, sync lag, shadow reads - every second for 3s" \
+  "sluice watch --every 1s --for 3s"
+sluice watch --every 1s --for 3s
+
+step "The copy drifts (an invoice deleted there): the next run breaches and the hook fires, once" \
+  "sluice watch --once --exit-on-breach"
+sqlite3 billing-synced.db "PRAGMA foreign_keys = OFF; DELETE FROM invoices WHERE id = (SELECT max(id) FROM invoices)"
+sluice watch --once --exit-on-breach || echo "(exit $?: the state is breach)"
+echo "the hook got: $(head -c 160 watch-alert.json)..."
+
+step "What the team sees: the state since when, the last runs, the trends" "sluice watch status --runs 5"
+sluice watch status --runs 5
 
 step "Done: remove the triggers and the change log, dev is as it was" "sluice sync stop dev synced"
 sluice sync stop dev synced

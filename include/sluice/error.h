@@ -11,6 +11,7 @@
 #define SLUICE_ERROR_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,6 +62,16 @@ void sl_error_clear(void);
 
 /* A short name of a code ("database error"), for logs. */
 const char *sl_error_name(int code);
+
+/*
+ * True when rc, with the thread's last error, says a connection was lost or
+ * could not be made - what waiting and reconnecting may cure: SL_ECONNECT,
+ * or a database error of SQLSTATE class 08 (connection exception), 57P01-03
+ * (the server is shutting down, crashed or starting up) or 70100 (MySQL: the
+ * query or connection was killed). Sync reconnects on these; watch records
+ * them as a gap rather than a result.
+ */
+bool sl_error_is_disconnect(int rc);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "sluice/buf.h"
+#include "sluice/config.h"
 #include "sluice/conn.h"
 
 #ifdef __cplusplus
@@ -29,6 +30,14 @@ typedef struct sl_shadow_query {
 	const char *sql_for[4]; /* by sl_engine (SL_ENGINE_SQLITE...): engine-specific text */
 	bool ordered;           /* compare row by row in order (the query orders its rows) */
 } sl_shadow_query;
+
+/*
+ * The queries of cfg's `shadow:` section (only the one called only, when
+ * not NULL). *out is malloc'd (free() it); its strings live in cfg.
+ * SL_ENOTFOUND when sluice.yaml has no `shadow:` section; SL_EINVALID
+ * "file:line:col: ..." for a malformed one or an unknown only.
+ */
+int sl_shadow_queries_load(sl_shadow_query **out, size_t *n, sl_config *cfg, const char *only);
 
 typedef struct sl_shadow_opts {
 	size_t max_rows;     /* refuse results larger than this (default 1,000,000) */

@@ -12,6 +12,8 @@
 #ifndef SLUICE_STATE_H
 #define SLUICE_STATE_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -190,6 +192,125 @@ typedef enum sl_state_kind {
  * is none).
  */
 int sl_state_records_json(sl_state *s, sl_state_kind kind, size_t limit, char **out);
+/* ---- watch (sluice watch; docs/commands/watch.md) ---- */
+
+/* One figure a watch run measured. Strings are borrowed for the call. */
+typedef struct sl_state_watch_figure {
+	const char *check;     /* rules | diff | sync | shadow */
+	const char *item;      /* the rule, table or query; "lag" or "behind" for sync */
+	double value;          /* the measure (NAN when it could not be measured: a gap) */
+	const char *unit;      /* violations | rows | seconds | changes */
+	const char *level;     /* ok | warn | breach | gap */
+	const char *threshold; /* as configured ("warn 30s, breach 5m"), or NULL */
+	const char *detail;    /* one line, or NULL; never a password */
+	int64_t duration_ms;
+} sl_state_watch_figure;
+
+/*
+ * One watch run. sl_state_watch_begin() reads target, source and checks;
+ * sl_state_watch_finish() the outcome and figures. Read back by
+ * sl_state_watch_runs(), which fills every field (borrowed during the
+ * callback). Display names only: never a URL with a password.
+ */
+typedef struct sl_state_watch_run {
+	int64_t id;
+	const char *started_at, *finished_at; /* UTC ISO 8601; finished_at NULL while running or killed */
+	const char *target, *source;          /* source NULL when none */
+	const char *checks;                   /* "rules,diff,sync,shadow" as run */
+	const char *status;                   /* ok | warn | breach | gap | stopped */
+	bool complete;                        /* every check reached its databases */
+	const char *state;      /* the watch's state after the run: ok | warn | breach, NULL: none yet */
+	const char *gap_reason; /* why the run is incomplete, or NULL */
+	int64_t duration_ms;
+	const sl_state_watch_figure *figures;
+	size_t nfigures;
+} sl_state_watch_run;
+
+/* What sl_state_watch_finish() did to the open gap (a stretch of incomplete runs). */
+typedef struct sl_state_watch_gap_change {
+	int change;          /* 0 none, 1 a gap opened with this run, -1 this run closed one */
+	int64_t gap_id;      /* the gap opened or closed */
+	char started_at[40]; /* when it began */
+	int64_t runs;        /* incomplete runs it holds (closed) */
+} sl_state_watch_gap_change;
+
+/* Records that a watch run starts (target, source, checks of r); *out_id is its id. */
+int sl_state_watch_begin(sl_state *s, int64_t *out_id, const sl_state_watch_run *r);
+/*
+ * Records run id's outcome and figures in one transaction, and the gaps of
+ * its target: an incomplete run opens a gap (or extends the open one), a
+ * complete run closes it; a stopped run leaves it as it is. *gap (may be NULL) says what
+ * happened to it.
+ */
+int sl_state_watch_finish(sl_state *s, int64_t id, const sl_state_watch_run *r,
+			  sl_state_watch_gap_change *gap);
+
+/*
+ * The state of the watch of target (a display name; NULL: of any) as the
+ * newest run that set one left it ("ok", "warn", "breach"), or "" when none
+ * did. Each target keeps its own state and gaps in a store.
+ */
+int sl_state_watch_state(sl_state *s, const char *target, char *out, size_t n);
+
+/* A change the watch reported (watch_events). Borrowed during callbacks. */
+typedef struct sl_state_watch_event {
+	int64_t id, run_id;
+	const char *target; /* the watched database's display name */
+	const char *at;
+	const char *kind;     /* state | gap_started | gap_ended */
+	const char *state;    /* state: the new state; NULL for gap events */
+	const char *previous; /* state: the state before, NULL when there was none */
+	const char *payload;  /* the JSON the hook was given */
+	const char *hook;     /* NULL: no hook configured; pending | ok | failed | timeout */
+	int hook_exit;        /* the hook's exit status (-1 when it did not exit) */
+	int64_t hook_ms;
+	const char *hook_error; /* why it failed, or NULL */
+} sl_state_watch_event;
+
+/* Records an event (hook "pending" when with_hook, else NULL); *out_id is its id. */
+int sl_state_watch_event_add(sl_state *s, int64_t *out_id, const sl_state_watch_event *e, bool with_hook);
+/* Records how the hook of event id went (hook: ok | failed | timeout). */
+int sl_state_watch_event_hook(sl_state *s, int64_t id, const char *hook, int exit_code, int64_t ms,
+			      const char *error);
+
+/* A stretch of incomplete runs (watch_gaps). Borrowed during callbacks. */
+typedef struct sl_state_watch_gap {
+	int64_t id;
+	const char *started_at, *ended_at; /* ended_at: the first complete run after it; NULL while open */
+	int64_t first_run_id, last_run_id, runs;
+	const char *reason; /* the last incomplete run's */
+	const char *target; /* the watched database's display name */
+} sl_state_watch_gap;
+
+typedef int (*sl_state_watch_run_cb)(const sl_state_watch_run *r, void *ud);
+typedef int (*sl_state_watch_event_cb)(const sl_state_watch_event *e, void *ud);
+typedef int (*sl_state_watch_gap_cb)(const sl_state_watch_gap *g, void *ud);
+
+/*
+ * The last `limit` runs (0: all) with their figures, newest first; the last
+ * events and gaps, newest first; events whose hook is still "pending" (the
+ * process stopped before it ran), oldest first. A non-zero return from cb
+ * stops and is returned.
+ */
+int sl_state_watch_runs(sl_state *s, size_t limit, sl_state_watch_run_cb cb, void *ud);
+int sl_state_watch_events(sl_state *s, size_t limit, sl_state_watch_event_cb cb, void *ud);
+int sl_state_watch_gaps(sl_state *s, size_t limit, sl_state_watch_gap_cb cb, void *ud);
+int sl_state_watch_pending(sl_state *s, sl_state_watch_event_cb cb, void *ud);
+
+/* ---- locks ---- */
+
+typedef struct sl_state_lock sl_state_lock;
+
+/*
+ * Takes the lock called name (letters, digits, '_') of the store: an
+ * advisory lock on the file "<store>.<name>.lock" beside it, released when
+ * the process ends however it ends. wait_ms 0 tries once, > 0 waits up to
+ * that long, < 0 waits until *stop (may be NULL) is set. SL_ELOCKED, naming
+ * the holder's process id and since when, when another process holds it.
+ */
+int sl_state_lock_take(sl_state_lock **out, sl_state *s, const char *name, int64_t wait_ms,
+		       const volatile sig_atomic_t *stop);
+void sl_state_lock_release(sl_state_lock *l);
 
 #ifdef __cplusplus
 }

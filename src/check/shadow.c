@@ -83,7 +83,8 @@ static int read_side(side *s, sl_conn *c, const sl_shadow_query *q, const sl_sha
 		}
 	}
 	sl_cursor_close(cur);
-	if (rc == SL_EDB || rc == SL_ENOMEM) {
+	/* the query failed, not the connection: a lost connection is the caller's to handle */
+	if ((rc == SL_EDB && !sl_error_is_disconnect(rc)) || rc == SL_ENOMEM) {
 		*err = strdup(sl_error_last()->message);
 		sl_error_clear();
 		return *err ? 1 : sl_error_nomem();

@@ -26,12 +26,12 @@
 
 #define MAX_CONFIG_SIZE ((size_t)16 << 20)
 
-static const char *const top_keys[] = { "project",     "migrations", "lint",    "environments",
-					"state",       "consumers",  "domains", "rules",
-					"casts",       "copy",       "check",   "rehearsal",
-					"criticality", "snapshot",   "shadow",  NULL };
-static const char *const reserved_keys[] = { "consumers", "domains", "criticality", "rules",  "casts",
-					     "copy",      "check",   "snapshot",    "shadow", NULL };
+static const char *const top_keys[] = { "project",   "migrations", "lint",        "environments", "state",
+					"consumers", "domains",    "rules",       "casts",        "copy",
+					"check",     "rehearsal",  "criticality", "snapshot",     "shadow",
+					"watch",     NULL };
+static const char *const reserved_keys[] = { "consumers", "domains",  "criticality", "rules", "casts", "copy",
+					     "check",     "snapshot", "shadow",      "watch", NULL };
 static const char *const migrations_keys[] = { "dir", "table", "required", NULL };
 static const char *const lint_keys[] = { "rules", NULL };
 static const char *const env_keys[] = { "url", "password_env", NULL };

@@ -165,3 +165,14 @@ const char *sl_error_name(int code)
 		return "error";
 	}
 }
+
+bool sl_error_is_disconnect(int rc)
+{
+	if (rc == SL_ECONNECT)
+		return true;
+	if (rc != SL_EDB)
+		return false;
+	const char *st = tl_err.sqlstate;
+	return strncmp(st, "08", 2) == 0 || strcmp(st, "57P01") == 0 || strcmp(st, "57P02") == 0 ||
+	       strcmp(st, "57P03") == 0 || strcmp(st, "70100") == 0;
+}

@@ -3,7 +3,8 @@
  * SQLite file opened through the ordinary SQLite driver, so it shares the
  * driver's busy timeout and error handling. Tables check_runs and
  * check_results here, rehearsals and rehearsal_migrations in rehearsals.c,
- * snapshot reports in the tables of snapshot.c; PRAGMA user_version holds
+ * snapshot reports in the tables of snapshot.c, shadow runs in shadow.c,
+ * watch runs in watch.c, locks in lock.c; PRAGMA user_version holds
  * the schema version, and opening an older file migrates it step by step
  * (docs/state.md, "Versions").
  */
@@ -90,6 +91,9 @@ static int migrate_schema(sl_state *s, int64_t from)
 		rc = sl_state_snapshot_schema(s->conn); /* version 3: snapshot reports */
 	if (!rc && from < 4)
 		rc = sl_state_shadow_schema(s->conn); /* version 4: shadow runs */
+	/* version 5: the cutover journal (src/cutover/) */
+	if (!rc && from < 6)
+		rc = sl_state_watch_schema(s->conn); /* version 6: watch runs, figures, events, gaps */
 	if (!rc && from < 7)
 		rc = sl_state_copies_schema(s->conn); /* version 7: copy and diff runs */
 	if (!rc && from < STATE_VERSION) {

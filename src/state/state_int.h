@@ -29,5 +29,7 @@ int sl_state_snapshot_schema(sl_conn *c);
 int sl_state_shadow_schema(sl_conn *c);
 /* Creates the copy and diff run tables when absent (copies.c). */
 int sl_state_copies_schema(sl_conn *c);
+/* Creates the watch tables when absent (watch.c). */
+int sl_state_watch_schema(sl_conn *c);
 
 #endif

@@ -55,13 +55,11 @@ static void nap(double seconds)
 /* Errors after which reconnecting may help: lost connections, terminated sessions, serialization. */
 static bool retryable(int rc)
 {
-	if (rc == SL_ECONNECT)
+	if (sl_error_is_disconnect(rc))
 		return true;
-	if (rc != SL_EDB)
-		return false;
 	const char *st = sl_error_last()->sqlstate;
-	return strncmp(st, "08", 2) == 0 || strncmp(st, "57P", 3) == 0 || strcmp(st, "40001") == 0 ||
-	       strcmp(st, "40P01") == 0 || strcmp(st, "70100") == 0;
+	return rc == SL_EDB &&
+	       (strncmp(st, "57P", 3) == 0 || strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0);
 }
 
 int sl_sync_connect(sl_conn **out, const sl_sync_opts *o, sl_copy_side side)

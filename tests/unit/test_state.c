@@ -3,9 +3,14 @@
  * version-1 file is migrated in place with its rows kept, a newer file is
  * refused, and rehearsals are recorded, read back (--latest) and found by
  * the cutover gate (a GO of exactly these migrations, at most N days old).
+ * Watch runs: figures read back as written, gaps opened by an incomplete
+ * run, extended by the next, closed by a complete one and left alone by a
+ * stopped one; events and their hooks; the named lock refuses a second
+ * holder, naming the first, and is free again once released.
  */
 #include "testutil.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +76,7 @@ static void test_migrates_version_1(void **state)
 	assert_int_equal(sl_state_open(&s, path), 0);
 	sl_state_close(s);
 	assert_int_equal(int_on(path, "PRAGMA user_version"), 7);
+	assert_int_equal(int_on(path, "SELECT count(*) FROM watch_runs"), 0);
 	assert_int_equal(int_on(path, "SELECT count(*) FROM check_results WHERE rule = 'r'"), 1);
 	assert_int_equal(int_on(path, "SELECT count(*) FROM rehearsals"), 0);
 	assert_int_equal(int_on(path, "SELECT count(*) FROM rehearsal_migrations"), 0);
@@ -150,11 +156,175 @@ static void test_rehearsal_records(void **state)
 	free(path);
 }
 
+static int keep_run(const sl_state_watch_run *r, void *ud)
+{
+	sl_state_watch_run *out = ud;
+	out->id = r->id;
+	out->complete = r->complete;
+	out->nfigures = r->nfigures;
+	assert_string_equal(r->target, "prod");
+	if (r->nfigures) {
+		assert_string_equal(r->figures[0].check, "diff");
+		assert_string_equal(r->figures[0].item, "invoices");
+		assert_true(r->figures[0].value == 3);
+		assert_string_equal(r->figures[0].detail, "3 missing");
+		assert_true(isnan(r->figures[1].value));
+	}
+	return 0;
+}
+
+static int count_pending(const sl_state_watch_event *e, void *ud)
+{
+	assert_string_equal(e->hook, "pending");
+	assert_string_equal(e->payload, "{\"event\":\"state\"}");
+	(*(int *)ud)++;
+	return 0;
+}
+
+static int64_t record_run(sl_state *s, const char *target, const char *status, bool complete,
+			  sl_state_watch_gap_change *g)
+{
+	int64_t id = 0;
+	sl_state_watch_figure f[] = {
+		{ .check = "diff",
+		  .item = "invoices",
+		  .value = 3,
+		  .unit = "rows",
+		  .level = "breach",
+		  .detail = "3 missing" },
+		{ .check = "rules",
+		  .item = "r",
+		  .value = NAN,
+		  .unit = "violations",
+		  .level = "gap",
+		  .detail = "down" },
+	};
+	sl_state_watch_run r = { .target = target, .source = "legacy", .checks = "rules,diff" };
+	assert_int_equal(sl_state_watch_begin(s, &id, &r), 0);
+	r.status = status;
+	r.complete = complete;
+	r.state = complete ? status : "breach";
+	r.gap_reason = complete ? NULL : "rules: down";
+	r.figures = f;
+	r.nfigures = 2;
+	if (sl_state_watch_finish(s, id, &r, g) != 0)
+		fail_msg("%s", sl_error_last()->message);
+	return id;
+}
+
+static void test_watch_records(void **state)
+{
+	(void)state;
+	char *path = temp_path();
+	sl_state *s = NULL;
+	sl_state_watch_gap_change g;
+	char st[16];
+	assert_int_equal(sl_state_open(&s, path), 0);
+	assert_int_equal(sl_state_watch_state(s, "prod", st, sizeof(st)), 0);
+	assert_string_equal(st, "");
+	int64_t first = record_run(s, "prod", "breach", true, &g);
+	assert_int_equal(g.change, 0);
+	assert_int_equal(sl_state_watch_state(s, "prod", st, sizeof(st)), 0);
+	assert_string_equal(st, "breach");
+	/* two incomplete runs: one gap, opened then extended */
+	int64_t a = record_run(s, "prod", "gap", false, &g);
+	assert_int_equal(g.change, 1);
+	int64_t gap = g.gap_id;
+	record_run(s, "prod", "gap", false, &g);
+	assert_int_equal(g.change, 0);
+	/* a stopped run neither extends nor closes it */
+	record_run(s, "prod", "stopped", false, &g);
+	assert_int_equal(g.change, 0);
+	int64_t done = record_run(s, "prod", "ok", true, &g);
+	assert_int_equal(g.change, -1);
+	assert_int_equal(g.gap_id, gap);
+	assert_int_equal(g.runs, 2);
+	assert_int_equal(int_on(path, "SELECT count(*) FROM watch_gaps"), 1);
+	char q[160];
+	snprintf(q, sizeof(q),
+		 "SELECT count(*) FROM watch_gaps WHERE first_run_id = %lld AND ended_at = "
+		 "(SELECT started_at FROM watch_runs WHERE id = %lld)",
+		 (long long)a, (long long)done);
+	assert_int_equal(int_on(path, q), 1);
+	/* another target of the same store keeps its own state and gaps */
+	record_run(s, "staging", "gap", false, &g);
+	assert_int_equal(g.change, 1);
+	assert_int_equal(sl_state_watch_state(s, "staging", st, sizeof(st)), 0);
+	assert_string_equal(st, "breach");
+	record_run(s, "staging", "ok", true, &g);
+	assert_int_equal(g.change, -1);
+	assert_int_equal(sl_state_watch_state(s, "staging", st, sizeof(st)), 0);
+	assert_string_equal(st, "ok");
+	record_run(s, "prod", "gap", false, &g);
+	assert_int_equal(g.change, 1); /* staging's complete run closed nothing of prod's */
+	int64_t done2 = record_run(s, "prod", "ok", true, &g);
+	assert_int_equal(g.change, -1);
+	assert_int_equal(int_on(path, "SELECT count(*) FROM watch_gaps WHERE target = 'prod'"), 2);
+	assert_int_equal(int_on(path, "SELECT count(*) FROM watch_gaps WHERE target = 'staging'"), 1);
+	sl_state_watch_run back = { 0 };
+	assert_int_equal(sl_state_watch_runs(s, 1, keep_run, &back), 0);
+	assert_int_equal(back.id, done2);
+	assert_true(back.complete);
+	assert_int_equal(back.nfigures, 2);
+	assert_true(first < done);
+	/* events: pending until the hook's outcome is recorded */
+	int64_t ev = 0;
+	int n = 0;
+	sl_state_watch_event e = { .run_id = done,
+				   .kind = "state",
+				   .state = "ok",
+				   .previous = "breach",
+				   .payload = "{\"event\":\"state\"}" };
+	assert_int_equal(sl_state_watch_event_add(s, &ev, &e, true), 0);
+	assert_int_equal(sl_state_watch_pending(s, count_pending, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(sl_state_watch_event_hook(s, ev, "ok", 0, 12, NULL), 0);
+	n = 0;
+	assert_int_equal(sl_state_watch_pending(s, count_pending, &n), 0);
+	assert_int_equal(n, 0);
+	sl_state_close(s);
+	unlink(path);
+	free(path);
+}
+
+static void test_lock(void **state)
+{
+	(void)state;
+	char *path = temp_path(), lockfile[300];
+	sl_state *s = NULL;
+	sl_state_lock *a = NULL, *b = NULL;
+	assert_int_equal(sl_state_open(&s, path), 0);
+	assert_int_equal(sl_state_lock_take(&a, s, "watch", 0, NULL), 0);
+	/* a second holder is refused at once, or after waiting */
+	assert_int_equal(sl_state_lock_take(&b, s, "watch", 0, NULL), SL_ELOCKED);
+	char pid[32];
+	snprintf(pid, sizeof(pid), "pid %ld since", (long)getpid());
+	assert_non_null(strstr(sl_error_last()->message, pid));
+	assert_non_null(strstr(sl_error_last()->message, "in use by another watch"));
+	assert_int_equal(sl_state_lock_take(&b, s, "watch", 300, NULL), SL_ELOCKED);
+	/* another name is another lock */
+	assert_int_equal(sl_state_lock_take(&b, s, "cutover", 0, NULL), 0);
+	sl_state_lock_release(b);
+	assert_int_equal(sl_state_lock_take(&b, s, "no such/name", 0, NULL), SL_EINVALID);
+	sl_state_lock_release(a);
+	assert_int_equal(sl_state_lock_take(&b, s, "watch", 0, NULL), 0);
+	sl_state_lock_release(b);
+	sl_state_close(s);
+	snprintf(lockfile, sizeof(lockfile), "%s.watch.lock", path);
+	unlink(lockfile);
+	snprintf(lockfile, sizeof(lockfile), "%s.cutover.lock", path);
+	unlink(lockfile);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrates_version_1),
 		cmocka_unit_test(test_rehearsal_records),
+		cmocka_unit_test(test_watch_records),
+		cmocka_unit_test(test_lock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

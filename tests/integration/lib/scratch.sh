@@ -18,7 +18,7 @@ scratch_url() {
 sql() {
   local engine=$1 url=$2 q=$3
   case $engine in
-    sqlite) sqlite3 -separator $'\t' "${url#sqlite:}" "$q" ;;
+    sqlite) sqlite3 -cmd ".timeout 10000" -separator $'\t' "${url#sqlite:}" "$q" ;; # waits on a reader (a watch)
     postgres) psql -qAt -F $'\t' "$url" -c "$q" ;;
     mysql) mariadb --no-defaults --protocol=tcp -h127.0.0.1 -P"$SLUICE_TEST_MY_PORT" -usluice -psluice-test-pw \
              -N -B "${url##*/}" -e "$q" ;;
