@@ -23,7 +23,7 @@
 #include "sluice/error.h"
 #include "state_int.h"
 
-#define STATE_VERSION 4
+#define STATE_VERSION 5
 
 /* Version 1: check runs and results. */
 static const char schema_v1[] =
@@ -86,6 +86,8 @@ static int migrate_schema(sl_state *s, int64_t from)
 		rc = sl_state_snapshot_schema(s->conn); /* version 3: snapshot reports */
 	if (!rc && from < 4)
 		rc = sl_state_shadow_schema(s->conn); /* version 4: shadow runs */
+	if (!rc && from < 5)
+		rc = sl_state_journal_schema(s->conn); /* version 5: the cutover journal */
 	if (!rc && from < STATE_VERSION) {
 		char sql[64];
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STATE_VERSION);

@@ -2,7 +2,7 @@
  * state_int.h - what the files of the state store share (internal to
  * src/state/): the handle, two helpers, and the schema of each kind of
  * record kept in the file that writes it (snapshot.c: snapshot reports;
- * shadow.c: shadow runs). The public API is include/sluice/state.h.
+ * shadow.c: shadow runs; journal.c: the cutover journal). The public API is include/sluice/state.h.
  */
 #ifndef SLUICE_STATE_INT_H
 #define SLUICE_STATE_INT_H
@@ -27,5 +27,7 @@ void sl_state_now_utc(char *out, size_t n);
 int sl_state_snapshot_schema(sl_conn *c);
 /* Creates the shadow run tables when absent (shadow.c). */
 int sl_state_shadow_schema(sl_conn *c);
+/* Creates the cutover journal tables when absent (journal.c). */
+int sl_state_journal_schema(sl_conn *c);
 
 #endif

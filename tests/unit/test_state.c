@@ -70,18 +70,19 @@ static void test_migrates_version_1(void **state)
 	sl_state *s = NULL;
 	assert_int_equal(sl_state_open(&s, path), 0);
 	sl_state_close(s);
-	assert_int_equal(int_on(path, "PRAGMA user_version"), 4);
+	assert_int_equal(int_on(path, "PRAGMA user_version"), 5);
 	assert_int_equal(int_on(path, "SELECT count(*) FROM check_results WHERE rule = 'r'"), 1);
 	assert_int_equal(int_on(path, "SELECT count(*) FROM rehearsals"), 0);
 	assert_int_equal(int_on(path, "SELECT count(*) FROM rehearsal_migrations"), 0);
+	assert_int_equal(int_on(path, "SELECT count(*) FROM cutover_runs"), 0);
 	/* opening again changes nothing */
 	assert_int_equal(sl_state_open(&s, path), 0);
 	sl_state_close(s);
 	assert_int_equal(int_on(path, "SELECT count(*) FROM check_runs"), 1);
 	/* a newer file is refused, not misread */
-	exec_on(path, "PRAGMA user_version = 5");
+	exec_on(path, "PRAGMA user_version = 6");
 	assert_int_equal(sl_state_open(&s, path), SL_ECONFLICT);
-	assert_non_null(strstr(sl_error_last()->message, "has schema version 5; this sluice knows 4"));
+	assert_non_null(strstr(sl_error_last()->message, "has schema version 6; this sluice knows 5"));
 	unlink(path);
 	free(path);
 }
