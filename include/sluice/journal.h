@@ -91,6 +91,7 @@ typedef struct sl_journal_freeze {
 	int64_t ended_us;      /* 0 while the fence stands */
 	const char *lifted_by; /* "unfreeze", "rollback", "watchdog", "deadline"; NULL while it stands */
 	int64_t watchdog_pid;
+	const char *scratch; /* a dry run's scratch database the fence stands in, or NULL */
 } sl_journal_freeze;
 
 /* One success criterion's verdict (cutover_scorecard). */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "sluice/buf.h"
+#include "sluice/config.h"
 #include "sluice/conn.h"
 
 #ifdef __cplusplus
@@ -57,6 +58,13 @@ typedef struct sl_shadow_result {
 	double seconds_source, seconds_target;
 	char *error; /* the query failed: why (then the counts are 0) */
 } sl_shadow_result;
+
+/*
+ * The queries of sluice.yaml `shadow:` (only: just the one of that name).
+ * *out is malloc'd (free() it); its strings live in cfg. SL_EINVALID with
+ * file:line:col for a malformed section or a missing query.
+ */
+int sl_shadow_queries_load(sl_shadow_query **out, size_t *n, sl_config *cfg, const char *only);
 
 /*
  * Runs q on src and dst and compares. A query that fails on either side is

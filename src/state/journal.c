@@ -93,7 +93,8 @@ static const char journal_sql[] =
 	" deadline_us INTEGER NOT NULL,"
 	" ended_us INTEGER,"
 	" lifted_by TEXT,"
-	" watchdog_pid INTEGER);"
+	" watchdog_pid INTEGER,"
+	" scratch TEXT);"
 	"CREATE TABLE IF NOT EXISTS cutover_scorecard ("
 	" run_id INTEGER NOT NULL REFERENCES cutover_runs (id),"
 	" criterion TEXT NOT NULL,"
@@ -294,11 +295,13 @@ int sl_journal_approval_add(sl_state *s, int64_t run_id, const sl_journal_approv
 
 int sl_journal_freeze_begin(sl_state *s, int64_t run_id, const sl_journal_freeze *f, int64_t *out_id)
 {
-	int rc = q_exec(s,
-			"INSERT INTO cutover_freezes (run_id, phase, step, side, token, tables, method, "
-			"budget_ms, started_us, deadline_us) VALUES (%L, %Q, %Q, %Q, %Q, %Q, %Q, %L, %L, %L)",
-			run_id, f->phase, f->step, f->side, f->token, f->tables, f->method, f->budget_ms,
-			f->started_us, f->deadline_us);
+	int rc = q_exec(
+		s,
+		"INSERT INTO cutover_freezes (run_id, phase, step, side, token, tables, method, "
+		"budget_ms, started_us, deadline_us, scratch) VALUES (%L, %Q, %Q, %Q, %Q, %Q, %Q, %L, %L, "
+		"%L, %Q)",
+		run_id, f->phase, f->step, f->side, f->token, f->tables, f->method, f->budget_ms,
+		f->started_us, f->deadline_us, f->scratch);
 	if (!rc)
 		rc = last_id(s, out_id);
 	return done_(s, rc, "journal a freeze");
@@ -487,7 +490,8 @@ static int freeze_row(loader *l, char **c)
 				  .deadline_us = num(c[9]),
 				  .ended_us = num(c[10]),
 				  .lifted_by = c[11],
-				  .watchdog_pid = num(c[12]) };
+				  .watchdog_pid = num(c[12]),
+				  .scratch = c[13] };
 	return 0;
 }
 
@@ -530,8 +534,8 @@ int sl_journal_load(sl_journal **out, sl_state *s, int64_t run_id)
 		  "run_id = ",
 		  " ORDER BY id", 7, approval_row },
 		{ "SELECT id, phase, step, side, token, tables, method, budget_ms, started_us, deadline_us, "
-		  "ended_us, lifted_by, watchdog_pid FROM cutover_freezes WHERE run_id = ",
-		  " ORDER BY id", 13, freeze_row },
+		  "ended_us, lifted_by, watchdog_pid, scratch FROM cutover_freezes WHERE run_id = ",
+		  " ORDER BY id", 14, freeze_row },
 		{ "SELECT criterion, type, phase, ok, figure, limit_text, detail, evaluated_at FROM "
 		  "cutover_scorecard WHERE run_id = ",
 		  " ORDER BY evaluated_at, criterion", 8, score_row },
