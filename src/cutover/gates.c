@@ -354,6 +354,12 @@ done:
 	return rc;
 }
 
+static double dval_lag(json_t *fig)
+{
+	json_t *v = json_object_get(fig, "lag_seconds");
+	return json_is_number(v) ? json_number_value(v) : -1;
+}
+
 static void sep(sl_buf *why)
 {
 	if (why->len)
@@ -427,7 +433,13 @@ int co_gate_eval(co_ctx *x, const sl_rb_phase *p, const sl_rb_step *s, const sl_
 	}
 	if (!rc && g->has_lag) {
 		sl_buf w = SL_BUF_INIT;
-		rc = lag_once(x, p, g, fig, &ok, &w);
+		/* a sync started a moment ago has applied no heartbeat yet: give it a few */
+		for (double t0 = co_mono(); !rc; co_nap(0.25)) {
+			sl_buf_clear(&w);
+			rc = lag_once(x, p, g, fig, &ok, &w);
+			if (rc || ok || dval_lag(fig) >= 0 || co_mono() - t0 > 5 || co_cancelled(x))
+				break;
+		}
 		if (!rc && !ok) {
 			*pass = false;
 			sep(why);

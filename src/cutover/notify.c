@@ -67,7 +67,11 @@ void co_notify(co_ctx *x, unsigned kind, const char *step, const char *message, 
 	json_object_set_new(p, "target", json_string(rb->target_display));
 	json_object_set_new(p, "at", json_string(now));
 	json_object_set_new(p, "detail", d ? d : json_null());
-	char *payload = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *text = json_dumps(p, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *payload = text ? malloc(strlen(text) + 2) : NULL;
+	if (payload) /* one JSON document per line */
+		snprintf(payload, strlen(text) + 2, "%s\n", text);
+	free(text);
 	char ev[64], rbn[300], rn[64];
 	snprintf(ev, sizeof(ev), "SLUICE_EVENT=%s", sl_cutover_event_name(kind));
 	snprintf(rbn, sizeof(rbn), "SLUICE_RUNBOOK=%s", rb->name);

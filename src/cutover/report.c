@@ -98,8 +98,8 @@ static void summary(sl_buf *b, const sl_journal_step *s, json_t *f)
 		json_t *a = json_object_get(f, "approvals"), *v;
 		size_t i;
 		if (json_object_get(f, "simulated"))
-			sl_buf_printf(b, "dry run: would wait for %s; ",
-				      json_string_value(json_object_get(f, "simulated")));
+			sl_buf_printf(b, "dry run: would wait for %s%s", sget(f, "simulated"),
+				      json_array_size(a) ? "; " : "");
 		if (json_array_size(a))
 			sl_buf_puts(b, "approved by ");
 		json_array_foreach(a, i, v)

@@ -288,7 +288,7 @@ static step_end run_step(co_ctx *x, size_t pi, const sl_rb_step *s, const sl_jou
 	bool ok = true;
 	int rc = 0, recovered = 0;
 	step_end end = STEP_OK;
-	if (prev)
+	if (prev && strcmp(prev->status, "waiting") != 0)
 		sl_journal_step_end(x->st, prev->row, "interrupted", NULL, prev->figures,
 				    "the process running it stopped; the step was taken up again", -1);
 	if ((rc = sl_journal_step_begin(x->st, x->run_id, &js, &row)) != 0) {
