@@ -85,9 +85,11 @@ static void step_text(sl_buf *b, const sl_runbook *rb, const sl_rb_phase *p, con
 				      : s->side == SL_SIDE_TARGET ? "target"
 				      : s->rollback               ? "target"
 								  : "source");
-		sl_buf_printf(b, ", lifting itself after %.1fs (then: %s)",
-			      (double)(s->budget_ms ? s->budget_ms : rb->downtime_budget_ms) / 1000,
-			      s->exceed_rollback && p->nrollback ? "rollback" : "stop");
+		sl_buf_printf(b, ", lifting itself after %.1fs",
+			      (double)(s->budget_ms ? s->budget_ms : rb->downtime_budget_ms) / 1000);
+		if (!s->rollback)
+			sl_buf_printf(b, " (then: %s)",
+				      s->exceed_rollback && p->nrollback ? "rollback" : "stop");
 		break;
 	case SL_STEP_DRAIN:
 		sl_buf_puts(b, "apply the last changes (sync until nothing is behind)");

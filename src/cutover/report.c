@@ -272,14 +272,12 @@ int sl_cutover_timeline_text(sl_buf *out, const sl_journal *j, const sl_runbook 
 			      clock_of(a->approved_at), a->step, a->name, a->role, a->note ? " (\"" : "",
 			      a->note ? a->note : "", a->note ? "\")" : "", a->digest);
 	}
-	for (size_t i = 0; i < j->nrequests; i++) {
-		bool answered = false;
-		for (size_t k = 0; k < j->napprovals && !answered; k++)
-			answered = !strcmp(j->approvals[k].digest, j->requests[i].digest);
-		if (!answered && r->finished_at == NULL && i + 1 == j->nrequests)
-			sl_buf_printf(out, "\n%swaiting for approval of %s%s (evidence %s)\n", bold,
-				      j->requests[i].step, off, j->requests[i].digest);
-	}
+	if (j->nsteps && !strcmp(j->steps[j->nsteps - 1].status, "waiting") && j->nrequests)
+		sl_buf_printf(out,
+			      "\n%swaiting for approval of %s%s (evidence %s): sluice cutover approve %s "
+			      "--as NAME\n",
+			      bold, j->requests[j->nrequests - 1].step, off,
+			      j->requests[j->nrequests - 1].digest, j->requests[j->nrequests - 1].step);
 	if (j->nscores) {
 		sl_buf_putc(out, '\n');
 		sl_cutover_scorecard_text(out, j, color);

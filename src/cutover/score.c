@@ -36,17 +36,36 @@ static bool phase_has(const sl_rb_phase *p, const char *table)
 	return false;
 }
 
-/* The phase that moves c's tables (all of them), or SIZE_MAX. */
-static size_t phase_of(const sl_runbook *rb, const sl_rb_criterion *c)
+/* The phase that moves every one of tables, or SIZE_MAX. */
+static size_t phase_moving(const sl_runbook *rb, const char *const *tables, size_t n)
 {
 	for (size_t pi = 0; pi < rb->nphases; pi++) {
-		bool all = c->ntables > 0;
-		for (size_t t = 0; all && t < c->ntables; t++)
-			all = phase_has(&rb->phases[pi], c->tables[t]);
+		bool all = n > 0;
+		for (size_t t = 0; all && t < n; t++)
+			all = phase_has(&rb->phases[pi], tables[t]);
 		if (all)
 			return pi;
 	}
 	return SIZE_MAX;
+}
+
+/* The phase of c: of its tables, or of the tables its rules check. */
+static size_t phase_of(const co_ctx *x, const sl_rb_criterion *c)
+{
+	if (c->type != SL_CRIT_RULES || !x->o->rules)
+		return phase_moving(x->rb, c->tables, c->ntables);
+	const char *t[64];
+	size_t n = 0;
+	for (size_t i = 0; i < x->o->rules->n && n < 64; i++) {
+		const sl_rule *r = &x->o->rules->rules[i];
+		bool want = false;
+		for (size_t k = 0; k < c->nrules && !want; k++)
+			want = !strcmp(c->rules[k], r->name) ||
+			       (r->domain && !strcmp(c->rules[k], r->domain));
+		if (want && r->table)
+			t[n++] = r->table;
+	}
+	return phase_moving(x->rb, t, n);
 }
 
 static sl_side truth_of(const co_ctx *x, size_t pi)
@@ -162,7 +181,7 @@ int co_score(co_ctx *x, size_t pi, bool at_end)
 	int rc = sl_journal_load(&j, x->st, x->run_id);
 	for (size_t i = 0; !rc && i < x->rb->ncriteria; i++) {
 		const sl_rb_criterion *c = &x->rb->criteria[i];
-		size_t cp = phase_of(x->rb, c);
+		size_t cp = phase_of(x, c);
 		if (evaluated(j, c->name))
 			continue;
 		if (!at_end && (cp != pi || (c->type != SL_CRIT_LOST_ROWS && c->type != SL_CRIT_DIFF)))
