@@ -135,6 +135,8 @@ int sl_journal_run_claim(sl_state *s, int64_t id, int64_t pid, const char *host,
 
 /* Records a step's start (status "running") from st's step, phase, type, path and attempt. */
 int sl_journal_step_begin(sl_state *s, int64_t run_id, const sl_journal_step *st, int64_t *out_row);
+/* Records what a step under way knows already (a hook's pid), so a run that takes it up again finds it. */
+int sl_journal_step_figures(sl_state *s, int64_t row, const char *figures);
 /* Records its end. figures: JSON object text or NULL. */
 int sl_journal_step_end(sl_state *s, int64_t row, const char *status, const char *gate, const char *figures,
 			const char *message, int64_t duration_ms);

@@ -58,7 +58,7 @@ typedef struct co_proc_result {
  * longer than timeout_s plus a second, whatever the command does.
  */
 int co_proc_run(co_proc_result *out, const char *command, const char *dir, const char *payload,
-		const char *const *env, double timeout_s);
+		const char *const *env, double timeout_s, void (*started)(void *ud, int64_t pid), void *ud);
 void co_proc_result_clear(co_proc_result *r);
 /* Starts argv detached (own session, stdio on /dev/null, no inherited descriptors); *pid is its pid. */
 int co_proc_spawn_detached(const char *const *argv, int64_t *pid);
@@ -166,8 +166,12 @@ int co_shadow_eval(co_ctx *x, const char *const *names, size_t n, int64_t *diffe
 
 /* Steps: runs s of phase p (journaled by the caller). *gate_ok false when its gate failed. */
 int co_step_run(co_ctx *x, size_t pi, const sl_rb_step *s, json_t *fig, bool *gate_ok, sl_buf *why);
-/* Before re-running an interrupted step: 1 when it completed after all (nothing to do), 0 to run it. */
-int co_step_recover(co_ctx *x, size_t pi, const sl_rb_step *s, json_t *fig);
+/*
+ * Before re-running an interrupted step: 1 when it completed after all
+ * (nothing to do), 0 to run it. prev_figures: what the interrupted attempt
+ * journaled (a hook's pid), or NULL.
+ */
+int co_step_recover(co_ctx *x, size_t pi, const sl_rb_step *s, const char *prev_figures, json_t *fig);
 
 /* Freeze. */
 int co_freeze(co_ctx *x, size_t pi, const sl_rb_step *s, json_t *fig);

@@ -188,7 +188,7 @@ int co_freeze(co_ctx *x, size_t pi, const sl_rb_step *s, json_t *fig)
 		for (size_t i = 0; i < p->ntables; i++)
 			json_array_append_new(arr, json_string(p->tables[i]));
 		rc = co_proc_run(&pr, s->command, x->rb->dir, NULL, NULL,
-				 s->timeout_s > 0 ? s->timeout_s : 60);
+				 s->timeout_s > 0 ? s->timeout_s : 60, NULL, NULL);
 		if (!rc && (pr.status != 0 || pr.timed_out))
 			rc = sl_error_set(SL_ERROR, "the freeze command %s (exit %d)%s%s",
 					  pr.timed_out ? "timed out" : "failed", pr.status,
@@ -249,7 +249,8 @@ static int lift_one(co_ctx *x, const sl_journal_freeze *f, const char *by, json_
 		if (!s || !s->lift)
 			return sl_error_set(SL_EINVALID,
 					    "the runbook no longer has the lift command of \"%s\"", f->step);
-		rc = co_proc_run(&pr, s->lift, x->rb->dir, NULL, NULL, s->timeout_s > 0 ? s->timeout_s : 60);
+		rc = co_proc_run(&pr, s->lift, x->rb->dir, NULL, NULL, s->timeout_s > 0 ? s->timeout_s : 60,
+				 NULL, NULL);
 		if (!rc && (pr.status != 0 || pr.timed_out))
 			rc = sl_error_set(SL_ERROR, "the lift command %s (exit %d)%s%s",
 					  pr.timed_out ? "timed out" : "failed", pr.status,
@@ -272,7 +273,8 @@ static int lift_one(co_ctx *x, const sl_journal_freeze *f, const char *by, json_
 		return rc;
 	bool past = ended > f->deadline_us;
 	int64_t window = ((past ? f->deadline_us : ended) - f->started_us) / 1000;
-	const char *lifted_by = past ? "deadline" : by;
+	/* the watchdog lifts at the deadline by design; the run past it, late */
+	const char *lifted_by = past && strcmp(by, "watchdog") != 0 ? "deadline" : by;
 	if ((rc = sl_journal_freeze_end(x->st, f->id, ended, lifted_by)) != 0)
 		return rc;
 	if (f->watchdog_pid > 0) {
@@ -340,11 +342,31 @@ int co_freeze_left(co_ctx *x, size_t pi, double *left)
 	return rc;
 }
 
+/*
+ * The budget of phase pi ran out: a fence stands past its deadline, or one
+ * was lifted by its deadline or the watchdog before the phase's own
+ * unfreeze (sluice was not running when the time was up).
+ */
 int co_freeze_exceeded(co_ctx *x, size_t pi, bool *exceeded, char *which, size_t n)
 {
+	sl_journal *j = NULL;
 	double left = -1;
+	bool unfrozen = false, lapsed = false;
 	int rc = co_freeze_left(x, pi, &left);
-	*exceeded = !rc && left == 0;
+	if (!rc)
+		rc = sl_journal_load(&j, x->st, x->run_id);
+	for (size_t i = 0; !rc && i < j->nsteps; i++)
+		unfrozen = unfrozen ||
+			   (!strcmp(j->steps[i].phase, x->rb->phases[pi].name) &&
+			    !strcmp(j->steps[i].type, "unfreeze") && !strcmp(j->steps[i].path, "forward") &&
+			    !strcmp(j->steps[i].status, "done"));
+	for (size_t i = 0; !rc && i < j->nfreezes; i++) {
+		const sl_journal_freeze *f = &j->freezes[i];
+		lapsed = lapsed || (!strcmp(f->phase, x->rb->phases[pi].name) && f->lifted_by &&
+				    (!strcmp(f->lifted_by, "watchdog") || !strcmp(f->lifted_by, "deadline")));
+	}
+	sl_journal_free(j);
+	*exceeded = !rc && (left == 0 || (lapsed && !unfrozen));
 	if (*exceeded && which)
 		snprintf(which, n,
 			 "the freeze of phase \"%s\" ran past its budget: writes were let through again",

@@ -387,10 +387,26 @@ int co_gate_eval(co_ctx *x, const sl_rb_phase *p, const sl_rb_step *s, const sl_
 		int64_t failing = 0;
 		rc = co_rules_eval(x, g->rules, g->nrules, g->rules_on, &failing, fig);
 		if (!rc && failing) {
+			json_t *arr = json_object_get(fig, "rules"), *v;
+			size_t i, named = 0;
 			*pass = false;
 			sep(why);
-			sl_buf_printf(why, "%lld %s failed (halt or error)", (long long)failing,
+			sl_buf_printf(why, "%lld %s failed:", (long long)failing,
 				      failing == 1 ? "rule" : "rules");
+			json_array_foreach(arr, i, v)
+			{
+				const char *st = json_string_value(json_object_get(v, "status"));
+				if (!st || (strcmp(st, "halt") && strcmp(st, "error")) || named++ >= 5)
+					continue;
+				sl_buf_printf(why, "%s \"%s\" on the %s (%s", named > 1 ? ";" : "",
+					      json_string_value(json_object_get(v, "rule")),
+					      json_string_value(json_object_get(v, "on")), st);
+				if (json_object_get(v, "violations"))
+					sl_buf_printf(why, ", %lld violations",
+						      (long long)json_integer_value(
+							      json_object_get(v, "violations")));
+				sl_buf_putc(why, ')');
+			}
 		}
 	}
 	if (!rc && g->has_diff) {

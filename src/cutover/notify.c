@@ -78,7 +78,8 @@ void co_notify(co_ctx *x, unsigned kind, const char *step, const char *message, 
 	snprintf(run, sizeof(run), "%lld", (long long)x->run_id);
 	snprintf(rn, sizeof(rn), "SLUICE_RUN=%s", run);
 	const char *env[] = { ev, rbn, rn, NULL };
-	int rc = payload ? co_proc_run(&pr, rb->notify, rb->dir, payload, env, rb->notify_timeout_s)
+	int rc = payload ? co_proc_run(&pr, rb->notify, rb->dir, payload, env, rb->notify_timeout_s, NULL,
+				       NULL)
 			 : sl_error_nomem();
 	json_t *r = json_object();
 	json_object_set_new(r, "event", json_string(sl_cutover_event_name(kind)));

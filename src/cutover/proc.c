@@ -147,7 +147,7 @@ static void close_fd(int *fd)
 }
 
 int co_proc_run(co_proc_result *out, const char *command, const char *dir, const char *payload,
-		const char *const *env, double timeout_s)
+		const char *const *env, double timeout_s, void (*started)(void *ud, int64_t pid), void *ud)
 {
 	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, rc = 0, e = 0, status = 0;
 	posix_spawn_file_actions_t fa;
@@ -194,6 +194,8 @@ int co_proc_run(co_proc_result *out, const char *command, const char *dir, const
 	}
 	close_fd(&in[1]);
 	close_fd(&outp[1]);
+	if (started)
+		started(ud, pid);
 	fcntl(outp[0], F_SETFL, O_NONBLOCK);
 	if (plen == 0)
 		shutdown(in[0], SHUT_WR);

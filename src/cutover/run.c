@@ -312,7 +312,7 @@ static step_end run_step(co_ctx *x, size_t pi, const sl_rb_step *s, const sl_jou
 		}
 	}
 	if (!rc && ok && prev)
-		recovered = co_step_recover(x, pi, s, fig);
+		recovered = co_step_recover(x, pi, s, prev->figures, fig);
 	if (recovered < 0)
 		rc = recovered;
 	else if (!rc && ok && !recovered)
@@ -385,6 +385,9 @@ static const char *not_applicable(co_ctx *x, size_t pi, const sl_rb_step *s)
 				      "carried "
 				      "back"
 				    : "the application never wrote to the target: nothing to carry back";
+	case SL_STEP_DIFF:
+	case SL_STEP_SHADOW:
+		return ps->switched ? NULL : "the application never left the source: the source is as it was";
 	case SL_STEP_WAIT_LAG:
 		return ps->sync ? NULL : "no sync runs";
 	case SL_STEP_SYNC_STOP:

@@ -622,7 +622,11 @@ static int read_step(reader *r, struct fy_node *n, sl_rb_step *st, bool rollback
 		return rc;
 	st->type = step_type_from(tname);
 	if (!st->type) {
-		const char *best = sl_config_nearest(tname, step_names + 1);
+		const char *known[SL_STEP__N];
+		for (int t = 1; t < SL_STEP__N; t++)
+			known[t - 1] = step_names[t];
+		known[SL_STEP__N - 1] = NULL;
+		const char *best = sl_config_nearest(tname, known);
 		if (best)
 			return co_err(r->rb, tnode, "unknown step type \"%s\" (did you mean \"%s\"?)", tname,
 				      best);

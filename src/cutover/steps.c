@@ -13,6 +13,7 @@
  */
 #include "cutover_int.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,37 @@ static int step_sync_stop(co_ctx *x, size_t pi, const sl_rb_step *s, json_t *fig
 	return rc;
 }
 
+/* The hook is running: its process group goes in the journal before anything else can happen. */
+static void hook_started(void *ud, int64_t pid)
+{
+	co_ctx *x = ud;
+	char fig[64];
+	snprintf(fig, sizeof(fig), "{\"hook_pid\":%lld}", (long long)pid);
+	if (sl_journal_step_figures(x->st, x->current_row, fig) != 0)
+		sl_error_clear(); /* recovery then waits for nothing: the check command decides */
+}
+
+/*
+ * A hook an earlier attempt started may still run (its process group
+ * outlived the sluice that started it): wait for it, up to its timeout,
+ * then end it, before asking whether it did its job.
+ */
+static void wait_orphan(const char *prev_figures, double timeout)
+{
+	json_t *f = prev_figures ? json_loads(prev_figures, 0, NULL) : NULL;
+	json_t *p = f ? json_object_get(f, "hook_pid") : NULL;
+	pid_t pid = json_is_integer(p) ? (pid_t)json_integer_value(p) : 0;
+	json_decref(f);
+	if (pid <= 1)
+		return;
+	for (double t0 = co_mono(); kill(-pid, 0) == 0 && co_mono() - t0 < timeout + 1;)
+		co_nap(0.1);
+	if (kill(-pid, 0) == 0) {
+		kill(-pid, SIGKILL);
+		co_nap(0.2);
+	}
+}
+
 /* Runs a switch or command hook; *ok false (why filled) when it failed or hung. */
 static int run_hook(co_ctx *x, size_t pi, const sl_rb_step *s, const char *command, double timeout,
 		    json_t *fig, bool *ok, sl_buf *why)
@@ -272,7 +304,8 @@ static int run_hook(co_ctx *x, size_t pi, const sl_rb_step *s, const char *comma
 	json_object_set_new(pl, "dry_run", json_boolean(x->dry));
 	char *payload = json_dumps(pl, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(pl);
-	int rc = payload ? co_proc_run(&pr, command, x->rb->dir, payload, env, timeout) : sl_error_nomem();
+	int rc = payload ? co_proc_run(&pr, command, x->rb->dir, payload, env, timeout, hook_started, x)
+			 : sl_error_nomem();
 	free(payload);
 	if (rc)
 		return rc;
@@ -410,7 +443,7 @@ int co_step_run(co_ctx *x, size_t pi, const sl_rb_step *s, json_t *fig, bool *ga
 	}
 }
 
-int co_step_recover(co_ctx *x, size_t pi, const sl_rb_step *s, json_t *fig)
+int co_step_recover(co_ctx *x, size_t pi, const sl_rb_step *s, const char *prev_figures, json_t *fig)
 {
 	const sl_rb_phase *p = &x->rb->phases[pi];
 	switch (s->type) {
@@ -436,11 +469,14 @@ int co_step_recover(co_ctx *x, size_t pi, const sl_rb_step *s, json_t *fig)
 	}
 	case SL_STEP_SWITCH:
 	case SL_STEP_COMMAND: {
-		if (!s->check || (x->dry && !s->run_in_dry_run))
+		if (x->dry && !s->run_in_dry_run)
+			return 0;
+		wait_orphan(prev_figures, s->timeout_s > 0 ? s->timeout_s : 60);
+		if (!s->check)
 			return 0;
 		co_proc_result pr = { 0 };
 		int rc = co_proc_run(&pr, s->check, x->rb->dir, NULL, NULL,
-				     s->timeout_s > 0 ? s->timeout_s : 60);
+				     s->timeout_s > 0 ? s->timeout_s : 60, NULL, NULL);
 		bool done = !rc && pr.status == 0 && !pr.timed_out;
 		co_proc_result_clear(&pr);
 		if (rc)

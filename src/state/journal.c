@@ -242,6 +242,12 @@ int sl_journal_step_begin(sl_state *s, int64_t run_id, const sl_journal_step *st
 	return done_(s, rc, "journal the start of a step");
 }
 
+int sl_journal_step_figures(sl_state *s, int64_t row, const char *figures)
+{
+	int rc = q_exec(s, "UPDATE cutover_steps SET figures = %Q WHERE id = %L", figures, row);
+	return done_(s, rc, "journal a step under way");
+}
+
 int sl_journal_step_end(sl_state *s, int64_t row, const char *status, const char *gate, const char *figures,
 			const char *message, int64_t duration_ms)
 {
