@@ -79,6 +79,13 @@ void cli_print_help(FILE *f, const char *cmd, const cli_option *opts);
  */
 void cli_collect_begin(cli_option *out, size_t max, size_t *n);
 void cli_collect_end(void);
+/*
+ * For a command with subcommands, each with its own option table: true in
+ * collecting mode, where the command hands every table to
+ * cli_collect_tables() (options merged by name) instead of cli_parse().
+ */
+bool cli_collecting(void);
+void cli_collect_tables(const cli_option *const *tables, size_t n);
 const cli_command *cli_find(const char *name);
 const cli_command *cli_commands(int *n);
 

@@ -474,6 +474,12 @@ int cmd_cutover(int argc, char **argv)
 					     { "freeze", 0, CLI_INT, "ID", "the freeze window", &freeze_id },
 					     { 0 } };
 	const cli_option *opts = NULL;
+	if (cli_collecting()) {
+		const cli_option *const all[] = { run_opts, plan_opts, status_opts, approve_opts,
+						  plain_opts };
+		cli_collect_tables(all, sizeof(all) / sizeof(all[0]));
+		return EXIT_OK;
+	}
 	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		fputs(usage_text, sub ? stdout : stderr);
 		return sub ? EXIT_OK : EXIT_USAGE;

@@ -209,6 +209,11 @@ int cmd_sync(int argc, char **argv)
 					    "project file (default sluice.yaml)", &sc.proj.config_path },
 					  { 0 } };
 	const cli_option *opts = NULL;
+	if (cli_collecting()) {
+		const cli_option *const all[] = { start_opts, run_opts, status_opts, stop_opts, plain_opts };
+		cli_collect_tables(all, sizeof(all) / sizeof(all[0]));
+		return EXIT_OK;
+	}
 	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		fputs(usage_text, sub ? stdout : stderr);
 		return sub ? EXIT_OK : EXIT_USAGE;

@@ -99,6 +99,24 @@ void cli_collect_end(void)
 	collecting.out = NULL;
 }
 
+bool cli_collecting(void)
+{
+	return collecting.out != NULL;
+}
+
+void cli_collect_tables(const cli_option *const *tables, size_t n)
+{
+	for (size_t t = 0; collecting.out && t < n; t++)
+		for (const cli_option *o = tables[t]; o && o->name && *collecting.n < collecting.max; o++) {
+			bool seen = false;
+			for (size_t i = 0; i < *collecting.n && !seen; i++)
+				seen = strcmp(collecting.out[i].name, o->name) == 0;
+			if (!seen)
+				collecting.out[(*collecting.n)++] = *o;
+		}
+	collecting.out = NULL;
+}
+
 int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, const char **pos, int max_pos,
 	      int *npos)
 {

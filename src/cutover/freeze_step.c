@@ -90,7 +90,7 @@ static void start_watchdog(co_ctx *x, int64_t fid, json_t *fig)
 	int64_t pid = 0;
 	if (!pre)
 		return;
-	while (pre[n] && n < 34)
+	while (n < 34 && pre[n])
 		argv[n] = pre[n], n++;
 	snprintf(run, sizeof(run), "%lld", (long long)x->run_id);
 	snprintf(fr, sizeof(fr), "%lld", (long long)fid);

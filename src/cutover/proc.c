@@ -33,13 +33,18 @@ extern char **environ;
 
 #define KEEP_OUTPUT 2048
 
+/* The end of a URL's authority or a key word's value: where a password stops. */
+static bool stops(char c)
+{
+	return c == '\0' || c == '/' || c == ' ' || c == '\n' || c == '"' || c == '&' || c == ';';
+}
+
 void co_redact(char *s)
 {
-	/* scheme://user:password@host -> scheme://user:***@host, in place (the password is at least 1 byte)
-	 */
-	for (char *p = s; p && (p = strstr(p, "://")) != NULL;) {
+	/* scheme://user:password@host -> scheme://user:***@host, in place */
+	for (char *p = strstr(s, "://"); p; p = strstr(p + 3, "://")) {
 		char *start = p + 3, *at = NULL, *colon = NULL;
-		for (char *q = start; *q && *q != '/' && *q != ' ' && *q != '\n' && *q != '"'; q++) {
+		for (char *q = start; !stops(*q); q++) {
 			if (*q == '@')
 				at = q;
 			if (*q == ':' && !colon && !at)
@@ -47,26 +52,23 @@ void co_redact(char *s)
 		}
 		if (at && colon && colon < at) {
 			size_t plen = (size_t)(at - colon - 1);
-			char *dst = colon + 1;
 			if (plen >= 3) {
-				memcpy(dst, "***", 3);
-				memmove(dst + 3, at, strlen(at) + 1);
+				memcpy(colon + 1, "***", 3);
+				memmove(colon + 4, at, strlen(at) + 1);
 			} else {
-				memset(dst, '*', plen);
+				memset(colon + 1, '*', plen);
 			}
 		}
-		p = start;
 	}
 	/* password=secret (libpq key words, MySQL options) */
-	for (char *p = s; p && (p = strstr(p, "password=")) != NULL;) {
+	for (char *p = strstr(s, "password="); p; p = strstr(p + 9, "password=")) {
 		char *v = p + 9, *e = v;
-		while (*e && *e != ' ' && *e != '\n' && *e != '&' && *e != ';' && *e != '"')
+		while (!stops(*e))
 			e++;
 		if (e - v >= 3) {
 			memcpy(v, "***", 3);
 			memmove(v + 3, e, strlen(e) + 1);
 		}
-		p = v;
 	}
 }
 
