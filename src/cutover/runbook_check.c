@@ -172,6 +172,25 @@ static int check_sync(const sl_runbook *rb)
 	return 0;
 }
 
+/* A step listed before s with the same id, or NULL. */
+static const sl_rb_step *earlier_with_id(const sl_runbook *rb, const sl_rb_step *s)
+{
+	for (size_t pi = 0; pi < rb->nphases; pi++) {
+		const sl_rb_phase *p = &rb->phases[pi];
+		for (int pass = 0; pass < 2; pass++) {
+			const sl_rb_step *v = pass ? p->rollback : p->steps;
+			size_t n = pass ? p->nrollback : p->nsteps;
+			for (size_t i = 0; i < n; i++) {
+				if (&v[i] == s)
+					return NULL;
+				if (strcmp(v[i].id, s->id) == 0)
+					return &v[i];
+			}
+		}
+	}
+	return NULL;
+}
+
 int co_runbook_structure(sl_runbook *rb)
 {
 	int rc = 0;
@@ -192,23 +211,13 @@ int co_runbook_structure(sl_runbook *rb)
 		for (int pass = 0; pass < 2; pass++) {
 			const sl_rb_step *v = pass ? p->rollback : p->steps;
 			size_t n = pass ? p->nrollback : p->nsteps;
-			for (size_t i = 0; i < n; i++)
-				for (size_t qj = 0; qj <= pi; qj++)
-					for (int pass2 = 0; pass2 < 2; pass2++) {
-						const sl_rb_phase *q = &rb->phases[qj];
-						const sl_rb_step *w = pass2 ? q->rollback : q->steps;
-						size_t m = pass2 ? q->nrollback : q->nsteps;
-						for (size_t j = 0; j < m; j++) {
-							if (&w[j] == &v[i])
-								goto next;
-							if (strcmp(w[j].id, v[i].id) == 0)
-								return at(v[i].where, NULL,
-									  "step id \"%s\" is used twice "
-									  "(also at %s)",
-									  v[i].id, w[j].where);
-						}
-					}
-		next:;
+			for (size_t i = 0; i < n; i++) {
+				const sl_rb_step *e = earlier_with_id(rb, &v[i]);
+				if (e)
+					return at(v[i].where, NULL,
+						  "step id \"%s\" is used twice (also at %s)", v[i].id,
+						  e->where);
+			}
 		}
 		if ((rc = check_list(rb, p, p->steps, p->nsteps)) != 0 ||
 		    (rc = check_list(rb, p, p->rollback, p->nrollback)) != 0)
