@@ -118,8 +118,8 @@ static void on_event(void *ud, const sl_cutover_event *ev)
 	}
 	bool loud = ev->kind & (SL_CO_EV_GATE_FAILED | SL_CO_EV_STOPPED | SL_CO_EV_ROLLBACK_STARTED |
 				SL_CO_EV_ROLLBACK_DONE | SL_CO_EV_APPROVAL_NEEDED | SL_CO_EV_NOTICE);
-	if (c->quiet && !loud)
-		return;
+	if (c->quiet && (!loud || strncmp(ev->message, "scorecard:", 10) == 0))
+		return; /* the scorecard is printed whole at the end */
 	fprintf(stderr, "%s %s%s\n", ts, mark, ev->message);
 }
 

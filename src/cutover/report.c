@@ -75,7 +75,7 @@ static void summary(sl_buf *b, const sl_journal_step *s, json_t *f)
 	if (!strcmp(t, "rehearse-required")) {
 		json_t *id = json_object_get(f, "rehearsal_id");
 		if (json_is_integer(id))
-			sl_buf_printf(b, "GO rehearsal %lld of %lld pending migration(s)",
+			sl_buf_printf(b, "GO rehearsal #%lld, of the %lld pending migration(s)",
 				      (long long)json_integer_value(id),
 				      (long long)ival(f, "pending_migrations"));
 		else
