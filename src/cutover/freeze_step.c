@@ -17,7 +17,6 @@
  */
 #include "cutover_int.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,9 +276,16 @@ static int lift_one(co_ctx *x, const sl_journal_freeze *f, const char *by, json_
 	const char *lifted_by = past && strcmp(by, "watchdog") != 0 ? "deadline" : by;
 	if ((rc = sl_journal_freeze_end(x->st, f->id, ended, lifted_by)) != 0)
 		return rc;
-	if (f->watchdog_pid > 0) {
-		kill((pid_t)f->watchdog_pid, SIGTERM);
-		waitpid((pid_t)f->watchdog_pid, NULL, WNOHANG);
+	/*
+	 * The watchdog reads the journal every quarter second and leaves once the
+	 * window has an end: it is never signalled (its pid may belong to
+	 * another process by now). When it is this process's child, reap it.
+	 */
+	for (int i = 0; f->watchdog_pid > 0 && i < 10; i++) {
+		pid_t w = waitpid((pid_t)f->watchdog_pid, NULL, WNOHANG);
+		if (w != 0)
+			break;
+		co_nap(0.1);
 	}
 	json_t *o = json_object();
 	json_object_set_new(o, "side", json_string(f->side));
