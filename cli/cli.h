@@ -31,6 +31,7 @@ enum {
 	EXIT_CONFLICT = 5,   /* recorded state disagrees: drift, dirty migration, a copy to resume */
 	EXIT_REFUSED = 6,    /* refused to protect data: same database, tables it did not create */
 	EXIT_INCOMPLETE = 7, /* copy: tables the target refused were left out; --resume after a fix */
+	EXIT_WAITING = 8,    /* cutover run --no-wait stopped at an approval nobody gave yet */
 	EXIT_INTERNAL = 70,
 	EXIT_INTERRUPTED = 130, /* Ctrl-C (SIGINT); SIGTERM ends with 143 */
 	EXIT_TERMINATED = 143
@@ -146,5 +147,6 @@ int cmd_pii(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_shadow(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_cutover(int argc, char **argv);
 
 #endif

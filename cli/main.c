@@ -196,6 +196,18 @@ static const cli_command commands[] = {
 	  "or configuration, 3 the state store failed, 4 another watch uses the state store (--wait),\n"
 	  "143 stopped by SIGTERM (130 Ctrl-C) after recording the run in progress.",
 	  "interrupted: the run in progress was not recorded as finished" },
+	{ "cutover", cmd_cutover,
+	  "cutover plan|run|dry-run|status|approve|rollback|unfreeze RUNBOOK [options]",
+	  "Run a written cutover runbook: gates, approvals, a measured write freeze, the switch, and the way "
+	  "back.",
+	  "The runbook (docs/runbook.md) names phases, one per domain, each a list of steps with gates,\n"
+	  "and the steps that undo it. Every step is journaled in the state store before and after it\n"
+	  "runs; a run killed at any point resumes without repeating a completed step. `dry-run` walks\n"
+	  "the plan against scratch copies, practicing each rollback. Details: docs/commands/cutover.md.\n"
+	  "Exit codes: 0 done and every success criterion met, 1 a gate failed, a rollback ran or a\n"
+	  "criterion failed, 2 a bad runbook, 3 database error, 4 another process runs it, 5 the runbook\n"
+	  "changed or its last run ended, 6 an approval refused, 8 waiting for an approval (--no-wait).",
+	  "interrupted: the step under way stopped; `sluice cutover run RUNBOOK` resumes it" },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL, NULL },
 };
 

@@ -7,8 +7,10 @@
 # reconcile totals, keep a copy in step with sync while the application
 # writes, compare the reports on both sides with shadow reads, watch the copy as
 # hypercare after a cutover would (a drift breaches, the hook fires once), make
-# an anonymized subset for staging, and write the sign-off report
-# (build/demo-report.html) (`make demo`). Each capability adds its step here.
+# an anonymized subset for staging, move the database with a written cutover
+# runbook - dry run, approvals, freeze, switch, timeline and scorecard - and
+# write the sign-off report (build/demo-report.html) (`make demo`). Each
+# capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUICE=$(cd "$(dirname "${1:-build/sluice}")" && pwd)/$(basename "${1:-build/sluice}")
@@ -152,6 +154,32 @@ sluice watch status --runs 5
 step "Done: remove the triggers and the change log, dev is as it was" "sluice sync stop dev synced"
 sluice sync stop dev synced
 
+step "The cutover is a written runbook: phases, gates, approvals, freeze, switch, the way back" \
+  "sluice cutover plan cutover.yaml"
+sluice cutover plan cutover.yaml
+
+step "The gate wants a GO rehearsal of exactly what is pending now" "sluice rehearse dev"
+sluice rehearse dev > rehearsal.txt
+echo "rehearsal verdict: $(sed -n 's/^verdict: //p' rehearsal.txt)"
+
+step "Walk the whole plan on scratch copies first, each rollback practiced and timed" \
+  "sluice cutover dry-run cutover.yaml"
+sluice cutover dry-run cutover.yaml --quiet > dry-run.txt
+sed -n '/^scorecard/,$p' dry-run.txt
+echo "rollback practiced: $(grep -c 'rollback\.' dry-run.txt) steps, dev and cut untouched"
+
+step "Run it for real: it stops where two people must sign the figures" "sluice cutover run cutover.yaml --no-wait"
+sluice cutover run cutover.yaml --no-wait --quiet > /dev/null || [ $? -eq 8 ]
+
+step "Ana (dba) and Carla (finance) approve, bound to the digest of the evidence they saw" \
+  "sluice cutover approve billing.approve --as ana --note ..."
+sluice cutover approve billing.approve --as ana --note "lag, rules and reports checked" -r cutover.yaml | head -1
+sluice cutover approve billing.approve --as carla --note "totals reconcile" -r cutover.yaml | head -1
+
+step "Run it again: it resumes at the approval, freezes writes, switches, proves, scores" \
+  "sluice cutover run cutover.yaml"
+sluice cutover run cutover.yaml --quiet
+echo "the application now writes to: billing -> $(cat routes/billing), audit -> $(cat routes/audit)"
 step "The report for the people who sign off: verdict, data map, decision log, rehearsals, checks, diffs" \
   "sluice report dev --out $REPORT"
 sluice report dev --out "$REPORT"

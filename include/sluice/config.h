@@ -146,6 +146,16 @@ const char *sl_config_nearest(const char *word, const char *const *known);
 /* path resolved against base_dir (unchanged when absolute). Lives in the arena. */
 const char *sl_config_resolve(sl_config *c, const char *path);
 
+/*
+ * For other YAML files sluice reads (a cutover runbook): parses text with
+ * the same checks as sluice.yaml (UTF-8, no NUL, libfyaml's errors as
+ * "path:line:col: ..."). *out is NULL for an empty document. The document
+ * points into text, which must outlive it; free with fy_document_destroy().
+ */
+int sl_yaml_parse(struct fy_document **out, const char *path, const char *text, size_t len);
+/* Writes "path:line:column" of node (see sl_config_where) into buf and returns buf. */
+const char *sl_yaml_where(const char *path, struct fy_node *node, char *buf, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -54,6 +54,7 @@ enum {
 	SL_CAP_LOCK_OBSERVE = 1u << 14,  /* a second session can list the table locks a session holds */
 	SL_CAP_DB_WRITE_LOCK = 1u << 15, /* a write transaction locks the whole database against writers */
 	SL_CAP_CAPTURE = 1u << 16,       /* change capture and apply for sync (capture.h) */
+	SL_CAP_FREEZE = 1u << 17,        /* deny-write fences with a deadline for cutover (freeze.h) */
 };
 
 /* One result column. name and decl are borrowed from the cursor. */

@@ -68,6 +68,13 @@ typedef struct sl_shadow_result {
 } sl_shadow_result;
 
 /*
+ * The queries of sluice.yaml `shadow:` (only: just the one of that name).
+ * *out is malloc'd (free() it); its strings live in cfg. SL_EINVALID with
+ * file:line:col for a malformed section or a missing query.
+ */
+int sl_shadow_queries_load(sl_shadow_query **out, size_t *n, sl_config *cfg, const char *only);
+
+/*
  * Runs q on src and dst and compares. A query that fails on either side is
  * not an error of this function: out->error says why (a database that cannot
  * be reached is). 0 or a negative SL_E* code.

@@ -77,6 +77,13 @@ typedef struct sl_sync_opts {
 	bool force; /* stop: also remove sluice triggers of other runs; reverse: undrained */
 	sl_sync_event_fn on_event;
 	void *event_ud;
+	/*
+	 * start: the target holds a finished copy of other tables (an earlier
+	 * phase of a cutover): forget that record and copy these tables
+	 * (copy's restart, which drops only tables of this copy that sluice
+	 * made). Without it such a target is SL_ECONFLICT.
+	 */
+	bool copy_restart;
 } sl_sync_opts;
 
 #define SL_SYNC_OPTS_INIT                                                                                    \
@@ -85,7 +92,8 @@ typedef struct sl_sync_opts {
 		.no_copy = false, .resume = false, .copy_jobs = 2, .on_copy_event = NULL,                    \
 		.copy_event_ud = NULL, .batch_rows = 5000, .max_rate = 0, .follow = false,                   \
 		.poll_seconds = 0.2, .heartbeat_seconds = 1, .retry_seconds = 300,                           \
-		.schema_check_seconds = 10, .stop = NULL, .force = false, .on_event = NULL, .event_ud = NULL \
+		.schema_check_seconds = 10, .stop = NULL, .force = false, .on_event = NULL,                  \
+		.event_ud = NULL, .copy_restart = false                                                      \
 	}
 
 /*

@@ -1,7 +1,8 @@
 /*
  * shadow_config.c - the workflow queries of sluice.yaml `shadow:` read into
- * sl_shadow_query (include/sluice/shadow.h), for `sluice shadow` and the
- * shadow check of `sluice watch`. Every error names file:line:col.
+ * sl_shadow_query (include/sluice/shadow.h), for `sluice shadow`, the
+ * shadow check of `sluice watch` and the shadow gates of a cutover runbook.
+ * Every error names file:line:col.
  *
  *   shadow:
  *     - name: revenue_by_currency

@@ -1030,3 +1030,56 @@ const char *sl_config_where_offset(const sl_config *c, struct fy_node *node, siz
 	snprintf(buf, size, "%s:%zu:%zu", c->path, line, col);
 	return buf;
 }
+
+const char *sl_yaml_where(const char *path, struct fy_node *node, char *buf, size_t size)
+{
+	int line, col;
+	node_pos(node, &line, &col);
+	if (line)
+		snprintf(buf, size, "%s:%d:%d", path, line, col);
+	else
+		snprintf(buf, size, "%s", path);
+	return buf;
+}
+
+int sl_yaml_parse(struct fy_document **out, const char *path, const char *text, size_t len)
+{
+	struct fy_diag_cfg dcfg;
+	struct fy_diag *diag = NULL;
+	struct fy_parse_cfg pcfg;
+	int rc = 0;
+	*out = NULL;
+	if (memchr(text, '\0', len))
+		return sl_error_set(SL_EINVALID, "%s: holds a NUL byte: not a YAML text file", path);
+	size_t bad = utf8_invalid_at((const unsigned char *)text, len);
+	if (bad < len) {
+		size_t line = 1, col = 1;
+		for (size_t i = 0; i < bad; i++, col++)
+			if (text[i] == '\n') {
+				line++;
+				col = 0;
+			}
+		return sl_error_set(SL_EINVALID, "%s:%zu:%zu: invalid UTF-8: YAML files must be UTF-8", path,
+				    line, col);
+	}
+	fy_diag_cfg_default(&dcfg);
+	dcfg.fp = NULL;
+	dcfg.output_fn = quiet_output;
+	dcfg.colorize = false;
+	if (!(diag = fy_diag_create(&dcfg)))
+		return sl_error_nomem();
+	fy_diag_set_collect_errors(diag, true);
+	memset(&pcfg, 0, sizeof(pcfg));
+	pcfg.flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG;
+	pcfg.diag = diag;
+	if (len > 0 && !(*out = fy_document_build_from_string(&pcfg, text, len))) {
+		void *it = NULL;
+		struct fy_diag_error *e = fy_diag_errors_iterate(diag, &it);
+		if (e)
+			rc = sl_error_set(SL_EINVALID, "%s:%d:%d: %s", path, e->line, e->column,
+					  e->msg ? e->msg : "invalid YAML");
+	}
+	fy_diag_set_collect_errors(diag, false);
+	fy_diag_unref(diag);
+	return rc;
+}

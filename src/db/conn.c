@@ -92,6 +92,8 @@ int sl_conn_open_url(sl_conn **out, const sl_url *url)
 	c->changes = -1;
 	if (drv->sync)
 		c->caps |= SL_CAP_CAPTURE;
+	if (drv->freeze)
+		c->caps |= SL_CAP_FREEZE;
 	fault_setup(c);
 	c->display = strdup(url->redacted);
 	if (!c->display) {

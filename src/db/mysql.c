@@ -1064,4 +1064,5 @@ const sl_driver sl_driver_mysql = {
 	.sever = my_sever,
 	.statement_columns = sl_columns_mysql,
 	.sync = &sl_my_sync_ops,
+	.freeze = &sl_my_freeze_ops,
 };

@@ -983,4 +983,5 @@ const sl_driver sl_driver_postgres = {
 	.sever = sl_pg_sever,
 	.statement_columns = sl_columns_postgres,
 	.sync = &sl_pg_sync_ops,
+	.freeze = &sl_pg_freeze_ops,
 };

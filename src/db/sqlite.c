@@ -1255,4 +1255,5 @@ const sl_driver sl_driver_sqlite = {
 	.sever = sq_sever,
 	.statement_columns = sq_statement_columns,
 	.sync = &sl_sqlite_sync_ops,
+	.freeze = &sl_sqlite_freeze_ops,
 };

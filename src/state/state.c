@@ -25,8 +25,8 @@
 #include "state_int.h"
 
 /*
- * Versions 5 (cutover journal) and 6 (watch runs) belong to src/cutover/ and
- * src/watch/; 7 (copy and diff runs) to copies.c.
+ * Version 5 (the cutover journal) is journal.c's, 6 (watch runs) watch.c's,
+ * 7 (copy and diff runs) copies.c's.
  */
 #define STATE_VERSION 7
 
@@ -91,7 +91,8 @@ static int migrate_schema(sl_state *s, int64_t from)
 		rc = sl_state_snapshot_schema(s->conn); /* version 3: snapshot reports */
 	if (!rc && from < 4)
 		rc = sl_state_shadow_schema(s->conn); /* version 4: shadow runs */
-	/* version 5: the cutover journal (src/cutover/) */
+	if (!rc && from < 5)
+		rc = sl_state_journal_schema(s->conn); /* version 5: the cutover journal */
 	if (!rc && from < 6)
 		rc = sl_state_watch_schema(s->conn); /* version 6: watch runs, figures, events, gaps */
 	if (!rc && from < 7)

@@ -2,7 +2,8 @@
  * state_int.h - what the files of the state store share (internal to
  * src/state/): the handle, two helpers, and the schema of each kind of
  * record kept in the file that writes it (snapshot.c: snapshot reports;
- * shadow.c: shadow runs; copies.c: copy and diff runs). The public API is include/sluice/state.h.
+ * shadow.c: shadow runs; journal.c: the cutover journal; watch.c: watch runs; copies.c: copy and
+ * diff runs). The public API is include/sluice/state.h.
  */
 #ifndef SLUICE_STATE_INT_H
 #define SLUICE_STATE_INT_H
@@ -31,5 +32,7 @@ int sl_state_shadow_schema(sl_conn *c);
 int sl_state_copies_schema(sl_conn *c);
 /* Creates the watch tables when absent (watch.c). */
 int sl_state_watch_schema(sl_conn *c);
+/* Creates the cutover journal tables when absent (journal.c). */
+int sl_state_journal_schema(sl_conn *c);
 
 #endif

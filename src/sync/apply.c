@@ -16,6 +16,7 @@
 
 #include "sluice/canon.h"
 #include "sluice/error.h"
+#include "sluice/freeze.h"
 
 /*
  * Keys per statement: one-column keys go in an IN list; composite keys become
@@ -695,6 +696,9 @@ int sl_sync_apply_batch(sl_sync_applier *a, size_t max, double rate, sl_sync_bat
 	}
 	if (!rc)
 		rc = sl_conn_begin(a->dst);
+	/* a cutover's rollback carries changes back into a database whose writes are frozen */
+	if (!rc)
+		rc = sl_freeze_pass(a->dst, true);
 	for (size_t i = 0; !rc && i < a->nts; i++)
 		if (a->ts[i].nkeys)
 			rc = apply_table(a, &a->ts[i], res);
@@ -707,6 +711,8 @@ int sl_sync_apply_batch(sl_sync_applier *a, size_t max, double rate, sl_sync_bat
 	if (!rc)
 		rc = sl_sync_state_advance(a->dst, a->run_id, res->consumed, res->last_seq, res->heartbeat_us,
 					   rate);
+	if (!rc)
+		rc = sl_freeze_pass(a->dst, false);
 	if (!rc)
 		rc = sl_conn_commit(a->dst);
 	if (rc && sl_conn_in_transaction(a->dst)) {

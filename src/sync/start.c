@@ -162,6 +162,7 @@ static int run_copy(const sl_sync_opts *o, const sl_copy_plan *plan, bool resume
 	co.ntables = plan->ntables;
 	co.rules = o->rules;
 	co.resume = resume;
+	co.restart = !resume && o->copy_restart;
 	co.jobs = o->copy_jobs > 0 ? o->copy_jobs : 2;
 	co.connect = o->connect;
 	co.connect_ud = o->connect_ud;

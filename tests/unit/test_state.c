@@ -76,7 +76,8 @@ static void test_migrates_version_1(void **state)
 	assert_int_equal(sl_state_open(&s, path), 0);
 	sl_state_close(s);
 	assert_int_equal(int_on(path, "PRAGMA user_version"), 7);
-	assert_int_equal(int_on(path, "SELECT count(*) FROM watch_runs"), 0);
+	assert_int_equal(int_on(path, "SELECT count(*) FROM cutover_runs"), 0); /* version 5 */
+	assert_int_equal(int_on(path, "SELECT count(*) FROM watch_runs"), 0);   /* version 6 */
 	assert_int_equal(int_on(path, "SELECT count(*) FROM check_results WHERE rule = 'r'"), 1);
 	assert_int_equal(int_on(path, "SELECT count(*) FROM rehearsals"), 0);
 	assert_int_equal(int_on(path, "SELECT count(*) FROM rehearsal_migrations"), 0);

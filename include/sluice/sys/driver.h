@@ -7,7 +7,7 @@
  * hand the base pointer around and the driver can cast it back.
  *
  * Adding a driver: implement every function below (none may be NULL, except
- * the optional table of sync hooks), set
+ * the optional tables of sync and freeze hooks), set
  * the capability bits honestly, add the table to the list in src/db/conn.c,
  * add the scheme to src/db/url.c, and run tests/integration with it.
  * docs/ARCHITECTURE.md has the checklist.
@@ -128,6 +128,52 @@ typedef struct sl_sync_ops {
 	int (*apply_mode)(sl_conn *c, bool replica);
 } sl_sync_ops;
 
+/*
+ * Write freeze for `sluice cutover` (include/sluice/freeze.h, docs/runbook.md,
+ * "freeze"). A fence is a set of deny-write triggers on chosen tables; each
+ * raises an error while the fence table SL_FREEZE_TABLE holds its token's row
+ * with a deadline (the server's clock, UTC microseconds) still ahead. The
+ * trigger itself compares the deadline with the server's clock, so the fence
+ * lifts itself at the deadline even when nothing is left running to remove
+ * it. The fence table and the arming of a token are portable SQL
+ * (src/db/freeze.c); what each engine writes differently is here. A driver
+ * without these hooks leaves sl_driver.freeze NULL (SL_CAP_FREEZE unset).
+ */
+#define SL_FREEZE_TABLE "sluice_freeze"
+
+typedef struct sl_fence_table {
+	const char *schema; /* the table's schema, NULL for the default */
+	const char *table;
+	const char *token; /* the fence's row in SL_FREEZE_TABLE ([a-z0-9_-], at most 64 bytes) */
+	const char *name;  /* base for trigger names ([a-z0-9_], at most 56 bytes, "sluice_freeze_...") */
+} sl_fence_table;
+
+typedef struct sl_freeze_ops {
+	/* The server's clock now, UTC microseconds: the clock the fence triggers compare with. */
+	int (*clock)(sl_conn *c, int64_t *now_us);
+	/*
+	 * Installs the deny-write triggers of t (BEFORE INSERT, UPDATE, DELETE,
+	 * and TRUNCATE where the engine fires triggers on it), raising unless the
+	 * token's deadline has passed or the writing transaction passes (below).
+	 * Runs in the caller's transaction where DDL is transactional.
+	 */
+	int (*fence_add)(sl_conn *c, const sl_fence_table *t);
+	/* Removes what fence_add made; objects already gone are no error. */
+	int (*fence_drop)(sl_conn *c, const sl_fence_table *t);
+	/* Appends "table<TAB>trigger\n" for every trigger named sluice_freeze_* in the database. */
+	int (*fence_list)(sl_conn *c, sl_buf *out);
+	/*
+	 * Marks (on) the current transaction as one that writes through fences
+	 * (sync's applier carrying changes back into a frozen database), or
+	 * clears the mark (off, before commit). Only that transaction may see
+	 * the mark: a session setting that ends with the transaction, or a row
+	 * that is never committed.
+	 */
+	int (*pass)(sl_conn *c, bool on);
+	/* Drops the shared objects fence_add made (functions, tables) once no fence is left. */
+	int (*cleanup)(sl_conn *c);
+} sl_freeze_ops;
+
 struct sl_driver {
 	int version;      /* SL_DRIVER_VERSION */
 	const char *name; /* "sqlite", "postgres", "mysql" */
@@ -227,12 +273,16 @@ struct sl_driver {
 
 	/* Change capture and apply (above); NULL when the engine has none. */
 	const sl_sync_ops *sync;
+
+	/* Write freeze fences (above); NULL when the engine has none. */
+	const sl_freeze_ops *freeze;
 };
 
 extern const sl_driver sl_driver_sqlite;
 extern const sl_driver sl_driver_postgres;
 extern const sl_driver sl_driver_mysql;
 extern const sl_sync_ops sl_pg_sync_ops, sl_my_sync_ops, sl_sqlite_sync_ops;
+extern const sl_freeze_ops sl_pg_freeze_ops, sl_my_freeze_ops, sl_sqlite_freeze_ops;
 
 /* Shared helpers for drivers (src/db/quote.c). */
 /* Appends ident wrapped in q, doubling any q inside: "a""b" or `a``b`. */

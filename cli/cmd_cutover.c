@@ -1,0 +1,574 @@
+/*
+ * cmd_cutover.c - `sluice cutover plan|run|dry-run|status|approve|rollback|
+ * unfreeze RUNBOOK` (docs/commands/cutover.md; the file format is
+ * docs/runbook.md). Thin: loads the runbook and the project it names, opens
+ * connections for the library (environment passwords applied here), prints
+ * progress and the timeline; the work is src/cutover/ (cutover.h).
+ * `cutover watchdog` is started by the library itself when a freeze goes up.
+ */
+#include "cli.h"
+#include "project.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sluice/cutover.h"
+#include "sluice/error.h"
+#include "sluice/url.h"
+
+typedef struct co_cli {
+	cli_project proj;
+	sl_runbook *rb;
+	sl_rules *rules;
+	sl_cast_rules *casts;
+	sl_state *state;
+	const char *state_path;
+	pthread_mutex_t mu;
+	bool quiet, json;
+	char exe[4096];
+	char *cfg_abs, *rb_abs;
+} co_cli;
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+	signal(sig, SIG_DFL); /* a second one ends the process */
+}
+
+/* Opens the runbook's source or target, or a dry run's scratch database beside it. */
+static int connect_cb(sl_conn **out, void *ud, sl_side side, const sl_conn *beside, const char *scratch,
+		      bool create)
+{
+	co_cli *c = ud;
+	const char *url = NULL;
+	const sl_config_env *env = NULL;
+	sl_url *u = NULL;
+	*out = NULL;
+	pthread_mutex_lock(&c->mu);
+	int rc = cli_project_resolve(&c->proj, side == SL_SIDE_SOURCE ? c->rb->source : c->rb->target, &url,
+				     &env);
+	if (!rc && !scratch) {
+		rc = cli_project_open(out, url, env, NULL, create);
+	} else if (!rc) {
+		rc = sl_url_parse(&u, url);
+		if (!rc)
+			rc = sl_conn_scratch_url(beside, u, scratch);
+		if (!rc && env && env->password_env) {
+			const char *pw = getenv(env->password_env);
+			if (!pw) {
+				rc = sl_error_set(SL_EINVALID,
+						  "environment \"%s\": variable %s (password_env) is not set",
+						  env->name, env->password_env);
+			} else if (u->engine == SL_ENGINE_POSTGRES) {
+				setenv("PGPASSWORD", pw, 1); /* libpq reads it; never printed */
+			} else {
+				free(u->password);
+				u->password = strdup(pw);
+				if (!u->password)
+					rc = sl_error_nomem();
+			}
+		}
+		if (!rc)
+			rc = sl_conn_open_url(out, u);
+		sl_url_free(u);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+static void stamp(char *buf, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, n, "%H:%M:%S", &tm);
+}
+
+static void on_event(void *ud, const sl_cutover_event *ev)
+{
+	co_cli *c = ud;
+	char ts[16];
+	const char *mark = "  ";
+	stamp(ts, sizeof(ts));
+	switch (ev->kind) {
+	case SL_CO_EV_STEP_STARTED:
+		mark = "> ";
+		break;
+	case SL_CO_EV_STEP_DONE:
+		mark = "  ";
+		break;
+	case SL_CO_EV_GATE_FAILED:
+	case SL_CO_EV_STOPPED:
+	case SL_CO_EV_ROLLBACK_STARTED:
+		mark = "! ";
+		break;
+	case SL_CO_EV_APPROVAL_NEEDED:
+		mark = "? ";
+		break;
+	default:
+		break;
+	}
+	bool loud = ev->kind & (SL_CO_EV_GATE_FAILED | SL_CO_EV_STOPPED | SL_CO_EV_ROLLBACK_STARTED |
+				SL_CO_EV_ROLLBACK_DONE | SL_CO_EV_APPROVAL_NEEDED | SL_CO_EV_NOTICE);
+	if (c->quiet && (!loud || strncmp(ev->message, "scorecard:", 10) == 0))
+		return; /* the scorecard is printed whole at the end */
+	fprintf(stderr, "%s %s%s\n", ts, mark, ev->message);
+}
+
+/* The project file: -C, else the runbook's project:, else sluice.yaml beside the runbook, else ./sluice.yaml.
+ */
+static const char *project_path(const co_cli *c, const char *given)
+{
+	static char buf[4096];
+	if (given)
+		return given;
+	if (c->rb->project)
+		return c->rb->project;
+	snprintf(buf, sizeof(buf), "%s/sluice.yaml", c->rb->dir);
+	if (access(buf, R_OK) == 0)
+		return buf;
+	return access("sluice.yaml", R_OK) == 0 ? "sluice.yaml" : NULL;
+}
+
+static bool wants_migrations(const sl_runbook *rb)
+{
+	for (size_t p = 0; p < rb->nphases; p++)
+		for (size_t i = 0; i < rb->phases[p].nsteps; i++)
+			if (rb->phases[p].steps[i].gate.has_rehearsal ||
+			    rb->phases[p].steps[i].require.has_rehearsal)
+				return true;
+	return false;
+}
+
+/* Loads the runbook, the project, rules, casts and (when asked) the state store. */
+static int load(co_cli *c, const char *runbook, const char *config, bool state, bool migrations)
+{
+	int rc = sl_runbook_load(&c->rb, runbook);
+	if (rc)
+		return rc;
+	c->proj.config_path = project_path(c, config);
+	if ((rc = cli_project_load(&c->proj, false)) != 0)
+		return rc;
+	if (migrations && wants_migrations(c->rb)) {
+		cli_project_free(&c->proj);
+		c->proj.config_path = project_path(c, config);
+		if ((rc = cli_project_load(&c->proj, true)) != 0)
+			return rc;
+	}
+	if (c->proj.cfg && (rc = sl_rules_load(&c->rules, c->proj.cfg)) != 0)
+		return rc;
+	if ((rc = sl_runbook_resolve(c->rb, c->proj.cfg, c->rules)) != 0)
+		return rc;
+	if ((rc = cli_project_cast_rules(&c->casts, &c->proj)) != 0)
+		return rc;
+	c->state_path = c->proj.cfg ? sl_config_resolve(c->proj.cfg, c->proj.cfg->state) : ".sluice/state.db";
+	if (state)
+		rc = sl_state_open(&c->state, c->state_path);
+	c->rb_abs = realpath(runbook, NULL);
+	c->cfg_abs = c->proj.config_path ? realpath(c->proj.config_path, NULL) : NULL;
+	ssize_t n = readlink("/proc/self/exe", c->exe, sizeof(c->exe) - 1);
+	c->exe[n > 0 ? n : 0] = '\0';
+	return rc;
+}
+
+static void unload(co_cli *c)
+{
+	sl_state_close(c->state);
+	sl_cast_rules_free(c->casts);
+	sl_rules_free(c->rules);
+	sl_runbook_free(c->rb);
+	cli_project_free(&c->proj);
+	free(c->rb_abs);
+	free(c->cfg_abs);
+}
+
+static sl_cutover_opts options(co_cli *c)
+{
+	sl_cutover_opts o = SL_CUTOVER_OPTS_INIT;
+	o.rb = c->rb;
+	o.cfg = c->proj.cfg;
+	o.rules = c->rules;
+	o.casts = c->casts;
+	o.set = c->proj.set;
+	o.history_table = c->proj.table;
+	o.state = c->state;
+	o.state_path = c->state_path;
+	o.connect = connect_cb;
+	o.connect_ud = c;
+	o.on_event = on_event;
+	o.event_ud = c;
+	o.cancel = &stop_signal;
+	return o;
+}
+
+/* Checks the runbook's tables against the source, read-only. */
+static int check_tables(co_cli *c)
+{
+	sl_conn *src = NULL;
+	sl_schema *s = NULL;
+	sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
+	io.exact_counts = false;
+	int rc = connect_cb(&src, c, SL_SIDE_SOURCE, NULL, NULL, false);
+	if (!rc)
+		rc = sl_conn_introspect(&s, src, &io);
+	if (!rc)
+		rc = sl_runbook_check_tables(c->rb, s);
+	sl_schema_free(s);
+	sl_conn_close(src);
+	return rc;
+}
+
+static int print_status(co_cli *c, bool dry, long run_id)
+{
+	sl_journal *j = NULL;
+	sl_buf b = SL_BUF_INIT;
+	int rc = sl_cutover_journal(&j, c->state, c->rb->name, dry, run_id);
+	if (!rc && c->json)
+		rc = sl_cutover_journal_json(&b, j, c->rb);
+	else if (!rc)
+		rc = sl_cutover_timeline_text(&b, j, c->rb, cli_color(stdout));
+	if (!rc) {
+		fputs(sl_buf_cstr(&b), stdout);
+		if (!c->json && !j->run.finished_at)
+			printf("\n%s\n", sl_cutover_running(c->state_path, c->rb->name)
+						 ? "a process is running it now"
+						 : "no process runs it: `sluice cutover run` resumes it");
+	}
+	sl_buf_free(&b);
+	sl_journal_free(j);
+	return rc;
+}
+
+static const char usage_text[] =
+	"usage: sluice cutover plan RUNBOOK [--offline]\n"
+	"       sluice cutover run RUNBOOK [--dry-run] [--no-wait] [--wait SECONDS] [--new] "
+	"[--accept-changes]\n"
+	"       sluice cutover dry-run RUNBOOK [--no-rollback-practice]\n"
+	"       sluice cutover status RUNBOOK [--json] [--run ID] [--dry-run]\n"
+	"       sluice cutover approve [RUNBOOK] STEP --as NAME [--note TEXT] [--role ROLE] [--digest D] "
+	"[--show]\n"
+	"       sluice cutover rollback RUNBOOK [--wait SECONDS]\n"
+	"       sluice cutover unfreeze RUNBOOK\n"
+	"\n"
+	"Run a written cutover runbook (docs/runbook.md) step by step: gates, approvals bound to the\n"
+	"evidence shown, a measured write freeze that lifts itself when the downtime budget runs out,\n"
+	"the switch, and the way back. Every step is journaled in the state store before and after it\n"
+	"runs: a run that was killed resumes where it stopped without repeating a completed step.\n"
+	"Details: docs/commands/cutover.md. Exit codes: 0 done and every success criterion met,\n"
+	"1 a gate failed, the run was rolled back or a criterion failed, 2 a bad runbook (file:line:col),\n"
+	"3 database error, 4 another process runs the runbook, 5 the runbook changed since its run began\n"
+	"or its last run ended, 6 an approval refused, 8 waiting for an approval (--no-wait).\n";
+
+static const char *sub_summary(const char *sub)
+{
+	static const struct {
+		const char *name, *text;
+	} subs[] = {
+		{ "plan", "Check the runbook against sluice.yaml and the source, and print the plan." },
+		{ "run", "Run the runbook, or resume its last run where it stopped." },
+		{ "dry-run", "Walk the whole plan against scratch copies, practicing each rollback, timed." },
+		{ "status",
+		  "The timeline of the last run: steps, gates, truth, freezes, approvals, scorecard." },
+		{ "approve", "Approve a waiting step as NAME, bound to the digest of the evidence shown." },
+		{ "rollback", "Roll back the phase under way of the last run (a person's decision)." },
+		{ "unfreeze", "Lift a freeze fence a run left standing (its watchdog and deadline do too)." },
+		{ "watchdog", "Internal: lifts a freeze fence at its deadline if the run cannot." },
+	};
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+		if (strcmp(subs[i].name, sub) == 0)
+			return subs[i].text;
+	return NULL;
+}
+
+static int run_exit(const sl_cutover_result *r)
+{
+	switch (r->outcome) {
+	case SL_CUTOVER_DONE:
+		return r->scorecard_ok ? EXIT_OK : EXIT_PROBLEMS;
+	case SL_CUTOVER_WAITING:
+		return EXIT_WAITING;
+	case SL_CUTOVER_INTERRUPTED:
+		return stop_signal == SIGTERM ? EXIT_TERMINATED : EXIT_INTERRUPTED;
+	default:
+		return EXIT_PROBLEMS;
+	}
+}
+
+static int do_run(co_cli *c, bool dry, bool no_wait, bool new_run, bool accept, bool no_practice, long wait,
+		  bool rollback)
+{
+	sl_cutover_result res = { 0 };
+	sl_cutover_opts o = options(c);
+	const char *wd[8];
+	size_t n = 0;
+	if (c->exe[0] && c->rb_abs) {
+		wd[n++] = c->exe;
+		wd[n++] = "cutover";
+		wd[n++] = "watchdog";
+		wd[n++] = c->rb_abs;
+		if (c->cfg_abs) {
+			wd[n++] = "-C";
+			wd[n++] = c->cfg_abs;
+		}
+		wd[n] = NULL;
+		o.watchdog_argv = wd;
+	}
+	o.dry_run = dry;
+	o.no_wait = no_wait;
+	o.new_run = new_run;
+	o.accept_changes = accept;
+	o.practice_rollback = !no_practice;
+	o.lock_wait_s = (double)wait;
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	int rc = check_tables(c);
+	if (!rc)
+		rc = rollback ? sl_cutover_rollback(&res, &o) : sl_cutover_run(&res, &o);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	int ex = EXIT_OK;
+	if (res.run_id) {
+		sl_journal *j = NULL;
+		sl_buf b = SL_BUF_INIT;
+		if (sl_journal_load(&j, c->state, res.run_id) == 0) {
+			if (c->json)
+				sl_cutover_journal_json(&b, j, c->rb);
+			else
+				sl_cutover_timeline_text(&b, j, c->rb, cli_color(stdout));
+			fputs("\n", c->json ? stderr : stdout);
+			fputs(sl_buf_cstr(&b), stdout);
+		}
+		sl_journal_free(j);
+		sl_buf_free(&b);
+	}
+	if (rc)
+		ex = cli_fail(rc);
+	else {
+		ex = run_exit(&res);
+		if (res.outcome == SL_CUTOVER_WAITING)
+			fprintf(stderr,
+				"sluice: waiting for an approval; approve it, then run `sluice cutover run "
+				"%s` again\n",
+				c->rb->path);
+		else if (res.outcome == SL_CUTOVER_INTERRUPTED)
+			cli_error(ex, "interrupted: `sluice cutover run %s` resumes where it stopped",
+				  c->rb->path);
+		else if (res.outcome == SL_CUTOVER_STOPPED)
+			cli_error(ex, "stopped: %s; fix it, then `sluice cutover run %s` resumes",
+				  res.message ? res.message : "", c->rb->path);
+		else if (res.outcome == SL_CUTOVER_ROLLBACK_FAILED)
+			cli_error(ex, "the rollback failed: %s", res.message ? res.message : "");
+	}
+	sl_cutover_result_clear(&res);
+	return ex;
+}
+
+static int do_approve(co_cli *c, const char *step, const char *name, const char *role, const char *note,
+		      const char *digest, bool show)
+{
+	sl_cutover_opts o = options(c);
+	sl_buf ev = SL_BUF_INIT;
+	char d[72] = "";
+	int ex = EXIT_OK;
+	if (show) {
+		/* the evidence as the waiting run shows it, without approving */
+		sl_journal *j = NULL;
+		int rc = sl_cutover_journal(&j, c->state, c->rb->name, false, 0);
+		const sl_journal_request *req = NULL;
+		const sl_rb_step *s = sl_runbook_find_step(c->rb, step, NULL);
+		for (size_t i = 0; !rc && s && i < j->nrequests; i++)
+			if (strcmp(j->requests[i].step, s->id) == 0)
+				req = &j->requests[i];
+		if (!rc && !req)
+			rc = sl_error_set(SL_ENOTFOUND, "no run waits for approval of \"%s\"", step);
+		if (!rc)
+			printf("%s\ndigest %s\n", req->evidence, req->digest);
+		sl_journal_free(j);
+		return rc ? cli_fail(rc) : EXIT_OK;
+	}
+	int rc = sl_cutover_approve(&o, step, name, role, note, digest, &ev, d);
+	if (rc)
+		ex = cli_fail(rc);
+	else
+		printf("approved %s as %s, bound to evidence %s:\n%s\n", step, name, d, sl_buf_cstr(&ev));
+	sl_buf_free(&ev);
+	return ex;
+}
+
+int cmd_cutover(int argc, char **argv)
+{
+	co_cli c = { 0 };
+	const char *sub = argc > 1 ? argv[1] : NULL, *config = NULL, *as = NULL, *note = NULL, *role = NULL,
+		   *digest = NULL;
+	bool dry = false, no_wait = false, new_run = false, accept = false, offline = false, show = false,
+	     no_practice = false;
+	long wait = 0, run_id = 0, freeze_id = 0;
+	const char *runbook_opt = NULL;
+	char cmdname[48];
+	const cli_option plan_opts[] = { { "config", 'C', CLI_STRING, "FILE",
+					   "project file (default: the runbook's project:, else sluice.yaml)",
+					   &config },
+					 { "offline", 0, CLI_FLAG, NULL,
+					   "do not connect to the source to check the tables", &offline },
+					 { 0 } };
+	const cli_option run_opts[] = {
+		{ "config", 'C', CLI_STRING, "FILE",
+		  "project file (default: the runbook's project:, else sluice.yaml)", &config },
+		{ "dry-run", 0, CLI_FLAG, NULL, "walk the plan against scratch copies of both databases",
+		  &dry },
+		{ "no-rollback-practice", 0, CLI_FLAG, NULL, "dry run: do not practice each phase's rollback",
+		  &no_practice },
+		{ "no-wait", 0, CLI_FLAG, NULL,
+		  "stop (exit 8) at an approval that is missing instead of waiting", &no_wait },
+		{ "wait", 0, CLI_INT, "SECONDS",
+		  "wait this long for another process running the runbook (default 0)", &wait },
+		{ "new", 0, CLI_FLAG, NULL,
+		  "begin a new run although the last one can be resumed (or has ended)", &new_run },
+		{ "accept-changes", 0, CLI_FLAG, NULL,
+		  "resume although the runbook changed since the run began", &accept },
+		{ "json", 0, CLI_FLAG, NULL, "print the journal as JSON at the end", &c.json },
+		{ "quiet", 'q', CLI_FLAG, NULL, "progress only for failures, approvals and notices",
+		  &c.quiet },
+		{ 0 }
+	};
+	const cli_option status_opts[] = {
+		{ "config", 'C', CLI_STRING, "FILE",
+		  "project file (default: the runbook's project:, else sluice.yaml)", &config },
+		{ "json", 0, CLI_FLAG, NULL, "the whole journal as JSON (sluice-cutover/1)", &c.json },
+		{ "run", 0, CLI_INT, "ID", "show this run (default: the newest)", &run_id },
+		{ "dry-run", 0, CLI_FLAG, NULL, "show the newest dry run", &dry },
+		{ 0 }
+	};
+	const cli_option approve_opts[] = {
+		{ "config", 'C', CLI_STRING, "FILE",
+		  "project file (default: the runbook's project:, else sluice.yaml)", &config },
+		{ "runbook", 'r', CLI_STRING, "FILE", "the runbook (default cutover.yaml)", &runbook_opt },
+		{ "as", 0, CLI_STRING, "NAME", "who approves (a member of one of the step's roles)", &as },
+		{ "role", 0, CLI_STRING, "ROLE", "the role approved for, when NAME is in several", &role },
+		{ "note", 0, CLI_STRING, "TEXT", "why, for the record", &note },
+		{ "digest", 0, CLI_STRING, "D",
+		  "the evidence digest reviewed: refuse if the evidence changed since", &digest },
+		{ "show", 0, CLI_FLAG, NULL, "print the evidence and its digest; approve nothing", &show },
+		{ 0 }
+	};
+	const cli_option plain_opts[] = {
+		{ "config", 'C', CLI_STRING, "FILE",
+		  "project file (default: the runbook's project:, else sluice.yaml)", &config },
+		{ "wait", 0, CLI_INT, "SECONDS",
+		  "wait this long for another process running the runbook (default 0)", &wait },
+		{ 0 }
+	};
+	const cli_option watchdog_opts[] = { { "config", 'C', CLI_STRING, "FILE", "project file", &config },
+					     { "run", 0, CLI_INT, "ID", "the run", &run_id },
+					     { "freeze", 0, CLI_INT, "ID", "the freeze window", &freeze_id },
+					     { 0 } };
+	const cli_option *opts = NULL;
+	if (cli_collecting()) { /* `sluice completion`: the options of every subcommand */
+		const cli_option *all[] = {
+			run_opts, plan_opts, status_opts, approve_opts, plain_opts, NULL
+		};
+		return cli_collect_all(all) > 0 ? EXIT_OK : EXIT_USAGE;
+	}
+	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+		fputs(usage_text, sub ? stdout : stderr);
+		return sub ? EXIT_OK : EXIT_USAGE;
+	}
+	if (!strcmp(sub, "plan"))
+		opts = plan_opts;
+	else if (!strcmp(sub, "run") || !strcmp(sub, "dry-run"))
+		opts = run_opts;
+	else if (!strcmp(sub, "status"))
+		opts = status_opts;
+	else if (!strcmp(sub, "approve"))
+		opts = approve_opts;
+	else if (!strcmp(sub, "rollback") || !strcmp(sub, "unfreeze"))
+		opts = plain_opts;
+	else if (!strcmp(sub, "watchdog"))
+		opts = watchdog_opts;
+	else
+		return cli_usage_error(
+			"cutover",
+			"unknown subcommand \"%s\" (plan, run, dry-run, status, approve, rollback, unfreeze)",
+			sub);
+	snprintf(cmdname, sizeof(cmdname), "cutover %s", sub);
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: sluice cutover %s %sRUNBOOK%s [options]\n\n%s\n", sub,
+			       !strcmp(sub, "approve") ? "[" : "",
+			       !strcmp(sub, "approve") ? "] STEP --as NAME" : "", sub_summary(sub));
+			cli_print_help(stdout, cmdname, opts);
+			return EXIT_OK;
+		}
+	const char *pos[2];
+	int npos = 0, prc = cli_parse(cmdname, opts, argc - 1, argv + 1, pos, 2, &npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	const char *runbook = NULL, *step = NULL;
+	if (!strcmp(sub, "approve")) {
+		if (npos < 1)
+			return cli_usage_error(cmdname, "expected the STEP to approve (and --as NAME)");
+		runbook = npos == 2 ? pos[0] : runbook_opt ? runbook_opt : "cutover.yaml";
+		step = pos[npos - 1];
+		if (!as && !show)
+			return cli_usage_error(cmdname, "--as NAME says who approves");
+	} else {
+		if (npos != 1)
+			return cli_usage_error(cmdname, "expected the RUNBOOK file");
+		runbook = pos[0];
+	}
+	if (wait < 0 || run_id < 0)
+		return cli_usage_error(cmdname, "--wait and --run take 0 or more");
+	if (!strcmp(sub, "dry-run"))
+		dry = true;
+	pthread_mutex_init(&c.mu, NULL);
+	bool running = !strcmp(sub, "run") || !strcmp(sub, "dry-run") || !strcmp(sub, "rollback");
+	int ex = EXIT_OK,
+	    rc = load(&c, runbook, config, strcmp(sub, "plan") != 0, running || !strcmp(sub, "plan"));
+	if (rc) {
+		ex = cli_fail(rc);
+	} else if (!strcmp(sub, "plan")) {
+		sl_buf b = SL_BUF_INIT;
+		rc = offline ? 0 : check_tables(&c);
+		if (!rc)
+			rc = sl_runbook_plan_text(&b, c.rb);
+		if (!rc)
+			fputs(sl_buf_cstr(&b), stdout);
+		sl_buf_free(&b);
+		ex = rc ? cli_fail(rc) : EXIT_OK;
+	} else if (!strcmp(sub, "run") || !strcmp(sub, "dry-run")) {
+		ex = do_run(&c, dry, no_wait, new_run, accept, no_practice, wait, false);
+	} else if (!strcmp(sub, "rollback")) {
+		ex = do_run(&c, false, false, false, true, true, wait, true);
+	} else if (!strcmp(sub, "status")) {
+		rc = print_status(&c, dry, run_id);
+		ex = rc ? cli_fail(rc) : EXIT_OK;
+	} else if (!strcmp(sub, "approve")) {
+		ex = do_approve(&c, step, as, role, note, digest, show);
+	} else if (!strcmp(sub, "unfreeze")) {
+		size_t n = 0;
+		sl_cutover_opts o = options(&c);
+		rc = sl_cutover_unfreeze(&o, &n);
+		if (!rc)
+			printf("%zu freeze fence%s lifted\n", n, n == 1 ? "" : "s");
+		ex = rc ? cli_fail(rc) : EXIT_OK;
+	} else {
+		sl_cutover_opts o = options(&c);
+		o.on_event = NULL;
+		rc = sl_cutover_watchdog(&o, run_id, freeze_id);
+		ex = rc ? cli_fail(rc) : EXIT_OK;
+	}
+	unload(&c);
+	pthread_mutex_destroy(&c.mu);
+	return ex;
+}
