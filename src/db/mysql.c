@@ -11,6 +11,7 @@
 #include "my_internal.h"
 
 #include "schema/introspect.h"
+#include "sluice/sys/expand_dialect.h"
 #include "sluice/error.h"
 
 #include <errmsg.h>
@@ -1012,4 +1013,5 @@ const sl_driver sl_driver_mysql = {
 	.writer_flush = my_writer_flush,
 	.writer_free = my_writer_free,
 	.introspect = sl_introspect_mysql,
+	.expand = &sl_expand_mysql,
 };

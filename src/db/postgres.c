@@ -13,6 +13,7 @@
 #include "pg_internal.h"
 
 #include "schema/introspect.h"
+#include "sluice/sys/expand_dialect.h"
 #include "sluice/error.h"
 
 #include <inttypes.h>
@@ -936,4 +937,5 @@ const sl_driver sl_driver_postgres = {
 	.writer_flush = sl_pg_writer_flush,
 	.writer_free = sl_pg_writer_free,
 	.introspect = sl_introspect_postgres,
+	.expand = &sl_expand_postgres,
 };

@@ -11,6 +11,7 @@
 #include "sluice/error.h"
 #include "db/sqlite_internal.h"
 #include "schema/introspect.h"
+#include "sluice/sys/expand_dialect.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -1098,4 +1099,5 @@ const sl_driver sl_driver_sqlite = {
 	.writer_flush = sq_writer_flush,
 	.writer_free = sq_writer_free,
 	.introspect = sl_introspect_sqlite,
+	.expand = &sl_expand_sqlite,
 };

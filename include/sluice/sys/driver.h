@@ -6,7 +6,8 @@
  * types embed the base structs below as their FIRST member, so the core can
  * hand the base pointer around and the driver can cast it back.
  *
- * Adding a driver: implement every function below (none may be NULL), set
+ * Adding a driver: implement every function below (none may be NULL; the
+ * expand dialect table may be), set
  * the capability bits honestly, add the table to the list in src/db/conn.c,
  * add the scheme to src/db/url.c, and run tests/integration with it.
  * docs/ARCHITECTURE.md has the checklist.
@@ -23,6 +24,7 @@ extern "C" {
 #define SL_DRIVER_VERSION 1
 
 typedef struct sl_driver sl_driver;
+typedef struct sl_expand_dialect sl_expand_dialect;
 
 /* Base of every connection. The core fills drv and display after open. */
 struct sl_conn {
@@ -89,6 +91,9 @@ struct sl_driver {
 	void (*writer_free)(sl_writer *w);
 
 	int (*introspect)(sl_schema **out, sl_conn *c, const sl_introspect_opts *opts);
+
+	/* The SQL of expand/contract migrations (sys/expand_dialect.h); NULL when the engine has none. */
+	const sl_expand_dialect *expand;
 };
 
 extern const sl_driver sl_driver_sqlite;
