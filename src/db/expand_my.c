@@ -173,8 +173,12 @@ static int not_null_checks(sl_conn *c, sl_buf *b, const sl_xsync *s, bool update
 		if (!rc)
 			rc = sl_buf_puts(b, " THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = ");
 		if (!rc) {
+			const char *shown = col;
 			char msg[256];
-			snprintf(msg, sizeof(msg), "Column '%s' cannot be null (the new version requires a value)", col);
+			for (size_t k = 0; k < s->nnew; k++)
+				if (strcmp(s->new_scope[k].physical, col) == 0)
+					shown = s->new_scope[k].name;
+			snprintf(msg, sizeof(msg), "Column '%s' cannot be null (the new version requires a value)", shown);
 			rc = xd_lit(c, b, msg);
 		}
 		if (!rc)
@@ -641,6 +645,8 @@ static int my_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 			rc = sl_buf_puts(&b, " DROP INDEX ");
 		if (!rc)
 			rc = xd_q(c, &b, a->name);
+		if (!rc)
+			rc = sl_buf_puts(&b, ", LOCK=NONE");
 		break;
 	case SL_XA_RENAME_INDEX:
 	case SL_XA_ATTACH_UNIQUE: /* a unique index is MySQL's unique constraint */
@@ -655,6 +661,8 @@ static int my_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 			rc = sl_buf_puts(&b, " TO ");
 		if (!rc)
 			rc = xd_q(c, &b, a->to);
+		if (!rc)
+			rc = sl_buf_puts(&b, ", LOCK=NONE");
 		break;
 	case SL_XA_SYNC_CREATE:
 		rc = sync_create(c, a, out);
@@ -678,6 +686,8 @@ static int my_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 		if (!rc)
 			rc = xd_qt(c, &b, a->version, a->name);
 		break;
+	case SL_XA_LOCK_VIEWS: /* every DDL statement commits on its own: nothing to order */
+		break;
 	default:
 		rc = sl_error_set(SL_EINVALID, "expand: unknown action %d", (int)a->kind);
 	}
@@ -685,6 +695,69 @@ static int my_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 		rc = sl_xsql_add_buf(out, flags, &b);
 	sl_buf_free(&b);
 	return rc;
+}
+
+/* Length of "ALTER TABLE `a`.`b` " at the start of sql, or 0. */
+static size_t alter_head(const char *sql)
+{
+	const char *p = sql + 12;
+	if (strncmp(sql, "ALTER TABLE ", 12) != 0)
+		return 0;
+	for (;;) {
+		if (*p != '`')
+			return 0;
+		for (p++; *p && !(*p == '`' && p[1] != '`'); p += *p == '`' ? 2 : 1)
+			;
+		if (!*p)
+			return 0;
+		p++;
+		if (*p == '.') {
+			p++;
+			continue;
+		}
+		return *p == ' ' ? (size_t)(p + 1 - sql) : 0;
+	}
+}
+
+/* An online change of a table that can share its ALTER TABLE with the next one. */
+static bool foldable(const sl_xstmt *s, size_t *head)
+{
+	static const char tail[] = ", LOCK=NONE";
+	size_t n = strlen(s->sql), t = sizeof(tail) - 1;
+	*head = alter_head(s->sql);
+	return !s->flags && *head && n > t && strcmp(s->sql + n - t, tail) == 0 && !strstr(s->sql, "ALGORITHM=");
+}
+
+/*
+ * Folds consecutive online changes of one table into one ALTER TABLE: a
+ * contract that drops, renames and drops again is one statement, and the
+ * new version's views (which MySQL cannot make follow a rename) are
+ * invalid only until the next statement replaces them.
+ */
+static int my_coalesce(sl_xsql *q)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		size_t ha, hb;
+		sl_xstmt *prev = out ? &q->items[out - 1] : NULL;
+		if (prev && foldable(prev, &ha) && foldable(&q->items[i], &hb) && ha == hb &&
+		    strncmp(prev->sql, q->items[i].sql, ha) == 0) {
+			sl_buf b = SL_BUF_INIT;
+			size_t plen = strlen(prev->sql) - (sizeof(", LOCK=NONE") - 1);
+			int rc = sl_buf_printf(&b, "%.*s, %s", (int)plen, prev->sql, q->items[i].sql + hb);
+			if (rc) {
+				sl_buf_free(&b);
+				return rc;
+			}
+			free(prev->sql);
+			free(q->items[i].sql);
+			prev->sql = sl_buf_detach(&b);
+			continue;
+		}
+		q->items[out++] = q->items[i];
+	}
+	q->n = out;
+	return 0;
 }
 
 static int my_lock_timeout(sl_buf *out, long ms)
@@ -757,6 +830,7 @@ static int my_sessions(sl_conn *c, const char *base, const char *const *versions
 
 const sl_expand_dialect sl_expand_mysql = {
 	.render = my_render,
+	.coalesce = my_coalesce,
 	.lock_timeout = my_lock_timeout,
 	.lock_failed = my_lock_failed,
 	.backfill_session = my_backfill_session,

@@ -606,6 +606,19 @@ static int pg_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 		if (!rc)
 			rc = xd_qt(c, &b, a->version, a->name);
 		break;
+	case SL_XA_LOCK_VIEWS: /* a locked view locks its tables after itself, as a query through it does */
+		if (!a->ncols)
+			break;
+		rc = sl_buf_puts(&b, "LOCK TABLE ");
+		for (size_t i = 0; !rc && i < a->ncols; i++) {
+			if (i)
+				rc = sl_buf_puts(&b, ", ");
+			if (!rc)
+				rc = xd_qt(c, &b, a->version, a->cols[i]);
+		}
+		if (!rc)
+			rc = sl_buf_puts(&b, " IN ACCESS EXCLUSIVE MODE");
+		break;
 	default:
 		rc = sl_error_set(SL_EINVALID, "expand: unknown action %d", (int)a->kind);
 	}

@@ -628,6 +628,8 @@ static int sq_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 		if (!rc)
 			rc = view_name(c, &b, a->version, a->name);
 		break;
+	case SL_XA_LOCK_VIEWS: /* every DDL statement commits on its own: nothing to order */
+		break;
 	default:
 		rc = sl_error_set(SL_EINVALID, "expand: unknown action %d", (int)a->kind);
 	}

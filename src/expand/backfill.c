@@ -134,9 +134,24 @@ static int batch(bf *f, const char *bound, int64_t *rows)
 		f->x->o->on_statement(f->x->o->ud, f->x->id, q.ptr);
 	if (f->x->o->dry_run)
 		goto done;
-	if ((rc = sl_conn_begin(c)) || (rc = sl_conn_exec(c, q.ptr)))
+	if ((rc = sl_conn_begin(c)))
 		goto done;
-	*rows = sl_conn_changes(c) > 0 ? sl_conn_changes(c) : 0;
+	/* rows in the range, not rows changed (MySQL counts only rows whose values differ) */
+	if (bound) {
+		*rows = f->x->o->batch_size > 0 ? f->x->o->batch_size : 1000;
+	} else {
+		sl_buf cq = SL_BUF_INIT;
+		rc = sl_buf_printf(&cq, "SELECT count(*) FROM %s", sl_buf_cstr(&f->table));
+		if (!rc && f->cp.last_key)
+			rc = sl_buf_printf(&cq, " WHERE %s > %s", sl_buf_cstr(&f->keyrow), f->cp.last_key);
+		if (!rc)
+			rc = sl_conn_query_int(c, cq.ptr, rows);
+		sl_buf_free(&cq);
+	}
+	if (!rc)
+		rc = sl_conn_exec(c, q.ptr);
+	if (rc)
+		goto done;
 	next.last_key = (char *)(bound ? bound : f->cp.last_key);
 	next.rows_done += *rows;
 	next.batches++;

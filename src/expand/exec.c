@@ -374,6 +374,8 @@ int xexec_unit(xexec *x, const sl_xact *acts, size_t n)
 {
 	sl_xsql q = { 0 };
 	int rc = render(x, acts, n, &q);
+	if (!rc && x->d->coalesce)
+		rc = x->d->coalesce(&q);
 	bool tx = sl_conn_has(x->c, SL_CAP_TRANSACTIONAL_DDL);
 	for (size_t i = 0; i < q.n; i++)
 		tx = tx && !(q.items[i].flags & SL_XS_NO_TX);

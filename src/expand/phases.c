@@ -393,6 +393,31 @@ static int load_state(sl_conn *c, const sl_expand_opts *o, const char *id, xstat
 	return rc;
 }
 
+/* The new version's views of the tables contract changes, locked first (SL_XA_LOCK_VIEWS). */
+static int lock_views(xplan *tmp, xacts *acts, const xstate *st, const xstored *s)
+{
+	const char **names = sl_arena_calloc(tmp->arena, s->nviews ? s->nviews : 1, sizeof(*names));
+	size_t n = 0;
+	if (!names)
+		return sl_error_nomem();
+	for (size_t i = 0; i < s->contract.n; i++) {
+		const sl_xact *a = &s->contract.items[i];
+		const char *name = a->table;
+		for (size_t j = 0; name && j < s->contract.n; j++)
+			if (s->contract.items[j].kind == SL_XA_RENAME_TABLE && strcmp(s->contract.items[j].table, name) == 0)
+				name = s->contract.items[j].to;
+		bool known = false, dup = false;
+		for (size_t j = 0; name && j < s->nviews; j++)
+			known = known || strcmp(s->views[j].name, name) == 0;
+		for (size_t j = 0; j < n; j++)
+			dup = dup || strcmp(names[j], name) == 0;
+		if (known && !dup)
+			names[n++] = name;
+	}
+	return xplan_push_act(tmp, acts,
+			      &(sl_xact){ .kind = SL_XA_LOCK_VIEWS, .base = st->base, .version = st->version, .cols = names, .ncols = n });
+}
+
 int sl_expand_contract(sl_conn *c, const char *id, const sl_expand_opts *o)
 {
 	const sl_expand_dialect *d;
@@ -424,7 +449,8 @@ int sl_expand_contract(sl_conn *c, const char *id, const sl_expand_opts *o)
 		{ .kind = SL_XA_VERSION_DROP, .base = st.base, .version = st.old_version },
 	};
 	xplan tmp = { .arena = a };
-	if (st.old_version)
+	rc = lock_views(&tmp, &acts, &st, &s);
+	if (!rc && st.old_version)
 		rc = xplan_push_act(&tmp, &acts, &head[0]);
 	for (size_t i = 0; !rc && i < s.contract.n; i++)
 		rc = xplan_push_act(&tmp, &acts, &s.contract.items[i]);

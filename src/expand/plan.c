@@ -930,6 +930,8 @@ int xplan_build(xplan **out, sl_conn *c, const sl_schema *model, const sl_xops *
 		goto done;
 	}
 	for (size_t i = 0; i < model->ntables; i++) {
+		if (xcol_is_ours(model->tables[i].name))
+			continue; /* sluice's own helper tables are in no version */
 		xtab *x = &p->tabs[p->ntabs++];
 		x->t = &model->tables[i];
 		x->name_new = x->t->name;

@@ -116,6 +116,14 @@ typedef enum sl_xact_kind {
 	SL_XA_VERSION_DROP,   /* version: drops it when it holds nothing but views sluice made */
 	SL_XA_VIEW_CREATE,    /* view (replaces one of the same name) */
 	SL_XA_VIEW_DROP,      /* view (version, name) */
+	/*
+	 * version, cols (view names): locks these views of version, and through
+	 * them their tables, for the rest of the transaction, in the order an
+	 * application's statement takes them (view, then table), so contract
+	 * cannot deadlock with the new version's clients. Nothing where DDL
+	 * does not run in one transaction.
+	 */
+	SL_XA_LOCK_VIEWS,
 	SL_XA__COUNT
 } sl_xact_kind;
 
@@ -175,6 +183,12 @@ typedef int (*sl_xclient_fn)(void *ud, const sl_xclient *cl);
 typedef struct sl_expand_dialect {
 	/* Renders action a as statements; c is for quoting and for reading the catalog. */
 	int (*render)(sl_conn *c, const sl_xact *a, sl_xsql *out);
+	/*
+	 * Optional: rewrites the statements of one unit before they run, e.g.
+	 * folds consecutive changes of one table into one statement (MySQL, so
+	 * the new version's views are invalid for as short a time as can be).
+	 */
+	int (*coalesce)(sl_xsql *q);
 	/* A statement that makes every later lock wait of this session give up after ms. */
 	int (*lock_timeout)(sl_buf *out, long ms);
 	/* True when e is a lock wait that gave up or a deadlock: the statement may be retried. */
