@@ -217,6 +217,12 @@ int sl_expand_rollback(sl_conn *c, const char *id, const sl_expand_opts *o);
  * tables as they are now) and forgets its state. Nothing when id has none.
  */
 int sl_expand_forget(sl_conn *c, const char *id, const sl_expand_opts *o);
+/*
+ * Runs t start to end on c, a scratch database: expand, rollback (the
+ * schema must be as before: SL_ECONFLICT otherwise), expand again,
+ * contract. For `sluice lint TARGET`; never on a database that matters.
+ */
+int sl_expand_rehearse(sl_conn *c, const sl_expand_target *t, const char *history_table);
 /* The phase of id (SL_XPHASE_NONE when it has no expand state). */
 int sl_expand_phase(sl_conn *c, const char *history_table, const char *id, sl_xphase *out);
 

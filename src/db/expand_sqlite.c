@@ -229,6 +229,26 @@ static int view_value(sl_conn *c, sl_buf *b, const sl_xview_col *col, bool inser
 	return rc ? rc : xd_q(c, b, col->name);
 }
 
+/*
+ * The columns a view trigger writes (generated ones are the engine's):
+ * what 0 their base names, 1 the values an insert writes, 2 an update's.
+ */
+static int written(sl_conn *c, sl_buf *b, const sl_xview *v, int what)
+{
+	int rc = 0;
+	bool first = true;
+	for (size_t i = 0; !rc && i < v->ncols; i++) {
+		if (v->cols[i].generated)
+			continue;
+		if (!first)
+			rc = sl_buf_puts(b, ", ");
+		first = false;
+		if (!rc)
+			rc = what ? view_value(c, b, &v->cols[i], what == 1) : xd_q(c, b, v->cols[i].physical);
+	}
+	return rc;
+}
+
 static int insert_trigger(sl_conn *c, const sl_xview *v, sl_buf *b)
 {
 	const sl_xsync *s = v->sync;
@@ -253,12 +273,8 @@ static int insert_trigger(sl_conn *c, const sl_xview *v, sl_buf *b)
 		rc = xd_q(c, b, v->table);
 	if (!rc)
 		rc = sl_buf_puts(b, " (");
-	for (size_t i = 0; !rc && i < v->ncols; i++) {
-		if (i)
-			rc = sl_buf_puts(b, ", ");
-		if (!rc)
-			rc = xd_q(c, b, v->cols[i].physical);
-	}
+	if (!rc)
+		rc = written(c, b, v, 0);
 	for (size_t i = 0; !rc && s && i < s->ndown; i++) {
 		rc = sl_buf_puts(b, ", ");
 		if (!rc)
@@ -266,12 +282,8 @@ static int insert_trigger(sl_conn *c, const sl_xview *v, sl_buf *b)
 	}
 	if (!rc)
 		rc = sl_buf_puts(b, ") SELECT ");
-	for (size_t i = 0; !rc && i < v->ncols; i++) {
-		if (i)
-			rc = sl_buf_puts(b, ", ");
-		if (!rc)
-			rc = view_value(c, b, &v->cols[i], true);
-	}
+	if (!rc)
+		rc = written(c, b, v, 1);
 	for (size_t i = 0; !rc && s && i < s->ndown; i++)
 		rc = sl_buf_printf(b, ", (%s)", s->down[i].expr);
 	if (!rc)
@@ -347,12 +359,8 @@ static int update_trigger(sl_conn *c, const sl_xview *v, sl_buf *b)
 		rc = xd_q(c, b, v->table);
 	if (!rc)
 		rc = sl_buf_puts(b, " SET (");
-	for (size_t i = 0; !rc && i < v->ncols; i++) {
-		if (i)
-			rc = sl_buf_puts(b, ", ");
-		if (!rc)
-			rc = xd_q(c, b, v->cols[i].physical);
-	}
+	if (!rc)
+		rc = written(c, b, v, 0);
 	for (size_t i = 0; !rc && s && i < s->ndown; i++) {
 		if (s->down[i].insert_only)
 			continue;
@@ -362,12 +370,8 @@ static int update_trigger(sl_conn *c, const sl_xview *v, sl_buf *b)
 	}
 	if (!rc)
 		rc = sl_buf_puts(b, ") = (SELECT ");
-	for (size_t i = 0; !rc && i < v->ncols; i++) {
-		if (i)
-			rc = sl_buf_puts(b, ", ");
-		if (!rc)
-			rc = view_value(c, b, &v->cols[i], false);
-	}
+	if (!rc)
+		rc = written(c, b, v, 2);
 	for (size_t i = 0; !rc && s && i < s->ndown; i++) {
 		if (s->down[i].insert_only)
 			continue;

@@ -151,7 +151,8 @@ int xplan_new_cols(xplan *p, const xtab *x, sl_xview_col **out, size_t *n)
 					   &(sl_xview_col){ .name = renamed(x, c->name),
 							    .physical = c->name,
 							    .default_expr = c->default_expr,
-							    .identity = c->identity });
+							    .identity = c->identity,
+							    .generated = c->generated_expr != NULL });
 	}
 	for (size_t j = 0; !rc && j < x->nadds; j++)
 		if (!x->adds[j].at)
@@ -243,7 +244,8 @@ int xplan_plain_view(sl_arena *a, const sl_table *t, const char *version, const 
 		*s = (sl_xview_col){ .name = c->name,
 				     .physical = c->name,
 				     .default_expr = c->default_expr,
-				     .identity = c->identity };
+				     .identity = c->identity,
+				     .generated = c->generated_expr != NULL };
 	}
 	table_key(t, &key, &nkey);
 	return view_key(a, out->cols, out->ncols, key, nkey, out);

@@ -568,6 +568,7 @@ static json_t *view_json(const sl_xview *v)
 		json_object_set_new(c, "name", json_string(v->cols[i].name));
 		json_object_set_new(c, "default", jstr(v->cols[i].default_expr));
 		json_object_set_new(c, "identity", json_boolean(v->cols[i].identity));
+		json_object_set_new(c, "generated", json_boolean(v->cols[i].generated));
 		json_array_append_new(cols, c);
 	}
 	json_object_set_new(o, "cols", cols);
@@ -672,6 +673,7 @@ static int views_from(sl_arena *a, json_t *list, const char *version, const char
 			v->cols[j].name = v->cols[j].physical = sget(a, c, "name");
 			v->cols[j].default_expr = sget(a, c, "default");
 			v->cols[j].identity = json_is_true(json_object_get(c, "identity"));
+			v->cols[j].generated = json_is_true(json_object_get(c, "generated"));
 			if (!v->cols[j].name)
 				return sl_error_set(SL_ECONFLICT, "the stored expand plan has a view column without a name");
 		}

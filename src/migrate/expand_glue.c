@@ -207,6 +207,15 @@ int sl_mglue_after_revert(sl_conn *c, const sl_migrate_opts *o, const sl_mig_sta
 	return sl_expand_forget(c, s->id, &x);
 }
 
+int sl_mglue_rehearse(sl_conn *c, const sl_migration *m, const char *table)
+{
+	sl_expand_target t;
+	expand_target(&t, m, NULL, sl_conn_engine(c));
+	if (!t.text)
+		return 0;
+	return sl_expand_rehearse(c, &t, table);
+}
+
 /* ---- contract ------------------------------------------------------------------------------ */
 
 int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts, char **contracted)

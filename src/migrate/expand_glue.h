@@ -31,4 +31,7 @@ int sl_mglue_resume(sl_conn *c, const sl_migrate_opts *o, const char *lock_name,
 int sl_mglue_revert(sl_conn *c, const sl_migrate_opts *o, const sl_mig_status *s, bool *handled);
 int sl_mglue_after_revert(sl_conn *c, const sl_migrate_opts *o, const sl_mig_status *s);
 
+/* For dynamic lint: m run start to end on the scratch database c (sl_expand_rehearse). */
+int sl_mglue_rehearse(sl_conn *c, const sl_migration *m, const char *table);
+
 #endif

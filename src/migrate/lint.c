@@ -41,6 +41,10 @@ static const sl_lint_rule rules[] = {
 	  "a table or column was dropped and one of the same shape added" },
 	{ "down-not-inverse", SL_LINT_ERROR, true, "up then down does not give back the schema before up" },
 	{ "apply-failed", SL_LINT_ERROR, true, "the up or down section fails on the scratch database" },
+	{ "expand-candidate", SL_LINT_WARN, false,
+	  "a plain migration renames, drops or retypes a column of an existing table: expand/contract keeps "
+	  "both shapes live" },
+	{ "expand-unsupported", SL_LINT_ERROR, false, "an expand operation the target engine cannot run" },
 };
 
 const sl_lint_rule *sl_lint_rules(size_t *n)

@@ -254,6 +254,8 @@ static const sl_migration_part *pg_part(const sl_migration *m, sl_engine target)
 int sl_lint_static(sl_lint_report *r, const sl_migration *m, const sl_lint_opts *opts)
 {
 	const sl_migration_part *up = first_part(m, SL_SECTION_UP), *pg;
+	if (!up) /* an expand/contract migration */
+		up = first_part(m, SL_SECTION_EXPAND);
 	sl_engine target = opts ? opts->dialect : SL_ENGINE_NONE;
 	int rc = 0;
 
@@ -282,6 +284,8 @@ int sl_lint_static(sl_lint_report *r, const sl_migration *m, const sl_lint_opts 
 	}
 	if ((pg = pg_part(m, target)))
 		rc = sl_lint_pg(r, m, pg);
+	if (!rc)
+		rc = sl_lint_expand(r, m, opts);
 done:
 	return rc;
 }

@@ -519,6 +519,8 @@ int sl_migrate_up(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts
 			iso_now(when);
 			fill_row(&row, s->file, s, r.dialect, when, who(opts), "expanding");
 			rc = sl_mglue_apply(c, opts, r.lock_name, s->file, &row);
+			if (!rc && !opts->dry_run)
+				rc = run_verify(&r, s->file); /* a failure leaves it in expand: `down` rolls it back */
 			if (!rc)
 				n++;
 			break;

@@ -80,6 +80,7 @@ typedef struct sl_xview_col {
 	const char *physical; /* in the base table */
 	const char *default_expr; /* the base column's default (SQLite fills it for omitted columns) */
 	bool identity;            /* rowid alias / auto-increment: NULL means "pick one" */
+	bool generated;           /* computed by the engine: never written */
 } sl_xview_col;
 
 typedef struct sl_xview {
