@@ -18,12 +18,15 @@ int cmd_contract(int argc, char **argv)
 	const cli_option opts[] = {
 		CLI_PROJECT_OPTIONS(&p),
 		{ "confirm", 0, CLI_FLAG, NULL,
-		  "you confirm that no client uses the old shape (needed where sluice cannot see which version "
+		  "you confirm that no client uses the old shape (needed where sluice cannot see which "
+		  "version "
 		  "each client uses: MySQL, SQLite, PostgreSQL sessions that do not name their version)",
 		  &xo.confirm },
-		{ "dry-run", 'n', CLI_FLAG, NULL, "print the statements that would run; change nothing", &dry },
+		{ "dry-run", 'n', CLI_FLAG, NULL, "print the statements that would run; change nothing",
+		  &dry },
 		{ "lock-timeout", 0, CLI_INT, "SECONDS",
-		  "wait this long for another run's lock (default 0: fail at once, exit 4; -1: forever)", &lock_timeout },
+		  "wait this long for another run's lock (default 0: fail at once, exit 4; -1: forever)",
+		  &lock_timeout },
 		CLI_EXPAND_LOCK_OPTIONS(&xo),
 		{ 0 }
 	};

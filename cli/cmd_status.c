@@ -95,19 +95,24 @@ static void print_expand_text(const sl_xstatus *xs)
 			printf("      backfill %s: %lld rows", p->table, (long long)p->rows_done);
 			if (p->rows_total >= 0 && !p->done)
 				printf(" of ~%lld (%d%%)", (long long)p->rows_total,
-				       p->rows_total ? (int)(p->rows_done * 100 / (p->rows_total > p->rows_done ? p->rows_total : p->rows_done)) : 100);
+				       p->rows_total ? (int)(p->rows_done * 100 /
+							     (p->rows_total > p->rows_done ? p->rows_total
+											   : p->rows_done))
+						     : 100);
 			printf(", %lld batches%s\n", (long long)p->batches,
 			       p->done ? ", done" : " (interrupted: `sluice up` resumes)");
 		}
 		if (r->clients_known)
-			printf("      sessions: %zu on %s, %zu on %s\n", r->nclients_new, r->version, r->nclients_old,
+			printf("      sessions: %zu on %s, %zu on %s\n", r->nclients_new, r->version,
+			       r->nclients_old,
 			       r->phase == SL_XPHASE_CONTRACTED ? "older versions" : vname(r->old_version));
 	}
 	printf("  live versions: ");
 	for (size_t i = 0; i < 2 && xs->live[i]; i++)
 		printf("%s%s", i ? ", " : "", vname(xs->live[i]));
 	if (act && act->phase == SL_XPHASE_EXPANDED)
-		printf(" (old and new side by side: `sluice contract` once no client uses %s)", vname(act->old_version));
+		printf(" (old and new side by side: `sluice contract` once no client uses %s)",
+		       vname(act->old_version));
 	else if (act)
 		printf(" (the new version appears once the expand finishes: `sluice up`)");
 	putchar('\n');

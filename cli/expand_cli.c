@@ -45,10 +45,11 @@ static void on_progress(void *ud, const sl_xprogress *p)
 	char total[64] = "";
 	if (p->rows_total > 0)
 		snprintf(total, sizeof(total), " of ~%lld (%d%%)", (long long)p->rows_total,
-			 (int)(p->rows_done * 100 / (p->rows_total > p->rows_done ? p->rows_total : p->rows_done)));
-	fprintf(stderr, "%s  backfill %s: %lld rows%s, %lld batches, %.0f rows/s%s%s", x->tty ? "\r\033[K" : "",
-		p->table, (long long)p->rows_done, total, (long long)p->batches, p->rows_per_sec,
-		p->done ? ", done" : "", x->tty && !p->done ? "" : "\n");
+			 (int)(p->rows_done * 100 /
+			       (p->rows_total > p->rows_done ? p->rows_total : p->rows_done)));
+	fprintf(stderr, "%s  backfill %s: %lld rows%s, %lld batches, %.0f rows/s%s%s",
+		x->tty ? "\r\033[K" : "", p->table, (long long)p->rows_done, total, (long long)p->batches,
+		p->rows_per_sec, p->done ? ", done" : "", x->tty && !p->done ? "" : "\n");
 	fflush(stderr);
 	x->line_open = x->tty && !p->done;
 }

@@ -160,17 +160,19 @@ void cli_print_event(void *ud, const sl_migrate_event *ev)
 		if (ev->detail && strcmp(ev->detail, "verify") == 0)
 			break;
 		if (ev->detail && strcmp(ev->detail, "contract") == 0)
-			fprintf(stderr, "%s %s %s\n", dry && *dry ? "would contract" : "contracting", ev->id, title);
+			fprintf(stderr, "%s %s %s\n", dry && *dry ? "would contract" : "contracting", ev->id,
+				title);
 		else if (ev->detail && strcmp(ev->detail, "expand") == 0)
-			fprintf(stderr, "%s %s %s (expand/contract)\n", dry && *dry ? "would expand" : "expanding",
-				ev->id, title);
+			fprintf(stderr, "%s %s %s (expand/contract)\n",
+				dry && *dry ? "would expand" : "expanding", ev->id, title);
 		else if (ev->detail && strcmp(ev->detail, "resume expand") == 0)
 			fprintf(stderr, "resuming the expand of %s %s\n", ev->id, title);
 		else if (ev->detail && strcmp(ev->detail, "roll back expand") == 0)
 			fprintf(stderr, "rolling back the expand of %s %s\n", ev->id, title);
 		else
 			fprintf(stderr, "%s %s %s\n",
-				ev->down ? "reverting" : (dry && *dry ? "would apply" : "applying"), ev->id, title);
+				ev->down ? "reverting" : (dry && *dry ? "would apply" : "applying"), ev->id,
+				title);
 		break;
 	case SL_MEV_STATEMENT:
 		if (dry && *dry)

@@ -89,10 +89,11 @@ typedef struct sl_xop {
 	const char *ref_table; /* foreign key */
 	const char **ref_cols;
 	size_t nref_cols;
-	const char *on_delete, *on_update; /* foreign key actions as written ("cascade", "set null"), or NULL */
-	const char *check;                 /* add check: the condition */
-	const char *name;                  /* constraint or index name, NULL: sluice picks one */
-	bool unique;                       /* add index ... unique */
+	const char *on_delete,
+		*on_update; /* foreign key actions as written ("cascade", "set null"), or NULL */
+	const char *check;  /* add check: the condition */
+	const char *name;   /* constraint or index name, NULL: sluice picks one */
+	bool unique;        /* add index ... unique */
 } sl_xop;
 
 /* The operations of one expand section, in order. Owns everything through its arena. */
@@ -185,9 +186,9 @@ typedef struct sl_expand_opts {
 /* The expand section of one migration, as the runner hands it over. */
 typedef struct sl_expand_target {
 	const char *id;
-	const char *origin;  /* the file (or "(recorded in history)"), for messages */
-	size_t first_line;   /* of the section's text in origin */
-	const char *text;    /* the section */
+	const char *origin; /* the file (or "(recorded in history)"), for messages */
+	size_t first_line;  /* of the section's text in origin */
+	const char *text;   /* the section */
 	size_t len;
 	const char *version; /* "version=" of the directive; NULL: <base>_v<id> (SQLite: v<id>) */
 } sl_expand_target;

@@ -67,10 +67,10 @@ typedef enum sl_mig_state {
 	SL_MIG_PENDING = 0,
 	SL_MIG_APPLIED,
 	SL_MIG_BASELINE,
-	SL_MIG_DIRTY,       /* dirty or running */
-	SL_MIG_DRIFTED,     /* applied, but the file's checksum changed since */
+	SL_MIG_DIRTY,        /* dirty or running */
+	SL_MIG_DRIFTED,      /* applied, but the file's checksum changed since */
 	SL_MIG_MISSING_FILE, /* recorded, but no file has its id */
-	SL_MIG_EXPAND        /* expand/contract migration in expand: both versions live (or the expand unfinished) */
+	SL_MIG_EXPAND /* expand/contract migration in expand: both versions live (or the expand unfinished) */
 } sl_mig_state;
 
 const char *sl_mig_state_name(sl_mig_state s);
@@ -152,7 +152,8 @@ int sl_migrate_down(sl_conn *c, const sl_migration_set *set, const sl_migrate_op
  * migration is in expand; SL_ECONFLICT while clients may use the old shape.
  * *contracted (may be NULL) gets the migration's id (malloc'd).
  */
-int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts, char **contracted);
+int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts,
+			char **contracted);
 /* Runs the verify section of every applied migration; *failed counts those returning rows. */
 int sl_migrate_verify(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts, size_t *failed);
 /* Records every migration up to id as baseline without running it (adopting an existing database). */

@@ -195,7 +195,8 @@ bool xd_any(const sl_xassign *as, size_t n, bool update)
 }
 
 /* Appends "<new_>.<col> <op> <old>.<col>" in the engine's null-safe comparison. */
-static int cmp(sl_conn *c, sl_buf *b, xd_cmp style, bool differ, const char *col, const char *new_, const char *old)
+static int cmp(sl_conn *c, sl_buf *b, xd_cmp style, bool differ, const char *col, const char *new_,
+	       const char *old)
 {
 	sl_buf x = SL_BUF_INIT, y = SL_BUF_INIT;
 	int rc = sl_buf_printf(&x, "%s.", new_);
@@ -213,17 +214,20 @@ static int cmp(sl_conn *c, sl_buf *b, xd_cmp style, bool differ, const char *col
 				    : sl_buf_printf(b, "%s IS NOT DISTINCT FROM %s", l, r);
 			break;
 		case XD_CMP_MY:
-			rc = differ ? sl_buf_printf(b, "NOT (%s <=> %s)", l, r) : sl_buf_printf(b, "%s <=> %s", l, r);
+			rc = differ ? sl_buf_printf(b, "NOT (%s <=> %s)", l, r)
+				    : sl_buf_printf(b, "%s <=> %s", l, r);
 			break;
 		default:
-			rc = differ ? sl_buf_printf(b, "%s IS NOT %s", l, r) : sl_buf_printf(b, "%s IS %s", l, r);
+			rc = differ ? sl_buf_printf(b, "%s IS NOT %s", l, r)
+				    : sl_buf_printf(b, "%s IS %s", l, r);
 		}
 	sl_buf_free(&x);
 	sl_buf_free(&y);
 	return rc;
 }
 
-int xd_change_cond(sl_conn *c, sl_buf *b, const sl_xassign *a, xd_cmp style, const char *old, const char *new_)
+int xd_change_cond(sl_conn *c, sl_buf *b, const sl_xassign *a, xd_cmp style, const char *old,
+		   const char *new_)
 {
 	int rc = sl_buf_puts(b, "((");
 	for (size_t i = 0; !rc && i < a->nsources; i++) {

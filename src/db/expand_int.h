@@ -42,7 +42,8 @@ typedef enum { XD_CMP_PG, XD_CMP_MY, XD_CMP_SQLITE } xd_cmp;
  * The update condition of assignment a: one of its sources differs between
  * the records old and new_, and its target does not.
  */
-int xd_change_cond(sl_conn *c, sl_buf *b, const sl_xassign *a, xd_cmp style, const char *old, const char *new_);
+int xd_change_cond(sl_conn *c, sl_buf *b, const sl_xassign *a, xd_cmp style, const char *old,
+		   const char *new_);
 
 /* True when hay holds word as a whole name, not inside a longer identifier. */
 bool xd_names(const char *hay, const char *word);

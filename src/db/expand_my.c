@@ -98,15 +98,16 @@ static int index_exists(sl_conn *c, const char *base, const char *table, const c
 
 /* ---- triggers ---------------------------------------------------------------------------- */
 
-static int declares(sl_conn *c, sl_buf *b, const sl_xscope_col *scope, size_t n, const sl_xassign *as, size_t na,
-		    bool update)
+static int declares(sl_conn *c, sl_buf *b, const sl_xscope_col *scope, size_t n, const sl_xassign *as,
+		    size_t na, bool update)
 {
 	int rc = 0;
 	for (size_t i = 0; !rc && i < n; i++) {
 		if (!xd_scope_used(&scope[i], as, na, update))
 			continue;
 		if (!scope[i].decl)
-			return sl_error_set(SL_EINVALID, "no declared type known for column \"%s\"", scope[i].name);
+			return sl_error_set(SL_EINVALID, "no declared type known for column \"%s\"",
+					    scope[i].name);
 		rc = sl_buf_puts(b, "DECLARE ");
 		if (!rc)
 			rc = xd_q(c, b, scope[i].name);
@@ -178,7 +179,8 @@ static int not_null_checks(sl_conn *c, sl_buf *b, const sl_xsync *s, bool update
 			for (size_t k = 0; k < s->nnew; k++)
 				if (strcmp(s->new_scope[k].physical, col) == 0)
 					shown = s->new_scope[k].name;
-			snprintf(msg, sizeof(msg), "Column '%s' cannot be null (the new version requires a value)", shown);
+			snprintf(msg, sizeof(msg),
+				 "Column '%s' cannot be null (the new version requires a value)", shown);
 			rc = xd_lit(c, b, msg);
 		}
 		if (!rc)
@@ -256,14 +258,15 @@ static int update_trigger(sl_conn *c, sl_buf *b, const sl_xsync *s, const char *
 			for (size_t i = 0; !rc && i < n; i++) {
 				if (as[i].insert_only)
 					continue;
-				rc = sl_buf_printf(b, "%ssluice_%c%zu", first ? "" : " OR ", up ? 'u' : 'd', i);
+				rc = sl_buf_printf(b, "%ssluice_%c%zu", first ? "" : " OR ", up ? 'u' : 'd',
+						   i);
 				first = false;
 			}
 			if (!rc)
 				rc = sl_buf_puts(b, " THEN ");
 			if (!rc)
-				rc = assign_block(c, b, up ? s->old_scope : s->new_scope, up ? s->nold : s->nnew, as, n, true,
-						  up ? 'u' : 'd');
+				rc = assign_block(c, b, up ? s->old_scope : s->new_scope,
+						  up ? s->nold : s->nnew, as, n, true, up ? 'u' : 'd');
 			if (!rc)
 				rc = sl_buf_puts(b, "END IF; ");
 		}
@@ -377,12 +380,14 @@ static int version_drop(sl_conn *c, const sl_xact *a, sl_xsql *out)
 	int rc = 0;
 	if (!a->version)
 		return 0;
-	rc = sl_buf_puts(&q, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ");
+	rc = sl_buf_puts(
+		&q, "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ");
 	if (!rc)
 		rc = xd_lit(c, &q, a->version);
 	if (!rc)
-		rc = sl_buf_puts(&q, " UNION ALL SELECT ROUTINE_NAME, 'ROUTINE' FROM information_schema.ROUTINES "
-				     "WHERE ROUTINE_SCHEMA = ");
+		rc = sl_buf_puts(&q,
+				 " UNION ALL SELECT ROUTINE_NAME, 'ROUTINE' FROM information_schema.ROUTINES "
+				 "WHERE ROUTINE_SCHEMA = ");
 	if (!rc)
 		rc = xd_lit(c, &q, a->version);
 	if (!rc)
@@ -594,7 +599,11 @@ static int my_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 	case SL_XA_ADD_NOT_NULL_CHECK: /* enforced by the triggers until contract */
 		break;
 	case SL_XA_ADD_CHECK:
-		rc = validation(c, &(sl_xact){ .what = SL_XA_ADD_CHECK, .base = a->base, .table = a->table, .expr = a->expr },
+		rc = validation(c,
+				&(sl_xact){ .what = SL_XA_ADD_CHECK,
+					    .base = a->base,
+					    .table = a->table,
+					    .expr = a->expr },
 				out);
 		if (!rc)
 			rc = alter(c, &b, a);
@@ -618,7 +627,7 @@ static int my_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 		if (!rc)
 			rc = sl_buf_puts(&b, a->what == SL_XA_ADD_FOREIGN_KEY ? " DROP FOREIGN KEY "
 					     : a->what == SL_XA_ATTACH_UNIQUE ? " DROP INDEX "
-									       : " DROP CONSTRAINT ");
+									      : " DROP CONSTRAINT ");
 		if (!rc)
 			rc = xd_q(c, &b, a->name);
 		break;
@@ -725,7 +734,8 @@ static bool foldable(const sl_xstmt *s, size_t *head)
 	static const char tail[] = ", LOCK=NONE";
 	size_t n = strlen(s->sql), t = sizeof(tail) - 1;
 	*head = alter_head(s->sql);
-	return !s->flags && *head && n > t && strcmp(s->sql + n - t, tail) == 0 && !strstr(s->sql, "ALGORITHM=");
+	return !s->flags && *head && n > t && strcmp(s->sql + n - t, tail) == 0 &&
+	       !strstr(s->sql, "ALGORITHM=");
 }
 
 /*
@@ -763,7 +773,8 @@ static int my_coalesce(sl_xsql *q)
 static int my_lock_timeout(sl_buf *out, long ms)
 {
 	long s = (ms + 999) / 1000;
-	return sl_buf_printf(out, "SET SESSION lock_wait_timeout = %ld, innodb_lock_wait_timeout = %ld", s, s);
+	return sl_buf_printf(out, "SET SESSION lock_wait_timeout = %ld, innodb_lock_wait_timeout = %ld", s,
+			     s);
 }
 
 static bool my_lock_failed(const sl_error *e)
@@ -822,8 +833,10 @@ static int my_sessions(sl_conn *c, const char *base, const char *const *versions
 {
 	sess s = { .base = base, .versions = versions, .n = n, .fn = fn, .ud = ud };
 	return xd_rows(c,
-		       "SELECT ID, USER, HOST, DB, INFO FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() "
-		       "AND COMMAND NOT IN ('Daemon', 'Binlog Dump') AND USER NOT IN ('system user', 'event_scheduler') "
+		       "SELECT ID, USER, HOST, DB, INFO FROM information_schema.PROCESSLIST WHERE ID <> "
+		       "CONNECTION_ID() "
+		       "AND COMMAND NOT IN ('Daemon', 'Binlog Dump') AND USER NOT IN ('system user', "
+		       "'event_scheduler') "
 		       "ORDER BY ID",
 		       on_session, &s);
 }

@@ -36,8 +36,8 @@ static const char *fk_action(const char *s)
 /* ---- triggers ---------------------------------------------------------------------------- */
 
 /* DECLARE block with the locals of scope that the assignments read. */
-static int locals(sl_conn *c, sl_buf *b, const sl_xscope_col *scope, size_t n, const sl_xassign *as, size_t na,
-		  bool update)
+static int locals(sl_conn *c, sl_buf *b, const sl_xscope_col *scope, size_t n, const sl_xassign *as,
+		  size_t na, bool update)
 {
 	int rc = sl_buf_puts(b, "DECLARE ");
 	bool any = false;
@@ -45,12 +45,14 @@ static int locals(sl_conn *c, sl_buf *b, const sl_xscope_col *scope, size_t n, c
 		if (!xd_scope_used(&scope[i], as, na, update))
 			continue;
 		if (strcasecmp(scope[i].name, "new") == 0 || strcasecmp(scope[i].name, "old") == 0)
-			return sl_error_set(SL_EINVALID,
-					    "column \"%s\" cannot be named in an expression on PostgreSQL (it hides the "
-					    "trigger's row); rename it first",
-					    scope[i].name);
+			return sl_error_set(
+				SL_EINVALID,
+				"column \"%s\" cannot be named in an expression on PostgreSQL (it hides the "
+				"trigger's row); rename it first",
+				scope[i].name);
 		if (!scope[i].decl)
-			return sl_error_set(SL_EINVALID, "no declared type known for column \"%s\"", scope[i].name);
+			return sl_error_set(SL_EINVALID, "no declared type known for column \"%s\"",
+					    scope[i].name);
 		rc = xd_q(c, b, scope[i].name);
 		if (!rc)
 			rc = sl_buf_printf(b, " %s := NEW.", scope[i].decl);
@@ -112,8 +114,10 @@ static int function_body(sl_conn *c, sl_buf *b, const sl_xsync *s)
 	for (size_t i = 0; !rc && i < s->ndown; i++)
 		rc = sl_buf_printf(b, "sluice_d%zu boolean := false; ", i);
 	if (!rc)
-		rc = sl_buf_puts(b, "BEGIN IF current_setting('sluice.backfill', true) = 'on' THEN RETURN NEW; END IF; "
-				    "IF TG_OP = 'INSERT' THEN IF (current_schemas(false))[1] IS NOT DISTINCT FROM ");
+		rc = sl_buf_puts(
+			b,
+			"BEGIN IF current_setting('sluice.backfill', true) = 'on' THEN RETURN NEW; END IF; "
+			"IF TG_OP = 'INSERT' THEN IF (current_schemas(false))[1] IS NOT DISTINCT FROM ");
 	if (!rc)
 		rc = xd_lit(c, b, s->version);
 	if (!rc)
@@ -147,7 +151,8 @@ static int function_body(sl_conn *c, sl_buf *b, const sl_xsync *s)
 			if (!rc)
 				rc = sl_buf_puts(b, " THEN ");
 			if (!rc)
-				rc = assign_block(c, b, up ? s->old_scope : s->new_scope, up ? s->nold : s->nnew, as, n, true,
+				rc = assign_block(c, b, up ? s->old_scope : s->new_scope,
+						  up ? s->nold : s->nnew, as, n, true,
 						  up ? "sluice_u" : "sluice_d");
 			if (!rc)
 				rc = sl_buf_puts(b, "END IF; ");
@@ -204,7 +209,8 @@ static int sync_create(sl_conn *c, const sl_xact *a, sl_xsql *out)
 	if (!rc)
 		rc = xd_qt(c, &b, s->base, s->name);
 	if (!rc)
-		rc = sl_buf_printf(&b, "() RETURNS trigger LANGUAGE plpgsql AS %s %s %s", tag, sl_buf_cstr(&body), tag);
+		rc = sl_buf_printf(&b, "() RETURNS trigger LANGUAGE plpgsql AS %s %s %s", tag,
+				   sl_buf_cstr(&body), tag);
 	if (!rc)
 		rc = sl_xsql_add_buf(out, 0, &b);
 	for (int k = 0; !rc && k < 2; k++) {
@@ -231,7 +237,8 @@ static int sync_create(sl_conn *c, const sl_xact *a, sl_xsql *out)
 	if (!rc)
 		rc = update_columns(c, &cols, s, &upd);
 	if (!rc && upd) {
-		rc = sl_buf_printf(&b, "CREATE TRIGGER \"%s_u\" BEFORE UPDATE OF %s ON ", s->name, sl_buf_cstr(&cols));
+		rc = sl_buf_printf(&b, "CREATE TRIGGER \"%s_u\" BEFORE UPDATE OF %s ON ", s->name,
+				   sl_buf_cstr(&cols));
 		if (!rc)
 			rc = xd_qt(c, &b, s->base, s->table);
 		if (!rc)
@@ -302,7 +309,8 @@ static int view_create(sl_conn *c, const sl_xact *a, sl_xsql *out)
 		rc = sl_xsql_add_buf(out, 0, &b);
 	/* whoever may use the table may use its view */
 	if (!rc)
-		rc = sl_buf_puts(&q, "SELECT grantee, string_agg(privilege_type, ', ') FROM information_schema.role_table_grants "
+		rc = sl_buf_puts(&q, "SELECT grantee, string_agg(privilege_type, ', ') FROM "
+				     "information_schema.role_table_grants "
 				     "WHERE table_schema = ");
 	if (!rc)
 		rc = xd_lit(c, &q, v->base);
@@ -311,8 +319,10 @@ static int view_create(sl_conn *c, const sl_xact *a, sl_xsql *out)
 	if (!rc)
 		rc = xd_lit(c, &q, v->table);
 	if (!rc)
-		rc = sl_buf_puts(&q, " AND grantee <> current_user AND privilege_type IN ('SELECT', 'INSERT', 'UPDATE', "
-				     "'DELETE') GROUP BY grantee ORDER BY grantee");
+		rc = sl_buf_puts(
+			&q,
+			" AND grantee <> current_user AND privilege_type IN ('SELECT', 'INSERT', 'UPDATE', "
+			"'DELETE') GROUP BY grantee ORDER BY grantee");
 	if (!rc)
 		rc = xd_strings_query(c, q.ptr, &grants);
 	for (size_t i = 0; !rc && i < grants.n; i++) {
@@ -355,8 +365,10 @@ static int version_drop(sl_conn *c, const sl_xact *a, sl_xsql *out)
 	int rc = 0;
 	if (!a->version)
 		return 0;
-	rc = sl_buf_puts(&q, "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-			     "WHERE n.nspname = ");
+	rc = sl_buf_puts(
+		&q,
+		"SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+		"WHERE n.nspname = ");
 	if (!rc)
 		rc = xd_lit(c, &q, a->version);
 	if (!rc)
@@ -399,8 +411,9 @@ static int add_index(sl_conn *c, const sl_xact *a, sl_xsql *out)
 {
 	sl_buf q = SL_BUF_INIT, b = SL_BUF_INIT;
 	xd_strings st = { 0 };
-	int rc = sl_buf_puts(&q, "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-				 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ");
+	int rc =
+		sl_buf_puts(&q, "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+				"JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ");
 	if (!rc)
 		rc = xd_lit(c, &q, a->base);
 	if (!rc)
@@ -673,7 +686,7 @@ static int on_session(void *ud, const sl_value *row, size_t ncols)
 			if (!*v || !xd_names(where, v) || (cl.version && strlen(cl.version) >= strlen(v)))
 				continue;
 			cl.version = v;
-			cl.why = pass == 0 ? " (application_name names it)"
+			cl.why = pass == 0   ? " (application_name names it)"
 				 : pass == 1 ? " (holds a lock on one of its views)"
 					     : " (its current statement names it)";
 		}
@@ -690,12 +703,13 @@ static int pg_sessions(sl_conn *c, const char *base, const char *const *versions
 	sess s = { .versions = versions, .n = n, .fn = fn, .ud = ud };
 	sl_buf q = SL_BUF_INIT;
 	(void)base;
-	int rc = sl_buf_puts(&q, "SELECT a.pid::int8, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), "
-				 "coalesce(host(a.client_addr), ''), (SELECT string_agg(DISTINCT n.nspname, ' ') FROM "
-				 "pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = "
-				 "c.relnamespace WHERE l.pid = a.pid AND c.relkind = 'v'), coalesce(a.query, '') "
-				 "FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> "
-				 "pg_backend_pid() AND a.backend_type = 'client backend' ORDER BY a.pid");
+	int rc = sl_buf_puts(
+		&q, "SELECT a.pid::int8, coalesce(a.application_name, ''), coalesce(a.usename::text, ''), "
+		    "coalesce(host(a.client_addr), ''), (SELECT string_agg(DISTINCT n.nspname, ' ') FROM "
+		    "pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = "
+		    "c.relnamespace WHERE l.pid = a.pid AND c.relkind = 'v'), coalesce(a.query, '') "
+		    "FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> "
+		    "pg_backend_pid() AND a.backend_type = 'client backend' ORDER BY a.pid");
 	if (!rc)
 		rc = xd_rows(c, q.ptr, on_session, &s);
 	sl_buf_free(&q);

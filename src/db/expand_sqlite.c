@@ -31,7 +31,8 @@
 
 static int unsupported(const sl_xact *a, const char *what)
 {
-	return sl_error_set(SL_EINVALID, "not supported on sqlite: %s on table \"%s\" needs the table rebuilt", what,
+	return sl_error_set(SL_EINVALID,
+			    "not supported on sqlite: %s on table \"%s\" needs the table rebuilt", what,
 			    a->table ? a->table : "");
 }
 
@@ -244,7 +245,8 @@ static int written(sl_conn *c, sl_buf *b, const sl_xview *v, int what)
 			rc = sl_buf_puts(b, ", ");
 		first = false;
 		if (!rc)
-			rc = what ? view_value(c, b, &v->cols[i], what == 1) : xd_q(c, b, v->cols[i].physical);
+			rc = what ? view_value(c, b, &v->cols[i], what == 1)
+				  : xd_q(c, b, v->cols[i].physical);
 	}
 	return rc;
 }

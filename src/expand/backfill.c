@@ -127,7 +127,8 @@ static int batch(bf *f, const char *bound, int64_t *rows)
 	if (!rc && f->cp.last_key)
 		rc = sl_buf_printf(&q, "%s > %s", sl_buf_cstr(&f->keyrow), f->cp.last_key);
 	if (!rc && bound)
-		rc = sl_buf_printf(&q, "%s%s <= %s", f->cp.last_key ? " AND " : "", sl_buf_cstr(&f->keyrow), bound);
+		rc = sl_buf_printf(&q, "%s%s <= %s", f->cp.last_key ? " AND " : "", sl_buf_cstr(&f->keyrow),
+				   bound);
 	if (rc)
 		goto done;
 	if (f->x->o->on_statement && f->cp.batches == 0)
@@ -223,7 +224,8 @@ static int session(bf *f)
 	sl_xsql_free(&q);
 	if (!rc) {
 		sl_buf b = SL_BUF_INIT;
-		rc = f->x->d->lock_timeout(&b, f->x->o->lock_timeout_ms > 0 ? f->x->o->lock_timeout_ms : 2000);
+		rc = f->x->d->lock_timeout(&b,
+					   f->x->o->lock_timeout_ms > 0 ? f->x->o->lock_timeout_ms : 2000);
 		if (!rc && !f->x->o->dry_run)
 			rc = sl_conn_exec(f->x->c, sl_buf_cstr(&b));
 		sl_buf_free(&b);
@@ -282,9 +284,11 @@ int xbackfill_table(xexec *x, const xplan *p, const xtab *t, const char *history
 			break;
 		if (x->o->max_batches > 0 && batches >= x->o->max_batches) {
 			rc = sl_error_set(SL_EINTERRUPTED,
-					  "backfill of \"%s\" stopped after %lld batch(es) as asked; the next run resumes "
+					  "backfill of \"%s\" stopped after %lld batch(es) as asked; the "
+					  "next run resumes "
 					  "after key %s",
-					  t->t->name, (long long)batches, f.cp.last_key ? f.cp.last_key : "(start)");
+					  t->t->name, (long long)batches,
+					  f.cp.last_key ? f.cp.last_key : "(start)");
 			break;
 		}
 		if (x->o->throttle_ms > 0)

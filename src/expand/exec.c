@@ -110,8 +110,8 @@ static int done_already(const sl_schema *m, const sl_xact *a)
 			return 0;
 		if (t && sl_table_find_column(t, a->to))
 			return 1;
-		return sl_error_set(SL_ECONFLICT, "table \"%s\" has neither column \"%s\" nor \"%s\"", a->table,
-				    a->column, a->to);
+		return sl_error_set(SL_ECONFLICT, "table \"%s\" has neither column \"%s\" nor \"%s\"",
+				    a->table, a->column, a->to);
 	case SL_XA_RENAME_TABLE:
 		if (t)
 			return 0;
@@ -349,10 +349,13 @@ static int unit_steps(xexec *x, const sl_xsql *q)
 	for (; !rc && i < q->n; i++) {
 		for (long attempt = 0;; attempt++) {
 			rc = run_one(x, &q->items[i]);
-			if (!rc || !lock_failed(x) || attempt >= x->o->retries || (q->items[i].flags & SL_XS_SESSION))
+			if (!rc || !lock_failed(x) || attempt >= x->o->retries ||
+			    (q->items[i].flags & SL_XS_SESSION))
 				break;
 			long ms = backoff(attempt + 1);
-			notice(x, "a lock was not granted within %ld ms; trying again in %ld ms (attempt %ld of %ld)",
+			notice(x,
+			       "a lock was not granted within %ld ms; trying again in %ld ms (attempt %ld of "
+			       "%ld)",
 			       x->o->lock_timeout_ms, ms, attempt + 2, x->o->retries + 1);
 			xexec_sleep(ms);
 		}

@@ -41,9 +41,9 @@ typedef struct xrename {
 
 /* An index of the table copied onto a replacement column. */
 typedef struct xindex_copy {
-	const char *orig;    /* the index replaced at contract */
-	const char *copy;    /* the index built after backfill */
-	const char **cols;   /* the copy's columns (physical) */
+	const char *orig;       /* the index replaced at contract */
+	const char *copy;       /* the index built after backfill */
+	const char **cols;      /* the copy's columns (physical) */
 	const char **orig_cols; /* the original's columns: the copy's once contract renamed them */
 	size_t ncols;
 	bool unique;
@@ -68,9 +68,9 @@ typedef struct xtab {
 	size_t ncopies, cap_copies;
 	const char **key; /* physical key columns for backfill and SQLite's view triggers */
 	size_t nkey;
-	bool touched;   /* some operation names it */
-	bool backfill;  /* up assignments exist: existing rows need them */
-	sl_xsync sync;  /* filled when up or down assignments exist */
+	bool touched;  /* some operation names it */
+	bool backfill; /* up assignments exist: existing rows need them */
+	sl_xsync sync; /* filled when up or down assignments exist */
 	bool has_sync;
 } xtab;
 

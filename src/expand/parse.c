@@ -40,7 +40,7 @@ typedef struct lexer {
 } lexer;
 
 static const char *const kind_names[SL_XOP__COUNT] = {
-	"rename table",  "rename column", "add column",      "drop column", "change type", "split column",
+	"rename table",  "rename column", "add column", "drop column",     "change type", "split column",
 	"merge columns", "set not null",  "add unique", "add foreign key", "add check",   "add index",
 };
 
@@ -181,7 +181,8 @@ static int lex(lexer *lx, tok *t)
 	if (c == '\'' || c == '"' || c == '`') {
 		size_t e = skip_quote(lx, lx->pos, c);
 		if (e == lx->len && (e - lx->pos < 2 || s[e - 1] != c))
-			return fail(lx, t->line, "%s is never closed", c == '\'' ? "a string" : "a quoted name");
+			return fail(lx, t->line, "%s is never closed",
+				    c == '\'' ? "a string" : "a quoted name");
 		t->kind = c == '\'' ? T_STRING : T_QIDENT;
 		t->s = c == '\'' ? s + lx->pos : s + lx->pos + 1;
 		t->len = c == '\'' ? e - lx->pos : e - lx->pos - 2;
@@ -336,7 +337,8 @@ static int qualified(lexer *lx, const char **table, const char **column)
 	if (!rc)
 		rc = next(lx, &t);
 	if (!rc && !is_punct(&t, '.'))
-		return fail(lx, t.line, "expected \".\" and a column after table \"%s\" (write table.column), found %s",
+		return fail(lx, t.line,
+			    "expected \".\" and a column after table \"%s\" (write table.column), found %s",
 			    *table, show(&t, b, sizeof(b)));
 	return rc ? rc : name(lx, column, "a column name");
 }
@@ -396,7 +398,8 @@ static int name_list(lexer *lx, const char ***out, size_t *n, const char *what)
 	if ((rc = next(&sub, &t)))
 		return rc;
 	if (t.kind != T_END)
-		return fail(lx, t.line, "expected \",\" or \")\" in %s, found %s", what, show(&t, b, sizeof(b)));
+		return fail(lx, t.line, "expected \",\" or \")\" in %s, found %s", what,
+			    show(&t, b, sizeof(b)));
 	return 0;
 }
 
@@ -547,7 +550,8 @@ static int op_add_column(lexer *lx, sl_xop *op)
 		rc = column_clauses(lx, op, true, false);
 	if (!rc && op->not_null && !op->default_expr && !op->up)
 		rc = fail(lx, op->line,
-			  "add column %s.%s: \"not null\" needs a default or an up expression, or inserts from the "
+			  "add column %s.%s: \"not null\" needs a default or an up expression, or inserts "
+			  "from the "
 			  "old version would fail",
 			  op->table, op->column);
 	return rc;
@@ -595,14 +599,16 @@ static int op_split(lexer *lx, sl_xop *op)
 		if (rc || (rc = push_col(lx, op, &cap, &c)) || (rc = peek(lx, &t)))
 			break;
 		c->line = t->line;
-		if ((rc = name(lx, &c->name, "a new column name")) || (rc = type_decl(lx, &c->type, c->line)) ||
+		if ((rc = name(lx, &c->name, "a new column name")) ||
+		    (rc = type_decl(lx, &c->type, c->line)) ||
 		    (rc = expect_word(lx, "up", "and the expression that fills the new column")) ||
 		    (rc = expression(lx, &c->expr, "the up expression")))
 			break;
 		rc = accept_punct(lx, ',', &comma);
 	} while (!rc && comma);
 	if (!rc && op->ncols < 2)
-		rc = fail(lx, op->line, "split column %s.%s needs two or more new columns", op->table, op->column);
+		rc = fail(lx, op->line, "split column %s.%s needs two or more new columns", op->table,
+			  op->column);
 	if (!rc)
 		rc = expect_word(lx, "down", "and the expression that rebuilds the old column");
 	return rc ? rc : expression(lx, &op->down, "the down expression");
@@ -630,14 +636,17 @@ static int op_merge(lexer *lx, sl_xop *op)
 			break;
 		if (comma) {
 			if (strcmp(c->name, op->table) != 0)
-				return fail(lx, c->line, "merge columns: \"%s\" is not table \"%s\"; merge columns of one table",
+				return fail(lx, c->line,
+					    "merge columns: \"%s\" is not table \"%s\"; merge columns of one "
+					    "table",
 					    c->name, op->table);
 			if ((rc = name(lx, &c->name, "a column to merge")))
 				break;
 		}
 	}
 	if (!rc && op->ncols < 1)
-		rc = fail(lx, op->line, "merge columns %s.%s needs two or more columns", op->table, op->column);
+		rc = fail(lx, op->line, "merge columns %s.%s needs two or more columns", op->table,
+			  op->column);
 	if (!rc)
 		rc = expect_word(lx, "into", "after the columns to merge");
 	if (!rc)
@@ -655,7 +664,9 @@ static int op_merge(lexer *lx, sl_xop *op)
 		tok *t;
 		if (i && ((rc = accept_punct(lx, ',', &comma)) || !comma)) {
 			if (!rc)
-				rc = fail(lx, op->line, "merge columns: \"down\" needs an expression for each of the %zu columns",
+				rc = fail(lx, op->line,
+					  "merge columns: \"down\" needs an expression for each of the %zu "
+					  "columns",
 					  op->ncols + 1);
 			break;
 		}
@@ -663,7 +674,9 @@ static int op_merge(lexer *lx, sl_xop *op)
 			break;
 		const char *want = i ? op->cols[i - 1].name : op->column;
 		if (strcmp(t2, want) != 0) {
-			rc = fail(lx, t->line, "merge columns: down expressions come in the order of the columns: expected \"%s\", found \"%s\"",
+			rc = fail(lx, t->line,
+				  "merge columns: down expressions come in the order of the columns: "
+				  "expected \"%s\", found \"%s\"",
 				  want, t2);
 			break;
 		}
@@ -695,7 +708,8 @@ static int op_set_not_null(lexer *lx, sl_xop *op)
 	if (!rc)
 		rc = qualified(lx, &op->table, &op->column);
 	if (!rc)
-		rc = expect_word(lx, "up", "and the expression that replaces NULLs written by the old version");
+		rc = expect_word(lx, "up",
+				 "and the expression that replaces NULLs written by the old version");
 	return rc ? rc : expression(lx, &op->up, "the up expression");
 }
 
@@ -728,7 +742,8 @@ static int fk_action(lexer *lx, const char **out)
 			*out = acts[i];
 			return 0;
 		}
-	return fail(lx, t.line, "unknown foreign key action %s (cascade, restrict, set null, set default, no action)",
+	return fail(lx, t.line,
+		    "unknown foreign key action %s (cascade, restrict, set null, set default, no action)",
 		    show(&t, b, sizeof(b)));
 }
 
@@ -773,8 +788,8 @@ static int op_add_constraint(lexer *lx, sl_xop *op, const tok *what)
 	if (!rc)
 		rc = name_list(lx, &op->ref_cols, &op->nref_cols, "the referenced columns");
 	if (!rc && op->nkeys != op->nref_cols)
-		rc = fail(lx, op->line, "add foreign key: %zu referencing but %zu referenced columns", op->nkeys,
-			  op->nref_cols);
+		rc = fail(lx, op->line, "add foreign key: %zu referencing but %zu referenced columns",
+			  op->nkeys, op->nref_cols);
 	while (!rc && !(rc = accept_word(lx, "on", &yes)) && yes) {
 		tok t;
 		char b[64];
@@ -785,7 +800,8 @@ static int op_add_constraint(lexer *lx, sl_xop *op, const tok *what)
 		else if (is_word(&t, "update") && !op->on_update)
 			rc = fk_action(lx, &op->on_update);
 		else
-			rc = fail(lx, t.line, "expected \"delete\" or \"update\" after \"on\" (once each), found %s",
+			rc = fail(lx, t.line,
+				  "expected \"delete\" or \"update\" after \"on\" (once each), found %s",
 				  show(&t, b, sizeof(b)));
 	}
 	return rc ? rc : opt_name(lx, op);
@@ -803,7 +819,8 @@ static int op_add(lexer *lx, sl_xop *op)
 	if (is_word(&t, "unique") || is_word(&t, "index") || is_word(&t, "check") || is_word(&t, "foreign"))
 		return op_add_constraint(lx, op, &t);
 	return fail(lx, t.line,
-		    "expected \"column\", \"unique\", \"index\", \"check\" or \"foreign key\" after \"add\", found %s",
+		    "expected \"column\", \"unique\", \"index\", \"check\" or \"foreign key\" after \"add\", "
+		    "found %s",
 		    show(&t, b, sizeof(b)));
 }
 
@@ -842,8 +859,8 @@ static int check_overlap(lexer *lx)
 			for (size_t j = 0; j < i; j++)
 				if (ops->items[j].kind == SL_XOP_RENAME_TABLE &&
 				    strcmp(ops->items[j].table, a->table) == 0)
-					return fail(lx, a->line, "table %s is already renamed at line %zu", a->table,
-						    ops->items[j].line);
+					return fail(lx, a->line, "table %s is already renamed at line %zu",
+						    a->table, ops->items[j].line);
 		for (size_t j = 0; j < i; j++) {
 			const sl_xop *b = &ops->items[j];
 			const char *cb[32];
@@ -854,8 +871,10 @@ static int check_overlap(lexer *lx)
 				for (size_t y = 0; y < nb; y++)
 					if (strcmp(ca[x], cb[y]) == 0)
 						return fail(lx, a->line,
-							    "column %s.%s is already changed at line %zu (one operation per "
-							    "column in a migration; write a second migration for the next step)",
+							    "column %s.%s is already changed at line %zu "
+							    "(one operation per "
+							    "column in a migration; write a second migration "
+							    "for the next step)",
 							    a->table, ca[x], b->line);
 		}
 	}
@@ -885,7 +904,8 @@ static int parse_op(lexer *lx, const tok *first)
 	if (is_word(first, "set"))
 		return op_set_not_null(lx, op);
 	return fail(lx, first->line,
-		    "unknown operation %s (rename table, rename column, add column, drop column, change type, split "
+		    "unknown operation %s (rename table, rename column, add column, drop column, change "
+		    "type, split "
 		    "column, merge columns, set not null, add unique, add foreign key, add check, add index)",
 		    show(first, b, sizeof(b)));
 }
@@ -919,7 +939,8 @@ int sl_expand_parse(sl_xops **out, const char *origin, size_t first_line, const 
 			goto done;
 		if (t.kind != T_END && !is_punct(&t, ';')) {
 			rc = fail(&lx, t.line, "expected \";\" after %s, found %s",
-				  sl_xop_kind_name(lx.ops->items[lx.ops->n - 1].kind), show(&t, b, sizeof(b)));
+				  sl_xop_kind_name(lx.ops->items[lx.ops->n - 1].kind),
+				  show(&t, b, sizeof(b)));
 			goto done;
 		}
 	}

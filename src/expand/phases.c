@@ -40,7 +40,8 @@ static int need_dialect(sl_conn *c, const sl_expand_dialect **out)
 	return 0;
 }
 
-static void say(const sl_expand_opts *o, const char *id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(const sl_expand_opts *o, const char *id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static void say(const sl_expand_opts *o, const char *id, const char *fmt, ...)
 {
@@ -173,8 +174,10 @@ static int load(run *r)
 				  "%s: version \"%s\" is the current version already; name the new one with "
 				  "\"-- +sluice expand version=...\"",
 				  r->t->origin, r->version);
-	if (!rc && r->fresh && r->d->max_name && strlen(r->version) > r->d->max_name - (r->d->version_is_container ? 0 : 16))
-		rc = sl_error_set(SL_EINVALID, "%s: version name \"%s\" is too long", r->t->origin, r->version);
+	if (!rc && r->fresh && r->d->max_name &&
+	    strlen(r->version) > r->d->max_name - (r->d->version_is_container ? 0 : 16))
+		rc = sl_error_set(SL_EINVALID, "%s: version name \"%s\" is too long", r->t->origin,
+				  r->version);
 	if (!rc)
 		rc = xplan_build(&r->plan, r->c, r->model, r->ops, r->t->origin, r->t->id, r->version,
 				 r->old_version);
@@ -208,7 +211,8 @@ static int undo(run *r, xexec *x, int rc)
 		sl_error_set(rc, "%s (rolled back: nothing of it remains)", msg ? msg : "expand failed");
 	else
 		sl_error_set(rc,
-			     "%s; undoing it failed too (%s): the migration stays in expand; `sluice down` rolls it "
+			     "%s; undoing it failed too (%s): the migration stays in expand; `sluice down` "
+			     "rolls it "
 			     "back, `sluice up` tries again",
 			     msg ? msg : "expand failed", sl_error_last()->message);
 	free(msg);
@@ -231,11 +235,14 @@ static int backfill(run *r, xexec *x)
 static int publish(run *r, xexec *x)
 {
 	xacts acts = { 0 };
-	sl_xview *views = sl_arena_calloc(r->plan->arena, r->plan->ntabs ? r->plan->ntabs : 1, sizeof(*views));
+	sl_xview *views =
+		sl_arena_calloc(r->plan->arena, r->plan->ntabs ? r->plan->ntabs : 1, sizeof(*views));
 	int rc = views ? 0 : sl_error_nomem();
 	if (!rc)
 		rc = xplan_push_act(r->plan, &acts,
-				    &(sl_xact){ .kind = SL_XA_VERSION_CREATE, .base = r->plan->base, .version = r->version });
+				    &(sl_xact){ .kind = SL_XA_VERSION_CREATE,
+						.base = r->plan->base,
+						.version = r->version });
 	for (size_t i = 0; !rc && i < r->plan->ntabs; i++) {
 		rc = xplan_view(r->plan, &r->plan->tabs[i], &views[i]);
 		if (!rc)
@@ -299,8 +306,9 @@ int sl_expand_run(sl_conn *c, const sl_expand_target *t, const sl_expand_opts *o
 	}
 done:
 	if (rc && stays && rc != SL_EINTERRUPTED)
-		sl_error_prefix("migration %s stays in expand (`sluice up` resumes it, `sluice down` rolls it back)",
-				t->id);
+		sl_error_prefix(
+			"migration %s stays in expand (`sluice up` resumes it, `sluice down` rolls it back)",
+			t->id);
 	if (!rc && version && r.version)
 		*version = strdup(r.version);
 	run_free(&r);
@@ -331,7 +339,8 @@ static int on_session(void *ud, const sl_xclient *cl)
 	}
 	return sl_buf_printf(b, "\n  session %lld: %s%s%s%s%s%s%s", (long long)cl->session,
 			     cl->user && *cl->user ? cl->user : "?", cl->client && *cl->client ? "@" : "",
-			     cl->client ? cl->client : "", cl->application && *cl->application ? " application \"" : "",
+			     cl->client ? cl->client : "",
+			     cl->application && *cl->application ? " application \"" : "",
 			     cl->application && *cl->application ? cl->application : "",
 			     cl->application && *cl->application ? "\"" : "", cl->why ? cl->why : "");
 }
@@ -349,35 +358,40 @@ static int check_clients(sl_conn *c, const sl_expand_dialect *d, const xstate *s
 	if (rc)
 		goto done;
 	if (s.nold && !o->confirm) {
-		rc = sl_error_set(SL_ECONFLICT,
-				  "%zu session(s) still use the old shape (%s) of migration %s:%s\nstop them (or "
-				  "point them at %s) and run contract again; --confirm contracts anyway",
-				  s.nold, old_name, st->id, sl_buf_cstr(&s.old), st->version);
+		rc = sl_error_set(
+			SL_ECONFLICT,
+			"%zu session(s) still use the old shape (%s) of migration %s:%s\nstop them (or "
+			"point them at %s) and run contract again; --confirm contracts anyway",
+			s.nold, old_name, st->id, sl_buf_cstr(&s.old), st->version);
 		goto done;
 	}
 	if (!o->confirm && (!d->sessions || !d->sessions_conclusive || s.nunknown)) {
 		if (!d->sessions)
-			rc = sl_error_set(SL_ECONFLICT,
-					  "%s cannot show which version its clients use: confirm that no client uses "
-					  "the old shape (%s) of migration %s with --confirm",
-					  sl_engine_name(sl_conn_engine(c)), old_name, st->id);
+			rc = sl_error_set(
+				SL_ECONFLICT,
+				"%s cannot show which version its clients use: confirm that no client uses "
+				"the old shape (%s) of migration %s with --confirm",
+				sl_engine_name(sl_conn_engine(c)), old_name, st->id);
 		else if (s.nunknown)
 			rc = sl_error_set(SL_ECONFLICT,
 					  "%zu session(s) do not show which version they use (name it in "
-					  "application_name, e.g. \"myapp@%s\"):%s\nconfirm that none uses the old shape "
+					  "application_name, e.g. \"myapp@%s\"):%s\nconfirm that none uses "
+					  "the old shape "
 					  "(%s) with --confirm",
 					  s.nunknown, st->version, sl_buf_cstr(&s.unknown), old_name);
 		else
 			rc = sl_error_set(SL_ECONFLICT,
-					  "%s does not show every client's version: confirm that no client uses the old "
+					  "%s does not show every client's version: confirm that no client "
+					  "uses the old "
 					  "shape (%s) of migration %s with --confirm%s%s",
 					  sl_engine_name(sl_conn_engine(c)), old_name, st->id,
-					  s.nnew ? "; sessions on the new version:" : "", sl_buf_cstr(&s.fresh));
+					  s.nnew ? "; sessions on the new version:" : "",
+					  sl_buf_cstr(&s.fresh));
 		goto done;
 	}
 	if (s.nold || s.nunknown)
-		say(o, st->id, "contracting as confirmed, although %zu session(s) may use the old shape:%s%s", s.nold + s.nunknown,
-		    sl_buf_cstr(&s.old), sl_buf_cstr(&s.unknown));
+		say(o, st->id, "contracting as confirmed, although %zu session(s) may use the old shape:%s%s",
+		    s.nold + s.nunknown, sl_buf_cstr(&s.old), sl_buf_cstr(&s.unknown));
 done:
 	sl_buf_free(&s.old);
 	sl_buf_free(&s.unknown);
@@ -404,7 +418,8 @@ static int lock_views(xplan *tmp, xacts *acts, const xstate *st, const xstored *
 		const sl_xact *a = &s->contract.items[i];
 		const char *name = a->table;
 		for (size_t j = 0; name && j < s->contract.n; j++)
-			if (s->contract.items[j].kind == SL_XA_RENAME_TABLE && strcmp(s->contract.items[j].table, name) == 0)
+			if (s->contract.items[j].kind == SL_XA_RENAME_TABLE &&
+			    strcmp(s->contract.items[j].table, name) == 0)
 				name = s->contract.items[j].to;
 		bool known = false, dup = false;
 		for (size_t j = 0; name && j < s->nviews; j++)
@@ -415,7 +430,11 @@ static int lock_views(xplan *tmp, xacts *acts, const xstate *st, const xstored *
 			names[n++] = name;
 	}
 	return xplan_push_act(tmp, acts,
-			      &(sl_xact){ .kind = SL_XA_LOCK_VIEWS, .base = st->base, .version = st->version, .cols = names, .ncols = n });
+			      &(sl_xact){ .kind = SL_XA_LOCK_VIEWS,
+					  .base = st->base,
+					  .version = st->version,
+					  .cols = names,
+					  .ncols = n });
 }
 
 int sl_expand_contract(sl_conn *c, const char *id, const sl_expand_opts *o)
@@ -435,10 +454,11 @@ int sl_expand_contract(sl_conn *c, const char *id, const sl_expand_opts *o)
 	x.d = d;
 	sl_xphase ph = xphase_parse(st.phase);
 	if (ph != SL_XPHASE_EXPANDED && ph != SL_XPHASE_CONTRACTING) {
-		rc = sl_error_set(SL_ECONFLICT,
-				  "migration %s is %s, not fully expanded: `sluice up` finishes the expand, `sluice "
-				  "down` rolls it back",
-				  id, st.phase);
+		rc = sl_error_set(
+			SL_ECONFLICT,
+			"migration %s is %s, not fully expanded: `sluice up` finishes the expand, `sluice "
+			"down` rolls it back",
+			id, st.phase);
 		goto done;
 	}
 	if (ph == SL_XPHASE_EXPANDED && (rc = check_clients(c, d, &st, o)))
@@ -455,10 +475,16 @@ int sl_expand_contract(sl_conn *c, const char *id, const sl_expand_opts *o)
 	for (size_t i = 0; !rc && i < s.contract.n; i++)
 		rc = xplan_push_act(&tmp, &acts, &s.contract.items[i]);
 	if (!rc)
-		rc = xplan_push_act(&tmp, &acts, &(sl_xact){ .kind = SL_XA_VERSION_CREATE, .base = st.base, .version = st.version });
+		rc = xplan_push_act(&tmp, &acts,
+				    &(sl_xact){ .kind = SL_XA_VERSION_CREATE,
+						.base = st.base,
+						.version = st.version });
 	for (size_t i = 0; !rc && i < s.nviews; i++)
 		rc = xplan_push_act(&tmp, &acts,
-				    &(sl_xact){ .kind = SL_XA_VIEW_CREATE, .base = st.base, .version = st.version, .view = &s.views[i] });
+				    &(sl_xact){ .kind = SL_XA_VIEW_CREATE,
+						.base = st.base,
+						.version = st.version,
+						.view = &s.views[i] });
 	if (!rc)
 		rc = set_phase(c, o, id, SL_XPHASE_CONTRACTING);
 	if (!rc)
@@ -487,7 +513,8 @@ int sl_expand_rollback(sl_conn *c, const char *id, const sl_expand_opts *o)
 	if (rc)
 		goto done;
 	x.d = d;
-	if (xphase_parse(st.phase) == SL_XPHASE_CONTRACTED || xphase_parse(st.phase) == SL_XPHASE_CONTRACTING) {
+	if (xphase_parse(st.phase) == SL_XPHASE_CONTRACTED ||
+	    xphase_parse(st.phase) == SL_XPHASE_CONTRACTING) {
 		rc = sl_error_set(SL_ECONFLICT, "migration %s is %s: its old shape is gone", id, st.phase);
 		goto done;
 	}
@@ -524,15 +551,19 @@ int sl_expand_forget(sl_conn *c, const char *id, const sl_expand_opts *o)
 		goto done;
 	x.d = d;
 	xplan tmp = { .arena = a };
-	rc = xplan_push_act(&tmp, &acts, &(sl_xact){ .kind = SL_XA_VERSION_DROP, .base = st.base, .version = st.version });
+	rc = xplan_push_act(&tmp, &acts,
+			    &(sl_xact){ .kind = SL_XA_VERSION_DROP, .base = st.base, .version = st.version });
 	if (!rc && st.old_version) {
 		rc = introspect(c, &m);
 		if (!rc)
 			rc = xplan_push_act(&tmp, &acts,
-					    &(sl_xact){ .kind = SL_XA_VERSION_CREATE, .base = st.base, .version = st.old_version });
+					    &(sl_xact){ .kind = SL_XA_VERSION_CREATE,
+							.base = st.base,
+							.version = st.old_version });
 		for (size_t i = 0; !rc && i < m->ntables; i++) {
 			sl_xview *v = sl_arena_calloc(a, 1, sizeof(*v));
-			rc = v ? xplan_plain_view(a, &m->tables[i], st.old_version, st.base, v) : sl_error_nomem();
+			rc = v ? xplan_plain_view(a, &m->tables[i], st.old_version, st.base, v)
+			       : sl_error_nomem();
 			if (!rc)
 				rc = xplan_push_act(&tmp, &acts,
 						    &(sl_xact){ .kind = SL_XA_VIEW_CREATE,
@@ -603,8 +634,9 @@ static int on_client(void *ud, const sl_xclient *cl)
 	bool isnew = cl->version && strcmp(cl->version, x->r->version) == 0;
 	if (!cl->version)
 		return 0;
-	sl_xclient *slot = isnew ? sl_arena_push(a, &x->r->clients_new, &x->r->nclients_new, &x->cap_new, sizeof(*slot))
-				 : sl_arena_push(a, &x->r->clients_old, &x->r->nclients_old, &x->cap_old, sizeof(*slot));
+	sl_xclient *slot =
+		isnew ? sl_arena_push(a, &x->r->clients_new, &x->r->nclients_new, &x->cap_new, sizeof(*slot))
+		      : sl_arena_push(a, &x->r->clients_old, &x->r->nclients_old, &x->cap_old, sizeof(*slot));
 	if (!slot)
 		return sl_error_nomem();
 	*slot = (sl_xclient){ .session = cl->session,
@@ -666,7 +698,8 @@ int sl_expand_status(sl_xstatus **out, sl_conn *c, const char *history_table, bo
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(all[i].id, r->id) == 0)
 				st = &all[i];
-		rc = d->sessions(c, st && st->base ? st->base : "", act ? versions : versions + 1, act ? 2 : 1, on_client, &x);
+		rc = d->sessions(c, st && st->base ? st->base : "", act ? versions : versions + 1,
+				 act ? 2 : 1, on_client, &x);
 		r->clients_known = rc == 0;
 	}
 	for (size_t i = 0; i < n; i++)

@@ -55,8 +55,8 @@ static int warn(planner *pl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	const char **slot =
-		sl_arena_push(pl->p->arena, &pl->p->warnings, &pl->p->nwarnings, &pl->p->cap_warnings, sizeof(*slot));
+	const char **slot = sl_arena_push(pl->p->arena, &pl->p->warnings, &pl->p->nwarnings,
+					  &pl->p->cap_warnings, sizeof(*slot));
 	if (!slot || !(*slot = sl_arena_printf(pl->p->arena, "%s:%zu: %s", pl->origin, pl->op->line, msg)))
 		return sl_error_nomem();
 	return 0;
@@ -161,7 +161,10 @@ static int add_column(planner *pl, xtab *x, const char *name, const char *decl, 
 						.to = name });
 	if (!rc)
 		rc = xplan_push_act(p, &p->rollback,
-				    &(sl_xact){ .kind = SL_XA_DROP_COLUMN, .base = p->base, .table = x->t->name, .column = phys });
+				    &(sl_xact){ .kind = SL_XA_DROP_COLUMN,
+						.base = p->base,
+						.table = x->t->name,
+						.column = phys });
 	return rc;
 }
 
@@ -172,7 +175,10 @@ static int hide(planner *pl, xtab *x, const sl_column *c)
 	int rc = push_str(p, &x->hidden, &x->nhidden, &x->cap_hidden, c->name);
 	if (!rc)
 		rc = xplan_push_act(p, &p->contract,
-				    &(sl_xact){ .kind = SL_XA_DROP_COLUMN, .base = p->base, .table = x->t->name, .column = c->name });
+				    &(sl_xact){ .kind = SL_XA_DROP_COLUMN,
+						.base = p->base,
+						.table = x->t->name,
+						.column = c->name });
 	return rc;
 }
 
@@ -255,6 +261,20 @@ static bool mentions(const char *expr, const char *col)
 	return false;
 }
 
+/* A generated column computed from c cannot follow it to a replacement or survive its drop. */
+static int generated_guard(planner *pl, const xtab *x, const sl_column *c)
+{
+	for (size_t i = 0; i < x->t->ncolumns; i++) {
+		const sl_column *g = &x->t->columns[i];
+		if (g != c && g->generated_expr && mentions(g->generated_expr, c->name))
+			return fail(pl,
+				    "generated column %s.%s is computed from %s.%s; change it with a plain "
+				    "migration",
+				    x->t->name, g->name, x->t->name, c->name);
+	}
+	return 0;
+}
+
 /*
  * A column about to be replaced (change type, set not null): refuses keys
  * that cannot follow, copies plain indexes onto the replacement, warns of
@@ -266,19 +286,24 @@ static int replace_guard(planner *pl, xtab *x, const sl_column *c, const char *p
 	const sl_table *t = x->t;
 	int rc = 0;
 	if (t->primary_key && in_list(t->primary_key->columns, t->primary_key->ncolumns, c->name))
-		return fail(pl, "%s.%s is in the primary key; expand/contract cannot replace a key column", t->name,
-			    c->name);
+		return fail(pl, "%s.%s is in the primary key; expand/contract cannot replace a key column",
+			    t->name, c->name);
+	if ((rc = generated_guard(pl, x, c)))
+		return rc;
 	for (size_t i = 0; i < t->nfkeys; i++)
 		if (in_list(t->fkeys[i].columns, t->fkeys[i].ncolumns, c->name))
-			return fail(pl, "%s.%s is in foreign key \"%s\"; drop the key first (a plain migration)", t->name,
-				    c->name, t->fkeys[i].name ? t->fkeys[i].name : "");
+			return fail(pl,
+				    "%s.%s is in foreign key \"%s\"; drop the key first (a plain migration)",
+				    t->name, c->name, t->fkeys[i].name ? t->fkeys[i].name : "");
 	for (size_t k = 0; k < p->ntabs; k++) {
 		const sl_table *o = p->tabs[k].t;
 		for (size_t i = 0; i < o->nfkeys; i++)
 			if (strcmp(o->fkeys[i].ref_table, t->name) == 0 &&
 			    in_list(o->fkeys[i].ref_columns, o->fkeys[i].ncolumns, c->name))
-				return fail(pl, "%s.%s is referenced by foreign key \"%s\" of %s; drop the key first",
-					    t->name, c->name, o->fkeys[i].name ? o->fkeys[i].name : "", o->name);
+				return fail(
+					pl,
+					"%s.%s is referenced by foreign key \"%s\" of %s; drop the key first",
+					t->name, c->name, o->fkeys[i].name ? o->fkeys[i].name : "", o->name);
 	}
 	for (size_t i = 0; !rc && i < t->nindexes; i++) {
 		const sl_index *ix = &t->indexes[i];
@@ -293,11 +318,14 @@ static int replace_guard(planner *pl, xtab *x, const sl_column *c, const char *p
 		if (!uses || ix->primary)
 			continue;
 		if (!plain) {
-			rc = warn(pl, "index \"%s\" of %s uses %s in an expression or predicate; contract drops it with the old column: create it again afterwards",
+			rc = warn(pl,
+				  "index \"%s\" of %s uses %s in an expression or predicate; contract drops "
+				  "it with the old column: create it again afterwards",
 				  ix->name, t->name, c->name);
 			continue;
 		}
-		xindex_copy *cp = sl_arena_push(p->arena, &x->copies, &x->ncopies, &x->cap_copies, sizeof(*cp));
+		xindex_copy *cp =
+			sl_arena_push(p->arena, &x->copies, &x->ncopies, &x->cap_copies, sizeof(*cp));
 		const char **cols = sl_arena_calloc(p->arena, ix->ncolumns, sizeof(*cols));
 		if (!cp || !cols)
 			return sl_error_nomem();
@@ -305,7 +333,8 @@ static int replace_guard(planner *pl, xtab *x, const sl_column *c, const char *p
 			cols[j] = strcmp(ix->columns[j], c->name) == 0 ? phys : ix->columns[j];
 		bool constraint = false;
 		for (size_t j = 0; j < t->nuniques; j++)
-			constraint = constraint || (t->uniques[j].name && strcmp(t->uniques[j].name, ix->name) == 0);
+			constraint = constraint ||
+				     (t->uniques[j].name && strcmp(t->uniques[j].name, ix->name) == 0);
 		*cp = (xindex_copy){ .orig = ix->name,
 				     .copy = xplan_name(p, XPREFIX "ix_", ix->name),
 				     .cols = cols,
@@ -325,7 +354,10 @@ static int replace_guard(planner *pl, xtab *x, const sl_column *c, const char *p
 						.unique = ix->unique });
 		if (!rc)
 			rc = xplan_push_act(p, &p->rollback,
-					    &(sl_xact){ .kind = SL_XA_DROP_INDEX, .base = p->base, .table = t->name, .name = cp->copy });
+					    &(sl_xact){ .kind = SL_XA_DROP_INDEX,
+							.base = p->base,
+							.table = t->name,
+							.name = cp->copy });
 		/* the original goes before the old column (MySQL would keep it without the column) */
 		if (!rc)
 			rc = xplan_push_act(p, &p->contract,
@@ -341,7 +373,9 @@ static int replace_guard(planner *pl, xtab *x, const sl_column *c, const char *p
 	}
 	for (size_t i = 0; !rc && i < t->nchecks; i++)
 		if (mentions(t->checks[i].expr, c->name))
-			rc = warn(pl, "check constraint \"%s\" of %s uses %s; contract drops it with the old column: add it again with \"add check\" in a later migration",
+			rc = warn(pl,
+				  "check constraint \"%s\" of %s uses %s; contract drops it with the old "
+				  "column: add it again with \"add check\" in a later migration",
 				  t->checks[i].name ? t->checks[i].name : "", t->name, c->name);
 	return rc;
 }
@@ -357,17 +391,22 @@ static int drop_guard(planner *pl, xtab *x, const sl_column *c)
 	int rc = 0;
 	if (t->primary_key && in_list(t->primary_key->columns, t->primary_key->ncolumns, c->name))
 		return fail(pl, "%s.%s is in the primary key", t->name, c->name);
+	if ((rc = generated_guard(pl, x, c)))
+		return rc;
 	for (size_t i = 0; i < t->nfkeys; i++)
 		if (in_list(t->fkeys[i].columns, t->fkeys[i].ncolumns, c->name))
-			return fail(pl, "%s.%s is in foreign key \"%s\"; drop the key first (a plain migration)", t->name,
-				    c->name, t->fkeys[i].name ? t->fkeys[i].name : "");
+			return fail(pl,
+				    "%s.%s is in foreign key \"%s\"; drop the key first (a plain migration)",
+				    t->name, c->name, t->fkeys[i].name ? t->fkeys[i].name : "");
 	for (size_t k = 0; k < p->ntabs; k++) {
 		const sl_table *o = p->tabs[k].t;
 		for (size_t i = 0; i < o->nfkeys; i++)
 			if (strcmp(o->fkeys[i].ref_table, t->name) == 0 &&
 			    in_list(o->fkeys[i].ref_columns, o->fkeys[i].ncolumns, c->name))
-				return fail(pl, "%s.%s is referenced by foreign key \"%s\" of %s; drop the key first",
-					    t->name, c->name, o->fkeys[i].name ? o->fkeys[i].name : "", o->name);
+				return fail(
+					pl,
+					"%s.%s is referenced by foreign key \"%s\" of %s; drop the key first",
+					t->name, c->name, o->fkeys[i].name ? o->fkeys[i].name : "", o->name);
 	}
 	for (size_t i = 0; !rc && i < t->nindexes; i++) {
 		const sl_index *ix = &t->indexes[i];
@@ -376,12 +415,13 @@ static int drop_guard(planner *pl, xtab *x, const sl_column *c)
 			uses = uses || (ix->is_expression[j] ? mentions(ix->columns[j], c->name)
 							     : strcmp(ix->columns[j], c->name) == 0);
 		if (uses && !ix->primary)
-			rc = warn(pl, "index \"%s\" of %s uses %s; contract drops it with the column", ix->name, t->name,
-				  c->name);
+			rc = warn(pl, "index \"%s\" of %s uses %s; contract drops it with the column",
+				  ix->name, t->name, c->name);
 	}
 	for (size_t i = 0; !rc && i < t->nchecks; i++)
 		if (mentions(t->checks[i].expr, c->name))
-			rc = warn(pl, "check constraint \"%s\" of %s uses %s; contract drops it with the column",
+			rc = warn(pl,
+				  "check constraint \"%s\" of %s uses %s; contract drops it with the column",
 				  t->checks[i].name ? t->checks[i].name : "", t->name, c->name);
 	return rc;
 }
@@ -393,7 +433,8 @@ static int contract_copies(xplan *p, const xtab *x)
 	for (size_t i = 0; !rc && i < x->ncopies; i++) {
 		const xindex_copy *cp = &x->copies[i];
 		rc = xplan_push_act(p, &p->contract,
-				    &(sl_xact){ .kind = cp->constraint ? SL_XA_ATTACH_UNIQUE : SL_XA_RENAME_INDEX,
+				    &(sl_xact){ .kind = cp->constraint ? SL_XA_ATTACH_UNIQUE
+								       : SL_XA_RENAME_INDEX,
 						.base = p->base,
 						.table = x->t->name,
 						.name = cp->copy,
@@ -425,7 +466,10 @@ static int op_rename_table(planner *pl, const sl_xop *op)
 		return fail(pl, "a table \"%s\" already exists", op->to);
 	x->name_new = op->to;
 	return xplan_push_act(pl->p, &pl->p->contract,
-			      &(sl_xact){ .kind = SL_XA_RENAME_TABLE, .base = pl->p->base, .table = x->t->name, .to = op->to });
+			      &(sl_xact){ .kind = SL_XA_RENAME_TABLE,
+					  .base = pl->p->base,
+					  .table = x->t->name,
+					  .to = op->to });
 }
 
 static int op_rename_column(planner *pl, const sl_xop *op)
@@ -479,8 +523,11 @@ static int op_drop_column(planner *pl, assigns *as, const sl_xop *op)
 	if (rc)
 		return rc;
 	if (!c->nullable && !c->default_expr && !c->identity && !op->down)
-		return fail(pl, "%s.%s is NOT NULL without a default, so inserts from the new version would fail; give \"down (expression)\": the value old readers see for rows the new version adds",
-			    x->t->name, c->name);
+		return fail(
+			pl,
+			"%s.%s is NOT NULL without a default, so inserts from the new version would fail; "
+			"give \"down (expression)\": the value old readers see for rows the new version adds",
+			x->t->name, c->name);
 	rc = drop_guard(pl, x, c);
 	if (!rc)
 		rc = hide(pl, x, c);
@@ -499,8 +546,13 @@ static int op_change_type(planner *pl, assigns *as, const sl_xop *op)
 		rc = need_col(pl, x, op->column, &c);
 	if (rc)
 		return rc;
+	if (x->t->primary_key && in_list(x->t->primary_key->columns, x->t->primary_key->ncolumns, c->name))
+		return fail(pl, "%s.%s is in the primary key; expand/contract cannot replace a key column",
+			    x->t->name, c->name);
 	if (!c->nullable && sl_conn_engine(pl->p->c) == SL_ENGINE_SQLITE)
-		return fail(pl, "not supported on sqlite: %s.%s is NOT NULL, and SQLite cannot add NOT NULL to the replacement column without rebuilding the table",
+		return fail(pl,
+			    "not supported on sqlite: %s.%s is NOT NULL, and SQLite cannot add NOT NULL to "
+			    "the replacement column without rebuilding the table",
 			    x->t->name, c->name);
 	const char *dflt = op->default_expr ? op->default_expr : c->default_expr;
 	if (c->identity)
@@ -676,7 +728,8 @@ static int op_constraint(planner *pl, const sl_xop *op)
 	switch (op->kind) {
 	case SL_XOP_ADD_UNIQUE:
 	case SL_XOP_ADD_INDEX:
-		if ((rc = constraint_name(pl, x, cols, op->nkeys, op->kind == SL_XOP_ADD_INDEX ? "idx" : "key", &nm)))
+		if ((rc = constraint_name(pl, x, cols, op->nkeys,
+					  op->kind == SL_XOP_ADD_INDEX ? "idx" : "key", &nm)))
 			return rc;
 		add.kind = SL_XA_ADD_INDEX;
 		add.name = nm;
@@ -684,7 +737,10 @@ static int op_constraint(planner *pl, const sl_xop *op)
 		rc = xplan_push_act(p, &p->validate, &add);
 		if (!rc)
 			rc = xplan_push_act(p, &p->rollback,
-					    &(sl_xact){ .kind = SL_XA_DROP_INDEX, .base = p->base, .table = x->t->name, .name = nm });
+					    &(sl_xact){ .kind = SL_XA_DROP_INDEX,
+							.base = p->base,
+							.table = x->t->name,
+							.name = nm });
 		if (!rc && op->kind == SL_XOP_ADD_UNIQUE)
 			rc = xplan_push_act(p, &p->contract,
 					    &(sl_xact){ .kind = SL_XA_ATTACH_UNIQUE,
@@ -745,9 +801,10 @@ static int check_shape(planner *pl, xtab *x)
 	for (size_t i = 0; !rc && i < n; i++)
 		for (size_t j = 0; j < i; j++)
 			if (strcasecmp(cols[i].name, cols[j].name) == 0)
-				return sl_error_set(SL_EINVALID,
-						    "%s: the new shape of table \"%s\" would have column \"%s\" twice",
-						    pl->origin, x->t->name, cols[i].name);
+				return sl_error_set(
+					SL_EINVALID,
+					"%s: the new shape of table \"%s\" would have column \"%s\" twice",
+					pl->origin, x->t->name, cols[i].name);
 	return rc;
 }
 
@@ -788,9 +845,11 @@ static int resolve_assigns(planner *pl, const assigns *as)
 			sl_xassign *a = sl_arena_push(p->arena, pa->up ? &x->up : &x->down, n, c, sizeof(*a));
 			if (!a)
 				return sl_error_nomem();
-			*a = (sl_xassign){ .target = pa->target, .expr = pa->expr, .insert_only = pa->insert_only };
-			rc = xplan_sources(p, pa->expr, pa->up ? olds : news, pa->up ? nold : nnew, &a->sources,
-					   &a->nsources);
+			*a = (sl_xassign){ .target = pa->target,
+					   .expr = pa->expr,
+					   .insert_only = pa->insert_only };
+			rc = xplan_sources(p, pa->expr, pa->up ? olds : news, pa->up ? nold : nnew,
+					   &a->sources, &a->nsources);
 		}
 		const char *const *key;
 		size_t nkey;
@@ -800,7 +859,8 @@ static int resolve_assigns(planner *pl, const assigns *as)
 		x->backfill = x->nup > 0;
 		if (!rc && x->backfill && !nkey)
 			rc = sl_error_set(SL_EINVALID,
-					  "%s: table \"%s\" has no primary key (or unique key of NOT NULL columns); the "
+					  "%s: table \"%s\" has no primary key (or unique key of NOT NULL "
+					  "columns); the "
 					  "backfill walks its rows by key: add one first",
 					  pl->origin, x->t->name);
 		x->has_sync = true;
@@ -915,8 +975,8 @@ int xplan_build(xplan **out, sl_conn *c, const sl_schema *model, const sl_xops *
 	p->c = c;
 	p->model = model;
 	if (!(p->d = sl_expand_dialect_of(c))) {
-		rc = sl_error_set(SL_EINVALID, "%s: expand/contract migrations are not supported on %s", origin,
-				  sl_engine_name(sl_conn_engine(c)));
+		rc = sl_error_set(SL_EINVALID, "%s: expand/contract migrations are not supported on %s",
+				  origin, sl_engine_name(sl_conn_engine(c)));
 		goto done;
 	}
 	p->id = sl_arena_strdup(p->arena, id);
@@ -980,7 +1040,9 @@ int xplan_build(xplan **out, sl_conn *c, const sl_schema *model, const sl_xops *
 		rc = contract_copies(p, &p->tabs[k]);
 	if (!rc)
 		rc = xplan_push_act(p, &p->rollback,
-				    &(sl_xact){ .kind = SL_XA_VERSION_DROP, .base = p->base, .version = p->version });
+				    &(sl_xact){ .kind = SL_XA_VERSION_DROP,
+						.base = p->base,
+						.version = p->version });
 	if (rc)
 		goto done;
 	sort_acts(&p->contract, contract_rank);

@@ -145,7 +145,8 @@ int xplan_new_cols(xplan *p, const xtab *x, sl_xview_col **out, size_t *n)
 				rc = push_view_col(p, out, n, &cap,
 						   &(sl_xview_col){ .name = x->adds[j].name,
 								    .physical = x->adds[j].physical,
-								    .default_expr = x->adds[j].default_expr });
+								    .default_expr =
+									    x->adds[j].default_expr });
 		if (!rc && !hidden(x, c->name))
 			rc = push_view_col(p, out, n, &cap,
 					   &(sl_xview_col){ .name = renamed(x, c->name),

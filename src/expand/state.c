@@ -81,7 +81,8 @@ int xstate_ensure(sl_conn *c, const sl_expand_dialect *d, const char *history)
 		rc = sl_buf_printf(&b,
 				   " (id VARCHAR(64) NOT NULL PRIMARY KEY, version VARCHAR(128) NOT NULL, "
 				   "old_version VARCHAR(128), base VARCHAR(128), phase VARCHAR(16) NOT NULL, "
-				   "started_at VARCHAR(32) NOT NULL, expanded_at VARCHAR(32), contracted_at VARCHAR(32), "
+				   "started_at VARCHAR(32) NOT NULL, expanded_at VARCHAR(32), contracted_at "
+				   "VARCHAR(32), "
 				   "plan %s)",
 				   big);
 	if (!rc)
@@ -92,12 +93,13 @@ int xstate_ensure(sl_conn *c, const sl_expand_dialect *d, const char *history)
 	if (!rc)
 		rc = table_name(c, &b, history, "backfill");
 	if (!rc)
-		rc = sl_buf_printf(&b,
-				   " (id VARCHAR(64) NOT NULL, tbl VARCHAR(128) NOT NULL, last_key %s, "
-				   "rows_done BIGINT NOT NULL DEFAULT 0, rows_total BIGINT NOT NULL DEFAULT -1, "
-				   "batches BIGINT NOT NULL DEFAULT 0, done INTEGER NOT NULL DEFAULT 0, "
-				   "updated_at VARCHAR(32), PRIMARY KEY (id, tbl))",
-				   big);
+		rc = sl_buf_printf(
+			&b,
+			" (id VARCHAR(64) NOT NULL, tbl VARCHAR(128) NOT NULL, last_key %s, "
+			"rows_done BIGINT NOT NULL DEFAULT 0, rows_total BIGINT NOT NULL DEFAULT -1, "
+			"batches BIGINT NOT NULL DEFAULT 0, done INTEGER NOT NULL DEFAULT 0, "
+			"updated_at VARCHAR(32), PRIMARY KEY (id, tbl))",
+			big);
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
 	if (rc)
@@ -158,7 +160,8 @@ void xstate_clear(xstate *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static const char STATE_COLS[] = "id, version, old_version, base, phase, started_at, expanded_at, contracted_at, plan";
+static const char STATE_COLS[] =
+	"id, version, old_version, base, phase, started_at, expanded_at, contracted_at, plan";
 
 static void fill_state(xstate *s, const sl_value *v)
 {
@@ -256,8 +259,8 @@ int xstate_insert(sl_conn *c, const char *history, const xstate *s)
 		rc = table_name(c, &b, history, "expand");
 	if (!rc)
 		rc = sl_buf_printf(&b, " (%s) VALUES (", STATE_COLS);
-	const char *vals[] = { s->id,		s->version,    s->old_version,
-			       s->base,		s->phase,      s->started_at ? s->started_at : now,
+	const char *vals[] = { s->id,          s->version,       s->old_version,
+			       s->base,        s->phase,         s->started_at ? s->started_at : now,
 			       s->expanded_at, s->contracted_at, s->plan };
 	for (size_t i = 0; !rc && i < sizeof(vals) / sizeof(vals[0]); i++) {
 		if (i)
@@ -288,8 +291,8 @@ int xstate_set_phase(sl_conn *c, const char *history, const char *id, sl_xphase 
 	if (!rc)
 		rc = lit(c, &b, sl_xphase_name(phase));
 	if (!rc && (phase == SL_XPHASE_EXPANDED || phase == SL_XPHASE_CONTRACTED))
-		rc = sl_buf_printf(&b, ", %s = '%s'", phase == SL_XPHASE_EXPANDED ? "expanded_at" : "contracted_at",
-				   now);
+		rc = sl_buf_printf(&b, ", %s = '%s'",
+				   phase == SL_XPHASE_EXPANDED ? "expanded_at" : "contracted_at", now);
 	if (!rc)
 		rc = sl_buf_puts(&b, " WHERE id = ");
 	if (!rc)
@@ -378,7 +381,8 @@ int xcheckpoint_list(sl_conn *c, const char *history, const char *id,
 			cps[r].rows_done = v[2].type == SL_V_INT ? v[2].u.i : 0;
 			cps[r].rows_total = v[3].type == SL_V_INT ? v[3].u.i : -1;
 			cps[r].batches = v[4].type == SL_V_INT ? v[4].u.i : 0;
-			cps[r].done = v[5].type == SL_V_INT ? v[5].u.i != 0 : (v[5].type == SL_V_BOOL && v[5].u.b);
+			cps[r].done =
+				v[5].type == SL_V_INT ? v[5].u.i != 0 : (v[5].type == SL_V_BOOL && v[5].u.b);
 			cps[r].exists = true;
 		}
 		for (size_t r = 0; !rc && r < nrows; r++)
@@ -461,7 +465,8 @@ int xcheckpoint_load(sl_conn *c, const char *history, const char *id, const char
 			out->rows_done = v[1].type == SL_V_INT ? v[1].u.i : 0;
 			out->rows_total = v[2].type == SL_V_INT ? v[2].u.i : -1;
 			out->batches = v[3].type == SL_V_INT ? v[3].u.i : 0;
-			out->done = v[4].type == SL_V_INT ? v[4].u.i != 0 : (v[4].type == SL_V_BOOL && v[4].u.b);
+			out->done =
+				v[4].type == SL_V_INT ? v[4].u.i != 0 : (v[4].type == SL_V_BOOL && v[4].u.b);
 		}
 		rc = n < 0 ? n : 0;
 	}
@@ -471,7 +476,8 @@ int xcheckpoint_load(sl_conn *c, const char *history, const char *id, const char
 	return rc;
 }
 
-int xcheckpoint_save(sl_conn *c, const char *history, const char *id, const char *table, const xcheckpoint *cp)
+int xcheckpoint_save(sl_conn *c, const char *history, const char *id, const char *table,
+		     const xcheckpoint *cp)
 {
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
@@ -482,7 +488,8 @@ int xcheckpoint_save(sl_conn *c, const char *history, const char *id, const char
 		if (!rc)
 			rc = table_name(c, &b, history, "backfill");
 		if (!rc)
-			rc = sl_buf_puts(&b, " (id, tbl, last_key, rows_done, rows_total, batches, done, updated_at) VALUES (");
+			rc = sl_buf_puts(&b, " (id, tbl, last_key, rows_done, rows_total, batches, done, "
+					     "updated_at) VALUES (");
 		if (!rc)
 			rc = lit(c, &b, id);
 		if (!rc)
@@ -495,7 +502,8 @@ int xcheckpoint_save(sl_conn *c, const char *history, const char *id, const char
 			rc = lit(c, &b, cp->last_key);
 		if (!rc)
 			rc = sl_buf_printf(&b, ", %lld, %lld, %lld, %d, '%s')", (long long)cp->rows_done,
-					   (long long)cp->rows_total, (long long)cp->batches, cp->done ? 1 : 0, now);
+					   (long long)cp->rows_total, (long long)cp->batches,
+					   cp->done ? 1 : 0, now);
 	} else {
 		rc = sl_buf_puts(&b, "UPDATE ");
 		if (!rc)
@@ -505,9 +513,11 @@ int xcheckpoint_save(sl_conn *c, const char *history, const char *id, const char
 		if (!rc)
 			rc = lit(c, &b, cp->last_key);
 		if (!rc)
-			rc = sl_buf_printf(&b, ", rows_done = %lld, rows_total = %lld, batches = %lld, done = %d, updated_at = '%s'",
-					   (long long)cp->rows_done, (long long)cp->rows_total, (long long)cp->batches,
-					   cp->done ? 1 : 0, now);
+			rc = sl_buf_printf(&b,
+					   ", rows_done = %lld, rows_total = %lld, batches = %lld, done = "
+					   "%d, updated_at = '%s'",
+					   (long long)cp->rows_done, (long long)cp->rows_total,
+					   (long long)cp->batches, cp->done ? 1 : 0, now);
 		if (!rc)
 			rc = where_id_tbl(c, &b, id, table);
 	}
@@ -611,7 +621,9 @@ static const char *const *lget(sl_arena *a, json_t *o, const char *k, size_t *n)
 	*n = json_array_size(l);
 	const char **out = sl_arena_calloc(a, *n ? *n : 1, sizeof(*out));
 	for (size_t i = 0; out && i < *n; i++)
-		out[i] = sl_arena_strdup(a, json_string_value(json_array_get(l, i)) ? json_string_value(json_array_get(l, i)) : "");
+		out[i] = sl_arena_strdup(a, json_string_value(json_array_get(l, i))
+						    ? json_string_value(json_array_get(l, i))
+						    : "");
 	return out;
 }
 
@@ -627,7 +639,8 @@ static int acts_from(sl_arena *a, json_t *list, xacts *out)
 		long long kind = json_integer_value(json_object_get(o, "kind"));
 		long long what = json_integer_value(json_object_get(o, "what"));
 		if (kind < 0 || kind >= SL_XA__COUNT || what < 0 || what >= SL_XA__COUNT)
-			return sl_error_set(SL_ECONFLICT, "the stored expand plan holds an unknown action %lld", kind);
+			return sl_error_set(SL_ECONFLICT,
+					    "the stored expand plan holds an unknown action %lld", kind);
 		x->kind = (sl_xact_kind)kind;
 		x->what = (sl_xact_kind)what;
 		x->base = sget(a, o, "base");
@@ -675,7 +688,9 @@ static int views_from(sl_arena *a, json_t *list, const char *version, const char
 			v->cols[j].identity = json_is_true(json_object_get(c, "identity"));
 			v->cols[j].generated = json_is_true(json_object_get(c, "generated"));
 			if (!v->cols[j].name)
-				return sl_error_set(SL_ECONFLICT, "the stored expand plan has a view column without a name");
+				return sl_error_set(
+					SL_ECONFLICT,
+					"the stored expand plan has a view column without a name");
 		}
 	}
 	return 0;
@@ -688,8 +703,8 @@ int xstored_from_json(sl_arena *a, const char *text, const char *version, const 
 	int rc = 0;
 	memset(out, 0, sizeof(*out));
 	if (!root) {
-		rc = sl_error_set(SL_ECONFLICT, "the stored expand plan is not readable%s%s", text ? ": " : "",
-				  text ? err.text : "");
+		rc = sl_error_set(SL_ECONFLICT, "the stored expand plan is not readable%s%s",
+				  text ? ": " : "", text ? err.text : "");
 		goto done;
 	}
 	rc = acts_from(a, json_object_get(root, "contract"), &out->contract);

@@ -27,7 +27,8 @@ static int64_t now_ms(void)
 
 bool sl_mglue_in_expand(const sl_history_row *row)
 {
-	return row && row->status && (strcmp(row->status, "expanding") == 0 || strcmp(row->status, "expanded") == 0);
+	return row && row->status &&
+	       (strcmp(row->status, "expanding") == 0 || strcmp(row->status, "expanded") == 0);
 }
 
 /* The listener's context: the runner's options, and the caller's expand callbacks with their ud. */
@@ -43,12 +44,9 @@ static void emit(const sl_migrate_opts *o, sl_migrate_event_kind kind, const sl_
 {
 	if (!o->on_event)
 		return;
-	sl_migrate_event ev = { .kind = kind,
-				.migration = m,
-				.id = id,
-				.statement = stmt,
-				.detail = detail,
-				.duration_ms = ms };
+	sl_migrate_event ev = {
+		.kind = kind, .migration = m, .id = id, .statement = stmt, .detail = detail, .duration_ms = ms
+	};
 	o->on_event(o->ud, &ev);
 }
 
@@ -115,9 +113,12 @@ static int finish_expand(sl_conn *c, const sl_migrate_opts *o, const sl_migratio
 			 const char *version, int64_t t0)
 {
 	char detail[512];
-	int rc = o->dry_run ? 0 : sl_history_update(c, o->table, id, "expanded", now_ms() - t0, NULL, NULL, NULL, NULL);
+	int rc = o->dry_run ? 0
+			    : sl_history_update(c, o->table, id, "expanded", now_ms() - t0, NULL, NULL, NULL,
+						NULL);
 	snprintf(detail, sizeof(detail),
-		 "expanded: version %s is live beside the old shape; `sluice contract` once no client uses the old one",
+		 "expanded: version %s is live beside the old shape; `sluice contract` once no client uses "
+		 "the old one",
 		 version ? version : "?");
 	if (!rc)
 		emit(o, SL_MEV_DONE, m, id, NULL, detail, now_ms() - t0);
@@ -196,7 +197,8 @@ int sl_mglue_revert(sl_conn *c, const sl_migrate_opts *o, const sl_mig_status *s
 	if (!rc && !o->dry_run)
 		rc = sl_history_delete(c, o->table, s->id);
 	emit(o, rc ? SL_MEV_FAILED : SL_MEV_DONE, s->file, s->id, NULL,
-	     rc ? NULL : "rolled back: the old shape is the only one, with every write of both versions", now_ms() - t0);
+	     rc ? NULL : "rolled back: the old shape is the only one, with every write of both versions",
+	     now_ms() - t0);
 	return rc;
 }
 
@@ -218,7 +220,8 @@ int sl_mglue_rehearse(sl_conn *c, const sl_migration *m, const char *table)
 
 /* ---- contract ------------------------------------------------------------------------------ */
 
-int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts, char **contracted)
+int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts,
+			char **contracted)
 {
 	sl_history *h = NULL;
 	sl_migrate_status *st = NULL;
@@ -237,10 +240,11 @@ int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrat
 			rc = sl_conn_lock(c, lock, (int)opts->lock_timeout_ms);
 		}
 		if (rc == SL_ELOCKED)
-			rc = sl_error_set(SL_ELOCKED,
-					  "another sluice run holds the migration lock on %s; try again later or wait "
-					  "with --lock-timeout",
-					  sl_conn_display(c));
+			rc = sl_error_set(
+				SL_ELOCKED,
+				"another sluice run holds the migration lock on %s; try again later or wait "
+				"with --lock-timeout",
+				sl_conn_display(c));
 		locked = rc == 0;
 	}
 	if (!rc)
@@ -253,18 +257,19 @@ int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrat
 	if (!rc && !s)
 		rc = sl_error_set(SL_ENOTFOUND, "no migration is in expand: nothing to contract");
 	if (!rc && strcmp(s->row->status, "expanded") != 0)
-		rc = sl_error_set(SL_ECONFLICT,
-				  "migration %s has not finished its expand phase: `sluice up` finishes it (`sluice "
-				  "down` rolls it back)",
-				  s->id);
+		rc = sl_error_set(
+			SL_ECONFLICT,
+			"migration %s has not finished its expand phase: `sluice up` finishes it (`sluice "
+			"down` rolls it back)",
+			s->id);
 	if (!rc) {
 		fwd f = { .o = opts, .m = s->file, .id = s->id };
 		sl_expand_opts x = xopts(opts, lock, &f);
 		emit(opts, SL_MEV_START, s->file, s->id, NULL, "contract", 0);
 		rc = sl_expand_contract(c, s->id, &x);
 		if (!rc && !opts->dry_run)
-			rc = sl_history_update(c, opts->table, s->id, "applied", s->row->duration_ms + (now_ms() - t0),
-					       NULL, NULL, NULL, NULL);
+			rc = sl_history_update(c, opts->table, s->id, "applied",
+					       s->row->duration_ms + (now_ms() - t0), NULL, NULL, NULL, NULL);
 		emit(opts, rc ? SL_MEV_FAILED : SL_MEV_DONE, s->file, s->id, NULL,
 		     rc ? NULL : "contracted: the new shape is the only one", now_ms() - t0);
 		if (!rc && contracted && !(*contracted = strdup(s->id)))

@@ -197,7 +197,8 @@ static int on_directive(parser *p, const char *b, const char *e, size_t line, si
 			for (const char *v = w + 8; v < we; v++)
 				if (!isalnum((unsigned char)*v) && *v != '_')
 					return fail(p, line,
-						    "version \"%.*s\" in directive \"%.*s\": use letters, digits and "
+						    "version \"%.*s\" in directive \"%.*s\": use letters, "
+						    "digits and "
 						    "\"_\"",
 						    (int)(n - 8), w + 8, dlen, b);
 			if (!(version = sl_arena_strndup(m->arena, w + 8, n - 8)))
@@ -228,7 +229,8 @@ static int on_directive(parser *p, const char *b, const char *e, size_t line, si
 	pt->no_tx = no_tx;
 	pt->version = version;
 	if (no_tx && idx == SL_SECTION_EXPAND)
-		return fail(p, line, "\"no-transaction\" does not apply to an expand section (sluice decides)");
+		return fail(p, line,
+			    "\"no-transaction\" does not apply to an expand section (sluice decides)");
 	pt->sql = p->text + next; /* fixed up by close_part */
 	pt->line = line + 1;
 	pt->directive_line = line;
@@ -444,9 +446,10 @@ static int finish(parser *p)
 				    meta_find(m, "irreversible")->line);
 	}
 	if (up && expand)
-		return fail(p, expand->directive_line,
-			    "a migration has an up section or an expand section, not both (put plain SQL in a "
-			    "migration of its own)");
+		return fail(
+			p, expand->directive_line,
+			"a migration has an up section or an expand section, not both (put plain SQL in a "
+			"migration of its own)");
 	if (!up && !expand)
 		return fail(p, 0, "missing section \"up\" (a line \"-- +sluice up\" before the SQL)");
 	for (size_t i = 0; i < m->nparts; i++) {

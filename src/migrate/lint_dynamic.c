@@ -286,9 +286,10 @@ static int check_change(dyn *d, const sl_migration *m, const sl_schemadiff *df, 
 	long p;
 
 	/* expand/contract keeps the old shape until no client uses it: dropping and renaming is its job */
-	if (sl_migration_is_expand(m) && (c->kind == SL_CHG_TABLE_DROPPED || c->kind == SL_CHG_COLUMN_DROPPED ||
-					  c->kind == SL_CHG_TABLE_ADDED || c->kind == SL_CHG_COLUMN_ADDED ||
-					  c->kind == SL_CHG_COLUMN_NULLABLE))
+	if (sl_migration_is_expand(m) &&
+	    (c->kind == SL_CHG_TABLE_DROPPED || c->kind == SL_CHG_COLUMN_DROPPED ||
+	     c->kind == SL_CHG_TABLE_ADDED || c->kind == SL_CHG_COLUMN_ADDED ||
+	     c->kind == SL_CHG_COLUMN_NULLABLE))
 		return 0;
 	if ((c->kind == SL_CHG_TABLE_DROPPED || c->kind == SL_CHG_COLUMN_DROPPED) &&
 	    (p = rename_partner(df, i, paired)) >= 0) {

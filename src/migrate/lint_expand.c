@@ -26,7 +26,7 @@
 #include "sluice/expand.h"
 #include "sluice/sql.h"
 
-#define MAX_WORDS 48
+#define MAX_WORDS  48
 #define MAX_TABLES 64
 
 typedef struct word {
@@ -76,10 +76,11 @@ static bool created(const ctx *x, const char *t)
 
 static int flag(ctx *x, size_t line, const char *what, const char *op)
 {
-	return sl_lint_add(x->r, "expand-candidate", x->m, line,
-			   "%s: clients of the old shape break when this runs; an expand/contract migration keeps "
-			   "both shapes live (%s)",
-			   what, op);
+	return sl_lint_add(
+		x->r, "expand-candidate", x->m, line,
+		"%s: clients of the old shape break when this runs; an expand/contract migration keeps "
+		"both shapes live (%s)",
+		what, op);
 }
 
 /* Calls fn for each top-level comma-separated clause of s. */
@@ -150,9 +151,11 @@ static int on_clause(void *ud, const char *p, size_t n)
 		size_t c = kw(&ws, i + 1, "column") ? i + 2 : i + 1;
 		if (kw(&ws, c + 1, "type") || (kw(&ws, c + 1, "set") && kw(&ws, c + 2, "data"))) {
 			snprintf(what, sizeof(what), "ALTER TABLE %s ALTER COLUMN %s TYPE", t, at(&ws, c));
-			snprintf(op, sizeof(op), "change type %s.%s to ... up (...) down (...)", t, at(&ws, c));
+			snprintf(op, sizeof(op), "change type %s.%s to ... up (...) down (...)", t,
+				 at(&ws, c));
 		} else if (kw(&ws, c + 1, "set") && kw(&ws, c + 2, "not")) {
-			snprintf(what, sizeof(what), "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", t, at(&ws, c));
+			snprintf(what, sizeof(what), "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL", t,
+				 at(&ws, c));
 			snprintf(op, sizeof(op), "set not null %s.%s up (...)", t, at(&ws, c));
 		} else {
 			return 0;
@@ -160,15 +163,18 @@ static int on_clause(void *ud, const char *p, size_t n)
 	} else if (kw(&ws, i, "modify") || kw(&ws, i, "change")) {
 		size_t c = kw(&ws, i + 1, "column") ? i + 2 : i + 1;
 		bool change = kw(&ws, i, "change");
-		snprintf(what, sizeof(what), "ALTER TABLE %s %s COLUMN %s", t, change ? "CHANGE" : "MODIFY", at(&ws, c));
+		snprintf(what, sizeof(what), "ALTER TABLE %s %s COLUMN %s", t, change ? "CHANGE" : "MODIFY",
+			 at(&ws, c));
 		if (change && strcasecmp(at(&ws, c), at(&ws, c + 1)) != 0)
 			snprintf(op, sizeof(op), "rename column %s.%s to %s", t, at(&ws, c), at(&ws, c + 1));
 		else
-			snprintf(op, sizeof(op), "change type %s.%s to ... up (...) down (...)", t, at(&ws, c));
+			snprintf(op, sizeof(op), "change type %s.%s to ... up (...) down (...)", t,
+				 at(&ws, c));
 	} else if (kw(&ws, i, "drop")) {
 		size_t c = kw(&ws, i + 1, "column") ? i + 2 : i + 1;
-		static const char *const not_columns[] = { "constraint", "index", "key",     "primary", "foreign",
-							   "check",      "default", "partition", "trigger", "unique" };
+		static const char *const not_columns[] = { "constraint", "index", "key",     "primary",
+							   "foreign",    "check", "default", "partition",
+							   "trigger",    "unique" };
 		for (size_t k = 0; k < sizeof(not_columns) / sizeof(not_columns[0]); k++)
 			if (kw(&ws, i + 1, not_columns[k]))
 				return 0;
@@ -187,7 +193,8 @@ static int on_clause(void *ud, const char *p, size_t n)
 		}
 		if (!not_null || dflt)
 			return 0;
-		snprintf(what, sizeof(what), "ALTER TABLE %s ADD COLUMN %s ... NOT NULL without a default", t, at(&ws, c));
+		snprintf(what, sizeof(what), "ALTER TABLE %s ADD COLUMN %s ... NOT NULL without a default", t,
+			 at(&ws, c));
 		snprintf(op, sizeof(op), "add column %s.%s ... not null up (...)", t, at(&ws, c));
 	} else {
 		return 0;
@@ -245,10 +252,12 @@ static int check_expand(ctx *x, const sl_migration_part *pt, sl_engine d)
 	for (size_t i = 0; !rc && i < ops->n; i++) {
 		const char *why = sl_xop_unsupported(&ops->items[i], d);
 		if (why)
-			rc = sl_lint_add(x->r, "expand-unsupported", x->m, ops->items[i].line, "%s %s%s%s: not supported on %s: %s",
+			rc = sl_lint_add(x->r, "expand-unsupported", x->m, ops->items[i].line,
+					 "%s %s%s%s: not supported on %s: %s",
 					 sl_xop_kind_name(ops->items[i].kind), ops->items[i].table,
-					 ops->items[i].column ? "." : "", ops->items[i].column ? ops->items[i].column : "",
-					 sl_engine_name(d), why);
+					 ops->items[i].column ? "." : "",
+					 ops->items[i].column ? ops->items[i].column : "", sl_engine_name(d),
+					 why);
 	}
 	sl_xops_free(ops);
 	return rc;

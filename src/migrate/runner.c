@@ -133,7 +133,9 @@ int sl_migrate_status_build(sl_migrate_status **out, const sl_migration_set *set
 		sl_mig_status *s = &st->items[st->n++];
 		s->id = r->id;
 		s->row = r;
-		s->state = is_dirty(r) ? SL_MIG_DIRTY : sl_mglue_in_expand(r) ? SL_MIG_EXPAND : SL_MIG_MISSING_FILE;
+		s->state = is_dirty(r)             ? SL_MIG_DIRTY
+			   : sl_mglue_in_expand(r) ? SL_MIG_EXPAND
+						   : SL_MIG_MISSING_FILE;
 	}
 	if (rc) {
 		sl_migrate_status_free(st);
@@ -455,10 +457,11 @@ static int expand_first(run *r, bool *blocked)
 			if (r->st->items[j].state == SL_MIG_PENDING &&
 			    (!r->o->to || sl_migration_id_cmp(r->st->items[j].id, r->o->to) <= 0)) {
 				*blocked = true;
-				return sl_error_set(SL_ECONFLICT,
-						    "migration %s is in expand (old and new versions live): run `sluice "
-						    "contract` before applying %s",
-						    s->id, r->st->items[j].id);
+				return sl_error_set(
+					SL_ECONFLICT,
+					"migration %s is in expand (old and new versions live): run `sluice "
+					"contract` before applying %s",
+					s->id, r->st->items[j].id);
 			}
 	}
 	return 0;
@@ -520,7 +523,9 @@ int sl_migrate_up(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts
 			fill_row(&row, s->file, s, r.dialect, when, who(opts), "expanding");
 			rc = sl_mglue_apply(c, opts, r.lock_name, s->file, &row);
 			if (!rc && !opts->dry_run)
-				rc = run_verify(&r, s->file); /* a failure leaves it in expand: `down` rolls it back */
+				rc = run_verify(
+					&r,
+					s->file); /* a failure leaves it in expand: `down` rolls it back */
 			if (!rc)
 				n++;
 			break;
@@ -603,7 +608,8 @@ static int revert_one(run *r, const sl_mig_status *s)
 		}
 	}
 	if (!rc && !r->o->dry_run)
-		rc = sl_mglue_after_revert(r->c, r->o, s); /* a contracted expand migration: its version goes */
+		rc = sl_mglue_after_revert(r->c, r->o,
+					   s); /* a contracted expand migration: its version goes */
 	emit(r->o, rc ? SL_MEV_FAILED : SL_MEV_DONE, true, m, s->id, failed ? failed->text : NULL, NULL,
 	     now_ms() - t0);
 	sl_stmt_list_free(&list);

@@ -34,7 +34,7 @@
 
 #include "sluice/conn.h"
 
-#define NSEED 20000
+#define NSEED    20000
 #define OLD_BASE 1000000
 #define NEW_BASE 2000000
 
@@ -47,17 +47,26 @@ static const char INIT[] =
 	"INSERT INTO accounts SELECT g, 's' || g, (g * 7) %% 100000 FROM generate_series(1, %d) g;\n"
 	"-- +sluice up dialect=mysql\n"
 	"CREATE TABLE accounts (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, balance INTEGER);\n"
-	"INSERT INTO accounts SELECT g, CONCAT('s', g), (g * 7) %% 100000 FROM (SELECT a.n + 10 * b.n + 100 * c.n\n"
-	"  + 1000 * d.n + 10000 * e.n + 1 AS g FROM (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL\n"
-	"  SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8\n"
-	"  UNION ALL SELECT 9) a, (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL\n"
-	"  SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) b,\n"
-	"  (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL\n"
+	"INSERT INTO accounts SELECT g, CONCAT('s', g), (g * 7) %% 100000 FROM (SELECT a.n + 10 * b.n + 100 "
+	"* c.n\n"
+	"  + 1000 * d.n + 10000 * e.n + 1 AS g FROM (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION "
+	"ALL\n"
+	"  SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL "
+	"SELECT 8\n"
+	"  UNION ALL SELECT 9) a, (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION "
+	"ALL\n"
+	"  SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL "
+	"SELECT 9) b,\n"
+	"  (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION "
+	"ALL\n"
 	"  SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) c,\n"
-	"  (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL\n"
+	"  (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION "
+	"ALL\n"
 	"  SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) d,\n"
-	"  (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL\n"
-	"  SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) e) s WHERE g <= %d;\n"
+	"  (SELECT 0 n UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION "
+	"ALL\n"
+	"  SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) e) s WHERE "
+	"g <= %d;\n"
 	"-- +sluice up dialect=sqlite\n"
 	"CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, balance INTEGER);\n"
 	"WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < %d)\n"
@@ -69,7 +78,8 @@ static const char EXPAND[] =
 	"-- title: balance in currency units, name is full_name\n"
 	"-- +sluice expand dialect=postgres\n"
 	"rename column accounts.name to full_name;\n"
-	"change type accounts.balance to numeric(14,2) up (balance::numeric / 100) down (round(balance * 100)::integer);\n"
+	"change type accounts.balance to numeric(14,2) up (balance::numeric / 100) down (round(balance * "
+	"100)::integer);\n"
 	"-- +sluice expand dialect=mysql\n"
 	"rename column accounts.name to full_name;\n"
 	"change type accounts.balance to decimal(14,2) up (balance / 100) down (round(balance * 100));\n"
@@ -99,7 +109,8 @@ static void world_init(world *w, sl_test_engine e)
 	memset(w, 0, sizeof(*w));
 	w->e = e;
 	w->url = sl_test_scratch_url(e);
-	snprintf(w->dir, sizeof(w->dir), "%s/sluice-expand-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(w->dir, sizeof(w->dir), "%s/sluice-expand-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	assert_non_null(mkdtemp(w->dir));
 	snprintf(path, sizeof(path), "%s/001_accounts.sql", w->dir);
 	snprintf(text, sizeof(text), INIT, NSEED, NSEED, NSEED);
@@ -160,7 +171,8 @@ static void read_version(world *w)
 {
 	sl_conn *c = sl_test_open(w->url);
 	char *v = NULL;
-	SL_OK_OR_FAIL(sl_conn_query_text(c, "SELECT version FROM sluice_migrations_expand WHERE id = '002'", &v));
+	SL_OK_OR_FAIL(
+		sl_conn_query_text(c, "SELECT version FROM sluice_migrations_expand WHERE id = '002'", &v));
 	assert_non_null(v);
 	snprintf(w->version, sizeof(w->version), "%s", v);
 	free(v);
@@ -205,8 +217,8 @@ static int read_row(writer *wr, sl_conn *c, int64_t id, char *name, size_t nn, i
 	sl_cursor *cur = NULL;
 	sl_batch b = { 0 };
 	int found = 0;
-	snprintf(sql, sizeof(sql), "SELECT %s, balance FROM %s WHERE id = %lld", wr->new_shape ? "full_name" : "name",
-		 table_of(wr, t, sizeof(t)), (long long)id);
+	snprintf(sql, sizeof(sql), "SELECT %s, balance FROM %s WHERE id = %lld",
+		 wr->new_shape ? "full_name" : "name", table_of(wr, t, sizeof(t)), (long long)id);
 	if (sl_conn_query(&cur, c, sql) != 0 || sl_batch_init(&b, 2, 1) != 0) {
 		wr->errors++;
 		if (!wr->first_error[0])
@@ -228,7 +240,8 @@ static int read_row(writer *wr, sl_conn *c, int64_t id, char *name, size_t nn, i
 			d = v[1].u.d;
 		else if (v[1].type == SL_V_DECIMAL || v[1].type == SL_V_TEXT)
 			d = strtod(v[1].u.s.ptr, NULL);
-		*cents = wr->new_shape ? (int64_t)(d * 100 + (d >= 0 ? 0.5 : -0.5)) : (int64_t)(d + (d >= 0 ? 0.5 : -0.5));
+		*cents = wr->new_shape ? (int64_t)(d * 100 + (d >= 0 ? 0.5 : -0.5))
+				       : (int64_t)(d + (d >= 0 ? 0.5 : -0.5));
 		found = 1;
 	}
 done:
@@ -295,8 +308,8 @@ static void one_op(writer *wr, sl_conn *c, long k)
 		int64_t id = 1 + rand_r(&wr->seed) % NSEED;
 		if ((id % 2 == 0) != wr->new_shape)
 			id = id == NSEED ? id - 1 : id + 1;
-		snprintf(sql, sizeof(sql), "UPDATE %s SET balance = %s WHERE id = %lld", table_of(wr, t, sizeof(t)), val,
-			 (long long)id);
+		snprintf(sql, sizeof(sql), "UPDATE %s SET balance = %s WHERE id = %lld",
+			 table_of(wr, t, sizeof(t)), val, (long long)id);
 		if (sl_conn_exec(c, sql) != 0) {
 			note_error(wr);
 			return;
@@ -306,7 +319,8 @@ static void one_op(writer *wr, sl_conn *c, long k)
 			wr->reads_own++;
 			if (null || got != cents)
 				fail_once(wr, "%s writer: row %lld reads %lld cents after writing %lld",
-					  wr->new_shape ? "new" : "old", (long long)id, (long long)got, (long long)cents);
+					  wr->new_shape ? "new" : "old", (long long)id, (long long)got,
+					  (long long)cents);
 		}
 		break;
 	}
@@ -323,8 +337,8 @@ static void one_op(writer *wr, sl_conn *c, long k)
 		if (found < 0)
 			break;
 		if (!found) {
-			fail_once(wr, "%s writer: row %lld of the other writer is missing", wr->new_shape ? "new" : "old",
-				  (long long)r.id);
+			fail_once(wr, "%s writer: row %lld of the other writer is missing",
+				  wr->new_shape ? "new" : "old", (long long)r.id);
 			break;
 		}
 		wr->reads_other++;
@@ -350,7 +364,8 @@ static void *writer_main(void *arg)
 	}
 	if (wr->w->e == SL_TEST_PG) {
 		if (wr->new_shape)
-			snprintf(sql, sizeof(sql), "SET search_path TO \"%s\", public; SET application_name = 'test@%s'",
+			snprintf(sql, sizeof(sql),
+				 "SET search_path TO \"%s\", public; SET application_name = 'test@%s'",
 				 wr->w->version, wr->w->version);
 		else
 			snprintf(sql, sizeof(sql), "SET application_name = 'test-old'");
@@ -404,9 +419,10 @@ static void writer_stop(writer *wr)
 
 static void writer_check(const writer *wr, bool errors_allowed)
 {
-	print_message("  %s writer: %ld operations, %ld own reads, %ld reads of the other's rows, %ld errors%s%s\n",
-		      wr->new_shape ? "new" : "old", wr->ops, wr->reads_own, wr->reads_other, wr->errors,
-		      wr->errors ? "; first: " : "", wr->first_error);
+	print_message(
+		"  %s writer: %ld operations, %ld own reads, %ld reads of the other's rows, %ld errors%s%s\n",
+		wr->new_shape ? "new" : "old", wr->ops, wr->reads_own, wr->reads_other, wr->errors,
+		wr->errors ? "; first: " : "", wr->first_error);
 	if (wr->failure[0])
 		fail_msg("%s", wr->failure);
 	assert_true(wr->ops > 100);
@@ -433,7 +449,9 @@ static char *expected_db(world *w, writer *old, writer *nw, bool new_shape)
 	char *url = sl_test_scratch_url(w->e);
 	sl_conn *c = sl_test_open(url);
 	sl_buf b = SL_BUF_INIT;
-	const char *dec = w->e == SL_TEST_SQLITE ? "NUMERIC(14,2)" : w->e == SL_TEST_PG ? "numeric(14,2)" : "decimal(14,2)";
+	const char *dec = w->e == SL_TEST_SQLITE ? "NUMERIC(14,2)"
+			  : w->e == SL_TEST_PG   ? "numeric(14,2)"
+						 : "decimal(14,2)";
 	sl_buf_printf(&b, "CREATE TABLE accounts (id %s PRIMARY KEY, %s VARCHAR(100) NOT NULL, balance %s)",
 		      w->e == SL_TEST_SQLITE ? "INTEGER" : "BIGINT", new_shape ? "full_name" : "name",
 		      new_shape ? dec : "INTEGER");
@@ -455,17 +473,19 @@ static char *expected_db(world *w, writer *old, writer *nw, bool new_shape)
 			} else {
 				id = wr->inserted[i].id;
 				cents = wr->inserted[i].cents;
-				snprintf(name, sizeof(name), "%c%lld", wr->new_shape ? 'n' : 'o', (long long)id);
+				snprintf(name, sizeof(name), "%c%lld", wr->new_shape ? 'n' : 'o',
+					 (long long)id);
 			}
 			if (!b.len)
 				sl_buf_printf(&b, "INSERT INTO accounts VALUES ");
 			else
 				sl_buf_puts(&b, ", ");
 			if (new_shape)
-				sl_buf_printf(&b, "(%lld, '%s', %lld.%02lld)", (long long)id, name, (long long)(cents / 100),
-					      (long long)(cents % 100));
+				sl_buf_printf(&b, "(%lld, '%s', %lld.%02lld)", (long long)id, name,
+					      (long long)(cents / 100), (long long)(cents % 100));
 			else
-				sl_buf_printf(&b, "(%lld, '%s', %lld)", (long long)id, name, (long long)cents);
+				sl_buf_printf(&b, "(%lld, '%s', %lld)", (long long)id, name,
+					      (long long)cents);
 			if (++n % 500 == 0) {
 				sl_test_exec(c, sl_buf_cstr(&b));
 				sl_buf_clear(&b);
@@ -487,8 +507,8 @@ static void diff_against(world *w, writer *old, writer *nw, bool new_shape)
 	int rc = sl_test_run(&out, "'%s' diff '%s' '%s' --tables accounts", SLUICE_BINARY, w->url, exp);
 	if (rc != 0)
 		fail_msg("diff against the expected table: exit %d\n%s", rc, out);
-	print_message("  diff against the expected table (%zu + %zu inserted rows): identical\n", old->ninserted,
-		      nw->ninserted);
+	print_message("  diff against the expected table (%zu + %zu inserted rows): identical\n",
+		      old->ninserted, nw->ninserted);
 	free(out);
 	sl_test_scratch_drop(w->e, exp);
 }
@@ -505,8 +525,8 @@ static int64_t kill_during_backfill(world *w)
 		int fd = open("/dev/null", O_WRONLY);
 		dup2(fd, 1);
 		dup2(fd, 2);
-		execl(SLUICE_BINARY, SLUICE_BINARY, "up", w->url, "--dir", w->dir, "--batch-size", "400", "--throttle", "30",
-		      "--lock-timeout", "60", (char *)NULL);
+		execl(SLUICE_BINARY, SLUICE_BINARY, "up", w->url, "--dir", w->dir, "--batch-size", "400",
+		      "--throttle", "30", "--lock-timeout", "60", (char *)NULL);
 		_exit(127);
 	}
 	int64_t batches = -1;
@@ -537,7 +557,11 @@ static void scenario_contract(sl_test_engine e)
 	writers_init(&old, &nw, &w);
 	writer_start(&old);
 	int64_t batches = kill_during_backfill(&w);
-	assert_int_equal(query_int(w.url, "SELECT count(*) FROM sluice_migrations WHERE id = '002' AND status = 'expanding'", 0), 1);
+	assert_int_equal(
+		query_int(w.url,
+			  "SELECT count(*) FROM sluice_migrations WHERE id = '002' AND status = 'expanding'",
+			  0),
+		1);
 	assert_int_equal(sluice(&out, &w, "status '%s'", w.url), 0);
 	if (!strstr(out, "interrupted"))
 		fail_msg("status after the kill does not say the backfill was interrupted:\n%s", out);
@@ -546,7 +570,8 @@ static void scenario_contract(sl_test_engine e)
 	if (!strstr(out, "resuming"))
 		fail_msg("the second up did not resume:\n%s", out);
 	free(out);
-	assert_true(query_int(w.url, "SELECT batches FROM sluice_migrations_backfill WHERE done = 1", 0) > batches);
+	assert_true(query_int(w.url, "SELECT batches FROM sluice_migrations_backfill WHERE done = 1", 0) >
+		    batches);
 	read_version(&w);
 	writer_start(&nw);
 	sleep_ms(2000);
@@ -558,14 +583,16 @@ static void scenario_contract(sl_test_engine e)
 	}
 	writer_stop(&old);
 	/* PostgreSQL: every session left names the new version; elsewhere only a confirmation will do */
-	int rc = sluice(&out, &w, "contract '%s' --lock-timeout 60%s", w.url, e == SL_TEST_PG ? "" : " --confirm");
+	int rc = sluice(&out, &w, "contract '%s' --lock-timeout 60%s", w.url,
+			e == SL_TEST_PG ? "" : " --confirm");
 	if (rc != 0)
 		fail_msg("contract: exit %d\n%s", rc, out);
 	free(out);
 	sleep_ms(500);
 	writer_stop(&nw);
 	writer_check(&old, false);
-	writer_check(&nw, e == SL_TEST_MY); /* MySQL views cannot follow a rename: a write may fail meanwhile */
+	writer_check(&nw,
+		     e == SL_TEST_MY); /* MySQL views cannot follow a rename: a write may fail meanwhile */
 	assert_true(old.reads_other > 0 && nw.reads_other > 0);
 	diff_against(&w, &old, &nw, true);
 	world_free(&w);
@@ -647,8 +674,9 @@ static void down_my(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(contract_sqlite), cmocka_unit_test(contract_pg), cmocka_unit_test(contract_my),
-		cmocka_unit_test(down_sqlite),     cmocka_unit_test(down_pg),     cmocka_unit_test(down_my),
+		cmocka_unit_test(contract_sqlite), cmocka_unit_test(contract_pg),
+		cmocka_unit_test(contract_my),     cmocka_unit_test(down_sqlite),
+		cmocka_unit_test(down_pg),         cmocka_unit_test(down_my),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

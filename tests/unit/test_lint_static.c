@@ -127,7 +127,8 @@ static void test_destructive(void **state)
 	       "m/001_x.sql:4: warn: expand-candidate: ALTER TABLE b DROP COLUMN c: clients of the old shape "
 	       "break when this runs; an expand/contract migration keeps both shapes live (drop column b.c)\n"
 	       "m/001_x.sql:5: warn: expand-candidate: ALTER TABLE b DROP COLUMN d: clients of the old shape "
-	       "break when this runs; an expand/contract migration keeps both shapes live (drop column b.d)\n");
+	       "break when this runs; an expand/contract migration keeps both shapes live (drop column "
+	       "b.d)\n");
 }
 
 static void test_empty_verify_and_levels(void **state)
@@ -222,13 +223,15 @@ static void test_pg_constraints(void **state)
 
 static void test_pg_type_and_default(void **state)
 {
-	expect_pg("+sluice up", "ALTER TABLE o ALTER COLUMN total TYPE numeric(14,2);",
-		  "m/001_x.sql:3: warn: column-type-rewrite: ALTER COLUMN \"total\" TYPE on existing table "
-		  "\"o\" may "
-		  "rewrite the table and its indexes under an exclusive lock\n"
-		  "m/001_x.sql:3: warn: expand-candidate: ALTER TABLE o ALTER COLUMN total TYPE: clients of the "
-		  "old shape break when this runs; an expand/contract migration keeps both shapes live (change "
-		  "type o.total to ... up (...) down (...))\n");
+	expect_pg(
+		"+sluice up", "ALTER TABLE o ALTER COLUMN total TYPE numeric(14,2);",
+		"m/001_x.sql:3: warn: column-type-rewrite: ALTER COLUMN \"total\" TYPE on existing table "
+		"\"o\" may "
+		"rewrite the table and its indexes under an exclusive lock\n"
+		"m/001_x.sql:3: warn: expand-candidate: ALTER TABLE o ALTER COLUMN total TYPE: clients of "
+		"the "
+		"old shape break when this runs; an expand/contract migration keeps both shapes live (change "
+		"type o.total to ... up (...) down (...))\n");
 	expect_pg("+sluice up", "ALTER TABLE o ADD COLUMN r float8 DEFAULT random();",
 		  "m/001_x.sql:3: warn: volatile-default: ADD COLUMN \"r\" to existing table \"o\" with a "
 		  "volatile "
@@ -260,17 +263,22 @@ static void test_expand_candidate(void **state)
 		 "ALTER TABLE accounts ADD COLUMN region varchar(10) NOT NULL;\n%s",
 		 head, down);
 	expect("lint:\n  rules:\n    destructive-statement: off\n", text, SL_ENGINE_MYSQL,
-	       "m/001_x.sql:3: warn: expand-candidate: ALTER TABLE accounts RENAME COLUMN name: clients of the "
+	       "m/001_x.sql:3: warn: expand-candidate: ALTER TABLE accounts RENAME COLUMN name: clients of "
+	       "the "
 	       "old shape break when this runs; an expand/contract migration keeps both shapes live (rename "
 	       "column accounts.name to full_name)\n"
-	       "m/001_x.sql:4: warn: expand-candidate: ALTER TABLE accounts ALTER COLUMN balance SET NOT NULL: "
-	       "clients of the old shape break when this runs; an expand/contract migration keeps both shapes "
+	       "m/001_x.sql:4: warn: expand-candidate: ALTER TABLE accounts ALTER COLUMN balance SET NOT "
+	       "NULL: "
+	       "clients of the old shape break when this runs; an expand/contract migration keeps both "
+	       "shapes "
 	       "live (set not null accounts.balance up (...))\n"
-	       "m/001_x.sql:5: warn: expand-candidate: ALTER TABLE accounts MODIFY COLUMN balance: clients of "
+	       "m/001_x.sql:5: warn: expand-candidate: ALTER TABLE accounts MODIFY COLUMN balance: clients "
+	       "of "
 	       "the old shape break when this runs; an expand/contract migration keeps both shapes live "
 	       "(change type accounts.balance to ... up (...) down (...))\n"
 	       "m/001_x.sql:6: warn: expand-candidate: RENAME TABLE accounts: clients of the old shape break "
-	       "when this runs; an expand/contract migration keeps both shapes live (rename table accounts to "
+	       "when this runs; an expand/contract migration keeps both shapes live (rename table accounts "
+	       "to "
 	       "clients)\n"
 	       "m/001_x.sql:7: warn: expand-candidate: ALTER TABLE accounts ADD COLUMN region ... NOT NULL "
 	       "without a default: clients of the old shape break when this runs; an expand/contract "
@@ -287,7 +295,8 @@ static void test_expand_candidate(void **state)
 	expect("lint:\n  rules:\n    destructive-statement: off\n", text, SL_ENGINE_POSTGRES, "");
 	/* an expand/contract migration is what it asks for */
 	expect(NULL,
-	       "-- title: x\n-- +sluice expand\nrename column accounts.name to full_name;\n-- +sluice down\nSELECT 1;\n",
+	       "-- title: x\n-- +sluice expand\nrename column accounts.name to full_name;\n-- +sluice "
+	       "down\nSELECT 1;\n",
 	       SL_ENGINE_POSTGRES, "");
 }
 
@@ -299,7 +308,8 @@ static void test_expand_unsupported(void **state)
 			   "add foreign key accounts (owner) references users (id);\n"
 			   "-- +sluice down\nSELECT 1;\n";
 	expect(NULL, text, SL_ENGINE_SQLITE,
-	       "m/001_x.sql:4: error: expand-unsupported: set not null accounts.note: not supported on sqlite: "
+	       "m/001_x.sql:4: error: expand-unsupported: set not null accounts.note: not supported on "
+	       "sqlite: "
 	       "SQLite cannot add NOT NULL to an existing column without rebuilding the table\n"
 	       "m/001_x.sql:5: error: expand-unsupported: add foreign key accounts: not supported on sqlite: "
 	       "SQLite cannot add a foreign key to an existing table without rebuilding it\n");

@@ -37,11 +37,11 @@ typedef struct sl_xscope_col {
 
 /* target := expr, kept by the triggers. */
 typedef struct sl_xassign {
-	const char *target;    /* physical column written */
-	const char *expr;      /* over the assignment's scope (up: old shape, down: new shape) */
-	const char **sources;  /* physical columns the expression reads */
+	const char *target;   /* physical column written */
+	const char *expr;     /* over the assignment's scope (up: old shape, down: new shape) */
+	const char **sources; /* physical columns the expression reads */
 	size_t nsources;
-	bool insert_only;      /* only for inserts (drop column's down: rows the new version adds) */
+	bool insert_only; /* only for inserts (drop column's down: rows the new version adds) */
 } sl_xassign;
 
 /*
@@ -76,8 +76,8 @@ typedef struct sl_xsync {
 
 /* One column of a version's view. */
 typedef struct sl_xview_col {
-	const char *name;     /* in the view */
-	const char *physical; /* in the base table */
+	const char *name;         /* in the view */
+	const char *physical;     /* in the base table */
 	const char *default_expr; /* the base column's default (SQLite fills it for omitted columns) */
 	bool identity;            /* rowid alias / auto-increment: NULL means "pick one" */
 	bool generated;           /* computed by the engine: never written */
@@ -93,26 +93,27 @@ typedef struct sl_xview {
 	const char **key; /* view columns of the key (SQLite update/delete triggers); none: insert only */
 	size_t nkey;
 	const char **key_physical;
-	const sl_xsync *sync; /* the table's sync, when it has one (SQLite: the view triggers write the down side) */
+	const sl_xsync
+		*sync; /* the table's sync, when it has one (SQLite: the view triggers write the down side) */
 } sl_xview;
 
 typedef enum sl_xact_kind {
-	SL_XA_ADD_COLUMN = 0, /* table, column, decl, default_expr, not_null */
-	SL_XA_DROP_COLUMN,    /* table, column */
-	SL_XA_RENAME_COLUMN,  /* table, column -> to */
-	SL_XA_RENAME_TABLE,   /* table -> to */
-	SL_XA_SET_NOT_NULL,   /* table, column, decl, default_expr, name (the validated check to reuse) */
+	SL_XA_ADD_COLUMN = 0,     /* table, column, decl, default_expr, not_null */
+	SL_XA_DROP_COLUMN,        /* table, column */
+	SL_XA_RENAME_COLUMN,      /* table, column -> to */
+	SL_XA_RENAME_TABLE,       /* table -> to */
+	SL_XA_SET_NOT_NULL,       /* table, column, decl, default_expr, name (the validated check to reuse) */
 	SL_XA_ADD_NOT_NULL_CHECK, /* table, column, name: NOT VALID "column IS NOT NULL" (engines with one) */
-	SL_XA_ADD_CHECK,      /* table, name, expr: added without checking existing rows */
-	SL_XA_ADD_FOREIGN_KEY, /* table, name, cols, ref_table, ref_cols, on_delete, on_update: likewise */
-	SL_XA_VALIDATE,       /* table, name, what (the kind that added it), column/expr/cols as added */
-	SL_XA_DROP_CONSTRAINT, /* table, name, what */
-	SL_XA_ADD_INDEX,      /* table, name, cols, unique: online / concurrently where possible */
-	SL_XA_DROP_INDEX,     /* table, name */
-	SL_XA_RENAME_INDEX,   /* table, name -> to; cols, unique (engines that rebuild instead) */
-	SL_XA_ATTACH_UNIQUE,  /* table, name (index) -> to (constraint): a unique index becomes a constraint */
-	SL_XA_SYNC_CREATE,    /* sync */
-	SL_XA_SYNC_DROP,      /* sync */
+	SL_XA_ADD_CHECK,          /* table, name, expr: added without checking existing rows */
+	SL_XA_ADD_FOREIGN_KEY,    /* table, name, cols, ref_table, ref_cols, on_delete, on_update: likewise */
+	SL_XA_VALIDATE,           /* table, name, what (the kind that added it), column/expr/cols as added */
+	SL_XA_DROP_CONSTRAINT,    /* table, name, what */
+	SL_XA_ADD_INDEX,          /* table, name, cols, unique: online / concurrently where possible */
+	SL_XA_DROP_INDEX,         /* table, name */
+	SL_XA_RENAME_INDEX,       /* table, name -> to; cols, unique (engines that rebuild instead) */
+	SL_XA_ATTACH_UNIQUE, /* table, name (index) -> to (constraint): a unique index becomes a constraint */
+	SL_XA_SYNC_CREATE,   /* sync */
+	SL_XA_SYNC_DROP,     /* sync */
 	SL_XA_VERSION_CREATE, /* version */
 	SL_XA_VERSION_DROP,   /* version: drops it when it holds nothing but views sluice made */
 	SL_XA_VIEW_CREATE,    /* view (replaces one of the same name) */
@@ -154,10 +155,10 @@ typedef struct sl_xact {
 
 /* Flags of a rendered statement. */
 enum {
-	SL_XS_NO_TX = 1u << 0,       /* must run outside a transaction (CREATE INDEX CONCURRENTLY) */
+	SL_XS_NO_TX = 1u << 0,        /* must run outside a transaction (CREATE INDEX CONCURRENTLY) */
 	SL_XS_EXPECT_EMPTY = 1u << 1, /* a query that must return no rows (a validation) */
-	SL_XS_SESSION = 1u << 2,     /* a session setting: no lock, no retry */
-	SL_XS_CLEANUP = 1u << 3      /* runs even when an earlier statement of the action failed */
+	SL_XS_SESSION = 1u << 2,      /* a session setting: no lock, no retry */
+	SL_XS_CLEANUP = 1u << 3       /* runs even when an earlier statement of the action failed */
 };
 
 typedef struct sl_xstmt {
