@@ -849,6 +849,7 @@ const sl_expand_dialect sl_expand_mysql = {
 	.backfill_session = my_backfill_session,
 	.sessions = my_sessions,
 	.sessions_conclusive = false,
+	.drops_inline_unique = true,
 	.text_type = "LONGTEXT",
 	.max_name = 64,
 	.version_is_container = true,

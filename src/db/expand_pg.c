@@ -723,6 +723,7 @@ const sl_expand_dialect sl_expand_postgres = {
 	.backfill_session = pg_backfill_session,
 	.sessions = pg_sessions,
 	.sessions_conclusive = true,
+	.drops_inline_unique = true,
 	.text_type = "TEXT",
 	.max_name = 63,
 	.version_is_container = true,

@@ -669,6 +669,7 @@ const sl_expand_dialect sl_expand_sqlite = {
 	.backfill_session = sq_backfill_session,
 	.sessions = NULL,
 	.sessions_conclusive = false,
+	.drops_inline_unique = false,
 	.text_type = "TEXT",
 	.max_name = 0,
 	.version_is_container = false,

@@ -261,6 +261,25 @@ static bool mentions(const char *expr, const char *col)
 	return false;
 }
 
+/* A UNIQUE of the table's definition that the engine cannot drop pins its columns (SQLite). */
+static int inline_unique_guard(planner *pl, const xtab *x, const sl_column *c)
+{
+	if (pl->p->d->drops_inline_unique)
+		return 0;
+	for (size_t i = 0; i < x->t->nindexes; i++) {
+		const sl_index *ix = &x->t->indexes[i];
+		if (!ix->unique || ix->primary || ix->definition)
+			continue;
+		for (size_t j = 0; j < ix->ncolumns; j++)
+			if (!ix->is_expression[j] && strcmp(ix->columns[j], c->name) == 0)
+				return fail(pl,
+					    "not supported on %s: %s.%s is in a UNIQUE of the table's definition, which "
+					    "cannot be dropped without rebuilding the table",
+					    sl_engine_name(sl_conn_engine(pl->p->c)), x->t->name, c->name);
+	}
+	return 0;
+}
+
 /* A generated column computed from c cannot follow it to a replacement or survive its drop. */
 static int generated_guard(planner *pl, const xtab *x, const sl_column *c)
 {
@@ -288,7 +307,7 @@ static int replace_guard(planner *pl, xtab *x, const sl_column *c, const char *p
 	if (t->primary_key && in_list(t->primary_key->columns, t->primary_key->ncolumns, c->name))
 		return fail(pl, "%s.%s is in the primary key; expand/contract cannot replace a key column",
 			    t->name, c->name);
-	if ((rc = generated_guard(pl, x, c)))
+	if ((rc = generated_guard(pl, x, c)) || (rc = inline_unique_guard(pl, x, c)))
 		return rc;
 	for (size_t i = 0; i < t->nfkeys; i++)
 		if (in_list(t->fkeys[i].columns, t->fkeys[i].ncolumns, c->name))
@@ -391,7 +410,7 @@ static int drop_guard(planner *pl, xtab *x, const sl_column *c)
 	int rc = 0;
 	if (t->primary_key && in_list(t->primary_key->columns, t->primary_key->ncolumns, c->name))
 		return fail(pl, "%s.%s is in the primary key", t->name, c->name);
-	if ((rc = generated_guard(pl, x, c)))
+	if ((rc = generated_guard(pl, x, c)) || (rc = inline_unique_guard(pl, x, c)))
 		return rc;
 	for (size_t i = 0; i < t->nfkeys; i++)
 		if (in_list(t->fkeys[i].columns, t->fkeys[i].ncolumns, c->name))

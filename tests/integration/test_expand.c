@@ -417,6 +417,16 @@ static void writer_stop(writer *wr)
 	pthread_join(wr->th, NULL);
 }
 
+static void writers_free(writer *old, writer *nw)
+{
+	for (int k = 0; k < 2; k++) {
+		writer *wr = k ? nw : old;
+		free(wr->inserted);
+		wr->inserted = NULL;
+		pthread_mutex_destroy(&wr->mu);
+	}
+}
+
 static void writer_check(const writer *wr, bool errors_allowed)
 {
 	print_message(
@@ -595,6 +605,7 @@ static void scenario_contract(sl_test_engine e)
 		     e == SL_TEST_MY); /* MySQL views cannot follow a rename: a write may fail meanwhile */
 	assert_true(old.reads_other > 0 && nw.reads_other > 0);
 	diff_against(&w, &old, &nw, true);
+	writers_free(&old, &nw);
 	world_free(&w);
 }
 
@@ -637,6 +648,7 @@ static void scenario_down(sl_test_engine e)
 	sl_schema_free(m);
 	sl_conn_close(c);
 	diff_against(&w, &old, &nw, false);
+	writers_free(&old, &nw);
 	world_free(&w);
 }
 

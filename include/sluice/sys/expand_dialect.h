@@ -214,6 +214,12 @@ typedef struct sl_expand_dialect {
 	 * database).
 	 */
 	bool sessions_conclusive;
+	/*
+	 * False when a UNIQUE written in a table's definition cannot be dropped
+	 * without rebuilding the table (SQLite): its columns cannot be replaced
+	 * or dropped.
+	 */
+	bool drops_inline_unique;
 	/* The column type of sluice's state tables for long text ("TEXT", MySQL "LONGTEXT"). */
 	const char *text_type;
 	/* Most bytes in a name (63 PostgreSQL, 64 MySQL; SQLite has no limit). */
