@@ -3,7 +3,9 @@
 # inspect the example billing database, adopt it into versioned migrations,
 # lint and apply the pending changes, verify them, print the decision log,
 # then check the integrity rules, copy the database, prove the copy row by
-# row and reconcile totals (`make demo`). Each capability adds its step here.
+# row and reconcile totals, then an expand/contract migration on the copy with
+# the old and new application versions writing side by side (`make demo`).
+# Each capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SLUICE=$(cd "$(dirname "${1:-build/sluice}")" && pwd)/$(basename "${1:-build/sluice}")
@@ -66,3 +68,23 @@ sluice diff dev new
 
 step "16. And the rules on the new database, with totals reconciled against the old" "sluice check new"
 sluice check new
+
+step "17. A change both application versions survive: expand/contract on the new database" \
+  "sluice up new --dir expand"
+sluice up new --dir expand
+
+step "18. The old release writes the old shape, the new one writes version billing_v2; both see both" \
+  "sqlite3 billing-new.db ..."
+sqlite3 billing-new.db "UPDATE customers SET name = 'Acme Corporation' WHERE id = 1"
+sqlite3 billing-new.db "INSERT INTO billing_v2_customers (public_id, email, full_name, country, email_domain)
+  VALUES ('7d0c5f5e-2a1b-4c3d-9e8f-0a1b2c3d4e5f', 'ines@example.org', 'Ines Duarte', 'PT', 'example.org')"
+sqlite3 -header -column billing-new.db "SELECT id, name, email FROM customers WHERE id = 1 OR email = 'ines@example.org'"
+sqlite3 -header -column billing-new.db \
+  "SELECT id, full_name, email_domain FROM billing_v2_customers WHERE id = 1 OR email = 'ines@example.org'"
+
+step "19. Both versions are live" "sluice status new --dir expand"
+sluice status new --dir expand
+
+step "20. Every old instance is gone: remove the old shape" "sluice contract new --dir expand --confirm"
+sluice contract new --dir expand --confirm
+sqlite3 -header -column billing-new.db "SELECT id, full_name, email_domain FROM customers WHERE id = 1"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh - install the Debian packages sluice needs, skipping what is present.
 #
-#   scripts/deps.sh build    compilers and -dev libraries (make, make demo)
+#   scripts/deps.sh build    compilers and -dev libraries, the sqlite3 CLI (make, make demo)
 #   scripts/deps.sh test     build + servers, clang/libFuzzer, sqlite3 CLI (make check)
 #   scripts/deps.sh bench    test + the tools benchmarks compare against
 #
@@ -9,7 +9,8 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libsqlite3-dev libpq-dev libmariadb-dev
-  libpg-query-dev libfyaml-dev libjansson-dev libxxhash-dev libssl-dev libcmocka-dev)
+  libpg-query-dev libfyaml-dev libjansson-dev libxxhash-dev libssl-dev libcmocka-dev
+  sqlite3)
 test_pkgs=(postgresql mariadb-server mariadb-client sqlite3 clang libclang-rt-14-dev python3 procps cppcheck clang-format git)
 bench_pkgs=(pgloader sqitch percona-toolkit hyperfine time libdbd-pg-perl libdbd-sqlite3-perl
   libdbd-mysql-perl postgresql-client)

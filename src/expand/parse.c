@@ -383,7 +383,7 @@ static int name_list(lexer *lx, const char ***out, size_t *n, const char *what)
 	size_t cap = 0;
 	*n = 0;
 	for (;;) {
-		const char *nm, **slot;
+		const char *nm = NULL, **slot;
 		bool comma;
 		if ((rc = name(&sub, &nm, what)))
 			return rc;

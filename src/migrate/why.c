@@ -182,9 +182,10 @@ int sl_migrate_why(sl_why **out, const sl_migrate_status *st, sl_engine dialect,
 			sl_sql_idents(list.items[k].text, list.items[k].len, collect, ws);
 			if (matches(ws, table, column, action, sizeof(action))) {
 				if (expand) {
-					char tmp[64];
-					snprintf(tmp, sizeof(tmp), "expand: %s", action);
-					snprintf(action, sizeof(action), "%s", tmp);
+					char tmp[sizeof(action)];
+					snprintf(tmp, sizeof(tmp), "expand: %.*s", (int)sizeof(action) - 9,
+						 action);
+					memcpy(action, tmp, sizeof(action));
 				}
 				rc = add_hit(w, s, action, &list.items[k]);
 			}
