@@ -3,7 +3,8 @@
  *
  * A version is a schema of views, one per table; simple views are
  * updatable, so the applications of a version read and write through them.
- * The version of a write is the first schema of the writer's search_path.
+ * The version of a write is the first schema of the writer's search_path
+ * (current_schema()).
  * The triggers are one PL/pgSQL function per table, BEFORE INSERT and
  * BEFORE UPDATE OF the columns that matter: they only assign to NEW, so
  * nothing they do fires a trigger again. Expressions see the columns of
@@ -114,10 +115,8 @@ static int function_body(sl_conn *c, sl_buf *b, const sl_xsync *s)
 	for (size_t i = 0; !rc && i < s->ndown; i++)
 		rc = sl_buf_printf(b, "sluice_d%zu boolean := false; ", i);
 	if (!rc)
-		rc = sl_buf_puts(
-			b,
-			"BEGIN IF current_setting('sluice.backfill', true) = 'on' THEN RETURN NEW; END IF; "
-			"IF TG_OP = 'INSERT' THEN IF (current_schemas(false))[1] IS NOT DISTINCT FROM ");
+		rc = sl_buf_puts(b,
+				 "BEGIN IF TG_OP = 'INSERT' THEN IF current_schema() IS NOT DISTINCT FROM ");
 	if (!rc)
 		rc = xd_lit(c, b, s->version);
 	if (!rc)
@@ -130,8 +129,11 @@ static int function_body(sl_conn *c, sl_buf *b, const sl_xsync *s)
 	if (!rc)
 		rc = s->nup ? assign_block(c, b, s->old_scope, s->nold, s->up, s->nup, false, NULL)
 			    : sl_buf_puts(b, "NULL; ");
+	/* the backfill only updates: its session is asked about on updates only */
 	if (!rc)
-		rc = sl_buf_puts(b, "END IF; ELSE ");
+		rc = sl_buf_puts(
+			b,
+			"END IF; ELSIF current_setting('sluice.backfill', true) IS DISTINCT FROM 'on' THEN ");
 	for (int up = 1; !rc && up >= 0; up--) {
 		const sl_xassign *as = up ? s->up : s->down;
 		size_t n = up ? s->nup : s->ndown;
