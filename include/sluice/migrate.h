@@ -148,8 +148,8 @@ int sl_migrate_up(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts
 int sl_migrate_down(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts, size_t *reverted);
 /*
  * Completes the expand/contract migration in expand: removes its old shape
- * (sl_expand_contract) and records it as applied. SL_ENOTFOUND when no
- * migration is in expand; SL_ECONFLICT while clients may use the old shape.
+ * (sl_expand_contract) and records it as applied. SL_ECONFLICT when no
+ * migration is in expand, and while clients may use the old shape.
  * *contracted (may be NULL) gets the migration's id (malloc'd).
  */
 int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts,

@@ -630,6 +630,13 @@ static int my_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 									      : " DROP CONSTRAINT ");
 		if (!rc)
 			rc = xd_q(c, &b, a->name);
+		/* InnoDB made an index of the key's name for the key: it goes too */
+		if (!rc && a->what == SL_XA_ADD_FOREIGN_KEY &&
+		    (ex = index_exists(c, a->base, a->table, a->name)) != 0) {
+			rc = ex < 0 ? ex : sl_buf_puts(&b, ", DROP INDEX ");
+			if (!rc)
+				rc = xd_q(c, &b, a->name);
+		}
 		break;
 	case SL_XA_ADD_INDEX:
 		if ((ex = index_exists(c, a->base, a->table, a->name)) != 0) {

@@ -239,6 +239,21 @@ int xbackfill_table(xexec *x, const xplan *p, const xtab *t, const char *history
 	double t0 = now_s();
 	int64_t this_run = 0, batches = 0;
 	int rc = prepare(&f);
+	if (!rc && x->o->dry_run) { /* the statement of a batch, once; nothing read or written */
+		char *bound = NULL;
+		rc = next_bound(&f, &bound);
+		if (!rc && x->o->on_statement) {
+			sl_buf q = SL_BUF_INIT;
+			rc = sl_buf_printf(&q, "UPDATE %s SET %s WHERE %s <= %s", sl_buf_cstr(&f.table),
+					   sl_buf_cstr(&f.set), sl_buf_cstr(&f.keyrow),
+					   bound ? bound : "(the last key)");
+			if (!rc)
+				x->o->on_statement(x->o->ud, x->id, q.ptr);
+			sl_buf_free(&q);
+		}
+		free(bound);
+		goto done;
+	}
 	if (!rc)
 		rc = xcheckpoint_load(x->c, history, p->id, t->t->name, &f.cp);
 	if (!rc && f.cp.done) {

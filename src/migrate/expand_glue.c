@@ -255,7 +255,7 @@ int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrat
 		if (st->items[i].state == SL_MIG_EXPAND)
 			s = &st->items[i];
 	if (!rc && !s)
-		rc = sl_error_set(SL_ENOTFOUND, "no migration is in expand: nothing to contract");
+		rc = sl_error_set(SL_ECONFLICT, "no migration is in expand: nothing to contract");
 	if (!rc && strcmp(s->row->status, "expanded") != 0)
 		rc = sl_error_set(
 			SL_ECONFLICT,
