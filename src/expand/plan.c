@@ -273,7 +273,8 @@ static int inline_unique_guard(planner *pl, const xtab *x, const sl_column *c)
 		for (size_t j = 0; j < ix->ncolumns; j++)
 			if (!ix->is_expression[j] && strcmp(ix->columns[j], c->name) == 0)
 				return fail(pl,
-					    "not supported on %s: %s.%s is in a UNIQUE of the table's definition, which "
+					    "not supported on %s: %s.%s is in a UNIQUE of the table's "
+					    "definition, which "
 					    "cannot be dropped without rebuilding the table",
 					    sl_engine_name(sl_conn_engine(pl->p->c)), x->t->name, c->name);
 	}

@@ -168,6 +168,35 @@ for engine in $(engines); do
     sqlite) [ "$(sql sqlite "$url" "SELECT count(*) FROM sqlite_master WHERE type = 'view'")" = 0 ] && ok || bad "$E version views dropped" ;;
   esac
 
+  # a chain: the next expand/contract migration replaces the version of the one before
+  curl=$(scratch_url "$engine" "${db}_ch")
+  C=$TMP/c_$engine
+  mkdir -p "$C"
+  cp "$P/001_customers.sql" "$C/"
+  printf -- '-- title: v2\n-- +sluice expand version=%s_two\nrename column customers.email to mail;\n-- +sluice down\nSELECT 1;\n' "$db" >"$C/002_two.sql"
+  printf -- '-- title: v3\n-- +sluice expand version=%s_three\nrename column customers.mail to email;\n-- +sluice down\nSELECT 1;\n' "$db" >"$C/003_three.sql"
+  run "$SLUICE" up "$curl" --dir "$C"; expect_rc 0 "$E chain: 001 and 002"
+  run "$SLUICE" contract "$curl" --dir "$C" --confirm; expect_rc 0 "$E chain: contract 002"
+  run "$SLUICE" up "$curl" --dir "$C"; expect_rc 0 "$E chain: 003"
+  run "$SLUICE" status "$curl" --dir "$C"; expect_rc 0 "$E chain: status"
+  expect_out "version ${db}_three (replaces ${db}_two)" "$E chain: 003 replaces 002's version"
+  expect_out "live versions: ${db}_two, ${db}_three" "$E chain: both live"
+  [ "$(vsql "$engine" "$curl" "${db}_two" "SELECT mail FROM customers WHERE id = 1")" = ada@math.org ] && ok || bad "$E chain: the old version reads"
+  [ "$(vsql "$engine" "$curl" "${db}_three" "SELECT email FROM customers WHERE id = 1")" = ada@math.org ] && ok || bad "$E chain: the new version reads"
+  run "$SLUICE" contract "$curl" --dir "$C" --confirm; expect_rc 0 "$E chain: contract 003"
+  case $engine in
+    postgres) [ "$(sql postgres "$curl" "SELECT count(*) FROM pg_namespace WHERE nspname = '${db}_two'")" = 0 ] && ok || bad "$E chain: the replaced version is gone" ;;
+    mysql) [ "$(sql mysql "$curl" "SELECT count(*) FROM information_schema.schemata WHERE schema_name = '${db}_two'")" = 0 ] && ok || bad "$E chain: the replaced version is gone" ;;
+    sqlite) [ "$(sql sqlite "$curl" "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name LIKE '${db}_two%'")" = 0 ] && ok || bad "$E chain: the replaced version is gone" ;;
+  esac
+  # after contract of 003, down reverts it and brings 002's version back over the tables as they are then
+  run "$SLUICE" down "$curl" --dir "$C"; expect_rc 0 "$E chain: down 003 after contract"
+  [ "$(vsql "$engine" "$curl" "${db}_two" "SELECT email FROM customers WHERE id = 1")" = ada@math.org ] && ok || bad "$E chain: 002's version is back"
+
+  case $engine in
+    postgres) psql -q "$SLUICE_TEST_PG_URL" -c "DROP DATABASE IF EXISTS ${db}_ch WITH (FORCE)" >/dev/null ;;
+    mysql) sql mysql "$SLUICE_TEST_MY_URL" "DROP DATABASE IF EXISTS ${db}_ch; DROP DATABASE IF EXISTS ${db}_two; DROP DATABASE IF EXISTS ${db}_three" ;;
+  esac
   case $engine in
     postgres) psql -q "$SLUICE_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP DATABASE IF EXISTS ${db}_rb WITH (FORCE)" >/dev/null ;;
     mysql) sql mysql "$SLUICE_TEST_MY_URL" "DROP DATABASE IF EXISTS $db; DROP DATABASE IF EXISTS ${db}_rb; DROP DATABASE IF EXISTS ${db}_v002; DROP DATABASE IF EXISTS ${db}_rb_v002" ;;

@@ -296,9 +296,9 @@ static void test_planner_refusals(void **state)
 						    "key of NOT NULL columns); the backfill walks "
 						    "its rows by key: add one first" },
 		{ "change type a.c to int up (nope + 1) down (c);", "no such column: nope" },
-		{ "drop column a.u;",
-		  "m/002_x.sql:2: drop column: not supported on sqlite: a.u is in a UNIQUE of the table's definition, "
-		  "which cannot be dropped without rebuilding the table" },
+		{ "drop column a.u;", "m/002_x.sql:2: drop column: not supported on sqlite: a.u is in a "
+				      "UNIQUE of the table's definition, "
+				      "which cannot be dropped without rebuilding the table" },
 		{ "change type g.b to text up (b) down (b);",
 		  "m/002_x.sql:2: change type: generated column g.c is computed from g.b; change it with a "
 		  "plain "
