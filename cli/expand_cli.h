@@ -29,7 +29,7 @@ typedef struct cli_expand {
 /* The options of the locking discipline (up, down, contract). */
 /* clang-format off */
 #define CLI_EXPAND_LOCK_OPTIONS(x) \
-	{ "ddl-lock-timeout", 0, CLI_INT, "MS", "expand/contract: most a DDL statement waits for its lock before it gives up and tries again (default 2000)", &(x)->ddl_lock_timeout_ms }, \
+	{ "ddl-lock-timeout", 0, CLI_INT, "MS", "expand/contract: the longest a DDL statement waits for its lock before it gives up and tries again (default 2000)", &(x)->ddl_lock_timeout_ms }, \
 	{ "ddl-retries", 0, CLI_INT, "N", "expand/contract: attempts after a lock wait gave up, with a growing pause (default 10)", &(x)->ddl_retries }
 #define CLI_EXPAND_BACKFILL_OPTIONS(x) \
 	{ "batch-size", 0, CLI_INT, "ROWS", "expand: rows per backfill batch, each committed with its checkpoint (default 1000)", &(x)->batch_size }, \
