@@ -63,6 +63,8 @@ static json_t *expand_json(const sl_xstatus *xs)
 		if (r->clients_known) {
 			json_object_set_new(o, "clients_new", clients_json(r->clients_new, r->nclients_new));
 			json_object_set_new(o, "clients_old", clients_json(r->clients_old, r->nclients_old));
+			json_object_set_new(o, "clients_unknown",
+					    json_integer((json_int_t)r->nclients_unknown));
 		}
 		json_array_append_new(a, o);
 	}
@@ -102,10 +104,13 @@ static void print_expand_text(const sl_xstatus *xs)
 			printf(", %lld batches%s\n", (long long)p->batches,
 			       p->done ? ", done" : " (interrupted: `sluice up` resumes)");
 		}
-		if (r->clients_known)
-			printf("      sessions: %zu on %s, %zu on %s\n", r->nclients_new, r->version,
-			       r->nclients_old,
-			       r->phase == SL_XPHASE_CONTRACTED ? "older versions" : vname(r->old_version));
+		if (r->clients_known && r->phase == SL_XPHASE_CONTRACTED)
+			printf("      sessions: %zu on %s, %zu showing no version\n", r->nclients_new,
+			       r->version, r->nclients_unknown + r->nclients_old);
+		else if (r->clients_known)
+			printf("      sessions: %zu on %s, %zu on %s, %zu showing no version\n",
+			       r->nclients_new, r->version, r->nclients_old, vname(r->old_version),
+			       r->nclients_unknown);
 	}
 	printf("  live versions: ");
 	for (size_t i = 0; i < 2 && xs->live[i]; i++)

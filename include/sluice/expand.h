@@ -248,7 +248,8 @@ typedef struct sl_xrecord {
 	size_t nprogress;
 	sl_xclient *clients_new, *clients_old; /* sessions seen on each version (status) */
 	size_t nclients_new, nclients_old;
-	bool clients_known; /* false where the engine cannot tell */
+	size_t nclients_unknown; /* sessions that show no version */
+	bool clients_known;      /* false where the engine cannot tell */
 } sl_xrecord;
 
 typedef struct sl_xstatus {

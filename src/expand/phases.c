@@ -634,8 +634,10 @@ static int on_client(void *ud, const sl_xclient *cl)
 	clctx *x = ud;
 	sl_arena *a = x->s->arena;
 	bool isnew = cl->version && strcmp(cl->version, x->r->version) == 0;
-	if (!cl->version)
+	if (!cl->version) {
+		x->r->nclients_unknown++;
 		return 0;
+	}
 	sl_xclient *slot =
 		isnew ? sl_arena_push(a, &x->r->clients_new, &x->r->nclients_new, &x->cap_new, sizeof(*slot))
 		      : sl_arena_push(a, &x->r->clients_old, &x->r->nclients_old, &x->cap_old, sizeof(*slot));
