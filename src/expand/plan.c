@@ -828,6 +828,30 @@ static int check_shape(planner *pl, xtab *x)
 	return rc;
 }
 
+/*
+ * The prefix of a table's trigger and function names: "_sluice_x_<table>"
+ * when the table's name is plain lower-case letters, digits and '_' and
+ * short enough, else its plain part and a hash of the whole (dialects may
+ * put it in quotes without escaping: sys/expand_dialect.h).
+ */
+static const char *sync_name(xplan *p, const char *table)
+{
+	char plain[32];
+	size_t n = 0;
+	bool exact = strlen(table) < sizeof(plain) - 1;
+	uint32_t h = 2166136261u;
+	for (const char *c = table; *c; c++) {
+		h = (h ^ (unsigned char)*c) * 16777619u;
+		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_';
+		exact = exact && ok;
+		if (n < sizeof(plain) - 1)
+			plain[n++] = ok ? *c : (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a') : '_';
+	}
+	plain[n < 20 || exact ? n : 20] = '\0';
+	return exact ? sl_arena_printf(p->arena, XPREFIX "x_%s", plain)
+		     : sl_arena_printf(p->arena, XPREFIX "x_%s_%08x", plain, h);
+}
+
 static int resolve_assigns(planner *pl, const assigns *as)
 {
 	xplan *p = pl->p;
@@ -886,7 +910,7 @@ static int resolve_assigns(planner *pl, const assigns *as)
 		x->has_sync = true;
 		x->sync = (sl_xsync){ .base = p->base,
 				      .table = x->t->name,
-				      .name = xplan_name(p, XPREFIX "x_", x->t->name),
+				      .name = sync_name(p, x->t->name),
 				      .version = p->version,
 				      .old_scope = olds,
 				      .nold = nold,
