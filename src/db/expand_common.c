@@ -19,6 +19,16 @@ const sl_expand_dialect *sl_expand_dialect_of(const sl_conn *c)
 	return c && c->drv ? c->drv->expand : NULL;
 }
 
+const sl_expand_dialect *sl_expand_dialect_for(sl_engine e)
+{
+	static const sl_driver *const drivers[] = { &sl_driver_sqlite, &sl_driver_postgres,
+						    &sl_driver_mysql };
+	for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (drivers[i]->engine == e)
+			return drivers[i]->expand;
+	return NULL;
+}
+
 int sl_xsql_add(sl_xsql *s, unsigned flags, const char *sql)
 {
 	if (s->n == s->cap) {

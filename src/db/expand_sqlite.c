@@ -662,7 +662,21 @@ static int sq_backfill_session(sl_conn *c, sl_xsql *out)
 	return 0; /* the base triggers never fire on the backfill's writes: it changes no source column */
 }
 
+/* What SQLite's ALTER TABLE cannot do, per operation kind (sl_xop_kind). */
+static const char *const refusals[SL_XOP__COUNT] = {
+	[SL_XOP_SET_NOT_NULL] =
+		"SQLite cannot add NOT NULL to an existing column without rebuilding the table",
+	[SL_XOP_ADD_CHECK] =
+		"SQLite cannot add a check constraint to an existing table without rebuilding it",
+	[SL_XOP_ADD_FOREIGN_KEY] =
+		"SQLite cannot add a foreign key to an existing table without rebuilding it",
+};
+
 const sl_expand_dialect sl_expand_sqlite = {
+	.refusals = refusals,
+	.refuse_add_not_null = "SQLite cannot add a NOT NULL column without a default",
+	.refuse_replace_not_null =
+		"SQLite cannot add NOT NULL to the replacement column without rebuilding the table",
 	.render = sq_render,
 	.lock_timeout = sq_lock_timeout,
 	.lock_failed = sq_lock_failed,

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "sluice/error.h"
+#include "sluice/sys/expand_dialect.h"
 
 typedef enum { T_END, T_WORD, T_QIDENT, T_STRING, T_GROUP, T_PUNCT } tkind;
 
@@ -29,11 +30,26 @@ typedef struct tok {
 	char punct;
 } tok;
 
+/* How a dialect's SQL quotes and comments, as far as finding the end of an expression goes. */
+typedef struct lex_rules {
+	bool backslash;     /* '\'' escapes a quote inside '...' (MySQL) */
+	bool dollar_quotes; /* $tag$...$tag$ (PostgreSQL, and the generic variant) */
+	bool hash_comments; /* # to the end of the line (MySQL) */
+} lex_rules;
+
+static const lex_rules rules_by_dialect[] = {
+	[SL_ENGINE_NONE] = { .dollar_quotes = true },
+	[SL_ENGINE_SQLITE] = { 0 },
+	[SL_ENGINE_POSTGRES] = { .dollar_quotes = true },
+	[SL_ENGINE_MYSQL] = { .backslash = true, .hash_comments = true },
+};
+
 typedef struct lexer {
 	const char *text;
 	size_t len, pos, line;
 	const char *origin;
 	sl_engine dialect;
+	lex_rules rules;
 	sl_xops *ops;
 	tok cur;
 	bool have; /* cur holds a token not yet consumed */
@@ -72,7 +88,7 @@ static void count_lines(lexer *lx, size_t from, size_t to)
 /* Skips a quoted run starting at i (the opening quote q); returns the index after it, or len. */
 static size_t skip_quote(const lexer *lx, size_t i, char q)
 {
-	bool backslash = q == '\'' && lx->dialect == SL_ENGINE_MYSQL;
+	bool backslash = q == '\'' && lx->rules.backslash;
 	for (i++; i < lx->len; i++) {
 		if (backslash && lx->text[i] == '\\') {
 			i++;
@@ -90,7 +106,7 @@ static size_t skip_quote(const lexer *lx, size_t i, char q)
 static size_t skip_dollar(const lexer *lx, size_t i)
 {
 	size_t j = i + 1;
-	if (lx->dialect == SL_ENGINE_MYSQL || lx->dialect == SL_ENGINE_SQLITE)
+	if (!lx->rules.dollar_quotes)
 		return i;
 	while (j < lx->len && (isalnum((unsigned char)lx->text[j]) || lx->text[j] == '_'))
 		j++;
@@ -112,7 +128,7 @@ static size_t skip_comment(const lexer *lx, size_t i)
 			i++;
 		return i;
 	}
-	if (t[i] == '#' && lx->dialect == SL_ENGINE_MYSQL) {
+	if (t[i] == '#' && lx->rules.hash_comments) {
 		while (i < lx->len && t[i] != '\n')
 			i++;
 		return i;
@@ -379,6 +395,7 @@ static int name_list(lexer *lx, const char ***out, size_t *n, const char *what)
 		      .line = t.line,
 		      .origin = lx->origin,
 		      .dialect = lx->dialect,
+		      .rules = lx->rules,
 		      .ops = lx->ops };
 	size_t cap = 0;
 	*n = 0;
@@ -918,6 +935,8 @@ int sl_expand_parse(sl_xops **out, const char *origin, size_t first_line, const 
 		     .line = first_line ? first_line : 1,
 		     .origin = origin ? origin : "<expand>",
 		     .dialect = dialect };
+	if ((unsigned)dialect < sizeof(rules_by_dialect) / sizeof(rules_by_dialect[0]))
+		lx.rules = rules_by_dialect[dialect];
 	int rc = 0;
 	*out = NULL;
 	if (!(lx.ops = calloc(1, sizeof(*lx.ops))) || !(lx.ops->arena = sl_arena_new(0))) {
@@ -967,20 +986,10 @@ void sl_xops_free(sl_xops *ops)
 
 const char *sl_xop_unsupported(const sl_xop *op, sl_engine e)
 {
-	if (e != SL_ENGINE_SQLITE)
-		return NULL;
-	switch (op->kind) {
-	case SL_XOP_SET_NOT_NULL:
-		return "SQLite cannot add NOT NULL to an existing column without rebuilding the table";
-	case SL_XOP_ADD_CHECK:
-		return "SQLite cannot add a check constraint to an existing table without rebuilding it";
-	case SL_XOP_ADD_FOREIGN_KEY:
-		return "SQLite cannot add a foreign key to an existing table without rebuilding it";
-	case SL_XOP_ADD_COLUMN:
-		if (op->not_null && !op->default_expr)
-			return "SQLite cannot add a NOT NULL column without a default";
-		return NULL;
-	default:
-		return NULL;
-	}
+	const sl_expand_dialect *d = sl_expand_dialect_for(e);
+	if (!d)
+		return NULL; /* an engine without expand/contract at all: the planner says so */
+	if (op->kind == SL_XOP_ADD_COLUMN)
+		return op->not_null && !op->default_expr ? d->refuse_add_not_null : NULL;
+	return d->refusals && (unsigned)op->kind < SL_XOP__COUNT ? d->refusals[op->kind] : NULL;
 }

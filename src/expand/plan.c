@@ -569,11 +569,10 @@ static int op_change_type(planner *pl, assigns *as, const sl_xop *op)
 	if (x->t->primary_key && in_list(x->t->primary_key->columns, x->t->primary_key->ncolumns, c->name))
 		return fail(pl, "%s.%s is in the primary key; expand/contract cannot replace a key column",
 			    x->t->name, c->name);
-	if (!c->nullable && sl_conn_engine(pl->p->c) == SL_ENGINE_SQLITE)
-		return fail(pl,
-			    "not supported on sqlite: %s.%s is NOT NULL, and SQLite cannot add NOT NULL to "
-			    "the replacement column without rebuilding the table",
-			    x->t->name, c->name);
+	if (!c->nullable && pl->p->d->refuse_replace_not_null)
+		return fail(pl, "not supported on %s: %s.%s is NOT NULL, and %s",
+			    sl_engine_name(sl_conn_engine(pl->p->c)), x->t->name, c->name,
+			    pl->p->d->refuse_replace_not_null);
 	const char *dflt = op->default_expr ? op->default_expr : c->default_expr;
 	if (c->identity)
 		return fail(pl, "%s.%s is an identity / auto-increment column", x->t->name, c->name);

@@ -215,6 +215,15 @@ typedef struct sl_expand_dialect {
 	 */
 	bool sessions_conclusive;
 	/*
+	 * What the engine cannot run, and why (messages that name the engine):
+	 * refusals[kind] for an operation kind (NULL: it can), refuse_add_not_null
+	 * for "add column ... not null" without a default, refuse_replace_not_null
+	 * for replacing a NOT NULL column (change type). NULL: no refusals.
+	 */
+	const char *const *refusals;
+	const char *refuse_add_not_null;
+	const char *refuse_replace_not_null;
+	/*
 	 * False when a UNIQUE written in a table's definition cannot be dropped
 	 * without rebuilding the table (SQLite): its columns cannot be replaced
 	 * or dropped.
@@ -234,6 +243,8 @@ typedef struct sl_expand_dialect {
 
 /* The expand dialect of c's driver, or NULL when the engine has none. */
 const sl_expand_dialect *sl_expand_dialect_of(const sl_conn *c);
+/* The expand dialect of engine e's driver (lint, without a connection), or NULL. */
+const sl_expand_dialect *sl_expand_dialect_for(sl_engine e);
 
 extern const sl_expand_dialect sl_expand_postgres, sl_expand_mysql, sl_expand_sqlite;
 
