@@ -128,6 +128,7 @@ int cmd_new(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
+int cmd_contract(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
 int cmd_repair(int argc, char **argv);

@@ -2,6 +2,7 @@
  * cmd_down.c - `sluice down [TARGET]`: revert applied migrations, newest first.
  */
 #include "cli.h"
+#include "expand_cli.h"
 #include "project.h"
 
 #include <stdio.h>
@@ -12,6 +13,7 @@ int cmd_down(int argc, char **argv)
 	const char *to = NULL;
 	bool dry = false;
 	long steps = 0, lock_timeout = 0;
+	cli_expand xo = CLI_EXPAND_INIT;
 	const cli_option opts[] = {
 		CLI_PROJECT_OPTIONS(&p),
 		{ "to", 0, CLI_STRING, "ID", "revert every migration after this one", &to },
@@ -20,6 +22,7 @@ int cmd_down(int argc, char **argv)
 		  &dry },
 		{ "lock-timeout", 0, CLI_INT, "SECONDS", "wait this long for another run's lock (default 0)",
 		  &lock_timeout },
+		CLI_EXPAND_LOCK_OPTIONS(&xo),
 		{ 0 }
 	};
 	const char *pos[1];
@@ -30,6 +33,8 @@ int cmd_down(int argc, char **argv)
 		return cli_usage_error("down", "give --to or --steps, not both");
 	if (steps < 0)
 		return cli_usage_error("down", "--steps must be positive");
+	if ((prc = cli_expand_check("down", &xo)))
+		return prc;
 	sl_conn *c = NULL;
 	size_t n = 0;
 	int rc = cli_project_load(&p, true);
@@ -42,7 +47,10 @@ int cmd_down(int argc, char **argv)
 		o.dry_run = dry;
 		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;
 		o.ud = &dry;
+		sl_expand_opts x = cli_expand_opts(&xo);
+		o.expand = &x;
 		rc = sl_migrate_down(c, p.set, &o, &n);
+		cli_expand_done(&xo);
 		if (!rc)
 			fprintf(stderr, "%zu migration(s) %s\n", n, dry ? "would be reverted" : "reverted");
 	}

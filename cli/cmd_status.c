@@ -17,7 +17,113 @@ static json_t *jstr(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static void print_json(const sl_migrate_status *st, const sl_conn *c, const char *table)
+static const char *vname(const char *v)
+{
+	return v && *v ? v : "the base tables";
+}
+
+static json_t *clients_json(const sl_xclient *cl, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "session", json_integer(cl[i].session));
+		json_object_set_new(o, "application", json_string(cl[i].application));
+		json_object_set_new(o, "user", json_string(cl[i].user));
+		json_object_set_new(o, "client", json_string(cl[i].client));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* The expand/contract part of status: migrations with their phase, backfill progress, live versions. */
+static json_t *expand_json(const sl_xstatus *xs)
+{
+	json_t *root = json_object(), *a = json_array(), *live = json_array();
+	for (size_t i = 0; xs && i < xs->n; i++) {
+		const sl_xrecord *r = &xs->items[i];
+		json_t *o = json_object(), *p = json_array();
+		json_object_set_new(o, "id", json_string(r->id));
+		json_object_set_new(o, "phase", json_string(sl_xphase_name(r->phase)));
+		json_object_set_new(o, "version", json_string(r->version));
+		json_object_set_new(o, "old_version", jstr(r->old_version));
+		json_object_set_new(o, "started_at", jstr(r->started_at));
+		json_object_set_new(o, "expanded_at", jstr(r->expanded_at));
+		json_object_set_new(o, "contracted_at", jstr(r->contracted_at));
+		for (size_t k = 0; k < r->nprogress; k++) {
+			json_t *q = json_object();
+			json_object_set_new(q, "table", json_string(r->progress[k].table));
+			json_object_set_new(q, "rows_done", json_integer(r->progress[k].rows_done));
+			json_object_set_new(q, "rows_total", json_integer(r->progress[k].rows_total));
+			json_object_set_new(q, "batches", json_integer(r->progress[k].batches));
+			json_object_set_new(q, "done", json_boolean(r->progress[k].done));
+			json_array_append_new(p, q);
+		}
+		json_object_set_new(o, "backfill", p);
+		if (r->clients_known) {
+			json_object_set_new(o, "clients_new", clients_json(r->clients_new, r->nclients_new));
+			json_object_set_new(o, "clients_old", clients_json(r->clients_old, r->nclients_old));
+			json_object_set_new(o, "clients_unknown",
+					    json_integer((json_int_t)r->nclients_unknown));
+		}
+		json_array_append_new(a, o);
+	}
+	for (size_t i = 0; xs && i < 2 && xs->live[i]; i++)
+		json_array_append_new(live, json_string(xs->live[i]));
+	json_object_set_new(root, "migrations", a);
+	json_object_set_new(root, "live_versions", live);
+	return root;
+}
+
+static void print_expand_text(const sl_xstatus *xs)
+{
+	const sl_xrecord *act = sl_xstatus_active(xs);
+	if (!xs || !xs->n)
+		return;
+	printf("\nexpand/contract:\n");
+	for (size_t i = 0; i < xs->n; i++) {
+		const sl_xrecord *r = &xs->items[i];
+		if (r != act && r->phase == SL_XPHASE_CONTRACTED && i + 1 < xs->n)
+			continue; /* history: only the newest contracted one matters */
+		printf("  %-16s %-12s version %s (replaces %s)", r->id, sl_xphase_name(r->phase), r->version,
+		       vname(r->old_version));
+		if (r->contracted_at)
+			printf(", contracted %s", r->contracted_at);
+		else if (r->expanded_at)
+			printf(", expanded %s", r->expanded_at);
+		putchar('\n');
+		for (size_t k = 0; k < r->nprogress; k++) {
+			const sl_xprogress *p = &r->progress[k];
+			printf("      backfill %s: %lld rows", p->table, (long long)p->rows_done);
+			if (p->rows_total >= 0 && !p->done)
+				printf(" of ~%lld (%d%%)", (long long)p->rows_total,
+				       p->rows_total ? (int)(p->rows_done * 100 /
+							     (p->rows_total > p->rows_done ? p->rows_total
+											   : p->rows_done))
+						     : 100);
+			printf(", %lld batches%s\n", (long long)p->batches,
+			       p->done ? ", done" : " (interrupted: `sluice up` resumes)");
+		}
+		if (r->clients_known && r->phase == SL_XPHASE_CONTRACTED)
+			printf("      sessions: %zu on %s, %zu showing no version\n", r->nclients_new,
+			       r->version, r->nclients_unknown + r->nclients_old);
+		else if (r->clients_known)
+			printf("      sessions: %zu on %s, %zu on %s, %zu showing no version\n",
+			       r->nclients_new, r->version, r->nclients_old, vname(r->old_version),
+			       r->nclients_unknown);
+	}
+	printf("  live versions: ");
+	for (size_t i = 0; i < 2 && xs->live[i]; i++)
+		printf("%s%s", i ? ", " : "", vname(xs->live[i]));
+	if (act && act->phase == SL_XPHASE_EXPANDED)
+		printf(" (old and new side by side: `sluice contract` once no client uses %s)",
+		       vname(act->old_version));
+	else if (act)
+		printf(" (the new version appears once the expand finishes: `sluice up`)");
+	putchar('\n');
+}
+
+static void print_json(const sl_migrate_status *st, const sl_conn *c, const char *table, const sl_xstatus *xs)
 {
 	json_t *root = json_object(), *a = json_array();
 	json_object_set_new(root, "target", json_string(sl_conn_display(c)));
@@ -49,7 +155,9 @@ static void print_json(const sl_migrate_status *st, const sl_conn *c, const char
 	json_object_set_new(n, "dirty", json_integer((json_int_t)st->ndirty));
 	json_object_set_new(n, "drifted", json_integer((json_int_t)st->ndrifted));
 	json_object_set_new(n, "missing_file", json_integer((json_int_t)st->nmissing));
+	json_object_set_new(n, "in_expand", json_integer((json_int_t)st->nexpand));
 	json_object_set_new(root, "counts", n);
+	json_object_set_new(root, "expand", expand_json(xs));
 	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (text)
 		puts(text);
@@ -57,7 +165,8 @@ static void print_json(const sl_migrate_status *st, const sl_conn *c, const char
 	json_decref(root);
 }
 
-static void print_text(const sl_migrate_status *st, const sl_conn *c, const char *table, const char *dir)
+static void print_text(const sl_migrate_status *st, const sl_conn *c, const char *table, const char *dir,
+		       const sl_xstatus *xs)
 {
 	printf("migrations in %s against %s (history table %s)\n\n", dir, sl_conn_display(c), table);
 	for (size_t i = 0; i < st->n; i++) {
@@ -77,8 +186,12 @@ static void print_text(const sl_migrate_status *st, const sl_conn *c, const char
 							: "(the process stopped before finishing)",
 			       s->row->error ? s->row->error : "(none recorded)");
 	}
-	printf("\n%zu migration(s): %zu applied, %zu pending, %zu dirty, %zu drifted, %zu without a file\n",
+	printf("\n%zu migration(s): %zu applied, %zu pending, %zu dirty, %zu drifted, %zu without a file",
 	       st->n, st->napplied, st->npending, st->ndirty, st->ndrifted, st->nmissing);
+	if (st->nexpand)
+		printf(", %zu in expand", st->nexpand);
+	putchar('\n');
+	print_expand_text(xs);
 	for (size_t i = 0; i < st->n; i++) {
 		const sl_mig_status *s = &st->items[i];
 		if (s->state != SL_MIG_DRIFTED)
@@ -110,6 +223,7 @@ int cmd_status(int argc, char **argv)
 	sl_conn *c = NULL;
 	sl_history *h = NULL;
 	sl_migrate_status *st = NULL;
+	sl_xstatus *xs = NULL;
 	int rc = cli_project_load(&p, true);
 	if (!rc)
 		rc = cli_project_connect(&c, &p, npos ? pos[0] : NULL);
@@ -117,12 +231,14 @@ int cmd_status(int argc, char **argv)
 		rc = sl_history_load(&h, c, p.table);
 	if (!rc)
 		rc = sl_migrate_status_build(&st, p.set, h, sl_conn_engine(c));
+	if (!rc)
+		rc = sl_expand_status(&xs, c, p.table, true);
 	int exit_code = EXIT_OK;
 	if (!rc) {
 		if (json)
-			print_json(st, c, p.table);
+			print_json(st, c, p.table, xs);
 		else
-			print_text(st, c, p.table, p.dir_resolved);
+			print_text(st, c, p.table, p.dir_resolved, xs);
 		if (st->ndirty || st->ndrifted)
 			exit_code = cli_error(
 				EXIT_CONFLICT,
@@ -130,6 +246,7 @@ int cmd_status(int argc, char **argv)
 				"until `sluice repair`",
 				st->ndirty, st->ndrifted);
 	}
+	sl_xstatus_free(xs);
 	sl_migrate_status_free(st);
 	sl_history_free(h);
 	sl_conn_close(c);

@@ -2,6 +2,7 @@
  * cmd_up.c - `sluice up [TARGET]`: apply pending migrations.
  */
 #include "cli.h"
+#include "expand_cli.h"
 #include "project.h"
 
 #include <stdio.h>
@@ -12,6 +13,7 @@ int cmd_up(int argc, char **argv)
 	const char *to = NULL;
 	bool dry = false, ooo = false;
 	long lock_timeout = 0;
+	cli_expand xo = CLI_EXPAND_INIT;
 	const cli_option opts[] = {
 		CLI_PROJECT_OPTIONS(&p),
 		{ "to", 0, CLI_STRING, "ID", "apply up to and including this migration", &to },
@@ -22,12 +24,16 @@ int cmd_up(int argc, char **argv)
 		  &lock_timeout },
 		{ "out-of-order", 0, CLI_FLAG, NULL,
 		  "apply a pending migration older than the newest applied one", &ooo },
+		CLI_EXPAND_BACKFILL_OPTIONS(&xo),
+		CLI_EXPAND_LOCK_OPTIONS(&xo),
 		{ 0 }
 	};
 	const char *pos[1];
 	int npos = 0, prc = cli_parse("up", opts, argc, argv, pos, 1, &npos);
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	if ((prc = cli_expand_check("up", &xo)))
+		return prc;
 	sl_conn *c = NULL;
 	size_t n = 0;
 	int rc = cli_project_load(&p, true);
@@ -40,7 +46,10 @@ int cmd_up(int argc, char **argv)
 		o.out_of_order = ooo;
 		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;
 		o.ud = &dry;
+		sl_expand_opts x = cli_expand_opts(&xo);
+		o.expand = &x;
 		rc = sl_migrate_up(c, p.set, &o, &n);
+		cli_expand_done(&xo);
 		if (!rc)
 			fprintf(stderr, "%zu migration(s) %s\n", n, dry ? "would be applied" : "applied");
 	}

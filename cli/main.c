@@ -37,13 +37,24 @@ static const cli_command commands[] = {
 	  "Apply pending migrations in order, each in its own transaction where the engine allows.",
 	  "A run takes a lock first: a concurrent run fails with exit 4 (or waits with\n"
 	  "--lock-timeout). Refuses (exit 5) while a migration is dirty or an applied\n"
-	  "file was edited, until `sluice repair`.",
+	  "file was edited, until `sluice repair`.\n"
+	  "An expand/contract migration (docs/expand-contract.md) stops in expand: old and\n"
+	  "new versions live, backfilled in batches; a killed backfill resumes on the next\n"
+	  "up; later migrations wait for `sluice contract`.",
 	  "interrupted: a migration in progress is rolled back where the engine allows; sluice status shows "
 	  "what was applied" },
 	{ "down", cmd_down, "down [TARGET] [--steps N | --to ID] [--dry-run] [options]",
-	  "Revert applied migrations, newest first (one by default).", NULL,
+	  "Revert applied migrations, newest first (one by default).",
+	  "A migration in expand is rolled back: its new version goes, the old shape keeps\n"
+	  "every write of both versions (docs/expand-contract.md).",
 	  "interrupted: a migration in progress is rolled back where the engine allows; sluice status shows "
 	  "what was applied" },
+	{ "contract", cmd_contract, "contract [TARGET] [--confirm] [--dry-run] [options]",
+	  "Complete the expand/contract migration in expand: remove the old shape once no client uses it.",
+	  "Refuses (exit 5) while a session shows it uses the old version, and, where sluice\n"
+	  "cannot see every client's version, until --confirm. Details: docs/expand-contract.md.",
+	  "interrupted: the contract in progress is rolled back where the engine allows; sluice status "
+	  "shows the state" },
 	{ "verify", cmd_verify, "verify [TARGET] [options]",
 	  "Run the verify query of every applied migration; exit 1 when any returns rows.", NULL, NULL },
 	{ "baseline", cmd_baseline, "baseline ID [TARGET] [options]",

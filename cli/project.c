@@ -205,9 +205,20 @@ void cli_print_event(void *ud, const sl_migrate_event *ev)
 	case SL_MEV_START:
 		if (ev->detail && strcmp(ev->detail, "verify") == 0)
 			break;
-		fprintf(stderr, "%s %s %s%s\n",
-			ev->down ? "reverting" : (dry && *dry ? "would apply" : "applying"), ev->id, title,
-			dry && *dry ? "" : "");
+		if (ev->detail && strcmp(ev->detail, "contract") == 0)
+			fprintf(stderr, "%s %s %s\n", dry && *dry ? "would contract" : "contracting", ev->id,
+				title);
+		else if (ev->detail && strcmp(ev->detail, "expand") == 0)
+			fprintf(stderr, "%s %s %s (expand/contract)\n",
+				dry && *dry ? "would expand" : "expanding", ev->id, title);
+		else if (ev->detail && strcmp(ev->detail, "resume expand") == 0)
+			fprintf(stderr, "resuming the expand of %s %s\n", ev->id, title);
+		else if (ev->detail && strcmp(ev->detail, "roll back expand") == 0)
+			fprintf(stderr, "rolling back the expand of %s %s\n", ev->id, title);
+		else
+			fprintf(stderr, "%s %s %s\n",
+				ev->down ? "reverting" : (dry && *dry ? "would apply" : "applying"), ev->id,
+				title);
 		break;
 	case SL_MEV_STATEMENT:
 		if (dry && *dry)
@@ -218,6 +229,8 @@ void cli_print_event(void *ud, const sl_migrate_event *ev)
 			fprintf(stderr, "verified %s %s\n", ev->id, title);
 		else if (ev->detail && strcmp(ev->detail, "baseline") == 0)
 			fprintf(stderr, "baseline %s %s\n", ev->id, title);
+		else if (!(dry && *dry) && ev->detail)
+			fprintf(stderr, "  %s (%lld ms)\n", ev->detail, (long long)ev->duration_ms);
 		else if (!(dry && *dry))
 			fprintf(stderr, "  done in %lld ms\n", (long long)ev->duration_ms);
 		break;

@@ -4,7 +4,8 @@
 # lint, rehearse and apply the pending changes, verify them, print the decision log,
 # draw the data map and follow a rename to the consumers it breaks, then
 # check the integrity rules, copy the database, prove the copy row by row,
-# reconcile totals, keep a copy in step with sync while the application
+# reconcile totals, run an expand/contract migration on the copy with the old
+# and new application versions writing side by side, keep a copy in step with sync while the application
 # writes, compare the reports on both sides with shadow reads, watch the copy as
 # hypercare after a cutover would (a drift breaches, the hook fires once), make
 # an anonymized subset for staging, move the database with a written cutover
@@ -106,6 +107,25 @@ sluice diff dev new
 step "And the rules on the new database, with totals reconciled against the old" "sluice check new"
 sluice check new
 
+step "A change both application versions survive: expand/contract on the new database" \
+  "sluice up new --dir expand"
+sluice up new --dir expand
+
+step "The old release writes the old shape, the new one writes version billing_v2; both see both" \
+  "sqlite3 billing-new.db ..."
+sqlite3 billing-new.db "UPDATE customers SET name = 'Acme Corporation' WHERE id = 1"
+sqlite3 billing-new.db "INSERT INTO billing_v2_customers (public_id, email, full_name, country, email_domain)
+  VALUES ('7d0c5f5e-2a1b-4c3d-9e8f-0a1b2c3d4e5f', 'ines@example.org', 'Ines Duarte', 'PT', 'example.org')"
+sqlite3 -header -column billing-new.db "SELECT id, name, email FROM customers WHERE id = 1 OR email = 'ines@example.org'"
+sqlite3 -header -column billing-new.db \
+  "SELECT id, full_name, email_domain FROM billing_v2_customers WHERE id = 1 OR email = 'ines@example.org'"
+
+step "Both versions are live" "sluice status new --dir expand"
+sluice status new --dir expand
+
+step "Every old instance is gone: remove the old shape" "sluice contract new --dir expand --confirm"
+sluice contract new --dir expand --confirm
+sqlite3 -header -column billing-new.db "SELECT id, full_name, email_domain FROM customers WHERE id = 1"
 step "Which columns hold personal data" "sluice pii scan dev"
 sluice pii scan dev
 
@@ -180,6 +200,7 @@ step "Run it again: it resumes at the approval, freezes writes, switches, proves
   "sluice cutover run cutover.yaml"
 sluice cutover run cutover.yaml --quiet
 echo "the application now writes to: billing -> $(cat routes/billing), audit -> $(cat routes/audit)"
+
 step "The report for the people who sign off: verdict, data map, decision log, rehearsals, checks, diffs" \
   "sluice report dev --out $REPORT"
 sluice report dev --out "$REPORT"

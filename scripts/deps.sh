@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh - install the Debian packages sluice needs, skipping what is present.
 #
-#   scripts/deps.sh build    compilers and -dev libraries (make, make demo)
+#   scripts/deps.sh build    compilers and -dev libraries, the sqlite3 CLI (make, make demo)
 #   scripts/deps.sh test     build + servers, clang/libFuzzer, sqlite3 CLI (make check)
 #   scripts/deps.sh bench    test + the tools benchmarks compare against
 #

@@ -141,6 +141,12 @@ int sl_lint_check_config(const sl_config *config);
  */
 int sl_lint_static(sl_lint_report *r, const sl_migration *m, const sl_lint_opts *opts);
 
+/*
+ * The expand/contract rules (expand-candidate, expand-unsupported) on m's
+ * up and expand sections; called by sl_lint_static().
+ */
+int sl_lint_expand(sl_lint_report *r, const sl_migration *m, const sl_lint_opts *opts);
+
 /* Only the PostgreSQL parse-tree rules, on the statements of part (an up part of m). */
 int sl_lint_pg(sl_lint_report *r, const sl_migration *m, const sl_migration_part *part);
 

@@ -13,6 +13,10 @@
  *   dirty     failed part-way on an engine without transactional DDL; the
  *             failed statement and the error are recorded; `up` refuses until
  *             `repair`
+ *   expanding an expand/contract migration whose expand phase has not
+ *             finished (a killed backfill): `up` resumes it, `down` undoes it
+ *   expanded  an expand/contract migration whose old and new versions are
+ *             both live: `contract` completes it, `down` undoes it
  *
  * Safety: every run that changes anything first takes a lock that cannot go
  * stale (a session advisory lock on PostgreSQL and MySQL, the write lock of
@@ -26,6 +30,7 @@
 #include <stdint.h>
 
 #include "sluice/conn.h"
+#include "sluice/expand.h"
 #include "sluice/migration.h"
 
 #ifdef __cplusplus
@@ -66,9 +71,10 @@ typedef enum sl_mig_state {
 	SL_MIG_PENDING = 0,
 	SL_MIG_APPLIED,
 	SL_MIG_BASELINE,
-	SL_MIG_DIRTY,       /* dirty or running */
-	SL_MIG_DRIFTED,     /* applied, but the file's checksum changed since */
-	SL_MIG_MISSING_FILE /* recorded, but no file has its id */
+	SL_MIG_DIRTY,        /* dirty or running */
+	SL_MIG_DRIFTED,      /* applied, but the file's checksum changed since */
+	SL_MIG_MISSING_FILE, /* recorded, but no file has its id */
+	SL_MIG_EXPAND /* expand/contract migration in expand: both versions live (or the expand unfinished) */
 } sl_mig_state;
 
 const char *sl_mig_state_name(sl_mig_state s);
@@ -85,6 +91,7 @@ typedef struct sl_migrate_status {
 	sl_mig_status *items; /* ordered by id */
 	size_t n;
 	size_t npending, napplied, ndirty, ndrifted, nmissing;
+	size_t nexpand; /* in expand (SL_MIG_EXPAND) */
 } sl_migrate_status;
 
 /* Joins files and history. Borrowed pointers into set and h: keep them alive. */
@@ -129,13 +136,14 @@ typedef struct sl_migrate_opts {
 	const char *applied_by; /* recorded in history; NULL: $USER */
 	void (*on_event)(void *ud, const sl_migrate_event *ev);
 	void *ud;
+	const sl_expand_opts *expand; /* backfill, lock timeouts, contract; NULL: defaults */
 } sl_migrate_opts;
 
 #define SL_MIGRATE_OPTS_INIT                                                                                 \
 	{                                                                                                    \
 		.table = "sluice_migrations", .to = NULL, .steps = 0, .dry_run = false,                      \
 		.out_of_order = false, .mark_applied = false, .lock_timeout_ms = 0, .applied_by = NULL,      \
-		.on_event = NULL, .ud = NULL                                                                 \
+		.on_event = NULL, .ud = NULL, .expand = NULL                                                 \
 	}
 
 /*
@@ -148,6 +156,14 @@ typedef struct sl_migrate_opts {
 int sl_migrate_up(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts, size_t *applied);
 /* Reverts applied migrations, newest first: opts->steps of them, or all after opts->to. */
 int sl_migrate_down(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts, size_t *reverted);
+/*
+ * Completes the expand/contract migration in expand: removes its old shape
+ * (sl_expand_contract) and records it as applied. SL_ECONFLICT when no
+ * migration is in expand, and while clients may use the old shape.
+ * *contracted (may be NULL) gets the migration's id (malloc'd).
+ */
+int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts,
+			char **contracted);
 /* Runs the verify section of every applied migration; *failed counts those returning rows. */
 int sl_migrate_verify(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts *opts, size_t *failed);
 /* Records every migration up to id as baseline without running it (adopting an existing database). */

@@ -3,8 +3,9 @@
  *
  * One file per change, migrations/<id>_<slug>.sql: a metadata header in SQL
  * comments ("-- key: value"), then sections opened by "-- +sluice up",
- * "-- +sluice down", "-- +sluice verify" directives, optionally per dialect
- * and outside a transaction. The format is described in
+ * "-- +sluice down", "-- +sluice verify" directives (or, for an
+ * expand/contract migration, "-- +sluice expand" instead of up), optionally
+ * per dialect and outside a transaction. The format is described in
  * docs/migration-format.md. This module only reads files; the runner
  * (history table, up/down/status) builds on it.
  *
@@ -26,7 +27,12 @@
 extern "C" {
 #endif
 
-typedef enum sl_section { SL_SECTION_UP = 0, SL_SECTION_DOWN, SL_SECTION_VERIFY } sl_section;
+typedef enum sl_section {
+	SL_SECTION_UP = 0,
+	SL_SECTION_DOWN,
+	SL_SECTION_VERIFY,
+	SL_SECTION_EXPAND /* expand/contract operations (docs/expand-contract.md), instead of up */
+} sl_section;
 
 /* One "-- key: value" header entry; continuation lines are joined with "\n". */
 typedef struct sl_migration_meta {
@@ -44,6 +50,7 @@ typedef struct sl_migration_part {
 	size_t len;
 	size_t line; /* file line of sql's first byte (the directive line + 1) */
 	size_t directive_line;
+	const char *version; /* expand: "version=NAME" of the directive, or NULL */
 } sl_migration_part;
 
 /*
@@ -142,7 +149,10 @@ int sl_checksum_sql(char out[SL_CHECKSUM_SIZE], const char *sql, size_t len);
 int sl_migration_render_template(sl_buf *out, const char *id, const char *title,
 				 const char *const *required_fields, size_t n);
 
-/* "up", "down", "verify". */
+/* True when m is an expand/contract migration (an expand section instead of up). */
+bool sl_migration_is_expand(const sl_migration *m);
+
+/* "up", "down", "verify", "expand". */
 const char *sl_section_name(sl_section s);
 
 #ifdef __cplusplus

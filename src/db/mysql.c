@@ -11,6 +11,7 @@
 #include "my_internal.h"
 
 #include "schema/introspect.h"
+#include "sluice/sys/expand_dialect.h"
 #include "sluice/error.h"
 
 #include <errmsg.h>
@@ -1065,4 +1066,5 @@ const sl_driver sl_driver_mysql = {
 	.statement_columns = sl_columns_mysql,
 	.sync = &sl_my_sync_ops,
 	.freeze = &sl_my_freeze_ops,
+	.expand = &sl_expand_mysql,
 };

@@ -13,6 +13,7 @@
 #include "pg_internal.h"
 
 #include "schema/introspect.h"
+#include "sluice/sys/expand_dialect.h"
 #include "sluice/error.h"
 
 #include <inttypes.h>
@@ -984,4 +985,5 @@ const sl_driver sl_driver_postgres = {
 	.statement_columns = sl_columns_postgres,
 	.sync = &sl_pg_sync_ops,
 	.freeze = &sl_pg_freeze_ops,
+	.expand = &sl_expand_postgres,
 };

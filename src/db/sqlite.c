@@ -12,6 +12,7 @@
 #include "db/sqlite_handle.h"
 #include "db/sqlite_internal.h"
 #include "schema/introspect.h"
+#include "sluice/sys/expand_dialect.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1256,4 +1257,5 @@ const sl_driver sl_driver_sqlite = {
 	.statement_columns = sq_statement_columns,
 	.sync = &sl_sqlite_sync_ops,
 	.freeze = &sl_sqlite_freeze_ops,
+	.expand = &sl_expand_sqlite,
 };

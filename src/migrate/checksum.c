@@ -84,6 +84,8 @@ int sl_migration_checksum(char out[SL_CHECKSUM_SIZE], const sl_migration *m, sl_
 {
 	const sl_migration_part *pt = sl_migration_part_get(m, SL_SECTION_UP, dialect);
 
+	if (!pt) /* an expand/contract migration: its expand section is what runs */
+		pt = sl_migration_part_get(m, SL_SECTION_EXPAND, dialect);
 	out[0] = '\0';
 	if (!pt)
 		return sl_error_set(SL_ENOTFOUND, "checksum \"%s\": no up section for %s", m->path,

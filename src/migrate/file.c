@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "sluice/error.h"
+#include "sluice/expand.h"
 
 #define MAX_ID_DIGITS 32
 #define MAX_FILE_SIZE ((size_t)64 << 20)
@@ -34,11 +35,12 @@ typedef struct parser {
 	const char *file_id; /* id from the file name, or NULL */
 } parser;
 
-static const char *const section_names[] = { "up", "down", "verify" };
+static const char *const section_names[] = { "up", "down", "verify", "expand" };
+#define NSECTIONS (sizeof(section_names) / sizeof(section_names[0]))
 
 const char *sl_section_name(sl_section s)
 {
-	return (unsigned)s < 3 ? section_names[s] : "?";
+	return (unsigned)s < NSECTIONS ? section_names[s] : "?";
 }
 
 static bool is_id(const char *s, size_t n)
@@ -164,6 +166,7 @@ static int on_directive(parser *p, const char *b, const char *e, size_t line, si
 	int idx = -1, rc;
 	sl_engine dialect = SL_ENGINE_NONE;
 	bool no_tx = false;
+	const char *version = NULL;
 	int dlen = (int)(e - b);
 
 	for (we = w; we < e && !is_hspace(*we); we++)
@@ -174,7 +177,7 @@ static int on_directive(parser *p, const char *b, const char *e, size_t line, si
 		;
 	for (we = w; we < e && !is_hspace(*we); we++)
 		;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < (int)NSECTIONS; i++)
 		if ((size_t)(we - w) == strlen(section_names[i]) &&
 		    memcmp(w, section_names[i], (size_t)(we - w)) == 0)
 			idx = i;
@@ -190,6 +193,16 @@ static int on_directive(parser *p, const char *b, const char *e, size_t line, si
 		size_t n = (size_t)(we - w);
 		if (n == 14 && memcmp(w, "no-transaction", 14) == 0) {
 			no_tx = true;
+		} else if (n > 8 && memcmp(w, "version=", 8) == 0 && idx == SL_SECTION_EXPAND) {
+			for (const char *v = w + 8; v < we; v++)
+				if (!isalnum((unsigned char)*v) && *v != '_')
+					return fail(p, line,
+						    "version \"%.*s\" in directive \"%.*s\": use letters, "
+						    "digits and "
+						    "\"_\"",
+						    (int)(n - 8), w + 8, dlen, b);
+			if (!(version = sl_arena_strndup(m->arena, w + 8, n - 8)))
+				return sl_error_nomem();
 		} else if (n > 8 && memcmp(w, "dialect=", 8) == 0) {
 			if ((dialect = parse_dialect(w + 8, n - 8)) == SL_ENGINE_NONE)
 				return fail(p, line,
@@ -214,6 +227,10 @@ static int on_directive(parser *p, const char *b, const char *e, size_t line, si
 	pt->section = (sl_section)idx;
 	pt->dialect = dialect;
 	pt->no_tx = no_tx;
+	pt->version = version;
+	if (no_tx && idx == SL_SECTION_EXPAND)
+		return fail(p, line,
+			    "\"no-transaction\" does not apply to an expand section (sluice decides)");
 	pt->sql = p->text + next; /* fixed up by close_part */
 	pt->line = line + 1;
 	pt->directive_line = line;
@@ -389,6 +406,7 @@ static int finish(parser *p)
 	sl_migration *m = p->m;
 	const sl_migration_meta *id = meta_find(m, "id"), *t;
 	bool up = false;
+	const sl_migration_part *expand = NULL;
 	int rc;
 
 	if (id) {
@@ -416,6 +434,8 @@ static int finish(parser *p)
 		const sl_migration_part *pt = &m->parts[i];
 		if (pt->section == SL_SECTION_UP)
 			up = true;
+		if (pt->section == SL_SECTION_EXPAND && !expand)
+			expand = pt;
 		if (is_blank_sql(pt->sql, pt->len, pt->dialect))
 			return fail(p, pt->directive_line, "section \"%s\" is empty",
 				    section_names[pt->section]);
@@ -425,8 +445,23 @@ static int finish(parser *p)
 				    "file has a down section",
 				    meta_find(m, "irreversible")->line);
 	}
-	if (!up)
+	if (up && expand)
+		return fail(
+			p, expand->directive_line,
+			"a migration has an up section or an expand section, not both (put plain SQL in a "
+			"migration of its own)");
+	if (!up && !expand)
 		return fail(p, 0, "missing section \"up\" (a line \"-- +sluice up\" before the SQL)");
+	for (size_t i = 0; i < m->nparts; i++) {
+		const sl_migration_part *pt = &m->parts[i];
+		sl_xops *ops = NULL;
+		if (pt->section != SL_SECTION_EXPAND)
+			continue;
+		rc = sl_expand_parse(&ops, m->path, pt->line, pt->sql, pt->len, pt->dialect);
+		sl_xops_free(ops);
+		if (rc)
+			return rc;
+	}
 	return 0;
 }
 
@@ -640,6 +675,14 @@ const sl_migration *sl_migration_set_find(const sl_migration_set *set, const cha
 		if (sl_migration_id_cmp(set->items[i]->id, id) == 0)
 			return set->items[i];
 	return NULL;
+}
+
+bool sl_migration_is_expand(const sl_migration *m)
+{
+	for (size_t i = 0; m && i < m->nparts; i++)
+		if (m->parts[i].section == SL_SECTION_EXPAND)
+			return true;
+	return false;
 }
 
 const char *sl_migration_meta_get(const sl_migration *m, const char *key)

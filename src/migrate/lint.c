@@ -47,6 +47,10 @@ static const sl_lint_rule rules[] = {
 	  "a change breaks a consumer of blocking criticality that the migration does not declare" },
 	{ "consumer-affected", SL_LINT_WARN, true,
 	  "a change breaks another consumer, or changes what a consumer uses" },
+	{ "expand-candidate", SL_LINT_WARN, false,
+	  "a plain migration renames, drops or retypes a column of an existing table: expand/contract keeps "
+	  "both shapes live" },
+	{ "expand-unsupported", SL_LINT_ERROR, false, "an expand operation the target engine cannot run" },
 };
 
 const sl_lint_rule *sl_lint_rules(size_t *n)

@@ -12,6 +12,8 @@
  */
 #include "lint_int.h"
 
+#include "expand_glue.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +127,11 @@ static int run_section(dyn *d, const sl_migration *m, sl_section s, size_t *line
 	int rc = 0;
 	const sl_migration_part *pt = sl_migration_part_get(m, s, d->dialect);
 
+	if (s == SL_SECTION_UP && sl_migration_is_expand(m)) { /* expand, roll back, expand, contract */
+		pt = sl_migration_part_get(m, SL_SECTION_EXPAND, d->dialect);
+		*line = pt ? pt->directive_line : 1;
+		return pt ? sl_mglue_rehearse(d->scratch, m, d->o->table) : 0;
+	}
 	*line = pt ? pt->directive_line : 1;
 	if (!pt)
 		goto done;
@@ -279,6 +286,12 @@ static int check_change(dyn *d, const sl_migration *m, const sl_schemadiff *df, 
 	int rows = 0, rc = 0;
 	long p;
 
+	/* expand/contract keeps the old shape until no client uses it: dropping and renaming is its job */
+	if (sl_migration_is_expand(m) &&
+	    (c->kind == SL_CHG_TABLE_DROPPED || c->kind == SL_CHG_COLUMN_DROPPED ||
+	     c->kind == SL_CHG_TABLE_ADDED || c->kind == SL_CHG_COLUMN_ADDED ||
+	     c->kind == SL_CHG_COLUMN_NULLABLE))
+		return 0;
 	if ((c->kind == SL_CHG_TABLE_DROPPED || c->kind == SL_CHG_COLUMN_DROPPED) &&
 	    (p = rename_partner(df, i, paired)) >= 0) {
 		const sl_schema_change *a = &df->items[p];

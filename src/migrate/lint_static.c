@@ -297,6 +297,8 @@ static int check_breaks(sl_lint_report *r, const sl_migration *m, const sl_lint_
 int sl_lint_static(sl_lint_report *r, const sl_migration *m, const sl_lint_opts *opts)
 {
 	const sl_migration_part *up = first_part(m, SL_SECTION_UP), *pg;
+	if (!up) /* an expand/contract migration */
+		up = first_part(m, SL_SECTION_EXPAND);
 	sl_engine target = opts ? opts->dialect : SL_ENGINE_NONE;
 	int rc = 0;
 
@@ -327,6 +329,8 @@ int sl_lint_static(sl_lint_report *r, const sl_migration *m, const sl_lint_opts 
 		goto done;
 	if ((pg = pg_part(m, target)))
 		rc = sl_lint_pg(r, m, pg);
+	if (!rc)
+		rc = sl_lint_expand(r, m, opts);
 done:
 	return rc;
 }

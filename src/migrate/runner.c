@@ -10,6 +10,7 @@
  *    status reports and up refuses until repair;
  *  - docs/migration-format.md ("What happens when a migration fails").
  */
+#include "expand_glue.h"
 #include "history.h"
 
 #include "sluice/error.h"
@@ -82,6 +83,8 @@ const char *sl_mig_state_name(sl_mig_state s)
 		return "drifted";
 	case SL_MIG_MISSING_FILE:
 		return "missing file";
+	case SL_MIG_EXPAND:
+		return "in expand";
 	default:
 		return "?";
 	}
@@ -125,6 +128,8 @@ int sl_migrate_status_build(sl_migrate_status **out, const sl_migration_set *set
 			s->state = SL_MIG_DIRTY;
 		else if (strcmp(s->row->checksum, s->checksum) != 0)
 			s->state = SL_MIG_DRIFTED;
+		else if (sl_mglue_in_expand(s->row))
+			s->state = SL_MIG_EXPAND;
 		else
 			s->state = strcmp(s->row->status, "baseline") == 0 ? SL_MIG_BASELINE : SL_MIG_APPLIED;
 	}
@@ -135,7 +140,9 @@ int sl_migrate_status_build(sl_migrate_status **out, const sl_migration_set *set
 		sl_mig_status *s = &st->items[st->n++];
 		s->id = r->id;
 		s->row = r;
-		s->state = is_dirty(r) ? SL_MIG_DIRTY : SL_MIG_MISSING_FILE;
+		s->state = is_dirty(r)             ? SL_MIG_DIRTY
+			   : sl_mglue_in_expand(r) ? SL_MIG_EXPAND
+						   : SL_MIG_MISSING_FILE;
 	}
 	if (rc) {
 		sl_migrate_status_free(st);
@@ -155,6 +162,9 @@ int sl_migrate_status_build(sl_migrate_status **out, const sl_migration_set *set
 			break;
 		case SL_MIG_MISSING_FILE:
 			st->nmissing++;
+			break;
+		case SL_MIG_EXPAND:
+			st->nexpand++;
 			break;
 		default:
 			st->napplied++;
@@ -377,6 +387,8 @@ static void fill_row(sl_history_row *row, const sl_migration *m, const sl_mig_st
 	row->applied_by = by;
 	row->status = status;
 	row->up_sql = sl_migration_section(m, SL_SECTION_UP, d, NULL, NULL);
+	if (!row->up_sql) /* an expand/contract migration records its expand section */
+		row->up_sql = sl_migration_section(m, SL_SECTION_EXPAND, d, NULL, NULL);
 	row->down_sql = sl_migration_section(m, SL_SECTION_DOWN, d, NULL, NULL);
 	row->verify_sql = sl_migration_section(m, SL_SECTION_VERIFY, d, NULL, NULL);
 }
@@ -469,7 +481,37 @@ static int apply_one(run *r, const sl_mig_status *s)
 
 static bool applied_state(sl_mig_state s)
 {
-	return s == SL_MIG_APPLIED || s == SL_MIG_BASELINE || s == SL_MIG_DRIFTED;
+	return s == SL_MIG_APPLIED || s == SL_MIG_BASELINE || s == SL_MIG_DRIFTED || s == SL_MIG_EXPAND;
+}
+
+/*
+ * The migration in expand, if any: an unfinished expand is resumed; while
+ * one is in expand, later migrations wait for its contract.
+ */
+static int expand_first(run *r, bool *blocked)
+{
+	*blocked = false;
+	for (size_t i = 0; i < r->st->n; i++) {
+		const sl_mig_status *s = &r->st->items[i];
+		if (s->state != SL_MIG_EXPAND)
+			continue;
+		if (strcmp(s->row->status, "expanding") == 0) {
+			int rc = sl_mglue_resume(r->c, r->o, r->lock_name, s);
+			if (rc)
+				return rc;
+		}
+		for (size_t j = 0; j < r->st->n; j++)
+			if (r->st->items[j].state == SL_MIG_PENDING &&
+			    (!r->o->to || sl_migration_id_cmp(r->st->items[j].id, r->o->to) <= 0)) {
+				*blocked = true;
+				return sl_error_set(
+					SL_ECONFLICT,
+					"migration %s is in expand (old and new versions live): run `sluice "
+					"contract` before applying %s",
+					s->id, r->st->items[j].id);
+			}
+	}
+	return 0;
 }
 
 static int check_requires(run *r, const sl_migration *m)
@@ -500,6 +542,9 @@ int sl_migrate_up(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts
 	if (!rc)
 		rc = refuse_dirty_or_drift(&r, true);
 	const char *last_applied = NULL;
+	bool blocked = false;
+	if (!rc)
+		rc = expand_first(&r, &blocked);
 	for (size_t i = 0; !rc && i < r.st->n; i++)
 		if (applied_state(r.st->items[i].state))
 			last_applied = r.st->items[i].id;
@@ -517,6 +562,21 @@ int sl_migrate_up(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts
 			break;
 		}
 		rc = check_requires(&r, s->file);
+		if (!rc && sl_migration_is_expand(s->file)) {
+			/* both versions live from here on: later migrations wait for the contract */
+			sl_history_row row;
+			char when[64];
+			iso_now(when);
+			fill_row(&row, s->file, s, r.dialect, when, who(opts), "expanding");
+			rc = sl_mglue_apply(c, opts, r.lock_name, s->file, &row);
+			if (!rc && !opts->dry_run)
+				rc = run_verify(
+					&r,
+					s->file); /* a failure leaves it in expand: `down` rolls it back */
+			if (!rc)
+				n++;
+			break;
+		}
 		if (!rc)
 			rc = apply_one(&r, s);
 		if (!rc) {
@@ -540,7 +600,10 @@ static int revert_one(run *r, const sl_mig_status *s)
 	bool no_tx = false;
 	int rc = 0;
 	const char *down = m ? sl_migration_section(m, SL_SECTION_DOWN, r->dialect, NULL, &no_tx) : NULL;
+	bool handled = false;
 
+	if ((rc = sl_mglue_revert(r->c, r->o, s, &handled)) || handled)
+		return rc; /* in expand: undone by the expand module */
 	if (m && down)
 		rc = sl_migration_statements(&list, m, SL_SECTION_DOWN, r->dialect);
 	else if (!m && row->down_sql)
@@ -600,6 +663,9 @@ static int revert_one(run *r, const sl_mig_status *s)
 			}
 		}
 	}
+	if (!rc && !r->o->dry_run)
+		rc = sl_mglue_after_revert(r->c, r->o,
+					   s); /* a contracted expand migration: its version goes */
 	emit(r->o, rc ? SL_MEV_FAILED : SL_MEV_DONE, true, m, s->id, failed ? failed->text : NULL, NULL,
 	     now_ms() - t0);
 	sl_stmt_list_free(&list);

@@ -70,7 +70,10 @@ static void kind_of(char *out, size_t cap, const words *ws)
 		if (i > 0 &&
 		    !(kw(w, "table") || kw(w, "index") || kw(w, "view") || kw(w, "trigger") ||
 		      kw(w, "unique") || kw(w, "sequence") || kw(w, "type") || kw(w, "materialized") ||
-		      kw(w, "or") || kw(w, "replace") || kw(w, "temporary") || kw(w, "function")))
+		      kw(w, "or") || kw(w, "replace") || kw(w, "temporary") || kw(w, "function") ||
+		      /* expand/contract operations: "rename column", "set not null", "add foreign key" */
+		      kw(w, "column") || kw(w, "columns") || kw(w, "not") || kw(w, "null") ||
+		      kw(w, "check") || kw(w, "foreign") || kw(w, "key")))
 			break;
 		for (size_t k = 0; k < w->n && j + 2 < cap; k++)
 			out[j++] = (char)tolower((unsigned char)w->p[k]);
@@ -167,17 +170,29 @@ int sl_migrate_why_many(const sl_migrate_status *st, sl_engine dialect, const ch
 	for (size_t i = 0; !rc && i < st->n; i++) {
 		const sl_mig_status *s = &st->items[i];
 		sl_stmt_list list = SL_STMT_LIST_INIT;
-		if (s->file)
-			rc = sl_migration_statements(&list, s->file, SL_SECTION_UP, dialect);
+		bool expand =
+			s->file ? sl_migration_is_expand(s->file)
+				: (s->row && s->row->status && strncmp(s->row->status, "expand", 6) == 0);
+		if (s->file) /* an expand/contract migration's operations read like statements */
+			rc = sl_migration_statements(&list, s->file,
+						     expand ? SL_SECTION_EXPAND : SL_SECTION_UP, dialect);
 		else if (s->row && s->row->up_sql)
 			rc = sl_sql_split(&list, dialect, s->row->up_sql, strlen(s->row->up_sql));
 		for (size_t k = 0; !rc && k < list.n; k++) {
 			char action[64];
 			ws->n = 0;
 			sl_sql_idents(list.items[k].text, list.items[k].len, collect, ws);
-			for (size_t o = 0; !rc && o < n; o++)
-				if (matches(ws, wv[o].table, wv[o].column, action, sizeof(action)))
-					rc = fn(ud, o, s, action, &list.items[k]);
+			for (size_t o = 0; !rc && o < n; o++) {
+				if (!matches(ws, wv[o].table, wv[o].column, action, sizeof(action)))
+					continue;
+				if (expand) {
+					char tmp[sizeof(action)];
+					snprintf(tmp, sizeof(tmp), "expand: %.*s", (int)sizeof(action) - 9,
+						 action);
+					memcpy(action, tmp, sizeof(action));
+				}
+				rc = fn(ud, o, s, action, &list.items[k]);
+			}
 		}
 		sl_stmt_list_free(&list);
 	}

@@ -123,7 +123,12 @@ static void test_destructive(void **state)
 	       "WHERE): DELETE FROM g USING (SELECT 1 WHERE true) x\n"
 	       "m/001_x.sql:10: warn: destructive-statement: up section drops a schema: DROP SCHEMA s "
 	       "CASCADE\n"
-	       "m/001_x.sql:11: warn: destructive-statement: up section drops a database: DROP DATABASE d\n");
+	       "m/001_x.sql:11: warn: destructive-statement: up section drops a database: DROP DATABASE d\n"
+	       "m/001_x.sql:4: warn: expand-candidate: ALTER TABLE b DROP COLUMN c: clients of the old shape "
+	       "break when this runs; an expand/contract migration keeps both shapes live (drop column b.c)\n"
+	       "m/001_x.sql:5: warn: expand-candidate: ALTER TABLE b DROP COLUMN d: clients of the old shape "
+	       "break when this runs; an expand/contract migration keeps both shapes live (drop column "
+	       "b.d)\n");
 }
 
 static void test_empty_verify_and_levels(void **state)
@@ -163,7 +168,7 @@ static void test_unknown_rule(void **state)
 	assert_int_equal(sl_lint_check_config(NULL), 0);
 	size_t n;
 	const sl_lint_rule *rules = sl_lint_rules(&n);
-	assert_int_equal(n, 18);
+	assert_int_equal(n, 20);
 	for (size_t i = 0; i < n; i++) {
 		char path[256];
 		snprintf(path, sizeof(path), "%s/docs/lint/%s.md", SLUICE_SOURCE_DIR, rules[i].id);
@@ -218,10 +223,15 @@ static void test_pg_constraints(void **state)
 
 static void test_pg_type_and_default(void **state)
 {
-	expect_pg("+sluice up", "ALTER TABLE o ALTER COLUMN total TYPE numeric(14,2);",
-		  "m/001_x.sql:3: warn: column-type-rewrite: ALTER COLUMN \"total\" TYPE on existing table "
-		  "\"o\" may "
-		  "rewrite the table and its indexes under an exclusive lock\n");
+	expect_pg(
+		"+sluice up", "ALTER TABLE o ALTER COLUMN total TYPE numeric(14,2);",
+		"m/001_x.sql:3: warn: column-type-rewrite: ALTER COLUMN \"total\" TYPE on existing table "
+		"\"o\" may "
+		"rewrite the table and its indexes under an exclusive lock\n"
+		"m/001_x.sql:3: warn: expand-candidate: ALTER TABLE o ALTER COLUMN total TYPE: clients of "
+		"the "
+		"old shape break when this runs; an expand/contract migration keeps both shapes live (change "
+		"type o.total to ... up (...) down (...))\n");
 	expect_pg("+sluice up", "ALTER TABLE o ADD COLUMN r float8 DEFAULT random();",
 		  "m/001_x.sql:3: warn: volatile-default: ADD COLUMN \"r\" to existing table \"o\" with a "
 		  "volatile "
@@ -237,6 +247,74 @@ static void test_pg_type_and_default(void **state)
 	/* now() is stable: stored once, no rewrite since PostgreSQL 11 */
 	expect_pg("+sluice up", "ALTER TABLE o ADD COLUMN at timestamptz DEFAULT now();", "");
 	expect_pg("+sluice up", "ALTER TABLE o ADD COLUMN s text DEFAULT 'x';", "");
+}
+
+static void test_expand_candidate(void **state)
+{
+	const char *head = "-- title: x\n-- +sluice up\n";
+	const char *down = "-- +sluice down\nSELECT 1;\n";
+	char text[1024];
+	/* fires: an existing table's column renamed, retyped, made NOT NULL; a table renamed */
+	snprintf(text, sizeof(text),
+		 "%sALTER TABLE accounts RENAME COLUMN name TO full_name;\n"
+		 "ALTER TABLE public.accounts ALTER COLUMN balance SET NOT NULL, ADD COLUMN x int;\n"
+		 "ALTER TABLE accounts MODIFY balance decimal(12,2);\n"
+		 "RENAME TABLE accounts TO clients;\n"
+		 "ALTER TABLE accounts ADD COLUMN region varchar(10) NOT NULL;\n%s",
+		 head, down);
+	expect("lint:\n  rules:\n    destructive-statement: off\n", text, SL_ENGINE_MYSQL,
+	       "m/001_x.sql:3: warn: expand-candidate: ALTER TABLE accounts RENAME COLUMN name: clients of "
+	       "the "
+	       "old shape break when this runs; an expand/contract migration keeps both shapes live (rename "
+	       "column accounts.name to full_name)\n"
+	       "m/001_x.sql:4: warn: expand-candidate: ALTER TABLE accounts ALTER COLUMN balance SET NOT "
+	       "NULL: "
+	       "clients of the old shape break when this runs; an expand/contract migration keeps both "
+	       "shapes "
+	       "live (set not null accounts.balance up (...))\n"
+	       "m/001_x.sql:5: warn: expand-candidate: ALTER TABLE accounts MODIFY COLUMN balance: clients "
+	       "of "
+	       "the old shape break when this runs; an expand/contract migration keeps both shapes live "
+	       "(change type accounts.balance to ... up (...) down (...))\n"
+	       "m/001_x.sql:6: warn: expand-candidate: RENAME TABLE accounts: clients of the old shape break "
+	       "when this runs; an expand/contract migration keeps both shapes live (rename table accounts "
+	       "to "
+	       "clients)\n"
+	       "m/001_x.sql:7: warn: expand-candidate: ALTER TABLE accounts ADD COLUMN region ... NOT NULL "
+	       "without a default: clients of the old shape break when this runs; an expand/contract "
+	       "migration keeps both shapes live (add column accounts.region ... not null up (...))\n");
+	/* does not fire: a table made in the same section, nullable or defaulted columns, constraints */
+	snprintf(text, sizeof(text),
+		 "%sCREATE TABLE t (id int, a int);\n"
+		 "ALTER TABLE t RENAME COLUMN a TO b;\n"
+		 "ALTER TABLE t DROP COLUMN b;\n"
+		 "ALTER TABLE accounts ADD COLUMN note text, ADD COLUMN n int NOT NULL DEFAULT 0;\n"
+		 "ALTER TABLE accounts DROP CONSTRAINT c, ALTER COLUMN x DROP DEFAULT, DROP INDEX i;\n"
+		 "ALTER TABLE accounts RENAME CONSTRAINT c TO d;\n%s",
+		 head, down);
+	expect("lint:\n  rules:\n    destructive-statement: off\n", text, SL_ENGINE_POSTGRES, "");
+	/* an expand/contract migration is what it asks for */
+	expect(NULL,
+	       "-- title: x\n-- +sluice expand\nrename column accounts.name to full_name;\n-- +sluice "
+	       "down\nSELECT 1;\n",
+	       SL_ENGINE_POSTGRES, "");
+}
+
+static void test_expand_unsupported(void **state)
+{
+	const char *text = "-- title: x\n-- +sluice expand\n"
+			   "rename column accounts.name to full_name;\n"
+			   "set not null accounts.note up ('-');\n"
+			   "add foreign key accounts (owner) references users (id);\n"
+			   "-- +sluice down\nSELECT 1;\n";
+	expect(NULL, text, SL_ENGINE_SQLITE,
+	       "m/001_x.sql:4: error: expand-unsupported: set not null accounts.note: not supported on "
+	       "sqlite: "
+	       "SQLite cannot add NOT NULL to an existing column without rebuilding the table\n"
+	       "m/001_x.sql:5: error: expand-unsupported: add foreign key accounts: not supported on sqlite: "
+	       "SQLite cannot add a foreign key to an existing table without rebuilding it\n");
+	expect(NULL, text, SL_ENGINE_POSTGRES, "");
+	expect(NULL, text, SL_ENGINE_NONE, ""); /* no target: nothing to say */
 }
 
 static void test_pg_only_where_it_applies(void **state)
@@ -268,6 +346,8 @@ int main(void)
 		cmocka_unit_test(test_pg_constraints),
 		cmocka_unit_test(test_pg_type_and_default),
 		cmocka_unit_test(test_pg_only_where_it_applies),
+		cmocka_unit_test(test_expand_candidate),
+		cmocka_unit_test(test_expand_unsupported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,7 @@
  * hand the base pointer around and the driver can cast it back.
  *
  * Adding a driver: implement every function below (none may be NULL, except
- * the optional tables of sync and freeze hooks), set
+ * the optional tables of sync, freeze and expand hooks), set
  * the capability bits honestly, add the table to the list in src/db/conn.c,
  * add the scheme to src/db/url.c, and run tests/integration with it.
  * docs/ARCHITECTURE.md has the checklist.
@@ -24,6 +24,7 @@ extern "C" {
 #define SL_DRIVER_VERSION 2
 
 typedef struct sl_driver sl_driver;
+typedef struct sl_expand_dialect sl_expand_dialect;
 
 /* Base of every connection. The core fills drv and display after open. */
 struct sl_conn {
@@ -276,6 +277,9 @@ struct sl_driver {
 
 	/* Write freeze fences (above); NULL when the engine has none. */
 	const sl_freeze_ops *freeze;
+
+	/* The SQL of expand/contract migrations (sys/expand_dialect.h); NULL when the engine has none. */
+	const sl_expand_dialect *expand;
 };
 
 extern const sl_driver sl_driver_sqlite;
