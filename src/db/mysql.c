@@ -1064,4 +1064,11 @@ const sl_driver sl_driver_mysql = {
 	.sever = my_sever,
 	.statement_columns = sl_columns_mysql,
 	.sync = &sl_my_sync_ops,
+	.dialect = &sl_my_dialect,
+	.bulk_session = my_bulk_session,
+	.bulk_fk_checks = my_bulk_fk_checks,
+	.fk_violations = my_fk_violations,
+	.read_only = my_read_only,
+	.table_exists = my_table_exists,
+	.error_is = my_error_is,
 };

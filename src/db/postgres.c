@@ -983,4 +983,11 @@ const sl_driver sl_driver_postgres = {
 	.sever = sl_pg_sever,
 	.statement_columns = sl_columns_postgres,
 	.sync = &sl_pg_sync_ops,
+	.dialect = &sl_pg_dialect,
+	.bulk_session = sl_pg_bulk_session,
+	.bulk_fk_checks = sl_pg_bulk_fk_checks,
+	.fk_violations = sl_pg_fk_violations,
+	.read_only = sl_pg_read_only,
+	.table_exists = sl_pg_table_exists,
+	.error_is = sl_pg_error_is,
 };

@@ -1255,4 +1255,11 @@ const sl_driver sl_driver_sqlite = {
 	.sever = sq_sever,
 	.statement_columns = sq_statement_columns,
 	.sync = &sl_sqlite_sync_ops,
+	.dialect = &sl_sqlite_dialect,
+	.bulk_session = sl_sqlite_bulk_session,
+	.bulk_fk_checks = sl_sqlite_bulk_fk_checks,
+	.fk_violations = sl_sqlite_fk_violations,
+	.read_only = sl_sqlite_read_only,
+	.table_exists = sl_sqlite_table_exists,
+	.error_is = sl_sqlite_error_is,
 };
