@@ -191,14 +191,16 @@ static void print_summary(const sl_copy_result *r)
 }
 
 /*
- * The plan checks its own DDL: on a PostgreSQL target in a transaction that
- * is rolled back (connecting to it; when that fails the plan says the DDL is
- * unchecked), on SQLite in memory, on MySQL by rule.
+ * The plan checks its own DDL as the target's dialect says (ddl_check): on
+ * the target in a transaction that is rolled back (PostgreSQL: connecting to
+ * it; when that fails the plan says the DDL is unchecked), in memory
+ * (SQLite), or by rule (MySQL).
  */
 static int check_ddl(copy_cli *cc, sl_copy_plan *plan, sl_engine target)
 {
 	sl_conn *tc = NULL;
-	if (target == SL_ENGINE_POSTGRES && connect_side(&tc, SL_COPY_TARGET, cc) != 0) {
+	if (sl_dialect_of(target)->ddl_check == SL_DDL_CHECK_ROLLBACK &&
+	    connect_side(&tc, SL_COPY_TARGET, cc) != 0) {
 		fprintf(stderr, "sluice: warning: the DDL is not checked on the target: %s\n",
 			sl_error_last()->message);
 		sl_error_clear();

@@ -128,32 +128,7 @@ static void phase_event(run *r, const char *phase)
 
 static int setup_target(sl_conn *c, bool load)
 {
-	int rc = 0;
-	switch (sl_conn_engine(c)) {
-	case SL_ENGINE_MYSQL:
-		rc = sl_conn_exec(
-			c, "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO'), "
-			   "time_zone = '+00:00'");
-		/*
-		 * READ COMMITTED: a keyless table's loader deletes its old rejects in the
-		 * transaction that reloads it; under REPEATABLE READ that scan's gap locks
-		 * deadlock the other workers' reject inserts
-		 */
-		if (!rc)
-			rc = sl_conn_exec(c, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-		if (!rc && load)
-			rc = sl_conn_exec(c, "SET SESSION foreign_key_checks = 0");
-		break;
-	case SL_ENGINE_SQLITE:
-		rc = sl_conn_exec(c, "PRAGMA foreign_keys = OFF");
-		break;
-	case SL_ENGINE_POSTGRES:
-		/* index and key builds sort in memory rather than in temp files (pgloader sets the same) */
-		rc = sl_conn_exec(c, "SET maintenance_work_mem = '128MB'");
-		break;
-	default:
-		break;
-	}
+	int rc = sl_conn_bulk_session(c, load);
 	if (rc)
 		sl_error_prefix("prepare the target session");
 	return rc;
@@ -240,8 +215,8 @@ static int run_workers(run *r)
 		if (!r->parts[i].done && !r->parts[i].failed)
 			queue[nq++] = &r->parts[i];
 	qsort(queue, nq, sizeof(*queue), cmp_parts);
-	if (sl_conn_engine(r->dst) == SL_ENGINE_SQLITE)
-		jobs = 1; /* one writer per SQLite file */
+	if (sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK))
+		jobs = 1; /* one writer per database */
 	if (jobs > 64)
 		jobs = 64;
 	if ((size_t)jobs > nq)
@@ -285,7 +260,7 @@ static int make_parts(run *r, const sl_copy_tplan *t)
 	int64_t lo = 0, hi = 0;
 	int jobs = r->o->jobs > 0 ? r->o->jobs : 1;
 	int rc = 0;
-	if (t->int_key && jobs > 1 && sl_conn_engine(r->dst) != SL_ENGINE_SQLITE &&
+	if (t->int_key && jobs > 1 && !sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK) &&
 	    t->src->row_count >= (r->o->split_rows > 0 ? r->o->split_rows : 200000)) {
 		sl_buf b = SL_BUF_INIT;
 		rc = sl_buf_puts(&b, "SELECT min(");
@@ -468,16 +443,7 @@ typedef struct idx_job {
 /* SQLSTATE / MySQL errors that mean "that index or constraint exists already". */
 static bool already_exists(const sl_error *e)
 {
-	return strcmp(e->sqlstate, "42P07") == 0 || strcmp(e->sqlstate, "42710") == 0 ||
-	       e->engine_code == 1050 /* ER_TABLE_EXISTS_ERROR */ ||
-	       e->engine_code == 1061 /* ER_DUP_KEYNAME */ ||
-	       e->engine_code == 1359 /* ER_TRG_ALREADY_EXISTS */ ||
-	       e->engine_code == 1826 /* ER_FK_DUP_NAME */ ||
-	       e->engine_code == 4031 /* ER_DUP_CONSTRAINT_NAME (MariaDB) */ ||
-	       e->engine_code == 3822 /* ER_CHECK_CONSTRAINT_DUP_NAME (MySQL) */ ||
-	       (e->engine_code == 1005 /* MariaDB: a foreign key name taken */ &&
-		strstr(e->message, "errno: 121")) ||
-	       (e->engine_code == 1 /* SQLITE_ERROR */ && strstr(e->message, "already exists") != NULL);
+	return sl_error_is(e, SL_ERRCLASS_EXISTS);
 }
 
 static void *index_worker(void *ud)
@@ -553,7 +519,7 @@ static int run_index_phase(run *r)
 	const sl_ddl *d = r->plan->ddl;
 	size_t n = sl_ddl_count(d, SL_DDL_INDEXES);
 	int jobs = r->o->jobs > 16 ? 16 : r->o->jobs;
-	if (jobs <= 1 || n < 2 || sl_conn_engine(r->dst) == SL_ENGINE_SQLITE)
+	if (jobs <= 1 || n < 2 || sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK))
 		return run_ddl_phase(r, d, SL_DDL_INDEXES, 0, "constraints", true);
 	idx_job job[16] = { 0 };
 	pthread_t th[16];
@@ -698,14 +664,21 @@ static int fk_failed(run *r, const char *target_table, const char *msg)
 	return rc;
 }
 
+static int fk_violation(void *ud, const char *table, const char *parent, int64_t rows, const char *check)
+{
+	run *r = ud;
+	int rc = add_violation(r, table, parent, rows, check);
+	notice(r, "foreign key of \"%s\" -> \"%s\" failed validation: %" PRId64 " violating rows", table,
+	       parent, rows);
+	return rc;
+}
+
 /* Foreign keys: each statement on its own; a failure is counted and reported, never dropped. */
 static int run_fk_phase(run *r, int from)
 {
 	const sl_ddl *d = r->plan->ddl;
 	size_t n = sl_ddl_count(d, SL_DDL_FOREIGN_KEYS);
-	int rc = 0;
-	if (sl_conn_engine(r->dst) == SL_ENGINE_MYSQL)
-		rc = sl_conn_exec(r->dst, "SET SESSION foreign_key_checks = 1");
+	int rc = sl_conn_bulk_fk_checks(r->dst, true);
 	for (size_t i = (size_t)from; !rc && i < n; i++) {
 		const sl_ddl_stmt *st = sl_ddl_statement(d, SL_DDL_FOREIGN_KEYS, i);
 		int erc = on_failed_table(r, st) ? 0 : sl_conn_exec(r->dst, st->sql);
@@ -720,37 +693,8 @@ static int run_fk_phase(run *r, int from)
 		if (!rc)
 			rc = set_phase(r, "foreign_keys", (int)i + 1);
 	}
-	if (!rc && sl_conn_engine(r->dst) == SL_ENGINE_SQLITE) {
-		/* foreign keys are inline and were not enforced during the load */
-		sl_cursor *cur = NULL;
-		sl_batch b = { 0 };
-		rc = sl_conn_query(&cur, r->dst,
-				   "SELECT \"table\", \"parent\", count(*) FROM pragma_foreign_key_check "
-				   "GROUP BY 1, 2 ORDER BY 1, 2");
-		if (!rc)
-			rc = sl_batch_init(&b, 3, 64);
-		while (!rc) {
-			sl_batch_reset(&b);
-			int got = sl_cursor_fetch(cur, &b, 64);
-			if (got <= 0) {
-				rc = got < 0 ? got : 0;
-				break;
-			}
-			for (size_t k = 0; !rc && k < b.nrows; k++) {
-				sl_value *row = sl_batch_row(&b, k);
-				char tb[256], pa[256];
-				snprintf(tb, sizeof(tb), "%.*s", (int)row[0].u.s.len, row[0].u.s.ptr);
-				snprintf(pa, sizeof(pa), "%.*s", (int)row[1].u.s.len, row[1].u.s.ptr);
-				rc = add_violation(r, tb, pa, row[2].u.i, "PRAGMA foreign_key_check");
-				notice(r,
-				       "foreign key of \"%s\" -> \"%s\" failed validation: %" PRId64
-				       " violating rows",
-				       tb, pa, row[2].u.i);
-			}
-		}
-		sl_cursor_close(cur);
-		sl_batch_free(&b);
-	}
+	if (!rc) /* keys the engine did not enforce during the load */
+		rc = sl_conn_fk_violations(r->dst, fk_violation, r);
 	if (!rc)
 		rc = set_phase(r, "sequences", 0);
 	return rc;
@@ -819,18 +763,17 @@ static int left_behind(run *r)
 static int drop_plan_objects(run *r)
 {
 	sl_buf b = SL_BUF_INIT;
-	bool pg = sl_conn_engine(r->dst) == SL_ENGINE_POSTGRES;
-	int rc = 0;
+	const char *cascade = sl_conn_dialect(r->dst)->drop_cascade;
+	bool enums = sl_conn_has(r->dst, SL_CAP_ENUM_TYPES);
 	const sl_schema *s = r->plan->schema;
-	if (sl_conn_engine(r->dst) == SL_ENGINE_MYSQL)
-		rc = sl_conn_exec(r->dst, "SET SESSION foreign_key_checks = 0");
+	int rc = sl_conn_bulk_fk_checks(r->dst, false);
 	for (size_t i = 0; !rc && i < s->nviews; i++) {
 		sl_buf_clear(&b);
 		rc = sl_buf_puts(&b, "DROP VIEW IF EXISTS ");
 		if (!rc)
 			rc = sl_conn_quote_ident(r->dst, &b, s->views[i].name);
-		if (!rc && pg)
-			rc = sl_buf_puts(&b, " CASCADE");
+		if (!rc)
+			rc = sl_buf_puts(&b, cascade);
 		if (!rc)
 			sl_conn_exec(r->dst, b.ptr); /* a materialized view is not a view: ignore */
 	}
@@ -839,12 +782,12 @@ static int drop_plan_objects(run *r)
 		rc = sl_buf_puts(&b, "DROP TABLE IF EXISTS ");
 		if (!rc)
 			rc = sl_conn_quote_ident(r->dst, &b, r->plan->tables[i].cast->name);
-		if (!rc && pg)
-			rc = sl_buf_puts(&b, " CASCADE");
+		if (!rc)
+			rc = sl_buf_puts(&b, cascade);
 		if (!rc)
 			rc = sl_conn_exec(r->dst, b.ptr);
 	}
-	for (size_t i = 0; !rc && pg && i < r->plan->ntables; i++) {
+	for (size_t i = 0; !rc && enums && i < r->plan->ntables; i++) {
 		const sl_cast_table *ct = r->plan->tables[i].cast;
 		for (size_t j = 0; !rc && j < ct->ncolumns; j++) {
 			if (!ct->columns[j].enum_type)
@@ -854,23 +797,24 @@ static int drop_plan_objects(run *r)
 			if (!rc)
 				rc = sl_conn_quote_ident(r->dst, &b, ct->columns[j].enum_type);
 			if (!rc)
-				rc = sl_buf_puts(&b, " CASCADE");
+				rc = sl_buf_puts(&b, cascade);
 			if (!rc)
 				rc = sl_conn_exec(r->dst, b.ptr);
 		}
 	}
-	for (size_t i = 0; !rc && pg && r->plan->source == SL_ENGINE_POSTGRES && i < s->nenums; i++) {
+	/* named enum types of the source (only an engine with them has any) */
+	for (size_t i = 0; !rc && enums && i < s->nenums; i++) {
 		sl_buf_clear(&b);
 		rc = sl_buf_puts(&b, "DROP TYPE IF EXISTS ");
 		if (!rc)
 			rc = sl_conn_quote_ident(r->dst, &b, s->enums[i].name);
 		if (!rc)
-			rc = sl_buf_puts(&b, " CASCADE");
+			rc = sl_buf_puts(&b, cascade);
 		if (!rc)
 			rc = sl_conn_exec(r->dst, b.ptr);
 	}
-	if (sl_conn_engine(r->dst) == SL_ENGINE_MYSQL && !rc)
-		rc = sl_conn_exec(r->dst, "SET SESSION foreign_key_checks = 1");
+	if (!rc)
+		rc = sl_conn_bulk_fk_checks(r->dst, true);
 	sl_buf_free(&b);
 	if (rc)
 		sl_error_prefix("--restart: drop the tables of the previous copy");
