@@ -93,15 +93,6 @@ static bool side_find(side_table *out, const sl_schema *s, sl_conn *c, const cha
 	return out->t != NULL;
 }
 
-static const sl_column *find_column(const sl_table *t, const char *name)
-{
-	const sl_column *c = sl_table_find_column(t, name);
-	for (size_t i = 0; !c && i < t->ncolumns; i++)
-		if (strcasecmp(t->columns[i].name, name) == 0)
-			c = &t->columns[i];
-	return c;
-}
-
 /* Text form of a value for people: NULL, "text" quoted, others in display form; long ones cut. */
 static void show_value(sl_buf *b, const sl_value *v)
 {
@@ -271,8 +262,8 @@ static int plan_columns(diff_cli *x, const sl_table *st, const sl_table *dt, cha
 	*ncols = *nkey = 0;
 	if (nuser) {
 		for (size_t i = 0; i < nuser; i++) {
-			const sl_column *c = find_column(st, user_cols[i]);
-			if (!c || !find_column(dt, user_cols[i]))
+			const sl_column *c = sl_table_find_column_ci(st, user_cols[i]);
+			if (!c || !sl_table_find_column_ci(dt, user_cols[i]))
 				return sl_error_set(SL_EINVALID,
 						    "diff \"%s\": column \"%s\" is not on both sides",
 						    st->name, user_cols[i]);
@@ -280,13 +271,13 @@ static int plan_columns(diff_cli *x, const sl_table *st, const sl_table *dt, cha
 		}
 	} else {
 		for (size_t i = 0; i < st->ncolumns; i++)
-			if (find_column(dt, st->columns[i].name))
+			if (sl_table_find_column_ci(dt, st->columns[i].name))
 				(*cols)[(*ncols)++] = st->columns[i].name;
 	}
 	if (!keyless) {
 		if (nuser_key) {
 			for (size_t i = 0; i < nuser_key; i++) {
-				const sl_column *c = find_column(st, user_key[i]);
+				const sl_column *c = sl_table_find_column_ci(st, user_key[i]);
 				if (!c)
 					return sl_error_set(SL_EINVALID,
 							    "diff \"%s\": key column \"%s\" does not exist",

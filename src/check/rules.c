@@ -707,11 +707,7 @@ const sl_table *sl_rules_find_table(const sl_schema *schema, const char *name)
 
 const sl_column *sl_rules_find_column(const sl_table *t, const char *name)
 {
-	const sl_column *c = sl_table_find_column(t, name);
-	for (size_t i = 0; !c && i < t->ncolumns; i++)
-		if (strcasecmp(t->columns[i].name, name) == 0)
-			c = &t->columns[i];
-	return c;
+	return sl_table_find_column_ci(t, name);
 }
 
 static int no_column(const sl_rule *r, const char *where, const char *col, const sl_table *t)
