@@ -55,7 +55,13 @@ int cli_project_connect_target(sl_conn **out, cli_project *p, const char *target
 typedef struct cli_scratch {
 	const char *url;          /* the target's URL: may hold a password, never printed */
 	const sl_config_env *env; /* its environment (password_env), or NULL */
+	const sl_conn *target;    /* the target's connection: scratch databases go beside it */
 } cli_scratch;
+/* Applies env's password_env (if any) to u. */
+int cli_url_apply_env(sl_url *u, const sl_config_env *env);
+/* Opens url (with env's password); with scratch, the scratch database of that name beside `beside`. */
+int cli_project_open_beside(sl_conn **out, const char *url, const sl_config_env *env, const sl_conn *beside,
+			    const char *scratch);
 /* The sl_lint_open_fn of lint and impact: ud is a cli_scratch. */
 int cli_open_scratch(sl_conn **out, void *ud, const char *database);
 
