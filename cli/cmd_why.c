@@ -43,12 +43,9 @@ int cmd_why(int argc, char **argv)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	if (npos < 1)
 		return cli_usage_error("why", "name a table, table.column or index");
-	sl_engine d = SL_ENGINE_SQLITE;
-	if (dialect && !strcmp(dialect, "postgres"))
-		d = SL_ENGINE_POSTGRES;
-	else if (dialect && !strcmp(dialect, "mysql"))
-		d = SL_ENGINE_MYSQL;
-	else if (dialect && strcmp(dialect, "sqlite"))
+	sl_engine d =
+		dialect ? sl_dialect_engine_named(dialect, strlen(dialect), false) : sl_dialect_default();
+	if (d == SL_ENGINE_NONE)
 		return cli_usage_error("why", "unknown dialect \"%s\"", dialect);
 	sl_conn *c = NULL;
 	sl_history *h = NULL;

@@ -7,6 +7,7 @@
  * A statement libpg_query cannot parse is skipped here; apply-failed reports
  * it when a target is given. Rules and their limits: docs/lint/<id>.md.
  */
+#include "lint_int.h"
 #include "sluice/lint.h"
 
 #include <jansson.h>
@@ -15,6 +16,9 @@
 #include <string.h>
 
 #include "sluice/error.h"
+
+/* dialect table: every rule of this file reads PostgreSQL's SQL, through PostgreSQL's own parser */
+const sl_engine lint_pg_dialect = SL_ENGINE_POSTGRES;
 
 /*
  * Functions whose DEFAULT in ADD COLUMN forces PostgreSQL to rewrite the
@@ -257,7 +261,7 @@ int sl_lint_pg(sl_lint_report *r, const sl_migration *m, const sl_migration_part
 	}
 	o.origin = m->path;
 	o.first_line = part->line;
-	if ((rc = sl_sql_split_ext(&list, SL_ENGINE_POSTGRES, part->sql, part->len, &o)))
+	if ((rc = sl_sql_split_ext(&list, lint_pg_dialect, part->sql, part->len, &o)))
 		goto done;
 	for (size_t i = 0; !rc && i < list.n; i++) {
 		x.st = &list.items[i];
