@@ -223,7 +223,7 @@ done:;
 	cli_project_free(&p);
 	if (rc == SL_EINTERRUPTED) {
 		cli_fail(rc);
-		return 130; /* as the shell reports a command stopped by SIGINT */
+		return EXIT_INTERRUPTED; /* as the shell reports a command stopped by SIGINT */
 	}
 	if (rc)
 		return cli_fail(rc);

@@ -30,7 +30,8 @@ static void exec_on(const char *path, const char *sql)
 {
 	char url[256];
 	sl_conn *c = NULL;
-	snprintf(url, sizeof(url), "sqlite:%s", path);
+	snprintf(url, sizeof(url), "sqlite:%s?mode=rwc",
+		 path); /* makes the file: a missing source is an error */
 	assert_int_equal(sl_conn_open(&c, url), 0);
 	if (sl_conn_exec(c, sql) != 0)
 		fail_msg("%s", sl_error_last()->message);
