@@ -93,6 +93,45 @@ typedef struct sl_dialect {
 	bool bang_comments_blank; /* a comment opened with slash, star, "!" is only a comment (MySQL runs what
 				     it holds) */
 	bool primary_key_nulls;   /* a non-integer primary key column may hold NULL (SQLite) */
+	/* ---- what the engine stores (copy's casts and conversions) ---- */
+	unsigned caps;               /* the SL_CAP_* bits every server of the engine has (conn.h) */
+	bool loose_types;            /* declared types are not enforced: a column holds any value */
+	bool unsigned_types;         /* integer types have UNSIGNED variants */
+	bool float_infinity;         /* stores +-Infinity in floats even without SL_CAP_FLOAT_SPECIALS */
+	bool decimal_specials;       /* its decimal type takes NaN and +-Infinity */
+	bool decimal_as_double;      /* decimals are kept as 64-bit floats: past 15 significant digits lost */
+	bool temporal_as_text;       /* dates and times are stored as text, with every fractional digit */
+	int default_frac_digits;     /* fractional-second digits of a time type declared without precision */
+	int min_year, max_year;      /* the years a date type holds (0: no limit of concern) */
+	bool time_beyond_day;        /* its TIME holds durations past 24 hours */
+	bool zero_dates;             /* dates may be '0000-00-00' or have a zero month or day */
+	bool wide_dates;             /* dates go beyond years 1-9999 (BC, infinity) */
+	bool json_native;            /* a JSON type whose values the engine has checked */
+	bool arrays;                 /* array types (text[]) */
+	bool bit_strings;            /* a BIT type holding bit strings, not integers */
+	bool bool_is_tinyint;        /* booleans are tinyint(1) and may hold other integers */
+	bool session_zone_stamps;    /* a timestamp type read in the session's time zone (MySQL TIMESTAMP) */
+	bool default_collation_ci;   /* text compares case-insensitively unless a collation says otherwise */
+	bool table_collations;       /* tables carry a default collation of their own */
+	bool table_names_fold;       /* table names that differ only in case always collide (not only on
+					some servers) */
+	bool empty_type_ok;          /* a column may be declared without a type */
+	bool bare_words_are_strings; /* a default written as a bare word is a string */
+	bool one_identity_leading_key; /* one identity per table, on the first column of the primary key */
+	bool on_update_clause;         /* ON UPDATE CURRENT_TIMESTAMP is a column clause */
+	bool identity_rowid;           /* only a sole INTEGER PRIMARY KEY generates values (SQLite's rowid) */
+	const char *key_collation;     /* collation that keeps key text case- and accent-sensitive where the
+					  default one folds (NULL: the default does not) */
+	/* ---- defaults ---- */
+	bool expr_default_parens;     /* a default on TEXT, BLOB, JSON, GEOMETRY or ARRAY columns, and a clock
+					 default on dates and times, must be in parentheses */
+	bool clock_on_text;           /* a text column may default to the clock */
+	bool stamp_default_precision; /* CURRENT_TIMESTAMP(p) must name the column's precision */
+	const char *uuid_default;     /* a default that makes a random UUID */
+	const char *uuid_default_note; /* why that default is what it is (NULL: nothing to say) */
+	/* ---- notes a plan carries for this engine as a target ---- */
+	const char *identity_note; /* how the loader keeps identity values, NULL: nothing to say */
+	const char *fk_note;       /* how foreign keys are loaded and checked, NULL: nothing to say */
 	sl_ddl_check_how ddl_check;
 	const char *memory_url;       /* SL_DDL_CHECK_MEMORY: the URL of an empty in-memory database */
 	const char *set_local_schema; /* with a schema name appended: unqualified names go there until the

@@ -10,6 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
+/* SQLite has no UUID function: a version 4 UUID made of random bytes, as text. */
+#define SQLITE_UUID4                                                                                         \
+	"(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "                         \
+	"substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "      \
+	"substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))"
+
 static int sq_text_expr(sl_buf *out, const char *x, unsigned flags)
 {
 	if (flags & SL_TEXT_LOWER)
@@ -38,6 +44,43 @@ const sl_dialect sl_sqlite_dialect = {
 	.hash_comments = false,
 	.bang_comments_blank = false,
 	.primary_key_nulls = true,
+	.caps = SL_CAP_TRANSACTIONAL_DDL | SL_CAP_SAVEPOINTS | SL_CAP_PARTIAL_INDEX | SL_CAP_EXPR_INDEX |
+		SL_CAP_NUL_IN_TEXT | SL_CAP_CHECK_CONSTRAINTS | SL_CAP_DB_WRITE_LOCK,
+	.loose_types = true,
+	.unsigned_types = false,
+	.float_infinity = true,
+	.decimal_specials = false,
+	.decimal_as_double = true,
+	.temporal_as_text = true,
+	.default_frac_digits = 6,
+	.min_year = 0,
+	.max_year = 0,
+	.time_beyond_day = false,
+	.zero_dates = false,
+	.wide_dates = false,
+	.json_native = false,
+	.arrays = false,
+	.bit_strings = false,
+	.bool_is_tinyint = false,
+	.session_zone_stamps = false,
+	.default_collation_ci = false,
+	.table_collations = false,
+	.table_names_fold = true,
+	.empty_type_ok = true,
+	.bare_words_are_strings = true,
+	.one_identity_leading_key = false,
+	.on_update_clause = false,
+	.identity_rowid = true,
+	.key_collation = NULL,
+	.expr_default_parens = false,
+	.clock_on_text = true,
+	.stamp_default_precision = false,
+	.uuid_default = SQLITE_UUID4,
+	.uuid_default_note = "random version 4 UUID text (SQLite has no UUID function)",
+	.identity_note = NULL,
+	.fk_note =
+		"SQLite foreign keys are declared in CREATE TABLE and only enforced with PRAGMA "
+		"foreign_keys=ON: the copy loads with them off and runs PRAGMA foreign_key_check afterwards",
 	.ddl_check = SL_DDL_CHECK_MEMORY,
 	.memory_url = "sqlite::memory:",
 	.set_local_schema = NULL,
