@@ -142,6 +142,12 @@ typedef struct sl_dialect {
 	 * collation; SL_TEXT_LOWER folds ASCII case first.
 	 */
 	int (*text_expr)(sl_buf *out, const char *x, unsigned flags);
+	/*
+	 * Whether sql ends with a complete statement, as the engine's own lexer
+	 * sees it (SQLite: sqlite3_complete, which keeps CREATE TRIGGER ...
+	 * BEGIN ...; END; whole). NULL where the statement splitter needs none.
+	 */
+	bool (*statement_complete)(const char *sql);
 	/* Row fingerprints in SQL for diff's bisection; NULL: rows are hashed in C after reading them. */
 	const sl_rowhash_ops *rowhash;
 } sl_dialect;

@@ -142,6 +142,7 @@ const sl_dialect sl_my_dialect = {
 	.memory_url = NULL,
 	.set_local_schema = NULL,
 	.text_expr = my_text_expr,
+	.statement_complete = NULL,
 	.rowhash = &my_rowhash,
 };
 

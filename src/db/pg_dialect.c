@@ -146,6 +146,7 @@ const sl_dialect sl_pg_dialect = {
 	.memory_url = NULL,
 	.set_local_schema = "SET LOCAL search_path TO ",
 	.text_expr = pg_text_expr,
+	.statement_complete = NULL,
 	.rowhash = &pg_rowhash,
 };
 

@@ -7,6 +7,7 @@
 #include "db/sqlite_internal.h"
 #include "sluice/sys/driver.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +22,11 @@ static int sq_text_expr(sl_buf *out, const char *x, unsigned flags)
 	if (flags & SL_TEXT_LOWER)
 		return sl_buf_printf(out, "lower(%s) COLLATE BINARY", x);
 	return sl_buf_printf(out, "%s COLLATE BINARY", x);
+}
+
+static bool sq_statement_complete(const char *sql)
+{
+	return sqlite3_complete(sql) != 0;
 }
 
 const sl_dialect sl_sqlite_dialect = {
@@ -85,6 +91,7 @@ const sl_dialect sl_sqlite_dialect = {
 	.memory_url = "sqlite::memory:",
 	.set_local_schema = NULL,
 	.text_expr = sq_text_expr,
+	.statement_complete = sq_statement_complete,
 	.rowhash = NULL,
 };
 
