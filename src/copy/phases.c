@@ -204,7 +204,7 @@ int copy_run_index_phase(run *r)
 		if (!job[w].n)
 			continue;
 		if (pthread_create(&th[started], NULL, index_worker, &job[w]) != 0) {
-			copy_record_error(r, sl_error_set(SL_ERROR, "copy_start index worker %d", w + 1));
+			copy_record_error(r, sl_error_set(SL_ERROR, "start index worker %d", w + 1));
 			break;
 		}
 		started++;

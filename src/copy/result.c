@@ -183,7 +183,7 @@ int sl_copy_result_json(sl_buf *out, const sl_copy_result *r)
 	json_object_set_new(o, "changed", json_integer(r->changed));
 	json_object_set_new(o, "not_translated", json_integer((json_int_t)r->not_translated));
 	json_object_set_new(o, "failed", json_integer((json_int_t)r->failed));
-	json_object_set_new(o, "copy_left_behind", json_integer(r->left_behind));
+	json_object_set_new(o, "left_behind", json_integer(r->left_behind));
 	json_object_set_new(o, "seconds", json_real(r->seconds));
 	json_object_set_new(o, "tables", tables);
 	json_object_set_new(o, "violations", viol);

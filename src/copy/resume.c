@@ -233,7 +233,7 @@ int copy_start(run *r, int *phase, int *stmt)
 					SL_ECONFLICT,
 					"the target holds an incomplete copy (run %s): tables the "
 					"target refused to create were left out; fix them (a cast rule "
-					"in sluice.yaml) and continue with --resume, or copy_start again "
+					"in sluice.yaml) and continue with --resume, or start again "
 					"with --restart",
 					ts.run_id);
 			else
@@ -243,7 +243,7 @@ int copy_start(run *r, int *phase, int *stmt)
 					      "--restart to copy again"
 					    : "the target holds an unfinished copy (run %s, phase %s): "
 					      "continue it with "
-					      "--resume, or copy_start again with --restart",
+					      "--resume, or start again with --restart",
 					ts.run_id, ts.phase);
 			goto done;
 		}

@@ -210,9 +210,8 @@ static int run_workers(run *r)
 		} else {
 			for (int i = 0; i < jobs; i++) {
 				if (pthread_create(&th[i], NULL, worker, &wa) != 0) {
-					copy_record_error(r,
-							  sl_error_set(SL_ERROR, "copy_start copy worker %d",
-								       i + 1));
+					copy_record_error(r, sl_error_set(SL_ERROR, "start copy worker %d",
+									  i + 1));
 					break;
 				}
 				started++;
@@ -374,7 +373,7 @@ static int phase_data(run *r)
 			copy_notice(r,
 				    "\"%s\" has no usable key (no primary key or unique NOT NULL key): it is "
 				    "loaded whole in "
-				    "one transaction, and reloaded from the copy_start after an interruption",
+				    "one transaction, and reloaded from the start after an interruption",
 				    t->ref);
 	}
 	rc = run_workers(r);
