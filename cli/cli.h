@@ -78,6 +78,9 @@ void cli_print_help(FILE *f, const char *cmd, const cli_option *opts);
  */
 void cli_collect_begin(cli_option *out, size_t max, size_t *n);
 void cli_collect_end(void);
+/* True between cli_collect_begin() and the next cli_parse(): a command with subcommands hands one table over.
+ */
+bool cli_collecting(void);
 const cli_command *cli_find(const char *name);
 const cli_command *cli_commands(int *n);
 

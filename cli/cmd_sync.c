@@ -209,6 +209,9 @@ int cmd_sync(int argc, char **argv)
 					    "project file (default sluice.yaml)", &sc.proj.config_path },
 					  { 0 } };
 	const cli_option *opts = NULL;
+	int npos = 0;
+	if (cli_collecting()) /* the completion generator: the options every subcommand takes */
+		return cli_parse("sync", plain_opts, argc, argv, NULL, 0, &npos) > 0 ? EXIT_OK : EXIT_USAGE;
 	if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		fputs(usage_text, sub ? stdout : stderr);
 		return sub ? EXIT_OK : EXIT_USAGE;
@@ -237,7 +240,7 @@ int cmd_sync(int argc, char **argv)
 			return EXIT_OK;
 		}
 	const char *pos[2];
-	int npos = 0, prc = cli_parse(cmdname, opts, argc - 1, argv + 1, pos, 2, &npos);
+	int prc = cli_parse(cmdname, opts, argc - 1, argv + 1, pos, 2, &npos);
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	if (npos != 2)

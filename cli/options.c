@@ -99,6 +99,11 @@ void cli_collect_end(void)
 	collecting.out = NULL;
 }
 
+bool cli_collecting(void)
+{
+	return collecting.out != NULL;
+}
+
 int cli_parse(const char *cmd, const cli_option *opts, int argc, char **argv, const char **pos, int max_pos,
 	      int *npos)
 {
