@@ -414,3 +414,19 @@ int sl_copy_plan_validate(sl_copy_plan *p, sl_conn *target)
 		sl_error_prefix("check the plan's DDL on the target");
 	return rc;
 }
+
+int sl_copy_plan_check(sl_copy_plan *p, const sl_copy_opts *o, char **unreached)
+{
+	sl_conn *tc = NULL;
+	*unreached = NULL;
+	if (sl_dialect_of(p->target)->ddl_check == SL_DDL_CHECK_ROLLBACK && o->connect &&
+	    o->connect(&tc, SL_COPY_TARGET, o->connect_ud) != 0) {
+		*unreached = strdup(sl_error_last()->message);
+		sl_error_clear();
+		if (!*unreached)
+			return sl_error_nomem();
+	}
+	int rc = sl_copy_plan_validate(p, tc);
+	sl_conn_close(tc);
+	return rc;
+}
