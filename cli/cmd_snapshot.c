@@ -31,7 +31,9 @@ static int connect_side(sl_conn **out, sl_copy_side side, void *ud)
 {
 	snap_cli *sc = ud;
 	pthread_mutex_lock(&sc->mu);
-	int rc = cli_project_connect(out, sc->proj, side == SL_COPY_SOURCE ? sc->source : sc->target);
+	/* the target is made like copy's: a new SQLite file is created */
+	int rc = side == SL_COPY_SOURCE ? cli_project_connect(out, sc->proj, sc->source)
+					: cli_project_connect_target(out, sc->proj, sc->target);
 	pthread_mutex_unlock(&sc->mu);
 	if (rc)
 		sl_error_prefix("%s", side == SL_COPY_SOURCE ? "source" : "target");
