@@ -10,6 +10,7 @@
 
 #include "sluice/copy.h"
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -28,13 +29,6 @@ typedef struct copy_cli {
 	double t0;
 	double last_draw;
 } copy_cli;
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int connect_side(sl_conn **out, sl_copy_side side, void *ud)
 {
@@ -63,7 +57,7 @@ static void on_event(void *ud, const sl_copy_event *ev)
 	case SL_COPY_EV_PROGRESS: {
 		if (!cc->progress)
 			break;
-		double now = mono();
+		double now = sl_now_s();
 		if (now - cc->last_draw < 0.2)
 			break;
 		cc->last_draw = now;
@@ -253,7 +247,7 @@ static void start_cli(copy_cli *cc, bool json)
 {
 	const char *nc = getenv("NO_COLOR");
 	cc->progress = isatty(fileno(stderr)) && !json && !(nc && *nc);
-	cc->t0 = mono();
+	cc->t0 = sl_now_s();
 	pthread_mutex_init(&cc->mu, NULL);
 }
 

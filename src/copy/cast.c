@@ -11,6 +11,7 @@
 #include "schema/ddl_expr.h"
 #include "sluice/ddl.h"
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -269,23 +270,15 @@ static const cast_rule *find_rule(const sl_cast_rules *r, const sl_table *t, con
 
 /* ---- keys ------------------------------------------------------------- */
 
-static bool in_list(const char *const *cols, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (cols[i] && strcmp(cols[i], name) == 0)
-			return true;
-	return false;
-}
-
 static sl_col_use col_use(const sl_table *t, const char *name)
 {
 	sl_col_use u = { 0 };
 	if (t->primary_key) {
-		u.in_pk = in_list(t->primary_key->columns, t->primary_key->ncolumns, name);
+		u.in_pk = sl_str_in(name, t->primary_key->columns, t->primary_key->ncolumns);
 		u.sole_pk = u.in_pk && t->primary_key->ncolumns == 1;
 	}
 	for (size_t i = 0; i < t->nuniques; i++)
-		u.in_unique |= in_list(t->uniques[i].columns, t->uniques[i].ncolumns, name);
+		u.in_unique |= sl_str_in(name, t->uniques[i].columns, t->uniques[i].ncolumns);
 	for (size_t i = 0; i < t->nindexes; i++) {
 		const sl_index *ix = &t->indexes[i];
 		if (ix->primary)
@@ -300,7 +293,7 @@ static sl_col_use col_use(const sl_table *t, const char *name)
 			u.in_index = true;
 	}
 	for (size_t i = 0; i < t->nfkeys; i++)
-		u.in_fk |= in_list(t->fkeys[i].columns, t->fkeys[i].ncolumns, name);
+		u.in_fk |= sl_str_in(name, t->fkeys[i].columns, t->fkeys[i].ncolumns);
 	return u;
 }
 

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #define REFUSE 1
 
@@ -109,29 +110,6 @@ int sl_copy_value_text(sl_buf *out, const sl_value *v, size_t max)
 	}
 	sl_buf_free(&t);
 	return rc;
-}
-
-/* Exact integer parse of a whole text (optional sign, digits; surrounding spaces refused). */
-static bool parse_i64(const char *s, size_t len, int64_t *out)
-{
-	char tmp[32];
-	if (len == 0 || len >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	size_t i = (tmp[0] == '-' || tmp[0] == '+') ? 1 : 0;
-	if (!tmp[i])
-		return false;
-	for (size_t j = i; tmp[j]; j++)
-		if (!isdigit((unsigned char)tmp[j]))
-			return false;
-	errno = 0;
-	char *end = NULL;
-	long long v = strtoll(tmp, &end, 10);
-	if (errno || *end)
-		return false;
-	*out = v;
-	return true;
 }
 
 static bool parse_double(const char *s, size_t len, double *out)
@@ -268,7 +246,7 @@ static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, const sl
 		break;
 	case SL_V_TEXT:
 	case SL_V_DECIMAL: {
-		if (parse_i64(v->u.s.ptr, v->u.s.len, &i))
+		if (sl_parse_i64(v->u.s.ptr, v->u.s.len, &i))
 			break;
 		/* "12.0" and big unsigned values */
 		if (is_plain_number(v->u.s.ptr, v->u.s.len)) {
@@ -277,7 +255,7 @@ static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, const sl
 			for (const char *q = dot ? dot + 1 : NULL; q && q < v->u.s.ptr + v->u.s.len; q++)
 				if (*q != '0')
 					frac_zero = false;
-			if (frac_zero && parse_i64(v->u.s.ptr, (size_t)(dot - v->u.s.ptr), &i))
+			if (frac_zero && sl_parse_i64(v->u.s.ptr, (size_t)(dot - v->u.s.ptr), &i))
 				break;
 			if (t->kind == SL_T_INT64 && uns && !dot && v->u.s.ptr[0] != '-' &&
 			    v->u.s.len <= 20) {

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 static const char *const phases[] = { "tables",    "data",  "indexes",  "constraints", "foreign_keys",
 				      "sequences", "views", "triggers", "finished" };
@@ -438,18 +439,11 @@ static int walk_phases(run *r, int phase, int stmt)
 	return rc;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts)
 {
 	run r = { .o = opts };
 	int rc = 0, phase = 0, stmt = 0;
-	double t0 = now_s();
+	double t0 = sl_now_s();
 	bool mu_init = false;
 	*out = NULL;
 	if (!opts || !opts->connect)
@@ -518,7 +512,7 @@ done:
 	}
 	r.res->run_id = r.run_id;
 	r.res->halted = r.sh.halted;
-	r.res->seconds = now_s() - t0;
+	r.res->seconds = sl_now_s() - t0;
 	*out = r.res;
 	sl_copy_parts_free(r.parts, r.nparts);
 	for (size_t i = 0; r.ferr && i < r.plan->ntables; i++)

@@ -823,18 +823,6 @@ static int sq_quote_ident(const sl_conn *c, sl_buf *out, const char *ident)
 	return sl_quote_ident_with(out, ident, '"');
 }
 
-static int put_hex(sl_buf *out, const char *p, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	int rc = sl_buf_grow(out, 2 * n + 3);
-	for (size_t i = 0; !rc && i < n; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		char two[2] = { hex[ch >> 4], hex[ch & 15] };
-		rc = sl_buf_put(out, two, 2);
-	}
-	return rc;
-}
-
 /*
  * Text form of temporals and uuids, used by both quote_literal and the
  * writer: ISO 8601 with a space between date and time, as SQLite's own
@@ -887,14 +875,14 @@ static int sq_quote_literal(const sl_conn *c, sl_buf *out, const sl_value *v)
 		if (memchr(v->u.s.ptr, '\0', v->u.s.len)) {
 			int rc = sl_buf_puts(out, "CAST(X'");
 			if (!rc)
-				rc = put_hex(out, v->u.s.ptr, v->u.s.len);
+				rc = sl_buf_put_hex(out, v->u.s.ptr, v->u.s.len, true);
 			return rc ? rc : sl_buf_puts(out, "' AS TEXT)");
 		}
 		return sl_quote_string(out, v->u.s.ptr, v->u.s.len, false);
 	case SL_V_BLOB: {
 		int rc = sl_buf_puts(out, "X'");
 		if (!rc)
-			rc = put_hex(out, v->u.s.ptr, v->u.s.len);
+			rc = sl_buf_put_hex(out, v->u.s.ptr, v->u.s.len, true);
 		return rc ? rc : sl_buf_putc(out, '\'');
 	}
 	default: {

@@ -14,18 +14,12 @@
 
 #include "sluice/error.h"
 #include "sluice/sql.h"
+#include "sluice/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int64_t now_us(void)
 {
@@ -404,7 +398,7 @@ static int apply_one(run *r, const sl_mig_status *s)
 		sl_stmt_list_free(&list);
 		return rc;
 	}
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_now_ms();
 	if (tx) {
 		rc = sl_conn_begin(r->c);
 		if (!rc)
@@ -412,7 +406,7 @@ static int apply_one(run *r, const sl_mig_status *s)
 		if (!rc)
 			rc = run_verify(r, m);
 		if (!rc) {
-			row.duration_ms = now_ms() - t0;
+			row.duration_ms = sl_now_ms() - t0;
 			rc = sl_history_insert(r->c, r->o->table, &row);
 		}
 		if (!rc) {
@@ -433,7 +427,7 @@ static int apply_one(run *r, const sl_mig_status *s)
 			rc = run_statements(r, m, &list, false, &failed);
 			if (!rc)
 				rc = run_verify(r, m);
-			int64_t ms = now_ms() - t0;
+			int64_t ms = sl_now_ms() - t0;
 			if (rc) {
 				char *msg = strdup(sl_error_last()->message);
 				int code = rc;
@@ -461,7 +455,7 @@ static int apply_one(run *r, const sl_mig_status *s)
 			}
 		}
 	}
-	int64_t ms = now_ms() - t0;
+	int64_t ms = sl_now_ms() - t0;
 	emit(r->o, rc ? SL_MEV_FAILED : SL_MEV_DONE, false, m, m->id, failed ? failed->text : NULL, NULL, ms);
 	sl_stmt_list_free(&list);
 	return rc;
@@ -556,7 +550,7 @@ static int revert_one(run *r, const sl_mig_status *s)
 	const sl_migration *mm = m ? m : &stub;
 	bool tx = sl_conn_has(r->c, SL_CAP_TRANSACTIONAL_DDL) && !no_tx;
 	emit(r->o, SL_MEV_START, true, m, s->id, NULL, tx ? "transactional" : "statement by statement", 0);
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_now_ms();
 	if (r->o->dry_run) {
 		rc = run_statements(r, mm, &list, true, &failed);
 	} else if (tx) {
@@ -580,8 +574,9 @@ static int revert_one(run *r, const sl_mig_status *s)
 			rc = run_statements(r, mm, &list, true, &failed);
 			if (rc) {
 				char *msg = strdup(sl_error_last()->message);
-				int urc = sl_history_update(r->c, r->o->table, s->id, "dirty", now_ms() - t0,
-							    failed ? failed->text : NULL, msg, NULL, NULL);
+				int urc =
+					sl_history_update(r->c, r->o->table, s->id, "dirty", sl_now_ms() - t0,
+							  failed ? failed->text : NULL, msg, NULL, NULL);
 				if (urc)
 					sl_error_set(
 						rc,
@@ -601,7 +596,7 @@ static int revert_one(run *r, const sl_mig_status *s)
 		}
 	}
 	emit(r->o, rc ? SL_MEV_FAILED : SL_MEV_DONE, true, m, s->id, failed ? failed->text : NULL, NULL,
-	     now_ms() - t0);
+	     sl_now_ms() - t0);
 	sl_stmt_list_free(&list);
 	return rc;
 }
@@ -653,17 +648,17 @@ int sl_migrate_verify(sl_conn *c, const sl_migration_set *set, const sl_migrate_
 		const sl_mig_status *s = &r.st->items[i];
 		if (!s->file || !applied_state(s->state))
 			continue;
-		int64_t t0 = now_ms();
+		int64_t t0 = sl_now_ms();
 		emit(opts, SL_MEV_START, false, s->file, s->id, NULL, "verify", 0);
 		int vrc = run_verify(&r, s->file);
 		if (vrc == SL_ECHECK) {
 			nfail++;
 			emit(opts, SL_MEV_FAILED, false, s->file, s->id, NULL, sl_error_last()->message,
-			     now_ms() - t0);
+			     sl_now_ms() - t0);
 		} else if (vrc) {
 			rc = vrc;
 		} else {
-			emit(opts, SL_MEV_DONE, false, s->file, s->id, NULL, "verify", now_ms() - t0);
+			emit(opts, SL_MEV_DONE, false, s->file, s->id, NULL, "verify", sl_now_ms() - t0);
 		}
 	}
 	if (failed)
