@@ -34,17 +34,6 @@ typedef struct scan {
 	size_t n;
 } scan;
 
-static size_t skip_quoted(const char *s, size_t i, size_t len, char q)
-{
-	for (i++; i < len; i++) {
-		if (s[i] == q && i + 1 < len && s[i + 1] == q)
-			i++;
-		else if (s[i] == q)
-			return i + 1;
-	}
-	return len;
-}
-
 /* Skips a PostgreSQL dollar quote starting at s[i] == '$'; returns i unchanged when none. */
 static size_t skip_dollar(const char *s, size_t i, size_t len)
 {
@@ -84,11 +73,11 @@ static void tokenize(scan *sc, const char *s, size_t len)
 			const char *end = strstr(s + i + 2, "*/");
 			i = end ? (size_t)(end - s) + 2 : len;
 		} else if (c == '\'') {
-			i = skip_quoted(s, i, len, c);
+			i = sl_sql_skip_quoted(s, len, i, c, SL_QUOTE_DOUBLED, NULL);
 		} else if (c == '"' || c == '`' || c == '[') {
 			size_t j = c == '['
 					   ? (strchr(s + i, ']') ? (size_t)(strchr(s + i, ']') - s) + 1 : len)
-					   : skip_quoted(s, i, len, c);
+					   : sl_sql_skip_quoted(s, len, i, c, SL_QUOTE_DOUBLED, NULL);
 			push(sc, s + i, j - i, true, depth);
 			i = j;
 		} else if (c == '$') {
