@@ -6,6 +6,25 @@
 
 #include <stdio.h>
 
+typedef struct up_args {
+	const char *to;
+	bool dry, ooo;
+} up_args;
+
+static int run_up(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
+{
+	up_args *x = ud;
+	size_t n = 0;
+	o->to = x->to;
+	o->dry_run = x->dry;
+	o->out_of_order = x->ooo;
+	o->ud = &x->dry;
+	int rc = sl_migrate_up(c, p->set, o, &n);
+	if (!rc)
+		fprintf(stderr, "%zu migration(s) %s\n", n, x->dry ? "would be applied" : "applied");
+	return rc;
+}
+
 int cmd_up(int argc, char **argv)
 {
 	cli_project p = { 0 };
@@ -28,23 +47,7 @@ int cmd_up(int argc, char **argv)
 	int npos = 0, prc = cli_parse("up", opts, argc, argv, pos, 1, &npos);
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
-	sl_conn *c = NULL;
-	size_t n = 0;
-	int rc = cli_project_load(&p, true);
-	if (!rc)
-		rc = cli_project_connect_target(&c, &p, npos ? pos[0] : NULL);
-	if (!rc) {
-		sl_migrate_opts o = cli_project_migrate_opts(&p);
-		o.to = to;
-		o.dry_run = dry;
-		o.out_of_order = ooo;
-		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;
-		o.ud = &dry;
-		rc = sl_migrate_up(c, p.set, &o, &n);
-		if (!rc)
-			fprintf(stderr, "%zu migration(s) %s\n", n, dry ? "would be applied" : "applied");
-	}
-	sl_conn_close(c);
-	cli_project_free(&p);
+	up_args x = { .to = to, .dry = dry, .ooo = ooo };
+	int rc = cli_migrate_run(&p, npos ? pos[0] : NULL, true, lock_timeout, run_up, &x);
 	return rc ? cli_fail(rc) : EXIT_OK;
 }

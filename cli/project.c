@@ -184,6 +184,23 @@ sl_migrate_opts cli_project_migrate_opts(const cli_project *p)
 	return o;
 }
 
+int cli_migrate_run(cli_project *p, const char *target, bool create, long lock_timeout_s, cli_migrate_fn fn,
+		    void *ud)
+{
+	sl_conn *c = NULL;
+	int rc = cli_project_load(p, true);
+	if (!rc)
+		rc = create ? cli_project_connect_target(&c, p, target) : cli_project_connect(&c, p, target);
+	if (!rc) {
+		sl_migrate_opts o = cli_project_migrate_opts(p);
+		o.lock_timeout_ms = lock_timeout_s < 0 ? -1 : lock_timeout_s * 1000;
+		rc = fn(c, p, &o, ud);
+	}
+	sl_conn_close(c);
+	cli_project_free(p);
+	return rc;
+}
+
 void cli_print_event(void *ud, const sl_migrate_event *ev)
 {
 	bool *dry = ud;

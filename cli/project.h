@@ -82,4 +82,16 @@ sl_migrate_opts cli_project_migrate_opts(const cli_project *p);
 /* Prints run events to stderr (progress) - the on_event callback. */
 void cli_print_event(void *ud, const sl_migrate_event *ev);
 
+/* What a migration command does once its target is connected: o holds the project's runner options. */
+typedef int (*cli_migrate_fn)(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud);
+/*
+ * The body the migration commands (up, down, repair, baseline, verify)
+ * share: loads the project, connects to target (a URL, an environment, or
+ * NULL for the default; created when it is a new SQLite file and create is
+ * set), sets the lock wait (seconds, -1: forever), runs fn, closes, frees
+ * the project. 0 or the first failure.
+ */
+int cli_migrate_run(cli_project *p, const char *target, bool create, long lock_timeout_s, cli_migrate_fn fn,
+		    void *ud);
+
 #endif
