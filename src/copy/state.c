@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 static int q_text(sl_conn *c, sl_buf *b, const char *s)
 {
@@ -30,14 +31,6 @@ static int q_text(sl_conn *c, sl_buf *b, const char *s)
 		return sl_buf_puts(b, "NULL");
 	sl_value v = sl_bytes(SL_V_TEXT, s, strlen(s));
 	return sl_conn_quote_literal(c, b, &v);
-}
-
-static void now_text(char *buf, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%d %H:%M:%SZ", &tm);
 }
 
 int sl_copy_state_upgrade(sl_conn *c)
@@ -86,7 +79,7 @@ int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase, boo
 {
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
-	now_text(now, sizeof(now));
+	sl_now_utc_text(now, sizeof(now), ' ', 0);
 	int rc = sl_buf_puts(&b, "INSERT INTO " SL_COPY_STATE_TABLE " (tbl, part, run_id, nparts, status, "
 				 "rows_read, rows_written, rows_rejected, updated_at) VALUES ('', -1, ");
 	if (!rc)
@@ -107,7 +100,7 @@ int sl_copy_state_set_phase(sl_conn *c, const char *run_id, const char *phase)
 {
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
-	now_text(now, sizeof(now));
+	sl_now_utc_text(now, sizeof(now), ' ', 0);
 	int rc = sl_buf_puts(&b, "UPDATE " SL_COPY_STATE_TABLE " SET status = ");
 	if (!rc)
 		rc = q_text(c, &b, phase);
@@ -135,7 +128,7 @@ int sl_copy_state_add_part(sl_conn *c, const char *run_id, const sl_copy_part *p
 {
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
-	now_text(now, sizeof(now));
+	sl_now_utc_text(now, sizeof(now), ' ', 0);
 	int rc = sl_buf_puts(
 		&b,
 		"INSERT INTO " SL_COPY_STATE_TABLE " (tbl, part, run_id, nparts, status, range_lo, "
@@ -166,7 +159,7 @@ int sl_copy_state_add_failed(sl_conn *c, const char *run_id, const char *table)
 {
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
-	now_text(now, sizeof(now));
+	sl_now_utc_text(now, sizeof(now), ' ', 0);
 	int rc = sl_buf_puts(&b, "INSERT INTO " SL_COPY_STATE_TABLE " (tbl, part, run_id, nparts, status, "
 				 "rows_read, rows_written, rows_rejected, expected, updated_at) VALUES (");
 	if (!rc)
@@ -335,7 +328,7 @@ int sl_copy_state_save(sl_conn *c, const sl_copy_part *p)
 {
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
-	now_text(now, sizeof(now));
+	sl_now_utc_text(now, sizeof(now), ' ', 0);
 	int rc = sl_buf_printf(&b, "UPDATE " SL_COPY_STATE_TABLE " SET status = '%s', last_key = ",
 			       p->done ? "done" : "loading");
 	if (!rc)
@@ -375,7 +368,7 @@ int sl_copy_reject_insert(sl_conn *c, const char *run_id, const char *table, con
 {
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
-	now_text(now, sizeof(now));
+	sl_now_utc_text(now, sizeof(now), ' ', 0);
 	int rc = sl_buf_puts(
 		&b, "INSERT INTO " SL_COPY_REJECTS_TABLE
 		    " (run_id, table_name, row_key, column_name, value, reason, rejected_at) VALUES (");

@@ -28,16 +28,6 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void iso_now(char out[64])
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
-}
-
 static const char *who(const sl_migrate_opts *o)
 {
 	if (o->applied_by)
@@ -384,7 +374,7 @@ static int apply_one(run *r, const sl_mig_status *s)
 	bool no_tx = false;
 	const sl_stmt *failed = NULL;
 	char when[64];
-	iso_now(when);
+	sl_now_utc_text(when, sizeof(when), 'T', 6);
 	sl_history_row row;
 	fill_row(&row, m, s, r->dialect, when, who(r->o), "applied");
 	sl_migration_section(m, SL_SECTION_UP, r->dialect, NULL, &no_tx);
@@ -680,7 +670,7 @@ int sl_migrate_baseline(sl_conn *c, const sl_migration_set *set, const char *id,
 				  "baseline only adopts a database sluice has never migrated",
 				  r.h->n);
 	char when[64];
-	iso_now(when);
+	sl_now_utc_text(when, sizeof(when), 'T', 6);
 	for (size_t i = 0; !rc && i < r.st->n; i++) {
 		const sl_mig_status *s = &r.st->items[i];
 		if (sl_migration_id_cmp(s->id, id) > 0)

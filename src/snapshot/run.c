@@ -148,10 +148,7 @@ static int target_state(snap *s, const char *fp)
 	if (has == 0 && !o->restart)
 		goto done; /* the copy refuses with its own message */
 	char now[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	sl_now_utc_text(now, sizeof(now), 'T', 0);
 	sl_value vfp = sl_text(fp), vsub = s->o->subset ? sl_text(s->o->subset) : sl_null(),
 		 vnow = sl_text(now);
 	rc = sl_conn_exec(s->dst, "DELETE FROM " STATE_TABLE);
@@ -257,14 +254,6 @@ static int run_checks(snap *s)
 	return rc;
 }
 
-static void now_iso(char *out, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Everything before the copy: plan, rules, fail-closed, subset, maps, target state. */
 static int before_copy(snap *s)
 {
@@ -314,7 +303,7 @@ int sl_snapshot_run(sl_snapshot_report **out, const sl_snapshot_opts *o)
 		sl_arena_free(s.a);
 		return sl_error_nomem();
 	}
-	now_iso(started, sizeof(started));
+	sl_now_utc_text(started, sizeof(started), 'T', 0);
 	s.rep->started_at = strdup(started);
 	s.rep->keyed = o->key != NULL;
 	s.rep->subset = o->subset ? strdup(o->subset) : NULL;
