@@ -181,18 +181,10 @@ int sl_pg_read_only(sl_conn *c)
 
 int sl_pg_table_exists(sl_conn *c, const char *table)
 {
-	sl_buf b = SL_BUF_INIT;
-	sl_value v = sl_text(table);
-	int64_t n = 0;
-	int rc = sl_buf_puts(&b,
-			     "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
-			     "AND tablename = ");
-	if (!rc)
-		rc = sl_conn_quote_literal(c, &b, &v);
-	if (!rc)
-		rc = sl_conn_query_int(c, b.ptr, &n);
-	sl_buf_free(&b);
-	return rc ? rc : n > 0;
+	return sl_db_count_named(c,
+				 "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = "
+				 "current_schema() AND tablename = ",
+				 table);
 }
 
 bool sl_pg_error_is(const sl_error *e, sl_error_class k)

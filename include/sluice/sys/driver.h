@@ -284,6 +284,12 @@ int sl_identity_text(sl_conn *c, const char *sql, char *out, size_t n);
  * row, values formatted as text (src/db/rows.c). For the rehearsal hooks.
  */
 int sl_db_each_row(sl_conn *c, const char *sql, sl_name_fn fn, void *ud);
+/*
+ * For table_exists hooks (src/db/rows.c): runs sql_prefix followed by name
+ * as a literal (a query counting rows) and returns 1 when the count is
+ * positive, 0 when not, or a negative code.
+ */
+int sl_db_count_named(sl_conn *c, const char *sql_prefix, const char *name);
 /* For capture_list (src/db/capture.c): runs sql (two text columns) and appends "a<TAB>b\n" per row. */
 int sl_capture_list_query(sl_conn *c, const char *sql, sl_buf *out);
 /* For log_delete: DELETE ... WHERE seq IN (...) in chunks of 1000. */
