@@ -5,6 +5,11 @@
 #include "cli.h"
 #include "project.h"
 
+static int run_baseline(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
+{
+	return sl_migrate_baseline(c, p->set, ud, o);
+}
+
 int cmd_baseline(int argc, char **argv)
 {
 	cli_project p = { 0 };
@@ -23,16 +28,7 @@ int cmd_baseline(int argc, char **argv)
 	if (npos < 1)
 		return cli_usage_error("baseline",
 				       "expected the id of the last migration the database already has");
-	sl_conn *c = NULL;
-	int rc = cli_project_load(&p, true);
-	if (!rc)
-		rc = cli_project_connect_target(&c, &p, npos > 1 ? pos[1] : NULL);
-	if (!rc) {
-		sl_migrate_opts o = cli_project_migrate_opts(&p);
-		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;
-		rc = sl_migrate_baseline(c, p.set, pos[0], &o);
-	}
-	sl_conn_close(c);
-	cli_project_free(&p);
+	int rc = cli_migrate_run(&p, npos > 1 ? pos[1] : NULL, true, lock_timeout, run_baseline,
+				 (void *)pos[0]);
 	return rc ? cli_fail(rc) : EXIT_OK;
 }

@@ -13,6 +13,7 @@
 #include "sluice/error.h"
 #include "sluice/rules.h"
 #include "sluice/state.h"
+#include "sluice/util.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -44,13 +45,6 @@ typedef struct check_run {
 	sl_state *state;
 	int64_t run_id;
 } check_run;
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Opens (once) the database called spec: an environment of sluice.yaml or a URL; NULL: the default. */
 static int open_target(target **out, check_run *x, const char *spec)
@@ -200,7 +194,7 @@ static int report(check_run *x, const sl_rule *r, const char *env, const sl_rule
 static int run_one(check_run *x, const sl_rule *r, target *src, target *dst)
 {
 	sl_rule_result *res = NULL;
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_now_ms();
 	char env[600];
 	int rc;
 	if (dst) {
@@ -215,7 +209,7 @@ static int run_one(check_run *x, const sl_rule *r, target *src, target *dst)
 		return rc;
 	}
 	char *msg = rc ? strdup(sl_error_last()->message) : NULL;
-	rc = report(x, r, env, res, msg, now_ms() - t0);
+	rc = report(x, r, env, res, msg, sl_now_ms() - t0);
 	free(msg);
 	sl_rule_result_free(res);
 	return rc;

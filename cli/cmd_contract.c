@@ -9,6 +9,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+typedef struct contract_args {
+	bool dry;
+	cli_expand *xo;
+} contract_args;
+
+static int run_contract(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
+{
+	contract_args *x = ud;
+	char *id = NULL;
+	sl_expand_opts xopts = cli_expand_opts(x->xo);
+	o->dry_run = x->dry;
+	o->ud = &x->dry;
+	o->expand = &xopts;
+	int rc = sl_migrate_contract(c, p->set, o, &id);
+	cli_expand_done(x->xo);
+	if (!rc)
+		fprintf(stderr, "migration %s %s\n", id, x->dry ? "would be contracted" : "contracted");
+	free(id);
+	return rc;
+}
+
 int cmd_contract(int argc, char **argv)
 {
 	cli_project p = { 0 };
@@ -36,25 +57,7 @@ int cmd_contract(int argc, char **argv)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	if ((prc = cli_expand_check("contract", &xo)))
 		return prc;
-	sl_conn *c = NULL;
-	char *id = NULL;
-	int rc = cli_project_load(&p, true);
-	if (!rc)
-		rc = cli_project_connect(&c, &p, npos ? pos[0] : NULL);
-	if (!rc) {
-		sl_migrate_opts o = cli_project_migrate_opts(&p);
-		sl_expand_opts x = cli_expand_opts(&xo);
-		o.dry_run = dry;
-		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;
-		o.ud = &dry;
-		o.expand = &x;
-		rc = sl_migrate_contract(c, p.set, &o, &id);
-		cli_expand_done(&xo);
-		if (!rc)
-			fprintf(stderr, "migration %s %s\n", id, dry ? "would be contracted" : "contracted");
-	}
-	free(id);
-	sl_conn_close(c);
-	cli_project_free(&p);
+	contract_args x = { .dry = dry, .xo = &xo };
+	int rc = cli_migrate_run(&p, npos ? pos[0] : NULL, false, lock_timeout, run_contract, &x);
 	return rc ? cli_fail(rc) : EXIT_OK;
 }

@@ -10,6 +10,7 @@
 
 #include "sluice/copy.h"
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -28,13 +29,6 @@ typedef struct copy_cli {
 	double t0;
 	double last_draw;
 } copy_cli;
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int connect_side(sl_conn **out, sl_copy_side side, void *ud)
 {
@@ -63,7 +57,7 @@ static void on_event(void *ud, const sl_copy_event *ev)
 	case SL_COPY_EV_PROGRESS: {
 		if (!cc->progress)
 			break;
-		double now = mono();
+		double now = sl_now_s();
 		if (now - cc->last_draw < 0.2)
 			break;
 		cc->last_draw = now;
@@ -190,30 +184,13 @@ static void print_summary(const sl_copy_result *r)
 					   "resume with --resume");
 }
 
-/*
- * The plan checks its own DDL: on a PostgreSQL target in a transaction that
- * is rolled back (connecting to it; when that fails the plan says the DDL is
- * unchecked), on SQLite in memory, on MySQL by rule.
- */
-static int check_ddl(copy_cli *cc, sl_copy_plan *plan, sl_engine target)
-{
-	sl_conn *tc = NULL;
-	if (target == SL_ENGINE_POSTGRES && connect_side(&tc, SL_COPY_TARGET, cc) != 0) {
-		fprintf(stderr, "sluice: warning: the DDL is not checked on the target: %s\n",
-			sl_error_last()->message);
-		sl_error_clear();
-	}
-	int rc = sl_copy_plan_validate(plan, tc);
-	sl_conn_close(tc);
-	return rc;
-}
-
 static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
 {
 	sl_conn *src = NULL;
 	sl_url *u = NULL;
 	sl_copy_plan *plan = NULL;
 	sl_buf out = SL_BUF_INIT;
+	char *unreached = NULL;
 	const char *turl = cc->target;
 	int rc = 0;
 	if (!strchr(turl, ':')) {
@@ -229,7 +206,10 @@ static int plan_only(copy_cli *cc, const sl_copy_opts *o, bool json, bool force)
 	if (!rc)
 		rc = sl_copy_plan_new(&plan, src, u->engine, o);
 	if (!rc)
-		rc = check_ddl(cc, plan, u->engine);
+		rc = sl_copy_plan_check(plan, o, &unreached);
+	if (!rc && unreached) /* the plan itself says the DDL is unchecked */
+		fprintf(stderr, "sluice: warning: the DDL is not checked on the target: %s\n", unreached);
+	free(unreached);
 	if (!rc)
 		rc = json ? sl_cast_plan_json(&out, sl_copy_plan_casts(plan)) : sl_copy_plan_text(&out, plan);
 	if (!rc)
@@ -264,129 +244,99 @@ static int record(sl_state *st, void *ud)
 	return sl_state_copy_record(st, x->res, s, t, x->error, NULL);
 }
 
-int cmd_copy(int argc, char **argv)
+/* The options that shape the run, beside sl_copy_opts. */
+typedef struct copy_flags {
+	bool plan, rejects, json, strict;
+	const char *tables, *domain;
+	long jobs, max_rejects, batch_rows;
+} copy_flags;
+
+/* What the run's options point into; freed by the caller. */
+typedef struct copy_lists {
+	const char **tl, **sens;
+	char *tcopy;
+	sl_cast_rules *rules;
+} copy_lists;
+
+/* Progress on stderr only on a terminal without NO_COLOR and without --json; the clock starts. */
+static void start_cli(copy_cli *cc, bool json)
 {
-	cli_project p = { 0 };
-	sl_copy_opts o = SL_COPY_OPTS_INIT;
-	const char *tables = NULL, *domain = NULL;
-	cli_list schemas = { .n = 0 };
-	bool plan = false, json = false, quiet = false, strict = false, rejects = false;
-	long max_rejects = 0, jobs = 2, batch_rows = 10000;
-	const cli_option opts[] = {
-		{ "config", 'C', CLI_STRING, "FILE",
-		  "project file (default sluice.yaml): environments and casts", &p.config_path },
-		{ "tables", 't', CLI_STRING, "A,B", "copy only these source tables", &tables },
-		{ "domain", 0, CLI_STRING, "NAME", "copy only the tables of this domain of sluice.yaml",
-		  &domain },
-		{ "schema", 0, CLI_LIST, "NAME",
-		  "PostgreSQL source: copy this schema (default: the search path's first)", &schemas },
-		{ "all-schemas", 0, CLI_FLAG, NULL,
-		  "PostgreSQL source: copy every schema but the system ones", &o.all_schemas },
-		{ "plan", 0, CLI_FLAG, NULL,
-		  "print the cast plan and the target DDL by phase, the DDL checked on the target, then exit "
-		  "(2 when it has errors)",
-		  &plan },
-		{ "rejects", 0, CLI_FLAG, NULL,
-		  "list the rows the copy into TARGET quarantined (sluice copy --rejects TARGET), then exit",
-		  &rejects },
-		{ "schema-only", 0, CLI_FLAG, NULL, "create the schema, copy no rows", &o.schema_only },
-		{ "data-only", 0, CLI_FLAG, NULL, "copy rows into existing tables", &o.data_only },
-		{ "resume", 0, CLI_FLAG, NULL, "continue the unfinished copy recorded in the target",
-		  &o.resume },
-		{ "restart", 0, CLI_FLAG, NULL,
-		  "forget an unfinished copy in the target, drop its tables, start again", &o.restart },
-		{ "force", 0, CLI_FLAG, NULL,
-		  "copy although the plan has error notes; create a table without the defaults the target "
-		  "refuses; --restart drops tables sluice did not create without asking",
-		  &o.force },
-		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)",
-		  &max_rejects },
-		{ "strict", 0, CLI_FLAG, NULL,
-		  "exit 1 when a lossy cast changed any value (zero date to NULL, rounding); the summary "
-		  "counts them",
-		  &strict },
-		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)",
-		  &jobs },
-		{ "batch-rows", 0, CLI_INT, "N", "rows per committed batch (default 10000)", &batch_rows },
-		{ "json", 0, CLI_FLAG, NULL, "print the summary (or the plan) as JSON on stdout", &json },
-		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &quiet },
-		{ 0 }
-	};
-	const char *pos[2];
-	int npos = 0, prc = cli_parse("copy", opts, argc, argv, pos, 2, &npos);
-	if (prc)
-		return prc > 0 ? EXIT_OK : EXIT_USAGE;
-	if (rejects && (npos < 1 || plan))
+	const char *nc = getenv("NO_COLOR");
+	cc->progress = isatty(fileno(stderr)) && !json && !(nc && *nc);
+	cc->t0 = sl_now_s();
+	pthread_mutex_init(&cc->mu, NULL);
+}
+
+/* EXIT_USAGE (with the message) for options that do not go together, else 0. */
+static int check_usage(const copy_flags *f, sl_copy_opts *o, int npos, const cli_list *schemas)
+{
+	if (f->rejects && (npos < 1 || f->plan))
 		return cli_usage_error("copy", "--rejects takes TARGET (and no --plan)");
-	if (npos != 2 && !rejects)
+	if (npos != 2 && !f->rejects)
 		return cli_usage_error("copy", "expected SOURCE and TARGET (database URLs or environments)");
-	if (o.schema_only && o.data_only)
+	if (o->schema_only && o->data_only)
 		return cli_usage_error("copy", "--schema-only and --data-only exclude each other");
-	if (o.resume && o.restart)
+	if (o->resume && o->restart)
 		return cli_usage_error("copy", "--resume and --restart exclude each other");
-	if (tables && domain)
+	if (f->tables && f->domain)
 		return cli_usage_error("copy", "--tables and --domain exclude each other");
-	if (schemas.n && o.all_schemas)
+	if (schemas->n && o->all_schemas)
 		return cli_usage_error("copy", "--schema and --all-schemas exclude each other");
-	o.schemas = schemas.v;
-	o.nschemas = schemas.n;
-	if (jobs < 1 || jobs > 64 || max_rejects < 0 || batch_rows < 1)
+	o->schemas = schemas->v;
+	o->nschemas = schemas->n;
+	if (f->jobs < 1 || f->jobs > 64 || f->max_rejects < 0 || f->batch_rows < 1)
 		return cli_usage_error("copy",
 				       "--jobs takes 1-64, --max-rejects and --batch-rows a positive number");
+	return 0;
+}
 
-	copy_cli cc = { .proj = &p, .source = pos[0], .target = pos[npos - 1], .quiet = quiet };
-	const char *nc = getenv("NO_COLOR");
-	cc.progress = isatty(fileno(stderr)) && !json && !(nc && *nc);
-	cc.t0 = mono();
-	pthread_mutex_init(&cc.mu, NULL);
-	const char **tl = NULL, **sens = NULL;
-	char *tcopy = NULL;
-	sl_cast_rules *rules = NULL;
-	sl_copy_result *res = NULL;
-	int rc = cli_project_load(&p, false), ex = EXIT_OK;
-	if (!rc && tables) {
-		tcopy = strdup(tables);
-		rc = tcopy ? cli_split_list(tcopy, &tl, &o.ntables) : sl_error_nomem();
-		o.tables = tl;
-	} else if (!rc && domain) {
-		rc = cli_project_domain(&p, domain, &tl, &o.ntables);
-		o.tables = tl;
+/* The tables (--tables or --domain), cast rules and sensitive columns of the project. */
+static int load_lists(copy_lists *l, cli_project *p, const copy_flags *f, sl_copy_opts *o)
+{
+	int rc = 0;
+	if (f->tables) {
+		l->tcopy = strdup(f->tables);
+		rc = l->tcopy ? cli_split_list(l->tcopy, &l->tl, &o->ntables) : sl_error_nomem();
+		o->tables = l->tl;
+	} else if (f->domain) {
+		rc = cli_project_domain(p, f->domain, &l->tl, &o->ntables);
+		o->tables = l->tl;
 	}
 	if (!rc)
-		rc = cli_project_cast_rules(&rules, &p);
+		rc = cli_project_cast_rules(&l->rules, p);
 	if (!rc)
-		rc = cli_project_sensitive(&p, &sens, &o.nsensitive);
-	o.sensitive = sens;
-	if (rc) {
-		ex = cli_fail(rc);
-		goto done;
-	}
-	o.rules = rules;
-	o.max_rejects = max_rejects;
-	o.jobs = (int)jobs;
-	o.batch_rows = (size_t)batch_rows;
-	o.connect = connect_side;
-	o.connect_ud = &cc;
-	o.on_event = on_event;
-	o.event_ud = &cc;
-	o.interrupted = interrupted;
+		rc = cli_project_sensitive(p, &l->sens, &o->nsensitive);
+	o->sensitive = l->sens;
+	return rc;
+}
+
+static void set_run_opts(sl_copy_opts *o, const copy_flags *f, copy_cli *cc, const copy_lists *l)
+{
+	o->rules = l->rules;
+	o->max_rejects = f->max_rejects;
+	o->jobs = (int)f->jobs;
+	o->batch_rows = (size_t)f->batch_rows;
+	o->connect = connect_side;
+	o->connect_ud = cc;
+	o->on_event = on_event;
+	o->event_ud = cc;
+	o->interrupted = interrupted;
 	if (isatty(fileno(stdin)) && isatty(fileno(stderr)))
-		o.confirm_drop = confirm_drop;
-	if (plan) {
-		ex = plan_only(&cc, &o, json, o.force);
-		goto done;
-	}
-	if (rejects) {
-		ex = list_rejects(&cc, &o, json);
-		goto done;
-	}
+		o->confirm_drop = confirm_drop;
+}
+
+/* Runs the copy, prints its summary and decides the exit code. */
+static int run_copy(copy_cli *cc, const sl_copy_opts *o, const copy_flags *f)
+{
+	sl_copy_result *res = NULL;
+	int ex = EXIT_OK;
 	cli_signals_graceful(); /* Ctrl-C stops after the last committed batch */
-	rc = sl_copy_run(&res, &o);
+	int rc = sl_copy_run(&res, o);
 	cli_signals_immediate(NULL);
-	if (cc.progress)
+	if (cc->progress)
 		fprintf(stderr, "\r\033[K");
 	if (res && res->tables) {
-		if (json) {
+		if (f->json) {
 			sl_buf b = SL_BUF_INIT;
 			if (!sl_copy_result_json(&b, res))
 				fwrite(b.ptr, 1, b.len, stdout);
@@ -400,27 +350,101 @@ int cmd_copy(int argc, char **argv)
 		ex = EXIT_INCOMPLETE;
 	else if (res && res->nviolations)
 		ex = EXIT_PROBLEMS;
-	else if (res && strict && res->changed) {
+	else if (res && f->strict && res->changed) {
 		fprintf(stderr,
 			"sluice: error: copy --strict: %" PRId64
 			" value%s changed by lossy casts (listed in the summary)\n",
 			res->changed, res->changed == 1 ? "" : "s");
 		ex = EXIT_PROBLEMS;
-	} else
-		ex = EXIT_OK;
+	}
 	if (res) {
-		copy_record x = { .cc = &cc,
+		copy_record x = { .cc = cc,
 				  .res = res,
 				  .error = rc ? strdup(sl_error_last()->message) : NULL };
-		cli_project_record(&p, record, &x);
+		cli_project_record(cc->proj, record, &x);
 		free((char *)x.error);
 	}
-done:
 	sl_copy_result_free(res);
-	sl_cast_rules_free(rules);
-	free(tl);
-	free(sens);
-	free(tcopy);
+	return ex;
+}
+
+int cmd_copy(int argc, char **argv)
+{
+	cli_project p = { 0 };
+	sl_copy_opts o = SL_COPY_OPTS_INIT;
+	copy_flags f = { .jobs = 2, .batch_rows = 10000 };
+	cli_list schemas = { .n = 0 };
+	bool quiet = false;
+	const cli_option opts[] = {
+		{ "config", 'C', CLI_STRING, "FILE",
+		  "project file (default sluice.yaml): environments and casts", &p.config_path },
+		{ "tables", 't', CLI_STRING, "A,B", "copy only these source tables", &f.tables },
+		{ "domain", 0, CLI_STRING, "NAME", "copy only the tables of this domain of sluice.yaml",
+		  &f.domain },
+		{ "schema", 0, CLI_LIST, "NAME",
+		  "PostgreSQL source: copy this schema (default: the search path's first)", &schemas },
+		{ "all-schemas", 0, CLI_FLAG, NULL,
+		  "PostgreSQL source: copy every schema but the system ones", &o.all_schemas },
+		{ "plan", 0, CLI_FLAG, NULL,
+		  "print the cast plan and the target DDL by phase, the DDL checked on the target, then exit "
+		  "(2 when it has errors)",
+		  &f.plan },
+		{ "rejects", 0, CLI_FLAG, NULL,
+		  "list the rows the copy into TARGET quarantined (sluice copy --rejects TARGET), then exit",
+		  &f.rejects },
+		{ "schema-only", 0, CLI_FLAG, NULL, "create the schema, copy no rows", &o.schema_only },
+		{ "data-only", 0, CLI_FLAG, NULL, "copy rows into existing tables", &o.data_only },
+		{ "resume", 0, CLI_FLAG, NULL, "continue the unfinished copy recorded in the target",
+		  &o.resume },
+		{ "restart", 0, CLI_FLAG, NULL,
+		  "forget an unfinished copy in the target, drop its tables, start again", &o.restart },
+		{ "force", 0, CLI_FLAG, NULL,
+		  "copy although the plan has error notes; create a table without the defaults the target "
+		  "refuses; --restart drops tables sluice did not create without asking",
+		  &o.force },
+		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)",
+		  &f.max_rejects },
+		{ "strict", 0, CLI_FLAG, NULL,
+		  "exit 1 when a lossy cast changed any value (zero date to NULL, rounding); the summary "
+		  "counts them",
+		  &f.strict },
+		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)",
+		  &f.jobs },
+		{ "batch-rows", 0, CLI_INT, "N", "rows per committed batch (default 10000)", &f.batch_rows },
+		{ "json", 0, CLI_FLAG, NULL, "print the summary (or the plan) as JSON on stdout", &f.json },
+		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &quiet },
+		{ 0 }
+	};
+	const char *pos[2];
+	int npos = 0, prc = cli_parse("copy", opts, argc, argv, pos, 2, &npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	int uerr = check_usage(&f, &o, npos, &schemas);
+	if (uerr)
+		return uerr;
+
+	copy_cli cc = { .proj = &p, .source = pos[0], .target = pos[npos - 1], .quiet = quiet };
+	start_cli(&cc, f.json);
+	copy_lists l = { 0 };
+	int rc = cli_project_load(&p, false), ex = EXIT_OK;
+	if (!rc)
+		rc = load_lists(&l, &p, &f, &o);
+	if (rc) {
+		ex = cli_fail(rc);
+		goto done;
+	}
+	set_run_opts(&o, &f, &cc, &l);
+	if (f.plan)
+		ex = plan_only(&cc, &o, f.json, o.force);
+	else if (f.rejects)
+		ex = list_rejects(&cc, &o, f.json);
+	else
+		ex = run_copy(&cc, &o, &f);
+done:
+	sl_cast_rules_free(l.rules);
+	free(l.tl);
+	free(l.sens);
+	free(l.tcopy);
 	cli_project_free(&p);
 	pthread_mutex_destroy(&cc.mu);
 	return ex;

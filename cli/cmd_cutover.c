@@ -50,36 +50,14 @@ static int connect_cb(sl_conn **out, void *ud, sl_side side, const sl_conn *besi
 	co_cli *c = ud;
 	const char *url = NULL;
 	const sl_config_env *env = NULL;
-	sl_url *u = NULL;
 	*out = NULL;
 	pthread_mutex_lock(&c->mu);
 	int rc = cli_project_resolve(&c->proj, side == SL_SIDE_SOURCE ? c->rb->source : c->rb->target, &url,
 				     &env);
-	if (!rc && !scratch) {
+	if (!rc && !scratch)
 		rc = cli_project_open(out, url, env, NULL, create);
-	} else if (!rc) {
-		rc = sl_url_parse(&u, url);
-		if (!rc)
-			rc = sl_conn_scratch_url(beside, u, scratch);
-		if (!rc && env && env->password_env) {
-			const char *pw = getenv(env->password_env);
-			if (!pw) {
-				rc = sl_error_set(SL_EINVALID,
-						  "environment \"%s\": variable %s (password_env) is not set",
-						  env->name, env->password_env);
-			} else if (u->engine == SL_ENGINE_POSTGRES) {
-				setenv("PGPASSWORD", pw, 1); /* libpq reads it; never printed */
-			} else {
-				free(u->password);
-				u->password = strdup(pw);
-				if (!u->password)
-					rc = sl_error_nomem();
-			}
-		}
-		if (!rc)
-			rc = sl_conn_open_url(out, u);
-		sl_url_free(u);
-	}
+	else if (!rc)
+		rc = cli_project_open_beside(out, url, env, beside, scratch);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }

@@ -8,10 +8,9 @@
  * segments that differ.
  * docs/commands/diff.md describes the output.
  *
- * The compared column list is computed here (every source column the target
- * also has, or --columns) and passed to the engine, so that event rows,
- * whose order is "key columns not in the list, then the list", can be named
- * while they stream.
+ * Tables are paired and columns planned by the library (sl_diff_each_pair,
+ * sl_diff_plan_columns): this file parses the options and prints, naming
+ * event rows as they stream by the plan's event-row order.
  */
 #include "cli.h"
 #include "project.h"
@@ -19,6 +18,7 @@
 #include "sluice/copy.h"
 #include "sluice/diff.h"
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 typedef struct diff_cli {
 	long limit;
@@ -36,10 +35,14 @@ typedef struct diff_cli {
 	bool text; /* text report on stdout */
 	/* current table */
 	const char *table;
-	const char **names; /* column names in event-row order */
+	const char **names; /* column names in event-row order (borrowed from the table's plan) */
 	size_t nnames;
 	size_t *key; /* indexes into names */
 	size_t nkey;
+	/* the run */
+	const struct diff_args *args;
+	sl_conn *src, *dst;
+	int nerrors; /* tables whose diff failed (reported, the others go on) */
 	long shown;
 	/* totals */
 	int64_t discrepancies;
@@ -94,37 +97,6 @@ static char **split_list(const char *s, size_t *n)
 	}
 	v[*n] = NULL;
 	return v;
-}
-
-/* A table of one side with the name it goes by (its flat name: docs/schemas.md). */
-typedef struct side_table {
-	const sl_table *t;
-	char name[512];
-	const char *schema; /* to qualify it with: NULL where the engine has no schemas */
-} side_table;
-
-static bool side_find(side_table *out, const sl_schema *s, sl_conn *c, const char *name)
-{
-	sl_buf b = SL_BUF_INIT;
-	out->t = sl_schema_find_flat(s, name);
-	/* a name too long for the engine goes by the one copy fitted it to (sl_cast_fit_name) */
-	if (!out->t && !sl_cast_fit_name(&b, name, sl_conn_engine(c)) && strcmp(sl_buf_cstr(&b), name) != 0)
-		out->t = sl_schema_find_flat(s, sl_buf_cstr(&b));
-	sl_buf_clear(&b);
-	if (out->t && !sl_table_flat_name(&b, s, out->t))
-		snprintf(out->name, sizeof(out->name), "%s", sl_buf_cstr(&b));
-	out->schema = out->t && sl_conn_has(c, SL_CAP_SCHEMAS) ? out->t->schema : NULL;
-	sl_buf_free(&b);
-	return out->t != NULL;
-}
-
-static const sl_column *find_column(const sl_table *t, const char *name)
-{
-	const sl_column *c = sl_table_find_column(t, name);
-	for (size_t i = 0; !c && i < t->ncolumns; i++)
-		if (strcasecmp(t->columns[i].name, name) == 0)
-			c = &t->columns[i];
-	return c;
 }
 
 /* Text form of a value for people: NULL, "text" quoted, others in display form; long ones cut. */
@@ -281,67 +253,6 @@ static int on_event(const sl_diff_event *ev, void *ud)
 	return 0;
 }
 
-/* Works out the compared columns in event-row order and the key positions among them. */
-static int plan_columns(diff_cli *x, const sl_table *st, const sl_table *dt, char **user_cols, size_t nuser,
-			char **user_key, size_t nuser_key, bool keyless, const char ***cols, size_t *ncols,
-			const char ***key, size_t *nkey)
-{
-	size_t cap = st->ncolumns + nuser + nuser_key + 1;
-	*cols = calloc(cap, sizeof(char *));
-	*key = calloc(cap, sizeof(char *));
-	x->names = calloc(cap, sizeof(char *));
-	x->key = calloc(cap, sizeof(size_t));
-	if (!*cols || !*key || !x->names || !x->key)
-		return sl_error_nomem();
-	*ncols = *nkey = 0;
-	if (nuser) {
-		for (size_t i = 0; i < nuser; i++) {
-			const sl_column *c = find_column(st, user_cols[i]);
-			if (!c || !find_column(dt, user_cols[i]))
-				return sl_error_set(SL_EINVALID,
-						    "diff \"%s\": column \"%s\" is not on both sides",
-						    st->name, user_cols[i]);
-			(*cols)[(*ncols)++] = c->name;
-		}
-	} else {
-		for (size_t i = 0; i < st->ncolumns; i++)
-			if (find_column(dt, st->columns[i].name))
-				(*cols)[(*ncols)++] = st->columns[i].name;
-	}
-	if (!keyless) {
-		if (nuser_key) {
-			for (size_t i = 0; i < nuser_key; i++) {
-				const sl_column *c = find_column(st, user_key[i]);
-				if (!c)
-					return sl_error_set(SL_EINVALID,
-							    "diff \"%s\": key column \"%s\" does not exist",
-							    st->name, user_key[i]);
-				(*key)[(*nkey)++] = c->name;
-			}
-		} else if (st->primary_key) {
-			for (size_t i = 0; i < st->primary_key->ncolumns; i++)
-				(*key)[(*nkey)++] = st->primary_key->columns[i];
-		}
-	}
-	/* event rows: key columns not among cols first, then cols */
-	x->nnames = 0;
-	for (size_t k = 0; k < *nkey; k++) {
-		bool in = false;
-		for (size_t i = 0; i < *ncols; i++)
-			in = in || strcmp((*cols)[i], (*key)[k]) == 0;
-		if (!in)
-			x->names[x->nnames++] = (*key)[k];
-	}
-	for (size_t i = 0; i < *ncols; i++)
-		x->names[x->nnames++] = (*cols)[i];
-	x->nkey = *nkey;
-	for (size_t k = 0; k < *nkey; k++)
-		for (size_t i = 0; i < x->nnames; i++)
-			if (strcmp(x->names[i], (*key)[k]) == 0)
-				x->key[k] = i;
-	return 0;
-}
-
 typedef struct diff_args {
 	char **tables, **cols, **key;
 	size_t ntables, ncols, nkey;
@@ -351,8 +262,8 @@ typedef struct diff_args {
 	bool all_schemas;
 } diff_args;
 
-static void print_summary(diff_cli *x, const sl_diff_result *r, const side_table *st, const side_table *dt,
-			  bool bisect)
+static void print_summary(diff_cli *x, const sl_diff_result *r, const sl_diff_side *st,
+			  const sl_diff_side *dt, bool bisect)
 {
 	note_table(x, st->name, r->src_rows, r->dst_rows, r->missing, r->extra, r->changed, NULL);
 	if (x->text) {
@@ -417,29 +328,31 @@ static bool use_bisect(const diff_args *a)
 	return a->opts.mode == SL_DIFF_BISECT;
 }
 
-static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, const side_table *s,
-		    const side_table *d)
+static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, const sl_diff_side *s,
+		    const sl_diff_side *d)
 {
-	const sl_table *st = s->t, *dt = d->t;
-	const char **cols = NULL, **key = NULL;
-	size_t ncols = 0, nkey = 0;
+	sl_diff_columns dc = { 0 };
 	sl_diff_result *r = NULL;
-	int rc = plan_columns(x, st, dt, a->cols, a->ncols, a->key, a->nkey, a->opts.mode == SL_DIFF_KEYLESS,
-			      &cols, &ncols, &key, &nkey);
+	int rc = sl_diff_plan_columns(&dc, s->t, d->t, (const char *const *)a->cols, a->ncols,
+				      (const char *const *)a->key, a->nkey, a->opts.mode == SL_DIFF_KEYLESS);
 	if (rc)
 		goto done;
+	x->names = dc.names;
+	x->nnames = dc.nnames;
+	x->key = dc.key_ix;
+	x->nkey = dc.nkey;
 	x->table = s->name;
 	x->shown = 0;
 	if (x->text)
 		printf("%s\n", s->name);
 	sl_diff_spec spec = { .src_schema = s->schema,
-			      .src_table = st->name,
+			      .src_table = s->t->name,
 			      .dst_schema = d->schema,
-			      .dst_table = dt->name,
-			      .key = nkey ? key : NULL,
-			      .nkey = nkey,
-			      .columns = cols,
-			      .ncolumns = ncols,
+			      .dst_table = d->t->name,
+			      .key = dc.nkey ? dc.key : NULL,
+			      .nkey = dc.nkey,
+			      .columns = dc.cols,
+			      .ncolumns = dc.ncols,
 			      .where = a->where };
 	bool bisect = use_bisect(a);
 	if (bisect)
@@ -451,10 +364,7 @@ static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 	print_summary(x, r, s, d, bisect);
 done:
 	sl_diff_result_free(r);
-	free(cols);
-	free(key);
-	free(x->names);
-	free(x->key);
+	sl_diff_columns_free(&dc);
 	x->names = NULL;
 	x->key = NULL;
 	return rc;
@@ -464,7 +374,7 @@ done:
  * A table on one side only: every row of it is a difference (an empty one
  * still counts one), listed as one line with that count.
  */
-static int one_sided_table(diff_cli *x, const diff_args *a, sl_conn *c, const side_table *t, bool in_source)
+static int one_sided_table(diff_cli *x, const diff_args *a, sl_conn *c, const sl_diff_side *t, bool in_source)
 {
 	int64_t rows = 0;
 	int rc = sl_diff_count_rows(&rows, c, t->schema, t->t->name, a->where);
@@ -488,89 +398,45 @@ static int one_sided_table(diff_cli *x, const diff_args *a, sl_conn *c, const si
 	return 0;
 }
 
+/* Tables of PostgreSQL schemas the diff does not read are never skipped in silence. */
+static void on_models(void *ud, const sl_schema *src, const sl_schema *dst)
+{
+	sl_buf b = SL_BUF_INIT;
+	(void)ud;
+	(void)dst;
+	if (sl_schema_others_count(src) > 0 && !sl_copy_left_behind(&b, src))
+		fprintf(stderr, "%s", sl_buf_cstr(&b));
+	sl_buf_free(&b);
+}
+
+/* One table: compared when both sides have it (a failure is reported and counted), else listed. */
+static int on_pair(void *ud, const sl_diff_side *s, const sl_diff_side *d)
+{
+	diff_cli *x = ud;
+	if (!s->t || !d->t)
+		return one_sided_table(x, x->args, s->t ? x->src : x->dst, s->t ? s : d, s->t != NULL);
+	int rc = diff_one(x, x->args, x->src, x->dst, s, d);
+	if (rc) {
+		cli_report_error(rc);
+		note_table(x, s->name, -1, -1, 0, 0, 0, sl_error_last()->message);
+		x->nerrors++;
+	}
+	return 0;
+}
+
 static int diff_all(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst, int *nerrors)
 {
-	sl_schema *ss = NULL, *ds = NULL;
-	sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
-	sl_buf name = SL_BUF_INIT;
-	side_table s, d;
-	bool *matched = NULL; /* target tables paired with a source table */
-	io.exact_counts = false;
-	io.schemas = a->schemas.v;
-	io.nschemas = a->schemas.n;
-	io.all_schemas = a->all_schemas;
-	int rc = sl_conn_introspect(&ss, src, &io);
-	/* the target holds the same schemas, or (a copy) their tables under their flat names */
-	io.schemas_missing_ok = true;
-	if (!rc)
-		rc = sl_conn_introspect(&ds, dst, &io);
-	if (rc)
-		goto done;
-	matched = calloc(ds->ntables + 1, sizeof(bool));
-	if (!matched) {
-		rc = sl_error_nomem();
-		goto done;
-	}
-	if (sl_schema_others_count(ss) > 0) {
-		sl_buf_clear(&name);
-		if (!sl_copy_left_behind(&name, ss))
-			fprintf(stderr, "%s", sl_buf_cstr(&name));
-	}
-	if (a->ntables) {
-		for (size_t i = 0; i < a->ntables; i++) {
-			bool in_s = side_find(&s, ss, src, a->tables[i]),
-			     in_d = side_find(&d, ds, dst, a->tables[i]);
-			if (!in_s && !in_d) {
-				rc = sl_error_set(SL_ENOTFOUND, "diff: table \"%s\" is on neither side",
-						  a->tables[i]);
-				goto done;
-			}
-			if (!in_s || !in_d) {
-				if ((rc = one_sided_table(x, a, in_s ? src : dst, in_s ? &s : &d, in_s)) != 0)
-					goto done;
-				continue;
-			}
-			if ((rc = diff_one(x, a, src, dst, &s, &d)) != 0) {
-				cli_report_error(rc);
-				note_table(x, s.name, -1, -1, 0, 0, 0, sl_error_last()->message);
-				(*nerrors)++;
-				rc = 0;
-			}
-		}
-		goto done;
-	}
-	for (size_t i = 0; i < ss->ntables; i++) {
-		sl_buf_clear(&name);
-		if ((rc = sl_table_flat_name(&name, ss, &ss->tables[i])) != 0)
-			goto done;
-		side_find(&s, ss, src, sl_buf_cstr(&name));
-		if (!side_find(&d, ds, dst, sl_buf_cstr(&name))) {
-			if ((rc = one_sided_table(x, a, src, &s, true)) != 0)
-				goto done;
-			continue;
-		}
-		matched[d.t - ds->tables] = true;
-		if ((rc = diff_one(x, a, src, dst, &s, &d)) != 0) {
-			cli_report_error(rc);
-			note_table(x, s.name, -1, -1, 0, 0, 0, sl_error_last()->message);
-			(*nerrors)++;
-			rc = 0;
-		}
-	}
-	for (size_t i = 0; i < ds->ntables; i++) {
-		sl_buf_clear(&name);
-		if ((rc = sl_table_flat_name(&name, ds, &ds->tables[i])) != 0)
-			goto done;
-		if (!matched[i] && !sl_schema_find_flat(ss, sl_buf_cstr(&name)) &&
-		    side_find(&d, ds, dst, sl_buf_cstr(&name)) &&
-		    (rc = one_sided_table(x, a, dst, &d, false)) != 0)
-			goto done;
-	}
-done:
-	free(matched);
-	sl_buf_free(&name);
-	sl_schema_free(ss);
-	sl_schema_free(ds);
+	sl_diff_pairing p = { .tables = (const char *const *)a->tables,
+			      .ntables = a->ntables,
+			      .schemas = a->schemas.v,
+			      .nschemas = a->schemas.n,
+			      .all_schemas = a->all_schemas,
+			      .on_models = on_models };
+	x->args = a;
+	x->src = src;
+	x->dst = dst;
+	int rc = sl_diff_each_pair(src, dst, &p, on_pair, x);
+	*nerrors += x->nerrors;
 	return rc;
 }
 
@@ -592,16 +458,9 @@ static int record(sl_state *st, void *ud)
 	return sl_state_diff_record(st, &r->d, NULL);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int cmd_diff(int argc, char **argv)
 {
-	double t0 = now_seconds();
+	double t0 = sl_now_s();
 	cli_project p = { 0 };
 	diff_cli x = { .limit = 20 };
 	diff_args a = { .opts = SL_DIFF_OPTS_INIT };
@@ -730,7 +589,7 @@ int cmd_diff(int argc, char **argv)
 				  .discrepancies = x.discrepancies,
 				  .threshold = threshold,
 				  .errors = (size_t)nerrors,
-				  .seconds = now_seconds() - t0,
+				  .seconds = sl_now_s() - t0,
 				  .tables = x.tabs,
 				  .ntables = x.ntabs } };
 	cli_project_record(&p, record, &dr);

@@ -7,6 +7,30 @@
 
 #include <stdio.h>
 
+typedef struct down_args {
+	const char *to;
+	long steps;
+	bool dry;
+	cli_expand *xo; /* expand/contract options */
+} down_args;
+
+static int run_down(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
+{
+	down_args *x = ud;
+	size_t n = 0;
+	o->to = x->to;
+	o->steps = x->steps;
+	o->dry_run = x->dry;
+	o->ud = &x->dry;
+	sl_expand_opts xopts = cli_expand_opts(x->xo);
+	o->expand = &xopts;
+	int rc = sl_migrate_down(c, p->set, o, &n);
+	cli_expand_done(x->xo);
+	if (!rc)
+		fprintf(stderr, "%zu migration(s) %s\n", n, x->dry ? "would be reverted" : "reverted");
+	return rc;
+}
+
 int cmd_down(int argc, char **argv)
 {
 	cli_project p = { 0 };
@@ -35,26 +59,7 @@ int cmd_down(int argc, char **argv)
 		return cli_usage_error("down", "--steps must be positive");
 	if ((prc = cli_expand_check("down", &xo)))
 		return prc;
-	sl_conn *c = NULL;
-	size_t n = 0;
-	int rc = cli_project_load(&p, true);
-	if (!rc)
-		rc = cli_project_connect(&c, &p, npos ? pos[0] : NULL);
-	if (!rc) {
-		sl_migrate_opts o = cli_project_migrate_opts(&p);
-		o.to = to;
-		o.steps = steps;
-		o.dry_run = dry;
-		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;
-		o.ud = &dry;
-		sl_expand_opts x = cli_expand_opts(&xo);
-		o.expand = &x;
-		rc = sl_migrate_down(c, p.set, &o, &n);
-		cli_expand_done(&xo);
-		if (!rc)
-			fprintf(stderr, "%zu migration(s) %s\n", n, dry ? "would be reverted" : "reverted");
-	}
-	sl_conn_close(c);
-	cli_project_free(&p);
+	down_args x = { .to = to, .steps = steps, .dry = dry, .xo = &xo };
+	int rc = cli_migrate_run(&p, npos ? pos[0] : NULL, false, lock_timeout, run_down, &x);
 	return rc ? cli_fail(rc) : EXIT_OK;
 }

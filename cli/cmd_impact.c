@@ -76,6 +76,7 @@ static int impact_of_migration(render_ctx *rx, cli_project *p, const sl_migratio
 		rc = cli_project_resolve(p, target, &sx.url, &sx.env);
 	if (!rc)
 		rc = cli_project_open(&c, sx.url, sx.env, NULL, false);
+	sx.target = c;
 	if (!rc)
 		rc = sl_lint_report_new(&r, p->cfg);
 	if (rc)

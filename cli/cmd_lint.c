@@ -111,6 +111,7 @@ int cmd_lint(int argc, char **argv)
 		rc = cli_project_resolve(&p, pos[0], &sx.url, &sx.env);
 	if (!rc && npos)
 		rc = cli_project_open(&c, sx.url, sx.env, NULL, false);
+	sx.target = c;
 	if (!rc)
 		rc = sl_lint_report_new(&r, p.cfg);
 	if (!rc) {

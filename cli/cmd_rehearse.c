@@ -28,30 +28,7 @@ typedef struct target {
 static int connect_cb(sl_conn **out, void *ud, const sl_conn *beside, const char *scratch)
 {
 	const target *t = ud;
-	sl_url *u = NULL;
-	*out = NULL;
-	int rc = sl_url_parse(&u, t->url);
-	if (!rc && scratch)
-		rc = sl_conn_scratch_url(beside, u, scratch);
-	if (!rc && t->env && t->env->password_env) {
-		const char *pw = getenv(t->env->password_env);
-		if (!pw) {
-			rc = sl_error_set(SL_EINVALID,
-					  "environment \"%s\": variable %s (password_env) is not set",
-					  t->env->name, t->env->password_env);
-		} else if (u->engine == SL_ENGINE_POSTGRES) {
-			setenv("PGPASSWORD", pw, 1); /* libpq reads it; never printed */
-		} else {
-			free(u->password);
-			u->password = strdup(pw);
-			if (!u->password)
-				rc = sl_error_nomem();
-		}
-	}
-	if (!rc)
-		rc = sl_conn_open_url(out, u);
-	sl_url_free(u);
-	return rc;
+	return cli_project_open_beside(out, t->url, t->env, beside, scratch);
 }
 
 /* The first SIGINT/SIGTERM asks the rehearsal to stop at the next phase (its scratch copy is dropped); a

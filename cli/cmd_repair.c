@@ -7,6 +7,16 @@
 
 #include <stdio.h>
 
+static int run_repair(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
+{
+	size_t n = 0;
+	o->mark_applied = *(bool *)ud;
+	int rc = sl_migrate_repair(c, p->set, o, &n);
+	if (!rc)
+		fprintf(stderr, "%zu record(s) repaired\n", n);
+	return rc;
+}
+
 int cmd_repair(int argc, char **argv)
 {
 	cli_project p = { 0 };
@@ -26,20 +36,6 @@ int cmd_repair(int argc, char **argv)
 	int npos = 0, prc = cli_parse("repair", opts, argc, argv, pos, 1, &npos);
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
-	sl_conn *c = NULL;
-	size_t n = 0;
-	int rc = cli_project_load(&p, true);
-	if (!rc)
-		rc = cli_project_connect(&c, &p, npos ? pos[0] : NULL);
-	if (!rc) {
-		sl_migrate_opts o = cli_project_migrate_opts(&p);
-		o.mark_applied = mark;
-		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;
-		rc = sl_migrate_repair(c, p.set, &o, &n);
-		if (!rc)
-			fprintf(stderr, "%zu record(s) repaired\n", n);
-	}
-	sl_conn_close(c);
-	cli_project_free(&p);
+	int rc = cli_migrate_run(&p, npos ? pos[0] : NULL, false, lock_timeout, run_repair, &mark);
 	return rc ? cli_fail(rc) : EXIT_OK;
 }

@@ -7,15 +7,11 @@
 #include "project.h"
 
 #include "sluice/report.h"
+#include "sluice/util.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
 
 static const char *vname(const char *v)
 {
@@ -46,10 +42,10 @@ static json_t *expand_json(const sl_xstatus *xs)
 		json_object_set_new(o, "id", json_string(r->id));
 		json_object_set_new(o, "phase", json_string(sl_xphase_name(r->phase)));
 		json_object_set_new(o, "version", json_string(r->version));
-		json_object_set_new(o, "old_version", jstr(r->old_version));
-		json_object_set_new(o, "started_at", jstr(r->started_at));
-		json_object_set_new(o, "expanded_at", jstr(r->expanded_at));
-		json_object_set_new(o, "contracted_at", jstr(r->contracted_at));
+		json_object_set_new(o, "old_version", sl_json_str(r->old_version));
+		json_object_set_new(o, "started_at", sl_json_str(r->started_at));
+		json_object_set_new(o, "expanded_at", sl_json_str(r->expanded_at));
+		json_object_set_new(o, "contracted_at", sl_json_str(r->contracted_at));
 		for (size_t k = 0; k < r->nprogress; k++) {
 			json_t *q = json_object();
 			json_object_set_new(q, "table", json_string(r->progress[k].table));
@@ -134,17 +130,17 @@ static void print_json(const sl_migrate_status *st, const sl_conn *c, const char
 		json_object_set_new(o, "id", json_string(s->id));
 		json_object_set_new(o, "state", json_string(sl_mig_state_name(s->state)));
 		json_object_set_new(o, "title",
-				    jstr(s->file ? s->file->title : (s->row ? s->row->title : NULL)));
-		json_object_set_new(o, "file", jstr(s->file ? s->file->path : NULL));
-		json_object_set_new(o, "checksum", jstr(s->file ? s->checksum : NULL));
+				    sl_json_str(s->file ? s->file->title : (s->row ? s->row->title : NULL)));
+		json_object_set_new(o, "file", sl_json_str(s->file ? s->file->path : NULL));
+		json_object_set_new(o, "checksum", sl_json_str(s->file ? s->checksum : NULL));
 		if (s->row) {
-			json_object_set_new(o, "recorded_checksum", jstr(s->row->checksum));
-			json_object_set_new(o, "status", jstr(s->row->status));
-			json_object_set_new(o, "applied_at", jstr(s->row->applied_at));
-			json_object_set_new(o, "applied_by", jstr(s->row->applied_by));
+			json_object_set_new(o, "recorded_checksum", sl_json_str(s->row->checksum));
+			json_object_set_new(o, "status", sl_json_str(s->row->status));
+			json_object_set_new(o, "applied_at", sl_json_str(s->row->applied_at));
+			json_object_set_new(o, "applied_by", sl_json_str(s->row->applied_by));
 			json_object_set_new(o, "duration_ms", json_integer(s->row->duration_ms));
-			json_object_set_new(o, "failed_statement", jstr(s->row->failed_statement));
-			json_object_set_new(o, "error", jstr(s->row->error));
+			json_object_set_new(o, "failed_statement", sl_json_str(s->row->failed_statement));
+			json_object_set_new(o, "error", sl_json_str(s->row->error));
 		}
 		json_array_append_new(a, o);
 	}

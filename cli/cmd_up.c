@@ -7,6 +7,29 @@
 
 #include <stdio.h>
 
+typedef struct up_args {
+	const char *to;
+	bool dry, ooo;
+	cli_expand *xo; /* expand/contract options */
+} up_args;
+
+static int run_up(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
+{
+	up_args *x = ud;
+	size_t n = 0;
+	o->to = x->to;
+	o->dry_run = x->dry;
+	o->out_of_order = x->ooo;
+	o->ud = &x->dry;
+	sl_expand_opts xopts = cli_expand_opts(x->xo);
+	o->expand = &xopts;
+	int rc = sl_migrate_up(c, p->set, o, &n);
+	cli_expand_done(x->xo);
+	if (!rc)
+		fprintf(stderr, "%zu migration(s) %s\n", n, x->dry ? "would be applied" : "applied");
+	return rc;
+}
+
 int cmd_up(int argc, char **argv)
 {
 	cli_project p = { 0 };
@@ -34,26 +57,7 @@ int cmd_up(int argc, char **argv)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	if ((prc = cli_expand_check("up", &xo)))
 		return prc;
-	sl_conn *c = NULL;
-	size_t n = 0;
-	int rc = cli_project_load(&p, true);
-	if (!rc)
-		rc = cli_project_connect_target(&c, &p, npos ? pos[0] : NULL);
-	if (!rc) {
-		sl_migrate_opts o = cli_project_migrate_opts(&p);
-		o.to = to;
-		o.dry_run = dry;
-		o.out_of_order = ooo;
-		o.lock_timeout_ms = lock_timeout < 0 ? -1 : lock_timeout * 1000;
-		o.ud = &dry;
-		sl_expand_opts x = cli_expand_opts(&xo);
-		o.expand = &x;
-		rc = sl_migrate_up(c, p.set, &o, &n);
-		cli_expand_done(&xo);
-		if (!rc)
-			fprintf(stderr, "%zu migration(s) %s\n", n, dry ? "would be applied" : "applied");
-	}
-	sl_conn_close(c);
-	cli_project_free(&p);
+	up_args x = { .to = to, .dry = dry, .ooo = ooo, .xo = &xo };
+	int rc = cli_migrate_run(&p, npos ? pos[0] : NULL, true, lock_timeout, run_up, &x);
 	return rc ? cli_fail(rc) : EXIT_OK;
 }

@@ -7,6 +7,11 @@
 
 #include <stdio.h>
 
+static int run_verify(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
+{
+	return sl_migrate_verify(c, p->set, o, ud);
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	cli_project p = { 0 };
@@ -15,17 +20,8 @@ int cmd_verify(int argc, char **argv)
 	int npos = 0, prc = cli_parse("verify", opts, argc, argv, pos, 1, &npos);
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
-	sl_conn *c = NULL;
 	size_t failed = 0;
-	int rc = cli_project_load(&p, true);
-	if (!rc)
-		rc = cli_project_connect(&c, &p, npos ? pos[0] : NULL);
-	if (!rc) {
-		sl_migrate_opts o = cli_project_migrate_opts(&p);
-		rc = sl_migrate_verify(c, p.set, &o, &failed);
-	}
-	sl_conn_close(c);
-	cli_project_free(&p);
+	int rc = cli_migrate_run(&p, npos ? pos[0] : NULL, false, 0, run_verify, &failed);
 	if (rc)
 		return cli_fail(rc);
 	fprintf(stderr, "%zu verification(s) failed\n", failed);

@@ -101,6 +101,33 @@ int cli_project_resolve(const cli_project *p, const char *target, const char **u
 	return rc;
 }
 
+int cli_url_apply_env(sl_url *u, const sl_config_env *env)
+{
+	if (!env || !env->password_env)
+		return 0;
+	const char *pw = getenv(env->password_env);
+	if (!pw)
+		return sl_error_set(SL_EINVALID, "environment \"%s\": variable %s (password_env) is not set",
+				    env->name, env->password_env);
+	return sl_url_set_password(u, pw); /* never printed */
+}
+
+int cli_project_open_beside(sl_conn **out, const char *url, const sl_config_env *env, const sl_conn *beside,
+			    const char *scratch)
+{
+	sl_url *u = NULL;
+	*out = NULL;
+	int rc = sl_url_parse(&u, url);
+	if (!rc && scratch)
+		rc = sl_conn_scratch_url(beside, u, scratch);
+	if (!rc)
+		rc = cli_url_apply_env(u, env);
+	if (!rc)
+		rc = sl_conn_open_url(out, u);
+	sl_url_free(u);
+	return rc;
+}
+
 int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, const char *database,
 		     bool create)
 {
@@ -116,21 +143,8 @@ int cli_project_open(sl_conn **out, const char *url, const sl_config_env *env, c
 		u->create = true;
 	if (database)
 		rc = sl_url_set_database(u, database);
-	if (!rc && env && env->password_env) {
-		const char *pw = getenv(env->password_env);
-		if (!pw) {
-			rc = sl_error_set(SL_EINVALID,
-					  "environment \"%s\": variable %s (password_env) is not set",
-					  env->name, env->password_env);
-		} else if (u->engine == SL_ENGINE_POSTGRES) {
-			setenv("PGPASSWORD", pw, 1); /* libpq reads it; never printed */
-		} else {
-			free(u->password);
-			u->password = strdup(pw);
-			if (!u->password)
-				rc = sl_error_nomem();
-		}
-	}
+	if (!rc)
+		rc = cli_url_apply_env(u, env);
 	if (!rc)
 		rc = sl_conn_open_url(out, u);
 	sl_url_free(u);
@@ -186,7 +200,7 @@ void cli_project_record(cli_project *p, int (*fn)(sl_state *st, void *ud), void 
 int cli_open_scratch(sl_conn **out, void *ud, const char *database)
 {
 	const cli_scratch *x = ud;
-	return cli_project_open(out, x->url, x->env, database, false);
+	return cli_project_open_beside(out, x->url, x->env, x->target, database);
 }
 
 sl_migrate_opts cli_project_migrate_opts(const cli_project *p)
@@ -195,6 +209,23 @@ sl_migrate_opts cli_project_migrate_opts(const cli_project *p)
 	o.table = p->table;
 	o.on_event = cli_print_event;
 	return o;
+}
+
+int cli_migrate_run(cli_project *p, const char *target, bool create, long lock_timeout_s, cli_migrate_fn fn,
+		    void *ud)
+{
+	sl_conn *c = NULL;
+	int rc = cli_project_load(p, true);
+	if (!rc)
+		rc = create ? cli_project_connect_target(&c, p, target) : cli_project_connect(&c, p, target);
+	if (!rc) {
+		sl_migrate_opts o = cli_project_migrate_opts(p);
+		o.lock_timeout_ms = lock_timeout_s < 0 ? -1 : lock_timeout_s * 1000;
+		rc = fn(c, p, &o, ud);
+	}
+	sl_conn_close(c);
+	cli_project_free(p);
+	return rc;
 }
 
 void cli_print_event(void *ud, const sl_migrate_event *ev)

@@ -64,7 +64,13 @@ void cli_project_record(cli_project *p, int (*fn)(sl_state *st, void *ud), void 
 typedef struct cli_scratch {
 	const char *url;          /* the target's URL: may hold a password, never printed */
 	const sl_config_env *env; /* its environment (password_env), or NULL */
+	const sl_conn *target;    /* the target's connection: scratch databases go beside it */
 } cli_scratch;
+/* Applies env's password_env (if any) to u. */
+int cli_url_apply_env(sl_url *u, const sl_config_env *env);
+/* Opens url (with env's password); with scratch, the scratch database of that name beside `beside`. */
+int cli_project_open_beside(sl_conn **out, const char *url, const sl_config_env *env, const sl_conn *beside,
+			    const char *scratch);
 /* The sl_lint_open_fn of lint and impact: ud is a cli_scratch. */
 int cli_open_scratch(sl_conn **out, void *ud, const char *database);
 
@@ -84,5 +90,17 @@ int cli_project_sensitive(cli_project *p, const char ***out, size_t *n);
 sl_migrate_opts cli_project_migrate_opts(const cli_project *p);
 /* Prints run events to stderr (progress) - the on_event callback. */
 void cli_print_event(void *ud, const sl_migrate_event *ev);
+
+/* What a migration command does once its target is connected: o holds the project's runner options. */
+typedef int (*cli_migrate_fn)(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud);
+/*
+ * The body the migration commands (up, down, repair, baseline, verify)
+ * share: loads the project, connects to target (a URL, an environment, or
+ * NULL for the default; created when it is a new SQLite file and create is
+ * set), sets the lock wait (seconds, -1: forever), runs fn, closes, frees
+ * the project. 0 or the first failure.
+ */
+int cli_migrate_run(cli_project *p, const char *target, bool create, long lock_timeout_s, cli_migrate_fn fn,
+		    void *ud);
 
 #endif

@@ -11,6 +11,7 @@
 #define SLUICE_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -49,6 +50,8 @@ static inline int sl_buf_put(sl_buf *b, const void *data, size_t len)
 
 int sl_buf_puts(sl_buf *b, const char *s);
 int sl_buf_putc(sl_buf *b, char c);
+/* Appends p[0..n) as hex digits, two per byte (upper or lower case). */
+int sl_buf_put_hex(sl_buf *b, const void *p, size_t n, bool upper);
 int sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int sl_buf_vprintf(sl_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Empties the buffer, keeping its memory. */

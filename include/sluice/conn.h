@@ -23,6 +23,8 @@
 #include <stdint.h>
 
 #include "sluice/buf.h"
+#include "sluice/dialect.h"
+#include "sluice/error.h"
 #include "sluice/schema.h"
 #include "sluice/url.h"
 #include "sluice/value.h"
@@ -70,6 +72,8 @@ int sl_conn_open_url(sl_conn **out, const sl_url *url);
 void sl_conn_close(sl_conn *c);
 
 sl_engine sl_conn_engine(const sl_conn *c);
+/* Borrowed, constant: what c's SQL looks like (dialect.h). */
+const sl_dialect *sl_conn_dialect(const sl_conn *c);
 unsigned sl_conn_caps(const sl_conn *c);
 static inline bool sl_conn_has(const sl_conn *c, unsigned cap)
 {
@@ -179,6 +183,33 @@ void sl_writer_abort(sl_writer *w);
  * else schema, else the search path's first (current_schema()). The model
  * lists in others how many tables the schemas it did not read hold.
  */
+/* ---- bulk sessions, read-only sessions, catalog facts ---- */
+
+/* Prepares c for a bulk copy into it; load: a session that loads rows (sys/driver.h, bulk_session). */
+int sl_conn_bulk_session(sl_conn *c, bool load);
+/* In a bulk session, the switch that lets tables be dropped and foreign keys added in any order. */
+int sl_conn_bulk_fk_checks(sl_conn *c, bool on);
+/*
+ * One foreign key whose rows do not hold after a bulk load: rows of table
+ * without their row in parent, found by check (the engine's statement, for
+ * messages). Borrowed for the call; non-zero stops.
+ */
+typedef int (*sl_fk_violation_fn)(void *ud, const char *table, const char *parent, int64_t rows,
+				  const char *check);
+/* After a bulk load, the foreign keys the engine did not enforce during it and that do not hold. */
+int sl_conn_fk_violations(sl_conn *c, sl_fk_violation_fn fn, void *ud);
+/* Makes c's session read-only: every later statement that writes fails. */
+int sl_conn_read_only(sl_conn *c);
+/* 1 when table exists in c's default schema, 0 when not, or a negative code. */
+int sl_conn_table_exists(sl_conn *c, const char *table);
+
+/* Classes of database errors that callers act on, whatever the engine. */
+typedef enum sl_error_class {
+	SL_ERRCLASS_EXISTS = 1, /* the object a CREATE or ADD names exists already */
+} sl_error_class;
+/* Whether e, a database error from any engine, is of class k. */
+bool sl_error_is(const sl_error *e, sl_error_class k);
+
 /* ---- scratch databases, observation and faults (`sluice rehearse`) ---- */
 
 /* A name (and detail, may be NULL) reported by a listing. Borrowed for the call; non-zero stops. */

@@ -240,6 +240,13 @@ const sl_schema *sl_copy_plan_schema(const sl_copy_plan *p);
  * 0, or SL_E* when the check itself could not run (nothing is changed then).
  */
 int sl_copy_plan_validate(sl_copy_plan *p, sl_conn *target);
+/*
+ * sl_copy_plan_validate, connecting to the target through o->connect only
+ * when the target's dialect checks DDL on the target itself (ddl_check in
+ * dialect.h). When that connection fails the DDL is reported unchecked and
+ * *unreached (malloc'd, the caller frees; NULL otherwise) says why.
+ */
+int sl_copy_plan_check(sl_copy_plan *p, const sl_copy_opts *o, char **unreached);
 
 /* Lossy notes and errors of the plan. */
 size_t sl_copy_plan_count(const sl_copy_plan *p, sl_cast_severity sev);

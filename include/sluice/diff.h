@@ -168,6 +168,73 @@ int sl_diff_table(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_dif
 int sl_diff_bisect(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_diff_spec *spec,
 		   const sl_diff_opts *opts, sl_diff_cb on_diff, void *ud);
 
+/* ---- a whole database: which tables pair up, which columns are compared ---- */
+
+/* A table of one side with the name it goes by (its flat name: docs/schemas.md). */
+typedef struct sl_diff_side {
+	const sl_table *t; /* NULL when the side lacks it */
+	char name[512];
+	const char *schema; /* to qualify it with; NULL where the engine has no schemas */
+} sl_diff_side;
+
+/*
+ * Finds table name in model s of connection c: by its flat name, else by
+ * the name copy fitted it to on c's engine (sl_dialect_fit_name). False
+ * when neither is there (out->t NULL).
+ */
+bool sl_diff_find_side(sl_diff_side *out, const sl_schema *s, const sl_conn *c, const char *name);
+
+/*
+ * The compared columns and key of a pair of tables, and how event rows lay
+ * them out: "key columns not among cols, then cols" (names), with the
+ * position of each key column in it (key_ix). Owns its arrays; the strings
+ * are borrowed from the tables.
+ */
+typedef struct sl_diff_columns {
+	const char **cols; /* spec.columns */
+	size_t ncols;
+	const char **key; /* spec.key (empty: the engine's choice, or keyless) */
+	size_t nkey;
+	const char **names; /* event-row order */
+	size_t nnames;
+	size_t *key_ix; /* per key column, its index in names */
+} sl_diff_columns;
+
+/*
+ * Plans the columns of st (source) against dt: the user's columns (on both
+ * sides) or every source column the target also has, and the user's key or
+ * the source's primary key (none with keyless). SL_EINVALID names a column
+ * that is missing.
+ */
+int sl_diff_plan_columns(sl_diff_columns *out, const sl_table *st, const sl_table *dt,
+			 const char *const *cols, size_t ncols, const char *const *key, size_t nkey,
+			 bool keyless);
+void sl_diff_columns_free(sl_diff_columns *c);
+
+/* Which tables a database diff pairs up. */
+typedef struct sl_diff_pairing {
+	const char *const *tables; /* only these (flat names), in this order; none: every table */
+	size_t ntables;
+	const char *const *schemas; /* PostgreSQL source schemas (as sl_introspect_opts) */
+	size_t nschemas;
+	bool all_schemas;
+	/* called once with both models before the first pair (may be NULL) */
+	void (*on_models)(void *ud, const sl_schema *src, const sl_schema *dst);
+} sl_diff_pairing;
+
+/*
+ * Called per table: both sides set, or one side's t NULL for a table on one
+ * side only. A non-zero return stops the walk and is returned.
+ */
+typedef int (*sl_diff_pair_fn)(void *ud, const sl_diff_side *src, const sl_diff_side *dst);
+
+/*
+ * Introspects both databases and calls fn for each table: with tables, for
+ * each named one (SL_ENOTFOUND when one is on neither side); else for every
+ * source table by its flat name, then every target table the source lacks.
+ */
+int sl_diff_each_pair(sl_conn *src, sl_conn *dst, const sl_diff_pairing *p, sl_diff_pair_fn fn, void *ud);
+
 #ifdef __cplusplus
 }
 #endif

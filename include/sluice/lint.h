@@ -78,9 +78,9 @@ typedef struct sl_lint_opts {
 	const sl_config *config;      /* levels and migrations.required; NULL: defaults, nothing required */
 	sl_engine dialect;            /* the target's engine; SL_ENGINE_NONE without a target */
 	const char *table;            /* history table (dynamic) */
-	sl_lint_open_fn open_scratch; /* needed for dynamic rules on PostgreSQL and MySQL */
+	sl_lint_open_fn open_scratch; /* needed for dynamic rules: opens a scratch database by name */
 	void *ud;
-	const char *scratch_dir;     /* SQLite scratch files; NULL: $TMPDIR, else /tmp */
+	const char *scratch_dir;     /* unused: scratch databases go beside the target (sl_conn_scratch_*) */
 	sl_consumers *consumers;     /* sluice.yaml's consumers: the consumer rules and breaks:
 					declarations (NULL: those rules do not run) */
 	const char *only;            /* dynamic: apply only this migration id, after every one before it

@@ -251,6 +251,12 @@ void sl_schema_sort(sl_schema *s);
 
 /* Lookups by exact name (schema NULL matches any). Borrowed, NULL when absent. */
 sl_table *sl_schema_find_table(const sl_schema *s, const char *schema, const char *name);
+/*
+ * The same, then ignoring case when no name matches exactly (a name typed
+ * by a user, or read from an engine that folds case, against another
+ * engine's model); a table without a schema matches any schema then.
+ */
+const sl_table *sl_schema_find_table_ci(const sl_schema *s, const char *schema, const char *name);
 /* The table foreign key fk of t references (in t's schema unless fk names another), or NULL. */
 sl_table *sl_schema_find_ref(const sl_schema *s, const sl_table *t, const sl_fkey *fk);
 
@@ -266,6 +272,8 @@ const sl_table *sl_schema_find_flat(const sl_schema *s, const char *name);
 /* Tables the model leaves behind in schemas not read (the sum of s->others). */
 int64_t sl_schema_others_count(const sl_schema *s);
 sl_column *sl_table_find_column(const sl_table *t, const char *name);
+/* By exact name, then ignoring case. Borrowed, NULL when absent. */
+const sl_column *sl_table_find_column_ci(const sl_table *t, const char *name);
 
 /*
  * The family a kind belongs to, for comparing models across engines: all

@@ -12,6 +12,7 @@
 #include "sluice/arena.h"
 #include "sluice/buf.h"
 #include "sluice/conn.h"
+#include "sluice/dialect.h"
 #include "sluice/error.h"
 #include "sluice/report.h"
 #include "sluice/schema.h"

@@ -75,6 +75,18 @@ int sl_sql_split_ext(sl_stmt_list *out, sl_engine dialect, const char *sql, size
  * doubled quote inside stays doubled) with quoted = true. A non-zero return
  * from cb stops the scan and is returned.
  */
+/* Flags of sl_sql_skip_quoted. */
+enum {
+	SL_QUOTE_DOUBLED = 1u << 0,   /* a doubled closing character stands for itself ('it''s') */
+	SL_QUOTE_BACKSLASH = 1u << 1, /* a backslash escapes the next byte (MySQL strings) */
+};
+/*
+ * The index just after the quoted run that opens at s[i] and ends with
+ * close; len when it does not end (then *closed is false; closed may be
+ * NULL). The one scanner of quoted strings and identifiers of every lexer.
+ */
+size_t sl_sql_skip_quoted(const char *s, size_t len, size_t i, char close, unsigned flags, bool *closed);
+
 typedef int (*sl_sql_ident_cb)(void *ud, const char *word, size_t len, bool quoted);
 int sl_sql_idents(const char *sql, size_t len, sl_sql_ident_cb cb, void *ud);
 

@@ -64,6 +64,8 @@ void sl_url_free(sl_url *u);
  * change together. Not for SQLite, whose "database" is the file path.
  */
 int sl_url_set_database(sl_url *u, const char *database);
+/* Sets the password the connection will use (replacing the URL's own), on every engine. */
+int sl_url_set_password(sl_url *u, const char *password);
 /* Borrowed: the value of ?key=... or NULL. */
 const char *sl_url_param_get(const sl_url *u, const char *key);
 const char *sl_engine_name(sl_engine e);

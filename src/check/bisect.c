@@ -31,8 +31,9 @@ typedef struct fp {
 /* One side: how to name its table and key, and how to fingerprint its rows. */
 typedef struct bside {
 	sl_conn *c;
-	sl_engine e;
-	bool local; /* SQLite: rows are streamed and hashed in C */
+	const sl_dialect *d;
+	const sl_rowhash_ops *h; /* NULL: local */
+	bool local;              /* no row hashes in SQL (SQLite): rows are streamed and hashed in C */
 	const sl_table *t;
 	const sl_column **cols; /* per compared column, as this side declares it */
 	sl_buf from;            /* quoted [schema.]table */
@@ -82,24 +83,6 @@ static int ineligible(bctx *x, const char *fmt, ...)
 
 /* ---- setup ---------------------------------------------------------------- */
 
-static const sl_table *find_table(const sl_schema *s, const char *name)
-{
-	const sl_table *t = sl_schema_find_table(s, NULL, name);
-	for (size_t i = 0; !t && i < s->ntables; i++)
-		if (strcasecmp(s->tables[i].name, name) == 0)
-			t = &s->tables[i];
-	return t;
-}
-
-static const sl_column *find_column(const sl_table *t, const char *name)
-{
-	const sl_column *c = sl_table_find_column(t, name);
-	for (size_t i = 0; !c && i < t->ncolumns; i++)
-		if (strcasecmp(t->columns[i].name, name) == 0)
-			c = &t->columns[i];
-	return c;
-}
-
 static bool is_int(sl_tkind k)
 {
 	return k == SL_T_INT16 || k == SL_T_INT32 || k == SL_T_INT64;
@@ -127,27 +110,26 @@ static int probe(bctx *x, sl_conn *src, sl_conn *dst)
 /* The key as both sides' WHERE can spell it; 1 when no spelling suits both engines. */
 static int shared_key_name(bctx *x)
 {
-	const char *pgname = NULL, *name = x->sd[0].cols[x->key_ix]->name;
-	bool any_pg = false, any_my = false, plain = true;
-	for (int s = 0; s < 2; s++) {
-		any_pg = any_pg || x->sd[s].e == SL_ENGINE_POSTGRES;
-		any_my = any_my || x->sd[s].e == SL_ENGINE_MYSQL;
-		if (x->sd[s].e == SL_ENGINE_POSTGRES)
-			pgname = x->sd[s].cols[x->key_ix]->name;
-	}
-	if (pgname)
-		name = pgname;
+	const char *name = x->sd[0].cols[x->key_ix]->name;
+	char quote = 0;
+	bool plain = true;
+	/* as a side that folds unquoted names to lower case spells it */
+	for (int s = 0; s < 2; s++)
+		if (x->sd[s].d->ident_lower_case)
+			name = x->sd[s].cols[x->key_ix]->name;
 	for (const char *p = name; *p; p++)
 		plain = plain &&
 			((*p >= 'a' && *p <= 'z') || *p == '_' || (p > name && *p >= '0' && *p <= '9'));
+	/* a quote character both sides accept */
+	for (const char *q = "\"`"; !quote && *q; q++)
+		if (strchr(x->sd[0].d->ident_quotes, *q) && strchr(x->sd[1].d->ident_quotes, *q))
+			quote = *q;
 	if (strlen(name) > 128)
 		return ineligible(x, "key column \"%s\" has a long name", name);
 	if (plain && *name)
 		snprintf(x->keyname, sizeof(x->keyname), "%s", name);
-	else if (!any_my)
-		snprintf(x->keyname, sizeof(x->keyname), "\"%s\"", name);
-	else if (!any_pg)
-		snprintf(x->keyname, sizeof(x->keyname), "`%s`", name);
+	else if (quote)
+		snprintf(x->keyname, sizeof(x->keyname), "%c%s%c", quote, name, quote);
 	else
 		return ineligible(x, "key column \"%s\" needs quoting that differs between the engines",
 				  name);
@@ -164,7 +146,7 @@ static int prepare_side(bctx *x, int s, const char *schema, const char *table)
 	sl_diff_result *r = x->res;
 	sl_buf q = SL_BUF_INIT, row = SL_BUF_INIT;
 	int rc = 0;
-	b->t = find_table(x->schema[s], table);
+	b->t = sl_schema_find_table_ci(x->schema[s], NULL, table);
 	if (!b->t) {
 		rc = sl_error_set(SL_ENOTFOUND, "no table \"%s\" in the %s database", table,
 				  s ? "target" : "source");
@@ -182,9 +164,9 @@ static int prepare_side(bctx *x, int s, const char *schema, const char *table)
 	if (!rc && b->local)
 		rc = sl_buf_puts(&b->select, "SELECT ");
 	if (!rc && !b->local)
-		rc = sl_buf_puts(&row, b->e == SL_ENGINE_POSTGRES ? "(" : "CONCAT(");
+		rc = sl_buf_puts(&row, b->h->row_open);
 	for (size_t i = 0; !rc && i < r->ncolumns; i++) {
-		b->cols[i] = find_column(b->t, r->columns[i]);
+		b->cols[i] = sl_table_find_column_ci(b->t, r->columns[i]);
 		if (!b->cols[i]) {
 			rc = sl_error_set(SL_ENOTFOUND, "no column \"%s\" in table \"%s\"", r->columns[i],
 					  b->t->name);
@@ -193,12 +175,11 @@ static int prepare_side(bctx *x, int s, const char *schema, const char *table)
 		sl_buf_clear(&q);
 		rc = sl_conn_quote_ident(b->c, &q, b->cols[i]->name);
 		if (!rc && i)
-			rc = b->local ? sl_buf_puts(&b->select, ", ")
-				      : sl_buf_puts(&row, b->e == SL_ENGINE_POSTGRES ? " || " : ", ");
+			rc = b->local ? sl_buf_puts(&b->select, ", ") : sl_buf_puts(&row, b->h->row_sep);
 		if (!rc && b->local)
 			rc = sl_buf_puts(&b->select, sl_buf_cstr(&q));
 		else if (!rc)
-			rc = bisect_col_expr(&row, b->e, b->cols[i], sl_buf_cstr(&q), &r->canon[i],
+			rc = bisect_col_expr(&row, b->h, b->cols[i], sl_buf_cstr(&q), &r->canon[i],
 					     &x->opts.canon, s == 0 ? BISECT_SRC : BISECT_DST, x->why,
 					     sizeof(x->why));
 	}
@@ -209,9 +190,9 @@ static int prepare_side(bctx *x, int s, const char *schema, const char *table)
 	if (!rc && b->local)
 		rc = sl_buf_printf(&b->select, " FROM %s", sl_buf_cstr(&b->from));
 	if (!rc && !b->local)
-		rc = sl_buf_putc(&row, ')');
+		rc = sl_buf_puts(&row, b->h->row_close);
 	if (!rc && !b->local)
-		rc = bisect_hash_expr(&b->hash, b->e, sl_buf_cstr(&row));
+		rc = b->h->hash60(&b->hash, sl_buf_cstr(&row));
 done:
 	sl_buf_free(&q);
 	sl_buf_free(&row);
@@ -241,7 +222,8 @@ static int prepare(bctx *x)
 		rc = sl_conn_introspect(&x->schema[s], x->sd[s].c, &io);
 	}
 	for (int s = 0; s < 2 && !rc; s++)
-		rc = prepare_side(x, s, x->sd[s].e == SL_ENGINE_POSTGRES ? NULL : schemas[s], tables[s]);
+		rc = prepare_side(x, s, sl_conn_has(x->sd[s].c, SL_CAP_SCHEMAS) ? NULL : schemas[s],
+				  tables[s]);
 	if (!rc)
 		rc = shared_key_name(x);
 	return rc;
@@ -320,16 +302,12 @@ static int fingerprints_sql(bctx *x, bside *b, int64_t lo, int64_t hi, uint64_t 
 	sl_batch batch = { 0 };
 	const char *k = sl_buf_cstr(&b->key);
 	int rc = range_cond(&cond, k, lo, hi);
-	if (!rc && b->e == SL_ENGINE_POSTGRES)
-		rc = sl_buf_printf(&sql,
-				   "SELECT b, count(*), sum(h) FROM (SELECT div(CAST(%s AS numeric) - "
-				   "(%lld), %llu) AS b, ",
-				   k, (long long)lo, (unsigned long long)width);
-	else if (!rc)
-		rc = sl_buf_printf(&sql,
-				   "SELECT b, count(*), sum(h) FROM (SELECT (CAST(%s AS DECIMAL(21,0)) - "
-				   "(%lld)) DIV %llu AS b, ",
-				   k, (long long)lo, (unsigned long long)width);
+	if (!rc)
+		rc = sl_buf_puts(&sql, "SELECT b, count(*), sum(h) FROM (SELECT ");
+	if (!rc)
+		rc = b->h->bucket(&sql, k, lo, width);
+	if (!rc)
+		rc = sl_buf_puts(&sql, " AS b, ");
 	if (!rc)
 		rc = sl_buf_printf(&sql, "%s AS h FROM %s WHERE ", sl_buf_cstr(&b->hash),
 				   sl_buf_cstr(&b->from));
@@ -627,10 +605,9 @@ int sl_diff_bisect(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_di
 	x.leaf_rows = x.opts.bisect_leaf_rows ? x.opts.bisect_leaf_rows : 2000;
 	for (int s = 0; s < 2; s++) {
 		x.sd[s].c = s ? dst : src;
-		x.sd[s].e = sl_conn_engine(x.sd[s].c);
-		/* XXX: asks the engine by name, like diff.c's order_term; a driver "md5 in SQL" capability
-		 * would do */
-		x.sd[s].local = x.sd[s].e == SL_ENGINE_SQLITE;
+		x.sd[s].d = sl_conn_dialect(x.sd[s].c);
+		x.sd[s].h = x.sd[s].d->rowhash;
+		x.sd[s].local = x.sd[s].h == NULL;
 		x.sd[s].from = x.sd[s].key = x.sd[s].select = x.sd[s].hash = (sl_buf)SL_BUF_INIT;
 	}
 	x.text = x.scratch = (sl_buf)SL_BUF_INIT;

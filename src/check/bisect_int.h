@@ -16,6 +16,7 @@
 #ifndef SLUICE_BISECT_INT_H
 #define SLUICE_BISECT_INT_H
 
+#include "sluice/dialect.h"
 #include "sluice/diff.h"
 
 #include <openssl/evp.h>
@@ -27,16 +28,14 @@ enum { BISECT_SRC = 0, BISECT_DST = 1 };
 
 /*
  * Appends the SQL expression (never NULL-valued) of one column's canonical
- * encoding on engine e: col is the column as that side declares it, q its
- * quoted name, cc the merged canonical column. Returns 0, 1 when the pair
+ * encoding, spelled with the engine's row-hash hooks h (NULL: the engine has
+ * none): col is the column as that side declares it, q its quoted name, cc
+ * the merged canonical column. Returns 0, 1 when the pair
  * cannot be rendered identically (why says which column and why), or a
  * negative SL_E* code.
  */
-int bisect_col_expr(sl_buf *out, sl_engine e, const sl_column *col, const char *q, const sl_canon_col *cc,
-		    const sl_canon_opts *o, int side, char *why, size_t whylen);
-
-/* SQL of the 60-bit fingerprint of a row text expression (bigint/unsigned in SQL). */
-int bisect_hash_expr(sl_buf *out, sl_engine e, const char *row_expr);
+int bisect_col_expr(sl_buf *out, const sl_rowhash_ops *h, const sl_column *col, const char *q,
+		    const sl_canon_col *cc, const sl_canon_opts *o, int side, char *why, size_t whylen);
 
 /* Appends row[0..n)'s canonical row text (the bytes the SQL expressions build). */
 int bisect_row_text(sl_buf *out, sl_buf *scratch, const sl_value *row, const sl_canon_col *cc, size_t n,

@@ -60,26 +60,6 @@ static int strv_push(char ***v, size_t *n, const char *s)
 
 /* ---- resolving tables and columns -------------------------------------- */
 
-/* Exact name first, then a case-insensitive match (PostgreSQL folds to lower case). */
-static const sl_table *find_table(const sl_schema *s, const char *schema, const char *name)
-{
-	const sl_table *t = sl_schema_find_table(s, schema, name);
-	for (size_t i = 0; !t && i < s->ntables; i++)
-		if (strcasecmp(s->tables[i].name, name) == 0 &&
-		    (!schema || !s->tables[i].schema || strcmp(s->tables[i].schema, schema) == 0))
-			t = &s->tables[i];
-	return t;
-}
-
-static const sl_column *find_column(const sl_table *t, const char *name)
-{
-	const sl_column *c = sl_table_find_column(t, name);
-	for (size_t i = 0; !c && i < t->ncolumns; i++)
-		if (strcasecmp(t->columns[i].name, name) == 0)
-			c = &t->columns[i];
-	return c;
-}
-
 static int introspect(sl_schema **out, sl_conn *c, const char *schema)
 {
 	sl_introspect_opts io = SL_INTROSPECT_OPTS_INIT;
@@ -92,10 +72,10 @@ static int introspect(sl_schema **out, sl_conn *c, const char *schema)
 static int add_col(diff_ctx *x, const sl_table *st, const sl_table *dt, const char *name)
 {
 	sl_diff_result *r = x->res;
-	const sl_column *sc = find_column(st, name);
+	const sl_column *sc = sl_table_find_column_ci(st, name);
 	if (!sc)
 		return sl_error_set(SL_ENOTFOUND, "no column \"%s\" in source table \"%s\"", name, st->name);
-	const sl_column *dc = find_column(dt, sc->name);
+	const sl_column *dc = sl_table_find_column_ci(dt, sc->name);
 	if (!dc)
 		return sl_error_set(SL_ENOTFOUND, "no column \"%s\" in target table \"%s\"", name, dt->name);
 	for (size_t i = 0; i < r->ncolumns; i++)
@@ -135,7 +115,7 @@ static int resolve_key(diff_ctx *x, const sl_table *st, const sl_table *dt)
 		rc = add_col(x, st, dt, key[k]);
 		if (rc)
 			break;
-		const sl_column *sc = find_column(st, key[k]);
+		const sl_column *sc = sl_table_find_column_ci(st, key[k]);
 		for (size_t i = 0; i < r->ncolumns; i++)
 			if (strcmp(r->columns[i], sc->name) == 0)
 				r->key[k] = i;
@@ -166,13 +146,13 @@ static int resolve_columns(diff_ctx *x, const sl_table *st, const sl_table *dt)
 			rc = add_col(x, st, dt, sp->columns[i]);
 	} else {
 		for (size_t i = 0; i < st->ncolumns && !rc; i++) {
-			if (find_column(dt, st->columns[i].name))
+			if (sl_table_find_column_ci(dt, st->columns[i].name))
 				rc = add_col(x, st, dt, st->columns[i].name);
 			else
 				rc = strv_push(&r->src_only, &r->nsrc_only, st->columns[i].name);
 		}
 		for (size_t i = 0; i < dt->ncolumns && !rc; i++)
-			if (!find_column(st, dt->columns[i].name))
+			if (!sl_table_find_column_ci(st, dt->columns[i].name))
 				rc = strv_push(&r->dst_only, &r->ndst_only, dt->columns[i].name);
 	}
 	if (!rc && r->ncolumns == 0)
@@ -205,11 +185,11 @@ static int resolve(diff_ctx *x)
 	if (rc)
 		goto done;
 	const sl_table *st =
-		find_table(ss, sl_conn_engine(x->src) == SL_ENGINE_POSTGRES ? NULL : sp->src_schema,
-			   x->src_table);
+		sl_schema_find_table_ci(ss, sl_conn_has(x->src, SL_CAP_SCHEMAS) ? NULL : sp->src_schema,
+					x->src_table);
 	const sl_table *dt =
-		find_table(ds, sl_conn_engine(x->dst) == SL_ENGINE_POSTGRES ? NULL : sp->dst_schema,
-			   x->dst_table);
+		sl_schema_find_table_ci(ds, sl_conn_has(x->dst, SL_CAP_SCHEMAS) ? NULL : sp->dst_schema,
+					x->dst_table);
 	if (!st || !dt) {
 		rc = sl_error_set(SL_ENOTFOUND, "no table \"%s\" in the %s database",
 				  st ? x->dst_table : x->src_table, st ? "target" : "source");
@@ -271,34 +251,23 @@ static bool kind_is_ordered_natively(sl_tkind k)
  * The ORDER BY term that sorts a key column in the C key order: numbers
  * and temporals natively, bytes for text (the engines' collations differ),
  * uuid stored as text by its lower-case form.
- * XXX: asks the engine by name; a driver hook ("binary order of this
- * expression") would keep core code out of dialects.
  */
 static int order_term(sl_buf *o, sl_conn *c, const sl_column *col, sl_tkind canon_kind, const char *q)
 {
-	sl_engine e = sl_conn_engine(c);
+	const sl_dialect *d = sl_conn_dialect(c);
 	sl_tkind k = col->type.kind;
 	int rc = 0;
 	if (col->nullable)
 		rc = sl_buf_printf(o, "(%s IS NULL) DESC, ", q);
 	if (rc)
 		return rc;
-	if (canon_kind == SL_T_UUID && kind_is_text(k)) {
-		if (e == SL_ENGINE_POSTGRES)
-			return sl_buf_printf(o, "lower(CAST(%s AS text)) COLLATE \"C\"", q);
-		if (e == SL_ENGINE_MYSQL)
-			return sl_buf_printf(o, "CAST(lower(%s) AS BINARY)", q);
-		return sl_buf_printf(o, "lower(%s)", q);
-	}
+	if (canon_kind == SL_T_UUID && kind_is_text(k))
+		return d->text_expr(o, q, SL_TEXT_ORDER | SL_TEXT_LOWER);
 	if (kind_is_ordered_natively(canon_kind) && (kind_is_ordered_natively(k) || k == SL_T_UUID))
 		return sl_buf_puts(o, q);
 	if (k == SL_T_UUID || k == SL_T_BLOB)
 		return sl_buf_puts(o, q);
-	if (e == SL_ENGINE_POSTGRES)
-		return sl_buf_printf(o, "CAST(%s AS text) COLLATE \"C\"", q);
-	if (e == SL_ENGINE_MYSQL)
-		return sl_buf_printf(o, "CAST(%s AS BINARY)", q);
-	return sl_buf_printf(o, "%s COLLATE BINARY", q);
+	return d->text_expr(o, q, SL_TEXT_ORDER);
 }
 
 /* " FROM [schema.]table [WHERE (where)]" of one side. */

@@ -22,6 +22,7 @@
 #include <libfyaml.h>
 
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 static const char *const type_names[] = {
 	NULL,  "not_null",  "unique", "relationship", "accepted_values", "range", "row_count", "freshness",
@@ -388,19 +389,11 @@ static int get_measures(parse_ctx *x, struct fy_node *n)
 	return 0;
 }
 
-static bool in_list(const char *const *l, const char *s)
-{
-	for (size_t i = 0; l[i]; i++)
-		if (strcmp(l[i], s) == 0)
-			return true;
-	return false;
-}
-
 /* Which type (other than t) accepts key, or 0. */
 static sl_rule_type type_with_key(const char *key)
 {
 	for (size_t t = 1; t < NTYPES; t++)
-		if (in_list(type_keys[t], key))
+		if (sl_str_in(key, type_keys[t], SL_STRV_NULL_ENDED))
 			return (sl_rule_type)t;
 	return 0;
 }
@@ -409,7 +402,8 @@ static sl_rule_type type_with_key(const char *key)
 static int rule_key(parse_ctx *x, struct fy_node *k, struct fy_node *v, const char *key)
 {
 	sl_rule *r = x->r;
-	if (!in_list(common_keys, key) && !in_list(type_keys[r->type], key)) {
+	if (!sl_str_in(key, common_keys, SL_STRV_NULL_ENDED) &&
+	    !sl_str_in(key, type_keys[r->type], SL_STRV_NULL_ENDED)) {
 		const char *near = nearest(key, common_keys, type_keys[r->type]);
 		if (near)
 			return err(x, k, "unknown key \"%s\" (did you mean \"%s\"?)", key, near);
@@ -707,11 +701,7 @@ const sl_table *sl_rules_find_table(const sl_schema *schema, const char *name)
 
 const sl_column *sl_rules_find_column(const sl_table *t, const char *name)
 {
-	const sl_column *c = sl_table_find_column(t, name);
-	for (size_t i = 0; !c && i < t->ncolumns; i++)
-		if (strcasecmp(t->columns[i].name, name) == 0)
-			c = &t->columns[i];
-	return c;
+	return sl_table_find_column_ci(t, name);
 }
 
 static int no_column(const sl_rule *r, const char *where, const char *col, const sl_table *t)

@@ -35,16 +35,7 @@ void sl_rule_result_free(sl_rule_result *res)
 
 int sl_rules_read_only(sl_conn *c)
 {
-	switch (sl_conn_engine(c)) {
-	case SL_ENGINE_POSTGRES:
-		return sl_conn_exec(c, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
-	case SL_ENGINE_MYSQL:
-		return sl_conn_exec(c, "SET SESSION TRANSACTION READ ONLY");
-	case SL_ENGINE_SQLITE:
-		return sl_conn_exec(c, "PRAGMA query_only = ON");
-	default:
-		return 0;
-	}
+	return sl_conn_read_only(c);
 }
 
 bool rules_kind_numeric(sl_tkind k)
@@ -68,14 +59,13 @@ int rules_col(sl_buf *b, const sl_conn *c, const char *alias, const char *name)
 }
 
 /*
- * A column as compared byte for byte (text kinds) or as itself:
- * PostgreSQL CAST(x AS text) for non-text, non-number kinds (enums, dates),
- * MySQL CAST(x AS BINARY), SQLite x COLLATE BINARY. lower: fold ASCII case.
+ * A column as compared byte for byte (the dialect's text_expr: text kinds,
+ * enums, dates) or, for numbers and booleans, as itself. lower: fold ASCII
+ * case.
  */
 int rules_cmp_expr(sl_buf *b, const sl_conn *c, const char *alias, const sl_column *col, bool lower)
 {
 	sl_tkind k = col->type.kind;
-	sl_engine e = sl_conn_engine(c);
 	sl_buf ref = SL_BUF_INIT;
 	int rc = rules_col(&ref, c, alias, col->name);
 	if (rc)
@@ -84,18 +74,7 @@ int rules_cmp_expr(sl_buf *b, const sl_conn *c, const char *alias, const sl_colu
 		rc = sl_buf_puts(b, sl_buf_cstr(&ref));
 		goto done;
 	}
-	const char *inner = sl_buf_cstr(&ref);
-	switch (e) {
-	case SL_ENGINE_POSTGRES:
-		rc = sl_buf_printf(b, lower ? "lower(CAST(%s AS text))" : "CAST(%s AS text)", inner);
-		break;
-	case SL_ENGINE_MYSQL:
-		rc = sl_buf_printf(b, lower ? "CAST(lower(%s) AS BINARY)" : "CAST(%s AS BINARY)", inner);
-		break;
-	default:
-		rc = sl_buf_printf(b, lower ? "lower(%s) COLLATE BINARY" : "%s COLLATE BINARY", inner);
-		break;
-	}
+	rc = sl_conn_dialect(c)->text_expr(b, sl_buf_cstr(&ref), lower ? SL_TEXT_LOWER : 0);
 done:
 	sl_buf_free(&ref);
 	return rc;

@@ -13,6 +13,7 @@
 
 #include "sluice/canon.h"
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 typedef struct srow {
 	char *enc; /* canonical encoding of the row */
@@ -27,13 +28,6 @@ typedef struct side {
 	sl_vtype *seen; /* per column: the first non-NULL value type */
 	sl_batch raw;   /* every row as read (values in its arena) */
 } side;
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void side_free(side *s)
 {
@@ -274,18 +268,18 @@ int sl_shadow_run(sl_shadow_result *out, sl_conn *src, sl_conn *dst, const sl_sh
 	out->ordered = q->ordered;
 	if (!(out->name = strdup(q->name ? q->name : "")))
 		return sl_error_nomem();
-	double t0 = mono();
+	double t0 = sl_now_s();
 	rc = read_side(&a, src, q, o, &err);
-	out->seconds_source = mono() - t0;
+	out->seconds_source = sl_now_s() - t0;
 	if (rc == 1) {
 		rc = side_error(out, "source", err);
 		goto done;
 	}
 	if (rc)
 		goto done;
-	t0 = mono();
+	t0 = sl_now_s();
 	rc = read_side(&b, dst, q, o, &err);
-	out->seconds_target = mono() - t0;
+	out->seconds_target = sl_now_s() - t0;
 	if (rc == 1) {
 		rc = side_error(out, "target", err);
 		goto done;

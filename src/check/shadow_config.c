@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sluice/dialect.h"
 #include "sluice/error.h"
 
 static int bad(sl_config *cfg, struct fy_node *n, const char *what)
@@ -58,14 +59,11 @@ static int load_query(sl_shadow_query *q, sl_config *cfg, struct fy_node *item)
 						      "shadow.sql");
 			if (rc)
 				break;
+			sl_engine e = sl_dialect_engine_named(key, strlen(key), false);
 			if (strcmp(key, "default") == 0)
 				q->sql = text;
-			else if (strcmp(key, "sqlite") == 0)
-				q->sql_for[SL_ENGINE_SQLITE] = text;
-			else if (strcmp(key, "postgres") == 0)
-				q->sql_for[SL_ENGINE_POSTGRES] = text;
-			else if (strcmp(key, "mysql") == 0)
-				q->sql_for[SL_ENGINE_MYSQL] = text;
+			else if (e != SL_ENGINE_NONE)
+				q->sql_for[e] = text;
 			else
 				rc = bad(cfg, fy_node_pair_key(pair),
 					 "\"sql\" keys are sqlite, postgres, mysql or default");

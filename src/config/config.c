@@ -23,6 +23,7 @@
 #include <libfyaml.h>
 
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #define MAX_CONFIG_SIZE ((size_t)16 << 20)
 
@@ -129,14 +130,6 @@ static size_t edit_distance(const char *a, const char *b)
 		}
 	}
 	return row[lb];
-}
-
-static bool in_list(const char *s, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(s, *list) == 0)
-			return true;
-	return false;
 }
 
 const char *sl_config_nearest(const char *word, const char *const *known)
@@ -712,7 +705,7 @@ static int load_root(sl_config *c, struct fy_node *root)
 			rc = load_envs(c, k, v);
 		else if (strcmp(name, "rehearsal") == 0)
 			rc = load_rehearsal(c, k, v);
-		else if (!in_list(name, reserved_keys)) {
+		else if (!sl_str_in(name, reserved_keys, SL_STRV_NULL_ENDED)) {
 			const char *best = NULL;
 			size_t bd = 3;
 			for (const char *const *t = top_keys; *t; t++) {

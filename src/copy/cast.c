@@ -11,6 +11,7 @@
 #include "schema/ddl_expr.h"
 #include "sluice/ddl.h"
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -86,45 +87,9 @@ const char *sl_cast_severity_name(sl_cast_severity s)
 
 /* ---- names ------------------------------------------------------------ */
 
-static uint32_t fnv1a(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		h ^= *p;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 int sl_cast_fit_name(sl_buf *out, const char *name, sl_engine target)
 {
-	size_t len = strlen(name), keep = 0, chars = 0;
-	bool too_long;
-	if (target == SL_ENGINE_POSTGRES) {
-		too_long = len > 63;
-	} else if (target == SL_ENGINE_MYSQL) {
-		for (const char *p = name; *p; p++)
-			chars += ((unsigned char)*p & 0xC0) != 0x80;
-		too_long = chars > 64;
-	} else {
-		too_long = false;
-	}
-	if (!too_long)
-		return sl_buf_puts(out, name);
-	/* keep 54 bytes (PostgreSQL) or 55 characters (MySQL), then "_" and 8 hex digits */
-	if (target == SL_ENGINE_POSTGRES) {
-		keep = 54;
-		while (keep && ((unsigned char)name[keep] & 0xC0) == 0x80)
-			keep--;
-	} else {
-		size_t c = 0;
-		while (name[keep] && !(c == 55 && ((unsigned char)name[keep] & 0xC0) != 0x80)) {
-			c += ((unsigned char)name[keep] & 0xC0) != 0x80;
-			keep++;
-		}
-	}
-	int rc = sl_buf_put(out, name, keep);
-	return rc ? rc : sl_buf_printf(out, "_%08x", fnv1a(name));
+	return sl_dialect_fit_name(out, name, target);
 }
 
 static const char *fit(sl_cast_plan *p, const char *name, bool *changed)
@@ -140,7 +105,7 @@ static const char *fit(sl_cast_plan *p, const char *name, bool *changed)
 
 static const char *limit_text(sl_engine e)
 {
-	return e == SL_ENGINE_POSTGRES ? "PostgreSQL's 63-byte limit" : "MySQL's 64-character limit";
+	return sl_dialect_of(e)->ident_limit;
 }
 
 /* ---- rules ------------------------------------------------------------ */
@@ -305,23 +270,15 @@ static const cast_rule *find_rule(const sl_cast_rules *r, const sl_table *t, con
 
 /* ---- keys ------------------------------------------------------------- */
 
-static bool in_list(const char *const *cols, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (cols[i] && strcmp(cols[i], name) == 0)
-			return true;
-	return false;
-}
-
 static sl_col_use col_use(const sl_table *t, const char *name)
 {
 	sl_col_use u = { 0 };
 	if (t->primary_key) {
-		u.in_pk = in_list(t->primary_key->columns, t->primary_key->ncolumns, name);
+		u.in_pk = sl_str_in(name, t->primary_key->columns, t->primary_key->ncolumns);
 		u.sole_pk = u.in_pk && t->primary_key->ncolumns == 1;
 	}
 	for (size_t i = 0; i < t->nuniques; i++)
-		u.in_unique |= in_list(t->uniques[i].columns, t->uniques[i].ncolumns, name);
+		u.in_unique |= sl_str_in(name, t->uniques[i].columns, t->uniques[i].ncolumns);
 	for (size_t i = 0; i < t->nindexes; i++) {
 		const sl_index *ix = &t->indexes[i];
 		if (ix->primary)
@@ -336,7 +293,7 @@ static sl_col_use col_use(const sl_table *t, const char *name)
 			u.in_index = true;
 	}
 	for (size_t i = 0; i < t->nfkeys; i++)
-		u.in_fk |= in_list(t->fkeys[i].columns, t->fkeys[i].ncolumns, name);
+		u.in_fk |= sl_str_in(name, t->fkeys[i].columns, t->fkeys[i].ncolumns);
 	return u;
 }
 
@@ -452,7 +409,8 @@ static dkind classify(const sl_xtoks *t, size_t a, size_t b, sl_engine dialect, 
 		return D_NUMBER;
 	if (n == 2 && v[0].kind == SL_XT_OP && strcmp(v[0].text, "-") == 0 && v[1].kind == SL_XT_NUMBER)
 		return D_NUMBER;
-	if (n == 1 && dialect == SL_ENGINE_SQLITE && (v[0].kind == SL_XT_IDENT || v[0].kind == SL_XT_WORD)) {
+	if (n == 1 && sl_dialect_of(dialect) && sl_dialect_of(dialect)->bare_words_are_strings &&
+	    (v[0].kind == SL_XT_IDENT || v[0].kind == SL_XT_WORD)) {
 		bool kw = false;
 		for (size_t i = 0; v[0].kind == SL_XT_WORD && i < sizeof(sqlite_kw) / sizeof(sqlite_kw[0]);
 		     i++)
@@ -492,9 +450,7 @@ static dkind classify(const sl_xtoks *t, size_t a, size_t b, sl_engine dialect, 
 
 static int put_bool(sl_buf *b, sl_engine e, bool v)
 {
-	if (e == SL_ENGINE_SQLITE)
-		return sl_buf_puts(b, v ? "1" : "0");
-	return sl_buf_puts(b, v ? "TRUE" : "FALSE");
+	return sl_buf_puts(b, v ? sl_dialect_of(e)->true_literal : sl_dialect_of(e)->false_literal);
 }
 
 static bool is_temporal(sl_tkind k)
@@ -507,29 +463,19 @@ static bool is_texty(sl_tkind k)
 	return k == SL_T_TEXT || k == SL_T_VARCHAR || k == SL_T_CHAR;
 }
 
-/* SQLite has no UUID function: a version 4 UUID made of random bytes, as text. */
-#define SQLITE_UUID4                                                                                         \
-	"(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "                         \
-	"substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "      \
-	"substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))"
-
 static int render_uuid(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, sl_buf *out)
 {
-	sl_engine e = x->plan->target;
+	const sl_dialect *d = sl_dialect_of(x->plan->target);
 	sl_tkind k = cc->type.kind;
 	if (k != SL_T_UUID && !is_texty(k))
 		return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
 					"default %s dropped: a generated UUID does not fit a %s column",
 					c->default_expr, cc->type_sql);
-	if (e == SL_ENGINE_POSTGRES)
-		return sl_buf_puts(out, "gen_random_uuid()");
-	if (e == SL_ENGINE_MYSQL)
-		return sl_buf_puts(out, "(uuid())");
-	int rc = sl_buf_puts(out, SQLITE_UUID4);
-	return rc ? rc
-		  : sl_cast_col_note(x, cc, SL_CAST_INFO,
-				     "default %s -> random version 4 UUID text (SQLite has no UUID function)",
-				     c->default_expr);
+	int rc = sl_buf_puts(out, d->uuid_default);
+	if (rc || !d->uuid_default_note)
+		return rc;
+	return sl_cast_col_note(x, cc, SL_CAST_INFO, "default %s -> %s", c->default_expr,
+				d->uuid_default_note);
 }
 
 /*
@@ -539,17 +485,18 @@ static int render_uuid(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, s
 static int render_clock(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, dkind dk, sl_buf *out)
 {
 	sl_engine e = x->plan->target;
+	const sl_dialect *d = sl_dialect_of(e);
 	sl_tkind k = cc->type.kind;
-	bool my = e == SL_ENGINE_MYSQL, text_ok = is_texty(k) && !my;
+	bool paren = d->expr_default_parens, text_ok = is_texty(k) && d->clock_on_text;
 	int rc = 0;
 	if (dk == D_TODAY && (k == SL_T_DATE || k == SL_T_TIMESTAMP || k == SL_T_TIMESTAMPTZ || text_ok))
-		return sl_buf_puts(out, my ? "(CURRENT_DATE)" : "CURRENT_DATE");
+		return sl_buf_puts(out, paren ? "(CURRENT_DATE)" : "CURRENT_DATE");
 	if (dk == D_TIME && (k == SL_T_TIME || text_ok))
-		return sl_buf_puts(out, my ? "(CURRENT_TIME)" : "CURRENT_TIME");
+		return sl_buf_puts(out, paren ? "(CURRENT_TIME)" : "CURRENT_TIME");
 	if ((dk == D_NOW || dk == D_NOW_LOCAL) && k == SL_T_DATE)
-		return sl_buf_puts(out, my ? "(CURRENT_DATE)" : "CURRENT_DATE");
+		return sl_buf_puts(out, paren ? "(CURRENT_DATE)" : "CURRENT_DATE");
 	if ((dk == D_NOW || dk == D_NOW_LOCAL) && (k == SL_T_TIMESTAMP || k == SL_T_TIMESTAMPTZ || text_ok)) {
-		if (my && cc->type.precision > 0)
+		if (d->stamp_default_precision && cc->type.precision > 0)
 			rc = sl_buf_printf(out, "CURRENT_TIMESTAMP(%d)", cc->type.precision);
 		else
 			rc = sl_buf_puts(out, "CURRENT_TIMESTAMP");
@@ -576,7 +523,7 @@ static int render_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 	case D_LITERAL:
 		return sl_cast_default_literal(x, cc, val, false, c->default_expr, out);
 	case D_NUMBER:
-		if (x->plan->source == SL_ENGINE_MYSQL && is_temporal(c->type.kind) && b - a == 1 &&
+		if (sl_dialect_of(x->plan->source)->zero_dates && is_temporal(c->type.kind) && b - a == 1 &&
 		    strcmp(val, "0") == 0)
 			return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
 						"default 0 (a MySQL zero date) dropped");
@@ -597,9 +544,9 @@ static int render_default(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 	case D_BITS:
 		if (k == SL_T_BOOL)
 			return put_bool(out, e, strchr(val, '1') != NULL);
-		if (e == SL_ENGINE_SQLITE || k != SL_T_BIT)
+		if (!sl_dialect_of(e)->bit_prefix || k != SL_T_BIT)
 			return sl_buf_printf(out, "%lld", (long long)strtoll(val, NULL, 2));
-		return sl_buf_printf(out, "%c'%s'", e == SL_ENGINE_MYSQL ? 'b' : 'B', val);
+		return sl_buf_printf(out, "%c'%s'", sl_dialect_of(e)->bit_prefix, val);
 	case D_NOW:
 	case D_NOW_LOCAL:
 	case D_TODAY:
@@ -673,7 +620,7 @@ done:
 
 static bool is_ci(sl_engine src, const char *coll)
 {
-	if (src == SL_ENGINE_MYSQL)
+	if (sl_dialect_of(src)->default_collation_ci)
 		return !coll || strstr(coll, "_ci") != NULL;
 	return coll && (strcasecmp(coll, "NOCASE") == 0 || strstr(coll, "_ci") || strstr(coll, "-ci"));
 }
@@ -681,11 +628,12 @@ static bool is_ci(sl_engine src, const char *coll)
 static int source_notes(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 {
 	sl_engine s = x->plan->source, t = x->plan->target;
+	const sl_dialect *sd = sl_dialect_of(s), *td = sl_dialect_of(t);
 	sl_tkind k = c->type.kind;
 	int rc = 0;
 	if (s == t)
 		return 0;
-	if (s == SL_ENGINE_MYSQL && (k == SL_T_DATE || k == SL_T_TIMESTAMP || k == SL_T_TIMESTAMPTZ)) {
+	if (sd->zero_dates && (k == SL_T_DATE || k == SL_T_TIMESTAMP || k == SL_T_TIMESTAMPTZ)) {
 		if (c->nullable)
 			rc = sl_cast_col_note(
 				x, cc, SL_CAST_LOSSY,
@@ -695,13 +643,13 @@ static int source_notes(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 					      "rows holding MySQL zero dates ('0000-00-00', or with a zero "
 					      "month or day) are rejected: the column is NOT NULL");
 	}
-	if (!rc && s == SL_ENGINE_MYSQL && k == SL_T_BOOL && !cc->rule)
+	if (!rc && sd->bool_is_tinyint && k == SL_T_BOOL && !cc->rule)
 		rc = sl_cast_col_note(
 			x, cc, SL_CAST_LOSSY,
 			"tinyint(1) -> %s: values other than 0 and 1 (such as 2 or -1) are rejected; "
 			"a cast rule from \"tinyint(1)\" to an integer type keeps them",
 			cc->type_sql);
-	if (!rc && s == SL_ENGINE_SQLITE && k != SL_T_TEXT && k != SL_T_CHAR && k != SL_T_VARCHAR &&
+	if (!rc && sd->loose_types && k != SL_T_TEXT && k != SL_T_CHAR && k != SL_T_VARCHAR &&
 	    k != SL_T_BLOB && k != SL_T_UNKNOWN && k != SL_T_OTHER)
 		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
 				      "SQLite does not enforce the declared type %s: rows whose value is not "
@@ -709,7 +657,7 @@ static int source_notes(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 				      c->decl_type && *c->decl_type ? c->decl_type : "(none)",
 				      sl_tkind_name(k));
 	const char *coll = c->collation ? c->collation : x->table->collation; /* NULL: the table's */
-	if (!rc && (k == SL_T_CHAR || k == SL_T_VARCHAR || k == SL_T_TEXT) && t != SL_ENGINE_MYSQL &&
+	if (!rc && (k == SL_T_CHAR || k == SL_T_VARCHAR || k == SL_T_TEXT) && !td->default_collation_ci &&
 	    is_ci(s, coll) && (x->use.in_pk || x->use.in_unique || x->use.in_index || x->use.in_fk))
 		rc = sl_cast_col_note(
 			x, cc, SL_CAST_INFO,
@@ -737,7 +685,7 @@ static int plan_on_update(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 		return sl_cast_col_note(x, cc, SL_CAST_LOSSY, "ON UPDATE %s dropped: the column is %s on %s",
 					c->on_update, cc->type_sql ? cc->type_sql : "not a timestamp",
 					sl_engine_name(p->target));
-	if (p->target == SL_ENGINE_MYSQL) {
+	if (sl_dialect_of(p->target)->on_update_clause) {
 		cc->on_update_sql = c->on_update;
 		return 0;
 	}
@@ -778,7 +726,7 @@ static int plan_column(sl_cast_ctx *x, const sl_cast_rules *rules, const sl_colu
 		cc->identity = c->identity && (cc->type.kind == SL_T_INT16 || cc->type.kind == SL_T_INT32 ||
 					       cc->type.kind == SL_T_INT64);
 		rc = sl_cast_col_note(x, cc, SL_CAST_INFO, "cast by rule %s -> %s", ru->display, ru->to);
-	} else if (same && c->decl_type && (*c->decl_type || x->plan->target == SL_ENGINE_SQLITE)) {
+	} else if (same && c->decl_type && (*c->decl_type || sl_dialect_of(x->plan->target)->empty_type_ok)) {
 		cc->type = c->type;
 		cc->type_sql = c->decl_type;
 		cc->identity = c->identity;
@@ -818,7 +766,8 @@ static int check_collisions(sl_cast_plan *p, sl_cast_note **notes, size_t *nn, c
 						      "%s \"%s\" and \"%s\" are both named \"%s\" on %s",
 						      what, src[i], src[j], dst[i],
 						      sl_engine_name(p->target));
-			else if (p->target != SL_ENGINE_POSTGRES && strcasecmp(dst[i], dst[j]) == 0)
+			else if (sl_dialect_of(p->target)->ident_case_insensitive &&
+				 strcasecmp(dst[i], dst[j]) == 0)
 				rc = sl_cast_add_note(p, notes, nn, fold_sev,
 						      "%s \"%s\" and \"%s\" differ only in case: %s treats "
 						      "them as the same name",
@@ -834,7 +783,7 @@ static int plan_table(sl_cast_plan *p, const sl_cast_rules *rules, const sl_tabl
 	int rc = 0;
 	ct->src = t;
 	ct->ncolumns = t->ncolumns;
-	if (p->source == SL_ENGINE_MYSQL && p->target == SL_ENGINE_MYSQL)
+	if (p->source == p->target && sl_dialect_of(p->target)->table_collations)
 		ct->collation = t->collation;
 	ct->columns = t->ncolumns ? sl_arena_calloc(p->arena, t->ncolumns, sizeof(*ct->columns)) : NULL;
 	src = calloc(t->ncolumns + 1, sizeof(*src));
@@ -884,8 +833,8 @@ static bool int_like(const sl_cast_column *c)
 static int align_fkeys(sl_cast_plan *p)
 {
 	int rc = 0;
-	if (p->target == SL_ENGINE_SQLITE)
-		return 0;
+	if (sl_dialect_of(p->target)->loose_types)
+		return 0; /* any value fits any column */
 	for (size_t i = 0; !rc && i < p->ntables; i++) {
 		sl_cast_table *ct = &p->tables[i];
 		const sl_table *t = ct->src;
@@ -932,7 +881,7 @@ static int align_fkeys(sl_cast_plan *p)
 static int fit_identities(sl_cast_plan *p)
 {
 	int rc = 0;
-	if (p->target != SL_ENGINE_MYSQL)
+	if (!sl_dialect_of(p->target)->one_identity_leading_key)
 		return 0;
 	for (size_t i = 0; !rc && i < p->ntables; i++) {
 		sl_cast_table *ct = &p->tables[i];
@@ -990,31 +939,29 @@ static int plan_notes(sl_cast_plan *p)
 {
 	int rc = 0;
 	sl_engine s = p->source, t = p->target;
+	const sl_dialect *sd = sl_dialect_of(s), *td = sl_dialect_of(t);
 	bool fks = false;
 	for (size_t i = 0; i < p->src->ntables; i++)
 		fks |= p->src->tables[i].nfkeys > 0;
-	if (s != t && t == SL_ENGINE_POSTGRES && any_column(p, col_texty))
+	if (s != t && !(td->caps & SL_CAP_NUL_IN_TEXT) && any_column(p, col_texty))
 		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_LOSSY,
-				      "PostgreSQL cannot store NUL (0x00) in text: rows holding one in a "
-				      "text column are rejected");
-	if (!rc && t == SL_ENGINE_MYSQL && any_column(p, col_identity))
-		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_INFO,
-				      "the loader sets sql_mode NO_AUTO_VALUE_ON_ZERO: an identity value 0 "
-				      "is kept, not replaced");
-	if (!rc && s == SL_ENGINE_POSTGRES && t == SL_ENGINE_MYSQL && any_column(p, col_temporal))
+				      "%s cannot store NUL (0x00) in text: rows holding one in a "
+				      "text column are rejected",
+				      td->title);
+	if (!rc && td->identity_note && any_column(p, col_identity))
+		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_INFO, "%s", td->identity_note);
+	if (!rc && sd->wide_dates && td->min_year && any_column(p, col_temporal))
 		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_LOSSY,
-				      "MySQL dates run from 1000-01-01 to 9999-12-31: rows holding BC dates, "
-				      "later years or infinity are rejected");
-	if (!rc && s == SL_ENGINE_MYSQL && t != SL_ENGINE_MYSQL && any_column(p, col_tstz))
+				      "%s dates run from %d-01-01 to %d-12-31: rows holding BC dates, "
+				      "later years or infinity are rejected",
+				      td->title, td->min_year, td->max_year);
+	if (!rc && sd->session_zone_stamps && s != t && any_column(p, col_tstz))
 		rc = sl_cast_add_note(
 			p, &p->notes, &p->nnotes, SL_CAST_INFO,
-			"MySQL TIMESTAMP columns are read with time_zone '+00:00', so instants are kept");
-	if (!rc && t == SL_ENGINE_SQLITE && fks)
-		rc = sl_cast_add_note(
-			p, &p->notes, &p->nnotes, SL_CAST_INFO,
-			"SQLite foreign keys are declared in CREATE TABLE and only enforced with PRAGMA "
-			"foreign_keys=ON: "
-			"the copy loads with them off and runs PRAGMA foreign_key_check afterwards");
+			"%s TIMESTAMP columns are read with time_zone '+00:00', so instants are kept",
+			sd->title);
+	if (!rc && td->fk_note && fks)
+		rc = sl_cast_add_note(p, &p->notes, &p->nnotes, SL_CAST_INFO, "%s", td->fk_note);
 	return rc;
 }
 
@@ -1024,8 +971,7 @@ int sl_cast_plan_new(sl_cast_plan **out, const sl_schema *src, sl_engine target,
 	const char **snames = NULL, **dnames = NULL;
 	int rc = 0;
 	*out = NULL;
-	if (!src ||
-	    (target != SL_ENGINE_SQLITE && target != SL_ENGINE_POSTGRES && target != SL_ENGINE_MYSQL)) {
+	if (!src || !sl_dialect_of(target)) {
 		rc = sl_error_set(SL_EINVALID, "cast plan: a source model and a target engine are required");
 		goto done;
 	}
@@ -1066,7 +1012,8 @@ int sl_cast_plan_new(sl_cast_plan **out, const sl_schema *src, sl_engine target,
 	sl_buf_free(&flat);
 	if (!rc)
 		rc = check_collisions(p, &p->notes, &p->nnotes, "tables", snames, dnames, src->ntables,
-				      target == SL_ENGINE_MYSQL ? SL_CAST_LOSSY : SL_CAST_ERROR);
+				      sl_dialect_of(target)->table_names_fold ? SL_CAST_ERROR
+									      : SL_CAST_LOSSY);
 	for (size_t i = 0; !rc && i < src->ntables; i++)
 		rc = plan_table(p, rules, &src->tables[i], &p->tables[i]);
 	if (!rc)

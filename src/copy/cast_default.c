@@ -18,17 +18,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* MySQL accepts only a literal or CURRENT_TIMESTAMP bare on these; others need parentheses. */
-bool sl_cast_my_needs_parens(sl_tkind k)
+/* Whether a default on a column of kind k needs parentheses on e (dialect.h, expr_default_parens). */
+bool sl_cast_default_needs_parens(sl_engine e, sl_tkind k)
 {
-	return k == SL_T_TEXT || k == SL_T_BLOB || k == SL_T_JSON || k == SL_T_GEOMETRY || k == SL_T_ARRAY;
+	return sl_dialect_of(e)->expr_default_parens &&
+	       (k == SL_T_TEXT || k == SL_T_BLOB || k == SL_T_JSON || k == SL_T_GEOMETRY || k == SL_T_ARRAY);
 }
 
 static int put_string(sl_buf *out, sl_engine e, sl_tkind k, const char *s, size_t len)
 {
 	char *z = strndup(s, len);
 	int rc = z ? 0 : SL_ENOMEM;
-	bool parens = e == SL_ENGINE_MYSQL && sl_cast_my_needs_parens(k);
+	bool parens = sl_cast_default_needs_parens(e, k);
 	if (!rc && parens)
 		rc = sl_buf_putc(out, '(');
 	if (!rc)
@@ -59,8 +60,9 @@ static int put_value(sl_buf *out, sl_engine e, const sl_cast_column *cc, const s
 	sl_tkind k = cc->type.kind;
 	switch (v->type) {
 	case SL_V_BOOL:
-		if (k == SL_T_BOOL && e != SL_ENGINE_SQLITE)
-			return sl_buf_puts(out, v->u.b ? "TRUE" : "FALSE");
+		if (k == SL_T_BOOL)
+			return sl_buf_puts(out, v->u.b ? sl_dialect_of(e)->true_literal
+						       : sl_dialect_of(e)->false_literal);
 		return sl_buf_puts(out, v->u.b ? "1" : "0");
 	case SL_V_INT:
 		return sl_buf_printf(out, "%lld", (long long)v->u.i);
@@ -71,18 +73,20 @@ static int put_value(sl_buf *out, sl_engine e, const sl_cast_column *cc, const s
 		return sl_buf_put(out, v->u.s.ptr, v->u.s.len);
 	case SL_V_TEXT:
 	case SL_V_JSON:
-		if (k == SL_T_BIT && e == SL_ENGINE_POSTGRES)
-			return sl_buf_printf(out, "B'%.*s'", (int)v->u.s.len, v->u.s.ptr);
+		if (k == SL_T_BIT && sl_dialect_of(e)->bit_strings)
+			return sl_buf_printf(out, "%c'%.*s'", sl_dialect_of(e)->bit_prefix, (int)v->u.s.len,
+					     v->u.s.ptr);
 		return put_string(out, e, k, v->u.s.ptr, v->u.s.len);
 	case SL_V_DATE:
 	case SL_V_TIME:
 	case SL_V_TIMESTAMP:
 	case SL_V_TIMESTAMPTZ:
 	case SL_V_UUID: {
-		int rc = e == SL_ENGINE_MYSQL && sl_cast_my_needs_parens(k) ? sl_buf_putc(out, '(') : 0;
+		bool parens = sl_cast_default_needs_parens(e, k);
+		int rc = parens ? sl_buf_putc(out, '(') : 0;
 		if (!rc)
 			rc = put_temporal(out, e, v);
-		if (!rc && e == SL_ENGINE_MYSQL && sl_cast_my_needs_parens(k))
+		if (!rc && parens)
 			rc = sl_buf_putc(out, ')');
 		return rc;
 	}
@@ -110,8 +114,10 @@ int sl_cast_default_literal(sl_cast_ctx *x, sl_cast_column *cc, const char *text
 	sl_engine e = x->plan->target;
 	sl_copy_conv cx = { .source = x->plan->source,
 			    .target = e,
-			    .target_caps = e == SL_ENGINE_POSTGRES ? SL_CAP_FLOAT_SPECIALS : 0u,
-			    .same = false };
+			    .target_caps = sl_dialect_of(e)->caps & SL_CAP_FLOAT_SPECIALS,
+			    .same = false,
+			    .sd = sl_dialect_of(x->plan->source),
+			    .td = sl_dialect_of(e) };
 	sl_batch scratch = { 0 };
 	sl_buf reason = SL_BUF_INIT;
 	sl_value v, cv = sl_null();

@@ -11,6 +11,8 @@
 
 #include "sluice/arena.h"
 #include "sluice/cast.h"
+#include "sluice/conn.h"
+#include "sluice/dialect.h"
 
 struct sl_cast_plan {
 	sl_arena *arena; /* every string and array of the plan */
@@ -57,8 +59,8 @@ int sl_cast_map_type(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc);
  */
 int sl_cast_default_literal(sl_cast_ctx *x, sl_cast_column *cc, const char *text, bool number,
 			    const char *shown, sl_buf *out);
-/* MySQL types whose defaults must be written in parentheses. */
-bool sl_cast_my_needs_parens(sl_tkind k);
+/* Whether a default on a column of kind k must be written in parentheses on e (MySQL). */
+bool sl_cast_default_needs_parens(sl_engine e, sl_tkind k);
 
 /* Parses a user's target type text into a portable type (best effort; SL_T_OTHER when unknown). */
 void sl_cast_parse_type(const char *text, sl_type *out);

@@ -4,6 +4,7 @@
  */
 #include "copy/cast_int.h"
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -69,18 +70,13 @@ static int jset(json_t *o, const char *key, json_t *v)
 	return v && json_object_set_new(o, key, v) == 0 ? 0 : SL_ENOMEM;
 }
 
-static int jstr(json_t *o, const char *key, const char *s)
-{
-	return jset(o, key, s ? json_string(s) : json_null());
-}
-
 static json_t *notes_json(const sl_cast_note *notes, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; a && i < n; i++) {
 		json_t *o = json_object();
-		if (!o || jstr(o, "severity", sl_cast_severity_name(notes[i].severity)) ||
-		    jstr(o, "message", notes[i].message) || json_array_append_new(a, o)) {
+		if (!o || jset(o, "severity", sl_json_str(sl_cast_severity_name(notes[i].severity))) ||
+		    jset(o, "message", sl_json_str(notes[i].message)) || json_array_append_new(a, o)) {
 			json_decref(a);
 			return NULL;
 		}
@@ -98,27 +94,27 @@ static json_t *column_json(const sl_cast_column *c)
 	if (!rc)
 		rc = sl_type_format(&to, &c->type);
 	if (!rc)
-		rc = jstr(o, "source", c->src->name);
+		rc = jset(o, "source", sl_json_str(c->src->name));
 	if (!rc)
-		rc = jstr(o, "target", c->name);
+		rc = jset(o, "target", sl_json_str(c->name));
 	if (!rc)
-		rc = jstr(o, "from", sl_buf_cstr(&ty));
+		rc = jset(o, "from", sl_json_str(sl_buf_cstr(&ty)));
 	if (!rc)
-		rc = jstr(o, "from_decl", c->src->decl_type);
+		rc = jset(o, "from_decl", sl_json_str(c->src->decl_type));
 	if (!rc)
-		rc = jstr(o, "to", sl_buf_cstr(&to));
+		rc = jset(o, "to", sl_json_str(sl_buf_cstr(&to)));
 	if (!rc)
-		rc = jstr(o, "to_sql", c->type_sql);
+		rc = jset(o, "to_sql", sl_json_str(c->type_sql));
 	if (!rc)
-		rc = jstr(o, "collation", c->collation);
+		rc = jset(o, "collation", sl_json_str(c->collation));
 	if (!rc)
-		rc = jstr(o, "default", c->default_sql);
+		rc = jset(o, "default", sl_json_str(c->default_sql));
 	if (!rc)
 		rc = jset(o, "identity", json_boolean(c->identity));
 	if (!rc)
 		rc = jset(o, "generated", json_boolean(c->generated));
 	if (!rc)
-		rc = jstr(o, "rule", c->rule);
+		rc = jset(o, "rule", sl_json_str(c->rule));
 	if (!rc)
 		rc = jset(o, "notes", notes_json(c->notes, c->nnotes));
 	sl_buf_free(&ty);
@@ -139,9 +135,9 @@ static json_t *table_json(const sl_cast_table *t)
 		rc = c && json_array_append_new(cols, c) == 0 ? 0 : SL_ENOMEM;
 	}
 	if (!rc)
-		rc = jstr(o, "source", t->src->name);
+		rc = jset(o, "source", sl_json_str(t->src->name));
 	if (!rc)
-		rc = jstr(o, "target", t->name);
+		rc = jset(o, "target", sl_json_str(t->name));
 	if (!rc)
 		rc = jset(o, "notes", notes_json(t->notes, t->nnotes));
 	if (!rc) {
@@ -161,9 +157,9 @@ int sl_cast_plan_json(sl_buf *out, const sl_cast_plan *p)
 	char *text = NULL;
 	int rc = root && tables ? 0 : SL_ENOMEM;
 	if (!rc)
-		rc = jstr(root, "source", sl_engine_name(p->source));
+		rc = jset(root, "source", sl_json_str(sl_engine_name(p->source)));
 	if (!rc)
-		rc = jstr(root, "target", sl_engine_name(p->target));
+		rc = jset(root, "target", sl_json_str(sl_engine_name(p->target)));
 	if (!rc)
 		rc = jset(root, "lossy", json_integer((json_int_t)sl_cast_plan_count(p, SL_CAST_LOSSY)));
 	if (!rc)

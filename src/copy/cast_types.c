@@ -1,7 +1,9 @@
 /*
  * cast_types.c - the default cast table: which type a portable column gets
- * on each target, with the notes the type itself causes. One function per
- * target; docs/casts.md is the same table in prose and must change with it.
+ * on each target, with the notes the type itself causes. One table per
+ * target (type_maps, at the end), whose rows name a type or, where the type
+ * depends on the column, a rule function; docs/casts.md is the same table in
+ * prose and must change with it.
  * Key-dependent choices (TEXT in a MySQL key, the SQLite rowid alias) read
  * x->use, filled by cast.c.
  */
@@ -90,54 +92,59 @@ static int frac(const sl_type *t)
 	return t->precision < 0 || t->precision > 6 ? 6 : t->precision;
 }
 
-/* The decimal kind, with the notes that depend on the target's limits. */
-static int map_decimal(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+/* ---- rules: the kinds whose type depends on the column ---- */
+
+static int pg_decimal(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 {
-	const sl_type *t = &c->type;
-	int p = t->precision, s = t->scale, rc = 0;
-	switch (x->plan->target) {
-	case SL_ENGINE_POSTGRES:
-		if (p > 0 && p <= 1000)
-			return set_sql(x, cc, "NUMERIC(%d,%d)", p, s);
-		return set_sql(x, cc, "NUMERIC");
-	case SL_ENGINE_MYSQL:
-		if (p > 0 && p <= 65 && s <= 30)
-			return set_sql(x, cc, "DECIMAL(%d,%d)", p, s);
-		if (p <= 0) {
-			rc = set_sql(x, cc, "DECIMAL(65,30)");
-			cc->type.precision = 65;
-			cc->type.scale = 30;
-			return rc ? rc
-				  : sl_cast_col_note(
-					    x, cc, SL_CAST_LOSSY,
-					    "decimal without precision -> DECIMAL(65,30) on MySQL: values "
-					    "beyond 30 decimals "
-					    "are rounded and integer parts beyond 35 digits are rejected");
-		}
-		cc->type.precision = p > 65 ? 65 : p;
-		cc->type.scale = s > 30 ? 30 : s;
-		rc = set_sql(x, cc, "DECIMAL(%d,%d)", cc->type.precision, cc->type.scale);
+	int p = c->type.precision, s = c->type.scale;
+	if (p > 0 && p <= 1000)
+		return set_sql(x, cc, "NUMERIC(%d,%d)", p, s);
+	return set_sql(x, cc, "NUMERIC");
+}
+
+static int my_decimal(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	int p = c->type.precision, s = c->type.scale, rc = 0;
+	if (p > 0 && p <= 65 && s <= 30)
+		return set_sql(x, cc, "DECIMAL(%d,%d)", p, s);
+	if (p <= 0) {
+		rc = set_sql(x, cc, "DECIMAL(65,30)");
+		cc->type.precision = 65;
+		cc->type.scale = 30;
 		return rc ? rc
 			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "decimal(%d,%d) exceeds MySQL's DECIMAL(65,30): -> "
-					     "DECIMAL(%d,%d), values beyond it "
-					     "are rounded or rejected",
-					     p, s, cc->type.precision, cc->type.scale);
-	default:
-		rc = p > 0 ? set_sql(x, cc, "DECIMAL(%d,%d)", p, s) : set_sql(x, cc, "NUMERIC");
-		if (!rc && (p <= 0 || (s > 0 && p > 15) || (s == 0 && p > 18)))
-			rc = sl_cast_col_note(
-				x, cc, SL_CAST_LOSSY,
-				"SQLite keeps decimals as 64-bit integers or floats: digits past the 15th "
-				"significant one are lost");
-		return rc;
+					     "decimal without precision -> DECIMAL(65,30) on MySQL: values "
+					     "beyond 30 decimals "
+					     "are rounded and integer parts beyond 35 digits are rejected");
 	}
+	cc->type.precision = p > 65 ? 65 : p;
+	cc->type.scale = s > 30 ? 30 : s;
+	rc = set_sql(x, cc, "DECIMAL(%d,%d)", cc->type.precision, cc->type.scale);
+	return rc ? rc
+		  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				     "decimal(%d,%d) exceeds MySQL's DECIMAL(65,30): -> "
+				     "DECIMAL(%d,%d), values beyond it "
+				     "are rounded or rejected",
+				     p, s, cc->type.precision, cc->type.scale);
+}
+
+static int sqlite_decimal(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	int p = c->type.precision, s = c->type.scale;
+	int rc = p > 0 ? set_sql(x, cc, "DECIMAL(%d,%d)", p, s) : set_sql(x, cc, "NUMERIC");
+	if (!rc && (p <= 0 || (s > 0 && p > 15) || (s == 0 && p > 18)))
+		rc = sl_cast_col_note(
+			x, cc, SL_CAST_LOSSY,
+			"SQLite keeps decimals as 64-bit integers or floats: digits past the 15th "
+			"significant one are lost");
+	return rc;
 }
 
 static int map_enum_pg(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 {
 	const char *const *labels;
 	size_t n;
+	sl_engine e = x->plan->target;
 	enum_labels(x, &c->type, &labels, &n);
 	if (!n) {
 		int rc = set_sql(x, cc, "TEXT");
@@ -148,9 +155,9 @@ static int map_enum_pg(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	int rc = sl_buf_printf(&name, "%s_%s", x->ct->name, cc->name);
 	sl_buf fitted = SL_BUF_INIT;
 	if (!rc)
-		rc = sl_cast_fit_name(&fitted, sl_buf_cstr(&name), SL_ENGINE_POSTGRES);
+		rc = sl_cast_fit_name(&fitted, sl_buf_cstr(&name), e);
 	if (!rc)
-		rc = sl_ddl_quote_ident(&q, SL_ENGINE_POSTGRES, sl_buf_cstr(&fitted));
+		rc = sl_ddl_quote_ident(&q, e, sl_buf_cstr(&fitted));
 	if (!rc) {
 		cc->enum_type = sl_arena_strdup(x->plan->arena, sl_buf_cstr(&fitted));
 		rc = cc->enum_type ? set_sql(x, cc, "%s", sl_buf_cstr(&q)) : SL_ENOMEM;
@@ -176,11 +183,11 @@ static int map_set_pg(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	cc->type.kind = SL_T_ARRAY;
 	cc->type.elem = "text";
 	if (!rc)
-		rc = sl_ddl_quote_ident(&b, SL_ENGINE_POSTGRES, cc->name);
+		rc = sl_ddl_quote_ident(&b, x->plan->target, cc->name);
 	if (!rc)
 		rc = sl_buf_puts(&b, " <@ ARRAY[");
 	if (!rc)
-		rc = put_labels(&b, SL_ENGINE_POSTGRES, c->type.labels, c->type.nlabels);
+		rc = put_labels(&b, x->plan->target, c->type.labels, c->type.nlabels);
 	if (!rc)
 		rc = sl_buf_puts(&b, "]::text[]");
 	if (!rc && !(cc->check_sql = sl_arena_strdup(x->plan->arena, sl_buf_cstr(&b))))
@@ -204,11 +211,11 @@ static int map_enum_sqlite(sl_cast_ctx *x, const sl_column *c, sl_cast_column *c
 	if (rc || !n)
 		return rc;
 	sl_buf b = SL_BUF_INIT;
-	rc = sl_ddl_quote_ident(&b, SL_ENGINE_SQLITE, cc->name);
+	rc = sl_ddl_quote_ident(&b, x->plan->target, cc->name);
 	if (!rc)
 		rc = sl_buf_puts(&b, " IN (");
 	if (!rc)
-		rc = put_labels(&b, SL_ENGINE_SQLITE, labels, n);
+		rc = put_labels(&b, x->plan->target, labels, n);
 	if (!rc)
 		rc = sl_buf_putc(&b, ')');
 	if (!rc && !(cc->check_sql = sl_arena_strdup(x->plan->arena, sl_buf_cstr(&b))))
@@ -233,7 +240,7 @@ static int map_enum_mysql(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_buf_puts(&b, "ENUM(");
 	if (!rc)
-		rc = put_labels(&b, SL_ENGINE_MYSQL, labels, n);
+		rc = put_labels(&b, x->plan->target, labels, n);
 	if (!rc)
 		rc = sl_buf_putc(&b, ')');
 	if (!rc)
@@ -252,132 +259,73 @@ static int map_enum_mysql(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc
 	return rc;
 }
 
-static int map_other(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, const char *text_sql)
-{
-	const char *decl = c->decl_type && *c->decl_type ? c->decl_type : NULL;
-	int rc;
-	if (decl && strcasecmp(decl, "money") == 0) {
-		cc->type.kind = SL_T_DECIMAL;
-		cc->type.precision = 19;
-		cc->type.scale = 2;
-		rc = set_sql(x, cc,
-			     x->plan->target == SL_ENGINE_POSTGRES ? "NUMERIC(19,2)" : "DECIMAL(19,2)");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "money -> DECIMAL(19,2): values are loaded as numbers, the "
-					     "currency symbol is dropped");
-	}
-	cc->type.kind = SL_T_TEXT;
-	rc = set_sql(x, cc, "%s", text_sql);
-	if (rc)
-		return rc;
-	if (!decl)
-		return sl_cast_col_note(x, cc, SL_CAST_LOSSY, "no declared type: values are copied as text");
-	return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-				"type \"%s\" has no equivalent on %s: values are copied as text", decl,
-				sl_engine_name(x->plan->target));
-}
-
-static int map_pg(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+static int pg_int(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 {
 	const sl_type *t = &c->type;
 	int rc = 0;
-	switch (t->kind) {
-	case SL_T_BOOL:
-		return set_sql(x, cc, "BOOLEAN");
-	case SL_T_INT16:
+	if (t->kind == SL_T_INT16) {
 		cc->type.kind = t->is_unsigned ? SL_T_INT32 : SL_T_INT16;
 		return set_sql(x, cc, t->is_unsigned ? "INTEGER" : "SMALLINT");
-	case SL_T_INT32:
+	}
+	if (t->kind == SL_T_INT32) {
 		cc->type.kind = t->is_unsigned ? SL_T_INT64 : SL_T_INT32;
 		return set_sql(x, cc, t->is_unsigned ? "BIGINT" : "INTEGER");
-	case SL_T_INT64:
-		if (!t->is_unsigned)
-			return set_sql(x, cc, "BIGINT");
-		if (c->identity) {
-			rc = set_sql(x, cc, "BIGINT");
-			return rc ? rc
-				  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-						     "int64 unsigned identity -> BIGINT (an identity needs "
-						     "an integer type): "
-						     "values above 9223372036854775807 are rejected");
-		}
-		cc->type.kind = SL_T_DECIMAL;
-		cc->type.precision = 20;
-		cc->type.scale = 0;
-		rc = set_sql(x, cc, "NUMERIC(20,0)");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
-					     "int64 unsigned -> NUMERIC(20,0) on PostgreSQL: values above "
-					     "9223372036854775807 do not fit BIGINT");
-	case SL_T_FLOAT32:
-		return set_sql(x, cc, "REAL");
-	case SL_T_FLOAT64:
-		return set_sql(x, cc, "DOUBLE PRECISION");
-	case SL_T_DECIMAL:
-		return map_decimal(x, c, cc);
-	case SL_T_CHAR:
-		if (t->length > 0 && t->length <= PG_MAX_VARCHAR)
-			return set_sql(x, cc, "CHAR(%d)", t->length);
-		cc->type.kind = SL_T_TEXT;
-		return set_sql(x, cc, "TEXT");
-	case SL_T_VARCHAR:
-		if (t->length > 0 && t->length <= PG_MAX_VARCHAR)
-			return set_sql(x, cc, "VARCHAR(%d)", t->length);
-		cc->type.kind = SL_T_TEXT;
-		return set_sql(x, cc, "TEXT");
-	case SL_T_TEXT:
-		return set_sql(x, cc, "TEXT");
-	case SL_T_BLOB:
-		return set_sql(x, cc, "BYTEA");
-	case SL_T_DATE:
-		return set_sql(x, cc, "DATE");
-	case SL_T_TIME:
-		return t->precision >= 0 ? set_sql(x, cc, "TIME(%d)", frac(t)) : set_sql(x, cc, "TIME");
-	case SL_T_TIMESTAMP:
-		return t->precision >= 0 ? set_sql(x, cc, "TIMESTAMP(%d)", frac(t))
-					 : set_sql(x, cc, "TIMESTAMP");
-	case SL_T_TIMESTAMPTZ:
-		return t->precision >= 0 ? set_sql(x, cc, "TIMESTAMPTZ(%d)", frac(t))
-					 : set_sql(x, cc, "TIMESTAMPTZ");
-	case SL_T_INTERVAL:
-		return set_sql(x, cc, "INTERVAL");
-	case SL_T_UUID:
-		rc = set_sql(x, cc, "UUID");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
-					     "uuid -> UUID: text values are parsed (case and braces "
-					     "normalised); values that are not UUIDs are rejected");
-	case SL_T_JSON:
-		rc = set_sql(x, cc, "JSONB");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
-					     "json -> JSONB: key order, duplicate keys and whitespace are "
-					     "not kept; invalid JSON is rejected");
-	case SL_T_ENUM:
-		return map_enum_pg(x, c, cc);
-	case SL_T_SET:
-		return map_set_pg(x, c, cc);
-	case SL_T_ARRAY:
-		rc = set_sql(x, cc, "%s[]", t->elem && *t->elem ? t->elem : "TEXT");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "array from %s: values must be JSON arrays or PostgreSQL array "
-					     "literals, others are rejected",
-					     src_name(x));
-	case SL_T_BIT:
-		return t->length > 0 ? set_sql(x, cc, "BIT(%d)", t->length) : set_sql(x, cc, "BIT VARYING");
-	case SL_T_GEOMETRY:
-		cc->type.kind = SL_T_BLOB;
-		rc = set_sql(x, cc, "BYTEA");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "geometry -> BYTEA holding WKB: spatial type, SRID and spatial "
-					     "indexes are not kept "
-					     "(with PostGIS, ST_GeomFromWKB gets them back)");
-	default:
-		return map_other(x, c, cc, "TEXT");
 	}
+	if (!t->is_unsigned)
+		return set_sql(x, cc, "BIGINT");
+	if (c->identity) {
+		rc = set_sql(x, cc, "BIGINT");
+		return rc ? rc
+			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+					     "int64 unsigned identity -> BIGINT (an identity needs "
+					     "an integer type): "
+					     "values above 9223372036854775807 are rejected");
+	}
+	cc->type.kind = SL_T_DECIMAL;
+	cc->type.precision = 20;
+	cc->type.scale = 0;
+	rc = set_sql(x, cc, "NUMERIC(20,0)");
+	return rc ? rc
+		  : sl_cast_col_note(x, cc, SL_CAST_INFO,
+				     "int64 unsigned -> NUMERIC(20,0) on PostgreSQL: values above "
+				     "9223372036854775807 do not fit BIGINT");
+}
+
+/* CHAR(n) and VARCHAR(n) up to PostgreSQL's limit, else TEXT. */
+static int pg_chars(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	const sl_type *t = &c->type;
+	if (t->length > 0 && t->length <= PG_MAX_VARCHAR)
+		return set_sql(x, cc, t->kind == SL_T_CHAR ? "CHAR(%d)" : "VARCHAR(%d)", t->length);
+	cc->type.kind = SL_T_TEXT;
+	return set_sql(x, cc, "TEXT");
+}
+
+/* TIME, TIMESTAMP and TIMESTAMPTZ with the source's precision when it has one. */
+static int pg_temporal(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	const sl_type *t = &c->type;
+	const char *name = t->kind == SL_T_TIME        ? "TIME"
+			   : t->kind == SL_T_TIMESTAMP ? "TIMESTAMP"
+						       : "TIMESTAMPTZ";
+	return t->precision >= 0 ? set_sql(x, cc, "%s(%d)", name, frac(t)) : set_sql(x, cc, "%s", name);
+}
+
+static int pg_array(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	const sl_type *t = &c->type;
+	int rc = set_sql(x, cc, "%s[]", t->elem && *t->elem ? t->elem : "TEXT");
+	return rc ? rc
+		  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				     "array from %s: values must be JSON arrays or PostgreSQL array "
+				     "literals, others are rejected",
+				     src_name(x));
+}
+
+static int pg_bit(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	const sl_type *t = &c->type;
+	return t->length > 0 ? set_sql(x, cc, "BIT(%d)", t->length) : set_sql(x, cc, "BIT VARYING");
 }
 
 /* TEXT/BLOB that MySQL must index whole (primary, unique or foreign key). */
@@ -407,239 +355,354 @@ static int my_long_text(sl_cast_ctx *x, sl_cast_column *cc)
 	return rc;
 }
 
-static int map_mysql(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+static int my_int(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 {
 	const sl_type *t = &c->type;
-	const char *uns = t->is_unsigned ? " UNSIGNED" : "";
-	int rc = 0;
-	switch (t->kind) {
-	case SL_T_BOOL:
-		return set_sql(x, cc, "TINYINT(1)");
-	case SL_T_INT16:
-		return set_sql(x, cc, "SMALLINT%s", uns);
-	case SL_T_INT32:
-		return set_sql(x, cc, "INT%s", uns);
-	case SL_T_INT64:
-		return set_sql(x, cc, "BIGINT%s", uns);
-	case SL_T_FLOAT32:
-	case SL_T_FLOAT64:
-		rc = set_sql(x, cc, t->kind == SL_T_FLOAT32 ? "FLOAT" : "DOUBLE");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "%s NaN/Infinity cannot be stored in MySQL: rows holding them "
-					     "are rejected",
-					     sl_tkind_name(t->kind));
-	case SL_T_DECIMAL:
-		return map_decimal(x, c, cc);
-	case SL_T_CHAR:
-		if (t->length > 0 && t->length <= 255)
-			return set_sql(x, cc, "CHAR(%d)", t->length);
-		if (t->length > 255 && t->length <= MY_MAX_VARCHAR) {
-			cc->type.kind = SL_T_VARCHAR;
-			return set_sql(x, cc, "VARCHAR(%d)", t->length);
-		}
-		return my_long_text(x, cc);
-	case SL_T_VARCHAR:
-		if (t->length > 0 && t->length <= MY_MAX_VARCHAR)
-			return set_sql(x, cc, "VARCHAR(%d)", t->length);
-		return my_long_text(x, cc);
-	case SL_T_TEXT:
-		return my_long_text(x, cc);
-	case SL_T_BLOB:
-		if (x->use.in_pk || x->use.in_unique || x->use.in_fk)
-			return my_key_text(x, cc, true);
-		return set_sql(x, cc, "LONGBLOB");
-	case SL_T_DATE:
-		return set_sql(x, cc, "DATE");
-	case SL_T_TIME:
-		cc->type.precision = frac(t);
-		return set_sql(x, cc, "TIME(%d)", frac(t));
-	case SL_T_TIMESTAMP:
-		cc->type.precision = frac(t);
-		return set_sql(x, cc, "DATETIME(%d)", frac(t));
-	case SL_T_TIMESTAMPTZ:
-		cc->type.kind = SL_T_TIMESTAMP;
-		cc->type.precision = frac(t);
-		rc = set_sql(x, cc, "DATETIME(%d)", frac(t));
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "timestamptz -> DATETIME(%d): MySQL DATETIME keeps no zone; "
-					     "values are converted to UTC",
-					     frac(t));
-	case SL_T_INTERVAL:
-		cc->type.kind = SL_T_VARCHAR;
-		cc->type.length = 100;
-		rc = set_sql(x, cc, "VARCHAR(100)");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "interval -> VARCHAR(100) holding PostgreSQL's text form ('1 "
-					     "day 02:00:00'): no interval arithmetic");
-	case SL_T_UUID:
-		cc->type.kind = SL_T_CHAR;
-		cc->type.length = 36;
-		rc = set_sql(x, cc, "CHAR(36)");
-		return rc ? rc
-			  : sl_cast_col_note(
-				    x, cc, SL_CAST_INFO,
-				    "uuid -> CHAR(36): stored as lower-case text in 8-4-4-4-12 form");
-	case SL_T_JSON:
-		rc = set_sql(x, cc, "JSON");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
-					     "json -> JSON: MySQL normalises documents (key order, "
-					     "whitespace); invalid JSON is rejected");
-	case SL_T_ENUM:
-		return map_enum_mysql(x, c, cc);
-	case SL_T_ARRAY:
-		cc->type.kind = SL_T_JSON;
-		rc = set_sql(x, cc, "JSON");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "array -> JSON: values become JSON arrays");
-	case SL_T_BIT:
-		if (t->length > 0 && t->length <= 64)
-			return set_sql(x, cc, "BIT(%d)", t->length);
-		cc->type.kind = SL_T_VARCHAR;
-		cc->type.length = t->length > 0 ? t->length : 255;
-		rc = set_sql(x, cc, "VARCHAR(%d)", cc->type.length);
-		return rc ? rc
-			  : sl_cast_col_note(
-				    x, cc, SL_CAST_LOSSY,
-				    "bit string longer than MySQL's BIT(64) -> VARCHAR of '0' and '1'");
-	case SL_T_GEOMETRY:
-		cc->type.kind = SL_T_BLOB;
-		rc = set_sql(x, cc, "LONGBLOB");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "geometry -> LONGBLOB holding WKB: spatial type, SRID and "
-					     "spatial indexes are not kept");
-	default:
-		return map_other(x, c, cc, "LONGTEXT");
-	}
+	const char *name = t->kind == SL_T_INT16 ? "SMALLINT" : t->kind == SL_T_INT32 ? "INT" : "BIGINT";
+	return set_sql(x, cc, "%s%s", name, t->is_unsigned ? " UNSIGNED" : "");
 }
 
-static int map_sqlite(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+static int my_float(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	const sl_type *t = &c->type;
+	int rc = set_sql(x, cc, t->kind == SL_T_FLOAT32 ? "FLOAT" : "DOUBLE");
+	return rc ? rc
+		  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				     "%s NaN/Infinity cannot be stored in MySQL: rows holding them "
+				     "are rejected",
+				     sl_tkind_name(t->kind));
+}
+
+static int my_chars(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	const sl_type *t = &c->type;
+	if (t->kind == SL_T_CHAR && t->length > 0 && t->length <= 255)
+		return set_sql(x, cc, "CHAR(%d)", t->length);
+	if (t->kind == SL_T_CHAR && t->length > 255 && t->length <= MY_MAX_VARCHAR) {
+		cc->type.kind = SL_T_VARCHAR;
+		return set_sql(x, cc, "VARCHAR(%d)", t->length);
+	}
+	if (t->kind == SL_T_VARCHAR && t->length > 0 && t->length <= MY_MAX_VARCHAR)
+		return set_sql(x, cc, "VARCHAR(%d)", t->length);
+	return my_long_text(x, cc);
+}
+
+static int my_blob(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	(void)c;
+	if (x->use.in_pk || x->use.in_unique || x->use.in_fk)
+		return my_key_text(x, cc, true);
+	return set_sql(x, cc, "LONGBLOB");
+}
+
+/* TIME and DATETIME always with a precision: MySQL's default is 0 digits. */
+static int my_temporal(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 {
 	const sl_type *t = &c->type;
 	int rc = 0;
-	if (is_int(t->kind) && c->identity && x->use.sole_pk)
-		return set_sql(x, cc, "INTEGER");
-	switch (t->kind) {
-	case SL_T_BOOL:
-		return set_sql(x, cc, "BOOLEAN");
-	case SL_T_INT16:
-		return set_sql(x, cc, "SMALLINT");
-	case SL_T_INT32:
-		return set_sql(x, cc, "INTEGER");
-	case SL_T_INT64:
-		if (!t->is_unsigned)
-			return set_sql(x, cc, "BIGINT");
-		rc = set_sql(x, cc, "BIGINT UNSIGNED");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "int64 unsigned on SQLite: integers are 64-bit signed, values "
-					     "above 9223372036854775807 are rejected");
-	case SL_T_FLOAT32:
-	case SL_T_FLOAT64:
-		rc = set_sql(x, cc, "REAL");
-		if (!rc && x->plan->source == SL_ENGINE_POSTGRES)
-			rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					      "%s NaN cannot be stored in SQLite (it becomes NULL): rows "
-					      "holding NaN are rejected",
-					      sl_tkind_name(t->kind));
-		return rc;
-	case SL_T_DECIMAL:
-		return map_decimal(x, c, cc);
-	case SL_T_CHAR:
-		return t->length > 0 ? set_sql(x, cc, "CHAR(%d)", t->length) : set_sql(x, cc, "TEXT");
-	case SL_T_VARCHAR:
-		return t->length > 0 ? set_sql(x, cc, "VARCHAR(%d)", t->length) : set_sql(x, cc, "TEXT");
-	case SL_T_TEXT:
+	cc->type.precision = frac(t);
+	if (t->kind == SL_T_TIME)
+		return set_sql(x, cc, "TIME(%d)", frac(t));
+	if (t->kind == SL_T_TIMESTAMP)
+		return set_sql(x, cc, "DATETIME(%d)", frac(t));
+	cc->type.kind = SL_T_TIMESTAMP;
+	rc = set_sql(x, cc, "DATETIME(%d)", frac(t));
+	return rc ? rc
+		  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				     "timestamptz -> DATETIME(%d): MySQL DATETIME keeps no zone; "
+				     "values are converted to UTC",
+				     frac(t));
+}
+
+static int my_bit(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	const sl_type *t = &c->type;
+	if (t->length > 0 && t->length <= 64)
+		return set_sql(x, cc, "BIT(%d)", t->length);
+	cc->type.kind = SL_T_VARCHAR;
+	cc->type.length = t->length > 0 ? t->length : 255;
+	int rc = set_sql(x, cc, "VARCHAR(%d)", cc->type.length);
+	return rc ? rc
+		  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				     "bit string longer than MySQL's BIT(64) -> VARCHAR of '0' and '1'");
+}
+
+static int sqlite_int64(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	if (!c->type.is_unsigned)
+		return set_sql(x, cc, "BIGINT");
+	int rc = set_sql(x, cc, "BIGINT UNSIGNED");
+	return rc ? rc
+		  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				     "int64 unsigned on SQLite: integers are 64-bit signed, values "
+				     "above 9223372036854775807 are rejected");
+}
+
+static int sqlite_float(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	int rc = set_sql(x, cc, "REAL");
+	if (!rc && (sl_dialect_of(x->plan->source)->caps & SL_CAP_FLOAT_SPECIALS))
+		rc = sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				      "%s NaN cannot be stored in SQLite (it becomes NULL): rows "
+				      "holding NaN are rejected",
+				      sl_tkind_name(c->type.kind));
+	return rc;
+}
+
+static int sqlite_chars(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	const sl_type *t = &c->type;
+	if (t->length <= 0)
 		return set_sql(x, cc, "TEXT");
-	case SL_T_BLOB:
-		return set_sql(x, cc, "BLOB");
-	case SL_T_DATE:
-		return set_sql(x, cc, "DATE");
-	case SL_T_TIME:
-		return set_sql(x, cc, "TIME");
-	case SL_T_TIMESTAMP:
-		return set_sql(x, cc, "TIMESTAMP");
-	case SL_T_TIMESTAMPTZ:
-		rc = set_sql(x, cc, "TIMESTAMPTZ");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
-					     "timestamptz -> TIMESTAMPTZ: stored as ISO 8601 text in UTC "
-					     "with its offset");
-	case SL_T_INTERVAL:
-		cc->type.kind = SL_T_TEXT;
-		rc = set_sql(x, cc, "TEXT");
+	return set_sql(x, cc, t->kind == SL_T_CHAR ? "CHAR(%d)" : "VARCHAR(%d)", t->length);
+}
+
+static int sqlite_bit(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	cc->type.kind = SL_T_INT64;
+	int rc = set_sql(x, cc, "INTEGER");
+	return rc ? rc
+		  : sl_cast_col_note(x, cc, SL_CAST_INFO, "bit(%d) -> INTEGER holding the bits' value",
+				     c->type.length);
+}
+
+/* ---- the tables ---- */
+
+typedef int (*type_rule)(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc);
+
+/*
+ * How one portable kind is written on a target: the type sql (the column's
+ * kind becoming `to` and its length `length` when those are set), with a
+ * note of severity sev; or, for kinds whose type depends on the column, a
+ * rule function.
+ */
+typedef struct type_row {
+	sl_tkind kind;
+	const char *sql;
+	sl_tkind to; /* SL_T_UNKNOWN: the kind stays */
+	int length;  /* > 0: the column's length becomes it */
+	sl_cast_severity sev;
+	const char *note; /* NULL: none */
+	type_rule rule;   /* instead of sql */
+} type_row;
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const type_row pg_types[] = {
+	{ .kind = SL_T_BOOL, .sql = "BOOLEAN" },
+	{ .kind = SL_T_INT16, .rule = pg_int },
+	{ .kind = SL_T_INT32, .rule = pg_int },
+	{ .kind = SL_T_INT64, .rule = pg_int },
+	{ .kind = SL_T_FLOAT32, .sql = "REAL" },
+	{ .kind = SL_T_FLOAT64, .sql = "DOUBLE PRECISION" },
+	{ .kind = SL_T_DECIMAL, .rule = pg_decimal },
+	{ .kind = SL_T_CHAR, .rule = pg_chars },
+	{ .kind = SL_T_VARCHAR, .rule = pg_chars },
+	{ .kind = SL_T_TEXT, .sql = "TEXT" },
+	{ .kind = SL_T_BLOB, .sql = "BYTEA" },
+	{ .kind = SL_T_DATE, .sql = "DATE" },
+	{ .kind = SL_T_TIME, .rule = pg_temporal },
+	{ .kind = SL_T_TIMESTAMP, .rule = pg_temporal },
+	{ .kind = SL_T_TIMESTAMPTZ, .rule = pg_temporal },
+	{ .kind = SL_T_INTERVAL, .sql = "INTERVAL" },
+	{ .kind = SL_T_UUID,
+	  .sql = "UUID",
+	  .note = "uuid -> UUID: text values are parsed (case and braces normalised); values that are not "
+		  "UUIDs are rejected" },
+	{ .kind = SL_T_JSON,
+	  .sql = "JSONB",
+	  .note = "json -> JSONB: key order, duplicate keys and whitespace are not kept; invalid JSON is "
+		  "rejected" },
+	{ .kind = SL_T_ENUM, .rule = map_enum_pg },
+	{ .kind = SL_T_SET, .rule = map_set_pg },
+	{ .kind = SL_T_ARRAY, .rule = pg_array },
+	{ .kind = SL_T_BIT, .rule = pg_bit },
+	{ .kind = SL_T_GEOMETRY,
+	  .sql = "BYTEA",
+	  .to = SL_T_BLOB,
+	  .sev = SL_CAST_LOSSY,
+	  .note = "geometry -> BYTEA holding WKB: spatial type, SRID and spatial indexes are not kept "
+		  "(with PostGIS, ST_GeomFromWKB gets them back)" },
+};
+
+static const type_row my_types[] = {
+	{ .kind = SL_T_BOOL, .sql = "TINYINT(1)" },
+	{ .kind = SL_T_INT16, .rule = my_int },
+	{ .kind = SL_T_INT32, .rule = my_int },
+	{ .kind = SL_T_INT64, .rule = my_int },
+	{ .kind = SL_T_FLOAT32, .rule = my_float },
+	{ .kind = SL_T_FLOAT64, .rule = my_float },
+	{ .kind = SL_T_DECIMAL, .rule = my_decimal },
+	{ .kind = SL_T_CHAR, .rule = my_chars },
+	{ .kind = SL_T_VARCHAR, .rule = my_chars },
+	{ .kind = SL_T_TEXT, .rule = my_chars },
+	{ .kind = SL_T_BLOB, .rule = my_blob },
+	{ .kind = SL_T_DATE, .sql = "DATE" },
+	{ .kind = SL_T_TIME, .rule = my_temporal },
+	{ .kind = SL_T_TIMESTAMP, .rule = my_temporal },
+	{ .kind = SL_T_TIMESTAMPTZ, .rule = my_temporal },
+	{ .kind = SL_T_INTERVAL,
+	  .sql = "VARCHAR(100)",
+	  .to = SL_T_VARCHAR,
+	  .length = 100,
+	  .sev = SL_CAST_LOSSY,
+	  .note = "interval -> VARCHAR(100) holding PostgreSQL's text form ('1 day 02:00:00'): no "
+		  "interval arithmetic" },
+	{ .kind = SL_T_UUID,
+	  .sql = "CHAR(36)",
+	  .to = SL_T_CHAR,
+	  .length = 36,
+	  .note = "uuid -> CHAR(36): stored as lower-case text in 8-4-4-4-12 form" },
+	{ .kind = SL_T_JSON,
+	  .sql = "JSON",
+	  .note = "json -> JSON: MySQL normalises documents (key order, whitespace); invalid JSON is "
+		  "rejected" },
+	{ .kind = SL_T_ENUM, .rule = map_enum_mysql },
+	{ .kind = SL_T_ARRAY,
+	  .sql = "JSON",
+	  .to = SL_T_JSON,
+	  .sev = SL_CAST_LOSSY,
+	  .note = "array -> JSON: values become JSON arrays" },
+	{ .kind = SL_T_BIT, .rule = my_bit },
+	{ .kind = SL_T_GEOMETRY,
+	  .sql = "LONGBLOB",
+	  .to = SL_T_BLOB,
+	  .sev = SL_CAST_LOSSY,
+	  .note = "geometry -> LONGBLOB holding WKB: spatial type, SRID and spatial indexes are not kept" },
+};
+
+static const type_row sqlite_types[] = {
+	{ .kind = SL_T_BOOL, .sql = "BOOLEAN" },
+	{ .kind = SL_T_INT16, .sql = "SMALLINT" },
+	{ .kind = SL_T_INT32, .sql = "INTEGER" },
+	{ .kind = SL_T_INT64, .rule = sqlite_int64 },
+	{ .kind = SL_T_FLOAT32, .rule = sqlite_float },
+	{ .kind = SL_T_FLOAT64, .rule = sqlite_float },
+	{ .kind = SL_T_DECIMAL, .rule = sqlite_decimal },
+	{ .kind = SL_T_CHAR, .rule = sqlite_chars },
+	{ .kind = SL_T_VARCHAR, .rule = sqlite_chars },
+	{ .kind = SL_T_TEXT, .sql = "TEXT" },
+	{ .kind = SL_T_BLOB, .sql = "BLOB" },
+	{ .kind = SL_T_DATE, .sql = "DATE" },
+	{ .kind = SL_T_TIME, .sql = "TIME" },
+	{ .kind = SL_T_TIMESTAMP, .sql = "TIMESTAMP" },
+	{ .kind = SL_T_TIMESTAMPTZ,
+	  .sql = "TIMESTAMPTZ",
+	  .note = "timestamptz -> TIMESTAMPTZ: stored as ISO 8601 text in UTC with its offset" },
+	{ .kind = SL_T_INTERVAL,
+	  .sql = "TEXT",
+	  .to = SL_T_TEXT,
+	  .sev = SL_CAST_LOSSY,
+	  .note = "interval -> TEXT holding PostgreSQL's text form: no interval arithmetic" },
+	{ .kind = SL_T_UUID,
+	  .sql = "UUID",
+	  .note = "uuid -> UUID (text affinity in practice): stored as lower-case 36-character text" },
+	{ .kind = SL_T_JSON,
+	  .sql = "TEXT",
+	  .to = SL_T_TEXT,
+	  .note = "json -> TEXT: declared TEXT so SQLite's numeric affinity never rewrites JSON scalars" },
+	{ .kind = SL_T_ENUM, .rule = map_enum_sqlite },
+	{ .kind = SL_T_SET,
+	  .sql = "TEXT",
+	  .to = SL_T_TEXT,
+	  .sev = SL_CAST_LOSSY,
+	  .note = "set -> TEXT holding the comma-separated labels; the labels are not enforced" },
+	{ .kind = SL_T_ARRAY,
+	  .sql = "TEXT",
+	  .to = SL_T_TEXT,
+	  .sev = SL_CAST_LOSSY,
+	  .note = "array -> TEXT holding a JSON array" },
+	{ .kind = SL_T_BIT, .rule = sqlite_bit },
+	{ .kind = SL_T_GEOMETRY,
+	  .sql = "BLOB",
+	  .to = SL_T_BLOB,
+	  .sev = SL_CAST_LOSSY,
+	  .note = "geometry -> BLOB holding WKB: spatial type, SRID and spatial indexes are not kept" },
+};
+
+/*
+ * dialect table: the type map of each target engine, with what a kind the
+ * map lacks becomes (text) and how money is written. docs/casts.md is the
+ * same table in prose and changes with it.
+ */
+static const struct type_map {
+	sl_engine target;
+	const type_row *rows;
+	size_t n;
+	const char *other; /* kinds without a row: text of this type */
+	const char *money; /* PostgreSQL's money */
+} type_maps[] = {
+	{ SL_ENGINE_POSTGRES, pg_types, N(pg_types), "TEXT", "NUMERIC(19,2)" },
+	{ SL_ENGINE_MYSQL, my_types, N(my_types), "LONGTEXT", "DECIMAL(19,2)" },
+	{ SL_ENGINE_SQLITE, sqlite_types, N(sqlite_types), "TEXT", "DECIMAL(19,2)" },
+};
+
+static const struct type_map *type_map_of(sl_engine target)
+{
+	for (size_t i = 0; i < N(type_maps); i++)
+		if (type_maps[i].target == target)
+			return &type_maps[i];
+	return &type_maps[N(type_maps) - 1];
+}
+
+static int map_other(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc, const struct type_map *m)
+{
+	const char *decl = c->decl_type && *c->decl_type ? c->decl_type : NULL;
+	int rc;
+	if (decl && strcasecmp(decl, "money") == 0) {
+		cc->type.kind = SL_T_DECIMAL;
+		cc->type.precision = 19;
+		cc->type.scale = 2;
+		rc = set_sql(x, cc, "%s", m->money);
 		return rc ? rc
 			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "interval -> TEXT holding PostgreSQL's text form: no interval "
-					     "arithmetic");
-	case SL_T_UUID:
-		rc = set_sql(x, cc, "UUID");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
-					     "uuid -> UUID (text affinity in practice): stored as lower-case "
-					     "36-character text");
-	case SL_T_JSON:
-		cc->type.kind = SL_T_TEXT;
-		rc = set_sql(x, cc, "TEXT");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
-					     "json -> TEXT: declared TEXT so SQLite's numeric affinity never "
-					     "rewrites JSON scalars");
-	case SL_T_ENUM:
-		return map_enum_sqlite(x, c, cc);
-	case SL_T_SET:
-		cc->type.kind = SL_T_TEXT;
-		rc = set_sql(x, cc, "TEXT");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "set -> TEXT holding the comma-separated labels; the labels are "
-					     "not enforced");
-	case SL_T_ARRAY:
-		cc->type.kind = SL_T_TEXT;
-		rc = set_sql(x, cc, "TEXT");
-		return rc ? rc : sl_cast_col_note(x, cc, SL_CAST_LOSSY, "array -> TEXT holding a JSON array");
-	case SL_T_BIT:
-		cc->type.kind = SL_T_INT64;
-		rc = set_sql(x, cc, "INTEGER");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_INFO,
-					     "bit(%d) -> INTEGER holding the bits' value", t->length);
-	case SL_T_GEOMETRY:
-		cc->type.kind = SL_T_BLOB;
-		rc = set_sql(x, cc, "BLOB");
-		return rc ? rc
-			  : sl_cast_col_note(x, cc, SL_CAST_LOSSY,
-					     "geometry -> BLOB holding WKB: spatial type, SRID and spatial "
-					     "indexes are not kept");
-	default:
-		return map_other(x, c, cc, "TEXT");
+					     "money -> DECIMAL(19,2): values are loaded as numbers, the "
+					     "currency symbol is dropped");
 	}
+	cc->type.kind = SL_T_TEXT;
+	rc = set_sql(x, cc, "%s", m->other);
+	if (rc)
+		return rc;
+	if (!decl)
+		return sl_cast_col_note(x, cc, SL_CAST_LOSSY, "no declared type: values are copied as text");
+	return sl_cast_col_note(x, cc, SL_CAST_LOSSY,
+				"type \"%s\" has no equivalent on %s: values are copied as text", decl,
+				sl_engine_name(x->plan->target));
+}
+
+/* The column's type on the target by the target's table. */
+static int map_by_table(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
+{
+	const struct type_map *m = type_map_of(x->plan->target);
+	const sl_dialect *d = sl_dialect_of(x->plan->target);
+	if (d->identity_rowid && is_int(c->type.kind) && c->identity && x->use.sole_pk)
+		return set_sql(x, cc, "INTEGER");
+	for (size_t i = 0; i < m->n; i++) {
+		const type_row *r = &m->rows[i];
+		if (r->kind != c->type.kind)
+			continue;
+		if (r->rule)
+			return r->rule(x, c, cc);
+		if (r->to != SL_T_UNKNOWN)
+			cc->type.kind = r->to;
+		if (r->length > 0)
+			cc->type.length = r->length;
+		int rc = set_sql(x, cc, "%s", r->sql);
+		return rc || !r->note ? rc : sl_cast_col_note(x, cc, r->sev, "%s", r->note);
+	}
+	return map_other(x, c, cc, m);
 }
 
 int sl_cast_map_type(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 {
+	const sl_dialect *d = sl_dialect_of(x->plan->target);
 	int rc;
 	cc->type = c->type;
 	cc->identity = c->identity && is_int(c->type.kind);
-	switch (x->plan->target) {
-	case SL_ENGINE_POSTGRES:
-		rc = map_pg(x, c, cc);
-		break;
-	case SL_ENGINE_MYSQL:
-		rc = map_mysql(x, c, cc);
-		break;
-	default:
-		rc = map_sqlite(x, c, cc);
-		break;
-	}
+	rc = map_by_table(x, c, cc);
 	if (rc)
 		return rc;
-	if (x->plan->target == SL_ENGINE_SQLITE && cc->identity && !x->use.sole_pk) {
+	if (d->identity_rowid && cc->identity && !x->use.sole_pk) {
 		cc->identity = false;
 		rc = sl_cast_col_note(
 			x, cc, SL_CAST_INFO,
@@ -651,14 +714,14 @@ int sl_cast_map_type(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 				      "identity on a %s column dropped: it needs an integer type",
 				      sl_tkind_name(c->type.kind));
 	/* keys keep the source's case-sensitive comparison (MySQL's default collation would fold) */
-	if (!rc && x->plan->target == SL_ENGINE_MYSQL && is_texty(cc->type.kind) &&
+	if (!rc && d->key_collation && is_texty(cc->type.kind) &&
 	    (x->use.in_pk || x->use.in_unique || x->use.in_fk)) {
-		cc->collation = "utf8mb4_bin";
+		cc->collation = d->key_collation;
 		rc = sl_cast_col_note(
 			x, cc, SL_CAST_INFO,
-			"key column gets COLLATE utf8mb4_bin: %s compares keys case- and accent-sensitively, "
-			"MySQL's default collation would make 'a' and 'A' duplicates",
-			src_name(x));
+			"key column gets COLLATE %s: %s compares keys case- and accent-sensitively, "
+			"%s's default collation would make 'a' and 'A' duplicates",
+			d->key_collation, src_name(x), d->title);
 	}
 	return rc;
 }

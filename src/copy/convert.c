@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #define REFUSE 1
 
@@ -111,29 +112,6 @@ int sl_copy_value_text(sl_buf *out, const sl_value *v, size_t max)
 	return rc;
 }
 
-/* Exact integer parse of a whole text (optional sign, digits; surrounding spaces refused). */
-static bool parse_i64(const char *s, size_t len, int64_t *out)
-{
-	char tmp[32];
-	if (len == 0 || len >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	size_t i = (tmp[0] == '-' || tmp[0] == '+') ? 1 : 0;
-	if (!tmp[i])
-		return false;
-	for (size_t j = i; tmp[j]; j++)
-		if (!isdigit((unsigned char)tmp[j]))
-			return false;
-	errno = 0;
-	char *end = NULL;
-	long long v = strtoll(tmp, &end, 10);
-	if (errno || *end)
-		return false;
-	*out = v;
-	return true;
-}
-
 static bool parse_double(const char *s, size_t len, double *out)
 {
 	char tmp[128];
@@ -199,12 +177,21 @@ static bool is_zero_date_text(const sl_value *v)
 	return memcmp(s, "0000", 4) == 0 || memcmp(s + 5, "00", 2) == 0 || memcmp(s + 8, "00", 2) == 0;
 }
 
-static bool my_date_ok(int64_t days)
+/* Whether the target's date type holds the day days (a dialect with min_year limits its years). */
+static bool date_ok(const sl_dialect *dl, int64_t days)
 {
 	int64_t y;
 	unsigned m, d;
+	if (!dl->min_year)
+		return true;
 	sl_civil_from_days((int32_t)days, &y, &m, &d);
-	return y >= 1000 && y <= 9999;
+	return y >= dl->min_year && y <= dl->max_year;
+}
+
+static int out_of_years(sl_buf *reason, const sl_value *v, const sl_dialect *dl)
+{
+	return refuse(reason, v, "is outside the years %d-%d that %s stores", dl->min_year, dl->max_year,
+		      dl->title);
 }
 
 static int conv_bool(sl_value *out, const sl_value *v, sl_buf *reason)
@@ -243,7 +230,7 @@ static int conv_bool(sl_value *out, const sl_value *v, sl_buf *reason)
 static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, const sl_copy_conv *cx, sl_batch *dst,
 		    sl_buf *reason)
 {
-	bool uns = t->is_unsigned && cx->target == SL_ENGINE_MYSQL; /* only MySQL has unsigned types */
+	bool uns = t->is_unsigned && sl_copy_conv_dst(cx)->unsigned_types;
 	int64_t i = 0;
 	switch (v->type) {
 	case SL_V_INT:
@@ -259,7 +246,7 @@ static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, const sl
 		break;
 	case SL_V_TEXT:
 	case SL_V_DECIMAL: {
-		if (parse_i64(v->u.s.ptr, v->u.s.len, &i))
+		if (sl_parse_i64(v->u.s.ptr, v->u.s.len, &i))
 			break;
 		/* "12.0" and big unsigned values */
 		if (is_plain_number(v->u.s.ptr, v->u.s.len)) {
@@ -268,7 +255,7 @@ static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, const sl
 			for (const char *q = dot ? dot + 1 : NULL; q && q < v->u.s.ptr + v->u.s.len; q++)
 				if (*q != '0')
 					frac_zero = false;
-			if (frac_zero && parse_i64(v->u.s.ptr, (size_t)(dot - v->u.s.ptr), &i))
+			if (frac_zero && sl_parse_i64(v->u.s.ptr, (size_t)(dot - v->u.s.ptr), &i))
 				break;
 			if (t->kind == SL_T_INT64 && uns && !dot && v->u.s.ptr[0] != '-' &&
 			    v->u.s.len <= 20) {
@@ -340,7 +327,7 @@ static int conv_float(sl_value *out, sl_copy_loss *loss, const sl_value *v, cons
 		return rc;
 	if (isnan(d) && (!(cx->target_caps & SL_CAP_FLOAT_SPECIALS)))
 		return refuse(reason, v, "cannot be stored in %s", sl_engine_name(cx->target));
-	if (isinf(d) && !(cx->target_caps & SL_CAP_FLOAT_SPECIALS) && cx->target != SL_ENGINE_SQLITE)
+	if (isinf(d) && !(cx->target_caps & SL_CAP_FLOAT_SPECIALS) && !sl_copy_conv_dst(cx)->float_infinity)
 		return refuse(reason, v, "cannot be stored in %s", sl_engine_name(cx->target));
 	if (!exact)
 		*loss = SL_COPY_LOSS_DOUBLE;
@@ -399,7 +386,7 @@ static int sqlite_digits(sl_copy_loss *loss, const sl_value *out, const sl_copy_
 	bool exact = true;
 	double d;
 	int rc = 0;
-	if (cx->target != SL_ENGINE_SQLITE || out->type != SL_V_DECIMAL ||
+	if (!sl_copy_conv_dst(cx)->decimal_as_double || out->type != SL_V_DECIMAL ||
 	    sig_digits(out->u.s.ptr, out->u.s.len) <= 15)
 		return 0;
 	if (parse_double(out->u.s.ptr, out->u.s.len, &d))
@@ -455,7 +442,7 @@ static int conv_decimal(sl_value *out, sl_copy_loss *loss, const sl_value *v, co
 	case SL_V_DECIMAL:
 	case SL_V_TEXT: {
 		double d;
-		if (!is_plain_number(v->u.s.ptr, v->u.s.len) && cx->target == SL_ENGINE_POSTGRES &&
+		if (!is_plain_number(v->u.s.ptr, v->u.s.len) && sl_copy_conv_dst(cx)->decimal_specials &&
 		    v->type == SL_V_DECIMAL && parse_double(v->u.s.ptr, v->u.s.len, &d) && !isfinite(d)) {
 			*out = *v; /* NaN, Infinity: numeric takes them */
 			return 0;
@@ -470,7 +457,7 @@ static int conv_decimal(sl_value *out, sl_copy_loss *loss, const sl_value *v, co
 		return put_decimal(out, loss, v, v->u.b ? "1" : "0", 1, cc, cx, dst, reason);
 	case SL_V_DOUBLE: {
 		if (!isfinite(v->u.d)) {
-			if (cx->target == SL_ENGINE_POSTGRES) {
+			if (sl_copy_conv_dst(cx)->decimal_specials) {
 				*out = *v;
 				return 0;
 			}
@@ -531,10 +518,11 @@ static int conv_blob(sl_value *out, const sl_value *v, sl_batch *dst, sl_buf *re
 static int target_frac(const sl_cast_column *cc, const sl_copy_conv *cx)
 {
 	int p = cc->type.precision;
-	if (cx->target == SL_ENGINE_SQLITE)
+	const sl_dialect *d = sl_copy_conv_dst(cx);
+	if (d->temporal_as_text)
 		return 6; /* kept as text, whole */
 	if (p < 0)
-		return cx->target == SL_ENGINE_MYSQL ? 0 : 6;
+		return d->default_frac_digits;
 	return p > 6 ? 6 : p;
 }
 
@@ -602,8 +590,8 @@ static int conv_date(sl_value *out, sl_copy_loss *loss, const sl_value *v, const
 	default:
 		return refuse(reason, v, "is not a date (it is %s)", sl_vtype_name(v->type));
 	}
-	if (cx->target == SL_ENGINE_MYSQL && !my_date_ok(days))
-		return refuse(reason, v, "is outside the years 1000-9999 that %s stores", "MySQL");
+	if (!date_ok(sl_copy_conv_dst(cx), days))
+		return out_of_years(reason, v, sl_copy_conv_dst(cx));
 	out->type = SL_V_DATE;
 	out->u.date = days;
 	return 0;
@@ -647,10 +635,10 @@ static int conv_ts(sl_value *out, sl_copy_loss *loss, const sl_value *v, const s
 	default:
 		return refuse(reason, v, "is not a timestamp (it is %s)", sl_vtype_name(v->type));
 	}
-	if (cx->target == SL_ENGINE_MYSQL) {
+	if (sl_copy_conv_dst(cx)->min_year) {
 		int64_t days = us / SL_USEC_PER_DAY - (us % SL_USEC_PER_DAY < 0);
-		if (!my_date_ok(days))
-			return refuse(reason, v, "is outside the years 1000-9999 that %s stores", "MySQL");
+		if (!date_ok(sl_copy_conv_dst(cx), days))
+			return out_of_years(reason, v, sl_copy_conv_dst(cx));
 	}
 	out->type = tz_target ? SL_V_TIMESTAMPTZ : SL_V_TIMESTAMP;
 	out->u.ts = round_frac(us, PG_EPOCH_USEC, target_frac(cc, cx), loss);
@@ -675,7 +663,7 @@ static int conv_time(sl_value *out, sl_copy_loss *loss, const sl_value *v, const
 			return 0;
 		}
 		sl_error_clear();
-		if (cx->target == SL_ENGINE_MYSQL) { /* MySQL TIME holds -838:59:59 .. 838:59:59 */
+		if (sl_copy_conv_dst(cx)->time_beyond_day) { /* MySQL TIME holds -838:59:59 .. 838:59:59 */
 			*out = *v;
 			return 0;
 		}
@@ -728,7 +716,7 @@ static int conv_json(sl_value *out, const sl_value *v, const sl_copy_conv *cx, s
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
-	if (v->type == SL_V_JSON && cx->source != SL_ENGINE_SQLITE) {
+	if (v->type == SL_V_JSON && sl_copy_conv_src(cx)->json_native) {
 		*out = *v; /* the engine checked it; SQLite's JSON columns hold any text */
 		return 0;
 	}
@@ -862,10 +850,10 @@ static int conv_array(sl_value *out, const sl_value *v, const sl_cast_column *cc
 {
 	if (v->type != SL_V_TEXT)
 		return conv_text(out, v, cx, dst, reason);
-	if (cc->src->type.kind == SL_T_SET && cx->target == SL_ENGINE_POSTGRES)
+	if (cc->src->type.kind == SL_T_SET && sl_copy_conv_dst(cx)->arrays)
 		return set_to_array(out, v, dst);
-	if (cc->src->type.kind == SL_T_ARRAY && cx->source == SL_ENGINE_POSTGRES &&
-	    cx->target != SL_ENGINE_POSTGRES) {
+	if (cc->src->type.kind == SL_T_ARRAY && sl_copy_conv_src(cx)->arrays &&
+	    !sl_copy_conv_dst(cx)->arrays) {
 		sl_buf b = SL_BUF_INIT;
 		const char *s = v->u.s.ptr;
 		/* optional dimension decoration [1:2]={...} */
@@ -878,8 +866,8 @@ static int conv_array(sl_value *out, const sl_value *v, const sl_cast_column *cc
 			return refuse(reason, v, "is not an array");
 		}
 		if (!rc)
-			rc = put_bytes(out, dst, cx->target == SL_ENGINE_MYSQL ? SL_V_JSON : SL_V_TEXT, b.ptr,
-				       b.len);
+			rc = put_bytes(out, dst, sl_copy_conv_dst(cx)->json_native ? SL_V_JSON : SL_V_TEXT,
+				       b.ptr, b.len);
 		sl_buf_free(&b);
 		return rc;
 	}
@@ -902,7 +890,7 @@ static int conv_enum(sl_value *out, const sl_value *v, const sl_cast_column *cc,
 static int conv_bit(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
 		    sl_batch *dst, sl_buf *reason)
 {
-	if (cx->target == SL_ENGINE_POSTGRES && v->type == SL_V_INT) {
+	if (sl_copy_conv_dst(cx)->bit_strings && v->type == SL_V_INT) {
 		int n = cc->type.length > 0 ? cc->type.length : 1;
 		char bits[65];
 		if (n > 64)
@@ -914,7 +902,7 @@ static int conv_bit(sl_value *out, const sl_value *v, const sl_cast_column *cc, 
 		bits[n] = '\0';
 		return put_printf(out, dst, SL_V_TEXT, bits);
 	}
-	if (cx->target != SL_ENGINE_POSTGRES && v->type == SL_V_TEXT) {
+	if (!sl_copy_conv_dst(cx)->bit_strings && v->type == SL_V_TEXT) {
 		uint64_t u = 0;
 		if (v->u.s.len > 64)
 			return refuse(reason, v, "has more than 64 bits");

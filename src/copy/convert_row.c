@@ -33,4 +33,6 @@ void sl_copy_conv_init(sl_copy_conv *cx, const sl_conn *src, const sl_conn *dst)
 	cx->target = sl_conn_engine(dst);
 	cx->target_caps = sl_conn_caps(dst);
 	cx->same = cx->source == cx->target;
+	cx->sd = sl_conn_dialect(src);
+	cx->td = sl_conn_dialect(dst);
 }

@@ -57,8 +57,20 @@ struct sl_copy_plan {
 typedef struct sl_copy_conv {
 	sl_engine source, target;
 	unsigned target_caps;
-	bool same; /* same engine: values pass through unchanged */
+	bool same;            /* same engine: values pass through unchanged */
+	const sl_dialect *sd; /* the source's and the target's dialects (NULL: looked up from the engines) */
+	const sl_dialect *td;
 } sl_copy_conv;
+
+/* The source's and the target's dialects of cx. */
+static inline const sl_dialect *sl_copy_conv_src(const sl_copy_conv *cx)
+{
+	return cx->sd ? cx->sd : sl_dialect_of(cx->source);
+}
+static inline const sl_dialect *sl_copy_conv_dst(const sl_copy_conv *cx)
+{
+	return cx->td ? cx->td : sl_dialect_of(cx->target);
+}
 
 /*
  * Converts source value v for cast column cc. Payload bytes that must be made

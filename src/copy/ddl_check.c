@@ -366,18 +366,19 @@ static int set_check(sl_copy_plan *p, const char *fmt, ...)
 int sl_copy_plan_validate(sl_copy_plan *p, sl_conn *target)
 {
 	sl_conn *mem = NULL, *c = target;
+	const sl_dialect *d = sl_dialect_of(p->target);
 	size_t n = sl_ddl_count(p->ddl, SL_DDL_TABLES), refused = 0;
 	int rc = 0;
-	if (p->target == SL_ENGINE_MYSQL) {
+	if (d->ddl_check == SL_DDL_CHECK_RULES) {
 		rc = check_mysql_rules(p, &refused);
 		return rc ? rc
 			  : set_check(p,
-				      "ddl: %zu statements checked by rule (MySQL cannot roll DDL back): "
+				      "ddl: %zu statements checked by rule (%s cannot roll DDL back): "
 				      "%zu refused",
-				      n, refused);
+				      n, d->title, refused);
 	}
-	if (p->target == SL_ENGINE_SQLITE) {
-		rc = sl_conn_open(&mem, "sqlite::memory:");
+	if (d->ddl_check == SL_DDL_CHECK_MEMORY) {
+		rc = sl_conn_open(&mem, d->memory_url);
 		c = mem;
 	} else if (!c || sl_conn_engine(c) != p->target) {
 		return set_check(p,
@@ -385,9 +386,12 @@ int sl_copy_plan_validate(sl_copy_plan *p, sl_conn *target)
 				 "still be refused");
 	}
 	rc = rc ? rc : sl_conn_begin(c);
-	if (!rc && p->target == SL_ENGINE_POSTGRES) {
+	if (!rc && d->ddl_check == SL_DDL_CHECK_ROLLBACK && d->set_local_schema) {
+		sl_buf set = SL_BUF_INIT;
 		rc = sl_conn_exec(c, "CREATE SCHEMA " CHECK_SCHEMA);
-		rc = rc ? rc : sl_conn_exec(c, "SET LOCAL search_path TO " CHECK_SCHEMA);
+		rc = rc ? rc : sl_buf_printf(&set, "%s%s", d->set_local_schema, CHECK_SCHEMA);
+		rc = rc ? rc : sl_conn_exec(c, sl_buf_cstr(&set));
+		sl_buf_free(&set);
 	}
 	if (!rc)
 		rc = check_statements(p, c, &refused);
@@ -401,13 +405,28 @@ int sl_copy_plan_validate(sl_copy_plan *p, sl_conn *target)
 		rc = rc ? rc : r2;
 	}
 	if (!rc)
-		rc = set_check(p, "ddl: %zu statements run on %s in a transaction rolled back: %zu refused",
-			       n,
-			       p->target == SL_ENGINE_SQLITE ? "an in-memory SQLite database"
-							     : "a scratch schema of the target",
-			       refused);
+		rc = set_check(p,
+			       "ddl: %zu statements run on %s%s%s in a transaction rolled back: %zu refused",
+			       n, mem ? "an in-memory " : "a scratch schema of the target",
+			       mem ? d->title : "", mem ? " database" : "", refused);
 	sl_conn_close(mem);
 	if (rc)
 		sl_error_prefix("check the plan's DDL on the target");
+	return rc;
+}
+
+int sl_copy_plan_check(sl_copy_plan *p, const sl_copy_opts *o, char **unreached)
+{
+	sl_conn *tc = NULL;
+	*unreached = NULL;
+	if (sl_dialect_of(p->target)->ddl_check == SL_DDL_CHECK_ROLLBACK && o->connect &&
+	    o->connect(&tc, SL_COPY_TARGET, o->connect_ud) != 0) {
+		*unreached = strdup(sl_error_last()->message);
+		sl_error_clear();
+		if (!*unreached)
+			return sl_error_nomem();
+	}
+	int rc = sl_copy_plan_validate(p, tc);
+	sl_conn_close(tc);
 	return rc;
 }

@@ -98,7 +98,7 @@ static bool key_not_null(const sl_table *t, const sl_key *k)
 }
 
 /* SQLite lets primary key columns hold NULL: a key is usable only when none does. */
-static int sqlite_key_has_null(sl_conn *src, const sl_table *t, const sl_key *k, bool *out)
+static int key_has_null(sl_conn *src, const sl_table *t, const sl_key *k, bool *out)
 {
 	sl_buf b = SL_BUF_INIT;
 	int64_t n = 0;
@@ -135,14 +135,16 @@ static int plan_table(sl_copy_plan *p, sl_copy_tplan *tp, sl_conn *src, const sl
 	if (!tp->ref)
 		return sl_error_nomem();
 	const sl_key *key = NULL;
-	if (t->primary_key && (key_not_null(t, t->primary_key) || p->source == SL_ENGINE_SQLITE))
+	/* a source whose primary key columns may hold NULL (SQLite) keeps the key unless a NULL is there */
+	bool pk_nulls = sl_dialect_of(p->source)->primary_key_nulls;
+	if (t->primary_key && (key_not_null(t, t->primary_key) || pk_nulls))
 		key = t->primary_key;
 	for (size_t i = 0; !key && i < t->nuniques; i++)
 		if (key_not_null(t, &t->uniques[i]))
 			key = &t->uniques[i];
-	if (key && p->source == SL_ENGINE_SQLITE && !key_not_null(t, key)) {
+	if (key && pk_nulls && !key_not_null(t, key)) {
 		bool has_null = false;
-		int rc = sqlite_key_has_null(src, t, key, &has_null);
+		int rc = key_has_null(src, t, key, &has_null);
 		if (rc)
 			return rc;
 		if (has_null)

@@ -4,6 +4,7 @@
 #include "sluice/buf.h"
 #include "sluice/error.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +103,16 @@ void sl_buf_free(sl_buf *b)
 const char *sl_buf_cstr(const sl_buf *b)
 {
 	return b->ptr ? b->ptr : "";
+}
+
+int sl_buf_put_hex(sl_buf *b, const void *p, size_t n, bool upper)
+{
+	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	const unsigned char *u = p;
+	int rc = n > (SIZE_MAX - 1) / 2 ? sl_error_nomem() : sl_buf_grow(b, 2 * n + 1);
+	for (size_t i = 0; !rc && i < n; i++) {
+		char two[2] = { hex[u[i] >> 4], hex[u[i] & 15] };
+		rc = sl_buf_put(b, two, 2);
+	}
+	return rc;
 }

@@ -132,6 +132,22 @@ sl_engine sl_conn_engine(const sl_conn *c)
 {
 	return c->drv->engine;
 }
+const sl_dialect *sl_conn_dialect(const sl_conn *c)
+{
+	return c->drv->dialect;
+}
+const sl_dialect *sl_dialect_of(sl_engine e)
+{
+	const sl_driver *d = driver_for(e);
+	return d ? d->dialect : NULL;
+}
+bool sl_error_is(const sl_error *e, sl_error_class k)
+{
+	for (size_t i = 0; e && i < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (drivers[i]->error_is(e, k))
+			return true;
+	return false;
+}
 unsigned sl_conn_caps(const sl_conn *c)
 {
 	return c->caps;
@@ -511,6 +527,36 @@ int sl_conn_rewrite_how(const sl_conn *c, int64_t changes, char *note, size_t n,
 	if (n)
 		note[0] = '\0';
 	return c->drv->rewrite_how(c, changes, note, n, blocks_writes);
+}
+
+int sl_conn_bulk_session(sl_conn *c, bool load)
+{
+	int rc = c->severed ? severed(c) : busy(c);
+	return rc ? rc : c->drv->bulk_session(c, load);
+}
+
+int sl_conn_bulk_fk_checks(sl_conn *c, bool on)
+{
+	int rc = c->severed ? severed(c) : busy(c);
+	return rc ? rc : c->drv->bulk_fk_checks(c, on);
+}
+
+int sl_conn_fk_violations(sl_conn *c, sl_fk_violation_fn fn, void *ud)
+{
+	int rc = c->severed ? severed(c) : busy(c);
+	return rc ? rc : c->drv->fk_violations(c, fn, ud);
+}
+
+int sl_conn_read_only(sl_conn *c)
+{
+	int rc = c->severed ? severed(c) : busy(c);
+	return rc ? rc : c->drv->read_only(c);
+}
+
+int sl_conn_table_exists(sl_conn *c, const char *table)
+{
+	int rc = c->severed ? severed(c) : busy(c);
+	return rc ? rc : c->drv->table_exists(c, table);
 }
 
 int sl_conn_set_fk_checks(sl_conn *c, bool on)

@@ -64,4 +64,13 @@ int my_rewrite_how(const sl_conn *c, int64_t changes, char *note, size_t n, bool
 int my_set_fk_checks(sl_conn *c, bool on);
 void my_sever(sl_conn *c);
 
+/* Dialect and session hooks (my_dialect.c); contracts in include/sluice/sys/driver.h. */
+extern const sl_dialect sl_my_dialect;
+int my_bulk_session(sl_conn *c, bool load);
+int my_bulk_fk_checks(sl_conn *c, bool on);
+int my_fk_violations(sl_conn *c, sl_fk_violation_fn fn, void *ud);
+int my_read_only(sl_conn *c);
+int my_table_exists(sl_conn *c, const char *table);
+bool my_error_is(const sl_error *e, sl_error_class k);
+
 #endif

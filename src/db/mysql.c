@@ -13,6 +13,7 @@
 #include "schema/introspect.h"
 #include "sluice/sys/expand_dialect.h"
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #include <errmsg.h>
 #include <errno.h>
@@ -572,23 +573,6 @@ done:
 	return rc;
 }
 
-/* Parses an optionally signed decimal integer of exactly len bytes. */
-static bool parse_i64(const char *s, size_t len, int64_t *out)
-{
-	char tmp[32];
-	if (len == 0 || len >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, len);
-	tmp[len] = '\0';
-	char *end = NULL;
-	errno = 0;
-	long long v = strtoll(tmp, &end, 10);
-	if (errno || *end)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* TIME values within 00:00:00 .. 23:59:59.999999 become SL_V_TIME; others stay text. */
 static bool time_in_day(const char *s, size_t len)
 {
@@ -601,7 +585,7 @@ static int decode(sl_batch *b, sl_value *v, my_dec d, const char *s, size_t len)
 	switch (d) {
 	case DEC_INT:
 	case DEC_UINT:
-		if (parse_i64(s, len, &v->u.i)) {
+		if (sl_parse_i64(s, len, &v->u.i)) {
 			v->type = SL_V_INT;
 			return 0;
 		}
@@ -789,13 +773,6 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int my_lock(sl_conn *c, const char *name, int timeout_ms)
 {
 	my_conn *mc = (my_conn *)c;
@@ -807,12 +784,12 @@ static int my_lock(sl_conn *c, const char *name, int timeout_ms)
 		rc = lock_call(mc, "GET_LOCK", key, secs, &got);
 	} else {
 		/* sub-second precision: try, then poll every 50 ms until the deadline */
-		int64_t deadline = now_ms() + timeout_ms;
+		int64_t deadline = sl_now_ms() + timeout_ms;
 		for (;;) {
 			rc = lock_call(mc, "GET_LOCK", key, 0, &got);
 			if (rc || got == 1)
 				break;
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - sl_now_ms();
 			if (left <= 0)
 				break;
 			sleep_ms(left < 50 ? (long)left : 50);
@@ -848,17 +825,12 @@ static int my_quote_ident(const sl_conn *c, sl_buf *out, const char *ident)
 	return sl_quote_ident_with(out, ident, '`');
 }
 
+/* X'...': a byte string as a hex literal. */
 static int put_hex(sl_buf *out, const char *p, size_t len)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	int rc = sl_buf_grow(out, len * 2 + 3);
+	int rc = sl_buf_puts(out, "X'");
 	if (!rc)
-		rc = sl_buf_puts(out, "X'");
-	for (size_t i = 0; !rc && i < len; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		char two[2] = { hex[ch >> 4], hex[ch & 15] };
-		rc = sl_buf_put(out, two, 2);
-	}
+		rc = sl_buf_put_hex(out, p, len, true);
 	return rc ? rc : sl_buf_putc(out, '\'');
 }
 
@@ -1067,4 +1039,11 @@ const sl_driver sl_driver_mysql = {
 	.sync = &sl_my_sync_ops,
 	.freeze = &sl_my_freeze_ops,
 	.expand = &sl_expand_mysql,
+	.dialect = &sl_my_dialect,
+	.bulk_session = my_bulk_session,
+	.bulk_fk_checks = my_bulk_fk_checks,
+	.fk_violations = my_fk_violations,
+	.read_only = my_read_only,
+	.table_exists = my_table_exists,
+	.error_is = my_error_is,
 };

@@ -96,4 +96,13 @@ int sl_pg_rewrite_how(const sl_conn *c, int64_t changes, char *note, size_t n, b
 int sl_pg_set_fk_checks(sl_conn *c, bool on);
 void sl_pg_sever(sl_conn *c);
 
+/* Dialect and session hooks (pg_dialect.c); contracts in include/sluice/sys/driver.h. */
+extern const sl_dialect sl_pg_dialect;
+int sl_pg_bulk_session(sl_conn *c, bool load);
+int sl_pg_bulk_fk_checks(sl_conn *c, bool on);
+int sl_pg_fk_violations(sl_conn *c, sl_fk_violation_fn fn, void *ud);
+int sl_pg_read_only(sl_conn *c);
+int sl_pg_table_exists(sl_conn *c, const char *table);
+bool sl_pg_error_is(const sl_error *e, sl_error_class k);
+
 #endif

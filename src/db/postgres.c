@@ -15,6 +15,7 @@
 #include "schema/introspect.h"
 #include "sluice/sys/expand_dialect.h"
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -783,25 +784,18 @@ static int lock_call(sl_pg_conn *c, const char *fn, const char *name, bool *got)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int pg_lock(sl_conn *base, const char *name, int timeout_ms)
 {
 	sl_pg_conn *c = (sl_pg_conn *)base;
 	bool got = false;
 	if (timeout_ms < 0)
 		return lock_call(c, "pg_advisory_lock", name, &got);
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = sl_now_ms() + timeout_ms;
 	for (;;) {
 		int rc = lock_call(c, "pg_try_advisory_lock", name, &got);
 		if (rc || got)
 			return rc;
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - sl_now_ms();
 		if (left <= 0)
 			break;
 		struct timespec pause = { .tv_sec = 0,
@@ -986,4 +980,11 @@ const sl_driver sl_driver_postgres = {
 	.sync = &sl_pg_sync_ops,
 	.freeze = &sl_pg_freeze_ops,
 	.expand = &sl_expand_postgres,
+	.dialect = &sl_pg_dialect,
+	.bulk_session = sl_pg_bulk_session,
+	.bulk_fk_checks = sl_pg_bulk_fk_checks,
+	.fk_violations = sl_pg_fk_violations,
+	.read_only = sl_pg_read_only,
+	.table_exists = sl_pg_table_exists,
+	.error_is = sl_pg_error_is,
 };

@@ -51,3 +51,17 @@ done:
 	sl_buf_free(&d);
 	return rc;
 }
+
+int sl_db_count_named(sl_conn *c, const char *sql_prefix, const char *name)
+{
+	sl_buf b = SL_BUF_INIT;
+	sl_value v = sl_text(name);
+	int64_t n = 0;
+	int rc = sl_buf_puts(&b, sql_prefix);
+	if (!rc)
+		rc = sl_conn_quote_literal(c, &b, &v);
+	if (!rc)
+		rc = sl_conn_query_int(c, b.ptr, &n);
+	sl_buf_free(&b);
+	return rc ? rc : n > 0;
+}

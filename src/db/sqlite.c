@@ -824,18 +824,6 @@ static int sq_quote_ident(const sl_conn *c, sl_buf *out, const char *ident)
 	return sl_quote_ident_with(out, ident, '"');
 }
 
-static int put_hex(sl_buf *out, const char *p, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	int rc = sl_buf_grow(out, 2 * n + 3);
-	for (size_t i = 0; !rc && i < n; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		char two[2] = { hex[ch >> 4], hex[ch & 15] };
-		rc = sl_buf_put(out, two, 2);
-	}
-	return rc;
-}
-
 /*
  * Text form of temporals and uuids, used by both quote_literal and the
  * writer: ISO 8601 with a space between date and time, as SQLite's own
@@ -888,14 +876,14 @@ static int sq_quote_literal(const sl_conn *c, sl_buf *out, const sl_value *v)
 		if (memchr(v->u.s.ptr, '\0', v->u.s.len)) {
 			int rc = sl_buf_puts(out, "CAST(X'");
 			if (!rc)
-				rc = put_hex(out, v->u.s.ptr, v->u.s.len);
+				rc = sl_buf_put_hex(out, v->u.s.ptr, v->u.s.len, true);
 			return rc ? rc : sl_buf_puts(out, "' AS TEXT)");
 		}
 		return sl_quote_string(out, v->u.s.ptr, v->u.s.len, false);
 	case SL_V_BLOB: {
 		int rc = sl_buf_puts(out, "X'");
 		if (!rc)
-			rc = put_hex(out, v->u.s.ptr, v->u.s.len);
+			rc = sl_buf_put_hex(out, v->u.s.ptr, v->u.s.len, true);
 		return rc ? rc : sl_buf_putc(out, '\'');
 	}
 	default: {
@@ -1258,4 +1246,11 @@ const sl_driver sl_driver_sqlite = {
 	.sync = &sl_sqlite_sync_ops,
 	.freeze = &sl_sqlite_freeze_ops,
 	.expand = &sl_expand_sqlite,
+	.dialect = &sl_sqlite_dialect,
+	.bulk_session = sl_sqlite_bulk_session,
+	.bulk_fk_checks = sl_sqlite_bulk_fk_checks,
+	.fk_violations = sl_sqlite_fk_violations,
+	.read_only = sl_sqlite_read_only,
+	.table_exists = sl_sqlite_table_exists,
+	.error_is = sl_sqlite_error_is,
 };

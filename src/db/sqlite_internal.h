@@ -38,4 +38,13 @@ int sl_sqlite_statement_reads(sl_conn *c, const char *sql, sl_sqlite_read_fn fn,
  */
 void sl_sqlite_decl_type(const char *decl, sl_type *out, char *elem, size_t cap);
 
+/* Dialect and session hooks (sqlite_dialect.c); contracts in include/sluice/sys/driver.h. */
+extern const sl_dialect sl_sqlite_dialect;
+int sl_sqlite_bulk_session(sl_conn *c, bool load);
+int sl_sqlite_bulk_fk_checks(sl_conn *c, bool on);
+int sl_sqlite_fk_violations(sl_conn *c, sl_fk_violation_fn fn, void *ud);
+int sl_sqlite_read_only(sl_conn *c);
+int sl_sqlite_table_exists(sl_conn *c, const char *table);
+bool sl_sqlite_error_is(const sl_error *e, sl_error_class k);
+
 #endif

@@ -498,20 +498,22 @@ static int pg_kv(sl_buf *b, const char *key, const char *value)
 	return rc ? rc : sl_buf_putc(b, '\'');
 }
 
-/* The libpq string with dbname replaced; every other option kept as parsed. */
-static int pg_set_database(sl_url *u, const char *database)
+/* The libpq string with option key set to value; every other option kept as parsed. */
+static int pg_set_option(sl_url *u, const char *key, const char *value)
 {
 	sl_buf b = SL_BUF_INIT;
 	PQconninfoOption *opts = PQconninfoParse(u->conninfo, NULL);
 	int rc = opts ? 0
 		      : sl_error_set(SL_EINVALID, "cannot reuse the connection settings of %s", u->redacted);
 	for (PQconninfoOption *o = opts; !rc && o->keyword; o++)
-		if (strcmp(o->keyword, "dbname") != 0 && o->val && *o->val)
+		if (strcmp(o->keyword, key) != 0 && o->val && *o->val)
 			rc = pg_kv(&b, o->keyword, o->val);
 	if (!rc)
-		rc = pg_kv(&b, "dbname", database);
+		rc = pg_kv(&b, key, value);
 	PQconninfoFree(opts);
 	if (rc) {
+		if (b.ptr)
+			memset(b.ptr, 0, b.len);
 		sl_buf_free(&b);
 		return rc;
 	}
@@ -526,14 +528,30 @@ static int pg_set_database(sl_url *u, const char *database)
 	free(u->conninfo);
 	u->user = u->host = u->database = u->redacted = u->conninfo = NULL;
 	rc = parse_postgres(u, ci);
+	memset(ci, 0, strlen(ci)); /* may hold a password */
 	free(ci);
 	return rc;
+}
+
+int sl_url_set_password(sl_url *u, const char *password)
+{
+	if (u->engine == SL_ENGINE_POSTGRES)
+		return pg_set_option(u, "password", password); /* libpq reads it from the string */
+	char *p = strdup(password);
+	if (!p)
+		return sl_error_nomem();
+	if (u->password) {
+		memset(u->password, 0, strlen(u->password));
+		free(u->password);
+	}
+	u->password = p;
+	return 0;
 }
 
 int sl_url_set_database(sl_url *u, const char *database)
 {
 	if (u->engine == SL_ENGINE_POSTGRES)
-		return pg_set_database(u, database);
+		return pg_set_option(u, "dbname", database);
 	if (u->engine != SL_ENGINE_MYSQL)
 		return sl_error_set(SL_EINVALID, "%s: a %s URL names a file, not a database of a server",
 				    u->redacted, sl_engine_name(u->engine));

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 static const char *const phase_names[] = {
 	[SL_XPHASE_NONE] = "none",
@@ -531,11 +532,6 @@ int xcheckpoint_save(sl_conn *c, const char *history, const char *id, const char
 
 /* ---- stored actions --------------------------------------------------------------------------- */
 
-static json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *jlist(const char *const *l, size_t n)
 {
 	json_t *a = json_array();
@@ -548,23 +544,23 @@ static json_t *act_json(const sl_xact *a)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "kind", json_integer(a->kind));
-	json_object_set_new(o, "base", jstr(a->base));
-	json_object_set_new(o, "table", jstr(a->table));
-	json_object_set_new(o, "column", jstr(a->column));
-	json_object_set_new(o, "to", jstr(a->to));
-	json_object_set_new(o, "decl", jstr(a->decl));
-	json_object_set_new(o, "default", jstr(a->default_expr));
+	json_object_set_new(o, "base", sl_json_str(a->base));
+	json_object_set_new(o, "table", sl_json_str(a->table));
+	json_object_set_new(o, "column", sl_json_str(a->column));
+	json_object_set_new(o, "to", sl_json_str(a->to));
+	json_object_set_new(o, "decl", sl_json_str(a->decl));
+	json_object_set_new(o, "default", sl_json_str(a->default_expr));
 	json_object_set_new(o, "not_null", json_boolean(a->not_null));
-	json_object_set_new(o, "name", jstr(a->name));
+	json_object_set_new(o, "name", sl_json_str(a->name));
 	json_object_set_new(o, "what", json_integer(a->what));
-	json_object_set_new(o, "expr", jstr(a->expr));
+	json_object_set_new(o, "expr", sl_json_str(a->expr));
 	json_object_set_new(o, "cols", jlist(a->cols, a->ncols));
-	json_object_set_new(o, "ref_table", jstr(a->ref_table));
+	json_object_set_new(o, "ref_table", sl_json_str(a->ref_table));
 	json_object_set_new(o, "ref_cols", jlist(a->ref_cols, a->nref_cols));
-	json_object_set_new(o, "on_delete", jstr(a->on_delete));
-	json_object_set_new(o, "on_update", jstr(a->on_update));
+	json_object_set_new(o, "on_delete", sl_json_str(a->on_delete));
+	json_object_set_new(o, "on_update", sl_json_str(a->on_update));
 	json_object_set_new(o, "unique", json_boolean(a->unique));
-	json_object_set_new(o, "version", jstr(a->version));
+	json_object_set_new(o, "version", sl_json_str(a->version));
 	return o;
 }
 
@@ -576,7 +572,7 @@ static json_t *view_json(const sl_xview *v)
 	for (size_t i = 0; i < v->ncols; i++) {
 		json_t *c = json_object();
 		json_object_set_new(c, "name", json_string(v->cols[i].name));
-		json_object_set_new(c, "default", jstr(v->cols[i].default_expr));
+		json_object_set_new(c, "default", sl_json_str(v->cols[i].default_expr));
 		json_object_set_new(c, "identity", json_boolean(v->cols[i].identity));
 		json_object_set_new(c, "generated", json_boolean(v->cols[i].generated));
 		json_array_append_new(cols, c);

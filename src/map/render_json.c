@@ -10,11 +10,7 @@
 #include <stdlib.h>
 
 #include "sluice/error.h"
-
-static json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
+#include "sluice/util.h"
 
 static json_t *level(const sl_map *m, int l)
 {
@@ -46,7 +42,7 @@ static json_t *node(const sl_map *m, const sl_map_node *n)
 	if (n->detail)
 		json_object_set_new(o, "detail", json_string(n->detail));
 	if (n->kind == SL_NODE_CONSUMER || n->kind == SL_NODE_DOMAIN || n->kind == SL_NODE_MIGRATION)
-		json_object_set_new(o, "owner", jstr(n->owner));
+		json_object_set_new(o, "owner", sl_json_str(n->owner));
 	if (n->kind == SL_NODE_CONSUMER || n->kind == SL_NODE_DOMAIN)
 		json_object_set_new(o, "criticality", level(m, n->own_level));
 	json_object_set_new(o, "level", level(m, n->level));
@@ -88,9 +84,9 @@ int sl_map_render_json(sl_buf *out, const sl_map *m)
 				    json_integer((json_int_t)per[k]));
 	json_object_set_new(counts, "unowned", json_integer((json_int_t)m->nunowned));
 	json_object_set_new(root, "format", json_string("sluice-map/1"));
-	json_object_set_new(root, "title", jstr(m->title));
-	json_object_set_new(root, "engine", jstr(m->engine));
-	json_object_set_new(root, "database", jstr(m->database));
+	json_object_set_new(root, "title", sl_json_str(m->title));
+	json_object_set_new(root, "engine", sl_json_str(m->engine));
+	json_object_set_new(root, "database", sl_json_str(m->database));
 	json_object_set_new(root, "criticality", criticality(m));
 	json_object_set_new(root, "counts", counts);
 	json_object_set_new(root, "nodes", nodes);

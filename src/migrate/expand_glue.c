@@ -10,6 +10,7 @@
 
 #include "history.h"
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +18,6 @@
 #include <time.h>
 
 static const sl_expand_opts dflt_xopts = SL_EXPAND_OPTS_INIT;
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 bool sl_mglue_in_expand(const sl_history_row *row)
 {
@@ -114,14 +108,14 @@ static int finish_expand(sl_conn *c, const sl_migrate_opts *o, const sl_migratio
 {
 	char detail[512];
 	int rc = o->dry_run ? 0
-			    : sl_history_update(c, o->table, id, "expanded", now_ms() - t0, NULL, NULL, NULL,
-						NULL);
+			    : sl_history_update(c, o->table, id, "expanded", sl_now_ms() - t0, NULL, NULL,
+						NULL, NULL);
 	snprintf(detail, sizeof(detail),
 		 "expanded: version %s is live beside the old shape; `sluice contract` once no client uses "
 		 "the old one",
 		 version ? version : "?");
 	if (!rc)
-		emit(o, SL_MEV_DONE, m, id, NULL, detail, now_ms() - t0);
+		emit(o, SL_MEV_DONE, m, id, NULL, detail, sl_now_ms() - t0);
 	return rc;
 }
 
@@ -132,7 +126,7 @@ int sl_mglue_apply(sl_conn *c, const sl_migrate_opts *o, const char *lock_name, 
 	sl_expand_opts x = xopts(o, lock_name, &f);
 	sl_expand_target t;
 	char *version = NULL;
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_now_ms();
 	int rc = 0;
 	expand_target(&t, m, NULL, sl_conn_engine(c));
 	if (!t.text)
@@ -157,7 +151,7 @@ int sl_mglue_apply(sl_conn *c, const sl_migrate_opts *o, const char *lock_name, 
 	if (!rc)
 		rc = finish_expand(c, o, m, m->id, version, t0);
 	if (rc)
-		emit(o, SL_MEV_FAILED, m, m->id, NULL, NULL, now_ms() - t0);
+		emit(o, SL_MEV_FAILED, m, m->id, NULL, NULL, sl_now_ms() - t0);
 	free(version);
 	return rc;
 }
@@ -168,14 +162,14 @@ int sl_mglue_resume(sl_conn *c, const sl_migrate_opts *o, const char *lock_name,
 	sl_expand_opts x = xopts(o, lock_name, &f);
 	sl_expand_target t;
 	char *version = NULL;
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_now_ms();
 	expand_target(&t, s->file, s->row, sl_conn_engine(c));
 	emit(o, SL_MEV_START, s->file, s->id, NULL, "resume expand", 0);
 	int rc = sl_expand_run(c, &t, &x, &version);
 	if (!rc)
 		rc = finish_expand(c, o, s->file, s->id, version, t0);
 	else
-		emit(o, SL_MEV_FAILED, s->file, s->id, NULL, NULL, now_ms() - t0);
+		emit(o, SL_MEV_FAILED, s->file, s->id, NULL, NULL, sl_now_ms() - t0);
 	free(version);
 	return rc;
 }
@@ -184,7 +178,7 @@ int sl_mglue_revert(sl_conn *c, const sl_migrate_opts *o, const sl_mig_status *s
 {
 	fwd f = { .o = o, .m = s->file, .id = s->id };
 	sl_expand_opts x = xopts(o, NULL, &f);
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_now_ms();
 	*handled = sl_mglue_in_expand(s->row);
 	if (!*handled)
 		return 0;
@@ -198,7 +192,7 @@ int sl_mglue_revert(sl_conn *c, const sl_migrate_opts *o, const sl_mig_status *s
 		rc = sl_history_delete(c, o->table, s->id);
 	emit(o, rc ? SL_MEV_FAILED : SL_MEV_DONE, s->file, s->id, NULL,
 	     rc ? NULL : "rolled back: the old shape is the only one, with every write of both versions",
-	     now_ms() - t0);
+	     sl_now_ms() - t0);
 	return rc;
 }
 
@@ -228,7 +222,7 @@ int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrat
 	char lock[160];
 	bool locked = false;
 	const sl_mig_status *s = NULL;
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_now_ms();
 	int rc = 0;
 	if (contracted)
 		*contracted = NULL;
@@ -269,9 +263,10 @@ int sl_migrate_contract(sl_conn *c, const sl_migration_set *set, const sl_migrat
 		rc = sl_expand_contract(c, s->id, &x);
 		if (!rc && !opts->dry_run)
 			rc = sl_history_update(c, opts->table, s->id, "applied",
-					       s->row->duration_ms + (now_ms() - t0), NULL, NULL, NULL, NULL);
+					       s->row->duration_ms + (sl_now_ms() - t0), NULL, NULL, NULL,
+					       NULL);
 		emit(opts, rc ? SL_MEV_FAILED : SL_MEV_DONE, s->file, s->id, NULL,
-		     rc ? NULL : "contracted: the new shape is the only one", now_ms() - t0);
+		     rc ? NULL : "contracted: the new shape is the only one", sl_now_ms() - t0);
 		if (!rc && contracted && !(*contracted = strdup(s->id)))
 			rc = sl_error_nomem();
 	}

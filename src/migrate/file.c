@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sluice/dialect.h"
 #include "sluice/error.h"
 #include "sluice/expand.h"
 
@@ -125,18 +126,7 @@ static void trim(const char **b, const char **e)
 
 static sl_engine parse_dialect(const char *s, size_t n)
 {
-	static const struct {
-		const char *name;
-		sl_engine e;
-	} names[] = {
-		{ "sqlite", SL_ENGINE_SQLITE },       { "postgres", SL_ENGINE_POSTGRES },
-		{ "postgresql", SL_ENGINE_POSTGRES }, { "mysql", SL_ENGINE_MYSQL },
-		{ "mariadb", SL_ENGINE_MYSQL },
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i].name) == n && memcmp(names[i].name, s, n) == 0)
-			return names[i].e;
-	return SL_ENGINE_NONE;
+	return sl_dialect_engine_named(s, n, true);
 }
 
 /* Ends the open part (if any) at byte end. */
@@ -334,18 +324,19 @@ done:
 }
 
 /* True when s holds only whitespace and comments. */
-static bool is_blank_sql(const char *s, size_t n, sl_engine d)
+static bool is_blank_sql(const char *s, size_t n, sl_engine engine)
 {
+	const sl_dialect *d = sl_dialect_of(engine); /* NULL: the generic variant */
 	size_t i = 0;
 	while (i < n) {
 		if (isspace((unsigned char)s[i])) {
 			i++;
 		} else if ((i + 1 < n && s[i] == '-' && s[i + 1] == '-') ||
-			   (s[i] == '#' && d == SL_ENGINE_MYSQL)) {
+			   (s[i] == '#' && d && d->hash_comments)) {
 			while (i < n && s[i] != '\n')
 				i++;
 		} else if (i + 1 < n && s[i] == '/' && s[i + 1] == '*' &&
-			   !(i + 2 < n && s[i + 2] == '!' && d != SL_ENGINE_POSTGRES)) {
+			   !(i + 2 < n && s[i + 2] == '!' && !(d && d->bang_comments_blank))) {
 			const char *e = NULL;
 			for (size_t j = i + 2; j + 1 < n; j++)
 				if (s[j] == '*' && s[j + 1] == '/') {

@@ -34,8 +34,8 @@ static int put_text(sl_conn *c, sl_buf *b, const char *s)
 
 int sl_history_ensure(sl_conn *c, const char *table)
 {
-	/* MySQL's TEXT holds 64 KiB: the applied SQL gets LONGTEXT there */
-	const char *big = sl_conn_engine(c) == SL_ENGINE_MYSQL ? "LONGTEXT" : "TEXT";
+	/* the applied SQL may be long (MySQL's TEXT holds 64 KiB) */
+	const char *big = sl_conn_dialect(c)->long_text;
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_buf_puts(&b, "CREATE TABLE IF NOT EXISTS ");
 	if (!rc)
@@ -56,42 +56,6 @@ int sl_history_ensure(sl_conn *c, const char *table)
 		sl_error_prefix("create history table \"%s\"", table);
 	sl_buf_free(&b);
 	return rc;
-}
-
-/* 1 when the table exists, 0 when not, negative on error. */
-static int table_exists(sl_conn *c, const char *table)
-{
-	sl_buf b = SL_BUF_INIT, lit = SL_BUF_INIT;
-	int64_t n = 0;
-	int rc = put_text(c, &lit, table);
-	if (rc)
-		goto done;
-	switch (sl_conn_engine(c)) {
-	case SL_ENGINE_SQLITE:
-		rc = sl_buf_printf(&b,
-				   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = %s",
-				   lit.ptr);
-		break;
-	case SL_ENGINE_POSTGRES:
-		rc = sl_buf_printf(
-			&b,
-			"SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
-			"AND tablename = %s",
-			lit.ptr);
-		break;
-	default:
-		rc = sl_buf_printf(
-			&b,
-			"SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
-			"AND table_name = %s",
-			lit.ptr);
-	}
-	if (!rc)
-		rc = sl_conn_query_int(c, b.ptr, &n);
-done:
-	sl_buf_free(&b);
-	sl_buf_free(&lit);
-	return rc ? rc : n > 0;
 }
 
 static const char *text_of(sl_history *h, const sl_value *v)
@@ -187,7 +151,7 @@ int sl_history_load(sl_history **out, sl_conn *c, const char *table)
 	if (!h)
 		return sl_error_nomem();
 	int rc = (h->arena = sl_arena_new(0)) ? 0 : SL_ENOMEM;
-	int exists = rc ? rc : table_exists(c, table);
+	int exists = rc ? rc : sl_conn_table_exists(c, table);
 	if (exists < 0)
 		rc = exists;
 	else if (exists)
@@ -318,7 +282,7 @@ int sl_history_delete(sl_conn *c, const char *table, const char *id)
 
 int sl_history_exists(sl_conn *c, const char *table, bool *out)
 {
-	int rc = table_exists(c, table);
+	int rc = sl_conn_table_exists(c, table);
 	*out = rc > 0;
 	return rc < 0 ? rc : 0;
 }

@@ -39,8 +39,7 @@ typedef struct dyn {
 	sl_conn *scratch;
 	sl_schema *target_model;
 	unsigned serial; /* scratch databases made by this run */
-	char name[64];   /* server engines: the scratch database */
-	char path[4096]; /* SQLite: the scratch file */
+	char name[64];   /* the scratch database (sl_conn_scratch_*) */
 	bool created;
 	sl_lint_impact impact; /* the consumer rules, when opts->consumers */
 } dyn;
@@ -54,55 +53,33 @@ static void drop_scratch(dyn *d)
 	if (!d->created)
 		return;
 	d->created = false;
-	if (d->path[0]) {
-		static const char *const suffix[] = { "", "-journal", "-wal", "-shm" };
-		for (size_t i = 0; i < 4; i++) {
-			char p[4200];
-			snprintf(p, sizeof(p), "%s%s", d->path, suffix[i]);
-			unlink(p);
-		}
-		d->path[0] = '\0';
-		return;
-	}
-	/* keep the error that brought us here: a failing DROP only matters after success */
+	/* keep the error that brought us here: a failing drop only matters after success */
 	sl_error e = *sl_error_last();
-	char *msg = e.message ? strdup(e.message) : NULL, sql[128];
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", d->name);
-	sl_conn_exec(d->target, sql);
+	char *msg = e.message ? strdup(e.message) : NULL;
+	sl_conn_scratch_drop(d->target, d->name);
 	if (msg && e.code)
 		sl_error_set_db(e.code, e.sqlstate, e.engine_code, "%s", msg);
 	free(msg);
 }
 
 /*
- * A new empty scratch database, opened in d->scratch. SQLite databases are
- * files, so there the scratch is a new file; server engines make it with
- * CREATE DATABASE on the target's server.
+ * A new empty scratch database beside the target (the driver's scratch
+ * hooks: a file in the target's directory for SQLite, CREATE DATABASE on
+ * the target's server elsewhere), opened in d->scratch through the caller's
+ * open_scratch, which knows the target's credentials.
  */
 static int create_scratch(dyn *d)
 {
-	char url[4200], sql[128];
+	bool cloned = false;
 	int rc = 0;
 	d->serial++;
-	d->path[0] = '\0';
 	snprintf(d->name, sizeof(d->name), "sluice_lint_%ld_%u", (long)getpid(), d->serial);
-	if (d->dialect == SL_ENGINE_SQLITE) {
-		const char *dir = d->o->scratch_dir ? d->o->scratch_dir : getenv("TMPDIR");
-		snprintf(d->path, sizeof(d->path), "%s/%s.db", dir && *dir ? dir : "/tmp", d->name);
-		unlink(d->path);
-		snprintf(url, sizeof(url), "sqlite:%s?mode=rwc", d->path);
-		d->created = true;
-		if ((rc = sl_conn_open(&d->scratch, url)))
-			sl_error_prefix("lint: scratch database \"%s\"", d->path);
-		goto done;
-	}
 	if (!d->o->open_scratch) {
 		rc = sl_error_set(SL_EINVALID, "lint: no way to open a scratch database on %s",
 				  sl_conn_display(d->target));
 		goto done;
 	}
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", d->name);
-	if ((rc = sl_conn_exec(d->target, sql))) {
+	if ((rc = sl_conn_scratch_create(d->target, d->name, false, &cloned))) {
 		sl_error_prefix("lint: creating scratch database %s on %s", d->name,
 				sl_conn_display(d->target));
 		goto done;

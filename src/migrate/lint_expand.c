@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sluice/dialect.h"
 #include "sluice/error.h"
 #include "sluice/expand.h"
 #include "sluice/sql.h"
@@ -277,7 +278,7 @@ int sl_lint_expand(sl_lint_report *r, const sl_migration *m, const sl_lint_opts 
 		if (target != SL_ENGINE_NONE && pt != sl_migration_part_get(m, pt->section, target))
 			continue;
 		if (pt->section == SL_SECTION_UP)
-			rc = check_up(&x, pt, d != SL_ENGINE_NONE ? d : SL_ENGINE_SQLITE);
+			rc = check_up(&x, pt, d != SL_ENGINE_NONE ? d : sl_dialect_default());
 		else if (d != SL_ENGINE_NONE)
 			rc = check_expand(&x, pt, d);
 	}

@@ -33,4 +33,7 @@ int sl_lint_impact_before(sl_lint_impact *x, sl_conn *scratch, const sl_schema *
 int sl_lint_impact_after(sl_lint_impact *x, const sl_lint_after *in);
 void sl_lint_impact_free(sl_lint_impact *x);
 
+/* The dialect lint_pg.c's rules read (they parse with libpg_query). */
+extern const sl_engine lint_pg_dialect;
+
 #endif

@@ -7,6 +7,7 @@
  * A statement libpg_query cannot parse is skipped here; apply-failed reports
  * it when a target is given. Rules and their limits: docs/lint/<id>.md.
  */
+#include "lint_int.h"
 #include "sluice/lint.h"
 
 #include <jansson.h>
@@ -15,6 +16,10 @@
 #include <string.h>
 
 #include "sluice/error.h"
+#include "sluice/util.h"
+
+/* dialect table: every rule of this file reads PostgreSQL's SQL, through PostgreSQL's own parser */
+const sl_engine lint_pg_dialect = SL_ENGINE_POSTGRES;
 
 /*
  * Functions whose DEFAULT in ADD COLUMN forces PostgreSQL to rewrite the
@@ -51,19 +56,6 @@ typedef struct pgctx {
 	json_t *created; /* object: names of tables created so far in this section */
 } pgctx;
 
-static bool in_list(const char *const *list, const char *s)
-{
-	for (size_t i = 0; s && list[i]; i++)
-		if (strcmp(list[i], s) == 0)
-			return true;
-	return false;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
 /* The file line of a byte location inside the current statement (-1 or absent: its first line). */
 static size_t line_at(const pgctx *x, json_t *node)
 {
@@ -84,7 +76,7 @@ static bool existing(const pgctx *x, const char *table)
 static const char *last_name(json_t *names)
 {
 	size_t n = json_array_size(names);
-	return n ? jstr(json_object_get(json_array_get(names, n - 1), "String"), "sval") : NULL;
+	return n ? sl_json_get_str(json_object_get(json_array_get(names, n - 1), "String"), "sval") : NULL;
 }
 
 /* First volatile function called anywhere in an expression tree, or NULL. */
@@ -102,7 +94,7 @@ static const char *find_volatile(json_t *node)
 	json_t *fc = json_object_get(node, "FuncCall");
 	if (fc) {
 		const char *name = last_name(json_object_get(fc, "funcname"));
-		if (in_list(volatile_funcs, name))
+		if (sl_str_in(name, volatile_funcs, SL_STRV_NULL_ENDED))
 			return name;
 	}
 	json_object_foreach(node, key, v) if ((hit = find_volatile(v))) return hit;
@@ -112,7 +104,7 @@ static const char *find_volatile(json_t *node)
 static int on_index(pgctx *x, json_t *ix)
 {
 	json_t *rel = json_object_get(ix, "relation");
-	const char *table = jstr(rel, "relname");
+	const char *table = sl_json_get_str(rel, "relname");
 	bool conc = json_is_true(json_object_get(ix, "concurrent"));
 	if (conc && !x->part->no_tx)
 		return sl_lint_add(x->r, "concurrently-in-transaction", x->m, x->st->line,
@@ -130,7 +122,7 @@ static int on_index(pgctx *x, json_t *ix)
 static int on_add_constraint(pgctx *x, const char *table, json_t *cmd)
 {
 	json_t *con = json_object_get(json_object_get(cmd, "def"), "Constraint");
-	const char *type = jstr(con, "contype"), *name = jstr(con, "conname");
+	const char *type = sl_json_get_str(con, "contype"), *name = sl_json_get_str(con, "conname");
 	bool fk = type && strcmp(type, "CONSTR_FOREIGN") == 0,
 	     check = type && strcmp(type, "CONSTR_CHECK") == 0;
 	if (!(fk || check) || json_is_true(json_object_get(con, "skip_validation")) || !existing(x, table))
@@ -146,17 +138,17 @@ static int on_add_constraint(pgctx *x, const char *table, json_t *cmd)
 static int on_add_column(pgctx *x, const char *table, json_t *cmd)
 {
 	json_t *col = json_object_get(json_object_get(cmd, "def"), "ColumnDef"), *c;
-	const char *name = jstr(col, "colname"), *why = NULL;
+	const char *name = sl_json_get_str(col, "colname"), *why = NULL;
 	size_t i;
 	if (!existing(x, table))
 		return 0;
 	const char *type = last_name(json_object_get(json_object_get(col, "typeName"), "names"));
-	if (in_list(serial_types, type))
+	if (sl_str_in(type, serial_types, SL_STRV_NULL_ENDED))
 		why = type;
 	json_array_foreach(json_object_get(col, "constraints"), i, c)
 	{
 		json_t *con = json_object_get(c, "Constraint");
-		const char *ct = jstr(con, "contype");
+		const char *ct = sl_json_get_str(con, "contype");
 		if (!why && ct && strcmp(ct, "CONSTR_DEFAULT") == 0)
 			why = find_volatile(json_object_get(con, "raw_expr"));
 		else if (!why && ct && strcmp(ct, "CONSTR_IDENTITY") == 0)
@@ -168,12 +160,14 @@ static int on_add_column(pgctx *x, const char *table, json_t *cmd)
 		x->r, "volatile-default", x->m, line_at(x, col),
 		"ADD COLUMN \"%s\" to existing table \"%s\" with a volatile default (%s%s) rewrites "
 		"the table under an exclusive lock; add the column without it, then backfill in batches",
-		name ? name : "?", table, why, strchr(why, ' ') || in_list(serial_types, why) ? "" : "()");
+		name ? name : "?", table, why,
+		strchr(why, ' ') || sl_str_in(why, serial_types, SL_STRV_NULL_ENDED) ? "" : "()");
 }
 
 static int on_alter(pgctx *x, json_t *at)
 {
-	const char *table = jstr(json_object_get(at, "relation"), "relname"), *objtype = jstr(at, "objtype");
+	const char *table = sl_json_get_str(json_object_get(at, "relation"), "relname"),
+		   *objtype = sl_json_get_str(at, "objtype");
 	json_t *item;
 	size_t i;
 	int rc = 0;
@@ -182,7 +176,7 @@ static int on_alter(pgctx *x, json_t *at)
 	json_array_foreach(json_object_get(at, "cmds"), i, item)
 	{
 		json_t *cmd = json_object_get(item, "AlterTableCmd");
-		const char *sub = jstr(cmd, "subtype");
+		const char *sub = sl_json_get_str(cmd, "subtype");
 		if (!sub)
 			continue;
 		if (strcmp(sub, "AT_AddConstraint") == 0)
@@ -195,7 +189,7 @@ static int on_alter(pgctx *x, json_t *at)
 				line_at(x, json_object_get(json_object_get(cmd, "def"), "ColumnDef")),
 				"ALTER COLUMN \"%s\" TYPE on existing table \"%s\" may rewrite the table and "
 				"its indexes under an exclusive lock",
-				jstr(cmd, "name") ? jstr(cmd, "name") : "?", table);
+				sl_json_get_str(cmd, "name") ? sl_json_get_str(cmd, "name") : "?", table);
 		if (rc)
 			break;
 	}
@@ -207,9 +201,9 @@ static void remember_created(pgctx *x, json_t *stmt)
 	json_t *cs = json_object_get(stmt, "CreateStmt"), *ctas = json_object_get(stmt, "CreateTableAsStmt");
 	const char *name = NULL;
 	if (cs)
-		name = jstr(json_object_get(cs, "relation"), "relname");
+		name = sl_json_get_str(json_object_get(cs, "relation"), "relname");
 	else if (ctas)
-		name = jstr(json_object_get(json_object_get(ctas, "into"), "rel"), "relname");
+		name = sl_json_get_str(json_object_get(json_object_get(ctas, "into"), "rel"), "relname");
 	if (name)
 		json_object_set_new(x->created, name, json_true());
 }
@@ -257,7 +251,7 @@ int sl_lint_pg(sl_lint_report *r, const sl_migration *m, const sl_migration_part
 	}
 	o.origin = m->path;
 	o.first_line = part->line;
-	if ((rc = sl_sql_split_ext(&list, SL_ENGINE_POSTGRES, part->sql, part->len, &o)))
+	if ((rc = sl_sql_split_ext(&list, lint_pg_dialect, part->sql, part->len, &o)))
 		goto done;
 	for (size_t i = 0; !rc && i < list.n; i++) {
 		x.st = &list.items[i];

@@ -8,6 +8,7 @@
  * sluice.yaml's consumers. PostgreSQL rules that need a parse tree are in
  * lint_pg.c.
  */
+#include "lint_int.h"
 #include "sluice/lint.h"
 
 #include <ctype.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sluice/dialect.h"
 #include "sluice/error.h"
 
 #define MAX_TOKENS  512
@@ -31,17 +33,6 @@ typedef struct scan {
 	token t[MAX_TOKENS];
 	size_t n;
 } scan;
-
-static size_t skip_quoted(const char *s, size_t i, size_t len, char q)
-{
-	for (i++; i < len; i++) {
-		if (s[i] == q && i + 1 < len && s[i + 1] == q)
-			i++;
-		else if (s[i] == q)
-			return i + 1;
-	}
-	return len;
-}
 
 /* Skips a PostgreSQL dollar quote starting at s[i] == '$'; returns i unchanged when none. */
 static size_t skip_dollar(const char *s, size_t i, size_t len)
@@ -82,11 +73,11 @@ static void tokenize(scan *sc, const char *s, size_t len)
 			const char *end = strstr(s + i + 2, "*/");
 			i = end ? (size_t)(end - s) + 2 : len;
 		} else if (c == '\'') {
-			i = skip_quoted(s, i, len, c);
+			i = sl_sql_skip_quoted(s, len, i, c, SL_QUOTE_DOUBLED, NULL);
 		} else if (c == '"' || c == '`' || c == '[') {
 			size_t j = c == '['
 					   ? (strchr(s + i, ']') ? (size_t)(strchr(s + i, ']') - s) + 1 : len)
-					   : skip_quoted(s, i, len, c);
+					   : sl_sql_skip_quoted(s, len, i, c, SL_QUOTE_DOUBLED, NULL);
 			push(sc, s + i, j - i, true, depth);
 			i = j;
 		} else if (c == '$') {
@@ -244,10 +235,10 @@ static const sl_migration_part *first_part(const sl_migration *m, sl_section s)
 /* The up part the PostgreSQL rules read, or NULL when they do not apply. */
 static const sl_migration_part *pg_part(const sl_migration *m, sl_engine target)
 {
-	if (target == SL_ENGINE_POSTGRES)
-		return sl_migration_part_get(m, SL_SECTION_UP, SL_ENGINE_POSTGRES);
+	if (target == lint_pg_dialect)
+		return sl_migration_part_get(m, SL_SECTION_UP, lint_pg_dialect);
 	for (size_t i = 0; i < m->nparts; i++)
-		if (m->parts[i].section == SL_SECTION_UP && m->parts[i].dialect == SL_ENGINE_POSTGRES)
+		if (m->parts[i].section == SL_SECTION_UP && m->parts[i].dialect == lint_pg_dialect)
 			return &m->parts[i];
 	return NULL;
 }
@@ -316,7 +307,7 @@ int sl_lint_static(sl_lint_report *r, const sl_migration *m, const sl_lint_opts 
 		const sl_migration_part *pt = &m->parts[i];
 		sl_engine d = pt->dialect != SL_ENGINE_NONE ? pt->dialect
 			      : target != SL_ENGINE_NONE    ? target
-							    : SL_ENGINE_SQLITE;
+							    : sl_dialect_default();
 		if (pt->section != SL_SECTION_UP)
 			continue;
 		/* with a target, only the variant that would run there */

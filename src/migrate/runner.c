@@ -15,34 +15,18 @@
 
 #include "sluice/error.h"
 #include "sluice/sql.h"
+#include "sluice/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int64_t now_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void iso_now(char out[64])
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
 }
 
 static const char *who(const sl_migrate_opts *o)
@@ -402,7 +386,7 @@ static int apply_one(run *r, const sl_mig_status *s)
 	bool no_tx = false;
 	const sl_stmt *failed = NULL;
 	char when[64];
-	iso_now(when);
+	sl_now_utc_text(when, sizeof(when), 'T', 6);
 	sl_history_row row;
 	fill_row(&row, m, s, r->dialect, when, who(r->o), "applied");
 	sl_migration_section(m, SL_SECTION_UP, r->dialect, NULL, &no_tx);
@@ -416,7 +400,7 @@ static int apply_one(run *r, const sl_mig_status *s)
 		sl_stmt_list_free(&list);
 		return rc;
 	}
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_now_ms();
 	if (tx) {
 		rc = sl_conn_begin(r->c);
 		if (!rc)
@@ -424,7 +408,7 @@ static int apply_one(run *r, const sl_mig_status *s)
 		if (!rc)
 			rc = run_verify(r, m);
 		if (!rc) {
-			row.duration_ms = now_ms() - t0;
+			row.duration_ms = sl_now_ms() - t0;
 			rc = sl_history_insert(r->c, r->o->table, &row);
 		}
 		if (!rc) {
@@ -445,7 +429,7 @@ static int apply_one(run *r, const sl_mig_status *s)
 			rc = run_statements(r, m, &list, false, &failed);
 			if (!rc)
 				rc = run_verify(r, m);
-			int64_t ms = now_ms() - t0;
+			int64_t ms = sl_now_ms() - t0;
 			if (rc) {
 				char *msg = strdup(sl_error_last()->message);
 				int code = rc;
@@ -473,7 +457,7 @@ static int apply_one(run *r, const sl_mig_status *s)
 			}
 		}
 	}
-	int64_t ms = now_ms() - t0;
+	int64_t ms = sl_now_ms() - t0;
 	emit(r->o, rc ? SL_MEV_FAILED : SL_MEV_DONE, false, m, m->id, failed ? failed->text : NULL, NULL, ms);
 	sl_stmt_list_free(&list);
 	return rc;
@@ -566,7 +550,7 @@ int sl_migrate_up(sl_conn *c, const sl_migration_set *set, const sl_migrate_opts
 			/* both versions live from here on: later migrations wait for the contract */
 			sl_history_row row;
 			char when[64];
-			iso_now(when);
+			sl_now_utc_text(when, sizeof(when), 'T', 6);
 			fill_row(&row, s->file, s, r.dialect, when, who(opts), "expanding");
 			rc = sl_mglue_apply(c, opts, r.lock_name, s->file, &row);
 			if (!rc && !opts->dry_run)
@@ -619,7 +603,7 @@ static int revert_one(run *r, const sl_mig_status *s)
 	const sl_migration *mm = m ? m : &stub;
 	bool tx = sl_conn_has(r->c, SL_CAP_TRANSACTIONAL_DDL) && !no_tx;
 	emit(r->o, SL_MEV_START, true, m, s->id, NULL, tx ? "transactional" : "statement by statement", 0);
-	int64_t t0 = now_ms();
+	int64_t t0 = sl_now_ms();
 	if (r->o->dry_run) {
 		rc = run_statements(r, mm, &list, true, &failed);
 	} else if (tx) {
@@ -643,8 +627,9 @@ static int revert_one(run *r, const sl_mig_status *s)
 			rc = run_statements(r, mm, &list, true, &failed);
 			if (rc) {
 				char *msg = strdup(sl_error_last()->message);
-				int urc = sl_history_update(r->c, r->o->table, s->id, "dirty", now_ms() - t0,
-							    failed ? failed->text : NULL, msg, NULL, NULL);
+				int urc =
+					sl_history_update(r->c, r->o->table, s->id, "dirty", sl_now_ms() - t0,
+							  failed ? failed->text : NULL, msg, NULL, NULL);
 				if (urc)
 					sl_error_set(
 						rc,
@@ -667,7 +652,7 @@ static int revert_one(run *r, const sl_mig_status *s)
 		rc = sl_mglue_after_revert(r->c, r->o,
 					   s); /* a contracted expand migration: its version goes */
 	emit(r->o, rc ? SL_MEV_FAILED : SL_MEV_DONE, true, m, s->id, failed ? failed->text : NULL, NULL,
-	     now_ms() - t0);
+	     sl_now_ms() - t0);
 	sl_stmt_list_free(&list);
 	return rc;
 }
@@ -719,17 +704,17 @@ int sl_migrate_verify(sl_conn *c, const sl_migration_set *set, const sl_migrate_
 		const sl_mig_status *s = &r.st->items[i];
 		if (!s->file || !applied_state(s->state))
 			continue;
-		int64_t t0 = now_ms();
+		int64_t t0 = sl_now_ms();
 		emit(opts, SL_MEV_START, false, s->file, s->id, NULL, "verify", 0);
 		int vrc = run_verify(&r, s->file);
 		if (vrc == SL_ECHECK) {
 			nfail++;
 			emit(opts, SL_MEV_FAILED, false, s->file, s->id, NULL, sl_error_last()->message,
-			     now_ms() - t0);
+			     sl_now_ms() - t0);
 		} else if (vrc) {
 			rc = vrc;
 		} else {
-			emit(opts, SL_MEV_DONE, false, s->file, s->id, NULL, "verify", now_ms() - t0);
+			emit(opts, SL_MEV_DONE, false, s->file, s->id, NULL, "verify", sl_now_ms() - t0);
 		}
 	}
 	if (failed)
@@ -751,7 +736,7 @@ int sl_migrate_baseline(sl_conn *c, const sl_migration_set *set, const char *id,
 				  "baseline only adopts a database sluice has never migrated",
 				  r.h->n);
 	char when[64];
-	iso_now(when);
+	sl_now_utc_text(when, sizeof(when), 'T', 6);
 	for (size_t i = 0; !rc && i < r.st->n; i++) {
 		const sl_mig_status *s = &r.st->items[i];
 		if (sl_migration_id_cmp(s->id, id) > 0)

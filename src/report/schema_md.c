@@ -8,6 +8,7 @@
  * Markdown hosts. Characters that would break a Markdown table are escaped.
  */
 #include "sluice/report.h"
+#include "sluice/util.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -91,14 +92,6 @@ static int plain_type(sl_buf *out, const sl_type *t)
 	default:
 		return sl_buf_puts(out, "other");
 	}
-}
-
-static bool in_list(const char *const *cols, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (cols[i] && strcmp(cols[i], name) == 0)
-			return true;
-	return false;
 }
 
 static const sl_fkey *fk_of(const sl_table *t, const char *col)
@@ -251,8 +244,8 @@ static int table_section(sl_buf *out, const sl_schema *s, const sl_table *t, con
 				 "\n\n| Field | What it holds | Required | Notes |\n|---|---|---|---|\n");
 	for (size_t i = 0; !rc && i < t->ncolumns; i++) {
 		const sl_column *c = &t->columns[i];
-		bool pk =
-			t->primary_key && in_list(t->primary_key->columns, t->primary_key->ncolumns, c->name);
+		bool pk = t->primary_key &&
+			  sl_str_in(c->name, t->primary_key->columns, t->primary_key->ncolumns);
 		bool uq = false;
 		for (size_t j = 0; j < t->nuniques; j++)
 			uq |= t->uniques[j].ncolumns == 1 && strcmp(t->uniques[j].columns[0], c->name) == 0;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #define MAX_RELS 64
 
@@ -51,11 +52,6 @@ typedef struct walker {
 
 static int walk_stmt(walker *w, json_t *node, const scope *parent);
 static int walk_expr(walker *w, json_t *node, const scope *sc);
-
-static const char *jstr(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
 
 static long loc_of(json_t *node)
 {
@@ -116,8 +112,8 @@ static int add_rel(walker *w, scope *sc, json_t *node, rel r)
 /* A RangeVar in FROM (or the target of INSERT/UPDATE/DELETE): a table, view or CTE. */
 static int range_var(walker *w, scope *sc, json_t *rv, rel *out)
 {
-	const char *schema = jstr(rv, "schemaname"), *name = jstr(rv, "relname");
-	const char *alias = jstr(json_object_get(rv, "alias"), "aliasname");
+	const char *schema = sl_json_get_str(rv, "schemaname"), *name = sl_json_get_str(rv, "relname");
+	const char *alias = sl_json_get_str(json_object_get(rv, "alias"), "aliasname");
 	rel r = { .name = alias ? alias : name, .relname = name };
 	if (!name)
 		return fail_at(w, rv, "a table reference without a name");
@@ -158,7 +154,7 @@ static int from_item(walker *w, scope *sc, json_t *item, const scope *parent, js
 			       json_is_true(json_object_get(v, "lateral")) ? sc : parent);
 		if (!rc)
 			rc = add_rel(w, sc, item,
-				     (rel){ .name = jstr(json_object_get(v, "alias"), "aliasname"),
+				     (rel){ .name = sl_json_get_str(json_object_get(v, "alias"), "aliasname"),
 					    .opaque = true });
 		return rc;
 	}
@@ -166,7 +162,7 @@ static int from_item(walker *w, scope *sc, json_t *item, const scope *parent, js
 		rc = walk_expr(w, json_object_get(v, "functions"), sc);
 		if (!rc)
 			rc = add_rel(w, sc, item,
-				     (rel){ .name = jstr(json_object_get(v, "alias"), "aliasname"),
+				     (rel){ .name = sl_json_get_str(json_object_get(v, "alias"), "aliasname"),
 					    .opaque = true });
 		return rc;
 	}
@@ -210,7 +206,7 @@ static bool is_target_alias(const scope *sc, const char *name)
 	size_t i;
 	json_array_foreach(sc->targets, i, t)
 	{
-		const char *a = jstr(json_object_get(t, "ResTarget"), "name");
+		const char *a = sl_json_get_str(json_object_get(t, "ResTarget"), "name");
 		if (a && strcmp(a, name) == 0)
 			return true;
 	}
@@ -254,7 +250,7 @@ static int column_ref(walker *w, json_t *ref, const scope *sc)
 	if (n == 0 || n > 4)
 		return 0;
 	for (size_t i = 0; i + (star ? 1 : 0) < n && i < 3; i++)
-		names[i] = jstr(json_object_get(json_array_get(fields, i), "String"), "sval");
+		names[i] = sl_json_get_str(json_object_get(json_array_get(fields, i), "String"), "sval");
 	size_t nn = n - (star ? 1 : 0);
 	if (nn == 0) { /* SELECT *: every FROM item of this scope, as a whole */
 		int rc = 0;
@@ -315,7 +311,7 @@ static int with_clause(walker *w, json_t *with, const scope *parent)
 	json_array_foreach(json_object_get(with, "ctes"), i, cte)
 	{
 		json_t *c = json_object_get(cte, "CommonTableExpr");
-		const char *name = jstr(c, "ctename");
+		const char *name = sl_json_get_str(c, "ctename");
 		if (rc || !c)
 			continue;
 		if (name)
@@ -369,7 +365,7 @@ static int target(walker *w, scope *sc, json_t *stmt, rel *r)
 
 static int written_column(walker *w, rel *r, json_t *res)
 {
-	const char *col = jstr(res, "name");
+	const char *col = sl_json_get_str(res, "name");
 	if (!col)
 		return 0;
 	if (r->table && !sl_table_find_column(r->table, col))

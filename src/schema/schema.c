@@ -277,6 +277,16 @@ sl_table *sl_schema_find_table(const sl_schema *s, const char *schema, const cha
 	return NULL;
 }
 
+const sl_table *sl_schema_find_table_ci(const sl_schema *s, const char *schema, const char *name)
+{
+	const sl_table *t = sl_schema_find_table(s, schema, name);
+	for (size_t i = 0; !t && i < s->ntables; i++)
+		if (strcasecmp(s->tables[i].name, name) == 0 &&
+		    (!schema || !s->tables[i].schema || strcmp(s->tables[i].schema, schema) == 0))
+			t = &s->tables[i];
+	return t;
+}
+
 sl_table *sl_schema_find_ref(const sl_schema *s, const sl_table *t, const sl_fkey *fk)
 {
 	return sl_schema_find_table(s, fk->ref_schema ? fk->ref_schema : t->schema, fk->ref_table);
@@ -320,6 +330,15 @@ sl_column *sl_table_find_column(const sl_table *t, const char *name)
 		if (strcmp(t->columns[i].name, name) == 0)
 			return &t->columns[i];
 	return NULL;
+}
+
+const sl_column *sl_table_find_column_ci(const sl_table *t, const char *name)
+{
+	const sl_column *c = sl_table_find_column(t, name);
+	for (size_t i = 0; !c && i < t->ncolumns; i++)
+		if (strcasecmp(t->columns[i].name, name) == 0)
+			c = &t->columns[i];
+	return c;
 }
 
 static const char *const tkind_names[SL_T__COUNT] = {

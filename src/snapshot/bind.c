@@ -16,6 +16,7 @@
 
 #include "sluice/error.h"
 #include "sluice/pii.h"
+#include "sluice/util.h"
 
 tbind *sl_snap_table(const snap *s, const char *table)
 {
@@ -43,20 +44,12 @@ static bool key_not_null(const sl_table *t, const sl_key *k)
 	return k->ncolumns > 0;
 }
 
-static bool in_list(const char *const *l, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(l[i], s) == 0)
-			return true;
-	return false;
-}
-
 static bool is_unique(const sl_table *t, const char *col)
 {
-	if (t->primary_key && in_list(t->primary_key->columns, t->primary_key->ncolumns, col))
+	if (t->primary_key && sl_str_in(col, t->primary_key->columns, t->primary_key->ncolumns))
 		return true;
 	for (size_t i = 0; i < t->nuniques; i++)
-		if (in_list(t->uniques[i].columns, t->uniques[i].ncolumns, col))
+		if (sl_str_in(col, t->uniques[i].columns, t->uniques[i].ncolumns))
 			return true;
 	for (size_t i = 0; i < t->nindexes; i++) {
 		const sl_index *x = &t->indexes[i];
@@ -120,7 +113,7 @@ static int check_rule(snap *s, const tbind *tb, const sl_snapshot_mask *m, colbi
 	    (r->kind == SL_MASK_DATE_SHIFT || r->kind == SL_MASK_JSON || (r->kind == SL_MASK_NOISE && r->by)))
 		return bad(m, "the column is unique and rule \"%s\" cannot keep it unique; use hash or keep",
 			   sl_mask_kind_name(r->kind));
-	if (in_list(tb->ident, tb->nident, c->name) && r->kind == SL_MASK_SQL)
+	if (sl_str_in(c->name, tb->ident, tb->nident) && r->kind == SL_MASK_SQL)
 		return bad(m, "the column is the table's key, which the copy reads as it is: use hash");
 	if (r->kind == SL_MASK_SHUFFLE && !tb->nident)
 		return bad(m, "shuffle needs a table with a primary key or a unique NOT NULL key");

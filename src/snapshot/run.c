@@ -21,15 +21,9 @@
 #include <xxhash.h>
 
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #define STATE_TABLE "sluice_snapshot_state"
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void notice(const sl_copy_opts *o, const char *msg)
 {
@@ -154,10 +148,7 @@ static int target_state(snap *s, const char *fp)
 	if (has == 0 && !o->restart)
 		goto done; /* the copy refuses with its own message */
 	char now[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	sl_now_utc_text(now, sizeof(now), 'T', 0);
 	sl_value vfp = sl_text(fp), vsub = s->o->subset ? sl_text(s->o->subset) : sl_null(),
 		 vnow = sl_text(now);
 	rc = sl_conn_exec(s->dst, "DELETE FROM " STATE_TABLE);
@@ -252,23 +243,15 @@ static int fill_report(snap *s)
 
 static int run_checks(snap *s)
 {
-	double t0 = mono();
+	double t0 = sl_now_s();
 	int rc = sl_snap_check_orphans(s);
 	if (!rc)
 		rc = sl_snap_check_unique(s);
 	if (!rc)
 		rc = sl_snap_check_leaks(s);
 	s->rep->checked = rc == 0;
-	s->rep->check_seconds = mono() - t0;
+	s->rep->check_seconds = sl_now_s() - t0;
 	return rc;
-}
-
-static void now_iso(char *out, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* Everything before the copy: plan, rules, fail-closed, subset, maps, target state. */
@@ -307,7 +290,7 @@ static int before_copy(snap *s)
 int sl_snapshot_run(sl_snapshot_report **out, const sl_snapshot_opts *o)
 {
 	snap s = { .o = o };
-	double t0 = mono();
+	double t0 = sl_now_s();
 	char started[32];
 	int rc = 0;
 	*out = NULL;
@@ -320,7 +303,7 @@ int sl_snapshot_run(sl_snapshot_report **out, const sl_snapshot_opts *o)
 		sl_arena_free(s.a);
 		return sl_error_nomem();
 	}
-	now_iso(started, sizeof(started));
+	sl_now_utc_text(started, sizeof(started), 'T', 0);
 	s.rep->started_at = strdup(started);
 	s.rep->keyed = o->key != NULL;
 	s.rep->subset = o->subset ? strdup(o->subset) : NULL;
@@ -333,14 +316,14 @@ int sl_snapshot_run(sl_snapshot_report **out, const sl_snapshot_opts *o)
 		rc = before_copy(&s);
 	}
 	if (!rc) {
-		double c0 = mono();
+		double c0 = sl_now_s();
 		sl_snap_hooks(&s);
 		s.copy = o->copy;
 		s.copy.connect = connect_wrap;
 		s.copy.connect_ud = &s;
 		s.copy.hooks = &s.hooks;
 		rc = sl_copy_run(&s.rep->copy, &s.copy);
-		s.rep->copy_seconds = mono() - c0;
+		s.rep->copy_seconds = sl_now_s() - c0;
 	}
 	bool finished = s.rep->copy && s.rep->copy->finished;
 	if (!rc && finished && o->checks)
@@ -357,7 +340,7 @@ int sl_snapshot_run(sl_snapshot_report **out, const sl_snapshot_opts *o)
 	}
 	s.rep->ok = !rc && finished && s.rep->copy->nviolations == 0 && s.rep->orphans == 0 &&
 		    s.rep->duplicates == 0 && s.rep->leaks == 0 && (s.rep->checked || !o->checks);
-	s.rep->seconds = mono() - t0;
+	s.rep->seconds = sl_now_s() - t0;
 	if (s.plan)
 		*out = s.rep;
 	else

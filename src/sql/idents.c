@@ -20,21 +20,33 @@ static bool word_char(unsigned char c)
 	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
-/* Skips a quoted run starting at s[i] (the opening quote q); returns the index after it. */
-static size_t skip_quoted(const char *s, size_t len, size_t i, char close)
+size_t sl_sql_skip_quoted(const char *s, size_t len, size_t i, char close, unsigned flags, bool *closed)
 {
+	if (closed)
+		*closed = false;
 	for (i++; i < len; i++) {
-		if (s[i] == close) {
-			if (i + 1 < len && s[i + 1] == close && close != ']') {
-				i++;
-				continue;
-			}
-			return i + 1;
-		}
-		if (s[i] == '\\' && close == '\'' && i + 1 < len)
+		if ((flags & SL_QUOTE_BACKSLASH) && s[i] == '\\' && i + 1 < len) {
 			i++;
+			continue;
+		}
+		if (s[i] != close)
+			continue;
+		if ((flags & SL_QUOTE_DOUBLED) && i + 1 < len && s[i + 1] == close) {
+			i++;
+			continue;
+		}
+		if (closed)
+			*closed = true;
+		return i + 1;
 	}
 	return len;
+}
+
+/* An identifier lexer's quotes: doubled except in [brackets]; backslashes escape in 'strings'. */
+static size_t skip_quoted(const char *s, size_t len, size_t i, char close)
+{
+	unsigned flags = (close != ']' ? SL_QUOTE_DOUBLED : 0) | (close == '\'' ? SL_QUOTE_BACKSLASH : 0);
+	return sl_sql_skip_quoted(s, len, i, close, flags, NULL);
 }
 
 int sl_sql_idents(const char *s, size_t len, sl_sql_ident_cb cb, void *ud)

@@ -112,19 +112,12 @@ static int skip_quoted(my_state *st, size_t pos, size_t *end)
 			}
 		return sl_split_fail(st->sp, pos, "unterminated comment");
 	}
-	for (p = pos + 1; p < st->len; p++) {
-		if (s[p] == '\\' && q != '`') {
-			p++;
-			continue;
-		}
-		if (s[p] == q) {
-			if (p + 1 < st->len && s[p + 1] == q) {
-				p++;
-				continue;
-			}
-			*end = p + 1;
-			return 0;
-		}
+	bool closed = false;
+	p = sl_sql_skip_quoted(s, st->len, pos, q, SL_QUOTE_DOUBLED | (q != '`' ? SL_QUOTE_BACKSLASH : 0),
+			       &closed);
+	if (closed) {
+		*end = p;
+		return 0;
 	}
 	return sl_split_fail(st->sp, pos, "unterminated %s", q == '`' ? "quoted identifier" : "string");
 }

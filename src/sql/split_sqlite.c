@@ -3,8 +3,9 @@
  *
  * SQLite itself decides where a statement ends: a small lexer here skips
  * strings, quoted identifiers ("x", `x`, [x]) and comments to find each ';'
- * outside them, and sqlite3_complete() is asked whether the text up to it is
- * a complete statement. That keeps CREATE TRIGGER ... BEGIN ...; END; whole
+ * outside them, and SQLite's own sqlite3_complete() is asked, through the
+ * dialect's statement_complete hook, whether the text up to it is a complete
+ * statement. That keeps CREATE TRIGGER ... BEGIN ...; END; whole
  * without parsing. sqlite3_prepare() is not used: it fails on statements that
  * name tables which do not exist yet.
  */
@@ -14,8 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
+#include "sluice/dialect.h"
 #include "sluice/error.h"
 
 /* Is buf[start, end) followed by ";" a complete statement? buf has room at end. */
@@ -30,7 +30,7 @@ static bool complete_at(char *buf, size_t start, size_t end, bool add_semicolon)
 	} else {
 		buf[end] = '\0';
 	}
-	ok = sqlite3_complete(buf + start) != 0;
+	ok = sl_dialect_of(SL_ENGINE_SQLITE)->statement_complete(buf + start);
 	buf[end] = save0;
 	buf[end + 1] = save1;
 	return ok;

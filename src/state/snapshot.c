@@ -12,6 +12,7 @@
 #include "sluice/error.h"
 #include "sluice/snapshot.h"
 #include "state_int.h"
+#include "sluice/util.h"
 
 static const char snapshot_sql[] = "CREATE TABLE IF NOT EXISTS snapshot_runs ("
 				   " id INTEGER PRIMARY KEY,"
@@ -77,10 +78,7 @@ static int add_run(sl_state *s, const sl_snapshot_report *r, int64_t *id)
 {
 	sl_buf b = SL_BUF_INIT, json = SL_BUF_INIT;
 	char now[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	sl_now_utc_text(now, sizeof(now), 'T', 0);
 	const char *status = r->ok ? "ok" : r->copy && r->copy->finished ? "problems" : "stopped";
 	int rc = sl_snapshot_report_json(&json, r);
 	if (!rc)

@@ -23,6 +23,7 @@
 #include "sluice/conn.h"
 #include "sluice/error.h"
 #include "state_int.h"
+#include "sluice/util.h"
 
 /*
  * Version 5 (the cutover journal) is journal.c's, 6 (watch runs) watch.c's,
@@ -145,13 +146,7 @@ done:
 
 void sl_state_now_utc(char *out, size_t n)
 {
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t len = strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (len && len < n)
-		snprintf(out + len, n - len, ".%03dZ", (int)(ts.tv_nsec / 1000000));
+	sl_now_utc_text(out, n, 'T', 3);
 }
 
 int sl_state_open(sl_state **out, const char *path)

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "sluice/error.h"
+#include "sluice/util.h"
 
 #define LOCK_NAME "sluice_sync"
 
@@ -33,13 +34,6 @@ void sl_sync_notice(const sl_sync_opts *o, const char *fmt, ...)
 	va_end(ap);
 	sl_sync_event ev = { .kind = SL_SYNC_EV_NOTICE, .message = msg, .lag_seconds = -1 };
 	o->on_event(o->event_ud, &ev);
-}
-
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void nap(double seconds)
@@ -146,7 +140,7 @@ static int heartbeat(runner *r)
 	int rc = sl_conn_exec(r->src, q);
 	if (rc)
 		sl_error_prefix("write the heartbeat");
-	r->last_beat = mono();
+	r->last_beat = sl_now_s();
 	return rc;
 }
 
@@ -190,7 +184,7 @@ static int attach(runner *r)
 			rc = sl_sync_plan(&r->plan, r->src, sl_conn_engine(r->dst), &r->meta, o->rules);
 		if (!rc)
 			rc = sl_sync_applier_new(&r->ap, r->plan, r->meta.run_id);
-		r->last_schema = mono();
+		r->last_schema = sl_now_s();
 		if (rc)
 			goto done;
 	}
@@ -252,7 +246,7 @@ static bool stopping(const sl_sync_opts *o)
 static int step(runner *r, sl_sync_stats *out)
 {
 	const sl_sync_opts *o = r->o;
-	double now = mono();
+	double now = sl_now_s();
 	int rc = 0;
 	if (now - r->last_pause_check >= 1.0) {
 		sl_sync_state st = { 0 };
@@ -284,7 +278,7 @@ static int step(runner *r, sl_sync_stats *out)
 	if (o->max_rate > 0 && (double)max > o->max_rate)
 		max = o->max_rate >= 1 ? (size_t)o->max_rate : 1;
 	sl_sync_batch_result b;
-	double t0 = mono();
+	double t0 = sl_now_s();
 	rc = sl_sync_apply_batch(r->ap, max, r->rate, &b);
 	if (rc) {
 		const char *t = sl_sync_applier_failed_table(r->ap);
@@ -303,7 +297,8 @@ static int step(runner *r, sl_sync_stats *out)
 	 * The heartbeat goes in after the read, so it waits for the next batch
 	 * like any change written now: its lag is a whole cycle, not just one apply.
 	 */
-	if (o->follow && mono() - r->last_beat >= (o->heartbeat_seconds > 0 ? o->heartbeat_seconds : 1.0) &&
+	if (o->follow &&
+	    sl_now_s() - r->last_beat >= (o->heartbeat_seconds > 0 ? o->heartbeat_seconds : 1.0) &&
 	    (rc = heartbeat(r)) != 0)
 		return rc;
 	if (b.rows == 0) {
@@ -317,7 +312,7 @@ static int step(runner *r, sl_sync_stats *out)
 		nap(o->poll_seconds > 0 ? o->poll_seconds : 0.2);
 		return 0;
 	}
-	double t1 = mono(), dt = t1 - (r->last_batch > 0 ? r->last_batch : t0);
+	double t1 = sl_now_s(), dt = t1 - (r->last_batch > 0 ? r->last_batch : t0);
 	double inst = dt > 0 ? (double)b.rows / dt : 0;
 	r->rate = r->rate > 0 ? 0.7 * r->rate + 0.3 * inst : inst;
 	r->last_batch = t1;
@@ -338,7 +333,7 @@ static int step(runner *r, sl_sync_stats *out)
 int sl_sync_run(sl_sync_stats *out, const sl_sync_opts *o)
 {
 	runner r = { .o = o };
-	double t0 = mono(), fail_since = 0, backoff = 0.1;
+	double t0 = sl_now_s(), fail_since = 0, backoff = 0.1;
 	int rc = 0;
 	memset(out, 0, sizeof(*out));
 	for (;;) {
@@ -373,7 +368,7 @@ int sl_sync_run(sl_sync_stats *out, const sl_sync_opts *o)
 			sl_error_set(rc, "%s", r.last_error ? r.last_error : "sync failed");
 			break;
 		}
-		double now = mono();
+		double now = sl_now_s();
 		if (fail_since == 0)
 			fail_since = now;
 		if (o->retry_seconds >= 0 && now - fail_since > o->retry_seconds) {
@@ -393,7 +388,7 @@ int sl_sync_run(sl_sync_stats *out, const sl_sync_opts *o)
 		backoff = backoff * 2 > 5 ? 5 : backoff * 2;
 		rc = 0;
 	}
-	out->seconds = mono() - t0;
+	out->seconds = sl_now_s() - t0;
 	if (r.dst && rc == 0 && r.attached)
 		sl_conn_apply_mode(r.dst, false);
 	sl_error save = *sl_error_last();

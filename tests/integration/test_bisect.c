@@ -95,8 +95,9 @@ static void fingerprint_matches(pair *p)
 	const sl_table *t = sl_schema_find_table(ds, NULL, "fpv");
 	assert_non_null(t);
 	sl_buf row = SL_BUF_INIT, sql = SL_BUF_INIT, q = SL_BUF_INIT, hash = SL_BUF_INIT;
-	sl_engine e = sl_conn_engine(p->d);
-	sl_buf_puts(&row, e == SL_ENGINE_POSTGRES ? "(" : "CONCAT(");
+	const sl_rowhash_ops *rh = sl_conn_dialect(p->d)->rowhash;
+	assert_non_null(rh);
+	sl_buf_puts(&row, rh->row_open);
 	for (size_t i = 0; i < r->ncolumns; i++) {
 		const sl_column *col = sl_table_find_column(t, r->columns[i]);
 		char why[256] = "";
@@ -104,14 +105,14 @@ static void fingerprint_matches(pair *p)
 		sl_buf_clear(&q);
 		sl_conn_quote_ident(p->d, &q, col->name);
 		if (i)
-			sl_buf_puts(&row, e == SL_ENGINE_POSTGRES ? " || " : ", ");
-		int rc = bisect_col_expr(&row, e, col, sl_buf_cstr(&q), &r->canon[i], &o.canon, BISECT_SRC,
+			sl_buf_puts(&row, rh->row_sep);
+		int rc = bisect_col_expr(&row, rh, col, sl_buf_cstr(&q), &r->canon[i], &o.canon, BISECT_SRC,
 					 why, sizeof(why));
 		if (rc)
 			fail_msg("column %s: %d %s", col->name, rc, why);
 	}
-	sl_buf_putc(&row, ')');
-	SL_OK_OR_FAIL(bisect_hash_expr(&hash, e, sl_buf_cstr(&row)));
+	sl_buf_puts(&row, rh->row_close);
+	SL_OK_OR_FAIL(rh->hash60(&hash, sl_buf_cstr(&row)));
 	sl_buf_printf(&sql, "SELECT %s, %s FROM fpv ORDER BY id", sl_buf_cstr(&row), sl_buf_cstr(&hash));
 
 	sl_batch lite, srv, srv_rows;

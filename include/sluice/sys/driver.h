@@ -7,7 +7,8 @@
  * hand the base pointer around and the driver can cast it back.
  *
  * Adding a driver: implement every function below (none may be NULL, except
- * the optional tables of sync, freeze and expand hooks), set
+ * the optional table of sync hooks and the dialect's optional row-hash
+ * spellings), fill a dialect descriptor (sluice/dialect.h), set
  * the capability bits honestly, add the table to the list in src/db/conn.c,
  * add the scheme to src/db/url.c, and run tests/integration with it.
  * docs/ARCHITECTURE.md has the checklist.
@@ -16,12 +17,14 @@
 #define SLUICE_SYS_DRIVER_H
 
 #include "sluice/conn.h"
+#include "sluice/dialect.h"
+#include "sluice/error.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define SL_DRIVER_VERSION 2
+#define SL_DRIVER_VERSION 3
 
 typedef struct sl_driver sl_driver;
 typedef struct sl_expand_dialect sl_expand_dialect;
@@ -280,6 +283,40 @@ struct sl_driver {
 
 	/* The SQL of expand/contract migrations (sys/expand_dialect.h); NULL when the engine has none. */
 	const sl_expand_dialect *expand;
+	/*
+	 * ---- SQL dialect and bulk sessions (version 3) ----
+	 * What the engine's SQL looks like (sluice/dialect.h): limits, literal
+	 * spellings, expressions. Constant; also reached without a connection
+	 * through sl_dialect_of().
+	 */
+	const sl_dialect *dialect;
+	/*
+	 * Prepares c for a bulk copy into it (sluice copy's target sessions):
+	 * settings that make the load exact (no value rewritten on the way in,
+	 * UTC session time) and fast; with load, a session that loads tables in
+	 * any order (foreign-key enforcement off where the engine checks them
+	 * per row during a load).
+	 */
+	int (*bulk_session)(sl_conn *c, bool load);
+	/*
+	 * In a bulk session: turns the session switch that lets tables be
+	 * dropped and foreign keys added whatever the order (MySQL's
+	 * foreign_key_checks) off or on. Engines without one return 0.
+	 */
+	int (*bulk_fk_checks)(sl_conn *c, bool on);
+	/*
+	 * After the foreign keys of a bulk load: engines whose foreign keys are
+	 * declared with the table and were not enforced during the load check
+	 * them now, calling fn(ud, table, parent table, violating rows) per
+	 * broken key. Engines that validate when a key is added return 0.
+	 */
+	int (*fk_violations)(sl_conn *c, sl_fk_violation_fn fn, void *ud);
+	/* Makes c's session read-only (every later transaction). */
+	int (*read_only)(sl_conn *c);
+	/* Whether table (in the connection's default schema) exists: 1, 0, or a negative code. */
+	int (*table_exists)(sl_conn *c, const char *table);
+	/* Whether error e (from any engine) is of class k; false when it is not this engine's error. */
+	bool (*error_is)(const sl_error *e, sl_error_class k);
 };
 
 extern const sl_driver sl_driver_sqlite;
@@ -300,6 +337,12 @@ int sl_identity_text(sl_conn *c, const char *sql, char *out, size_t n);
  * row, values formatted as text (src/db/rows.c). For the rehearsal hooks.
  */
 int sl_db_each_row(sl_conn *c, const char *sql, sl_name_fn fn, void *ud);
+/*
+ * For table_exists hooks (src/db/rows.c): runs sql_prefix followed by name
+ * as a literal (a query counting rows) and returns 1 when the count is
+ * positive, 0 when not, or a negative code.
+ */
+int sl_db_count_named(sl_conn *c, const char *sql_prefix, const char *name);
 /* For capture_list (src/db/capture.c): runs sql (two text columns) and appends "a<TAB>b\n" per row. */
 int sl_capture_list_query(sl_conn *c, const char *sql, sl_buf *out);
 /* For log_delete: DELETE ... WHERE seq IN (...) in chunks of 1000. */
