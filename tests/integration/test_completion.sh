@@ -24,7 +24,7 @@ offered=$(complete_bash "")
 for c in $commands; do
   echo "$offered" | grep -qx "$c" && ok || bad "bash: command $c not offered"
 done
-[ "$(complete_bash co | sort | tr '\n' ' ')" = "completion copy " ] && ok || bad "bash: 'co' completes to copy and completion"
+[ "$(complete_bash co | sort | tr '\n' ' ')" = "completion contract copy " ] && ok || bad "bash: 'co' completes to completion, contract and copy"
 
 # options_of CMD: the long options `sluice help CMD` lists
 options_of() { "$SLUICE" help "$1" | grep -oE '^  (-[a-zA-Z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+'; }
