@@ -351,9 +351,11 @@ json_t *rp_src_cutover(const sl_report_input *in, size_t runs, int *rc)
 				       in->state ? "" : " (there is no state store yet)");
 	} else {
 		size_t n = json_array_size(real);
-		char head[64] = "";
+		char head[96] = "";
 		if (n > 1)
-			snprintf(head, sizeof(head), "%zu runbooks; the worst: ", n);
+			snprintf(head, sizeof(head), "%zu runbooks; %s ", n,
+				 rank(rp_str(worst, "judged")) > 1 ? "the worst:"
+								   : "each one is done; the newest:");
 		s = rp_section(rp_str(worst, "judged"), "%sRunbook %s, run %lld (%s \xE2\x86\x92 %s): %s.",
 			       head, rp_str(worst, "runbook"), (long long)rp_int(worst, "id", 0),
 			       rp_str(worst, "source") ? rp_str(worst, "source") : "?",

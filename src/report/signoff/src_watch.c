@@ -119,9 +119,10 @@ json_t *rp_src_watch(const sl_report_input *in, size_t runs, int *rc)
 	json_array_foreach(targets, i, x) if (!worst || rank(rp_str(x, "status")) >
 								rank(rp_str(worst, "status"))) worst = x;
 	size_t n = json_array_size(targets);
-	char head[64] = "";
+	char head[96] = "";
 	if (n > 1)
-		snprintf(head, sizeof(head), "%zu databases watched; the worst: ", n);
+		snprintf(head, sizeof(head), "%zu databases watched; %s ", n,
+			 rank(rp_str(worst, "status")) > 1 ? "the worst:" : "each one is ok; the newest:");
 	s = rp_section(rp_str(worst, "status"), "%s%s watch of %s: %s (%lld %s, the newest %lld: %s).", head,
 		       n > 1 ? "the" : "The", rp_str(worst, "target") ? rp_str(worst, "target") : "?",
 		       rp_str(worst, "why"), (long long)rp_int(worst, "runs", 0),
