@@ -69,9 +69,9 @@ static json_t *timeline(const sl_journal *j, int64_t t0)
 	for (size_t i = 0; i < j->nsteps; i++) {
 		const sl_journal_step *s = &j->steps[i];
 		int64_t at = rp_iso_ms(s->started_at);
-		json_t *x = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "step", s->step, "phase", s->phase,
-				      "type", s->type, "path", s->path, "attempt", s->attempt, "status",
-				      s->status);
+		json_t *x = json_pack("{s:s?, s:s?, s:s?, s:s?, s:i, s:s?}", "step", s->step, "phase",
+				      s->phase, "type", s->type, "path", s->path, "attempt", s->attempt,
+				      "status", s->status);
 		json_object_set_new(x, "gate", str_or_null(s->gate));
 		json_object_set_new(x, "started_at", str_or_null(s->started_at));
 		json_object_set_new(x, "finished_at", str_or_null(s->finished_at));
@@ -98,7 +98,7 @@ static json_t *phases(const sl_journal *j, const json_t *tl)
 		p = NULL;
 		json_array_foreach(a, k, q) if (rp_is(q, "name", name)) p = q;
 		if (!p) {
-			p = json_pack("{s:s, s:s, s:i, s:i, s:i, s:b}", "name", name, "status", "done",
+			p = json_pack("{s:s?, s:s?, s:i, s:i, s:i, s:b}", "name", name, "status", "done",
 				      "steps", 0, "duration_ms", 0, "failed", 0, "rolled_back", false);
 			json_array_append_new(a, p);
 		}
@@ -134,7 +134,7 @@ static json_t *freezes(const sl_journal *j, int64_t t0, size_t *over)
 			       (f->lifted_by &&
 				(!strcmp(f->lifted_by, "watchdog") || !strcmp(f->lifted_by, "deadline")));
 		*over += overran;
-		json_t *x = json_pack("{s:s, s:s, s:s, s:s}", "phase", f->phase, "step", f->step, "side",
+		json_t *x = json_pack("{s:s?, s:s?, s:s?, s:s?}", "phase", f->phase, "step", f->step, "side",
 				      f->side, "method", f->method);
 		json_object_set_new(x, "tables", parsed(f->tables));
 		json_object_set_new(x, "budget_ms", json_integer(f->budget_ms));
@@ -156,7 +156,8 @@ static json_t *approvals(const sl_journal *j)
 	json_t *a = json_array();
 	for (size_t i = 0; i < j->napprovals; i++) {
 		const sl_journal_approval *p = &j->approvals[i];
-		json_t *x = json_pack("{s:s, s:s, s:s}", "step", p->step, "name", p->name, "role", p->role);
+		json_t *x =
+			json_pack("{s:s?, s:s?, s:s?}", "step", p->step, "name", p->name, "role", p->role);
 		json_object_set_new(x, "note", str_or_null(p->note));
 		json_object_set_new(x, "digest", str_or_null(p->digest));
 		json_object_set_new(x, "approved_at", str_or_null(p->approved_at));
@@ -174,7 +175,7 @@ static json_t *requests(const sl_journal *j)
 		for (size_t k = 0; k < j->napprovals; k++)
 			n += !strcmp(j->approvals[k].step, r->step) && j->approvals[k].digest &&
 			     !strcmp(j->approvals[k].digest, r->digest);
-		json_t *x = json_pack("{s:s, s:s, s:I}", "step", r->step, "digest", r->digest, "approvals",
+		json_t *x = json_pack("{s:s?, s:s?, s:I}", "step", r->step, "digest", r->digest, "approvals",
 				      (json_int_t)n);
 		json_object_set_new(x, "requested_at", str_or_null(r->requested_at));
 		json_array_append_new(a, x);
@@ -188,8 +189,8 @@ static json_t *scorecard(const sl_journal *j, size_t *failed)
 	for (size_t i = 0; i < j->nscores; i++) {
 		const sl_journal_score *s = &j->scores[i];
 		*failed += !s->ok;
-		json_t *x =
-			json_pack("{s:s, s:s, s:b}", "criterion", s->criterion, "type", s->type, "ok", s->ok);
+		json_t *x = json_pack("{s:s?, s:s?, s:b}", "criterion", s->criterion, "type", s->type, "ok",
+				      s->ok);
 		json_object_set_new(x, "phase", str_or_null(s->phase));
 		json_object_set_new(x, "figure", str_or_null(s->figure));
 		json_object_set_new(x, "limit", str_or_null(s->limit));
@@ -207,7 +208,7 @@ static json_t *rollbacks(const sl_journal *j)
 		const sl_journal_event *e = &j->events[i];
 		if (strncmp(e->kind, "rollback", 8) && strcmp(e->kind, "gate_failed"))
 			continue;
-		json_t *x = json_pack("{s:s, s:s}", "at", e->at, "kind", e->kind);
+		json_t *x = json_pack("{s:s?, s:s?}", "at", e->at, "kind", e->kind);
 		json_object_set_new(x, "step", str_or_null(e->step));
 		json_t *d = parsed(e->detail);
 		const char *msg = json_is_object(d) ? rp_str(d, "message") : json_string_value(d);
@@ -277,7 +278,7 @@ static json_t *run_json(const sl_journal *j, bool whole)
 	const sl_journal_run *r = &j->run;
 	int64_t t0 = rp_iso_ms(r->started_at);
 	size_t failed = 0, over = 0;
-	json_t *x = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)r->id, "runbook", r->runbook, "status",
+	json_t *x = json_pack("{s:I, s:s?, s:s?}", "id", (json_int_t)r->id, "runbook", r->runbook, "status",
 			      r->status);
 	json_object_set_new(x, "path", str_or_null(r->path));
 	json_object_set_new(x, "source", str_or_null(r->source));
