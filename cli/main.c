@@ -137,13 +137,13 @@ static const cli_command commands[] = {
 	  "report [ENV] [--out FILE] [--format html|md|json] [--now TIME] [--runs N] [--sync TARGET] "
 	  "[options]",
 	  "The sign-off report: GO / NO-GO and what is red, the data map, decision log, rehearsals, checks, "
-	  "diffs, copies, sync.",
+	  "diffs, copies, sync, cutover, watch.",
 	  "One self-contained HTML page (no script, no network; charts in inline SVG; the data embedded\n"
 	  "as JSON), or Markdown for a pull request, or the JSON model. Evidence comes from the state\n"
-	  "store (what check, rehearse, diff, copy, shadow and snapshot recorded), the database ENV\n"
-	  "(its map and decision log) and, with --sync, a sync's checkpoint. Nothing recorded yet is\n"
-	  "shown as not run yet. The same inputs give the same bytes: the time is --now or the newest\n"
-	  "record's. Details: docs/commands/report.md.\n"
+	  "store (what check, rehearse, diff, copy, shadow, snapshot, cutover and watch recorded), the\n"
+	  "database ENV (its map and decision log) and, with --sync, a sync's checkpoint. Nothing\n"
+	  "recorded yet is shown as not run yet. The same inputs give the same bytes: the time is --now\n"
+	  "or the newest record's. Details: docs/commands/report.md.\n"
 	  "Exit codes: 0 written (GO or NO-GO alike), 2 usage or sluice.yaml, 3 database error.",
 	  NULL },
 	{ "impact", cmd_impact, "impact MIGRATION|OBJECT [ENV] [--format text|md|json] [options]",

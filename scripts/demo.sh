@@ -7,10 +7,11 @@
 # reconcile totals, run an expand/contract migration on the copy with the old
 # and new application versions writing side by side, keep a copy in step with sync while the application
 # writes, compare the reports on both sides with shadow reads, watch the copy as
-# hypercare after a cutover would (a drift breaches, the hook fires once), make
+# hypercare after a cutover would (a drift breaches, the hook fires once; the repair
+# brings it back), make
 # an anonymized subset for staging, move the database with a written cutover
-# runbook - dry run, approvals, freeze, switch, timeline and scorecard - and
-# write the sign-off report (build/demo-report.html) (`make demo`). Each
+# runbook - dry run, approvals, freeze, switch, timeline and scorecard - watch
+# the new side, and write the sign-off report (with the cutover and the watch) (build/demo-report.html) (`make demo`). Each
 # capability adds its step here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -171,6 +172,13 @@ echo "the hook got: $(head -c 160 watch-alert.json)..."
 step "What the team sees: the state since when, the last runs, the trends" "sluice watch status --runs 5"
 sluice watch status --runs 5
 
+step "Repair the copy: the next run that sees everything brings the state back to ok (the hook hears it)" \
+  "sluice watch --once"
+sqlite3 billing-synced.db "ATTACH 'billing.db' AS dev; PRAGMA foreign_keys = OFF;
+  INSERT INTO invoices SELECT * FROM dev.invoices WHERE id NOT IN (SELECT id FROM invoices)"
+sluice watch --once --quiet
+echo "the watch of synced is now: $(sluice watch status --json | sed -n 's/^  "state": "\(.*\)",$/\1/p')"
+
 step "Done: remove the triggers and the change log, dev is as it was" "sluice sync stop dev synced"
 sluice sync stop dev synced
 
@@ -201,7 +209,11 @@ step "Run it again: it resumes at the approval, freezes writes, switches, proves
 sluice cutover run cutover.yaml --quiet
 echo "the application now writes to: billing -> $(cat routes/billing), audit -> $(cat routes/audit)"
 
-step "The report for the people who sign off: verdict, data map, decision log, rehearsals, checks, diffs" \
+step "Hypercare on the new side: watch cut against dev - the billing rules and every row" \
+  "sluice watch cut --source dev --checks rules,diff --once"
+sluice watch cut --source dev --checks rules,diff --once
+
+step "The report for the people who sign off: verdict, map, decision log, rehearsals, checks, cutover, watch" \
   "sluice report dev --out $REPORT"
 sluice report dev --out "$REPORT"
 sluice report dev --format md | sed -n '/^## Verdict/,/^## Data map/p' | sed '$d'

@@ -124,6 +124,11 @@ void sl_journal_free(sl_journal *j);
 
 /* The newest run of runbook (dry runs or real ones) in *out_id, 0 when there is none. */
 int sl_journal_run_find(sl_state *s, const char *runbook, bool dry_run, int64_t *out_id);
+/*
+ * The newest run of each runbook (dry runs or real ones), newest first:
+ * at most max ids into ids, their count in *n. Reads only (`sluice report`).
+ */
+int sl_journal_run_latest(sl_state *s, bool dry_run, int64_t *ids, size_t max, size_t *n);
 /* Records a new run (status "running") from info's runbook, path, digest, source, target, dry_run, pid, host,
  * os_user. */
 int sl_journal_run_begin(sl_state *s, int64_t *out_id, const sl_journal_run *info);

@@ -82,15 +82,8 @@ typedef struct sl_report_input {
 	const struct sl_sync_status *sync;   /* NULL: none found (or none looked for) */
 	const char *sync_error;              /* why the sync status could not be read, or NULL */
 	bool sync_checked;                   /* a sync was looked for (the caller named its target) */
-	/*
-	 * Sections that other modules record, as JSON text in the form
-	 * docs/commands/report.md gives ("timeline" and "scorecard" for a
-	 * cutover, "runs" for watch); NULL: not run yet.
-	 */
-	const char *cutover_json;
-	const char *watch_json;
-	const char *now; /* the report's time (ISO 8601 UTC); NULL: the newest record's */
-	size_t runs;     /* runs shown per history; 0: 20 */
+	const char *now;                     /* the report's time (ISO 8601 UTC); NULL: the newest record's */
+	size_t runs;                         /* runs shown per history; 0: 20 */
 } sl_report_input;
 
 typedef struct sl_report sl_report;

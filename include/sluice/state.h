@@ -297,6 +297,25 @@ int sl_state_watch_events(sl_state *s, size_t limit, sl_state_watch_event_cb cb,
 int sl_state_watch_gaps(sl_state *s, size_t limit, sl_state_watch_gap_cb cb, void *ud);
 int sl_state_watch_pending(sl_state *s, sl_state_watch_event_cb cb, void *ud);
 
+/* One watched database as the store holds it (borrowed during the callback). */
+typedef struct sl_state_watch_target {
+	const char *target;
+	const char *state;    /* ok | warn | breach as the newest run that set one left it; NULL: none yet */
+	const char *since;    /* when the newest change of state was recorded, or NULL */
+	const char *previous; /* the state before that change, or NULL */
+	int64_t runs;         /* runs recorded */
+	int64_t last_run_id;
+	const char *last_run_at, *last_status; /* the newest run's start and status */
+	int64_t gap_id;                        /* the open gap, 0 when none */
+	const char *gap_started_at, *gap_reason;
+	int64_t gap_runs;
+} sl_state_watch_target;
+
+typedef int (*sl_state_watch_target_cb)(const sl_state_watch_target *t, void *ud);
+
+/* Every target ever watched, the most recently watched first (`sluice report`). */
+int sl_state_watch_targets(sl_state *s, sl_state_watch_target_cb cb, void *ud);
+
 /* ---- locks ---- */
 
 typedef struct sl_state_lock sl_state_lock;

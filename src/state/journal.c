@@ -144,6 +144,15 @@ static int build(sl_state *s, sl_buf *b, const char *fmt, va_list ap)
 	return rc;
 }
 
+static int build_fmt(sl_state *s, sl_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = build(s, b, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 static int q_exec(sl_state *s, const char *fmt, ...)
 {
 	sl_buf b = SL_BUF_INIT;
@@ -189,6 +198,35 @@ int sl_journal_run_find(sl_state *s, const char *runbook, bool dry_run, int64_t 
 		       "SELECT coalesce(max(id), 0) FROM cutover_runs WHERE runbook = %Q AND dry_run = %L",
 		       runbook, (int64_t)dry_run);
 	return done_(s, rc, "look up cutover runs");
+}
+
+int sl_journal_run_latest(sl_state *s, bool dry_run, int64_t *ids, size_t max, size_t *n)
+{
+	sl_buf b = SL_BUF_INIT;
+	char *list = NULL;
+	*n = 0;
+	int rc = max ? build_fmt(s, &b,
+				 "SELECT group_concat(id) FROM (SELECT max(id) AS id FROM cutover_runs WHERE "
+				 "dry_run = %L GROUP BY runbook ORDER BY 1 DESC LIMIT %L)",
+				 (int64_t)dry_run, (int64_t)max)
+		     : 0;
+	if (!rc && max)
+		rc = sl_conn_query_text(s->conn, b.ptr, &list);
+	for (const char *p = list; !rc && p && *p && *n < max;) {
+		char *end = NULL;
+		ids[(*n)++] = strtoll(p, &end, 10);
+		p = end && *end == ',' ? end + 1 : "";
+	}
+	/* newest first, whatever order group_concat kept */
+	for (size_t i = 1; i < *n; i++)
+		for (size_t k = i; k > 0 && ids[k] > ids[k - 1]; k--) {
+			int64_t t = ids[k];
+			ids[k] = ids[k - 1];
+			ids[k - 1] = t;
+		}
+	free(list);
+	sl_buf_free(&b);
+	return done_(s, rc, "list cutover runs");
 }
 
 int sl_journal_run_begin(sl_state *s, int64_t *out_id, const sl_journal_run *r)

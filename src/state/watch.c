@@ -543,3 +543,55 @@ int sl_state_watch_gaps(sl_state *s, size_t limit, sl_state_watch_gap_cb cb, voi
 	sl_buf_free(&q);
 	return rc;
 }
+
+typedef struct targets_read {
+	sl_state_watch_target_cb cb;
+	void *ud;
+} targets_read;
+
+static int read_target(sl_arena *a, const sl_value *v, void *ud)
+{
+	targets_read *x = ud;
+	sl_state_watch_target t = {
+		.target = text_of(a, &v[0]),
+		.state = text_of(a, &v[1]),
+		.since = text_of(a, &v[2]),
+		.previous = text_of(a, &v[3]),
+		.runs = int_of(&v[4], 0),
+		.last_run_id = int_of(&v[5], 0),
+		.last_run_at = text_of(a, &v[6]),
+		.last_status = text_of(a, &v[7]),
+		.gap_id = int_of(&v[8], 0),
+		.gap_started_at = text_of(a, &v[9]),
+		.gap_reason = text_of(a, &v[10]),
+		.gap_runs = int_of(&v[11], 0),
+	};
+	return x->cb(&t, x->ud);
+}
+
+int sl_state_watch_targets(sl_state *s, sl_state_watch_target_cb cb, void *ud)
+{
+	targets_read x = { .cb = cb, .ud = ud };
+	int rc = each_row(
+		s,
+		"SELECT r.target,"
+		" (SELECT state FROM watch_runs w WHERE w.target = r.target AND w.state IS NOT NULL"
+		"  ORDER BY w.id DESC LIMIT 1),"
+		" (SELECT at FROM watch_events e WHERE e.target = r.target AND e.kind = 'state'"
+		"  ORDER BY e.id DESC LIMIT 1),"
+		" (SELECT previous FROM watch_events e WHERE e.target = r.target AND e.kind = 'state'"
+		"  ORDER BY e.id DESC LIMIT 1),"
+		" r.n, r.last,"
+		" (SELECT started_at FROM watch_runs w WHERE w.id = r.last),"
+		" (SELECT status FROM watch_runs w WHERE w.id = r.last),"
+		" g.id, g.started_at, g.reason, g.runs"
+		" FROM (SELECT target, count(*) AS n, max(id) AS last FROM watch_runs GROUP BY target) r"
+		" LEFT JOIN watch_gaps g ON g.id = (SELECT max(id) FROM watch_gaps o WHERE o.target = "
+		"r.target"
+		"  AND o.ended_at IS NULL)"
+		" ORDER BY r.last DESC",
+		read_target, &x);
+	if (rc)
+		sl_error_prefix("read the watched targets in \"%s\"", s->path);
+	return rc;
+}

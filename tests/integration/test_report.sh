@@ -4,7 +4,8 @@
 # no state store is created); after up, check (a halt: no customers yet), rehearse, copy and two
 # diffs, the report reads the map, the decision log and the history from the database and the
 # state store, is NO-GO for the halted check, charts violations and discrepancies, and gives the
-# same bytes twice. The page is then opened in headless Chromium: it must render the map and the
+# same bytes twice. On SQLite a real cutover (waiting for its approval, then done) and a watch of
+# its target (ok, then a breach) show up in the report's cutover and watch sections. The page is then opened in headless Chromium: it must render the map and the
 # charts with no console error; its screenshot is kept as build/report-test.png and the printed
 # page as report-test.pdf. Chromium is skipped only when it is not installed and
 # SLUICE_TEST_REQUIRE is unset.
@@ -69,13 +70,73 @@ for engine in $(engines); do
     run "$SLUICE" sync stop "$url" "sqlite:$TMP/synced.db"; expect_rc 0 "$E sync stop"
     run "$SLUICE" report "$url" --sync "sqlite:$TMP/synced.db" --format json; expect_rc 0 "$E report after the stop"
     [ "$(status "$TMP/out" sync)" = not_run ] && ok || bad "$E no sync any more"
+
+    # ---- a real cutover (as `make demo` runs one) and a watch of its target, in the report ----
+    cat > cutover-test.yaml <<YAML
+runbook: report-test
+source: "$url"
+target: "sqlite:$TMP/cut.db"
+roles:
+  dba: [ana]
+downtime_budget: 30s
+phases:
+  - name: billing
+    domain: billing
+    steps:
+      - sync-start
+      - wait-lag: { max: 5s, timeout: 1m }
+      - approve: { roles: [dba] }
+      - freeze: { budget: 30s }
+      - drain
+      - diff: { max: 0 }
+      - switch: { command: "true", timeout: 10s }
+      - unfreeze
+      - sync-stop
+success:
+  - { name: no lost billing records, type: lost_rows, tables: [customers, invoices, payments] }
+  - { name: maximum downtime, type: downtime, max: 30s }
+YAML
+    run "$SLUICE" cutover run cutover-test.yaml --no-wait --quiet; expect_rc 8 "$E cutover stops at the approval"
+    run "$SLUICE" report "$url" --format json; expect_rc 0 "$E report while the cutover waits"
+    [ "$(status "$TMP/out" cutover)" = warn ] && ok || bad "$E a cutover waiting for approval is amber"
+    [ "$(q "$TMP/out" "d['sections']['cutover']['runs'][0]['why']")" = "not done: waiting for approval of billing.approve" ] \
+      && ok || bad "$E says what it waits for"
+    run "$SLUICE" cutover approve billing.approve --as ana --note "checked <all>" -r cutover-test.yaml
+    expect_rc 0 "$E approve"
+    run "$SLUICE" cutover run cutover-test.yaml --quiet; expect_rc 0 "$E cutover done"
+    run "$SLUICE" watch "sqlite:$TMP/cut.db" --source "$url" --checks diff --once; expect_rc 0 "$E watch the new side"
+    run "$SLUICE" report "$url" --format json; expect_rc 0 "$E report after the cutover"
+    cp "$TMP/out" "$TMP/cut.json"
+    [ "$(status "$TMP/cut.json" cutover)" = pass ] && ok || bad "$E the cutover is green"
+    [ "$(q "$TMP/cut.json" "d['sections']['cutover']['runs'][0]['status']")" = done ] && ok || bad "$E the run is done"
+    [ "$(q "$TMP/cut.json" "[s['step'] for s in d['sections']['cutover']['runs'][0]['timeline']][-1]")" = billing.sync-stop ] \
+      && ok || bad "$E the timeline ends with the last step"
+    [ "$(q "$TMP/cut.json" "sorted((c['criterion'], c['ok']) for c in d['sections']['cutover']['runs'][0]['scorecard'])")" \
+      = "[('maximum downtime', True), ('no lost billing records', True)]" ] && ok || bad "$E the scorecard"
+    [ "$(q "$TMP/cut.json" "[(a['name'], a['role'], a['digest'][:7]) for a in d['sections']['cutover']['runs'][0]['approvals']]")" \
+      = "[('ana', 'dba', 'sha256:')]" ] && ok || bad "$E the approval with its evidence digest"
+    [ "$(q "$TMP/cut.json" "[(f['budget_ms'], f['within_budget'], f['window_ms'] < 30000) for f in d['sections']['cutover']['runs'][0]['freezes']]")" \
+      = "[(30000, True, True)]" ] && ok || bad "$E the freeze window against its budget"
+    [ "$(status "$TMP/cut.json" watch)" = pass ] && ok || bad "$E the watch is green"
+    [ "$(q "$TMP/cut.json" "[(t['state'], t['runs']) for t in d['sections']['watch']['targets']]")" = "[('ok', 1)]" ] \
+      && ok || bad "$E the watched target's state"
+    # the new side drifts: the next watch run breaches, and the report is red for it
+    sqlite3 "$TMP/cut.db" "INSERT INTO customers (id, public_id, email, name, country) VALUES (78, 'y', 'y@example.com', 'Y', 'SE')"
+    run "$SLUICE" watch "sqlite:$TMP/cut.db" --source "$url" --checks diff --once; expect_rc 0 "$E watch again"
+    run "$SLUICE" report "$url" --format json; expect_rc 0 "$E report after the breach"
+    [ "$(status "$TMP/out" watch)" = fail ] && ok || bad "$E a watch in breach is red"
+    [ "$(q "$TMP/out" "'watch' in [x['section'] for x in d['verdict']['red']]")" = True ] && ok || bad "$E the verdict names it"
+    [ "$(q "$TMP/out" "d['as_of'] >= d['sections']['watch']['targets'][0]['last_run_at']")" = True ] && ok \
+      || bad "$E the report's time counts the watch"
   fi
   run "$SLUICE" report "$url" --format json; expect_rc 0 "$E report json"
   cp "$TMP/out" "$TMP/r.json"
   [ "$(q "$TMP/r.json" "d['format']")" = sluice-report/1 ] && ok || bad "$E format"
   [ "$(q "$TMP/r.json" "d['verdict']['verdict']")" = NO-GO ] && ok || bad "$E NO-GO"
-  [ "$(q "$TMP/r.json" "sorted(x['section'] for x in d['verdict']['red'])")" = "['checks', 'diffs']" ] && ok \
-    || bad "$E red: the halted check and the last diff"
+  red="['checks', 'diffs']"
+  [ "$engine" = sqlite ] && red="['checks', 'diffs', 'watch']"
+  [ "$(q "$TMP/r.json" "sorted(x['section'] for x in d['verdict']['red'])")" = "$red" ] && ok \
+    || bad "$E red: the halted check and the last diff (and the watch in breach)"
   [ "$(status "$TMP/r.json" copies)" = pass ] && ok || bad "$E copy finished"
   [ "$(status "$TMP/r.json" rehearsals)" = pass ] && ok || bad "$E rehearsal GO"
   [ "$(status "$TMP/r.json" migrations)" = pass ] && ok || bad "$E decision log"
@@ -92,6 +153,12 @@ for engine in $(engines); do
   expect_err "report written to $TMP/r1.html: NO-GO" "$E says where and what"
   run "$SLUICE" report "$url" --out "$TMP/r2.html"; expect_rc 0 "$E report again"
   cmp -s "$TMP/r1.html" "$TMP/r2.html" && ok || bad "$E the same inputs give the same bytes"
+  if [ "$engine" = sqlite ]; then
+    for want in 'id="chart-cutover-' 'id="chart-watch-t"' "<caption>Scorecard: the runbook's success criteria</caption>" \
+                'checked &lt;all&gt;'; do
+      grep -qF -- "$want" "$TMP/r1.html" && ok || bad "$E page has $want"
+    done
+  fi
   for want in '<section id="map"' '<svg class="chart"' 'id="chart-checks-t"' 'id="chart-diffs-t"' \
               'id="map-diagram-t"' '<caption>Who uses the data, and how much it matters</caption>' \
               '<th scope="row">invoice-run' 'Create refunds' '<p class="word">NO-GO</p>' \
@@ -138,7 +205,8 @@ browse "$TMP/shot.out" "$TMP/shot.err" --screenshot="$BUILD/report-test.png" --w
 console_errors "$TMP/shot.err" && bad "no console error while rendering" || ok
 browse "$TMP/dom.html" "$TMP/dom.err" --dump-dom "file://$PAGE"
 for want in '<section id="map"' '<svg class="chart"' 'aria-labelledby="chart-checks-t chart-checks-d"' \
-            '<svg class="map"' '<p class="word">NO-GO</p>'; do
+            '<svg class="map"' '<p class="word">NO-GO</p>' 'aria-labelledby="chart-watch-t chart-watch-d"' \
+            '<section id="cutover"'; do
   grep -qF -- "$want" "$TMP/dom.html" && ok || bad "the rendered page has $want"
 done
 console_errors "$TMP/dom.err" && bad "no console error in the rendered page" || ok

@@ -20,6 +20,7 @@
 #include "sluice/config.h"
 #include "sluice/consumers.h"
 #include "sluice/copy.h"
+#include "sluice/journal.h"
 #include "sluice/map.h"
 #include "sluice/report.h"
 #include "sluice/state.h"
@@ -317,6 +318,227 @@ typedef struct golden {
 	char checksum2[SL_CHECKSUM_SIZE];
 } golden;
 
+/* ---- a recorded cutover and watch (the journal and the watch records, written as their modules do) ---- */
+
+static void co_step(sl_state *st, int64_t run, const char *step, const char *type, const char *path,
+		    const char *status, const char *gate, const char *figures, const char *msg, int64_t ms)
+{
+	char phase[32];
+	int64_t row = 0;
+	snprintf(phase, sizeof(phase), "%.*s", (int)(strchr(step, '.') - step), step);
+	sl_journal_step s = { .step = step, .phase = phase, .type = type, .path = path, .attempt = 1 };
+	SL_OK_OR_FAIL(sl_journal_step_begin(st, run, &s, &row));
+	SL_OK_OR_FAIL(sl_journal_step_end(st, row, status, gate, figures, msg, ms));
+}
+
+static int64_t co_run(sl_state *st, const char *runbook, bool dry)
+{
+	int64_t id = 0;
+	sl_journal_run r = { .runbook = runbook,
+			     .path = "cutover.yaml",
+			     .digest = "sha256:0f1e",
+			     .source = "dev",
+			     .target = "new",
+			     .dry_run = dry,
+			     .pid = 1,
+			     .host = "build",
+			     .os_user = "ana" };
+	SL_OK_OR_FAIL(sl_journal_run_begin(st, &id, &r));
+	return id;
+}
+
+static void co_score(sl_state *st, int64_t run, const char *name, const char *type, bool ok,
+		     const char *figure, const char *limit)
+{
+	sl_journal_score sc = {
+		.criterion = name, .type = type, .phase = NULL, .ok = ok, .figure = figure, .limit = limit
+	};
+	SL_OK_OR_FAIL(sl_journal_score_set(st, run, &sc));
+}
+
+/*
+ * Three runbooks: billing done (approved by two people, a freeze within its
+ * budget, every criterion met), audit rolled back (a diff gate failed, the
+ * freeze overran its budget), reports waiting for its second approval; and
+ * a dry run of billing. Step i starts at 01:00:00 + 5i seconds (times fixed
+ * by record_times below).
+ */
+static void record_cutovers(sl_state *st)
+{
+	static const char digest[] =
+		"sha256:da3699cb55f5e0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071829";
+	int64_t run = co_run(st, "billing-cutover", false), fid = 0;
+	co_step(st, run, "billing.sync-start", "sync-start", "forward", "done", NULL, "{\"rows\":386}", NULL,
+		1200);
+	co_step(st, run, "billing.wait-lag", "wait-lag", "forward", "done", "pass", "{\"lag_seconds\":0.4}",
+		NULL, 800);
+	SL_OK_OR_FAIL(sl_journal_request_add(st, run, "billing.approve", digest, "{\"lag_seconds\":0.4}"));
+	sl_journal_approval a = { .step = "billing.approve",
+				  .name = "ana",
+				  .role = "dba",
+				  .note = "lag & rules <checked>",
+				  .digest = digest,
+				  .os_user = "ana" };
+	SL_OK_OR_FAIL(sl_journal_approval_add(st, run, &a));
+	a.name = "carla";
+	a.role = "finance";
+	a.note = "totals reconcile";
+	SL_OK_OR_FAIL(sl_journal_approval_add(st, run, &a));
+	co_step(st, run, "billing.approve", "approve", "forward", "done", "pass", NULL, NULL, 0);
+	co_step(st, run, "billing.freeze", "freeze", "forward", "done", NULL, NULL, NULL, 150);
+	sl_journal_freeze f = { .phase = "billing",
+				.step = "billing.freeze",
+				.side = "source",
+				.token = "t1",
+				.tables = "[\"invoices\",\"payments\"]",
+				.method = "triggers",
+				.budget_ms = 30000,
+				.started_us = 1767661220150000,
+				.deadline_us = 1767661250150000 };
+	SL_OK_OR_FAIL(sl_journal_freeze_begin(st, run, &f, &fid));
+	co_step(st, run, "billing.drain", "drain", "forward", "done", NULL, NULL, NULL, 900);
+	co_step(st, run, "billing.diff", "diff", "forward", "done", "pass", "{\"discrepancies\":0}", NULL,
+		1400);
+	co_step(st, run, "billing.switch", "switch", "forward", "done", NULL, NULL, NULL, 300);
+	co_step(st, run, "billing.unfreeze", "unfreeze", "forward", "done", NULL, NULL, NULL, 100);
+	SL_OK_OR_FAIL(sl_journal_freeze_end(st, fid, 1767661240100000, "unfreeze"));
+	co_score(st, run, "no lost billing records", "lost_rows", true, "0 lost", "<= 0");
+	co_score(st, run, "maximum downtime", "downtime", true, "19.950s frozen", "<= 30.000s");
+	SL_OK_OR_FAIL(sl_journal_run_update(st, run, "done", "billing", NULL, true));
+
+	run = co_run(st, "billing-cutover", true);
+	co_step(st, run, "billing.sync-start", "sync-start", "forward", "done", NULL, NULL, NULL, 1100);
+	SL_OK_OR_FAIL(sl_journal_run_update(st, run, "done", "billing", NULL, true));
+
+	run = co_run(st, "audit-cutover", false);
+	co_step(st, run, "audit.freeze", "freeze", "forward", "done", NULL, NULL, NULL, 150);
+	f = (sl_journal_freeze){ .phase = "audit",
+				 .step = "audit.freeze",
+				 .side = "source",
+				 .token = "t2",
+				 .tables = "[\"audit_log\"]",
+				 .method = "triggers",
+				 .budget_ms = 10000,
+				 .started_us = 1767661250150000,
+				 .deadline_us = 1767661260150000 };
+	SL_OK_OR_FAIL(sl_journal_freeze_begin(st, run, &f, &fid));
+	co_step(st, run, "audit.diff", "diff", "forward", "failed", "fail", "{\"discrepancies\":3}",
+		"3 rows differ in <audit_log>", 2000);
+	SL_OK_OR_FAIL(sl_journal_event_add(st, run, "gate_failed", "audit.diff",
+					   "{\"message\":\"3 rows differ in <audit_log>\"}"));
+	SL_OK_OR_FAIL(sl_journal_event_add(st, run, "rollback_started", "audit.diff",
+					   "{\"message\":\"diff failed: rolling back phase audit\"}"));
+	co_step(st, run, "audit.drain", "drain", "rollback", "done", NULL, NULL, NULL, 700);
+	co_step(st, run, "audit.unfreeze", "unfreeze", "rollback", "done", NULL, NULL, NULL, 100);
+	SL_OK_OR_FAIL(sl_journal_freeze_end(st, fid, 1767661265100000, "rollback"));
+	SL_OK_OR_FAIL(
+		sl_journal_event_add(st, run, "rollback_done", NULL, "{\"message\":\"no write lost\"}"));
+	co_score(st, run, "no lost audit rows", "lost_rows", true, "0 lost", "<= 0");
+	SL_OK_OR_FAIL(sl_journal_run_update(st, run, "rolled_back", "audit", "diff: 3 rows differ", true));
+
+	run = co_run(st, "reports-cutover", false);
+	co_step(st, run, "reports.rehearse-required", "rehearse-required", "forward", "done", "pass", NULL,
+		NULL, 40);
+	SL_OK_OR_FAIL(sl_journal_request_add(st, run, "reports.approve", digest, "{}"));
+	a = (sl_journal_approval){ .step = "reports.approve", .name = "bo", .role = "dba", .digest = digest };
+	SL_OK_OR_FAIL(sl_journal_approval_add(st, run, &a));
+	co_step(st, run, "reports.approve", "approve", "forward", "waiting", NULL, NULL,
+		"1 of 2 roles approved", 0);
+	SL_OK_OR_FAIL(sl_journal_run_update(st, run, "waiting", "reports", "waiting for approval", false));
+}
+
+static int64_t watch_run(sl_state *st, const char *target, const char *status, const char *state,
+			 bool complete, const char *gap, double rows, const char *level)
+{
+	int64_t id = 0;
+	sl_state_watch_figure fig[2] = {
+		{ .check = "diff",
+		  .item = "customers",
+		  .value = rows,
+		  .unit = "rows",
+		  .level = level,
+		  .threshold = "breach 1",
+		  .duration_ms = 20 },
+		{ .check = "sync",
+		  .item = "lag",
+		  .value = 1.5,
+		  .unit = "seconds",
+		  .level = complete ? "ok" : "gap",
+		  .threshold = "warn 60s, breach 5m",
+		  .duration_ms = 5 },
+	};
+	sl_state_watch_run r = { .target = target,
+				 .source = "dev",
+				 .checks = "diff,sync",
+				 .status = status,
+				 .complete = complete,
+				 .state = state,
+				 .gap_reason = gap,
+				 .duration_ms = 25,
+				 .figures = fig,
+				 .nfigures = 2 };
+	SL_OK_OR_FAIL(sl_state_watch_begin(st, &id, &r));
+	SL_OK_OR_FAIL(sl_state_watch_finish(st, id, &r, NULL));
+	return id;
+}
+
+/* new: ok, then a breach (its hook failed); replica: ok, then a gap that is still open; staging: ok. */
+static void record_watch(sl_state *st)
+{
+	int64_t ev = 0, run = watch_run(st, "new", "ok", "ok", true, NULL, 0, "ok");
+	sl_state_watch_event e = {
+		.run_id = run, .target = "new", .kind = "state", .state = "ok", .payload = "{}"
+	};
+	SL_OK_OR_FAIL(sl_state_watch_event_add(st, &ev, &e, true));
+	SL_OK_OR_FAIL(sl_state_watch_event_hook(st, ev, "ok", 0, 12, NULL));
+	run = watch_run(st, "new", "breach", "breach", true, NULL, 1, "breach");
+	e = (sl_state_watch_event){ .run_id = run,
+				    .target = "new",
+				    .kind = "state",
+				    .state = "breach",
+				    .previous = "ok",
+				    .payload = "{}" };
+	SL_OK_OR_FAIL(sl_state_watch_event_add(st, &ev, &e, true));
+	SL_OK_OR_FAIL(sl_state_watch_event_hook(st, ev, "failed", 1, 30, "exit status 1: <no route>"));
+	run = watch_run(st, "replica", "ok", "ok", true, NULL, 0, "ok");
+	run = watch_run(st, "replica", "gap", "ok", false, "connection refused", NAN, "gap");
+	e = (sl_state_watch_event){
+		.run_id = run, .target = "replica", .kind = "gap_started", .payload = "{}"
+	};
+	SL_OK_OR_FAIL(sl_state_watch_event_add(st, &ev, &e, false));
+	watch_run(st, "staging", "ok", "ok", true, NULL, 0, "ok");
+}
+
+/* Fixed times for everything the journal and the watch stamped with the clock. */
+static const char record_times[] =
+	"UPDATE cutover_steps SET started_at = strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-06 01:00:00', (id * "
+	"5) || "
+	"' seconds'), finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-06 01:00:00', (id * 5 + "
+	"duration_ms / "
+	"1000.0) || ' seconds');"
+	"UPDATE cutover_runs SET started_at = (SELECT min(started_at) FROM cutover_steps s WHERE s.run_id = "
+	"cutover_runs.id), finished_at = CASE WHEN finished_at IS NULL THEN NULL ELSE (SELECT "
+	"max(finished_at) "
+	"FROM cutover_steps s WHERE s.run_id = cutover_runs.id) END;"
+	"UPDATE cutover_events SET at = strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-06 01:00:57', id || ' "
+	"seconds');"
+	"UPDATE cutover_requests SET requested_at = (SELECT min(started_at) FROM cutover_steps s WHERE "
+	"s.run_id = "
+	"cutover_requests.run_id);"
+	"UPDATE cutover_approvals SET approved_at = strftime('%Y-%m-%dT%H:%M:%fZ', (SELECT min(started_at) "
+	"FROM "
+	"cutover_steps s WHERE s.run_id = cutover_approvals.run_id), (id + 6) || ' seconds');"
+	"UPDATE cutover_scorecard SET evaluated_at = (SELECT finished_at FROM cutover_runs r WHERE r.id = "
+	"cutover_scorecard.run_id);"
+	"UPDATE watch_runs SET started_at = strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-06 02:00:00', (id * 60) "
+	"|| "
+	"' seconds'), finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-06 02:00:00', (id * 60) || ' "
+	"seconds', '0.025 seconds');"
+	"UPDATE watch_events SET at = (SELECT finished_at FROM watch_runs r WHERE r.id = "
+	"watch_events.run_id);"
+	"UPDATE watch_gaps SET started_at = (SELECT started_at FROM watch_runs r WHERE r.id = "
+	"watch_gaps.first_run_id);";
+
 static void golden_state(golden *g)
 {
 	sl_state *st = NULL;
@@ -394,6 +616,8 @@ static void golden_state(golden *g)
 		.query = "revenue by country", .source_rows = 2, .target_rows = 2, .duration_ms = 3
 	};
 	SL_OK_OR_FAIL(sl_state_shadow_record(st, NULL, "dev", "new", &q, 1));
+	record_cutovers(st);
+	record_watch(st);
 	sl_state_close(st);
 	/* fixed times, so that the report's bytes are fixed */
 	exec_on(g->path, "UPDATE check_runs SET started_at = '2026-01-05T10:00:0' || id || '.000Z',"
@@ -404,6 +628,7 @@ static void golden_state(golden *g)
 			 "UPDATE copy_runs SET finished_at = '2026-01-05T11:00:00.000Z';"
 			 "UPDATE diff_runs SET finished_at = '2026-01-05T12:00:0' || id || '.000Z';"
 			 "UPDATE shadow_runs SET started_at = '2026-01-05T13:00:00.000Z'");
+	exec_on(g->path, record_times);
 	SL_OK_OR_FAIL(sl_state_open(&g->st, g->path));
 }
 
@@ -461,16 +686,6 @@ static void golden_teardown(golden *g)
 	sl_conn_close(g->db);
 }
 
-static const char cutover_json[] =
-	"{\"runbook\":\"billing.yaml\",\"timeline\":["
-	"{\"step\":\"freeze\",\"phase\":\"billing\",\"started_at\":\"2026-01-06T01:00:00Z\",\"finished_at\":"
-	"\"2026-01-06T01:00:04Z\",\"outcome\":\"done\",\"detail\":\"writes frozen 4.0 s\"},"
-	"{\"step\":\"switch\",\"phase\":\"billing\",\"started_at\":\"2026-01-06T01:00:04Z\",\"finished_at\":"
-	"\"2026-01-06T01:00:05Z\",\"outcome\":\"done\"}],"
-	"\"scorecard\":[{\"criterion\":\"no lost billing "
-	"records\",\"expected\":\"0\",\"actual\":\"0\",\"ok\":true},"
-	"{\"criterion\":\"downtime\",\"expected\":\"<= 60 s\",\"actual\":\"4.0 s\",\"ok\":true}]}";
-
 static void compare_golden(const char *name, const sl_buf *b)
 {
 	char path[512];
@@ -514,8 +729,7 @@ static void test_golden(void **state)
 			       .state = g.st,
 			       .state_path = ".sluice/state.db",
 			       .map = g.map,
-			       .migrations = g.status,
-			       .cutover_json = cutover_json };
+			       .migrations = g.status };
 	int (*renderers[3])(sl_buf *, const sl_report *) = { sl_report_html, sl_report_md, sl_report_json };
 	const char *names[3] = { "golden.html", "golden.md", "golden.json" };
 	for (int k = 0; k < 3; k++) {
@@ -548,7 +762,24 @@ static void test_golden(void **state)
 			assert_non_null(strstr(h, "<span class=\"badge s-pass\">done</span>"));
 			assert_non_null(strstr(h, "<span class=\"badge s-fail\">halt</span>"));
 			assert_non_null(
-				strstr(h, "as of <time>2026-01-06T01:00:05Z</time> (the newest record)"));
+				strstr(h, "as of <time>2026-01-06T02:05:00.025Z</time> (the newest record)"));
+			/* the cutover: a timeline chart with a text alternative, the freeze against its
+			 * budget */
+			assert_non_null(strstr(h, "<desc id=\"chart-cutover-1-d\">8 step attempts in"));
+			assert_non_null(
+				strstr(h,
+				       "writes to source were frozen 19.9 s of a 30.0 s budget (within it)"));
+			assert_non_null(strstr(h, "<desc id=\"chart-cutover-3-d\">"));
+			assert_non_null(strstr(h, "of a 10.0 s budget (over it)"));
+			assert_non_null(strstr(h, "3 rows differ in &lt;audit_log&gt;"));
+			assert_null(strstr(h, "<audit_log>"));
+			assert_non_null(strstr(h, "lag &amp; rules &lt;checked&gt;"));
+			assert_non_null(strstr(h, "<code title=\"sha256:da3699cb55f5e0a1"));
+			assert_non_null(strstr(h, "not done: waiting for approval of reports.approve"));
+			/* the watch: each figure charted, the failed hook delivery listed */
+			assert_non_null(strstr(h, "<desc id=\"chart-watch-d\">"));
+			assert_non_null(strstr(h, "exit status 1: &lt;no route&gt;"));
+			assert_non_null(strstr(h, "a gap is open since 2026-01-06T02:04:00.000Z"));
 			assert_null(strstr(h, "style=\""));
 			/* the only script is the data block, and nothing in it can end it early */
 			const char *data =
@@ -568,7 +799,8 @@ static void test_golden(void **state)
 			assert_string_equal(section_status(j, "checks"), "fail");
 			assert_string_equal(section_status(j, "rehearsals"), "pass");
 			assert_string_equal(section_status(j, "diffs"), "pass");
-			assert_string_equal(section_status(j, "cutover"), "pass");
+			assert_string_equal(section_status(j, "cutover"), "fail");
+			assert_string_equal(section_status(j, "watch"), "fail");
 			assert_string_equal(section_status(j, "snapshots"), "not_run");
 			assert_string_equal(
 				rp_str(json_object_get(json_object_get(json_object_get(j, "sections"), "map"),
@@ -599,38 +831,108 @@ static void test_golden(void **state)
 				    0)),
 			    "20260102000000");
 	json_decref(j);
-	/* a cutover whose scorecard misses a criterion is red */
-	in.cutover_json = "{\"scorecard\":[{\"criterion\":\"downtime\",\"ok\":false}]}";
-	j = build_json(&in);
-	assert_string_equal(section_status(j, "cutover"), "fail");
-	json_decref(j);
-	in.cutover_json = "{not json";
-	j = build_json(&in);
-	assert_string_equal(section_status(j, "cutover"), "unavailable");
-	json_decref(j);
-	/* watch runs handed in: the newest is a breach, so the section is red; the page lists the runs */
-	in.watch_json = "{\"runs\":[{\"id\":2,\"checked_at\":\"2026-01-07T00:05:00Z\",\"state\":\"breach\","
-			"\"summary\":\"invoice 17 <missing> in the target\"},{\"id\":1,\"checked_at\":"
-			"\"2026-01-07T00:00:00Z\",\"state\":\"ok\"}]}";
+	/* each runbook's newest real run, newest first, judged: waiting, rolled back, done */
 	in.now = NULL;
 	j = build_json(&in);
-	assert_string_equal(section_status(j, "watch"), "fail");
-	assert_string_equal(rp_str(j, "as_of"), "2026-01-07T00:05:00Z");
+	const json_t *co = json_object_get(json_object_get(j, "sections"), "cutover");
+	const json_t *runs = json_object_get(co, "runs");
+	assert_int_equal(json_array_size(runs), 3);
+	assert_string_equal(rp_str(json_array_get(runs, 0), "runbook"), "reports-cutover");
+	assert_string_equal(rp_str(json_array_get(runs, 0), "judged"), "warn");
+	assert_string_equal(rp_str(json_array_get(runs, 1), "judged"), "fail");
+	assert_non_null(strstr(rp_str(json_array_get(runs, 1), "why"), "rolled back in phase audit"));
+	assert_non_null(strstr(rp_str(json_array_get(runs, 1), "why"), "1 freeze window overran its budget"));
+	assert_string_equal(rp_str(json_array_get(runs, 2), "judged"), "pass");
+	assert_string_equal(rp_str(json_array_get(runs, 2), "why"),
+			    "done in 35.1 s; 2 of 2 success criteria met");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(runs, 2), "approvals")), 2);
+	assert_int_equal(rp_int(json_array_get(json_object_get(json_array_get(runs, 2), "freezes"), 0),
+				"window_ms", 0),
+			 19950);
+	assert_int_equal(json_array_size(json_object_get(co, "dry_runs")), 1);
+	/* the watch: every target's state; a breach and an open gap are red, the rest is green */
+	const json_t *targets =
+		json_object_get(json_object_get(json_object_get(j, "sections"), "watch"), "targets");
+	assert_int_equal(json_array_size(targets), 3);
+	assert_string_equal(rp_str(json_array_get(targets, 0), "target"), "staging");
+	assert_string_equal(rp_str(json_array_get(targets, 0), "status"), "pass");
+	assert_string_equal(rp_str(json_array_get(targets, 1), "target"), "replica");
+	assert_string_equal(rp_str(json_array_get(targets, 1), "status"), "fail");
+	assert_non_null(
+		json_object_get(json_object_get(json_array_get(targets, 1), "open_gap"), "started_at"));
+	assert_string_equal(rp_str(json_array_get(targets, 2), "status"), "fail");
+	assert_string_equal(rp_str(json_array_get(targets, 2), "since"), "2026-01-06T02:02:00.025Z");
 	json_decref(j);
+	/* the Markdown variant has both sections' tables */
 	sl_report *wr = NULL;
 	sl_buf wb = SL_BUF_INIT;
 	SL_OK_OR_FAIL(sl_report_build(&wr, &in));
-	SL_OK_OR_FAIL(sl_report_html(&wb, wr));
-	assert_non_null(strstr(sl_buf_cstr(&wb), "invoice 17 &lt;missing&gt; in the target"));
-	assert_non_null(strstr(sl_buf_cstr(&wb), "<span class=\"badge s-fail\">breach</span>"));
-	sl_buf_clear(&wb);
 	SL_OK_OR_FAIL(sl_report_md(&wb, wr));
-	assert_non_null(
-		strstr(sl_buf_cstr(&wb),
-		       "| 2 | 2026-01-07T00:05:00Z | breach | invoice 17 \\<missing> in the target |"));
+	assert_non_null(strstr(sl_buf_cstr(&wb), "### Runbook audit-cutover, run 3"));
+	assert_non_null(strstr(sl_buf_cstr(&wb), "| 3 rows differ in \\<audit_log> |"));
+	assert_non_null(strstr(sl_buf_cstr(&wb), "| replica | ok |"));
 	sl_buf_free(&wb);
 	sl_report_free(wr);
 	golden_teardown(&g);
+}
+
+/* The verdict's rules for a cutover and a watch, one recorded case at a time. */
+static void test_cutover_watch_rules(void **state)
+{
+	(void)state;
+	char *path = temp_path();
+	sl_state *st = NULL;
+	SL_OK_OR_FAIL(sl_state_open(&st, path));
+	sl_report_input in = { .environment = "dev", .state = st, .state_path = path };
+	/* only a dry run: not run yet, and the summary says how the dry run ended */
+	int64_t run = co_run(st, "billing-cutover", true);
+	SL_OK_OR_FAIL(sl_journal_run_update(st, run, "done", "billing", NULL, true));
+	json_t *j = build_json(&in);
+	assert_string_equal(section_status(j, "cutover"), "not_run");
+	assert_non_null(strstr(rp_str(json_object_get(json_object_get(j, "sections"), "cutover"), "summary"),
+			       "No cutover run yet: the newest dry run"));
+	json_decref(j);
+	/* done, but a success criterion missed: red */
+	run = co_run(st, "billing-cutover", false);
+	co_step(st, run, "billing.freeze", "freeze", "forward", "done", NULL, NULL, NULL, 10);
+	co_score(st, run, "maximum downtime", "downtime", false, "45s frozen", "<= 30s");
+	co_score(st, run, "no lost billing records", "lost_rows", true, "0 lost", "<= 0");
+	SL_OK_OR_FAIL(sl_journal_run_update(st, run, "done", "billing", NULL, true));
+	j = build_json(&in);
+	assert_string_equal(section_status(j, "cutover"), "fail");
+	assert_non_null(strstr(rp_str(json_object_get(json_object_get(j, "sections"), "cutover"), "summary"),
+			       "1 of 2 success criteria met"));
+	const json_t *red = json_object_get(json_object_get(j, "verdict"), "red"), *item;
+	size_t i;
+	bool cutover_red = false;
+	json_array_foreach(red, i, item) cutover_red = cutover_red || rp_is(item, "section", "cutover");
+	assert_true(cutover_red);
+	json_decref(j);
+	/* a newer run that stopped at a failed gate: red; one under way: amber */
+	run = co_run(st, "billing-cutover", false);
+	SL_OK_OR_FAIL(
+		sl_journal_run_update(st, run, "stopped", "billing", "wait-lag: lag 40s over 5s", false));
+	j = build_json(&in);
+	assert_string_equal(section_status(j, "cutover"), "fail");
+	json_decref(j);
+	SL_OK_OR_FAIL(sl_journal_run_update(st, run, "running", "billing", NULL, false));
+	j = build_json(&in);
+	assert_string_equal(section_status(j, "cutover"), "warn");
+	json_decref(j);
+	/* a watch that only warns is amber; its first run incomplete (a gap, no state yet) is red */
+	watch_run(st, "new", "warn", "warn", true, NULL, 0, "warn");
+	j = build_json(&in);
+	assert_string_equal(section_status(j, "watch"), "warn");
+	json_decref(j);
+	watch_run(st, "other", "gap", NULL, false, "connection refused", NAN, "gap");
+	j = build_json(&in);
+	assert_string_equal(section_status(j, "watch"), "fail");
+	assert_non_null(strstr(rp_str(json_object_get(json_object_get(j, "sections"), "watch"), "summary"),
+			       "2 databases watched; the worst: the watch of other: a gap is open since"));
+	json_decref(j);
+	sl_state_close(st);
+	unlink(path);
+	free(path);
 }
 
 int main(void)
@@ -642,6 +944,7 @@ int main(void)
 		cmocka_unit_test(test_nothing_recorded),
 		cmocka_unit_test(test_copy_diff_records),
 		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_cutover_watch_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sluice/journal.h"
 #include "sluice/state.h"
 
 static char *temp_path(void)
@@ -288,6 +289,79 @@ static void test_watch_records(void **state)
 	free(path);
 }
 
+typedef struct targets_seen {
+	int n;
+	char names[4][16], states[4][16];
+	int64_t gap[4], runs[4];
+} targets_seen;
+
+static int keep_target(const sl_state_watch_target *t, void *ud)
+{
+	targets_seen *x = ud;
+	if (x->n < 4) {
+		snprintf(x->names[x->n], sizeof(x->names[0]), "%s", t->target);
+		snprintf(x->states[x->n], sizeof(x->states[0]), "%s", t->state ? t->state : "-");
+		x->gap[x->n] = t->gap_id;
+		x->runs[x->n] = t->runs;
+	}
+	x->n++;
+	return 0;
+}
+
+/* The readers `sluice report` uses: the newest run of each runbook, every watched target. */
+static void test_report_readers(void **state)
+{
+	(void)state;
+	char *path = temp_path();
+	sl_state *s = NULL;
+	sl_state_watch_gap_change g;
+	int64_t ids[4];
+	size_t n = 9;
+	assert_int_equal(sl_state_open(&s, path), 0);
+	assert_int_equal(sl_journal_run_latest(s, false, ids, 4, &n), 0);
+	assert_int_equal(n, 0);
+	sl_journal_run r = {
+		.runbook = "billing", .digest = "sha256:0", .source = "dev", .target = "new", .pid = 1
+	};
+	int64_t b1 = 0, b2 = 0, a1 = 0, d1 = 0;
+	assert_int_equal(sl_journal_run_begin(s, &b1, &r), 0);
+	r.runbook = "audit";
+	assert_int_equal(sl_journal_run_begin(s, &a1, &r), 0);
+	r.runbook = "billing";
+	assert_int_equal(sl_journal_run_begin(s, &b2, &r), 0);
+	r.dry_run = true;
+	assert_int_equal(sl_journal_run_begin(s, &d1, &r), 0);
+	assert_int_equal(sl_journal_run_latest(s, false, ids, 4, &n), 0);
+	assert_int_equal(n, 2); /* billing's newest, then audit's; the dry run is not among them */
+	assert_int_equal(ids[0], b2);
+	assert_int_equal(ids[1], a1);
+	assert_int_equal(sl_journal_run_latest(s, false, ids, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(sl_journal_run_latest(s, true, ids, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], d1);
+	/* watched targets, the most recently watched first, each with its state and open gap */
+	targets_seen seen = { 0 };
+	assert_int_equal(sl_state_watch_targets(s, keep_target, &seen), 0);
+	assert_int_equal(seen.n, 0);
+	record_run(s, "prod", "ok", true, &g);
+	record_run(s, "staging", "ok", true, &g);
+	record_run(s, "prod", "gap", false, &g);
+	int64_t gap = g.gap_id;
+	assert_int_equal(sl_state_watch_targets(s, keep_target, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_string_equal(seen.names[0], "prod");
+	assert_string_equal(seen.states[0], "breach"); /* record_run: a gap raises the state */
+	assert_int_equal(seen.gap[0], gap);
+	assert_int_equal(seen.runs[0], 2);
+	assert_string_equal(seen.names[1], "staging");
+	assert_string_equal(seen.states[1], "ok");
+	assert_int_equal(seen.gap[1], 0);
+	sl_state_close(s);
+	unlink(path);
+	free(path);
+}
+
 static void test_lock(void **state)
 {
 	(void)state;
@@ -325,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_migrates_version_1),
 		cmocka_unit_test(test_rehearsal_records),
 		cmocka_unit_test(test_watch_records),
+		cmocka_unit_test(test_report_readers),
 		cmocka_unit_test(test_lock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

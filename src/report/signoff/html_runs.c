@@ -3,8 +3,8 @@
  * decision log, rehearsals (the latest one's figures, durations charted),
  * integrity checks (violations charted per run and database), row
  * comparisons and shadow reads (discrepancies charted), copies, snapshots,
- * sync, and the cutover timeline and scorecard and watch runs when they
- * are recorded. Every chart is followed by a table of the same figures.
+ * sync (the cutover and the watch are in html_cutover.c). Every chart is followed by a table of the same
+ * figures.
  */
 #include "signoff_int.h"
 
@@ -35,19 +35,11 @@ static int td_num(sl_buf *out, const json_t *o, const char *key)
 	return json_is_number(v) ? rp_h_td_int(out, rp_int(o, key, 0)) : rp_h_td(out, "-", true);
 }
 
-static int td_ms(sl_buf *out, double ms)
+int rp_h_td_ms(sl_buf *out, double ms)
 {
 	int rc = sl_buf_puts(out, "<td class=\"n\">");
 	if (!rc)
 		rc = rp_fmt_ms(out, ms);
-	return rc ? rc : sl_buf_puts(out, "</td>");
-}
-
-static int td_badge(sl_buf *out, const char *status)
-{
-	int rc = sl_buf_puts(out, "<td>");
-	if (!rc)
-		rc = rp_h_badge(out, status);
 	return rc ? rc : sl_buf_puts(out, "</td>");
 }
 
@@ -63,16 +55,18 @@ static int para(sl_buf *out, const char *text)
 }
 
 /* The badge status of a word a record uses; a word not known here is shown neutral, never red. */
-static const char *badge_of(const char *st)
+const char *rp_badge_of(const char *st)
 {
 	static const char *const pass[] = { "pass", "ok",      "GO",       "finished",  "DRILL OK",
 					    "done", "applied", "baseline", "succeeded", "yes" };
-	static const char *const warn[] = { "warn",    "problems", "stopped", "gap",
-					    "pending", "paused",   "skipped" };
-	static const char *const fail[] = { "halt",         "error",  "NO-GO",       "ERROR",
-					    "DRILL FAILED", "failed", "dirty",       "drifted",
-					    "missing_file", "breach", "rolled back", "halted",
-					    "incomplete" };
+	static const char *const warn[] = { "warn",        "problems", "stopped",      "gap",
+					    "pending",     "paused",   "skipped",      "waiting",
+					    "interrupted", "running",  "rolling_back", "abandoned" };
+	static const char *const fail[] = { "halt",         "error",       "NO-GO",           "ERROR",
+					    "DRILL FAILED", "failed",      "dirty",           "drifted",
+					    "missing_file", "breach",      "rolled back",     "halted",
+					    "incomplete",   "rolled_back", "rollback_failed", "timeout",
+					    "fail" };
 	if (!st)
 		return RP_FAIL; /* a run that never finished */
 	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
@@ -88,9 +82,9 @@ static const char *badge_of(const char *st)
 }
 
 /* A badge that shows the recorded word (GO, halt, finished) with the color of its status. */
-static int td_recorded(sl_buf *out, const char *st)
+int rp_h_td_recorded(sl_buf *out, const char *st)
 {
-	int rc = sl_buf_printf(out, "<td><span class=\"badge s-%s\">", badge_of(st));
+	int rc = sl_buf_printf(out, "<td><span class=\"badge s-%s\">", rp_badge_of(st));
 	if (!rc)
 		rc = rp_h_text(out, st ? st : "did not finish");
 	return rc ? rc : sl_buf_puts(out, "</span></td>");
@@ -227,7 +221,7 @@ static int migrations(sl_buf *out, const json_t *s)
 		if (!rc)
 			rc = td_str(out, m, "pr");
 		if (!rc)
-			rc = td_recorded(out, rp_str(m, "state"));
+			rc = rp_h_td_recorded(out, rp_str(m, "state"));
 		if (!rc && rp_str(m, "applied_at")) {
 			rc = sl_buf_puts(out, "<td>");
 			if (!rc)
@@ -306,16 +300,17 @@ static int rehearsal_figures(sl_buf *out, const json_t *r)
 		if (!rc)
 			rc = sl_buf_puts(out, "</td>");
 		if (!rc)
-			rc = td_ms(out, rp_num(json_object_get(m, "up"), "median_us", 0) / 1000);
+			rc = rp_h_td_ms(out, rp_num(json_object_get(m, "up"), "median_us", 0) / 1000);
 		if (!rc)
-			rc = td_ms(out, rp_num(json_object_get(m, "down"), "median_us", 0) / 1000);
+			rc = rp_h_td_ms(out, rp_num(json_object_get(m, "down"), "median_us", 0) / 1000);
 		if (!rc)
 			rc = td_num(out, m, "rewrites");
 		if (!rc)
-			rc = td_ms(out, rp_num(m, "write_block_us", 0) / 1000);
+			rc = rp_h_td_ms(out, rp_num(m, "write_block_us", 0) / 1000);
 		if (!rc)
-			rc = td_recorded(out,
-					 json_is_true(json_object_get(m, "verify_failed")) ? "failed" : "ok");
+			rc = rp_h_td_recorded(out, json_is_true(json_object_get(m, "verify_failed"))
+							   ? "failed"
+							   : "ok");
 		if (!rc)
 			rc = sl_buf_puts(out, "</tr>\n");
 	}
@@ -380,7 +375,7 @@ static int rehearsals(sl_buf *out, const json_t *s)
 		lp[k] = labels[k];
 		y[k] = json_is_number(json_object_get(r, "total_ms")) ? rp_num(r, "total_ms", 0) / 1000 : NAN;
 		go += rp_is(r, "verdict", "GO");
-		fill[k] = !strcmp(badge_of(rp_str(r, "verdict")), RP_PASS) ? rp_palette[2] : rp_palette[1];
+		fill[k] = !strcmp(rp_badge_of(rp_str(r, "verdict")), RP_PASS) ? rp_palette[2] : rp_palette[1];
 	}
 	if (!rc)
 		rc = sl_buf_printf(
@@ -427,10 +422,10 @@ static int rehearsals(sl_buf *out, const json_t *s)
 		if (!rc)
 			rc = td_str(out, r, "engine");
 		if (!rc)
-			rc = td_recorded(out, rp_str(r, "verdict"));
+			rc = rp_h_td_recorded(out, rp_str(r, "verdict"));
 		if (!rc)
 			rc = json_is_number(json_object_get(r, "total_ms"))
-				     ? td_ms(out, rp_num(r, "total_ms", 0))
+				     ? rp_h_td_ms(out, rp_num(r, "total_ms", 0))
 				     : rp_h_td(out, "-", true);
 		if (!rc)
 			rc = sl_buf_puts(out, "</tr>\n");
@@ -462,7 +457,7 @@ static int check_results(sl_buf *out, const json_t *run)
 		if (!rc)
 			rc = td_str(out, x, "type");
 		if (!rc)
-			rc = td_recorded(out, rp_str(x, "status"));
+			rc = rp_h_td_recorded(out, rp_str(x, "status"));
 		if (!rc)
 			rc = td_num(out, x, "violations");
 		if (!rc)
@@ -502,7 +497,7 @@ static int checks(sl_buf *out, const json_t *s)
 		if (!rc)
 			rc = td_str(out, r, "environment");
 		if (!rc)
-			rc = td_recorded(out, rp_str(r, "status"));
+			rc = rp_h_td_recorded(out, rp_str(r, "status"));
 		if (!rc)
 			rc = td_num(out, r, "rules");
 		if (!rc)
@@ -580,7 +575,7 @@ static int diffs(sl_buf *out, const json_t *s)
 		if (!rc)
 			rc = rp_h_td(out, by_pair(r, pair, sizeof(pair)), false);
 		if (!rc)
-			rc = td_recorded(out, rp_str(r, "status"));
+			rc = rp_h_td_recorded(out, rp_str(r, "status"));
 		if (!rc)
 			rc = td_num(out, r, "table_count");
 		if (!rc)
@@ -671,7 +666,7 @@ static int copies(sl_buf *out, const json_t *s)
 		if (!rc)
 			rc = rp_h_td(out, by_pair(r, pair, sizeof(pair)), false);
 		if (!rc)
-			rc = td_recorded(out, rp_str(r, "status"));
+			rc = rp_h_td_recorded(out, rp_str(r, "status"));
 		if (!rc)
 			rc = td_num(out, r, "table_count");
 		if (!rc)
@@ -681,7 +676,7 @@ static int copies(sl_buf *out, const json_t *s)
 		if (!rc)
 			rc = td_num(out, r, "values_changed");
 		if (!rc)
-			rc = td_ms(out, rp_num(r, "seconds", 0) * 1000);
+			rc = rp_h_td_ms(out, rp_num(r, "seconds", 0) * 1000);
 		if (!rc)
 			rc = sl_buf_puts(out, "</tr>\n");
 	}
@@ -747,7 +742,7 @@ static int snapshots(sl_buf *out, const json_t *s)
 		if (!rc)
 			rc = rp_h_td(out, by_pair(r, pair, sizeof(pair)), false);
 		if (!rc)
-			rc = td_recorded(out, rp_str(r, "status"));
+			rc = rp_h_td_recorded(out, rp_str(r, "status"));
 		const char *cols[] = { "rows", "leaks", "orphans", "duplicates" };
 		for (size_t k = 0; !rc && k < 4; k++)
 			rc = td_num(out, r, cols[k]);
@@ -842,83 +837,6 @@ static int sync_section(sl_buf *out, const json_t *s)
 	return rc ? rc : end_table(out);
 }
 
-/* ---- cutover and watch (recorded by their modules) ---- */
-
-static int cutover(sl_buf *out, const json_t *s)
-{
-	static const char *const theads[] = { "Step", "Phase", "Started", "Finished", "Outcome", "Detail" };
-	static const char *const sheads[] = { "Criterion", "Expected", "Actual", "Met" };
-	const json_t *tl = json_object_get(s, "timeline"), *sc = json_object_get(s, "scorecard"), *x;
-	size_t i;
-	int rc = 0;
-	if (json_array_size(tl))
-		rc = rp_h_caption_table(out, "Cutover timeline, in the order the steps ran", theads, 6);
-	json_array_foreach(tl, i, x)
-	{
-		if (rc)
-			break;
-		rc = sl_buf_puts(out, "<tr>");
-		const char *cols[] = { "step", "phase", "started_at", "finished_at" };
-		for (size_t k = 0; !rc && k < 4; k++)
-			rc = td_str(out, x, cols[k]);
-		if (!rc)
-			rc = td_recorded(out, rp_str(x, "outcome"));
-		if (!rc)
-			rc = td_str(out, x, "detail");
-		if (!rc)
-			rc = sl_buf_puts(out, "</tr>\n");
-	}
-	if (!rc && json_array_size(tl))
-		rc = end_table(out);
-	if (!rc && json_array_size(sc))
-		rc = rp_h_caption_table(out, "Scorecard: the runbook's success criteria", sheads, 4);
-	json_array_foreach(sc, i, x)
-	{
-		if (rc)
-			break;
-		rc = sl_buf_puts(out, "<tr>");
-		if (!rc)
-			rc = td_str(out, x, "criterion");
-		if (!rc)
-			rc = td_str(out, x, "expected");
-		if (!rc)
-			rc = td_str(out, x, "actual");
-		if (!rc)
-			rc = td_badge(out, json_is_true(json_object_get(x, "ok")) ? RP_PASS : RP_FAIL);
-		if (!rc)
-			rc = sl_buf_puts(out, "</tr>\n");
-	}
-	return rc || !json_array_size(sc) ? rc : end_table(out);
-}
-
-static int watch(sl_buf *out, const json_t *s)
-{
-	static const char *const heads[] = { "Run", "At", "State", "Summary" };
-	const json_t *runs = json_object_get(s, "runs"), *x;
-	size_t i;
-	int rc = 0;
-	if (!json_array_size(runs))
-		return 0;
-	rc = rp_h_caption_table(out, "Watch runs, newest first", heads, 4);
-	json_array_foreach(runs, i, x)
-	{
-		if (rc)
-			break;
-		rc = sl_buf_puts(out, "<tr>");
-		if (!rc)
-			rc = td_num(out, x, "id");
-		if (!rc)
-			rc = td_str(out, x, "checked_at");
-		if (!rc)
-			rc = td_recorded(out, rp_str(x, "state"));
-		if (!rc)
-			rc = td_str(out, x, "summary");
-		if (!rc)
-			rc = sl_buf_puts(out, "</tr>\n");
-	}
-	return rc ? rc : end_table(out);
-}
-
 int rp_html_runs(sl_buf *out, const char *key, const json_t *s)
 {
 	static const struct {
@@ -927,8 +845,8 @@ int rp_html_runs(sl_buf *out, const char *key, const json_t *s)
 	} renderers[] = {
 		{ "migrations", migrations }, { "rehearsals", rehearsals }, { "checks", checks },
 		{ "diffs", diffs },           { "shadow", shadow },         { "copies", copies },
-		{ "snapshots", snapshots },   { "sync", sync_section },     { "cutover", cutover },
-		{ "watch", watch },
+		{ "snapshots", snapshots },   { "sync", sync_section },     { "cutover", rp_html_cutover },
+		{ "watch", rp_html_watch },
 	};
 	for (size_t i = 0; i < sizeof(renderers) / sizeof(renderers[0]); i++)
 		if (!strcmp(renderers[i].key, key))

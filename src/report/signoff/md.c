@@ -35,7 +35,7 @@ static const char *icon(const char *status)
 }
 
 /* A column of a runs table: a key of the run, as text, a number, milliseconds or seconds. */
-typedef enum { C_STR, C_INT, C_MS, C_SEC, C_PAIR } col_kind;
+typedef enum { C_STR, C_INT, C_NUM, C_MS, C_SEC, C_PAIR, C_OK } col_kind;
 typedef struct col {
 	const char *head, *key;
 	col_kind kind;
@@ -52,6 +52,11 @@ static int cell(sl_buf *out, const json_t *r, const col *c)
 		if (!json_is_number(v))
 			return sl_buf_puts(out, "-");
 		return sl_buf_printf(out, "%lld", (long long)rp_int(r, c->key, 0));
+	case C_NUM:
+		return json_is_number(v) ? sl_buf_printf(out, "%g", json_number_value(v))
+					 : sl_buf_puts(out, "-");
+	case C_OK:
+		return sl_buf_puts(out, json_is_true(v) ? "PASS" : "FAIL");
 	case C_MS:
 	case C_SEC:
 		if (!json_is_number(v))
@@ -81,7 +86,8 @@ static int table(sl_buf *out, const json_t *rows, const col *cols, size_t ncols,
 	if (!rc)
 		rc = sl_buf_puts(out, "|\n");
 	for (size_t k = 0; !rc && k < ncols; k++)
-		rc = sl_buf_puts(out, cols[k].kind == C_INT || cols[k].kind == C_MS || cols[k].kind == C_SEC
+		rc = sl_buf_puts(out, cols[k].kind == C_INT || cols[k].kind == C_NUM ||
+						      cols[k].kind == C_MS || cols[k].kind == C_SEC
 					      ? "|---:"
 					      : "|---");
 	if (!rc)
@@ -245,6 +251,111 @@ static int failing_rules(sl_buf *out, const json_t *s)
 	return rc || !n ? rc : sl_buf_putc(out, '\n');
 }
 
+/* Per cutover run: how it was judged, its phases, timeline, freezes, approvals, scorecard, rollbacks. */
+static int cutover(sl_buf *out, const json_t *s)
+{
+	static const col ph[] = { { "Phase", "name", C_STR },
+				  { "Status", "status", C_STR },
+				  { "Steps", "steps", C_INT },
+				  { "Failed", "failed", C_INT },
+				  { "Time", "duration_ms", C_MS } };
+	static const col tl[] = { { "Step", "step", C_STR },       { "Path", "path", C_STR },
+				  { "Attempt", "attempt", C_INT }, { "Started", "started_at", C_STR },
+				  { "Time", "duration_ms", C_MS }, { "Gate", "gate", C_STR },
+				  { "Outcome", "status", C_STR },  { "Message", "message", C_STR } };
+	static const col fz[] = { { "Freeze", "phase", C_STR },
+				  { "Side", "side", C_STR },
+				  { "Started", "started_at", C_STR },
+				  { "Window", "window_ms", C_MS },
+				  { "Budget", "budget_ms", C_MS },
+				  { "Lifted by", "lifted_by", C_STR },
+				  { "Within budget", "within_budget", C_OK } };
+	static const col ap[] = { { "Approved step", "step", C_STR },
+				  { "Name", "name", C_STR },
+				  { "Role", "role", C_STR },
+				  { "At", "approved_at", C_STR },
+				  { "Evidence digest", "digest", C_STR } };
+	static const col sc[] = { { "Criterion", "criterion", C_STR },
+				  { "Figure", "figure", C_STR },
+				  { "Limit", "limit", C_STR },
+				  { "Result", "ok", C_OK } };
+	static const col rb[] = { { "At", "at", C_STR },
+				  { "Event", "kind", C_STR },
+				  { "Step", "step", C_STR },
+				  { "Detail", "detail", C_STR } };
+	static const col dr[] = { { "Dry run", "id", C_INT },
+				  { "Runbook", "runbook", C_STR },
+				  { "Started", "started_at", C_STR },
+				  { "Status", "status", C_STR },
+				  { "Why", "why", C_STR } };
+	const json_t *r;
+	size_t i;
+	int rc = 0;
+	json_array_foreach(json_object_get(s, "runs"), i, r)
+	{
+		if (rc)
+			break;
+		rc = sl_buf_printf(out, "### Runbook ");
+		if (!rc)
+			rc = rp_md_cell(out, rp_str(r, "runbook"));
+		if (!rc)
+			rc = sl_buf_printf(out, ", run %lld\n\n%s ", (long long)rp_int(r, "id", 0),
+					   icon(rp_str(r, "judged")));
+		if (!rc)
+			rc = rp_md_cell(out, rp_str(r, "why"));
+		if (!rc)
+			rc = sl_buf_puts(out, ".\n\n");
+		if (!rc)
+			rc = table(out, json_object_get(r, "phases"), ph, 5, (size_t)-1);
+		if (!rc)
+			rc = table(out, json_object_get(r, "timeline"), tl, 8, (size_t)-1);
+		if (!rc)
+			rc = table(out, json_object_get(r, "freezes"), fz, 7, (size_t)-1);
+		if (!rc)
+			rc = table(out, json_object_get(r, "approvals"), ap, 5, (size_t)-1);
+		if (!rc)
+			rc = table(out, json_object_get(r, "scorecard"), sc, 4, (size_t)-1);
+		if (!rc)
+			rc = table(out, json_object_get(r, "rollbacks"), rb, 4, (size_t)-1);
+	}
+	return rc ? rc : table(out, json_object_get(s, "dry_runs"), dr, 5, (size_t)-1);
+}
+
+/* The watched databases, each figure's trend, the newest runs and the hook deliveries. */
+static int watch(sl_buf *out, const json_t *s)
+{
+	static const col tg[] = { { "Database", "target", C_STR },
+				  { "State", "state", C_STR },
+				  { "Since", "since", C_STR },
+				  { "Runs", "runs", C_INT },
+				  { "Why", "why", C_STR } };
+	static const col tr[] = { { "Check", "check", C_STR }, { "Item", "item", C_STR },
+				  { "Unit", "unit", C_STR },   { "Latest", "last", C_NUM },
+				  { "Level", "level", C_STR }, { "Trend", "direction", C_STR } };
+	static const col rn[] = { { "Run", "id", C_INT },
+				  { "Started", "started_at", C_STR },
+				  { "Database", "target", C_STR },
+				  { "Result", "status", C_STR },
+				  { "State after", "state", C_STR },
+				  { "Gap", "gap_reason", C_STR } };
+	static const col hk[] = { { "Hook at", "at", C_STR },  { "Database", "target", C_STR },
+				  { "Change", "kind", C_STR }, { "State", "state", C_STR },
+				  { "Hook", "hook", C_STR },   { "Error", "hook_error", C_STR } };
+	json_t *hooks = json_array(), *e;
+	size_t i;
+	json_array_foreach(json_object_get(s, "events"), i, e) if (rp_str(e, "hook"))
+		json_array_append(hooks, e);
+	int rc = table(out, json_object_get(s, "targets"), tg, 5, (size_t)-1);
+	if (!rc)
+		rc = table(out, json_object_get(s, "trend"), tr, 6, (size_t)-1);
+	if (!rc)
+		rc = table(out, json_object_get(s, "runs"), rn, 6, 10);
+	if (!rc)
+		rc = table(out, hooks, hk, 6, 10);
+	json_decref(hooks);
+	return rc;
+}
+
 static int section(sl_buf *out, const char *key, const json_t *s)
 {
 	static const col log[] = { { "Change", "id", C_STR },          { "Title", "title", C_STR },
@@ -284,16 +395,6 @@ static int section(sl_buf *out, const char *key, const json_t *s)
 				  { "Status", "status", C_STR },
 				  { "Rows", "rows", C_INT },
 				  { "Leaks", "leaks", C_INT } };
-	static const col tl[] = { { "Step", "step", C_STR },          { "Phase", "phase", C_STR },
-				  { "Started", "started_at", C_STR }, { "Finished", "finished_at", C_STR },
-				  { "Outcome", "outcome", C_STR },    { "Detail", "detail", C_STR } };
-	static const col sc[] = { { "Criterion", "criterion", C_STR },
-				  { "Expected", "expected", C_STR },
-				  { "Actual", "actual", C_STR } };
-	static const col wa[] = { { "Run", "id", C_INT },
-				  { "At", "checked_at", C_STR },
-				  { "State", "state", C_STR },
-				  { "Summary", "summary", C_STR } };
 	const json_t *runs = json_object_get(s, "runs");
 	const size_t max = 10;
 	if (!strcmp(key, "map"))
@@ -314,12 +415,10 @@ static int section(sl_buf *out, const char *key, const json_t *s)
 		return table(out, runs, cp, 7, max);
 	if (!strcmp(key, "snapshots"))
 		return table(out, runs, sn, 6, max);
-	if (!strcmp(key, "cutover")) {
-		int rc = table(out, json_object_get(s, "timeline"), tl, 6, (size_t)-1);
-		return rc ? rc : table(out, json_object_get(s, "scorecard"), sc, 3, (size_t)-1);
-	}
+	if (!strcmp(key, "cutover"))
+		return cutover(out, s);
 	if (!strcmp(key, "watch"))
-		return table(out, runs, wa, 4, max);
+		return watch(out, s);
 	return 0;
 }
 

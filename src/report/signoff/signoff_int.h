@@ -5,11 +5,12 @@
  *   model.c     sl_report_build: runs every source, the time, the verdict
  *   sources.c   one small function per source of evidence (map, decision
  *               log, rehearsals, checks, diffs, shadow reads, copies,
- *               snapshots, sync, cutover, watch), each giving one section
+ *               snapshots, sync), each giving one section
+ *   src_cutover.c, src_watch.c   the cutover journal and the watch records
  *   verdict.c   GO / NO-GO from the sections, with what is red
  *   escape.c    HTML text and attribute escaping, JSON inside <script>
  *   svg.c       line and bar charts as inline SVG, with text alternatives
- *   html.c, html_map.c, html_runs.c   the HTML page
+ *   html.c, html_map.c, html_runs.c, html_cutover.c   the HTML page
  *   md.c        the Markdown variant
  *
  * The model is one JSON document ("sluice-report/1", docs/commands/report.md):
@@ -61,6 +62,13 @@ typedef struct rp_source {
 } rp_source;
 /* The sources in report order; *n gets their count. */
 const rp_source *rp_sources(size_t *n);
+/* The cutover journal (src_cutover.c) and the watch records (src_watch.c). */
+json_t *rp_src_cutover(const sl_report_input *in, size_t runs, int *rc);
+json_t *rp_src_watch(const sl_report_input *in, size_t runs, int *rc);
+/* UTC microseconds as ISO 8601 with milliseconds, or null (0 or less). */
+json_t *rp_iso_us(int64_t us);
+/* Milliseconds since 1970 of an ISO 8601 UTC time ("2026-03-01T12:00:03.123Z"), -1 when it is not one. */
+int64_t rp_iso_ms(const char *iso);
 
 /* ---- verdict.c ---- */
 /* Adds root["verdict"] from root["sections"]. */
@@ -90,6 +98,25 @@ typedef struct rp_chart {
 
 /* A chart as inline SVG (role="img", title and desc; no script, no style attribute). */
 int rp_svg_chart(sl_buf *out, const rp_chart *c);
+
+/* One bar of a timeline: from start_ms for dur_ms, against a budget (a dashed box) when budget_ms > 0. */
+typedef struct rp_span {
+	const char *label;  /* the row's name */
+	double start_ms;    /* from the start of the timeline */
+	double dur_ms;      /* < 0: not known (still running) */
+	double budget_ms;   /* <= 0: none */
+	const char *status; /* RP_PASS, RP_WARN, RP_FAIL or RP_NOT_RUN: the bar's color */
+	const char *word;   /* what happened ("done", "failed"): in the tooltip and beside the bar */
+} rp_span;
+
+typedef struct rp_timeline {
+	const char *id, *title, *desc; /* as rp_chart's */
+	const rp_span *spans;
+	size_t n;
+} rp_timeline;
+
+/* A timeline (one row per span, time across) as inline SVG, with the same accessibility as rp_svg_chart. */
+int rp_svg_timeline(sl_buf *out, const rp_timeline *t);
 /* Colors the charts use, chosen for contrast on white and for color-blind readers. */
 extern const char *const rp_palette[6];
 extern const char *const rp_dashes[6];
@@ -97,6 +124,12 @@ extern const char *const rp_dashes[6];
 /* ---- html*.c ---- */
 int rp_html_map(sl_buf *out, const json_t *section);
 int rp_html_runs(sl_buf *out, const char *key, const json_t *section);
+int rp_html_cutover(sl_buf *out, const json_t *section); /* html_cutover.c */
+int rp_html_watch(sl_buf *out, const json_t *section);
+/* The badge status (pass, warn, fail, not_run) of a word a record uses ("done", "breach", ...). */
+const char *rp_badge_of(const char *word);
+int rp_h_td_recorded(sl_buf *out, const char *word); /* the word, colored by rp_badge_of */
+int rp_h_td_ms(sl_buf *out, double ms);
 /* Small builders shared by the HTML files. */
 int rp_h_text(sl_buf *out, const char *s); /* escaped text, "" for NULL */
 int rp_h_rich(sl_buf *out, const char *s); /* escaped text with `spans` as <code> (summaries) */

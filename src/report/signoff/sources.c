@@ -5,11 +5,11 @@
  * summary in words. A source with nothing recorded says what to run; it
  * never fails the report.
  *
- * Adding a source (the cutover journal and watch runs are read through
- * sl_report_input.cutover_json / watch_json until their modules record
- * them; see docs/commands/report.md, "Extending"): write one function
- * below returning its section, add a line to the table at the end, and
- * teach html_runs.c and md.c its rows when the generic table is not enough.
+ * Adding a source (docs/commands/report.md, "Extending"): write one
+ * function below (or in a file of its own, as src_cutover.c and
+ * src_watch.c) returning its section, add a line to the table at the end,
+ * and teach html_runs.c and md.c its rows when the generic table is not
+ * enough.
  */
 #include "signoff_int.h"
 
@@ -402,8 +402,7 @@ static json_t *src_snapshots(const sl_report_input *in, size_t runs, int *rc)
 
 /* ---- sync ---- */
 
-/* UTC microseconds as ISO 8601 with milliseconds, or null. */
-static json_t *iso_us(int64_t us)
+json_t *rp_iso_us(int64_t us)
 {
 	char buf[40];
 	struct tm tm;
@@ -453,75 +452,11 @@ static json_t *src_sync(const sl_report_input *in, size_t runs, int *rc)
 	json_object_set_new(s, "applied", json_integer(y->applied));
 	json_object_set_new(s, "batches", json_integer(y->batches));
 	json_object_set_new(s, "behind", y->behind >= 0 ? json_integer(y->behind) : json_null());
-	json_object_set_new(s, "started_at", iso_us(y->started_us));
-	json_object_set_new(s, "updated_at", iso_us(y->updated_us));
+	json_object_set_new(s, "started_at", rp_iso_us(y->started_us));
+	json_object_set_new(s, "updated_at", rp_iso_us(y->updated_us));
 	json_object_set_new(s, "paused", json_boolean(y->paused));
 	json_object_set_new(s, "last_error", y->last_error ? json_string(y->last_error) : json_null());
 	return s;
-}
-
-/* ---- cutover and watch: recorded by their own modules, handed in as JSON ---- */
-
-/* Parses a section handed in as JSON text; its status is computed by judge when it has none. */
-static json_t *handed_in(const char *text, const char *what, const char *cmd, void (*judge)(json_t *s))
-{
-	json_error_t err;
-	if (!text)
-		return rp_section(RP_NOT_RUN, "No %s recorded yet: `%s`.", what, cmd);
-	json_t *s = json_loads(text, 0, &err);
-	if (!json_is_object(s)) {
-		json_decref(s);
-		return rp_section(RP_UNAVAILABLE, "The %s record could not be read: line %d: %s", what,
-				  err.line, err.text);
-	}
-	if (!rp_str(s, "status"))
-		judge(s);
-	if (!rp_str(s, "summary"))
-		json_object_set_new(s, "summary", json_string(""));
-	return s;
-}
-
-/* A cutover fails when a scorecard criterion is not met or a step failed or was rolled back. */
-static void judge_cutover(json_t *s)
-{
-	size_t i, failed = 0, steps = json_array_size(json_object_get(s, "timeline"));
-	json_t *x;
-	json_array_foreach(json_object_get(s, "scorecard"), i, x) failed +=
-		json_is_false(json_object_get(x, "ok"));
-	json_array_foreach(json_object_get(s, "timeline"), i, x) failed +=
-		rp_is(x, "outcome", "failed") || rp_is(x, "outcome", "rolled back");
-	json_object_set_new(s, "status", json_string(failed ? RP_FAIL : RP_PASS));
-	if (!rp_str(s, "summary")) {
-		char text[200];
-		snprintf(text, sizeof(text), "%zu %s; %zu %s or criteria not met.", steps,
-			 steps == 1 ? "step" : "steps", failed, failed == 1 ? "step" : "steps");
-		json_object_set_new(s, "summary", json_string(text));
-	}
-}
-
-/* Watch: the state of the newest run (runs newest first): breach fails, warn or gap warns. */
-static void judge_watch(json_t *s)
-{
-	const json_t *r = json_array_get(json_object_get(s, "runs"), 0);
-	const char *st = r && rp_is(r, "state", "breach")                               ? RP_FAIL
-			 : r && (rp_is(r, "state", "warn") || rp_is(r, "state", "gap")) ? RP_WARN
-			 : r                                                            ? RP_PASS
-											: RP_NOT_RUN;
-	json_object_set_new(s, "status", json_string(st));
-}
-
-static json_t *src_cutover(const sl_report_input *in, size_t runs, int *rc)
-{
-	(void)runs;
-	(void)rc;
-	return handed_in(in->cutover_json, "cutover", "sluice cutover run RUNBOOK", judge_cutover);
-}
-
-static json_t *src_watch(const sl_report_input *in, size_t runs, int *rc)
-{
-	(void)runs;
-	(void)rc;
-	return handed_in(in->watch_json, "watch run", "sluice watch", judge_watch);
 }
 
 /* Report order: the verdict draws on these, and the page shows them in this order. */
@@ -535,8 +470,8 @@ static const rp_source sources[] = {
 	{ "copies", "Copies", src_copies, false },
 	{ "snapshots", "Staging snapshots", src_snapshots, false },
 	{ "sync", "Sync", src_sync, false },
-	{ "cutover", "Cutover", src_cutover, false },
-	{ "watch", "Watch after cutover", src_watch, false },
+	{ "cutover", "Cutover", rp_src_cutover, false },
+	{ "watch", "Watch after cutover", rp_src_watch, false },
 };
 
 const rp_source *rp_sources(size_t *n)

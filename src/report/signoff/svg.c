@@ -232,3 +232,139 @@ int rp_svg_chart(sl_buf *out, const rp_chart *c)
 		rc = legend(out, c);
 	return rc ? rc : sl_buf_puts(out, "</svg>\n");
 }
+
+/* ---- timelines: one row per span, time across ---- */
+
+enum { TL_LEFT = 190, TL_ROW = 22, TL_TOP = 10, TL_AXIS = 34, TL_TEXT = 90 };
+
+static const char *span_fill(const char *status)
+{
+	return !status                    ? rp_palette[0]
+	       : !strcmp(status, RP_PASS) ? rp_palette[2]
+	       : !strcmp(status, RP_FAIL) ? rp_palette[1]
+	       : !strcmp(status, RP_WARN) ? rp_palette[4]
+					  : rp_palette[0];
+}
+
+/* label cut to about 28 characters (whole UTF-8 sequences), escaped. */
+static int short_label(sl_buf *out, const char *s)
+{
+	size_t n = 0, chars = 0;
+	while (s && s[n] && chars < 28) {
+		n++;
+		while (((unsigned char)s[n] & 0xC0) == 0x80)
+			n++;
+		chars++;
+	}
+	char buf[160];
+	snprintf(buf, sizeof(buf), "%.*s%s", (int)(n < 150 ? n : 150), s ? s : "",
+		 s && s[n] ? "\xE2\x80\xA6" : "");
+	return sl_html_text(out, buf);
+}
+
+static int fmt_ms(sl_buf *out, double ms)
+{
+	return rp_fmt_ms(out, ms);
+}
+
+int rp_svg_timeline(sl_buf *out, const rp_timeline *t)
+{
+	double end = 0, pw = W - TL_LEFT - RIGHT - TL_TEXT;
+	int h = TL_TOP + (int)t->n * TL_ROW + TL_AXIS;
+	for (size_t i = 0; i < t->n; i++) {
+		const rp_span *s = &t->spans[i];
+		double e = s->start_ms + (s->dur_ms > 0 ? s->dur_ms : 0);
+		double b = s->start_ms + (s->budget_ms > 0 ? s->budget_ms : 0);
+		end = e > end ? e : end;
+		end = b > end ? b : end;
+	}
+	if (end <= 0)
+		end = 1;
+	double step = nice_step(end);
+	end = ceil(end / step - 1e-9) * step;
+	int rc = sl_buf_printf(
+		out,
+		"<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+		"role=\"img\" aria-labelledby=\"%s-t %s-d\" font-family=\"sans-serif\" "
+		"font-size=\"12\">\n<title id=\"%s-t\">",
+		W, h, t->id, t->id, t->id);
+	if (!rc)
+		rc = sl_html_text(out, t->title);
+	if (!rc)
+		rc = sl_buf_printf(out, "</title>\n<desc id=\"%s-d\">", t->id);
+	if (!rc)
+		rc = sl_html_text(out, t->desc);
+	if (!rc)
+		rc = sl_buf_puts(out, "</desc>\n");
+	/* the time axis: grid lines with their times */
+	double bottom = TL_TOP + (double)t->n * TL_ROW;
+	for (double v = 0; !rc && v <= end + step / 2; v += step) {
+		double x = TL_LEFT + v / end * pw;
+		rc = sl_buf_printf(out,
+				   "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#d0d0d0\" "
+				   "stroke-width=\"1\"/>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+				   "fill=\"#333\">",
+				   x, TL_TOP, x, bottom, x, bottom + 16);
+		if (!rc)
+			rc = fmt_ms(out, v);
+		if (!rc)
+			rc = sl_buf_puts(out, "</text>\n");
+	}
+	if (!rc)
+		rc = sl_buf_printf(
+			out,
+			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#333\">time from "
+			"the start</text>\n",
+			TL_LEFT + pw / 2, bottom + 30);
+	for (size_t i = 0; !rc && i < t->n; i++) {
+		const rp_span *s = &t->spans[i];
+		double y = TL_TOP + (double)i * TL_ROW, x = TL_LEFT + s->start_ms / end * pw;
+		double w = s->dur_ms > 0 ? s->dur_ms / end * pw : 0;
+		rc = sl_buf_printf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#333\">",
+				   TL_LEFT - 8, y + 15);
+		if (!rc)
+			rc = short_label(out, s->label);
+		if (!rc)
+			rc = sl_buf_puts(out, "</text>\n");
+		if (!rc && s->budget_ms > 0)
+			rc = sl_buf_printf(
+				out,
+				"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"16\" fill=\"none\" "
+				"stroke=\"#333\" stroke-width=\"1\" stroke-dasharray=\"4 3\"><title>budget ",
+				x, y + 3, s->budget_ms / end * pw);
+		if (!rc && s->budget_ms > 0)
+			rc = fmt_ms(out, s->budget_ms);
+		if (!rc && s->budget_ms > 0)
+			rc = sl_buf_puts(out, "</title></rect>\n");
+		if (!rc)
+			rc = sl_buf_printf(
+				out,
+				"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\" fill=\"%s\">"
+				"<title>",
+				x, y + 5, w < 2 ? 2 : w, span_fill(s->status));
+		if (!rc)
+			rc = sl_html_text(out, s->label);
+		if (!rc)
+			rc = sl_buf_puts(out, ": ");
+		if (!rc)
+			rc = s->dur_ms >= 0 ? fmt_ms(out, s->dur_ms) : sl_buf_puts(out, "still running");
+		if (!rc && s->word) {
+			rc = sl_buf_puts(out, ", ");
+			if (!rc)
+				rc = sl_html_text(out, s->word);
+		}
+		if (!rc)
+			rc = sl_buf_printf(out, "</title></rect>\n<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">",
+					   x + (w < 2 ? 2 : w) + 4, y + 15);
+		if (!rc)
+			rc = s->dur_ms >= 0 ? fmt_ms(out, s->dur_ms) : sl_buf_puts(out, "running");
+		if (!rc && s->word && strcmp(s->word, "done")) {
+			rc = sl_buf_puts(out, " ");
+			if (!rc)
+				rc = sl_html_text(out, s->word);
+		}
+		if (!rc)
+			rc = sl_buf_puts(out, "</text>\n");
+	}
+	return rc ? rc : sl_buf_puts(out, "</svg>\n");
+}
