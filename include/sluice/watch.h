@@ -203,7 +203,8 @@ typedef struct sl_watch_summary {
  * o->rounds runs were made, *o->stop was set, or (exit_on_breach) the state
  * is breach. Problems found are results, not errors: 0 unless the store
  * cannot be written, the lock is held (SL_ELOCKED) or o is invalid.
- * cutover's last step calls it with rounds or for_ms.
+ * (A runbook's `watch` step does not call it: it judges its own gates in
+ * rounds and journals them with the cutover; docs/runbook.md.)
  */
 int sl_watch_run(sl_watch_summary *out, const sl_watch_opts *o);
 
