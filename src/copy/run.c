@@ -236,13 +236,30 @@ static int run_workers(run *r)
 
 /* ---- parts ---- */
 
+/*
+ * How many key ranges a table of `rows` estimated rows over a key span of
+ * `span` gets: jobs * 2, or with part_rows one per part_rows rows (at most
+ * 4096, never more than the span).
+ */
+static int parts_for(const sl_copy_opts *o, int64_t rows, int64_t span)
+{
+	int64_t n = (o->jobs > 0 ? o->jobs : 1) * 2;
+	if (o->part_rows > 0)
+		n = rows / o->part_rows + (rows % o->part_rows != 0);
+	if (n > 4096)
+		n = 4096;
+	if (n > span)
+		n = span;
+	return n < 1 ? 1 : (int)n;
+}
+
 int copy_make_parts(run *r, const sl_copy_tplan *t)
 {
 	int n = 1;
 	int64_t lo = 0, hi = 0;
 	int jobs = r->o->jobs > 0 ? r->o->jobs : 1;
 	int rc = 0;
-	if (t->int_key && jobs > 1 && !sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK) &&
+	if (t->int_key && (jobs > 1 || r->o->part_rows > 0) && !sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK) &&
 	    t->src->row_count >= (r->o->split_rows > 0 ? r->o->split_rows : 200000)) {
 		sl_buf b = SL_BUF_INIT;
 		rc = sl_buf_puts(&b, "SELECT min(");
@@ -275,7 +292,7 @@ int copy_make_parts(run *r, const sl_copy_tplan *t)
 		if (rc)
 			return rc;
 		if (hi > lo)
-			n = jobs * 2;
+			n = parts_for(r->o, t->src->row_count, hi - lo);
 	}
 	uint64_t span = (uint64_t)hi - (uint64_t)lo;
 	uint64_t step = span / (uint64_t)n + 1;
@@ -377,7 +394,17 @@ static int phase_data(run *r)
 				    "one transaction, and reloaded from the start after an interruption",
 				    t->ref);
 	}
-	rc = run_workers(r);
+	if (r->o->external_data) {
+		/* workers load the parts: go on only once every one is done */
+		int64_t pending = 0;
+		for (size_t i = 0; i < r->nparts; i++)
+			pending += !r->parts[i].done && !r->parts[i].failed;
+		r->res->parts_pending = pending;
+		if (pending)
+			return 0;
+	} else {
+		rc = run_workers(r);
+	}
 	if (!rc)
 		rc = copy_set_phase(r, r->o->data_only ? "finished" : "indexes", 0);
 	return rc;
@@ -399,7 +426,7 @@ static int walk_phases(run *r, int phase, int stmt)
 			break;
 		case 1:
 			rc = phase_data(r);
-			if (!rc && r->o->data_only)
+			if (!rc && (r->o->data_only || r->res->parts_pending))
 				return 0;
 			break;
 		case 2:
