@@ -338,6 +338,21 @@ void sl_copy_part_infos_free(sl_copy_part_info *p, size_t n);
 int sl_copy_part_runner_run(sl_copy_part_runner *w, const char *table, int part, int attempt,
 			    sl_copy_part_info *res);
 
+/*
+ * How copy splits a table into key ranges (also what a distributed diff
+ * chunks by): with key (an integer key column, NULL: never split) and at
+ * least o->split_rows estimated rows, the span min(key)..max(key) of src is
+ * cut into o->jobs * 2 ranges, or one per o->part_rows estimated rows; else
+ * one range, the whole table. *out is malloc'd (*n ranges).
+ */
+typedef struct sl_copy_range {
+	bool has_lo, has_hi;
+	int64_t lo, hi; /* [lo, hi) */
+	int64_t expected;
+} sl_copy_range;
+int sl_copy_split(sl_copy_range **out, int *n, sl_conn *src, const sl_table *t, const char *key,
+		  const sl_copy_opts *o);
+
 /* The summary as JSON (for --json). Appends to out. */
 int sl_copy_result_json(sl_buf *out, const sl_copy_result *r);
 
