@@ -406,6 +406,7 @@ static int run_distributed(copy_cli *cc, sl_copy_opts *o, const copy_flags *f)
 		return EXIT_USAGE;
 	}
 	o->part_rows = f->part_rows;
+	o->split_rows = f->part_rows; /* any table above one chunk is split */
 	cli_signals_graceful();
 	if (!rc && !f->finish) {
 		char sd[SL_DIST_NAME_MAX], sr[SL_DIST_NAME_MAX], td[SL_DIST_NAME_MAX], tr[SL_DIST_NAME_MAX];
