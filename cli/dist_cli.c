@@ -106,3 +106,66 @@ int dist_cli_status(const char *url, const char *run_id, bool json)
 	sl_dist_close(d);
 	return rc;
 }
+
+int dist_cli_diff(cli_project *p, const dist_cli_diff_args *a)
+{
+	sl_dist *d = NULL;
+	sl_dist_run run = { 0 };
+	sl_conn *src = NULL, *dst = NULL;
+	sl_dist_diff_sum sum = { 0 };
+	sl_buf text = SL_BUF_INIT;
+	int ex = EXIT_OK;
+	int rc = dist_cli_open(&d, a->url);
+	if (rc == SL_EINVALID) {
+		cli_report_error(rc);
+		return EXIT_USAGE;
+	}
+	cli_signals_graceful();
+	if (!rc && !a->finish) {
+		char sd[SL_DIST_NAME_MAX], sr[SL_DIST_NAME_MAX], td[SL_DIST_NAME_MAX], tr[SL_DIST_NAME_MAX];
+		dist_cli_names(p, a->source, sd, sr, sizeof(sd));
+		dist_cli_names(p, a->target, td, tr, sizeof(td));
+		const char *names[4] = { sd, td, sr, tr };
+		rc = cli_project_connect(&src, p, a->source);
+		if (!rc)
+			rc = cli_project_connect(&dst, p, a->target);
+		if (!rc)
+			rc = sl_conn_refuse_same_database(src, dst, "diff");
+		if (!rc)
+			rc = sl_dist_diff_plan(d, src, dst, a->pairing, a->chunk_rows, names, a->lease, &run);
+		if (!rc)
+			fprintf(stderr, "planned distributed diff %s; start workers with: sluice worker %s\n",
+				run.id, sl_dist_display(d));
+		if (!rc && a->detach) {
+			printf("%s\n", run.id);
+			goto done;
+		}
+	} else if (!rc) {
+		rc = sl_dist_run_get(d, a->run, &run);
+		if (!rc && strcmp(run.kind, "diff") != 0)
+			rc = sl_error_set(SL_EINVALID, "run %s is a %s, not a diff", run.id, run.kind);
+	}
+	if (!rc && strcmp(run.state, "diffing") == 0)
+		rc = dist_cli_wait(d, run.id, a->quiet);
+	if (!rc)
+		rc = sl_dist_diff_sum_get(d, run.id, &sum, &text);
+	if (!rc && strcmp(run.state, "diffing") == 0)
+		rc = sl_dist_run_set_state(d, run.id, "finished");
+	if (!rc) {
+		int64_t n = sum.missing + sum.extra + sum.changed;
+		fwrite(text.ptr, 1, text.len, stdout);
+		printf("\n%lld discrepanc%s (threshold %ld)\n", (long long)n, n == 1 ? "y" : "ies",
+		       a->threshold);
+		ex = sum.chunks_failed ? EXIT_DATABASE : n > a->threshold ? EXIT_PROBLEMS : EXIT_OK;
+	}
+done:
+	cli_signals_immediate(NULL);
+	if (rc)
+		ex = cli_fail(rc);
+	sl_buf_free(&text);
+	sl_conn_close(src);
+	sl_conn_close(dst);
+	sl_dist_run_clear(&run);
+	sl_dist_close(d);
+	return ex;
+}

@@ -28,4 +28,18 @@ int dist_cli_wait(sl_dist *d, const char *run_id, bool quiet);
 /* `status --distributed`: the run (NULL: newest) as text or JSON on stdout. */
 int dist_cli_status(const char *url, const char *run_id, bool json);
 
+/* `diff --distributed`: plan (unless finish), wait (unless detach), sum and report as diff does. */
+typedef struct dist_cli_diff_args {
+	const char *url;             /* the state store */
+	const char *source, *target; /* plan only */
+	const sl_diff_pairing *pairing;
+	int64_t chunk_rows;
+	int lease;
+	bool detach, finish, quiet;
+	const char *run; /* finish: the run (NULL: the newest) */
+	long threshold;
+} dist_cli_diff_args;
+/* The exit code: 0 no discrepancy above threshold, 1 more, 2 usage, 3 database error or failed chunks. */
+int dist_cli_diff(cli_project *p, const dist_cli_diff_args *a);
+
 #endif
