@@ -91,8 +91,12 @@ static int plan_pair(void *ud, const sl_diff_side *s, const sl_diff_side *d)
 	o.part_rows = p->chunk_rows;
 	o.split_rows = p->chunk_rows;
 	sl_copy_range *r = NULL;
-	int n = 0;
-	int rc = sl_copy_split(&r, &n, p->src, s->t, split ? kc->name : NULL, &o);
+	int n = 0, rc = 0;
+	sl_table t = *s->t;           /* shallow: only its row count may change */
+	if (split && t.row_count < 0) /* no estimate (SQLite without statistics): count */
+		rc = sl_diff_count_rows(&t.row_count, p->src, s->schema, t.name, NULL);
+	if (!rc)
+		rc = sl_copy_split(&r, &n, p->src, &t, split ? kc->name : NULL, &o);
 	for (int i = 0; !rc && i < n; i++) {
 		sl_dist_chunk *c = add_chunk(p);
 		if (!c) {
