@@ -51,6 +51,56 @@ static int options_json(const sl_copy_opts *o, char **out)
 	return rc;
 }
 
+static int list_of(json_t *o, const char *key, const char ***out, size_t *n)
+{
+	json_t *a = json_object_get(o, key);
+	*n = 0;
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		return 0;
+	const char **v = calloc(json_array_size(a) + 1, sizeof(*v));
+	if (!v)
+		return sl_error_nomem();
+	size_t i;
+	json_t *it;
+	json_array_foreach(a, i, it)
+	{
+		if (json_is_string(it))
+			v[(*n)++] = json_string_value(it);
+	}
+	*out = v;
+	return 0;
+}
+
+int dist_copy_options(const sl_dist_run *run, sl_copy_opts *o, json_t **json, const char ***tables,
+		      const char ***schemas)
+{
+	json_error_t err;
+	json_decref(*json);
+	free(*tables);
+	free(*schemas);
+	*tables = *schemas = NULL;
+	*json = run->options ? json_loads(run->options, 0, &err) : json_object();
+	if (!*json)
+		return sl_error_set(SL_ECONFLICT, "run %s: its options are not JSON", run->id);
+	int rc = list_of(*json, "tables", tables, &o->ntables);
+	if (!rc)
+		rc = list_of(*json, "schemas", schemas, &o->nschemas);
+	o->tables = o->ntables ? *tables : NULL;
+	o->schemas = *schemas;
+	o->all_schemas = json_is_true(json_object_get(*json, "all_schemas"));
+	o->force = json_is_true(json_object_get(*json, "force"));
+	json_t *v = json_object_get(*json, "batch_rows");
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		o->batch_rows = (size_t)json_integer_value(v);
+	v = json_object_get(*json, "max_rejects");
+	if (json_is_integer(v))
+		o->max_rejects = json_integer_value(v);
+	v = json_object_get(*json, "part_rows");
+	if (json_is_integer(v))
+		o->part_rows = json_integer_value(v);
+	return rc;
+}
+
 static void set_names(sl_dist_run *run, const char *const names[4])
 {
 	snprintf(run->source, sizeof(run->source), "%s", names[0] ? names[0] : "");
@@ -114,15 +164,19 @@ int sl_dist_copy_finish(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *
 	sl_copy_opts po = *o;
 	sl_conn *dst = NULL;
 	char *rid = NULL, *phase = NULL;
-	int rc = 0;
+	json_t *json = NULL;
+	const char **tables = NULL, **schemas = NULL;
 	*res = NULL;
 	if (strcmp(run->kind, "copy") != 0)
 		return sl_error_set(SL_EINVALID, "run %s is a %s, not a copy", run->id, run->kind);
 	if (strcmp(run->state, "finished") == 0)
 		return sl_error_set(SL_ECONFLICT, "run %s is already finished", run->id);
-	if (strcmp(run->state, "loading") == 0)
+	/* the run's own selection and settings, whatever this command line says */
+	int rc = dist_copy_options(run, &po, &json, &tables, &schemas);
+	bool loading = strcmp(run->state, "loading") == 0;
+	if (!rc && loading)
 		rc = sl_dist_run_advance(d, run->id, "loading", "post-data");
-	else if (strcmp(run->state, "post-data") != 0)
+	else if (!rc && strcmp(run->state, "post-data") != 0)
 		rc = sl_error_set(SL_ECONFLICT, "run %s is %s", run->id, run->state);
 	/* the target must hold the run's copy, not another one */
 	if (!rc)
@@ -147,5 +201,8 @@ int sl_dist_copy_finish(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *
 		rc = sl_dist_run_set_state(d, run->id, "finished");
 	if (rc)
 		sl_error_prefix("finish the distributed copy %s", run->id);
+	json_decref(json);
+	free(tables);
+	free(schemas);
 	return rc;
 }

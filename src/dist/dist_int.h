@@ -10,6 +10,8 @@
 
 #include "sluice/dist.h"
 
+#include <jansson.h>
+
 #define DIST_RUN_TABLE     "sluice_dist_run"
 #define DIST_CHUNK_TABLE   "sluice_dist_chunk"
 #define DIST_ATTEMPT_TABLE "sluice_dist_attempt"
@@ -37,5 +39,14 @@ char *dist_strdup(const sl_value *v);
 	"'')"
 #define DIST_CHUNK_NCOLS 11
 void dist_chunk_from_row(sl_dist_chunk *c, const sl_value *row);
+
+/*
+ * copy.c: the run's options (JSON of its row) into o: tables, schemas,
+ * all_schemas, force, batch_rows, max_rejects, part_rows. The strings stay
+ * in *json; *tables and *schemas are malloc'd arrays. The three are freed
+ * (and replaced) by the next call with the same holders.
+ */
+int dist_copy_options(const sl_dist_run *run, sl_copy_opts *o, json_t **json, const char ***tables,
+		      const char ***schemas);
 
 #endif

@@ -90,54 +90,11 @@ static int copy_connect(sl_conn **out, sl_copy_side side, void *ud)
 	return w->o->connect(out, &w->run, side, w->o->connect_ud);
 }
 
-/* ---- the run's options (JSON of the run row) into copy's ---- */
-
-static int list_of(json_t *o, const char *key, const char ***out, size_t *n)
-{
-	json_t *a = json_object_get(o, key);
-	*out = NULL;
-	*n = 0;
-	if (!json_is_array(a) || json_array_size(a) == 0)
-		return 0;
-	const char **v = calloc(json_array_size(a) + 1, sizeof(*v));
-	if (!v)
-		return sl_error_nomem();
-	size_t i;
-	json_t *it;
-	json_array_foreach(a, i, it)
-	{
-		if (json_is_string(it))
-			v[(*n)++] = json_string_value(it);
-	}
-	*out = v;
-	return 0;
-}
-
 int dist_opts_from_run(dist_worker *w)
 {
-	json_error_t err;
-	json_decref(w->opts_json);
-	free(w->tables);
-	free(w->schemas);
-	w->tables = w->schemas = NULL;
-	w->opts_json = w->run.options ? json_loads(w->run.options, 0, &err) : json_object();
-	if (!w->opts_json)
-		return sl_error_set(SL_ECONFLICT, "run %s: its options are not JSON", w->run.id);
 	sl_copy_opts *o = &w->copy;
 	*o = (sl_copy_opts)SL_COPY_OPTS_INIT;
-	int rc = list_of(w->opts_json, "tables", &w->tables, &o->ntables);
-	if (!rc)
-		rc = list_of(w->opts_json, "schemas", &w->schemas, &o->nschemas);
-	o->tables = o->ntables ? w->tables : NULL;
-	o->schemas = w->schemas;
-	o->all_schemas = json_is_true(json_object_get(w->opts_json, "all_schemas"));
-	o->force = json_is_true(json_object_get(w->opts_json, "force"));
-	json_t *v = json_object_get(w->opts_json, "batch_rows");
-	if (json_is_integer(v) && json_integer_value(v) > 0)
-		o->batch_rows = (size_t)json_integer_value(v);
-	v = json_object_get(w->opts_json, "max_rejects");
-	if (json_is_integer(v))
-		o->max_rejects = json_integer_value(v);
+	int rc = dist_copy_options(&w->run, o, &w->opts_json, &w->tables, &w->schemas);
 	o->rules = w->o->rules;
 	o->sensitive = w->o->sensitive;
 	o->nsensitive = w->o->nsensitive;
