@@ -136,8 +136,8 @@ typedef struct sl_dist_progress {
 	size_t nworkers;
 	int chunks, done, running, failed;
 	int64_t expected, rows;
-	double elapsed;       /* since the run was created */
-	double rows_per_s;    /* over the last interval, or overall */
+	double elapsed;       /* from the first claim to the last chunk done (or now) */
+	double rows_per_s;    /* rows / elapsed */
 	double eta_s;         /* -1: unknown */
 	int64_t attempts;     /* attempt rows */
 	int64_t done_records; /* attempts recorded done (== done chunks: no chunk finished twice) */

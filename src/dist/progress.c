@@ -115,8 +115,14 @@ int sl_dist_progress_get(sl_dist *d, const char *run_id, sl_dist_progress *out)
 		rc = dist_rows(d, b.ptr, 8, worker_row, out);
 	sl_buf_clear(&b);
 	if (!rc)
-		rc = sl_buf_puts(&b, "SELECT extract(epoch FROM COALESCE(finished_at, now()) - "
-				     "created_at)::float8 FROM " DIST_RUN_TABLE " WHERE id = ");
+		rc = sl_buf_puts(
+			&b,
+			"SELECT extract(epoch FROM COALESCE((SELECT max(a.ended_at) FROM " DIST_ATTEMPT_TABLE
+			" a WHERE a.run_id = r.id AND NOT EXISTS (SELECT 1 FROM " DIST_CHUNK_TABLE
+			" c WHERE c.run_id = r.id AND c.status <> 'done')), now()) - COALESCE((SELECT "
+			"min(a.started_at) FROM " DIST_ATTEMPT_TABLE
+			" a WHERE a.run_id = r.id), now()))::float8 "
+			"FROM " DIST_RUN_TABLE " r WHERE r.id = ");
 	if (!rc)
 		rc = dist_q(d, &b, run_id);
 	if (!rc) {
