@@ -295,13 +295,16 @@ int sl_copy_split(sl_copy_range **out, int *nout, sl_conn *src, const sl_table *
 	sl_copy_range *v = calloc((size_t)n, sizeof(*v));
 	if (!v)
 		return sl_error_nomem();
+	/* hi - lo + 1 key values in n ranges, the first (values % n) one value longer: none is empty */
 	uint64_t span = (uint64_t)hi - (uint64_t)lo;
-	uint64_t step = span / (uint64_t)n + 1;
+	uint64_t values = span == UINT64_MAX ? span : span + 1;
+	uint64_t q = values / (uint64_t)n, extra = values % (uint64_t)n;
 	for (int i = 0; i < n; i++) {
+		uint64_t a = (uint64_t)i, b = (uint64_t)i + 1;
 		v[i].has_lo = i > 0;
-		v[i].lo = (int64_t)((uint64_t)lo + step * (uint64_t)i);
+		v[i].lo = (int64_t)((uint64_t)lo + q * a + (a < extra ? a : extra));
 		v[i].has_hi = i < n - 1;
-		v[i].hi = (int64_t)((uint64_t)lo + step * (uint64_t)(i + 1));
+		v[i].hi = (int64_t)((uint64_t)lo + q * b + (b < extra ? b : extra));
 		v[i].expected = t->row_count >= 0 ? t->row_count / n : -1;
 	}
 	*out = v;
