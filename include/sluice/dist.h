@@ -99,13 +99,14 @@ int sl_dist_run_advance(sl_dist *d, const char *id, const char *from, const char
 
 /*
  * Claims one chunk of run_id (NULL: any run in state "loading" or
- * "diffing"): a pending one, or a running one whose lease expired, with FOR
- * UPDATE SKIP LOCKED. Its attempt is raised and an attempt row recorded.
- * lease_s <= 0: the run's lease. SL_ENOTFOUND when nothing is claimable; *busy then says how many chunks
- * of active runs are still running under live leases.
+ * "diffing" but the nskip runs of skip): a pending one, or a running one
+ * whose lease expired, with FOR UPDATE SKIP LOCKED. Its attempt is raised
+ * and an attempt row recorded. lease_s <= 0: the run's lease. SL_ENOTFOUND
+ * when nothing is claimable; *busy then says how many chunks of those runs
+ * are still running under live leases.
  */
-int sl_dist_claim(sl_dist *d, const char *run_id, const char *worker, int lease_s, sl_dist_chunk *out,
-		  int64_t *busy);
+int sl_dist_claim(sl_dist *d, const char *run_id, const char *const *skip, size_t nskip, const char *worker,
+		  int lease_s, sl_dist_chunk *out, int64_t *busy);
 /* Extends the lease; SL_ECONFLICT when the chunk no longer holds this attempt. */
 int sl_dist_renew(sl_dist *d, const sl_dist_chunk *c, int lease_s, int64_t written);
 /* Records the attempt's outcome (done, or failed with o->error); SL_ECONFLICT when fenced off. */
@@ -181,7 +182,11 @@ typedef struct sl_dist_worker_stats {
  * or interrupted (SL_EINTERRUPTED; the chunk in hand is given back, its
  * committed batches kept). A chunk that fails with a data error is recorded
  * failed and the worker goes on; a lost connection ends the worker (its
- * lease expires and another takes the chunk).
+ * lease expires and another takes the chunk). A run this worker cannot
+ * join (its sides cannot be reached from here, its plan differs) gets its
+ * chunk back; with o->run_id the worker stops there, otherwise it leaves
+ * that run to other workers, goes on with the others, and returns the
+ * first such error once nothing is left.
  */
 int sl_dist_worker_run(sl_dist *d, const sl_dist_worker_opts *o, sl_dist_worker_stats *st);
 

@@ -412,18 +412,25 @@ static int claimed_row(const sl_value *row, void *ud)
 	return 1;
 }
 
-static int put_run_filter(sl_dist *d, sl_buf *b, const char *run_id)
+static int put_run_filter(sl_dist *d, sl_buf *b, const char *run_id, const char *const *skip, size_t nskip)
 {
+	int rc = 0;
 	if (run_id) {
-		int rc = sl_buf_puts(b, "run_id = ");
+		rc = sl_buf_puts(b, "run_id = ");
 		return rc ? rc : dist_q(d, b, run_id);
 	}
-	return sl_buf_puts(b, "run_id IN (SELECT id FROM " DIST_RUN_TABLE
-			      " WHERE state IN ('loading', 'diffing'))");
+	rc = sl_buf_puts(b, "run_id IN (SELECT id FROM " DIST_RUN_TABLE
+			    " WHERE state IN ('loading', 'diffing'))");
+	for (size_t i = 0; !rc && i < nskip; i++) {
+		rc = sl_buf_puts(b, " AND run_id <> ");
+		if (!rc)
+			rc = dist_q(d, b, skip[i]);
+	}
+	return rc;
 }
 
-int sl_dist_claim(sl_dist *d, const char *run_id, const char *worker, int lease_s, sl_dist_chunk *out,
-		  int64_t *busy)
+int sl_dist_claim(sl_dist *d, const char *run_id, const char *const *skip, size_t nskip, const char *worker,
+		  int lease_s, sl_dist_chunk *out, int64_t *busy)
 {
 	sl_buf b = SL_BUF_INIT;
 	memset(out, 0, sizeof(*out));
@@ -445,7 +452,7 @@ int sl_dist_claim(sl_dist *d, const char *run_id, const char *worker, int lease_
 		rc = sl_buf_puts(&b, ", started_at = now(), finished_at = NULL, error = NULL FROM (SELECT "
 				     "run_id, chunk FROM " DIST_CHUNK_TABLE " WHERE ");
 	if (!rc)
-		rc = put_run_filter(d, &b, run_id);
+		rc = put_run_filter(d, &b, run_id, skip, nskip);
 	/* expired leases first (their target rows wait), then the largest chunks */
 	if (!rc)
 		rc = sl_buf_puts(
@@ -496,7 +503,7 @@ int sl_dist_claim(sl_dist *d, const char *run_id, const char *worker, int lease_
 		int64_t n = 0;
 		rc = sl_buf_puts(&b, "SELECT count(*) FROM " DIST_CHUNK_TABLE " WHERE ");
 		if (!rc)
-			rc = put_run_filter(d, &b, run_id);
+			rc = put_run_filter(d, &b, run_id, skip, nskip);
 		if (!rc)
 			rc = sl_buf_puts(&b, " AND status = 'running'");
 		if (!rc)

@@ -217,10 +217,35 @@ static int process(dist_worker *w, sl_dist_chunk *c, sl_dist_worker_stats *st)
 	return rc;
 }
 
+/* Runs this worker cannot join, left to the others (without --run). */
+typedef struct skipped {
+	char **ids;
+	size_t n;
+	int code; /* the first one's error */
+	char *msg;
+} skipped;
+
+static int skip_run(skipped *sk, const char *run_id)
+{
+	char **v = realloc(sk->ids, (sk->n + 1) * sizeof(*v));
+	if (!v)
+		return sl_error_nomem();
+	sk->ids = v;
+	if (!(v[sk->n] = strdup(run_id)))
+		return sl_error_nomem();
+	sk->n++;
+	if (!sk->code) {
+		sk->code = sl_error_last()->code ? sl_error_last()->code : SL_ERROR;
+		sk->msg = strdup(sl_error_last()->message);
+	}
+	return 0;
+}
+
 int sl_dist_worker_run(sl_dist *d, const sl_dist_worker_opts *o, sl_dist_worker_stats *st)
 {
 	dist_worker w = { .d = d, .o = o };
 	sl_dist_worker_stats local = { 0 };
+	skipped sk = { 0 };
 	int rc = 0;
 	double idle_since = sl_now_s();
 	int idle_s = o->idle_s > 0 ? o->idle_s : 5;
@@ -239,7 +264,7 @@ int sl_dist_worker_run(sl_dist *d, const sl_dist_worker_opts *o, sl_dist_worker_
 			break;
 		sl_dist_chunk c;
 		int64_t busy = 0;
-		rc = sl_dist_claim(d, o->run_id, o->name, 0, &c, &busy);
+		rc = sl_dist_claim(d, o->run_id, (const char *const *)sk.ids, sk.n, o->name, 0, &c, &busy);
 		if (rc == SL_ENOTFOUND) {
 			sl_error_clear();
 			rc = 0;
@@ -260,14 +285,26 @@ int sl_dist_worker_run(sl_dist *d, const sl_dist_worker_opts *o, sl_dist_worker_
 			sl_dist_release(d, &c);
 			sl_error_set(code, "%s", m ? m : "join the run");
 			free(m);
-			break;
+			close_run(&w);
+			if (o->run_id)
+				break;
+			dist_log(&w, "worker %s: leaving run %s to other workers: %s", o->name, c.run_id,
+				 sl_error_last()->message);
+			rc = skip_run(&sk, c.run_id);
+			continue;
 		}
 		rc = process(&w, &c, st);
 		idle_since = sl_now_s();
 	}
+	if (!rc && sk.code)
+		rc = sl_error_set(sk.code, "%s", sk.msg ? sk.msg : "a run could not be joined");
 	close_run(&w);
 	json_decref(w.opts_json);
 	free(w.tables);
 	free(w.schemas);
+	for (size_t i = 0; i < sk.n; i++)
+		free(sk.ids[i]);
+	free(sk.ids);
+	free(sk.msg);
 	return rc;
 }

@@ -54,11 +54,11 @@ static void store_fences(void **state)
 
 	sl_dist_chunk a, b, x, cc;
 	int64_t busy = -1;
-	SL_OK_OR_FAIL(sl_dist_claim(d, NULL, "a", 0, &a, &busy));
-	SL_OK_OR_FAIL(sl_dist_claim(d, NULL, "b", 0, &b, &busy));
+	SL_OK_OR_FAIL(sl_dist_claim(d, NULL, NULL, 0, "a", 0, &a, &busy));
+	SL_OK_OR_FAIL(sl_dist_claim(d, NULL, NULL, 0, "b", 0, &b, &busy));
 	assert_int_not_equal(a.chunk, b.chunk);
 	assert_int_equal(a.attempt, 1);
-	assert_int_equal(sl_dist_claim(d, NULL, "x", 0, &x, &busy), SL_ENOTFOUND);
+	assert_int_equal(sl_dist_claim(d, NULL, NULL, 0, "x", 0, &x, &busy), SL_ENOTFOUND);
 	assert_int_equal(busy, 2); /* both held under live leases */
 	SL_OK_OR_FAIL(sl_dist_renew(d, &a, 30, 10));
 
@@ -68,7 +68,7 @@ static void store_fences(void **state)
 		 "UPDATE sluice_dist_chunk SET lease_until = now() - interval '1 second' WHERE chunk = %d",
 		 a.chunk);
 	sl_test_exec(c, sql);
-	SL_OK_OR_FAIL(sl_dist_claim(d, NULL, "c", 0, &cc, &busy));
+	SL_OK_OR_FAIL(sl_dist_claim(d, NULL, NULL, 0, "c", 0, &cc, &busy));
 	assert_int_equal(cc.chunk, a.chunk);
 	assert_int_equal(cc.attempt, 2);
 	assert_string_equal(cc.worker, "c");

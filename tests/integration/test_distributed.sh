@@ -9,8 +9,9 @@
 # twice: the work table records exactly one finished attempt per chunk, the
 # target's checkpoints hold the same attempt number, and every table has as
 # many rows as the source. Then a distributed diff of a target with injected
-# differences finds exactly those. A state store that is not PostgreSQL is
-# refused with exit 2.
+# differences finds exactly those. The same kill into MariaDB checks the fence
+# on InnoDB. A state store that is not PostgreSQL is refused with exit 2, and a
+# worker whose plan differs from the coordinator's refuses to take part.
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/assert.sh"
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/scratch.sh"
 ENGINES=$(engines) || exit 1
@@ -117,6 +118,47 @@ python3 -c "import json; d=json.load(open('$TMP/out')); assert d['done'] == $NCH
   ok || bad "status --json"
 expect_nowhere "sluice-test-pw" "no password printed"
 
+
+# --- into MariaDB: the same fence on InnoDB, one of two workers killed ---------------
+# The MariaDB URL holds a password, which the work table does not keep: a worker that is not
+# told the target leaves the run to others (and says so), the others are given --target.
+if echo "$ENGINES" | grep -qx mysql; then
+  MTGT=$(scratch_url mysql dist_my)
+  run "$SLUICE" copy "$SRC" "$MTGT" --distributed "$STATE" --tables audit_log,users,customers \
+    --part-rows 10000 --lease 3 --batch-rows 250 --detach
+  expect_rc 0 "copy into MariaDB --distributed --detach plans"
+  expect_nowhere "sluice-test-pw" "MariaDB: the plan prints no password"
+  MRUN=$(W "SELECT id FROM sluice_dist_run ORDER BY created_at DESC LIMIT 1")
+  [ "$(W "SELECT count(*) FROM sluice_dist_run WHERE id = '$MRUN' AND target LIKE '%***%' AND target_ref = ''
+          AND target NOT LIKE '%sluice-test-pw%'")" = 1 ] && ok || bad "MariaDB: the run keeps the target masked, no ref"
+  run "$SLUICE" worker "$STATE" --id blind --idle 1
+  expect_rc 2 "a worker that cannot reach the target exits 2 once nothing else is left"
+  expect_err "start the worker with --target" "it names the option to give"
+  expect_err "leaving run $MRUN to other workers" "it leaves the run to others"
+  [ "$(W "SELECT count(*) FROM sluice_dist_chunk WHERE run_id = '$MRUN' AND status <> 'pending'")" = 0 ] && ok ||
+    bad "MariaDB: the chunk it claimed was given back"
+  "$SLUICE" worker "$STATE" --target "$MTGT" --run "$MRUN" --id m1 --idle 4 --verbose >"$TMP/m1.log" 2>&1 &
+  m1=$!
+  "$SLUICE" worker "$STATE" --target "$MTGT" --run "$MRUN" --id m2 --idle 4 >"$TMP/m2.log" 2>&1 &
+  m2=$!
+  pids+=("$m1" "$m2")
+  for _ in $(seq 1 300); do holding "$TMP/m1.log" && break; sleep 0.05; done
+  { kill -9 "$m1"; wait "$m1"; } 2>/dev/null
+  "$SLUICE" worker "$STATE" --target "$MTGT" --run "$MRUN" --id m3 --idle 4 >"$TMP/m3.log" 2>&1 &
+  pids+=($!)
+  run "$SLUICE" copy "$SRC" "$MTGT" --distributed "$STATE" --finish --run "$MRUN"
+  expect_rc 0 "MariaDB: --finish"
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  pids=()
+  run "$SLUICE" diff "$SRC" "$MTGT" --tables audit_log,users,customers
+  expect_rc 0 "MariaDB: diff finds nothing"
+  [ "$(W "SELECT count(*) FROM (SELECT chunk FROM sluice_dist_attempt WHERE run_id = '$MRUN' AND outcome = 'done'
+          GROUP BY chunk HAVING count(*) <> 1) x")" = 0 ] && ok || bad "MariaDB: no chunk recorded done twice"
+  W "SELECT tbl, part, attempt FROM sluice_dist_chunk WHERE run_id = '$MRUN' ORDER BY 1, 2" >"$TMP/mwork.txt"
+  sql mysql "$MTGT" "SELECT tbl, part, attempt FROM sluice_copy_state WHERE part >= 0 ORDER BY 1, 2" >"$TMP/mckpt.txt"
+  cmp -s "$TMP/mwork.txt" "$TMP/mckpt.txt" && ok || bad "MariaDB: work table and checkpoints agree on each attempt"
+  [ "$(sql mysql "$MTGT" "SELECT count(*) FROM audit_log")" = 120000 ] && ok || bad "MariaDB: audit_log complete"
+fi
 
 # --- distributed diff with injected differences ---------------------------------------
 sql postgres "$TGT" "DELETE FROM audit_log WHERE id IN (7, 70000);
