@@ -149,5 +149,6 @@ int cmd_sync(int argc, char **argv);
 int cmd_shadow(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_cutover(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
 
 #endif

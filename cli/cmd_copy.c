@@ -6,6 +6,7 @@
  * the work is sl_copy_run() (src/copy/).
  */
 #include "cli.h"
+#include "dist_cli.h"
 #include "project.h"
 
 #include "sluice/copy.h"
@@ -249,6 +250,9 @@ typedef struct copy_flags {
 	bool plan, rejects, json, strict;
 	const char *tables, *domain;
 	long jobs, max_rejects, batch_rows;
+	const char *distributed, *run; /* --distributed STATE_URL, --run ID */
+	bool detach, finish;
+	long part_rows, lease;
 } copy_flags;
 
 /* What the run's options point into; freed by the caller. */
@@ -272,7 +276,19 @@ static int check_usage(const copy_flags *f, sl_copy_opts *o, int npos, const cli
 {
 	if (f->rejects && (npos < 1 || f->plan))
 		return cli_usage_error("copy", "--rejects takes TARGET (and no --plan)");
-	if (npos != 2 && !f->rejects)
+	if ((f->detach || f->finish || f->run) && !f->distributed)
+		return cli_usage_error("copy",
+				       "--detach, --finish and --run go with --distributed STATE_URL");
+	if (f->distributed &&
+	    (f->plan || f->rejects || o->resume || o->restart || o->schema_only || o->data_only))
+		return cli_usage_error("copy",
+				       "--distributed plans a new copy: no --plan, --rejects, --resume, "
+				       "--restart, --schema-only or --data-only");
+	if (f->distributed && (f->part_rows < 1 || f->lease < 1))
+		return cli_usage_error("copy", "--part-rows and --lease take a positive number");
+	if (f->finish && f->detach)
+		return cli_usage_error("copy", "--finish and --detach exclude each other");
+	if (npos != 2 && !f->rejects && !(f->finish && npos == 0))
 		return cli_usage_error("copy", "expected SOURCE and TARGET (database URLs or environments)");
 	if (o->schema_only && o->data_only)
 		return cli_usage_error("copy", "--schema-only and --data-only exclude each other");
@@ -325,14 +341,10 @@ static void set_run_opts(sl_copy_opts *o, const copy_flags *f, copy_cli *cc, con
 		o->confirm_drop = confirm_drop;
 }
 
-/* Runs the copy, prints its summary and decides the exit code. */
-static int run_copy(copy_cli *cc, const sl_copy_opts *o, const copy_flags *f)
+/* Prints the summary of a run (also a failed one) and decides the exit code. */
+static int report_copy(copy_cli *cc, const copy_flags *f, sl_copy_result *res, int rc)
 {
-	sl_copy_result *res = NULL;
 	int ex = EXIT_OK;
-	cli_signals_graceful(); /* Ctrl-C stops after the last committed batch */
-	int rc = sl_copy_run(&res, o);
-	cli_signals_immediate(NULL);
 	if (cc->progress)
 		fprintf(stderr, "\r\033[K");
 	if (res && res->tables) {
@@ -368,11 +380,88 @@ static int run_copy(copy_cli *cc, const sl_copy_opts *o, const copy_flags *f)
 	return ex;
 }
 
+/* Runs the copy, prints its summary and decides the exit code. */
+static int run_copy(copy_cli *cc, const sl_copy_opts *o, const copy_flags *f)
+{
+	sl_copy_result *res = NULL;
+	cli_signals_graceful(); /* Ctrl-C stops after the last committed batch */
+	int rc = sl_copy_run(&res, o);
+	cli_signals_immediate(NULL);
+	return report_copy(cc, f, res, rc);
+}
+
+/*
+ * --distributed: plans the run (copy's pre-data phase, then one chunk per
+ * part in the work table), waits for the workers unless --detach, then runs
+ * copy's post-data phase; --finish only waits and finishes.
+ */
+static int run_distributed(copy_cli *cc, sl_copy_opts *o, const copy_flags *f)
+{
+	sl_dist *d = NULL;
+	sl_dist_run run = { 0 };
+	sl_copy_result *res = NULL;
+	int rc = dist_cli_open(&d, f->distributed);
+	if (rc == SL_EINVALID) {
+		cli_report_error(rc);
+		return EXIT_USAGE;
+	}
+	o->part_rows = f->part_rows;
+	o->split_rows = f->part_rows; /* any table above one chunk is split */
+	cli_signals_graceful();
+	if (!rc && !f->finish) {
+		char sd[SL_DIST_NAME_MAX], sr[SL_DIST_NAME_MAX], td[SL_DIST_NAME_MAX], tr[SL_DIST_NAME_MAX];
+		dist_cli_names(cc->proj, cc->source, sd, sr, sizeof(sd));
+		dist_cli_names(cc->proj, cc->target, td, tr, sizeof(td));
+		const char *names[4] = { sd, td, sr, tr };
+		rc = sl_dist_copy_plan(d, o, names, (int)f->lease, &run, &res);
+		sl_copy_result_free(res);
+		res = NULL;
+		if (!rc)
+			printf("planned distributed copy %s (target run %s); start workers with: sluice "
+			       "worker %s\n",
+			       run.id, run.copy_run, sl_dist_display(d));
+		fflush(stdout);
+		if (!rc && f->detach)
+			goto done;
+	} else if (!rc) {
+		rc = sl_dist_run_get(d, f->run, &run);
+		if (!rc && !cc->source) {
+			cc->source = run.source_ref[0] ? run.source_ref : NULL;
+			cc->target = run.target_ref[0] ? run.target_ref : NULL;
+			if (!cc->source || !cc->target)
+				rc = sl_error_set(SL_EINVALID,
+						  "run %s names a side by a URL with a password: give SOURCE "
+						  "and TARGET",
+						  run.id);
+		}
+	}
+	if (!rc && strcmp(run.state, "loading") == 0)
+		rc = dist_cli_wait(d, run.id, cc->quiet);
+	if (!rc) {
+		char id[64];
+		snprintf(id, sizeof(id), "%s", run.id);
+		sl_dist_run_clear(&run);
+		rc = sl_dist_run_get(d, id, &run);
+	}
+	if (!rc) {
+		cli_signals_immediate(NULL);
+		rc = sl_dist_copy_finish(d, &run, o, &res);
+		sl_dist_close(d);
+		sl_dist_run_clear(&run);
+		return report_copy(cc, f, res, rc);
+	}
+done:
+	cli_signals_immediate(NULL);
+	sl_dist_close(d);
+	sl_dist_run_clear(&run);
+	return rc ? cli_fail(rc) : EXIT_OK;
+}
+
 int cmd_copy(int argc, char **argv)
 {
 	cli_project p = { 0 };
 	sl_copy_opts o = SL_COPY_OPTS_INIT;
-	copy_flags f = { .jobs = 2, .batch_rows = 10000 };
+	copy_flags f = { .jobs = 2, .batch_rows = 10000, .part_rows = 100000, .lease = 30 };
 	cli_list schemas = { .n = 0 };
 	bool quiet = false;
 	const cli_option opts[] = {
@@ -413,6 +502,20 @@ int cmd_copy(int argc, char **argv)
 		{ "batch-rows", 0, CLI_INT, "N", "rows per committed batch (default 10000)", &f.batch_rows },
 		{ "json", 0, CLI_FLAG, NULL, "print the summary (or the plan) as JSON on stdout", &f.json },
 		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &quiet },
+		{ "distributed", 0, CLI_STRING, "STATE_URL",
+		  "share the data phase with `sluice worker` processes through a work table in this "
+		  "PostgreSQL "
+		  "database (docs/commands/distributed.md)",
+		  &f.distributed },
+		{ "part-rows", 0, CLI_INT, "N",
+		  "--distributed: rows per chunk, by the source's estimate (default 100000)", &f.part_rows },
+		{ "lease", 0, CLI_INT, "SECONDS",
+		  "--distributed: a worker's hold on a chunk between renewals (default 30)", &f.lease },
+		{ "detach", 0, CLI_FLAG, NULL, "--distributed: plan and return; finish later with --finish",
+		  &f.detach },
+		{ "finish", 0, CLI_FLAG, NULL,
+		  "--distributed: wait for the run's chunks, then build indexes and constraints", &f.finish },
+		{ "run", 0, CLI_STRING, "ID", "--finish: the run (default: the newest)", &f.run },
 		{ 0 }
 	};
 	const char *pos[2];
@@ -423,7 +526,10 @@ int cmd_copy(int argc, char **argv)
 	if (uerr)
 		return uerr;
 
-	copy_cli cc = { .proj = &p, .source = pos[0], .target = pos[npos - 1], .quiet = quiet };
+	copy_cli cc = { .proj = &p,
+			.source = npos ? pos[0] : NULL,
+			.target = npos ? pos[npos - 1] : NULL,
+			.quiet = quiet };
 	start_cli(&cc, f.json);
 	copy_lists l = { 0 };
 	int rc = cli_project_load(&p, false), ex = EXIT_OK;
@@ -438,6 +544,8 @@ int cmd_copy(int argc, char **argv)
 		ex = plan_only(&cc, &o, f.json, o.force);
 	else if (f.rejects)
 		ex = list_rejects(&cc, &o, f.json);
+	else if (f.distributed)
+		ex = run_distributed(&cc, &o, &f);
 	else
 		ex = run_copy(&cc, &o, &f);
 done:

@@ -13,6 +13,7 @@
  * event rows as they stream by the plan's event-row order.
  */
 #include "cli.h"
+#include "dist_cli.h"
 #include "project.h"
 
 #include "sluice/copy.h"
@@ -466,7 +467,8 @@ int cmd_diff(int argc, char **argv)
 	diff_args a = { .opts = SL_DIFF_OPTS_INIT };
 	const char *tables = NULL, *cols = NULL, *key = NULL, *out_path = NULL, *mode = "auto", *tol = NULL;
 	bool ci = false;
-	long threshold = 0;
+	long threshold = 0, chunk_rows = 100000, lease = 30;
+	dist_cli_diff_args da = { 0 };
 	const cli_option opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE",
 		  "project file, for environment names (default sluice.yaml)", &p.config_path },
@@ -493,6 +495,20 @@ int cmd_diff(int argc, char **argv)
 		  &a.schemas },
 		{ "all-schemas", 0, CLI_FLAG, NULL,
 		  "PostgreSQL: compare the tables of every schema but the system ones", &a.all_schemas },
+		{ "distributed", 0, CLI_STRING, "STATE_URL",
+		  "share the comparison with `sluice worker` processes through a work table in this "
+		  "PostgreSQL "
+		  "database (docs/commands/distributed.md)",
+		  &da.url },
+		{ "chunk-rows", 0, CLI_INT, "N",
+		  "--distributed: rows per chunk, by the source's estimate (default 100000)", &chunk_rows },
+		{ "lease", 0, CLI_INT, "SECONDS", "--distributed: a worker's hold on a chunk (default 30)",
+		  &lease },
+		{ "detach", 0, CLI_FLAG, NULL, "--distributed: plan, print the run id and return",
+		  &da.detach },
+		{ "finish", 0, CLI_FLAG, NULL, "--distributed: wait for a planned run and report it",
+		  &da.finish },
+		{ "run", 0, CLI_STRING, "ID", "--finish: the run (default: the newest)", &da.run },
 		{ 0 }
 	};
 	const char *pos[2];
@@ -501,6 +517,42 @@ int cmd_diff(int argc, char **argv)
 	int prc = cli_parse("diff", opts, argc, argv, pos, 2, &npos);
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	if ((da.detach || da.finish || da.run) && !da.url)
+		return cli_usage_error("diff",
+				       "--detach, --finish and --run go with --distributed STATE_URL");
+	if (da.url) {
+		if (key || cols || a.where || out_path || x.json || tol || ci || strcmp(mode, "auto") != 0)
+			return cli_usage_error(
+				"diff",
+				"--distributed compares whole rows by the primary key: no --key, "
+				"--columns, --where, --json, --out, --mode, --float-tolerance or --ci-text");
+		if (da.detach && da.finish)
+			return cli_usage_error("diff", "--detach and --finish exclude each other");
+		if (chunk_rows < 1 || lease < 1 || threshold < 0)
+			return cli_usage_error("diff", "--chunk-rows and --lease take a positive number");
+		if (da.finish ? npos != 0 : npos != 2)
+			return cli_usage_error(
+				"diff", da.finish ? "--finish takes no SOURCE or TARGET"
+						  : "give a SOURCE and a TARGET (URLs or environment names)");
+		if (tables && !(a.tables = split_list(tables, &a.ntables)))
+			return cli_fail(sl_error_nomem());
+		sl_diff_pairing pairing = { .tables = (const char *const *)a.tables,
+					    .ntables = a.ntables,
+					    .schemas = a.schemas.v,
+					    .nschemas = a.schemas.n,
+					    .all_schemas = a.all_schemas };
+		da.source = npos ? pos[0] : NULL;
+		da.target = npos ? pos[1] : NULL;
+		da.pairing = &pairing;
+		da.chunk_rows = chunk_rows;
+		da.lease = (int)lease;
+		da.threshold = threshold;
+		int drc = cli_project_load(&p, false);
+		int dex = drc ? cli_fail(drc) : dist_cli_diff(&p, &da);
+		free(a.tables);
+		cli_project_free(&p);
+		return dex;
+	}
 	if (npos != 2)
 		return cli_usage_error("diff", "give a SOURCE and a TARGET (URLs or environment names)");
 	if (x.limit < 0 || threshold < 0)

@@ -4,6 +4,7 @@
  * Exit 5 when a migration is dirty or drifted, so CI can gate on it.
  */
 #include "cli.h"
+#include "dist_cli.h"
 #include "project.h"
 
 #include "sluice/report.h"
@@ -209,13 +210,30 @@ int cmd_status(int argc, char **argv)
 {
 	cli_project p = { 0 };
 	bool json = false;
+	const char *dist = NULL, *run = NULL;
 	const cli_option opts[] = { CLI_PROJECT_OPTIONS(&p),
 				    { "json", 0, CLI_FLAG, NULL, "machine-readable output", &json },
+				    { "distributed", 0, CLI_STRING, "STATE_URL",
+				      "show a distributed copy or diff instead: chunks and rows per table "
+				      "and per worker, rows/s, ETA",
+				      &dist },
+				    { "run", 0, CLI_STRING, "ID",
+				      "--distributed: the run (default: the newest)", &run },
 				    { 0 } };
 	const char *pos[1];
 	int npos = 0, prc = cli_parse("status", opts, argc, argv, pos, 1, &npos);
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (run && !dist)
+		return cli_usage_error("status", "--run goes with --distributed STATE_URL");
+	if (dist) {
+		if (npos)
+			return cli_usage_error("status", "--distributed takes no TARGET");
+		int drc = dist_cli_status(dist, run, json);
+		return drc == SL_EINVALID ? (cli_report_error(drc), EXIT_USAGE)
+		       : drc              ? cli_fail(drc)
+					  : EXIT_OK;
+	}
 	sl_conn *c = NULL;
 	sl_history *h = NULL;
 	sl_migrate_status *st = NULL;

@@ -219,6 +219,21 @@ static const cli_command commands[] = {
 	  "criterion failed, 2 a bad runbook, 3 database error, 4 another process runs it, 5 the runbook\n"
 	  "changed or its last run ended, 6 an approval refused, 8 waiting for an approval (--no-wait).",
 	  "interrupted: the step under way stopped; `sluice cutover run RUNBOOK` resumes it" },
+	{ "worker", cmd_worker,
+	  "worker STATE_URL [--source URL|ENV] [--target URL|ENV] [--id NAME] [--run ID] [--idle SECONDS]",
+	  "Work on distributed copies and diffs: claim chunks from a PostgreSQL work table until none is "
+	  "left.",
+	  "STATE_URL is the postgres:// database `sluice copy|diff --distributed STATE_URL` planned the\n"
+	  "run in; start any number of workers on any machines. Each claims a chunk (one key range of a\n"
+	  "table) with FOR UPDATE SKIP LOCKED under a lease, copies or compares it, and records the\n"
+	  "result. A worker that dies leaves its chunk to the next one once the lease expires; copy's\n"
+	  "checkpoints in the target, fenced by the chunk's attempt number, make every row land once.\n"
+	  "The databases come from --source/--target, else from what the run recorded (environment\n"
+	  "names resolved in this machine's sluice.yaml, or URLs that hold no password).\n"
+	  "Details: docs/commands/distributed.md.\n"
+	  "Exit codes: 0 nothing left to do, 2 usage or a store that is not PostgreSQL, 3 database error,\n"
+	  "5 this worker's plan differs from the coordinator's, 130 interrupted (the chunk is given back).",
+	  "interrupted: the chunk in hand was given back; its committed batches are kept" },
 	{ "help", cmd_help, "help [COMMAND]", "Show the commands, or one command's help.", NULL, NULL },
 };
 

@@ -136,6 +136,15 @@ typedef struct sl_copy_opts {
 	bool (*interrupted)(void *ud);
 	void *interrupt_ud;
 	const sl_copy_hooks *hooks; /* may be NULL */
+	/*
+	 * The data phase is run by others (`sluice worker`, docs/commands/distributed.md):
+	 * the run creates the tables and plans the parts, then returns with
+	 * result->parts_pending set instead of loading rows; run again with resume
+	 * once every part is done, it goes on with indexes and constraints.
+	 */
+	bool external_data;
+	/* Split into parts of about this many rows (by the source's estimate), 0: jobs * 2 parts */
+	int64_t part_rows;
 } sl_copy_opts;
 
 #define SL_COPY_OPTS_INIT                                                                                    \
@@ -145,7 +154,8 @@ typedef struct sl_copy_opts {
 		.resume = false, .restart = false, .force = false, .max_rejects = 0, .jobs = 2,              \
 		.batch_rows = 10000, .batch_bytes = (size_t)16 << 20, .split_rows = 200000, .connect = NULL, \
 		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL, .confirm_drop = NULL,                \
-		.confirm_ud = NULL, .interrupted = NULL, .interrupt_ud = NULL, .hooks = NULL                 \
+		.confirm_ud = NULL, .interrupted = NULL, .interrupt_ud = NULL, .hooks = NULL,                \
+		.external_data = false, .part_rows = 0                                                       \
 	}
 
 /*
@@ -213,6 +223,7 @@ typedef struct sl_copy_result {
 	bool halted;           /* stopped by --max-rejects: resumable */
 	bool finished;         /* every phase done and every table created */
 	double seconds;
+	int64_t parts_pending; /* external_data: parts no worker has finished yet (the run waits for them) */
 } sl_copy_result;
 
 void sl_copy_result_free(sl_copy_result *r);
@@ -277,6 +288,70 @@ int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts);
  * SL_ENOTFOUND when c holds none. Creates copy's state tables when absent.
  */
 int sl_copy_target_run(sl_conn *c, char **run_id, char **phase);
+
+/*
+ * ---- one part at a time, for a data phase that others run ----
+ *
+ * A run started with external_data leaves its parts in the target's
+ * sluice_copy_state. A part runner (one per process or thread) copies any of
+ * them: it opens its own source and target connections through o->connect,
+ * builds the same plan from the source, and pumps one part with copy's own
+ * batches and checkpoints. Each attempt at a part carries a number (the
+ * fence): claiming the part in the target raises its number, and a batch
+ * commits only while the number in the target is still its own, so a runner
+ * that lost the part can no longer write a row of it.
+ */
+typedef struct sl_copy_part_info {
+	char *table; /* source table (flat name) */
+	int part, nparts;
+	bool has_lo, has_hi;
+	int64_t lo, hi; /* key range [lo, hi) of the table's integer key */
+	int64_t expected, read, written, rejected;
+	int attempt;
+	bool done, failed;
+} sl_copy_part_info;
+
+typedef struct sl_copy_part_runner sl_copy_part_runner;
+
+/*
+ * Connects, builds the plan and checks the target holds run run_id (NULL:
+ * any) waiting in its data phase. SL_ECONFLICT when the target holds another
+ * run or none.
+ */
+int sl_copy_part_runner_open(sl_copy_part_runner **out, const sl_copy_opts *o, const char *run_id);
+void sl_copy_part_runner_close(sl_copy_part_runner *w);
+/* Borrowed: the target's run id. */
+const char *sl_copy_part_runner_run_id(const sl_copy_part_runner *w);
+/* The plan's fingerprint: 16 hex digits over the cast plan and DDL (equal plans, equal prints). */
+int sl_copy_part_runner_fingerprint(const sl_copy_part_runner *w, char out[17]);
+/* The parts recorded in the target (malloc'd; free with sl_copy_part_infos_free). */
+int sl_copy_part_runner_parts(sl_copy_part_runner *w, sl_copy_part_info **out, size_t *n);
+void sl_copy_part_infos_free(sl_copy_part_info *p, size_t n);
+/*
+ * Copies part `part` of table, as attempt number `attempt` (> every earlier
+ * attempt's): claims it in the target, resumes after its checkpoint, and
+ * marks it done there. *res (may be NULL) gets its counts. SL_ECONFLICT
+ * when a later attempt holds the part (nothing more is written),
+ * SL_EINTERRUPTED when o->interrupted said stop (committed batches kept),
+ * SL_ECHECK when the run's rejects exceed max_rejects.
+ */
+int sl_copy_part_runner_run(sl_copy_part_runner *w, const char *table, int part, int attempt,
+			    sl_copy_part_info *res);
+
+/*
+ * How copy splits a table into key ranges (also what a distributed diff
+ * chunks by): with key (an integer key column, NULL: never split) and at
+ * least o->split_rows estimated rows, the span min(key)..max(key) of src is
+ * cut into o->jobs * 2 ranges, or one per o->part_rows estimated rows; else
+ * one range, the whole table. *out is malloc'd (*n ranges).
+ */
+typedef struct sl_copy_range {
+	bool has_lo, has_hi;
+	int64_t lo, hi; /* [lo, hi) */
+	int64_t expected;
+} sl_copy_range;
+int sl_copy_split(sl_copy_range **out, int *n, sl_conn *src, const sl_table *t, const char *key,
+		  const sl_copy_opts *o);
 
 /* The summary as JSON (for --json). Appends to out. */
 int sl_copy_result_json(sl_buf *out, const sl_copy_result *r);

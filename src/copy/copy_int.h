@@ -105,6 +105,7 @@ typedef struct sl_copy_part {
 	bool done;
 	bool failed; /* the target refused the table's CREATE TABLE: no rows, retried on --resume */
 	int64_t expected;
+	int attempt; /* the fence: checkpoints commit only while the target's number is this one */
 } sl_copy_part;
 
 /* Brings a state table an earlier version of sluice made up to date (adds missing columns). */
@@ -126,7 +127,10 @@ int sl_copy_state_add_failed(sl_conn *c, const char *run_id, const char *table);
 int sl_copy_state_clear_failed(sl_conn *c);
 int sl_copy_state_parts(sl_conn *c, sl_copy_part **out, size_t *n);
 void sl_copy_parts_free(sl_copy_part *p, size_t n);
+/* SL_ECONFLICT when the part's attempt in the target is no longer p->attempt. */
 int sl_copy_state_save(sl_conn *c, const sl_copy_part *p);
+/* Raises the part's attempt to attempt (its own transaction); SL_ECONFLICT when it is already higher. */
+int sl_copy_state_claim(sl_conn *c, const char *table, int part, int attempt);
 int64_t sl_copy_state_total_rejects(sl_conn *c);
 /* Appends one reject row (in the caller's transaction). */
 int sl_copy_reject_insert(sl_conn *c, const char *run_id, const char *table, const char *key_json,

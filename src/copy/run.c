@@ -236,58 +236,100 @@ static int run_workers(run *r)
 
 /* ---- parts ---- */
 
-int copy_make_parts(run *r, const sl_copy_tplan *t)
+/*
+ * How many key ranges a table of `rows` estimated rows over a key span of
+ * `span` gets: jobs * 2, or with part_rows one per part_rows rows (at most
+ * 4096, never more than the span).
+ */
+static int parts_for(const sl_copy_opts *o, int64_t rows, int64_t span)
+{
+	int64_t n = (o->jobs > 0 ? o->jobs : 1) * 2;
+	if (o->part_rows > 0)
+		n = rows / o->part_rows + (rows % o->part_rows != 0);
+	if (n > 4096)
+		n = 4096;
+	if (n > span)
+		n = span;
+	return n < 1 ? 1 : (int)n;
+}
+
+/* SELECT fn(key) FROM table on src: the key's min or max. */
+static int key_bound(sl_conn *src, const sl_table *t, const char *key, const char *fn, int64_t *out)
+{
+	sl_buf b = SL_BUF_INIT;
+	int rc = sl_buf_printf(&b, "SELECT %s(", fn);
+	if (!rc)
+		rc = sl_conn_quote_ident(src, &b, key);
+	if (!rc)
+		rc = sl_buf_puts(&b, ") FROM ");
+	if (!rc && sl_conn_has(src, SL_CAP_SCHEMAS) && t->schema) {
+		rc = sl_conn_quote_ident(src, &b, t->schema);
+		if (!rc)
+			rc = sl_buf_putc(&b, '.');
+	}
+	if (!rc)
+		rc = sl_conn_quote_ident(src, &b, t->name);
+	if (!rc)
+		rc = sl_conn_query_int(src, b.ptr, out);
+	sl_buf_free(&b);
+	return rc;
+}
+
+int sl_copy_split(sl_copy_range **out, int *nout, sl_conn *src, const sl_table *t, const char *key,
+		  const sl_copy_opts *o)
 {
 	int n = 1;
 	int64_t lo = 0, hi = 0;
-	int jobs = r->o->jobs > 0 ? r->o->jobs : 1;
 	int rc = 0;
-	if (t->int_key && jobs > 1 && !sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK) &&
-	    t->src->row_count >= (r->o->split_rows > 0 ? r->o->split_rows : 200000)) {
-		sl_buf b = SL_BUF_INIT;
-		rc = sl_buf_puts(&b, "SELECT min(");
+	*out = NULL;
+	*nout = 0;
+	if (key && t->row_count >= (o->split_rows > 0 ? o->split_rows : 200000)) {
+		rc = key_bound(src, t, key, "min", &lo);
 		if (!rc)
-			rc = sl_conn_quote_ident(r->src, &b, t->key[0]);
-		if (!rc)
-			rc = sl_buf_puts(&b, ") FROM ");
-		if (!rc && sl_conn_has(r->src, SL_CAP_SCHEMAS) && t->src->schema) {
-			rc = sl_conn_quote_ident(r->src, &b, t->src->schema);
-			if (!rc)
-				rc = sl_buf_putc(&b, '.');
-		}
-		if (!rc)
-			rc = sl_conn_quote_ident(r->src, &b, t->src->name);
-		if (!rc)
-			rc = sl_conn_query_int(r->src, b.ptr, &lo);
-		char *from = rc ? NULL : strstr(b.ptr, ") FROM ");
-		sl_buf c = SL_BUF_INIT;
-		if (from) {
-			rc = sl_buf_puts(&c, "SELECT max(");
-			if (!rc)
-				rc = sl_conn_quote_ident(r->src, &c, t->key[0]);
-			if (!rc)
-				rc = sl_buf_puts(&c, from);
-			if (!rc)
-				rc = sl_conn_query_int(r->src, c.ptr, &hi);
-		}
-		sl_buf_free(&b);
-		sl_buf_free(&c);
+			rc = key_bound(src, t, key, "max", &hi);
 		if (rc)
 			return rc;
 		if (hi > lo)
-			n = jobs * 2;
+			n = parts_for(o, t->row_count, hi - lo);
 	}
+	sl_copy_range *v = calloc((size_t)n, sizeof(*v));
+	if (!v)
+		return sl_error_nomem();
+	/* hi - lo + 1 key values in n ranges, the first (values % n) one value longer: none is empty */
 	uint64_t span = (uint64_t)hi - (uint64_t)lo;
-	uint64_t step = span / (uint64_t)n + 1;
+	uint64_t values = span == UINT64_MAX ? span : span + 1;
+	uint64_t q = values / (uint64_t)n, extra = values % (uint64_t)n;
+	for (int i = 0; i < n; i++) {
+		uint64_t a = (uint64_t)i, b = (uint64_t)i + 1;
+		v[i].has_lo = i > 0;
+		v[i].lo = (int64_t)((uint64_t)lo + q * a + (a < extra ? a : extra));
+		v[i].has_hi = i < n - 1;
+		v[i].hi = (int64_t)((uint64_t)lo + q * b + (b < extra ? b : extra));
+		v[i].expected = t->row_count >= 0 ? t->row_count / n : -1;
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+int copy_make_parts(run *r, const sl_copy_tplan *t)
+{
+	int jobs = r->o->jobs > 0 ? r->o->jobs : 1;
+	bool split =
+		t->int_key && (jobs > 1 || r->o->part_rows > 0) && !sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK);
+	sl_copy_range *v = NULL;
+	int n = 0;
+	int rc = sl_copy_split(&v, &n, r->src, t->src, split ? t->key[0] : NULL, r->o);
 	for (int i = 0; !rc && i < n; i++) {
 		sl_copy_part p = { .table = (char *)t->ref, .part = i, .nparts = n };
-		p.has_lo = i > 0;
-		p.lo = (int64_t)((uint64_t)lo + step * (uint64_t)i);
-		p.has_hi = i < n - 1;
-		p.hi = (int64_t)((uint64_t)lo + step * (uint64_t)(i + 1));
-		p.expected = t->src->row_count >= 0 ? t->src->row_count / n : -1;
+		p.has_lo = v[i].has_lo;
+		p.lo = v[i].lo;
+		p.has_hi = v[i].has_hi;
+		p.hi = v[i].hi;
+		p.expected = v[i].expected;
 		rc = sl_copy_state_add_part(r->dst, r->run_id, &p);
 	}
+	free(v);
 	return rc;
 }
 
@@ -377,7 +419,17 @@ static int phase_data(run *r)
 				    "one transaction, and reloaded from the start after an interruption",
 				    t->ref);
 	}
-	rc = run_workers(r);
+	if (r->o->external_data) {
+		/* workers load the parts: go on only once every one is done */
+		int64_t pending = 0;
+		for (size_t i = 0; i < r->nparts; i++)
+			pending += !r->parts[i].done && !r->parts[i].failed;
+		r->res->parts_pending = pending;
+		if (pending)
+			return 0;
+	} else {
+		rc = run_workers(r);
+	}
 	if (!rc)
 		rc = copy_set_phase(r, r->o->data_only ? "finished" : "indexes", 0);
 	return rc;
@@ -399,7 +451,7 @@ static int walk_phases(run *r, int phase, int stmt)
 			break;
 		case 1:
 			rc = phase_data(r);
-			if (!rc && r->o->data_only)
+			if (!rc && (r->o->data_only || r->res->parts_pending))
 				return 0;
 			break;
 		case 2:

@@ -33,14 +33,32 @@ static int q_text(sl_conn *c, sl_buf *b, const char *s)
 	return sl_conn_quote_literal(c, b, &v);
 }
 
+/* Adds column col (declared decl) when the state table lacks it (outside any transaction). */
+static int add_missing_column(sl_conn *c, const char *col, const char *decl)
+{
+	sl_buf b = SL_BUF_INIT;
+	int64_t n = 0;
+	int rc = sl_buf_printf(&b, "SELECT count(%s) FROM " SL_COPY_STATE_TABLE " WHERE 1 = 0", col);
+	if (!rc && sl_conn_query_int(c, b.ptr, &n) == 0)
+		goto done;
+	sl_error_clear();
+	sl_buf_clear(&b);
+	if (!rc)
+		rc = sl_buf_printf(&b, "ALTER TABLE " SL_COPY_STATE_TABLE " ADD COLUMN %s %s", col, decl);
+	if (!rc)
+		rc = sl_conn_exec(c, b.ptr);
+done:
+	sl_buf_free(&b);
+	return rc;
+}
+
 int sl_copy_state_upgrade(sl_conn *c)
 {
-	/* a state table an earlier version made has no losses column yet (outside any transaction) */
-	int64_t n = 0;
-	if (sl_conn_query_int(c, "SELECT count(losses) FROM " SL_COPY_STATE_TABLE " WHERE 1 = 0", &n) == 0)
-		return 0;
-	sl_error_clear();
-	return sl_conn_exec(c, "ALTER TABLE " SL_COPY_STATE_TABLE " ADD COLUMN losses TEXT");
+	/* a state table an earlier version made has no losses or attempt column yet */
+	int rc = add_missing_column(c, "losses", "TEXT");
+	if (!rc)
+		rc = add_missing_column(c, "attempt", "INTEGER");
+	return rc;
 }
 
 int sl_copy_state_create(sl_conn *c)
@@ -53,7 +71,7 @@ int sl_copy_state_create(sl_conn *c)
 		    "nparts INTEGER NOT NULL, status VARCHAR(32) NOT NULL, range_lo BIGINT, range_hi BIGINT, "
 		    "last_key TEXT, rows_read BIGINT NOT NULL, rows_written BIGINT NOT NULL, "
 		    "rows_rejected BIGINT NOT NULL, expected BIGINT, updated_at VARCHAR(32), "
-		    "losses TEXT, PRIMARY KEY (tbl, part))");
+		    "losses TEXT, attempt INTEGER, PRIMARY KEY (tbl, part))");
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
 	if (!rc)
@@ -259,15 +277,16 @@ int sl_copy_state_parts(sl_conn *c, sl_copy_part **out, size_t *n)
 	sl_batch b = { 0 };
 	sl_copy_part *parts = NULL;
 	size_t np = 0, cap = 0;
-	int rc = sl_conn_query(&cur, c,
-			       "SELECT tbl, part, nparts, status, range_lo, range_hi, last_key, rows_read, "
-			       "rows_written, rows_rejected, expected, losses FROM " SL_COPY_STATE_TABLE
-			       " WHERE part >= 0 ORDER BY tbl, part");
+	int rc = sl_conn_query(
+		&cur, c,
+		"SELECT tbl, part, nparts, status, range_lo, range_hi, last_key, rows_read, "
+		"rows_written, rows_rejected, expected, losses, attempt FROM " SL_COPY_STATE_TABLE
+		" WHERE part >= 0 ORDER BY tbl, part");
 	*out = NULL;
 	*n = 0;
 	if (rc)
 		goto done;
-	rc = sl_batch_init(&b, 12, 256);
+	rc = sl_batch_init(&b, 13, 256);
 	for (;;) {
 		if (rc)
 			goto done;
@@ -310,6 +329,7 @@ int sl_copy_state_parts(sl_conn *c, sl_copy_part **out, size_t *n)
 			p->rejected = val_i64(&row[9]);
 			p->expected = row[10].type == SL_V_NULL ? -1 : val_i64(&row[10]);
 			p->losses = dup_val(&row[11]);
+			p->attempt = (int)val_i64(&row[12]);
 			if (!p->table)
 				p->table = strdup("");
 		}
@@ -345,12 +365,37 @@ int sl_copy_state_save(sl_conn *c, const sl_copy_part *p)
 	if (!rc)
 		rc = q_text(c, &b, p->table);
 	if (!rc)
-		rc = sl_buf_printf(&b, " AND part = %d", p->part);
+		rc = sl_buf_printf(&b, " AND part = %d AND COALESCE(attempt, 0) = %d", p->part, p->attempt);
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
 	if (!rc && sl_conn_changes(c) == 0)
-		rc = sl_error_set(SL_ECONFLICT, "checkpoint of \"%s\" part %d: no state row in the target",
-				  p->table, p->part);
+		rc = p->attempt ? sl_error_set(
+					  SL_ECONFLICT,
+					  "checkpoint of \"%s\" part %d: attempt %d no longer holds the "
+					  "part (a later attempt claimed it): nothing of this batch is kept",
+					  p->table, p->part, p->attempt)
+				: sl_error_set(SL_ECONFLICT,
+					       "checkpoint of \"%s\" part %d: no state row in the target",
+					       p->table, p->part);
+	sl_buf_free(&b);
+	return rc;
+}
+
+int sl_copy_state_claim(sl_conn *c, const char *table, int part, int attempt)
+{
+	sl_buf b = SL_BUF_INIT;
+	int rc = sl_buf_printf(&b, "UPDATE " SL_COPY_STATE_TABLE " SET attempt = %d WHERE tbl = ", attempt);
+	if (!rc)
+		rc = q_text(c, &b, table);
+	if (!rc)
+		rc = sl_buf_printf(&b, " AND part = %d AND COALESCE(attempt, 0) < %d", part, attempt);
+	if (!rc)
+		rc = sl_conn_exec(c, b.ptr);
+	if (!rc && sl_conn_changes(c) == 0)
+		rc = sl_error_set(SL_ECONFLICT,
+				  "claim \"%s\" part %d as attempt %d: the target has no such part or a "
+				  "later attempt holds it",
+				  table, part, attempt);
 	sl_buf_free(&b);
 	return rc;
 }
