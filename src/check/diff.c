@@ -10,6 +10,7 @@
  * false MISSING/EXTRA pairs.
  */
 #include "check/diff_int.h"
+#include "db/prefetch.h"
 #include "sluice/error.h"
 
 #include <stdio.h>
@@ -389,12 +390,15 @@ int diff_build_select(const diff_ctx *x, int side, bool ordered, sl_buf *out)
 
 /* ---- keyed merge -------------------------------------------------------- */
 
-/* One side's stream: the current batch and the last key of the previous one. */
+/* One side's stream: the current batch and the last key of the previous one. Each
+ * side is read in a thread of its own (db/prefetch.h), so that both engines and
+ * the comparison work at once. */
 typedef struct stream {
 	int side;
 	sl_cursor *cur;
-	sl_batch batch;
-	size_t pos; /* current row in batch */
+	sl_prefetch *pf; /* reads the next batch while this one is compared */
+	sl_batch *batch; /* the current batch (the prefetch's), NULL before the first */
+	size_t pos;      /* current row in batch */
 	bool done;
 	sl_value *last; /* copy of the previous batch's last row keys (nkey values) */
 	sl_arena *last_arena;
@@ -431,10 +435,10 @@ static int describe_key(sl_buf *o, const diff_ctx *x, const sl_value *row)
 /* Checks that the current row comes strictly after the previous one. */
 static int check_order(const diff_ctx *x, stream *s)
 {
-	const sl_value *row = sl_batch_row(&s->batch, s->pos);
+	const sl_value *row = sl_batch_row(s->batch, s->pos);
 	int c = 0, rc;
 	if (s->pos > 0)
-		rc = key_cmp(x, sl_batch_row(&s->batch, s->pos - 1), false, row, &c);
+		rc = key_cmp(x, sl_batch_row(s->batch, s->pos - 1), false, row, &c);
 	else if (s->have_last)
 		rc = key_cmp(x, s->last, true, row, &c);
 	else
@@ -452,13 +456,18 @@ static int check_order(const diff_ctx *x, stream *s)
 	return rc;
 }
 
+static size_t stream_rows(const stream *s)
+{
+	return s->batch ? s->batch->nrows : 0;
+}
+
 static void note_memory(diff_ctx *x, const stream *a, const stream *b)
 {
 	sl_diff_result *r = x->res;
-	size_t bytes = sl_batch_bytes(&a->batch) + sl_batch_bytes(&b->batch);
+	size_t bytes = (a->batch ? sl_batch_bytes(a->batch) : 0) + (b->batch ? sl_batch_bytes(b->batch) : 0);
 	if (bytes > r->peak_bytes)
 		r->peak_bytes = bytes;
-	size_t rows = a->batch.nrows > b->batch.nrows ? a->batch.nrows : b->batch.nrows;
+	size_t rows = stream_rows(a) > stream_rows(b) ? stream_rows(a) : stream_rows(b);
 	if (rows > r->peak_batch_rows)
 		r->peak_batch_rows = rows;
 }
@@ -466,10 +475,10 @@ static void note_memory(diff_ctx *x, const stream *a, const stream *b)
 /* Makes s->pos a valid row, fetching the next batch when needed; sets done at the end. */
 static int stream_fill(diff_ctx *x, stream *s)
 {
-	if (s->done || s->pos < s->batch.nrows)
+	if (s->done || s->pos < stream_rows(s))
 		return 0;
-	if (s->batch.nrows > 0) {
-		const sl_value *row = sl_batch_row(&s->batch, s->batch.nrows - 1);
+	if (stream_rows(s) > 0) {
+		const sl_value *row = sl_batch_row(s->batch, s->batch->nrows - 1);
 		sl_arena_reset(s->last_arena);
 		for (size_t k = 0; k < x->res->nkey; k++) {
 			int rc = sl_value_copy(&s->last[k], &row[x->res->key[k]], s->last_arena);
@@ -478,9 +487,8 @@ static int stream_fill(diff_ctx *x, stream *s)
 		}
 		s->have_last = true;
 	}
-	sl_batch_reset(&s->batch);
 	s->pos = 0;
-	int n = sl_cursor_fetch(s->cur, &s->batch, x->opts.batch_rows);
+	int n = sl_prefetch_next(s->pf, &s->batch);
 	if (n < 0) {
 		sl_error_prefix("reading the %s", side_name(s->side));
 		return n;
@@ -501,7 +509,7 @@ static int stream_open(diff_ctx *x, stream *s, int side)
 	if (rc)
 		sl_error_prefix("querying the %s", side_name(side));
 	if (!rc)
-		rc = sl_batch_init(&s->batch, sl_cursor_ncols(s->cur), x->opts.batch_rows);
+		rc = sl_prefetch_start(&s->pf, s->cur, x->opts.batch_rows);
 	if (!rc) {
 		s->last_arena = sl_arena_new(0);
 		s->last = calloc(x->res->nkey, sizeof(sl_value));
@@ -514,9 +522,9 @@ static int stream_open(diff_ctx *x, stream *s, int side)
 
 static void stream_close(stream *s)
 {
+	sl_prefetch_stop(s->pf); /* before the cursor: the reader may be in a fetch */
 	if (s->cur)
 		sl_cursor_close(s->cur);
-	sl_batch_free(&s->batch);
 	sl_arena_free(s->last_arena);
 	free(s->last);
 }
@@ -571,9 +579,10 @@ static int run_keyed(diff_ctx *x)
 		rc = stream_open(x, &b, DIFF_DST);
 	if (rc)
 		goto done;
-	r->batches_held = 2;
+	r->batches_held = 4; /* per side: the one compared and the one being read */
 	for (;;) {
-		bool afetch = !a.done && a.pos >= a.batch.nrows, bfetch = !b.done && b.pos >= b.batch.nrows;
+		bool afetch = !a.done && a.pos >= stream_rows(&a),
+		     bfetch = !b.done && b.pos >= stream_rows(&b);
 		rc = stream_fill(x, &a);
 		if (!rc)
 			rc = stream_fill(x, &b);
@@ -583,8 +592,8 @@ static int run_keyed(diff_ctx *x)
 			note_memory(x, &a, &b);
 		if (a.done && b.done)
 			break;
-		const sl_value *ra = a.done ? NULL : sl_batch_row(&a.batch, a.pos);
-		const sl_value *rb = b.done ? NULL : sl_batch_row(&b.batch, b.pos);
+		const sl_value *ra = a.done ? NULL : sl_batch_row(a.batch, a.pos);
+		const sl_value *rb = b.done ? NULL : sl_batch_row(b.batch, b.pos);
 		int c;
 		if (!ra)
 			c = 1;
