@@ -41,6 +41,12 @@ typedef struct sl_diff_spec {
 	 * merged from both sides' introspected columns (sl_canon_col_merge).
 	 */
 	const sl_canon_col *canon;
+	/*
+	 * Optional: both tables as already introspected (sl_diff_each_pair hands
+	 * them), borrowed for the call. NULL: sl_diff_table introspects both
+	 * sides itself, a fixed cost of a few dozen catalog queries per table.
+	 */
+	const sl_table *src_model, *dst_model;
 } sl_diff_spec;
 
 typedef enum sl_diff_mode {

@@ -175,22 +175,24 @@ static int resolve_columns(diff_ctx *x, const sl_table *st, const sl_table *dt)
 
 static int key_null_fallback(diff_ctx *x);
 
-/* Introspects both sides and fills the column list, key and canon columns. */
+/* Introspects both sides (unless the spec has both tables) and fills the columns, key and canon columns. */
 static int resolve(diff_ctx *x)
 {
 	sl_schema *ss = NULL, *ds = NULL;
 	const sl_diff_spec *sp = x->spec;
-	int rc = introspect(&ss, x->src, sp->src_schema);
-	if (!rc)
-		rc = introspect(&ds, x->dst, sp->dst_schema);
-	if (rc)
-		goto done;
-	const sl_table *st =
-		sl_schema_find_table_ci(ss, sl_conn_has(x->src, SL_CAP_SCHEMAS) ? NULL : sp->src_schema,
-					x->src_table);
-	const sl_table *dt =
-		sl_schema_find_table_ci(ds, sl_conn_has(x->dst, SL_CAP_SCHEMAS) ? NULL : sp->dst_schema,
-					x->dst_table);
+	const sl_table *st = sp->src_model, *dt = sp->dst_model;
+	int rc = 0;
+	if (!st || !dt) {
+		rc = introspect(&ss, x->src, sp->src_schema);
+		if (!rc)
+			rc = introspect(&ds, x->dst, sp->dst_schema);
+		if (rc)
+			goto done;
+		st = sl_schema_find_table_ci(ss, sl_conn_has(x->src, SL_CAP_SCHEMAS) ? NULL : sp->src_schema,
+					     x->src_table);
+		dt = sl_schema_find_table_ci(ds, sl_conn_has(x->dst, SL_CAP_SCHEMAS) ? NULL : sp->dst_schema,
+					     x->dst_table);
+	}
 	if (!st || !dt) {
 		rc = sl_error_set(SL_ENOTFOUND, "no table \"%s\" in the %s database",
 				  st ? x->dst_table : x->src_table, st ? "target" : "source");
