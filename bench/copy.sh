@@ -63,7 +63,7 @@ sluice_run() {
   s_rc=0
   /usr/bin/time -f "%e %M %U %S" -o "$BENCH_DIR/time.out" "$1" copy "$2" "$PGBASE/$3" --jobs "$JOBS" \
     >/dev/null 2>&1 || s_rc=$?
-  read -r s_t s_m s_u s_s <"$BENCH_DIR/time.out"
+  read -r s_t s_m s_u s_s < <(tail -1 "$BENCH_DIR/time.out") # after "Command exited with ..."
   s_cpu=$(awk -v a="$s_u" -v b="$s_s" 'BEGIN { printf "%.2f", a + b }')
 }
 # phase_times BIN SRC_URL DB: seconds of each phase of one copy ("data 2.1 s, indexes 1.2 s, ...")
@@ -142,7 +142,7 @@ done
 echo
 echo "Medians of $RUNS interleaved rounds (each tool once per round, same servers). Wall times on this"
 echo "machine move with other work; sluice's own CPU (user + sys of the sluice process) moves much less."
-echo "Load average when the runs ended: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores)."
+echo "Load average when the runs ended: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores)$(awk -v n="$(nproc)" '$1 > n / 2 { printf ": these figures were taken under load (other work on the machine), wall times are noisy" }' /proc/loadavg)."
 echo
 echo "Where sluice's time goes (one more copy each, phases timed from its progress lines):"
 echo

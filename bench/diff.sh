@@ -51,7 +51,7 @@ time_diff() { # time_diff A B [args]: prints "seconds exit discrepancies cpu_sec
   local rc=0
   /usr/bin/time -f "%e %U %S" -o "$BENCH_DIR/time.out" "${DIFF_BIN:-$SLUICE}" diff "$@" --tables t --json \
     >"$BENCH_DIR/diff.json" 2>"$BENCH_DIR/diff.err" || rc=$?
-  local w u sy; read -r w u sy <"$BENCH_DIR/time.out"
+  local w u sy; read -r w u sy < <(tail -1 "$BENCH_DIR/time.out") # after "Command exited with ..."
   echo "$w $rc $(python3 -c 'import json,sys
 n=0
 for l in open(sys.argv[1]):
@@ -137,7 +137,7 @@ for l in open(sys.argv[1]):
 done
 echo
 echo "Ceiling, no-difference diff and baseline: medians of $RUNS interleaved rounds; the 10-diff runs, bisection and"
-echo "pt-table-sync once. Load average when the runs ended: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores)."
+echo "pt-table-sync once. Load average when the runs ended: $(cut -d' ' -f1-3 /proc/loadavg) (on $(nproc) cores)$(awk -v n="$(nproc)" '$1 > n / 2 { printf ": these figures were taken under load (other work on the machine), wall times are noisy" }' /proc/loadavg)."
 echo
 echo "Aims: full diff within 1.3x of the ceiling; at least 2x faster than pt-table-sync while naming the"
 echo "changed columns (pt-table-sync prints REPLACE/DELETE statements, not columns); bisection reading under"
