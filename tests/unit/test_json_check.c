@@ -128,8 +128,7 @@ static const char *const cases[] = {
 	"[] []",
 	"\"a\" x",
 	"\r\n\t1\r\n\t",
-	"\xef\xbb\xbf"
-	"1",
+	"\xef\xbb\xbf\061", /* a byte order mark, then 1 */
 	"1\xc3\xa9",
 	"nan",
 	"NaN",
