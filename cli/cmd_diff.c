@@ -354,7 +354,9 @@ static int diff_one(diff_cli *x, const diff_args *a, sl_conn *src, sl_conn *dst,
 			      .nkey = dc.nkey,
 			      .columns = dc.cols,
 			      .ncolumns = dc.ncols,
-			      .where = a->where };
+			      .where = a->where,
+			      .src_model = s->t,
+			      .dst_model = d->t };
 	bool bisect = use_bisect(a);
 	if (bisect)
 		rc = sl_diff_bisect(&r, src, dst, &spec, &a->opts, on_event, x);

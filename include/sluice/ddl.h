@@ -63,11 +63,19 @@ typedef struct sl_ddl_item {
 typedef struct sl_ddl_opts {
 	const char *target_schema; /* PostgreSQL: qualify every name with it; NULL for the search_path */
 	bool if_not_exists;        /* CREATE TABLE / INDEX IF NOT EXISTS */
+	/*
+	 * PostgreSQL target: a primary key the source enforces over integer
+	 * columns (sl_ddl_key_after_load) is added by the first statement of
+	 * its table in INDEXES (ALTER TABLE ... ADD PRIMARY KEY), after the
+	 * rows, instead of in CREATE TABLE. For a copy: one index build by
+	 * sort instead of a B-tree insert per row.
+	 */
+	bool keys_after_load;
 } sl_ddl_opts;
 
 #define SL_DDL_OPTS_INIT                                                                                     \
 	{                                                                                                    \
-		.target_schema = NULL, .if_not_exists = false                                                \
+		.target_schema = NULL, .if_not_exists = false, .keys_after_load = false                      \
 	}
 
 typedef struct sl_ddl sl_ddl;
@@ -80,6 +88,9 @@ typedef struct sl_ddl sl_ddl;
 int sl_ddl_generate(sl_ddl **out, const sl_schema *src, const sl_cast_plan *plan, sl_engine target,
 		    const sl_ddl_opts *opts);
 void sl_ddl_free(sl_ddl *d);
+
+/* Whether ct's primary key can be built after the rows (sl_ddl_opts.keys_after_load). */
+bool sl_ddl_key_after_load(const sl_cast_plan *plan, const sl_cast_table *ct);
 
 size_t sl_ddl_count(const sl_ddl *d, sl_ddl_phase phase);
 const sl_ddl_stmt *sl_ddl_statement(const sl_ddl *d, sl_ddl_phase phase, size_t i);

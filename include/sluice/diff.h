@@ -41,6 +41,12 @@ typedef struct sl_diff_spec {
 	 * merged from both sides' introspected columns (sl_canon_col_merge).
 	 */
 	const sl_canon_col *canon;
+	/*
+	 * Optional: both tables as already introspected (sl_diff_each_pair hands
+	 * them), borrowed for the call. NULL: sl_diff_table introspects both
+	 * sides itself, a fixed cost of a few dozen catalog queries per table.
+	 */
+	const sl_table *src_model, *dst_model;
 } sl_diff_spec;
 
 typedef enum sl_diff_mode {
@@ -116,7 +122,7 @@ typedef struct sl_diff_result {
 	int64_t src_rows, dst_rows;
 	int64_t equal, changed, missing, extra;
 	/* memory accounting, for tests and logs */
-	size_t batches_held;    /* most row batches held at once (keyed: 2) */
+	size_t batches_held;    /* most row batches held at once (keyed: 4) */
 	size_t peak_batch_rows; /* most rows in one batch */
 	size_t peak_bytes;      /* most bytes held in batches (keyed) or hashes (keyless) */
 	bool spilled;           /* keyless: hashes went to temp files */
@@ -145,7 +151,8 @@ int sl_diff_count_rows(int64_t *out, sl_conn *c, const char *schema, const char 
  * on_diff (may be NULL) and the counts in *out (also filled when the
  * callback stops the diff; NULL on other failures). src and dst must be
  * different connections (two connections may open the same database).
- * opts may be NULL for defaults.
+ * opts may be NULL for defaults. A keyed diff reads each side in a thread of
+ * its own: on_diff runs in the caller's thread and must not use src or dst.
  */
 int sl_diff_table(sl_diff_result **out, sl_conn *src, sl_conn *dst, const sl_diff_spec *spec,
 		  const sl_diff_opts *opts, sl_diff_cb on_diff, void *ud);

@@ -34,6 +34,10 @@ bool sl_parse_i64(const char *s, size_t len, int64_t *out);
  * matches. */
 bool sl_str_in(const char *s, const char *const *v, size_t n);
 
+/* Whether len bytes are one JSON text as jansson's json_loadb(JSON_DECODE_ANY) would accept
+ * them, checked without building the value (src/core/json_check.c). */
+bool sl_json_check(const char *text, size_t len);
+
 /* JSON: s as a string, or null when s is NULL (a new reference). */
 json_t *sl_json_str(const char *s);
 /* The string member key of o, or NULL (borrowed from o). */

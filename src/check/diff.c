@@ -10,6 +10,7 @@
  * false MISSING/EXTRA pairs.
  */
 #include "check/diff_int.h"
+#include "db/prefetch.h"
 #include "sluice/error.h"
 
 #include <stdio.h>
@@ -174,22 +175,24 @@ static int resolve_columns(diff_ctx *x, const sl_table *st, const sl_table *dt)
 
 static int key_null_fallback(diff_ctx *x);
 
-/* Introspects both sides and fills the column list, key and canon columns. */
+/* Introspects both sides (unless the spec has both tables) and fills the columns, key and canon columns. */
 static int resolve(diff_ctx *x)
 {
 	sl_schema *ss = NULL, *ds = NULL;
 	const sl_diff_spec *sp = x->spec;
-	int rc = introspect(&ss, x->src, sp->src_schema);
-	if (!rc)
-		rc = introspect(&ds, x->dst, sp->dst_schema);
-	if (rc)
-		goto done;
-	const sl_table *st =
-		sl_schema_find_table_ci(ss, sl_conn_has(x->src, SL_CAP_SCHEMAS) ? NULL : sp->src_schema,
-					x->src_table);
-	const sl_table *dt =
-		sl_schema_find_table_ci(ds, sl_conn_has(x->dst, SL_CAP_SCHEMAS) ? NULL : sp->dst_schema,
-					x->dst_table);
+	const sl_table *st = sp->src_model, *dt = sp->dst_model;
+	int rc = 0;
+	if (!st || !dt) {
+		rc = introspect(&ss, x->src, sp->src_schema);
+		if (!rc)
+			rc = introspect(&ds, x->dst, sp->dst_schema);
+		if (rc)
+			goto done;
+		st = sl_schema_find_table_ci(ss, sl_conn_has(x->src, SL_CAP_SCHEMAS) ? NULL : sp->src_schema,
+					     x->src_table);
+		dt = sl_schema_find_table_ci(ds, sl_conn_has(x->dst, SL_CAP_SCHEMAS) ? NULL : sp->dst_schema,
+					     x->dst_table);
+	}
 	if (!st || !dt) {
 		rc = sl_error_set(SL_ENOTFOUND, "no table \"%s\" in the %s database",
 				  st ? x->dst_table : x->src_table, st ? "target" : "source");
@@ -389,12 +392,15 @@ int diff_build_select(const diff_ctx *x, int side, bool ordered, sl_buf *out)
 
 /* ---- keyed merge -------------------------------------------------------- */
 
-/* One side's stream: the current batch and the last key of the previous one. */
+/* One side's stream: the current batch and the last key of the previous one. Each
+ * side is read in a thread of its own (db/prefetch.h), so that both engines and
+ * the comparison work at once. */
 typedef struct stream {
 	int side;
 	sl_cursor *cur;
-	sl_batch batch;
-	size_t pos; /* current row in batch */
+	sl_prefetch *pf; /* reads the next batch while this one is compared */
+	sl_batch *batch; /* the current batch (the prefetch's), NULL before the first */
+	size_t pos;      /* current row in batch */
 	bool done;
 	sl_value *last; /* copy of the previous batch's last row keys (nkey values) */
 	sl_arena *last_arena;
@@ -431,10 +437,10 @@ static int describe_key(sl_buf *o, const diff_ctx *x, const sl_value *row)
 /* Checks that the current row comes strictly after the previous one. */
 static int check_order(const diff_ctx *x, stream *s)
 {
-	const sl_value *row = sl_batch_row(&s->batch, s->pos);
+	const sl_value *row = sl_batch_row(s->batch, s->pos);
 	int c = 0, rc;
 	if (s->pos > 0)
-		rc = key_cmp(x, sl_batch_row(&s->batch, s->pos - 1), false, row, &c);
+		rc = key_cmp(x, sl_batch_row(s->batch, s->pos - 1), false, row, &c);
 	else if (s->have_last)
 		rc = key_cmp(x, s->last, true, row, &c);
 	else
@@ -452,13 +458,18 @@ static int check_order(const diff_ctx *x, stream *s)
 	return rc;
 }
 
+static size_t stream_rows(const stream *s)
+{
+	return s->batch ? s->batch->nrows : 0;
+}
+
 static void note_memory(diff_ctx *x, const stream *a, const stream *b)
 {
 	sl_diff_result *r = x->res;
-	size_t bytes = sl_batch_bytes(&a->batch) + sl_batch_bytes(&b->batch);
+	size_t bytes = (a->batch ? sl_batch_bytes(a->batch) : 0) + (b->batch ? sl_batch_bytes(b->batch) : 0);
 	if (bytes > r->peak_bytes)
 		r->peak_bytes = bytes;
-	size_t rows = a->batch.nrows > b->batch.nrows ? a->batch.nrows : b->batch.nrows;
+	size_t rows = stream_rows(a) > stream_rows(b) ? stream_rows(a) : stream_rows(b);
 	if (rows > r->peak_batch_rows)
 		r->peak_batch_rows = rows;
 }
@@ -466,10 +477,10 @@ static void note_memory(diff_ctx *x, const stream *a, const stream *b)
 /* Makes s->pos a valid row, fetching the next batch when needed; sets done at the end. */
 static int stream_fill(diff_ctx *x, stream *s)
 {
-	if (s->done || s->pos < s->batch.nrows)
+	if (s->done || s->pos < stream_rows(s))
 		return 0;
-	if (s->batch.nrows > 0) {
-		const sl_value *row = sl_batch_row(&s->batch, s->batch.nrows - 1);
+	if (stream_rows(s) > 0) {
+		const sl_value *row = sl_batch_row(s->batch, s->batch->nrows - 1);
 		sl_arena_reset(s->last_arena);
 		for (size_t k = 0; k < x->res->nkey; k++) {
 			int rc = sl_value_copy(&s->last[k], &row[x->res->key[k]], s->last_arena);
@@ -478,9 +489,8 @@ static int stream_fill(diff_ctx *x, stream *s)
 		}
 		s->have_last = true;
 	}
-	sl_batch_reset(&s->batch);
 	s->pos = 0;
-	int n = sl_cursor_fetch(s->cur, &s->batch, x->opts.batch_rows);
+	int n = sl_prefetch_next(s->pf, &s->batch);
 	if (n < 0) {
 		sl_error_prefix("reading the %s", side_name(s->side));
 		return n;
@@ -501,7 +511,7 @@ static int stream_open(diff_ctx *x, stream *s, int side)
 	if (rc)
 		sl_error_prefix("querying the %s", side_name(side));
 	if (!rc)
-		rc = sl_batch_init(&s->batch, sl_cursor_ncols(s->cur), x->opts.batch_rows);
+		rc = sl_prefetch_start(&s->pf, s->cur, x->opts.batch_rows);
 	if (!rc) {
 		s->last_arena = sl_arena_new(0);
 		s->last = calloc(x->res->nkey, sizeof(sl_value));
@@ -514,9 +524,9 @@ static int stream_open(diff_ctx *x, stream *s, int side)
 
 static void stream_close(stream *s)
 {
+	sl_prefetch_stop(s->pf); /* before the cursor: the reader may be in a fetch */
 	if (s->cur)
 		sl_cursor_close(s->cur);
-	sl_batch_free(&s->batch);
 	sl_arena_free(s->last_arena);
 	free(s->last);
 }
@@ -571,9 +581,10 @@ static int run_keyed(diff_ctx *x)
 		rc = stream_open(x, &b, DIFF_DST);
 	if (rc)
 		goto done;
-	r->batches_held = 2;
+	r->batches_held = 4; /* per side: the one compared and the one being read */
 	for (;;) {
-		bool afetch = !a.done && a.pos >= a.batch.nrows, bfetch = !b.done && b.pos >= b.batch.nrows;
+		bool afetch = !a.done && a.pos >= stream_rows(&a),
+		     bfetch = !b.done && b.pos >= stream_rows(&b);
 		rc = stream_fill(x, &a);
 		if (!rc)
 			rc = stream_fill(x, &b);
@@ -583,8 +594,8 @@ static int run_keyed(diff_ctx *x)
 			note_memory(x, &a, &b);
 		if (a.done && b.done)
 			break;
-		const sl_value *ra = a.done ? NULL : sl_batch_row(&a.batch, a.pos);
-		const sl_value *rb = b.done ? NULL : sl_batch_row(&b.batch, b.pos);
+		const sl_value *ra = a.done ? NULL : sl_batch_row(a.batch, a.pos);
+		const sl_value *rb = b.done ? NULL : sl_batch_row(b.batch, b.pos);
 		int c;
 		if (!ra)
 			c = 1;

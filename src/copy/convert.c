@@ -726,11 +726,8 @@ static int conv_json(sl_value *out, const sl_value *v, const sl_copy_conv *cx, s
 	case SL_V_JSON:
 	case SL_V_TEXT:
 	case SL_V_BLOB: {
-		json_error_t err;
-		json_t *j = json_loadb(v->u.s.ptr, v->u.s.len, JSON_DECODE_ANY, &err);
-		if (!j)
+		if (!sl_json_check(v->u.s.ptr, v->u.s.len))
 			return refuse(reason, v, "is not valid JSON");
-		json_decref(j);
 		*out = sl_bytes(SL_V_JSON, v->u.s.ptr, v->u.s.len);
 		return 0;
 	}

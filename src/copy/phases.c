@@ -90,42 +90,53 @@ int copy_run_ddl_phase(run *r, const sl_ddl *d, sl_ddl_phase ph, int from, const
 }
 
 /*
- * The INDEXES phase on --jobs connections at once (largest tables first, each
- * statement to the least loaded connection); each statement commits on its own, so
- * the phase is not one transaction: after an interruption it runs again from
- * its first statement and a statement whose object already exists is skipped.
- * A statement the data refuses (a unique key over duplicates) is a violation,
- * as in run_ddl_phase.
+ * The INDEXES phase on --jobs connections at once: the statements, largest
+ * tables first, in one queue; each connection takes the next one when it is
+ * free, so a long index build (text, many rows) does not leave the others
+ * idle behind a fixed share. Each statement commits on its own, so the phase
+ * is not one transaction: after an interruption it runs again from its first
+ * statement and a statement whose object already exists is skipped. A
+ * statement the data refuses (a unique key over duplicates) is a violation,
+ * as in run_ddl_phase. Two statements on one table may run on two
+ * connections; where the engine's locks make them wait for each other they
+ * simply run one after the other.
  */
-typedef struct idx_job {
+typedef struct idx_queue {
 	run *r;
-	const sl_ddl_stmt **stmts;
-	size_t n;
-	int64_t load; /* rows of the tables assigned, to balance */
-} idx_job;
+	const sl_ddl_stmt **stmts; /* in the order taken */
+	size_t n, next;            /* next: the first not taken (under r->mu) */
+} idx_queue;
 
-/* SQLSTATE / MySQL errors that mean "that index or constraint exists already". */
+static const sl_ddl_stmt *take(idx_queue *q)
+{
+	pthread_mutex_lock(&q->r->mu);
+	const sl_ddl_stmt *st = q->next < q->n ? q->stmts[q->next++] : NULL;
+	pthread_mutex_unlock(&q->r->mu);
+	return st;
+}
+
 static void *index_worker(void *ud)
 {
-	idx_job *j = ud;
-	run *r = j->r;
+	idx_queue *q = ud;
+	run *r = q->r;
 	sl_conn *c = NULL;
 	int rc = copy_open_side(r, &c, SL_COPY_TARGET);
-	for (size_t i = 0; !rc && i < j->n && !sl_copy_should_stop(&r->sh); i++) {
-		if (copy_on_failed_table(r, j->stmts[i]))
+	const sl_ddl_stmt *st;
+	while (!rc && !sl_copy_should_stop(&r->sh) && (st = take(q)) != NULL) {
+		if (copy_on_failed_table(r, st))
 			continue; /* its table was not created: --resume runs it */
-		rc = sl_conn_exec(c, j->stmts[i]->sql);
+		rc = sl_conn_exec(c, st->sql);
 		if (rc && sl_error_is(sl_error_last(), SL_ERRCLASS_EXISTS)) {
 			rc = 0; /* built before an interruption */
 		} else if (rc == SL_EDB) {
 			char *m = strdup(sl_error_last()->message);
-			copy_notice(r, "phase indexes: %s failed: %s", j->stmts[i]->sql, m ? m : "");
+			copy_notice(r, "phase indexes: %s failed: %s", st->sql, m ? m : "");
 			pthread_mutex_lock(&r->mu);
-			rc = add_violation(r, j->stmts[i]->table, j->stmts[i]->sql, -1, m ? m : "");
+			rc = add_violation(r, st->table, st->sql, -1, m ? m : "");
 			pthread_mutex_unlock(&r->mu);
 			free(m);
 		} else if (rc) {
-			sl_error_prefix("phase indexes: %s", j->stmts[i]->sql);
+			sl_error_prefix("phase indexes: %s", st->sql);
 		}
 	}
 	if (rc)
@@ -143,36 +154,6 @@ static int64_t table_rows(run *r, const char *target_table)
 	return 0;
 }
 
-/*
- * The connection (0..jobs-1) each statement goes to: largest tables' statements
- * first, each to the least loaded connection. Two statements on one table may
- * land on two connections; where the engine's locks make them wait for each
- * other they simply run one after the other.
- */
-static void assign_index_jobs(run *r, const sl_ddl *d, size_t n, int jobs, idx_job *job, int *owner)
-{
-	for (size_t i = 0; i < n; i++)
-		owner[i] = -1;
-	for (size_t done = 0; done < n; done++) {
-		size_t pick = n;
-		int64_t pick_rows = -1;
-		for (size_t i = 0; i < n; i++) {
-			int64_t rows = table_rows(r, sl_ddl_statement(d, SL_DDL_INDEXES, i)->table);
-			if (owner[i] < 0 && rows > pick_rows) {
-				pick = i;
-				pick_rows = rows;
-			}
-		}
-		int best = 0;
-		for (int w = 1; w < jobs; w++)
-			if (job[w].load < job[best].load)
-				best = w;
-		owner[pick] = best;
-		job[best].load += pick_rows + 1;
-		job[best].n++;
-	}
-}
-
 int copy_run_index_phase(run *r)
 {
 	const sl_ddl *d = r->plan->ddl;
@@ -180,30 +161,30 @@ int copy_run_index_phase(run *r)
 	int jobs = r->o->jobs > 16 ? 16 : r->o->jobs;
 	if (jobs <= 1 || n < 2 || sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK))
 		return copy_run_ddl_phase(r, d, SL_DDL_INDEXES, 0, "constraints", true);
-	idx_job job[16] = { 0 };
 	pthread_t th[16];
 	int started = 0, rc = 0;
-	const sl_ddl_stmt **all = calloc(n, sizeof(*all));
-	int *owner = calloc(n, sizeof(*owner));
-	if (!all || !owner) {
-		free(all);
-		free(owner);
+	idx_queue q = { .r = r, .n = n };
+	int64_t *rows = calloc(n, sizeof(*rows));
+	q.stmts = calloc(n, sizeof(*q.stmts));
+	if (!rows || !q.stmts) {
+		free(rows);
+		free(q.stmts);
 		return sl_error_nomem();
 	}
-	assign_index_jobs(r, d, n, jobs, job, owner);
-	size_t off = 0;
-	for (int w = 0; w < jobs; w++) {
-		job[w].r = r;
-		job[w].stmts = all + off;
-		off += job[w].n;
-		job[w].n = 0;
+	/* largest tables first; a table's statements keep their order (its key first) */
+	for (size_t i = 0; i < n; i++) {
+		const sl_ddl_stmt *st = sl_ddl_statement(d, SL_DDL_INDEXES, i);
+		int64_t rw = table_rows(r, st->table);
+		size_t j = i;
+		for (; j > 0 && rows[j - 1] < rw; j--) {
+			rows[j] = rows[j - 1];
+			q.stmts[j] = q.stmts[j - 1];
+		}
+		rows[j] = rw;
+		q.stmts[j] = st;
 	}
-	for (size_t i = 0; i < n; i++)
-		job[owner[i]].stmts[job[owner[i]].n++] = sl_ddl_statement(d, SL_DDL_INDEXES, i);
-	for (int w = 0; w < jobs; w++) {
-		if (!job[w].n)
-			continue;
-		if (pthread_create(&th[started], NULL, index_worker, &job[w]) != 0) {
+	for (int w = 0; w < jobs && (size_t)w < n; w++) {
+		if (pthread_create(&th[started], NULL, index_worker, &q) != 0) {
 			copy_record_error(r, sl_error_set(SL_ERROR, "start index worker %d", w + 1));
 			break;
 		}
@@ -211,8 +192,8 @@ int copy_run_index_phase(run *r)
 	}
 	for (int w = 0; w < started; w++)
 		pthread_join(th[w], NULL);
-	free(all);
-	free(owner);
+	free(rows);
+	free(q.stmts);
 	if (r->err_code)
 		rc = sl_error_set(r->err_code, "%s", r->err_msg ? r->err_msg : "index phase failed");
 	if (!rc)

@@ -213,6 +213,8 @@ int sl_copy_plan_new(sl_copy_plan **out, sl_conn *src, sl_engine target, const s
 	rc = select_tables(p->schema, opts);
 	if (rc)
 		goto done;
+	/* keys built after the rows: not when hooks compute or rewrite values (a key could repeat) */
+	dopts.keys_after_load = !opts || !opts->hooks;
 	rc = sl_cast_plan_new(&p->casts, p->schema, target, opts ? opts->rules : NULL);
 	if (!rc)
 		rc = sl_ddl_generate(&p->ddl, p->schema, p->casts, target, &dopts);

@@ -159,7 +159,9 @@ int co_diff_tables(co_ctx *x, const char *const *tables, size_t n, sl_side truth
 		sl_diff_spec spec = { .src_schema = sl_conn_has(src, SL_CAP_SCHEMAS) ? st->schema : NULL,
 				      .src_table = st->name,
 				      .dst_schema = sl_conn_has(dst, SL_CAP_SCHEMAS) ? dt->schema : NULL,
-				      .dst_table = dt->name };
+				      .dst_table = dt->name,
+				      .src_model = st,
+				      .dst_model = dt };
 		sl_diff_result *r = NULL;
 		rc = sl_diff_table(&r, src, dst, &spec, NULL, NULL, NULL);
 		if (rc) {

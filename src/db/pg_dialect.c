@@ -189,7 +189,10 @@ int sl_pg_table_exists(sl_conn *c, const char *table)
 
 bool sl_pg_error_is(const sl_error *e, sl_error_class k)
 {
-	/* 42P07 duplicate_table, 42710 duplicate_object */
+	/* 42P07 duplicate_table, 42710 duplicate_object; 42P16 is also what ADD PRIMARY KEY
+	 * says when the table has its key already ("multiple primary keys ... are not allowed") */
 	return k == SL_ERRCLASS_EXISTS &&
-	       (strcmp(e->sqlstate, "42P07") == 0 || strcmp(e->sqlstate, "42710") == 0);
+	       (strcmp(e->sqlstate, "42P07") == 0 || strcmp(e->sqlstate, "42710") == 0 ||
+		(strcmp(e->sqlstate, "42P16") == 0 && e->message &&
+		 strstr(e->message, "multiple primary keys") != NULL));
 }

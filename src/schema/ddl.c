@@ -9,6 +9,7 @@
 #include "sluice/ddl.h"
 #include "schema/ddl_expr.h"
 #include "sluice/arena.h"
+#include "sluice/dialect.h"
 #include "sluice/error.h"
 
 #include <ctype.h>
@@ -37,7 +38,8 @@ typedef struct gen {
 	sl_engine e;
 	const char *schema; /* PostgreSQL target schema or NULL */
 	bool if_not_exists;
-	bool same; /* source dialect == target dialect */
+	bool same;            /* source dialect == target dialect */
+	bool keys_after_load; /* sl_ddl_opts.keys_after_load */
 } gen;
 
 static const char *const phase_names[SL_DDL__NPHASES] = {
@@ -407,6 +409,60 @@ static int sqlite_inline(sl_buf *b, gen *g, const sl_cast_table *ct)
 	return rc;
 }
 
+static bool int_kind(sl_tkind k)
+{
+	return k == SL_T_INT16 || k == SL_T_INT32 || k == SL_T_INT64;
+}
+
+/*
+ * A primary key the target can build after the rows without changing what a
+ * copy accepts: every key column is an integer NOT NULL column on the source,
+ * whose engine enforces the key (PostgreSQL, MySQL; on SQLite, whose other
+ * keys may hold NULLs and values of any storage class, only the rowid
+ * alias), and an integer on the target, where the value arrives unchanged or
+ * the row is rejected. Distinct keys on the source stay distinct, so the
+ * target's key can never refuse a row the copy wrote (docs/commands/copy.md).
+ */
+bool sl_ddl_key_after_load(const sl_cast_plan *plan, const sl_cast_table *ct)
+{
+	const sl_table *t = ct->src;
+	if (sl_cast_plan_target(plan) != SL_ENGINE_POSTGRES || !t->primary_key || !t->primary_key->ncolumns)
+		return false;
+	bool loose = sl_dialect_of(sl_cast_plan_source(plan))->primary_key_nulls;
+	for (size_t i = 0; i < t->primary_key->ncolumns; i++) {
+		const sl_cast_column *cc = sl_cast_table_find_column(ct, t->primary_key->columns[i]);
+		if (!cc || cc->src->nullable || cc->generated || !int_kind(cc->src->type.kind) ||
+		    !int_kind(cc->type.kind) || (loose && !cc->src->identity))
+			return false;
+	}
+	return true;
+}
+
+static bool key_deferred(const gen *g, const sl_cast_table *ct)
+{
+	return g->keys_after_load && g->d && sl_ddl_key_after_load(g->plan, ct);
+}
+
+/* ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY (cols), first of its table in INDEXES. */
+static int add_primary_key(gen *g, const sl_cast_table *ct)
+{
+	const sl_key *k = ct->src->primary_key;
+	sl_buf b = SL_BUF_INIT;
+	int rc = sl_buf_puts(&b, "ALTER TABLE ");
+	rc = rc ? rc : qname(&b, g, ct->name);
+	rc = rc ? rc : sl_buf_puts(&b, " ADD ");
+	if (!rc && g->same && k->name) {
+		rc = sl_buf_puts(&b, "CONSTRAINT ");
+		rc = rc ? rc : qi(&b, g, k->name);
+		rc = rc ? rc : sl_buf_putc(&b, ' ');
+	}
+	rc = rc ? rc : sl_buf_puts(&b, "PRIMARY KEY ");
+	rc = rc ? rc : qcols(&b, g, ct, k->columns, k->ncolumns);
+	rc = rc ? rc : add_stmt(g, SL_DDL_INDEXES, ct->name, &b);
+	sl_buf_free(&b);
+	return rc;
+}
+
 static int create_table(sl_buf *b, gen *g, const sl_cast_table *ct)
 {
 	const sl_table *t = ct->src;
@@ -422,7 +478,7 @@ static int create_table(sl_buf *b, gen *g, const sl_cast_table *ct)
 			rc = column_def(b, g, t, &ct->columns[i]);
 		rowid |= sqlite_rowid_pk(g, t, &ct->columns[i]);
 	}
-	if (!rc && t->primary_key && t->primary_key->ncolumns && !rowid) {
+	if (!rc && t->primary_key && t->primary_key->ncolumns && !rowid && !key_deferred(g, ct)) {
 		rc = sl_buf_puts(b, ",\n  ");
 		if (!rc && g->e == SL_ENGINE_POSTGRES && t->primary_key->name && g->same) {
 			rc = sl_buf_puts(b, "CONSTRAINT ");
@@ -719,6 +775,8 @@ static int phase_indexes(gen *g)
 	for (size_t i = 0; !rc && i < sl_cast_plan_ntables(g->plan); i++) {
 		const sl_cast_table *ct = sl_cast_plan_table(g->plan, i);
 		const sl_table *t = ct->src;
+		if (key_deferred(g, ct))
+			rc = add_primary_key(g, ct);
 		for (size_t k = 0; !rc && k < t->nuniques; k++)
 			rc = add_unique(g, ct, &t->uniques[k]);
 		for (size_t k = 0; !rc && k < t->nindexes; k++)
@@ -1160,7 +1218,8 @@ int sl_ddl_generate(sl_ddl **out, const sl_schema *src, const sl_cast_plan *plan
 		  .e = target,
 		  .schema = opts->target_schema,
 		  .if_not_exists = opts->if_not_exists,
-		  .same = src->engine == target };
+		  .same = src->engine == target,
+		  .keys_after_load = opts->keys_after_load };
 	for (size_t i = 0; !rc && target != SL_ENGINE_MYSQL && i < sl_cast_plan_ntables(plan); i++) {
 		bool taken;
 		const char *tn = sl_cast_plan_table(plan, i)->name;

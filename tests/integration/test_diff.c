@@ -164,8 +164,8 @@ static void test_items(void **state)
 	assert_int_equal(r->equal, NROWS);
 	assert_int_equal(r->nkey, 1);
 	assert_false(r->keyless);
-	/* bounded memory: one batch per side, never more rows than asked */
-	assert_int_equal(r->batches_held, 2);
+	/* bounded memory: two batches per side (compared, being read), never more rows than asked */
+	assert_int_equal(r->batches_held, 4);
 	assert_true(r->peak_batch_rows <= o.batch_rows);
 	assert_true(r->peak_batch_rows > 0);
 	sl_diff_result_free(r);
@@ -398,6 +398,51 @@ static void test_stop_and_errors(void **state)
 }
 
 /*
+ * A read that fails in a side's reader thread, at its first or a later batch:
+ * the diff returns the driver's error (code and message, with the side named)
+ * in the caller's thread, and both connections work afterwards.
+ */
+static void test_read_failure(void **state)
+{
+	pair *p = *state;
+	sl_test_exec(p->s, main_ddl(p->se));
+	sl_test_exec(p->d, main_ddl(p->de));
+	fill_items(p->s, 1000);
+	fill_items(p->d, 1000);
+	sl_diff_spec spec = { .src_table = "items" };
+	sl_diff_opts o = SL_DIFF_OPTS_INIT;
+	o.batch_rows = 100;
+	for (int side = 0; side < 2; side++) {
+		sl_conn *c = side ? p->d : p->s;
+		int streaming = 0; /* failures while the rows were read (not while inspecting) */
+		for (long at = 1;; at++) {
+			sl_diff_result *r = NULL;
+			SL_OK_OR_FAIL(sl_conn_fault_arm(c, "fetch", at, SL_EDB));
+			int rc = sl_diff_table(&r, p->s, p->d, &spec, &o, NULL, NULL);
+			if (rc == 0) { /* past the last fetch: the fault never fired */
+				assert_int_equal(r->equal, 1000);
+				sl_diff_result_free(r);
+				SL_OK_OR_FAIL(sl_conn_fault_arm(c, "fetch", 1000000, SL_EDB)); /* disarm */
+				break;
+			}
+			assert_int_equal(rc, SL_EDB);
+			assert_null(r);
+			const char *m = sl_error_last()->message;
+			assert_non_null(strstr(m, "injected fault"));
+			assert_non_null(strstr(m, "diff \"items\""));
+			streaming += strstr(m, side ? "reading the target" : "reading the source") != NULL;
+		}
+		/* 1000 rows in batches of 100: eleven fetches, the first to the one that finds the end */
+		assert_int_equal(streaming, 11);
+	}
+	seen s;
+	sl_diff_result *r = run(p, "items", &s, &o);
+	assert_int_equal(r->equal, 1000);
+	assert_int_equal(s.n, 0);
+	sl_diff_result_free(r);
+}
+
+/*
  * Case-insensitive by collation: a MySQL column without a collation of its
  * own compares with its table's (utf8mb4_general_ci folds case, the
  * PostgreSQL side does not, so the pair does).
@@ -461,7 +506,8 @@ static void test_bench(void **state)
 		cmocka_unit_test_setup_teardown(test_keyless, setup, sl_test_pair_teardown),                 \
 		cmocka_unit_test_setup_teardown(test_keyless_empty_side, setup, sl_test_pair_teardown),      \
 		cmocka_unit_test_setup_teardown(test_text_keys, setup, sl_test_pair_teardown),               \
-		cmocka_unit_test_setup_teardown(test_stop_and_errors, setup, sl_test_pair_teardown)
+		cmocka_unit_test_setup_teardown(test_stop_and_errors, setup, sl_test_pair_teardown),         \
+		cmocka_unit_test_setup_teardown(test_read_failure, setup, sl_test_pair_teardown)
 
 int main(void)
 {
