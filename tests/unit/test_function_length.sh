@@ -103,7 +103,6 @@ src/config/config.c
 src/copy/convert.c
 src/cutover/runbook.c
 src/expand/plan.c
-src/schema/ddl.c
 "
 big=""
 for f in $files; do
