@@ -172,6 +172,33 @@ typedef struct sync_args {
 } sync_args;
 
 /* Parses sync's command line into a and pos; -1 to go on, else the exit code. */
+/* The rest of sync's command line under the subcommand's options: --help, the sides, their limits. */
+static int sync_check(int argc, char **argv, sync_args *a, const cli_option *opts, const char *pos[2])
+{
+	const char *sub = a->sub;
+	snprintf(a->cmdname, sizeof(a->cmdname), "sync %s", sub);
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: sluice sync %s SOURCE TARGET [options]\n\n%s\n", sub,
+			       sub_summary(sub));
+			cli_print_help(stdout, a->cmdname, opts);
+			return EXIT_OK;
+		}
+	int npos = 0, prc = cli_parse(a->cmdname, opts, argc - 1, argv + 1, pos, 2, &npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (npos != 2)
+		return cli_usage_error(a->cmdname,
+				       "expected SOURCE and TARGET (database URLs or environments)");
+	if (a->tables && a->domain)
+		return cli_usage_error(a->cmdname, "--tables and --domain exclude each other");
+	if (a->jobs < 1 || a->jobs > 64 || a->batch < 1 || a->max_rate < 0 || a->retry < -1)
+		return cli_usage_error(a->cmdname,
+				       "--jobs takes 1-64, --batch a positive number, --max-rate 0 or more");
+
+	return -1;
+}
+
 static int sync_parse(int argc, char **argv, sync_cli *sc, sync_args *a, const char *pos[2])
 {
 	const char *sub = a->sub;
@@ -241,26 +268,9 @@ static int sync_parse(int argc, char **argv, sync_cli *sc, sync_args *a, const c
 				       "unknown subcommand \"%s\" (start, run, status, pause, resume, "
 				       "stop, reverse)",
 				       sub);
-	snprintf(a->cmdname, sizeof(a->cmdname), "sync %s", sub);
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: sluice sync %s SOURCE TARGET [options]\n\n%s\n", sub,
-			       sub_summary(sub));
-			cli_print_help(stdout, a->cmdname, opts);
-			return EXIT_OK;
-		}
-	int npos = 0, prc = cli_parse(a->cmdname, opts, argc - 1, argv + 1, pos, 2, &npos);
-	if (prc)
-		return prc > 0 ? EXIT_OK : EXIT_USAGE;
-	if (npos != 2)
-		return cli_usage_error(a->cmdname,
-				       "expected SOURCE and TARGET (database URLs or environments)");
-	if (a->tables && a->domain)
-		return cli_usage_error(a->cmdname, "--tables and --domain exclude each other");
-	if (a->jobs < 1 || a->jobs > 64 || a->batch < 1 || a->max_rate < 0 || a->retry < -1)
-		return cli_usage_error(a->cmdname,
-				       "--jobs takes 1-64, --batch a positive number, --max-rate 0 or more");
-
+	int rc = sync_check(argc, argv, a, opts, pos);
+	if (rc >= 0)
+		return rc;
 	a->start = opts == start_opts;
 	return -1;
 }
