@@ -504,56 +504,95 @@ static int version_drop(sl_conn *c, const sl_xact *a, sl_xsql *out)
 
 /* ---- the action table -------------------------------------------------------------------------- */
 
+/* The actions on a table of its own: columns added, dropped or renamed, the table renamed, indexes. */
+static int sq_table_sql(sl_conn *c, const sl_xact *a, sl_buf *b)
+{
+	int rc = 0;
+	switch (a->kind) {
+	case SL_XA_ADD_COLUMN:
+		rc = sl_buf_puts(b, "ALTER TABLE ");
+		if (!rc)
+			rc = xd_q(c, b, a->table);
+		if (!rc)
+			rc = sl_buf_puts(b, " ADD COLUMN ");
+		if (!rc)
+			rc = xd_q(c, b, a->column);
+		if (!rc)
+			rc = sl_buf_printf(b, " %s", a->decl);
+		if (!rc && a->default_expr)
+			rc = sl_buf_printf(b, " DEFAULT %s", a->default_expr);
+		if (!rc && a->not_null)
+			rc = sl_buf_puts(b, " NOT NULL");
+		break;
+	case SL_XA_DROP_COLUMN:
+		rc = sl_buf_puts(b, "ALTER TABLE ");
+		if (!rc)
+			rc = xd_q(c, b, a->table);
+		if (!rc)
+			rc = sl_buf_puts(b, " DROP COLUMN ");
+		if (!rc)
+			rc = xd_q(c, b, a->column);
+		break;
+	case SL_XA_RENAME_COLUMN:
+		rc = sl_buf_puts(b, "ALTER TABLE ");
+		if (!rc)
+			rc = xd_q(c, b, a->table);
+		if (!rc)
+			rc = sl_buf_puts(b, " RENAME COLUMN ");
+		if (!rc)
+			rc = xd_q(c, b, a->column);
+		if (!rc)
+			rc = sl_buf_puts(b, " TO ");
+		if (!rc)
+			rc = xd_q(c, b, a->to);
+		break;
+	case SL_XA_RENAME_TABLE:
+		rc = sl_buf_puts(b, "ALTER TABLE ");
+		if (!rc)
+			rc = xd_q(c, b, a->table);
+		if (!rc)
+			rc = sl_buf_puts(b, " RENAME TO ");
+		if (!rc)
+			rc = xd_q(c, b, a->to);
+		break;
+	case SL_XA_ADD_INDEX:
+		rc = sl_buf_printf(b, "CREATE %sINDEX IF NOT EXISTS ", a->unique ? "UNIQUE " : "");
+		if (!rc)
+			rc = xd_q(c, b, a->name);
+		if (!rc)
+			rc = sl_buf_puts(b, " ON ");
+		if (!rc)
+			rc = xd_q(c, b, a->table);
+		if (!rc)
+			rc = sl_buf_puts(b, " (");
+		if (!rc)
+			rc = xd_cols(c, b, a->cols, a->ncols);
+		if (!rc)
+			rc = sl_buf_putc(b, ')');
+		break;
+	case SL_XA_DROP_INDEX:
+		rc = sl_buf_puts(b, "DROP INDEX IF EXISTS ");
+		if (!rc)
+			rc = xd_q(c, b, a->name);
+		break;
+	default:
+		break;
+	}
+	return rc;
+}
+
 static int sq_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
 	switch (a->kind) {
 	case SL_XA_ADD_COLUMN:
-		rc = sl_buf_puts(&b, "ALTER TABLE ");
-		if (!rc)
-			rc = xd_q(c, &b, a->table);
-		if (!rc)
-			rc = sl_buf_puts(&b, " ADD COLUMN ");
-		if (!rc)
-			rc = xd_q(c, &b, a->column);
-		if (!rc)
-			rc = sl_buf_printf(&b, " %s", a->decl);
-		if (!rc && a->default_expr)
-			rc = sl_buf_printf(&b, " DEFAULT %s", a->default_expr);
-		if (!rc && a->not_null)
-			rc = sl_buf_puts(&b, " NOT NULL");
-		break;
 	case SL_XA_DROP_COLUMN:
-		rc = sl_buf_puts(&b, "ALTER TABLE ");
-		if (!rc)
-			rc = xd_q(c, &b, a->table);
-		if (!rc)
-			rc = sl_buf_puts(&b, " DROP COLUMN ");
-		if (!rc)
-			rc = xd_q(c, &b, a->column);
-		break;
 	case SL_XA_RENAME_COLUMN:
-		rc = sl_buf_puts(&b, "ALTER TABLE ");
-		if (!rc)
-			rc = xd_q(c, &b, a->table);
-		if (!rc)
-			rc = sl_buf_puts(&b, " RENAME COLUMN ");
-		if (!rc)
-			rc = xd_q(c, &b, a->column);
-		if (!rc)
-			rc = sl_buf_puts(&b, " TO ");
-		if (!rc)
-			rc = xd_q(c, &b, a->to);
-		break;
 	case SL_XA_RENAME_TABLE:
-		rc = sl_buf_puts(&b, "ALTER TABLE ");
-		if (!rc)
-			rc = xd_q(c, &b, a->table);
-		if (!rc)
-			rc = sl_buf_puts(&b, " RENAME TO ");
-		if (!rc)
-			rc = xd_q(c, &b, a->to);
+	case SL_XA_ADD_INDEX:
+	case SL_XA_DROP_INDEX:
+		rc = sq_table_sql(c, a, &b);
 		break;
 	case SL_XA_SET_NOT_NULL:
 	case SL_XA_ADD_NOT_NULL_CHECK:
@@ -568,26 +607,6 @@ static int sq_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 	case SL_XA_VALIDATE:
 	case SL_XA_DROP_CONSTRAINT:
 		break; /* nothing was added that needs it */
-	case SL_XA_ADD_INDEX:
-		rc = sl_buf_printf(&b, "CREATE %sINDEX IF NOT EXISTS ", a->unique ? "UNIQUE " : "");
-		if (!rc)
-			rc = xd_q(c, &b, a->name);
-		if (!rc)
-			rc = sl_buf_puts(&b, " ON ");
-		if (!rc)
-			rc = xd_q(c, &b, a->table);
-		if (!rc)
-			rc = sl_buf_puts(&b, " (");
-		if (!rc)
-			rc = xd_cols(c, &b, a->cols, a->ncols);
-		if (!rc)
-			rc = sl_buf_putc(&b, ')');
-		break;
-	case SL_XA_DROP_INDEX:
-		rc = sl_buf_puts(&b, "DROP INDEX IF EXISTS ");
-		if (!rc)
-			rc = xd_q(c, &b, a->name);
-		break;
 	case SL_XA_RENAME_INDEX:
 	case SL_XA_ATTACH_UNIQUE: /* no RENAME INDEX: built again under the old name */
 		if (strcmp(a->name, a->to) == 0)
