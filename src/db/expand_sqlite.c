@@ -73,92 +73,106 @@ static int guard_off(sl_buf *b)
 	return sl_buf_puts(b, "NOT EXISTS (SELECT 1 FROM \"" XD_GUARD "\")");
 }
 
+/* The insert trigger of a base table: every up assignment on the new row. */
+static int base_insert_trigger(sl_conn *c, const sl_xsync *s, sl_buf *b)
+{
+	/* insert: every up assignment */
+	int rc = sl_buf_printf(b, "CREATE TRIGGER \"%s_ai\" AFTER INSERT ON ", s->name);
+	if (!rc)
+		rc = xd_q(c, b, s->table);
+	if (!rc)
+		rc = sl_buf_puts(b, " FOR EACH ROW WHEN ");
+	if (!rc)
+		rc = guard_off(b);
+	if (!rc)
+		rc = sl_buf_puts(b, " BEGIN UPDATE ");
+	if (!rc)
+		rc = xd_q(c, b, s->table);
+	if (!rc)
+		rc = sl_buf_puts(b, " SET ");
+	for (size_t i = 0; !rc && i < s->nup; i++) {
+		if (i)
+			rc = sl_buf_puts(b, ", ");
+		if (!rc)
+			rc = xd_q(c, b, s->up[i].target);
+		if (!rc)
+			rc = sl_buf_printf(b, " = (%s)", s->up[i].expr);
+	}
+	if (!rc)
+		rc = by_key(c, b, s->key, s->nkey, "NEW");
+	if (!rc)
+		rc = sl_buf_puts(b, "; END");
+	return rc;
+}
+
+/* The update trigger of a base table: the assignments whose sources changed and whose target did not. */
+static int base_update_trigger(sl_conn *c, const sl_xsync *s, sl_buf *b)
+{
+	/* update: an assignment whose sources changed and whose target did not */
+	int rc = sl_buf_printf(b, "CREATE TRIGGER \"%s_au\" AFTER UPDATE ON ", s->name);
+	if (!rc)
+		rc = xd_q(c, b, s->table);
+	if (!rc)
+		rc = sl_buf_puts(b, " FOR EACH ROW WHEN ");
+	if (!rc)
+		rc = guard_off(b);
+	if (!rc)
+		rc = sl_buf_puts(b, " AND (");
+	bool first = true;
+	for (size_t i = 0; !rc && i < s->nup; i++) {
+		if (s->up[i].insert_only)
+			continue;
+		if (!first)
+			rc = sl_buf_puts(b, " OR ");
+		if (!rc)
+			rc = xd_change_cond(c, b, &s->up[i], XD_CMP_SQLITE, "OLD", "NEW");
+		first = false;
+	}
+	if (!rc)
+		rc = sl_buf_puts(b, ") BEGIN UPDATE ");
+	if (!rc)
+		rc = xd_q(c, b, s->table);
+	if (!rc)
+		rc = sl_buf_puts(b, " SET ");
+	first = true;
+	for (size_t i = 0; !rc && i < s->nup; i++) {
+		if (s->up[i].insert_only)
+			continue;
+		if (!first)
+			rc = sl_buf_puts(b, ", ");
+		if (!rc)
+			rc = xd_q(c, b, s->up[i].target);
+		if (!rc)
+			rc = sl_buf_puts(b, " = CASE WHEN ");
+		if (!rc)
+			rc = xd_change_cond(c, b, &s->up[i], XD_CMP_SQLITE, "OLD", "NEW");
+		if (!rc)
+			rc = sl_buf_printf(b, " THEN (%s) ELSE ", s->up[i].expr);
+		if (!rc)
+			rc = xd_q(c, b, s->up[i].target);
+		if (!rc)
+			rc = sl_buf_puts(b, " END");
+		first = false;
+	}
+	if (!rc)
+		rc = by_key(c, b, s->key, s->nkey, "NEW");
+	if (!rc)
+		rc = sl_buf_puts(b, "; END");
+	return rc;
+}
+
 static int base_triggers(sl_conn *c, const sl_xsync *s, sl_xsql *out)
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
 	if (!s->nup)
 		return 0;
-	/* insert: every up assignment */
-	rc = sl_buf_printf(&b, "CREATE TRIGGER \"%s_ai\" AFTER INSERT ON ", s->name);
-	if (!rc)
-		rc = xd_q(c, &b, s->table);
-	if (!rc)
-		rc = sl_buf_puts(&b, " FOR EACH ROW WHEN ");
-	if (!rc)
-		rc = guard_off(&b);
-	if (!rc)
-		rc = sl_buf_puts(&b, " BEGIN UPDATE ");
-	if (!rc)
-		rc = xd_q(c, &b, s->table);
-	if (!rc)
-		rc = sl_buf_puts(&b, " SET ");
-	for (size_t i = 0; !rc && i < s->nup; i++) {
-		if (i)
-			rc = sl_buf_puts(&b, ", ");
-		if (!rc)
-			rc = xd_q(c, &b, s->up[i].target);
-		if (!rc)
-			rc = sl_buf_printf(&b, " = (%s)", s->up[i].expr);
-	}
-	if (!rc)
-		rc = by_key(c, &b, s->key, s->nkey, "NEW");
-	if (!rc)
-		rc = sl_buf_puts(&b, "; END");
+	rc = base_insert_trigger(c, s, &b);
 	if (!rc)
 		rc = sl_xsql_add_buf(out, 0, &b);
 	if (rc || !xd_any(s->up, s->nup, true))
 		goto done;
-	/* update: an assignment whose sources changed and whose target did not */
-	rc = sl_buf_printf(&b, "CREATE TRIGGER \"%s_au\" AFTER UPDATE ON ", s->name);
-	if (!rc)
-		rc = xd_q(c, &b, s->table);
-	if (!rc)
-		rc = sl_buf_puts(&b, " FOR EACH ROW WHEN ");
-	if (!rc)
-		rc = guard_off(&b);
-	if (!rc)
-		rc = sl_buf_puts(&b, " AND (");
-	bool first = true;
-	for (size_t i = 0; !rc && i < s->nup; i++) {
-		if (s->up[i].insert_only)
-			continue;
-		if (!first)
-			rc = sl_buf_puts(&b, " OR ");
-		if (!rc)
-			rc = xd_change_cond(c, &b, &s->up[i], XD_CMP_SQLITE, "OLD", "NEW");
-		first = false;
-	}
-	if (!rc)
-		rc = sl_buf_puts(&b, ") BEGIN UPDATE ");
-	if (!rc)
-		rc = xd_q(c, &b, s->table);
-	if (!rc)
-		rc = sl_buf_puts(&b, " SET ");
-	first = true;
-	for (size_t i = 0; !rc && i < s->nup; i++) {
-		if (s->up[i].insert_only)
-			continue;
-		if (!first)
-			rc = sl_buf_puts(&b, ", ");
-		if (!rc)
-			rc = xd_q(c, &b, s->up[i].target);
-		if (!rc)
-			rc = sl_buf_puts(&b, " = CASE WHEN ");
-		if (!rc)
-			rc = xd_change_cond(c, &b, &s->up[i], XD_CMP_SQLITE, "OLD", "NEW");
-		if (!rc)
-			rc = sl_buf_printf(&b, " THEN (%s) ELSE ", s->up[i].expr);
-		if (!rc)
-			rc = xd_q(c, &b, s->up[i].target);
-		if (!rc)
-			rc = sl_buf_puts(&b, " END");
-		first = false;
-	}
-	if (!rc)
-		rc = by_key(c, &b, s->key, s->nkey, "NEW");
-	if (!rc)
-		rc = sl_buf_puts(&b, "; END");
+	rc = base_update_trigger(c, s, &b);
 	if (!rc)
 		rc = sl_xsql_add_buf(out, 0, &b);
 done:
