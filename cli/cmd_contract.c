@@ -12,16 +12,17 @@
 typedef struct contract_args {
 	bool dry;
 	cli_expand *xo;
+	sl_expand_opts xopts; /* what o->expand points to while the run lasts */
 } contract_args;
 
 static int run_contract(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
 {
 	contract_args *x = ud;
 	char *id = NULL;
-	sl_expand_opts xopts = cli_expand_opts(x->xo);
+	x->xopts = cli_expand_opts(x->xo);
 	o->dry_run = x->dry;
 	o->ud = &x->dry;
-	o->expand = &xopts;
+	o->expand = &x->xopts;
 	int rc = sl_migrate_contract(c, p->set, o, &id);
 	cli_expand_done(x->xo);
 	if (!rc)

@@ -11,7 +11,8 @@ typedef struct down_args {
 	const char *to;
 	long steps;
 	bool dry;
-	cli_expand *xo; /* expand/contract options */
+	cli_expand *xo;       /* expand/contract options */
+	sl_expand_opts xopts; /* what o->expand points to while the run lasts */
 } down_args;
 
 static int run_down(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
@@ -22,8 +23,8 @@ static int run_down(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
 	o->steps = x->steps;
 	o->dry_run = x->dry;
 	o->ud = &x->dry;
-	sl_expand_opts xopts = cli_expand_opts(x->xo);
-	o->expand = &xopts;
+	x->xopts = cli_expand_opts(x->xo);
+	o->expand = &x->xopts;
 	int rc = sl_migrate_down(c, p->set, o, &n);
 	cli_expand_done(x->xo);
 	if (!rc)

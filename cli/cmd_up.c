@@ -10,7 +10,8 @@
 typedef struct up_args {
 	const char *to;
 	bool dry, ooo;
-	cli_expand *xo; /* expand/contract options */
+	cli_expand *xo;       /* expand/contract options */
+	sl_expand_opts xopts; /* what o->expand points to while the run lasts */
 } up_args;
 
 static int run_up(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
@@ -21,8 +22,8 @@ static int run_up(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)
 	o->dry_run = x->dry;
 	o->out_of_order = x->ooo;
 	o->ud = &x->dry;
-	sl_expand_opts xopts = cli_expand_opts(x->xo);
-	o->expand = &xopts;
+	x->xopts = cli_expand_opts(x->xo);
+	o->expand = &x->xopts;
 	int rc = sl_migrate_up(c, p->set, o, &n);
 	cli_expand_done(x->xo);
 	if (!rc)
