@@ -1,7 +1,8 @@
 /*
  * util.h - small helpers every module needs once: clocks, the current time
- * as UTC text, exact integer parsing, membership in a list of strings, and
- * the jansson idioms the JSON writers share (src/core/util.c).
+ * as UTC text, exact integer parsing, membership in a list of strings,
+ * reading a small file whole, and the jansson idioms the JSON writers share
+ * (src/core/util.c).
  */
 #ifndef SLUICE_UTIL_H
 #define SLUICE_UTIL_H
@@ -33,6 +34,14 @@ bool sl_parse_i64(const char *s, size_t len, int64_t *out);
 /* Whether s is one of v[0..n) (or of v up to its NULL, with SL_STRV_NULL_ENDED); a NULL s or entry never
  * matches. */
 bool sl_str_in(const char *s, const char *const *v, size_t n);
+
+/*
+ * Reads the regular file path, at most max bytes, into *out (malloc'd,
+ * NUL-terminated, *len bytes). Errors name what the file is: "read WHAT
+ * \"PATH\": ..." (SL_ENOTFOUND, SL_EIO, or SL_EINVALID when it is not a
+ * regular file under max bytes, said in MiB).
+ */
+int sl_read_file(char **out, size_t *len, const char *path, size_t max, const char *what);
 
 /* JSON: s as a string, or null when s is NULL (a new reference). */
 json_t *sl_json_str(const char *s);

@@ -271,36 +271,13 @@ done:
 
 int sl_config_load(sl_config **out, const char *path)
 {
-	FILE *f = NULL;
 	char *text = NULL;
-	struct stat st;
 	size_t len = 0;
-	int rc = 0;
-
 	*out = NULL;
-	if (!(f = fopen(path, "rb")) || fstat(fileno(f), &st) != 0) {
-		rc = sl_error_set(errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "read config \"%s\": %s", path,
-				  strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_CONFIG_SIZE) {
-		rc = sl_error_set(SL_EINVALID, "read config \"%s\": not a regular file under 16 MiB", path);
-		goto done;
-	}
-	if (!(text = malloc((size_t)st.st_size + 1))) {
-		rc = sl_error_nomem();
-		goto done;
-	}
-	len = fread(text, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		rc = sl_error_set(SL_EIO, "read config \"%s\": %s", path, strerror(errno));
-		goto done;
-	}
-	rc = sl_config_parse(out, path, text, len);
-done:
+	int rc = sl_read_file(&text, &len, path, MAX_CONFIG_SIZE, "config");
+	if (!rc)
+		rc = sl_config_parse(out, path, text, len);
 	free(text);
-	if (f)
-		fclose(f);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
  * described in docs/commands/cutover.md, the form `sluice report` reads).
  */
 #include "cutover_int.h"
+#include "sluice/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,11 +325,6 @@ int sl_cutover_scorecard_text(sl_buf *out, const sl_journal *j, bool color)
 	return 0;
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *parsed(const char *s)
 {
 	json_t *v = s ? json_loads(s, 0, NULL) : NULL;
@@ -341,19 +337,19 @@ static json_t *run_json(const sl_journal_run *r)
 	json_t *run = json_object();
 	json_object_set_new(run, "id", json_integer(r->id));
 	json_object_set_new(run, "runbook", json_string(r->runbook));
-	json_object_set_new(run, "path", str_or_null(r->path));
-	json_object_set_new(run, "digest", str_or_null(r->digest));
-	json_object_set_new(run, "source", str_or_null(r->source));
-	json_object_set_new(run, "target", str_or_null(r->target));
+	json_object_set_new(run, "path", sl_json_str(r->path));
+	json_object_set_new(run, "digest", sl_json_str(r->digest));
+	json_object_set_new(run, "source", sl_json_str(r->source));
+	json_object_set_new(run, "target", sl_json_str(r->target));
 	json_object_set_new(run, "dry_run", json_boolean(r->dry_run));
 	json_object_set_new(run, "status", json_string(r->status));
-	json_object_set_new(run, "phase", str_or_null(r->phase));
-	json_object_set_new(run, "message", str_or_null(r->message));
-	json_object_set_new(run, "started_at", str_or_null(r->started_at));
-	json_object_set_new(run, "finished_at", str_or_null(r->finished_at));
+	json_object_set_new(run, "phase", sl_json_str(r->phase));
+	json_object_set_new(run, "message", sl_json_str(r->message));
+	json_object_set_new(run, "started_at", sl_json_str(r->started_at));
+	json_object_set_new(run, "finished_at", sl_json_str(r->finished_at));
 	json_object_set_new(run, "pid", json_integer(r->pid));
-	json_object_set_new(run, "host", str_or_null(r->host));
-	json_object_set_new(run, "os_user", str_or_null(r->os_user));
+	json_object_set_new(run, "host", sl_json_str(r->host));
+	json_object_set_new(run, "os_user", sl_json_str(r->os_user));
 	return run;
 }
 
@@ -364,7 +360,7 @@ static json_t *phases_json(const sl_journal *j, const sl_runbook *rb)
 	for (size_t i = 0; rb && i < rb->nphases; i++) {
 		json_t *p = json_object(), *t = json_array();
 		json_object_set_new(p, "name", json_string(rb->phases[i].name));
-		json_object_set_new(p, "domain", str_or_null(rb->phases[i].domain));
+		json_object_set_new(p, "domain", sl_json_str(rb->phases[i].domain));
 		for (size_t k = 0; k < rb->phases[i].ntables; k++)
 			json_array_append_new(t, json_string(rb->phases[i].tables[k]));
 		json_object_set_new(p, "tables", t);
@@ -388,13 +384,13 @@ static json_t *steps_json(const sl_journal *j)
 		json_object_set_new(x, "path", json_string(s->path));
 		json_object_set_new(x, "attempt", json_integer(s->attempt));
 		json_object_set_new(x, "status", json_string(s->status));
-		json_object_set_new(x, "gate", str_or_null(s->gate));
-		json_object_set_new(x, "started_at", str_or_null(s->started_at));
-		json_object_set_new(x, "finished_at", str_or_null(s->finished_at));
+		json_object_set_new(x, "gate", sl_json_str(s->gate));
+		json_object_set_new(x, "started_at", sl_json_str(s->started_at));
+		json_object_set_new(x, "finished_at", sl_json_str(s->finished_at));
 		json_object_set_new(x, "duration_ms",
 				    s->duration_ms >= 0 ? json_integer(s->duration_ms) : json_null());
 		json_object_set_new(x, "figures", parsed(s->figures));
-		json_object_set_new(x, "message", str_or_null(s->message));
+		json_object_set_new(x, "message", sl_json_str(s->message));
 		json_array_append_new(steps, x);
 	}
 	return steps;
@@ -408,7 +404,7 @@ static json_t *events_json(const sl_journal *j)
 		json_t *x = json_object();
 		json_object_set_new(x, "at", json_string(j->events[i].at));
 		json_object_set_new(x, "kind", json_string(j->events[i].kind));
-		json_object_set_new(x, "step", str_or_null(j->events[i].step));
+		json_object_set_new(x, "step", sl_json_str(j->events[i].step));
 		json_object_set_new(x, "detail", parsed(j->events[i].detail));
 		json_array_append_new(events, x);
 	}
@@ -440,10 +436,10 @@ static json_t *approvals_json(const sl_journal *j)
 		json_object_set_new(x, "step", json_string(a->step));
 		json_object_set_new(x, "name", json_string(a->name));
 		json_object_set_new(x, "role", json_string(a->role));
-		json_object_set_new(x, "note", str_or_null(a->note));
+		json_object_set_new(x, "note", sl_json_str(a->note));
 		json_object_set_new(x, "digest", json_string(a->digest));
 		json_object_set_new(x, "approved_at", json_string(a->approved_at));
-		json_object_set_new(x, "os_user", str_or_null(a->os_user));
+		json_object_set_new(x, "os_user", sl_json_str(a->os_user));
 		json_array_append_new(apps, x);
 	}
 	return apps;
@@ -468,7 +464,7 @@ static json_t *freezes_json(const sl_journal *j)
 		json_object_set_new(x, "ended_us", f->ended_us ? json_integer(f->ended_us) : json_null());
 		json_object_set_new(x, "window_ms",
 				    end ? json_integer((end - f->started_us) / 1000) : json_null());
-		json_object_set_new(x, "lifted_by", str_or_null(f->lifted_by));
+		json_object_set_new(x, "lifted_by", sl_json_str(f->lifted_by));
 		json_object_set_new(x, "watchdog_pid",
 				    f->watchdog_pid ? json_integer(f->watchdog_pid) : json_null());
 		json_array_append_new(frz, x);
@@ -486,12 +482,12 @@ static json_t *scorecard_json(const sl_journal *j)
 		json_t *x = json_object();
 		json_object_set_new(x, "criterion", json_string(s->criterion));
 		json_object_set_new(x, "type", json_string(s->type));
-		json_object_set_new(x, "phase", str_or_null(s->phase));
+		json_object_set_new(x, "phase", sl_json_str(s->phase));
 		json_object_set_new(x, "ok", json_boolean(s->ok));
-		json_object_set_new(x, "figure", str_or_null(s->figure));
-		json_object_set_new(x, "limit", str_or_null(s->limit));
+		json_object_set_new(x, "figure", sl_json_str(s->figure));
+		json_object_set_new(x, "limit", sl_json_str(s->limit));
 		json_object_set_new(x, "detail", parsed(s->detail));
-		json_object_set_new(x, "evaluated_at", str_or_null(s->evaluated_at));
+		json_object_set_new(x, "evaluated_at", sl_json_str(s->evaluated_at));
 		json_array_append_new(crit, x);
 		all_ok = all_ok && s->ok;
 	}

@@ -10,6 +10,7 @@
  * arena; the document and its text are kept for positions.
  */
 #include "cutover/runbook_int.h"
+#include "sluice/util.h"
 #include "cutover_int.h"
 
 #include <errno.h>
@@ -363,35 +364,13 @@ int sl_runbook_parse(sl_runbook **out, const char *path, const char *text, size_
 
 int sl_runbook_load(sl_runbook **out, const char *path)
 {
-	FILE *f = NULL;
 	char *text = NULL;
-	struct stat st;
 	size_t len = 0;
-	int rc = 0;
 	*out = NULL;
-	if (!(f = fopen(path, "rb")) || fstat(fileno(f), &st) != 0) {
-		rc = sl_error_set(errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "read runbook \"%s\": %s", path,
-				  strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_RUNBOOK_SIZE) {
-		rc = sl_error_set(SL_EINVALID, "read runbook \"%s\": not a regular file under 4 MiB", path);
-		goto done;
-	}
-	if (!(text = malloc((size_t)st.st_size + 1))) {
-		rc = sl_error_nomem();
-		goto done;
-	}
-	len = fread(text, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		rc = sl_error_set(SL_EIO, "read runbook \"%s\": %s", path, strerror(errno));
-		goto done;
-	}
-	rc = sl_runbook_parse(out, path, text, len);
-done:
+	int rc = sl_read_file(&text, &len, path, MAX_RUNBOOK_SIZE, "runbook");
+	if (!rc)
+		rc = sl_runbook_parse(out, path, text, len);
 	free(text);
-	if (f)
-		fclose(f);
 	return rc;
 }
 

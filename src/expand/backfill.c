@@ -13,6 +13,7 @@
  * A batch that loses a lock wait is retried with backoff like any DDL.
  */
 #include "expand_int.h"
+#include "sluice/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +21,6 @@
 #include <time.h>
 
 #include "sluice/error.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 typedef struct bf {
 	xexec *x;
@@ -181,7 +175,7 @@ static void report(bf *f, double t0, int64_t rows_this_run)
 {
 	if (!f->x->o->on_progress)
 		return;
-	double dt = now_s() - t0;
+	double dt = sl_now_s() - t0;
 	sl_xprogress pr = { .migration_id = f->p->id,
 			    .table = f->t->t->name,
 			    .rows_done = f->cp.rows_done,
@@ -236,7 +230,7 @@ static int session(bf *f)
 int xbackfill_table(xexec *x, const xplan *p, const xtab *t, const char *history)
 {
 	bf f = { .x = x, .p = p, .t = t, .history = history };
-	double t0 = now_s();
+	double t0 = sl_now_s();
 	int64_t this_run = 0, batches = 0;
 	int rc = prepare(&f);
 	if (!rc && x->o->dry_run) { /* the statement of a batch, once; nothing read or written */
