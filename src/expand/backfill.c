@@ -227,6 +227,25 @@ static int session(bf *f)
 	return rc;
 }
 
+/* A dry run's backfill: the statement of one batch, shown; nothing read or written. */
+static int dry_run(bf *f)
+{
+	xexec *x = f->x;
+	char *bound = NULL;
+	int rc = next_bound(f, &bound);
+	if (!rc && x->o->on_statement) {
+		sl_buf q = SL_BUF_INIT;
+		rc = sl_buf_printf(&q, "UPDATE %s SET %s WHERE %s <= %s", sl_buf_cstr(&f->table),
+				   sl_buf_cstr(&f->set), sl_buf_cstr(&f->keyrow),
+				   bound ? bound : "(the last key)");
+		if (!rc)
+			x->o->on_statement(x->o->ud, x->id, q.ptr);
+		sl_buf_free(&q);
+	}
+	free(bound);
+	return rc;
+}
+
 int xbackfill_table(xexec *x, const xplan *p, const xtab *t, const char *history)
 {
 	bf f = { .x = x, .p = p, .t = t, .history = history };
@@ -234,18 +253,7 @@ int xbackfill_table(xexec *x, const xplan *p, const xtab *t, const char *history
 	int64_t this_run = 0, batches = 0;
 	int rc = prepare(&f);
 	if (!rc && x->o->dry_run) { /* the statement of a batch, once; nothing read or written */
-		char *bound = NULL;
-		rc = next_bound(&f, &bound);
-		if (!rc && x->o->on_statement) {
-			sl_buf q = SL_BUF_INIT;
-			rc = sl_buf_printf(&q, "UPDATE %s SET %s WHERE %s <= %s", sl_buf_cstr(&f.table),
-					   sl_buf_cstr(&f.set), sl_buf_cstr(&f.keyrow),
-					   bound ? bound : "(the last key)");
-			if (!rc)
-				x->o->on_statement(x->o->ud, x->id, q.ptr);
-			sl_buf_free(&q);
-		}
-		free(bound);
+		rc = dry_run(&f);
 		goto done;
 	}
 	if (!rc)
