@@ -33,7 +33,6 @@ src/db/postgres_copy.c:put_numeric()
 src/db/sqlite.c:sl_sqlite_decl_type()
 src/pii/detect.c:sl_pii_kind_of_name()
 src/rehearse/report.c:sl_rehearsal_text()
-src/report/signoff/html_runs.c:rehearsals()
 src/sync/start.c:sl_sync_start()
 "
 
