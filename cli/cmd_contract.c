@@ -12,7 +12,7 @@
 typedef struct contract_args {
 	bool dry;
 	cli_expand *xo;
-	sl_expand_opts xopts;
+	sl_expand_opts xopts; /* what o->expand points to while the run lasts */
 } contract_args;
 
 static int run_contract(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)

@@ -384,73 +384,129 @@ static int do_approve(co_cli *c, const char *step, const char *name, const char 
 	return ex;
 }
 
-int cmd_cutover(int argc, char **argv)
-{
-	co_cli c = { 0 };
-	const char *sub = argc > 1 ? argv[1] : NULL, *config = NULL, *as = NULL, *note = NULL, *role = NULL,
-		   *digest = NULL;
-	bool dry = false, no_wait = false, new_run = false, accept = false, offline = false, show = false,
-	     no_practice = false;
-	long wait = 0, run_id = 0, freeze_id = 0;
-	const char *runbook_opt = NULL;
+/* cutover's arguments: the subcommand's options, the runbook and the step. */
+typedef struct co_args {
+	const char *sub, *config, *as, *note, *role, *digest, *runbook_opt, *runbook, *step;
+	bool dry, no_wait, new_run, accept, offline, show, no_practice;
+	long wait, run_id, freeze_id;
 	char cmdname[48];
+} co_args;
+
+/* The rest of the command line under the subcommand's options: --help, RUNBOOK (and STEP), limits. */
+static int co_check(int argc, char **argv, co_args *a, const cli_option *opts)
+{
+	const char *sub = a->sub;
+	const char *pos[2];
+	snprintf(a->cmdname, sizeof(a->cmdname), "cutover %s", sub);
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: sluice cutover %s %sRUNBOOK%s [options]\n\n%s\n", sub,
+			       !strcmp(sub, "approve") ? "[" : "",
+			       !strcmp(sub, "approve") ? "] STEP --as NAME" : "", sub_summary(sub));
+			cli_print_help(stdout, a->cmdname, opts);
+			return EXIT_OK;
+		}
+	int npos = 0, prc = cli_parse(a->cmdname, opts, argc - 1, argv + 1, pos, 2, &npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (!strcmp(sub, "approve")) {
+		if (npos < 1)
+			return cli_usage_error(a->cmdname, "expected the STEP to approve (and --as NAME)");
+		a->runbook = npos == 2 ? pos[0] : a->runbook_opt ? a->runbook_opt : "cutover.yaml";
+		a->step = pos[npos - 1];
+		if (!a->as && !a->show)
+			return cli_usage_error(a->cmdname, "--as NAME says who approves");
+	} else {
+		if (npos != 1)
+			return cli_usage_error(a->cmdname, "expected the RUNBOOK file");
+		a->runbook = pos[0];
+	}
+	if (a->wait < 0 || a->run_id < 0)
+		return cli_usage_error(a->cmdname, "--wait and --run take 0 or more");
+	return -1;
+}
+
+/* The options of subcommand sub among tabs (plan, run, status, approve, plain, watchdog), or NULL. */
+static const cli_option *co_pick(const char *sub, const cli_option *const tabs[6])
+{
+	if (!strcmp(sub, "plan"))
+		return tabs[0];
+	if (!strcmp(sub, "run") || !strcmp(sub, "dry-run"))
+		return tabs[1];
+	if (!strcmp(sub, "status"))
+		return tabs[2];
+	if (!strcmp(sub, "approve"))
+		return tabs[3];
+	if (!strcmp(sub, "rollback") || !strcmp(sub, "unfreeze"))
+		return tabs[4];
+	if (!strcmp(sub, "watchdog"))
+		return tabs[5];
+	return NULL;
+}
+
+/* Parses cutover's command line into a; -1 to go on, else the exit code. */
+static int co_parse(int argc, char **argv, co_cli *c, co_args *a)
+{
+	const char *sub = a->sub;
 	const cli_option plan_opts[] = { { "config", 'C', CLI_STRING, "FILE",
 					   "project file (default: the runbook's project:, else sluice.yaml)",
-					   &config },
+					   &a->config },
 					 { "offline", 0, CLI_FLAG, NULL,
-					   "do not connect to the source to check the tables", &offline },
+					   "do not connect to the source to check the tables", &a->offline },
 					 { 0 } };
 	const cli_option run_opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE",
-		  "project file (default: the runbook's project:, else sluice.yaml)", &config },
+		  "project file (default: the runbook's project:, else sluice.yaml)", &a->config },
 		{ "dry-run", 0, CLI_FLAG, NULL, "walk the plan against scratch copies of both databases",
-		  &dry },
+		  &a->dry },
 		{ "no-rollback-practice", 0, CLI_FLAG, NULL, "dry run: do not practice each phase's rollback",
-		  &no_practice },
+		  &a->no_practice },
 		{ "no-wait", 0, CLI_FLAG, NULL,
-		  "stop (exit 8) at an approval that is missing instead of waiting", &no_wait },
+		  "stop (exit 8) at an approval that is missing instead of waiting", &a->no_wait },
 		{ "wait", 0, CLI_INT, "SECONDS",
-		  "wait this long for another process running the runbook (default 0)", &wait },
+		  "wait this long for another process running the runbook (default 0)", &a->wait },
 		{ "new", 0, CLI_FLAG, NULL,
-		  "begin a new run although the last one can be resumed (or has ended)", &new_run },
+		  "begin a new run although the last one can be resumed (or has ended)", &a->new_run },
 		{ "accept-changes", 0, CLI_FLAG, NULL,
-		  "resume although the runbook changed since the run began", &accept },
-		{ "json", 0, CLI_FLAG, NULL, "print the journal as JSON at the end", &c.json },
+		  "resume although the runbook changed since the run began", &a->accept },
+		{ "json", 0, CLI_FLAG, NULL, "print the journal as JSON at the end", &c->json },
 		{ "quiet", 'q', CLI_FLAG, NULL, "progress only for failures, approvals and notices",
-		  &c.quiet },
+		  &c->quiet },
 		{ 0 }
 	};
 	const cli_option status_opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE",
-		  "project file (default: the runbook's project:, else sluice.yaml)", &config },
-		{ "json", 0, CLI_FLAG, NULL, "the whole journal as JSON (sluice-cutover/1)", &c.json },
-		{ "run", 0, CLI_INT, "ID", "show this run (default: the newest)", &run_id },
-		{ "dry-run", 0, CLI_FLAG, NULL, "show the newest dry run", &dry },
+		  "project file (default: the runbook's project:, else sluice.yaml)", &a->config },
+		{ "json", 0, CLI_FLAG, NULL, "the whole journal as JSON (sluice-cutover/1)", &c->json },
+		{ "run", 0, CLI_INT, "ID", "show this run (default: the newest)", &a->run_id },
+		{ "dry-run", 0, CLI_FLAG, NULL, "show the newest dry run", &a->dry },
 		{ 0 }
 	};
 	const cli_option approve_opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE",
-		  "project file (default: the runbook's project:, else sluice.yaml)", &config },
-		{ "runbook", 'r', CLI_STRING, "FILE", "the runbook (default cutover.yaml)", &runbook_opt },
-		{ "as", 0, CLI_STRING, "NAME", "who approves (a member of one of the step's roles)", &as },
-		{ "role", 0, CLI_STRING, "ROLE", "the role approved for, when NAME is in several", &role },
-		{ "note", 0, CLI_STRING, "TEXT", "why, for the record", &note },
+		  "project file (default: the runbook's project:, else sluice.yaml)", &a->config },
+		{ "runbook", 'r', CLI_STRING, "FILE", "the runbook (default cutover.yaml)", &a->runbook_opt },
+		{ "as", 0, CLI_STRING, "NAME", "who approves (a member of one of the step's roles)", &a->as },
+		{ "role", 0, CLI_STRING, "ROLE", "the role approved for, when NAME is in several", &a->role },
+		{ "note", 0, CLI_STRING, "TEXT", "why, for the record", &a->note },
 		{ "digest", 0, CLI_STRING, "D",
-		  "the evidence digest reviewed: refuse if the evidence changed since", &digest },
-		{ "show", 0, CLI_FLAG, NULL, "print the evidence and its digest; approve nothing", &show },
+		  "the evidence digest reviewed: refuse if the evidence changed since", &a->digest },
+		{ "show", 0, CLI_FLAG, NULL, "print the evidence and its digest; approve nothing", &a->show },
 		{ 0 }
 	};
 	const cli_option plain_opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE",
-		  "project file (default: the runbook's project:, else sluice.yaml)", &config },
+		  "project file (default: the runbook's project:, else sluice.yaml)", &a->config },
 		{ "wait", 0, CLI_INT, "SECONDS",
-		  "wait this long for another process running the runbook (default 0)", &wait },
+		  "wait this long for another process running the runbook (default 0)", &a->wait },
 		{ 0 }
 	};
-	const cli_option watchdog_opts[] = { { "config", 'C', CLI_STRING, "FILE", "project file", &config },
-					     { "run", 0, CLI_INT, "ID", "the run", &run_id },
-					     { "freeze", 0, CLI_INT, "ID", "the freeze window", &freeze_id },
-					     { 0 } };
+	const cli_option watchdog_opts[] = {
+		{ "config", 'C', CLI_STRING, "FILE", "project file", &a->config },
+		{ "run", 0, CLI_INT, "ID", "the run", &a->run_id },
+		{ "freeze", 0, CLI_INT, "ID", "the freeze window", &a->freeze_id },
+		{ 0 }
+	};
 	const cli_option *opts = NULL;
 	if (cli_collecting()) { /* `sluice completion`: the options of every subcommand */
 		const cli_option *all[] = {
@@ -462,90 +518,71 @@ int cmd_cutover(int argc, char **argv)
 		fputs(usage_text, sub ? stdout : stderr);
 		return sub ? EXIT_OK : EXIT_USAGE;
 	}
-	if (!strcmp(sub, "plan"))
-		opts = plan_opts;
-	else if (!strcmp(sub, "run") || !strcmp(sub, "dry-run"))
-		opts = run_opts;
-	else if (!strcmp(sub, "status"))
-		opts = status_opts;
-	else if (!strcmp(sub, "approve"))
-		opts = approve_opts;
-	else if (!strcmp(sub, "rollback") || !strcmp(sub, "unfreeze"))
-		opts = plain_opts;
-	else if (!strcmp(sub, "watchdog"))
-		opts = watchdog_opts;
-	else
+	const cli_option *const tabs[] = { plan_opts,    run_opts,   status_opts,
+					   approve_opts, plain_opts, watchdog_opts };
+	if (!(opts = co_pick(sub, tabs)))
 		return cli_usage_error(
 			"cutover",
 			"unknown subcommand \"%s\" (plan, run, dry-run, status, approve, rollback, unfreeze)",
 			sub);
-	snprintf(cmdname, sizeof(cmdname), "cutover %s", sub);
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: sluice cutover %s %sRUNBOOK%s [options]\n\n%s\n", sub,
-			       !strcmp(sub, "approve") ? "[" : "",
-			       !strcmp(sub, "approve") ? "] STEP --as NAME" : "", sub_summary(sub));
-			cli_print_help(stdout, cmdname, opts);
-			return EXIT_OK;
-		}
-	const char *pos[2];
-	int npos = 0, prc = cli_parse(cmdname, opts, argc - 1, argv + 1, pos, 2, &npos);
-	if (prc)
-		return prc > 0 ? EXIT_OK : EXIT_USAGE;
-	const char *runbook = NULL, *step = NULL;
-	if (!strcmp(sub, "approve")) {
-		if (npos < 1)
-			return cli_usage_error(cmdname, "expected the STEP to approve (and --as NAME)");
-		runbook = npos == 2 ? pos[0] : runbook_opt ? runbook_opt : "cutover.yaml";
-		step = pos[npos - 1];
-		if (!as && !show)
-			return cli_usage_error(cmdname, "--as NAME says who approves");
-	} else {
-		if (npos != 1)
-			return cli_usage_error(cmdname, "expected the RUNBOOK file");
-		runbook = pos[0];
-	}
-	if (wait < 0 || run_id < 0)
-		return cli_usage_error(cmdname, "--wait and --run take 0 or more");
-	if (!strcmp(sub, "dry-run"))
-		dry = true;
-	pthread_mutex_init(&c.mu, NULL);
-	bool running = !strcmp(sub, "run") || !strcmp(sub, "dry-run") || !strcmp(sub, "rollback");
-	int ex = EXIT_OK,
-	    rc = load(&c, runbook, config, strcmp(sub, "plan") != 0, running || !strcmp(sub, "plan"));
+	return co_check(argc, argv, a, opts);
+}
+
+/* Runs the subcommand and prints its outcome; the exit code. */
+static int co_dispatch(co_cli *c, co_args *a, int rc)
+{
+	const char *sub = a->sub;
+	int ex = EXIT_OK;
 	if (rc) {
 		ex = cli_fail(rc);
 	} else if (!strcmp(sub, "plan")) {
 		sl_buf b = SL_BUF_INIT;
-		rc = offline ? 0 : check_tables(&c);
+		rc = a->offline ? 0 : check_tables(c);
 		if (!rc)
-			rc = sl_runbook_plan_text(&b, c.rb);
+			rc = sl_runbook_plan_text(&b, c->rb);
 		if (!rc)
 			fputs(sl_buf_cstr(&b), stdout);
 		sl_buf_free(&b);
 		ex = rc ? cli_fail(rc) : EXIT_OK;
 	} else if (!strcmp(sub, "run") || !strcmp(sub, "dry-run")) {
-		ex = do_run(&c, dry, no_wait, new_run, accept, no_practice, wait, false);
+		ex = do_run(c, a->dry, a->no_wait, a->new_run, a->accept, a->no_practice, a->wait, false);
 	} else if (!strcmp(sub, "rollback")) {
-		ex = do_run(&c, false, false, false, true, true, wait, true);
+		ex = do_run(c, false, false, false, true, true, a->wait, true);
 	} else if (!strcmp(sub, "status")) {
-		rc = print_status(&c, dry, run_id);
+		rc = print_status(c, a->dry, a->run_id);
 		ex = rc ? cli_fail(rc) : EXIT_OK;
 	} else if (!strcmp(sub, "approve")) {
-		ex = do_approve(&c, step, as, role, note, digest, show);
+		ex = do_approve(c, a->step, a->as, a->role, a->note, a->digest, a->show);
 	} else if (!strcmp(sub, "unfreeze")) {
 		size_t n = 0;
-		sl_cutover_opts o = options(&c);
+		sl_cutover_opts o = options(c);
 		rc = sl_cutover_unfreeze(&o, &n);
 		if (!rc)
 			printf("%zu freeze fence%s lifted\n", n, n == 1 ? "" : "s");
 		ex = rc ? cli_fail(rc) : EXIT_OK;
 	} else {
-		sl_cutover_opts o = options(&c);
+		sl_cutover_opts o = options(c);
 		o.on_event = NULL;
-		rc = sl_cutover_watchdog(&o, run_id, freeze_id);
+		rc = sl_cutover_watchdog(&o, a->run_id, a->freeze_id);
 		ex = rc ? cli_fail(rc) : EXIT_OK;
 	}
+	return ex;
+}
+
+int cmd_cutover(int argc, char **argv)
+{
+	co_cli c = { 0 };
+	co_args a = { .sub = argc > 1 ? argv[1] : NULL };
+	int prc = co_parse(argc, argv, &c, &a);
+	if (prc >= 0)
+		return prc;
+	const char *sub = a.sub;
+	if (!strcmp(sub, "dry-run"))
+		a.dry = true;
+	pthread_mutex_init(&c.mu, NULL);
+	bool running = !strcmp(sub, "run") || !strcmp(sub, "dry-run") || !strcmp(sub, "rollback");
+	int rc = load(&c, a.runbook, a.config, strcmp(sub, "plan") != 0, running || !strcmp(sub, "plan"));
+	int ex = co_dispatch(&c, &a, rc);
 	unload(&c);
 	pthread_mutex_destroy(&c.mu);
 	return ex;

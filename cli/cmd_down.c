@@ -12,7 +12,7 @@ typedef struct down_args {
 	long steps;
 	bool dry;
 	cli_expand *xo;       /* expand/contract options */
-	sl_expand_opts xopts; /* what they make, for the run */
+	sl_expand_opts xopts; /* what o->expand points to while the run lasts */
 } down_args;
 
 static int run_down(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)

@@ -106,6 +106,86 @@ static int latest(cli_project *p, const char *env, bool json)
 	return rc;
 }
 
+/* `--latest`: the newest recorded rehearsal of env (a URL is recorded with its password masked). */
+static int print_latest(cli_project *p, const char *env, const char *format)
+{
+	char disp[512];
+	/* recorded under the environment's name, or the URL with its password masked */
+	if (env && strchr(env, ':')) {
+		target u = { .url = env };
+		env = display_of(&u, disp, sizeof(disp));
+	}
+	return latest(p, env, strcmp(format, "json") == 0);
+}
+
+/* The rehearsal's options that come from the project and the target. */
+static void rehearse_opts(sl_rehearse_opts *o, cli_project *p, target *t, sl_rules *rules, sl_state *st,
+			  char *disp, size_t ndisp)
+{
+	o->set = p->set;
+	o->table = p->table;
+	o->cfg = p->cfg;
+	o->rules = rules;
+	o->environment = display_of(t, disp, ndisp);
+	o->connect = connect_cb;
+	o->connect_ud = t;
+	o->state = st;
+}
+
+/* Runs the rehearsal with progress on a terminal; SIGINT and SIGTERM cancel it. */
+static int run_rehearsal(sl_rehearsal **r, sl_rehearse_opts *o)
+{
+	int rc;
+	bool tty = isatty(STDERR_FILENO) && !getenv("NO_COLOR");
+	if (tty)
+		o->on_progress = progress;
+	o->cancel = &stop_asked;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rc = sl_rehearse_run(r, o);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	return rc;
+}
+
+/* The rehearsal in format (text only when it succeeded). */
+static void print_rehearsal(const sl_rehearsal *r, int rc, const char *format)
+{
+	sl_buf b = SL_BUF_INIT;
+	int frc = strcmp(format, "json") == 0 ? sl_rehearsal_json(&b, r)
+		  : strcmp(format, "md") == 0 ? sl_rehearsal_md(&b, r)
+					      : sl_rehearsal_text(&b, r, cli_color(stdout));
+	if (!frc && (!rc || strcmp(format, "text")))
+		fputs(sl_buf_cstr(&b), stdout);
+	sl_buf_free(&b);
+}
+
+/* --format, --repeat and --forecast; -1 when they are fine, else the exit code. */
+static int check_args(const char *format, long repeat, long forecast)
+{
+	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "md"))
+		return cli_usage_error("rehearse", "--format must be text, json or md, not \"%s\"", format);
+	if (repeat < 1 || repeat > 100)
+		return cli_usage_error("rehearse", "--repeat must be 1 to 100");
+	if (forecast < 0)
+		return cli_usage_error("rehearse", "--forecast must be a number of rows");
+	return -1;
+}
+
+/* The exit code of a rehearsal that ended with rc, NO-GO when nogo. */
+static int rehearse_exit(int rc, bool nogo)
+{
+	if (rc == SL_EINTERRUPTED) {
+		cli_fail(rc);
+		return EXIT_INTERRUPTED; /* as the shell reports a command stopped by SIGINT */
+	}
+	if (rc)
+		return cli_fail(rc);
+	return nogo ? EXIT_PROBLEMS : EXIT_OK;
+}
+
 int cmd_rehearse(int argc, char **argv)
 {
 	cli_project p = { 0 };
@@ -140,13 +220,9 @@ int cmd_rehearse(int argc, char **argv)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	if (!format)
 		format = json ? "json" : "text";
-	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "md"))
-		return cli_usage_error("rehearse", "--format must be text, json or md, not \"%s\"", format);
-	if (repeat < 1 || repeat > 100)
-		return cli_usage_error("rehearse", "--repeat must be 1 to 100");
-	if (forecast < 0)
-		return cli_usage_error("rehearse", "--forecast must be a number of rows");
-
+	int arc = check_args(format, repeat, forecast);
+	if (arc >= 0)
+		return arc;
 	sl_rules *rules = NULL;
 	sl_state *st = NULL;
 	sl_rehearsal *r = NULL;
@@ -154,13 +230,7 @@ int cmd_rehearse(int argc, char **argv)
 	char disp[512];
 	int rc = cli_project_load(&p, !do_cleanup && !do_latest);
 	if (!rc && do_latest) {
-		/* recorded under the environment's name, or the URL with its password masked */
-		const char *env = npos ? pos[0] : NULL;
-		if (env && strchr(env, ':')) {
-			target u = { .url = env };
-			env = display_of(&u, disp, sizeof(disp));
-		}
-		rc = latest(&p, env, strcmp(format, "json") == 0);
+		rc = print_latest(&p, npos ? pos[0] : NULL, format);
 		goto done;
 	}
 	if (!rc)
@@ -173,46 +243,20 @@ int cmd_rehearse(int argc, char **argv)
 	}
 	if (!rc && p.cfg)
 		rc = sl_rules_load(&rules, p.cfg);
-	if (!rc && !no_record) {
-		const char *path = p.cfg ? sl_config_resolve(p.cfg, p.cfg->state) : ".sluice/state.db";
-		rc = sl_state_open(&st, path);
-	}
+	if (!rc && !no_record)
+		rc = sl_state_open(&st, p.cfg ? sl_config_resolve(p.cfg, p.cfg->state) : ".sluice/state.db");
 	if (rc)
 		goto done;
 	sl_rehearse_opts o = SL_REHEARSE_OPTS_INIT;
-	o.set = p.set;
-	o.table = p.table;
-	o.cfg = p.cfg;
-	o.rules = rules;
-	o.environment = display_of(&t, disp, sizeof(disp));
-	o.connect = connect_cb;
-	o.connect_ud = &t;
-	o.state = st;
+	rehearse_opts(&o, &p, &t, rules, st, disp, sizeof(disp));
 	o.repeat = (int)repeat;
 	o.fail_at = fail_at;
 	o.drop_at = drop_at;
 	o.forecast_rows = forecast;
 	o.prefix = prefix;
-	bool tty = isatty(STDERR_FILENO) && !getenv("NO_COLOR");
-	if (tty)
-		o.on_progress = progress;
-	o.cancel = &stop_asked;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	rc = sl_rehearse_run(&r, &o);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	if (tty)
-		fprintf(stderr, "\r\033[K");
-	if (r && (!rc || r->nmigrations || r->nstmts)) {
-		sl_buf b = SL_BUF_INIT;
-		int frc = strcmp(format, "json") == 0 ? sl_rehearsal_json(&b, r)
-			  : strcmp(format, "md") == 0 ? sl_rehearsal_md(&b, r)
-						      : sl_rehearsal_text(&b, r, cli_color(stdout));
-		if (!frc && (!rc || strcmp(format, "text")))
-			fputs(sl_buf_cstr(&b), stdout);
-		sl_buf_free(&b);
-	}
+	rc = run_rehearsal(&r, &o);
+	if (r && (!rc || r->nmigrations || r->nstmts))
+		print_rehearsal(r, rc, format);
 done:;
 	bool go = !rc && r && r->verdict &&
 		  (strcmp(r->verdict, "GO") == 0 || strcmp(r->verdict, "DRILL OK") == 0);
@@ -221,11 +265,5 @@ done:;
 	sl_state_close(st);
 	sl_rules_free(rules);
 	cli_project_free(&p);
-	if (rc == SL_EINTERRUPTED) {
-		cli_fail(rc);
-		return EXIT_INTERRUPTED; /* as the shell reports a command stopped by SIGINT */
-	}
-	if (rc)
-		return cli_fail(rc);
-	return nogo ? EXIT_PROBLEMS : EXIT_OK;
+	return rehearse_exit(rc, nogo);
 }

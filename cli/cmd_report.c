@@ -87,6 +87,29 @@ static int write_file(const char *path, const sl_buf *b)
 	return rc;
 }
 
+/* The report's model from what the command read: the map, the state store, a sync's status. */
+static int build_report(sl_report **rep, report_cli *r, const char *map_error, const char *state_rel,
+			const char *now, long runs)
+{
+	sl_report_input in = {
+		.title = r->x.p.cfg && r->x.p.cfg->project ? r->x.p.cfg->project : NULL,
+		.environment = r->x.env ? r->x.env->name : sl_conn_display(r->x.conn),
+		.engine = sl_engine_name(sl_conn_engine(r->x.conn)),
+		.generator = "sluice " SLUICE_VERSION,
+		.state = r->state,
+		.state_path = state_rel,
+		.map = r->x.map,
+		.map_error = map_error,
+		.migrations = r->x.status,
+		.sync = r->sync,
+		.sync_error = r->sync_error,
+		.sync_checked = r->sync_target != NULL,
+		.now = now,
+		.runs = (size_t)runs,
+	};
+	return sl_report_build(rep, &in);
+}
+
 int cmd_report(int argc, char **argv)
 {
 	report_cli r = { .env_arg = NULL };
@@ -143,25 +166,8 @@ int cmd_report(int argc, char **argv)
 		rc = sl_state_open(&r.state, state_path);
 	if (!rc && r.sync_target)
 		read_sync(&r);
-	if (!rc) {
-		sl_report_input in = {
-			.title = r.x.p.cfg && r.x.p.cfg->project ? r.x.p.cfg->project : NULL,
-			.environment = r.x.env ? r.x.env->name : sl_conn_display(r.x.conn),
-			.engine = sl_engine_name(sl_conn_engine(r.x.conn)),
-			.generator = "sluice " SLUICE_VERSION,
-			.state = r.state,
-			.state_path = state_rel,
-			.map = r.x.map,
-			.map_error = map_error,
-			.migrations = r.x.status,
-			.sync = r.sync,
-			.sync_error = r.sync_error,
-			.sync_checked = r.sync_target != NULL,
-			.now = now,
-			.runs = (size_t)runs,
-		};
-		rc = sl_report_build(&rep, &in);
-	}
+	if (!rc)
+		rc = build_report(&rep, &r, map_error, state_rel, now, runs);
 	if (!rc)
 		rc = !strcmp(format, "md")     ? sl_report_md(&out, rep)
 		     : !strcmp(format, "json") ? sl_report_json(&out, rep)

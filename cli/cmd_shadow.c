@@ -82,6 +82,62 @@ static int record(cli_project *p, sl_conn *src, sl_conn *dst, const sl_shadow_re
 	return rc;
 }
 
+/* `--history`: the past shadow runs of the state store. */
+static int print_history(cli_project *p)
+{
+	int rc = 0;
+	sl_state *st = NULL;
+	rc = sl_state_open(&st, p->cfg ? sl_config_resolve(p->cfg, p->cfg->state) : ".sluice/state.db");
+	if (!rc)
+		printf("%6s  %-24s  %-32s  %-8s  %8s  %8s  %6s  %s\n", "run", "started (UTC)", "query",
+		       "compare", "source", "target", "diffs", "error");
+	if (!rc)
+		rc = sl_state_shadow_history(st, 20, history_row, NULL);
+	sl_state_close(st);
+	return rc;
+}
+
+/* The queries to run: sluice.yaml's (only the one named, if any), or the one given with --sql. */
+static int load_queries(sl_shadow_query **qs, size_t *nq, cli_project *p, const char *only,
+			sl_shadow_query *adhoc)
+{
+	int rc = 0;
+	if (adhoc) {
+		*qs = adhoc;
+		*nq = 1;
+		return 0;
+	}
+	if ((rc = sl_shadow_queries_load(qs, nq, p->cfg, only)) == SL_ENOTFOUND)
+		rc = sl_error_set(SL_EINVALID, "%s (give one with --sql)", sl_error_last()->message);
+	return rc;
+}
+
+/* The results as JSON, or the total line after each query's. */
+static int print_results(const sl_shadow_result *res, size_t done, size_t nq, int64_t diffs, int64_t errors,
+			 bool json)
+{
+	int rc = 0;
+	if (json) {
+		sl_buf b = SL_BUF_INIT;
+		if (!(rc = sl_shadow_json(&b, res, done)))
+			fwrite(b.ptr, 1, b.len, stdout);
+		sl_buf_free(&b);
+	} else
+		printf("\n%" PRId64 " differences in %zu quer%s, %" PRId64 " failed\n", diffs, nq,
+		       nq == 1 ? "y" : "ies", errors);
+	return rc;
+}
+
+/* The exit code: a failure's, then EXIT_DATABASE when a query failed, EXIT_PROBLEMS when results differ. */
+static int shadow_exit(int rc, int64_t errors, int64_t diffs)
+{
+	if (rc)
+		return cli_fail(rc);
+	if (errors)
+		return EXIT_DATABASE;
+	return diffs ? EXIT_PROBLEMS : EXIT_OK;
+}
+
 int cmd_shadow(int argc, char **argv)
 {
 	cli_project p = { 0 };
@@ -120,24 +176,13 @@ int cmd_shadow(int argc, char **argv)
 	sl_conn *src = NULL, *dst = NULL;
 	size_t nq = 0, done = 0;
 	int64_t diffs = 0, errors = 0;
-	int ex = EXIT_OK, rc = cli_project_load(&p, false);
+	int ex, rc = cli_project_load(&p, false);
 	if (!rc && history) {
-		sl_state *st = NULL;
-		rc = sl_state_open(&st, p.cfg ? sl_config_resolve(p.cfg, p.cfg->state) : ".sluice/state.db");
-		if (!rc)
-			printf("%6s  %-24s  %-32s  %-8s  %8s  %8s  %6s  %s\n", "run", "started (UTC)",
-			       "query", "compare", "source", "target", "diffs", "error");
-		if (!rc)
-			rc = sl_state_shadow_history(st, 20, history_row, NULL);
-		sl_state_close(st);
+		rc = print_history(&p);
 		goto done;
 	}
-	if (!rc && !adhoc && (rc = sl_shadow_queries_load(&qs, &nq, p.cfg, only)) == SL_ENOTFOUND)
-		rc = sl_error_set(SL_EINVALID, "%s (give one with --sql)", sl_error_last()->message);
-	if (!rc && adhoc) {
-		qs = &one;
-		nq = 1;
-	}
+	if (!rc)
+		rc = load_queries(&qs, &nq, &p, only, adhoc ? &one : NULL);
 	if (!rc && !(res = calloc(nq + 1, sizeof(*res))))
 		rc = sl_error_nomem();
 	if (!rc && (rc = cli_project_connect(&src, &p, pos[0])) != 0)
@@ -156,23 +201,12 @@ int cmd_shadow(int argc, char **argv)
 		if (!json)
 			print_result(&res[done]);
 	}
-	if (!rc && json) {
-		sl_buf b = SL_BUF_INIT;
-		if (!(rc = sl_shadow_json(&b, res, done)))
-			fwrite(b.ptr, 1, b.len, stdout);
-		sl_buf_free(&b);
-	} else if (!rc)
-		printf("\n%" PRId64 " differences in %zu quer%s, %" PRId64 " failed\n", diffs, nq,
-		       nq == 1 ? "y" : "ies", errors);
+	if (!rc)
+		rc = print_results(res, done, nq, diffs, errors, json);
 	if (!rc && !no_record)
 		rc = record(&p, src, dst, res, done);
 done:
-	if (rc)
-		ex = cli_fail(rc);
-	else if (errors)
-		ex = EXIT_DATABASE;
-	else if (diffs)
-		ex = EXIT_PROBLEMS;
+	ex = shadow_exit(rc, errors, diffs);
 	for (size_t i = 0; res && i < nq; i++)
 		sl_shadow_result_clear(&res[i]);
 	free(res);

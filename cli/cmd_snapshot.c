@@ -96,6 +96,71 @@ static int record(cli_project *p, const sl_snapshot_report *r, bool quiet)
 	return rc;
 }
 
+/* snapshot's numbers and flags; -1 when they are fine, else the exit code. */
+static int check_args(int npos, const sl_snapshot_opts *o, long jobs, long max_rejects, long batch_rows,
+		      long sample)
+{
+	if (npos != 2)
+		return cli_usage_error("snapshot",
+				       "expected SOURCE and TARGET (database URLs or environments)");
+	if (o->copy.resume && o->copy.restart)
+		return cli_usage_error("snapshot", "--resume and --restart exclude each other");
+	if (jobs < 1 || jobs > 64 || max_rejects < 0 || batch_rows < 1 || sample < 1)
+		return cli_usage_error("snapshot",
+				       "--jobs takes 1-64; --max-rejects, --batch-rows and --sample a "
+				       "positive number");
+
+	return -1;
+}
+
+/* The options from the command line and sluice.yaml's snapshot: section (the key read from key_env). */
+static int snapshot_opts(sl_snapshot_opts *o, snap_cli *sc, const sl_snapshot_config *cfg,
+			 const char *key_env, const char *subset, long sample, long jobs, long batch_rows,
+			 long max_rejects)
+{
+	int rc = 0;
+	if (!key_env && cfg)
+		key_env = cfg->key_env;
+	if (!subset && cfg)
+		subset = cfg->subset;
+	if (key_env) {
+		const char *key = NULL;
+		if ((rc = read_key(key_env, &key, &o->key_len)) != 0)
+			return rc;
+		o->key = key;
+	}
+	o->config = cfg;
+	o->subset = subset;
+	o->pii_sample = (int)sample;
+	o->copy.jobs = (int)jobs;
+	o->copy.batch_rows = (size_t)batch_rows;
+	o->copy.max_rejects = max_rejects;
+	o->copy.connect = connect_side;
+	o->copy.connect_ud = sc;
+	o->copy.on_event = on_event;
+	o->copy.event_ud = sc;
+	return rc;
+}
+
+/* Prints the report and records it in the state store; rc, the run's outcome, wins over the record's. */
+static int print_and_record(cli_project *p, const sl_snapshot_report *rep, bool json, bool quiet, int rc)
+{
+	sl_buf b = SL_BUF_INIT;
+	int prc2 = json ? sl_snapshot_report_json(&b, rep) : sl_snapshot_report_text(&b, rep);
+	if (!prc2)
+		fwrite(b.ptr, 1, b.len, stdout);
+	sl_buf_free(&b);
+	char *msg = rc ? strdup(sl_error_last()->message) : NULL;
+	int code = rc ? sl_error_last()->code : 0;
+	int src = record(p, rep, quiet);
+	if (src && !rc)
+		rc = src;
+	else if (rc)
+		sl_error_set(code, "%s", msg ? msg : "snapshot failed");
+	free(msg);
+	return rc;
+}
+
 int cmd_snapshot(int argc, char **argv)
 {
 	cli_project p = { 0 };
@@ -133,16 +198,9 @@ int cmd_snapshot(int argc, char **argv)
 	int npos = 0, prc = cli_parse("snapshot", opts, argc, argv, pos, 2, &npos);
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
-	if (npos != 2)
-		return cli_usage_error("snapshot",
-				       "expected SOURCE and TARGET (database URLs or environments)");
-	if (o.copy.resume && o.copy.restart)
-		return cli_usage_error("snapshot", "--resume and --restart exclude each other");
-	if (jobs < 1 || jobs > 64 || max_rejects < 0 || batch_rows < 1 || sample < 1)
-		return cli_usage_error("snapshot",
-				       "--jobs takes 1-64; --max-rejects, --batch-rows and --sample a "
-				       "positive number");
-
+	int arc = check_args(npos, &o, jobs, max_rejects, batch_rows, sample);
+	if (arc >= 0)
+		return arc;
 	snap_cli sc = { .proj = &p, .source = pos[0], .target = pos[1], .quiet = quiet };
 	pthread_mutex_init(&sc.mu, NULL);
 	sl_snapshot_config *cfg = NULL;
@@ -162,45 +220,15 @@ int cmd_snapshot(int argc, char **argv)
 		rc = tcopy ? cli_split_list(tcopy, &tl, &o.copy.ntables) : sl_error_nomem();
 		o.copy.tables = tl;
 	}
-	if (!key_env && cfg)
-		key_env = cfg->key_env;
-	if (!subset && cfg)
-		subset = cfg->subset;
-	if (!rc && key_env) {
-		const char *key = NULL;
-		rc = read_key(key_env, &key, &o.key_len);
-		o.key = key;
-	}
+	if (!rc)
+		rc = snapshot_opts(&o, &sc, cfg, key_env, subset, sample, jobs, batch_rows, max_rejects);
 	if (rc) {
 		ex = cli_fail(rc);
 		goto done;
 	}
-	o.config = cfg;
-	o.subset = subset;
-	o.pii_sample = (int)sample;
-	o.copy.jobs = (int)jobs;
-	o.copy.batch_rows = (size_t)batch_rows;
-	o.copy.max_rejects = max_rejects;
-	o.copy.connect = connect_side;
-	o.copy.connect_ud = &sc;
-	o.copy.on_event = on_event;
-	o.copy.event_ud = &sc;
 	rc = sl_snapshot_run(&rep, &o);
-	if (rep && rep->copy) {
-		sl_buf b = SL_BUF_INIT;
-		int prc2 = json ? sl_snapshot_report_json(&b, rep) : sl_snapshot_report_text(&b, rep);
-		if (!prc2)
-			fwrite(b.ptr, 1, b.len, stdout);
-		sl_buf_free(&b);
-		char *msg = rc ? strdup(sl_error_last()->message) : NULL;
-		int code = rc ? sl_error_last()->code : 0;
-		int src = record(&p, rep, quiet);
-		if (src && !rc)
-			rc = src;
-		else if (rc)
-			sl_error_set(code, "%s", msg ? msg : "snapshot failed");
-		free(msg);
-	}
+	if (rep && rep->copy)
+		rc = print_and_record(&p, rep, json, quiet, rc);
 	if (rc)
 		ex = cli_fail(rc);
 	else

@@ -163,53 +163,86 @@ static const char usage_text[] =
 	"error, 4 another run applies to the target, 5 the source or target is in another\n"
 	"sync's state, or a captured table's schema changed.\n";
 
-int cmd_sync(int argc, char **argv)
-{
-	sync_cli sc = { 0 };
-	sl_sync_opts o = SL_SYNC_OPTS_INIT;
-	const char *tables = NULL, *domain = NULL, *sub = argc > 1 ? argv[1] : NULL;
-	bool json = false, follow = false, no_copy = false, resume = false, force = false;
-	long jobs = 2, batch = 5000, max_rate = 0, retry = 300;
+/* sync's arguments: the subcommand's options and the two sides. */
+typedef struct sync_args {
+	const char *sub, *tables, *domain;
+	bool json, follow, no_copy, resume, force, start;
+	long jobs, batch, max_rate, retry;
 	char cmdname[32];
+} sync_args;
+
+/* Parses sync's command line into a and pos; -1 to go on, else the exit code. */
+/* The rest of sync's command line under the subcommand's options: --help, the sides, their limits. */
+static int sync_check(int argc, char **argv, sync_args *a, const cli_option *opts, const char *pos[2])
+{
+	const char *sub = a->sub;
+	snprintf(a->cmdname, sizeof(a->cmdname), "sync %s", sub);
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: sluice sync %s SOURCE TARGET [options]\n\n%s\n", sub,
+			       sub_summary(sub));
+			cli_print_help(stdout, a->cmdname, opts);
+			return EXIT_OK;
+		}
+	int npos = 0, prc = cli_parse(a->cmdname, opts, argc - 1, argv + 1, pos, 2, &npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	if (npos != 2)
+		return cli_usage_error(a->cmdname,
+				       "expected SOURCE and TARGET (database URLs or environments)");
+	if (a->tables && a->domain)
+		return cli_usage_error(a->cmdname, "--tables and --domain exclude each other");
+	if (a->jobs < 1 || a->jobs > 64 || a->batch < 1 || a->max_rate < 0 || a->retry < -1)
+		return cli_usage_error(a->cmdname,
+				       "--jobs takes 1-64, --batch a positive number, --max-rate 0 or more");
+
+	return -1;
+}
+
+static int sync_parse(int argc, char **argv, sync_cli *sc, sync_args *a, const char *pos[2])
+{
+	const char *sub = a->sub;
 	const cli_option start_opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml)",
-		  &sc.proj.config_path },
-		{ "tables", 't', CLI_STRING, "A,B", "capture only these source tables", &tables },
+		  &sc->proj.config_path },
+		{ "tables", 't', CLI_STRING, "A,B", "capture only these source tables", &a->tables },
 		{ "domain", 0, CLI_STRING, "NAME", "capture the tables of this domain of sluice.yaml",
-		  &domain },
+		  &a->domain },
 		{ "no-copy", 0, CLI_FLAG, NULL, "install capture only: the target already holds the rows",
-		  &no_copy },
-		{ "resume", 0, CLI_FLAG, NULL, "continue the initial copy of a start that stopped", &resume },
-		{ "jobs", 'j', CLI_INT, "N", "workers of the initial copy (default 2)", &jobs },
-		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &sc.quiet },
+		  &a->no_copy },
+		{ "resume", 0, CLI_FLAG, NULL, "continue the initial copy of a start that stopped",
+		  &a->resume },
+		{ "jobs", 'j', CLI_INT, "N", "workers of the initial copy (default 2)", &a->jobs },
+		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &sc->quiet },
 		{ 0 }
 	};
 	const cli_option run_opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE", "project file (default sluice.yaml)",
-		  &sc.proj.config_path },
+		  &sc->proj.config_path },
 		{ "follow", 'f', CLI_FLAG, NULL,
-		  "keep applying until SIGINT/SIGTERM (default: until drained)", &follow },
-		{ "batch", 0, CLI_INT, "N", "change-log rows per batch (default 5000)", &batch },
-		{ "max-rate", 0, CLI_INT, "N", "apply at most N changes per second", &max_rate },
+		  "keep applying until SIGINT/SIGTERM (default: until drained)", &a->follow },
+		{ "batch", 0, CLI_INT, "N", "change-log rows per batch (default 5000)", &a->batch },
+		{ "max-rate", 0, CLI_INT, "N", "apply at most N changes per second", &a->max_rate },
 		{ "retry-for", 0, CLI_INT, "SECONDS",
-		  "give up after failing to reconnect this long (default 300, -1 never)", &retry },
-		{ "quiet", 'q', CLI_FLAG, NULL, "no per-batch lines on stderr", &sc.quiet },
+		  "give up after failing to reconnect this long (default 300, -1 never)", &a->retry },
+		{ "quiet", 'q', CLI_FLAG, NULL, "no per-batch lines on stderr", &sc->quiet },
 		{ 0 }
 	};
 	const cli_option status_opts[] = { { "config", 'C', CLI_STRING, "FILE",
-					     "project file (default sluice.yaml)", &sc.proj.config_path },
-					   { "json", 0, CLI_FLAG, NULL, "print the status as JSON", &json },
+					     "project file (default sluice.yaml)", &sc->proj.config_path },
+					   { "json", 0, CLI_FLAG, NULL, "print the status as JSON",
+					     &a->json },
 					   { 0 } };
 	const cli_option stop_opts[] = { { "config", 'C', CLI_STRING, "FILE",
-					   "project file (default sluice.yaml)", &sc.proj.config_path },
+					   "project file (default sluice.yaml)", &sc->proj.config_path },
 					 { "force", 0, CLI_FLAG, NULL,
 					   "stop: also remove sluice capture triggers of other runs; "
 					   "reverse: although the forward log "
 					   "is not drained",
-					   &force },
+					   &a->force },
 					 { 0 } };
 	const cli_option plain_opts[] = { { "config", 'C', CLI_STRING, "FILE",
-					    "project file (default sluice.yaml)", &sc.proj.config_path },
+					    "project file (default sluice.yaml)", &sc->proj.config_path },
 					  { 0 } };
 	const cli_option *opts = NULL;
 	if (cli_collecting()) { /* `sluice completion`: the options of every subcommand */
@@ -235,34 +268,87 @@ int cmd_sync(int argc, char **argv)
 				       "unknown subcommand \"%s\" (start, run, status, pause, resume, "
 				       "stop, reverse)",
 				       sub);
-	snprintf(cmdname, sizeof(cmdname), "sync %s", sub);
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: sluice sync %s SOURCE TARGET [options]\n\n%s\n", sub,
-			       sub_summary(sub));
-			cli_print_help(stdout, cmdname, opts);
-			return EXIT_OK;
-		}
-	const char *pos[2];
-	int npos = 0, prc = cli_parse(cmdname, opts, argc - 1, argv + 1, pos, 2, &npos);
-	if (prc)
-		return prc > 0 ? EXIT_OK : EXIT_USAGE;
-	if (npos != 2)
-		return cli_usage_error(cmdname, "expected SOURCE and TARGET (database URLs or environments)");
-	if (tables && domain)
-		return cli_usage_error(cmdname, "--tables and --domain exclude each other");
-	if (jobs < 1 || jobs > 64 || batch < 1 || max_rate < 0 || retry < -1)
-		return cli_usage_error(cmdname,
-				       "--jobs takes 1-64, --batch a positive number, --max-rate 0 or more");
+	int rc = sync_check(argc, argv, a, opts, pos);
+	if (rc >= 0)
+		return rc;
+	a->start = opts == start_opts;
+	return -1;
+}
 
+/* Runs the subcommand; 0 or SL_E*, *ex the exit code when it succeeded. */
+static int sync_dispatch(sync_cli *sc, sl_sync_opts *o, const sync_args *a, int *ex)
+{
+	const char *sub = a->sub;
+	sl_sync_status *st = NULL;
+	int rc = 0;
+	if (strcmp(sub, "start") == 0) {
+		sc->create_target = true;
+		rc = sl_sync_start(o);
+		if (!rc)
+			printf("sync started: capture is on; apply changes with `sluice sync run %s %s "
+			       "--follow`\n",
+			       sc->source, sc->target);
+	} else if (strcmp(sub, "run") == 0) {
+		sl_sync_stats stats;
+		struct sigaction sa = { 0 };
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		rc = sl_sync_run(&stats, o);
+		printf("sync %s: %" PRId64 " changes in %" PRId64 " batches (%" PRId64 " upserted, %" PRId64
+		       " deleted, %" PRId64 " rejected), %d reconnects, %.1fs\n",
+		       rc ? "stopped" : (a->follow ? "stopped" : "drained"), stats.consumed, stats.batches,
+		       stats.upserts, stats.deletes, stats.rejects, stats.reconnects, stats.seconds);
+		if (!rc && stats.rejects)
+			*ex = EXIT_PROBLEMS;
+	} else if (strcmp(sub, "status") == 0) {
+		rc = sl_sync_status_get(&st, o);
+		if (!rc && a->json) {
+			sl_buf b = SL_BUF_INIT;
+			if (!(rc = sl_sync_status_json(&b, st)))
+				fwrite(b.ptr, 1, b.len, stdout);
+			sl_buf_free(&b);
+		} else if (!rc)
+			print_status(st);
+	} else if (strcmp(sub, "stop") == 0) {
+		rc = sl_sync_stop(o);
+		if (!rc)
+			printf("sync stopped: capture triggers, change log and sync state removed\n");
+	} else if (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0) {
+		rc = sl_sync_pause(o, sub[0] == 'p');
+		if (!rc)
+			printf("sync %s\n", sub[0] == 'p' ? "paused" : "resumed");
+	} else {
+		rc = sl_sync_reverse(o);
+		if (!rc)
+			printf("sync reversed: capture is on in %s; apply with `sluice sync run %s %s "
+			       "--follow`\n",
+			       sc->target, sc->target, sc->source);
+	}
+	sl_sync_status_free(st);
+	return rc;
+}
+
+int cmd_sync(int argc, char **argv)
+{
+	sync_cli sc = { 0 };
+	sl_sync_opts o = SL_SYNC_OPTS_INIT;
+	sync_args a = {
+		.sub = argc > 1 ? argv[1] : NULL, .jobs = 2, .batch = 5000, .max_rate = 0, .retry = 300
+	};
+	const char *pos[2];
+	int prc = sync_parse(argc, argv, &sc, &a, pos);
+	if (prc >= 0)
+		return prc;
+	const char *tables = a.tables, *domain = a.domain;
 	sc.source = pos[0];
 	sc.target = pos[1];
-	sc.create_target = opts == start_opts;
+	sc.create_target = a.start;
 	pthread_mutex_init(&sc.mu, NULL);
 	const char **tl = NULL;
 	char *tcopy = NULL;
 	sl_cast_rules *rules = NULL;
-	sl_sync_status *st = NULL;
 	int ex = EXIT_OK, rc = cli_project_load(&sc.proj, false);
 	if (!rc && tables) {
 		tcopy = strdup(tables);
@@ -285,65 +371,20 @@ int cmd_sync(int argc, char **argv)
 	o.event_ud = &sc;
 	o.on_copy_event = on_copy_event;
 	o.copy_event_ud = &sc;
-	o.copy_jobs = (int)jobs;
-	o.no_copy = no_copy;
-	o.resume = resume;
-	o.force = force;
-	o.follow = follow;
-	o.batch_rows = (size_t)batch;
-	o.max_rate = (double)max_rate;
-	o.retry_seconds = (double)retry;
+	o.copy_jobs = (int)a.jobs;
+	o.no_copy = a.no_copy;
+	o.resume = a.resume;
+	o.force = a.force;
+	o.follow = a.follow;
+	o.batch_rows = (size_t)a.batch;
+	o.max_rate = (double)a.max_rate;
+	o.retry_seconds = (double)a.retry;
 	o.stop = &stop_flag;
 
-	if (strcmp(sub, "start") == 0) {
-		sc.create_target = true;
-		rc = sl_sync_start(&o);
-		if (!rc)
-			printf("sync started: capture is on; apply changes with `sluice sync run %s %s "
-			       "--follow`\n",
-			       sc.source, sc.target);
-	} else if (strcmp(sub, "run") == 0) {
-		sl_sync_stats stats;
-		struct sigaction sa = { 0 };
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		rc = sl_sync_run(&stats, &o);
-		printf("sync %s: %" PRId64 " changes in %" PRId64 " batches (%" PRId64 " upserted, %" PRId64
-		       " deleted, %" PRId64 " rejected), %d reconnects, %.1fs\n",
-		       rc ? "stopped" : (follow ? "stopped" : "drained"), stats.consumed, stats.batches,
-		       stats.upserts, stats.deletes, stats.rejects, stats.reconnects, stats.seconds);
-		if (!rc && stats.rejects)
-			ex = EXIT_PROBLEMS;
-	} else if (strcmp(sub, "status") == 0) {
-		rc = sl_sync_status_get(&st, &o);
-		if (!rc && json) {
-			sl_buf b = SL_BUF_INIT;
-			if (!(rc = sl_sync_status_json(&b, st)))
-				fwrite(b.ptr, 1, b.len, stdout);
-			sl_buf_free(&b);
-		} else if (!rc)
-			print_status(st);
-	} else if (strcmp(sub, "stop") == 0) {
-		rc = sl_sync_stop(&o);
-		if (!rc)
-			printf("sync stopped: capture triggers, change log and sync state removed\n");
-	} else if (strcmp(sub, "pause") == 0 || strcmp(sub, "resume") == 0) {
-		rc = sl_sync_pause(&o, sub[0] == 'p');
-		if (!rc)
-			printf("sync %s\n", sub[0] == 'p' ? "paused" : "resumed");
-	} else {
-		rc = sl_sync_reverse(&o);
-		if (!rc)
-			printf("sync reversed: capture is on in %s; apply with `sluice sync run %s %s "
-			       "--follow`\n",
-			       sc.target, sc.target, sc.source);
-	}
+	rc = sync_dispatch(&sc, &o, &a, &ex);
 	if (rc)
 		ex = cli_fail(rc);
 done:
-	sl_sync_status_free(st);
 	sl_cast_rules_free(rules);
 	free(tl);
 	free(tcopy);

@@ -11,7 +11,7 @@ typedef struct up_args {
 	const char *to;
 	bool dry, ooo;
 	cli_expand *xo;       /* expand/contract options */
-	sl_expand_opts xopts; /* what they make, for the run */
+	sl_expand_opts xopts; /* what o->expand points to while the run lasts */
 } up_args;
 
 static int run_up(sl_conn *c, cli_project *p, sl_migrate_opts *o, void *ud)

@@ -364,6 +364,59 @@ static int default_target(watch_cli *w, const char **out)
 	return rc;
 }
 
+/* watch's arguments that exclude each other; -1 when they are fine, else the exit code. */
+static int check_args(int npos, bool is_status, bool run_options, long rounds, long nruns, bool once)
+{
+	if (npos > 1)
+		return cli_usage_error("watch", "expected at most one TARGET (or `status`)");
+	if (rounds < 0 || nruns < 1)
+		return cli_usage_error("watch", "--rounds takes 0 or more, --runs 1 or more");
+	if (once && rounds)
+		return cli_usage_error("watch", "--once and --rounds exclude each other");
+	if (is_status && run_options)
+		return cli_usage_error("watch", "watch status takes only --config, --runs and --json");
+	return -1;
+}
+
+/* The command line over sluice.yaml's watch: section; 0, or the exit code of a bad value. */
+static int apply_options(sl_watch_opts *o, const char *source, const char *every, const char *for_s,
+			 const char *checks, long rounds, bool exit_on_breach, bool wait)
+{
+	int ex = 0;
+	if (source)
+		o->source = source;
+	if ((every && (ex = parse_duration("--every", every, &o->every_ms)) != 0) ||
+	    (for_s && (ex = parse_duration("--for", for_s, &o->for_ms)) != 0))
+		return ex;
+	if (every && o->every_ms < 1) {
+		ex = cli_usage_error("watch", "--every must be longer than 0s");
+		return ex;
+	}
+	if (checks && sl_watch_checks_parse(&o->checks, checks) != 0) {
+		ex = cli_usage_error("watch", "--checks: %s", sl_error_last()->message);
+		return ex;
+	}
+	o->rounds = rounds;
+	o->exit_on_breach = exit_on_breach;
+	o->lock_wait_ms = wait ? -1 : 0;
+	return ex;
+}
+
+/* Prints how the watch ended; its exit code. */
+static int watch_result(const sl_watch_summary *sum, bool json)
+{
+	int ex = EXIT_OK;
+	if (!json)
+		printf("watch ended after %ld run%s (%ld incomplete): state %s\n", sum->runs,
+		       sum->runs == 1 ? "" : "s", sum->incomplete,
+		       sl_watch_level_name(sum->state) ? sl_watch_level_name(sum->state) : "none yet");
+	if (sum->stopped)
+		ex = cli_interrupt_exit();
+	else if (sum->breached)
+		ex = EXIT_PROBLEMS;
+	return ex;
+}
+
 int cmd_watch(int argc, char **argv)
 {
 	watch_cli w = { 0 };
@@ -398,15 +451,11 @@ int cmd_watch(int argc, char **argv)
 	if (prc)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	bool is_status = npos >= 1 && !strcmp(pos[0], "status");
-	if (npos > 1)
-		return cli_usage_error("watch", "expected at most one TARGET (or `status`)");
-	if (rounds < 0 || nruns < 1)
-		return cli_usage_error("watch", "--rounds takes 0 or more, --runs 1 or more");
-	if (once && rounds)
-		return cli_usage_error("watch", "--once and --rounds exclude each other");
-	if (is_status && (source || every || for_s || checks || rounds || once || exit_on_breach || wait))
-		return cli_usage_error("watch", "watch status takes only --config, --runs and --json");
-
+	int arc = check_args(npos, is_status,
+			     source || every || for_s || checks || rounds || once || exit_on_breach || wait,
+			     rounds, nruns, once);
+	if (arc >= 0)
+		return arc;
 	sl_watch_config *wc = NULL;
 	sl_state *st = NULL;
 	sl_watch_summary sum = { 0 };
@@ -426,22 +475,9 @@ int cmd_watch(int argc, char **argv)
 		o.target = pos[0];
 	if (!o.target && (rc = default_target(&w, &o.target)) != 0)
 		goto done;
-	if (source)
-		o.source = source;
-	if ((every && (ex = parse_duration("--every", every, &o.every_ms)) != 0) ||
-	    (for_s && (ex = parse_duration("--for", for_s, &o.for_ms)) != 0))
+	if ((ex = apply_options(&o, source, every, for_s, checks, once ? 1 : rounds, exit_on_breach, wait)) !=
+	    0)
 		goto done;
-	if (every && o.every_ms < 1) {
-		ex = cli_usage_error("watch", "--every must be longer than 0s");
-		goto done;
-	}
-	if (checks && sl_watch_checks_parse(&o.checks, checks) != 0) {
-		ex = cli_usage_error("watch", "--checks: %s", sl_error_last()->message);
-		goto done;
-	}
-	o.rounds = once ? 1 : rounds;
-	o.exit_on_breach = exit_on_breach;
-	o.lock_wait_ms = wait ? -1 : 0;
 	o.open = open_db;
 	o.open_ud = &w;
 	o.on_event = on_event;
@@ -454,14 +490,8 @@ int cmd_watch(int argc, char **argv)
 	w.o = &o;
 	w.path = path;
 	rc = sl_watch_run(&sum, &o);
-	if (!rc && !w.json)
-		printf("watch ended after %ld run%s (%ld incomplete): state %s\n", sum.runs,
-		       sum.runs == 1 ? "" : "s", sum.incomplete,
-		       sl_watch_level_name(sum.state) ? sl_watch_level_name(sum.state) : "none yet");
-	if (!rc && sum.stopped)
-		ex = cli_interrupt_exit();
-	else if (!rc && sum.breached)
-		ex = EXIT_PROBLEMS;
+	if (!rc)
+		ex = watch_result(&sum, w.json);
 done:
 	if (rc)
 		ex = cli_fail(rc);

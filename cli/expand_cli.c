@@ -3,17 +3,11 @@
  * migrations (expand_cli.h).
  */
 #include "expand_cli.h"
+#include "sluice/util.h"
 
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int cli_expand_check(const char *cmd, const cli_expand *x)
 {
@@ -38,7 +32,7 @@ void cli_expand_done(cli_expand *x)
 static void on_progress(void *ud, const sl_xprogress *p)
 {
 	cli_expand *x = ud;
-	double t = now_s();
+	double t = sl_now_s();
 	if (!p->done && t - x->last_print < (x->tty ? 0.2 : 5.0))
 		return;
 	x->last_print = t;

@@ -283,6 +283,8 @@ const sl_column *sl_table_find_column_ci(const sl_table *t, const char *name);
 sl_tkind sl_tkind_family(sl_tkind k);
 /* "int64", "decimal", ... as used in docs and JSON. */
 const char *sl_tkind_name(sl_tkind k);
+/* Whether k is one of the integer kinds (16, 32 or 64 bits). */
+bool sl_tkind_is_int(sl_tkind k);
 /* Portable type as text: "decimal(12,2)", "varchar(255)", "enum('a','b')". */
 int sl_type_format(sl_buf *out, const sl_type *t);
 const char *sl_fk_action_name(sl_fk_action a);

@@ -69,12 +69,6 @@ typedef struct sl_sql_split_options {
 int sl_sql_split_ext(sl_stmt_list *out, sl_engine dialect, const char *sql, size_t len,
 		     const sl_sql_split_options *opts);
 
-/*
- * Calls cb for each identifier or keyword of sql[0..len), in order, skipping
- * strings, dollar quotes and comments. Quoted identifiers come unquoted (a
- * doubled quote inside stays doubled) with quoted = true. A non-zero return
- * from cb stops the scan and is returned.
- */
 /* Flags of sl_sql_skip_quoted. */
 enum {
 	SL_QUOTE_DOUBLED = 1u << 0,   /* a doubled closing character stands for itself ('it''s') */
@@ -87,6 +81,15 @@ enum {
  */
 size_t sl_sql_skip_quoted(const char *s, size_t len, size_t i, char close, unsigned flags, bool *closed);
 
+/* Whether c may stand in an unquoted identifier or keyword (letters, digits, '_', '$', UTF-8 bytes). */
+bool sl_sql_word_char(unsigned char c);
+
+/*
+ * Calls cb for each identifier or keyword of sql[0..len), in order, skipping
+ * strings, dollar quotes and comments. Quoted identifiers come unquoted (a
+ * doubled quote inside stays doubled) with quoted = true. A non-zero return
+ * from cb stops the scan and is returned.
+ */
 typedef int (*sl_sql_ident_cb)(void *ud, const char *word, size_t len, bool quoted);
 int sl_sql_idents(const char *sql, size_t len, sl_sql_ident_cb cb, void *ud);
 

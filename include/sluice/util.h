@@ -1,7 +1,8 @@
 /*
  * util.h - small helpers every module needs once: clocks, the current time
- * as UTC text, exact integer parsing, membership in a list of strings, and
- * the jansson idioms the JSON writers share (src/core/util.c).
+ * as UTC text, exact integer parsing, membership in a list of strings,
+ * reading a small file whole, and the jansson idioms the JSON writers share
+ * (src/core/util.c).
  */
 #ifndef SLUICE_UTIL_H
 #define SLUICE_UTIL_H
@@ -37,6 +38,13 @@ bool sl_str_in(const char *s, const char *const *v, size_t n);
 /* Whether len bytes are one JSON text as jansson's json_loadb(JSON_DECODE_ANY) would accept
  * them, checked without building the value (src/core/json_check.c). */
 bool sl_json_check(const char *text, size_t len);
+/*
+ * Reads the regular file path, at most max bytes, into *out (malloc'd,
+ * NUL-terminated, *len bytes). Errors name what the file is: "read WHAT
+ * \"PATH\": ..." (SL_ENOTFOUND, SL_EIO, or SL_EINVALID when it is not a
+ * regular file under max bytes, said in MiB).
+ */
+int sl_read_file(char **out, size_t *len, const char *path, size_t max, const char *what);
 
 /* JSON: s as a string, or null when s is NULL (a new reference). */
 json_t *sl_json_str(const char *s);

@@ -83,11 +83,6 @@ static int ineligible(bctx *x, const char *fmt, ...)
 
 /* ---- setup ---------------------------------------------------------------- */
 
-static bool is_int(sl_tkind k)
-{
-	return k == SL_T_INT16 || k == SL_T_INT32 || k == SL_T_INT64;
-}
-
 /* The user's WHERE, then more: "(w) AND more" or "more". */
 static int where_and(sl_buf *out, const char *w, const char *more)
 {
@@ -183,7 +178,7 @@ static int prepare_side(bctx *x, int s, const char *schema, const char *table)
 					     &x->opts.canon, s == 0 ? BISECT_SRC : BISECT_DST, x->why,
 					     sizeof(x->why));
 	}
-	if (!rc && !is_int(b->cols[x->key_ix]->type.kind))
+	if (!rc && !sl_tkind_is_int(b->cols[x->key_ix]->type.kind))
 		rc = ineligible(x, "key column \"%s\" is not an integer", b->cols[x->key_ix]->name);
 	if (!rc)
 		rc = sl_conn_quote_ident(b->c, &b->key, b->cols[x->key_ix]->name);

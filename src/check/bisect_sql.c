@@ -19,11 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool is_int(sl_tkind k)
-{
-	return k == SL_T_INT16 || k == SL_T_INT32 || k == SL_T_INT64;
-}
-
 static const char *poison(int side)
 {
 	return side == BISECT_SRC ? "'?S'" : "'?D'";
@@ -52,11 +47,11 @@ int bisect_col_expr(sl_buf *out, const sl_rowhash_ops *h, const sl_column *col, 
 	case SL_T_INT32:
 	case SL_T_INT64:
 	case SL_T_DECIMAL:
-		if (!is_int(k) && !(ck == SL_T_DECIMAL && k == SL_T_DECIMAL)) {
+		if (!sl_tkind_is_int(k) && !(ck == SL_T_DECIMAL && k == SL_T_DECIMAL)) {
 			rc = no(why, whylen, col, "is not an exact number on both sides");
 			goto done;
 		}
-		rc = h->number_text(&x, q, is_int(k));
+		rc = h->number_text(&x, q, sl_tkind_is_int(k));
 		if (!rc)
 			rc = sl_buf_puts(out, "ELSE ");
 		if (!rc)
@@ -65,7 +60,7 @@ int bisect_col_expr(sl_buf *out, const sl_rowhash_ops *h, const sl_column *col, 
 	case SL_T_BOOL:
 		if (h->native_bool && k == SL_T_BOOL)
 			rc = sl_buf_printf(out, "WHEN %s THEN 'B4:true' ELSE 'B5:false'", q);
-		else if (!h->native_bool && (k == SL_T_BOOL || is_int(k)))
+		else if (!h->native_bool && (k == SL_T_BOOL || sl_tkind_is_int(k)))
 			rc = sl_buf_printf(out,
 					   "WHEN %s = 1 THEN 'B4:true' WHEN %s = 0 THEN 'B5:false' ELSE %s",
 					   q, q, poison(side));

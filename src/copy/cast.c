@@ -73,24 +73,7 @@ int sl_cast_col_note(sl_cast_ctx *x, sl_cast_column *cc, sl_cast_severity sev, c
 	return rc;
 }
 
-const char *sl_cast_severity_name(sl_cast_severity s)
-{
-	switch (s) {
-	case SL_CAST_LOSSY:
-		return "lossy";
-	case SL_CAST_ERROR:
-		return "error";
-	default:
-		return "info";
-	}
-}
-
 /* ---- names ------------------------------------------------------------ */
-
-int sl_cast_fit_name(sl_buf *out, const char *name, sl_engine target)
-{
-	return sl_dialect_fit_name(out, name, target);
-}
 
 static const char *fit(sl_cast_plan *p, const char *name, bool *changed)
 {
@@ -106,166 +89,6 @@ static const char *fit(sl_cast_plan *p, const char *name, bool *changed)
 static const char *limit_text(sl_engine e)
 {
 	return sl_dialect_of(e)->ident_limit;
-}
-
-/* ---- rules ------------------------------------------------------------ */
-
-enum { R_KIND = 0, R_FIRST_WORD, R_BASE, R_EXACT, R_COLUMN };
-
-typedef struct cast_rule {
-	char *from; /* normalised as the level requires */
-	char *to;
-	char *display; /* as the user wrote it */
-	int level;
-	sl_tkind kind;
-	bool is_unsigned;
-} cast_rule;
-
-struct sl_cast_rules {
-	cast_rule *v;
-	size_t n, cap;
-};
-
-int sl_cast_rules_new(sl_cast_rules **out)
-{
-	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : sl_error_nomem();
-}
-
-void sl_cast_rules_free(sl_cast_rules *r)
-{
-	if (!r)
-		return;
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].from);
-		free(r->v[i].to);
-		free(r->v[i].display);
-	}
-	free(r->v);
-	free(r);
-}
-
-/* Lowercase, spaces dropped; with strip_args also "(...)" dropped. */
-static void normalise(char *dst, size_t cap, const char *s, bool strip_args)
-{
-	size_t n = 0;
-	int depth = 0;
-	for (; *s && n + 1 < cap; s++) {
-		if (*s == '(')
-			depth++;
-		if (!(strip_args && depth) && !isspace((unsigned char)*s))
-			dst[n++] = (char)tolower((unsigned char)*s);
-		if (*s == ')' && depth)
-			depth--;
-	}
-	dst[n] = '\0';
-}
-
-static void first_word(char *dst, size_t cap, const char *s)
-{
-	size_t n = 0;
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	while (*s && !isspace((unsigned char)*s) && *s != '(' && n + 1 < cap)
-		dst[n++] = (char)tolower((unsigned char)*s++);
-	dst[n] = '\0';
-}
-
-static int add_rule(sl_cast_rules *r, const char *from, const char *to, bool column)
-{
-	if (!r || !from || !*from || !to || !*to)
-		return sl_error_set(SL_EINVALID, "cast rule: both a source and a target type are required");
-	if (column && !strchr(from, '.'))
-		return sl_error_set(SL_EINVALID, "cast rule for column \"%s\": expected table.column", from);
-	if (r->n == r->cap) {
-		size_t nc = r->cap ? r->cap * 2 : 8;
-		cast_rule *nv = realloc(r->v, nc * sizeof(*nv));
-		if (!nv)
-			return sl_error_nomem();
-		r->v = nv;
-		r->cap = nc;
-	}
-	cast_rule *ru = &r->v[r->n];
-	memset(ru, 0, sizeof(*ru));
-	char norm[256];
-	if (column) {
-		ru->level = R_COLUMN;
-		snprintf(norm, sizeof(norm), "%s", from);
-	} else {
-		normalise(norm, sizeof(norm), from, false);
-		bool uns = false;
-		size_t nl = strlen(norm);
-		char kindname[256];
-		snprintf(kindname, sizeof(kindname), "%s", norm);
-		if (nl > 8 && strcmp(norm + nl - 8, "unsigned") == 0) {
-			uns = true;
-			kindname[nl - 8] = '\0';
-		}
-		ru->level = strchr(from, '(') ? R_EXACT : strchr(from, ' ') ? R_BASE : R_FIRST_WORD;
-		for (int k = 1; k < SL_T__COUNT; k++)
-			if (strcmp(kindname, sl_tkind_name((sl_tkind)k)) == 0) {
-				ru->level = R_KIND;
-				ru->kind = (sl_tkind)k;
-				ru->is_unsigned = uns;
-			}
-	}
-	ru->from = strdup(norm);
-	ru->to = strdup(to);
-	ru->display = strdup(from);
-	if (!ru->from || !ru->to || !ru->display) {
-		free(ru->from);
-		free(ru->to);
-		free(ru->display);
-		return sl_error_nomem();
-	}
-	r->n++;
-	return 0;
-}
-
-int sl_cast_rules_add_type(sl_cast_rules *r, const char *from, const char *to)
-{
-	return add_rule(r, from, to, false);
-}
-
-int sl_cast_rules_add_column(sl_cast_rules *r, const char *table_column, const char *to)
-{
-	return add_rule(r, table_column, to, true);
-}
-
-static bool rule_matches(const cast_rule *ru, const sl_table *t, const sl_column *c)
-{
-	char buf[256];
-	const char *decl = c->decl_type ? c->decl_type : "";
-	switch (ru->level) {
-	case R_COLUMN: {
-		size_t tl = strlen(t->name);
-		return strncmp(ru->from, t->name, tl) == 0 && ru->from[tl] == '.' &&
-		       strcmp(ru->from + tl + 1, c->name) == 0;
-	}
-	case R_EXACT:
-		normalise(buf, sizeof(buf), decl, false);
-		return strcmp(buf, ru->from) == 0;
-	case R_BASE:
-		normalise(buf, sizeof(buf), decl, true);
-		return strcmp(buf, ru->from) == 0;
-	case R_FIRST_WORD:
-		normalise(buf, sizeof(buf), decl, true);
-		if (strcmp(buf, ru->from) == 0)
-			return true;
-		first_word(buf, sizeof(buf), decl);
-		return strcmp(buf, ru->from) == 0;
-	default:
-		return c->type.kind == ru->kind && (!ru->is_unsigned || c->type.is_unsigned);
-	}
-}
-
-static const cast_rule *find_rule(const sl_cast_rules *r, const sl_table *t, const sl_column *c)
-{
-	const cast_rule *best = NULL;
-	for (size_t i = 0; r && i < r->n; i++)
-		if (rule_matches(&r->v[i], t, c) && (!best || r->v[i].level >= best->level))
-			best = &r->v[i];
-	return best;
 }
 
 /* ---- keys ------------------------------------------------------------- */
@@ -716,16 +539,17 @@ static int plan_column(sl_cast_ctx *x, const sl_cast_rules *rules, const sl_colu
 {
 	int rc = 0;
 	bool same = x->plan->source == x->plan->target;
-	const cast_rule *ru = find_rule(rules, x->table, c);
+	const char *rule_to = NULL, *rule_display = NULL;
+	bool ruled = sl_cast_rules_find(rules, x->table, c, &rule_to, &rule_display);
 	x->use = col_use(x->table, c->name);
 	cc->src = c;
-	if (ru) {
-		sl_cast_parse_type(ru->to, &cc->type);
-		cc->type_sql = ru->to;
-		cc->rule = ru->display;
+	if (ruled) {
+		sl_cast_parse_type(rule_to, &cc->type);
+		cc->type_sql = rule_to;
+		cc->rule = rule_display;
 		cc->identity = c->identity && (cc->type.kind == SL_T_INT16 || cc->type.kind == SL_T_INT32 ||
 					       cc->type.kind == SL_T_INT64);
-		rc = sl_cast_col_note(x, cc, SL_CAST_INFO, "cast by rule %s -> %s", ru->display, ru->to);
+		rc = sl_cast_col_note(x, cc, SL_CAST_INFO, "cast by rule %s -> %s", rule_display, rule_to);
 	} else if (same && c->decl_type && (*c->decl_type || sl_dialect_of(x->plan->target)->empty_type_ok)) {
 		cc->type = c->type;
 		cc->type_sql = c->decl_type;
@@ -1032,80 +856,4 @@ done:
 	else
 		*out = p;
 	return rc;
-}
-
-void sl_cast_plan_free(sl_cast_plan *p)
-{
-	if (!p)
-		return;
-	sl_arena_free(p->arena);
-	free(p);
-}
-
-/* ---- accessors -------------------------------------------------------- */
-
-sl_engine sl_cast_plan_source(const sl_cast_plan *p)
-{
-	return p->source;
-}
-sl_engine sl_cast_plan_target(const sl_cast_plan *p)
-{
-	return p->target;
-}
-size_t sl_cast_plan_ntables(const sl_cast_plan *p)
-{
-	return p->ntables;
-}
-size_t sl_cast_plan_nnotes(const sl_cast_plan *p)
-{
-	return p->nnotes;
-}
-
-const sl_cast_table *sl_cast_plan_table(const sl_cast_plan *p, size_t i)
-{
-	return i < p->ntables ? &p->tables[i] : NULL;
-}
-
-const sl_cast_note *sl_cast_plan_note(const sl_cast_plan *p, size_t i)
-{
-	return i < p->nnotes ? &p->notes[i] : NULL;
-}
-
-const sl_cast_table *sl_cast_plan_find_table(const sl_cast_plan *p, const char *schema, const char *name)
-{
-	for (size_t i = 0; name && i < p->ntables; i++) {
-		const sl_table *t = p->tables[i].src;
-		if (strcmp(t->name, name) == 0 && (!schema || !t->schema || strcmp(t->schema, schema) == 0))
-			return &p->tables[i];
-	}
-	return NULL;
-}
-
-const sl_cast_table *sl_cast_plan_find_ref(const sl_cast_plan *p, const sl_table *t, const sl_fkey *fk)
-{
-	return sl_cast_plan_find_table(p, fk->ref_schema ? fk->ref_schema : t->schema, fk->ref_table);
-}
-
-const sl_cast_column *sl_cast_table_find_column(const sl_cast_table *t, const char *src_name)
-{
-	for (size_t i = 0; src_name && i < t->ncolumns; i++)
-		if (strcmp(t->columns[i].src->name, src_name) == 0)
-			return &t->columns[i];
-	return NULL;
-}
-
-size_t sl_cast_plan_count(const sl_cast_plan *p, sl_cast_severity sev)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < p->nnotes; i++)
-		n += p->notes[i].severity == sev;
-	for (size_t i = 0; i < p->ntables; i++) {
-		const sl_cast_table *t = &p->tables[i];
-		for (size_t j = 0; j < t->nnotes; j++)
-			n += t->notes[j].severity == sev;
-		for (size_t c = 0; c < t->ncolumns; c++)
-			for (size_t j = 0; j < t->columns[c].nnotes; j++)
-				n += t->columns[c].notes[j].severity == sev;
-	}
-	return n;
 }

@@ -13,16 +13,7 @@
 #include "sluice/cast.h"
 #include "sluice/conn.h"
 #include "sluice/dialect.h"
-
-struct sl_cast_plan {
-	sl_arena *arena; /* every string and array of the plan */
-	const sl_schema *src;
-	sl_engine source, target;
-	sl_cast_table *tables;
-	size_t ntables;
-	sl_cast_note *notes;
-	size_t nnotes;
-};
+#include "schema/cast_plan.h"
 
 /* Where a column is used, for decisions that depend on keys. */
 typedef struct sl_col_use {
@@ -61,6 +52,14 @@ int sl_cast_default_literal(sl_cast_ctx *x, sl_cast_column *cc, const char *text
 			    const char *shown, sl_buf *out);
 /* Whether a default on a column of kind k must be written in parentheses on e (MySQL). */
 bool sl_cast_default_needs_parens(sl_engine e, sl_tkind k);
+
+/*
+ * The user's rule for column c of table t, the most specific that matches:
+ * its target type text (*to) and the rule as the user wrote it (*display).
+ * False when no rule applies (or r is NULL).
+ */
+bool sl_cast_rules_find(const sl_cast_rules *r, const sl_table *t, const sl_column *c, const char **to,
+			const char **display);
 
 /* Parses a user's target type text into a portable type (best effort; SL_T_OTHER when unknown). */
 void sl_cast_parse_type(const char *text, sl_type *out);

@@ -44,11 +44,6 @@ static int set_sql(sl_cast_ctx *x, sl_cast_column *cc, const char *fmt, ...)
 	return rc;
 }
 
-static bool is_int(sl_tkind k)
-{
-	return k == SL_T_INT16 || k == SL_T_INT32 || k == SL_T_INT64;
-}
-
 static bool is_texty(sl_tkind k)
 {
 	return k == SL_T_CHAR || k == SL_T_VARCHAR || k == SL_T_TEXT;
@@ -675,7 +670,7 @@ static int map_by_table(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 {
 	const struct type_map *m = type_map_of(x->plan->target);
 	const sl_dialect *d = sl_dialect_of(x->plan->target);
-	if (d->identity_rowid && is_int(c->type.kind) && c->identity && x->use.sole_pk)
+	if (d->identity_rowid && sl_tkind_is_int(c->type.kind) && c->identity && x->use.sole_pk)
 		return set_sql(x, cc, "INTEGER");
 	for (size_t i = 0; i < m->n; i++) {
 		const type_row *r = &m->rows[i];
@@ -698,7 +693,7 @@ int sl_cast_map_type(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 	const sl_dialect *d = sl_dialect_of(x->plan->target);
 	int rc;
 	cc->type = c->type;
-	cc->identity = c->identity && is_int(c->type.kind);
+	cc->identity = c->identity && sl_tkind_is_int(c->type.kind);
 	rc = map_by_table(x, c, cc);
 	if (rc)
 		return rc;
@@ -709,7 +704,7 @@ int sl_cast_map_type(sl_cast_ctx *x, const sl_column *c, sl_cast_column *cc)
 			"identity dropped: SQLite only generates values for a sole INTEGER PRIMARY KEY");
 	}
 	/* MySQL's one AUTO_INCREMENT per table is decided over the whole table (cast.c) */
-	if (!rc && c->identity && !is_int(c->type.kind))
+	if (!rc && c->identity && !sl_tkind_is_int(c->type.kind))
 		rc = sl_cast_col_note(x, cc, SL_CAST_INFO,
 				      "identity on a %s column dropped: it needs an integer type",
 				      sl_tkind_name(c->type.kind));

@@ -8,6 +8,7 @@
  * sluice_rejects. Nothing is silently replaced. Between the same engine
  * values pass through untouched: the declared types are identical.
  */
+#include "copy/convert_int.h"
 #include "copy_int.h"
 
 #include <ctype.h>
@@ -24,12 +25,8 @@
 #include "sluice/error.h"
 #include "sluice/util.h"
 
-#define REFUSE 1
-
 /* Appends "<value> <message>" to reason and returns REFUSE. */
-static int refuse(sl_buf *reason, const sl_value *v, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int refuse(sl_buf *reason, const sl_value *v, const char *fmt, ...)
+int cv_refuse(sl_buf *reason, const sl_value *v, const char *fmt, ...)
 {
 	va_list ap;
 	int rc = v->type == SL_V_TEXT || v->type == SL_V_DECIMAL || v->type == SL_V_JSON
@@ -129,7 +126,7 @@ static bool parse_double(const char *s, size_t len, double *out)
 }
 
 /* [-]digits[.digits] */
-static bool is_plain_number(const char *s, size_t len)
+bool cv_is_plain_number(const char *s, size_t len)
 {
 	size_t i = 0, digits = 0;
 	if (i < len && (s[i] == '-' || s[i] == '+'))
@@ -156,17 +153,17 @@ static bool int_in_range(int64_t i, const sl_type *t, bool uns)
 	}
 }
 
-static int put_bytes(sl_value *out, sl_batch *dst, sl_vtype t, const void *p, size_t len)
+int cv_put_bytes(sl_value *out, sl_batch *dst, sl_vtype t, const void *p, size_t len)
 {
 	return sl_batch_set_bytes(dst, out, t, p, len);
 }
 
-static int put_printf(sl_value *out, sl_batch *dst, sl_vtype t, const char *s)
+int cv_put_printf(sl_value *out, sl_batch *dst, sl_vtype t, const char *s)
 {
-	return put_bytes(out, dst, t, s, strlen(s));
+	return cv_put_bytes(out, dst, t, s, strlen(s));
 }
 
-static bool is_zero_date_text(const sl_value *v)
+bool cv_is_zero_date_text(const sl_value *v)
 {
 	if (v->type != SL_V_TEXT || v->u.s.len < 10)
 		return false;
@@ -178,7 +175,7 @@ static bool is_zero_date_text(const sl_value *v)
 }
 
 /* Whether the target's date type holds the day days (a dialect with min_year limits its years). */
-static bool date_ok(const sl_dialect *dl, int64_t days)
+bool cv_date_ok(const sl_dialect *dl, int64_t days)
 {
 	int64_t y;
 	unsigned m, d;
@@ -188,10 +185,10 @@ static bool date_ok(const sl_dialect *dl, int64_t days)
 	return y >= dl->min_year && y <= dl->max_year;
 }
 
-static int out_of_years(sl_buf *reason, const sl_value *v, const sl_dialect *dl)
+int cv_out_of_years(sl_buf *reason, const sl_value *v, const sl_dialect *dl)
 {
-	return refuse(reason, v, "is outside the years %d-%d that %s stores", dl->min_year, dl->max_year,
-		      dl->title);
+	return cv_refuse(reason, v, "is outside the years %d-%d that %s stores", dl->min_year, dl->max_year,
+			 dl->title);
 }
 
 static int conv_bool(sl_value *out, const sl_value *v, sl_buf *reason)
@@ -205,13 +202,13 @@ static int conv_bool(sl_value *out, const sl_value *v, sl_buf *reason)
 			*out = sl_bool(v->u.i == 1);
 			return 0;
 		}
-		return refuse(reason, v, "is not a boolean (only 0 and 1 are)");
+		return cv_refuse(reason, v, "is not a boolean (only 0 and 1 are)");
 	case SL_V_DOUBLE:
 		if (v->u.d == 0 || v->u.d == 1) {
 			*out = sl_bool(v->u.d == 1);
 			return 0;
 		}
-		return refuse(reason, v, "is not a boolean (only 0 and 1 are)");
+		return cv_refuse(reason, v, "is not a boolean (only 0 and 1 are)");
 	case SL_V_TEXT:
 	case SL_V_DECIMAL: {
 		int b = sl_read_bool(v->u.s.ptr, v->u.s.len);
@@ -224,7 +221,7 @@ static int conv_bool(sl_value *out, const sl_value *v, sl_buf *reason)
 	default:
 		break;
 	}
-	return refuse(reason, v, "is not a boolean");
+	return cv_refuse(reason, v, "is not a boolean");
 }
 
 static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, const sl_copy_conv *cx, sl_batch *dst,
@@ -241,7 +238,7 @@ static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, const sl
 		break;
 	case SL_V_DOUBLE:
 		if (!isfinite(v->u.d) || v->u.d != floor(v->u.d) || fabs(v->u.d) >= 9.2e18)
-			return refuse(reason, v, "is not an integer");
+			return cv_refuse(reason, v, "is not an integer");
 		i = (int64_t)v->u.d;
 		break;
 	case SL_V_TEXT:
@@ -249,7 +246,7 @@ static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, const sl
 		if (sl_parse_i64(v->u.s.ptr, v->u.s.len, &i))
 			break;
 		/* "12.0" and big unsigned values */
-		if (is_plain_number(v->u.s.ptr, v->u.s.len)) {
+		if (cv_is_plain_number(v->u.s.ptr, v->u.s.len)) {
 			const char *dot = memchr(v->u.s.ptr, '.', v->u.s.len);
 			bool frac_zero = dot != NULL;
 			for (const char *q = dot ? dot + 1 : NULL; q && q < v->u.s.ptr + v->u.s.len; q++)
@@ -261,17 +258,17 @@ static int conv_int(sl_value *out, const sl_value *v, const sl_type *t, const sl
 			    v->u.s.len <= 20) {
 				/* BIGINT UNSIGNED on MySQL: the writer takes the digits */
 				if (v->u.s.len < 20 || memcmp(v->u.s.ptr, "18446744073709551615", 20) <= 0)
-					return put_bytes(out, dst, SL_V_DECIMAL, v->u.s.ptr, v->u.s.len);
+					return cv_put_bytes(out, dst, SL_V_DECIMAL, v->u.s.ptr, v->u.s.len);
 			}
-			return refuse(reason, v, "is out of range for %s", sl_tkind_name(t->kind));
+			return cv_refuse(reason, v, "is out of range for %s", sl_tkind_name(t->kind));
 		}
-		return refuse(reason, v, "is not an integer");
+		return cv_refuse(reason, v, "is not an integer");
 	}
 	default:
-		return refuse(reason, v, "is not an integer (it is %s)", sl_vtype_name(v->type));
+		return cv_refuse(reason, v, "is not an integer (it is %s)", sl_vtype_name(v->type));
 	}
 	if (!int_in_range(i, t, uns))
-		return refuse(reason, v, "is out of range for %s", sl_tkind_name(t->kind));
+		return cv_refuse(reason, v, "is out of range for %s", sl_tkind_name(t->kind));
 	*out = sl_int(i);
 	return 0;
 }
@@ -316,19 +313,19 @@ static int conv_float(sl_value *out, sl_copy_loss *loss, const sl_value *v, cons
 	case SL_V_TEXT:
 	case SL_V_DECIMAL:
 		if (!parse_double(v->u.s.ptr, v->u.s.len, &d))
-			return refuse(reason, v, "is not a number");
+			return cv_refuse(reason, v, "is not a number");
 		if (isfinite(d))
 			rc = decimal_is_double(&exact, v->u.s.ptr, v->u.s.len, d);
 		break;
 	default:
-		return refuse(reason, v, "is not a number (it is %s)", sl_vtype_name(v->type));
+		return cv_refuse(reason, v, "is not a number (it is %s)", sl_vtype_name(v->type));
 	}
 	if (rc)
 		return rc;
 	if (isnan(d) && (!(cx->target_caps & SL_CAP_FLOAT_SPECIALS)))
-		return refuse(reason, v, "cannot be stored in %s", sl_engine_name(cx->target));
+		return cv_refuse(reason, v, "cannot be stored in %s", sl_engine_name(cx->target));
 	if (isinf(d) && !(cx->target_caps & SL_CAP_FLOAT_SPECIALS) && !sl_copy_conv_dst(cx)->float_infinity)
-		return refuse(reason, v, "cannot be stored in %s", sl_engine_name(cx->target));
+		return cv_refuse(reason, v, "cannot be stored in %s", sl_engine_name(cx->target));
 	if (!exact)
 		*loss = SL_COPY_LOSS_DOUBLE;
 	else if (cc->type.kind == SL_T_FLOAT32 && cc->src->type.kind != SL_T_FLOAT32 && isfinite(d) &&
@@ -403,30 +400,31 @@ static int put_decimal(sl_value *out, sl_copy_loss *loss, const sl_value *v, con
 	bool fixed = t->precision > 0 && t->scale >= 0 && t->scale <= t->precision;
 	sl_buf norm = SL_BUF_INIT, exact = SL_BUF_INIT;
 	int rc = 0;
-	if (is_plain_number(s, n) && (!fixed || frac_digits(s, n) <= (size_t)t->scale)) {
+	if (cv_is_plain_number(s, n) && (!fixed || frac_digits(s, n) <= (size_t)t->scale)) {
 		if (fixed && int_digits(s, n) > (size_t)(t->precision - t->scale))
-			return refuse(reason, v, "is out of range for decimal(%d,%d)", t->precision,
-				      t->scale);
+			return cv_refuse(reason, v, "is out of range for decimal(%d,%d)", t->precision,
+					 t->scale);
 		if (v->type == SL_V_DECIMAL && v->u.s.ptr == s)
 			*out = *v;
-		else if ((rc = put_bytes(out, dst, SL_V_DECIMAL, s, n)) != 0)
+		else if ((rc = cv_put_bytes(out, dst, SL_V_DECIMAL, s, n)) != 0)
 			return rc;
 		return sqlite_digits(loss, out, cx);
 	}
 	rc = sl_decimal_norm(&norm, s, n, fixed ? t->scale : -1);
 	if (rc == 1)
-		return refuse(reason, v, "is not a decimal number");
+		return cv_refuse(reason, v, "is not a decimal number");
 	if (!rc && fixed) {
 		rc = sl_decimal_norm(&exact, s, n, -1);
 		if (!rc && (exact.len != norm.len || memcmp(exact.ptr, norm.ptr, norm.len) != 0))
 			*loss = SL_COPY_LOSS_SCALE;
 		if (!rc && int_digits(norm.ptr, norm.len) > (size_t)(t->precision - t->scale)) {
 			*loss = SL_COPY_LOSS_NONE;
-			rc = refuse(reason, v, "is out of range for decimal(%d,%d)", t->precision, t->scale);
+			rc = cv_refuse(reason, v, "is out of range for decimal(%d,%d)", t->precision,
+				       t->scale);
 		}
 	}
 	if (!rc)
-		rc = put_bytes(out, dst, SL_V_DECIMAL, norm.ptr, norm.len);
+		rc = cv_put_bytes(out, dst, SL_V_DECIMAL, norm.ptr, norm.len);
 	if (!rc)
 		rc = sqlite_digits(loss, out, cx);
 	sl_buf_free(&norm);
@@ -442,7 +440,7 @@ static int conv_decimal(sl_value *out, sl_copy_loss *loss, const sl_value *v, co
 	case SL_V_DECIMAL:
 	case SL_V_TEXT: {
 		double d;
-		if (!is_plain_number(v->u.s.ptr, v->u.s.len) && sl_copy_conv_dst(cx)->decimal_specials &&
+		if (!cv_is_plain_number(v->u.s.ptr, v->u.s.len) && sl_copy_conv_dst(cx)->decimal_specials &&
 		    v->type == SL_V_DECIMAL && parse_double(v->u.s.ptr, v->u.s.len, &d) && !isfinite(d)) {
 			*out = *v; /* NaN, Infinity: numeric takes them */
 			return 0;
@@ -461,7 +459,7 @@ static int conv_decimal(sl_value *out, sl_copy_loss *loss, const sl_value *v, co
 				*out = *v;
 				return 0;
 			}
-			return refuse(reason, v, "is not a decimal number");
+			return cv_refuse(reason, v, "is not a decimal number");
 		}
 		sl_buf b = SL_BUF_INIT;
 		int rc = sl_format_double(&b, v->u.d);
@@ -471,25 +469,25 @@ static int conv_decimal(sl_value *out, sl_copy_loss *loss, const sl_value *v, co
 		return rc;
 	}
 	default:
-		return refuse(reason, v, "is not a decimal number (it is %s)", sl_vtype_name(v->type));
+		return cv_refuse(reason, v, "is not a decimal number (it is %s)", sl_vtype_name(v->type));
 	}
 }
 
-static int conv_text(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
+int cv_conv_text(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
 {
 	if (v->type == SL_V_BLOB)
-		return refuse(reason, v, "is binary data, not text");
+		return cv_refuse(reason, v, "is binary data, not text");
 	if (v->type == SL_V_TEXT || v->type == SL_V_JSON || v->type == SL_V_DECIMAL) {
 		if (!(cx->target_caps & SL_CAP_NUL_IN_TEXT) && memchr(v->u.s.ptr, '\0', v->u.s.len))
-			return refuse(reason, v, "holds a NUL byte (0x00), which %s cannot store in text",
-				      sl_engine_name(cx->target));
+			return cv_refuse(reason, v, "holds a NUL byte (0x00), which %s cannot store in text",
+					 sl_engine_name(cx->target));
 		*out = sl_bytes(SL_V_TEXT, v->u.s.ptr, v->u.s.len);
 		return 0;
 	}
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_value_format(&b, v);
 	if (!rc)
-		rc = put_bytes(out, dst, SL_V_TEXT, b.ptr ? b.ptr : "", b.len);
+		rc = cv_put_bytes(out, dst, SL_V_TEXT, b.ptr ? b.ptr : "", b.len);
 	sl_buf_free(&b);
 	return rc;
 }
@@ -505,419 +503,40 @@ static int conv_blob(sl_value *out, const sl_value *v, sl_batch *dst, sl_buf *re
 		*out = sl_bytes(SL_V_BLOB, v->u.s.ptr, v->u.s.len);
 		return 0;
 	case SL_V_UUID:
-		return put_bytes(out, dst, SL_V_BLOB, v->u.uuid, 16);
+		return cv_put_bytes(out, dst, SL_V_BLOB, v->u.uuid, 16);
 	default:
-		return refuse(reason, v, "is not binary data (it is %s)", sl_vtype_name(v->type));
+		return cv_refuse(reason, v, "is not binary data (it is %s)", sl_vtype_name(v->type));
 	}
 }
 
-/* 2000-01-01 as microseconds since 1970: PostgreSQL's epoch, which its rounding is relative to. */
-#define PG_EPOCH_USEC INT64_C(946684800000000)
-
-/* Fractional-second digits the target column keeps: its precision, else the engine's default. */
-static int target_frac(const sl_cast_column *cc, const sl_copy_conv *cx)
-{
-	int p = cc->type.precision;
-	const sl_dialect *d = sl_copy_conv_dst(cx);
-	if (d->temporal_as_text)
-		return 6; /* kept as text, whole */
-	if (p < 0)
-		return d->default_frac_digits;
-	return p > 6 ? 6 : p;
-}
-
-/*
- * us rounded to the column's fractional digits as the engine would round
- * it: half away from zero counted from origin (PostgreSQL counts from
- * 2000-01-01; MySQL rounds half up, the same for every later value).
- * Counted as a lossy cast when a non-zero digit goes.
- */
-static int64_t round_frac(int64_t us, int64_t origin, int digits, sl_copy_loss *loss)
-{
-	static const int64_t scale[7] = { 1000000, 100000, 10000, 1000, 100, 10, 1 };
-	int64_t s = scale[digits < 0 ? 0 : digits > 6 ? 6 : digits], t = us - origin;
-	if (s == 1 || t % s == 0)
-		return us;
-	*loss = SL_COPY_LOSS_FRACTION;
-	return origin + (t >= 0 ? (t + s / 2) / s * s : -((-t + s / 2) / s * s));
-}
-
-/* A MySQL zero date: NULL where the column allows it (a lossy cast), refused where it does not. */
-static int zero_date(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
-		     sl_buf *reason)
-{
-	if (!cc->src->nullable)
-		return refuse(reason, v, "is a zero date in a NOT NULL column");
-	*out = sl_null();
-	*loss = SL_COPY_LOSS_ZERO_DATE;
-	return 0;
-}
-
-static int conv_date(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
-		     const sl_copy_conv *cx, sl_buf *reason)
-{
-	int32_t days = 0;
-	int64_t us;
-	bool zone;
-	switch (v->type) {
-	case SL_V_DATE:
-		days = v->u.date;
-		break;
-	case SL_V_TIMESTAMP:
-	case SL_V_TIMESTAMPTZ:
-		if (v->u.ts % SL_USEC_PER_DAY != 0)
-			return refuse(reason, v, "has a time of day: not a date");
-		days = (int32_t)(v->u.ts / SL_USEC_PER_DAY);
-		break;
-	case SL_V_TEXT:
-		if (is_zero_date_text(v))
-			goto zero;
-		if (sl_parse_date(v->u.s.ptr, v->u.s.len, &days) == 0)
-			break;
-		if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, &us, &zone) == 0 &&
-		    us % SL_USEC_PER_DAY == 0) {
-			days = (int32_t)(us / SL_USEC_PER_DAY);
-			break;
-		}
-		sl_error_clear();
-		return refuse(reason, v, "is not a date");
-	case SL_V_INT:
-	case SL_V_DOUBLE:
-		if (!sl_read_epoch(v, &us) || us % SL_USEC_PER_DAY != 0)
-			return refuse(reason, v, "is not a date (an epoch number that is not a midnight)");
-		days = (int32_t)(us / SL_USEC_PER_DAY);
-		break;
-	default:
-		return refuse(reason, v, "is not a date (it is %s)", sl_vtype_name(v->type));
-	}
-	if (!date_ok(sl_copy_conv_dst(cx), days))
-		return out_of_years(reason, v, sl_copy_conv_dst(cx));
-	out->type = SL_V_DATE;
-	out->u.date = days;
-	return 0;
-zero:
-	return zero_date(out, loss, v, cc, reason);
-}
-
-static int conv_ts(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
-		   const sl_copy_conv *cx, sl_buf *reason)
-{
-	bool tz_target = cc->type.kind == SL_T_TIMESTAMPTZ;
-	int64_t us = 0;
-	bool zone = false;
-	switch (v->type) {
-	case SL_V_TIMESTAMP:
-	case SL_V_TIMESTAMPTZ:
-		us = v->u.ts;
-		break;
-	case SL_V_DATE:
-		us = (int64_t)v->u.date * SL_USEC_PER_DAY;
-		break;
-	case SL_V_TEXT:
-		if (is_zero_date_text(v))
-			goto zero;
-		if (sl_parse_timestamp(v->u.s.ptr, v->u.s.len, &us, &zone) != 0) {
-			int32_t d;
-			sl_error_clear();
-			if (sl_parse_date(v->u.s.ptr, v->u.s.len, &d) != 0) {
-				sl_error_clear();
-				return refuse(reason, v, "is not a timestamp");
-			}
-			us = (int64_t)d * SL_USEC_PER_DAY;
-		}
-		break;
-	case SL_V_INT:
-	case SL_V_DOUBLE:
-		if (!sl_read_epoch(v, &us))
-			return refuse(reason, v, "is not a timestamp (not an epoch number or a Julian day)");
-		zone = true;
-		break;
-	default:
-		return refuse(reason, v, "is not a timestamp (it is %s)", sl_vtype_name(v->type));
-	}
-	if (sl_copy_conv_dst(cx)->min_year) {
-		int64_t days = us / SL_USEC_PER_DAY - (us % SL_USEC_PER_DAY < 0);
-		if (!date_ok(sl_copy_conv_dst(cx), days))
-			return out_of_years(reason, v, sl_copy_conv_dst(cx));
-	}
-	out->type = tz_target ? SL_V_TIMESTAMPTZ : SL_V_TIMESTAMP;
-	out->u.ts = round_frac(us, PG_EPOCH_USEC, target_frac(cc, cx), loss);
-	return 0;
-zero:
-	return zero_date(out, loss, v, cc, reason);
-}
-
-static int conv_time(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
-		     const sl_copy_conv *cx, sl_buf *reason)
-{
-	int64_t us;
-	if (v->type == SL_V_TIME) {
-		*out = *v;
-		out->u.time = round_frac(v->u.time, 0, target_frac(cc, cx), loss);
-		return 0;
-	}
-	if (v->type == SL_V_TEXT) {
-		if (sl_parse_time(v->u.s.ptr, v->u.s.len, &us) == 0) {
-			out->type = SL_V_TIME;
-			out->u.time = round_frac(us, 0, target_frac(cc, cx), loss);
-			return 0;
-		}
-		sl_error_clear();
-		if (sl_copy_conv_dst(cx)->time_beyond_day) { /* MySQL TIME holds -838:59:59 .. 838:59:59 */
-			*out = *v;
-			return 0;
-		}
-		return refuse(reason, v, "is not a time of day");
-	}
-	if (v->type == SL_V_TIMESTAMP || v->type == SL_V_TIMESTAMPTZ) {
-		int64_t t = v->u.ts % SL_USEC_PER_DAY;
-		if (v->u.ts / SL_USEC_PER_DAY != 0)
-			return refuse(reason, v, "has a date: not a time of day");
-		out->type = SL_V_TIME;
-		out->u.time = round_frac(t < 0 ? t + SL_USEC_PER_DAY : t, 0, target_frac(cc, cx), loss);
-		return 0;
-	}
-	return refuse(reason, v, "is not a time of day (it is %s)", sl_vtype_name(v->type));
-}
-
-static int conv_uuid(sl_value *out, const sl_value *v, sl_buf *reason)
-{
-	if (v->type == SL_V_UUID) {
-		*out = *v;
-		return 0;
-	}
-	if (v->type == SL_V_BLOB && v->u.s.len == 16) {
-		out->type = SL_V_UUID;
-		memcpy(out->u.uuid, v->u.s.ptr, 16);
-		return 0;
-	}
-	if (v->type == SL_V_TEXT) {
-		const char *s = v->u.s.ptr;
-		size_t len = v->u.s.len;
-		while (len && isspace((unsigned char)*s))
-			s++, len--;
-		while (len && isspace((unsigned char)s[len - 1]))
-			len--;
-		if (sl_parse_uuid(s, len, out->u.uuid) == 0) {
-			out->type = SL_V_UUID;
-			return 0;
-		}
-		sl_error_clear();
-	}
-	return refuse(reason, v, "is not a UUID");
-}
-
-/*
- * A value for a JSON column: its JSON meaning whatever it is stored as
- * (SQLite keeps a JSON number typed into a JSON column as an INTEGER or
- * REAL): text and blobs are JSON text, numbers and booleans the JSON scalar.
- */
-static int conv_json(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
+/* Money text ("$1,234.50", "-$3.00") into a decimal column: the sign and digits without '$' and ','. */
+static int conv_money(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
+		      const sl_copy_conv *cx, sl_batch *dst, sl_buf *reason)
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
-	if (v->type == SL_V_JSON && sl_copy_conv_src(cx)->json_native) {
-		*out = *v; /* the engine checked it; SQLite's JSON columns hold any text */
-		return 0;
-	}
-	if (v->type == SL_V_DOUBLE && !isfinite(v->u.d))
-		return refuse(reason, v, "is not a JSON number");
-	switch (v->type) {
-	case SL_V_JSON:
-	case SL_V_TEXT:
-	case SL_V_BLOB: {
-		if (!sl_json_check(v->u.s.ptr, v->u.s.len))
-			return refuse(reason, v, "is not valid JSON");
-		*out = sl_bytes(SL_V_JSON, v->u.s.ptr, v->u.s.len);
-		return 0;
-	}
-	case SL_V_DOUBLE:
-	case SL_V_INT:
-	case SL_V_BOOL:
-		rc = sl_value_format(&b, v);
-		break;
-	case SL_V_DECIMAL:
-		if (!is_plain_number(v->u.s.ptr, v->u.s.len))
-			return refuse(reason, v, "is not a JSON number");
-		rc = sl_buf_put(&b, v->u.s.ptr, v->u.s.len);
-		break;
-	default:
-		return conv_text(out, v, cx, dst, reason);
-	}
+	for (size_t i = 0; !rc && i < v->u.s.len; i++)
+		if (v->u.s.ptr[i] != '$' && v->u.s.ptr[i] != ',')
+			rc = sl_buf_putc(&b, v->u.s.ptr[i]);
+	sl_value t = sl_bytes(SL_V_TEXT, b.ptr ? b.ptr : "", b.len);
 	if (!rc)
-		rc = put_bytes(out, dst, SL_V_JSON, b.ptr, b.len);
+		rc = conv_decimal(out, loss, &t, cc, cx, dst, reason);
+	if (rc == 0 && out->u.s.ptr == b.ptr)
+		rc = cv_put_bytes(out, dst, SL_V_DECIMAL, b.ptr, b.len);
 	sl_buf_free(&b);
 	return rc;
 }
 
-/* MySQL SET text "a,b" -> PostgreSQL array input {"a","b"}. */
-static int set_to_array(sl_value *out, const sl_value *v, sl_batch *dst)
+/* A UUID column kept as text (MySQL CHAR(36)): "{A0EE...}", " a0ee... " normalised, else the text. */
+static int conv_uuid_text(sl_value *out, const sl_value *v, const sl_copy_conv *cx, sl_batch *dst,
+			  sl_buf *reason)
 {
-	sl_buf b = SL_BUF_INIT;
-	int rc = sl_buf_putc(&b, '{');
-	const char *s = v->u.s.ptr, *end = s + v->u.s.len;
-	bool first = true;
-	while (!rc && v->u.s.len && s <= end) {
-		const char *comma = memchr(s, ',', (size_t)(end - s));
-		const char *e = comma ? comma : end;
-		rc = sl_buf_puts(&b, first ? "\"" : ",\"");
-		for (const char *q = s; !rc && q < e; q++) {
-			if (*q == '"' || *q == '\\')
-				rc = sl_buf_putc(&b, '\\');
-			if (!rc)
-				rc = sl_buf_putc(&b, *q);
-		}
-		if (!rc)
-			rc = sl_buf_putc(&b, '"');
-		first = false;
-		if (!comma)
-			break;
-		s = comma + 1;
-	}
-	if (!rc)
-		rc = sl_buf_putc(&b, '}');
-	if (!rc)
-		rc = put_bytes(out, dst, SL_V_TEXT, b.ptr, b.len);
-	sl_buf_free(&b);
-	return rc;
-}
-
-/* PostgreSQL array text {a,"b c",NULL,{1,2}} -> JSON array; every element a string or null. */
-static int pg_array_to_json(sl_buf *out, const char **sp, const char *end)
-{
-	const char *s = *sp;
-	int rc = sl_buf_putc(out, '[');
-	if (s >= end || *s != '{')
-		return SL_EINVALID;
-	s++;
-	bool first = true;
-	while (!rc && s < end && *s != '}') {
-		if (!first) {
-			if (*s != ',')
-				return SL_EINVALID;
-			s++;
-		}
-		rc = first ? 0 : sl_buf_putc(out, ',');
-		first = false;
-		if (rc)
-			break;
-		if (s < end && *s == '{') {
-			rc = pg_array_to_json(out, &s, end);
-			continue;
-		}
-		sl_buf el = SL_BUF_INIT;
-		bool quoted = s < end && *s == '"';
-		if (quoted) {
-			s++;
-			while (!rc && s < end && *s != '"') {
-				if (*s == '\\' && s + 1 < end)
-					s++;
-				rc = sl_buf_putc(&el, *s++);
-			}
-			if (s >= end)
-				rc = SL_EINVALID;
-			s++;
-		} else {
-			while (!rc && s < end && *s != ',' && *s != '}')
-				rc = sl_buf_putc(&el, *s++);
-		}
-		if (!rc) {
-			if (!quoted && el.len == 4 && strcasecmp(el.ptr, "null") == 0)
-				rc = sl_buf_puts(out, "null");
-			else {
-				json_t *js = json_stringn(el.ptr ? el.ptr : "", el.len);
-				char *txt = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
-				rc = txt ? sl_buf_puts(out, txt) : SL_EINVALID;
-				free(txt);
-				json_decref(js);
-			}
-		}
-		sl_buf_free(&el);
-	}
-	if (rc)
+	sl_buf ignore = SL_BUF_INIT;
+	int rc = cv_conv_uuid(out, v, &ignore);
+	sl_buf_free(&ignore);
+	if (rc <= 0)
 		return rc;
-	if (s >= end)
-		return SL_EINVALID;
-	*sp = s + 1;
-	return sl_buf_putc(out, ']');
-}
-
-static int conv_array(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
-		      sl_batch *dst, sl_buf *reason)
-{
-	if (v->type != SL_V_TEXT)
-		return conv_text(out, v, cx, dst, reason);
-	if (cc->src->type.kind == SL_T_SET && sl_copy_conv_dst(cx)->arrays)
-		return set_to_array(out, v, dst);
-	if (cc->src->type.kind == SL_T_ARRAY && sl_copy_conv_src(cx)->arrays &&
-	    !sl_copy_conv_dst(cx)->arrays) {
-		sl_buf b = SL_BUF_INIT;
-		const char *s = v->u.s.ptr;
-		/* optional dimension decoration [1:2]={...} */
-		const char *eq = s[0] == '[' ? memchr(s, '=', v->u.s.len) : NULL;
-		if (eq)
-			s = eq + 1;
-		int rc = pg_array_to_json(&b, &s, v->u.s.ptr + v->u.s.len);
-		if (rc == SL_EINVALID) {
-			sl_buf_free(&b);
-			return refuse(reason, v, "is not an array");
-		}
-		if (!rc)
-			rc = put_bytes(out, dst, sl_copy_conv_dst(cx)->json_native ? SL_V_JSON : SL_V_TEXT,
-				       b.ptr, b.len);
-		sl_buf_free(&b);
-		return rc;
-	}
-	return conv_text(out, v, cx, dst, reason);
-}
-
-static int conv_enum(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
-		     sl_batch *dst, sl_buf *reason)
-{
-	int rc = conv_text(out, v, cx, dst, reason);
-	if (rc || !cc->type.nlabels)
-		return rc;
-	for (size_t i = 0; i < cc->type.nlabels; i++)
-		if (strlen(cc->type.labels[i]) == out->u.s.len &&
-		    memcmp(cc->type.labels[i], out->u.s.ptr, out->u.s.len) == 0)
-			return 0;
-	return refuse(reason, v, "is not a label of the enum");
-}
-
-static int conv_bit(sl_value *out, const sl_value *v, const sl_cast_column *cc, const sl_copy_conv *cx,
-		    sl_batch *dst, sl_buf *reason)
-{
-	if (sl_copy_conv_dst(cx)->bit_strings && v->type == SL_V_INT) {
-		int n = cc->type.length > 0 ? cc->type.length : 1;
-		char bits[65];
-		if (n > 64)
-			n = 64;
-		if (n < 64 && (uint64_t)v->u.i >> n)
-			return refuse(reason, v, "does not fit in bit(%d)", n);
-		for (int i = 0; i < n; i++)
-			bits[i] = ((uint64_t)v->u.i >> (n - 1 - i)) & 1 ? '1' : '0';
-		bits[n] = '\0';
-		return put_printf(out, dst, SL_V_TEXT, bits);
-	}
-	if (!sl_copy_conv_dst(cx)->bit_strings && v->type == SL_V_TEXT) {
-		uint64_t u = 0;
-		if (v->u.s.len > 64)
-			return refuse(reason, v, "has more than 64 bits");
-		for (size_t i = 0; i < v->u.s.len; i++) {
-			if (v->u.s.ptr[i] != '0' && v->u.s.ptr[i] != '1')
-				return refuse(reason, v, "is not a bit string");
-			u = (u << 1) | (uint64_t)(v->u.s.ptr[i] - '0');
-		}
-		if (u > INT64_MAX) {
-			char tmp[32];
-			snprintf(tmp, sizeof(tmp), "%" PRIu64, u);
-			return put_printf(out, dst, SL_V_DECIMAL, tmp);
-		}
-		*out = sl_int((int64_t)u);
-		return 0;
-	}
-	*out = *v;
-	return 0;
+	return cv_conv_text(out, v, cx, dst, reason);
 }
 
 int sl_copy_convert(sl_value *out, sl_copy_loss *loss, const sl_value *v, const sl_cast_column *cc,
@@ -930,21 +549,14 @@ int sl_copy_convert(sl_value *out, sl_copy_loss *loss, const sl_value *v, const 
 	}
 	/* zero dates arrive as TEXT whatever the target type */
 	sl_tkind sk = cc->src->type.kind;
-	if ((sk == SL_T_DATE || sk == SL_T_TIMESTAMP || sk == SL_T_TIMESTAMPTZ) && is_zero_date_text(v) &&
+	if ((sk == SL_T_DATE || sk == SL_T_TIMESTAMP || sk == SL_T_TIMESTAMPTZ) && cv_is_zero_date_text(v) &&
 	    cc->type.kind != SL_T_DATE && cc->type.kind != SL_T_TIMESTAMP &&
 	    cc->type.kind != SL_T_TIMESTAMPTZ)
-		return zero_date(out, loss, v, cc, reason);
-	if (sk == SL_T_UUID && v->type == SL_V_TEXT && cc->type.kind != SL_T_UUID) {
-		/* a UUID column kept as text (MySQL CHAR(36)): normalise "{A0EE...}", " a0ee... " */
-		sl_buf ignore = SL_BUF_INIT;
-		int rc = conv_uuid(out, v, &ignore);
-		sl_buf_free(&ignore);
-		if (rc <= 0)
-			return rc;
-		return conv_text(out, v, cx, dst, reason);
-	}
+		return cv_zero_date(out, loss, v, cc, reason);
+	if (sk == SL_T_UUID && v->type == SL_V_TEXT && cc->type.kind != SL_T_UUID)
+		return conv_uuid_text(out, v, cx, dst, reason);
 	if (sk == SL_T_BIT || cc->type.kind == SL_T_BIT)
-		return conv_bit(out, v, cc, cx, dst, reason);
+		return cv_conv_bit(out, v, cc, cx, dst, reason);
 	switch (cc->type.kind) {
 	case SL_T_BOOL:
 		return conv_bool(out, v, reason);
@@ -957,21 +569,8 @@ int sl_copy_convert(sl_value *out, sl_copy_loss *loss, const sl_value *v, const 
 		return conv_float(out, loss, v, cc, cx, reason);
 	case SL_T_DECIMAL:
 		if (v->type == SL_V_TEXT && sk == SL_T_OTHER && v->u.s.len &&
-		    memchr(v->u.s.ptr, '$', v->u.s.len)) {
-			/* money text "$1,234.50" / "-$3.00" */
-			sl_buf b = SL_BUF_INIT;
-			int rc = 0;
-			for (size_t i = 0; !rc && i < v->u.s.len; i++)
-				if (v->u.s.ptr[i] != '$' && v->u.s.ptr[i] != ',')
-					rc = sl_buf_putc(&b, v->u.s.ptr[i]);
-			sl_value t = sl_bytes(SL_V_TEXT, b.ptr ? b.ptr : "", b.len);
-			if (!rc)
-				rc = conv_decimal(out, loss, &t, cc, cx, dst, reason);
-			if (rc == 0 && out->u.s.ptr == b.ptr)
-				rc = put_bytes(out, dst, SL_V_DECIMAL, b.ptr, b.len);
-			sl_buf_free(&b);
-			return rc;
-		}
+		    memchr(v->u.s.ptr, '$', v->u.s.len))
+			return conv_money(out, loss, v, cc, cx, dst, reason);
 		return conv_decimal(out, loss, v, cc, cx, dst, reason);
 	case SL_T_CHAR:
 	case SL_T_VARCHAR:
@@ -980,34 +579,34 @@ int sl_copy_convert(sl_value *out, sl_copy_loss *loss, const sl_value *v, const 
 	case SL_T_OTHER:
 	case SL_T_UNKNOWN:
 		if (sk == SL_T_ARRAY)
-			return conv_array(out, v, cc, cx, dst, reason);
+			return cv_conv_array(out, v, cc, cx, dst, reason);
 		if (v->type == SL_V_BLOB && (sk == SL_T_UNKNOWN || sk == SL_T_BLOB)) {
 			*out = *v; /* untyped SQLite columns keep their blobs */
 			return 0;
 		}
-		return conv_text(out, v, cx, dst, reason);
+		return cv_conv_text(out, v, cx, dst, reason);
 	case SL_T_BLOB:
 	case SL_T_GEOMETRY:
 		return conv_blob(out, v, dst, reason);
 	case SL_T_DATE:
-		return conv_date(out, loss, v, cc, cx, reason);
+		return cv_conv_date(out, loss, v, cc, cx, reason);
 	case SL_T_TIMESTAMP:
 	case SL_T_TIMESTAMPTZ:
-		return conv_ts(out, loss, v, cc, cx, reason);
+		return cv_conv_ts(out, loss, v, cc, cx, reason);
 	case SL_T_TIME:
-		return conv_time(out, loss, v, cc, cx, reason);
+		return cv_conv_time(out, loss, v, cc, cx, reason);
 	case SL_T_UUID:
-		return conv_uuid(out, v, reason);
+		return cv_conv_uuid(out, v, reason);
 	case SL_T_JSON:
 		if (sk == SL_T_ARRAY || sk == SL_T_SET)
-			return conv_array(out, v, cc, cx, dst, reason);
-		return conv_json(out, v, cx, dst, reason);
+			return cv_conv_array(out, v, cc, cx, dst, reason);
+		return cv_conv_json(out, v, cx, dst, reason);
 	case SL_T_ENUM:
-		return conv_enum(out, v, cc, cx, dst, reason);
+		return cv_conv_enum(out, v, cc, cx, dst, reason);
 	case SL_T_ARRAY:
-		return conv_array(out, v, cc, cx, dst, reason);
+		return cv_conv_array(out, v, cc, cx, dst, reason);
 	case SL_T_BIT:
-		return conv_bit(out, v, cc, cx, dst, reason);
+		return cv_conv_bit(out, v, cc, cx, dst, reason);
 	case SL_T_SET:
 	default:
 		*out = *v;

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+
+#include "sluice/error.h"
 
 int64_t sl_now_ms(void)
 {
@@ -83,4 +86,41 @@ json_t *sl_json_str(const char *s)
 const char *sl_json_get_str(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
+}
+
+int sl_read_file(char **out, size_t *len, const char *path, size_t max, const char *what)
+{
+	FILE *f = NULL;
+	char *b = NULL;
+	struct stat st;
+	int rc = 0;
+
+	*out = NULL;
+	if (!(f = fopen(path, "rb")) || fstat(fileno(f), &st) != 0) {
+		rc = sl_error_set(errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "read %s \"%s\": %s", what, path,
+				  strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		rc = sl_error_set(SL_EINVALID, "read %s \"%s\": not a regular file under %zu MiB", what, path,
+				  max >> 20);
+		goto done;
+	}
+	if (!(b = malloc((size_t)st.st_size + 1))) {
+		rc = sl_error_nomem();
+		goto done;
+	}
+	*len = fread(b, 1, (size_t)st.st_size, f);
+	if (ferror(f)) {
+		rc = sl_error_set(SL_EIO, "read %s \"%s\": %s", what, path, strerror(errno));
+		goto done;
+	}
+	b[*len] = '\0';
+	*out = b;
+	b = NULL;
+done:
+	free(b);
+	if (f)
+		fclose(f);
+	return rc;
 }

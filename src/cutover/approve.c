@@ -203,6 +203,78 @@ int co_approve_step(co_ctx *x, size_t pi, const sl_rb_step *s, json_t *fig, bool
 	return rc;
 }
 
+/* The role name approves as: role when given and name holds it, else the first of the step's that name holds.
+ */
+static int choose_role(const char **chosen, const sl_runbook *rb, const sl_rb_step *s, const char *step,
+		       const char *name, const char *role)
+{
+	int rc = 0;
+	*chosen = NULL;
+	if (role) {
+		bool in = false;
+		for (size_t i = 0; i < s->nroles; i++)
+			in = in || strcmp(s->roles[i], role) == 0;
+		if (in && member(role_of(rb, role), name))
+			*chosen = role;
+	}
+	for (size_t i = 0; !*chosen && !role && i < s->nroles; i++)
+		if (member(role_of(rb, s->roles[i]), name))
+			*chosen = s->roles[i]; /* refined below: the first one still open */
+	if (!*chosen) {
+		sl_buf b = SL_BUF_INIT;
+		roles_text(&b, rb, s->roles, s->nroles);
+		rc = sl_error_set(SL_EREFUSED, "\"%s\" may not approve \"%s\"%s%s%s: it needs %s", name, step,
+				  role ? " as \"" : "", role ? role : "", role ? "\"" : "", sl_buf_cstr(&b));
+		sl_buf_free(&b);
+		return rc;
+	}
+	return rc;
+}
+
+/* The evidence is what the run asked about and what the approver reviewed, and not approved by name yet. */
+static int check_fresh(const sl_journal *j, const sl_journal_request *req, const char *step, const char *name,
+		       const char *role, const char *chosen, const char *digest, const char *digest_seen)
+{
+	int rc = 0;
+	if (strcmp(digest, req->digest) != 0) {
+		rc = sl_error_set(SL_ECONFLICT,
+				  "the evidence of \"%s\" changed since the run asked for approval (it "
+				  "measured again): "
+				  "wait for the run to ask again, then review it",
+				  step);
+		return rc;
+	}
+	if (digest_seen && strcmp(digest_seen, digest) != 0) {
+		rc = sl_error_set(
+			SL_ECONFLICT,
+			"the evidence of \"%s\" is now %s, not the %s you reviewed: review it again", step,
+			digest, digest_seen);
+		return rc;
+	}
+	for (size_t i = 0; i < j->napprovals; i++) {
+		const sl_journal_approval *a = &j->approvals[i];
+		if (strcmp(a->step, step) != 0 || strcmp(a->digest, digest) != 0 ||
+		    strcmp(a->name, name) != 0)
+			continue;
+		rc = sl_error_set(strcmp(a->role, chosen) == 0 || !role ? SL_ECONFLICT : SL_EREFUSED,
+				  "\"%s\" already approved \"%s\" as %s for this evidence%s", name, step,
+				  a->role,
+				  strcmp(a->role, chosen) == 0 ? "" : ": each role needs its own person");
+		return rc;
+	}
+	return rc;
+}
+
+/* The evidence, pretty-printed when it is JSON. */
+static void print_evidence(sl_buf *out, const char *evidence)
+{
+	json_t *e = json_loads(evidence, 0, NULL);
+	char *pretty = e ? json_dumps(e, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	sl_buf_puts(out, pretty ? pretty : evidence);
+	free(pretty);
+	json_decref(e);
+}
+
 int sl_cutover_approve(const sl_cutover_opts *o, const char *step, const char *name, const char *role,
 		       const char *note, const char *digest_seen, sl_buf *evidence_out, char *digest_out)
 {
@@ -211,7 +283,6 @@ int sl_cutover_approve(const sl_cutover_opts *o, const char *step, const char *n
 	const sl_rb_step *s = sl_runbook_find_step(rb, step, &phase);
 	co_ctx x = { .o = o, .rb = rb, .st = o->state, .phase = SIZE_MAX };
 	sl_journal *j = NULL;
-	sl_buf b = SL_BUF_INIT;
 	char digest[72];
 	char *evidence = NULL;
 	const char *chosen = NULL;
@@ -224,22 +295,8 @@ int sl_cutover_approve(const sl_cutover_opts *o, const char *step, const char *n
 		goto done;
 	}
 	step = s->id;
-	if (role) {
-		bool in = false;
-		for (size_t i = 0; i < s->nroles; i++)
-			in = in || strcmp(s->roles[i], role) == 0;
-		if (in && member(role_of(rb, role), name))
-			chosen = role;
-	}
-	for (size_t i = 0; !chosen && !role && i < s->nroles; i++)
-		if (member(role_of(rb, s->roles[i]), name))
-			chosen = s->roles[i]; /* refined below: the first one still open */
-	if (!chosen) {
-		roles_text(&b, rb, s->roles, s->nroles);
-		rc = sl_error_set(SL_EREFUSED, "\"%s\" may not approve \"%s\"%s%s%s: it needs %s", name, step,
-				  role ? " as \"" : "", role ? role : "", role ? "\"" : "", sl_buf_cstr(&b));
+	if ((rc = choose_role(&chosen, rb, s, step, name, role)) != 0)
 		goto done;
-	}
 	if ((rc = sl_journal_run_find(o->state, rb->name, false, &x.run_id)) != 0)
 		goto done;
 	if (x.run_id)
@@ -262,32 +319,8 @@ int sl_cutover_approve(const sl_cutover_opts *o, const char *step, const char *n
 		rc = co_evidence(&x, step, &evidence, digest);
 	if (rc)
 		goto done;
-	if (strcmp(digest, req->digest) != 0) {
-		rc = sl_error_set(SL_ECONFLICT,
-				  "the evidence of \"%s\" changed since the run asked for approval (it "
-				  "measured again): "
-				  "wait for the run to ask again, then review it",
-				  step);
+	if ((rc = check_fresh(j, req, step, name, role, chosen, digest, digest_seen)) != 0)
 		goto done;
-	}
-	if (digest_seen && strcmp(digest_seen, digest) != 0) {
-		rc = sl_error_set(
-			SL_ECONFLICT,
-			"the evidence of \"%s\" is now %s, not the %s you reviewed: review it again", step,
-			digest, digest_seen);
-		goto done;
-	}
-	for (size_t i = 0; i < j->napprovals; i++) {
-		const sl_journal_approval *a = &j->approvals[i];
-		if (strcmp(a->step, step) != 0 || strcmp(a->digest, digest) != 0 ||
-		    strcmp(a->name, name) != 0)
-			continue;
-		rc = sl_error_set(strcmp(a->role, chosen) == 0 || !role ? SL_ECONFLICT : SL_EREFUSED,
-				  "\"%s\" already approved \"%s\" as %s for this evidence%s", name, step,
-				  a->role,
-				  strcmp(a->role, chosen) == 0 ? "" : ": each role needs its own person");
-		goto done;
-	}
 	if (!role) {
 		/* the first of name's roles nobody has filled yet */
 		for (size_t i = 0; i < s->nroles; i++)
@@ -313,17 +346,11 @@ int sl_cutover_approve(const sl_cutover_opts *o, const char *step, const char *n
 		goto done;
 	co_event(&x, SL_CO_EV_APPROVED, step, NULL, "%s approved %s as %s%s%s", name, step, chosen,
 		 note ? ": " : "", note ? note : "");
-	if (evidence_out) {
-		json_t *e = json_loads(evidence, 0, NULL);
-		char *pretty = e ? json_dumps(e, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-		sl_buf_puts(evidence_out, pretty ? pretty : evidence);
-		free(pretty);
-		json_decref(e);
-	}
+	if (evidence_out)
+		print_evidence(evidence_out, evidence);
 	if (digest_out)
 		snprintf(digest_out, 72, "%s", digest);
 done:
-	sl_buf_free(&b);
 	free(evidence);
 	sl_journal_free(j);
 	pthread_mutex_destroy(&x.connect_mu);

@@ -374,6 +374,62 @@ static bool follower_running(co_ctx *x, const sl_rb_phase *p)
 	return (int)pi == x->follower_phase && (x->fwd.running || x->rev.running);
 }
 
+/* The rules gate: the rules named, none failing (the first five failures named in why). */
+static int rules_gate(co_ctx *x, const sl_rb_gate *g, json_t *fig, bool *pass, sl_buf *why)
+{
+	int64_t failing = 0;
+	int rc = co_rules_eval(x, g->rules, g->nrules, g->rules_on, &failing, fig);
+	if (!rc && failing) {
+		json_t *arr = json_object_get(fig, "rules"), *v;
+		size_t i, named = 0;
+		*pass = false;
+		sep(why);
+		sl_buf_printf(why, "%lld %s failed:", (long long)failing, failing == 1 ? "rule" : "rules");
+		json_array_foreach(arr, i, v)
+		{
+			const char *st = json_string_value(json_object_get(v, "status"));
+			if (!st || (strcmp(st, "halt") && strcmp(st, "error")) || named++ >= 5)
+				continue;
+			sl_buf_printf(why, "%s \"%s\" on the %s (%s", named > 1 ? ";" : "",
+				      json_string_value(json_object_get(v, "rule")),
+				      json_string_value(json_object_get(v, "on")), st);
+			if (json_object_get(v, "violations"))
+				sl_buf_printf(why, ", %lld violations",
+					      (long long)json_integer_value(
+						      json_object_get(v, "violations")));
+			sl_buf_putc(why, ')');
+		}
+	}
+	return rc;
+}
+
+/* The diff gate: the phase's tables within the discrepancies allowed, given a follower time to settle. */
+static int diff_gate(co_ctx *x, const sl_rb_phase *p, const sl_rb_step *s, const sl_rb_gate *g, json_t *fig,
+		     bool *pass, sl_buf *why)
+{
+	size_t pi = (size_t)(p - x->rb->phases);
+	int rc = 0;
+	const char *const *t = NULL;
+	size_t n = 0;
+	int64_t disc = 0;
+	co_step_tables(p, s, &t, &n);
+	sl_side truth = x->ps[pi].switch_done && !x->ps[pi].switched_back ? SL_SIDE_TARGET : p->truth;
+	for (int round = 1; !rc; round++) {
+		rc = co_diff_tables(x, t, n, truth, &disc, NULL, fig);
+		if (rc || disc <= g->max_discrepancies || round >= SETTLE_ROUNDS || !follower_running(x, p))
+			break;
+		json_object_set_new(fig, "settle_rounds", json_integer(round + 1));
+		co_nap(SETTLE_SECONDS);
+	}
+	if (!rc && disc > g->max_discrepancies) {
+		*pass = false;
+		sep(why);
+		sl_buf_printf(why, "%lld %s (at most %lld allowed)", (long long)disc,
+			      disc == 1 ? "discrepancy" : "discrepancies", (long long)g->max_discrepancies);
+	}
+	return rc;
+}
+
 int co_gate_eval(co_ctx *x, const sl_rb_phase *p, const sl_rb_step *s, const sl_rb_gate *g, json_t *fig,
 		 bool *pass, sl_buf *why)
 {
@@ -385,54 +441,10 @@ int co_gate_eval(co_ctx *x, const sl_rb_phase *p, const sl_rb_step *s, const sl_
 		rc = rehearsal(x, g, fig, &ok, why);
 		*pass = *pass && ok;
 	}
-	if (!rc && g->has_rules) {
-		int64_t failing = 0;
-		rc = co_rules_eval(x, g->rules, g->nrules, g->rules_on, &failing, fig);
-		if (!rc && failing) {
-			json_t *arr = json_object_get(fig, "rules"), *v;
-			size_t i, named = 0;
-			*pass = false;
-			sep(why);
-			sl_buf_printf(why, "%lld %s failed:", (long long)failing,
-				      failing == 1 ? "rule" : "rules");
-			json_array_foreach(arr, i, v)
-			{
-				const char *st = json_string_value(json_object_get(v, "status"));
-				if (!st || (strcmp(st, "halt") && strcmp(st, "error")) || named++ >= 5)
-					continue;
-				sl_buf_printf(why, "%s \"%s\" on the %s (%s", named > 1 ? ";" : "",
-					      json_string_value(json_object_get(v, "rule")),
-					      json_string_value(json_object_get(v, "on")), st);
-				if (json_object_get(v, "violations"))
-					sl_buf_printf(why, ", %lld violations",
-						      (long long)json_integer_value(
-							      json_object_get(v, "violations")));
-				sl_buf_putc(why, ')');
-			}
-		}
-	}
-	if (!rc && g->has_diff) {
-		const char *const *t = NULL;
-		size_t n = 0;
-		int64_t disc = 0;
-		co_step_tables(p, s, &t, &n);
-		sl_side truth = x->ps[pi].switch_done && !x->ps[pi].switched_back ? SL_SIDE_TARGET : p->truth;
-		for (int round = 1; !rc; round++) {
-			rc = co_diff_tables(x, t, n, truth, &disc, NULL, fig);
-			if (rc || disc <= g->max_discrepancies || round >= SETTLE_ROUNDS ||
-			    !follower_running(x, p))
-				break;
-			json_object_set_new(fig, "settle_rounds", json_integer(round + 1));
-			co_nap(SETTLE_SECONDS);
-		}
-		if (!rc && disc > g->max_discrepancies) {
-			*pass = false;
-			sep(why);
-			sl_buf_printf(why, "%lld %s (at most %lld allowed)", (long long)disc,
-				      disc == 1 ? "discrepancy" : "discrepancies",
-				      (long long)g->max_discrepancies);
-		}
-	}
+	if (!rc && g->has_rules)
+		rc = rules_gate(x, g, fig, pass, why);
+	if (!rc && g->has_diff)
+		rc = diff_gate(x, p, s, g, fig, pass, why);
 	if (!rc && g->has_shadow) {
 		int64_t d = 0;
 		for (int round = 1; !rc; round++) {

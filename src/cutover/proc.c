@@ -13,6 +13,7 @@
  * this multi-threaded process.
  */
 #include "cutover_int.h"
+#include "sluice/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,13 +71,6 @@ void co_redact(char *s)
 			memmove(v + 3, e, strlen(e) + 1);
 		}
 	}
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* environ plus extra ("NAME=value"), extra winning over an inherited NAME. */
@@ -159,7 +153,7 @@ int co_proc_run(co_proc_result *out, const char *command, const char *dir, const
 	pid_t pid = -1;
 	sl_buf output = SL_BUF_INIT;
 	size_t sent = 0, plen = payload ? strlen(payload) : 0;
-	double t0 = now_s(), deadline = t0 + (timeout_s > 0 ? timeout_s : 60), killed_at = 0, exit_at = 0;
+	double t0 = sl_now_s(), deadline = t0 + (timeout_s > 0 ? timeout_s : 60), killed_at = 0, exit_at = 0;
 	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
 
 	memset(out, 0, sizeof(*out));
@@ -202,7 +196,7 @@ int co_proc_run(co_proc_result *out, const char *command, const char *dir, const
 	if (plen == 0)
 		shutdown(in[0], SHUT_WR);
 	while (!exited || outp[0] >= 0) {
-		double now = now_s();
+		double now = sl_now_s();
 		if (!exited && now >= deadline && killed_at == 0) {
 			out->timed_out = true;
 			kill(-pid, SIGTERM);
@@ -243,7 +237,7 @@ int co_proc_run(co_proc_result *out, const char *command, const char *dir, const
 			close_fd(&outp[0]); /* ... and may keep writing */
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
 			exited = true;
-			exit_at = now_s();
+			exit_at = sl_now_s();
 		}
 	}
 	out->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -257,7 +251,7 @@ done:
 	close_fd(&outp[0]);
 	close_fd(&outp[1]);
 	free(envp);
-	out->seconds = now_s() - t0;
+	out->seconds = sl_now_s() - t0;
 	if (output.len > KEEP_OUTPUT) {
 		memmove(output.ptr, output.ptr + output.len - KEEP_OUTPUT, KEEP_OUTPUT);
 		output.len = KEEP_OUTPUT;

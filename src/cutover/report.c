@@ -6,6 +6,7 @@
  * described in docs/commands/cutover.md, the form `sluice report` reads).
  */
 #include "cutover_int.h"
+#include "sluice/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,61 @@ static double dval(json_t *o, const char *k)
 }
 
 /* One line of what a step measured or did, from its figures. */
+/* An approve step: the approvals, or what a dry run would wait for. */
+static void approve_summary(sl_buf *b, json_t *f)
+{
+	json_t *a = json_object_get(f, "approvals"), *v;
+	size_t i;
+	if (json_object_get(f, "simulated"))
+		sl_buf_printf(b, "dry run: would wait for %s%s", sget(f, "simulated"),
+			      json_array_size(a) ? "; " : "");
+	if (json_array_size(a))
+		sl_buf_puts(b, "approved by ");
+	json_array_foreach(a, i, v)
+	{
+		sl_buf_printf(b, "%s%s (%s)", i ? ", " : "", json_string_value(json_object_get(v, "name")),
+			      json_string_value(json_object_get(v, "role")));
+	}
+	if (json_is_true(json_object_get(f, "waiting")))
+		sl_buf_puts(b, "waiting");
+}
+
+/* An unfreeze step: each window lifted, or none standing. */
+static void unfreeze_summary(sl_buf *b, json_t *f)
+{
+	json_t *a = json_object_get(f, "freezes"), *v;
+	size_t i;
+	json_array_foreach(a, i, v)
+	{
+		sl_buf_printf(b, "%s%s frozen %.3fs of %.1fs (lifted by %s)", i ? "; " : "",
+			      json_string_value(json_object_get(v, "side")),
+			      (double)ival(v, "window_ms") / 1000, (double)ival(v, "budget_ms") / 1000,
+			      json_string_value(json_object_get(v, "lifted_by")));
+	}
+	if (!json_array_size(a))
+		sl_buf_puts(b, "no fence was standing");
+}
+
+/* The gate figures any step may carry: rules, discrepancies, shadow differences, lag. */
+static void gate_summary(sl_buf *b, const char *t, json_t *f)
+{
+	if (json_object_get(f, "rules_failing"))
+		sl_buf_printf(b, "%s%zu rule result(s), %lld failing", b->len ? "; " : "",
+			      json_array_size(json_object_get(f, "rules")),
+			      (long long)ival(f, "rules_failing"));
+	if (json_object_get(f, "discrepancies"))
+		sl_buf_printf(b, "%s%lld discrepancies in %zu table(s)", b->len ? "; " : "",
+			      (long long)ival(f, "discrepancies"),
+			      json_array_size(json_object_get(f, "diff")));
+	if (json_object_get(f, "differences"))
+		sl_buf_printf(b, "%s%lld shadow differences in %zu quer%s", b->len ? "; " : "",
+			      (long long)ival(f, "differences"),
+			      json_array_size(json_object_get(f, "shadow")),
+			      json_array_size(json_object_get(f, "shadow")) == 1 ? "y" : "ies");
+	if (strcmp(t, "wait-lag") && strcmp(t, "drain") && json_object_get(f, "lag_seconds"))
+		sl_buf_printf(b, "%slag %.2fs", b->len ? "; " : "", dval(f, "lag_seconds"));
+}
+
 static void summary(sl_buf *b, const sl_journal_step *s, json_t *f)
 {
 	const char *t = s->type;
@@ -95,21 +151,7 @@ static void summary(sl_buf *b, const sl_journal_step *s, json_t *f)
 			      (long long)ival(f, "applied"), dval(f, "seconds"), sget(f, "direction"),
 			      (long long)ival(f, "behind"));
 	} else if (!strcmp(t, "approve")) {
-		json_t *a = json_object_get(f, "approvals"), *v;
-		size_t i;
-		if (json_object_get(f, "simulated"))
-			sl_buf_printf(b, "dry run: would wait for %s%s", sget(f, "simulated"),
-				      json_array_size(a) ? "; " : "");
-		if (json_array_size(a))
-			sl_buf_puts(b, "approved by ");
-		json_array_foreach(a, i, v)
-		{
-			sl_buf_printf(b, "%s%s (%s)", i ? ", " : "",
-				      json_string_value(json_object_get(v, "name")),
-				      json_string_value(json_object_get(v, "role")));
-		}
-		if (json_is_true(json_object_get(f, "waiting")))
-			sl_buf_puts(b, "waiting");
+		approve_summary(b, f);
 	} else if (!strcmp(t, "freeze")) {
 		json_t *tb = json_object_get(f, "tables");
 		if (json_object_get(f, "adopted"))
@@ -121,18 +163,7 @@ static void summary(sl_buf *b, const sl_journal_step *s, json_t *f)
 				      (*sget(f, "method") ? sget(f, "method") : "triggers"),
 				      (double)ival(f, "budget_ms") / 1000);
 	} else if (!strcmp(t, "unfreeze")) {
-		json_t *a = json_object_get(f, "freezes"), *v;
-		size_t i;
-		json_array_foreach(a, i, v)
-		{
-			sl_buf_printf(b, "%s%s frozen %.3fs of %.1fs (lifted by %s)", i ? "; " : "",
-				      json_string_value(json_object_get(v, "side")),
-				      (double)ival(v, "window_ms") / 1000,
-				      (double)ival(v, "budget_ms") / 1000,
-				      json_string_value(json_object_get(v, "lifted_by")));
-		}
-		if (!json_array_size(a))
-			sl_buf_puts(b, "no fence was standing");
+		unfreeze_summary(b, f);
 	} else if (!strcmp(t, "switch") || !strcmp(t, "command")) {
 		if (json_is_true(json_object_get(f, "skipped_in_dry_run")))
 			sl_buf_puts(b, "hook not run in a dry run");
@@ -149,22 +180,7 @@ static void summary(sl_buf *b, const sl_journal_step *s, json_t *f)
 	} else if (!strcmp(t, "sync-stop")) {
 		sl_buf_printf(b, "%s sync stopped", sget(f, "stopped"));
 	}
-	/* gate figures any step may carry */
-	if (json_object_get(f, "rules_failing"))
-		sl_buf_printf(b, "%s%zu rule result(s), %lld failing", b->len ? "; " : "",
-			      json_array_size(json_object_get(f, "rules")),
-			      (long long)ival(f, "rules_failing"));
-	if (json_object_get(f, "discrepancies"))
-		sl_buf_printf(b, "%s%lld discrepancies in %zu table(s)", b->len ? "; " : "",
-			      (long long)ival(f, "discrepancies"),
-			      json_array_size(json_object_get(f, "diff")));
-	if (json_object_get(f, "differences"))
-		sl_buf_printf(b, "%s%lld shadow differences in %zu quer%s", b->len ? "; " : "",
-			      (long long)ival(f, "differences"),
-			      json_array_size(json_object_get(f, "shadow")),
-			      json_array_size(json_object_get(f, "shadow")) == 1 ? "y" : "ies");
-	if (strcmp(t, "wait-lag") && strcmp(t, "drain") && json_object_get(f, "lag_seconds"))
-		sl_buf_printf(b, "%slag %.2fs", b->len ? "; " : "", dval(f, "lag_seconds"));
+	gate_summary(b, t, f);
 }
 
 /* The side of truth of phase name as the journal tells it. */
@@ -194,6 +210,26 @@ static const char *truth_now(const sl_journal *j, const char *phase, const sl_rb
 	if (frozen)
 		return p && p->truth == SL_SIDE_TARGET ? "target (writes frozen)" : "source (writes frozen)";
 	return base;
+}
+
+/* The freeze windows of the timeline, on the database's clock. */
+static void freeze_lines(sl_buf *out, const sl_journal *j, const char *bold, const char *off)
+{
+	if (j->nfreezes)
+		sl_buf_printf(out, "\n%sfreeze windows%s (the database's clock)\n", bold, off);
+	for (size_t i = 0; i < j->nfreezes; i++) {
+		const sl_journal_freeze *f = &j->freezes[i];
+		int64_t end = f->ended_us ? (f->ended_us < f->deadline_us ? f->ended_us : f->deadline_us) : 0;
+		if (end)
+			sl_buf_printf(out, "  %-10s %-6s %8.3fs of a %.1fs budget, lifted by %s\n", f->phase,
+				      f->side, (double)(end - f->started_us) / 1e6,
+				      (double)f->budget_ms / 1000, f->lifted_by ? f->lifted_by : "?");
+		else
+			sl_buf_printf(out,
+				      "  %-10s %-6s standing: the fence lifts itself at its deadline (budget "
+				      "%.1fs)\n",
+				      f->phase, f->side, (double)f->budget_ms / 1000);
+	}
 }
 
 int sl_cutover_timeline_text(sl_buf *out, const sl_journal *j, const sl_runbook *rb, bool color)
@@ -249,21 +285,7 @@ int sl_cutover_timeline_text(sl_buf *out, const sl_journal *j, const sl_runbook 
 			sl_buf_printf(out, "  %12s %s%s%s\n", "", dim, s->message, off);
 		json_decref(f);
 	}
-	if (j->nfreezes)
-		sl_buf_printf(out, "\n%sfreeze windows%s (the database's clock)\n", bold, off);
-	for (size_t i = 0; i < j->nfreezes; i++) {
-		const sl_journal_freeze *f = &j->freezes[i];
-		int64_t end = f->ended_us ? (f->ended_us < f->deadline_us ? f->ended_us : f->deadline_us) : 0;
-		if (end)
-			sl_buf_printf(out, "  %-10s %-6s %8.3fs of a %.1fs budget, lifted by %s\n", f->phase,
-				      f->side, (double)(end - f->started_us) / 1e6,
-				      (double)f->budget_ms / 1000, f->lifted_by ? f->lifted_by : "?");
-		else
-			sl_buf_printf(out,
-				      "  %-10s %-6s standing: the fence lifts itself at its deadline (budget "
-				      "%.1fs)\n",
-				      f->phase, f->side, (double)f->budget_ms / 1000);
-	}
+	freeze_lines(out, j, bold, off);
 	if (j->napprovals)
 		sl_buf_printf(out, "\n%sapprovals%s\n", bold, off);
 	for (size_t i = 0; i < j->napprovals; i++) {
@@ -303,45 +325,42 @@ int sl_cutover_scorecard_text(sl_buf *out, const sl_journal *j, bool color)
 	return 0;
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *parsed(const char *s)
 {
 	json_t *v = s ? json_loads(s, 0, NULL) : NULL;
 	return v ? v : json_null();
 }
 
-int sl_cutover_journal_json(sl_buf *out, const sl_journal *j, const sl_runbook *rb)
+/* The run: what, where, by whom, and how it ended. */
+static json_t *run_json(const sl_journal_run *r)
 {
-	const sl_journal_run *r = &j->run;
-	json_t *o = json_object(), *run = json_object(), *steps = json_array(), *events = json_array(),
-	       *reqs = json_array(), *apps = json_array(), *frz = json_array(), *crit = json_array(),
-	       *score = json_object(), *phases = json_array();
-	bool all_ok = true;
-	json_object_set_new(o, "format", json_string("sluice-cutover/1"));
+	json_t *run = json_object();
 	json_object_set_new(run, "id", json_integer(r->id));
 	json_object_set_new(run, "runbook", json_string(r->runbook));
-	json_object_set_new(run, "path", str_or_null(r->path));
-	json_object_set_new(run, "digest", str_or_null(r->digest));
-	json_object_set_new(run, "source", str_or_null(r->source));
-	json_object_set_new(run, "target", str_or_null(r->target));
+	json_object_set_new(run, "path", sl_json_str(r->path));
+	json_object_set_new(run, "digest", sl_json_str(r->digest));
+	json_object_set_new(run, "source", sl_json_str(r->source));
+	json_object_set_new(run, "target", sl_json_str(r->target));
 	json_object_set_new(run, "dry_run", json_boolean(r->dry_run));
 	json_object_set_new(run, "status", json_string(r->status));
-	json_object_set_new(run, "phase", str_or_null(r->phase));
-	json_object_set_new(run, "message", str_or_null(r->message));
-	json_object_set_new(run, "started_at", str_or_null(r->started_at));
-	json_object_set_new(run, "finished_at", str_or_null(r->finished_at));
+	json_object_set_new(run, "phase", sl_json_str(r->phase));
+	json_object_set_new(run, "message", sl_json_str(r->message));
+	json_object_set_new(run, "started_at", sl_json_str(r->started_at));
+	json_object_set_new(run, "finished_at", sl_json_str(r->finished_at));
 	json_object_set_new(run, "pid", json_integer(r->pid));
-	json_object_set_new(run, "host", str_or_null(r->host));
-	json_object_set_new(run, "os_user", str_or_null(r->os_user));
-	json_object_set_new(o, "run", run);
+	json_object_set_new(run, "host", sl_json_str(r->host));
+	json_object_set_new(run, "os_user", sl_json_str(r->os_user));
+	return run;
+}
+
+/* The runbook's phases with their tables and where the truth is now. */
+static json_t *phases_json(const sl_journal *j, const sl_runbook *rb)
+{
+	json_t *phases = json_array();
 	for (size_t i = 0; rb && i < rb->nphases; i++) {
 		json_t *p = json_object(), *t = json_array();
 		json_object_set_new(p, "name", json_string(rb->phases[i].name));
-		json_object_set_new(p, "domain", str_or_null(rb->phases[i].domain));
+		json_object_set_new(p, "domain", sl_json_str(rb->phases[i].domain));
 		for (size_t k = 0; k < rb->phases[i].ntables; k++)
 			json_array_append_new(t, json_string(rb->phases[i].tables[k]));
 		json_object_set_new(p, "tables", t);
@@ -349,7 +368,13 @@ int sl_cutover_journal_json(sl_buf *out, const sl_journal *j, const sl_runbook *
 				    json_string(truth_now(j, rb->phases[i].name, &rb->phases[i])));
 		json_array_append_new(phases, p);
 	}
-	json_object_set_new(o, "phases", phases);
+	return phases;
+}
+
+/* Every step attempt. */
+static json_t *steps_json(const sl_journal *j)
+{
+	json_t *steps = json_array();
 	for (size_t i = 0; i < j->nsteps; i++) {
 		const sl_journal_step *s = &j->steps[i];
 		json_t *x = json_object();
@@ -359,25 +384,37 @@ int sl_cutover_journal_json(sl_buf *out, const sl_journal *j, const sl_runbook *
 		json_object_set_new(x, "path", json_string(s->path));
 		json_object_set_new(x, "attempt", json_integer(s->attempt));
 		json_object_set_new(x, "status", json_string(s->status));
-		json_object_set_new(x, "gate", str_or_null(s->gate));
-		json_object_set_new(x, "started_at", str_or_null(s->started_at));
-		json_object_set_new(x, "finished_at", str_or_null(s->finished_at));
+		json_object_set_new(x, "gate", sl_json_str(s->gate));
+		json_object_set_new(x, "started_at", sl_json_str(s->started_at));
+		json_object_set_new(x, "finished_at", sl_json_str(s->finished_at));
 		json_object_set_new(x, "duration_ms",
 				    s->duration_ms >= 0 ? json_integer(s->duration_ms) : json_null());
 		json_object_set_new(x, "figures", parsed(s->figures));
-		json_object_set_new(x, "message", str_or_null(s->message));
+		json_object_set_new(x, "message", sl_json_str(s->message));
 		json_array_append_new(steps, x);
 	}
-	json_object_set_new(o, "steps", steps);
+	return steps;
+}
+
+/* The events, in order. */
+static json_t *events_json(const sl_journal *j)
+{
+	json_t *events = json_array();
 	for (size_t i = 0; i < j->nevents; i++) {
 		json_t *x = json_object();
 		json_object_set_new(x, "at", json_string(j->events[i].at));
 		json_object_set_new(x, "kind", json_string(j->events[i].kind));
-		json_object_set_new(x, "step", str_or_null(j->events[i].step));
+		json_object_set_new(x, "step", sl_json_str(j->events[i].step));
 		json_object_set_new(x, "detail", parsed(j->events[i].detail));
 		json_array_append_new(events, x);
 	}
-	json_object_set_new(o, "events", events);
+	return events;
+}
+
+/* The approvals asked for, with the evidence shown. */
+static json_t *requests_json(const sl_journal *j)
+{
+	json_t *reqs = json_array();
 	for (size_t i = 0; i < j->nrequests; i++) {
 		json_t *x = json_object();
 		json_object_set_new(x, "step", json_string(j->requests[i].step));
@@ -386,20 +423,32 @@ int sl_cutover_journal_json(sl_buf *out, const sl_journal *j, const sl_runbook *
 		json_object_set_new(x, "requested_at", json_string(j->requests[i].requested_at));
 		json_array_append_new(reqs, x);
 	}
-	json_object_set_new(o, "approval_requests", reqs);
+	return reqs;
+}
+
+/* The approvals given. */
+static json_t *approvals_json(const sl_journal *j)
+{
+	json_t *apps = json_array();
 	for (size_t i = 0; i < j->napprovals; i++) {
 		const sl_journal_approval *a = &j->approvals[i];
 		json_t *x = json_object();
 		json_object_set_new(x, "step", json_string(a->step));
 		json_object_set_new(x, "name", json_string(a->name));
 		json_object_set_new(x, "role", json_string(a->role));
-		json_object_set_new(x, "note", str_or_null(a->note));
+		json_object_set_new(x, "note", sl_json_str(a->note));
 		json_object_set_new(x, "digest", json_string(a->digest));
 		json_object_set_new(x, "approved_at", json_string(a->approved_at));
-		json_object_set_new(x, "os_user", str_or_null(a->os_user));
+		json_object_set_new(x, "os_user", sl_json_str(a->os_user));
 		json_array_append_new(apps, x);
 	}
-	json_object_set_new(o, "approvals", apps);
+	return apps;
+}
+
+/* The freeze windows and how long each lasted. */
+static json_t *freezes_json(const sl_journal *j)
+{
+	json_t *frz = json_array();
 	for (size_t i = 0; i < j->nfreezes; i++) {
 		const sl_journal_freeze *f = &j->freezes[i];
 		json_t *x = json_object();
@@ -415,29 +464,50 @@ int sl_cutover_journal_json(sl_buf *out, const sl_journal *j, const sl_runbook *
 		json_object_set_new(x, "ended_us", f->ended_us ? json_integer(f->ended_us) : json_null());
 		json_object_set_new(x, "window_ms",
 				    end ? json_integer((end - f->started_us) / 1000) : json_null());
-		json_object_set_new(x, "lifted_by", str_or_null(f->lifted_by));
+		json_object_set_new(x, "lifted_by", sl_json_str(f->lifted_by));
 		json_object_set_new(x, "watchdog_pid",
 				    f->watchdog_pid ? json_integer(f->watchdog_pid) : json_null());
 		json_array_append_new(frz, x);
 	}
-	json_object_set_new(o, "freezes", frz);
+	return frz;
+}
+
+/* The scorecard: every criterion evaluated, ok when all are. */
+static json_t *scorecard_json(const sl_journal *j)
+{
+	json_t *score = json_object(), *crit = json_array();
+	bool all_ok = true;
 	for (size_t i = 0; i < j->nscores; i++) {
 		const sl_journal_score *s = &j->scores[i];
 		json_t *x = json_object();
 		json_object_set_new(x, "criterion", json_string(s->criterion));
 		json_object_set_new(x, "type", json_string(s->type));
-		json_object_set_new(x, "phase", str_or_null(s->phase));
+		json_object_set_new(x, "phase", sl_json_str(s->phase));
 		json_object_set_new(x, "ok", json_boolean(s->ok));
-		json_object_set_new(x, "figure", str_or_null(s->figure));
-		json_object_set_new(x, "limit", str_or_null(s->limit));
+		json_object_set_new(x, "figure", sl_json_str(s->figure));
+		json_object_set_new(x, "limit", sl_json_str(s->limit));
 		json_object_set_new(x, "detail", parsed(s->detail));
-		json_object_set_new(x, "evaluated_at", str_or_null(s->evaluated_at));
+		json_object_set_new(x, "evaluated_at", sl_json_str(s->evaluated_at));
 		json_array_append_new(crit, x);
 		all_ok = all_ok && s->ok;
 	}
 	json_object_set_new(score, "ok", json_boolean(all_ok));
 	json_object_set_new(score, "criteria", crit);
-	json_object_set_new(o, "scorecard", score);
+	return score;
+}
+
+int sl_cutover_journal_json(sl_buf *out, const sl_journal *j, const sl_runbook *rb)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "format", json_string("sluice-cutover/1"));
+	json_object_set_new(o, "run", run_json(&j->run));
+	json_object_set_new(o, "phases", phases_json(j, rb));
+	json_object_set_new(o, "steps", steps_json(j));
+	json_object_set_new(o, "events", events_json(j));
+	json_object_set_new(o, "approval_requests", requests_json(j));
+	json_object_set_new(o, "approvals", approvals_json(j));
+	json_object_set_new(o, "freezes", freezes_json(j));
+	json_object_set_new(o, "scorecard", scorecard_json(j));
 	char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	int rc = text ? sl_buf_puts(out, text) : sl_error_nomem();
 	if (!rc)

@@ -269,6 +269,23 @@ static bool has_require(const sl_rb_gate *g)
 	       g->has_rehearsal;
 }
 
+/* The step's require: gate, its figures under "require" and its failure prefixed "require: ". */
+static int require_gate(co_ctx *x, const sl_rb_phase *p, const sl_rb_step *s, json_t *fig, bool *ok,
+			sl_buf *why)
+{
+	json_t *req = json_object();
+	int rc = co_gate_eval(x, p, s, &s->require, req, ok, why);
+	json_object_set_new(fig, "require", req);
+	if (!rc && !*ok) {
+		sl_buf tmp = SL_BUF_INIT;
+		sl_buf_printf(&tmp, "require: %s", sl_buf_cstr(why));
+		sl_buf_clear(why);
+		sl_buf_puts(why, sl_buf_cstr(&tmp));
+		sl_buf_free(&tmp);
+	}
+	return rc;
+}
+
 /*
  * Journals and runs one step. *why holds the reason of a failure. prev is
  * the last attempt when it never ended (interrupted), or NULL.
@@ -299,18 +316,8 @@ static step_end run_step(co_ctx *x, size_t pi, const sl_rb_step *s, const sl_jou
 	x->current_row = row;
 	co_event(x, SL_CO_EV_STEP_STARTED, s->id, NULL, "%s%s", s->id,
 		 attempt > 1 ? " (taken up again)" : "");
-	if (has_require(&s->require)) {
-		json_t *req = json_object();
-		rc = co_gate_eval(x, p, s, &s->require, req, &ok, why);
-		json_object_set_new(fig, "require", req);
-		if (!rc && !ok) {
-			sl_buf tmp = SL_BUF_INIT;
-			sl_buf_printf(&tmp, "require: %s", sl_buf_cstr(why));
-			sl_buf_clear(why);
-			sl_buf_puts(why, sl_buf_cstr(&tmp));
-			sl_buf_free(&tmp);
-		}
-	}
+	if (has_require(&s->require))
+		rc = require_gate(x, p, s, fig, &ok, why);
 	if (!rc && ok && prev)
 		recovered = co_step_recover(x, pi, s, prev->figures, fig);
 	if (recovered < 0)

@@ -575,10 +575,106 @@ static int column_ddl(sl_conn *c, const sl_xact *a, sl_buf *b)
 	return rc ? rc : sl_buf_puts(b, ", LOCK=NONE");
 }
 
+/* The index actions (added online, dropped, renamed, kept as unique keys) and DROP CONSTRAINT. */
+static int my_index_sql(sl_conn *c, const sl_xact *a, sl_buf *b)
+{
+	int rc = 0, ex;
+	switch (a->kind) {
+	case SL_XA_DROP_CONSTRAINT:
+		if (a->what == SL_XA_ADD_NOT_NULL_CHECK)
+			break;
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_puts(b, a->what == SL_XA_ADD_FOREIGN_KEY ? " DROP FOREIGN KEY "
+					    : a->what == SL_XA_ATTACH_UNIQUE ? " DROP INDEX "
+									     : " DROP CONSTRAINT ");
+		if (!rc)
+			rc = xd_q(c, b, a->name);
+		/* InnoDB made an index of the key's name for the key: it goes too */
+		if (!rc && a->what == SL_XA_ADD_FOREIGN_KEY &&
+		    (ex = index_exists(c, a->base, a->table, a->name)) != 0) {
+			rc = ex < 0 ? ex : sl_buf_puts(b, ", DROP INDEX ");
+			if (!rc)
+				rc = xd_q(c, b, a->name);
+		}
+		break;
+	case SL_XA_ADD_INDEX:
+		if ((ex = index_exists(c, a->base, a->table, a->name)) != 0) {
+			rc = ex < 0 ? ex : 0;
+			break;
+		}
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_printf(b, " ADD %sINDEX ", a->unique ? "UNIQUE " : "");
+		if (!rc)
+			rc = xd_q(c, b, a->name);
+		if (!rc)
+			rc = sl_buf_puts(b, " (");
+		if (!rc)
+			rc = xd_cols(c, b, a->cols, a->ncols);
+		if (!rc)
+			rc = sl_buf_puts(b, "), ALGORITHM=INPLACE, LOCK=NONE");
+		break;
+	case SL_XA_DROP_INDEX:
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_puts(b, " DROP INDEX ");
+		if (!rc)
+			rc = xd_q(c, b, a->name);
+		if (!rc)
+			rc = sl_buf_puts(b, ", LOCK=NONE");
+		break;
+	case SL_XA_RENAME_INDEX:
+	case SL_XA_ATTACH_UNIQUE: /* a unique index is MySQL's unique constraint */
+		if (strcmp(a->name, a->to) == 0)
+			break;
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_puts(b, " RENAME INDEX ");
+		if (!rc)
+			rc = xd_q(c, b, a->name);
+		if (!rc)
+			rc = sl_buf_puts(b, " TO ");
+		if (!rc)
+			rc = xd_q(c, b, a->to);
+		if (!rc)
+			rc = sl_buf_puts(b, ", LOCK=NONE");
+		break;
+	default:
+		break;
+	}
+	return rc;
+}
+
+/* The statements that create or rename a name of its own: the version's database, a table. */
+static int my_name_sql(sl_conn *c, const sl_xact *a, sl_buf *b)
+{
+	int rc = 0;
+	switch (a->kind) {
+	case SL_XA_RENAME_TABLE:
+		rc = sl_buf_puts(b, "RENAME TABLE ");
+		if (!rc)
+			rc = xd_qt(c, b, a->base, a->table);
+		if (!rc)
+			rc = sl_buf_puts(b, " TO ");
+		if (!rc)
+			rc = xd_qt(c, b, a->base, a->to);
+		break;
+	case SL_XA_VERSION_CREATE:
+		rc = sl_buf_puts(b, "CREATE DATABASE IF NOT EXISTS ");
+		if (!rc)
+			rc = xd_q(c, b, a->version);
+		break;
+	default:
+		break;
+	}
+	return rc;
+}
+
 static int my_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 {
 	sl_buf b = SL_BUF_INIT;
-	int rc = 0, ex;
+	int rc = 0;
 	unsigned flags = 0;
 	switch (a->kind) {
 	case SL_XA_ADD_COLUMN:
@@ -588,13 +684,8 @@ static int my_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 		rc = column_ddl(c, a, &b);
 		break;
 	case SL_XA_RENAME_TABLE:
-		rc = sl_buf_puts(&b, "RENAME TABLE ");
-		if (!rc)
-			rc = xd_qt(c, &b, a->base, a->table);
-		if (!rc)
-			rc = sl_buf_puts(&b, " TO ");
-		if (!rc)
-			rc = xd_qt(c, &b, a->base, a->to);
+	case SL_XA_VERSION_CREATE:
+		rc = my_name_sql(c, a, &b);
 		break;
 	case SL_XA_ADD_NOT_NULL_CHECK: /* enforced by the triggers until contract */
 		break;
@@ -621,75 +712,17 @@ static int my_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 		rc = validation(c, a, out);
 		break;
 	case SL_XA_DROP_CONSTRAINT:
-		if (a->what == SL_XA_ADD_NOT_NULL_CHECK)
-			break;
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_puts(&b, a->what == SL_XA_ADD_FOREIGN_KEY ? " DROP FOREIGN KEY "
-					     : a->what == SL_XA_ATTACH_UNIQUE ? " DROP INDEX "
-									      : " DROP CONSTRAINT ");
-		if (!rc)
-			rc = xd_q(c, &b, a->name);
-		/* InnoDB made an index of the key's name for the key: it goes too */
-		if (!rc && a->what == SL_XA_ADD_FOREIGN_KEY &&
-		    (ex = index_exists(c, a->base, a->table, a->name)) != 0) {
-			rc = ex < 0 ? ex : sl_buf_puts(&b, ", DROP INDEX ");
-			if (!rc)
-				rc = xd_q(c, &b, a->name);
-		}
-		break;
 	case SL_XA_ADD_INDEX:
-		if ((ex = index_exists(c, a->base, a->table, a->name)) != 0) {
-			rc = ex < 0 ? ex : 0;
-			break;
-		}
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_printf(&b, " ADD %sINDEX ", a->unique ? "UNIQUE " : "");
-		if (!rc)
-			rc = xd_q(c, &b, a->name);
-		if (!rc)
-			rc = sl_buf_puts(&b, " (");
-		if (!rc)
-			rc = xd_cols(c, &b, a->cols, a->ncols);
-		if (!rc)
-			rc = sl_buf_puts(&b, "), ALGORITHM=INPLACE, LOCK=NONE");
-		break;
 	case SL_XA_DROP_INDEX:
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_puts(&b, " DROP INDEX ");
-		if (!rc)
-			rc = xd_q(c, &b, a->name);
-		if (!rc)
-			rc = sl_buf_puts(&b, ", LOCK=NONE");
-		break;
 	case SL_XA_RENAME_INDEX:
-	case SL_XA_ATTACH_UNIQUE: /* a unique index is MySQL's unique constraint */
-		if (strcmp(a->name, a->to) == 0)
-			break;
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_puts(&b, " RENAME INDEX ");
-		if (!rc)
-			rc = xd_q(c, &b, a->name);
-		if (!rc)
-			rc = sl_buf_puts(&b, " TO ");
-		if (!rc)
-			rc = xd_q(c, &b, a->to);
-		if (!rc)
-			rc = sl_buf_puts(&b, ", LOCK=NONE");
+	case SL_XA_ATTACH_UNIQUE:
+		rc = my_index_sql(c, a, &b);
 		break;
 	case SL_XA_SYNC_CREATE:
 		rc = sync_create(c, a, out);
 		break;
 	case SL_XA_SYNC_DROP:
 		rc = sync_drop(c, a, out);
-		break;
-	case SL_XA_VERSION_CREATE:
-		rc = sl_buf_puts(&b, "CREATE DATABASE IF NOT EXISTS ");
-		if (!rc)
-			rc = xd_q(c, &b, a->version);
 		break;
 	case SL_XA_VERSION_DROP:
 		rc = version_drop(c, a, out);

@@ -500,76 +500,108 @@ static int add_constraint(sl_conn *c, const sl_xact *a, sl_buf *b)
 
 /* ---- the action table ------------------------------------------------------------------------------- */
 
+/* The ALTER TABLE actions: columns, the table's name, constraints validated or dropped, keys attached. */
+static int pg_alter_sql(sl_conn *c, const sl_xact *a, sl_buf *b)
+{
+	int rc = 0;
+	switch (a->kind) {
+	case SL_XA_ADD_COLUMN:
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_puts(b, " ADD COLUMN ");
+		if (!rc)
+			rc = xd_q(c, b, a->column);
+		if (!rc)
+			rc = sl_buf_printf(b, " %s", a->decl);
+		if (!rc && a->default_expr)
+			rc = sl_buf_printf(b, " DEFAULT %s", a->default_expr);
+		if (!rc && a->not_null)
+			rc = sl_buf_puts(b, " NOT NULL");
+		break;
+	case SL_XA_DROP_COLUMN:
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_puts(b, " DROP COLUMN IF EXISTS ");
+		if (!rc)
+			rc = xd_q(c, b, a->column);
+		break;
+	case SL_XA_RENAME_COLUMN:
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_puts(b, " RENAME COLUMN ");
+		if (!rc)
+			rc = xd_q(c, b, a->column);
+		if (!rc)
+			rc = sl_buf_puts(b, " TO ");
+		if (!rc)
+			rc = xd_q(c, b, a->to);
+		break;
+	case SL_XA_RENAME_TABLE:
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_puts(b, " RENAME TO ");
+		if (!rc)
+			rc = xd_q(c, b, a->to);
+		break;
+	case SL_XA_SET_NOT_NULL: /* the validated check proves it: no scan */
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_puts(b, " ALTER COLUMN ");
+		if (!rc)
+			rc = xd_q(c, b, a->column);
+		if (!rc)
+			rc = sl_buf_puts(b, " SET NOT NULL");
+		break;
+	case SL_XA_VALIDATE:
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_puts(b, " VALIDATE CONSTRAINT ");
+		if (!rc)
+			rc = xd_q(c, b, a->name);
+		break;
+	case SL_XA_DROP_CONSTRAINT:
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_puts(b, " DROP CONSTRAINT IF EXISTS ");
+		if (!rc)
+			rc = xd_q(c, b, a->name);
+		break;
+	case SL_XA_ATTACH_UNIQUE:
+		rc = alter(c, b, a);
+		if (!rc)
+			rc = sl_buf_puts(b, " ADD CONSTRAINT ");
+		if (!rc)
+			rc = xd_q(c, b, a->to);
+		if (!rc)
+			rc = sl_buf_puts(b, " UNIQUE USING INDEX ");
+		if (!rc)
+			rc = xd_q(c, b, a->name);
+		break;
+	default:
+		break;
+	}
+	return rc;
+}
+
 static int pg_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
 	switch (a->kind) {
 	case SL_XA_ADD_COLUMN:
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_puts(&b, " ADD COLUMN ");
-		if (!rc)
-			rc = xd_q(c, &b, a->column);
-		if (!rc)
-			rc = sl_buf_printf(&b, " %s", a->decl);
-		if (!rc && a->default_expr)
-			rc = sl_buf_printf(&b, " DEFAULT %s", a->default_expr);
-		if (!rc && a->not_null)
-			rc = sl_buf_puts(&b, " NOT NULL");
-		break;
 	case SL_XA_DROP_COLUMN:
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_puts(&b, " DROP COLUMN IF EXISTS ");
-		if (!rc)
-			rc = xd_q(c, &b, a->column);
-		break;
 	case SL_XA_RENAME_COLUMN:
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_puts(&b, " RENAME COLUMN ");
-		if (!rc)
-			rc = xd_q(c, &b, a->column);
-		if (!rc)
-			rc = sl_buf_puts(&b, " TO ");
-		if (!rc)
-			rc = xd_q(c, &b, a->to);
-		break;
 	case SL_XA_RENAME_TABLE:
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_puts(&b, " RENAME TO ");
-		if (!rc)
-			rc = xd_q(c, &b, a->to);
-		break;
-	case SL_XA_SET_NOT_NULL: /* the validated check proves it: no scan */
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_puts(&b, " ALTER COLUMN ");
-		if (!rc)
-			rc = xd_q(c, &b, a->column);
-		if (!rc)
-			rc = sl_buf_puts(&b, " SET NOT NULL");
+	case SL_XA_SET_NOT_NULL:
+	case SL_XA_VALIDATE:
+	case SL_XA_DROP_CONSTRAINT:
+	case SL_XA_ATTACH_UNIQUE:
+		rc = pg_alter_sql(c, a, &b);
 		break;
 	case SL_XA_ADD_NOT_NULL_CHECK:
 	case SL_XA_ADD_CHECK:
 	case SL_XA_ADD_FOREIGN_KEY:
 		rc = add_constraint(c, a, &b);
-		break;
-	case SL_XA_VALIDATE:
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_puts(&b, " VALIDATE CONSTRAINT ");
-		if (!rc)
-			rc = xd_q(c, &b, a->name);
-		break;
-	case SL_XA_DROP_CONSTRAINT:
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_puts(&b, " DROP CONSTRAINT IF EXISTS ");
-		if (!rc)
-			rc = xd_q(c, &b, a->name);
 		break;
 	case SL_XA_ADD_INDEX:
 		rc = add_index(c, a, out);
@@ -587,17 +619,6 @@ static int pg_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 			rc = sl_buf_puts(&b, " RENAME TO ");
 		if (!rc)
 			rc = xd_q(c, &b, a->to);
-		break;
-	case SL_XA_ATTACH_UNIQUE:
-		rc = alter(c, &b, a);
-		if (!rc)
-			rc = sl_buf_puts(&b, " ADD CONSTRAINT ");
-		if (!rc)
-			rc = xd_q(c, &b, a->to);
-		if (!rc)
-			rc = sl_buf_puts(&b, " UNIQUE USING INDEX ");
-		if (!rc)
-			rc = xd_q(c, &b, a->name);
 		break;
 	case SL_XA_SYNC_CREATE:
 		rc = sync_create(c, a, out);

@@ -73,92 +73,106 @@ static int guard_off(sl_buf *b)
 	return sl_buf_puts(b, "NOT EXISTS (SELECT 1 FROM \"" XD_GUARD "\")");
 }
 
+/* The insert trigger of a base table: every up assignment on the new row. */
+static int base_insert_trigger(sl_conn *c, const sl_xsync *s, sl_buf *b)
+{
+	/* insert: every up assignment */
+	int rc = sl_buf_printf(b, "CREATE TRIGGER \"%s_ai\" AFTER INSERT ON ", s->name);
+	if (!rc)
+		rc = xd_q(c, b, s->table);
+	if (!rc)
+		rc = sl_buf_puts(b, " FOR EACH ROW WHEN ");
+	if (!rc)
+		rc = guard_off(b);
+	if (!rc)
+		rc = sl_buf_puts(b, " BEGIN UPDATE ");
+	if (!rc)
+		rc = xd_q(c, b, s->table);
+	if (!rc)
+		rc = sl_buf_puts(b, " SET ");
+	for (size_t i = 0; !rc && i < s->nup; i++) {
+		if (i)
+			rc = sl_buf_puts(b, ", ");
+		if (!rc)
+			rc = xd_q(c, b, s->up[i].target);
+		if (!rc)
+			rc = sl_buf_printf(b, " = (%s)", s->up[i].expr);
+	}
+	if (!rc)
+		rc = by_key(c, b, s->key, s->nkey, "NEW");
+	if (!rc)
+		rc = sl_buf_puts(b, "; END");
+	return rc;
+}
+
+/* The update trigger of a base table: the assignments whose sources changed and whose target did not. */
+static int base_update_trigger(sl_conn *c, const sl_xsync *s, sl_buf *b)
+{
+	/* update: an assignment whose sources changed and whose target did not */
+	int rc = sl_buf_printf(b, "CREATE TRIGGER \"%s_au\" AFTER UPDATE ON ", s->name);
+	if (!rc)
+		rc = xd_q(c, b, s->table);
+	if (!rc)
+		rc = sl_buf_puts(b, " FOR EACH ROW WHEN ");
+	if (!rc)
+		rc = guard_off(b);
+	if (!rc)
+		rc = sl_buf_puts(b, " AND (");
+	bool first = true;
+	for (size_t i = 0; !rc && i < s->nup; i++) {
+		if (s->up[i].insert_only)
+			continue;
+		if (!first)
+			rc = sl_buf_puts(b, " OR ");
+		if (!rc)
+			rc = xd_change_cond(c, b, &s->up[i], XD_CMP_SQLITE, "OLD", "NEW");
+		first = false;
+	}
+	if (!rc)
+		rc = sl_buf_puts(b, ") BEGIN UPDATE ");
+	if (!rc)
+		rc = xd_q(c, b, s->table);
+	if (!rc)
+		rc = sl_buf_puts(b, " SET ");
+	first = true;
+	for (size_t i = 0; !rc && i < s->nup; i++) {
+		if (s->up[i].insert_only)
+			continue;
+		if (!first)
+			rc = sl_buf_puts(b, ", ");
+		if (!rc)
+			rc = xd_q(c, b, s->up[i].target);
+		if (!rc)
+			rc = sl_buf_puts(b, " = CASE WHEN ");
+		if (!rc)
+			rc = xd_change_cond(c, b, &s->up[i], XD_CMP_SQLITE, "OLD", "NEW");
+		if (!rc)
+			rc = sl_buf_printf(b, " THEN (%s) ELSE ", s->up[i].expr);
+		if (!rc)
+			rc = xd_q(c, b, s->up[i].target);
+		if (!rc)
+			rc = sl_buf_puts(b, " END");
+		first = false;
+	}
+	if (!rc)
+		rc = by_key(c, b, s->key, s->nkey, "NEW");
+	if (!rc)
+		rc = sl_buf_puts(b, "; END");
+	return rc;
+}
+
 static int base_triggers(sl_conn *c, const sl_xsync *s, sl_xsql *out)
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
 	if (!s->nup)
 		return 0;
-	/* insert: every up assignment */
-	rc = sl_buf_printf(&b, "CREATE TRIGGER \"%s_ai\" AFTER INSERT ON ", s->name);
-	if (!rc)
-		rc = xd_q(c, &b, s->table);
-	if (!rc)
-		rc = sl_buf_puts(&b, " FOR EACH ROW WHEN ");
-	if (!rc)
-		rc = guard_off(&b);
-	if (!rc)
-		rc = sl_buf_puts(&b, " BEGIN UPDATE ");
-	if (!rc)
-		rc = xd_q(c, &b, s->table);
-	if (!rc)
-		rc = sl_buf_puts(&b, " SET ");
-	for (size_t i = 0; !rc && i < s->nup; i++) {
-		if (i)
-			rc = sl_buf_puts(&b, ", ");
-		if (!rc)
-			rc = xd_q(c, &b, s->up[i].target);
-		if (!rc)
-			rc = sl_buf_printf(&b, " = (%s)", s->up[i].expr);
-	}
-	if (!rc)
-		rc = by_key(c, &b, s->key, s->nkey, "NEW");
-	if (!rc)
-		rc = sl_buf_puts(&b, "; END");
+	rc = base_insert_trigger(c, s, &b);
 	if (!rc)
 		rc = sl_xsql_add_buf(out, 0, &b);
 	if (rc || !xd_any(s->up, s->nup, true))
 		goto done;
-	/* update: an assignment whose sources changed and whose target did not */
-	rc = sl_buf_printf(&b, "CREATE TRIGGER \"%s_au\" AFTER UPDATE ON ", s->name);
-	if (!rc)
-		rc = xd_q(c, &b, s->table);
-	if (!rc)
-		rc = sl_buf_puts(&b, " FOR EACH ROW WHEN ");
-	if (!rc)
-		rc = guard_off(&b);
-	if (!rc)
-		rc = sl_buf_puts(&b, " AND (");
-	bool first = true;
-	for (size_t i = 0; !rc && i < s->nup; i++) {
-		if (s->up[i].insert_only)
-			continue;
-		if (!first)
-			rc = sl_buf_puts(&b, " OR ");
-		if (!rc)
-			rc = xd_change_cond(c, &b, &s->up[i], XD_CMP_SQLITE, "OLD", "NEW");
-		first = false;
-	}
-	if (!rc)
-		rc = sl_buf_puts(&b, ") BEGIN UPDATE ");
-	if (!rc)
-		rc = xd_q(c, &b, s->table);
-	if (!rc)
-		rc = sl_buf_puts(&b, " SET ");
-	first = true;
-	for (size_t i = 0; !rc && i < s->nup; i++) {
-		if (s->up[i].insert_only)
-			continue;
-		if (!first)
-			rc = sl_buf_puts(&b, ", ");
-		if (!rc)
-			rc = xd_q(c, &b, s->up[i].target);
-		if (!rc)
-			rc = sl_buf_puts(&b, " = CASE WHEN ");
-		if (!rc)
-			rc = xd_change_cond(c, &b, &s->up[i], XD_CMP_SQLITE, "OLD", "NEW");
-		if (!rc)
-			rc = sl_buf_printf(&b, " THEN (%s) ELSE ", s->up[i].expr);
-		if (!rc)
-			rc = xd_q(c, &b, s->up[i].target);
-		if (!rc)
-			rc = sl_buf_puts(&b, " END");
-		first = false;
-	}
-	if (!rc)
-		rc = by_key(c, &b, s->key, s->nkey, "NEW");
-	if (!rc)
-		rc = sl_buf_puts(&b, "; END");
+	rc = base_update_trigger(c, s, &b);
 	if (!rc)
 		rc = sl_xsql_add_buf(out, 0, &b);
 done:
@@ -504,56 +518,95 @@ static int version_drop(sl_conn *c, const sl_xact *a, sl_xsql *out)
 
 /* ---- the action table -------------------------------------------------------------------------- */
 
+/* The actions on a table of its own: columns added, dropped or renamed, the table renamed, indexes. */
+static int sq_table_sql(sl_conn *c, const sl_xact *a, sl_buf *b)
+{
+	int rc = 0;
+	switch (a->kind) {
+	case SL_XA_ADD_COLUMN:
+		rc = sl_buf_puts(b, "ALTER TABLE ");
+		if (!rc)
+			rc = xd_q(c, b, a->table);
+		if (!rc)
+			rc = sl_buf_puts(b, " ADD COLUMN ");
+		if (!rc)
+			rc = xd_q(c, b, a->column);
+		if (!rc)
+			rc = sl_buf_printf(b, " %s", a->decl);
+		if (!rc && a->default_expr)
+			rc = sl_buf_printf(b, " DEFAULT %s", a->default_expr);
+		if (!rc && a->not_null)
+			rc = sl_buf_puts(b, " NOT NULL");
+		break;
+	case SL_XA_DROP_COLUMN:
+		rc = sl_buf_puts(b, "ALTER TABLE ");
+		if (!rc)
+			rc = xd_q(c, b, a->table);
+		if (!rc)
+			rc = sl_buf_puts(b, " DROP COLUMN ");
+		if (!rc)
+			rc = xd_q(c, b, a->column);
+		break;
+	case SL_XA_RENAME_COLUMN:
+		rc = sl_buf_puts(b, "ALTER TABLE ");
+		if (!rc)
+			rc = xd_q(c, b, a->table);
+		if (!rc)
+			rc = sl_buf_puts(b, " RENAME COLUMN ");
+		if (!rc)
+			rc = xd_q(c, b, a->column);
+		if (!rc)
+			rc = sl_buf_puts(b, " TO ");
+		if (!rc)
+			rc = xd_q(c, b, a->to);
+		break;
+	case SL_XA_RENAME_TABLE:
+		rc = sl_buf_puts(b, "ALTER TABLE ");
+		if (!rc)
+			rc = xd_q(c, b, a->table);
+		if (!rc)
+			rc = sl_buf_puts(b, " RENAME TO ");
+		if (!rc)
+			rc = xd_q(c, b, a->to);
+		break;
+	case SL_XA_ADD_INDEX:
+		rc = sl_buf_printf(b, "CREATE %sINDEX IF NOT EXISTS ", a->unique ? "UNIQUE " : "");
+		if (!rc)
+			rc = xd_q(c, b, a->name);
+		if (!rc)
+			rc = sl_buf_puts(b, " ON ");
+		if (!rc)
+			rc = xd_q(c, b, a->table);
+		if (!rc)
+			rc = sl_buf_puts(b, " (");
+		if (!rc)
+			rc = xd_cols(c, b, a->cols, a->ncols);
+		if (!rc)
+			rc = sl_buf_putc(b, ')');
+		break;
+	case SL_XA_DROP_INDEX:
+		rc = sl_buf_puts(b, "DROP INDEX IF EXISTS ");
+		if (!rc)
+			rc = xd_q(c, b, a->name);
+		break;
+	default:
+		break;
+	}
+	return rc;
+}
+
 static int sq_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 {
 	sl_buf b = SL_BUF_INIT;
 	int rc = 0;
 	switch (a->kind) {
 	case SL_XA_ADD_COLUMN:
-		rc = sl_buf_puts(&b, "ALTER TABLE ");
-		if (!rc)
-			rc = xd_q(c, &b, a->table);
-		if (!rc)
-			rc = sl_buf_puts(&b, " ADD COLUMN ");
-		if (!rc)
-			rc = xd_q(c, &b, a->column);
-		if (!rc)
-			rc = sl_buf_printf(&b, " %s", a->decl);
-		if (!rc && a->default_expr)
-			rc = sl_buf_printf(&b, " DEFAULT %s", a->default_expr);
-		if (!rc && a->not_null)
-			rc = sl_buf_puts(&b, " NOT NULL");
-		break;
 	case SL_XA_DROP_COLUMN:
-		rc = sl_buf_puts(&b, "ALTER TABLE ");
-		if (!rc)
-			rc = xd_q(c, &b, a->table);
-		if (!rc)
-			rc = sl_buf_puts(&b, " DROP COLUMN ");
-		if (!rc)
-			rc = xd_q(c, &b, a->column);
-		break;
 	case SL_XA_RENAME_COLUMN:
-		rc = sl_buf_puts(&b, "ALTER TABLE ");
-		if (!rc)
-			rc = xd_q(c, &b, a->table);
-		if (!rc)
-			rc = sl_buf_puts(&b, " RENAME COLUMN ");
-		if (!rc)
-			rc = xd_q(c, &b, a->column);
-		if (!rc)
-			rc = sl_buf_puts(&b, " TO ");
-		if (!rc)
-			rc = xd_q(c, &b, a->to);
-		break;
 	case SL_XA_RENAME_TABLE:
-		rc = sl_buf_puts(&b, "ALTER TABLE ");
-		if (!rc)
-			rc = xd_q(c, &b, a->table);
-		if (!rc)
-			rc = sl_buf_puts(&b, " RENAME TO ");
-		if (!rc)
-			rc = xd_q(c, &b, a->to);
+	case SL_XA_ADD_INDEX:
+	case SL_XA_DROP_INDEX:
+		rc = sq_table_sql(c, a, &b);
 		break;
 	case SL_XA_SET_NOT_NULL:
 	case SL_XA_ADD_NOT_NULL_CHECK:
@@ -568,26 +621,6 @@ static int sq_render(sl_conn *c, const sl_xact *a, sl_xsql *out)
 	case SL_XA_VALIDATE:
 	case SL_XA_DROP_CONSTRAINT:
 		break; /* nothing was added that needs it */
-	case SL_XA_ADD_INDEX:
-		rc = sl_buf_printf(&b, "CREATE %sINDEX IF NOT EXISTS ", a->unique ? "UNIQUE " : "");
-		if (!rc)
-			rc = xd_q(c, &b, a->name);
-		if (!rc)
-			rc = sl_buf_puts(&b, " ON ");
-		if (!rc)
-			rc = xd_q(c, &b, a->table);
-		if (!rc)
-			rc = sl_buf_puts(&b, " (");
-		if (!rc)
-			rc = xd_cols(c, &b, a->cols, a->ncols);
-		if (!rc)
-			rc = sl_buf_putc(&b, ')');
-		break;
-	case SL_XA_DROP_INDEX:
-		rc = sl_buf_puts(&b, "DROP INDEX IF EXISTS ");
-		if (!rc)
-			rc = xd_q(c, &b, a->name);
-		break;
 	case SL_XA_RENAME_INDEX:
 	case SL_XA_ATTACH_UNIQUE: /* no RENAME INDEX: built again under the old name */
 		if (strcmp(a->name, a->to) == 0)

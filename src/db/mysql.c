@@ -7,6 +7,10 @@
  * Session rules set at open (docs/drivers/mysql.md): time_zone '+00:00' so
  * TIMESTAMP values are UTC, NAMES utf8mb4, sql_mode left as the server has
  * it - quote_literal reads it to know whether backslashes escape.
+ *
+ * One job: the MySQL driver behind its table of hooks (sys/driver.h); the
+ * file is long because the driver is one table, not because it does several
+ * things.
  */
 #include "my_internal.h"
 

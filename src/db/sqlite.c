@@ -6,6 +6,10 @@
  * described in docs/drivers/sqlite.md; keep the two in step. The declared
  * type rules (sl_sqlite_decl_type) are shared with src/schema/introspect_sqlite.c
  * through src/db/sqlite_internal.h.
+ *
+ * One job: the SQLite driver behind its table of hooks (sys/driver.h); the
+ * file is long because the driver is one table, not because it does several
+ * things.
  */
 #include "sluice/sys/driver.h"
 #include "sluice/error.h"

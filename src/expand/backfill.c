@@ -13,6 +13,7 @@
  * A batch that loses a lock wait is retried with backoff like any DDL.
  */
 #include "expand_int.h"
+#include "sluice/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +21,6 @@
 #include <time.h>
 
 #include "sluice/error.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 typedef struct bf {
 	xexec *x;
@@ -181,7 +175,7 @@ static void report(bf *f, double t0, int64_t rows_this_run)
 {
 	if (!f->x->o->on_progress)
 		return;
-	double dt = now_s() - t0;
+	double dt = sl_now_s() - t0;
 	sl_xprogress pr = { .migration_id = f->p->id,
 			    .table = f->t->t->name,
 			    .rows_done = f->cp.rows_done,
@@ -233,25 +227,33 @@ static int session(bf *f)
 	return rc;
 }
 
+/* A dry run's backfill: the statement of one batch, shown; nothing read or written. */
+static int dry_run(bf *f)
+{
+	xexec *x = f->x;
+	char *bound = NULL;
+	int rc = next_bound(f, &bound);
+	if (!rc && x->o->on_statement) {
+		sl_buf q = SL_BUF_INIT;
+		rc = sl_buf_printf(&q, "UPDATE %s SET %s WHERE %s <= %s", sl_buf_cstr(&f->table),
+				   sl_buf_cstr(&f->set), sl_buf_cstr(&f->keyrow),
+				   bound ? bound : "(the last key)");
+		if (!rc)
+			x->o->on_statement(x->o->ud, x->id, q.ptr);
+		sl_buf_free(&q);
+	}
+	free(bound);
+	return rc;
+}
+
 int xbackfill_table(xexec *x, const xplan *p, const xtab *t, const char *history)
 {
 	bf f = { .x = x, .p = p, .t = t, .history = history };
-	double t0 = now_s();
+	double t0 = sl_now_s();
 	int64_t this_run = 0, batches = 0;
 	int rc = prepare(&f);
 	if (!rc && x->o->dry_run) { /* the statement of a batch, once; nothing read or written */
-		char *bound = NULL;
-		rc = next_bound(&f, &bound);
-		if (!rc && x->o->on_statement) {
-			sl_buf q = SL_BUF_INIT;
-			rc = sl_buf_printf(&q, "UPDATE %s SET %s WHERE %s <= %s", sl_buf_cstr(&f.table),
-					   sl_buf_cstr(&f.set), sl_buf_cstr(&f.keyrow),
-					   bound ? bound : "(the last key)");
-			if (!rc)
-				x->o->on_statement(x->o->ud, x->id, q.ptr);
-			sl_buf_free(&q);
-		}
-		free(bound);
+		rc = dry_run(&f);
 		goto done;
 	}
 	if (!rc)

@@ -37,6 +37,7 @@ typedef struct lex_rules {
 	bool hash_comments; /* # to the end of the line (MySQL) */
 } lex_rules;
 
+/* dialect table: the lexical rules of each engine's SQL, facts of the language, not behaviour. */
 static const lex_rules rules_by_dialect[] = {
 	[SL_ENGINE_NONE] = { .dollar_quotes = true },
 	[SL_ENGINE_SQLITE] = { 0 },

@@ -515,61 +515,11 @@ static const char *label(const sl_mask_rule *r)
 	return sl_mask_kind_name(r->kind);
 }
 
-int sl_mask_value(sl_mask_ctx *x, sl_value *out, const sl_value *v, const sl_mask_rule *r,
-		  const sl_mask_target *t, const char *entity, size_t entity_len, unsigned attempt,
-		  sl_arena *a)
+/* The value a generating rule makes from the digest d of the input s[0..len). */
+static int fake_value(sl_value *out, const sl_value *v, const sl_mask_rule *r, const sl_mask_target *t,
+		      const uint8_t *d, const char *s, size_t len, unsigned attempt, sl_buf *b, sl_arena *a)
 {
-	sl_buf own_in = SL_BUF_INIT, own_b = SL_BUF_INIT;
-	sl_mask_scratch *sc = NULL;
-	sl_buf *in = &own_in, *b = &own_b;
-	uint8_t d[SL_MASK_DIGEST];
-	size_t len = 0;
-	const char *s;
 	int rc = 0;
-	*out = *v;
-	if (v->type == SL_V_NULL)
-		return 0;
-	switch (r->kind) {
-	case SL_MASK_KEEP:
-	case SL_MASK_SHUFFLE:
-	case SL_MASK_SQL:
-		return 0;
-	case SL_MASK_NULL:
-		*out = sl_null();
-		return 0;
-	case SL_MASK_FIXED:
-		rc = parse_fixed(out, r->value, t->kind, text_of(v, &len) != NULL, a);
-		if (rc)
-			rc = sl_error_set(SL_EINVALID, "rule \"fixed\": \"%s\" is not a %s value", r->value,
-					  sl_tkind_name(t->kind));
-		else if (out->type == SL_V_TEXT && v->type != SL_V_TEXT)
-			out->type = v->type == SL_V_JSON || v->type == SL_V_DECIMAL ? v->type : SL_V_TEXT;
-		return rc;
-	default:
-		break;
-	}
-	if ((sc = sl_mask_scratch_take(x)) != NULL) {
-		in = &sc->in;
-		b = &sc->out;
-	}
-	rc = sl_mask_input_text(in, v);
-	if (!rc && r->kind == SL_MASK_JSON) {
-		bool changed = false;
-		rc = sl_mask_json(x, b, in->ptr ? in->ptr : "", in->len, r, entity, entity_len, a, &changed);
-		if (!rc && changed)
-			rc = put_text(out, v->type == SL_V_TEXT ? SL_V_TEXT : SL_V_JSON, b,
-				      &(sl_mask_target){ 0 }, a);
-		goto done;
-	}
-	if (!rc) {
-		bool by_entity = entity && (r->kind == SL_MASK_DATE_SHIFT || r->kind == SL_MASK_NOISE);
-		rc = by_entity ? sl_mask_derive(x, d, label(r), entity, entity_len, attempt)
-			       : sl_mask_derive(x, d, label(r), in->ptr ? in->ptr : "", in->len, attempt);
-	}
-	if (rc)
-		goto done;
-	s = in->ptr ? in->ptr : "";
-	len = in->len;
 	switch (r->kind) {
 	case SL_MASK_HASH:
 		rc = do_hash(out, v, d, r, t, b, a);
@@ -635,6 +585,65 @@ int sl_mask_value(sl_mask_ctx *x, sl_value *out, const sl_value *v, const sl_mas
 	default:
 		break;
 	}
+	return rc;
+}
+
+int sl_mask_value(sl_mask_ctx *x, sl_value *out, const sl_value *v, const sl_mask_rule *r,
+		  const sl_mask_target *t, const char *entity, size_t entity_len, unsigned attempt,
+		  sl_arena *a)
+{
+	sl_buf own_in = SL_BUF_INIT, own_b = SL_BUF_INIT;
+	sl_mask_scratch *sc = NULL;
+	sl_buf *in = &own_in, *b = &own_b;
+	uint8_t d[SL_MASK_DIGEST];
+	size_t len = 0;
+	const char *s;
+	int rc = 0;
+	*out = *v;
+	if (v->type == SL_V_NULL)
+		return 0;
+	switch (r->kind) {
+	case SL_MASK_KEEP:
+	case SL_MASK_SHUFFLE:
+	case SL_MASK_SQL:
+		return 0;
+	case SL_MASK_NULL:
+		*out = sl_null();
+		return 0;
+	case SL_MASK_FIXED:
+		rc = parse_fixed(out, r->value, t->kind, text_of(v, &len) != NULL, a);
+		if (rc)
+			rc = sl_error_set(SL_EINVALID, "rule \"fixed\": \"%s\" is not a %s value", r->value,
+					  sl_tkind_name(t->kind));
+		else if (out->type == SL_V_TEXT && v->type != SL_V_TEXT)
+			out->type = v->type == SL_V_JSON || v->type == SL_V_DECIMAL ? v->type : SL_V_TEXT;
+		return rc;
+	default:
+		break;
+	}
+	if ((sc = sl_mask_scratch_take(x)) != NULL) {
+		in = &sc->in;
+		b = &sc->out;
+	}
+	rc = sl_mask_input_text(in, v);
+	if (!rc && r->kind == SL_MASK_JSON) {
+		bool changed = false;
+		rc = sl_mask_json(x, b, in->ptr ? in->ptr : "", in->len, r, entity, entity_len, a, &changed);
+		if (!rc && changed)
+			rc = put_text(out, v->type == SL_V_TEXT ? SL_V_TEXT : SL_V_JSON, b,
+				      &(sl_mask_target){ 0 }, a);
+		goto done;
+	}
+	if (!rc) {
+		bool by_entity = entity && (r->kind == SL_MASK_DATE_SHIFT || r->kind == SL_MASK_NOISE);
+		rc = by_entity ? sl_mask_derive(x, d, label(r), entity, entity_len, attempt)
+			       : sl_mask_derive(x, d, label(r), in->ptr ? in->ptr : "", in->len, attempt);
+	}
+	if (rc)
+		goto done;
+	s = in->ptr ? in->ptr : "";
+	len = in->len;
+	rc = fake_value(out, v, r, t, d, s, len, attempt, b, a);
 done:
 	sl_mask_scratch_give(x, sc);
 	sl_buf_free(&own_in);

@@ -10,6 +10,7 @@
  * arena.
  */
 #include "sluice/migration.h"
+#include "sluice/util.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -509,38 +510,7 @@ done:
 /* Reads a whole file into *out (malloc'd, NUL-terminated). */
 static int read_file(char **out, size_t *len, const char *path, const char *what)
 {
-	FILE *f = NULL;
-	char *b = NULL;
-	struct stat st;
-	int rc = 0;
-
-	*out = NULL;
-	if (!(f = fopen(path, "rb")) || fstat(fileno(f), &st) != 0) {
-		rc = sl_error_set(errno == ENOENT ? SL_ENOTFOUND : SL_EIO, "read %s \"%s\": %s", what, path,
-				  strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_FILE_SIZE) {
-		rc = sl_error_set(SL_EINVALID, "read %s \"%s\": not a regular file under 64 MiB", what, path);
-		goto done;
-	}
-	if (!(b = malloc((size_t)st.st_size + 1))) {
-		rc = sl_error_nomem();
-		goto done;
-	}
-	*len = fread(b, 1, (size_t)st.st_size, f);
-	if (ferror(f)) {
-		rc = sl_error_set(SL_EIO, "read %s \"%s\": %s", what, path, strerror(errno));
-		goto done;
-	}
-	b[*len] = '\0';
-	*out = b;
-	b = NULL;
-done:
-	free(b);
-	if (f)
-		fclose(f);
-	return rc;
+	return sl_read_file(out, len, path, MAX_FILE_SIZE, what);
 }
 
 int sl_migration_load(sl_migration **out, const char *path)

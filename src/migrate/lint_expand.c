@@ -113,6 +113,27 @@ typedef struct alter {
 	bool first; /* the first clause holds ALTER TABLE <name> */
 } alter;
 
+/* The first clause of ALTER TABLE: the table's name into a->table; the index of the clause's first word. */
+static size_t table_of(alter *a, const words *ws)
+{
+	size_t i = 2;
+	a->first = false;
+	if (kw(ws, i, "if") && kw(ws, i + 1, "exists"))
+		i += 2;
+	if (kw(ws, i, "only"))
+		i++;
+	snprintf(a->table, sizeof(a->table), "%s", at(ws, i));
+	/* schema.table: the table is the last name before the first clause's keyword */
+	while (i + 1 < ws->n && !kw(ws, i + 1, "rename") && !kw(ws, i + 1, "alter") &&
+	       !kw(ws, i + 1, "drop") && !kw(ws, i + 1, "add") && !kw(ws, i + 1, "modify") &&
+	       !kw(ws, i + 1, "change")) {
+		i++;
+		snprintf(a->table, sizeof(a->table), "%s", at(ws, i));
+	}
+	i++;
+	return i;
+}
+
 static int on_clause(void *ud, const char *p, size_t n)
 {
 	alter *a = ud;
@@ -120,23 +141,8 @@ static int on_clause(void *ud, const char *p, size_t n)
 	char what[256], op[300];
 	size_t i = 0;
 	sl_sql_idents(p, n, collect, &ws);
-	if (a->first) { /* ALTER TABLE [IF EXISTS] [ONLY] name */
-		a->first = false;
-		i = 2;
-		if (kw(&ws, i, "if") && kw(&ws, i + 1, "exists"))
-			i += 2;
-		if (kw(&ws, i, "only"))
-			i++;
-		snprintf(a->table, sizeof(a->table), "%s", at(&ws, i));
-		/* schema.table: the table is the last name before the first clause's keyword */
-		while (i + 1 < ws.n && !kw(&ws, i + 1, "rename") && !kw(&ws, i + 1, "alter") &&
-		       !kw(&ws, i + 1, "drop") && !kw(&ws, i + 1, "add") && !kw(&ws, i + 1, "modify") &&
-		       !kw(&ws, i + 1, "change")) {
-			i++;
-			snprintf(a->table, sizeof(a->table), "%s", at(&ws, i));
-		}
-		i++;
-	}
+	if (a->first) /* ALTER TABLE [IF EXISTS] [ONLY] name */
+		i = table_of(a, &ws);
 	if (created(a->x, a->table))
 		return 0;
 	const char *t = a->table;

@@ -176,6 +176,64 @@ static int lock_text(sl_buf *b, const sl_rh_stmt *s)
 	return rc;
 }
 
+/* One migration's line: up and down times, how it ran, rewrites, blocked writers, and its forecast. */
+static int migration_text(sl_buf *out, const sl_rehearsal *r, const sl_rh_migration *m)
+{
+	int rc =
+		sl_buf_printf(out,
+			      "  %s %s\n    up %.1f / %.1f / %.1f   down %.1f / %.1f / %.1f   %s, %zu "
+			      "statement(s), %zu rewrite(s), writers blocked %.1f ms%s%s\n",
+			      m->id, m->title ? m->title : "", ms(m->up.min_us), ms(m->up.median_us),
+			      ms(m->up.max_us), ms(m->down.min_us), ms(m->down.median_us), ms(m->down.max_us),
+			      m->transactional ? "one transaction" : "statement by statement", m->statements,
+			      m->rewrites, ms(m->block_us), m->block_table ? " on " : "",
+			      !m->block_table                    ? ""
+			      : strcmp(m->block_table, "*") == 0 ? "every table"
+								 : m->block_table);
+	if (!rc && m->forecast.done)
+		rc = sl_buf_printf(out,
+				   "    forecast at %lld rows: %.1f ms (%s, a=%.4g b=%.4g; samples "
+				   "%lld/%lld/%lld "
+				   "rows took %.1f/%.1f/%.1f ms; largest error on them %.0f%%)\n",
+				   (long long)r->forecast_rows, ms(m->forecast.forecast_us),
+				   m->forecast.method, m->forecast.a, m->forecast.b,
+				   (long long)m->forecast.rows[0], (long long)m->forecast.rows[1],
+				   (long long)m->forecast.rows[2], ms(m->forecast.us[0]),
+				   ms(m->forecast.us[1]), ms(m->forecast.us[2]),
+				   m->forecast.max_rel_error * 100);
+	return rc;
+}
+
+/* The statements, slowest first, with what each rewrote and locked. */
+static int timeline_text(sl_buf *out, const sl_rehearsal *r)
+{
+	int rc = 0;
+	size_t *idx = malloc(r->nstmts * sizeof(*idx));
+	if (!idx)
+		return sl_error_nomem();
+	for (size_t i = 0; i < r->nstmts; i++)
+		idx[i] = i;
+	qsort_r(idx, r->nstmts, sizeof(*idx), by_duration, (void *)r);
+	rc = sl_buf_puts(out, "\ntimeline, slowest first (ms, migration:statement, what it did)\n");
+	for (size_t k = 0; !rc && k < r->nstmts; k++) {
+		const sl_rh_stmt *s = &r->stmts[idx[k]];
+		rc = sl_buf_printf(out, "  %9.2f  %-4s %s:%zu%s  %s\n", ms(s->us), s->down ? "down" : "up",
+				   s->migration, s->index, s->failed ? " FAILED" : "", s->sql);
+		for (size_t j = 0; !rc && j < s->nrewritten; j++)
+			rc = sl_buf_printf(out, "             rewrote %s: %s\n", s->rewritten[j],
+					   s->rewrite_notes[j]);
+		if (!rc && s->nlocks) {
+			rc = sl_buf_puts(out, "             locks: ");
+			if (!rc)
+				rc = lock_text(out, s);
+			if (!rc)
+				rc = sl_buf_putc(out, '\n');
+		}
+	}
+	free(idx);
+	return rc;
+}
+
 int sl_rehearsal_text(sl_buf *out, const sl_rehearsal *r, bool color)
 {
 	const char *on = "", *off = "";
@@ -206,57 +264,10 @@ int sl_rehearsal_text(sl_buf *out, const sl_rehearsal *r, bool color)
 	if (!rc && r->nmigrations)
 		rc = sl_buf_printf(out, "\nmigrations (%d round%s: min / median / max ms)\n", r->repeat,
 				   r->repeat == 1 ? "" : "s");
-	for (size_t i = 0; !rc && i < r->nmigrations; i++) {
-		const sl_rh_migration *m = &r->migrations[i];
-		rc = sl_buf_printf(out,
-				   "  %s %s\n    up %.1f / %.1f / %.1f   down %.1f / %.1f / %.1f   %s, %zu "
-				   "statement(s), %zu rewrite(s), writers blocked %.1f ms%s%s\n",
-				   m->id, m->title ? m->title : "", ms(m->up.min_us), ms(m->up.median_us),
-				   ms(m->up.max_us), ms(m->down.min_us), ms(m->down.median_us),
-				   ms(m->down.max_us),
-				   m->transactional ? "one transaction" : "statement by statement",
-				   m->statements, m->rewrites, ms(m->block_us), m->block_table ? " on " : "",
-				   !m->block_table                    ? ""
-				   : strcmp(m->block_table, "*") == 0 ? "every table"
-								      : m->block_table);
-		if (!rc && m->forecast.done)
-			rc = sl_buf_printf(out,
-					   "    forecast at %lld rows: %.1f ms (%s, a=%.4g b=%.4g; samples "
-					   "%lld/%lld/%lld "
-					   "rows took %.1f/%.1f/%.1f ms; largest error on them %.0f%%)\n",
-					   (long long)r->forecast_rows, ms(m->forecast.forecast_us),
-					   m->forecast.method, m->forecast.a, m->forecast.b,
-					   (long long)m->forecast.rows[0], (long long)m->forecast.rows[1],
-					   (long long)m->forecast.rows[2], ms(m->forecast.us[0]),
-					   ms(m->forecast.us[1]), ms(m->forecast.us[2]),
-					   m->forecast.max_rel_error * 100);
-	}
-	if (!rc && r->nstmts) {
-		size_t *idx = malloc(r->nstmts * sizeof(*idx));
-		if (!idx)
-			return sl_error_nomem();
-		for (size_t i = 0; i < r->nstmts; i++)
-			idx[i] = i;
-		qsort_r(idx, r->nstmts, sizeof(*idx), by_duration, (void *)r);
-		rc = sl_buf_puts(out, "\ntimeline, slowest first (ms, migration:statement, what it did)\n");
-		for (size_t k = 0; !rc && k < r->nstmts; k++) {
-			const sl_rh_stmt *s = &r->stmts[idx[k]];
-			rc = sl_buf_printf(out, "  %9.2f  %-4s %s:%zu%s  %s\n", ms(s->us),
-					   s->down ? "down" : "up", s->migration, s->index,
-					   s->failed ? " FAILED" : "", s->sql);
-			for (size_t j = 0; !rc && j < s->nrewritten; j++)
-				rc = sl_buf_printf(out, "             rewrote %s: %s\n", s->rewritten[j],
-						   s->rewrite_notes[j]);
-			if (!rc && s->nlocks) {
-				rc = sl_buf_puts(out, "             locks: ");
-				if (!rc)
-					rc = lock_text(out, s);
-				if (!rc)
-					rc = sl_buf_putc(out, '\n');
-			}
-		}
-		free(idx);
-	}
+	for (size_t i = 0; !rc && i < r->nmigrations; i++)
+		rc = migration_text(out, r, &r->migrations[i]);
+	if (!rc && r->nstmts)
+		rc = timeline_text(out, r);
 	if (!rc && r->nrules)
 		rc = sl_buf_printf(out,
 				   "\nrules (violations before up -> after up): %lld new discrepancies\n",

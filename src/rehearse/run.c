@@ -347,6 +347,76 @@ static sl_migrate_opts migrate_opts(rh_run *x, bool observed)
  * statements the journal says ran) against what the scratch database holds,
  * compared with a second scratch copy made to hold exactly that.
  */
+/*
+ * Brings the expected database exp up to the last migration before the
+ * faulty one that the history says this run applied: all of them, or (SQLite,
+ * whose run is one write transaction) none when the cut rolled the run back.
+ */
+static int expect_before(rh_run *x, const rh_target *t, const sl_history *h, sl_conn *exp)
+{
+	sl_rehearsal *r = x->r;
+	sl_rh_fault *f = &r->fault;
+	int rc = 0;
+	sl_migrate_opts mo = migrate_opts(x, false);
+	const char *prev = NULL;
+	size_t before = 0, recorded = 0;
+	for (size_t i = 0; i < r->nmigrations && strcmp(r->migrations[i].id, t->migration) != 0; i++) {
+		const sl_history_row *hr = sl_history_find(h, r->migrations[i].id);
+		before++;
+		if (hr && strcmp(hr->status, "applied") == 0) {
+			prev = r->migrations[i].id;
+			recorded++;
+		}
+	}
+	f->earlier_recorded = recorded;
+	f->earlier = before;
+	mo.to = prev;
+	if (prev)
+		rc = sl_migrate_up(exp, x->o->set, &mo, NULL);
+	return rc;
+}
+
+/* Whether what sluice reported of the fault is true (history, message, database), and why. */
+static void explain_fault(sl_rh_fault *f, const rh_target *t, const sl_rh_migration *m,
+			  const sl_history_row *row, bool drop, const sl_rehearsal *tmp)
+{
+	bool same = tmp->fidelity_ok;
+	bool tx = m && m->transactional;
+	bool hist_ok;
+	const char *why;
+	if (tx) {
+		hist_ok = !row;
+		why = "the migration ran in one transaction: sluice reports nothing of it applied "
+		      "and no history "
+		      "row";
+	} else if (drop) {
+		hist_ok = row && strcmp(row->status, "running") == 0;
+		why = "the connection died before sluice could record the failure: the history row "
+		      "still says "
+		      "\"running\" (interrupted), and the journal says which statements ran";
+	} else {
+		hist_ok = row && strcmp(row->status, "dirty") == 0 && row->failed_statement;
+		why = "the migration ran statement by statement: the history row says \"dirty\" and "
+		      "names the "
+		      "failed statement; the statements before it ran";
+	}
+	/* the message must say what the history holds, too */
+	bool says_dirty = f->error && strstr(f->error, "recorded as dirty");
+	bool msg_ok = !says_dirty || (row && strcmp(row->status, "dirty") == 0);
+	f->truthful = same && hist_ok && msg_ok;
+	sl_buf e = SL_BUF_INIT;
+	sl_buf_printf(&e, "%s; %zu statement(s) of %s ran before the fault; history row: %s; database %s",
+		      why, tx ? (size_t)0 : f->statements_ran, t->migration, f->history_status,
+		      same ? "identical to one where exactly that ran" : "differs from what was reported");
+	if (!msg_ok)
+		sl_buf_printf(&e, "; but the error says \"recorded as dirty\" and the history row is %s",
+			      f->history_status);
+	for (size_t i = 0; i < tmp->nfidelity_diffs && i < 5; i++)
+		sl_buf_printf(&e, "; %s", tmp->fidelity_diffs[i]);
+	f->explanation = sl_buf_detach(&e);
+	sl_buf_free(&e);
+}
+
 static int judge_fault(rh_run *x, const rh_target *t, bool drop, int up_rc)
 {
 	sl_rehearsal *r = x->r;
@@ -388,27 +458,8 @@ static int judge_fault(rh_run *x, const rh_target *t, bool drop, int up_rc)
 		rc = rh_scratch_make(&expect, x->admin, x->o, NULL, x->prefix, r->run_id, "expect", &method);
 	if (!rc)
 		rc = x->o->connect(&exp, x->o->connect_ud, x->admin, expect.name);
-	if (!rc) {
-		sl_migrate_opts mo = migrate_opts(x, false);
-		/* what the history says this run applied before the fault - all of them, or (SQLite,
-		 * whose run is one write transaction) none when the cut rolled the whole run back */
-		const char *prev = NULL;
-		size_t before = 0, recorded = 0;
-		for (size_t i = 0; i < r->nmigrations && strcmp(r->migrations[i].id, t->migration) != 0;
-		     i++) {
-			const sl_history_row *hr = sl_history_find(h, r->migrations[i].id);
-			before++;
-			if (hr && strcmp(hr->status, "applied") == 0) {
-				prev = r->migrations[i].id;
-				recorded++;
-			}
-		}
-		f->earlier_recorded = recorded;
-		f->earlier = before;
-		mo.to = prev;
-		if (prev)
-			rc = sl_migrate_up(exp, x->o->set, &mo, NULL);
-	}
+	if (!rc)
+		rc = expect_before(x, t, h, exp);
 	bool partial = row && (strcmp(row->status, "dirty") == 0 || strcmp(row->status, "running") == 0);
 	size_t expect_ran = partial ? f->statements_ran : 0;
 	if (!rc && expect_ran) {
@@ -425,46 +476,8 @@ static int judge_fault(rh_run *x, const rh_target *t, bool drop, int up_rc)
 		rc = rh_fingerprint(&b, fresh, NULL);
 	if (!rc)
 		rc = rh_fp_compare(&tmp, a, b, NULL, fresh);
-	if (!rc) {
-		bool same = tmp.fidelity_ok;
-		bool tx = m && m->transactional;
-		bool hist_ok;
-		const char *why;
-		if (tx) {
-			hist_ok = !row;
-			why = "the migration ran in one transaction: sluice reports nothing of it applied "
-			      "and no history "
-			      "row";
-		} else if (drop) {
-			hist_ok = row && strcmp(row->status, "running") == 0;
-			why = "the connection died before sluice could record the failure: the history row "
-			      "still says "
-			      "\"running\" (interrupted), and the journal says which statements ran";
-		} else {
-			hist_ok = row && strcmp(row->status, "dirty") == 0 && row->failed_statement;
-			why = "the migration ran statement by statement: the history row says \"dirty\" and "
-			      "names the "
-			      "failed statement; the statements before it ran";
-		}
-		/* the message must say what the history holds, too */
-		bool says_dirty = f->error && strstr(f->error, "recorded as dirty");
-		bool msg_ok = !says_dirty || (row && strcmp(row->status, "dirty") == 0);
-		f->truthful = same && hist_ok && msg_ok;
-		sl_buf e = SL_BUF_INIT;
-		sl_buf_printf(&e,
-			      "%s; %zu statement(s) of %s ran before the fault; history row: %s; database %s",
-			      why, tx ? (size_t)0 : f->statements_ran, t->migration, f->history_status,
-			      same ? "identical to one where exactly that ran"
-				   : "differs from what was reported");
-		if (!msg_ok)
-			sl_buf_printf(&e,
-				      "; but the error says \"recorded as dirty\" and the history row is %s",
-				      f->history_status);
-		for (size_t i = 0; i < tmp.nfidelity_diffs && i < 5; i++)
-			sl_buf_printf(&e, "; %s", tmp.fidelity_diffs[i]);
-		f->explanation = sl_buf_detach(&e);
-		sl_buf_free(&e);
-	}
+	if (!rc)
+		explain_fault(f, t, m, row, drop, &tmp);
 	for (size_t i = 0; i < tmp.nfidelity_diffs; i++)
 		free(tmp.fidelity_diffs[i]);
 	free(tmp.fidelity_diffs);

@@ -226,6 +226,64 @@ static int fk_sentence(sl_buf *out, const sl_table *t, const sl_fkey *f)
 	return rc;
 }
 
+/* One row of a table's field list: the name, what it holds, whether required, and notes in plain words. */
+static int column_row(sl_buf *out, const sl_table *t, const sl_column *c)
+{
+	bool pk = t->primary_key && sl_str_in(c->name, t->primary_key->columns, t->primary_key->ncolumns);
+	bool uq = false;
+	for (size_t j = 0; j < t->nuniques; j++)
+		uq |= t->uniques[j].ncolumns == 1 && strcmp(t->uniques[j].columns[0], c->name) == 0;
+	const sl_fkey *f = fk_of(t, c->name);
+	int rc = sl_buf_puts(out, "| `");
+	if (!rc)
+		rc = cell(out, c->name);
+	if (!rc)
+		rc = sl_buf_puts(out, "` | ");
+	if (!rc)
+		rc = plain_type(out, &c->type);
+	if (!rc)
+		rc = sl_buf_printf(out, " | %s | ", c->nullable && !pk ? "no" : "yes");
+	const char *sep = "";
+	if (!rc && pk) {
+		rc = sl_buf_puts(out, "identifies the row");
+		sep = "; ";
+	}
+	if (!rc && c->identity) {
+		rc = sl_buf_printf(out, "%snumbered automatically", sep);
+		sep = "; ";
+	}
+	if (!rc && uq) {
+		rc = sl_buf_printf(out, "%sno two rows share it", sep);
+		sep = "; ";
+	}
+	if (!rc && f) {
+		rc = sl_buf_printf(out, "%slinks to %s", sep, f->ref_table);
+		sep = "; ";
+	}
+	if (!rc && c->generated_expr) {
+		rc = sl_buf_printf(out, "%scomputed from other fields", sep);
+		sep = "; ";
+	}
+	if (!rc && c->default_expr && !c->identity) {
+		rc = sl_buf_printf(out, "%sdefault ", sep);
+		if (!rc)
+			rc = cell(out, c->default_expr);
+		sep = "; ";
+	}
+	if (!rc && c->on_update) {
+		rc = sl_buf_printf(out, "%sset to the time of each change", sep);
+		sep = "; ";
+	}
+	if (!rc && c->comment) {
+		rc = sl_buf_puts(out, sep);
+		if (!rc)
+			rc = cell(out, c->comment);
+	}
+	if (!rc)
+		rc = sl_buf_puts(out, " |\n");
+	return rc;
+}
+
 static int table_section(sl_buf *out, const sl_schema *s, const sl_table *t, const sl_report_md_opts *o)
 {
 	int rc = sl_buf_puts(out, "<a id=\"table-");
@@ -242,62 +300,8 @@ static int table_section(sl_buf *out, const sl_schema *s, const sl_table *t, con
 	if (!rc)
 		rc = sl_buf_puts(out,
 				 "\n\n| Field | What it holds | Required | Notes |\n|---|---|---|---|\n");
-	for (size_t i = 0; !rc && i < t->ncolumns; i++) {
-		const sl_column *c = &t->columns[i];
-		bool pk = t->primary_key &&
-			  sl_str_in(c->name, t->primary_key->columns, t->primary_key->ncolumns);
-		bool uq = false;
-		for (size_t j = 0; j < t->nuniques; j++)
-			uq |= t->uniques[j].ncolumns == 1 && strcmp(t->uniques[j].columns[0], c->name) == 0;
-		const sl_fkey *f = fk_of(t, c->name);
-		rc = sl_buf_puts(out, "| `");
-		if (!rc)
-			rc = cell(out, c->name);
-		if (!rc)
-			rc = sl_buf_puts(out, "` | ");
-		if (!rc)
-			rc = plain_type(out, &c->type);
-		if (!rc)
-			rc = sl_buf_printf(out, " | %s | ", c->nullable && !pk ? "no" : "yes");
-		const char *sep = "";
-		if (!rc && pk) {
-			rc = sl_buf_puts(out, "identifies the row");
-			sep = "; ";
-		}
-		if (!rc && c->identity) {
-			rc = sl_buf_printf(out, "%snumbered automatically", sep);
-			sep = "; ";
-		}
-		if (!rc && uq) {
-			rc = sl_buf_printf(out, "%sno two rows share it", sep);
-			sep = "; ";
-		}
-		if (!rc && f) {
-			rc = sl_buf_printf(out, "%slinks to %s", sep, f->ref_table);
-			sep = "; ";
-		}
-		if (!rc && c->generated_expr) {
-			rc = sl_buf_printf(out, "%scomputed from other fields", sep);
-			sep = "; ";
-		}
-		if (!rc && c->default_expr && !c->identity) {
-			rc = sl_buf_printf(out, "%sdefault ", sep);
-			if (!rc)
-				rc = cell(out, c->default_expr);
-			sep = "; ";
-		}
-		if (!rc && c->on_update) {
-			rc = sl_buf_printf(out, "%sset to the time of each change", sep);
-			sep = "; ";
-		}
-		if (!rc && c->comment) {
-			rc = sl_buf_puts(out, sep);
-			if (!rc)
-				rc = cell(out, c->comment);
-		}
-		if (!rc)
-			rc = sl_buf_puts(out, " |\n");
-	}
+	for (size_t i = 0; !rc && i < t->ncolumns; i++)
+		rc = column_row(out, t, &t->columns[i]);
 	if (!rc && (t->nfkeys || t->nchecks || t->nuniques))
 		rc = sl_buf_puts(out, "\n**Rules and links**\n\n");
 	for (size_t i = 0; !rc && i < t->nfkeys; i++)

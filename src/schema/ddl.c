@@ -2,10 +2,13 @@
  * ddl.c - generates the target's DDL from a source model and its cast plan,
  * in load-order phases (include/sluice/ddl.h). Types, names and defaults
  * come from the plan; this file only decides statement shapes per dialect.
+ * Here: collecting statements, naming objects, CREATE TABLE and the TABLES
+ * phase; ddl_keys.c and ddl_late.c write the later phases (ddl_int.h).
  *
  * Checklist when a phase changes: docs/casts.md ("DDL") describes each
  * phase per dialect, and tests/unit/test_ddl.c asserts exact SQL.
  */
+#include "schema/ddl_int.h"
 #include "sluice/ddl.h"
 #include "schema/ddl_expr.h"
 #include "sluice/arena.h"
@@ -19,29 +22,6 @@
 #include <string.h>
 #include <strings.h>
 
-struct sl_ddl {
-	sl_arena *arena;
-	sl_engine target;
-	sl_ddl_stmt *stmts[SL_DDL__NPHASES];
-	size_t n[SL_DDL__NPHASES], cap[SL_DDL__NPHASES];
-	sl_ddl_item *items;
-	size_t nitems, cap_items;
-	/* names taken on the target, under the keys of name_keys() */
-	const char **used;
-	size_t nused, cap_used;
-};
-
-typedef struct gen {
-	sl_ddl *d; /* NULL for sl_ddl_create_table: items are dropped */
-	const sl_schema *src;
-	const sl_cast_plan *plan;
-	sl_engine e;
-	const char *schema; /* PostgreSQL target schema or NULL */
-	bool if_not_exists;
-	bool same;            /* source dialect == target dialect */
-	bool keys_after_load; /* sl_ddl_opts.keys_after_load */
-} gen;
-
 static const char *const phase_names[SL_DDL__NPHASES] = {
 	"tables", "indexes", "constraints", "foreign_keys", "sequences", "views", "triggers",
 };
@@ -53,7 +33,7 @@ const char *sl_ddl_phase_name(sl_ddl_phase phase)
 
 /* ---- collecting output ------------------------------------------------ */
 
-static int add_stmt(gen *g, sl_ddl_phase ph, const char *table, const sl_buf *sql)
+int ddl_add_stmt(gen *g, sl_ddl_phase ph, const char *table, const sl_buf *sql)
 {
 	sl_ddl *d = g->d;
 	sl_ddl_stmt *s = sl_arena_push(d->arena, &d->stmts[ph], &d->n[ph], &d->cap[ph], sizeof(*s));
@@ -64,11 +44,8 @@ static int add_stmt(gen *g, sl_ddl_phase ph, const char *table, const sl_buf *sq
 	return s->sql && (!table || s->table) ? 0 : SL_ENOMEM;
 }
 
-static int add_item(gen *g, sl_ddl_phase ph, const char *kind, const char *table, const char *name,
-		    const char *original, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
-
-static int add_item(gen *g, sl_ddl_phase ph, const char *kind, const char *table, const char *name,
-		    const char *original, const char *fmt, ...)
+int ddl_add_item(gen *g, sl_ddl_phase ph, const char *kind, const char *table, const char *name,
+		 const char *original, const char *fmt, ...)
 {
 	if (!g->d)
 		return 0;
@@ -98,24 +75,24 @@ static int add_item(gen *g, sl_ddl_phase ph, const char *kind, const char *table
 
 /* ---- names ------------------------------------------------------------ */
 
-static int qi(sl_buf *b, const gen *g, const char *name)
+int ddl_qi(sl_buf *b, const gen *g, const char *name)
 {
 	return sl_ddl_quote_ident(b, g->e, name);
 }
 
 /* A schema-qualified, quoted object name. */
-static int qname(sl_buf *b, const gen *g, const char *name)
+int ddl_qname(sl_buf *b, const gen *g, const char *name)
 {
 	int rc = 0;
 	if (g->schema && g->e == SL_ENGINE_POSTGRES) {
-		rc = qi(b, g, g->schema);
+		rc = ddl_qi(b, g, g->schema);
 		if (!rc)
 			rc = sl_buf_putc(b, '.');
 	}
-	return rc ? rc : qi(b, g, name);
+	return rc ? rc : ddl_qi(b, g, name);
 }
 
-static int qcols(sl_buf *b, const gen *g, const sl_cast_table *ct, const char *const *cols, size_t n)
+int ddl_qcols(sl_buf *b, const gen *g, const sl_cast_table *ct, const char *const *cols, size_t n)
 {
 	int rc = sl_buf_putc(b, '(');
 	for (size_t i = 0; !rc && i < n; i++) {
@@ -123,7 +100,7 @@ static int qcols(sl_buf *b, const gen *g, const sl_cast_table *ct, const char *c
 		if (i)
 			rc = sl_buf_puts(b, ", ");
 		if (!rc)
-			rc = qi(b, g, cc ? cc->name : cols[i]);
+			rc = ddl_qi(b, g, cc ? cc->name : cols[i]);
 	}
 	return rc ? rc : sl_buf_putc(b, ')');
 }
@@ -146,13 +123,6 @@ static int mark_used(sl_ddl *d, const char *n)
 	*slot = sl_arena_strdup(d->arena, n);
 	return *slot ? 0 : SL_ENOMEM;
 }
-
-/* What an index or constraint name must be unique among, on the target. */
-typedef enum name_space {
-	NS_INDEX,     /* a plain index */
-	NS_KEY,       /* a unique constraint: an index and a constraint */
-	NS_CONSTRAINT /* a check or foreign key */
-} name_space;
 
 /*
  * The keys under which a name is recorded in sl_ddl.used (up to two, in
@@ -203,8 +173,8 @@ static int name_check(bool *taken, gen *g, const char *table, const char *name, 
  * tables, which PostgreSQL cannot take as two index names), it is prefixed
  * with the table.
  */
-static int obj_name(gen *g, sl_buf *out, const sl_cast_table *ct, const char *name, const char *const *cols,
-		    size_t ncols, const char *suffix, name_space ns)
+int ddl_obj_name(gen *g, sl_buf *out, const sl_cast_table *ct, const char *name, const char *const *cols,
+		 size_t ncols, const char *suffix, name_space ns)
 {
 	sl_buf raw = SL_BUF_INIT;
 	bool taken = false;
@@ -259,7 +229,7 @@ static bool sqlite_rowid_pk(const gen *g, const sl_table *t, const sl_cast_colum
 static int column_def(sl_buf *b, const gen *g, const sl_table *t, const sl_cast_column *cc)
 {
 	const sl_column *c = cc->src;
-	int rc = qi(b, g, cc->name);
+	int rc = ddl_qi(b, g, cc->name);
 	if (!rc && cc->type_sql && *cc->type_sql)
 		rc = sl_buf_printf(b, " %s", cc->type_sql);
 	if (!rc && sqlite_rowid_pk(g, t, cc))
@@ -267,7 +237,7 @@ static int column_def(sl_buf *b, const gen *g, const sl_table *t, const sl_cast_
 	if (!rc && cc->collation) {
 		if (g->e == SL_ENGINE_POSTGRES) {
 			rc = sl_buf_puts(b, " COLLATE ");
-			rc = rc ? rc : qi(b, g, cc->collation);
+			rc = rc ? rc : ddl_qi(b, g, cc->collation);
 		} else {
 			rc = sl_buf_printf(b, " COLLATE %s", cc->collation);
 		}
@@ -320,26 +290,27 @@ static const char *action_sql(sl_fk_action a)
 }
 
 /* "FOREIGN KEY (a) REFERENCES p (id) ON DELETE ..." (no name, no ALTER). */
-static int fk_body(sl_buf *b, gen *g, const sl_cast_table *ct, const sl_fkey *fk, const sl_cast_table *pt)
+int ddl_fk_body(sl_buf *b, gen *g, const sl_cast_table *ct, const sl_fkey *fk, const sl_cast_table *pt)
 {
 	int rc = sl_buf_puts(b, "FOREIGN KEY ");
 	if (!rc)
-		rc = qcols(b, g, ct, fk->columns, fk->ncolumns);
+		rc = ddl_qcols(b, g, ct, fk->columns, fk->ncolumns);
 	if (!rc)
 		rc = sl_buf_puts(b, " REFERENCES ");
 	if (!rc)
-		rc = qname(b, g, pt->name);
+		rc = ddl_qname(b, g, pt->name);
 	if (!rc && fk->ref_columns) {
 		rc = sl_buf_putc(b, ' ');
-		rc = rc ? rc : qcols(b, g, pt, fk->ref_columns, fk->ncolumns);
+		rc = rc ? rc : ddl_qcols(b, g, pt, fk->ref_columns, fk->ncolumns);
 	}
 	sl_fk_action acts[2] = { fk->on_delete, fk->on_update };
 	const char *what[2] = { "DELETE", "UPDATE" };
 	for (int i = 0; !rc && i < 2; i++) {
 		const char *a = action_sql(acts[i]);
 		if (a && acts[i] == SL_FK_SET_DEFAULT && g->e == SL_ENGINE_MYSQL) {
-			rc = add_item(g, SL_DDL_FOREIGN_KEYS, "foreign key", ct->src->name, fk->name, NULL,
-				      "ON %s SET DEFAULT dropped: InnoDB does not support it", what[i]);
+			rc = ddl_add_item(g, SL_DDL_FOREIGN_KEYS, "foreign key", ct->src->name, fk->name,
+					  NULL, "ON %s SET DEFAULT dropped: InnoDB does not support it",
+					  what[i]);
 			continue;
 		}
 		if (a)
@@ -351,7 +322,7 @@ static int fk_body(sl_buf *b, gen *g, const sl_cast_table *ct, const sl_fkey *fk
 }
 
 /* The check's expression for the target, or NULL (with an item) when it is not carried over. */
-static int check_expr(gen *g, sl_buf *out, const sl_cast_table *ct, const sl_check *ck)
+int ddl_check_expr(gen *g, sl_buf *out, const sl_cast_table *ct, const sl_check *ck)
 {
 	const char *why = NULL;
 	if (g->same)
@@ -359,8 +330,8 @@ static int check_expr(gen *g, sl_buf *out, const sl_cast_table *ct, const sl_che
 	int rc = sl_expr_translate(out, ck->expr, sl_cast_plan_source(g->plan), g->e, ct, &why);
 	if (rc == SL_EINVALID) {
 		sl_buf_clear(out);
-		return add_item(g, SL_DDL_CONSTRAINTS, "check", ct->src->name, ck->name, ck->expr,
-				"the expression %s", why);
+		return ddl_add_item(g, SL_DDL_CONSTRAINTS, "check", ct->src->name, ck->name, ck->expr,
+				    "the expression %s", why);
 	}
 	return rc;
 }
@@ -376,13 +347,13 @@ static int sqlite_inline(sl_buf *b, gen *g, const sl_cast_table *ct)
 			rc = sl_buf_printf(b, ",\n  CHECK (%s)", ct->columns[i].check_sql);
 	for (size_t i = 0; !rc && i < t->nchecks; i++) {
 		sl_buf_clear(&e);
-		rc = check_expr(g, &e, ct, &t->checks[i]);
+		rc = ddl_check_expr(g, &e, ct, &t->checks[i]);
 		if (rc || !e.len)
 			continue;
 		rc = sl_buf_puts(b, ",\n  ");
 		if (!rc && t->checks[i].name) {
 			rc = sl_buf_puts(b, "CONSTRAINT ");
-			rc = rc ? rc : qi(b, g, t->checks[i].name);
+			rc = rc ? rc : ddl_qi(b, g, t->checks[i].name);
 			rc = rc ? rc : sl_buf_putc(b, ' ');
 		}
 		if (!rc)
@@ -392,18 +363,18 @@ static int sqlite_inline(sl_buf *b, gen *g, const sl_cast_table *ct)
 		const sl_fkey *fk = &t->fkeys[i];
 		const sl_cast_table *pt = sl_cast_plan_find_ref(g->plan, t, fk);
 		if (!pt) {
-			rc = add_item(g, SL_DDL_FOREIGN_KEYS, "foreign key", t->name, fk->name, NULL,
-				      "references \"%s\", which is not copied", fk->ref_table);
+			rc = ddl_add_item(g, SL_DDL_FOREIGN_KEYS, "foreign key", t->name, fk->name, NULL,
+					  "references \"%s\", which is not copied", fk->ref_table);
 			continue;
 		}
 		rc = sl_buf_puts(b, ",\n  ");
 		if (!rc && fk->name) {
 			rc = sl_buf_puts(b, "CONSTRAINT ");
-			rc = rc ? rc : qi(b, g, fk->name);
+			rc = rc ? rc : ddl_qi(b, g, fk->name);
 			rc = rc ? rc : sl_buf_putc(b, ' ');
 		}
 		if (!rc)
-			rc = fk_body(b, g, ct, fk, pt);
+			rc = ddl_fk_body(b, g, ct, fk, pt);
 	}
 	sl_buf_free(&e);
 	return rc;
@@ -438,29 +409,9 @@ bool sl_ddl_key_after_load(const sl_cast_plan *plan, const sl_cast_table *ct)
 	return true;
 }
 
-static bool key_deferred(const gen *g, const sl_cast_table *ct)
+bool ddl_key_deferred(const gen *g, const sl_cast_table *ct)
 {
 	return g->keys_after_load && g->d && sl_ddl_key_after_load(g->plan, ct);
-}
-
-/* ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY (cols), first of its table in INDEXES. */
-static int add_primary_key(gen *g, const sl_cast_table *ct)
-{
-	const sl_key *k = ct->src->primary_key;
-	sl_buf b = SL_BUF_INIT;
-	int rc = sl_buf_puts(&b, "ALTER TABLE ");
-	rc = rc ? rc : qname(&b, g, ct->name);
-	rc = rc ? rc : sl_buf_puts(&b, " ADD ");
-	if (!rc && g->same && k->name) {
-		rc = sl_buf_puts(&b, "CONSTRAINT ");
-		rc = rc ? rc : qi(&b, g, k->name);
-		rc = rc ? rc : sl_buf_putc(&b, ' ');
-	}
-	rc = rc ? rc : sl_buf_puts(&b, "PRIMARY KEY ");
-	rc = rc ? rc : qcols(&b, g, ct, k->columns, k->ncolumns);
-	rc = rc ? rc : add_stmt(g, SL_DDL_INDEXES, ct->name, &b);
-	sl_buf_free(&b);
-	return rc;
 }
 
 static int create_table(sl_buf *b, gen *g, const sl_cast_table *ct)
@@ -468,7 +419,7 @@ static int create_table(sl_buf *b, gen *g, const sl_cast_table *ct)
 	const sl_table *t = ct->src;
 	int rc = sl_buf_printf(b, "CREATE TABLE %s", g->if_not_exists ? "IF NOT EXISTS " : "");
 	if (!rc)
-		rc = qname(b, g, ct->name);
+		rc = ddl_qname(b, g, ct->name);
 	if (!rc)
 		rc = sl_buf_puts(b, " (");
 	bool rowid = false;
@@ -478,17 +429,17 @@ static int create_table(sl_buf *b, gen *g, const sl_cast_table *ct)
 			rc = column_def(b, g, t, &ct->columns[i]);
 		rowid |= sqlite_rowid_pk(g, t, &ct->columns[i]);
 	}
-	if (!rc && t->primary_key && t->primary_key->ncolumns && !rowid && !key_deferred(g, ct)) {
+	if (!rc && t->primary_key && t->primary_key->ncolumns && !rowid && !ddl_key_deferred(g, ct)) {
 		rc = sl_buf_puts(b, ",\n  ");
 		if (!rc && g->e == SL_ENGINE_POSTGRES && t->primary_key->name && g->same) {
 			rc = sl_buf_puts(b, "CONSTRAINT ");
-			rc = rc ? rc : qi(b, g, t->primary_key->name);
+			rc = rc ? rc : ddl_qi(b, g, t->primary_key->name);
 			rc = rc ? rc : sl_buf_putc(b, ' ');
 		}
 		if (!rc)
 			rc = sl_buf_puts(b, "PRIMARY KEY ");
 		if (!rc)
-			rc = qcols(b, g, ct, t->primary_key->columns, t->primary_key->ncolumns);
+			rc = ddl_qcols(b, g, ct, t->primary_key->columns, t->primary_key->ncolumns);
 	}
 	if (!rc && g->e == SL_ENGINE_SQLITE)
 		rc = sqlite_inline(b, g, ct);
@@ -534,7 +485,7 @@ static int create_enum(gen *g, const char *name, const char *const *labels, size
 	sl_buf b = SL_BUF_INIT;
 	int rc = sl_buf_puts(&b, "CREATE TYPE ");
 	if (!rc)
-		rc = qname(&b, g, name);
+		rc = ddl_qname(&b, g, name);
 	if (!rc)
 		rc = sl_buf_puts(&b, " AS ENUM (");
 	for (size_t i = 0; !rc && i < n; i++) {
@@ -546,7 +497,7 @@ static int create_enum(gen *g, const char *name, const char *const *labels, size
 	if (!rc)
 		rc = sl_buf_putc(&b, ')');
 	if (!rc)
-		rc = add_stmt(g, SL_DDL_TABLES, NULL, &b);
+		rc = ddl_add_stmt(g, SL_DDL_TABLES, NULL, &b);
 	sl_buf_free(&b);
 	return rc;
 }
@@ -565,11 +516,11 @@ static int phase_tables(gen *g)
 				continue;
 			sl_buf_clear(&b);
 			rc = sl_buf_puts(&b, "CREATE SEQUENCE ");
-			rc = rc ? rc : qname(&b, g, q->name);
+			rc = rc ? rc : ddl_qname(&b, g, q->name);
 			rc = rc ? rc
 				: sl_buf_printf(&b, " INCREMENT BY %lld START WITH %lld",
 						(long long)q->increment, (long long)q->start);
-			rc = rc ? rc : add_stmt(g, SL_DDL_TABLES, NULL, &b);
+			rc = rc ? rc : ddl_add_stmt(g, SL_DDL_TABLES, NULL, &b);
 		}
 	} else if (g->e == SL_ENGINE_POSTGRES) {
 		for (size_t i = 0; !rc && i < sl_cast_plan_ntables(g->plan); i++) {
@@ -586,604 +537,7 @@ static int phase_tables(gen *g)
 		sl_buf_clear(&b);
 		rc = create_table(&b, g, ct);
 		if (!rc)
-			rc = add_stmt(g, SL_DDL_TABLES, ct->name, &b);
-	}
-	sl_buf_free(&b);
-	return rc;
-}
-
-/* ---- phase INDEXES ---------------------------------------------------- */
-
-static bool same_cols(const char *const *a, size_t na, const char *const *b, size_t nb)
-{
-	if (na != nb)
-		return false;
-	for (size_t i = 0; i < na; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return false;
-	return true;
-}
-
-/*
- * Indexes that exist only because of a key, or that InnoDB made for a
- * foreign key (named after the constraint) when the target is MySQL too: it
- * makes it again with the foreign key. Other targets get it as a plain
- * index, as the source's queries rely on it.
- */
-static bool index_is_artefact(const gen *g, const sl_table *t, const sl_index *ix)
-{
-	bool expr = false;
-	for (size_t i = 0; i < ix->ncolumns; i++)
-		expr |= ix->is_expression && ix->is_expression[i];
-	if (ix->primary)
-		return true;
-	if (ix->unique && !ix->where && !expr) {
-		if (t->primary_key &&
-		    same_cols(ix->columns, ix->ncolumns, t->primary_key->columns, t->primary_key->ncolumns))
-			return true;
-		for (size_t i = 0; i < t->nuniques; i++)
-			if (same_cols(ix->columns, ix->ncolumns, t->uniques[i].columns,
-				      t->uniques[i].ncolumns))
-				return true;
-	}
-	if (g->same && g->e == SL_ENGINE_MYSQL && !ix->unique)
-		for (size_t i = 0; i < t->nfkeys; i++)
-			if (t->fkeys[i].name && strcmp(t->fkeys[i].name, ix->name) == 0)
-				return true;
-	return false;
-}
-
-static int add_unique(gen *g, const sl_cast_table *ct, const sl_key *k)
-{
-	sl_buf b = SL_BUF_INIT, n = SL_BUF_INIT;
-	int rc = obj_name(g, &n, ct, k->name, k->columns, k->ncolumns, "key", NS_KEY);
-	if (!rc && g->e == SL_ENGINE_SQLITE) {
-		rc = sl_buf_printf(&b, "CREATE UNIQUE INDEX %s", g->if_not_exists ? "IF NOT EXISTS " : "");
-		rc = rc ? rc : qi(&b, g, sl_buf_cstr(&n));
-		rc = rc ? rc : sl_buf_puts(&b, " ON ");
-		rc = rc ? rc : qi(&b, g, ct->name);
-		rc = rc ? rc : sl_buf_putc(&b, ' ');
-	} else if (!rc) {
-		rc = sl_buf_puts(&b, "ALTER TABLE ");
-		rc = rc ? rc : qname(&b, g, ct->name);
-		rc = rc ? rc : sl_buf_puts(&b, " ADD CONSTRAINT ");
-		rc = rc ? rc : qi(&b, g, sl_buf_cstr(&n));
-		rc = rc ? rc : sl_buf_puts(&b, " UNIQUE ");
-	}
-	if (!rc)
-		rc = qcols(&b, g, ct, k->columns, k->ncolumns);
-	if (!rc)
-		rc = add_stmt(g, SL_DDL_INDEXES, ct->name, &b);
-	sl_buf_free(&b);
-	sl_buf_free(&n);
-	return rc;
-}
-
-/* One index element for the target; SL_EINVALID with *why when it cannot be carried. */
-static int index_elem(sl_buf *b, gen *g, const sl_cast_table *ct, const sl_index *ix, size_t i,
-		      const char **why)
-{
-	if (ix->is_expression && ix->is_expression[i]) {
-		int rc = sl_buf_putc(b, '(');
-		if (!rc)
-			rc = sl_expr_translate(b, ix->columns[i], sl_cast_plan_source(g->plan), g->e, ct,
-					       why);
-		if (!rc && g->e == SL_ENGINE_SQLITE && strchr(ix->columns[i], '(') == NULL)
-			*why = NULL;
-		return rc ? rc : sl_buf_putc(b, ')');
-	}
-	const sl_cast_column *cc = sl_cast_table_find_column(ct, ix->columns[i]);
-	int rc = qi(b, g, cc ? cc->name : ix->columns[i]);
-	if (!rc && cc && g->e == SL_ENGINE_MYSQL &&
-	    (cc->type.kind == SL_T_TEXT || cc->type.kind == SL_T_BLOB || cc->type.kind == SL_T_JSON))
-		rc = sl_buf_puts(b, "(255)");
-	return rc;
-}
-
-/*
- * The source's own text of an index, for a target of the same dialect
- * (sl_index.definition): PostgreSQL and SQLite keep a whole CREATE INDEX
- * statement; MySQL has none, only the table-definition clause of SHOW
- * CREATE TABLE (KEY `name` (`a`,`b`(10))), which is only valid inside a
- * CREATE or ALTER TABLE.
- */
-static int verbatim_index(sl_buf *b, const gen *g, const sl_cast_table *ct, const sl_index *ix)
-{
-	if (g->e != SL_ENGINE_MYSQL)
-		return sl_buf_puts(b, ix->definition);
-	int rc = sl_buf_puts(b, "ALTER TABLE ");
-	rc = rc ? rc : qname(b, g, ct->name);
-	rc = rc ? rc : sl_buf_printf(b, " ADD %s", ix->definition);
-	return rc;
-}
-
-static int add_index(gen *g, const sl_cast_table *ct, const sl_index *ix)
-{
-	sl_buf b = SL_BUF_INIT, n = SL_BUF_INIT, w = SL_BUF_INIT;
-	const char *why = NULL;
-	const char *tname = ct->src->name;
-	int rc = 0;
-	if (g->same && ix->definition && *ix->definition) {
-		rc = verbatim_index(&b, g, ct, ix);
-		goto emit;
-	}
-	if (ix->method && !g->same && strcasecmp(ix->method, "btree") != 0) {
-		rc = add_item(g, SL_DDL_INDEXES, "index", tname, ix->name, ix->definition,
-			      "%s index has no equivalent on %s", ix->method, sl_engine_name(g->e));
-		goto done;
-	}
-	if (ix->where && g->e == SL_ENGINE_MYSQL) {
-		rc = add_item(g, SL_DDL_INDEXES, "index", tname, ix->name, ix->definition,
-			      "partial index (WHERE %s): MySQL has no partial indexes", ix->where);
-		goto done;
-	}
-	rc = obj_name(g, &n, ct, ix->name, ix->columns, ix->ncolumns, "idx", NS_INDEX);
-	if (rc)
-		goto done;
-	const char *method = g->same && ix->method && g->e == SL_ENGINE_MYSQL &&
-					     (strcasecmp(ix->method, "FULLTEXT") == 0 ||
-					      strcasecmp(ix->method, "SPATIAL") == 0)
-				     ? ix->method
-				     : NULL;
-	rc = sl_buf_printf(&b, "CREATE %s%sINDEX %s", ix->unique ? "UNIQUE " : "", method ? method : "",
-			   g->if_not_exists && g->e != SL_ENGINE_MYSQL ? "IF NOT EXISTS " : "");
-	if (method && !rc)
-		rc = sl_buf_putc(&b, ' ');
-	rc = rc ? rc : qi(&b, g, sl_buf_cstr(&n));
-	rc = rc ? rc : sl_buf_puts(&b, " ON ");
-	rc = rc ? rc : qname(&b, g, ct->name);
-	if (!rc && g->same && g->e == SL_ENGINE_POSTGRES && ix->method &&
-	    strcasecmp(ix->method, "btree") != 0)
-		rc = sl_buf_printf(&b, " USING %s", ix->method);
-	rc = rc ? rc : sl_buf_puts(&b, " (");
-	for (size_t i = 0; !rc && i < ix->ncolumns; i++) {
-		if (i)
-			rc = sl_buf_puts(&b, ", ");
-		if (!rc && g->same && ix->is_expression && ix->is_expression[i])
-			rc = sl_buf_printf(&b, "(%s)", ix->columns[i]);
-		else if (!rc)
-			rc = index_elem(&b, g, ct, ix, i, &why);
-	}
-	rc = rc ? rc : sl_buf_putc(&b, ')');
-	if (!rc && ix->where) {
-		if (g->same)
-			rc = sl_buf_puts(&w, ix->where);
-		else
-			rc = sl_expr_translate(&w, ix->where, sl_cast_plan_source(g->plan), g->e, ct, &why);
-		if (!rc)
-			rc = sl_buf_printf(&b, " WHERE %s", sl_buf_cstr(&w));
-	}
-	if (rc == SL_EINVALID) {
-		rc = add_item(g, SL_DDL_INDEXES, "index", tname, ix->name, ix->definition,
-			      "expression or predicate not translated: it %s",
-			      why ? why : "differs between engines");
-		goto done;
-	}
-emit:
-	if (!rc)
-		rc = add_stmt(g, SL_DDL_INDEXES, ct->name, &b);
-done:
-	sl_buf_free(&b);
-	sl_buf_free(&n);
-	sl_buf_free(&w);
-	return rc;
-}
-
-static int phase_indexes(gen *g)
-{
-	int rc = 0;
-	for (size_t i = 0; !rc && i < sl_cast_plan_ntables(g->plan); i++) {
-		const sl_cast_table *ct = sl_cast_plan_table(g->plan, i);
-		const sl_table *t = ct->src;
-		if (key_deferred(g, ct))
-			rc = add_primary_key(g, ct);
-		for (size_t k = 0; !rc && k < t->nuniques; k++)
-			rc = add_unique(g, ct, &t->uniques[k]);
-		for (size_t k = 0; !rc && k < t->nindexes; k++)
-			if (!index_is_artefact(g, t, &t->indexes[k]))
-				rc = add_index(g, ct, &t->indexes[k]);
-	}
-	return rc;
-}
-
-/* ---- phase CONSTRAINTS ------------------------------------------------ */
-
-static int add_check(gen *g, const sl_cast_table *ct, const char *name, const char *expr, const char *suffix)
-{
-	sl_buf b = SL_BUF_INIT, n = SL_BUF_INIT;
-	int rc = obj_name(g, &n, ct, name, NULL, 0, suffix, NS_CONSTRAINT);
-	rc = rc ? rc : sl_buf_puts(&b, "ALTER TABLE ");
-	rc = rc ? rc : qname(&b, g, ct->name);
-	rc = rc ? rc : sl_buf_puts(&b, " ADD CONSTRAINT ");
-	rc = rc ? rc : qi(&b, g, sl_buf_cstr(&n));
-	rc = rc ? rc : sl_buf_printf(&b, " CHECK (%s)", expr);
-	rc = rc ? rc : add_stmt(g, SL_DDL_CONSTRAINTS, ct->name, &b);
-	sl_buf_free(&b);
-	sl_buf_free(&n);
-	return rc;
-}
-
-static int phase_constraints(gen *g)
-{
-	sl_buf e = SL_BUF_INIT, n = SL_BUF_INIT;
-	int rc = 0;
-	if (g->e == SL_ENGINE_SQLITE)
-		return 0;
-	for (size_t i = 0; !rc && i < sl_cast_plan_ntables(g->plan); i++) {
-		const sl_cast_table *ct = sl_cast_plan_table(g->plan, i);
-		const sl_table *t = ct->src;
-		size_t unnamed = 0;
-		for (size_t k = 0; !rc && k < t->nchecks; k++) {
-			sl_buf_clear(&e);
-			rc = check_expr(g, &e, ct, &t->checks[k]);
-			if (rc || !e.len)
-				continue;
-			/* unnamed checks (SQLite) are numbered: the names must differ on the target */
-			const char *name = t->checks[k].name;
-			if (!name) {
-				sl_buf_clear(&n);
-				rc = sl_buf_printf(&n, "%s_check%zu", ct->name, ++unnamed);
-				name = n.ptr;
-			}
-			if (!rc)
-				rc = add_check(g, ct, name, e.ptr, "check");
-		}
-		for (size_t k = 0; !rc && k < ct->ncolumns; k++) {
-			if (!ct->columns[k].check_sql)
-				continue;
-			sl_buf_clear(&n);
-			rc = sl_buf_printf(&n, "%s_%s_check", ct->name, ct->columns[k].name);
-			rc = rc ? rc : add_check(g, ct, n.ptr, ct->columns[k].check_sql, "check");
-		}
-	}
-	sl_buf_free(&e);
-	sl_buf_free(&n);
-	return rc;
-}
-
-/* ---- phase FOREIGN_KEYS ----------------------------------------------- */
-
-/* The referenced table of the foreign key statement just added. */
-static int set_ref(gen *g, const char *ref_table)
-{
-	sl_ddl *d = g->d;
-	sl_ddl_stmt *s = &d->stmts[SL_DDL_FOREIGN_KEYS][d->n[SL_DDL_FOREIGN_KEYS] - 1];
-	s->ref_table = ref_table ? sl_arena_strdup(d->arena, ref_table) : NULL;
-	return !ref_table || s->ref_table ? 0 : SL_ENOMEM;
-}
-
-static int phase_fkeys(gen *g)
-{
-	sl_buf b = SL_BUF_INIT, n = SL_BUF_INIT, v = SL_BUF_INIT;
-	int rc = 0;
-	if (g->e == SL_ENGINE_SQLITE)
-		return 0;
-	for (size_t i = 0; !rc && i < sl_cast_plan_ntables(g->plan); i++) {
-		const sl_cast_table *ct = sl_cast_plan_table(g->plan, i);
-		const sl_table *t = ct->src;
-		for (size_t k = 0; !rc && k < t->nfkeys; k++) {
-			const sl_fkey *fk = &t->fkeys[k];
-			const sl_cast_table *pt = sl_cast_plan_find_ref(g->plan, t, fk);
-			if (!pt) {
-				rc = add_item(g, SL_DDL_FOREIGN_KEYS, "foreign key", t->name, fk->name, NULL,
-					      "references \"%s\", which is not copied", fk->ref_table);
-				continue;
-			}
-			sl_buf_clear(&b);
-			sl_buf_clear(&n);
-			rc = obj_name(g, &n, ct, fk->name, fk->columns, fk->ncolumns, "fkey", NS_CONSTRAINT);
-			rc = rc ? rc : sl_buf_puts(&b, "ALTER TABLE ");
-			rc = rc ? rc : qname(&b, g, ct->name);
-			rc = rc ? rc : sl_buf_puts(&b, " ADD CONSTRAINT ");
-			rc = rc ? rc : qi(&b, g, n.ptr);
-			rc = rc ? rc : sl_buf_putc(&b, ' ');
-			rc = rc ? rc : fk_body(&b, g, ct, fk, pt);
-			if (!rc && g->e == SL_ENGINE_POSTGRES) {
-				rc = sl_buf_puts(&b, " NOT VALID");
-				/* validations run after every ADD, so they can go in parallel */
-				rc = rc ? rc : sl_buf_puts(&v, "ALTER TABLE ");
-				rc = rc ? rc : qname(&v, g, ct->name);
-				rc = rc ? rc : sl_buf_puts(&v, " VALIDATE CONSTRAINT ");
-				rc = rc ? rc : qi(&v, g, n.ptr);
-				rc = rc ? rc : sl_buf_putc(&v, '\n');
-			}
-			rc = rc ? rc : add_stmt(g, SL_DDL_FOREIGN_KEYS, ct->name, &b);
-			rc = rc ? rc : set_ref(g, pt->name);
-		}
-	}
-	/* v holds one VALIDATE per line, in the order of the ADDs */
-	for (char *line = v.ptr, *nl; !rc && line && *line; line = nl + 1) {
-		nl = strchr(line, '\n');
-		*nl = '\0';
-		sl_buf one = { .ptr = line, .len = (size_t)(nl - line), .cap = (size_t)(nl - line) + 1 };
-		const char *tbl = NULL;
-		/* the table is the statement's own: find it back from the ADD with the same position */
-		size_t idx = 0;
-		for (char *p = v.ptr; p < line; p++)
-			idx += *p == '\0';
-		if (idx < g->d->n[SL_DDL_FOREIGN_KEYS])
-			tbl = g->d->stmts[SL_DDL_FOREIGN_KEYS][idx].table;
-		rc = add_stmt(g, SL_DDL_FOREIGN_KEYS, tbl, &one);
-		if (!rc && idx < g->d->n[SL_DDL_FOREIGN_KEYS])
-			rc = set_ref(g, g->d->stmts[SL_DDL_FOREIGN_KEYS][idx].ref_table);
-	}
-	sl_buf_free(&b);
-	sl_buf_free(&n);
-	sl_buf_free(&v);
-	return rc;
-}
-
-/* ---- phase SEQUENCES -------------------------------------------------- */
-
-static int64_t last_value(const gen *g, const sl_table *t, const char *col)
-{
-	for (size_t i = 0; i < g->src->nsequences; i++) {
-		const sl_sequence *q = &g->src->sequences[i];
-		if (q->owned_by_table && strcmp(q->owned_by_table, t->name) == 0 &&
-		    (!q->schema || !t->schema || strcmp(q->schema, t->schema) == 0) &&
-		    (!q->owned_by_column || strcmp(q->owned_by_column, col) == 0))
-			return q->last_value;
-	}
-	return 0;
-}
-
-static int reset_identity(gen *g, const sl_cast_table *ct, const sl_cast_column *cc)
-{
-	sl_buf b = SL_BUF_INIT, q = SL_BUF_INIT, c = SL_BUF_INIT;
-	long long last = (long long)last_value(g, ct->src, cc->src->name);
-	int rc = qname(&q, g, ct->name);
-	rc = rc ? rc : qi(&c, g, cc->name);
-	if (rc)
-		goto done;
-	switch (g->e) {
-	case SL_ENGINE_POSTGRES:
-		rc = sl_buf_puts(&b, "SELECT setval(pg_get_serial_sequence(");
-		rc = rc ? rc : sl_ddl_quote_string(&b, g->e, q.ptr);
-		rc = rc ? rc : sl_buf_puts(&b, ", ");
-		rc = rc ? rc : sl_ddl_quote_string(&b, g->e, cc->name);
-		rc = rc ? rc : sl_buf_printf(&b, "), GREATEST(COALESCE(max(%s), 0), %lld, 1), ", c.ptr, last);
-		if (!rc && last >= 1)
-			rc = sl_buf_puts(&b, "true)");
-		else if (!rc)
-			rc = sl_buf_printf(&b, "COALESCE(max(%s), 0) >= 1)", c.ptr);
-		rc = rc ? rc : sl_buf_printf(&b, " FROM %s", q.ptr);
-		break;
-	case SL_ENGINE_MYSQL:
-		/* InnoDB raises a value below max(id)+1 to max(id)+1 by itself */
-		rc = sl_buf_printf(&b, "ALTER TABLE %s AUTO_INCREMENT = %lld", q.ptr, last + 1);
-		break;
-	default:
-		rc = sl_buf_puts(&b, "UPDATE sqlite_sequence SET seq = MAX(seq, ");
-		rc = rc ? rc
-			: sl_buf_printf(&b,
-					"(SELECT COALESCE(max(%s), 0) FROM %s), %lld) WHERE name = ", c.ptr,
-					q.ptr, last);
-		rc = rc ? rc : sl_ddl_quote_string(&b, g->e, ct->name);
-		rc = rc ? rc : add_stmt(g, SL_DDL_SEQUENCES, ct->name, &b);
-		sl_buf_clear(&b);
-		rc = rc ? rc : sl_buf_puts(&b, "INSERT INTO sqlite_sequence (name, seq) SELECT ");
-		rc = rc ? rc : sl_ddl_quote_string(&b, g->e, ct->name);
-		rc = rc ? rc
-			: sl_buf_printf(&b,
-					", MAX((SELECT COALESCE(max(%s), 0) FROM %s), %lld) "
-					"WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ",
-					c.ptr, q.ptr, last);
-		rc = rc ? rc : sl_ddl_quote_string(&b, g->e, ct->name);
-		rc = rc ? rc : sl_buf_putc(&b, ')');
-		break;
-	}
-	rc = rc ? rc : add_stmt(g, SL_DDL_SEQUENCES, ct->name, &b);
-done:
-	sl_buf_free(&b);
-	sl_buf_free(&q);
-	sl_buf_free(&c);
-	return rc;
-}
-
-static int phase_sequences(gen *g)
-{
-	sl_buf b = SL_BUF_INIT;
-	int rc = 0;
-	for (size_t i = 0; !rc && i < sl_cast_plan_ntables(g->plan); i++) {
-		const sl_cast_table *ct = sl_cast_plan_table(g->plan, i);
-		for (size_t k = 0; !rc && k < ct->ncolumns; k++)
-			if (ct->columns[k].identity)
-				rc = reset_identity(g, ct, &ct->columns[k]);
-	}
-	for (size_t i = 0; !rc && i < g->src->nsequences; i++) {
-		const sl_sequence *q = &g->src->sequences[i];
-		if (q->owned_by_table)
-			continue;
-		if (!(g->same && g->e == SL_ENGINE_POSTGRES)) {
-			rc = add_item(g, SL_DDL_SEQUENCES, "sequence", NULL, q->name, NULL,
-				      "free-standing sequences exist only on PostgreSQL (last value %lld)",
-				      (long long)q->last_value);
-			continue;
-		}
-		if (q->last_value <= 0)
-			continue;
-		sl_buf_clear(&b);
-		sl_buf n = SL_BUF_INIT;
-		rc = qname(&n, g, q->name);
-		rc = rc ? rc : sl_buf_puts(&b, "SELECT setval(");
-		rc = rc ? rc : sl_ddl_quote_string(&b, g->e, sl_buf_cstr(&n));
-		rc = rc ? rc : sl_buf_printf(&b, ", %lld, true)", (long long)q->last_value);
-		rc = rc ? rc : add_stmt(g, SL_DDL_SEQUENCES, NULL, &b);
-		sl_buf_free(&n);
-	}
-	sl_buf_free(&b);
-	return rc;
-}
-
-/* ---- phases VIEWS and TRIGGERS ---------------------------------------- */
-
-static bool view_ready(const sl_schema *s, const sl_view *v, const bool *done)
-{
-	for (size_t r = 0; r < v->nreads; r++)
-		for (size_t j = 0; j < s->nviews; j++)
-			if (!done[j] && &s->views[j] != v && strcmp(s->views[j].name, v->reads[r].table) == 0)
-				return false;
-	return true;
-}
-
-static int emit_view(gen *g, const sl_view *v)
-{
-	if (!g->same)
-		return add_item(g, SL_DDL_VIEWS, "view", NULL, v->name, v->definition,
-				"views are %s SQL: not translated",
-				sl_engine_name(sl_cast_plan_source(g->plan)));
-	sl_buf b = SL_BUF_INIT;
-	int rc = sl_buf_printf(&b, "CREATE %sVIEW ", v->materialized ? "MATERIALIZED " : "");
-	rc = rc ? rc : qname(&b, g, v->name);
-	rc = rc ? rc : sl_buf_printf(&b, " AS %s", v->definition ? v->definition : "");
-	/* a trailing ";" from a stored definition would end the statement early in a script */
-	while (!rc && b.len && (b.ptr[b.len - 1] == ';' || isspace((unsigned char)b.ptr[b.len - 1])))
-		b.ptr[--b.len] = '\0';
-	rc = rc ? rc : add_stmt(g, SL_DDL_VIEWS, NULL, &b);
-	sl_buf_free(&b);
-	return rc;
-}
-
-/* Views in dependency order: a view comes after the views it reads. */
-static int phase_views(gen *g)
-{
-	const sl_schema *s = g->src;
-	bool *done = calloc(s->nviews + 1, sizeof(*done));
-	int rc = done ? 0 : SL_ENOMEM;
-	size_t left = s->nviews;
-	while (!rc && left) {
-		size_t before = left;
-		for (size_t i = 0; !rc && i < s->nviews; i++)
-			if (!done[i] && view_ready(s, &s->views[i], done)) {
-				rc = emit_view(g, &s->views[i]);
-				done[i] = true;
-				left--;
-			}
-		for (size_t i = 0; !rc && before == left && i < s->nviews; i++)
-			if (!done[i]) { /* a cycle cannot be created; emit the rest in model order */
-				rc = emit_view(g, &s->views[i]);
-				done[i] = true;
-				left--;
-			}
-	}
-	free(done);
-	return rc;
-}
-
-/*
- * What MySQL's ON UPDATE CURRENT_TIMESTAMP does, as a trigger (the cast
- * plan names it, sl_cast_table.on_update_trigger): when an UPDATE changes
- * the row, each such column the UPDATE left as it was gets the current time.
- * PostgreSQL: a BEFORE UPDATE trigger and its function; SQLite: an AFTER
- * UPDATE trigger that updates the row again (recursive triggers are off by
- * default; were they on, the second UPDATE changes nothing more).
- */
-static int pg_on_update(gen *g, const sl_cast_table *ct)
-{
-	sl_buf b = SL_BUF_INIT, fn = SL_BUF_INIT;
-	int rc = qname(&fn, g, ct->on_update_trigger);
-	rc = rc ? rc
-		: sl_buf_printf(&b, "CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $sluice$\n",
-				fn.ptr);
-	rc = rc ? rc : sl_buf_puts(&b, "BEGIN\n  IF NEW IS DISTINCT FROM OLD THEN\n");
-	for (size_t i = 0; !rc && i < ct->ncolumns; i++) {
-		const sl_cast_column *cc = &ct->columns[i];
-		if (!cc->on_update_sql)
-			continue;
-		rc = sl_buf_puts(&b, "    IF NEW.");
-		rc = rc ? rc : qi(&b, g, cc->name);
-		rc = rc ? rc : sl_buf_puts(&b, " IS NOT DISTINCT FROM OLD.");
-		rc = rc ? rc : qi(&b, g, cc->name);
-		rc = rc ? rc : sl_buf_puts(&b, " THEN NEW.");
-		rc = rc ? rc : qi(&b, g, cc->name);
-		rc = rc ? rc
-			: sl_buf_printf(&b, " := %s; END IF;\n",
-					cc->type.kind == SL_T_TIMESTAMPTZ ? "CURRENT_TIMESTAMP"
-									  : "LOCALTIMESTAMP");
-	}
-	rc = rc ? rc : sl_buf_puts(&b, "  END IF;\n  RETURN NEW;\nEND\n$sluice$");
-	rc = rc ? rc : add_stmt(g, SL_DDL_TRIGGERS, ct->name, &b);
-	sl_buf_clear(&b);
-	rc = rc ? rc : sl_buf_puts(&b, "CREATE TRIGGER ");
-	rc = rc ? rc : qi(&b, g, ct->on_update_trigger);
-	rc = rc ? rc : sl_buf_puts(&b, " BEFORE UPDATE ON ");
-	rc = rc ? rc : qname(&b, g, ct->name);
-	rc = rc ? rc : sl_buf_printf(&b, " FOR EACH ROW EXECUTE FUNCTION %s()", fn.ptr);
-	rc = rc ? rc : add_stmt(g, SL_DDL_TRIGGERS, ct->name, &b);
-	sl_buf_free(&b);
-	sl_buf_free(&fn);
-	return rc;
-}
-
-static int sqlite_on_update(gen *g, const sl_cast_table *ct)
-{
-	sl_buf b = SL_BUF_INIT;
-	int rc = sl_buf_puts(&b, "CREATE TRIGGER ");
-	rc = rc ? rc : qi(&b, g, ct->on_update_trigger);
-	rc = rc ? rc : sl_buf_puts(&b, " AFTER UPDATE ON ");
-	rc = rc ? rc : qi(&b, g, ct->name);
-	rc = rc ? rc : sl_buf_puts(&b, " FOR EACH ROW WHEN ");
-	for (size_t i = 0; !rc && i < ct->ncolumns; i++) {
-		rc = sl_buf_puts(&b, i ? " OR NEW." : "NEW.");
-		rc = rc ? rc : qi(&b, g, ct->columns[i].name);
-		rc = rc ? rc : sl_buf_puts(&b, " IS NOT OLD.");
-		rc = rc ? rc : qi(&b, g, ct->columns[i].name);
-	}
-	rc = rc ? rc : sl_buf_puts(&b, "\nBEGIN UPDATE ");
-	rc = rc ? rc : qi(&b, g, ct->name);
-	bool first = true;
-	for (size_t i = 0; !rc && i < ct->ncolumns; i++) {
-		const sl_cast_column *cc = &ct->columns[i];
-		if (!cc->on_update_sql)
-			continue;
-		rc = sl_buf_puts(&b, first ? " SET " : ", ");
-		first = false;
-		rc = rc ? rc : qi(&b, g, cc->name);
-		rc = rc ? rc : sl_buf_puts(&b, " = CASE WHEN NEW.");
-		rc = rc ? rc : qi(&b, g, cc->name);
-		rc = rc ? rc : sl_buf_puts(&b, " IS OLD.");
-		rc = rc ? rc : qi(&b, g, cc->name);
-		/* the text form the copy writes: UTC, ISO 8601 with a space, 'Z' when zoned */
-		rc = rc ? rc
-			: sl_buf_printf(&b, " THEN strftime('%%Y-%%m-%%d %%H:%%M:%%f%s', 'now') ELSE NEW.",
-					cc->type.kind == SL_T_TIMESTAMPTZ ? "Z" : "");
-		rc = rc ? rc : qi(&b, g, cc->name);
-		rc = rc ? rc : sl_buf_puts(&b, " END");
-	}
-	rc = rc ? rc : sl_buf_puts(&b, " WHERE rowid = NEW.rowid; END");
-	rc = rc ? rc : add_stmt(g, SL_DDL_TRIGGERS, ct->name, &b);
-	sl_buf_free(&b);
-	return rc;
-}
-
-static int phase_triggers(gen *g)
-{
-	sl_buf b = SL_BUF_INIT;
-	int rc = 0;
-	for (size_t i = 0; !rc && i < g->src->ntriggers; i++) {
-		const sl_trigger *tr = &g->src->triggers[i];
-		const char *def = tr->definition ? tr->definition : "";
-		while (isspace((unsigned char)*def))
-			def++;
-		if (!g->same) {
-			rc = add_item(g, SL_DDL_TRIGGERS, "trigger", tr->table, tr->name, tr->definition,
-				      "triggers are %s code: not translated",
-				      sl_engine_name(sl_cast_plan_source(g->plan)));
-		} else if (strncasecmp(def, "CREATE", 6) != 0) {
-			rc = add_item(g, SL_DDL_TRIGGERS, "trigger", tr->table, tr->name, tr->definition,
-				      "only the trigger body is known");
-		} else {
-			sl_buf_clear(&b);
-			rc = sl_buf_puts(&b, def);
-			rc = rc ? rc : add_stmt(g, SL_DDL_TRIGGERS, tr->table, &b);
-		}
-	}
-	for (size_t i = 0; !rc && i < sl_cast_plan_ntables(g->plan); i++) {
-		const sl_cast_table *ct = sl_cast_plan_table(g->plan, i);
-		if (ct->on_update_trigger && g->e == SL_ENGINE_POSTGRES)
-			rc = pg_on_update(g, ct);
-		else if (ct->on_update_trigger && g->e == SL_ENGINE_SQLITE)
-			rc = sqlite_on_update(g, ct);
+			rc = ddl_add_stmt(g, SL_DDL_TABLES, ct->name, &b);
 	}
 	sl_buf_free(&b);
 	return rc;
@@ -1226,12 +580,12 @@ int sl_ddl_generate(sl_ddl **out, const sl_schema *src, const sl_cast_plan *plan
 		rc = name_check(&taken, &g, tn, tn, NS_INDEX, true); /* tables are relations */
 	}
 	rc = rc ? rc : phase_tables(&g);
-	rc = rc ? rc : phase_indexes(&g);
-	rc = rc ? rc : phase_constraints(&g);
-	rc = rc ? rc : phase_fkeys(&g);
-	rc = rc ? rc : phase_sequences(&g);
-	rc = rc ? rc : phase_views(&g);
-	rc = rc ? rc : phase_triggers(&g);
+	rc = rc ? rc : ddl_phase_indexes(&g);
+	rc = rc ? rc : ddl_phase_constraints(&g);
+	rc = rc ? rc : ddl_phase_fkeys(&g);
+	rc = rc ? rc : ddl_phase_sequences(&g);
+	rc = rc ? rc : ddl_phase_views(&g);
+	rc = rc ? rc : ddl_phase_triggers(&g);
 done:
 	if (rc == SL_ENOMEM)
 		sl_error_nomem();

@@ -4,6 +4,7 @@
  * and identifier / string quoting per dialect (ddl.h).
  */
 #include "schema/ddl_expr.h"
+#include "sluice/sql.h"
 #include "sluice/ddl.h"
 #include "sluice/error.h"
 
@@ -102,11 +103,6 @@ static bool word_start(unsigned char c)
 	return isalpha(c) || c == '_' || c >= 0x80;
 }
 
-static bool word_char(unsigned char c)
-{
-	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
-}
-
 static int scan(sl_xtoks *out, const char *expr, sl_engine dialect)
 {
 	sl_buf b = SL_BUF_INIT;
@@ -155,7 +151,7 @@ static int scan(sl_xtoks *out, const char *expr, sl_engine dialect)
 			rc = push_tok(out, SL_XT_NUMBER, s, (size_t)(p - s));
 		} else if (word_start(c)) {
 			const char *s = p;
-			while (word_char((unsigned char)*p))
+			while (sl_sql_word_char((unsigned char)*p))
 				p++;
 			rc = push_tok(out, SL_XT_WORD, s, (size_t)(p - s));
 		} else if (c == ':' && p[1] == ':') {

@@ -11,6 +11,7 @@
  * The rules are documented in docs/drivers/sqlite.md.
  */
 #include "schema/introspect.h"
+#include "sluice/sql.h"
 #include "sluice/error.h"
 #include "db/sqlite_internal.h"
 
@@ -53,11 +54,6 @@ static void skip_space(scan *s)
 	}
 }
 
-static bool word_char(unsigned char c)
-{
-	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
-}
-
 static tok next_tok(scan *s)
 {
 	tok t = { .kind = TK_END, .p = s->end, .n = 0 };
@@ -82,8 +78,8 @@ static tok next_tok(scan *s)
 			q++;
 		}
 		t.kind = c == '\'' ? TK_STRING : TK_QUOTED;
-	} else if (word_char((unsigned char)c)) {
-		while (q < s->end && word_char((unsigned char)*q))
+	} else if (sl_sql_word_char((unsigned char)c)) {
+		while (q < s->end && sl_sql_word_char((unsigned char)*q))
 			q++;
 		t.kind = TK_WORD;
 	} else {

@@ -369,6 +369,11 @@ static const char *const tkind_names[SL_T__COUNT] = {
 	[SL_T_OTHER] = "other",
 };
 
+bool sl_tkind_is_int(sl_tkind k)
+{
+	return k == SL_T_INT16 || k == SL_T_INT32 || k == SL_T_INT64;
+}
+
 const char *sl_tkind_name(sl_tkind k)
 {
 	return (unsigned)k < SL_T__COUNT ? tkind_names[k] : "unknown";

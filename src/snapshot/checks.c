@@ -93,6 +93,52 @@ static int orphan_sql(snap *s, sl_buf *b, const sl_relationship *r)
 }
 
 /* How many of the orphan tuples (with their row counts) have a parent in the source. */
+/* The SELECT of the parent keys among tuples' that the source holds: "... WHERE (k) IN ((v), ...)". */
+static int parent_query(sl_buf *b, snap *s, const sl_relationship *r, const sl_table *pt,
+			const sl_batch *tuples)
+{
+	size_t nc = r->ncolumns;
+	int rc = 0;
+	rc = sl_buf_puts(b, "SELECT ");
+	for (size_t k = 0; !rc && k < nc; k++) {
+		if (k)
+			rc = sl_buf_puts(b, ", ");
+		if (!rc)
+			rc = sl_conn_quote_ident(s->src, b, r->ref_columns[k]);
+	}
+	if (!rc)
+		rc = sl_buf_puts(b, " FROM ");
+	if (!rc)
+		rc = sl_snap_put_source_table(b, s->src, pt);
+	if (!rc)
+		rc = sl_buf_puts(b, nc > 1 ? " WHERE (" : " WHERE ");
+	for (size_t k = 0; !rc && k < nc; k++) {
+		if (k)
+			rc = sl_buf_puts(b, ", ");
+		if (!rc)
+			rc = sl_conn_quote_ident(s->src, b, r->ref_columns[k]);
+	}
+	if (!rc)
+		rc = sl_buf_puts(b, nc > 1 ? ") IN (" : " IN (");
+	for (size_t i = 0; !rc && i < tuples->nrows; i++) {
+		const sl_value *row = sl_batch_row(tuples, i);
+		rc = sl_buf_puts(b, i ? ", " : "");
+		if (!rc && nc > 1)
+			rc = sl_buf_putc(b, '(');
+		for (size_t k = 0; !rc && k < nc; k++) {
+			if (k)
+				rc = sl_buf_puts(b, ", ");
+			if (!rc)
+				rc = sl_conn_quote_literal(s->src, b, &row[k]);
+		}
+		if (!rc && nc > 1)
+			rc = sl_buf_putc(b, ')');
+	}
+	if (!rc)
+		rc = sl_buf_putc(b, ')');
+	return rc;
+}
+
 static int in_source(snap *s, const sl_relationship *r, const sl_batch *tuples, int64_t *rows_with_parent)
 {
 	const sl_table *pt = sl_schema_find_table(s->schema, NULL, r->ref_table);
@@ -105,43 +151,7 @@ static int in_source(snap *s, const sl_relationship *r, const sl_batch *tuples, 
 	int rc = pt ? sl_strmap_new(&found) : 0;
 	if (!pt || rc || tuples->nrows == 0)
 		return rc;
-	rc = sl_buf_puts(&b, "SELECT ");
-	for (size_t k = 0; !rc && k < nc; k++) {
-		if (k)
-			rc = sl_buf_puts(&b, ", ");
-		if (!rc)
-			rc = sl_conn_quote_ident(s->src, &b, r->ref_columns[k]);
-	}
-	if (!rc)
-		rc = sl_buf_puts(&b, " FROM ");
-	if (!rc)
-		rc = sl_snap_put_source_table(&b, s->src, pt);
-	if (!rc)
-		rc = sl_buf_puts(&b, nc > 1 ? " WHERE (" : " WHERE ");
-	for (size_t k = 0; !rc && k < nc; k++) {
-		if (k)
-			rc = sl_buf_puts(&b, ", ");
-		if (!rc)
-			rc = sl_conn_quote_ident(s->src, &b, r->ref_columns[k]);
-	}
-	if (!rc)
-		rc = sl_buf_puts(&b, nc > 1 ? ") IN (" : " IN (");
-	for (size_t i = 0; !rc && i < tuples->nrows; i++) {
-		const sl_value *row = sl_batch_row(tuples, i);
-		rc = sl_buf_puts(&b, i ? ", " : "");
-		if (!rc && nc > 1)
-			rc = sl_buf_putc(&b, '(');
-		for (size_t k = 0; !rc && k < nc; k++) {
-			if (k)
-				rc = sl_buf_puts(&b, ", ");
-			if (!rc)
-				rc = sl_conn_quote_literal(s->src, &b, &row[k]);
-		}
-		if (!rc && nc > 1)
-			rc = sl_buf_putc(&b, ')');
-	}
-	if (!rc)
-		rc = sl_buf_putc(&b, ')');
+	rc = parent_query(&b, s, r, pt, tuples);
 	if (!rc)
 		rc = sl_conn_query(&cur, s->src, b.ptr);
 	if (!rc)

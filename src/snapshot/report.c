@@ -4,6 +4,7 @@
  * holds a source value or the key: columns, rules and counts only.
  */
 #include "snapshot_int.h"
+#include "sluice/util.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,11 +26,6 @@ static const char *kind_name(sl_snapshot_check_kind k)
 		return "leak";
 	}
 	return "check";
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
 }
 
 int sl_snapshot_report_json(sl_buf *out, const sl_snapshot_report *r)
@@ -55,7 +51,7 @@ int sl_snapshot_report_json(sl_buf *out, const sl_snapshot_report *r)
 		json_t *e = json_pack("{s:s,s:s,s:s,s:I,s:b}", "table", c->table, "column", c->column, "rule",
 				      c->rule, "masked", (json_int_t)c->masked, "unique", c->unique_map);
 		if (e)
-			json_object_set_new(e, "flagged", str_or_null(c->flagged));
+			json_object_set_new(e, "flagged", sl_json_str(c->flagged));
 		json_array_append_new(cols, e);
 	}
 	for (size_t i = 0; i < r->nchecks; i++) {
@@ -64,15 +60,15 @@ int sl_snapshot_report_json(sl_buf *out, const sl_snapshot_report *r)
 				      c->table, "object", c->object, "found", (json_int_t)c->found, "allowed",
 				      (json_int_t)c->allowed, "checked", (json_int_t)c->checked, "ok", c->ok);
 		if (e)
-			json_object_set_new(e, "detail", str_or_null(c->detail));
+			json_object_set_new(e, "detail", sl_json_str(c->detail));
 		json_array_append_new(checks, e);
 	}
-	json_object_set_new(o, "source", str_or_null(r->source));
-	json_object_set_new(o, "target", str_or_null(r->target));
-	json_object_set_new(o, "started_at", str_or_null(r->started_at));
-	json_object_set_new(o, "subset", str_or_null(r->subset));
+	json_object_set_new(o, "source", sl_json_str(r->source));
+	json_object_set_new(o, "target", sl_json_str(r->target));
+	json_object_set_new(o, "started_at", sl_json_str(r->started_at));
+	json_object_set_new(o, "subset", sl_json_str(r->subset));
 	json_object_set_new(o, "keyed", json_boolean(r->keyed));
-	json_object_set_new(o, "run_id", str_or_null(r->copy ? r->copy->run_id : NULL));
+	json_object_set_new(o, "run_id", sl_json_str(r->copy ? r->copy->run_id : NULL));
 	json_object_set_new(o, "finished", json_boolean(r->copy && r->copy->finished));
 	json_object_set_new(o, "checked", json_boolean(r->checked));
 	json_object_set_new(o, "ok", json_boolean(r->ok));

@@ -15,7 +15,7 @@ static bool word_start(unsigned char c)
 	return isalpha(c) || c == '_' || c >= 0x80;
 }
 
-static bool word_char(unsigned char c)
+bool sl_sql_word_char(unsigned char c)
 {
 	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
@@ -74,7 +74,7 @@ int sl_sql_idents(const char *s, size_t len, sl_sql_ident_cb cb, void *ud)
 			   (s[i + 1] == '$' || word_start((unsigned char)s[i + 1]))) {
 			/* PostgreSQL dollar quote: $tag$ ... $tag$ */
 			size_t j = i + 1;
-			while (j < len && s[j] != '$' && word_char((unsigned char)s[j]))
+			while (j < len && s[j] != '$' && sl_sql_word_char((unsigned char)s[j]))
 				j++;
 			if (j < len && s[j] == '$') {
 				size_t tl = j - i + 1;
@@ -98,7 +98,7 @@ int sl_sql_idents(const char *s, size_t len, sl_sql_ident_cb cb, void *ud)
 			i = e;
 		} else if (word_start(c)) {
 			size_t b = i;
-			while (i < len && word_char((unsigned char)s[i]))
+			while (i < len && sl_sql_word_char((unsigned char)s[i]))
 				i++;
 			int rc = cb(ud, s + b, i - b, false);
 			if (rc)

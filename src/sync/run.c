@@ -243,23 +243,27 @@ static bool stopping(const sl_sync_opts *o)
 }
 
 /* One step of the loop: 1 when drained (and not following), 0 to go on, or an error. */
+/* Reads whether the sync is paused (sluice sync pause), at most once a second. */
+static int check_paused(runner *r, double now)
+{
+	sl_sync_state st = { 0 };
+	int rc = sl_sync_state_read(&st, r->dst, r->meta.run_id);
+	if (!rc && st.paused != r->paused)
+		sl_sync_notice(r->o, "sync %s", st.paused ? "paused" : "resumed");
+	if (!rc)
+		r->paused = st.paused;
+	sl_sync_state_free(&st);
+	r->last_pause_check = now;
+	return rc;
+}
+
 static int step(runner *r, sl_sync_stats *out)
 {
 	const sl_sync_opts *o = r->o;
 	double now = sl_now_s();
 	int rc = 0;
-	if (now - r->last_pause_check >= 1.0) {
-		sl_sync_state st = { 0 };
-		rc = sl_sync_state_read(&st, r->dst, r->meta.run_id);
-		if (!rc && st.paused != r->paused)
-			sl_sync_notice(o, "sync %s", st.paused ? "paused" : "resumed");
-		if (!rc)
-			r->paused = st.paused;
-		sl_sync_state_free(&st);
-		r->last_pause_check = now;
-		if (rc)
-			return rc;
-	}
+	if (now - r->last_pause_check >= 1.0 && (rc = check_paused(r, now)) != 0)
+		return rc;
 	if (r->paused && !o->follow) {
 		sl_sync_notice(o, "sync is paused: nothing applied (`sluice sync resume` to go on)");
 		return 1;

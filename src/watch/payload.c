@@ -7,17 +7,13 @@
  * appear by display name only: never a URL with a password.
  */
 #include "watch_int.h"
+#include "sluice/util.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sluice/error.h"
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
 
 /* The run, and the figures of it that breached and warned (the same objects). */
 static json_t *run_json(const sl_state_watch_run *r, json_t **breached, json_t **warned)
@@ -42,18 +38,18 @@ int watch_payload(sl_buf *out, const watch_payload_in *in)
 	int rc = 0;
 	json_object_set_new(root, "sluice_watch", json_integer(1));
 	json_object_set_new(root, "event", json_string(in->event));
-	json_object_set_new(root, "at", str_or_null(in->at));
-	json_object_set_new(root, "project", str_or_null(in->project));
-	json_object_set_new(root, "target", str_or_null(in->target));
-	json_object_set_new(root, "source", str_or_null(in->source));
-	json_object_set_new(root, "state", str_or_null(in->state));
-	json_object_set_new(root, "previous_state", str_or_null(in->previous));
+	json_object_set_new(root, "at", sl_json_str(in->at));
+	json_object_set_new(root, "project", sl_json_str(in->project));
+	json_object_set_new(root, "target", sl_json_str(in->target));
+	json_object_set_new(root, "source", sl_json_str(in->source));
+	json_object_set_new(root, "state", sl_json_str(in->state));
+	json_object_set_new(root, "previous_state", sl_json_str(in->previous));
 	if (in->gap && in->gap->change) {
 		json_t *g = json_object();
 		json_object_set_new(g, "id", json_integer(in->gap->gap_id));
 		json_object_set_new(g, "started_at", json_string(in->gap->started_at));
 		if (in->gap->change < 0) {
-			json_object_set_new(g, "ended_at", str_or_null(in->run ? in->run->started_at : NULL));
+			json_object_set_new(g, "ended_at", sl_json_str(in->run ? in->run->started_at : NULL));
 			json_object_set_new(g, "runs", json_integer(in->gap->runs));
 		}
 		json_object_set_new(root, "gap", g);

@@ -7,6 +7,7 @@
  * as is; the HTML report charts it.
  */
 #include "watch_int.h"
+#include "sluice/util.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -16,11 +17,6 @@
 #include "sluice/error.h"
 
 #define RECENT 20 /* events and gaps listed */
-
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
 
 static json_t *number(double v)
 {
@@ -35,15 +31,15 @@ json_t *watch_run_json(const sl_state_watch_run *r)
 {
 	json_t *o = json_object(), *figs = json_array();
 	json_object_set_new(o, "id", json_integer(r->id));
-	json_object_set_new(o, "started_at", str_or_null(r->started_at));
-	json_object_set_new(o, "finished_at", str_or_null(r->finished_at));
-	json_object_set_new(o, "target", str_or_null(r->target));
-	json_object_set_new(o, "source", str_or_null(r->source));
-	json_object_set_new(o, "checks", str_or_null(r->checks));
-	json_object_set_new(o, "status", str_or_null(r->status));
+	json_object_set_new(o, "started_at", sl_json_str(r->started_at));
+	json_object_set_new(o, "finished_at", sl_json_str(r->finished_at));
+	json_object_set_new(o, "target", sl_json_str(r->target));
+	json_object_set_new(o, "source", sl_json_str(r->source));
+	json_object_set_new(o, "checks", sl_json_str(r->checks));
+	json_object_set_new(o, "status", sl_json_str(r->status));
 	json_object_set_new(o, "complete", json_boolean(r->complete));
-	json_object_set_new(o, "state", str_or_null(r->state));
-	json_object_set_new(o, "gap_reason", str_or_null(r->gap_reason));
+	json_object_set_new(o, "state", sl_json_str(r->state));
+	json_object_set_new(o, "gap_reason", sl_json_str(r->gap_reason));
 	json_object_set_new(o, "duration_ms", json_integer(r->duration_ms));
 	for (size_t i = 0; i < r->nfigures; i++) {
 		const sl_state_watch_figure *f = &r->figures[i];
@@ -51,10 +47,10 @@ json_t *watch_run_json(const sl_state_watch_run *r)
 		json_object_set_new(j, "check", json_string(f->check));
 		json_object_set_new(j, "item", json_string(f->item));
 		json_object_set_new(j, "value", number(f->value));
-		json_object_set_new(j, "unit", str_or_null(f->unit));
+		json_object_set_new(j, "unit", sl_json_str(f->unit));
 		json_object_set_new(j, "level", json_string(f->level));
-		json_object_set_new(j, "threshold", str_or_null(f->threshold));
-		json_object_set_new(j, "detail", str_or_null(f->detail));
+		json_object_set_new(j, "threshold", sl_json_str(f->threshold));
+		json_object_set_new(j, "detail", sl_json_str(f->detail));
 		json_object_set_new(j, "duration_ms", json_integer(f->duration_ms));
 		json_array_append_new(figs, j);
 	}
@@ -83,17 +79,17 @@ static int add_event(const sl_state_watch_event *e, void *ud)
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(e->id));
 	json_object_set_new(o, "run_id", e->run_id ? json_integer(e->run_id) : json_null());
-	json_object_set_new(o, "target", str_or_null(e->target));
-	json_object_set_new(o, "at", str_or_null(e->at));
-	json_object_set_new(o, "kind", str_or_null(e->kind));
-	json_object_set_new(o, "state", str_or_null(e->state));
-	json_object_set_new(o, "previous_state", str_or_null(e->previous));
-	json_object_set_new(o, "hook", str_or_null(e->hook));
+	json_object_set_new(o, "target", sl_json_str(e->target));
+	json_object_set_new(o, "at", sl_json_str(e->at));
+	json_object_set_new(o, "kind", sl_json_str(e->kind));
+	json_object_set_new(o, "state", sl_json_str(e->state));
+	json_object_set_new(o, "previous_state", sl_json_str(e->previous));
+	json_object_set_new(o, "hook", sl_json_str(e->hook));
 	json_object_set_new(o, "hook_exit",
 			    e->hook && strcmp(e->hook, "pending") ? json_integer(e->hook_exit) : json_null());
 	json_object_set_new(o, "hook_ms",
 			    e->hook && strcmp(e->hook, "pending") ? json_integer(e->hook_ms) : json_null());
-	json_object_set_new(o, "hook_error", str_or_null(e->hook_error));
+	json_object_set_new(o, "hook_error", sl_json_str(e->hook_error));
 	json_array_append_new(ud, o);
 	return 0;
 }
@@ -102,13 +98,13 @@ static int add_gap(const sl_state_watch_gap *g, void *ud)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(g->id));
-	json_object_set_new(o, "target", str_or_null(g->target));
-	json_object_set_new(o, "started_at", str_or_null(g->started_at));
-	json_object_set_new(o, "ended_at", str_or_null(g->ended_at));
+	json_object_set_new(o, "target", sl_json_str(g->target));
+	json_object_set_new(o, "started_at", sl_json_str(g->started_at));
+	json_object_set_new(o, "ended_at", sl_json_str(g->ended_at));
 	json_object_set_new(o, "first_run_id", json_integer(g->first_run_id));
 	json_object_set_new(o, "last_run_id", json_integer(g->last_run_id));
 	json_object_set_new(o, "runs", json_integer(g->runs));
-	json_object_set_new(o, "reason", str_or_null(g->reason));
+	json_object_set_new(o, "reason", sl_json_str(g->reason));
 	json_array_append_new(ud, o);
 	return 0;
 }
@@ -228,7 +224,7 @@ int sl_watch_status_json(sl_buf *out, sl_state *s, size_t nruns)
 		rc = sl_state_watch_gaps(s, RECENT, add_gap, gaps);
 	if (!rc) {
 		json_t *open = open_gap(gaps, target);
-		json_object_set_new(root, "target", str_or_null(target));
+		json_object_set_new(root, "target", sl_json_str(target));
 		json_object_set_new(root, "state", state[0] ? json_string(state) : json_null());
 		json_object_set_new(root, "since", json_null());
 		json_object_set_new(root, "since_run", json_null());

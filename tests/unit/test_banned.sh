@@ -4,7 +4,7 @@
 # memcpy/snprintf/sl_buf_* and strtol/strtoll with an end pointer instead.
 cd "$SLUICE_SOURCE_DIR" || exit 2
 banned='strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|atoll|atof|strtok|tmpnam|mktemp'
-hits=$(grep -nE "(^|[^a-zA-Z0-9_])($banned)[[:space:]]*\(" src/*/*.c src/*/*.h cli/*.c cli/*.h include/sluice/*.h include/sluice/*/*.h \
+hits=$(grep -rnE "(^|[^a-zA-Z0-9_])($banned)[[:space:]]*\(" src cli include --include='*.c' --include='*.h' \
   | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|//|/\*)' || true)
 if [ -n "$hits" ]; then
   echo "banned functions used:"

@@ -14,7 +14,7 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 pass() { passes=$((passes + 1)); }
 
 dirs="src/copy src/check src/migrate src/report src/state src/config cli src/rehearse src/sync src/snapshot
-  src/mask src/subset src/pii src/map src/dist"
+  src/mask src/subset src/pii src/map src/watch src/cutover src/expand src/dist"
 existing=""
 for d in $dirs; do [ -d "$d" ] && existing="$existing $d"; done
 # every hit must have "dialect table:" in a comment at most 15 lines above it, in the same file

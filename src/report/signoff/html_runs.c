@@ -330,38 +330,10 @@ static int rehearsal_figures(sl_buf *out, const json_t *r)
 	return rc;
 }
 
-static int rehearsals(sl_buf *out, const json_t *s)
+/* The chart of durations, oldest first, one bar per rehearsal colored by verdict. */
+static int rehearsal_chart(sl_buf *out, const json_t *runs, size_t n)
 {
-	static const char *const heads[] = { "Rehearsal", "Started", "Database",
-					     "Engine",    "Verdict", "Total time" };
-	const json_t *runs = json_object_get(s, "runs"), *r, *latest = latest_rehearsal(s);
-	size_t i, n = json_array_size(runs);
 	int rc = 0;
-	if (!n)
-		return 0;
-	if (json_array_size(json_object_get(s, "unrehearsed"))) {
-		rc = sl_buf_puts(
-			out,
-			"<p>Pending migrations that no GO rehearsal covers as they are now:</p>\n<ul>\n");
-		json_array_foreach(json_object_get(s, "unrehearsed"), i, r)
-		{
-			if (rc)
-				break;
-			rc = sl_buf_puts(out, "<li><code>");
-			if (!rc)
-				rc = rp_h_text(out, json_string_value(r));
-			if (!rc)
-				rc = sl_buf_puts(out, "</code></li>\n");
-		}
-		if (!rc)
-			rc = sl_buf_puts(out, "</ul>\n");
-	}
-	if (!rc && latest) {
-		rc = sl_buf_printf(out, "<h3>Rehearsal %lld</h3>\n", (long long)rp_int(latest, "id", 0));
-		if (!rc)
-			rc = rehearsal_figures(out, latest);
-	}
-	/* durations, oldest first, one bar per rehearsal colored by verdict */
 	char(*labels)[24] = calloc(n, sizeof(*labels));
 	const char **lp = calloc(n, sizeof(*lp)), **fill = calloc(n, sizeof(*fill));
 	double *y = calloc(n, sizeof(double));
@@ -370,7 +342,7 @@ static int rehearsals(sl_buf *out, const json_t *s)
 		rc = sl_error_nomem();
 	size_t go = 0;
 	for (size_t k = 0; !rc && k < n; k++) {
-		r = json_array_get(runs, n - 1 - k);
+		const json_t *r = json_array_get(runs, n - 1 - k);
 		snprintf(labels[k], sizeof(labels[0]), "#%lld", (long long)rp_int(r, "id", 0));
 		lp[k] = labels[k];
 		y[k] = json_is_number(json_object_get(r, "total_ms")) ? rp_num(r, "total_ms", 0) / 1000 : NAN;
@@ -408,6 +380,42 @@ static int rehearsals(sl_buf *out, const json_t *s)
 	free(lp);
 	free(fill);
 	free(y);
+	return rc;
+}
+
+static int rehearsals(sl_buf *out, const json_t *s)
+{
+	static const char *const heads[] = { "Rehearsal", "Started", "Database",
+					     "Engine",    "Verdict", "Total time" };
+	const json_t *runs = json_object_get(s, "runs"), *r, *latest = latest_rehearsal(s);
+	size_t i, n = json_array_size(runs);
+	int rc = 0;
+	if (!n)
+		return 0;
+	if (json_array_size(json_object_get(s, "unrehearsed"))) {
+		rc = sl_buf_puts(
+			out,
+			"<p>Pending migrations that no GO rehearsal covers as they are now:</p>\n<ul>\n");
+		json_array_foreach(json_object_get(s, "unrehearsed"), i, r)
+		{
+			if (rc)
+				break;
+			rc = sl_buf_puts(out, "<li><code>");
+			if (!rc)
+				rc = rp_h_text(out, json_string_value(r));
+			if (!rc)
+				rc = sl_buf_puts(out, "</code></li>\n");
+		}
+		if (!rc)
+			rc = sl_buf_puts(out, "</ul>\n");
+	}
+	if (!rc && latest) {
+		rc = sl_buf_printf(out, "<h3>Rehearsal %lld</h3>\n", (long long)rp_int(latest, "id", 0));
+		if (!rc)
+			rc = rehearsal_figures(out, latest);
+	}
+	if (!rc)
+		rc = rehearsal_chart(out, runs, n);
 	if (!rc)
 		rc = rp_h_caption_table(out, "Every rehearsal charted above, newest first", heads, 6);
 	json_array_foreach(runs, i, r)
