@@ -118,75 +118,91 @@ static int figure_open(sl_buf *out, const char *id, const char *caption)
 
 /* ---- cutover ---- */
 
-/* The steps and freeze windows of run r on one time axis. */
-static int timeline_chart(sl_buf *out, const json_t *r)
+/* The spans of one run's chart, as they are gathered: the step attempts first,
+ * then the freeze windows; labels[i] is the text spans[i].label points to. */
+typedef struct {
+	rp_span *spans;
+	char (*labels)[160];
+	size_t k, nsteps;
+	double total, longest;
+	const char *longest_step;
+} tl_spans;
+
+/* One span per step attempt of the timeline tl that has an offset. */
+static void spans_of_steps(tl_spans *a, const json_t *tl)
 {
-	const json_t *tl = json_object_get(r, "timeline"), *fz = json_object_get(r, "freezes"), *x;
-	size_t n = json_array_size(tl) + json_array_size(fz), k = 0, i;
-	rp_span *spans = calloc(n ? n : 1, sizeof(*spans));
-	char(*labels)[160] = calloc(n ? n : 1, sizeof(*labels));
-	char id[48], title[300];
-	sl_buf desc = SL_BUF_INIT, tmp = SL_BUF_INIT;
-	double total = 0, longest = -1;
-	const char *longest_step = NULL;
-	int rc = spans && labels ? 0 : sl_error_nomem();
+	const json_t *x;
+	size_t i;
 	json_array_foreach(tl, i, x)
 	{
-		if (rc || !json_is_number(json_object_get(x, "offset_ms")))
+		if (!json_is_number(json_object_get(x, "offset_ms")))
 			continue;
 		bool back = rp_is(x, "path", "rollback");
-		snprintf(labels[k], sizeof(labels[0]), "%s%s", rp_str(x, "step") ? rp_str(x, "step") : "?",
+		snprintf(a->labels[a->k], sizeof(a->labels[0]), "%s%s",
+			 rp_str(x, "step") ? rp_str(x, "step") : "?",
 			 back                          ? " (rollback)"
 			 : rp_int(x, "attempt", 1) > 1 ? " (again)"
 						       : "");
 		double d =
 			json_is_number(json_object_get(x, "duration_ms")) ? rp_num(x, "duration_ms", 0) : -1;
-		spans[k] = (rp_span){ .label = labels[k],
-				      .start_ms = rp_num(x, "offset_ms", 0),
-				      .dur_ms = d,
-				      .status = rp_badge_of(rp_str(x, "status")),
-				      .word = rp_str(x, "status") };
-		total = spans[k].start_ms + (d > 0 ? d : 0) > total ? spans[k].start_ms + (d > 0 ? d : 0)
-								    : total;
-		if (d > longest) {
-			longest = d;
-			longest_step = rp_str(x, "step");
+		rp_span *sp = &a->spans[a->k];
+		*sp = (rp_span){ .label = a->labels[a->k],
+				 .start_ms = rp_num(x, "offset_ms", 0),
+				 .dur_ms = d,
+				 .status = rp_badge_of(rp_str(x, "status")),
+				 .word = rp_str(x, "status") };
+		a->total =
+			sp->start_ms + (d > 0 ? d : 0) > a->total ? sp->start_ms + (d > 0 ? d : 0) : a->total;
+		if (d > a->longest) {
+			a->longest = d;
+			a->longest_step = rp_str(x, "step");
 		}
-		k++;
+		a->k++;
 	}
-	size_t nsteps = k;
+	a->nsteps = a->k;
+}
+
+/* One span per freeze window of fz that has an offset. */
+static void spans_of_freezes(tl_spans *a, const json_t *fz)
+{
+	const json_t *x;
+	size_t i;
 	json_array_foreach(fz, i, x)
 	{
-		if (rc || !json_is_number(json_object_get(x, "offset_ms")))
+		if (!json_is_number(json_object_get(x, "offset_ms")))
 			continue;
-		snprintf(labels[k], sizeof(labels[0]), "freeze %s (%s)",
+		snprintf(a->labels[a->k], sizeof(a->labels[0]), "freeze %s (%s)",
 			 rp_str(x, "phase") ? rp_str(x, "phase") : "?",
 			 rp_str(x, "side") ? rp_str(x, "side") : "?");
 		bool within = json_is_true(json_object_get(x, "within_budget"));
-		spans[k] = (rp_span){ .label = labels[k],
-				      .start_ms = rp_num(x, "offset_ms", 0),
-				      .dur_ms = json_is_number(json_object_get(x, "window_ms"))
-							? rp_num(x, "window_ms", 0)
-							: -1,
-				      .budget_ms = rp_num(x, "budget_ms", 0),
-				      .status = within ? RP_PASS : RP_FAIL,
-				      .word = within ? "within budget" : "over budget" };
-		k++;
+		a->spans[a->k] = (rp_span){ .label = a->labels[a->k],
+					    .start_ms = rp_num(x, "offset_ms", 0),
+					    .dur_ms = json_is_number(json_object_get(x, "window_ms"))
+							      ? rp_num(x, "window_ms", 0)
+							      : -1,
+					    .budget_ms = rp_num(x, "budget_ms", 0),
+					    .status = within ? RP_PASS : RP_FAIL,
+					    .word = within ? "within budget" : "over budget" };
+		a->k++;
 	}
-	if (rc || !k)
-		goto done;
-	snprintf(id, sizeof(id), "chart-cutover-%lld", (long long)rp_int(r, "id", 0));
-	snprintf(title, sizeof(title), "Runbook %s, run %lld: the steps and freeze windows over time",
-		 rp_str(r, "runbook") ? rp_str(r, "runbook") : "?", (long long)rp_int(r, "id", 0));
-	rc = rp_fmt_ms(&tmp, total);
+}
+
+/* The chart's text description into desc: the step attempts, the longest step
+ * and every freeze window of fz against its budget. */
+static int timeline_desc(sl_buf *desc, const tl_spans *a, const json_t *fz)
+{
+	sl_buf tmp = SL_BUF_INIT;
+	const json_t *x;
+	size_t i;
+	int rc = rp_fmt_ms(&tmp, a->total);
 	if (!rc)
-		rc = sl_buf_printf(&desc, "%zu step %s in %s", nsteps, nsteps == 1 ? "attempt" : "attempts",
-				   sl_buf_cstr(&tmp));
-	if (!rc && longest_step) {
+		rc = sl_buf_printf(desc, "%zu step %s in %s", a->nsteps,
+				   a->nsteps == 1 ? "attempt" : "attempts", sl_buf_cstr(&tmp));
+	if (!rc && a->longest_step) {
 		sl_buf_clear(&tmp);
-		rc = rp_fmt_ms(&tmp, longest);
+		rc = rp_fmt_ms(&tmp, a->longest);
 		if (!rc)
-			rc = sl_buf_printf(&desc, "; the longest, %s, took %s", longest_step,
+			rc = sl_buf_printf(desc, "; the longest, %s, took %s", a->longest_step,
 					   sl_buf_cstr(&tmp));
 	}
 	json_array_foreach(fz, i, x)
@@ -196,19 +212,44 @@ static int timeline_chart(sl_buf *out, const json_t *r)
 		sl_buf_clear(&tmp);
 		rc = rp_fmt_ms(&tmp, rp_num(x, "window_ms", -1));
 		if (!rc)
-			rc = sl_buf_printf(&desc, "; writes to %s were frozen %s ",
+			rc = sl_buf_printf(desc, "; writes to %s were frozen %s ",
 					   rp_str(x, "side") ? rp_str(x, "side") : "?", sl_buf_cstr(&tmp));
 		sl_buf_clear(&tmp);
 		if (!rc)
 			rc = rp_fmt_ms(&tmp, rp_num(x, "budget_ms", 0));
 		if (!rc)
-			rc = sl_buf_printf(&desc, "of a %s budget (%s)", sl_buf_cstr(&tmp),
+			rc = sl_buf_printf(desc, "of a %s budget (%s)", sl_buf_cstr(&tmp),
 					   json_is_true(json_object_get(x, "within_budget")) ? "within it"
 											     : "over it");
 	}
 	if (!rc)
-		rc = sl_buf_puts(&desc, ". The tables below list every figure.");
-	rp_timeline t = { .id = id, .title = title, .desc = sl_buf_cstr(&desc), .spans = spans, .n = k };
+		rc = sl_buf_puts(desc, ". The tables below list every figure.");
+	sl_buf_free(&tmp);
+	return rc;
+}
+
+/* The steps and freeze windows of run r on one time axis. */
+static int timeline_chart(sl_buf *out, const json_t *r)
+{
+	const json_t *tl = json_object_get(r, "timeline"), *fz = json_object_get(r, "freezes");
+	size_t n = json_array_size(tl) + json_array_size(fz);
+	tl_spans a = { .spans = calloc(n ? n : 1, sizeof(*a.spans)),
+		       .labels = calloc(n ? n : 1, sizeof(*a.labels)),
+		       .longest = -1 };
+	char id[48], title[300];
+	sl_buf desc = SL_BUF_INIT;
+	int rc = a.spans && a.labels ? 0 : sl_error_nomem();
+	if (rc)
+		goto done;
+	spans_of_steps(&a, tl);
+	spans_of_freezes(&a, fz);
+	if (!a.k)
+		goto done;
+	snprintf(id, sizeof(id), "chart-cutover-%lld", (long long)rp_int(r, "id", 0));
+	snprintf(title, sizeof(title), "Runbook %s, run %lld: the steps and freeze windows over time",
+		 rp_str(r, "runbook") ? rp_str(r, "runbook") : "?", (long long)rp_int(r, "id", 0));
+	rc = timeline_desc(&desc, &a, fz);
+	rp_timeline t = { .id = id, .title = title, .desc = sl_buf_cstr(&desc), .spans = a.spans, .n = a.k };
 	if (!rc)
 		rc = figure_open(out, id, title);
 	if (!rc)
@@ -217,9 +258,8 @@ static int timeline_chart(sl_buf *out, const json_t *r)
 		rc = sl_buf_puts(out, "</figure>\n");
 done:
 	sl_buf_free(&desc);
-	sl_buf_free(&tmp);
-	free(spans);
-	free(labels);
+	free(a.spans);
+	free(a.labels);
 	return rc;
 }
 
