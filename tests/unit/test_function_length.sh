@@ -36,7 +36,6 @@ src/db/postgres_copy.c:put_numeric()
 src/db/sqlite.c:sl_sqlite_decl_type()
 src/dist/store.c:sl_dist_claim()
 src/pii/detect.c:sl_pii_kind_of_name()
-src/report/signoff/svg.c:rp_svg_timeline()
 src/sync/start.c:sl_sync_start()
 "
 

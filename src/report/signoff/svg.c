@@ -267,10 +267,11 @@ static int fmt_ms(sl_buf *out, double ms)
 	return rp_fmt_ms(out, ms);
 }
 
-int rp_svg_timeline(sl_buf *out, const rp_timeline *t)
+/* The time axis's end for the spans of t, rounded up to a whole step, and that
+ * step in *step. */
+static double tl_end(const rp_timeline *t, double *step)
 {
-	double end = 0, pw = W - TL_LEFT - RIGHT - TL_TEXT;
-	int h = TL_TOP + (int)t->n * TL_ROW + TL_AXIS;
+	double end = 0;
 	for (size_t i = 0; i < t->n; i++) {
 		const rp_span *s = &t->spans[i];
 		double e = s->start_ms + (s->dur_ms > 0 ? s->dur_ms : 0);
@@ -280,8 +281,13 @@ int rp_svg_timeline(sl_buf *out, const rp_timeline *t)
 	}
 	if (end <= 0)
 		end = 1;
-	double step = nice_step(end);
-	end = ceil(end / step - 1e-9) * step;
+	*step = nice_step(end);
+	return ceil(end / *step - 1e-9) * *step;
+}
+
+/* The <svg> element's opening, h pixels high, with its title and description. */
+static int tl_open(sl_buf *out, const rp_timeline *t, int h)
+{
 	int rc = sl_buf_printf(
 		out,
 		"<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
@@ -296,8 +302,14 @@ int rp_svg_timeline(sl_buf *out, const rp_timeline *t)
 		rc = sl_html_text(out, t->desc);
 	if (!rc)
 		rc = sl_buf_puts(out, "</desc>\n");
-	/* the time axis: grid lines with their times */
-	double bottom = TL_TOP + (double)t->n * TL_ROW;
+	return rc;
+}
+
+/* The time axis: grid lines every step up to end with their times, over a plot
+ * pw wide whose rows end at y = bottom, and the axis's name. */
+static int tl_axis(sl_buf *out, double end, double step, double pw, double bottom)
+{
+	int rc = 0;
 	for (double v = 0; !rc && v <= end + step / 2; v += step) {
 		double x = TL_LEFT + v / end * pw;
 		rc = sl_buf_printf(out,
@@ -316,55 +328,72 @@ int rp_svg_timeline(sl_buf *out, const rp_timeline *t)
 			"<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#333\">time from "
 			"the start</text>\n",
 			TL_LEFT + pw / 2, bottom + 30);
-	for (size_t i = 0; !rc && i < t->n; i++) {
-		const rp_span *s = &t->spans[i];
-		double y = TL_TOP + (double)i * TL_ROW, x = TL_LEFT + s->start_ms / end * pw;
-		double w = s->dur_ms > 0 ? s->dur_ms / end * pw : 0;
-		rc = sl_buf_printf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#333\">",
-				   TL_LEFT - 8, y + 15);
+	return rc;
+}
+
+/* Row i: span s's label, its budget's outline if it has one, its bar with a
+ * tooltip and its duration after the bar, on an axis to end over pw pixels. */
+static int tl_row(sl_buf *out, const rp_span *s, size_t i, double end, double pw)
+{
+	double y = TL_TOP + (double)i * TL_ROW, x = TL_LEFT + s->start_ms / end * pw;
+	double w = s->dur_ms > 0 ? s->dur_ms / end * pw : 0;
+	int rc = sl_buf_printf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#333\">",
+			       TL_LEFT - 8, y + 15);
+	if (!rc)
+		rc = short_label(out, s->label);
+	if (!rc)
+		rc = sl_buf_puts(out, "</text>\n");
+	if (!rc && s->budget_ms > 0)
+		rc = sl_buf_printf(
+			out,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"16\" fill=\"none\" "
+			"stroke=\"#333\" stroke-width=\"1\" stroke-dasharray=\"4 3\"><title>budget ",
+			x, y + 3, s->budget_ms / end * pw);
+	if (!rc && s->budget_ms > 0)
+		rc = fmt_ms(out, s->budget_ms);
+	if (!rc && s->budget_ms > 0)
+		rc = sl_buf_puts(out, "</title></rect>\n");
+	if (!rc)
+		rc = sl_buf_printf(out,
+				   "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\" fill=\"%s\">"
+				   "<title>",
+				   x, y + 5, w < 2 ? 2 : w, span_fill(s->status));
+	if (!rc)
+		rc = sl_html_text(out, s->label);
+	if (!rc)
+		rc = sl_buf_puts(out, ": ");
+	if (!rc)
+		rc = s->dur_ms >= 0 ? fmt_ms(out, s->dur_ms) : sl_buf_puts(out, "still running");
+	if (!rc && s->word) {
+		rc = sl_buf_puts(out, ", ");
 		if (!rc)
-			rc = short_label(out, s->label);
-		if (!rc)
-			rc = sl_buf_puts(out, "</text>\n");
-		if (!rc && s->budget_ms > 0)
-			rc = sl_buf_printf(
-				out,
-				"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"16\" fill=\"none\" "
-				"stroke=\"#333\" stroke-width=\"1\" stroke-dasharray=\"4 3\"><title>budget ",
-				x, y + 3, s->budget_ms / end * pw);
-		if (!rc && s->budget_ms > 0)
-			rc = fmt_ms(out, s->budget_ms);
-		if (!rc && s->budget_ms > 0)
-			rc = sl_buf_puts(out, "</title></rect>\n");
-		if (!rc)
-			rc = sl_buf_printf(
-				out,
-				"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"12\" fill=\"%s\">"
-				"<title>",
-				x, y + 5, w < 2 ? 2 : w, span_fill(s->status));
-		if (!rc)
-			rc = sl_html_text(out, s->label);
-		if (!rc)
-			rc = sl_buf_puts(out, ": ");
-		if (!rc)
-			rc = s->dur_ms >= 0 ? fmt_ms(out, s->dur_ms) : sl_buf_puts(out, "still running");
-		if (!rc && s->word) {
-			rc = sl_buf_puts(out, ", ");
-			if (!rc)
-				rc = sl_html_text(out, s->word);
-		}
-		if (!rc)
-			rc = sl_buf_printf(out, "</title></rect>\n<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">",
-					   x + (w < 2 ? 2 : w) + 4, y + 15);
-		if (!rc)
-			rc = s->dur_ms >= 0 ? fmt_ms(out, s->dur_ms) : sl_buf_puts(out, "running");
-		if (!rc && s->word && strcmp(s->word, "done")) {
-			rc = sl_buf_puts(out, " ");
-			if (!rc)
-				rc = sl_html_text(out, s->word);
-		}
-		if (!rc)
-			rc = sl_buf_puts(out, "</text>\n");
+			rc = sl_html_text(out, s->word);
 	}
+	if (!rc)
+		rc = sl_buf_printf(out, "</title></rect>\n<text x=\"%.1f\" y=\"%.1f\" fill=\"#333\">",
+				   x + (w < 2 ? 2 : w) + 4, y + 15);
+	if (!rc)
+		rc = s->dur_ms >= 0 ? fmt_ms(out, s->dur_ms) : sl_buf_puts(out, "running");
+	if (!rc && s->word && strcmp(s->word, "done")) {
+		rc = sl_buf_puts(out, " ");
+		if (!rc)
+			rc = sl_html_text(out, s->word);
+	}
+	if (!rc)
+		rc = sl_buf_puts(out, "</text>\n");
+	return rc;
+}
+
+int rp_svg_timeline(sl_buf *out, const rp_timeline *t)
+{
+	double step, pw = W - TL_LEFT - RIGHT - TL_TEXT;
+	double end = tl_end(t, &step);
+	int h = TL_TOP + (int)t->n * TL_ROW + TL_AXIS;
+	int rc = tl_open(out, t, h);
+	double bottom = TL_TOP + (double)t->n * TL_ROW;
+	if (!rc)
+		rc = tl_axis(out, end, step, pw, bottom);
+	for (size_t i = 0; !rc && i < t->n; i++)
+		rc = tl_row(out, &t->spans[i], i, end, pw);
 	return rc ? rc : sl_buf_puts(out, "</svg>\n");
 }
