@@ -429,6 +429,98 @@ static int put_run_filter(sl_dist *d, sl_buf *b, const char *run_id, const char 
 	return rc;
 }
 
+/* Marks the next chunk to run as running for worker (expired leases first, then the
+ * largest chunks) and reads it into out: 1 if one was claimed, 0 if none is free,
+ * or a negative SL_E*. b is scratch. */
+static int claim_pick(sl_dist *d, sl_buf *b, const char *run_id, const char *const *skip, size_t nskip,
+		      const char *worker, int lease_s, sl_dist_chunk *out)
+{
+	int rc = sl_buf_puts(b,
+			     "UPDATE " DIST_CHUNK_TABLE " c SET status = 'running', attempt = c.attempt + 1, "
+			     "worker = ");
+	if (!rc)
+		rc = dist_q(d, b, worker);
+	if (!rc)
+		rc = lease_s > 0
+			     ? sl_buf_printf(b, ", lease_until = now() + make_interval(secs => %d)", lease_s)
+			     : sl_buf_puts(b, ", lease_until = now() + make_interval(secs => (SELECT "
+					      "lease_s FROM " DIST_RUN_TABLE " WHERE id = c.run_id))");
+	if (!rc)
+		rc = sl_buf_puts(b, ", started_at = now(), finished_at = NULL, error = NULL FROM (SELECT "
+				    "run_id, chunk FROM " DIST_CHUNK_TABLE " WHERE ");
+	if (!rc)
+		rc = put_run_filter(d, b, run_id, skip, nskip);
+	/* expired leases first (their target rows wait), then the largest chunks */
+	if (!rc)
+		rc = sl_buf_puts(
+			b, " AND (status = 'pending' OR (status = 'running' AND lease_until < now())) "
+			   "ORDER BY status DESC, expected DESC NULLS LAST, chunk LIMIT 1 "
+			   "FOR UPDATE SKIP LOCKED) pick WHERE c.run_id = pick.run_id AND c.chunk = "
+			   "pick.chunk RETURNING c.run_id, c.chunk, c.attempt, c.tbl, c.part, c.nparts, "
+			   "c.range_lo, c.range_hi, c.expected, c.status, COALESCE(c.worker, '')");
+	return rc ? rc : dist_rows(d, b->ptr, DIST_CHUNK_NCOLS, claimed_row, out);
+}
+
+/* The attempt log of claimed chunk c: an earlier attempt that still says running
+ * expired, and worker's attempt starts. b is scratch. */
+static int claim_log_attempt(sl_dist *d, sl_buf *b, const sl_dist_chunk *c, const char *worker)
+{
+	/* an earlier attempt that still says running lost its lease */
+	sl_buf_clear(b);
+	int rc = sl_buf_printf(b,
+			       "UPDATE " DIST_ATTEMPT_TABLE " SET outcome = 'expired', ended_at = now() "
+			       "WHERE chunk = %d AND attempt < %d AND outcome = 'running' AND run_id = ",
+			       c->chunk, c->attempt);
+	if (!rc)
+		rc = dist_q(d, b, c->run_id);
+	if (!rc)
+		rc = sl_conn_exec(d->c, b->ptr);
+	sl_buf_clear(b);
+	if (!rc)
+		rc = sl_buf_puts(b, "INSERT INTO " DIST_ATTEMPT_TABLE
+				    " (run_id, chunk, attempt, worker) VALUES (");
+	if (!rc)
+		rc = dist_q(d, b, c->run_id);
+	if (!rc)
+		rc = sl_buf_printf(b, ", %d, %d, ", c->chunk, c->attempt);
+	if (!rc)
+		rc = dist_q(d, b, worker);
+	if (!rc)
+		rc = sl_buf_puts(b, ")");
+	if (!rc)
+		rc = sl_conn_exec(d->c, b->ptr);
+	return rc;
+}
+
+/* Rolls back the claim's open transaction, keeping the error that failed it. */
+static void claim_rollback(sl_dist *d)
+{
+	char *m = strdup(sl_error_last()->message);
+	int code = sl_error_last()->code;
+	sl_conn_rollback(d->c);
+	sl_error_set(code, "%s", m ? m : "claim a chunk");
+	free(m);
+}
+
+/* No chunk was free: the chunks of the runs that are running into *busy (if busy),
+ * then SL_ENOTFOUND, or a negative SL_E* if counting failed. b is scratch. */
+static int claim_none(sl_dist *d, sl_buf *b, const char *run_id, const char *const *skip, size_t nskip,
+		      int64_t *busy)
+{
+	sl_buf_clear(b);
+	int64_t n = 0;
+	int rc = sl_buf_puts(b, "SELECT count(*) FROM " DIST_CHUNK_TABLE " WHERE ");
+	if (!rc)
+		rc = put_run_filter(d, b, run_id, skip, nskip);
+	if (!rc)
+		rc = sl_buf_puts(b, " AND status = 'running'");
+	if (!rc)
+		rc = sl_conn_query_int(d->c, b->ptr, &n);
+	if (busy)
+		*busy = n;
+	return rc ? rc : SL_ENOTFOUND;
+}
+
 int sl_dist_claim(sl_dist *d, const char *run_id, const char *const *skip, size_t nskip, const char *worker,
 		  int lease_s, sl_dist_chunk *out, int64_t *busy)
 {
@@ -437,82 +529,16 @@ int sl_dist_claim(sl_dist *d, const char *run_id, const char *const *skip, size_
 	if (busy)
 		*busy = 0;
 	int rc = sl_conn_begin(d->c);
-	if (!rc)
-		rc = sl_buf_puts(&b, "UPDATE " DIST_CHUNK_TABLE
-				     " c SET status = 'running', attempt = c.attempt + 1, "
-				     "worker = ");
-	if (!rc)
-		rc = dist_q(d, &b, worker);
-	if (!rc)
-		rc = lease_s > 0
-			     ? sl_buf_printf(&b, ", lease_until = now() + make_interval(secs => %d)", lease_s)
-			     : sl_buf_puts(&b, ", lease_until = now() + make_interval(secs => (SELECT "
-					       "lease_s FROM " DIST_RUN_TABLE " WHERE id = c.run_id))");
-	if (!rc)
-		rc = sl_buf_puts(&b, ", started_at = now(), finished_at = NULL, error = NULL FROM (SELECT "
-				     "run_id, chunk FROM " DIST_CHUNK_TABLE " WHERE ");
-	if (!rc)
-		rc = put_run_filter(d, &b, run_id, skip, nskip);
-	/* expired leases first (their target rows wait), then the largest chunks */
-	if (!rc)
-		rc = sl_buf_puts(
-			&b, " AND (status = 'pending' OR (status = 'running' AND lease_until < now())) "
-			    "ORDER BY status DESC, expected DESC NULLS LAST, chunk LIMIT 1 "
-			    "FOR UPDATE SKIP LOCKED) pick WHERE c.run_id = pick.run_id AND c.chunk = "
-			    "pick.chunk RETURNING c.run_id, c.chunk, c.attempt, c.tbl, c.part, c.nparts, "
-			    "c.range_lo, c.range_hi, c.expected, c.status, COALESCE(c.worker, '')");
-	int got = rc ? rc : dist_rows(d, b.ptr, DIST_CHUNK_NCOLS, claimed_row, out);
+	int got = rc ? rc : claim_pick(d, &b, run_id, skip, nskip, worker, lease_s, out);
 	rc = got == 1 ? 0 : got;
-	if (got == 1) {
-		/* an earlier attempt that still says running lost its lease */
-		sl_buf_clear(&b);
-		rc = sl_buf_printf(&b,
-				   "UPDATE " DIST_ATTEMPT_TABLE " SET outcome = 'expired', ended_at = now() "
-				   "WHERE chunk = %d AND attempt < %d AND outcome = 'running' AND run_id = ",
-				   out->chunk, out->attempt);
-		if (!rc)
-			rc = dist_q(d, &b, out->run_id);
-		if (!rc)
-			rc = sl_conn_exec(d->c, b.ptr);
-		sl_buf_clear(&b);
-		if (!rc)
-			rc = sl_buf_puts(&b, "INSERT INTO " DIST_ATTEMPT_TABLE
-					     " (run_id, chunk, attempt, worker) VALUES (");
-		if (!rc)
-			rc = dist_q(d, &b, out->run_id);
-		if (!rc)
-			rc = sl_buf_printf(&b, ", %d, %d, ", out->chunk, out->attempt);
-		if (!rc)
-			rc = dist_q(d, &b, worker);
-		if (!rc)
-			rc = sl_buf_puts(&b, ")");
-		if (!rc)
-			rc = sl_conn_exec(d->c, b.ptr);
-	}
+	if (got == 1)
+		rc = claim_log_attempt(d, &b, out, worker);
 	if (!rc)
 		rc = sl_conn_commit(d->c);
-	if (rc && sl_conn_in_transaction(d->c)) {
-		char *m = strdup(sl_error_last()->message);
-		int code = sl_error_last()->code;
-		sl_conn_rollback(d->c);
-		sl_error_set(code, "%s", m ? m : "claim a chunk");
-		free(m);
-	}
-	if (!rc && got == 0) {
-		sl_buf_clear(&b);
-		int64_t n = 0;
-		rc = sl_buf_puts(&b, "SELECT count(*) FROM " DIST_CHUNK_TABLE " WHERE ");
-		if (!rc)
-			rc = put_run_filter(d, &b, run_id, skip, nskip);
-		if (!rc)
-			rc = sl_buf_puts(&b, " AND status = 'running'");
-		if (!rc)
-			rc = sl_conn_query_int(d->c, b.ptr, &n);
-		if (busy)
-			*busy = n;
-		if (!rc)
-			rc = SL_ENOTFOUND;
-	}
+	if (rc && sl_conn_in_transaction(d->c))
+		claim_rollback(d);
+	if (!rc && got == 0)
+		rc = claim_none(d, &b, run_id, skip, nskip, busy);
 	if (rc && rc != SL_ENOTFOUND)
 		sl_error_prefix("claim a chunk in the state store");
 	sl_buf_free(&b);
