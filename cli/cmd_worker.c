@@ -61,31 +61,34 @@ static bool interrupted(void *ud)
 	return cli_interrupted() != 0;
 }
 
-int cmd_worker(int argc, char **argv)
-{
-	cli_project p = { 0 };
-	worker_cli w = { .proj = &p };
-	sl_dist_worker_opts o = { 0 };
-	const char *id = NULL, *run = NULL;
-	long idle = 5, max_chunks = 0;
-	bool verbose = false;
+/* The worker's command line, once parsed. */
+typedef struct worker_args {
+	const char *state_url; /* STATE_URL */
+	const char *id, *run;  /* --id (default HOST:PID in name), --run */
+	long idle, max_chunks;
+	bool verbose;
 	char name[128];
+} worker_args;
+
+/* Parses the worker's command line into w and a; -1 to go on, else the exit code. */
+static int worker_parse(int argc, char **argv, worker_cli *w, worker_args *a)
+{
 	const cli_option opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE",
-		  "project file (default sluice.yaml): environments and casts", &p.config_path },
+		  "project file (default sluice.yaml): environments and casts", &w->proj->config_path },
 		{ "source", 0, CLI_STRING, "URL|ENV", "the source (default: what the run recorded)",
-		  &w.source },
+		  &w->source },
 		{ "target", 0, CLI_STRING, "URL|ENV", "the target (default: what the run recorded)",
-		  &w.target },
+		  &w->target },
 		{ "id", 0, CLI_STRING, "NAME", "this worker's name in the work table (default HOST:PID)",
-		  &id },
-		{ "run", 0, CLI_STRING, "ID", "work on this run only (default: any active run)", &run },
+		  &a->id },
+		{ "run", 0, CLI_STRING, "ID", "work on this run only (default: any active run)", &a->run },
 		{ "idle", 0, CLI_INT, "SECONDS",
 		  "exit after this long with nothing to claim and no chunk running anywhere (default 5)",
-		  &idle },
-		{ "max-chunks", 0, CLI_INT, "N", "exit after N chunks (default: no limit)", &max_chunks },
-		{ "verbose", 'v', CLI_FLAG, NULL, "a line per committed batch", &verbose },
-		{ "quiet", 'q', CLI_FLAG, NULL, "no progress lines on stderr", &w.quiet },
+		  &a->idle },
+		{ "max-chunks", 0, CLI_INT, "N", "exit after N chunks (default: no limit)", &a->max_chunks },
+		{ "verbose", 'v', CLI_FLAG, NULL, "a line per committed batch", &a->verbose },
+		{ "quiet", 'q', CLI_FLAG, NULL, "no progress lines on stderr", &w->quiet },
 		{ 0 }
 	};
 	const char *pos[1];
@@ -94,51 +97,46 @@ int cmd_worker(int argc, char **argv)
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	if (npos != 1)
 		return cli_usage_error("worker", "expected STATE_URL (a postgres:// URL of the state store)");
-	if (idle < 1 || max_chunks < 0)
+	if (a->idle < 1 || a->max_chunks < 0)
 		return cli_usage_error("worker",
 				       "--idle takes a positive number of seconds, --max-chunks N >= 0");
-	if (!id) {
+	a->state_url = pos[0];
+	if (!a->id) {
 		char host[64] = "localhost";
 		gethostname(host, sizeof(host) - 1);
 		host[sizeof(host) - 1] = '\0';
-		snprintf(name, sizeof(name), "%s:%ld", host, (long)getpid());
-		id = name;
+		snprintf(a->name, sizeof(a->name), "%s:%ld", host, (long)getpid());
+		a->id = a->name;
 	}
-	sl_dist *d = NULL;
-	sl_cast_rules *rules = NULL;
-	const char **sens = NULL;
-	size_t nsens = 0;
+	return -1;
+}
+
+/* Works the chunks of the state store d until none is left (or an interrupt) and
+ * says what was done; returns the exit code. */
+static int worker_work(sl_dist *d, worker_cli *w, const worker_args *a, const sl_cast_rules *rules,
+		       const char **sens, size_t nsens)
+{
+	sl_dist_worker_opts o = { 0 };
 	sl_dist_worker_stats st = { 0 };
 	int ex = EXIT_OK;
-	int rc = cli_project_load(&p, false);
-	if (!rc)
-		rc = cli_project_cast_rules(&rules, &p);
-	if (!rc)
-		rc = cli_project_sensitive(&p, &sens, &nsens);
-	if (!rc)
-		rc = dist_cli_open(&d, pos[0]);
-	if (rc) {
-		ex = cli_fail(rc);
-		goto done;
-	}
-	o.name = id;
-	o.run_id = run;
-	o.idle_s = (int)idle;
-	o.max_chunks = max_chunks;
+	o.name = a->id;
+	o.run_id = a->run;
+	o.idle_s = (int)a->idle;
+	o.max_chunks = a->max_chunks;
 	o.connect = connect_side;
-	o.connect_ud = &w;
+	o.connect_ud = w;
 	o.rules = rules;
 	o.sensitive = sens;
 	o.nsensitive = nsens;
 	o.log = log_line;
-	o.log_ud = &w;
-	o.verbose = verbose;
+	o.log_ud = w;
+	o.verbose = a->verbose;
 	o.interrupted = interrupted;
 	cli_signals_graceful();
-	rc = sl_dist_worker_run(d, &o, &st);
+	int rc = sl_dist_worker_run(d, &o, &st);
 	cli_signals_immediate(NULL);
-	if (!w.quiet)
-		fprintf(stderr, "worker %s: %d chunks done, %d given up, %" PRId64 " rows\n", id,
+	if (!w->quiet)
+		fprintf(stderr, "worker %s: %d chunks done, %d given up, %" PRId64 " rows\n", a->id,
 			st.chunks_done, st.chunks_lost, st.rows);
 	if (rc == SL_EINTERRUPTED) {
 		cli_report_error(rc);
@@ -146,7 +144,29 @@ int cmd_worker(int argc, char **argv)
 	} else if (rc) {
 		ex = cli_fail(rc);
 	}
-done:
+	return ex;
+}
+
+int cmd_worker(int argc, char **argv)
+{
+	cli_project p = { 0 };
+	worker_cli w = { .proj = &p };
+	worker_args a = { .idle = 5 };
+	int ex = worker_parse(argc, argv, &w, &a);
+	if (ex >= 0)
+		return ex;
+	sl_dist *d = NULL;
+	sl_cast_rules *rules = NULL;
+	const char **sens = NULL;
+	size_t nsens = 0;
+	int rc = cli_project_load(&p, false);
+	if (!rc)
+		rc = cli_project_cast_rules(&rules, &p);
+	if (!rc)
+		rc = cli_project_sensitive(&p, &sens, &nsens);
+	if (!rc)
+		rc = dist_cli_open(&d, a.state_url);
+	ex = rc ? cli_fail(rc) : worker_work(d, &w, &a, rules, sens, nsens);
 	sl_dist_close(d);
 	sl_cast_rules_free(rules);
 	free(sens);

@@ -24,7 +24,6 @@ files=$(find src cli -name '*.c' | sort)
 pending="
 cli/cmd_copy.c:cmd_copy()
 cli/cmd_diff.c:cmd_diff()
-cli/cmd_worker.c:cmd_worker()
 src/check/bisect_sql.c:bisect_col_expr()
 src/copy/pump.c:run_part()
 src/copy/resume.c:copy_start()
