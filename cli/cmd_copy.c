@@ -253,6 +253,8 @@ typedef struct copy_flags {
 	const char *distributed, *run; /* --distributed STATE_URL, --run ID */
 	bool detach, finish;
 	long part_rows, lease;
+	cli_list schemas; /* --schema; sl_copy_opts.schemas points into it */
+	bool quiet;
 } copy_flags;
 
 /* What the run's options point into; freed by the caller. */
@@ -457,79 +459,87 @@ done:
 	return rc ? cli_fail(rc) : EXIT_OK;
 }
 
+/* Parses copy's command line into p's file, o, f and pos (*npos of them); -1 to go on,
+ * else the exit code. */
+static int copy_parse(int argc, char **argv, cli_project *p, sl_copy_opts *o, copy_flags *f,
+		      const char *pos[2], int *npos)
+{
+	const cli_option opts[] = {
+		{ "config", 'C', CLI_STRING, "FILE",
+		  "project file (default sluice.yaml): environments and casts", &p->config_path },
+		{ "tables", 't', CLI_STRING, "A,B", "copy only these source tables", &f->tables },
+		{ "domain", 0, CLI_STRING, "NAME", "copy only the tables of this domain of sluice.yaml",
+		  &f->domain },
+		{ "schema", 0, CLI_LIST, "NAME",
+		  "PostgreSQL source: copy this schema (default: the search path's first)", &f->schemas },
+		{ "all-schemas", 0, CLI_FLAG, NULL,
+		  "PostgreSQL source: copy every schema but the system ones", &o->all_schemas },
+		{ "plan", 0, CLI_FLAG, NULL,
+		  "print the cast plan and the target DDL by phase, the DDL checked on the target, then exit "
+		  "(2 when it has errors)",
+		  &f->plan },
+		{ "rejects", 0, CLI_FLAG, NULL,
+		  "list the rows the copy into TARGET quarantined (sluice copy --rejects TARGET), then exit",
+		  &f->rejects },
+		{ "schema-only", 0, CLI_FLAG, NULL, "create the schema, copy no rows", &o->schema_only },
+		{ "data-only", 0, CLI_FLAG, NULL, "copy rows into existing tables", &o->data_only },
+		{ "resume", 0, CLI_FLAG, NULL, "continue the unfinished copy recorded in the target",
+		  &o->resume },
+		{ "restart", 0, CLI_FLAG, NULL,
+		  "forget an unfinished copy in the target, drop its tables, start again", &o->restart },
+		{ "force", 0, CLI_FLAG, NULL,
+		  "copy although the plan has error notes; create a table without the defaults the target "
+		  "refuses; --restart drops tables sluice did not create without asking",
+		  &o->force },
+		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)",
+		  &f->max_rejects },
+		{ "strict", 0, CLI_FLAG, NULL,
+		  "exit 1 when a lossy cast changed any value (zero date to NULL, rounding); the summary "
+		  "counts them",
+		  &f->strict },
+		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)",
+		  &f->jobs },
+		{ "batch-rows", 0, CLI_INT, "N", "rows per committed batch (default 10000)", &f->batch_rows },
+		{ "json", 0, CLI_FLAG, NULL, "print the summary (or the plan) as JSON on stdout", &f->json },
+		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &f->quiet },
+		{ "distributed", 0, CLI_STRING, "STATE_URL",
+		  "share the data phase with `sluice worker` processes through a work table in this "
+		  "PostgreSQL "
+		  "database (docs/commands/distributed.md)",
+		  &f->distributed },
+		{ "part-rows", 0, CLI_INT, "N",
+		  "--distributed: rows per chunk, by the source's estimate (default 100000)", &f->part_rows },
+		{ "lease", 0, CLI_INT, "SECONDS",
+		  "--distributed: a worker's hold on a chunk between renewals (default 30)", &f->lease },
+		{ "detach", 0, CLI_FLAG, NULL, "--distributed: plan and return; finish later with --finish",
+		  &f->detach },
+		{ "finish", 0, CLI_FLAG, NULL,
+		  "--distributed: wait for the run's chunks, then build indexes and constraints",
+		  &f->finish },
+		{ "run", 0, CLI_STRING, "ID", "--finish: the run (default: the newest)", &f->run },
+		{ 0 }
+	};
+	int prc = cli_parse("copy", opts, argc, argv, pos, 2, npos);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	int uerr = check_usage(f, o, *npos, &f->schemas);
+	return uerr ? uerr : -1;
+}
+
 int cmd_copy(int argc, char **argv)
 {
 	cli_project p = { 0 };
 	sl_copy_opts o = SL_COPY_OPTS_INIT;
 	copy_flags f = { .jobs = 2, .batch_rows = 10000, .part_rows = 100000, .lease = 30 };
-	cli_list schemas = { .n = 0 };
-	bool quiet = false;
-	const cli_option opts[] = {
-		{ "config", 'C', CLI_STRING, "FILE",
-		  "project file (default sluice.yaml): environments and casts", &p.config_path },
-		{ "tables", 't', CLI_STRING, "A,B", "copy only these source tables", &f.tables },
-		{ "domain", 0, CLI_STRING, "NAME", "copy only the tables of this domain of sluice.yaml",
-		  &f.domain },
-		{ "schema", 0, CLI_LIST, "NAME",
-		  "PostgreSQL source: copy this schema (default: the search path's first)", &schemas },
-		{ "all-schemas", 0, CLI_FLAG, NULL,
-		  "PostgreSQL source: copy every schema but the system ones", &o.all_schemas },
-		{ "plan", 0, CLI_FLAG, NULL,
-		  "print the cast plan and the target DDL by phase, the DDL checked on the target, then exit "
-		  "(2 when it has errors)",
-		  &f.plan },
-		{ "rejects", 0, CLI_FLAG, NULL,
-		  "list the rows the copy into TARGET quarantined (sluice copy --rejects TARGET), then exit",
-		  &f.rejects },
-		{ "schema-only", 0, CLI_FLAG, NULL, "create the schema, copy no rows", &o.schema_only },
-		{ "data-only", 0, CLI_FLAG, NULL, "copy rows into existing tables", &o.data_only },
-		{ "resume", 0, CLI_FLAG, NULL, "continue the unfinished copy recorded in the target",
-		  &o.resume },
-		{ "restart", 0, CLI_FLAG, NULL,
-		  "forget an unfinished copy in the target, drop its tables, start again", &o.restart },
-		{ "force", 0, CLI_FLAG, NULL,
-		  "copy although the plan has error notes; create a table without the defaults the target "
-		  "refuses; --restart drops tables sluice did not create without asking",
-		  &o.force },
-		{ "max-rejects", 0, CLI_INT, "N", "halt when more than N rows are rejected (default 0)",
-		  &f.max_rejects },
-		{ "strict", 0, CLI_FLAG, NULL,
-		  "exit 1 when a lossy cast changed any value (zero date to NULL, rounding); the summary "
-		  "counts them",
-		  &f.strict },
-		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)",
-		  &f.jobs },
-		{ "batch-rows", 0, CLI_INT, "N", "rows per committed batch (default 10000)", &f.batch_rows },
-		{ "json", 0, CLI_FLAG, NULL, "print the summary (or the plan) as JSON on stdout", &f.json },
-		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &quiet },
-		{ "distributed", 0, CLI_STRING, "STATE_URL",
-		  "share the data phase with `sluice worker` processes through a work table in this "
-		  "PostgreSQL "
-		  "database (docs/commands/distributed.md)",
-		  &f.distributed },
-		{ "part-rows", 0, CLI_INT, "N",
-		  "--distributed: rows per chunk, by the source's estimate (default 100000)", &f.part_rows },
-		{ "lease", 0, CLI_INT, "SECONDS",
-		  "--distributed: a worker's hold on a chunk between renewals (default 30)", &f.lease },
-		{ "detach", 0, CLI_FLAG, NULL, "--distributed: plan and return; finish later with --finish",
-		  &f.detach },
-		{ "finish", 0, CLI_FLAG, NULL,
-		  "--distributed: wait for the run's chunks, then build indexes and constraints", &f.finish },
-		{ "run", 0, CLI_STRING, "ID", "--finish: the run (default: the newest)", &f.run },
-		{ 0 }
-	};
 	const char *pos[2];
-	int npos = 0, prc = cli_parse("copy", opts, argc, argv, pos, 2, &npos);
-	if (prc)
-		return prc > 0 ? EXIT_OK : EXIT_USAGE;
-	int uerr = check_usage(&f, &o, npos, &schemas);
-	if (uerr)
-		return uerr;
+	int npos = 0, pex = copy_parse(argc, argv, &p, &o, &f, pos, &npos);
+	if (pex >= 0)
+		return pex;
 
 	copy_cli cc = { .proj = &p,
 			.source = npos ? pos[0] : NULL,
 			.target = npos ? pos[npos - 1] : NULL,
-			.quiet = quiet };
+			.quiet = f.quiet };
 	start_cli(&cc, f.json);
 	copy_lists l = { 0 };
 	int rc = cli_project_load(&p, false), ex = EXIT_OK;
