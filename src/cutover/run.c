@@ -290,6 +290,23 @@ static int require_gate(co_ctx *x, const sl_rb_phase *p, const sl_rb_step *s, js
  * Journals and runs one step. *why holds the reason of a failure. prev is
  * the last attempt when it never ended (interrupted), or NULL.
  */
+/*
+ * SLUICE_FAULT_HOLD=STEP[,STEP...]: a test's way to SIGKILL a run inside a
+ * step that would otherwise end between two looks at the journal. The first
+ * attempt of a named step waits, journaled as running, for up to 30 s (until
+ * a signal) before it runs. docs/testing.md.
+ */
+static void hold_for_test(co_ctx *x, const sl_rb_step *s, int attempt)
+{
+	const char *h = getenv("SLUICE_FAULT_HOLD");
+	size_t n = strlen(s->id);
+	bool named = false;
+	for (const char *p = h; p && *p && !named; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		named = strncmp(p, s->id, n) == 0 && (p[n] == ',' || p[n] == '\0');
+	for (int i = 0; named && attempt == 1 && i < 300 && !co_cancelled(x); i++)
+		co_nap(0.1);
+}
+
 static step_end run_step(co_ctx *x, size_t pi, const sl_rb_step *s, const sl_journal_step *prev, int attempt,
 			 sl_buf *why)
 {
@@ -316,6 +333,7 @@ static step_end run_step(co_ctx *x, size_t pi, const sl_rb_step *s, const sl_jou
 	x->current_row = row;
 	co_event(x, SL_CO_EV_STEP_STARTED, s->id, NULL, "%s%s", s->id,
 		 attempt > 1 ? " (taken up again)" : "");
+	hold_for_test(x, s, attempt);
 	if (has_require(&s->require))
 		rc = require_gate(x, p, s, fig, &ok, why);
 	if (!rc && ok && prev)

@@ -267,7 +267,8 @@ kills_sqlite() {
   writer "$d" sqlite "sqlite:$d/billing.db" sqlite "sqlite:$d/billing-cut.db" 300000 &
   wpid=$!
   for point in billing.sync-start billing.drain billing.switch billing.watch; do
-    "$SLUICE" cutover run cutover.yaml >>"$d/run.out" 2>>"$d/run.err" &
+    # the short steps wait, journaled as running, until the kill (docs/testing.md)
+    SLUICE_FAULT_HOLD=billing.sync-start,billing.drain "$SLUICE" cutover run cutover.yaml >>"$d/run.out" 2>>"$d/run.err" &
     cpid=$!
     if wait_until 60 step_running "$d" "$point"; then
       [ "$point" = billing.switch ] && sleep 0.5
