@@ -77,55 +77,55 @@ static bool has_token(char tok[MAX_TOKENS][32], size_t n, const char *const *lis
 	return false;
 }
 
+/* The words and whole names sl_pii_kind_of_name() looks for, per kind. */
+static const char *const email_t[] = { "email", "emails", "mail", "emailaddress", NULL };
+static const char *const ip_flat[] = { "ip",        "ipv4",       "ipv6",     "ipaddr",
+				       "ipaddress", "remoteaddr", "remoteip", "clientip",
+				       "lastip",    "sourceip",   NULL };
+static const char *const phone_t[] = { "phone", "phones",    "mobile",    "msisdn",
+				       "fax",   "telephone", "cellphone", NULL };
+static const char *const phone_flat[] = { "tel", "cell", "phoneno", NULL };
+static const char *const first_flat[] = { "firstname", "givenname", "forename", "fname", NULL };
+static const char *const last_flat[] = { "lastname", "surname", "familyname", "lname", NULL };
+static const char *const name_owner[] = { "full",      "display",  "contact", "person",   "customer",
+					  "holder",    "employee", "patient", "student",  "owner",
+					  "recipient", "sender",   "billing", "shipping", "cardholder",
+					  "legal",     "maiden",   "middle",  "nick",     NULL };
+static const char *const account_flat[] = { "username", "login", "loginname", "screenname", "handle", NULL };
+static const char *const addr_t[] = { "address", "street", "addr", NULL };
+static const char *const addr_flat[] = { "addressline1", "addressline2", "line1", "line2",
+					 "address1",     "address2",     NULL };
+static const char *const post_t[] = { "zip", "zipcode", "postcode", "postal", NULL };
+static const char *const card_flat[] = { "cardnumber", "ccnumber", "creditcard", "creditcardnumber",
+					 "cardno",     "pan",      NULL };
+static const char *const natid_t[] = { "ssn", "passport", "iban", "nino", NULL };
+static const char *const natid_flat[] = { "nationalid",
+					  "taxid",
+					  "tin",
+					  "nin",
+					  "sin",
+					  "socialsecuritynumber",
+					  "accountnumber",
+					  "bankaccount",
+					  "driverlicense",
+					  "driverslicense",
+					  "drivinglicence",
+					  "taxnumber",
+					  "vatnumber",
+					  "personalnumber",
+					  NULL };
+static const char *const birth_flat[] = { "dob", "birthdate", "dateofbirth", "birthday", "bornon", NULL };
+static const char *const secret_t[] = {
+	"password", "passwd", "pwd", "secret", "token", "apikey", "salt", NULL
+};
+static const char *const text_flat[] = { "notes", "note",  "comment", "comments", "remarks",
+					 "bio",   "about", "memo",    NULL };
+static const char *const id_suffix[] = { "id",      "ids",  "uuid",   "fk",       "key",
+					 "count",   "type", "status", "verified", "confirmed",
+					 "enabled", "flag", NULL };
+
 sl_pii_kind sl_pii_kind_of_name(const char *column)
 {
-	static const char *const email_t[] = { "email", "emails", "mail", "emailaddress", NULL };
-	static const char *const ip_flat[] = { "ip",        "ipv4",       "ipv6",     "ipaddr",
-					       "ipaddress", "remoteaddr", "remoteip", "clientip",
-					       "lastip",    "sourceip",   NULL };
-	static const char *const phone_t[] = { "phone", "phones",    "mobile",    "msisdn",
-					       "fax",   "telephone", "cellphone", NULL };
-	static const char *const phone_flat[] = { "tel", "cell", "phoneno", NULL };
-	static const char *const first_flat[] = { "firstname", "givenname", "forename", "fname", NULL };
-	static const char *const last_flat[] = { "lastname", "surname", "familyname", "lname", NULL };
-	static const char *const name_owner[] = { "full",     "display",  "contact",    "person",
-						  "customer", "holder",   "employee",   "patient",
-						  "student",  "owner",    "recipient",  "sender",
-						  "billing",  "shipping", "cardholder", "legal",
-						  "maiden",   "middle",   "nick",       NULL };
-	static const char *const account_flat[] = { "username",   "login",  "loginname",
-						    "screenname", "handle", NULL };
-	static const char *const addr_t[] = { "address", "street", "addr", NULL };
-	static const char *const addr_flat[] = { "addressline1", "addressline2", "line1", "line2",
-						 "address1",     "address2",     NULL };
-	static const char *const post_t[] = { "zip", "zipcode", "postcode", "postal", NULL };
-	static const char *const card_flat[] = { "cardnumber", "ccnumber", "creditcard", "creditcardnumber",
-						 "cardno",     "pan",      NULL };
-	static const char *const natid_t[] = { "ssn", "passport", "iban", "nino", NULL };
-	static const char *const natid_flat[] = { "nationalid",
-						  "taxid",
-						  "tin",
-						  "nin",
-						  "sin",
-						  "socialsecuritynumber",
-						  "accountnumber",
-						  "bankaccount",
-						  "driverlicense",
-						  "driverslicense",
-						  "drivinglicence",
-						  "taxnumber",
-						  "vatnumber",
-						  "personalnumber",
-						  NULL };
-	static const char *const birth_flat[] = { "dob",      "birthdate", "dateofbirth",
-						  "birthday", "bornon",    NULL };
-	static const char *const secret_t[] = { "password", "passwd", "pwd",  "secret",
-						"token",    "apikey", "salt", NULL };
-	static const char *const text_flat[] = { "notes", "note",  "comment", "comments", "remarks",
-						 "bio",   "about", "memo",    NULL };
-	static const char *const id_suffix[] = { "id",      "ids",  "uuid",   "fk",       "key",
-						 "count",   "type", "status", "verified", "confirmed",
-						 "enabled", "flag", NULL };
 	char tok[MAX_TOKENS][32], flat[128];
 	size_t n = tokens_of(column, tok, flat, sizeof(flat));
 	if (n == 0)

@@ -32,7 +32,6 @@ src/cutover/proc.c:co_proc_run()
 src/db/mysql.c:classify()
 src/db/postgres_copy.c:put_numeric()
 src/db/sqlite.c:sl_sqlite_decl_type()
-src/pii/detect.c:sl_pii_kind_of_name()
 src/sync/start.c:sl_sync_start()
 "
 
