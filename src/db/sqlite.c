@@ -204,45 +204,36 @@ static int paren_args(const char *p, int args[2])
 	return n;
 }
 
-void sl_sqlite_decl_type(const char *decl, sl_type *out, char *elem, size_t cap)
+/* A declared "ELEM[]" is an array: set out to SL_T_ARRAY with the element's declared type in elem. */
+static bool decl_array(const char *decl, sl_type *out, char *elem, size_t cap)
 {
-	char raw[256], words[256];
-	int args[2] = { 0, 0 }, nargs = 0;
-	size_t n = 0, w = 0;
-
-	memset(out, 0, sizeof(*out));
-	out->precision = -1;
-	if (!decl)
-		decl = "";
-	/* uppercase copy without the quotes an ORM may have put around the name */
-	for (const char *p = decl; *p && n + 1 < sizeof(raw); p++)
-		if (*p != '"' && *p != '`' && *p != '[' && *p != ']')
-			raw[n++] = (char)toupper((unsigned char)*p);
-	raw[n] = '\0';
-
 	size_t dlen = strlen(decl);
 	while (dlen && isspace((unsigned char)decl[dlen - 1]))
 		dlen--;
-	if (dlen > 2 && decl[dlen - 2] == '[' && decl[dlen - 1] == ']') {
-		out->kind = SL_T_ARRAY;
-		size_t el = dlen - 2;
-		while (el && isspace((unsigned char)decl[el - 1]))
-			el--;
-		if (cap) {
-			size_t m = el < cap - 1 ? el : cap - 1;
-			memcpy(elem, decl, m);
-			elem[m] = '\0';
-			out->elem = elem;
-		}
-		return;
+	if (!(dlen > 2 && decl[dlen - 2] == '[' && decl[dlen - 1] == ']'))
+		return false;
+	out->kind = SL_T_ARRAY;
+	size_t el = dlen - 2;
+	while (el && isspace((unsigned char)decl[el - 1]))
+		el--;
+	if (cap) {
+		size_t m = el < cap - 1 ? el : cap - 1;
+		memcpy(elem, decl, m);
+		elem[m] = '\0';
+		out->elem = elem;
 	}
+	return true;
+}
 
-	/* words outside parentheses, noise dropped, single spaces */
+/* The words of raw outside parentheses, noise dropped, single spaces; the first arguments in args. */
+static void decl_words(const char *raw, char *words, size_t wcap, int args[2], int *nargs, bool *is_unsigned)
+{
+	size_t w = 0;
 	const char *p = raw;
 	while (*p) {
 		if (*p == '(') {
-			if (!nargs)
-				nargs = paren_args(p + 1, args);
+			if (!*nargs)
+				*nargs = paren_args(p + 1, args);
 			while (*p && *p != ')')
 				p++;
 			if (*p)
@@ -261,24 +252,19 @@ void sl_sqlite_decl_type(const char *decl, sl_type *out, char *elem, size_t cap)
 			p++;
 		}
 		word[k] = '\0';
-		if (noise_word(word, &out->is_unsigned))
+		if (noise_word(word, is_unsigned))
 			continue;
-		if (w && w + 1 < sizeof(words))
+		if (w && w + 1 < wcap)
 			words[w++] = ' ';
-		for (size_t i = 0; i < k && w + 1 < sizeof(words); i++)
+		for (size_t i = 0; i < k && w + 1 < wcap; i++)
 			words[w++] = word[i];
 	}
 	words[w] = '\0';
+}
 
-	out->kind = SL_T__COUNT;
-	for (size_t i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++)
-		if (strcmp(words, known_types[i].name) == 0)
-			out->kind = known_types[i].kind;
-	if (out->kind == SL_T__COUNT)
-		out->kind = affinity_kind(words);
-
-	if (strcmp(words, "TINYINT") == 0 && nargs && args[0] == 1)
-		out->kind = SL_T_BOOL;
+/* Precision, scale or length of out->kind from the declared arguments. */
+static void decl_args(sl_type *out, const int args[2], int nargs)
+{
 	switch (out->kind) {
 	case SL_T_DECIMAL:
 		if (nargs >= 1)
@@ -304,6 +290,38 @@ void sl_sqlite_decl_type(const char *decl, sl_type *out, char *elem, size_t cap)
 	default:
 		break;
 	}
+}
+
+void sl_sqlite_decl_type(const char *decl, sl_type *out, char *elem, size_t cap)
+{
+	char raw[256], words[256];
+	int args[2] = { 0, 0 }, nargs = 0;
+	size_t n = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->precision = -1;
+	if (!decl)
+		decl = "";
+	/* uppercase copy without the quotes an ORM may have put around the name */
+	for (const char *p = decl; *p && n + 1 < sizeof(raw); p++)
+		if (*p != '"' && *p != '`' && *p != '[' && *p != ']')
+			raw[n++] = (char)toupper((unsigned char)*p);
+	raw[n] = '\0';
+
+	if (decl_array(decl, out, elem, cap))
+		return;
+	decl_words(raw, words, sizeof(words), args, &nargs, &out->is_unsigned);
+
+	out->kind = SL_T__COUNT;
+	for (size_t i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++)
+		if (strcmp(words, known_types[i].name) == 0)
+			out->kind = known_types[i].kind;
+	if (out->kind == SL_T__COUNT)
+		out->kind = affinity_kind(words);
+
+	if (strcmp(words, "TINYINT") == 0 && nargs && args[0] == 1)
+		out->kind = SL_T_BOOL;
+	decl_args(out, args, nargs);
 }
 
 static sl_tkind decl_kind(const char *decl)

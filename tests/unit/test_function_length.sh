@@ -31,7 +31,6 @@ src/core/decimal.c:sl_decimal_norm()
 src/cutover/proc.c:co_proc_run()
 src/db/mysql.c:classify()
 src/db/postgres_copy.c:put_numeric()
-src/db/sqlite.c:sl_sqlite_decl_type()
 src/sync/start.c:sl_sync_start()
 "
 
