@@ -142,18 +142,92 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* The child's file actions: stdin from in1, stdout and stderr to out1, in dir, nothing else open. */
+static int child_actions(posix_spawn_file_actions_t *fa, bool *fa_ok, int in1, int out1, const char *dir)
+{
+	int e = posix_spawn_file_actions_init(fa);
+	*fa_ok = e == 0;
+	if (!e)
+		e = posix_spawn_file_actions_adddup2(fa, in1, 0);
+	if (!e)
+		e = posix_spawn_file_actions_adddup2(fa, out1, 1);
+	if (!e)
+		e = posix_spawn_file_actions_adddup2(fa, out1, 2);
+	if (!e && dir)
+		e = posix_spawn_file_actions_addchdir_np(fa, dir);
+	if (!e)
+		e = posix_spawn_file_actions_addclosefrom_np(fa, 3);
+	return e;
+}
+
+/* Feed payload to the child, keep its output, stop it at the deadline, until it exits: its wait status. */
+static int wait_child(pid_t pid, int *in0, int *out0, const char *payload, size_t plen, double deadline,
+		      sl_buf *output, bool *timed_out)
+{
+	int status = 0;
+	bool exited = false;
+	size_t sent = 0;
+	double killed_at = 0, exit_at = 0;
+
+	while (!exited || *out0 >= 0) {
+		double now = sl_now_s();
+		if (!exited && now >= deadline && killed_at == 0) {
+			*timed_out = true;
+			kill(-pid, SIGTERM);
+			killed_at = now;
+		} else if (!exited && killed_at > 0 && now >= killed_at + 1.0) {
+			kill(-pid, SIGKILL);
+			killed_at = now + 1e9; /* once */
+		}
+		struct pollfd pf[2] = { { .fd = *out0, .events = POLLIN }, { .fd = -1, .events = POLLOUT } };
+		if (*in0 >= 0 && sent < plen)
+			pf[1].fd = *in0;
+		int wait_ms = exited ? 0 : 50;
+		if (poll(pf, 2, wait_ms) > 0) {
+			if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+				char buf[4096];
+				ssize_t n = read(*out0, buf, sizeof(buf));
+				if (n > 0)
+					keep(output, buf, (size_t)n);
+				else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+					close_fd(out0);
+			}
+			if (pf[1].fd >= 0 && (pf[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+				ssize_t n =
+					send(*in0, payload + sent, plen - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+				if (n > 0)
+					sent += (size_t)n;
+				if (n < 0 && errno != EAGAIN && errno != EINTR)
+					sent = plen; /* the hook closed its stdin */
+				if (sent >= plen)
+					shutdown(*in0, SHUT_WR);
+			}
+		} else if (exited) {
+			close_fd(out0); /* exited, nothing more buffered: a background child may hold the pipe
+					 */
+		}
+		if (exited && now - exit_at > 0.5)
+			close_fd(out0); /* ... and may keep writing */
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+			exited = true;
+			exit_at = sl_now_s();
+		}
+	}
+	return status;
+}
+
 int co_proc_run(co_proc_result *out, const char *command, const char *dir, const char *payload,
 		const char *const *env, double timeout_s, void (*started)(void *ud, int64_t pid), void *ud)
 {
 	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, rc = 0, e = 0, status = 0;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
-	bool fa_ok = false, at_ok = false, exited = false;
+	bool fa_ok = false, at_ok = false;
 	char **envp = NULL;
 	pid_t pid = -1;
 	sl_buf output = SL_BUF_INIT;
-	size_t sent = 0, plen = payload ? strlen(payload) : 0;
-	double t0 = sl_now_s(), deadline = t0 + (timeout_s > 0 ? timeout_s : 60), killed_at = 0, exit_at = 0;
+	size_t plen = payload ? strlen(payload) : 0;
+	double t0 = sl_now_s(), deadline = t0 + (timeout_s > 0 ? timeout_s : 60);
 	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
 
 	memset(out, 0, sizeof(*out));
@@ -166,18 +240,7 @@ int co_proc_run(co_proc_result *out, const char *command, const char *dir, const
 		rc = sl_error_nomem();
 		goto done;
 	}
-	e = posix_spawn_file_actions_init(&fa);
-	fa_ok = e == 0;
-	if (!e)
-		e = posix_spawn_file_actions_adddup2(&fa, in[1], 0);
-	if (!e)
-		e = posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	if (!e)
-		e = posix_spawn_file_actions_adddup2(&fa, outp[1], 2);
-	if (!e && dir)
-		e = posix_spawn_file_actions_addchdir_np(&fa, dir);
-	if (!e)
-		e = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	e = child_actions(&fa, &fa_ok, in[1], outp[1], dir);
 	if (!e) {
 		e = spawn_attrs(&at, false);
 		at_ok = true;
@@ -195,51 +258,7 @@ int co_proc_run(co_proc_result *out, const char *command, const char *dir, const
 	fcntl(outp[0], F_SETFL, O_NONBLOCK);
 	if (plen == 0)
 		shutdown(in[0], SHUT_WR);
-	while (!exited || outp[0] >= 0) {
-		double now = sl_now_s();
-		if (!exited && now >= deadline && killed_at == 0) {
-			out->timed_out = true;
-			kill(-pid, SIGTERM);
-			killed_at = now;
-		} else if (!exited && killed_at > 0 && now >= killed_at + 1.0) {
-			kill(-pid, SIGKILL);
-			killed_at = now + 1e9; /* once */
-		}
-		struct pollfd pf[2] = { { .fd = outp[0], .events = POLLIN },
-					{ .fd = -1, .events = POLLOUT } };
-		if (in[0] >= 0 && sent < plen)
-			pf[1].fd = in[0];
-		int wait_ms = exited ? 0 : 50;
-		if (poll(pf, 2, wait_ms) > 0) {
-			if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-				char buf[4096];
-				ssize_t n = read(outp[0], buf, sizeof(buf));
-				if (n > 0)
-					keep(&output, buf, (size_t)n);
-				else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-					close_fd(&outp[0]);
-			}
-			if (pf[1].fd >= 0 && (pf[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-				ssize_t n =
-					send(in[0], payload + sent, plen - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-				if (n > 0)
-					sent += (size_t)n;
-				if (n < 0 && errno != EAGAIN && errno != EINTR)
-					sent = plen; /* the hook closed its stdin */
-				if (sent >= plen)
-					shutdown(in[0], SHUT_WR);
-			}
-		} else if (exited) {
-			close_fd(&outp[0]); /* exited, nothing more buffered: a background child may hold the
-					       pipe */
-		}
-		if (exited && now - exit_at > 0.5)
-			close_fd(&outp[0]); /* ... and may keep writing */
-		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
-			exited = true;
-			exit_at = sl_now_s();
-		}
-	}
+	status = wait_child(pid, &in[0], &outp[0], payload, plen, deadline, &output, &out->timed_out);
 	out->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 done:
 	if (fa_ok)
