@@ -178,6 +178,74 @@ static int run_copy(const sl_sync_opts *o, const sl_copy_plan *plan, bool resume
 	return rc;
 }
 
+/* --resume of the run meta names: check its state on the target, then continue its initial copy. */
+static int resume_run(const sl_sync_opts *o, sl_conn **src, sl_conn **dst, sl_sync_meta *meta,
+		      sl_copy_plan **plan)
+{
+	int rc = sl_sync_meta_read(meta, *src);
+	if (!rc && !o->resume)
+		rc = sl_error_set(SL_ECONFLICT,
+				  "%s already has sync run %s toward %s: stop it with `sluice sync stop`, "
+				  "or continue its initial copy with `sluice sync start --resume`",
+				  sl_conn_display(*src), meta->run_id, meta->target);
+	if (!rc) {
+		sl_sync_state st = { 0 };
+		rc = sl_sync_state_read(&st, *dst, meta->run_id);
+		sl_sync_state_free(&st);
+	}
+	if (!rc)
+		rc = sl_sync_plan(plan, *src, sl_conn_engine(*dst), meta, o->rules);
+	sl_conn_close(*src);
+	sl_conn_close(*dst);
+	*src = *dst = NULL;
+	if (!rc)
+		rc = run_copy(o, *plan, true);
+	return rc;
+}
+
+/* The plan of a new run: a clean source, a target free of other sync state, tables with keys. */
+static int plan_new_run(const sl_sync_opts *o, sl_conn *src, sl_conn *dst, sl_copy_plan **plan)
+{
+	bool exists = false;
+	sl_copy_opts co = SL_COPY_OPTS_INIT;
+	int rc = check_clean_source(src);
+	if (!rc)
+		rc = sl_sync_table_exists(dst, SL_SYNC_STATE_TABLE, &exists);
+	if (!rc && exists)
+		rc = sl_error_set(
+			SL_ECONFLICT,
+			"%s already holds sync state (table \"%s\"): another sync applies to it; stop "
+			"that one first",
+			sl_conn_display(dst), SL_SYNC_STATE_TABLE);
+	co.tables = o->tables;
+	co.ntables = o->ntables;
+	co.rules = o->rules;
+	if (!rc)
+		rc = sl_copy_plan_new(plan, src, sl_conn_engine(dst), &co);
+	if (!rc && (*plan)->ntables == 0)
+		rc = sl_error_set(SL_EINVALID, "%s has no tables to capture", sl_conn_display(src));
+	if (!rc)
+		rc = keyless_refusal(*plan);
+	return rc;
+}
+
+/* Undo a half-made install (engines without transactional DDL), keeping the error that stopped it. */
+static void undo_install(sl_conn *src)
+{
+	char *msg = strdup(sl_error_last()->message);
+	int code = sl_error_last()->code;
+	if (sl_conn_in_transaction(src))
+		sl_conn_rollback(src);
+	sl_sync_meta m2 = { 0 };
+	if (sl_sync_meta_read(&m2, src) == 0)
+		remove_capture(src, &m2, false);
+	else
+		remove_capture(src, NULL, false);
+	sl_sync_meta_free(&m2);
+	sl_error_set(code, "%s", msg ? msg : "sync start failed");
+	free(msg);
+}
+
 int sl_sync_start(const sl_sync_opts *o)
 {
 	sl_conn *src = NULL, *dst = NULL;
@@ -198,25 +266,7 @@ int sl_sync_start(const sl_sync_opts *o)
 	if ((rc = sl_sync_table_exists(src, SL_SYNC_META_TABLE, &exists)) != 0)
 		goto done;
 	if (exists) {
-		rc = sl_sync_meta_read(&meta, src);
-		if (!rc && !o->resume)
-			rc = sl_error_set(
-				SL_ECONFLICT,
-				"%s already has sync run %s toward %s: stop it with `sluice sync stop`, "
-				"or continue its initial copy with `sluice sync start --resume`",
-				sl_conn_display(src), meta.run_id, meta.target);
-		if (!rc) {
-			sl_sync_state st = { 0 };
-			rc = sl_sync_state_read(&st, dst, meta.run_id);
-			sl_sync_state_free(&st);
-		}
-		if (!rc)
-			rc = sl_sync_plan(&plan, src, sl_conn_engine(dst), &meta, o->rules);
-		sl_conn_close(src);
-		sl_conn_close(dst);
-		src = dst = NULL;
-		if (!rc)
-			rc = run_copy(o, plan, true);
+		rc = resume_run(o, &src, &dst, &meta, &plan);
 		goto done;
 	}
 	if (o->resume) {
@@ -224,29 +274,7 @@ int sl_sync_start(const sl_sync_opts *o)
 				  sl_conn_display(src));
 		goto done;
 	}
-	if ((rc = check_clean_source(src)) != 0)
-		goto done;
-	if ((rc = sl_sync_table_exists(dst, SL_SYNC_STATE_TABLE, &exists)) != 0)
-		goto done;
-	if (exists) {
-		rc = sl_error_set(
-			SL_ECONFLICT,
-			"%s already holds sync state (table \"%s\"): another sync applies to it; stop "
-			"that one first",
-			sl_conn_display(dst), SL_SYNC_STATE_TABLE);
-		goto done;
-	}
-	sl_copy_opts co = SL_COPY_OPTS_INIT;
-	co.tables = o->tables;
-	co.ntables = o->ntables;
-	co.rules = o->rules;
-	if ((rc = sl_copy_plan_new(&plan, src, sl_conn_engine(dst), &co)) != 0)
-		goto done;
-	if (plan->ntables == 0) {
-		rc = sl_error_set(SL_EINVALID, "%s has no tables to capture", sl_conn_display(src));
-		goto done;
-	}
-	if ((rc = keyless_refusal(plan)) != 0)
+	if ((rc = plan_new_run(o, src, dst, &plan)) != 0)
 		goto done;
 	sl_sync_new_run_id(run_id);
 	rc = install(src, plan, run_id, sl_conn_display(dst));
@@ -264,21 +292,8 @@ int sl_sync_start(const sl_sync_opts *o)
 	if (!o->no_copy)
 		rc = run_copy(o, plan, false);
 done:
-	if (rc && installed && src) {
-		/* undo a half-made install (engines without transactional DDL) */
-		char *msg = strdup(sl_error_last()->message);
-		int code = sl_error_last()->code;
-		if (sl_conn_in_transaction(src))
-			sl_conn_rollback(src);
-		sl_sync_meta m2 = { 0 };
-		if (sl_sync_meta_read(&m2, src) == 0)
-			remove_capture(src, &m2, false);
-		else
-			remove_capture(src, NULL, false);
-		sl_sync_meta_free(&m2);
-		sl_error_set(code, "%s", msg ? msg : "sync start failed");
-		free(msg);
-	}
+	if (rc && installed && src)
+		undo_install(src);
 	sl_sync_meta_free(&meta);
 	sl_copy_plan_free(plan);
 	sl_conn_close(src);

@@ -30,7 +30,6 @@ src/copy/run.c:sl_copy_run()
 src/core/decimal.c:sl_decimal_norm()
 src/db/mysql.c:classify()
 src/db/postgres_copy.c:put_numeric()
-src/sync/start.c:sl_sync_start()
 "
 
 long=$(awk -v max="$MAX_FUNCTION" '
