@@ -25,7 +25,6 @@ pending="
 cli/cmd_diff.c:cmd_diff()
 src/check/bisect_sql.c:bisect_col_expr()
 src/copy/pump.c:run_part()
-src/copy/run.c:sl_copy_run()
 src/core/decimal.c:sl_decimal_norm()
 src/cutover/proc.c:co_proc_run()
 src/db/mysql.c:classify()
