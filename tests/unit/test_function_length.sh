@@ -24,7 +24,6 @@ files=$(find src cli -name '*.c' | sort)
 pending="
 cli/cmd_diff.c:cmd_diff()
 src/check/bisect_sql.c:bisect_col_expr()
-src/copy/pump.c:run_part()
 src/core/decimal.c:sl_decimal_norm()
 src/cutover/proc.c:co_proc_run()
 src/db/mysql.c:classify()
