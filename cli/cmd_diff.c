@@ -461,205 +461,265 @@ static int record(sl_state *st, void *ud)
 	return sl_state_diff_record(st, &r->d, NULL);
 }
 
-int cmd_diff(int argc, char **argv)
+/* The command line of `sluice diff`: the options as given and the positional arguments. */
+typedef struct diff_cmd {
+	cli_project p;
+	diff_cli x;
+	diff_args a;
+	const char *tables, *cols, *key, *out_path, *mode, *tol;
+	bool ci;
+	long threshold, chunk_rows, lease;
+	dist_cli_diff_args da;
+	const char *pos[2];
+	int npos;
+} diff_cmd;
+
+/* Parses the options of `sluice diff` into c; returns as cli_parse does. */
+static int parse_diff(diff_cmd *c, int argc, char **argv)
 {
-	double t0 = sl_now_s();
-	cli_project p = { 0 };
-	diff_cli x = { .limit = 20 };
-	diff_args a = { .opts = SL_DIFF_OPTS_INIT };
-	const char *tables = NULL, *cols = NULL, *key = NULL, *out_path = NULL, *mode = "auto", *tol = NULL;
-	bool ci = false;
-	long threshold = 0, chunk_rows = 100000, lease = 30;
-	dist_cli_diff_args da = { 0 };
 	const cli_option opts[] = {
 		{ "config", 'C', CLI_STRING, "FILE",
-		  "project file, for environment names (default sluice.yaml)", &p.config_path },
-		{ "tables", 0, CLI_STRING, "LIST", "compare only these tables (comma-separated)", &tables },
+		  "project file, for environment names (default sluice.yaml)", &c->p.config_path },
+		{ "tables", 0, CLI_STRING, "LIST", "compare only these tables (comma-separated)",
+		  &c->tables },
 		{ "key", 0, CLI_STRING, "COLS", "match rows on these columns instead of the primary key",
-		  &key },
+		  &c->key },
 		{ "where", 0, CLI_STRING, "SQL", "compare only rows matching this condition (both sides)",
-		  &a.where },
+		  &c->a.where },
 		{ "columns", 0, CLI_STRING, "LIST", "compare only these columns (the key is always compared)",
-		  &cols },
+		  &c->cols },
 		{ "limit", 0, CLI_INT, "N", "discrepancies printed per table as text (default 20)",
-		  &x.limit },
+		  &c->x.limit },
 		{ "json", 0, CLI_FLAG, NULL, "every discrepancy and summary as JSON lines on stdout",
-		  &x.json },
-		{ "out", 0, CLI_STRING, "FILE", "write every discrepancy as JSON lines to FILE", &out_path },
+		  &c->x.json },
+		{ "out", 0, CLI_STRING, "FILE", "write every discrepancy as JSON lines to FILE",
+		  &c->out_path },
 		{ "threshold", 0, CLI_INT, "N", "exit 1 only when discrepancies exceed N (default 0)",
-		  &threshold },
+		  &c->threshold },
 		{ "mode", 0, CLI_STRING, "auto|keyed|keyless|bisect", "how rows are matched (default auto)",
-		  &mode },
-		{ "float-tolerance", 0, CLI_STRING, "X", "floats equal within X (absolute)", &tol },
-		{ "ci-text", 0, CLI_FLAG, NULL, "compare text ignoring case", &ci },
+		  &c->mode },
+		{ "float-tolerance", 0, CLI_STRING, "X", "floats equal within X (absolute)", &c->tol },
+		{ "ci-text", 0, CLI_FLAG, NULL, "compare text ignoring case", &c->ci },
 		{ "schema", 0, CLI_LIST, "NAME",
 		  "PostgreSQL: compare the tables of this schema (default: the search path's first)",
-		  &a.schemas },
+		  &c->a.schemas },
 		{ "all-schemas", 0, CLI_FLAG, NULL,
-		  "PostgreSQL: compare the tables of every schema but the system ones", &a.all_schemas },
+		  "PostgreSQL: compare the tables of every schema but the system ones", &c->a.all_schemas },
 		{ "distributed", 0, CLI_STRING, "STATE_URL",
 		  "share the comparison with `sluice worker` processes through a work table in this "
 		  "PostgreSQL "
 		  "database (docs/commands/distributed.md)",
-		  &da.url },
+		  &c->da.url },
 		{ "chunk-rows", 0, CLI_INT, "N",
-		  "--distributed: rows per chunk, by the source's estimate (default 100000)", &chunk_rows },
+		  "--distributed: rows per chunk, by the source's estimate (default 100000)",
+		  &c->chunk_rows },
 		{ "lease", 0, CLI_INT, "SECONDS", "--distributed: a worker's hold on a chunk (default 30)",
-		  &lease },
+		  &c->lease },
 		{ "detach", 0, CLI_FLAG, NULL, "--distributed: plan, print the run id and return",
-		  &da.detach },
+		  &c->da.detach },
 		{ "finish", 0, CLI_FLAG, NULL, "--distributed: wait for a planned run and report it",
-		  &da.finish },
-		{ "run", 0, CLI_STRING, "ID", "--finish: the run (default: the newest)", &da.run },
+		  &c->da.finish },
+		{ "run", 0, CLI_STRING, "ID", "--finish: the run (default: the newest)", &c->da.run },
 		{ 0 }
 	};
-	const char *pos[2];
-	int npos = 0, nerrors = 0, rc = 0, exit_code = EXIT_OK;
-	sl_conn *src = NULL, *dst = NULL;
-	int prc = cli_parse("diff", opts, argc, argv, pos, 2, &npos);
-	if (prc)
-		return prc > 0 ? EXIT_OK : EXIT_USAGE;
-	if ((da.detach || da.finish || da.run) && !da.url)
-		return cli_usage_error("diff",
-				       "--detach, --finish and --run go with --distributed STATE_URL");
-	if (da.url) {
-		if (key || cols || a.where || out_path || x.json || tol || ci || strcmp(mode, "auto") != 0)
-			return cli_usage_error(
-				"diff",
-				"--distributed compares whole rows by the primary key: no --key, "
+	return cli_parse("diff", opts, argc, argv, c->pos, 2, &c->npos);
+}
+
+/* --distributed: checks the options that go with it and hands the run to dist_cli_diff. */
+static int diff_distributed(diff_cmd *c)
+{
+	diff_args *a = &c->a;
+	if (c->key || c->cols || a->where || c->out_path || c->x.json || c->tol || c->ci ||
+	    strcmp(c->mode, "auto") != 0)
+		return cli_usage_error(
+			"diff", "--distributed compares whole rows by the primary key: no --key, "
 				"--columns, --where, --json, --out, --mode, --float-tolerance or --ci-text");
-		if (da.detach && da.finish)
-			return cli_usage_error("diff", "--detach and --finish exclude each other");
-		if (chunk_rows < 1 || lease < 1 || threshold < 0)
-			return cli_usage_error("diff", "--chunk-rows and --lease take a positive number");
-		if (da.finish ? npos != 0 : npos != 2)
-			return cli_usage_error(
-				"diff", da.finish ? "--finish takes no SOURCE or TARGET"
-						  : "give a SOURCE and a TARGET (URLs or environment names)");
-		if (tables && !(a.tables = split_list(tables, &a.ntables)))
-			return cli_fail(sl_error_nomem());
-		sl_diff_pairing pairing = { .tables = (const char *const *)a.tables,
-					    .ntables = a.ntables,
-					    .schemas = a.schemas.v,
-					    .nschemas = a.schemas.n,
-					    .all_schemas = a.all_schemas };
-		da.source = npos ? pos[0] : NULL;
-		da.target = npos ? pos[1] : NULL;
-		da.pairing = &pairing;
-		da.chunk_rows = chunk_rows;
-		da.lease = (int)lease;
-		da.threshold = threshold;
-		int drc = cli_project_load(&p, false);
-		int dex = drc ? cli_fail(drc) : dist_cli_diff(&p, &da);
-		free(a.tables);
-		cli_project_free(&p);
-		return dex;
-	}
-	if (npos != 2)
+	if (c->da.detach && c->da.finish)
+		return cli_usage_error("diff", "--detach and --finish exclude each other");
+	if (c->chunk_rows < 1 || c->lease < 1 || c->threshold < 0)
+		return cli_usage_error("diff", "--chunk-rows and --lease take a positive number");
+	if (c->da.finish ? c->npos != 0 : c->npos != 2)
+		return cli_usage_error("diff",
+				       c->da.finish
+					       ? "--finish takes no SOURCE or TARGET"
+					       : "give a SOURCE and a TARGET (URLs or environment names)");
+	if (c->tables && !(a->tables = split_list(c->tables, &a->ntables)))
+		return cli_fail(sl_error_nomem());
+	sl_diff_pairing pairing = { .tables = (const char *const *)a->tables,
+				    .ntables = a->ntables,
+				    .schemas = a->schemas.v,
+				    .nschemas = a->schemas.n,
+				    .all_schemas = a->all_schemas };
+	c->da.source = c->npos ? c->pos[0] : NULL;
+	c->da.target = c->npos ? c->pos[1] : NULL;
+	c->da.pairing = &pairing;
+	c->da.chunk_rows = c->chunk_rows;
+	c->da.lease = (int)c->lease;
+	c->da.threshold = c->threshold;
+	int drc = cli_project_load(&c->p, false);
+	int dex = drc ? cli_fail(drc) : dist_cli_diff(&c->p, &c->da);
+	free(a->tables);
+	cli_project_free(&c->p);
+	return dex;
+}
+
+/* The usage checks of a local diff: sets the mode and the canonical form; 0 or EXIT_USAGE. */
+static int check_usage(diff_cmd *c)
+{
+	diff_args *a = &c->a;
+	if (c->npos != 2)
 		return cli_usage_error("diff", "give a SOURCE and a TARGET (URLs or environment names)");
-	if (x.limit < 0 || threshold < 0)
+	if (c->x.limit < 0 || c->threshold < 0)
 		return cli_usage_error("diff", "--limit and --threshold must be at least 0");
-	if (a.schemas.n && a.all_schemas)
+	if (a->schemas.n && a->all_schemas)
 		return cli_usage_error("diff", "--schema and --all-schemas exclude each other");
-	if (strcmp(mode, "auto") == 0)
-		a.opts.mode = SL_DIFF_AUTO;
-	else if (strcmp(mode, "keyed") == 0)
-		a.opts.mode = SL_DIFF_KEYED;
-	else if (strcmp(mode, "keyless") == 0)
-		a.opts.mode = SL_DIFF_KEYLESS;
-	else if (strcmp(mode, "bisect") == 0)
-		a.opts.mode = SL_DIFF_BISECT;
+	if (strcmp(c->mode, "auto") == 0)
+		a->opts.mode = SL_DIFF_AUTO;
+	else if (strcmp(c->mode, "keyed") == 0)
+		a->opts.mode = SL_DIFF_KEYED;
+	else if (strcmp(c->mode, "keyless") == 0)
+		a->opts.mode = SL_DIFF_KEYLESS;
+	else if (strcmp(c->mode, "bisect") == 0)
+		a->opts.mode = SL_DIFF_BISECT;
 	else
 		return cli_usage_error("diff", "--mode must be auto, keyed, keyless or bisect, not \"%s\"",
-				       mode);
-	if (tol) {
+				       c->mode);
+	if (c->tol) {
 		char *end = NULL;
 		errno = 0;
-		double d = strtod(tol, &end);
-		if (end == tol || *end || errno || !isfinite(d) || d < 0)
+		double d = strtod(c->tol, &end);
+		if (end == c->tol || *end || errno || !isfinite(d) || d < 0)
 			return cli_usage_error("diff",
 					       "--float-tolerance expects a number of at least 0, got \"%s\"",
-					       tol);
-		a.opts.canon.float_abs_tol = d;
+					       c->tol);
+		a->opts.canon.float_abs_tol = d;
 	}
-	if (ci)
-		a.opts.canon.ci_text = SL_CANON_CI_ALL;
-	if ((tables && !(a.tables = split_list(tables, &a.ntables))) ||
-	    (cols && !(a.cols = split_list(cols, &a.ncols))) ||
-	    (key && !(a.key = split_list(key, &a.nkey)))) {
+	if (c->ci)
+		a->opts.canon.ci_text = SL_CANON_CI_ALL;
+	return EXIT_OK;
+}
+
+/* Splits the lists, refuses options that exclude each other and opens the output. */
+static int prepare_local(diff_cmd *c)
+{
+	diff_args *a = &c->a;
+	diff_cli *x = &c->x;
+	int rc = 0;
+	if ((c->tables && !(a->tables = split_list(c->tables, &a->ntables))) ||
+	    (c->cols && !(a->cols = split_list(c->cols, &a->ncols))) ||
+	    (c->key && !(a->key = split_list(c->key, &a->nkey)))) {
 		rc = sl_error_nomem();
 		goto done;
 	}
-	if (tol && a.opts.mode == SL_DIFF_BISECT) {
+	if (c->tol && a->opts.mode == SL_DIFF_BISECT) {
 		rc = sl_error_set(SL_EINVALID,
 				  "diff: --float-tolerance and --mode bisect exclude each other (floats "
 				  "are never fingerprinted)");
 		goto done;
 	}
-	if (a.key && a.opts.mode == SL_DIFF_KEYLESS) {
+	if (a->key && a->opts.mode == SL_DIFF_KEYLESS) {
 		rc = sl_error_set(SL_EINVALID, "diff: --key and --mode keyless exclude each other");
 		goto done;
 	}
-	x.text = !x.json;
-	if (x.json)
-		x.out = stdout;
-	if (out_path) {
-		if (x.json) {
+	x->text = !x->json;
+	if (x->json)
+		x->out = stdout;
+	if (c->out_path) {
+		if (x->json) {
 			rc = sl_error_set(SL_EINVALID, "diff: give --json or --out, not both");
 			goto done;
 		}
-		if (!(x.out = fopen(out_path, "w"))) {
-			rc = sl_error_set(SL_EIO, "diff: open \"%s\": %s", out_path, strerror(errno));
+		if (!(x->out = fopen(c->out_path, "w"))) {
+			rc = sl_error_set(SL_EIO, "diff: open \"%s\": %s", c->out_path, strerror(errno));
 			goto done;
 		}
 	}
-	if ((rc = cli_project_load(&p, false)) != 0 || (rc = cli_project_connect(&src, &p, pos[0])) != 0 ||
-	    (rc = cli_project_connect(&dst, &p, pos[1])) != 0 ||
-	    (rc = sl_conn_refuse_same_database(src, dst, "diff")) != 0)
-		goto done;
-	if ((rc = diff_all(&x, &a, src, dst, &nerrors)) != 0)
-		goto done;
-	if (x.text)
-		printf("\n%lld discrepanc%s (threshold %ld)\n", (long long)x.discrepancies,
-		       x.discrepancies == 1 ? "y" : "ies", threshold);
-	if (x.out) {
+done:
+	return rc;
+}
+
+/* Prints the total, records the run in the state store and returns the exit code. */
+static int report_total(diff_cmd *c, int nerrors, double t0)
+{
+	diff_cli *x = &c->x;
+	long threshold = c->threshold;
+	int exit_code = EXIT_OK;
+	if (x->text)
+		printf("\n%lld discrepanc%s (threshold %ld)\n", (long long)x->discrepancies,
+		       x->discrepancies == 1 ? "y" : "ies", threshold);
+	if (x->out) {
 		json_t *o = json_object();
 		json_object_set_new(o, "kind", json_string("total"));
-		json_object_set_new(o, "discrepancies", json_integer(x.discrepancies));
+		json_object_set_new(o, "discrepancies", json_integer(x->discrepancies));
 		json_object_set_new(o, "threshold", json_integer(threshold));
 		json_object_set_new(o, "errors", json_integer(nerrors));
-		emit_json(x.out, o);
+		emit_json(x->out, o);
 	}
 	if (nerrors)
 		exit_code = EXIT_DATABASE;
-	else if (x.discrepancies > threshold)
+	else if (x->discrepancies > threshold)
 		exit_code = EXIT_PROBLEMS;
-	diff_record dr = { .p = &p,
-			   .source = pos[0],
-			   .target = pos[1],
-			   .d = { .status = nerrors                       ? "error"
-					    : x.discrepancies > threshold ? "problems"
-									  : "ok",
-				  .discrepancies = x.discrepancies,
+	diff_record dr = { .p = &c->p,
+			   .source = c->pos[0],
+			   .target = c->pos[1],
+			   .d = { .status = nerrors                        ? "error"
+					    : x->discrepancies > threshold ? "problems"
+									   : "ok",
+				  .discrepancies = x->discrepancies,
 				  .threshold = threshold,
 				  .errors = (size_t)nerrors,
 				  .seconds = sl_now_s() - t0,
-				  .tables = x.tabs,
-				  .ntables = x.ntabs } };
-	cli_project_record(&p, record, &dr);
+				  .tables = x->tabs,
+				  .ntables = x->ntabs } };
+	cli_project_record(&c->p, record, &dr);
+	return exit_code;
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	double t0 = sl_now_s();
+	diff_cmd c = { .x = { .limit = 20 },
+		       .a = { .opts = SL_DIFF_OPTS_INIT },
+		       .mode = "auto",
+		       .chunk_rows = 100000,
+		       .lease = 30 };
+	diff_cli *x = &c.x;
+	int nerrors = 0, rc = 0, exit_code = EXIT_OK;
+	sl_conn *src = NULL, *dst = NULL;
+	int prc = parse_diff(&c, argc, argv);
+	if (prc)
+		return prc > 0 ? EXIT_OK : EXIT_USAGE;
+	if ((c.da.detach || c.da.finish || c.da.run) && !c.da.url)
+		return cli_usage_error("diff",
+				       "--detach, --finish and --run go with --distributed STATE_URL");
+	if (c.da.url)
+		return diff_distributed(&c);
+	int uex = check_usage(&c);
+	if (uex)
+		return uex;
+	if ((rc = prepare_local(&c)) != 0)
+		goto done;
+	if ((rc = cli_project_load(&c.p, false)) != 0 ||
+	    (rc = cli_project_connect(&src, &c.p, c.pos[0])) != 0 ||
+	    (rc = cli_project_connect(&dst, &c.p, c.pos[1])) != 0 ||
+	    (rc = sl_conn_refuse_same_database(src, dst, "diff")) != 0)
+		goto done;
+	if ((rc = diff_all(x, &c.a, src, dst, &nerrors)) != 0)
+		goto done;
+	exit_code = report_total(&c, nerrors, t0);
 done:
-	if (x.out && x.out != stdout && fclose(x.out) != 0 && !rc)
-		rc = sl_error_set(SL_EIO, "diff: write \"%s\": %s", out_path, strerror(errno));
+	if (x->out && x->out != stdout && fclose(x->out) != 0 && !rc)
+		rc = sl_error_set(SL_EIO, "diff: write \"%s\": %s", c.out_path, strerror(errno));
 	sl_conn_close(src);
 	sl_conn_close(dst);
-	free(a.tables);
-	free(a.cols);
-	free(a.key);
-	for (size_t i = 0; i < x.ntabs; i++) {
-		free((char *)x.tabs[i].table);
-		free((char *)x.tabs[i].note);
+	free(c.a.tables);
+	free(c.a.cols);
+	free(c.a.key);
+	for (size_t i = 0; i < x->ntabs; i++) {
+		free((char *)x->tabs[i].table);
+		free((char *)x->tabs[i].note);
 	}
-	free(x.tabs);
-	cli_project_free(&p);
+	free(x->tabs);
+	cli_project_free(&c.p);
 	return rc ? cli_fail(rc) : exit_code;
 }

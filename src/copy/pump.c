@@ -468,32 +468,10 @@ static int empty_target(pump *pm)
 	return rc;
 }
 
-static int run_part(pump *pm)
+/* Reads the part batch by batch and loads each batch; a keyed part commits after every one. */
+static int pump_batches(pump *pm, sl_cursor *cur, bool keyless)
 {
-	sl_cursor *cur = NULL;
-	sl_buf sql = SL_BUF_INIT;
-	sl_arena *ka = sl_arena_new(0);
-	sl_value lastv[16];
-	bool keyless = pm->t->keyless;
-	int rc = ka ? 0 : sl_error_nomem();
-	if (!rc && pm->p->last_key && !keyless)
-		rc = sl_copy_key_decode(lastv, pm->t->nkey, pm->p->last_key, ka);
-	if (!rc && keyless) {
-		/* reloaded whole, in one transaction */
-		pm->p->read = pm->p->written = pm->p->rejected = 0;
-		memset(pm->loss, 0, pm->t->nwcols * SL_COPY_LOSS__N * sizeof(*pm->loss));
-		rc = sl_conn_begin(pm->dst);
-		if (!rc)
-			rc = empty_target(pm);
-	}
-	if (!rc)
-		rc = sl_copy_select_sql(&sql, pm->src, pm->t, pm->p,
-					pm->p->last_key && !keyless ? lastv : NULL, pm->sh->opts->hooks);
-	if (!rc)
-		rc = sl_conn_query(&cur, pm->src, sql.ptr);
-	if (rc)
-		goto done;
-	emit(pm, SL_COPY_EV_TABLE_START);
+	int rc = 0;
 	for (;;) {
 		if (sl_copy_should_stop(pm->sh)) {
 			rc = SL_EINTERRUPTED;
@@ -524,6 +502,39 @@ static int run_part(pump *pm)
 			goto done;
 		}
 	}
+done:
+	return rc;
+}
+
+static int run_part(pump *pm)
+{
+	sl_cursor *cur = NULL;
+	sl_buf sql = SL_BUF_INIT;
+	sl_arena *ka = sl_arena_new(0);
+	sl_value lastv[16];
+	bool keyless = pm->t->keyless;
+	int rc = ka ? 0 : sl_error_nomem();
+	if (!rc && pm->p->last_key && !keyless)
+		rc = sl_copy_key_decode(lastv, pm->t->nkey, pm->p->last_key, ka);
+	if (!rc && keyless) {
+		/* reloaded whole, in one transaction */
+		pm->p->read = pm->p->written = pm->p->rejected = 0;
+		memset(pm->loss, 0, pm->t->nwcols * SL_COPY_LOSS__N * sizeof(*pm->loss));
+		rc = sl_conn_begin(pm->dst);
+		if (!rc)
+			rc = empty_target(pm);
+	}
+	if (!rc)
+		rc = sl_copy_select_sql(&sql, pm->src, pm->t, pm->p,
+					pm->p->last_key && !keyless ? lastv : NULL, pm->sh->opts->hooks);
+	if (!rc)
+		rc = sl_conn_query(&cur, pm->src, sql.ptr);
+	if (rc)
+		goto done;
+	emit(pm, SL_COPY_EV_TABLE_START);
+	rc = pump_batches(pm, cur, keyless);
+	if (rc)
+		goto done;
 	sl_cursor_close(cur);
 	cur = NULL;
 	pm->p->done = true;

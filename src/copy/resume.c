@@ -219,6 +219,54 @@ static char *new_run_id(void)
 	return strdup(buf);
 }
 
+/* The target holds an earlier run and --restart is not given: refuse, or resume it with --resume. */
+static int resume_existing(run *r, target_state *ts, int *phase, int *stmt)
+{
+	int rc = 0;
+	if (!r->o->resume) {
+		bool fin = strcmp(ts->phase, "finished") == 0;
+		if (strcmp(ts->phase, "incomplete") == 0)
+			rc = sl_error_set(SL_ECONFLICT,
+					  "the target holds an incomplete copy (run %s): tables the "
+					  "target refused to create were left out; fix them (a cast rule "
+					  "in sluice.yaml) and continue with --resume, or start again "
+					  "with --restart",
+					  ts->run_id);
+		else
+			rc = sl_error_set(SL_ECONFLICT,
+					  fin ? "the target already holds a finished copy (run %s): use "
+						"--restart to copy again"
+					      : "the target holds an unfinished copy (run %s, phase %s): "
+						"continue it with "
+						"--resume, or start again with --restart",
+					  ts->run_id, ts->phase);
+		goto done;
+	}
+	int64_t nfailed = 0;
+	rc = sl_conn_query_int(r->dst,
+			       "SELECT count(*) FROM " SL_COPY_STATE_TABLE
+			       " WHERE part >= 0 AND status = 'failed'",
+			       &nfailed);
+	if (rc)
+		goto done;
+	*phase = strcmp(ts->phase, "incomplete") == 0 ? 0 : copy_phase_index(ts->phase, stmt);
+	if (nfailed > 0) {
+		/* tables the target refused: from the tables phase again, skipping what is done */
+		*phase = 0;
+		*stmt = 0;
+	}
+	if (*phase < 0) {
+		rc = sl_error_set(SL_ECONFLICT, "the copy state in the target names an unknown phase \"%s\"",
+				  ts->phase);
+		goto done;
+	}
+	r->run_id = ts->run_id;
+	ts->run_id = NULL;
+	copy_notice(r, "resuming copy %s at phase %s", r->run_id, ts->phase);
+done:
+	return rc;
+}
+
 int copy_start(run *r, int *phase, int *stmt)
 {
 	target_state ts = { 0 };
@@ -226,49 +274,7 @@ int copy_start(run *r, int *phase, int *stmt)
 	if (rc)
 		goto done;
 	if (ts.run_id && !r->o->restart) {
-		if (!r->o->resume) {
-			bool fin = strcmp(ts.phase, "finished") == 0;
-			if (strcmp(ts.phase, "incomplete") == 0)
-				rc = sl_error_set(
-					SL_ECONFLICT,
-					"the target holds an incomplete copy (run %s): tables the "
-					"target refused to create were left out; fix them (a cast rule "
-					"in sluice.yaml) and continue with --resume, or start again "
-					"with --restart",
-					ts.run_id);
-			else
-				rc = sl_error_set(
-					SL_ECONFLICT,
-					fin ? "the target already holds a finished copy (run %s): use "
-					      "--restart to copy again"
-					    : "the target holds an unfinished copy (run %s, phase %s): "
-					      "continue it with "
-					      "--resume, or start again with --restart",
-					ts.run_id, ts.phase);
-			goto done;
-		}
-		int64_t nfailed = 0;
-		rc = sl_conn_query_int(r->dst,
-				       "SELECT count(*) FROM " SL_COPY_STATE_TABLE
-				       " WHERE part >= 0 AND status = 'failed'",
-				       &nfailed);
-		if (rc)
-			goto done;
-		*phase = strcmp(ts.phase, "incomplete") == 0 ? 0 : copy_phase_index(ts.phase, stmt);
-		if (nfailed > 0) {
-			/* tables the target refused: from the tables phase again, skipping what is done */
-			*phase = 0;
-			*stmt = 0;
-		}
-		if (*phase < 0) {
-			rc = sl_error_set(SL_ECONFLICT,
-					  "the copy state in the target names an unknown phase \"%s\"",
-					  ts.phase);
-			goto done;
-		}
-		r->run_id = ts.run_id;
-		ts.run_id = NULL;
-		copy_notice(r, "resuming copy %s at phase %s", r->run_id, ts.phase);
+		rc = resume_existing(r, &ts, phase, stmt);
 		goto done;
 	}
 	/* every refusal comes before the first write */

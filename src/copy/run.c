@@ -491,6 +491,40 @@ static int walk_phases(run *r, int phase, int stmt)
 	return rc;
 }
 
+/* Connects both ends, plans the cast and refuses a plan with errors unless --force. */
+static int open_run(run *r)
+{
+	int rc = r->o->connect(&r->src, SL_COPY_SOURCE, r->o->connect_ud);
+	if (!rc)
+		rc = r->o->connect(&r->dst, SL_COPY_TARGET, r->o->connect_ud);
+	if (!rc)
+		rc = sl_conn_refuse_same_database(r->src, r->dst, "copy");
+	if (!rc)
+		rc = setup_target(r->dst, false);
+	if (!rc)
+		rc = sl_copy_plan_new(&r->plan, r->src, sl_conn_engine(r->dst), r->o);
+	if (!rc) {
+		r->failed = calloc(r->plan->ntables + 1, sizeof(*r->failed));
+		r->ferr = calloc(r->plan->ntables + 1, sizeof(*r->ferr));
+		if (!r->failed || !r->ferr)
+			rc = sl_error_nomem();
+	}
+	if (rc)
+		goto done;
+	rc = copy_left_behind(r);
+	if (rc)
+		goto done;
+	size_t nerr = sl_copy_plan_count(r->plan, SL_CAST_ERROR);
+	if (nerr && !r->o->force)
+		rc = sl_error_set(
+			SL_EINVALID,
+			"the cast plan has %zu error note%s (see `sluice copy --plan`): add cast rules "
+			"or run with --force",
+			nerr, nerr == 1 ? "" : "s");
+done:
+	return rc;
+}
+
 int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts)
 {
 	run r = { .o = opts };
@@ -510,35 +544,9 @@ int sl_copy_run(sl_copy_result **out, const sl_copy_opts *opts)
 	mu_init = true;
 	r.sh.opts = opts;
 	r.sh.mutex = &r.mu;
-	rc = opts->connect(&r.src, SL_COPY_SOURCE, opts->connect_ud);
-	if (!rc)
-		rc = opts->connect(&r.dst, SL_COPY_TARGET, opts->connect_ud);
-	if (!rc)
-		rc = sl_conn_refuse_same_database(r.src, r.dst, "copy");
-	if (!rc)
-		rc = setup_target(r.dst, false);
-	if (!rc)
-		rc = sl_copy_plan_new(&r.plan, r.src, sl_conn_engine(r.dst), opts);
-	if (!rc) {
-		r.failed = calloc(r.plan->ntables + 1, sizeof(*r.failed));
-		r.ferr = calloc(r.plan->ntables + 1, sizeof(*r.ferr));
-		if (!r.failed || !r.ferr)
-			rc = sl_error_nomem();
-	}
+	rc = open_run(&r);
 	if (rc)
 		goto done;
-	rc = copy_left_behind(&r);
-	if (rc)
-		goto done;
-	size_t nerr = sl_copy_plan_count(r.plan, SL_CAST_ERROR);
-	if (nerr && !opts->force) {
-		rc = sl_error_set(
-			SL_EINVALID,
-			"the cast plan has %zu error note%s (see `sluice copy --plan`): add cast rules "
-			"or run with --force",
-			nerr, nerr == 1 ? "" : "s");
-		goto done;
-	}
 	rc = copy_start(&r, &phase, &stmt);
 	if (rc)
 		goto done;
