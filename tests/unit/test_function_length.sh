@@ -23,7 +23,6 @@ files=$(find src cli -name '*.c' | sort)
 # copy_start and run_part wait for the distributed copy work on the same files.
 pending="
 cli/cmd_diff.c:cmd_diff()
-src/check/bisect_sql.c:bisect_col_expr()
 src/copy/pump.c:run_part()
 src/copy/resume.c:copy_start()
 src/copy/run.c:sl_copy_run()
