@@ -31,6 +31,52 @@ static int no(char *why, size_t whylen, const sl_column *col, const char *reason
 	return 1;
 }
 
+/* The ELSE branch of a text column's expression, or 1 with why set. */
+static int expr_text(sl_buf *out, sl_buf *x, const sl_rowhash_ops *h, const sl_column *col, const char *q,
+		     const sl_canon_col *cc, const sl_canon_opts *o, char *why, size_t whylen)
+{
+	sl_tkind k = col->type.kind;
+	int rc = 0;
+	if (k != SL_T_VARCHAR && k != SL_T_TEXT && k != SL_T_ENUM && !(k == SL_T_SET && h->set_is_text))
+		return no(why, whylen, col,
+			  "is not plain text (CHAR padding and other types read differently)");
+	if (o->ci_text == SL_CANON_CI_ALL || (o->ci_text == SL_CANON_CI_COLLATION && cc->ci))
+		return no(why, whylen, col, "is compared ignoring case");
+	rc = h->text(x, q);
+	if (!rc)
+		rc = sl_buf_puts(out, "ELSE ");
+	if (!rc)
+		rc = h->enc(out, 'T', sl_buf_cstr(x));
+	return rc;
+}
+
+/* The WHEN/ELSE branches of a date or timestamp column's expression, or 1 with why set. */
+static int expr_temporal(sl_buf *out, sl_buf *x, sl_buf *range, const sl_rowhash_ops *h, const sl_column *col,
+			 const char *q, sl_tkind ck, const sl_canon_opts *o, int side, char *why,
+			 size_t whylen)
+{
+	sl_tkind k = col->type.kind;
+	int rc = 0;
+	bool ok = ck == SL_T_DATE ? k == SL_T_DATE
+				  : (k == SL_T_TIMESTAMP || (h->instants && k == SL_T_TIMESTAMPTZ));
+	if (ck == SL_T_TIMESTAMP && k == SL_T_TIMESTAMPTZ)
+		ok = false;
+	if (!ok)
+		return no(why, whylen, col,
+			  h->instants ? "is not the same temporal type on both sides"
+				      : "is not DATE or DATETIME (TIMESTAMP depends on the session zone)");
+	if (ck != SL_T_DATE && o->timestamp_precision != 6)
+		return no(why, whylen, col, "is compared with fewer than 6 fractional digits");
+	rc = h->temporal_text(x, range, q, ck == SL_T_DATE, ck == SL_T_TIMESTAMPTZ, k == SL_T_TIMESTAMPTZ);
+	if (!rc)
+		rc = sl_buf_printf(out, "WHEN %s THEN ", sl_buf_cstr(range));
+	if (!rc)
+		rc = h->enc(out, ck == SL_T_DATE ? 'd' : ck == SL_T_TIMESTAMP ? 'S' : 'Z', sl_buf_cstr(x));
+	if (!rc)
+		rc = sl_buf_printf(out, " ELSE %s", poison(side));
+	return rc;
+}
+
 int bisect_col_expr(sl_buf *out, const sl_rowhash_ops *h, const sl_column *col, const char *q,
 		    const sl_canon_col *cc, const sl_canon_opts *o, int side, char *why, size_t whylen)
 {
@@ -71,54 +117,13 @@ int bisect_col_expr(sl_buf *out, const sl_rowhash_ops *h, const sl_column *col, 
 	case SL_T_TEXT:
 	case SL_T_ENUM:
 	case SL_T_SET:
-		if (k != SL_T_VARCHAR && k != SL_T_TEXT && k != SL_T_ENUM &&
-		    !(k == SL_T_SET && h->set_is_text)) {
-			rc = no(why, whylen, col,
-				"is not plain text (CHAR padding and other types read differently)");
-			goto done;
-		}
-		if (o->ci_text == SL_CANON_CI_ALL || (o->ci_text == SL_CANON_CI_COLLATION && cc->ci)) {
-			rc = no(why, whylen, col, "is compared ignoring case");
-			goto done;
-		}
-		rc = h->text(&x, q);
-		if (!rc)
-			rc = sl_buf_puts(out, "ELSE ");
-		if (!rc)
-			rc = h->enc(out, 'T', sl_buf_cstr(&x));
+		rc = expr_text(out, &x, h, col, q, cc, o, why, whylen);
 		break;
 	case SL_T_DATE:
 	case SL_T_TIMESTAMP:
-	case SL_T_TIMESTAMPTZ: {
-		bool ok = ck == SL_T_DATE ? k == SL_T_DATE
-					  : (k == SL_T_TIMESTAMP || (h->instants && k == SL_T_TIMESTAMPTZ));
-		if (ck == SL_T_TIMESTAMP && k == SL_T_TIMESTAMPTZ)
-			ok = false;
-		if (!ok) {
-			rc = no(why, whylen, col,
-				h->instants
-					? "is not the same temporal type on both sides"
-					: "is not DATE or DATETIME (TIMESTAMP depends on the session zone)");
-			goto done;
-		}
-		if (ck != SL_T_DATE && o->timestamp_precision != 6) {
-			rc = no(why, whylen, col, "is compared with fewer than 6 fractional digits");
-			goto done;
-		}
-		rc = h->temporal_text(&x, &range, q, ck == SL_T_DATE, ck == SL_T_TIMESTAMPTZ,
-				      k == SL_T_TIMESTAMPTZ);
-		if (!rc)
-			rc = sl_buf_printf(out, "WHEN %s THEN ", sl_buf_cstr(&range));
-		if (!rc)
-			rc = h->enc(out,
-				    ck == SL_T_DATE        ? 'd'
-				    : ck == SL_T_TIMESTAMP ? 'S'
-							   : 'Z',
-				    sl_buf_cstr(&x));
-		if (!rc)
-			rc = sl_buf_printf(out, " ELSE %s", poison(side));
+	case SL_T_TIMESTAMPTZ:
+		rc = expr_temporal(out, &x, &range, h, col, q, ck, o, side, why, whylen);
 		break;
-	}
 	case SL_T_UUID:
 		if (!h->uuid_type || k != SL_T_UUID) {
 			rc = no(why, whylen, col, "is not a PostgreSQL uuid");

@@ -12,30 +12,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * Normalises the decimal number s[0..n) ([+-]digits[.digits][e[+-]digits],
- * leading/trailing point allowed) into out: no '+', no leading or trailing
- * zeros, no exponent, "0" for any zero. scale >= 0 first rounds half away
- * from zero to that many fractional digits. Returns 0, 1 when s is no
- * number (out unchanged), or SL_ENOMEM.
- */
-int sl_decimal_norm(sl_buf *out, const char *s, size_t n, int scale)
+/* The parts of a decimal number's text: sign, digit spans and exponent. */
+struct dec_parts {
+	bool neg;
+	size_t int_start, int_end, frac_start, frac_end;
+	long exp;
+};
+
+/* Splits s[0..n) into its parts; returns 0, or 1 when s is no number. */
+static int dec_parse(const char *s, size_t n, struct dec_parts *p)
 {
 	size_t i = 0;
-	bool neg = false;
+	p->neg = false;
 	if (i < n && (s[i] == '+' || s[i] == '-'))
-		neg = s[i++] == '-';
-	size_t int_start = i;
+		p->neg = s[i++] == '-';
+	p->int_start = i;
 	while (i < n && isdigit((unsigned char)s[i]))
 		i++;
-	size_t int_end = i, frac_start = i, frac_end = i;
+	p->int_end = i;
+	p->frac_start = i;
+	p->frac_end = i;
 	if (i < n && s[i] == '.') {
-		frac_start = ++i;
+		p->frac_start = ++i;
 		while (i < n && isdigit((unsigned char)s[i]))
 			i++;
-		frac_end = i;
+		p->frac_end = i;
 	}
-	if (int_end == int_start && frac_end == frac_start)
+	if (p->int_end == p->int_start && p->frac_end == p->frac_start)
 		return 1;
 	long exp = 0;
 	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
@@ -51,23 +54,19 @@ int sl_decimal_norm(sl_buf *out, const char *s, size_t n, int scale)
 		if (eneg)
 			exp = -exp;
 	}
+	p->exp = exp;
 	if (i != n)
 		return 1;
+	return 0;
+}
 
-	size_t nd = (int_end - int_start) + (frac_end - frac_start);
-	char small[80], *dig = nd + 2 <= sizeof(small) ? small : malloc(nd + 2);
-	if (!dig)
-		return sl_error_nomem();
-	/* dig[1..] holds the digits; dig[0] is room for a carry */
-	size_t len = 0;
-	dig[len++] = '0';
-	memcpy(dig + len, s + int_start, int_end - int_start);
-	len += int_end - int_start;
-	memcpy(dig + len, s + frac_start, frac_end - frac_start);
-	len += frac_end - frac_start;
-	/* pos: digits of dig before the decimal point */
-	long pos = 1 + (long)(int_end - int_start) + exp;
-
+/*
+ * Rounds the digits dig[0..len) (pos of them before the point, dig[0] a
+ * spare '0' for a carry) half away from zero to scale fractional digits;
+ * returns the new length.
+ */
+static size_t dec_round(char *dig, size_t len, long pos, int scale)
+{
 	if (scale >= 0 && (long)len - pos > scale) {
 		long keep = pos + scale; /* digits kept */
 		bool up = keep >= 0 && keep < (long)len && dig[keep] >= '5';
@@ -82,20 +81,16 @@ int sl_decimal_norm(sl_buf *out, const char *s, size_t n, int scale)
 			}
 		}
 	}
-	size_t first = 0;
-	while (first < len && dig[first] == '0')
-		first++;
-	size_t last = len;
-	while (last > first && dig[last - 1] == '0')
-		last--;
+	return len;
+}
+
+/*
+ * Writes the nonzero digits d[0..m), pos of them before the point, to out
+ * as plain decimal text with its sign.
+ */
+static int dec_emit(sl_buf *out, bool neg, const char *d, size_t m, long pos)
+{
 	int rc = 0;
-	if (first == last) {
-		rc = sl_buf_putc(out, '0');
-		goto done;
-	}
-	pos -= (long)first;
-	const char *d = dig + first;
-	size_t m = last - first;
 	if (neg)
 		rc = sl_buf_putc(out, '-');
 	if (!rc && pos <= 0) {
@@ -115,6 +110,51 @@ int sl_decimal_norm(sl_buf *out, const char *s, size_t n, int scale)
 		if (!rc)
 			rc = sl_buf_put(out, d + pos, m - (size_t)pos);
 	}
+	return rc;
+}
+
+/*
+ * Normalises the decimal number s[0..n) ([+-]digits[.digits][e[+-]digits],
+ * leading/trailing point allowed) into out: no '+', no leading or trailing
+ * zeros, no exponent, "0" for any zero. scale >= 0 first rounds half away
+ * from zero to that many fractional digits. Returns 0, 1 when s is no
+ * number (out unchanged), or SL_ENOMEM.
+ */
+int sl_decimal_norm(sl_buf *out, const char *s, size_t n, int scale)
+{
+	struct dec_parts p;
+	if (dec_parse(s, n, &p))
+		return 1;
+	size_t int_start = p.int_start, int_end = p.int_end;
+	size_t frac_start = p.frac_start, frac_end = p.frac_end;
+
+	size_t nd = (int_end - int_start) + (frac_end - frac_start);
+	char small[80], *dig = nd + 2 <= sizeof(small) ? small : malloc(nd + 2);
+	if (!dig)
+		return sl_error_nomem();
+	/* dig[1..] holds the digits; dig[0] is room for a carry */
+	size_t len = 0;
+	dig[len++] = '0';
+	memcpy(dig + len, s + int_start, int_end - int_start);
+	len += int_end - int_start;
+	memcpy(dig + len, s + frac_start, frac_end - frac_start);
+	len += frac_end - frac_start;
+	/* pos: digits of dig before the decimal point */
+	long pos = 1 + (long)(int_end - int_start) + p.exp;
+
+	len = dec_round(dig, len, pos, scale);
+	size_t first = 0;
+	while (first < len && dig[first] == '0')
+		first++;
+	size_t last = len;
+	while (last > first && dig[last - 1] == '0')
+		last--;
+	int rc = 0;
+	if (first == last) {
+		rc = sl_buf_putc(out, '0');
+		goto done;
+	}
+	rc = dec_emit(out, p.neg, dig + first, last - first, pos - (long)first);
 done:
 	if (dig != small)
 		free(dig);

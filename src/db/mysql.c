@@ -388,11 +388,10 @@ static bool field_attr_is(const MYSQL_FIELD *f, enum mariadb_field_attr_t which,
 	return s.length == strlen(want) && strncasecmp(s.str, want, s.length) == 0;
 }
 
-/* Picks the decoder and the declared type name of one result column. */
-static my_dec classify(const MYSQL_FIELD *f, const char **decl)
+/* Decodes a field by its type code alone; *decl NULL when the type says too little. */
+static my_dec classify_by_type(const MYSQL_FIELD *f, const char **decl)
 {
 	bool uns = (f->flags & UNSIGNED_FLAG) != 0;
-	bool bin = f->charsetnr == 63;
 	switch (f->type) {
 	case MYSQL_TYPE_NULL:
 		*decl = "NULL";
@@ -457,8 +456,15 @@ static my_dec classify(const MYSQL_FIELD *f, const char **decl)
 		*decl = "SET";
 		return DEC_TEXT;
 	default:
-		break;
+		*decl = NULL;
+		return DEC_TEXT;
 	}
+}
+
+/* Decodes a string or blob field by its flags, attributes and character set. */
+static my_dec classify_by_flags(const MYSQL_FIELD *f, const char **decl)
+{
+	bool bin = f->charsetnr == 63;
 	if (f->flags & ENUM_FLAG) {
 		*decl = "ENUM";
 		return DEC_TEXT;
@@ -486,6 +492,15 @@ static my_dec classify(const MYSQL_FIELD *f, const char **decl)
 	else
 		*decl = bin ? "BINARY" : "TEXT";
 	return bin ? DEC_BLOB : DEC_TEXT;
+}
+
+/* Picks the decoder and the declared type name of one result column. */
+static my_dec classify(const MYSQL_FIELD *f, const char **decl)
+{
+	my_dec d = classify_by_type(f, decl);
+	if (*decl)
+		return d;
+	return classify_by_flags(f, decl);
 }
 
 static sl_vtype dec_vtype(my_dec d)

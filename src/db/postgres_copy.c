@@ -438,76 +438,60 @@ static int group_of(int64_t p)
 }
 
 /*
- * Writes decimal text ([-+]digits[.digits][e[-+]digits], NaN, Infinity) as
- * a binary numeric: ndigits, weight, sign, dscale, then base-10000 digits,
- * the most significant first; digit k has weight (weight - k).
+ * Reads the digits of the decimal text s from digits on: counts of integer
+ * and fractional digits and the exponent. Returns 0 or SL_EINVALID.
  */
-static int put_numeric(sl_buf *out, const char *s)
+static int numeric_scan(const char *s, const char *digits, int64_t *intn, int64_t *fracn, int64_t *exp10)
 {
-	static const int pow10[4] = { 1, 10, 100, 1000 };
-	const char *p = s;
-	bool neg = false;
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	uint16_t special = 0;
-	if (!strcasecmp(p, "nan") && p == s)
-		special = 0xC000;
-	else if (!strcasecmp(p, "infinity") || !strcasecmp(p, "inf"))
-		special = neg ? 0xF000 : 0xD000;
-	if (special) {
-		int rc = put32(out, 8);
-		for (int i = 0; !rc && i < 4; i++)
-			rc = put16(out, (int16_t)(i == 2 ? special : 0));
-		return rc;
-	}
-	const char *digits = p;
-	int64_t intn = 0, fracn = 0, exp10 = 0;
+	const char *p = digits;
+	*intn = 0, *fracn = 0, *exp10 = 0;
 	while (*p >= '0' && *p <= '9')
-		p++, intn++;
+		p++, (*intn)++;
 	if (*p == '.')
 		for (p++; *p >= '0' && *p <= '9'; p++)
-			fracn++;
-	if (intn + fracn == 0)
+			(*fracn)++;
+	if (*intn + *fracn == 0)
 		return sl_error_set(SL_EINVALID, "\"%.40s\" is not a decimal number", s);
 	if (*p == 'e' || *p == 'E') {
 		char *end = NULL;
 		long e = strtol(p + 1, &end, 10);
 		if (end == p + 1 || e > 100000 || e < -100000)
 			return sl_error_set(SL_EINVALID, "\"%.40s\" is not a decimal number", s);
-		exp10 = e;
+		*exp10 = e;
 		p = end;
 	}
 	if (*p)
 		return sl_error_set(SL_EINVALID, "\"%.40s\" is not a decimal number", s);
-	int64_t point = intn + exp10, dscale = fracn - exp10 > 0 ? fracn - exp10 : 0;
-	if (dscale > 0x3FFF)
-		return sl_error_set(SL_EINVALID, "\"%.40s\" has too many fractional digits", s);
-	/* find the span of groups holding nonzero digits */
-	int gmax = INT32_MIN, gmin = INT32_MAX;
+	return 0;
+}
+
+/* Finds the span of base-10000 groups holding nonzero digits (INT32_MIN: none). */
+static void numeric_span(const char *digits, int64_t point, int *gmax, int *gmin)
+{
+	*gmax = INT32_MIN, *gmin = INT32_MAX;
 	int64_t j = 0;
 	for (const char *q = digits; *q && *q != 'e' && *q != 'E'; q++) {
 		if (*q == '.')
 			continue;
 		if (*q != '0') {
 			int g = group_of(point - 1 - j);
-			gmax = g > gmax ? g : gmax;
-			gmin = g < gmin ? g : gmin;
+			*gmax = g > *gmax ? g : *gmax;
+			*gmin = g < *gmin ? g : *gmin;
 		}
 		j++;
 	}
-	if (gmax == INT32_MIN) { /* zero */
-		int rc = put32(out, 8);
-		for (int i = 0; !rc && i < 4; i++)
-			rc = put16(out, (int16_t)(i == 3 ? dscale : 0));
-		return rc;
-	}
-	if (gmax > INT16_MAX || gmin < INT16_MIN || gmax - gmin + 1 > 32767)
-		return sl_error_set(SL_EINVALID, "\"%.40s\" is out of range for numeric", s);
+}
+
+/* Writes a nonzero numeric whose groups span gmin..gmax: header, then groups. */
+static int put_numeric_groups(sl_buf *out, const char *digits, int64_t point, int gmax, int gmin, bool neg,
+			      int64_t dscale)
+{
+	static const int pow10[4] = { 1, 10, 100, 1000 };
 	int nd = gmax - gmin + 1;
 	int16_t *g = calloc((size_t)nd, sizeof(int16_t));
 	if (!g)
 		return sl_error_nomem();
-	j = 0;
+	int64_t j = 0;
 	for (const char *q = digits; *q && *q != 'e' && *q != 'E'; q++) {
 		if (*q == '.')
 			continue;
@@ -529,6 +513,49 @@ static int put_numeric(sl_buf *out, const char *s)
 		rc = put16(out, g[i]);
 	free(g);
 	return rc;
+}
+
+/*
+ * Writes decimal text ([-+]digits[.digits][e[-+]digits], NaN, Infinity) as
+ * a binary numeric: ndigits, weight, sign, dscale, then base-10000 digits,
+ * the most significant first; digit k has weight (weight - k).
+ */
+static int put_numeric(sl_buf *out, const char *s)
+{
+	const char *p = s;
+	bool neg = false;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	uint16_t special = 0;
+	if (!strcasecmp(p, "nan") && p == s)
+		special = 0xC000;
+	else if (!strcasecmp(p, "infinity") || !strcasecmp(p, "inf"))
+		special = neg ? 0xF000 : 0xD000;
+	if (special) {
+		int rc = put32(out, 8);
+		for (int i = 0; !rc && i < 4; i++)
+			rc = put16(out, (int16_t)(i == 2 ? special : 0));
+		return rc;
+	}
+	const char *digits = p;
+	int64_t intn, fracn, exp10;
+	int rc = numeric_scan(s, digits, &intn, &fracn, &exp10);
+	if (rc)
+		return rc;
+	int64_t point = intn + exp10, dscale = fracn - exp10 > 0 ? fracn - exp10 : 0;
+	if (dscale > 0x3FFF)
+		return sl_error_set(SL_EINVALID, "\"%.40s\" has too many fractional digits", s);
+	int gmax, gmin;
+	numeric_span(digits, point, &gmax, &gmin);
+	if (gmax == INT32_MIN) { /* zero */
+		rc = put32(out, 8);
+		for (int i = 0; !rc && i < 4; i++)
+			rc = put16(out, (int16_t)(i == 3 ? dscale : 0));
+		return rc;
+	}
+	if (gmax > INT16_MAX || gmin < INT16_MIN || gmax - gmin + 1 > 32767)
+		return sl_error_set(SL_EINVALID, "\"%.40s\" is out of range for numeric", s);
+	return put_numeric_groups(out, digits, point, gmax, gmin, neg, dscale);
 }
 
 static int enc_numeric(pg_writer *w, const sl_value *v)

@@ -19,13 +19,8 @@ MAX_FILE=1000
 
 files=$(find src cli -name '*.c' | sort)
 
-# Functions not yet split (issue 17); this list may only shrink. cmd_diff, sl_copy_run,
-# copy_start and run_part wait for the distributed copy work on the same files.
+# Functions allowed over the limit for now; the list may only shrink (it is empty: keep it so).
 pending="
-src/check/bisect_sql.c:bisect_col_expr()
-src/core/decimal.c:sl_decimal_norm()
-src/db/mysql.c:classify()
-src/db/postgres_copy.c:put_numeric()
 "
 
 long=$(awk -v max="$MAX_FUNCTION" '
