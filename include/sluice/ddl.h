@@ -48,6 +48,8 @@ typedef struct sl_ddl_stmt {
 	const char *sql;       /* one statement, no trailing semicolon */
 	const char *table;     /* target name of the table it belongs to, NULL for types and views */
 	const char *ref_table; /* foreign keys: target name of the referenced table, else NULL */
+	bool parallel;         /* may run on several connections at once with the parallel statements
+				  next to it, once the statements before them are done (VALIDATE) */
 } sl_ddl_stmt;
 
 /* Something the generator did not carry over, with the reason and the source text. */

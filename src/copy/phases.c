@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -254,25 +255,123 @@ static int fk_violation(void *ud, const char *table, const char *parent, int64_t
 	return rc;
 }
 
-/* Foreign keys: each statement on its own; a failure is counted and reported, never dropped. */
+/* One foreign key statement on r->dst; a refusal is counted and reported, never dropped. */
+static int fk_one(run *r, const sl_ddl_stmt *st)
+{
+	int rc = 0, erc = copy_on_failed_table(r, st) ? 0 : sl_conn_exec(r->dst, st->sql);
+	if (erc == SL_EDB && sl_error_is(sl_error_last(), SL_ERRCLASS_EXISTS)) {
+		rc = 0; /* added by an earlier attempt of this copy (a resume) */
+	} else if (erc == SL_EDB) {
+		char *msg = strdup(sl_error_last()->message);
+		rc = fk_failed(r, st->table, msg ? msg : "");
+		free(msg);
+	} else
+		rc = erc;
+	return rc;
+}
+
+/*
+ * A run of parallel statements (VALIDATE: each locks its own table against
+ * other validations only) shared by up to --jobs connections; the refusals
+ * are kept per statement and reported by the caller on its own connection.
+ */
+typedef struct fk_group {
+	run *r;
+	const sl_ddl_stmt **st;
+	char **msg; /* per statement: the engine's refusal, NULL when it passed */
+	size_t n, next;
+} fk_group;
+
+static void *fk_worker(void *ud)
+{
+	fk_group *g = ud;
+	run *r = g->r;
+	sl_conn *c = NULL;
+	int rc = copy_open_side(r, &c, SL_COPY_TARGET);
+	if (!rc)
+		rc = sl_conn_bulk_fk_checks(c, true);
+	while (!rc && !sl_copy_should_stop(&r->sh)) {
+		pthread_mutex_lock(&r->mu);
+		size_t i = g->next < g->n ? g->next++ : SIZE_MAX;
+		pthread_mutex_unlock(&r->mu);
+		if (i == SIZE_MAX)
+			break;
+		int erc = sl_conn_exec(c, g->st[i]->sql);
+		if (erc == SL_EDB && !sl_error_is(sl_error_last(), SL_ERRCLASS_EXISTS)) {
+			g->msg[i] = strdup(sl_error_last()->message);
+			rc = g->msg[i] ? 0 : sl_error_nomem();
+		} else if (erc != SL_EDB) {
+			rc = erc;
+		}
+	}
+	if (rc)
+		copy_record_error(r, rc);
+	sl_conn_close(c);
+	sl_error_clear(); /* the thread's message buffer dies with the thread */
+	return NULL;
+}
+
+static int fk_parallel(run *r, size_t lo, size_t hi)
+{
+	fk_group g = { .r = r };
+	pthread_t th[16];
+	int jobs = r->o->jobs > 16 ? 16 : r->o->jobs, started = 0, rc = 0;
+	g.st = calloc(hi - lo + 1, sizeof(*g.st));
+	g.msg = calloc(hi - lo + 1, sizeof(*g.msg));
+	if (!g.st || !g.msg) {
+		rc = sl_error_nomem();
+		goto done;
+	}
+	for (size_t i = lo; i < hi; i++) {
+		const sl_ddl_stmt *st = sl_ddl_statement(r->plan->ddl, SL_DDL_FOREIGN_KEYS, i);
+		if (!copy_on_failed_table(r, st))
+			g.st[g.n++] = st;
+	}
+	for (int w = 0; w < jobs && (size_t)w < g.n; w++) {
+		if (pthread_create(&th[started], NULL, fk_worker, &g) != 0) {
+			copy_record_error(r, sl_error_set(SL_ERROR, "start foreign key worker %d", w + 1));
+			break;
+		}
+		started++;
+	}
+	for (int w = 0; w < started; w++)
+		pthread_join(th[w], NULL);
+	if (r->err_code)
+		rc = sl_error_set(r->err_code, "%s", r->err_msg ? r->err_msg : "foreign key phase failed");
+	for (size_t i = 0; !rc && i < g.n; i++)
+		if (g.msg[i])
+			rc = fk_failed(r, g.st[i]->table, g.msg[i]);
+	if (!rc)
+		rc = copy_check_interrupt(r); /* statements were left: the group runs again on --resume */
+done:
+	for (size_t i = 0; g.msg && i < g.n; i++)
+		free(g.msg[i]);
+	free(g.msg);
+	free(g.st);
+	return rc;
+}
+
+/*
+ * Foreign keys in order, each on its own; a run of parallel statements (the
+ * VALIDATEs after every ADD ... NOT VALID) on up to --jobs connections. The
+ * phase's progress is recorded after each statement or run.
+ */
 int copy_run_fk_phase(run *r, int from)
 {
 	const sl_ddl *d = r->plan->ddl;
 	size_t n = sl_ddl_count(d, SL_DDL_FOREIGN_KEYS);
+	bool par = r->o->jobs > 1 && !sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK);
 	int rc = sl_conn_bulk_fk_checks(r->dst, true);
-	for (size_t i = (size_t)from; !rc && i < n; i++) {
+	for (size_t i = (size_t)from; !rc && i < n;) {
 		const sl_ddl_stmt *st = sl_ddl_statement(d, SL_DDL_FOREIGN_KEYS, i);
-		int erc = copy_on_failed_table(r, st) ? 0 : sl_conn_exec(r->dst, st->sql);
-		if (erc == SL_EDB && sl_error_is(sl_error_last(), SL_ERRCLASS_EXISTS)) {
-			rc = 0; /* added by an earlier attempt of this copy (a resume) */
-		} else if (erc == SL_EDB) {
-			char *msg = strdup(sl_error_last()->message);
-			rc = fk_failed(r, st->table, msg ? msg : "");
-			free(msg);
-		} else
-			rc = erc;
+		size_t end = i + 1;
+		while (par && st->parallel && end < n &&
+		       sl_ddl_statement(d, SL_DDL_FOREIGN_KEYS, end)->parallel)
+			end++;
+		rc = end - i > 1 ? fk_parallel(r, i, end) : fk_one(r, st);
 		if (!rc)
-			rc = copy_set_phase(r, "foreign_keys", (int)i + 1);
+			rc = copy_set_phase(r, "foreign_keys", (int)end);
+		i = end;
 	}
 	if (!rc) /* keys the engine did not enforce during the load */
 		rc = sl_conn_fk_violations(r->dst, fk_violation, r);
