@@ -6,7 +6,8 @@
 # and the exactly-once counts of tests/integration/test_distributed.sh: one
 # `done` attempt per chunk in the work table, the same attempt per chunk in the
 # target's checkpoints, and the checkpoints' row counts against the source's.
-# PART_ROWS (default 100000) and LEASE (default 10 s) size the chunks and the lease.
+# PART_ROWS (default 100000) and LEASE (default 10 s) size the chunks and the lease;
+# the victims are killed once KILL_AFTER chunks are done (default a third of them).
 . "$(dirname "$0")/lib.sh"
 GEN="$ROOT/../shared/bench/gen_saas.py"
 [ -f "$GEN" ] || { echo "generator not found at $GEN" >&2; exit 1; }
@@ -40,9 +41,22 @@ for i in 1 2 3 4; do
   pids+=($!)
 done
 # a worker holds a chunk with batches committed once it logged "rows committed" after its last claim
-holding() { awk '/attempt [0-9]+$/ {c=1} /rows committed/ {if (c) r=1} /done:/ {c=0; r=0} END {exit !(c && r)}' "$1"; }
+# (HOLD_FROM: the first line to read; the victims' earlier chunks do not count)
+holding() {
+  tail -n "+${HOLD_FROM:-1}" "$1" |
+    awk '/attempt [0-9]+$/ {c=1} /rows committed/ {if (c) r=1} /done:/ {c=0; r=0} END {exit !(c && r)}'
+}
+# mid-way: once KILL_AFTER of the chunks are done (default a third), each victim when it holds one
+KILL_AFTER=${KILL_AFTER:-$((chunks / 3))}
+for _ in $(seq 1 6000); do
+  [ "$(W "SELECT count(*) FROM sluice_dist_chunk WHERE status = 'done'")" -ge "$KILL_AFTER" ] && break
+  sleep 0.1
+done
+from=()
+for victim in 1 2; do from+=($(($(wc -l <"$log/w$victim.log") + 1))); done
 killed_at=""
 for victim in 1 2; do
+  HOLD_FROM=${from[$((victim - 1))]}
   for _ in $(seq 1 1200); do holding "$log/w$victim.log" && break; sleep 0.05; done
   { kill -9 "${pids[$((victim - 1))]}"; wait "${pids[$((victim - 1))]}"; } 2>/dev/null || true
   killed_at="$killed_at $(elapsed "$t0")s"
