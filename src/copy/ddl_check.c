@@ -369,8 +369,10 @@ int sl_copy_plan_validate(sl_copy_plan *p, sl_conn *target)
 {
 	sl_conn *mem = NULL, *c = target;
 	const sl_dialect *d = sl_dialect_of(p->target);
-	size_t n = sl_ddl_count(p->ddl, SL_DDL_TABLES), refused = 0;
+	size_t n = 0, refused = 0;
 	int rc = 0;
+	for (size_t i = 0; i < sl_ddl_count(p->ddl, SL_DDL_TABLES); i++)
+		n += !sl_ddl_statement(p->ddl, SL_DDL_TABLES, i)->flavour; /* not run: check_statements */
 	if (d->ddl_check == SL_DDL_CHECK_RULES) {
 		rc = check_mysql_rules(p, &refused);
 		return rc ? rc

@@ -48,6 +48,9 @@ static const char *const vitess_notes[] = {
 	"(https://vitess.io/docs/reference/features/vschema/); AUTO_INCREMENT across shards needs a sequence "
 	"table in an unsharded keyspace (https://vitess.io/docs/reference/features/vitess-sequences/); the "
 	"VSchema below is a suggestion, apply it with ApplyVSchema before the copy",
+	"vitess: a unique key without the sharding column is enforced within each shard only; a unique "
+	"lookup "
+	"vindex enforces it across shards (https://vitess.io/docs/reference/features/vindexes/)",
 	NULL
 };
 

@@ -219,7 +219,10 @@ int ddl_phase_indexes(gen *g)
 	for (size_t i = 0; !rc && i < sl_cast_plan_ntables(g->plan); i++) {
 		const sl_cast_table *ct = sl_cast_plan_table(g->plan, i);
 		const sl_table *t = ct->src;
-		if (ddl_key_deferred(g, ct))
+		if (ddl_key_deferred(g, ct) &&
+		    ddl_flavour_keeps_key(g, ct, "primary key", t->primary_key->name,
+					  (const char *const *)t->primary_key->columns,
+					  t->primary_key->ncolumns, &rc))
 			rc = add_primary_key(g, ct);
 		for (size_t k = 0; !rc && k < t->nuniques; k++)
 			if (ddl_flavour_keeps_key(g, ct, "unique constraint", t->uniques[k].name,
