@@ -14,6 +14,7 @@
 #   - vitess: the exact plan (no foreign keys, each with a note; a VSchema with a
 #     sequence for the AUTO_INCREMENT column); a real copy into MariaDB, diff 0,
 #     no foreign key there.
+#   - snapshot takes the flavour too (no foreign keys in a Vitess-flavoured target).
 #   - a distributed copy carries the flavour to its workers (same plan, diff 0).
 #   - errors, exit 2: an unknown flavour, a flavour of the other engine, a bad
 #     flavour: in sluice.yaml (file:line), a copy.distribution column that does not exist.
@@ -232,6 +233,18 @@ run "$SLUICE" diff "$SRC" "$MY"
 expect_rc 0 "vitess: diff after the copy"
 [ "$(sql mysql "$MY" "SELECT count(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE constraint_schema = 'fl_vt'")" = 0 ] &&
   ok || bad "vitess: no foreign key in the target"
+
+# --- snapshot takes the flavour too -----------------------------------------------------
+SN=$(scratch_url mysql fl_snap)
+printf 'snapshot:\n  masks:\n    users:\n      email: email\n' >sluice.yaml
+export FL_KEY=flavour-test-key-0123456789
+run "$SLUICE" snapshot "$SRC" "$SN" --target-flavour vitess --key-env FL_KEY
+expect_rc 0 "snapshot --target-flavour vitess"
+[ "$(sql mysql "$SN" "SELECT count(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE constraint_schema = 'fl_snap'")" = 0 ] &&
+  ok || bad "snapshot: no foreign key in the Vitess-flavoured target"
+run "$SLUICE" snapshot "$SRC" "$SN" --target-flavour citus --key-env FL_KEY
+expect_rc 2 "snapshot: a PostgreSQL flavour for a MySQL target"
+rm sluice.yaml
 
 # --- the flavour of an environment, and the errors ----------------------------------
 printf 'environments:\n  vt:\n    url: %s\n    flavour: vitess\n' "$MY" >sluice.yaml
