@@ -36,6 +36,8 @@ typedef struct sl_flavour {
 	 * off) */
 	bool key_in_create;
 	bool no_foreign_keys; /* foreign keys are not kept: dropped with a note */
+	/* foreign keys are checked at once: DEFERRABLE INITIALLY DEFERRED is dropped with a note */
+	bool no_deferrable;
 	sl_flavour_sharding sharding;
 	/*
 	 * SL_SHARD_CALLS: a unique key (primary key, unique constraint or index)

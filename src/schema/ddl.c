@@ -316,7 +316,12 @@ int ddl_fk_body(sl_buf *b, gen *g, const sl_cast_table *ct, const sl_fkey *fk, c
 		if (a)
 			rc = sl_buf_printf(b, " ON %s %s", what[i], a);
 	}
-	if (!rc && fk->deferrable && g->e != SL_ENGINE_MYSQL)
+	if (!rc && fk->deferrable && g->e != SL_ENGINE_MYSQL && g->fl && g->fl->no_deferrable)
+		rc = ddl_add_item(
+			g, SL_DDL_FOREIGN_KEYS, "foreign key", ct->src->name, fk->name, NULL,
+			"DEFERRABLE INITIALLY DEFERRED dropped: %s checks foreign keys at once (%s)",
+			g->fl->title, g->fl->doc);
+	else if (!rc && fk->deferrable && g->e != SL_ENGINE_MYSQL)
 		rc = sl_buf_puts(b, " DEFERRABLE INITIALLY DEFERRED");
 	return rc;
 }
