@@ -253,13 +253,14 @@ typedef struct copy_flags {
 	const char *distributed, *run; /* --distributed STATE_URL, --run ID */
 	bool detach, finish;
 	long part_rows, lease;
-	cli_list schemas; /* --schema; sl_copy_opts.schemas points into it */
+	const char *flavour; /* --target-flavour */
+	cli_list schemas;    /* --schema; sl_copy_opts.schemas points into it */
 	bool quiet;
 } copy_flags;
 
 /* What the run's options point into; freed by the caller. */
 typedef struct copy_lists {
-	const char **tl, **sens;
+	const char **tl, **sens, **shard_t, **shard_c;
 	char *tcopy;
 	sl_cast_rules *rules;
 } copy_lists;
@@ -288,6 +289,10 @@ static int check_usage(const copy_flags *f, sl_copy_opts *o, int npos, const cli
 				       "--restart, --schema-only or --data-only");
 	if (f->distributed && (f->part_rows < 1 || f->lease < 1))
 		return cli_usage_error("copy", "--part-rows and --lease take a positive number");
+	if (f->flavour && (f->finish || f->rejects))
+		return cli_usage_error("copy",
+				       "--target-flavour plans a copy: not with --finish or --rejects "
+				       "(the run keeps its own)");
 	if (f->finish && f->detach)
 		return cli_usage_error("copy", "--finish and --detach exclude each other");
 	if (npos != 2 && !f->rejects && !(f->finish && npos == 0))
@@ -325,6 +330,10 @@ static int load_lists(copy_lists *l, cli_project *p, const copy_flags *f, sl_cop
 	if (!rc)
 		rc = cli_project_sensitive(p, &l->sens, &o->nsensitive);
 	o->sensitive = l->sens;
+	if (!rc)
+		rc = cli_project_distribution(p, &l->shard_t, &l->shard_c, &o->nshard);
+	o->shard_tables = l->shard_t;
+	o->shard_columns = l->shard_c;
 	return rc;
 }
 
@@ -500,6 +509,10 @@ static int copy_parse(int argc, char **argv, cli_project *p, sl_copy_opts *o, co
 		{ "jobs", 'j', CLI_INT, "N", "worker threads, each with its own connections (default 2)",
 		  &f->jobs },
 		{ "batch-rows", 0, CLI_INT, "N", "rows per committed batch (default 10000)", &f->batch_rows },
+		{ "target-flavour", 0, CLI_STRING, "NAME",
+		  "adapt the DDL to citus, yugabyte, cockroach (PostgreSQL targets) or vitess (MySQL); "
+		  "default: the target environment's flavour: (docs/commands/distributed.md)",
+		  &f->flavour },
 		{ "json", 0, CLI_FLAG, NULL, "print the summary (or the plan) as JSON on stdout", &f->json },
 		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &f->quiet },
 		{ "distributed", 0, CLI_STRING, "STATE_URL",
@@ -545,6 +558,9 @@ int cmd_copy(int argc, char **argv)
 	int rc = cli_project_load(&p, false), ex = EXIT_OK;
 	if (!rc)
 		rc = load_lists(&l, &p, &f, &o);
+	/* the flavour adapts the DDL for the target; --finish takes the run's own */
+	if (!rc && npos == 2 && !f.rejects)
+		rc = cli_project_flavour(&o.flavour, &p, cc.target, f.flavour);
 	if (rc) {
 		ex = cli_fail(rc);
 		goto done;
@@ -562,6 +578,8 @@ done:
 	sl_cast_rules_free(l.rules);
 	free(l.tl);
 	free(l.sens);
+	free(l.shard_t);
+	free(l.shard_c);
 	free(l.tcopy);
 	cli_project_free(&p);
 	pthread_mutex_destroy(&cc.mu);

@@ -161,11 +161,39 @@ static int print_and_record(cli_project *p, const sl_snapshot_report *rep, bool 
 	return rc;
 }
 
+/* What a snapshot takes from the project as a copy does: cast rules, the target flavour
+ * (--target-flavour or the environment's) and copy.distribution. */
+typedef struct snap_lists {
+	sl_cast_rules *rules;
+	const char **shard_t, **shard_c;
+} snap_lists;
+
+static int snapshot_as_copy(sl_copy_opts *o, cli_project *p, const char *target, const char *flavour,
+			    snap_lists *l)
+{
+	int rc = cli_project_cast_rules(&l->rules, p);
+	o->rules = l->rules;
+	if (!rc)
+		rc = cli_project_flavour(&o->flavour, p, target, flavour);
+	if (!rc)
+		rc = cli_project_distribution(p, &l->shard_t, &l->shard_c, &o->nshard);
+	o->shard_tables = l->shard_t;
+	o->shard_columns = l->shard_c;
+	return rc;
+}
+
+static void snap_lists_free(snap_lists *l)
+{
+	sl_cast_rules_free(l->rules);
+	free(l->shard_t);
+	free(l->shard_c);
+}
+
 int cmd_snapshot(int argc, char **argv)
 {
 	cli_project p = { 0 };
 	sl_snapshot_opts o = SL_SNAPSHOT_OPTS_INIT;
-	const char *tables = NULL, *subset = NULL, *key_env = NULL;
+	const char *tables = NULL, *subset = NULL, *key_env = NULL, *flavour = NULL;
 	bool json = false, quiet = false;
 	long jobs = 2, batch_rows = 10000, max_rejects = 0, sample = 200;
 	const cli_option opts[] = {
@@ -190,6 +218,8 @@ int cmd_snapshot(int argc, char **argv)
 		  &max_rejects },
 		{ "sample", 0, CLI_INT, "N", "rows per table the personal-data check samples (default 200)",
 		  &sample },
+		{ "target-flavour", 0, CLI_STRING, "NAME",
+		  "adapt the DDL to citus, yugabyte, cockroach or vitess (as sluice copy)", &flavour },
 		{ "json", 0, CLI_FLAG, NULL, "print the report as JSON on stdout", &json },
 		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &quiet },
 		{ 0 }
@@ -207,14 +237,13 @@ int cmd_snapshot(int argc, char **argv)
 	sl_snapshot_report *rep = NULL;
 	const char **tl = NULL;
 	char *tcopy = NULL;
-	sl_cast_rules *rules = NULL;
+	snap_lists l = { 0 };
 	int ex = EXIT_OK;
 	int rc = cli_project_load(&p, false);
 	if (!rc)
 		rc = sl_snapshot_config_load(&cfg, p.cfg);
-	if (!rc) /* a snapshot is a copy: the same cast rules */
-		rc = cli_project_cast_rules(&rules, &p);
-	o.copy.rules = rules;
+	if (!rc) /* a snapshot is a copy: the same cast rules and flavour */
+		rc = snapshot_as_copy(&o.copy, &p, pos[1], flavour, &l);
 	if (!rc && tables) {
 		tcopy = strdup(tables);
 		rc = tcopy ? cli_split_list(tcopy, &tl, &o.copy.ntables) : sl_error_nomem();
@@ -236,7 +265,7 @@ int cmd_snapshot(int argc, char **argv)
 done:
 	sl_snapshot_report_free(rep);
 	sl_snapshot_config_free(cfg);
-	sl_cast_rules_free(rules);
+	snap_lists_free(&l);
 	free(tl);
 	free(tcopy);
 	cli_project_free(&p);

@@ -117,6 +117,12 @@ static int worker_work(sl_dist *d, worker_cli *w, const worker_args *a, const sl
 		       const char **sens, size_t nsens)
 {
 	sl_dist_worker_opts o = { 0 };
+	const char **shard_t = NULL, **shard_c = NULL;
+	int lrc = cli_project_distribution(w->proj, &shard_t, &shard_c, &o.nshard);
+	if (lrc)
+		return cli_fail(lrc);
+	o.shard_tables = shard_t;
+	o.shard_columns = shard_c;
 	sl_dist_worker_stats st = { 0 };
 	int ex = EXIT_OK;
 	o.name = a->id;
@@ -144,6 +150,8 @@ static int worker_work(sl_dist *d, worker_cli *w, const worker_args *a, const sl
 	} else if (rc) {
 		ex = cli_fail(rc);
 	}
+	free(shard_t);
+	free(shard_c);
 	return ex;
 }
 

@@ -9,6 +9,7 @@
 
 #include "sluice/cast.h"
 #include "sluice/config.h"
+#include "sluice/flavour.h"
 #include "sluice/conn.h"
 #include "sluice/migrate.h"
 #include "sluice/migration.h"
@@ -86,6 +87,14 @@ int cli_split_list(char *list, const char ***out, size_t *n);
 int cli_project_cast_rules(sl_cast_rules **out, cli_project *p);
 /* sluice.yaml copy.sensitive: "table.column" patterns; *out is malloc'd, the strings live in the config. */
 int cli_project_sensitive(cli_project *p, const char ***out, size_t *n);
+/* sluice.yaml's copy.distribution: parallel lists of tables and their shard column (or "reference"). */
+int cli_project_distribution(cli_project *p, const char ***tables, const char ***columns, size_t *n);
+/*
+ * The target flavour for a copy into target: name (--target-flavour) or else
+ * the target environment's flavour:, checked against the target URL's engine
+ * (SL_EINVALID, exit 2, for an unknown name or another engine's flavour).
+ */
+int cli_project_flavour(const sl_flavour **out, const cli_project *p, const char *target, const char *name);
 /* Options for the runner with the table filled in. */
 sl_migrate_opts cli_project_migrate_opts(const cli_project *p);
 /* Prints run events to stderr (progress) - the on_event callback. */

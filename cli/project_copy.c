@@ -119,15 +119,17 @@ int cli_project_sensitive(cli_project *p, const char ***out, size_t *n)
 	if (!sec)
 		return 0;
 	if (!fy_node_is_mapping(sec))
-		return sl_error_set(SL_EINVALID, "%s: \"copy\" must be a mapping (known key: sensitive)",
+		return sl_error_set(SL_EINVALID,
+				    "%s: \"copy\" must be a mapping (known keys: sensitive, distribution)",
 				    sl_config_where(p->cfg, sec, where, sizeof(where)));
 	void *it = NULL;
 	struct fy_node_pair *kv;
 	while ((kv = fy_node_mapping_iterate(sec, &it)) != NULL) {
 		const char *k = fy_node_get_scalar0(fy_node_pair_key(kv));
-		if (!k || strcmp(k, "sensitive") != 0)
+		if (!k || (strcmp(k, "sensitive") != 0 && strcmp(k, "distribution") != 0))
 			return sl_error_set(SL_EINVALID,
-					    "%s: unknown key \"%s\" in \"copy\" (known key: sensitive)",
+					    "%s: unknown key \"%s\" in \"copy\" (known keys: sensitive, "
+					    "distribution)",
 					    sl_config_where(p->cfg, fy_node_pair_key(kv), where,
 							    sizeof(where)),
 					    k ? k : "");
@@ -161,4 +163,74 @@ int cli_project_sensitive(cli_project *p, const char ***out, size_t *n)
 	}
 	*out = v;
 	return 0;
+}
+
+/*
+ * sluice.yaml copy: { distribution: { table: column | reference } }: where a
+ * sharding target flavour puts each table (docs/commands/distributed.md,
+ * "Target flavours"). The strings live in the config's arena; *tables and
+ * *columns are malloc'd, parallel.
+ */
+int cli_project_distribution(cli_project *p, const char ***tables, const char ***columns, size_t *n)
+{
+	struct fy_node *sec = p->cfg ? sl_config_section(p->cfg, "copy") : NULL;
+	struct fy_node *map = sec && fy_node_is_mapping(sec)
+				      ? fy_node_mapping_lookup_by_string(sec, "distribution", FY_NT)
+				      : NULL;
+	char where[256];
+	*tables = *columns = NULL;
+	*n = 0;
+	if (!map)
+		return 0;
+	if (!fy_node_is_mapping(map))
+		return sl_error_set(
+			SL_EINVALID,
+			"%s: \"copy.distribution\" must be a mapping of table: column (or reference)",
+			sl_config_where(p->cfg, map, where, sizeof(where)));
+	size_t cap = (size_t)fy_node_mapping_item_count(map) + 1;
+	const char **t = calloc(cap, sizeof(*t)), **c = calloc(cap, sizeof(*c));
+	int rc = t && c ? 0 : sl_error_nomem();
+	void *it = NULL;
+	struct fy_node_pair *kv;
+	while (!rc && (kv = fy_node_mapping_iterate(map, &it)) != NULL) {
+		rc = sl_config_string(&t[*n], NULL, p->cfg, fy_node_pair_key(kv), "copy.distribution");
+		if (!rc)
+			rc = sl_config_string(&c[*n], NULL, p->cfg, fy_node_pair_value(kv),
+					      "copy.distribution");
+		if (!rc && (!*t[*n] || !*c[*n]))
+			rc = sl_error_set(SL_EINVALID,
+					  "%s: \"copy.distribution\" takes table: column (or reference)",
+					  sl_config_where(p->cfg, fy_node_pair_key(kv), where,
+							  sizeof(where)));
+		(*n)++;
+	}
+	if (rc) {
+		free(t);
+		free(c);
+		*n = 0;
+		return rc;
+	}
+	*tables = t;
+	*columns = c;
+	return 0;
+}
+
+int cli_project_flavour(const sl_flavour **out, const cli_project *p, const char *target, const char *name)
+{
+	const char *url = NULL;
+	const sl_config_env *env = NULL;
+	sl_url *u = NULL;
+	*out = NULL;
+	int rc = cli_project_resolve(p, target, &url, &env);
+	if (!rc && !name && env)
+		name = env->flavour;
+	if (rc || !name)
+		return rc;
+	rc = sl_url_parse(&u, url);
+	if (!rc)
+		rc = sl_flavour_for(out, name, u->engine);
+	if (rc == SL_EINVALID && u)
+		sl_error_prefix("%s", env ? env->name : u->redacted);
+	sl_url_free(u);
+	return rc;
 }

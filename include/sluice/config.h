@@ -42,6 +42,7 @@ typedef struct sl_config_env {
 	bool url_secret;          /* url took a value from the environment: never print it,
 				     print sl_url_redacted-style output or the name only */
 	const char *password_env; /* name of the variable holding the password, or NULL */
+	const char *flavour;      /* flavour: the target flavour (flavour.h; --target-flavour), or NULL */
 	size_t line, column;      /* of the environment's key */
 } sl_config_env;
 

@@ -145,6 +145,15 @@ typedef struct sl_copy_opts {
 	bool external_data;
 	/* Split into parts of about this many rows (by the source's estimate), 0: jobs * 2 parts */
 	int64_t part_rows;
+	/*
+	 * The target's flavour (flavour.h; --target-flavour), NULL: the base
+	 * engine; with the shard column of each listed table (sluice.yaml
+	 * copy.distribution; sl_ddl_opts says what the lists mean).
+	 */
+	const sl_flavour *flavour;
+	const char *const *shard_tables;
+	const char *const *shard_columns;
+	size_t nshard;
 } sl_copy_opts;
 
 #define SL_COPY_OPTS_INIT                                                                                    \
@@ -155,7 +164,8 @@ typedef struct sl_copy_opts {
 		.batch_rows = 10000, .batch_bytes = (size_t)16 << 20, .split_rows = 200000, .connect = NULL, \
 		.connect_ud = NULL, .on_event = NULL, .event_ud = NULL, .confirm_drop = NULL,                \
 		.confirm_ud = NULL, .interrupted = NULL, .interrupt_ud = NULL, .hooks = NULL,                \
-		.external_data = false, .part_rows = 0                                                       \
+		.external_data = false, .part_rows = 0, .flavour = NULL, .shard_tables = NULL,               \
+		.shard_columns = NULL, .nshard = 0                                                           \
 	}
 
 /*

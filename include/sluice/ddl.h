@@ -26,6 +26,7 @@
 
 #include "sluice/buf.h"
 #include "sluice/cast.h"
+#include "sluice/flavour.h"
 #include "sluice/schema.h"
 #include "sluice/url.h"
 
@@ -50,6 +51,8 @@ typedef struct sl_ddl_stmt {
 	const char *ref_table; /* foreign keys: target name of the referenced table, else NULL */
 	bool parallel;         /* may run on several connections at once with the parallel statements
 				  next to it, once the statements before them are done (VALIDATE) */
+	bool flavour;          /* a call of the target flavour (Citus' create_distributed_table): --plan's
+				  check on a server of the base engine skips it */
 } sl_ddl_stmt;
 
 /* Something the generator did not carry over, with the reason and the source text. */
@@ -73,11 +76,23 @@ typedef struct sl_ddl_opts {
 	 * sort instead of a B-tree insert per row.
 	 */
 	bool keys_after_load;
+	/*
+	 * The target's flavour (flavour.h), NULL: the base engine. With one that
+	 * shards, shard_tables[i] (a table's target or source name) goes on column
+	 * shard_columns[i], or on every node when that is "reference"; a table not
+	 * listed goes on the first column of its primary key, on every node
+	 * without one.
+	 */
+	const sl_flavour *flavour;
+	const char *const *shard_tables;
+	const char *const *shard_columns;
+	size_t nshard;
 } sl_ddl_opts;
 
 #define SL_DDL_OPTS_INIT                                                                                     \
 	{                                                                                                    \
-		.target_schema = NULL, .if_not_exists = false, .keys_after_load = false                      \
+		.target_schema = NULL, .if_not_exists = false, .keys_after_load = false, .flavour = NULL,    \
+		.shard_tables = NULL, .shard_columns = NULL, .nshard = 0                                     \
 	}
 
 typedef struct sl_ddl sl_ddl;
@@ -98,6 +113,13 @@ size_t sl_ddl_count(const sl_ddl *d, sl_ddl_phase phase);
 const sl_ddl_stmt *sl_ddl_statement(const sl_ddl *d, sl_ddl_phase phase, size_t i);
 size_t sl_ddl_nitems(const sl_ddl *d);
 const sl_ddl_item *sl_ddl_item_at(const sl_ddl *d, size_t i);
+
+/*
+ * What the target flavour changed, as text (NULL without a flavour): its
+ * notes, where each table went (sharded on which column, or on every node),
+ * and for a flavour described beside the DDL (Vitess) that description.
+ */
+const char *sl_ddl_flavour_text(const sl_ddl *d);
 
 /* "tables", "indexes", "constraints", "foreign_keys", "sequences", "views", "triggers". */
 const char *sl_ddl_phase_name(sl_ddl_phase phase);

@@ -165,6 +165,10 @@ typedef struct sl_dist_worker_opts {
 	const sl_cast_rules *rules; /* the worker's cast rules (its plan must print as the coordinator's) */
 	const char *const *sensitive;
 	size_t nsensitive;
+	/* sluice.yaml's copy.distribution on this worker (sl_copy_opts.shard_tables; the plan must match) */
+	const char *const *shard_tables;
+	const char *const *shard_columns;
+	size_t nshard;
 	void (*log)(void *ud, const char *line); /* progress lines (may be NULL) */
 	void *log_ud;
 	bool verbose; /* a line per committed batch too */

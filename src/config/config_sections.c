@@ -15,11 +15,12 @@
 #include <sys/stat.h>
 #include <libfyaml.h>
 #include "sluice/error.h"
+#include "sluice/flavour.h"
 #include "sluice/util.h"
 
 static const char *const migrations_keys[] = { "dir", "table", "required", NULL };
 static const char *const lint_keys[] = { "rules", NULL };
-static const char *const env_keys[] = { "url", "password_env", NULL };
+static const char *const env_keys[] = { "url", "password_env", "flavour", NULL };
 static const char *const rehearsal_keys[] = { "max_migration",
 					      "max_total",
 					      "max_exclusive_lock",
@@ -184,6 +185,11 @@ static int load_env(sl_config *c, sl_config_env *env, struct fy_node *ekey, stru
 				    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") !=
 				     strlen(env->password_env)))
 				rc = cfg_err_at(c, v, k, "\"%s\" must name an environment variable", what);
+		} else if (strcmp(name, "flavour") == 0) {
+			if ((rc = cfg_get_string(&env->flavour, NULL, c, k, v, what)) == 0 &&
+			    !sl_flavour_named(env->flavour))
+				rc = cfg_err_at(c, v, k, "\"%s\" must be one of %s, not \"%s\"", what,
+						sl_flavour_names(), env->flavour);
 		} else {
 			snprintf(what, sizeof(what), "environments.%s", env->name);
 			rc = cfg_unknown_key(c, k, name, what, env_keys);

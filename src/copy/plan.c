@@ -215,6 +215,12 @@ int sl_copy_plan_new(sl_copy_plan **out, sl_conn *src, sl_engine target, const s
 		goto done;
 	/* keys built after the rows: not when hooks compute or rewrite values (a key could repeat) */
 	dopts.keys_after_load = !opts || !opts->hooks;
+	if (opts) {
+		dopts.flavour = opts->flavour;
+		dopts.shard_tables = opts->shard_tables;
+		dopts.shard_columns = opts->shard_columns;
+		dopts.nshard = opts->nshard;
+	}
 	rc = sl_cast_plan_new(&p->casts, p->schema, target, opts ? opts->rules : NULL);
 	if (!rc)
 		rc = sl_ddl_generate(&p->ddl, p->schema, p->casts, target, &dopts);

@@ -42,7 +42,8 @@ static int options_json(const sl_copy_opts *o, char **out)
 		    json_object_set_new(j, "force", json_boolean(o->force)) ||
 		    json_object_set_new(j, "batch_rows", json_integer((json_int_t)o->batch_rows)) ||
 		    json_object_set_new(j, "max_rejects", json_integer(o->max_rejects)) ||
-		    json_object_set_new(j, "part_rows", json_integer(o->part_rows))))
+		    json_object_set_new(j, "part_rows", json_integer(o->part_rows)) ||
+		    (o->flavour && json_object_set_new(j, "flavour", json_string(o->flavour->name)))))
 		rc = sl_error_nomem();
 	*out = rc ? NULL : json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!rc && !*out)
@@ -98,6 +99,13 @@ int dist_copy_options(const sl_dist_run *run, sl_copy_opts *o, json_t **json, co
 	v = json_object_get(*json, "part_rows");
 	if (json_is_integer(v))
 		o->part_rows = json_integer_value(v);
+	/* the target flavour travels with the run; copy.distribution comes from each worker's sluice.yaml,
+	 * like cast rules, and the plan's fingerprint catches a worker whose differs */
+	v = json_object_get(*json, "flavour");
+	o->flavour = json_is_string(v) ? sl_flavour_named(json_string_value(v)) : NULL;
+	if (!rc && json_is_string(v) && !o->flavour)
+		rc = sl_error_set(SL_ECONFLICT, "run %s: unknown target flavour \"%s\"", run->id,
+				  json_string_value(v));
 	return rc;
 }
 

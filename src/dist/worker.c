@@ -98,6 +98,9 @@ int dist_opts_from_run(dist_worker *w)
 	o->rules = w->o->rules;
 	o->sensitive = w->o->sensitive;
 	o->nsensitive = w->o->nsensitive;
+	o->shard_tables = w->o->shard_tables;
+	o->shard_columns = w->o->shard_columns;
+	o->nshard = w->o->nshard;
 	o->jobs = 1;
 	o->connect = copy_connect;
 	o->connect_ud = w;

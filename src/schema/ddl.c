@@ -316,7 +316,12 @@ int ddl_fk_body(sl_buf *b, gen *g, const sl_cast_table *ct, const sl_fkey *fk, c
 		if (a)
 			rc = sl_buf_printf(b, " ON %s %s", what[i], a);
 	}
-	if (!rc && fk->deferrable && g->e != SL_ENGINE_MYSQL)
+	if (!rc && fk->deferrable && g->e != SL_ENGINE_MYSQL && g->fl && g->fl->no_deferrable)
+		rc = ddl_add_item(
+			g, SL_DDL_FOREIGN_KEYS, "foreign key", ct->src->name, fk->name, NULL,
+			"DEFERRABLE INITIALLY DEFERRED dropped: %s checks foreign keys at once (%s)",
+			g->fl->title, g->fl->doc);
+	else if (!rc && fk->deferrable && g->e != SL_ENGINE_MYSQL)
 		rc = sl_buf_puts(b, " DEFERRABLE INITIALLY DEFERRED");
 	return rc;
 }
@@ -411,7 +416,8 @@ bool sl_ddl_key_after_load(const sl_cast_plan *plan, const sl_cast_table *ct)
 
 bool ddl_key_deferred(const gen *g, const sl_cast_table *ct)
 {
-	return g->keys_after_load && g->d && sl_ddl_key_after_load(g->plan, ct);
+	return g->keys_after_load && g->d && !(g->fl && g->fl->key_in_create) &&
+	       sl_ddl_key_after_load(g->plan, ct);
 }
 
 static int create_table(sl_buf *b, gen *g, const sl_cast_table *ct)
@@ -429,7 +435,10 @@ static int create_table(sl_buf *b, gen *g, const sl_cast_table *ct)
 			rc = column_def(b, g, t, &ct->columns[i]);
 		rowid |= sqlite_rowid_pk(g, t, &ct->columns[i]);
 	}
-	if (!rc && t->primary_key && t->primary_key->ncolumns && !rowid && !ddl_key_deferred(g, ct)) {
+	if (!rc && t->primary_key && t->primary_key->ncolumns && !rowid && !ddl_key_deferred(g, ct) &&
+	    ddl_flavour_keeps_key(g, ct, "primary key", t->primary_key->name,
+				  (const char *const *)t->primary_key->columns, t->primary_key->ncolumns,
+				  &rc)) {
 		rc = sl_buf_puts(b, ",\n  ");
 		if (!rc && g->e == SL_ENGINE_POSTGRES && t->primary_key->name && g->same) {
 			rc = sl_buf_puts(b, "CONSTRAINT ");
@@ -538,6 +547,8 @@ static int phase_tables(gen *g)
 		rc = create_table(&b, g, ct);
 		if (!rc)
 			rc = ddl_add_stmt(g, SL_DDL_TABLES, ct->name, &b);
+		if (!rc)
+			rc = ddl_flavour_after_create(g, i);
 	}
 	sl_buf_free(&b);
 	return rc;
@@ -573,12 +584,15 @@ int sl_ddl_generate(sl_ddl **out, const sl_schema *src, const sl_cast_plan *plan
 		  .schema = opts->target_schema,
 		  .if_not_exists = opts->if_not_exists,
 		  .same = src->engine == target,
-		  .keys_after_load = opts->keys_after_load };
+		  .keys_after_load = opts->keys_after_load,
+		  .opts = opts,
+		  .fl = opts->flavour };
 	for (size_t i = 0; !rc && target != SL_ENGINE_MYSQL && i < sl_cast_plan_ntables(plan); i++) {
 		bool taken;
 		const char *tn = sl_cast_plan_table(plan, i)->name;
 		rc = name_check(&taken, &g, tn, tn, NS_INDEX, true); /* tables are relations */
 	}
+	rc = rc ? rc : ddl_flavour_prepare(&g);
 	rc = rc ? rc : phase_tables(&g);
 	rc = rc ? rc : ddl_phase_indexes(&g);
 	rc = rc ? rc : ddl_phase_constraints(&g);
@@ -586,6 +600,7 @@ int sl_ddl_generate(sl_ddl **out, const sl_schema *src, const sl_cast_plan *plan
 	rc = rc ? rc : ddl_phase_sequences(&g);
 	rc = rc ? rc : ddl_phase_views(&g);
 	rc = rc ? rc : ddl_phase_triggers(&g);
+	rc = rc ? rc : ddl_flavour_describe(&g);
 done:
 	if (rc == SL_ENOMEM)
 		sl_error_nomem();
@@ -638,9 +653,14 @@ static int comment_lines(sl_buf *out, const char *lead, const char *text)
 	return rc;
 }
 
+const char *sl_ddl_flavour_text(const sl_ddl *d)
+{
+	return d ? d->flavour_text : NULL;
+}
+
 int sl_ddl_render(sl_buf *out, const sl_ddl *d)
 {
-	int rc = 0;
+	int rc = d->flavour_text ? comment_lines(out, "-- ", d->flavour_text) : 0;
 	for (int ph = 0; !rc && ph < SL_DDL__NPHASES; ph++) {
 		if (!d->n[ph])
 			continue;

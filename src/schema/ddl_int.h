@@ -21,6 +21,7 @@ struct sl_ddl {
 	/* names taken on the target, under the keys of name_keys() */
 	const char **used;
 	size_t nused, cap_used;
+	char *flavour_text; /* sl_ddl_flavour_text, in the arena */
 };
 
 typedef struct gen {
@@ -32,6 +33,10 @@ typedef struct gen {
 	bool if_not_exists;
 	bool same;            /* source dialect == target dialect */
 	bool keys_after_load; /* sl_ddl_opts.keys_after_load */
+	const sl_ddl_opts *opts;
+	const sl_flavour *fl; /* sl_ddl_opts.flavour, NULL: none */
+	const char **shard;   /* with a sharding flavour: per cast table, the source name of its shard
+				 column; NULL: on every node */
 } gen;
 
 /* What an index or constraint name must be unique among, on the target. */
@@ -57,6 +62,16 @@ int ddl_obj_name(gen *g, sl_buf *out, const sl_cast_table *ct, const char *name,
 		 size_t ncols, const char *suffix, name_space ns);
 int ddl_fk_body(sl_buf *b, gen *g, const sl_cast_table *ct, const sl_fkey *fk, const sl_cast_table *pt);
 int ddl_check_expr(gen *g, sl_buf *out, const sl_cast_table *ct, const sl_check *ck);
+/* ddl_flavour.c: what the target flavour changes. */
+int ddl_flavour_prepare(gen *g);
+int ddl_flavour_after_create(gen *g, size_t ti);
+/* Whether a unique key over cols can be kept; adds the item saying why not (*rc: an error). */
+bool ddl_flavour_keeps_key(gen *g, const sl_cast_table *ct, const char *kind, const char *name,
+			   const char *const *cols, size_t n, int *rc);
+bool ddl_flavour_keeps_fk(gen *g, const sl_cast_table *ct, const sl_fkey *fk, const sl_cast_table *pt,
+			  int *rc);
+int ddl_flavour_describe(gen *g);
+
 /* Whether ct's primary key is added after the rows, in INDEXES (sl_ddl_opts.keys_after_load). */
 bool ddl_key_deferred(const gen *g, const sl_cast_table *ct);
 

@@ -219,12 +219,22 @@ int ddl_phase_indexes(gen *g)
 	for (size_t i = 0; !rc && i < sl_cast_plan_ntables(g->plan); i++) {
 		const sl_cast_table *ct = sl_cast_plan_table(g->plan, i);
 		const sl_table *t = ct->src;
-		if (ddl_key_deferred(g, ct))
+		if (ddl_key_deferred(g, ct) &&
+		    ddl_flavour_keeps_key(g, ct, "primary key", t->primary_key->name,
+					  (const char *const *)t->primary_key->columns,
+					  t->primary_key->ncolumns, &rc))
 			rc = add_primary_key(g, ct);
 		for (size_t k = 0; !rc && k < t->nuniques; k++)
-			rc = add_unique(g, ct, &t->uniques[k]);
+			if (ddl_flavour_keeps_key(g, ct, "unique constraint", t->uniques[k].name,
+						  (const char *const *)t->uniques[k].columns,
+						  t->uniques[k].ncolumns, &rc))
+				rc = add_unique(g, ct, &t->uniques[k]);
 		for (size_t k = 0; !rc && k < t->nindexes; k++)
-			if (!index_is_artefact(g, t, &t->indexes[k]))
+			if (!index_is_artefact(g, t, &t->indexes[k]) &&
+			    (!t->indexes[k].unique ||
+			     ddl_flavour_keeps_key(g, ct, "unique index", t->indexes[k].name,
+						   (const char *const *)t->indexes[k].columns,
+						   t->indexes[k].ncolumns, &rc)))
 				rc = add_index(g, ct, &t->indexes[k]);
 	}
 	return rc;
@@ -314,6 +324,8 @@ int ddl_phase_fkeys(gen *g)
 						  fk->ref_table);
 				continue;
 			}
+			if (!ddl_flavour_keeps_fk(g, ct, fk, pt, &rc))
+				continue;
 			sl_buf_clear(&b);
 			sl_buf_clear(&n);
 			rc = ddl_obj_name(g, &n, ct, fk->name, fk->columns, fk->ncolumns, "fkey",

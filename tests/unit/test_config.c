@@ -72,6 +72,7 @@ static void test_example(void **state)
 	assert_true(prod->url_secret);
 	assert_false(sl_config_env_get(c, "dev")->url_secret);
 	assert_string_equal(prod->password_env, "PGPASSWORD");
+	assert_null(prod->flavour);
 	assert_int_equal(prod->line, 10);
 	assert_int_equal(prod->column, 3);
 	assert_null(sl_config_env_url(c, "staging"));
@@ -129,6 +130,10 @@ static void test_errors(void **state)
 	parse_err("environments:\n  prod: { url: x, pasword_env: X }\n",
 		  "sluice.yaml:2:19: unknown key \"pasword_env\" in \"environments.prod\" (did you mean "
 		  "\"password_env\"?)");
+	parse_err(
+		"environments:\n  prod: { url: x, flavour: oracle }\n",
+		"sluice.yaml:2:28: \"environments.prod.flavour\" must be one of citus, yugabyte, cockroach, "
+		"vitess, not \"oracle\"");
 	parse_err("environments:\n  prod:\n    url: \"postgres://u:${SLUICE_TEST_UNSET}@h/db\"\n",
 		  "sluice.yaml:3:11: \"environments.prod.url\": environment variable \"SLUICE_TEST_UNSET\" "
 		  "is not set");
@@ -157,6 +162,14 @@ static void test_errors(void **state)
 	assert_true(strncmp(sl_error_last()->message, "sluice.yaml:", 12) == 0);
 	assert_int_equal(sl_config_parse(&c, "sluice.yaml", "a: 1\na: 2\n", 10), SL_EINVALID);
 	assert_non_null(strstr(sl_error_last()->message, "sluice.yaml:2:1:"));
+}
+
+static void test_env_flavour(void **state)
+{
+	(void)state;
+	sl_config *c = parse_ok("environments:\n  cluster: { url: \"postgres://h/db\", flavour: citus }\n");
+	assert_string_equal(sl_config_env_get(c, "cluster")->flavour, "citus");
+	sl_config_free(c);
 }
 
 static void test_escape_and_secret(void **state)
@@ -278,6 +291,7 @@ int main(void)
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_defaults_and_empty),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_env_flavour),
 		cmocka_unit_test(test_escape_and_secret),
 		cmocka_unit_test(test_fuzz_invalid_utf8_directive),
 		cmocka_unit_test(test_load_file),
