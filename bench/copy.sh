@@ -172,5 +172,7 @@ echo "peak RSS under 100 MiB. The ceiling is what PostgreSQL itself needs: binar
 echo "pre-exported files into bare tables, two at a time, then the same keys, indexes and foreign keys"
 echo "(run serially, as a DBA's script would). sluice builds primary keys the source enforces over integer"
 echo "columns after the load (docs/copy.md, \"Load order\") and its indexes on --jobs connections taking"
-echo "statements from one queue. pgloader's MariaDB runs at scale 5 have not been reliable here: in one run"
+echo "statements from one queue, a table's as soon as its rows are loaded (the data workers build them while"
+echo "smaller tables still load, so sluice's \"data\" phase above holds most index builds), and validates"
+echo "foreign keys on --jobs connections. pgloader's MariaDB runs at scale 5 have not been reliable here: in one run"
 echo "it finished in 62 s, in another it exited 1 having loaded nothing."

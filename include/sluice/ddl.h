@@ -49,6 +49,8 @@ typedef struct sl_ddl_stmt {
 	const char *sql;       /* one statement, no trailing semicolon */
 	const char *table;     /* target name of the table it belongs to, NULL for types and views */
 	const char *ref_table; /* foreign keys: target name of the referenced table, else NULL */
+	bool parallel;         /* may run on several connections at once with the parallel statements
+				  next to it, once the statements before them are done (VALIDATE) */
 	bool flavour;          /* a call of the target flavour (Citus' create_distributed_table): --plan's
 				  check on a server of the base engine skips it */
 } sl_ddl_stmt;

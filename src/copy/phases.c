@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,8 +21,6 @@
 #include <jansson.h>
 
 #include "sluice/error.h"
-
-static int add_violation(run *r, const char *table, const char *constraint, int64_t rows, const char *msg);
 
 /*
  * Runs the statements of a DDL phase from number `from`. Transactional
@@ -63,7 +62,7 @@ int copy_run_ddl_phase(run *r, const sl_ddl *d, sl_ddl_phase ph, int from, const
 			rc = tx ? sl_conn_rollback_to(r->dst, "sluice_ddl") : 0;
 			copy_notice(r, "phase %s: %s failed: %s", sl_ddl_phase_name(ph), st->sql, m ? m : "");
 			if (!rc)
-				rc = add_violation(r, st->table, st->sql, -1, m ? m : "");
+				rc = copy_add_violation(r, st->table, st->sql, -1, m ? m : "");
 			free(m);
 		} else if (rc) {
 			sl_error_prefix("phase %s: %s", sl_ddl_phase_name(ph), st->sql);
@@ -90,54 +89,24 @@ int copy_run_ddl_phase(run *r, const sl_ddl *d, sl_ddl_phase ph, int from, const
 }
 
 /*
- * The INDEXES phase on --jobs connections at once: the statements, largest
- * tables first, in one queue; each connection takes the next one when it is
+ * The INDEXES phase on --jobs connections at once, taking the statements from
+ * one queue (index_queue.c): each connection takes the next one when it is
  * free, so a long index build (text, many rows) does not leave the others
- * idle behind a fixed share. Each statement commits on its own, so the phase
- * is not one transaction: after an interruption it runs again from its first
- * statement and a statement whose object already exists is skipped. A
- * statement the data refuses (a unique key over duplicates) is a violation,
- * as in run_ddl_phase. Two statements on one table may run on two
- * connections; where the engine's locks make them wait for each other they
- * simply run one after the other.
+ * idle behind a fixed share. When the data phase ran in this run, its workers
+ * already took the statements of every table they finished loading; this
+ * runs what is left. Each statement commits on its own, so the phase is not
+ * one transaction: after an interruption it runs again from its first
+ * statement and a statement whose object already exists is skipped.
  */
-typedef struct idx_queue {
-	run *r;
-	const sl_ddl_stmt **stmts; /* in the order taken */
-	size_t n, next;            /* next: the first not taken (under r->mu) */
-} idx_queue;
-
-static const sl_ddl_stmt *take(idx_queue *q)
-{
-	pthread_mutex_lock(&q->r->mu);
-	const sl_ddl_stmt *st = q->next < q->n ? q->stmts[q->next++] : NULL;
-	pthread_mutex_unlock(&q->r->mu);
-	return st;
-}
-
 static void *index_worker(void *ud)
 {
-	idx_queue *q = ud;
-	run *r = q->r;
+	run *r = ud;
 	sl_conn *c = NULL;
+	copy_work w;
 	int rc = copy_open_side(r, &c, SL_COPY_TARGET);
-	const sl_ddl_stmt *st;
-	while (!rc && !sl_copy_should_stop(&r->sh) && (st = take(q)) != NULL) {
-		if (copy_on_failed_table(r, st))
-			continue; /* its table was not created: --resume runs it */
-		rc = sl_conn_exec(c, st->sql);
-		if (rc && sl_error_is(sl_error_last(), SL_ERRCLASS_EXISTS)) {
-			rc = 0; /* built before an interruption */
-		} else if (rc == SL_EDB) {
-			char *m = strdup(sl_error_last()->message);
-			copy_notice(r, "phase indexes: %s failed: %s", st->sql, m ? m : "");
-			pthread_mutex_lock(&r->mu);
-			rc = add_violation(r, st->table, st->sql, -1, m ? m : "");
-			pthread_mutex_unlock(&r->mu);
-			free(m);
-		} else if (rc) {
-			sl_error_prefix("phase indexes: %s", st->sql);
-		}
+	while (!rc && copy_iq_next(r, NULL, 0, &w)) {
+		rc = copy_iq_run(r, c, w.stmt);
+		copy_iq_done(r, &w);
 	}
 	if (rc)
 		copy_record_error(r, rc);
@@ -146,45 +115,19 @@ static void *index_worker(void *ud)
 	return NULL;
 }
 
-static int64_t table_rows(run *r, const char *target_table)
-{
-	for (size_t i = 0; target_table && i < r->plan->ntables; i++)
-		if (strcmp(r->plan->tables[i].cast->name, target_table) == 0)
-			return r->plan->tables[i].src->row_count > 0 ? r->plan->tables[i].src->row_count : 0;
-	return 0;
-}
-
 int copy_run_index_phase(run *r)
 {
-	const sl_ddl *d = r->plan->ddl;
-	size_t n = sl_ddl_count(d, SL_DDL_INDEXES);
 	int jobs = r->o->jobs > 16 ? 16 : r->o->jobs;
-	if (jobs <= 1 || n < 2 || sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK))
-		return copy_run_ddl_phase(r, d, SL_DDL_INDEXES, 0, "constraints", true);
+	if (!copy_iq_applies(r))
+		return copy_run_ddl_phase(r, r->plan->ddl, SL_DDL_INDEXES, 0, "constraints", true);
 	pthread_t th[16];
-	int started = 0, rc = 0;
-	idx_queue q = { .r = r, .n = n };
-	int64_t *rows = calloc(n, sizeof(*rows));
-	q.stmts = calloc(n, sizeof(*q.stmts));
-	if (!rows || !q.stmts) {
-		free(rows);
-		free(q.stmts);
-		return sl_error_nomem();
-	}
-	/* largest tables first; a table's statements keep their order (its key first) */
-	for (size_t i = 0; i < n; i++) {
-		const sl_ddl_stmt *st = sl_ddl_statement(d, SL_DDL_INDEXES, i);
-		int64_t rw = table_rows(r, st->table);
-		size_t j = i;
-		for (; j > 0 && rows[j - 1] < rw; j--) {
-			rows[j] = rows[j - 1];
-			q.stmts[j] = q.stmts[j - 1];
-		}
-		rows[j] = rw;
-		q.stmts[j] = st;
-	}
-	for (int w = 0; w < jobs && (size_t)w < n; w++) {
-		if (pthread_create(&th[started], NULL, index_worker, &q) != 0) {
+	int started = 0, rc = r->iq ? 0 : copy_iq_new(r);
+	if (rc)
+		return rc;
+	copy_iq_loaded(r);
+	size_t left = copy_iq_left(r);
+	for (int w = 0; w < jobs && (size_t)w < left; w++) {
+		if (pthread_create(&th[started], NULL, index_worker, r) != 0) {
 			copy_record_error(r, sl_error_set(SL_ERROR, "start index worker %d", w + 1));
 			break;
 		}
@@ -192,8 +135,6 @@ int copy_run_index_phase(run *r)
 	}
 	for (int w = 0; w < started; w++)
 		pthread_join(th[w], NULL);
-	free(rows);
-	free(q.stmts);
 	if (r->err_code)
 		rc = sl_error_set(r->err_code, "%s", r->err_msg ? r->err_msg : "index phase failed");
 	if (!rc)
@@ -203,7 +144,7 @@ int copy_run_index_phase(run *r)
 	return rc;
 }
 
-static int add_violation(run *r, const char *table, const char *constraint, int64_t rows, const char *msg)
+int copy_add_violation(run *r, const char *table, const char *constraint, int64_t rows, const char *msg)
 {
 	sl_copy_result *res = r->res;
 	sl_copy_violation *v = realloc(res->violations, (res->nviolations + 1) * sizeof(*v));
@@ -287,8 +228,8 @@ static int fk_failed(run *r, const char *target_table, const char *msg)
 			if (count_fk_violations(r, t, fk, &n))
 				n = -1;
 			if (n != 0) {
-				rc = add_violation(r, t->cast->name, fk->name ? fk->name : fk->ref_table, n,
-						   msg);
+				rc = copy_add_violation(r, t->cast->name, fk->name ? fk->name : fk->ref_table,
+							n, msg);
 				copy_notice(
 					r,
 					"foreign key \"%s\" of \"%s\" -> \"%s\" failed validation: %" PRId64
@@ -299,7 +240,7 @@ static int fk_failed(run *r, const char *target_table, const char *msg)
 		}
 	}
 	if (!rc && !counted) {
-		rc = add_violation(r, target_table, NULL, -1, msg);
+		rc = copy_add_violation(r, target_table, NULL, -1, msg);
 		copy_notice(r, "foreign key on \"%s\" failed: %s", target_table ? target_table : "", msg);
 	}
 	return rc;
@@ -308,31 +249,129 @@ static int fk_failed(run *r, const char *target_table, const char *msg)
 static int fk_violation(void *ud, const char *table, const char *parent, int64_t rows, const char *check)
 {
 	run *r = ud;
-	int rc = add_violation(r, table, parent, rows, check);
+	int rc = copy_add_violation(r, table, parent, rows, check);
 	copy_notice(r, "foreign key of \"%s\" -> \"%s\" failed validation: %" PRId64 " violating rows", table,
 		    parent, rows);
 	return rc;
 }
 
-/* Foreign keys: each statement on its own; a failure is counted and reported, never dropped. */
+/* One foreign key statement on r->dst; a refusal is counted and reported, never dropped. */
+static int fk_one(run *r, const sl_ddl_stmt *st)
+{
+	int rc = 0, erc = copy_on_failed_table(r, st) ? 0 : sl_conn_exec(r->dst, st->sql);
+	if (erc == SL_EDB && sl_error_is(sl_error_last(), SL_ERRCLASS_EXISTS)) {
+		rc = 0; /* added by an earlier attempt of this copy (a resume) */
+	} else if (erc == SL_EDB) {
+		char *msg = strdup(sl_error_last()->message);
+		rc = fk_failed(r, st->table, msg ? msg : "");
+		free(msg);
+	} else
+		rc = erc;
+	return rc;
+}
+
+/*
+ * A run of parallel statements (VALIDATE: each locks its own table against
+ * other validations only) shared by up to --jobs connections; the refusals
+ * are kept per statement and reported by the caller on its own connection.
+ */
+typedef struct fk_group {
+	run *r;
+	const sl_ddl_stmt **st;
+	char **msg; /* per statement: the engine's refusal, NULL when it passed */
+	size_t n, next;
+} fk_group;
+
+static void *fk_worker(void *ud)
+{
+	fk_group *g = ud;
+	run *r = g->r;
+	sl_conn *c = NULL;
+	int rc = copy_open_side(r, &c, SL_COPY_TARGET);
+	if (!rc)
+		rc = sl_conn_bulk_fk_checks(c, true);
+	while (!rc && !sl_copy_should_stop(&r->sh)) {
+		pthread_mutex_lock(&r->mu);
+		size_t i = g->next < g->n ? g->next++ : SIZE_MAX;
+		pthread_mutex_unlock(&r->mu);
+		if (i == SIZE_MAX)
+			break;
+		int erc = sl_conn_exec(c, g->st[i]->sql);
+		if (erc == SL_EDB && !sl_error_is(sl_error_last(), SL_ERRCLASS_EXISTS)) {
+			g->msg[i] = strdup(sl_error_last()->message);
+			rc = g->msg[i] ? 0 : sl_error_nomem();
+		} else if (erc != SL_EDB) {
+			rc = erc;
+		}
+	}
+	if (rc)
+		copy_record_error(r, rc);
+	sl_conn_close(c);
+	sl_error_clear(); /* the thread's message buffer dies with the thread */
+	return NULL;
+}
+
+static int fk_parallel(run *r, size_t lo, size_t hi)
+{
+	fk_group g = { .r = r };
+	pthread_t th[16];
+	int jobs = r->o->jobs > 16 ? 16 : r->o->jobs, started = 0, rc = 0;
+	g.st = calloc(hi - lo + 1, sizeof(*g.st));
+	g.msg = calloc(hi - lo + 1, sizeof(*g.msg));
+	if (!g.st || !g.msg) {
+		rc = sl_error_nomem();
+		goto done;
+	}
+	for (size_t i = lo; i < hi; i++) {
+		const sl_ddl_stmt *st = sl_ddl_statement(r->plan->ddl, SL_DDL_FOREIGN_KEYS, i);
+		if (!copy_on_failed_table(r, st))
+			g.st[g.n++] = st;
+	}
+	for (int w = 0; w < jobs && (size_t)w < g.n; w++) {
+		if (pthread_create(&th[started], NULL, fk_worker, &g) != 0) {
+			copy_record_error(r, sl_error_set(SL_ERROR, "start foreign key worker %d", w + 1));
+			break;
+		}
+		started++;
+	}
+	for (int w = 0; w < started; w++)
+		pthread_join(th[w], NULL);
+	if (r->err_code)
+		rc = sl_error_set(r->err_code, "%s", r->err_msg ? r->err_msg : "foreign key phase failed");
+	for (size_t i = 0; !rc && i < g.n; i++)
+		if (g.msg[i])
+			rc = fk_failed(r, g.st[i]->table, g.msg[i]);
+	if (!rc)
+		rc = copy_check_interrupt(r); /* statements were left: the group runs again on --resume */
+done:
+	for (size_t i = 0; g.msg && i < g.n; i++)
+		free(g.msg[i]);
+	free(g.msg);
+	free(g.st);
+	return rc;
+}
+
+/*
+ * Foreign keys in order, each on its own; a run of parallel statements (the
+ * VALIDATEs after every ADD ... NOT VALID) on up to --jobs connections. The
+ * phase's progress is recorded after each statement or run.
+ */
 int copy_run_fk_phase(run *r, int from)
 {
 	const sl_ddl *d = r->plan->ddl;
 	size_t n = sl_ddl_count(d, SL_DDL_FOREIGN_KEYS);
+	bool par = r->o->jobs > 1 && !sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK);
 	int rc = sl_conn_bulk_fk_checks(r->dst, true);
-	for (size_t i = (size_t)from; !rc && i < n; i++) {
+	for (size_t i = (size_t)from; !rc && i < n;) {
 		const sl_ddl_stmt *st = sl_ddl_statement(d, SL_DDL_FOREIGN_KEYS, i);
-		int erc = copy_on_failed_table(r, st) ? 0 : sl_conn_exec(r->dst, st->sql);
-		if (erc == SL_EDB && sl_error_is(sl_error_last(), SL_ERRCLASS_EXISTS)) {
-			rc = 0; /* added by an earlier attempt of this copy (a resume) */
-		} else if (erc == SL_EDB) {
-			char *msg = strdup(sl_error_last()->message);
-			rc = fk_failed(r, st->table, msg ? msg : "");
-			free(msg);
-		} else
-			rc = erc;
+		size_t end = i + 1;
+		while (par && st->parallel && end < n &&
+		       sl_ddl_statement(d, SL_DDL_FOREIGN_KEYS, end)->parallel)
+			end++;
+		rc = end - i > 1 ? fk_parallel(r, i, end) : fk_one(r, st);
 		if (!rc)
-			rc = copy_set_phase(r, "foreign_keys", (int)i + 1);
+			rc = copy_set_phase(r, "foreign_keys", (int)end);
+		i = end;
 	}
 	if (!rc) /* keys the engine did not enforce during the load */
 		rc = sl_conn_fk_violations(r->dst, fk_violation, r);

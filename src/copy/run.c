@@ -138,6 +138,7 @@ void copy_record_error(run *r, int rc)
 		r->err_msg = strdup(sl_error_last()->message);
 	}
 	r->sh.stop = true;
+	copy_iq_wake(r);
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -153,28 +154,30 @@ typedef struct worker_arg {
 	size_t nqueue;
 } worker_arg;
 
+/*
+ * A data worker: loads the parts of the queue one after the other and, when
+ * the index statements are queued (r->iq), runs those of every table whose
+ * parts are all loaded first, so the indexes of the big tables are built
+ * while the small ones still load.
+ */
 static void *worker(void *ud)
 {
 	worker_arg *wa = ud;
 	run *r = wa->r;
 	sl_conn *src = NULL, *dst = NULL;
+	copy_work w;
 	int rc = copy_open_side(r, &src, SL_COPY_SOURCE);
 	if (!rc)
 		rc = copy_open_side(r, &dst, SL_COPY_TARGET);
 	if (rc)
 		copy_record_error(r, rc);
-	while (!rc) {
-		sl_copy_part *p = NULL;
-		pthread_mutex_lock(&r->mu);
-		if (!r->sh.stop && r->next_part < wa->nqueue)
-			p = wa->queue[r->next_part++];
-		pthread_mutex_unlock(&r->mu);
-		if (!p)
-			break;
-		const sl_copy_tplan *t = sl_copy_plan_find(r->plan, p->table);
-		if (!t)
-			continue;
-		rc = sl_copy_pump(&r->sh, src, dst, t, p);
+	while (!rc && copy_iq_next(r, wa->queue, wa->nqueue, &w)) {
+		const sl_copy_tplan *t = w.part ? sl_copy_plan_find(r->plan, w.part->table) : NULL;
+		if (w.stmt)
+			rc = copy_iq_run(r, dst, w.stmt);
+		else if (t)
+			rc = sl_copy_pump(&r->sh, src, dst, t, w.part);
+		copy_iq_done(r, &w);
 		if (rc)
 			copy_record_error(r, rc);
 	}
@@ -197,6 +200,8 @@ static int run_workers(run *r)
 		if (!r->parts[i].done && !r->parts[i].failed)
 			queue[nq++] = &r->parts[i];
 	qsort(queue, nq, sizeof(*queue), cmp_parts);
+	for (size_t i = 0; r->iq && i < nq; i++)
+		copy_iq_add_part(r, queue[i]);
 	if (sl_conn_has(r->dst, SL_CAP_DB_WRITE_LOCK))
 		jobs = 1; /* one writer per database */
 	if (jobs > 64)
@@ -428,7 +433,11 @@ static int phase_data(run *r)
 		if (pending)
 			return 0;
 	} else {
-		rc = run_workers(r);
+		/* the index statements start as their tables finish loading (not with --data-only) */
+		if (!r->o->data_only && copy_iq_applies(r))
+			rc = copy_iq_new(r);
+		if (!rc)
+			rc = run_workers(r);
 	}
 	if (!rc)
 		rc = copy_set_phase(r, r->o->data_only ? "finished" : "indexes", 0);
@@ -574,6 +583,7 @@ done:
 	r.res->halted = r.sh.halted;
 	r.res->seconds = sl_now_s() - t0;
 	*out = r.res;
+	copy_iq_free(&r);
 	sl_copy_parts_free(r.parts, r.nparts);
 	for (size_t i = 0; r.ferr && i < r.plan->ntables; i++)
 		free(r.ferr[i]);

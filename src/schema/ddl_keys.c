@@ -364,6 +364,8 @@ int ddl_phase_fkeys(gen *g)
 		rc = ddl_add_stmt(g, SL_DDL_FOREIGN_KEYS, tbl, &one);
 		if (!rc && idx < g->d->n[SL_DDL_FOREIGN_KEYS])
 			rc = set_ref(g, g->d->stmts[SL_DDL_FOREIGN_KEYS][idx].ref_table);
+		if (!rc)
+			g->d->stmts[SL_DDL_FOREIGN_KEYS][g->d->n[SL_DDL_FOREIGN_KEYS] - 1].parallel = true;
 	}
 	sl_buf_free(&b);
 	sl_buf_free(&n);

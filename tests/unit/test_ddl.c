@@ -104,6 +104,10 @@ static void test_create_postgres(void **state)
 	assert_string_equal(stmt(&g, SL_DDL_FOREIGN_KEYS, 7),
 			    "ALTER TABLE \"invoices\" VALIDATE CONSTRAINT \"fk_invoices_subscription\"");
 	assert_string_equal(sl_ddl_statement(g.ddl, SL_DDL_FOREIGN_KEYS, 7)->table, "invoices");
+	/* the validations may run on several connections at once, the adds may not */
+	for (size_t i = 0; i < 10; i++)
+		assert_int_equal(sl_ddl_statement(g.ddl, SL_DDL_FOREIGN_KEYS, i)->parallel, i >= 5);
+	assert_false(sl_ddl_statement(g.ddl, SL_DDL_INDEXES, 0)->parallel);
 	assert_string_equal(stmt(&g, SL_DDL_SEQUENCES, 0),
 			    "SELECT setval(pg_get_serial_sequence('\"customers\"', 'id'), "
 			    "GREATEST(COALESCE(max(\"id\"), 0), 0, 1), "
