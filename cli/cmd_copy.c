@@ -507,6 +507,10 @@ static int run_distributed(copy_cli *cc, sl_copy_opts *o, const copy_flags *f)
 		sl_dist_run_clear(&run);
 		rc = sl_dist_run_get(d, id, &run);
 	}
+	if (!rc && strcmp(run.state, "finished") == 0) {
+		print_run_end(d, id, false); /* the last worker ran post-data meanwhile */
+		goto done;
+	}
 	if (!rc) {
 		cli_signals_immediate(NULL);
 		rc = sl_dist_copy_finish(d, &run, o, "coordinator", &res);
