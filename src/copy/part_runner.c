@@ -243,6 +243,11 @@ int sl_copy_part_runner_run(sl_copy_part_runner *w, const char *table, int part,
 	if (!rc && p->attempt != attempt)
 		rc = sl_error_set(SL_ECONFLICT, "copy part \"%s\" %d: attempt %d was claimed by attempt %d",
 				  table, part, attempt, p->attempt);
+	if (!rc) { /* the run-wide reject budget, taken batch by batch in the target */
+		p->budget = true;
+		p->budget_max = w->o->max_rejects;
+		p->saved_rejected = p->rejected;
+	}
 	if (!rc && !p->failed && !p->done)
 		rc = pump_in_snapshot(w, t, p);
 	if ((!rc || rc == SL_EINTERRUPTED) && w->sh.halted)

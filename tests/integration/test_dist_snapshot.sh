@@ -17,7 +17,9 @@
 #     last chunk (indexes, constraints, foreign keys built), also with a
 #     --finish waiting at the same time (one of them runs post-data);
 #   - a MariaDB source: each chunk reads its own consistent snapshot and the
-#     binary log position (here "binlog off") is recorded with its attempt.
+#     binary log position (here "binlog off") is recorded with its attempt;
+#   - --max-rejects across four workers: the run-wide budget is taken in the
+#     batches' transactions, so exactly one batch crosses it, as in `sluice copy`.
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/assert.sh"
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/scratch.sh"
 ENGINES=$(engines) || exit 1
@@ -224,5 +226,32 @@ assert all(a['source_pos'] == 'binlog off' for a in d['attempt_log']), d['attemp
     ok || bad "status --json: every attempt records where the binary log stood (binlog off here)"
   [ "$(sql postgres "$TGT5" "SELECT count(*) FROM m")" = 5000 ] && ok || bad "MariaDB rows copied"
 fi
+
+# --- 5. --max-rejects is exact across workers ------------------------------------------------
+# one value the target refuses every 1000 rows, batches of 100: a batch holds at most one reject
+sqlite3 "$TMP/rej.db" "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);
+  WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 40000)
+  INSERT INTO t SELECT i, CASE WHEN i % 1000 = 500 THEN 'n/a' ELSE i END FROM g"
+TGT6=$(scratch_url postgres dsnap_tgt6)
+run "$SLUICE" copy "sqlite:$TMP/rej.db" "$TGT6" --distributed "$STATE" --part-rows 2500 --batch-rows 100 \
+  --max-rejects 10 --lease 5 --detach
+expect_rc 0 "plan a copy with --max-rejects 10"
+RUN6=$(newest)
+for i in 1 2 3 4; do
+  "$SLUICE" worker "$STATE" --id "j$i" --run "$RUN6" --idle 2 >"$TMP/j$i.log" 2>&1 &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+pids=()
+[ "$(sql postgres "$TGT6" "SELECT count(*) FROM sluice_rejects")" = 11 ] && ok ||
+  bad "exactly one batch crossed the budget: 11 rejects kept ($(sql postgres "$TGT6" "SELECT count(*) FROM sluice_rejects"))"
+[ "$(sql postgres "$TGT6" "SELECT rows_rejected FROM sluice_copy_state WHERE part = -1")" = 11 ] && ok ||
+  bad "the run's budget counter says 11"
+[ "$(sql postgres "$TGT6" "SELECT sum(rows_rejected) FROM sluice_copy_state WHERE part >= 0")" = 11 ] && ok ||
+  bad "the checkpoints count the same 11"
+[ "$(W "SELECT count(*) FROM sluice_dist_chunk WHERE run_id = '$RUN6' AND status = 'failed' AND error LIKE '%max-rejects 10%'")" -ge 1 ] &&
+  ok || bad "the run halted: chunks failed naming --max-rejects"
+run "$SLUICE" copy --distributed "$STATE" --finish --run "$RUN6"
+[ "$rc" -ne 0 ] && ok || bad "--finish of a halted run fails"
 
 finish
