@@ -499,6 +499,15 @@ static int run_distributed(copy_cli *cc, sl_copy_opts *o, const copy_flags *f)
 	}
 	if (!rc && strcmp(run.state, "loading") == 0)
 		rc = dist_cli_wait(d, run.id, cc->quiet);
+	if (rc && holder) {
+		char *m = strdup(sl_error_last()->message);
+		rc = sl_error_set(
+			rc,
+			"%s; the run's source snapshot ends with this command: the chunks not yet read "
+			"will fail (`--finish --retry-failed` then goes on without it)",
+			m ? m : "stopped");
+		free(m);
+	}
 	/* every chunk read: the snapshot's transaction ends */
 	sl_conn_close(holder);
 	holder = NULL;

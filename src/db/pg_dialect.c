@@ -221,7 +221,10 @@ static int pg_snapshot_abort(sl_conn *c, int rc)
 static int pg_export_snapshot(sl_conn *c, char *id, size_t n)
 {
 	char *v = NULL;
-	int rc = sl_conn_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	/* the transaction stays idle while the run's chunks are read: no server timeout may end it */
+	int rc = sl_conn_exec(c, "SET idle_in_transaction_session_timeout = 0");
+	if (!rc)
+		rc = sl_conn_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 	if (rc)
 		return rc;
 	rc = sl_conn_query_text(c, "SELECT pg_export_snapshot()", &v);
