@@ -63,7 +63,7 @@ typedef struct sl_dist_run {
 	double created; /* epoch seconds */
 	/* copy: the source snapshot every chunk reads ("": none) and what holds for the run's reads */
 	char snapshot[128];
-	char snapshot_mode[256];
+	char snapshot_mode[512];
 	int max_attempts; /* tries of a chunk that fails transiently (lost connection, deadlock) */
 	bool detached;    /* planned with --detach: the worker that finishes the last chunk runs post-data */
 	char finished_by[128]; /* who ran post-data (a worker's id, "coordinator") */

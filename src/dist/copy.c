@@ -328,7 +328,7 @@ int sl_dist_copy_retry(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *o
 		if (!src_rc)
 			rc = sl_conn_rollback(src);
 		else if (src_rc == SL_ENOTFOUND) {
-			char mode[256];
+			char mode[512];
 			*lost = true;
 			snprintf(mode, sizeof(mode),
 				 "lost: exported snapshot %s ended before every chunk was read; the chunks "

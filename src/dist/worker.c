@@ -10,6 +10,13 @@
  * library (diff.c). The lease is renewed between batches (copy's interrupt
  * poll is the hook); a renewal that finds a later attempt stops the chunk at
  * once, and the fence in the target rolls back the batch in flight.
+ *
+ * A copy chunk reads the source in the run's exported snapshot when it has
+ * one (else a consistent snapshot of its own where the source has them). A
+ * chunk that fails transiently (lost connection, deadlock) is recorded and
+ * goes back for another attempt below the run's max_attempts; the worker
+ * reopens its connections. The worker that finishes the last chunk of a run
+ * planned with --detach runs the run's post-data.
  */
 #include "dist_int.h"
 #include "dist_work.h"
@@ -232,6 +239,7 @@ static int process(dist_worker *w, sl_dist_chunk *c, sl_dist_worker_stats *st)
 	int rc = strcmp(w->run.kind, "copy") == 0 ? copy_chunk(w, c, &out, &result)
 						  : dist_diff_chunk(w, c, &out, &result);
 	out.result = result;
+	out.transient = transient_error(rc); /* before chunk_error: a deadlock is a database error too */
 	if (w->lost || rc == SL_ECONFLICT) {
 		st->chunks_lost++;
 		dist_log(w, "worker %s: chunk %d attempt %d given up: %s", w->o->name, c->chunk, c->attempt,
@@ -242,14 +250,12 @@ static int process(dist_worker *w, sl_dist_chunk *c, sl_dist_worker_stats *st)
 		rc = SL_EINTERRUPTED;
 		sl_error_set(rc, "interrupted: chunk %d was given back%s", c->chunk,
 			     urc ? " (its lease will expire)" : "");
-	} else if (!rc || chunk_error(rc) || transient_error(rc)) {
-		out.transient = transient_error(rc);
+	} else if (!rc || out.transient || chunk_error(rc)) {
 		char *msg = rc ? strdup(sl_error_last()->message) : NULL;
 		out.error = rc ? (msg ? msg : "failed") : NULL;
 		int frc = sl_dist_finish(w->d, c, &out);
-		if (out.transient)
-			w->reopen =
-				true; /* its connections may be gone: open them again for the next chunk */
+		/* after a transient failure its connections may be gone: the next chunk opens them again */
+		w->reopen = out.transient;
 		if (!frc && !rc) {
 			st->chunks_done++;
 			st->rows += out.written;
