@@ -205,6 +205,7 @@ static int post_data(dist_worker *w)
 	sl_copy_result *res = NULL;
 	if (strcmp(w->run.kind, "copy") != 0 || !w->run.detached)
 		return 0;
+	w->chunk = NULL; /* recorded done: copy's interrupt poll renews no lease during post-data */
 	if (sl_dist_run_advance(w->d, w->run.id, "loading", "post-data") != 0) {
 		sl_error_clear(); /* chunks left, or another caller won */
 		return 0;

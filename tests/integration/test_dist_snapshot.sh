@@ -185,14 +185,15 @@ expect_rc 0 "diff 0 after the retry"
 
 # --- 3b. --detach and workers alone: the last worker runs post-data -----------------------
 TGT4=$(scratch_url postgres dsnap_tgt4)
-run "$SLUICE" copy "$SRC" "$TGT4" --distributed "$STATE" --part-rows 20000 --lease 5 --detach
+# a lease of 1 s: post-data outlasts a renewal period, which must not stop it (the chunk is done)
+run "$SLUICE" copy "$SRC" "$TGT4" --distributed "$STATE" --part-rows 20000 --lease 1 --detach
 expect_rc 0 "plan another detached copy"
 RUN4=$(newest)
 for i in 1 2; do
   "$SLUICE" worker "$STATE" --id "p$i" --run "$RUN4" --idle 2 >"$TMP/p$i.log" 2>&1 &
   pids+=($!)
 done
-for p in "${pids[@]}"; do wait "$p" || bad "worker exited $?"; done
+for p in "${pids[@]}"; do wait "$p" || bad "worker exited $?: $(cat "$TMP"/p?.log)"; done
 pids=()
 [ "$(W "SELECT state || ' ' || finished_by FROM sluice_dist_run WHERE id = '$RUN4'")" = "finished p1" ] ||
   [ "$(W "SELECT state || ' ' || finished_by FROM sluice_dist_run WHERE id = '$RUN4'")" = "finished p2" ] && ok ||
