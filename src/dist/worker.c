@@ -213,7 +213,9 @@ static int post_data(dist_worker *w)
 	dist_log(w, "worker %s: run %s: every chunk done; running post-data", w->o->name, w->run.id);
 	sl_dist_run run = w->run;
 	snprintf(run.state, sizeof(run.state), "post-data");
-	int rc = sl_dist_copy_finish(w->d, &run, &w->copy, w->o->name, &res);
+	sl_copy_opts po = w->copy;
+	po.jobs = ((sl_copy_opts)SL_COPY_OPTS_INIT).jobs; /* indexes built as `--finish` would, in parallel */
+	int rc = sl_dist_copy_finish(w->d, &run, &po, w->o->name, &res);
 	if (!rc)
 		dist_log(w, "worker %s: run %s finished: indexes, constraints and foreign keys built",
 			 w->o->name, w->run.id);
