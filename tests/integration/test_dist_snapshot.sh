@@ -13,6 +13,8 @@
 #   - a worker whose target session is terminated mid-chunk records a failed
 #     attempt and the chunk is retried: it completes, diff 0, both attempts in
 #     the attempt table;
+#   - a distributed diff's chunk failed for good is put back by --finish
+#     --retry-failed and the report is complete;
 #   - a run planned with --detach is finished by the worker that completes the
 #     last chunk (indexes, constraints, foreign keys built), also with a
 #     --finish waiting at the same time (one of them runs post-data);
@@ -101,13 +103,36 @@ assert d['max_attempts'] == 3 and d['finished_by'] == 'coordinator', d
 assert len(d['attempt_log']) == d['chunks'] and all(a['outcome'] == 'done' for a in d['attempt_log'])" &&
   ok || bad "status --json: the snapshot, max attempts, who finished, the attempt log"
 
+# --- 1b. a distributed diff: a chunk failed for good is put back by --retry-failed -------------
+run "$SLUICE" diff "$SRC" "$TGT" --distributed "$STATE" --chunk-rows 10000 --lease 5 --detach
+expect_rc 0 "plan a distributed diff"
+DRUN=$(cat "$TMP/out")
+W "UPDATE sluice_dist_chunk SET status = 'failed', failures = 3, error = 'failed for the test'
+   WHERE run_id = '$DRUN' AND chunk = 0" >/dev/null
+run "$SLUICE" worker "$STATE" --id dd1 --run "$DRUN" --idle 1
+expect_rc 0 "a worker compares the other chunks"
+run "$SLUICE" diff --distributed "$STATE" --finish --run "$DRUN"
+[ "$rc" -ne 0 ] && ok || bad "--finish with a failed chunk fails"
+expect_err "1 chunk of run $DRUN failed" "it says a chunk failed"
+"$SLUICE" worker "$STATE" --id dd2 --run "$DRUN" --idle 3 >"$TMP/dd2.log" 2>&1 &
+pids+=($!)
+run "$SLUICE" diff --distributed "$STATE" --finish --retry-failed --run "$DRUN"
+expect_rc 1 "--finish --retry-failed: the diff completes and finds the changes"
+expect_err "1 failed chunk put back" "it says what it put back"
+expect_out "170 discrepancies" "the same 170 discrepancies"
+for p in "${pids[@]}"; do wait "$p"; done
+pids=()
+[ "$(W "SELECT string_agg(outcome || ':' || worker, ',' ORDER BY attempt) FROM sluice_dist_attempt
+        WHERE run_id = '$DRUN' AND chunk = 0")" = "done:dd2" ] && ok || bad "the put-back chunk was done by the next worker"
+
 # --- 2. the snapshot gone: chunks fail clearly; --retry-failed goes on without it ----------
 S "UPDATE items SET v = 'row ' || id WHERE id <= 100; DELETE FROM items WHERE id > 60000" >/dev/null
 TGT2=$(scratch_url postgres dsnap_tgt2)
+NRUNS=$(W "SELECT count(*) FROM sluice_dist_run")
 "$SLUICE" copy "$SRC" "$TGT2" --distributed "$STATE" --part-rows 20000 --lease 5 --tables items \
   >"$TMP/c2.out" 2>"$TMP/c2.err" &
 coord=$!
-wait_run 2 && ok || bad "the second run is planned"
+wait_run $((NRUNS + 1)) && ok || bad "the second copy is planned"
 RUN2=$(newest)
 for _ in $(seq 1 200); do [ -n "$(W "SELECT snapshot FROM sluice_dist_run WHERE id = '$RUN2'")" ] && break; sleep 0.05; done
 { kill -9 "$coord"; wait "$coord"; } 2>/dev/null
