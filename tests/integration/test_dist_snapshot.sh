@@ -44,7 +44,10 @@ S "CREATE TABLE items (id bigint PRIMARY KEY, v text NOT NULL, n integer);
    INSERT INTO items SELECT g, 'row ' || g, g % 97 FROM generate_series(1, 60000) g;
    CREATE TABLE notes (id integer PRIMARY KEY, item_id bigint NOT NULL REFERENCES items (id), body text);
    INSERT INTO notes SELECT g, g * 3, 'note ' || g FROM generate_series(1, 2000) g;
-   CREATE INDEX notes_item ON notes (item_id); ANALYZE" >/dev/null
+   CREATE INDEX notes_item ON notes (item_id);
+   CREATE INDEX items_v ON items (v); CREATE INDEX items_n ON items (n); CREATE INDEX items_vn ON items (v, n);
+   CREATE INDEX items_nv ON items (n, v); CREATE INDEX items_lv ON items (lower(v)); CREATE INDEX items_idn ON items (id, n);
+   ANALYZE" >/dev/null
 # newest run's id; wait until a run exists
 newest() { W "SELECT id FROM sluice_dist_run ORDER BY created_at DESC LIMIT 1"; }
 wait_run() { # wait_run N: until N runs exist
@@ -210,7 +213,8 @@ expect_rc 0 "diff 0 after the retry"
 
 # --- 3b. --detach and workers alone: the last worker runs post-data -----------------------
 TGT4=$(scratch_url postgres dsnap_tgt4)
-# a lease of 1 s: post-data outlasts a renewal period, which must not stop it (the chunk is done)
+# a lease of 1 s: post-data (seven indexes on items) outlasts a renewal period, which must not
+# stop it (its chunk is done, the renewal's fence would take it for a lost one)
 run "$SLUICE" copy "$SRC" "$TGT4" --distributed "$STATE" --part-rows 20000 --lease 1 --detach
 expect_rc 0 "plan another detached copy"
 RUN4=$(newest)
