@@ -251,8 +251,8 @@ typedef struct copy_flags {
 	const char *tables, *domain;
 	long jobs, max_rejects, batch_rows;
 	const char *distributed, *run; /* --distributed STATE_URL, --run ID */
-	bool detach, finish;
-	long part_rows, lease;
+	bool detach, finish, retry_failed;
+	long part_rows, lease, max_attempts;
 	const char *flavour; /* --target-flavour */
 	cli_list schemas;    /* --schema; sl_copy_opts.schemas points into it */
 	bool quiet;
@@ -287,8 +287,11 @@ static int check_usage(const copy_flags *f, sl_copy_opts *o, int npos, const cli
 		return cli_usage_error("copy",
 				       "--distributed plans a new copy: no --plan, --rejects, --resume, "
 				       "--restart, --schema-only or --data-only");
-	if (f->distributed && (f->part_rows < 1 || f->lease < 1))
-		return cli_usage_error("copy", "--part-rows and --lease take a positive number");
+	if (f->distributed && (f->part_rows < 1 || f->lease < 1 || f->max_attempts < 1))
+		return cli_usage_error("copy",
+				       "--part-rows, --lease and --max-attempts take a positive number");
+	if (f->retry_failed && !f->finish)
+		return cli_usage_error("copy", "--retry-failed goes with --distributed URL --finish");
 	if (f->flavour && (f->finish || f->rejects))
 		return cli_usage_error("copy",
 				       "--target-flavour plans a copy: not with --finish or --rejects "
@@ -401,16 +404,91 @@ static int run_copy(copy_cli *cc, const sl_copy_opts *o, const copy_flags *f)
 	return report_copy(cc, f, res, rc);
 }
 
+/* --finish --retry-failed: the failed chunks go back to the workers. */
+static int retry_failed(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *o)
+{
+	int64_t n = 0;
+	bool lost = false;
+	int rc = sl_dist_copy_retry(d, run, o, &n, &lost);
+	if (!rc && lost)
+		fprintf(stderr,
+			"sluice: warning: run %s: its source snapshot %s is gone; the retried chunks read "
+			"the "
+			"source at their own moments (recorded in the run, shown by status)\n",
+			run->id, run->snapshot);
+	if (!rc)
+		fprintf(stderr, "run %s: %lld failed chunk%s put back for the workers\n", run->id,
+			(long long)n, n == 1 ? "" : "s");
+	return rc;
+}
+
+/* Plans the run; *holder keeps the source snapshot open while a coordinator waits. */
+static int plan_distributed(copy_cli *cc, sl_copy_opts *o, const copy_flags *f, sl_dist *d, sl_dist_run *run,
+			    sl_conn **holder)
+{
+	char sd[SL_DIST_NAME_MAX], sr[SL_DIST_NAME_MAX], td[SL_DIST_NAME_MAX], tr[SL_DIST_NAME_MAX];
+	sl_copy_result *res = NULL;
+	dist_cli_names(cc->proj, cc->source, sd, sr, sizeof(sd));
+	dist_cli_names(cc->proj, cc->target, td, tr, sizeof(td));
+	const char *names[4] = { sd, td, sr, tr };
+	sl_dist_plan_opts plo = { .lease_s = (int)f->lease, .max_attempts = (int)f->max_attempts };
+	int rc = sl_dist_copy_plan(d, o, names, &plo, run, &res, f->detach ? NULL : holder);
+	sl_copy_result_free(res);
+	if (!rc)
+		printf("planned distributed copy %s (target run %s); start workers with: sluice worker %s\n"
+		       "source snapshot: %s\n",
+		       run->id, run->copy_run, sl_dist_display(d), run->snapshot_mode);
+	fflush(stdout);
+	return rc;
+}
+
+/* --finish: the run named (or the newest), with the sides it recorded unless given. */
+static int find_distributed(copy_cli *cc, const sl_copy_opts *o, const copy_flags *f, sl_dist *d,
+			    sl_dist_run *run)
+{
+	int rc = sl_dist_run_get(d, f->run, run);
+	if (!rc && !cc->source) {
+		cc->source = run->source_ref[0] ? run->source_ref : NULL;
+		cc->target = run->target_ref[0] ? run->target_ref : NULL;
+		if (!cc->source || !cc->target)
+			rc = sl_error_set(
+				SL_EINVALID,
+				"run %s names a side by a URL with a password: give SOURCE and TARGET",
+				run->id);
+	}
+	if (!rc && f->retry_failed)
+		rc = retry_failed(d, run, o);
+	return rc;
+}
+
+/* The summary's last lines: who finished the run, what its reads of the source were. */
+static void print_run_end(sl_dist *d, const char *id, bool json)
+{
+	sl_dist_run run = { 0 };
+	FILE *to = json ? stderr : stdout;
+	if (sl_dist_run_get(d, id, &run) == 0) {
+		if (run.finished_by[0])
+			fprintf(to, "run %s finished (post-data by %s)\n", run.id, run.finished_by);
+		fprintf(to, "source snapshot: %s\n",
+			run.snapshot_mode[0] ? run.snapshot_mode : "not recorded");
+	}
+	sl_error_clear();
+	sl_dist_run_clear(&run);
+}
+
 /*
  * --distributed: plans the run (copy's pre-data phase, then one chunk per
- * part in the work table), waits for the workers unless --detach, then runs
- * copy's post-data phase; --finish only waits and finishes.
+ * part in the work table), waits for the workers unless --detach (holding
+ * the source snapshot, where the source exports one, while it waits), then
+ * runs copy's post-data phase; --finish only waits and finishes.
  */
 static int run_distributed(copy_cli *cc, sl_copy_opts *o, const copy_flags *f)
 {
 	sl_dist *d = NULL;
 	sl_dist_run run = { 0 };
 	sl_copy_result *res = NULL;
+	sl_conn *holder = NULL;
+	char id[64] = "";
 	int rc = dist_cli_open(&d, f->distributed);
 	if (rc == SL_EINVALID) {
 		cli_report_error(rc);
@@ -419,50 +497,51 @@ static int run_distributed(copy_cli *cc, sl_copy_opts *o, const copy_flags *f)
 	o->part_rows = f->part_rows;
 	o->split_rows = f->part_rows; /* any table above one chunk is split */
 	cli_signals_graceful();
-	if (!rc && !f->finish) {
-		char sd[SL_DIST_NAME_MAX], sr[SL_DIST_NAME_MAX], td[SL_DIST_NAME_MAX], tr[SL_DIST_NAME_MAX];
-		dist_cli_names(cc->proj, cc->source, sd, sr, sizeof(sd));
-		dist_cli_names(cc->proj, cc->target, td, tr, sizeof(td));
-		const char *names[4] = { sd, td, sr, tr };
-		rc = sl_dist_copy_plan(d, o, names, (int)f->lease, &run, &res);
-		sl_copy_result_free(res);
-		res = NULL;
-		if (!rc)
-			printf("planned distributed copy %s (target run %s); start workers with: sluice "
-			       "worker %s\n",
-			       run.id, run.copy_run, sl_dist_display(d));
-		fflush(stdout);
-		if (!rc && f->detach)
-			goto done;
-	} else if (!rc) {
-		rc = sl_dist_run_get(d, f->run, &run);
-		if (!rc && !cc->source) {
-			cc->source = run.source_ref[0] ? run.source_ref : NULL;
-			cc->target = run.target_ref[0] ? run.target_ref : NULL;
-			if (!cc->source || !cc->target)
-				rc = sl_error_set(SL_EINVALID,
-						  "run %s names a side by a URL with a password: give SOURCE "
-						  "and TARGET",
-						  run.id);
-		}
+	if (!rc)
+		rc = f->finish ? find_distributed(cc, o, f, d, &run)
+			       : plan_distributed(cc, o, f, d, &run, &holder);
+	if (!rc && f->detach)
+		goto done;
+	if (!rc && strcmp(run.state, "finished") == 0 && run.finished_by[0]) {
+		print_run_end(d, run.id, false); /* finished already, by a worker or another --finish */
+		goto done;
 	}
 	if (!rc && strcmp(run.state, "loading") == 0)
 		rc = dist_cli_wait(d, run.id, cc->quiet);
+	if (rc && holder) {
+		char *m = strdup(sl_error_last()->message);
+		rc = sl_error_set(
+			rc,
+			"%s; the run's source snapshot ends with this command: the chunks not yet read "
+			"will fail (`--finish --retry-failed` then goes on without it)",
+			m ? m : "stopped");
+		free(m);
+	}
+	/* every chunk read: the snapshot's transaction ends */
+	sl_conn_close(holder);
+	holder = NULL;
+	snprintf(id, sizeof(id), "%s", run.id);
 	if (!rc) {
-		char id[64];
-		snprintf(id, sizeof(id), "%s", run.id);
 		sl_dist_run_clear(&run);
 		rc = sl_dist_run_get(d, id, &run);
 	}
+	if (!rc && strcmp(run.state, "finished") == 0) {
+		print_run_end(d, id, false); /* the last worker ran post-data meanwhile */
+		goto done;
+	}
 	if (!rc) {
 		cli_signals_immediate(NULL);
-		rc = sl_dist_copy_finish(d, &run, o, &res);
+		rc = sl_dist_copy_finish(d, &run, o, "coordinator", &res);
+		int ex = report_copy(cc, f, res, rc);
+		if (!rc)
+			print_run_end(d, id, f->json);
 		sl_dist_close(d);
 		sl_dist_run_clear(&run);
-		return report_copy(cc, f, res, rc);
+		return ex;
 	}
 done:
 	cli_signals_immediate(NULL);
+	sl_conn_close(holder);
 	sl_dist_close(d);
 	sl_dist_run_clear(&run);
 	return rc ? cli_fail(rc) : EXIT_OK;
@@ -530,6 +609,12 @@ static int copy_parse(int argc, char **argv, cli_project *p, sl_copy_opts *o, co
 		  "--distributed: wait for the run's chunks, then build indexes and constraints",
 		  &f->finish },
 		{ "run", 0, CLI_STRING, "ID", "--finish: the run (default: the newest)", &f->run },
+		{ "max-attempts", 0, CLI_INT, "N",
+		  "--distributed: tries of a chunk that fails transiently (lost connection, deadlock) "
+		  "(default 3)",
+		  &f->max_attempts },
+		{ "retry-failed", 0, CLI_FLAG, NULL,
+		  "--finish: put the run's failed chunks back for the workers first", &f->retry_failed },
 		{ 0 }
 	};
 	int prc = cli_parse("copy", opts, argc, argv, pos, 2, npos);
@@ -543,7 +628,9 @@ int cmd_copy(int argc, char **argv)
 {
 	cli_project p = { 0 };
 	sl_copy_opts o = SL_COPY_OPTS_INIT;
-	copy_flags f = { .jobs = 2, .batch_rows = 10000, .part_rows = 100000, .lease = 30 };
+	copy_flags f = {
+		.jobs = 2, .batch_rows = 10000, .part_rows = 100000, .lease = 30, .max_attempts = 3
+	};
 	const char *pos[2];
 	int npos = 0, pex = copy_parse(argc, argv, &p, &o, &f, pos, &npos);
 	if (pex >= 0)

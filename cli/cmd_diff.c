@@ -468,7 +468,7 @@ typedef struct diff_cmd {
 	diff_args a;
 	const char *tables, *cols, *key, *out_path, *mode, *tol;
 	bool ci;
-	long threshold, chunk_rows, lease;
+	long threshold, chunk_rows, lease, max_attempts;
 	dist_cli_diff_args da;
 	const char *pos[2];
 	int npos;
@@ -520,6 +520,12 @@ static int parse_diff(diff_cmd *c, int argc, char **argv)
 		{ "finish", 0, CLI_FLAG, NULL, "--distributed: wait for a planned run and report it",
 		  &c->da.finish },
 		{ "run", 0, CLI_STRING, "ID", "--finish: the run (default: the newest)", &c->da.run },
+		{ "max-attempts", 0, CLI_INT, "N",
+		  "--distributed: tries of a chunk that fails transiently (lost connection, deadlock) "
+		  "(default 3)",
+		  &c->max_attempts },
+		{ "retry-failed", 0, CLI_FLAG, NULL,
+		  "--finish: put the run's failed chunks back for the workers first", &c->da.retry_failed },
 		{ 0 }
 	};
 	return cli_parse("diff", opts, argc, argv, c->pos, 2, &c->npos);
@@ -536,8 +542,11 @@ static int diff_distributed(diff_cmd *c)
 				"--columns, --where, --json, --out, --mode, --float-tolerance or --ci-text");
 	if (c->da.detach && c->da.finish)
 		return cli_usage_error("diff", "--detach and --finish exclude each other");
-	if (c->chunk_rows < 1 || c->lease < 1 || c->threshold < 0)
-		return cli_usage_error("diff", "--chunk-rows and --lease take a positive number");
+	if (c->chunk_rows < 1 || c->lease < 1 || c->max_attempts < 1 || c->threshold < 0)
+		return cli_usage_error("diff",
+				       "--chunk-rows, --lease and --max-attempts take a positive number");
+	if (c->da.retry_failed && !c->da.finish)
+		return cli_usage_error("diff", "--retry-failed goes with --distributed URL --finish");
 	if (c->da.finish ? c->npos != 0 : c->npos != 2)
 		return cli_usage_error("diff",
 				       c->da.finish
@@ -555,6 +564,7 @@ static int diff_distributed(diff_cmd *c)
 	c->da.pairing = &pairing;
 	c->da.chunk_rows = c->chunk_rows;
 	c->da.lease = (int)c->lease;
+	c->da.max_attempts = (int)c->max_attempts;
 	c->da.threshold = c->threshold;
 	int drc = cli_project_load(&c->p, false);
 	int dex = drc ? cli_fail(drc) : dist_cli_diff(&c->p, &c->da);
@@ -682,7 +692,8 @@ int cmd_diff(int argc, char **argv)
 		       .a = { .opts = SL_DIFF_OPTS_INIT },
 		       .mode = "auto",
 		       .chunk_rows = 100000,
-		       .lease = 30 };
+		       .lease = 30,
+		       .max_attempts = 3 };
 	diff_cli *x = &c.x;
 	int nerrors = 0, rc = 0, exit_code = EXIT_OK;
 	sl_conn *src = NULL, *dst = NULL;

@@ -215,7 +215,8 @@ int cmd_status(int argc, char **argv)
 				    { "json", 0, CLI_FLAG, NULL, "machine-readable output", &json },
 				    { "distributed", 0, CLI_STRING, "STATE_URL",
 				      "show a distributed copy or diff instead: chunks and rows per table "
-				      "and per worker, rows/s, ETA",
+				      "and per worker, rows/s, ETA, the source snapshot, failed attempts "
+				      "(--json: every attempt with its binlog position)",
 				      &dist },
 				    { "run", 0, CLI_STRING, "ID",
 				      "--distributed: the run (default: the newest)", &run },

@@ -142,8 +142,9 @@ static int worker_work(sl_dist *d, worker_cli *w, const worker_args *a, const sl
 	int rc = sl_dist_worker_run(d, &o, &st);
 	cli_signals_immediate(NULL);
 	if (!w->quiet)
-		fprintf(stderr, "worker %s: %d chunks done, %d given up, %" PRId64 " rows\n", a->id,
-			st.chunks_done, st.chunks_lost, st.rows);
+		fprintf(stderr,
+			"worker %s: %d chunks done, %d given up, %d failed attempts, %" PRId64 " rows\n",
+			a->id, st.chunks_done, st.chunks_lost, st.chunks_failed, st.rows);
 	if (rc == SL_EINTERRUPTED) {
 		cli_report_error(rc);
 		ex = cli_interrupt_exit();

@@ -131,8 +131,9 @@ int dist_cli_diff(cli_project *p, const dist_cli_diff_args *a)
 			rc = cli_project_connect(&dst, p, a->target);
 		if (!rc)
 			rc = sl_conn_refuse_same_database(src, dst, "diff");
+		sl_dist_plan_opts plo = { .lease_s = a->lease, .max_attempts = a->max_attempts };
 		if (!rc)
-			rc = sl_dist_diff_plan(d, src, dst, a->pairing, a->chunk_rows, names, a->lease, &run);
+			rc = sl_dist_diff_plan(d, src, dst, a->pairing, a->chunk_rows, names, &plo, &run);
 		if (!rc)
 			fprintf(stderr, "planned distributed diff %s; start workers with: sluice worker %s\n",
 				run.id, sl_dist_display(d));
@@ -144,6 +145,10 @@ int dist_cli_diff(cli_project *p, const dist_cli_diff_args *a)
 		rc = sl_dist_run_get(d, a->run, &run);
 		if (!rc && strcmp(run.kind, "diff") != 0)
 			rc = sl_error_set(SL_EINVALID, "run %s is a %s, not a diff", run.id, run.kind);
+		int64_t n = 0;
+		if (!rc && a->retry_failed && (rc = sl_dist_retry_failed(d, run.id, &n)) == 0)
+			fprintf(stderr, "run %s: %lld failed chunk%s put back for the workers\n", run.id,
+				(long long)n, n == 1 ? "" : "s");
 	}
 	if (!rc && strcmp(run.state, "diffing") == 0)
 		rc = dist_cli_wait(d, run.id, a->quiet);

@@ -34,8 +34,8 @@ typedef struct dist_cli_diff_args {
 	const char *source, *target; /* plan only */
 	const sl_diff_pairing *pairing;
 	int64_t chunk_rows;
-	int lease;
-	bool detach, finish, quiet;
+	int lease, max_attempts;
+	bool detach, finish, quiet, retry_failed;
 	const char *run; /* finish: the run (NULL: the newest) */
 	long threshold;
 } dist_cli_diff_args;

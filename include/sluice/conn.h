@@ -57,6 +57,10 @@ enum {
 	SL_CAP_DB_WRITE_LOCK = 1u << 15, /* a write transaction locks the whole database against writers */
 	SL_CAP_CAPTURE = 1u << 16,       /* change capture and apply for sync (capture.h) */
 	SL_CAP_FREEZE = 1u << 17,        /* deny-write fences with a deadline for cutover (freeze.h) */
+	SL_CAP_SNAPSHOT_READ =
+		1u << 18, /* a read transaction on one consistent snapshot (sl_conn_snapshot_begin) */
+	SL_CAP_SNAPSHOT_EXPORT =
+		1u << 19, /* that snapshot can be shared with other sessions (export/import) */
 };
 
 /* One result column. name and decl are borrowed from the cursor. */
@@ -203,9 +207,28 @@ int sl_conn_read_only(sl_conn *c);
 /* 1 when table exists in c's default schema, 0 when not, or a negative code. */
 int sl_conn_table_exists(sl_conn *c, const char *table);
 
+/*
+ * Consistent reads (docs/commands/distributed.md, "Consistent snapshots").
+ * SL_CAP_SNAPSHOT_EXPORT: opens a REPEATABLE READ transaction on c and
+ * exports its snapshot; id (n bytes) names it for other sessions as long as
+ * c's transaction stays open (end it with sl_conn_commit or by closing c).
+ * SL_EINVALID on an engine without it.
+ */
+int sl_conn_snapshot_export(sl_conn *c, char *id, size_t n);
+/*
+ * SL_CAP_SNAPSHOT_READ: opens a read-only transaction on c that reads one
+ * consistent snapshot: the exported snapshot id when given (SL_ENOTFOUND
+ * when it no longer exists: the transaction that exported it ended), else
+ * one taken now. pos (n bytes) receives where the engine's change log stood
+ * at that snapshot when it tells ("binlog.000003:4711"; "binlog off"), ""
+ * otherwise. End the transaction with sl_conn_commit or sl_conn_rollback.
+ */
+int sl_conn_snapshot_begin(sl_conn *c, const char *id, char *pos, size_t n);
+
 /* Classes of database errors that callers act on, whatever the engine. */
 typedef enum sl_error_class {
-	SL_ERRCLASS_EXISTS = 1, /* the object a CREATE or ADD names exists already */
+	SL_ERRCLASS_EXISTS = 1,    /* the object a CREATE or ADD names exists already */
+	SL_ERRCLASS_TRANSIENT = 2, /* serialization failure, deadlock, lock wait timeout: run it again */
 } sl_error_class;
 /* Whether e, a database error from any engine, is of class k. */
 bool sl_error_is(const sl_error *e, sl_error_class k);

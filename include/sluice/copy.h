@@ -347,6 +347,16 @@ void sl_copy_part_infos_free(sl_copy_part_info *p, size_t n);
  */
 int sl_copy_part_runner_run(sl_copy_part_runner *w, const char *table, int part, int attempt,
 			    sl_copy_part_info *res);
+/*
+ * How the next parts read the source (docs/commands/distributed.md,
+ * "Consistent snapshots"): with snapshot, in a read transaction on that
+ * exported snapshot (SL_ENOTFOUND from the run when it no longer exists);
+ * without, where the source has SL_CAP_SNAPSHOT_READ, each part in a
+ * consistent snapshot of its own; otherwise as one statement.
+ */
+int sl_copy_part_runner_set_snapshot(sl_copy_part_runner *w, const char *snapshot);
+/* Borrowed: where the last part's source snapshot stood (binlog position), "" when unknown. */
+const char *sl_copy_part_runner_source_pos(const sl_copy_part_runner *w);
 
 /*
  * How copy splits a table into key ranges (also what a distributed diff

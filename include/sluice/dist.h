@@ -61,6 +61,12 @@ typedef struct sl_dist_run {
 	char *options;        /* JSON: tables, schemas, batch_rows, max_rejects, ... (malloc'd) */
 	int lease_s;
 	double created; /* epoch seconds */
+	/* copy: the source snapshot every chunk reads ("": none) and what holds for the run's reads */
+	char snapshot[128];
+	char snapshot_mode[512];
+	int max_attempts; /* tries of a chunk that fails transiently (lost connection, deadlock) */
+	bool detached;    /* planned with --detach: the worker that finishes the last chunk runs post-data */
+	char finished_by[128]; /* who ran post-data (a worker's id, "coordinator") */
 } sl_dist_run;
 
 void sl_dist_run_clear(sl_dist_run *r);
@@ -83,6 +89,9 @@ typedef struct sl_dist_outcome {
 	int64_t read, written, rejected;
 	const char *result;
 	const char *error; /* set: the chunk failed */
+	bool transient;    /* the failure may pass (lost connection, deadlock): retried below max_attempts */
+	const char *source_pos; /* where the source snapshot stood (binlog position), may be NULL */
+	bool retried;           /* out: the chunk went back to pending for another attempt */
 } sl_dist_outcome;
 
 /* Writes the run and its chunks in one transaction; r->id is filled when empty. */
@@ -90,6 +99,8 @@ int sl_dist_run_create(sl_dist *d, sl_dist_run *r, const sl_dist_chunk *chunks, 
 /* The run id (NULL: the newest one), SL_ENOTFOUND when there is none. */
 int sl_dist_run_get(sl_dist *d, const char *id, sl_dist_run *out);
 int sl_dist_run_set_state(sl_dist *d, const char *id, const char *state);
+/* The run is finished; who ran its last step (a worker's id, "coordinator"). */
+int sl_dist_run_finished(sl_dist *d, const char *id, const char *who);
 /*
  * Moves the run from state `from` to `to` only when it is in `from` and all
  * its chunks are done: 0 when this call moved it, SL_ECONFLICT otherwise (so
@@ -109,8 +120,17 @@ int sl_dist_claim(sl_dist *d, const char *run_id, const char *const *skip, size_
 		  int lease_s, sl_dist_chunk *out, int64_t *busy);
 /* Extends the lease; SL_ECONFLICT when the chunk no longer holds this attempt. */
 int sl_dist_renew(sl_dist *d, const sl_dist_chunk *c, int lease_s, int64_t written);
-/* Records the attempt's outcome (done, or failed with o->error); SL_ECONFLICT when fenced off. */
-int sl_dist_finish(sl_dist *d, const sl_dist_chunk *c, const sl_dist_outcome *o);
+/*
+ * Records the attempt's outcome: done, or failed with o->error. A transient
+ * failure puts the chunk back to pending while it has failed fewer times than
+ * the run's max_attempts (o->retried); else it stays failed. SL_ECONFLICT
+ * when fenced off.
+ */
+int sl_dist_finish(sl_dist *d, const sl_dist_chunk *c, sl_dist_outcome *o);
+/* Puts the run's failed chunks back to pending with their failure count cleared; *n of them. */
+int sl_dist_retry_failed(sl_dist *d, const char *run_id, int64_t *n);
+/* Records the run's snapshot (NULL or "": none any more) and what holds for its reads. */
+int sl_dist_run_set_snapshot(sl_dist *d, const char *run_id, const char *snapshot, const char *mode);
 /* Gives the chunk back (pending) when the attempt stops without an outcome (Ctrl-C). */
 int sl_dist_release(sl_dist *d, const sl_dist_chunk *c);
 
@@ -130,7 +150,19 @@ typedef struct sl_dist_worker_progress {
 	double last_seen_ago;
 } sl_dist_worker_progress;
 
+/* One attempt at a chunk: who, how it ended, where its source snapshot stood, its error. */
+typedef struct sl_dist_attempt_info {
+	char table[SL_DIST_NAME_MAX];
+	int chunk, attempt;
+	char worker[128];
+	char outcome[16];     /* running, done, failed, expired, fenced, released */
+	char source_pos[160]; /* the binlog position of its snapshot, "" when none was recorded */
+	char *error;          /* malloc'd, NULL when it did not fail */
+} sl_dist_attempt_info;
+
 typedef struct sl_dist_progress {
+	sl_dist_attempt_info *log; /* every attempt, by chunk and attempt */
+	size_t nlog;
 	sl_dist_table_progress *tables;
 	size_t ntables;
 	sl_dist_worker_progress *workers;
@@ -177,16 +209,20 @@ typedef struct sl_dist_worker_opts {
 } sl_dist_worker_opts;
 
 typedef struct sl_dist_worker_stats {
-	int chunks_done, chunks_lost;
+	int chunks_done, chunks_lost, chunks_failed;
 	int64_t rows;
 } sl_dist_worker_stats;
 
 /*
  * Claims and processes chunks until nothing is left (idle_s), max_chunks,
  * or interrupted (SL_EINTERRUPTED; the chunk in hand is given back, its
- * committed batches kept). A chunk that fails with a data error is recorded
- * failed and the worker goes on; a lost connection ends the worker (its
- * lease expires and another takes the chunk). A run this worker cannot
+ * committed batches kept). A chunk that fails is recorded failed and the
+ * worker goes on; a transient failure (a lost source or target connection,
+ * a deadlock, a serialization failure) puts it back for another attempt
+ * below the run's max_attempts, and the worker reopens its connections. A
+ * lost store connection ends the worker (its lease expires and another
+ * takes the chunk). The worker that finishes the last chunk of a run
+ * planned with --detach runs its post-data. A run this worker cannot
  * join (its sides cannot be reached from here, its plan differs) gets its
  * chunk back; with o->run_id the worker stops there, otherwise it leaves
  * that run to other workers, goes on with the others, and returns the
@@ -196,27 +232,49 @@ int sl_dist_worker_run(sl_dist *d, const sl_dist_worker_opts *o, sl_dist_worker_
 
 /* ---- the coordinator: copy ---- */
 
+/* How a distributed run is planned. */
+typedef struct sl_dist_plan_opts {
+	int lease_s;      /* a worker's hold on a chunk between renewals (default 30) */
+	int max_attempts; /* tries of a chunk that fails transiently (default 3) */
+} sl_dist_plan_opts;
+
 /*
  * Plans a distributed copy: runs copy's pre-data phase (sl_copy_run with
  * external_data: tables created, parts recorded in the target), then writes
  * the run and one chunk per part. o->part_rows sizes the chunks. source and
  * target: display names and worker refs (see sl_dist_run). *run is filled.
+ * holder: the caller waits for the run (NULL: --detach, the worker that
+ * finishes the last chunk runs post-data). Where the source exports
+ * snapshots, *holder is then the source session whose open transaction
+ * holds the snapshot every chunk reads: keep it open until every chunk is
+ * done, then close it. NULL when the source has none (run->snapshot_mode
+ * says what holds instead).
  */
-int sl_dist_copy_plan(sl_dist *d, const sl_copy_opts *o, const char *const names[4], int lease_s,
-		      sl_dist_run *run, sl_copy_result **res);
+int sl_dist_copy_plan(sl_dist *d, const sl_copy_opts *o, const char *const names[4],
+		      const sl_dist_plan_opts *plo, sl_dist_run *run, sl_copy_result **res, sl_conn **holder);
 /*
  * Post-data: once every chunk is done, moves the run to "post-data" (only
  * one caller wins) and resumes the copy in the target (indexes, constraints,
- * foreign keys, sequences...), then "finished". SL_ECONFLICT when chunks are
+ * foreign keys, sequences...), then "finished" by who. One caller at a time
+ * runs it (a lock in the store); a caller that waited for another finds the
+ * run finished and returns 0 with *res NULL. SL_ECONFLICT when chunks are
  * not all done.
  */
-int sl_dist_copy_finish(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *o, sl_copy_result **res);
+int sl_dist_copy_finish(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *o, const char *who,
+			sl_copy_result **res);
+/*
+ * `--finish --retry-failed`: puts the failed chunks back (*n of them). When
+ * the run's exported snapshot no longer exists, records that the run goes on
+ * without one (*lost; run->snapshot_mode in the store says so).
+ */
+int sl_dist_copy_retry(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *o, int64_t *n, bool *lost);
 
 /* ---- the coordinator: diff ---- */
 
 /* One table of a distributed diff: its pairing and key, as the coordinator planned it. */
 int sl_dist_diff_plan(sl_dist *d, sl_conn *src, sl_conn *dst, const sl_diff_pairing *pairing,
-		      int64_t chunk_rows, const char *const names[4], int lease_s, sl_dist_run *run);
+		      int64_t chunk_rows, const char *const names[4], const sl_dist_plan_opts *plo,
+		      sl_dist_run *run);
 /* Sums the chunks' results: missing, extra, changed, and the first examples (JSON lines into examples). */
 typedef struct sl_dist_diff_sum {
 	int64_t src_rows, dst_rows, missing, extra, changed;

@@ -106,6 +106,15 @@ typedef struct sl_copy_part {
 	bool failed; /* the target refused the table's CREATE TABLE: no rows, retried on --resume */
 	int64_t expected;
 	int attempt; /* the fence: checkpoints commit only while the target's number is this one */
+	/*
+	 * The run-wide reject budget of a part run by a worker (part_runner.c):
+	 * every checkpoint takes its new rejects from the run row's counter in
+	 * the batch's transaction, and fails (SL_ECHECK, the batch rolled back)
+	 * once the run has rejected more than budget_max rows.
+	 */
+	bool budget;
+	int64_t budget_max;
+	int64_t saved_rejected; /* p->rejected at the last checkpoint */
 } sl_copy_part;
 
 /* Brings a state table an earlier version of sluice made up to date (adds missing columns). */
@@ -128,7 +137,7 @@ int sl_copy_state_clear_failed(sl_conn *c);
 int sl_copy_state_parts(sl_conn *c, sl_copy_part **out, size_t *n);
 void sl_copy_parts_free(sl_copy_part *p, size_t n);
 /* SL_ECONFLICT when the part's attempt in the target is no longer p->attempt. */
-int sl_copy_state_save(sl_conn *c, const sl_copy_part *p);
+int sl_copy_state_save(sl_conn *c, sl_copy_part *p);
 /* Raises the part's attempt to attempt (its own transaction); SL_ECONFLICT when it is already higher. */
 int sl_copy_state_claim(sl_conn *c, const char *table, int part, int attempt);
 int64_t sl_copy_state_total_rejects(sl_conn *c);

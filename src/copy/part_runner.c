@@ -32,6 +32,8 @@ struct sl_copy_part_runner {
 	char *run_id;
 	pthread_mutex_t mu;
 	sl_copy_shared sh;
+	char *snapshot;       /* the run's exported source snapshot, NULL: none */
+	char source_pos[160]; /* where the last part's snapshot stood */
 };
 
 int sl_copy_part_runner_open(sl_copy_part_runner **out, const sl_copy_opts *o, const char *run_id)
@@ -92,6 +94,7 @@ void sl_copy_part_runner_close(sl_copy_part_runner *w)
 	sl_conn_close(w->src);
 	sl_conn_close(w->dst);
 	free(w->run_id);
+	free(w->snapshot);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
 }
@@ -112,6 +115,51 @@ int sl_copy_part_runner_fingerprint(const sl_copy_part_runner *w, char out[17])
 	}
 	snprintf(out, 17, "%016" PRIx64, h);
 	sl_buf_free(&b);
+	return rc;
+}
+
+int sl_copy_part_runner_set_snapshot(sl_copy_part_runner *w, const char *snapshot)
+{
+	free(w->snapshot);
+	w->snapshot = snapshot && *snapshot ? strdup(snapshot) : NULL;
+	return snapshot && *snapshot && !w->snapshot ? sl_error_nomem() : 0;
+}
+
+const char *sl_copy_part_runner_source_pos(const sl_copy_part_runner *w)
+{
+	return w->source_pos;
+}
+
+/*
+ * The part's rows from the source: in a read transaction on the run's
+ * snapshot (or one of its own where the source has them), which ends with
+ * the part; a source without consistent reads runs the pump's one SELECT.
+ */
+static int pump_in_snapshot(sl_copy_part_runner *w, const sl_copy_tplan *t, sl_copy_part *p)
+{
+	bool snap = (sl_conn_caps(w->src) & SL_CAP_SNAPSHOT_READ) != 0;
+	int rc = 0;
+	w->source_pos[0] = '\0';
+	if (w->snapshot && !snap)
+		return sl_error_set(SL_EINVALID, "the source \"%s\" cannot read the run's snapshot %s",
+				    sl_conn_display(w->src), w->snapshot);
+	if (snap)
+		rc = sl_conn_snapshot_begin(w->src, w->snapshot, w->source_pos, sizeof(w->source_pos));
+	if (rc) {
+		sl_error_prefix("copy part \"%s\" %d: read the source", t->ref, p->part);
+		return rc;
+	}
+	rc = sl_copy_pump(&w->sh, w->src, w->dst, t, p);
+	if (snap && sl_conn_in_transaction(w->src)) {
+		sl_error e = *sl_error_last();
+		char *m = rc ? strdup(e.message) : NULL;
+		int crc = rc ? sl_conn_rollback(w->src) : sl_conn_commit(w->src);
+		if (rc) /* the pump's error, with its SQLSTATE (what decides a retry) */
+			sl_error_set_db(e.code, e.sqlstate, e.engine_code, "%s", m ? m : "copy part");
+		else
+			rc = crc;
+		free(m);
+	}
 	return rc;
 }
 
@@ -195,8 +243,13 @@ int sl_copy_part_runner_run(sl_copy_part_runner *w, const char *table, int part,
 	if (!rc && p->attempt != attempt)
 		rc = sl_error_set(SL_ECONFLICT, "copy part \"%s\" %d: attempt %d was claimed by attempt %d",
 				  table, part, attempt, p->attempt);
-	if (!rc && !p->failed)
-		rc = sl_copy_pump(&w->sh, w->src, w->dst, t, p);
+	if (!rc) { /* the run-wide reject budget, taken batch by batch in the target */
+		p->budget = true;
+		p->budget_max = w->o->max_rejects;
+		p->saved_rejected = p->rejected;
+	}
+	if (!rc && !p->failed && !p->done)
+		rc = pump_in_snapshot(w, t, p);
 	if ((!rc || rc == SL_EINTERRUPTED) && w->sh.halted)
 		rc = sl_error_set(SL_ECHECK,
 				  "copy halted: %" PRId64 " rows rejected, more than --max-rejects %" PRId64,

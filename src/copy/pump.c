@@ -550,11 +550,11 @@ static int run_part(pump *pm)
 		pm->p->done = false;
 done:
 	if (rc && sl_conn_in_transaction(pm->dst)) {
-		char *msg = strdup(sl_error_last()->message);
-		int code = sl_error_last()->code;
+		sl_error e = *sl_error_last();
+		char *msg = strdup(e.message);
 		sl_conn_rollback(pm->dst);
-		if (msg)
-			sl_error_set(code, "%s", msg);
+		if (msg) /* with its SQLSTATE: a distributed worker retries deadlocks and lost sessions */
+			sl_error_set_db(e.code, e.sqlstate, e.engine_code, "%s", msg);
 		free(msg);
 		if (keyless) {
 			pm->p->read = pm->p->written = pm->p->rejected = 0;

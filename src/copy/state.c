@@ -6,7 +6,8 @@
  *     the values changed by lossy casts (JSON {"column": {"kind": n}}), plus
  *     the run row (tbl = '', part = -1) whose status is the next phase and
  *     whose nparts is 1 when the run loaded into tables it did not create
- *     (--data-only), 0 when it created them.
+ *     (--data-only), 0 when it created them, and whose rows_rejected is the
+ *     run-wide reject budget taken by the batches of distributed workers.
  *   sluice_rejects: one row per refused value or row.
  *
  * Checkpoint and reject rows are written in the caller's transaction, the
@@ -344,7 +345,45 @@ done:
 	return rc;
 }
 
-int sl_copy_state_save(sl_conn *c, const sl_copy_part *p)
+/*
+ * A worker's part: the batch's new rejects are taken from the run row's
+ * counter, in the batch's transaction, only while the run has not rejected
+ * more than budget_max rows (the row lock serializes the workers: each
+ * engine's UPDATE re-reads the latest committed counter); a batch without
+ * rejects only reads it. SL_ECHECK when the run is over its budget: the
+ * caller rolls the batch back.
+ */
+static int take_rejects(sl_conn *c, sl_copy_part *p)
+{
+	int64_t delta = p->rejected - p->saved_rejected, total = 0;
+	bool over = false;
+	char sql[256];
+	int rc = 0;
+	if (delta > 0) {
+		snprintf(sql, sizeof(sql),
+			 "UPDATE " SL_COPY_STATE_TABLE " SET rows_rejected = rows_rejected + %" PRId64
+			 " WHERE tbl = '' AND part = -1 AND rows_rejected <= %" PRId64,
+			 delta, p->budget_max);
+		rc = sl_conn_exec(c, sql);
+		over = !rc && sl_conn_changes(c) == 0;
+	} else {
+		rc = sl_conn_query_int(c,
+				       "SELECT rows_rejected FROM " SL_COPY_STATE_TABLE
+				       " WHERE tbl = '' AND part = -1",
+				       &total);
+		over = !rc && total > p->budget_max;
+	}
+	if (over)
+		rc = sl_error_set(SL_ECHECK,
+				  "copy halted: the run's workers rejected more than --max-rejects %" PRId64
+				  " rows: nothing of this batch of \"%s\" is kept",
+				  p->budget_max, p->table);
+	if (!rc)
+		p->saved_rejected = p->rejected;
+	return rc;
+}
+
+int sl_copy_state_save(sl_conn *c, sl_copy_part *p)
 {
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
@@ -377,6 +416,8 @@ int sl_copy_state_save(sl_conn *c, const sl_copy_part *p)
 				: sl_error_set(SL_ECONFLICT,
 					       "checkpoint of \"%s\" part %d: no state row in the target",
 					       p->table, p->part);
+	if (!rc && p->budget)
+		rc = take_rejects(c, p);
 	sl_buf_free(&b);
 	return rc;
 }
@@ -403,7 +444,10 @@ int sl_copy_state_claim(sl_conn *c, const char *table, int part, int attempt)
 int64_t sl_copy_state_total_rejects(sl_conn *c)
 {
 	int64_t n = 0;
-	if (sl_conn_query_int(c, "SELECT COALESCE(SUM(rows_rejected), 0) FROM " SL_COPY_STATE_TABLE, &n))
+	if (sl_conn_query_int(c,
+			      "SELECT COALESCE(SUM(rows_rejected), 0) FROM " SL_COPY_STATE_TABLE
+			      " WHERE part >= 0",
+			      &n))
 		return -1;
 	return n;
 }

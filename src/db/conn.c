@@ -94,6 +94,10 @@ int sl_conn_open_url(sl_conn **out, const sl_url *url)
 		c->caps |= SL_CAP_CAPTURE;
 	if (drv->freeze)
 		c->caps |= SL_CAP_FREEZE;
+	if (drv->snapshot)
+		c->caps |= SL_CAP_SNAPSHOT_READ;
+	if (drv->snapshot && drv->snapshot->export_snapshot)
+		c->caps |= SL_CAP_SNAPSHOT_EXPORT;
 	fault_setup(c);
 	c->display = strdup(url->redacted);
 	if (!c->display) {
@@ -557,6 +561,40 @@ int sl_conn_table_exists(sl_conn *c, const char *table)
 {
 	int rc = c->severed ? severed(c) : busy(c);
 	return rc ? rc : c->drv->table_exists(c, table);
+}
+
+/* Both snapshot calls open a transaction: refused in one, recorded in in_tx once open. */
+static int snapshot_ready(sl_conn *c, bool export)
+{
+	int rc = c->severed ? severed(c) : busy(c);
+	if (!rc && c->in_tx)
+		rc = sl_error_set(SL_ERROR, "a transaction is already open on %s", sl_conn_display(c));
+	if (!rc && (!c->drv->snapshot || (export && !c->drv->snapshot->export_snapshot)))
+		rc = sl_error_set(SL_EINVALID, "%s cannot %s a consistent snapshot", sl_conn_display(c),
+				  export ? "export" : "read");
+	return rc;
+}
+
+int sl_conn_snapshot_export(sl_conn *c, char *id, size_t n)
+{
+	int rc = snapshot_ready(c, true);
+	if (!rc)
+		rc = c->drv->snapshot->export_snapshot(c, id, n);
+	if (!rc)
+		c->in_tx = true;
+	return rc;
+}
+
+int sl_conn_snapshot_begin(sl_conn *c, const char *id, char *pos, size_t n)
+{
+	int rc = snapshot_ready(c, false);
+	if (n)
+		pos[0] = '\0';
+	if (!rc)
+		rc = c->drv->snapshot->begin_snapshot(c, id, pos, n);
+	if (!rc)
+		c->in_tx = true;
+	return rc;
 }
 
 int sl_conn_set_fk_checks(sl_conn *c, bool on)

@@ -2,10 +2,13 @@
  * my_dialect.c - MySQL/MariaDB's SQL as data (sluice/dialect.h): limits,
  * literal spellings, byte-order text, the row-hash spellings of diff's
  * bisection; and the driver hooks for bulk and read-only sessions, table
- * lookup and error classes (include/sluice/sys/driver.h, version 3).
+ * lookup and error classes (include/sluice/sys/driver.h, version 3), and the
+ * consistent-snapshot hooks of distributed copies (sl_snapshot_ops).
  */
 #include "db/my_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int my_text_expr(sl_buf *out, const char *x, unsigned flags)
@@ -195,6 +198,8 @@ int my_table_exists(sl_conn *c, const char *table)
 bool my_error_is(const sl_error *e, sl_error_class k)
 {
 	int n = e->engine_code;
+	if (k == SL_ERRCLASS_TRANSIENT)
+		return n == 1213 /* ER_LOCK_DEADLOCK */ || n == 1205 /* ER_LOCK_WAIT_TIMEOUT */;
 	return k == SL_ERRCLASS_EXISTS &&
 	       (n == 1050 /* ER_TABLE_EXISTS_ERROR */ || n == 1061 /* ER_DUP_KEYNAME */ ||
 		n == 1359 /* ER_TRG_ALREADY_EXISTS */ || n == 1826 /* ER_FK_DUP_NAME */ ||
@@ -203,3 +208,76 @@ bool my_error_is(const sl_error *e, sl_error_class k)
 		(n == 1005 /* MariaDB: a foreign key name taken */ && e->message &&
 		 strstr(e->message, "errno: 121")));
 }
+
+/* ---- consistent snapshots (sys/driver.h, sl_snapshot_ops) ---- */
+
+static int my_pos_row(void *ud, const char *a, const char *b)
+{
+	char **v = ud;
+	if (!v[0] && a && b) {
+		v[0] = strdup(a);
+		v[1] = strdup(b);
+	}
+	return 0;
+}
+
+/*
+ * Where the binary log stood: MariaDB reports the position of this
+ * transaction's own snapshot (binlog_snapshot_file/position, exact); else
+ * SHOW MASTER STATUS, read just after the snapshot was taken.
+ */
+static int my_snapshot_pos(sl_conn *c, char *pos, size_t n)
+{
+	int64_t on = 0;
+	char *v[2] = { 0 };
+	int rc = sl_conn_query_int(c, "SELECT @@log_bin", &on);
+	if (!rc && !on) {
+		snprintf(pos, n, "binlog off");
+		return 0;
+	}
+	if (!rc &&
+	    sl_db_each_row(c,
+			   "SELECT max(CASE WHEN VARIABLE_NAME = 'BINLOG_SNAPSHOT_FILE' THEN VARIABLE_VALUE "
+			   "END), max(CASE WHEN VARIABLE_NAME = 'BINLOG_SNAPSHOT_POSITION' THEN "
+			   "VARIABLE_VALUE END) FROM information_schema.SESSION_STATUS",
+			   my_pos_row, v) == 0 &&
+	    v[0] && v[0][0]) {
+		snprintf(pos, n, "%s:%s", v[0], v[1] ? v[1] : "?");
+	} else if (!rc) {
+		free(v[0]);
+		free(v[1]);
+		v[0] = v[1] = NULL;
+		sl_error_clear();
+		if (sl_db_each_row(c, "SHOW MASTER STATUS", my_pos_row, v) == 0 && v[0])
+			snprintf(pos, n, "%s:%s (read after the snapshot)", v[0], v[1] ? v[1] : "?");
+		else
+			snprintf(pos, n, "unknown (SHOW MASTER STATUS: %s)",
+				 v[0] ? "no row" : sl_error_last()->message);
+		sl_error_clear();
+	}
+	free(v[0]);
+	free(v[1]);
+	return rc;
+}
+
+static int my_begin_snapshot(sl_conn *c, const char *id, char *pos, size_t n)
+{
+	(void)id; /* InnoDB snapshots are not shared between sessions */
+	int rc = sl_conn_exec(c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+	if (!rc)
+		rc = sl_conn_exec(c, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+	if (!rc)
+		rc = my_snapshot_pos(c, pos, n);
+	if (rc) {
+		char *m = strdup(sl_error_last()->message);
+		sl_conn_exec(c, "ROLLBACK");
+		sl_error_set(rc, "%s", m ? m : "consistent snapshot");
+		free(m);
+	}
+	return rc;
+}
+
+const sl_snapshot_ops sl_my_snapshot_ops = {
+	.export_snapshot = NULL,
+	.begin_snapshot = my_begin_snapshot,
+};

@@ -1065,4 +1065,5 @@ const sl_driver sl_driver_mysql = {
 	.read_only = my_read_only,
 	.table_exists = my_table_exists,
 	.error_is = my_error_is,
+	.snapshot = &sl_my_snapshot_ops,
 };

@@ -2,10 +2,13 @@
  * pg_dialect.c - PostgreSQL's SQL as data (sluice/dialect.h): limits, literal
  * spellings, byte-order text, the row-hash spellings of diff's bisection;
  * and the driver hooks for bulk and read-only sessions, table lookup and
- * error classes (include/sluice/sys/driver.h, version 3).
+ * error classes (include/sluice/sys/driver.h, version 3), and the
+ * consistent-snapshot hooks of distributed copies (sl_snapshot_ops).
  */
 #include "db/pg_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int pg_text_expr(sl_buf *out, const char *x, unsigned flags)
@@ -189,6 +192,10 @@ int sl_pg_table_exists(sl_conn *c, const char *table)
 
 bool sl_pg_error_is(const sl_error *e, sl_error_class k)
 {
+	/* 40001 serialization_failure, 40P01 deadlock_detected, 55P03 lock_not_available */
+	if (k == SL_ERRCLASS_TRANSIENT)
+		return strcmp(e->sqlstate, "40001") == 0 || strcmp(e->sqlstate, "40P01") == 0 ||
+		       strcmp(e->sqlstate, "55P03") == 0;
 	/* 42P07 duplicate_table, 42710 duplicate_object; 42P16 is also what ADD PRIMARY KEY
 	 * says when the table has its key already ("multiple primary keys ... are not allowed") */
 	return k == SL_ERRCLASS_EXISTS &&
@@ -196,3 +203,70 @@ bool sl_pg_error_is(const sl_error *e, sl_error_class k)
 		(strcmp(e->sqlstate, "42P16") == 0 && e->message &&
 		 strstr(e->message, "multiple primary keys") != NULL));
 }
+
+/* ---- consistent snapshots (sys/driver.h, sl_snapshot_ops) ---- */
+
+/* The snapshot's transaction ends with the error that failed it kept. */
+static int pg_snapshot_abort(sl_conn *c, int rc)
+{
+	char *m = strdup(sl_error_last()->message);
+	char state[6];
+	memcpy(state, sl_error_last()->sqlstate, sizeof(state));
+	sl_conn_exec(c, "ROLLBACK");
+	sl_error_set_db(rc, state, 0, "%s", m ? m : "snapshot");
+	free(m);
+	return rc;
+}
+
+static int pg_export_snapshot(sl_conn *c, char *id, size_t n)
+{
+	char *v = NULL;
+	/* the transaction stays idle while the run's chunks are read: no server timeout may end it */
+	int rc = sl_conn_exec(c, "SET idle_in_transaction_session_timeout = 0");
+	if (!rc)
+		rc = sl_conn_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (rc)
+		return rc;
+	rc = sl_conn_query_text(c, "SELECT pg_export_snapshot()", &v);
+	if (!rc && (!v || strlen(v) >= n))
+		rc = sl_error_set(SL_EDB, "pg_export_snapshot() returned no usable name");
+	if (rc)
+		rc = pg_snapshot_abort(c, rc);
+	else
+		snprintf(id, n, "%s", v);
+	free(v);
+	return rc;
+}
+
+static int pg_begin_snapshot(sl_conn *c, const char *id, char *pos, size_t n)
+{
+	sl_buf b = SL_BUF_INIT;
+	(void)pos;
+	(void)n;
+	int rc = sl_conn_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	if (rc || !id)
+		return rc;
+	sl_value v = sl_text(id);
+	rc = sl_buf_puts(&b, "SET TRANSACTION SNAPSHOT ");
+	if (!rc)
+		rc = sl_conn_quote_literal(c, &b, &v);
+	if (!rc)
+		rc = sl_conn_exec(c, b.ptr);
+	/* 22023 invalid_parameter_value: "invalid snapshot identifier" (the exporter ended) */
+	if (rc && strcmp(sl_error_last()->sqlstate, "22023") == 0) {
+		pg_snapshot_abort(c, rc);
+		rc = sl_error_set(SL_ENOTFOUND,
+				  "the source snapshot %s no longer exists: the transaction that exported it "
+				  "ended (%s)",
+				  id, sl_error_last()->message);
+	} else if (rc) {
+		rc = pg_snapshot_abort(c, rc);
+	}
+	sl_buf_free(&b);
+	return rc;
+}
+
+const sl_snapshot_ops sl_pg_snapshot_ops = {
+	.export_snapshot = pg_export_snapshot,
+	.begin_snapshot = pg_begin_snapshot,
+};

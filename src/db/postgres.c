@@ -987,4 +987,5 @@ const sl_driver sl_driver_postgres = {
 	.read_only = sl_pg_read_only,
 	.table_exists = sl_pg_table_exists,
 	.error_is = sl_pg_error_is,
+	.snapshot = &sl_pg_snapshot_ops,
 };

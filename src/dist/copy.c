@@ -6,11 +6,21 @@
  *           target's sluice_copy_state; then one chunk per part goes to the
  *           work table with the plan's fingerprint and the target's run id;
  *   finish  once every chunk is done, the run moves to post-data (one caller
- *           wins) and copy resumes in the target: indexes, constraints,
- *           foreign keys, sequences, views, triggers.
+ *           wins: the waiting coordinator, --finish, or for a run planned
+ *           with --detach the worker that finished the last chunk) and copy
+ *           resumes in the target: indexes, constraints, foreign keys,
+ *           sequences, views, triggers;
+ *   retry   the failed chunks go back to pending (--finish --retry-failed);
+ *           a run whose exported snapshot is gone records that it continues
+ *           without one.
+ *
+ * The source snapshot: a source that exports snapshots (SL_CAP_SNAPSHOT_EXPORT)
+ * gets one from a waiting coordinator, in a transaction it holds while the
+ * chunks are read; every worker reads its chunk in that snapshot.
  */
 #include "dist_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,8 +127,54 @@ static void set_names(sl_dist_run *run, const char *const names[4])
 	snprintf(run->target_ref, sizeof(run->target_ref), "%s", names[3] ? names[3] : "");
 }
 
-int sl_dist_copy_plan(sl_dist *d, const sl_copy_opts *o, const char *const names[4], int lease_s,
-		      sl_dist_run *run, sl_copy_result **res)
+/* What the run's reads of the source are (the run's snapshot_mode), for status and summaries. */
+#define MODE_NONE_DETACHED                                                                                   \
+	"none: planned with --detach, so no coordinator holds an exported snapshot; each chunk reads its "   \
+	"own consistent snapshot at its own moment"
+#define MODE_PER_CHUNK                                                                                       \
+	"per chunk: each chunk reads its own consistent snapshot at its own moment (the binary log "         \
+	"position is recorded with each attempt)"
+#define MODE_STATEMENT                                                                                       \
+	"per chunk: each chunk reads in one statement, its own read transaction; a source written "          \
+	"during the run is not one snapshot"
+
+/*
+ * The source snapshot of the run: with hold and a source that exports
+ * snapshots, a REPEATABLE READ transaction on a session of its own (*holder,
+ * kept open by the caller while the data phase lasts) whose snapshot every
+ * chunk reads; otherwise what holds for the chunks' reads, in run->snapshot_mode.
+ */
+static int plan_snapshot(const sl_copy_opts *o, bool hold, sl_dist_run *run, sl_conn **holder)
+{
+	sl_conn *c = NULL;
+	int rc = o->connect(&c, SL_COPY_SOURCE, o->connect_ud);
+	unsigned caps = rc ? 0 : sl_conn_caps(c);
+	if (!rc && hold && (caps & SL_CAP_SNAPSHOT_EXPORT)) {
+		rc = sl_conn_snapshot_export(c, run->snapshot, sizeof(run->snapshot));
+		if (!rc)
+			snprintf(run->snapshot_mode, sizeof(run->snapshot_mode),
+				 "exported snapshot %s: every chunk reads the source as of the plan (held by "
+				 "the "
+				 "waiting coordinator)",
+				 run->snapshot);
+		if (!rc) {
+			*holder = c;
+			c = NULL;
+		}
+	} else if (!rc) {
+		snprintf(run->snapshot_mode, sizeof(run->snapshot_mode), "%s",
+			 (caps & SL_CAP_SNAPSHOT_EXPORT) ? MODE_NONE_DETACHED
+			 : (caps & SL_CAP_SNAPSHOT_READ) ? MODE_PER_CHUNK
+							 : MODE_STATEMENT);
+	}
+	if (rc)
+		sl_error_prefix("export the source snapshot");
+	sl_conn_close(c);
+	return rc;
+}
+
+int sl_dist_copy_plan(sl_dist *d, const sl_copy_opts *o, const char *const names[4],
+		      const sl_dist_plan_opts *plo, sl_dist_run *run, sl_copy_result **res, sl_conn **holder)
 {
 	sl_copy_opts po = *o;
 	sl_copy_part_runner *pr = NULL;
@@ -126,6 +182,8 @@ int sl_dist_copy_plan(sl_dist *d, const sl_copy_opts *o, const char *const names
 	sl_dist_chunk *chunks = NULL;
 	size_t np = 0, nc = 0;
 	memset(run, 0, sizeof(*run));
+	if (holder)
+		*holder = NULL;
 	po.external_data = true;
 	int rc = sl_copy_run(res, &po);
 	if (!rc)
@@ -154,11 +212,20 @@ int sl_dist_copy_plan(sl_dist *d, const sl_copy_opts *o, const char *const names
 		snprintf(run->state, sizeof(run->state), "%s", nc ? "loading" : "post-data");
 		snprintf(run->copy_run, sizeof(run->copy_run), "%s", sl_copy_part_runner_run_id(pr));
 		set_names(run, names);
-		run->lease_s = lease_s > 0 ? lease_s : 30;
+		run->lease_s = plo->lease_s > 0 ? plo->lease_s : 30;
+		run->max_attempts = plo->max_attempts > 0 ? plo->max_attempts : 3;
+		run->detached = !holder;
 		rc = options_json(o, &run->options);
 	}
+	/* before the chunks can be claimed: every read of the run sees the snapshot */
+	if (!rc && nc)
+		rc = plan_snapshot(o, holder != NULL, run, holder);
 	if (!rc)
 		rc = sl_dist_run_create(d, run, chunks, nc);
+	if (rc && holder) {
+		sl_conn_close(*holder);
+		*holder = NULL;
+	}
 	if (rc)
 		sl_error_prefix("plan the distributed copy");
 	sl_copy_part_runner_close(pr);
@@ -167,13 +234,64 @@ int sl_dist_copy_plan(sl_dist *d, const sl_copy_opts *o, const char *const names
 	return rc;
 }
 
-int sl_dist_copy_finish(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *o, sl_copy_result **res)
+/* "sluice_dist_post_<run id>": held by whoever runs the run's post-data. */
+static void post_lock_name(char *out, size_t n, const char *run_id)
 {
-	sl_copy_opts po = *o;
+	snprintf(out, n, "sluice_dist_post_%s", run_id);
+}
+
+/* The target must hold the run's copy, not another one. */
+static int check_target(const sl_dist_run *run, const sl_copy_opts *o)
+{
 	sl_conn *dst = NULL;
 	char *rid = NULL, *phase = NULL;
+	int rc = o->connect(&dst, SL_COPY_TARGET, o->connect_ud);
+	if (!rc)
+		rc = sl_copy_target_run(dst, &rid, &phase);
+	if (!rc && strcmp(rid, run->copy_run) != 0)
+		rc = sl_error_set(SL_ECONFLICT, "the target holds copy %s, not run %s's copy %s", rid,
+				  run->id, run->copy_run);
+	sl_conn_close(dst);
+	free(rid);
+	free(phase);
+	return rc;
+}
+
+/* Post-data under the run's lock; *res NULL when another caller finished the run meanwhile. */
+static int post_data_locked(sl_dist *d, const sl_dist_run *run, sl_copy_opts *po, const char *who,
+			    sl_copy_result **res)
+{
+	sl_dist_run now = { 0 };
+	int rc = sl_dist_run_get(d, run->id, &now);
+	if (!rc && strcmp(now.state, "finished") == 0)
+		goto done; /* finished by the holder we waited for */
+	if (!rc && strcmp(now.state, "post-data") != 0)
+		rc = sl_error_set(SL_ECONFLICT, "run %s is %s", run->id, now.state);
+	if (!rc)
+		rc = check_target(run, po);
+	po->external_data = true;
+	po->resume = true;
+	po->restart = false;
+	if (!rc)
+		rc = sl_copy_run(res, po);
+	if (!rc && *res && (*res)->parts_pending)
+		rc = sl_error_set(SL_ECONFLICT, "the target still has %lld parts to load",
+				  (long long)(*res)->parts_pending);
+	if (!rc)
+		rc = sl_dist_run_finished(d, run->id, who);
+done:
+	sl_dist_run_clear(&now);
+	return rc;
+}
+
+int sl_dist_copy_finish(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *o, const char *who,
+			sl_copy_result **res)
+{
+	sl_copy_opts po = *o;
 	json_t *json = NULL;
 	const char **tables = NULL, **schemas = NULL;
+	char lock[128];
+	bool locked = false;
 	*res = NULL;
 	if (strcmp(run->kind, "copy") != 0)
 		return sl_error_set(SL_EINVALID, "run %s is a %s, not a copy", run->id, run->kind);
@@ -186,31 +304,51 @@ int sl_dist_copy_finish(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *
 		rc = sl_dist_run_advance(d, run->id, "loading", "post-data");
 	else if (!rc && strcmp(run->state, "post-data") != 0)
 		rc = sl_error_set(SL_ECONFLICT, "run %s is %s", run->id, run->state);
-	/* the target must hold the run's copy, not another one */
+	/* one post-data at a time: a second caller waits, then finds the run finished */
+	post_lock_name(lock, sizeof(lock), run->id);
 	if (!rc)
-		rc = o->connect(&dst, SL_COPY_TARGET, o->connect_ud);
+		rc = sl_conn_lock(d->c, lock, -1);
+	locked = !rc;
 	if (!rc)
-		rc = sl_copy_target_run(dst, &rid, &phase);
-	if (!rc && strcmp(rid, run->copy_run) != 0)
-		rc = sl_error_set(SL_ECONFLICT, "the target holds copy %s, not run %s's copy %s", rid,
-				  run->id, run->copy_run);
-	sl_conn_close(dst);
-	free(rid);
-	free(phase);
-	po.external_data = true;
-	po.resume = true;
-	po.restart = false;
-	if (!rc)
-		rc = sl_copy_run(res, &po);
-	if (!rc && *res && (*res)->parts_pending)
-		rc = sl_error_set(SL_ECONFLICT, "the target still has %lld parts to load",
-				  (long long)(*res)->parts_pending);
-	if (!rc)
-		rc = sl_dist_run_set_state(d, run->id, "finished");
+		rc = post_data_locked(d, run, &po, who, res);
+	if (locked && !sl_conn_severed(d->c)) {
+		int urc = sl_conn_unlock(d->c, lock);
+		rc = rc ? rc : urc;
+	}
 	if (rc)
 		sl_error_prefix("finish the distributed copy %s", run->id);
 	json_decref(json);
 	free(tables);
 	free(schemas);
+	return rc;
+}
+
+int sl_dist_copy_retry(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *o, int64_t *n, bool *lost)
+{
+	sl_conn *src = NULL;
+	char pos[160];
+	int rc = 0;
+	*lost = false;
+	if (run->snapshot[0]) {
+		/* is the run's snapshot still there? (the coordinator that held it may have gone) */
+		rc = o->connect(&src, SL_COPY_SOURCE, o->connect_ud);
+		int src_rc = rc ? rc : sl_conn_snapshot_begin(src, run->snapshot, pos, sizeof(pos));
+		if (!src_rc)
+			rc = sl_conn_rollback(src);
+		else if (src_rc == SL_ENOTFOUND) {
+			char mode[512];
+			*lost = true;
+			snprintf(mode, sizeof(mode),
+				 "lost: exported snapshot %s ended before every chunk was read; the chunks "
+				 "retried after it read the source at their own moments (not one snapshot)",
+				 run->snapshot);
+			sl_error_clear();
+			rc = sl_dist_run_set_snapshot(d, run->id, NULL, mode);
+		} else
+			rc = src_rc;
+		sl_conn_close(src);
+	}
+	if (!rc)
+		rc = sl_dist_retry_failed(d, run->id, n);
 	return rc;
 }

@@ -142,7 +142,8 @@ static int diff_options(const sl_diff_pairing *pairing, bool keyless, char **out
 }
 
 int sl_dist_diff_plan(sl_dist *d, sl_conn *src, sl_conn *dst, const sl_diff_pairing *pairing,
-		      int64_t chunk_rows, const char *const names[4], int lease_s, sl_dist_run *run)
+		      int64_t chunk_rows, const char *const names[4], const sl_dist_plan_opts *plo,
+		      sl_dist_run *run)
 {
 	diff_plan p = { .src = src, .chunk_rows = chunk_rows > 0 ? chunk_rows : 100000 };
 	memset(run, 0, sizeof(*run));
@@ -154,7 +155,10 @@ int sl_dist_diff_plan(sl_dist *d, sl_conn *src, sl_conn *dst, const sl_diff_pair
 		snprintf(run->target, sizeof(run->target), "%s", names[1] ? names[1] : "");
 		snprintf(run->source_ref, sizeof(run->source_ref), "%s", names[2] ? names[2] : "");
 		snprintf(run->target_ref, sizeof(run->target_ref), "%s", names[3] ? names[3] : "");
-		run->lease_s = lease_s > 0 ? lease_s : 30;
+		run->lease_s = plo->lease_s > 0 ? plo->lease_s : 30;
+		run->max_attempts = plo->max_attempts > 0 ? plo->max_attempts : 3;
+		snprintf(run->snapshot_mode, sizeof(run->snapshot_mode),
+			 "per chunk: each chunk compares both sides at its own moment");
 		rc = diff_options(pairing, false, &run->options);
 	}
 	if (!rc)

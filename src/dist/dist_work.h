@@ -22,6 +22,7 @@ typedef struct dist_worker {
 	sl_dist_chunk *chunk;           /* in hand, NULL between chunks */
 	bool lost;                      /* a renewal found a later attempt */
 	bool stopped;                   /* interrupted */
+	bool reopen;                    /* a transient failure: reopen the run's connections */
 	double renewed;
 	int64_t written;
 } dist_worker;

@@ -66,6 +66,40 @@ static int worker_row(const sl_value *row, void *ud)
 	return 0;
 }
 
+static int attempt_row(const sl_value *row, void *ud)
+{
+	sl_dist_progress *p = ud;
+	sl_dist_attempt_info *v = realloc(p->log, (p->nlog + 1) * sizeof(*v));
+	if (!v)
+		return sl_error_nomem();
+	p->log = v;
+	sl_dist_attempt_info *a = &v[p->nlog++];
+	memset(a, 0, sizeof(*a));
+	dist_text(a->table, sizeof(a->table), &row[0]);
+	a->chunk = (int)dist_i64(&row[1]);
+	a->attempt = (int)dist_i64(&row[2]);
+	dist_text(a->worker, sizeof(a->worker), &row[3]);
+	dist_text(a->outcome, sizeof(a->outcome), &row[4]);
+	dist_text(a->source_pos, sizeof(a->source_pos), &row[5]);
+	a->error = dist_strdup(&row[6]);
+	return 0;
+}
+
+/* The attempt log of the run into p->log. b is scratch. */
+static int get_attempts(sl_dist *d, sl_buf *b, const char *run_id, sl_dist_progress *p)
+{
+	sl_buf_clear(b);
+	int rc = sl_buf_puts(
+		b, "SELECT c.tbl, a.chunk, a.attempt, a.worker, a.outcome, COALESCE(a.source_pos, ''), "
+		   "a.error FROM " DIST_ATTEMPT_TABLE " a JOIN " DIST_CHUNK_TABLE
+		   " c USING (run_id, chunk) WHERE a.run_id = ");
+	if (!rc)
+		rc = dist_q(d, b, run_id);
+	if (!rc)
+		rc = sl_buf_puts(b, " ORDER BY a.chunk, a.attempt");
+	return rc ? rc : dist_rows(d, b->ptr, 7, attempt_row, p);
+}
+
 static int elapsed_row(const sl_value *row, void *ud)
 {
 	sl_dist_progress *p = ud;
@@ -113,6 +147,8 @@ int sl_dist_progress_get(sl_dist *d, const char *run_id, sl_dist_progress *out)
 		rc = sl_buf_puts(&b, " GROUP BY a.worker ORDER BY a.worker");
 	if (!rc)
 		rc = dist_rows(d, b.ptr, 8, worker_row, out);
+	if (!rc)
+		rc = get_attempts(d, &b, run_id, out);
 	sl_buf_clear(&b);
 	if (!rc)
 		rc = sl_buf_puts(
@@ -141,6 +177,9 @@ int sl_dist_progress_get(sl_dist *d, const char *run_id, sl_dist_progress *out)
 
 void sl_dist_progress_free(sl_dist_progress *p)
 {
+	for (size_t i = 0; i < p->nlog; i++)
+		free(p->log[i].error);
+	free(p->log);
 	free(p->tables);
 	free(p->workers);
 	memset(p, 0, sizeof(*p));
@@ -156,6 +195,23 @@ static void fmt_eta(char *out, size_t n, double s)
 		snprintf(out, n, "%.0fm%02.0fs", s / 60 - 0.5, s - 60 * (double)(int64_t)(s / 60));
 }
 
+/* The failed attempts, the last ten, with their errors. */
+static int text_failures(sl_buf *out, const sl_dist_progress *p)
+{
+	size_t nf = 0, shown = 0;
+	int rc = 0;
+	for (size_t i = 0; i < p->nlog; i++)
+		nf += p->log[i].error != NULL;
+	for (size_t i = 0; !rc && i < p->nlog; i++) {
+		const sl_dist_attempt_info *a = &p->log[i];
+		if (!a->error || nf - shown++ > 10)
+			continue;
+		rc = sl_buf_printf(out, "failed: chunk %d (\"%s\") attempt %d on %s: %s\n", a->chunk,
+				   a->table, a->attempt, a->worker, a->error);
+	}
+	return rc;
+}
+
 int sl_dist_progress_text(sl_buf *out, const sl_dist_run *r, const sl_dist_progress *p)
 {
 	char eta[32];
@@ -165,10 +221,19 @@ int sl_dist_progress_text(sl_buf *out, const sl_dist_run *r, const sl_dist_progr
 			       "run %s (%s, %s): %s -> %s\n"
 			       "chunks: %d done, %d running, %d failed, %d in all\n"
 			       "rows: %" PRId64 " %s of ~%" PRId64 ", %.0f rows/s, elapsed %.0fs, eta %s\n"
-			       "attempts: %" PRId64 " (%" PRId64 " recorded done)\n\n",
+			       "attempts: %" PRId64 " (%" PRId64 " recorded done), at most %d per chunk for "
+			       "failures\n"
+			       "source snapshot: %s\n",
 			       r->id, r->kind, r->state, r->source, r->target, p->done, p->running, p->failed,
 			       p->chunks, p->rows, diff ? "compared" : "written", p->expected, p->rows_per_s,
-			       p->elapsed, eta, p->attempts, p->done_records);
+			       p->elapsed, eta, p->attempts, p->done_records, r->max_attempts,
+			       r->snapshot_mode[0] ? r->snapshot_mode : "not recorded");
+	if (!rc && r->finished_by[0])
+		rc = sl_buf_printf(out, "post-data by: %s\n", r->finished_by);
+	if (!rc)
+		rc = text_failures(out, p);
+	if (!rc)
+		rc = sl_buf_putc(out, '\n');
 	if (!rc)
 		rc = sl_buf_printf(out, "%-28s %7s %6s %8s %7s %12s %12s%s\n", "table", "chunks", "done",
 				   "running", "failed", "rows", "expected",
@@ -204,8 +269,26 @@ int sl_dist_progress_json(sl_buf *out, const sl_dist_run *r, const sl_dist_progr
 			  p->failed, "rows", (json_int_t)p->rows, "expected", (json_int_t)p->expected,
 			  "rows_per_s", p->rows_per_s, "elapsed_s", p->elapsed, "eta_s", p->eta_s, "attempts",
 			  (json_int_t)p->attempts, "done_records", (json_int_t)p->done_records);
-	json_t *tables = json_array(), *workers = json_array();
-	int rc = o && tables && workers ? 0 : sl_error_nomem();
+	json_t *tables = json_array(), *workers = json_array(), *log = json_array();
+	int rc = o && tables && workers && log ? 0 : sl_error_nomem();
+	if (!rc &&
+	    (json_object_set_new(o, "snapshot", r->snapshot[0] ? json_string(r->snapshot) : json_null()) ||
+	     json_object_set_new(o, "snapshot_mode", json_string(r->snapshot_mode)) ||
+	     json_object_set_new(o, "max_attempts", json_integer(r->max_attempts)) ||
+	     json_object_set_new(o, "detached", json_boolean(r->detached)) ||
+	     json_object_set_new(o, "finished_by",
+				 r->finished_by[0] ? json_string(r->finished_by) : json_null())))
+		rc = sl_error_nomem();
+	for (size_t i = 0; !rc && i < p->nlog; i++) {
+		const sl_dist_attempt_info *a = &p->log[i];
+		if (json_array_append_new(log,
+					  json_pack("{s:s, s:i, s:i, s:s, s:s, s:s?, s:s?}", "table",
+						    a->table, "chunk", a->chunk, "attempt", a->attempt,
+						    "worker", a->worker, "outcome", a->outcome, "source_pos",
+						    a->source_pos[0] ? a->source_pos : NULL, "error",
+						    a->error)))
+			rc = sl_error_nomem();
+	}
 	for (size_t i = 0; !rc && i < p->ntables; i++) {
 		const sl_dist_table_progress *t = &p->tables[i];
 		if (json_array_append_new(tables,
@@ -226,7 +309,8 @@ int sl_dist_progress_json(sl_buf *out, const sl_dist_run *r, const sl_dist_progr
 						    w->seconds, "last_seen_ago_s", w->last_seen_ago)))
 			rc = sl_error_nomem();
 	}
-	if (!rc && (json_object_set(o, "tables", tables) || json_object_set(o, "workers", workers)))
+	if (!rc && (json_object_set(o, "tables", tables) || json_object_set(o, "workers", workers) ||
+		    json_object_set(o, "attempt_log", log)))
 		rc = sl_error_nomem();
 	char *s = rc ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (!rc && !s)
@@ -236,6 +320,7 @@ int sl_dist_progress_json(sl_buf *out, const sl_dist_run *r, const sl_dist_progr
 	free(s);
 	json_decref(tables);
 	json_decref(workers);
+	json_decref(log);
 	json_decref(o);
 	return rc;
 }

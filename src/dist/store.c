@@ -51,6 +51,15 @@ static const char *const schema_sql[] = {
 	"ended_at timestamptz, outcome text NOT NULL DEFAULT 'running', rows_written bigint, "
 	"PRIMARY KEY (run_id, chunk, attempt), FOREIGN KEY (run_id, chunk) REFERENCES " DIST_CHUNK_TABLE
 	" (run_id, chunk) ON DELETE CASCADE)",
+	/* snapshots, retries and post-data by a worker (stores made before them gain the columns) */
+	"ALTER TABLE " DIST_RUN_TABLE " ADD COLUMN IF NOT EXISTS snapshot text, "
+	"ADD COLUMN IF NOT EXISTS snapshot_mode text, "
+	"ADD COLUMN IF NOT EXISTS max_attempts integer NOT NULL DEFAULT 3, "
+	"ADD COLUMN IF NOT EXISTS detached boolean NOT NULL DEFAULT false, "
+	"ADD COLUMN IF NOT EXISTS finished_by text",
+	"ALTER TABLE " DIST_CHUNK_TABLE " ADD COLUMN IF NOT EXISTS failures integer NOT NULL DEFAULT 0",
+	"ALTER TABLE " DIST_ATTEMPT_TABLE " ADD COLUMN IF NOT EXISTS error text, "
+	"ADD COLUMN IF NOT EXISTS source_pos text",
 };
 
 /* ---- helpers ---- */
@@ -279,7 +288,8 @@ int sl_dist_run_create(sl_dist *d, sl_dist_run *r, const sl_dist_chunk *chunks, 
 	if (!rc)
 		rc = sl_buf_puts(&b, "INSERT INTO " DIST_RUN_TABLE
 				     " (id, kind, state, source, target, source_ref, "
-				     "target_ref, copy_run, fingerprint, options, lease_s) VALUES (");
+				     "target_ref, copy_run, fingerprint, options, snapshot, snapshot_mode, "
+				     "lease_s, max_attempts, detached) VALUES (");
 	const char *vals[] = { r->id,
 			       r->kind,
 			       r->state,
@@ -289,7 +299,9 @@ int sl_dist_run_create(sl_dist *d, sl_dist_run *r, const sl_dist_chunk *chunks, 
 			       r->target_ref,
 			       r->copy_run[0] ? r->copy_run : NULL,
 			       r->fingerprint[0] ? r->fingerprint : NULL,
-			       r->options };
+			       r->options,
+			       r->snapshot[0] ? r->snapshot : NULL,
+			       r->snapshot_mode[0] ? r->snapshot_mode : NULL };
 	for (size_t i = 0; !rc && i < sizeof(vals) / sizeof(vals[0]); i++) {
 		if (i)
 			rc = sl_buf_puts(&b, ", ");
@@ -297,7 +309,8 @@ int sl_dist_run_create(sl_dist *d, sl_dist_run *r, const sl_dist_chunk *chunks, 
 			rc = dist_q(d, &b, vals[i]);
 	}
 	if (!rc)
-		rc = sl_buf_printf(&b, ", %d)", r->lease_s);
+		rc = sl_buf_printf(&b, ", %d, %d, %s)", r->lease_s, r->max_attempts > 0 ? r->max_attempts : 3,
+				   r->detached ? "true" : "false");
 	if (!rc)
 		rc = sl_conn_exec(d->c, b.ptr);
 	for (size_t i = 0; !rc && i < n; i++)
@@ -333,6 +346,11 @@ static int run_row(const sl_value *row, void *ud)
 	r->options = dist_strdup(&row[9]);
 	r->lease_s = (int)dist_i64(&row[10]);
 	r->created = dist_f64(&row[11]);
+	dist_text(r->snapshot, sizeof(r->snapshot), &row[12]);
+	dist_text(r->snapshot_mode, sizeof(r->snapshot_mode), &row[13]);
+	r->max_attempts = (int)dist_i64(&row[14]);
+	r->detached = dist_i64(&row[15]) != 0;
+	dist_text(r->finished_by, sizeof(r->finished_by), &row[16]);
 	return 1; /* the first row is enough */
 }
 
@@ -342,7 +360,9 @@ int sl_dist_run_get(sl_dist *d, const char *id, sl_dist_run *out)
 	memset(out, 0, sizeof(*out));
 	int rc = sl_buf_puts(&b, "SELECT id, kind, state, source, target, source_ref, target_ref, "
 				 "COALESCE(copy_run, ''), COALESCE(fingerprint, ''), options::text, lease_s, "
-				 "extract(epoch FROM created_at)::float8 FROM " DIST_RUN_TABLE);
+				 "extract(epoch FROM created_at)::float8, COALESCE(snapshot, ''), "
+				 "COALESCE(snapshot_mode, ''), max_attempts, detached::int, "
+				 "COALESCE(finished_by, '') FROM " DIST_RUN_TABLE);
 	if (!rc && id) {
 		rc = sl_buf_puts(&b, " WHERE id = ");
 		if (!rc)
@@ -351,7 +371,7 @@ int sl_dist_run_get(sl_dist *d, const char *id, sl_dist_run *out)
 	if (!rc)
 		rc = sl_buf_puts(&b, " ORDER BY created_at DESC LIMIT 1");
 	if (!rc)
-		rc = dist_rows(d, b.ptr, 12, run_row, out);
+		rc = dist_rows(d, b.ptr, 17, run_row, out);
 	if (rc == 1)
 		rc = 0;
 	else if (!rc)
@@ -369,6 +389,23 @@ int sl_dist_run_set_state(sl_dist *d, const char *id, const char *state)
 		rc = dist_q(d, &b, state);
 	if (!rc && (strcmp(state, "finished") == 0 || strcmp(state, "failed") == 0))
 		rc = sl_buf_puts(&b, ", finished_at = now()");
+	if (!rc)
+		rc = sl_buf_puts(&b, " WHERE id = ");
+	if (!rc)
+		rc = dist_q(d, &b, id);
+	if (!rc)
+		rc = sl_conn_exec(d->c, b.ptr);
+	sl_buf_free(&b);
+	return rc;
+}
+
+int sl_dist_run_finished(sl_dist *d, const char *id, const char *who)
+{
+	sl_buf b = SL_BUF_INIT;
+	int rc = sl_buf_puts(&b, "UPDATE " DIST_RUN_TABLE " SET state = 'finished', finished_at = now(), "
+				 "finished_by = ");
+	if (!rc)
+		rc = dist_q(d, &b, who);
 	if (!rc)
 		rc = sl_buf_puts(&b, " WHERE id = ");
 	if (!rc)
@@ -583,14 +620,23 @@ int sl_dist_renew(sl_dist *d, const sl_dist_chunk *c, int lease_s, int64_t writt
 	return rc;
 }
 
-static int end_attempt(sl_dist *d, sl_buf *b, const sl_dist_chunk *c, const char *outcome, int64_t written)
+static int end_attempt(sl_dist *d, sl_buf *b, const sl_dist_chunk *c, const char *outcome,
+		       const sl_dist_outcome *o)
 {
 	sl_buf_clear(b);
 	int rc = sl_buf_puts(b, "UPDATE " DIST_ATTEMPT_TABLE " SET ended_at = now(), outcome = ");
 	if (!rc)
 		rc = dist_q(d, b, outcome);
 	if (!rc)
-		rc = sl_buf_printf(b, ", rows_written = %" PRId64 " WHERE run_id = ", written);
+		rc = sl_buf_puts(b, ", error = ");
+	if (!rc)
+		rc = dist_q(d, b, o ? o->error : NULL);
+	if (!rc)
+		rc = sl_buf_puts(b, ", source_pos = ");
+	if (!rc)
+		rc = dist_q(d, b, o && o->source_pos && *o->source_pos ? o->source_pos : NULL);
+	if (!rc)
+		rc = sl_buf_printf(b, ", rows_written = %" PRId64 " WHERE run_id = ", o ? o->written : 0);
 	if (!rc)
 		rc = dist_q(d, b, c->run_id);
 	if (!rc)
@@ -600,16 +646,40 @@ static int end_attempt(sl_dist *d, sl_buf *b, const sl_dist_chunk *c, const char
 	return rc;
 }
 
-int sl_dist_finish(sl_dist *d, const sl_dist_chunk *c, const sl_dist_outcome *o)
+/* The chunk's status after an attempt that ended with o: done; failed; or, for a
+ * transient failure below the run's --max-attempts, pending again (retried). */
+static int put_outcome_status(sl_buf *b, const sl_dist_outcome *o)
+{
+	if (!o->error)
+		return sl_buf_puts(b, "'done'");
+	if (!o->transient)
+		return sl_buf_puts(b, "'failed'");
+	return sl_buf_puts(b, "CASE WHEN failures + 1 < (SELECT max_attempts FROM " DIST_RUN_TABLE
+			      " WHERE id = run_id) THEN 'pending' ELSE 'failed' END");
+}
+
+static int status_row(const sl_value *row, void *ud)
+{
+	dist_text(ud, 16, &row[0]);
+	return 1;
+}
+
+int sl_dist_finish(sl_dist *d, const sl_dist_chunk *c, sl_dist_outcome *o)
 {
 	sl_buf b = SL_BUF_INIT;
+	char status[16] = "";
+	o->retried = false;
 	int rc = sl_conn_begin(d->c);
 	if (!rc)
+		rc = sl_buf_puts(&b, "UPDATE " DIST_CHUNK_TABLE " SET status = ");
+	if (!rc)
+		rc = put_outcome_status(&b, o);
+	if (!rc)
 		rc = sl_buf_printf(&b,
-				   "UPDATE " DIST_CHUNK_TABLE " SET status = '%s', finished_at = now(), "
+				   ", failures = failures + %d, finished_at = now(), "
 				   "lease_until = NULL, rows_read = %" PRId64 ", rows_written = %" PRId64
 				   ", rows_rejected = %" PRId64 ", result = ",
-				   o->error ? "failed" : "done", o->read, o->written, o->rejected);
+				   o->error ? 1 : 0, o->read, o->written, o->rejected);
 	if (!rc)
 		rc = dist_q(d, &b, o->result);
 	if (!rc)
@@ -619,10 +689,13 @@ int sl_dist_finish(sl_dist *d, const sl_dist_chunk *c, const sl_dist_outcome *o)
 	if (!rc)
 		rc = put_fence(d, &b, c);
 	if (!rc)
-		rc = sl_conn_exec(d->c, b.ptr);
-	bool lost = !rc && sl_conn_changes(d->c) != 1;
+		rc = sl_buf_puts(&b, " RETURNING status");
+	int got = rc ? rc : dist_rows(d, b.ptr, 1, status_row, status);
+	rc = got < 0 ? got : 0;
+	bool lost = !rc && got != 1;
+	o->retried = !lost && strcmp(status, "pending") == 0;
 	if (!rc)
-		rc = end_attempt(d, &b, c, lost ? "fenced" : o->error ? "failed" : "done", o->written);
+		rc = end_attempt(d, &b, c, lost ? "fenced" : o->error ? "failed" : "done", o);
 	if (!rc)
 		rc = sl_conn_commit(d->c);
 	if (rc && sl_conn_in_transaction(d->c)) {
@@ -638,6 +711,44 @@ int sl_dist_finish(sl_dist *d, const sl_dist_chunk *c, const sl_dist_outcome *o)
 	return rc;
 }
 
+int sl_dist_retry_failed(sl_dist *d, const char *run_id, int64_t *n)
+{
+	sl_buf b = SL_BUF_INIT;
+	*n = 0;
+	int rc = sl_buf_puts(&b, "UPDATE " DIST_CHUNK_TABLE " SET status = 'pending', failures = 0, "
+				 "lease_until = NULL WHERE status = 'failed' AND run_id = ");
+	if (!rc)
+		rc = dist_q(d, &b, run_id);
+	if (!rc)
+		rc = sl_conn_exec(d->c, b.ptr);
+	if (!rc)
+		*n = sl_conn_changes(d->c);
+	if (rc)
+		sl_error_prefix("put the failed chunks of run %s back", run_id);
+	sl_buf_free(&b);
+	return rc;
+}
+
+int sl_dist_run_set_snapshot(sl_dist *d, const char *run_id, const char *snapshot, const char *mode)
+{
+	sl_buf b = SL_BUF_INIT;
+	int rc = sl_buf_puts(&b, "UPDATE " DIST_RUN_TABLE " SET snapshot = ");
+	if (!rc)
+		rc = dist_q(d, &b, snapshot && *snapshot ? snapshot : NULL);
+	if (!rc)
+		rc = sl_buf_puts(&b, ", snapshot_mode = ");
+	if (!rc)
+		rc = dist_q(d, &b, mode);
+	if (!rc)
+		rc = sl_buf_puts(&b, " WHERE id = ");
+	if (!rc)
+		rc = dist_q(d, &b, run_id);
+	if (!rc)
+		rc = sl_conn_exec(d->c, b.ptr);
+	sl_buf_free(&b);
+	return rc;
+}
+
 int sl_dist_release(sl_dist *d, const sl_dist_chunk *c)
 {
 	sl_buf b = SL_BUF_INIT;
@@ -647,7 +758,7 @@ int sl_dist_release(sl_dist *d, const sl_dist_chunk *c)
 	if (!rc)
 		rc = sl_conn_exec(d->c, b.ptr);
 	if (!rc)
-		rc = end_attempt(d, &b, c, "released", 0);
+		rc = end_attempt(d, &b, c, "released", NULL);
 	sl_buf_free(&b);
 	return rc;
 }

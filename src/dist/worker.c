@@ -10,6 +10,13 @@
  * library (diff.c). The lease is renewed between batches (copy's interrupt
  * poll is the hook); a renewal that finds a later attempt stops the chunk at
  * once, and the fence in the target rolls back the batch in flight.
+ *
+ * A copy chunk reads the source in the run's exported snapshot when it has
+ * one (else a consistent snapshot of its own where the source has them). A
+ * chunk that fails transiently (lost connection, deadlock) is recorded and
+ * goes back for another attempt below the run's max_attempts; the worker
+ * reopens its connections. The worker that finishes the last chunk of a run
+ * planned with --detach runs the run's post-data.
  */
 #include "dist_int.h"
 #include "dist_work.h"
@@ -160,17 +167,69 @@ static int copy_chunk(dist_worker *w, sl_dist_chunk *c, sl_dist_outcome *out, ch
 {
 	sl_copy_part_info info = { 0 };
 	(void)result;
-	int rc = sl_copy_part_runner_run(w->runner, c->table, c->part, c->attempt, &info);
+	/* the run's exported snapshot, if it has one; else each part reads a snapshot of its own */
+	int rc = sl_copy_part_runner_set_snapshot(w->runner, w->run.snapshot);
+	if (!rc)
+		rc = sl_copy_part_runner_run(w->runner, c->table, c->part, c->attempt, &info);
+	if (rc == SL_ENOTFOUND && w->run.snapshot[0]) {
+		char *m = strdup(sl_error_last()->message);
+		rc = sl_error_set(rc,
+				  "%s; the run cannot be read as one snapshot any more (to go on without it: "
+				  "sluice copy --distributed STATE_URL --finish --retry-failed)",
+				  m ? m : "the run's snapshot is gone");
+		free(m);
+	}
+	out->source_pos = sl_copy_part_runner_source_pos(w->runner);
 	out->read = info.read;
 	out->written = info.written;
 	out->rejected = info.rejected;
 	return rc;
 }
 
-/* A data problem of this chunk alone: recorded as failed, the worker goes on. */
+/* A data problem of this chunk alone (or its snapshot gone): recorded as failed, the worker goes on. */
 static bool chunk_error(int rc)
 {
-	return rc == SL_EDB || rc == SL_EINVALID || rc == SL_ECHECK;
+	return rc == SL_EDB || rc == SL_EINVALID || rc == SL_ECHECK || rc == SL_ENOTFOUND;
+}
+
+/* A failure that may pass on another attempt: a lost connection, a deadlock, a serialization failure. */
+static bool transient_error(int rc)
+{
+	return rc && (sl_error_is_disconnect(rc) || sl_error_is(sl_error_last(), SL_ERRCLASS_TRANSIENT));
+}
+
+/*
+ * A run planned with --detach has no coordinator waiting: the worker that
+ * finished its last chunk moves it to post-data (one winner, as the
+ * coordinator would) and builds indexes, constraints and foreign keys.
+ */
+static int post_data(dist_worker *w)
+{
+	sl_copy_result *res = NULL;
+	if (strcmp(w->run.kind, "copy") != 0 || !w->run.detached)
+		return 0;
+	w->chunk = NULL; /* recorded done: copy's interrupt poll renews no lease during post-data */
+	if (sl_dist_run_advance(w->d, w->run.id, "loading", "post-data") != 0) {
+		sl_error_clear(); /* chunks left, or another caller won */
+		return 0;
+	}
+	dist_log(w, "worker %s: run %s: every chunk done; running post-data", w->o->name, w->run.id);
+	sl_dist_run run = w->run;
+	snprintf(run.state, sizeof(run.state), "post-data");
+	sl_copy_opts po = w->copy;
+	po.jobs = ((sl_copy_opts)SL_COPY_OPTS_INIT).jobs; /* indexes built as `--finish` would, in parallel */
+	int rc = sl_dist_copy_finish(w->d, &run, &po, w->o->name, &res);
+	if (!rc)
+		dist_log(w, "worker %s: run %s finished: indexes, constraints and foreign keys built",
+			 w->o->name, w->run.id);
+	else
+		dist_log(w, "worker %s: run %s: post-data failed (finish it with --finish): %s", w->o->name,
+			 w->run.id, sl_error_last()->message);
+	if (!rc && res && res->failed)
+		dist_log(w, "worker %s: run %s: %lld tables failed", w->o->name, w->run.id,
+			 (long long)res->failed);
+	sl_copy_result_free(res);
+	return rc;
 }
 
 static int process(dist_worker *w, sl_dist_chunk *c, sl_dist_worker_stats *st)
@@ -186,6 +245,7 @@ static int process(dist_worker *w, sl_dist_chunk *c, sl_dist_worker_stats *st)
 	int rc = strcmp(w->run.kind, "copy") == 0 ? copy_chunk(w, c, &out, &result)
 						  : dist_diff_chunk(w, c, &out, &result);
 	out.result = result;
+	out.transient = transient_error(rc); /* before chunk_error: a deadlock is a database error too */
 	if (w->lost || rc == SL_ECONFLICT) {
 		st->chunks_lost++;
 		dist_log(w, "worker %s: chunk %d attempt %d given up: %s", w->o->name, c->chunk, c->attempt,
@@ -196,17 +256,22 @@ static int process(dist_worker *w, sl_dist_chunk *c, sl_dist_worker_stats *st)
 		rc = SL_EINTERRUPTED;
 		sl_error_set(rc, "interrupted: chunk %d was given back%s", c->chunk,
 			     urc ? " (its lease will expire)" : "");
-	} else if (!rc || chunk_error(rc)) {
+	} else if (!rc || out.transient || chunk_error(rc)) {
 		char *msg = rc ? strdup(sl_error_last()->message) : NULL;
 		out.error = rc ? (msg ? msg : "failed") : NULL;
 		int frc = sl_dist_finish(w->d, c, &out);
+		/* after a transient failure its connections may be gone: the next chunk opens them again */
+		w->reopen = out.transient;
 		if (!frc && !rc) {
 			st->chunks_done++;
 			st->rows += out.written;
 			dist_log(w, "worker %s: chunk %d done: %" PRId64 " rows", w->o->name, c->chunk,
 				 out.written);
+			frc = post_data(w);
 		} else if (!frc) {
-			dist_log(w, "worker %s: chunk %d failed: %s", w->o->name, c->chunk, out.error);
+			st->chunks_failed++;
+			dist_log(w, "worker %s: chunk %d attempt %d failed%s: %s", w->o->name, c->chunk,
+				 c->attempt, out.retried ? " (it will be retried)" : "", out.error);
 		} else if (frc == SL_ECONFLICT) {
 			st->chunks_lost++;
 			dist_log(w, "worker %s: %s", w->o->name, sl_error_last()->message);
@@ -297,6 +362,9 @@ int sl_dist_worker_run(sl_dist *d, const sl_dist_worker_opts *o, sl_dist_worker_
 			continue;
 		}
 		rc = process(&w, &c, st);
+		if (w.reopen)
+			close_run(&w);
+		w.reopen = false;
 		idle_since = sl_now_s();
 	}
 	if (!rc && sk.code)

@@ -7,7 +7,7 @@
  * hand the base pointer around and the driver can cast it back.
  *
  * Adding a driver: implement every function below (none may be NULL, except
- * the optional table of sync hooks and the dialect's optional row-hash
+ * the optional tables of sync, freeze and snapshot hooks and the dialect's optional row-hash
  * spellings), fill a dialect descriptor (sluice/dialect.h), set
  * the capability bits honestly, add the table to the list in src/db/conn.c,
  * add the scheme to src/db/url.c, and run tests/integration with it.
@@ -178,6 +178,25 @@ typedef struct sl_freeze_ops {
 	int (*cleanup)(sl_conn *c);
 } sl_freeze_ops;
 
+/*
+ * Consistent snapshots for distributed copies (sl_conn_snapshot_export,
+ * sl_conn_snapshot_begin in conn.h). A driver without them leaves
+ * sl_driver.snapshot NULL (SL_CAP_SNAPSHOT_READ unset): each read is then
+ * whatever one statement sees. export may be NULL (SL_CAP_SNAPSHOT_EXPORT
+ * unset) when a snapshot cannot be shared between sessions.
+ */
+typedef struct sl_snapshot_ops {
+	/* Begins a REPEATABLE READ transaction and writes its exported snapshot's name into id[n]. */
+	int (*export_snapshot)(sl_conn *c, char *id, size_t n);
+	/*
+	 * Begins a read-only transaction on snapshot id (NULL: a consistent
+	 * snapshot taken now); SL_ENOTFOUND, with the transaction closed, when
+	 * id no longer exists. pos[n]: the change-log position of the snapshot
+	 * where the engine tells it, "" otherwise.
+	 */
+	int (*begin_snapshot)(sl_conn *c, const char *id, char *pos, size_t n);
+} sl_snapshot_ops;
+
 struct sl_driver {
 	int version;      /* SL_DRIVER_VERSION */
 	const char *name; /* "sqlite", "postgres", "mysql" */
@@ -317,6 +336,8 @@ struct sl_driver {
 	int (*table_exists)(sl_conn *c, const char *table);
 	/* Whether error e (from any engine) is of class k; false when it is not this engine's error. */
 	bool (*error_is)(const sl_error *e, sl_error_class k);
+	/* Consistent snapshots (above); NULL when the engine has none. */
+	const sl_snapshot_ops *snapshot;
 };
 
 extern const sl_driver sl_driver_sqlite;
@@ -324,6 +345,7 @@ extern const sl_driver sl_driver_postgres;
 extern const sl_driver sl_driver_mysql;
 extern const sl_sync_ops sl_pg_sync_ops, sl_my_sync_ops, sl_sqlite_sync_ops;
 extern const sl_freeze_ops sl_pg_freeze_ops, sl_my_freeze_ops, sl_sqlite_freeze_ops;
+extern const sl_snapshot_ops sl_pg_snapshot_ops, sl_my_snapshot_ops;
 
 /* Shared helpers for drivers (src/db/quote.c). */
 /* Appends ident wrapped in q, doubling any q inside: "a""b" or `a``b`. */
