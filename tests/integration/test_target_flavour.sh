@@ -14,6 +14,8 @@
 #   - vitess: the exact plan (no foreign keys, each with a note; a VSchema with a
 #     sequence for the AUTO_INCREMENT column); a real copy into MariaDB, diff 0,
 #     no foreign key there.
+#   - --resume with another flavour than the run's (or none) is refused, exit 5,
+#     naming both.
 #   - snapshot takes the flavour too (no foreign keys in a Vitess-flavoured target).
 #   - a distributed copy carries the flavour to its workers (same plan, diff 0).
 #   - errors, exit 2: an unknown flavour, a flavour of the other engine, a bad
@@ -233,6 +235,21 @@ run "$SLUICE" diff "$SRC" "$MY"
 expect_rc 0 "vitess: diff after the copy"
 [ "$(sql mysql "$MY" "SELECT count(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE constraint_schema = 'fl_vt'")" = 0 ] &&
   ok || bad "vitess: no foreign key in the target"
+
+# --- --resume keeps the flavour the run was planned with --------------------------------
+run "$SLUICE" copy "$SRC" "$MY" --resume
+expect_rc 5 "--resume without the run's flavour"
+expect_err "was planned with --target-flavour vitess; this --resume has no --target-flavour" \
+  "names both flavours"
+run "$SLUICE" copy "$SRC" "$MY" --resume --target-flavour vitess
+expect_rc 0 "--resume with the run's flavour"
+RS=$(scratch_url postgres fl_resume)
+run "$SLUICE" copy "$SRC" "$RS"
+expect_rc 0 "a copy without a flavour"
+run "$SLUICE" copy "$SRC" "$RS" --resume --target-flavour yugabyte
+expect_rc 5 "--resume with a flavour the run was not planned with"
+expect_err "was planned with no --target-flavour; this --resume has --target-flavour yugabyte" \
+  "names both flavours"
 
 # --- snapshot takes the flavour too -----------------------------------------------------
 SN=$(scratch_url mysql fl_snap)
