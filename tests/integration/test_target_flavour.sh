@@ -16,6 +16,7 @@
 #     no foreign key there.
 #   - --resume with another flavour than the run's (or none) is refused, exit 5,
 #     naming both.
+#   - sync start's initial copy takes the flavour (no foreign keys in MariaDB).
 #   - snapshot takes the flavour too (no foreign keys in a Vitess-flavoured target).
 #   - a distributed copy carries the flavour to its workers (same plan, diff 0).
 #   - errors, exit 2: an unknown flavour, a flavour of the other engine, a bad
@@ -301,4 +302,15 @@ run "$SLUICE" diff "$SRC" "$DT"
 expect_rc 0 "diff after the distributed copy"
 run "$SLUICE" copy --distributed "$STATE" --finish --target-flavour citus
 expect_rc 2 "--finish keeps the run's flavour"
+# --- sync start: the initial copy takes the flavour -------------------------------------
+SY=$(scratch_url mysql fl_sync)
+run "$SLUICE" sync start -q "$SRC" "$SY" --target-flavour citus
+expect_rc 2 "sync start: a PostgreSQL flavour for a MySQL target"
+run "$SLUICE" sync start -q "$SRC" "$SY" --tables tenants,users,orders --target-flavour vitess
+expect_rc 0 "sync start --target-flavour vitess"
+[ "$(sql mysql "$SY" "SELECT count(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE constraint_schema = 'fl_sync'")" = 0 ] &&
+  ok || bad "sync start: no foreign key in the Vitess-flavoured target"
+[ "$(sql mysql "$SY" "SELECT count(*) FROM users")" = 3 ] && ok || bad "sync start: the rows are copied"
+run "$SLUICE" sync stop "$SRC" "$SY"
+expect_rc 0 "sync stop"
 finish
