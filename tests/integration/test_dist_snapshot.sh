@@ -25,6 +25,8 @@
 #     --finish waiting at the same time (one of them runs post-data);
 #   - a MariaDB source: each chunk reads its own consistent snapshot and the
 #     binary log position (here "binlog off") is recorded with its attempt;
+#     so does a distributed diff of it against PostgreSQL (whose side is read
+#     in the coordinator's exported snapshot);
 #   - --max-rejects across four workers: the run-wide budget is taken in the
 #     batches' transactions, so exactly one batch crosses it, as in `sluice copy`.
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/assert.sh"
@@ -336,6 +338,28 @@ assert d['state'] == 'finished' and d['chunks'] >= 4, d
 assert all(a['source_pos'] == 'binlog off' for a in d['attempt_log']), d['attempt_log']" &&
     ok || bad "status --json: every attempt records where the binary log stood (binlog off here)"
   [ "$(sql postgres "$TGT5" "SELECT count(*) FROM m")" = 5000 ] && ok || bad "MariaDB rows copied"
+  # a distributed diff of MariaDB against PostgreSQL, coordinator waiting: the source read in a
+  # snapshot per chunk (its binlog position recorded), the target in its exported snapshot
+  NRUNS=$(W "SELECT count(*) FROM sluice_dist_run")
+  "$SLUICE" diff "$MSRC" "$TGT5" --distributed "$STATE" --chunk-rows 1000 --lease 5 >"$TMP/md.out" 2>"$TMP/md.err" &
+  coord=$!
+  pids+=("$coord")
+  wait_run $((NRUNS + 1)) && ok || bad "the MariaDB diff is planned"
+  DRUN5=$(newest)
+  run "$SLUICE" worker "$STATE" --source "$MSRC" --id md1 --run "$DRUN5" --idle 1
+  expect_rc 0 "a worker compares MariaDB with PostgreSQL"
+  wait "$coord"
+  rc=$?
+  pids=()
+  [ "$rc" = 0 ] && ok || bad "the MariaDB diff finds no difference (exit $rc): $(cat "$TMP/md.out" "$TMP/md.err")"
+  grep -q "snapshots: per side: the source reads a consistent snapshot of each chunk's own; the target reads the exported snapshot" "$TMP/md.out" &&
+    ok || bad "the summary says what each side read: $(cat "$TMP/md.out")"
+  run "$SLUICE" status --distributed "$STATE" --run "$DRUN5" --json
+  python3 -c "
+import json; d = json.load(open('$TMP/out'))
+assert d['snapshot'] is None and d['target_snapshot'], d
+assert d['chunks'] >= 4 and all(a['source_pos'] == 'binlog off' for a in d['attempt_log']), d['attempt_log']" &&
+    ok || bad "status --json: the target's snapshot, and each diff attempt's binary log position"
 fi
 
 # --- 5. --max-rejects is exact across workers ------------------------------------------------
