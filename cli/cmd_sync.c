@@ -149,6 +149,7 @@ static const char *sub_summary(const char *sub)
 
 static const char usage_text[] =
 	"usage: sluice sync start SOURCE TARGET [--tables A,B | --domain NAME] [--no-copy] [--resume]\n"
+	"                         [--target-flavour NAME]\n"
 	"       sluice sync run SOURCE TARGET [--follow] [--batch N] [--max-rate N] [--retry-for SECONDS]\n"
 	"       sluice sync status SOURCE TARGET [--json]\n"
 	"       sluice sync pause|resume SOURCE TARGET\n"
@@ -165,7 +166,7 @@ static const char usage_text[] =
 
 /* sync's arguments: the subcommand's options and the two sides. */
 typedef struct sync_args {
-	const char *sub, *tables, *domain;
+	const char *sub, *tables, *domain, *flavour;
 	bool json, follow, no_copy, resume, force, start;
 	long jobs, batch, max_rate, retry;
 	char cmdname[32];
@@ -213,6 +214,11 @@ static int sync_parse(int argc, char **argv, sync_cli *sc, sync_args *a, const c
 		{ "resume", 0, CLI_FLAG, NULL, "continue the initial copy of a start that stopped",
 		  &a->resume },
 		{ "jobs", 'j', CLI_INT, "N", "workers of the initial copy (default 2)", &a->jobs },
+		{ "target-flavour", 0, CLI_STRING, "NAME",
+		  "adapt the initial copy's tables to this flavour of the target's engine (citus, "
+		  "yugabyte, cockroach, vitess); default: the target environment's flavour: "
+		  "(docs/commands/distributed.md)",
+		  &a->flavour },
 		{ "quiet", 'q', CLI_FLAG, NULL, "no per-table lines on stderr", &sc->quiet },
 		{ 0 }
 	};
@@ -349,6 +355,7 @@ int cmd_sync(int argc, char **argv)
 	const char **tl = NULL;
 	char *tcopy = NULL;
 	sl_cast_rules *rules = NULL;
+	const char **shard_t = NULL, **shard_c = NULL;
 	int ex = EXIT_OK, rc = cli_project_load(&sc.proj, false);
 	if (!rc && tables) {
 		tcopy = strdup(tables);
@@ -360,6 +367,13 @@ int cmd_sync(int argc, char **argv)
 	}
 	if (!rc)
 		rc = cli_project_cast_rules(&rules, &sc.proj);
+	/* start: the initial copy takes the target's flavour and copy.distribution as copy does */
+	if (!rc && a.start)
+		rc = cli_project_flavour(&o.flavour, &sc.proj, sc.target, a.flavour);
+	if (!rc && a.start)
+		rc = cli_project_distribution(&sc.proj, &shard_t, &shard_c, &o.nshard);
+	o.shard_tables = shard_t;
+	o.shard_columns = shard_c;
 	if (rc) {
 		ex = cli_fail(rc);
 		goto done;
@@ -386,6 +400,8 @@ int cmd_sync(int argc, char **argv)
 		ex = cli_fail(rc);
 done:
 	sl_cast_rules_free(rules);
+	free(shard_t);
+	free(shard_c);
 	free(tl);
 	free(tcopy);
 	cli_project_free(&sc.proj);

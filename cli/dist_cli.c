@@ -107,6 +107,43 @@ int dist_cli_status(const char *url, const char *run_id, bool json)
 	return rc;
 }
 
+/* One side of a run, to check its snapshot: by the name the run recorded. */
+static int connect_run_side(sl_conn **out, cli_project *p, const sl_dist_run *run, bool src)
+{
+	const char *name = src ? run->source_ref : run->target_ref;
+	if (!*name)
+		return sl_error_set(
+			SL_EINVALID,
+			"run %s names its %s as %s, whose password the work table does not keep: "
+			"its snapshot cannot be checked (name it by an environment of sluice.yaml)",
+			run->id, src ? "source" : "target", src ? run->source : run->target);
+	return cli_project_connect(out, p, name);
+}
+
+/* --finish --retry-failed: the failed chunks go back; a run whose snapshots are gone goes on without them. */
+static int diff_retry(cli_project *p, sl_dist *d, const sl_dist_run *run)
+{
+	sl_conn *src = NULL, *dst = NULL;
+	int64_t n = 0;
+	bool lost = false;
+	int rc = run->snapshot[0] ? connect_run_side(&src, p, run, true) : 0;
+	if (!rc && run->target_snapshot[0])
+		rc = connect_run_side(&dst, p, run, false);
+	if (!rc)
+		rc = sl_dist_diff_retry(d, run, src, dst, &n, &lost);
+	if (!rc && lost)
+		fprintf(stderr,
+			"sluice: warning: run %s: its snapshots are gone; the retried chunks read both sides "
+			"at their own moments (recorded in the run, shown by status)\n",
+			run->id);
+	if (!rc)
+		fprintf(stderr, "run %s: %lld failed chunk%s put back for the workers\n", run->id,
+			(long long)n, n == 1 ? "" : "s");
+	sl_conn_close(src);
+	sl_conn_close(dst);
+	return rc;
+}
+
 int dist_cli_diff(cli_project *p, const dist_cli_diff_args *a)
 {
 	sl_dist *d = NULL;
@@ -133,7 +170,8 @@ int dist_cli_diff(cli_project *p, const dist_cli_diff_args *a)
 			rc = sl_conn_refuse_same_database(src, dst, "diff");
 		sl_dist_plan_opts plo = { .lease_s = a->lease, .max_attempts = a->max_attempts };
 		if (!rc)
-			rc = sl_dist_diff_plan(d, src, dst, a->pairing, a->chunk_rows, names, &plo, &run);
+			rc = sl_dist_diff_plan(d, src, dst, a->pairing, a->chunk_rows, names, &plo,
+					       !a->detach, &run);
 		if (!rc)
 			fprintf(stderr, "planned distributed diff %s; start workers with: sluice worker %s\n",
 				run.id, sl_dist_display(d));
@@ -145,10 +183,14 @@ int dist_cli_diff(cli_project *p, const dist_cli_diff_args *a)
 		rc = sl_dist_run_get(d, a->run, &run);
 		if (!rc && strcmp(run.kind, "diff") != 0)
 			rc = sl_error_set(SL_EINVALID, "run %s is a %s, not a diff", run.id, run.kind);
-		int64_t n = 0;
-		if (!rc && a->retry_failed && (rc = sl_dist_retry_failed(d, run.id, &n)) == 0)
-			fprintf(stderr, "run %s: %lld failed chunk%s put back for the workers\n", run.id,
-				(long long)n, n == 1 ? "" : "s");
+		if (!rc && a->retry_failed)
+			rc = diff_retry(p, d, &run);
+		if (!rc && a->retry_failed) { /* its snapshot_mode may say now that they were lost */
+			char id[sizeof(run.id)];
+			snprintf(id, sizeof(id), "%s", run.id);
+			sl_dist_run_clear(&run);
+			rc = sl_dist_run_get(d, id, &run);
+		}
 	}
 	if (!rc && strcmp(run.state, "diffing") == 0)
 		rc = dist_cli_wait(d, run.id, a->quiet);
@@ -159,7 +201,8 @@ int dist_cli_diff(cli_project *p, const dist_cli_diff_args *a)
 	if (!rc) {
 		int64_t n = sum.missing + sum.extra + sum.changed;
 		fwrite(text.ptr, 1, text.len, stdout);
-		printf("\n%lld discrepanc%s (threshold %ld)\n", (long long)n, n == 1 ? "y" : "ies",
+		printf("\nsnapshots: %s\n", run.snapshot_mode[0] ? run.snapshot_mode : "not recorded");
+		printf("%lld discrepanc%s (threshold %ld)\n", (long long)n, n == 1 ? "y" : "ies",
 		       a->threshold);
 		ex = sum.chunks_failed ? EXIT_DATABASE : n > a->threshold ? EXIT_PROBLEMS : EXIT_OK;
 	}

@@ -61,8 +61,12 @@ typedef struct sl_dist_run {
 	char *options;        /* JSON: tables, schemas, batch_rows, max_rejects, ... (malloc'd) */
 	int lease_s;
 	double created; /* epoch seconds */
-	/* copy: the source snapshot every chunk reads ("": none) and what holds for the run's reads */
+	/*
+	 * The source snapshot every chunk reads ("": none), diff: the target's
+	 * too, and what holds for the run's reads.
+	 */
 	char snapshot[128];
+	char target_snapshot[128];
 	char snapshot_mode[512];
 	int max_attempts; /* tries of a chunk that fails transiently (lost connection, deadlock) */
 	bool detached;    /* planned with --detach: the worker that finishes the last chunk runs post-data */
@@ -129,7 +133,10 @@ int sl_dist_renew(sl_dist *d, const sl_dist_chunk *c, int lease_s, int64_t writt
 int sl_dist_finish(sl_dist *d, const sl_dist_chunk *c, sl_dist_outcome *o);
 /* Puts the run's failed chunks back to pending with their failure count cleared; *n of them. */
 int sl_dist_retry_failed(sl_dist *d, const char *run_id, int64_t *n);
-/* Records the run's snapshot (NULL or "": none any more) and what holds for its reads. */
+/*
+ * Records the run's source snapshot (NULL or "": none any more, nor a
+ * target snapshot) and what holds for its reads.
+ */
 int sl_dist_run_set_snapshot(sl_dist *d, const char *run_id, const char *snapshot, const char *mode);
 /* Gives the chunk back (pending) when the attempt stops without an outcome (Ctrl-C). */
 int sl_dist_release(sl_dist *d, const sl_dist_chunk *c);
@@ -271,10 +278,22 @@ int sl_dist_copy_retry(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *o
 
 /* ---- the coordinator: diff ---- */
 
-/* One table of a distributed diff: its pairing and key, as the coordinator planned it. */
+/*
+ * Plans a distributed diff: the tables paired as `sluice diff` pairs them,
+ * each cut into key ranges. With hold (a coordinator that waits), each
+ * side that exports snapshots gets one before the chunks can be claimed,
+ * in a transaction left open on src or dst: keep them open until every
+ * chunk is done; every chunk compares that side as of the plan.
+ */
 int sl_dist_diff_plan(sl_dist *d, sl_conn *src, sl_conn *dst, const sl_diff_pairing *pairing,
-		      int64_t chunk_rows, const char *const names[4], const sl_dist_plan_opts *plo,
+		      int64_t chunk_rows, const char *const names[4], const sl_dist_plan_opts *plo, bool hold,
 		      sl_dist_run *run);
+/*
+ * `--finish --retry-failed` of a diff: as sl_dist_copy_retry, the run's
+ * snapshots checked on src and dst (NULL: a side not checked).
+ */
+int sl_dist_diff_retry(sl_dist *d, const sl_dist_run *run, sl_conn *src, sl_conn *dst, int64_t *n,
+		       bool *lost);
 /* Sums the chunks' results: missing, extra, changed, and the first examples (JSON lines into examples). */
 typedef struct sl_dist_diff_sum {
 	int64_t src_rows, dst_rows, missing, extra, changed;

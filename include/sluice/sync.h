@@ -84,6 +84,14 @@ typedef struct sl_sync_opts {
 	 * made). Without it such a target is SL_ECONFLICT.
 	 */
 	bool copy_restart;
+	/*
+	 * start: the target's flavour for the initial copy (flavour.h; NULL: the
+	 * base engine) and sluice.yaml's copy.distribution, as copy takes them.
+	 */
+	const sl_flavour *flavour;
+	const char *const *shard_tables;
+	const char *const *shard_columns;
+	size_t nshard;
 } sl_sync_opts;
 
 #define SL_SYNC_OPTS_INIT                                                                                    \
@@ -93,7 +101,8 @@ typedef struct sl_sync_opts {
 		.copy_event_ud = NULL, .batch_rows = 5000, .max_rate = 0, .follow = false,                   \
 		.poll_seconds = 0.2, .heartbeat_seconds = 1, .retry_seconds = 300,                           \
 		.schema_check_seconds = 10, .stop = NULL, .force = false, .on_event = NULL,                  \
-		.event_ud = NULL, .copy_restart = false                                                      \
+		.event_ud = NULL, .copy_restart = false, .flavour = NULL, .shard_tables = NULL,              \
+		.shard_columns = NULL, .nshard = 0                                                           \
 	}
 
 /*

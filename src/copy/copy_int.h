@@ -127,7 +127,13 @@ int sl_copy_state_create(sl_conn *c);
  */
 int sl_copy_state_run(sl_conn *c, char **run_id, char **phase, bool *data_only);
 int sl_copy_state_set_phase(sl_conn *c, const char *run_id, const char *phase);
-int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase, bool data_only);
+/* The flavour recorded for a run planned for the base engine (no --target-flavour). */
+#define SL_COPY_NO_FLAVOUR "none"
+/* A new run row; flavour: the target flavour's name, NULL for none. */
+int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase, bool data_only,
+			  const char *flavour);
+/* The run row's flavour (malloc'd; NULL when the run did not record one). */
+int sl_copy_state_flavour(sl_conn *c, char **flavour);
 int sl_copy_state_clear(sl_conn *c);
 int sl_copy_state_add_part(sl_conn *c, const char *run_id, const sl_copy_part *p);
 /* Records that the target refused the table's CREATE TABLE (one part, status 'failed'). */

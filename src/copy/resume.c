@@ -219,6 +219,30 @@ static char *new_run_id(void)
 	return strdup(buf);
 }
 
+/*
+ * --resume goes on with the flavour the run was planned for: its tables,
+ * keys and statements were made for that target (a run recorded before the
+ * flavour was recorded is not checked).
+ */
+static int check_flavour(run *r, const target_state *ts)
+{
+	char *had = NULL;
+	const char *now = r->o->flavour ? r->o->flavour->name : SL_COPY_NO_FLAVOUR;
+	int rc = sl_copy_state_flavour(r->dst, &had);
+	if (!rc && had && strcmp(had, now) != 0) {
+		bool had_none = strcmp(had, SL_COPY_NO_FLAVOUR) == 0, now_none = !r->o->flavour;
+		rc = sl_error_set(SL_ECONFLICT,
+				  "the copy in the target (run %s) was planned with %s%s; this --resume "
+				  "has %s%s: resume it with the flavour it was planned with, or start "
+				  "again with --restart",
+				  ts->run_id, had_none ? "no --target-flavour" : "--target-flavour ",
+				  had_none ? "" : had, now_none ? "no --target-flavour" : "--target-flavour ",
+				  now_none ? "" : now);
+	}
+	free(had);
+	return rc;
+}
+
 /* The target holds an earlier run and --restart is not given: refuse, or resume it with --resume. */
 static int resume_existing(run *r, target_state *ts, int *phase, int *stmt)
 {
@@ -242,6 +266,9 @@ static int resume_existing(run *r, target_state *ts, int *phase, int *stmt)
 					  ts->run_id, ts->phase);
 		goto done;
 	}
+	rc = check_flavour(r, ts);
+	if (rc)
+		goto done;
 	int64_t nfailed = 0;
 	rc = sl_conn_query_int(r->dst,
 			       "SELECT count(*) FROM " SL_COPY_STATE_TABLE
@@ -300,7 +327,8 @@ int copy_start(run *r, int *phase, int *stmt)
 	}
 	*phase = r->o->data_only ? 1 : 0;
 	*stmt = 0;
-	rc = sl_copy_state_new_run(r->dst, r->run_id, copy_phase_name(*phase), r->o->data_only);
+	rc = sl_copy_state_new_run(r->dst, r->run_id, copy_phase_name(*phase), r->o->data_only,
+				   r->o->flavour ? r->o->flavour->name : NULL);
 	if (!rc && r->o->data_only) {
 		rc = sl_conn_begin(r->dst);
 		if (!rc)

@@ -6,8 +6,10 @@
  *     the values changed by lossy casts (JSON {"column": {"kind": n}}), plus
  *     the run row (tbl = '', part = -1) whose status is the next phase and
  *     whose nparts is 1 when the run loaded into tables it did not create
- *     (--data-only), 0 when it created them, and whose rows_rejected is the
- *     run-wide reject budget taken by the batches of distributed workers.
+ *     (--data-only), 0 when it created them, whose rows_rejected is the
+ *     run-wide reject budget taken by the batches of distributed workers, and
+ *     whose flavour is the target flavour the run was planned for ("none":
+ *     the base engine; NULL: recorded by a sluice that did not record it).
  *   sluice_rejects: one row per refused value or row.
  *
  * Checkpoint and reject rows are written in the caller's transaction, the
@@ -55,10 +57,12 @@ done:
 
 int sl_copy_state_upgrade(sl_conn *c)
 {
-	/* a state table an earlier version made has no losses or attempt column yet */
+	/* a state table an earlier version made has no losses, attempt or flavour column yet */
 	int rc = add_missing_column(c, "losses", "TEXT");
 	if (!rc)
 		rc = add_missing_column(c, "attempt", "INTEGER");
+	if (!rc)
+		rc = add_missing_column(c, "flavour", "VARCHAR(64)");
 	return rc;
 }
 
@@ -72,7 +76,7 @@ int sl_copy_state_create(sl_conn *c)
 		    "nparts INTEGER NOT NULL, status VARCHAR(32) NOT NULL, range_lo BIGINT, range_hi BIGINT, "
 		    "last_key TEXT, rows_read BIGINT NOT NULL, rows_written BIGINT NOT NULL, "
 		    "rows_rejected BIGINT NOT NULL, expected BIGINT, updated_at VARCHAR(32), "
-		    "losses TEXT, attempt INTEGER, PRIMARY KEY (tbl, part))");
+		    "losses TEXT, attempt INTEGER, flavour VARCHAR(64), PRIMARY KEY (tbl, part))");
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
 	if (!rc)
@@ -94,13 +98,15 @@ int sl_copy_state_create(sl_conn *c)
 	return rc;
 }
 
-int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase, bool data_only)
+int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase, bool data_only,
+			  const char *flavour)
 {
 	sl_buf b = SL_BUF_INIT;
 	char now[40];
 	sl_now_utc_text(now, sizeof(now), ' ', 0);
-	int rc = sl_buf_puts(&b, "INSERT INTO " SL_COPY_STATE_TABLE " (tbl, part, run_id, nparts, status, "
-				 "rows_read, rows_written, rows_rejected, updated_at) VALUES ('', -1, ");
+	int rc = sl_buf_puts(&b,
+			     "INSERT INTO " SL_COPY_STATE_TABLE " (tbl, part, run_id, nparts, status, "
+			     "rows_read, rows_written, rows_rejected, updated_at, flavour) VALUES ('', -1, ");
 	if (!rc)
 		rc = q_text(c, &b, run_id);
 	if (!rc)
@@ -108,11 +114,20 @@ int sl_copy_state_new_run(sl_conn *c, const char *run_id, const char *phase, boo
 	if (!rc)
 		rc = q_text(c, &b, phase);
 	if (!rc)
-		rc = sl_buf_printf(&b, ", 0, 0, 0, '%s')", now);
+		rc = sl_buf_printf(&b, ", 0, 0, 0, '%s', ", now);
+	if (!rc)
+		rc = q_text(c, &b, flavour && *flavour ? flavour : SL_COPY_NO_FLAVOUR);
+	if (!rc)
+		rc = sl_buf_puts(&b, ")");
 	if (!rc)
 		rc = sl_conn_exec(c, b.ptr);
 	sl_buf_free(&b);
 	return rc;
+}
+
+int sl_copy_state_flavour(sl_conn *c, char **flavour)
+{
+	return sl_conn_query_text(c, "SELECT flavour FROM " SL_COPY_STATE_TABLE " WHERE part = -1", flavour);
 }
 
 int sl_copy_state_set_phase(sl_conn *c, const char *run_id, const char *phase)

@@ -147,26 +147,22 @@ static void set_names(sl_dist_run *run, const char *const names[4])
 static int plan_snapshot(const sl_copy_opts *o, bool hold, sl_dist_run *run, sl_conn **holder)
 {
 	sl_conn *c = NULL;
+	dist_snap_kind k = DIST_SNAP_STATEMENT;
 	int rc = o->connect(&c, SL_COPY_SOURCE, o->connect_ud);
-	unsigned caps = rc ? 0 : sl_conn_caps(c);
-	if (!rc && hold && (caps & SL_CAP_SNAPSHOT_EXPORT)) {
-		rc = sl_conn_snapshot_export(c, run->snapshot, sizeof(run->snapshot));
-		if (!rc)
-			snprintf(run->snapshot_mode, sizeof(run->snapshot_mode),
-				 "exported snapshot %s: every chunk reads the source as of the plan (held by "
-				 "the "
-				 "waiting coordinator)",
-				 run->snapshot);
-		if (!rc) {
-			*holder = c;
-			c = NULL;
-		}
-	} else if (!rc) {
+	if (!rc)
+		rc = dist_snapshot_export(c, hold, run->snapshot, sizeof(run->snapshot), &k);
+	if (!rc && k == DIST_SNAP_EXPORTED) {
+		snprintf(run->snapshot_mode, sizeof(run->snapshot_mode),
+			 "exported snapshot %s: every chunk reads the source as of the plan (held by the "
+			 "waiting coordinator)",
+			 run->snapshot);
+		*holder = c;
+		c = NULL;
+	} else if (!rc)
 		snprintf(run->snapshot_mode, sizeof(run->snapshot_mode), "%s",
-			 (caps & SL_CAP_SNAPSHOT_EXPORT) ? MODE_NONE_DETACHED
-			 : (caps & SL_CAP_SNAPSHOT_READ) ? MODE_PER_CHUNK
-							 : MODE_STATEMENT);
-	}
+			 k == DIST_SNAP_DETACHED    ? MODE_NONE_DETACHED
+			 : k == DIST_SNAP_PER_CHUNK ? MODE_PER_CHUNK
+						    : MODE_STATEMENT);
 	if (rc)
 		sl_error_prefix("export the source snapshot");
 	sl_conn_close(c);
@@ -326,29 +322,10 @@ int sl_dist_copy_finish(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *
 int sl_dist_copy_retry(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *o, int64_t *n, bool *lost)
 {
 	sl_conn *src = NULL;
-	char pos[160];
-	int rc = 0;
-	*lost = false;
-	if (run->snapshot[0]) {
-		/* is the run's snapshot still there? (the coordinator that held it may have gone) */
-		rc = o->connect(&src, SL_COPY_SOURCE, o->connect_ud);
-		int src_rc = rc ? rc : sl_conn_snapshot_begin(src, run->snapshot, pos, sizeof(pos));
-		if (!src_rc)
-			rc = sl_conn_rollback(src);
-		else if (src_rc == SL_ENOTFOUND) {
-			char mode[512];
-			*lost = true;
-			snprintf(mode, sizeof(mode),
-				 "lost: exported snapshot %s ended before every chunk was read; the chunks "
-				 "retried after it read the source at their own moments (not one snapshot)",
-				 run->snapshot);
-			sl_error_clear();
-			rc = sl_dist_run_set_snapshot(d, run->id, NULL, mode);
-		} else
-			rc = src_rc;
-		sl_conn_close(src);
-	}
+	/* is the run's snapshot still there? (the coordinator that held it may have gone) */
+	int rc = run->snapshot[0] ? o->connect(&src, SL_COPY_SOURCE, o->connect_ud) : 0;
 	if (!rc)
-		rc = sl_dist_retry_failed(d, run->id, n);
+		rc = dist_snapshot_retry(d, run, src, NULL, "the source", n, lost);
+	sl_conn_close(src);
 	return rc;
 }

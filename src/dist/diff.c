@@ -7,7 +7,11 @@
  *           a table on one side only is one chunk (part -1) that counts it;
  *   chunk   a worker compares one range with sl_diff_table, the range as
  *           the spec's WHERE on both sides, and records the counts and the
- *           first examples as the chunk's result (JSON);
+ *           first examples as the chunk's result (JSON); each side is read
+ *           in the run's exported snapshot of it when it has one (a waiting
+ *           coordinator exported and holds it), else in a consistent
+ *           snapshot of the chunk's own where the engine has them
+ *           (snapshot.c);
  *   sum     the coordinator adds the chunks' counts up per table.
  *
  * The range condition is one SQL text for both engines, so a table is split
@@ -141,8 +145,38 @@ static int diff_options(const sl_diff_pairing *pairing, bool keyless, char **out
 	return rc;
 }
 
+/* One side's reads, for the run's snapshot_mode. */
+static const char *side_reads(dist_snap_kind k)
+{
+	return k == DIST_SNAP_EXPORTED    ? "the exported snapshot, held by the waiting coordinator"
+	       : k == DIST_SNAP_DETACHED  ? "no shared snapshot (planned with --detach): a snapshot of each "
+					    "chunk's own"
+	       : k == DIST_SNAP_PER_CHUNK ? "a consistent snapshot of each chunk's own"
+					  : "each chunk's statements at their own moments";
+}
+
+/* With hold, each side that can exports a snapshot (its transaction stays open on src or dst). */
+static int plan_snapshots(sl_conn *src, sl_conn *dst, bool hold, sl_dist_run *run)
+{
+	dist_snap_kind ks = DIST_SNAP_STATEMENT, kt = DIST_SNAP_STATEMENT;
+	int rc = dist_snapshot_export(src, hold, run->snapshot, sizeof(run->snapshot), &ks);
+	if (!rc)
+		rc = dist_snapshot_export(dst, hold, run->target_snapshot, sizeof(run->target_snapshot), &kt);
+	if (!rc && ks == DIST_SNAP_EXPORTED && kt == DIST_SNAP_EXPORTED)
+		snprintf(run->snapshot_mode, sizeof(run->snapshot_mode),
+			 "exported snapshots %s (source) and %s (target): every chunk compares both sides "
+			 "as of the plan (held by the waiting coordinator)",
+			 run->snapshot, run->target_snapshot);
+	else if (!rc)
+		snprintf(run->snapshot_mode, sizeof(run->snapshot_mode),
+			 "per side: the source reads %s%s%s; the target reads %s%s%s", side_reads(ks),
+			 run->snapshot[0] ? " " : "", run->snapshot, side_reads(kt),
+			 run->target_snapshot[0] ? " " : "", run->target_snapshot);
+	return rc;
+}
+
 int sl_dist_diff_plan(sl_dist *d, sl_conn *src, sl_conn *dst, const sl_diff_pairing *pairing,
-		      int64_t chunk_rows, const char *const names[4], const sl_dist_plan_opts *plo,
+		      int64_t chunk_rows, const char *const names[4], const sl_dist_plan_opts *plo, bool hold,
 		      sl_dist_run *run)
 {
 	diff_plan p = { .src = src, .chunk_rows = chunk_rows > 0 ? chunk_rows : 100000 };
@@ -157,10 +191,12 @@ int sl_dist_diff_plan(sl_dist *d, sl_conn *src, sl_conn *dst, const sl_diff_pair
 		snprintf(run->target_ref, sizeof(run->target_ref), "%s", names[3] ? names[3] : "");
 		run->lease_s = plo->lease_s > 0 ? plo->lease_s : 30;
 		run->max_attempts = plo->max_attempts > 0 ? plo->max_attempts : 3;
-		snprintf(run->snapshot_mode, sizeof(run->snapshot_mode),
-			 "per chunk: each chunk compares both sides at its own moment");
+		run->detached = !hold;
 		rc = diff_options(pairing, false, &run->options);
 	}
+	/* before the chunks can be claimed: every read of the run sees the snapshots */
+	if (!rc)
+		rc = plan_snapshots(src, dst, hold && p.n > 0, run);
 	if (!rc)
 		rc = sl_dist_run_create(d, run, p.v, p.n);
 	if (rc)
@@ -274,7 +310,7 @@ static int one_sided(dist_worker *w, const sl_diff_side *s, const sl_diff_side *
 	return *result ? 0 : sl_error_nomem();
 }
 
-int dist_diff_chunk(dist_worker *w, const sl_dist_chunk *c, sl_dist_outcome *out, char **result)
+static int diff_range(dist_worker *w, const sl_dist_chunk *c, sl_dist_outcome *out, char **result)
 {
 	sl_diff_side s, d;
 	sl_diff_columns dc = { 0 };
@@ -335,6 +371,33 @@ done:
 	sl_diff_result_free(r);
 	sl_diff_columns_free(&dc);
 	sl_buf_free(&where);
+	return rc;
+}
+
+/* The chunk compared with each side read in its snapshot (snapshot.c). */
+int dist_diff_chunk(dist_worker *w, const sl_dist_chunk *c, sl_dist_outcome *out, char **result)
+{
+	char tpos[160];
+	bool sopen = false, topen = false;
+	int rc = dist_snapshot_begin(w->dsrc, w->run.snapshot, "diff", w->source_pos, sizeof(w->source_pos),
+				     &sopen);
+	if (!rc)
+		rc = dist_snapshot_begin(w->ddst, w->run.target_snapshot, "diff", tpos, sizeof(tpos), &topen);
+	if (rc)
+		sl_error_prefix("diff \"%s\" (chunk %d): begin the read", c->table, c->chunk);
+	if (!rc)
+		rc = diff_range(w, c, out, result);
+	rc = dist_snapshot_end(w->ddst, topen, rc);
+	rc = dist_snapshot_end(w->dsrc, sopen, rc);
+	out->source_pos = w->source_pos[0] ? w->source_pos : NULL;
+	return rc;
+}
+
+int sl_dist_diff_retry(sl_dist *d, const sl_dist_run *run, sl_conn *src, sl_conn *dst, int64_t *n, bool *lost)
+{
+	int rc = dist_snapshot_retry(d, run, src, dst, "both sides", n, lost);
+	if (rc)
+		sl_error_prefix("put the failed chunks of run %s back", run->id);
 	return rc;
 }
 

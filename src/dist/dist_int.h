@@ -49,4 +49,37 @@ void dist_chunk_from_row(sl_dist_chunk *c, const sl_value *row);
 int dist_copy_options(const sl_dist_run *run, sl_copy_opts *o, json_t **json, const char ***tables,
 		      const char ***schemas);
 
+/* snapshot.c: what a side's chunk reads see (the run's snapshot_mode is made of them). */
+typedef enum dist_snap_kind {
+	DIST_SNAP_EXPORTED,  /* the run's exported snapshot, held by the waiting coordinator */
+	DIST_SNAP_DETACHED,  /* it could export one, but nobody waits to hold it (--detach) */
+	DIST_SNAP_PER_CHUNK, /* each chunk reads a consistent snapshot of its own */
+	DIST_SNAP_STATEMENT  /* each chunk reads in its statements' own moments */
+} dist_snap_kind;
+/*
+ * With hold and a side that exports snapshots: opens a transaction on c
+ * and exports its snapshot into id[n] (keep c open while the chunks are
+ * read); else id "". *kind says which.
+ */
+int dist_snapshot_export(sl_conn *c, bool hold, char *id, size_t n, dist_snap_kind *kind);
+/* SL_ENOTFOUND for the run's snapshot id: the message gains the way on (`sluice cmd ... --retry-failed`). */
+int dist_snapshot_hint(int rc, const char *id, const char *cmd);
+/*
+ * A chunk's read of c: in snapshot id ("" or NULL: one of its own) where c
+ * has consistent reads (*open: a transaction to end with dist_snapshot_end);
+ * pos[n]: where the snapshot stood (binlog position), "" when not told.
+ */
+int dist_snapshot_begin(sl_conn *c, const char *id, const char *cmd, char *pos, size_t n, bool *open);
+/* Ends the read begun by dist_snapshot_begin; returns rc, its error kept over the rollback's. */
+int dist_snapshot_end(sl_conn *c, bool open, int rc);
+/*
+ * --finish --retry-failed: when one of the run's exported snapshots is gone
+ * (checked on src for the source's, dst for the target's; NULL: not
+ * checked), records that the run goes on without them (*lost; what: what
+ * the retried chunks read, for the record); then puts the failed chunks
+ * back (*n).
+ */
+int dist_snapshot_retry(sl_dist *d, const sl_dist_run *run, sl_conn *src, sl_conn *dst, const char *what,
+			int64_t *n, bool *lost);
+
 #endif

@@ -25,6 +25,7 @@ typedef struct dist_worker {
 	bool reopen;                    /* a transient failure: reopen the run's connections */
 	double renewed;
 	int64_t written;
+	char source_pos[160]; /* diff chunks: where the source's snapshot stood */
 } dist_worker;
 
 void dist_log(const dist_worker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

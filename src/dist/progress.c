@@ -223,10 +223,11 @@ int sl_dist_progress_text(sl_buf *out, const sl_dist_run *r, const sl_dist_progr
 			       "rows: %" PRId64 " %s of ~%" PRId64 ", %.0f rows/s, elapsed %.0fs, eta %s\n"
 			       "attempts: %" PRId64 " (%" PRId64 " recorded done), at most %d per chunk for "
 			       "failures\n"
-			       "source snapshot: %s\n",
+			       "%s: %s\n",
 			       r->id, r->kind, r->state, r->source, r->target, p->done, p->running, p->failed,
 			       p->chunks, p->rows, diff ? "compared" : "written", p->expected, p->rows_per_s,
 			       p->elapsed, eta, p->attempts, p->done_records, r->max_attempts,
+			       diff ? "snapshots" : "source snapshot",
 			       r->snapshot_mode[0] ? r->snapshot_mode : "not recorded");
 	if (!rc && r->finished_by[0])
 		rc = sl_buf_printf(out, "post-data by: %s\n", r->finished_by);
@@ -273,6 +274,8 @@ int sl_dist_progress_json(sl_buf *out, const sl_dist_run *r, const sl_dist_progr
 	int rc = o && tables && workers && log ? 0 : sl_error_nomem();
 	if (!rc &&
 	    (json_object_set_new(o, "snapshot", r->snapshot[0] ? json_string(r->snapshot) : json_null()) ||
+	     json_object_set_new(o, "target_snapshot",
+				 r->target_snapshot[0] ? json_string(r->target_snapshot) : json_null()) ||
 	     json_object_set_new(o, "snapshot_mode", json_string(r->snapshot_mode)) ||
 	     json_object_set_new(o, "max_attempts", json_integer(r->max_attempts)) ||
 	     json_object_set_new(o, "detached", json_boolean(r->detached)) ||

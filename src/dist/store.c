@@ -56,7 +56,8 @@ static const char *const schema_sql[] = {
 	"ADD COLUMN IF NOT EXISTS snapshot_mode text, "
 	"ADD COLUMN IF NOT EXISTS max_attempts integer NOT NULL DEFAULT 3, "
 	"ADD COLUMN IF NOT EXISTS detached boolean NOT NULL DEFAULT false, "
-	"ADD COLUMN IF NOT EXISTS finished_by text",
+	"ADD COLUMN IF NOT EXISTS finished_by text, "
+	"ADD COLUMN IF NOT EXISTS target_snapshot text",
 	"ALTER TABLE " DIST_CHUNK_TABLE " ADD COLUMN IF NOT EXISTS failures integer NOT NULL DEFAULT 0",
 	"ALTER TABLE " DIST_ATTEMPT_TABLE " ADD COLUMN IF NOT EXISTS error text, "
 	"ADD COLUMN IF NOT EXISTS source_pos text",
@@ -289,7 +290,7 @@ int sl_dist_run_create(sl_dist *d, sl_dist_run *r, const sl_dist_chunk *chunks, 
 		rc = sl_buf_puts(&b, "INSERT INTO " DIST_RUN_TABLE
 				     " (id, kind, state, source, target, source_ref, "
 				     "target_ref, copy_run, fingerprint, options, snapshot, snapshot_mode, "
-				     "lease_s, max_attempts, detached) VALUES (");
+				     "target_snapshot, lease_s, max_attempts, detached) VALUES (");
 	const char *vals[] = { r->id,
 			       r->kind,
 			       r->state,
@@ -301,7 +302,8 @@ int sl_dist_run_create(sl_dist *d, sl_dist_run *r, const sl_dist_chunk *chunks, 
 			       r->fingerprint[0] ? r->fingerprint : NULL,
 			       r->options,
 			       r->snapshot[0] ? r->snapshot : NULL,
-			       r->snapshot_mode[0] ? r->snapshot_mode : NULL };
+			       r->snapshot_mode[0] ? r->snapshot_mode : NULL,
+			       r->target_snapshot[0] ? r->target_snapshot : NULL };
 	for (size_t i = 0; !rc && i < sizeof(vals) / sizeof(vals[0]); i++) {
 		if (i)
 			rc = sl_buf_puts(&b, ", ");
@@ -351,6 +353,7 @@ static int run_row(const sl_value *row, void *ud)
 	r->max_attempts = (int)dist_i64(&row[14]);
 	r->detached = dist_i64(&row[15]) != 0;
 	dist_text(r->finished_by, sizeof(r->finished_by), &row[16]);
+	dist_text(r->target_snapshot, sizeof(r->target_snapshot), &row[17]);
 	return 1; /* the first row is enough */
 }
 
@@ -358,11 +361,12 @@ int sl_dist_run_get(sl_dist *d, const char *id, sl_dist_run *out)
 {
 	sl_buf b = SL_BUF_INIT;
 	memset(out, 0, sizeof(*out));
-	int rc = sl_buf_puts(&b, "SELECT id, kind, state, source, target, source_ref, target_ref, "
-				 "COALESCE(copy_run, ''), COALESCE(fingerprint, ''), options::text, lease_s, "
-				 "extract(epoch FROM created_at)::float8, COALESCE(snapshot, ''), "
-				 "COALESCE(snapshot_mode, ''), max_attempts, detached::int, "
-				 "COALESCE(finished_by, '') FROM " DIST_RUN_TABLE);
+	int rc = sl_buf_puts(&b,
+			     "SELECT id, kind, state, source, target, source_ref, target_ref, "
+			     "COALESCE(copy_run, ''), COALESCE(fingerprint, ''), options::text, lease_s, "
+			     "extract(epoch FROM created_at)::float8, COALESCE(snapshot, ''), "
+			     "COALESCE(snapshot_mode, ''), max_attempts, detached::int, "
+			     "COALESCE(finished_by, ''), COALESCE(target_snapshot, '') FROM " DIST_RUN_TABLE);
 	if (!rc && id) {
 		rc = sl_buf_puts(&b, " WHERE id = ");
 		if (!rc)
@@ -371,7 +375,7 @@ int sl_dist_run_get(sl_dist *d, const char *id, sl_dist_run *out)
 	if (!rc)
 		rc = sl_buf_puts(&b, " ORDER BY created_at DESC LIMIT 1");
 	if (!rc)
-		rc = dist_rows(d, b.ptr, 17, run_row, out);
+		rc = dist_rows(d, b.ptr, 18, run_row, out);
 	if (rc == 1)
 		rc = 0;
 	else if (!rc)
@@ -735,6 +739,8 @@ int sl_dist_run_set_snapshot(sl_dist *d, const char *run_id, const char *snapsho
 	int rc = sl_buf_puts(&b, "UPDATE " DIST_RUN_TABLE " SET snapshot = ");
 	if (!rc)
 		rc = dist_q(d, &b, snapshot && *snapshot ? snapshot : NULL);
+	if (!rc && !(snapshot && *snapshot))
+		rc = sl_buf_puts(&b, ", target_snapshot = NULL");
 	if (!rc)
 		rc = sl_buf_puts(&b, ", snapshot_mode = ");
 	if (!rc)

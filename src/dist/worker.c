@@ -171,14 +171,7 @@ static int copy_chunk(dist_worker *w, sl_dist_chunk *c, sl_dist_outcome *out, ch
 	int rc = sl_copy_part_runner_set_snapshot(w->runner, w->run.snapshot);
 	if (!rc)
 		rc = sl_copy_part_runner_run(w->runner, c->table, c->part, c->attempt, &info);
-	if (rc == SL_ENOTFOUND && w->run.snapshot[0]) {
-		char *m = strdup(sl_error_last()->message);
-		rc = sl_error_set(rc,
-				  "%s; the run cannot be read as one snapshot any more (to go on without it: "
-				  "sluice copy --distributed STATE_URL --finish --retry-failed)",
-				  m ? m : "the run's snapshot is gone");
-		free(m);
-	}
+	rc = dist_snapshot_hint(rc, w->run.snapshot, "copy");
 	out->source_pos = sl_copy_part_runner_source_pos(w->runner);
 	out->read = info.read;
 	out->written = info.written;

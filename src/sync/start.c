@@ -164,6 +164,10 @@ static int run_copy(const sl_sync_opts *o, const sl_copy_plan *plan, bool resume
 	co.resume = resume;
 	co.restart = !resume && o->copy_restart;
 	co.jobs = o->copy_jobs > 0 ? o->copy_jobs : 2;
+	co.flavour = o->flavour;
+	co.shard_tables = o->shard_tables;
+	co.shard_columns = o->shard_columns;
+	co.nshard = o->nshard;
 	co.connect = o->connect;
 	co.connect_ud = o->connect_ud;
 	co.on_event = o->on_copy_event;
@@ -220,6 +224,7 @@ static int plan_new_run(const sl_sync_opts *o, sl_conn *src, sl_conn *dst, sl_co
 	co.tables = o->tables;
 	co.ntables = o->ntables;
 	co.rules = o->rules;
+	co.flavour = o->flavour;
 	if (!rc)
 		rc = sl_copy_plan_new(plan, src, sl_conn_engine(dst), &co);
 	if (!rc && (*plan)->ntables == 0)

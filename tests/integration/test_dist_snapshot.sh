@@ -15,11 +15,18 @@
 #     the attempt table;
 #   - a distributed diff's chunk failed for good is put back by --finish
 #     --retry-failed and the report is complete;
+#   - a distributed diff of a PostgreSQL source and target read in the waiting
+#     coordinator's exported snapshots (one per side): the differences made
+#     before the plan are all found, changes made to either side after the
+#     export are not; the snapshots gone (coordinator SIGKILLed): the chunks
+#     fail clearly, --finish --retry-failed records that and completes;
 #   - a run planned with --detach is finished by the worker that completes the
 #     last chunk (indexes, constraints, foreign keys built), also with a
 #     --finish waiting at the same time (one of them runs post-data);
 #   - a MariaDB source: each chunk reads its own consistent snapshot and the
 #     binary log position (here "binlog off") is recorded with its attempt;
+#     so does a distributed diff of it against PostgreSQL (whose side is read
+#     in the coordinator's exported snapshot);
 #   - --max-rejects across four workers: the run-wide budget is taken in the
 #     batches' transactions, so exactly one batch crosses it, as in `sluice copy`.
 . "$SLUICE_SOURCE_DIR/tests/integration/lib/assert.sh"
@@ -127,6 +134,82 @@ for p in "${pids[@]}"; do wait "$p"; done
 pids=()
 [ "$(W "SELECT string_agg(outcome || ':' || worker, ',' ORDER BY attempt) FROM sluice_dist_attempt
         WHERE run_id = '$DRUN' AND chunk = 0")" = "done:dd2" ] && ok || bad "the put-back chunk was done by the next worker"
+
+# --- 1c. a distributed diff reads both sides as of the plan --------------------------------
+DS=$(scratch_url postgres dsnap_dsrc)
+DT=$(scratch_url postgres dsnap_dtgt)
+for u in "$DS" "$DT"; do
+  sql postgres "$u" "CREATE TABLE t (id bigint PRIMARY KEY, v text NOT NULL);
+    INSERT INTO t SELECT g, 'v ' || g FROM generate_series(1, 30000) g; ANALYZE t" >/dev/null
+done
+# before the plan: 5 changed, 3 missing, 2 extra
+sql postgres "$DT" "UPDATE t SET v = 'before' WHERE id <= 5; DELETE FROM t WHERE id BETWEEN 101 AND 103;
+  INSERT INTO t VALUES (30001, 'x'), (30002, 'y')" >/dev/null
+NRUNS=$(W "SELECT count(*) FROM sluice_dist_run")
+"$SLUICE" diff "$DS" "$DT" --distributed "$STATE" --chunk-rows 5000 --lease 5 >"$TMP/dc.out" 2>"$TMP/dc.err" &
+coord=$!
+pids+=("$coord")
+wait_run $((NRUNS + 1)) && ok || bad "the diff coordinator planned the run"
+DRUN2=$(newest)
+[ -n "$(W "SELECT snapshot FROM sluice_dist_run WHERE id = '$DRUN2'")" ] &&
+  [ -n "$(W "SELECT target_snapshot FROM sluice_dist_run WHERE id = '$DRUN2'")" ] && ok ||
+  bad "the diff run records an exported snapshot of each side"
+for db in dsnap_dsrc dsnap_dtgt; do
+  [ "$(S "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db' AND state = 'idle in transaction'")" -ge 1 ] &&
+    ok || bad "the coordinator holds the snapshot's transaction open on $db"
+done
+# after the export, on both sides: none of it may be reported
+sql postgres "$DS" "UPDATE t SET v = 'after' WHERE id BETWEEN 1001 AND 1100;
+  INSERT INTO t SELECT g, 'late' FROM generate_series(30101, 30150) g" >/dev/null
+sql postgres "$DT" "DELETE FROM t WHERE id BETWEEN 2001 AND 2020; UPDATE t SET v = 'after' WHERE id BETWEEN 3001 AND 3007" >/dev/null
+for i in 1 2; do
+  "$SLUICE" worker "$STATE" --id "ds$i" --run "$DRUN2" --idle 3 >"$TMP/ds$i.log" 2>&1 &
+  pids+=($!)
+done
+wait "$coord"
+rc=$?
+[ "$rc" = 1 ] && ok || bad "the waiting diff coordinator finds differences (exit $rc): $(cat "$TMP/dc.err")"
+grep -q "30000 source rows, 29999 target rows, 3 missing, 2 extra, 5 changed" "$TMP/dc.out" && ok ||
+  bad "exactly the differences of the moment of the plan: $(cat "$TMP/dc.out")"
+grep -q "^10 discrepancies" "$TMP/dc.out" && ok || bad "10 discrepancies: $(cat "$TMP/dc.out")"
+grep -q "snapshots: exported snapshots .* (source) and .* (target)" "$TMP/dc.out" && ok ||
+  bad "the summary names both snapshots: $(cat "$TMP/dc.out")"
+for p in "${pids[@]:1}"; do wait "$p" || bad "a diff worker exited $?"; done
+pids=()
+[ "$(W "SELECT count(*) FROM sluice_dist_chunk WHERE run_id = '$DRUN2'")" -ge 6 ] && ok || bad "t was compared in several chunks"
+for db in dsnap_dsrc dsnap_dtgt; do
+  [ "$(S "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db' AND state = 'idle in transaction'")" = 0 ] &&
+    ok || bad "the snapshot's transaction on $db ended with the run"
+done
+run "$SLUICE" diff "$DS" "$DT"
+expect_rc 1 "a diff of now sees the later changes"
+expect_out "187 discrepancies" "5 + 100 + 7 changed, 3 + 50 + 20 missing, 2 extra"
+
+# the diff's snapshots gone: chunks fail clearly; --retry-failed goes on without them
+NRUNS=$(W "SELECT count(*) FROM sluice_dist_run")
+"$SLUICE" diff "$DS" "$DT" --distributed "$STATE" --chunk-rows 10000 --lease 5 >"$TMP/dl.out" 2>"$TMP/dl.err" &
+coord=$!
+wait_run $((NRUNS + 1)) && ok || bad "the second diff is planned"
+DRUN3=$(newest)
+{ kill -9 "$coord"; wait "$coord"; } 2>/dev/null
+sleep 0.5
+run "$SLUICE" worker "$STATE" --id dlone --run "$DRUN3" --idle 1
+expect_rc 0 "the diff worker records the chunks failed and exits"
+[ "$(W "SELECT count(*) FROM sluice_dist_chunk WHERE run_id = '$DRUN3' AND status = 'failed'
+        AND error LIKE '%no longer exists%sluice diff --distributed STATE_URL --finish --retry-failed%'")" = \
+  "$(W "SELECT count(*) FROM sluice_dist_chunk WHERE run_id = '$DRUN3'")" ] &&
+  ok || bad "every diff chunk failed with the reason and the way on: $(W "SELECT error FROM sluice_dist_chunk WHERE run_id = '$DRUN3' LIMIT 1")"
+"$SLUICE" worker "$STATE" --id dafter --run "$DRUN3" --idle 3 >"$TMP/dafter.log" 2>&1 &
+pids+=($!)
+run "$SLUICE" diff --distributed "$STATE" --finish --retry-failed --run "$DRUN3"
+expect_rc 1 "--finish --retry-failed completes the diff"
+expect_err "snapshots are gone" "it warns that the run goes on without its snapshots"
+expect_out "snapshots: lost: exported snapshots" "the summary says they were lost"
+expect_out "187 discrepancies" "the retried chunks compare both sides as they are now"
+for p in "${pids[@]}"; do wait "$p"; done
+pids=()
+run "$SLUICE" status --distributed "$STATE" --run "$DRUN3"
+expect_out "snapshots: lost: exported snapshots" "status says the diff's snapshots were lost"
 
 # --- 2. the snapshot gone: chunks fail clearly; --retry-failed goes on without it ----------
 S "UPDATE items SET v = 'row ' || id WHERE id <= 100; DELETE FROM items WHERE id > 60000" >/dev/null
@@ -255,6 +338,28 @@ assert d['state'] == 'finished' and d['chunks'] >= 4, d
 assert all(a['source_pos'] == 'binlog off' for a in d['attempt_log']), d['attempt_log']" &&
     ok || bad "status --json: every attempt records where the binary log stood (binlog off here)"
   [ "$(sql postgres "$TGT5" "SELECT count(*) FROM m")" = 5000 ] && ok || bad "MariaDB rows copied"
+  # a distributed diff of MariaDB against PostgreSQL, coordinator waiting: the source read in a
+  # snapshot per chunk (its binlog position recorded), the target in its exported snapshot
+  NRUNS=$(W "SELECT count(*) FROM sluice_dist_run")
+  "$SLUICE" diff "$MSRC" "$TGT5" --distributed "$STATE" --chunk-rows 1000 --lease 5 >"$TMP/md.out" 2>"$TMP/md.err" &
+  coord=$!
+  pids+=("$coord")
+  wait_run $((NRUNS + 1)) && ok || bad "the MariaDB diff is planned"
+  DRUN5=$(newest)
+  run "$SLUICE" worker "$STATE" --source "$MSRC" --id md1 --run "$DRUN5" --idle 1
+  expect_rc 0 "a worker compares MariaDB with PostgreSQL"
+  wait "$coord"
+  rc=$?
+  pids=()
+  [ "$rc" = 0 ] && ok || bad "the MariaDB diff finds no difference (exit $rc): $(cat "$TMP/md.out" "$TMP/md.err")"
+  grep -q "snapshots: per side: the source reads a consistent snapshot of each chunk's own; the target reads the exported snapshot" "$TMP/md.out" &&
+    ok || bad "the summary says what each side read: $(cat "$TMP/md.out")"
+  run "$SLUICE" status --distributed "$STATE" --run "$DRUN5" --json
+  python3 -c "
+import json; d = json.load(open('$TMP/out'))
+assert d['snapshot'] is None and d['target_snapshot'], d
+assert d['chunks'] >= 4 and all(a['source_pos'] == 'binlog off' for a in d['attempt_log']), d['attempt_log']" &&
+    ok || bad "status --json: the target's snapshot, and each diff attempt's binary log position"
 fi
 
 # --- 5. --max-rejects is exact across workers ------------------------------------------------

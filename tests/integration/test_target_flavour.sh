@@ -14,6 +14,9 @@
 #   - vitess: the exact plan (no foreign keys, each with a note; a VSchema with a
 #     sequence for the AUTO_INCREMENT column); a real copy into MariaDB, diff 0,
 #     no foreign key there.
+#   - --resume with another flavour than the run's (or none) is refused, exit 5,
+#     naming both.
+#   - sync start's initial copy takes the flavour (no foreign keys in MariaDB).
 #   - snapshot takes the flavour too (no foreign keys in a Vitess-flavoured target).
 #   - a distributed copy carries the flavour to its workers (same plan, diff 0).
 #   - errors, exit 2: an unknown flavour, a flavour of the other engine, a bad
@@ -234,6 +237,21 @@ expect_rc 0 "vitess: diff after the copy"
 [ "$(sql mysql "$MY" "SELECT count(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE constraint_schema = 'fl_vt'")" = 0 ] &&
   ok || bad "vitess: no foreign key in the target"
 
+# --- --resume keeps the flavour the run was planned with --------------------------------
+run "$SLUICE" copy "$SRC" "$MY" --resume
+expect_rc 5 "--resume without the run's flavour"
+expect_err "was planned with --target-flavour vitess; this --resume has no --target-flavour" \
+  "names both flavours"
+run "$SLUICE" copy "$SRC" "$MY" --resume --target-flavour vitess
+expect_rc 0 "--resume with the run's flavour"
+RS=$(scratch_url postgres fl_resume)
+run "$SLUICE" copy "$SRC" "$RS"
+expect_rc 0 "a copy without a flavour"
+run "$SLUICE" copy "$SRC" "$RS" --resume --target-flavour yugabyte
+expect_rc 5 "--resume with a flavour the run was not planned with"
+expect_err "was planned with no --target-flavour; this --resume has --target-flavour yugabyte" \
+  "names both flavours"
+
 # --- snapshot takes the flavour too -----------------------------------------------------
 SN=$(scratch_url mysql fl_snap)
 printf 'snapshot:\n  masks:\n    users:\n      email: email\n' >sluice.yaml
@@ -284,4 +302,15 @@ run "$SLUICE" diff "$SRC" "$DT"
 expect_rc 0 "diff after the distributed copy"
 run "$SLUICE" copy --distributed "$STATE" --finish --target-flavour citus
 expect_rc 2 "--finish keeps the run's flavour"
+# --- sync start: the initial copy takes the flavour -------------------------------------
+SY=$(scratch_url mysql fl_sync)
+run "$SLUICE" sync start -q "$SRC" "$SY" --target-flavour citus
+expect_rc 2 "sync start: a PostgreSQL flavour for a MySQL target"
+run "$SLUICE" sync start -q "$SRC" "$SY" --tables tenants,users,orders --target-flavour vitess
+expect_rc 0 "sync start --target-flavour vitess"
+[ "$(sql mysql "$SY" "SELECT count(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE constraint_schema = 'fl_sync'")" = 0 ] &&
+  ok || bad "sync start: no foreign key in the Vitess-flavoured target"
+[ "$(sql mysql "$SY" "SELECT count(*) FROM users")" = 3 ] && ok || bad "sync start: the rows are copied"
+run "$SLUICE" sync stop "$SRC" "$SY"
+expect_rc 0 "sync stop"
 finish
