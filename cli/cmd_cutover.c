@@ -27,6 +27,9 @@ typedef struct co_cli {
 	sl_runbook *rb;
 	sl_rules *rules;
 	sl_cast_rules *casts;
+	const sl_flavour *flavour;       /* the target environment's flavour: */
+	const char **shard_t, **shard_c; /* copy.distribution */
+	size_t nshard;
 	sl_state *state;
 	const char *state_path;
 	pthread_mutex_t mu;
@@ -147,6 +150,10 @@ static int load(co_cli *c, const char *runbook, const char *config, bool state, 
 		return rc;
 	if ((rc = cli_project_cast_rules(&c->casts, &c->proj)) != 0)
 		return rc;
+	if (c->rb->target && (rc = cli_project_flavour(&c->flavour, &c->proj, c->rb->target, NULL)) != 0)
+		return rc;
+	if ((rc = cli_project_distribution(&c->proj, &c->shard_t, &c->shard_c, &c->nshard)) != 0)
+		return rc;
 	c->state_path = c->proj.cfg ? sl_config_resolve(c->proj.cfg, c->proj.cfg->state) : ".sluice/state.db";
 	if (state)
 		rc = sl_state_open(&c->state, c->state_path);
@@ -161,6 +168,8 @@ static void unload(co_cli *c)
 {
 	sl_state_close(c->state);
 	sl_cast_rules_free(c->casts);
+	free(c->shard_t);
+	free(c->shard_c);
 	sl_rules_free(c->rules);
 	sl_runbook_free(c->rb);
 	cli_project_free(&c->proj);
@@ -175,6 +184,10 @@ static sl_cutover_opts options(co_cli *c)
 	o.cfg = c->proj.cfg;
 	o.rules = c->rules;
 	o.casts = c->casts;
+	o.flavour = c->flavour;
+	o.shard_tables = c->shard_t;
+	o.shard_columns = c->shard_c;
+	o.nshard = c->nshard;
 	o.set = c->proj.set;
 	o.history_table = c->proj.table;
 	o.state = c->state;

@@ -31,6 +31,7 @@
 #include "sluice/buf.h"
 #include "sluice/cast.h"
 #include "sluice/config.h"
+#include "sluice/flavour.h"
 #include "sluice/conn.h"
 #include "sluice/journal.h"
 #include "sluice/migration.h"
@@ -263,8 +264,13 @@ typedef int (*sl_cutover_connect_fn)(sl_conn **out, void *ud, sl_side side, cons
 typedef struct sl_cutover_opts {
 	const sl_runbook *rb; /* resolved */
 	sl_config *cfg;
-	const sl_rules *rules;       /* may be NULL */
-	const sl_cast_rules *casts;  /* for copy and sync; may be NULL */
+	const sl_rules *rules;      /* may be NULL */
+	const sl_cast_rules *casts; /* for copy and sync; may be NULL */
+	/* the target's flavour (flavour.h) and copy.distribution, for copy and sync start; may be NULL */
+	const sl_flavour *flavour;
+	const char *const *shard_tables;
+	const char *const *shard_columns;
+	size_t nshard;
 	const sl_migration_set *set; /* rehearse-required: the migration files; may be NULL */
 	const char *history_table;   /* default "sluice_migrations" */
 	sl_state *state;
@@ -291,7 +297,8 @@ typedef struct sl_cutover_opts {
 
 #define SL_CUTOVER_OPTS_INIT                                                                                 \
 	{                                                                                                    \
-		.rb = NULL, .cfg = NULL, .rules = NULL, .casts = NULL, .set = NULL,                          \
+		.rb = NULL, .cfg = NULL, .rules = NULL, .casts = NULL, .flavour = NULL,                      \
+		.shard_tables = NULL, .shard_columns = NULL, .nshard = 0, .set = NULL,                       \
 		.history_table = "sluice_migrations", .state = NULL, .state_path = NULL, .connect = NULL,    \
 		.connect_ud = NULL, .watchdog_argv = NULL, .dry_run = false, .practice_rollback = true,      \
 		.no_wait = false, .new_run = false, .accept_changes = false, .lock_wait_s = 0,               \

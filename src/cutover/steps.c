@@ -41,6 +41,12 @@ void co_sync_opts(co_ctx *x, const sl_rb_phase *p, bool reverse, sl_sync_opts *o
 	o.tables = p->tables;
 	o.ntables = p->ntables;
 	o.rules = reverse ? NULL : x->o->casts;
+	if (!reverse) { /* the initial copy adapts its tables to the target's flavour */
+		o.flavour = x->o->flavour;
+		o.shard_tables = x->o->shard_tables;
+		o.shard_columns = x->o->shard_columns;
+		o.nshard = x->o->nshard;
+	}
 	o.connect = sync_connect;
 	o.connect_ud = &x->sync_ud[reverse];
 	o.retry_seconds = 30;
@@ -95,6 +101,10 @@ static int step_copy(co_ctx *x, const sl_rb_phase *p, const sl_rb_step *s, json_
 	co.resume = state == 1;
 	co.restart = state == 2;
 	co.rules = x->o->casts;
+	co.flavour = x->o->flavour;
+	co.shard_tables = x->o->shard_tables;
+	co.shard_columns = x->o->shard_columns;
+	co.nshard = x->o->nshard;
 	co.jobs = s->jobs ? s->jobs : 2;
 	co.connect = sync_connect;
 	x->sync_ud[0] = (struct co_sync_ud){ .x = x, .swap = false };

@@ -18,6 +18,7 @@
 #     naming both.
 #   - sync start's initial copy takes the flavour (no foreign keys in MariaDB).
 #   - snapshot takes the flavour too (no foreign keys in a Vitess-flavoured target).
+#   - a cutover's copy step takes the target environment's flavour: (no foreign keys).
 #   - a distributed copy carries the flavour to its workers (same plan, diff 0).
 #   - errors, exit 2: an unknown flavour, a flavour of the other engine, a bad
 #     flavour: in sluice.yaml (file:line), a copy.distribution column that does not exist.
@@ -263,6 +264,17 @@ expect_rc 0 "snapshot --target-flavour vitess"
 run "$SLUICE" snapshot "$SRC" "$SN" --target-flavour citus --key-env FL_KEY
 expect_rc 2 "snapshot: a PostgreSQL flavour for a MySQL target"
 rm sluice.yaml
+
+# --- a cutover's copy takes the target environment's flavour --------------------------
+CT=$(scratch_url mysql fl_cut)
+printf 'environments:\n  src:\n    url: %s\n  cut:\n    url: %s\n    flavour: vitess\n' "$SRC" "$CT" >sluice.yaml
+printf 'runbook: fl\nsource: src\ntarget: cut\nroles:\n  dba: [ana]\ndowntime_budget: 60s\nphases:\n  - name: all\n    tables: [tenants, users, orders, countries]\n    steps:\n      - copy\n' >rb.yaml
+run "$SLUICE" cutover run rb.yaml
+expect_rc 0 "cutover run: a copy step into a Vitess-flavoured environment"
+[ "$(sql mysql "$CT" "SELECT count(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE constraint_schema = 'fl_cut'")" = 0 ] &&
+  ok || bad "cutover: no foreign key in the Vitess-flavoured target"
+[ "$(sql mysql "$CT" "SELECT count(*) FROM users")" = 3 ] && ok || bad "cutover: the rows are copied"
+rm -rf sluice.yaml rb.yaml .sluice
 
 # --- the flavour of an environment, and the errors ----------------------------------
 printf 'environments:\n  vt:\n    url: %s\n    flavour: vitess\n' "$MY" >sluice.yaml
