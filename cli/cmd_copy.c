@@ -413,8 +413,7 @@ static int retry_failed(sl_dist *d, const sl_dist_run *run, const sl_copy_opts *
 	if (!rc && lost)
 		fprintf(stderr,
 			"sluice: warning: run %s: its source snapshot %s is gone; the retried chunks read "
-			"the "
-			"source at their own moments (recorded in the run, shown by status)\n",
+			"the source at their own moments (recorded in the run, shown by status)\n",
 			run->id, run->snapshot);
 	if (!rc)
 		fprintf(stderr, "run %s: %lld failed chunk%s put back for the workers\n", run->id,
